@@ -1,0 +1,19 @@
+// Original file: ../../proto/postern/agent/v1/policy.proto
+
+import type { Instant as _postern_agent_v1_Instant, Instant__Output as _postern_agent_v1_Instant__Output } from '../../../postern/agent/v1/Instant.js';
+
+export interface Grant {
+  'id'?: (string);
+  'principalId'?: (string);
+  'connectionId'?: (string);
+  'operations'?: (string)[];
+  'expiresAt'?: (_postern_agent_v1_Instant | null);
+}
+
+export interface Grant__Output {
+  'id': (string);
+  'principalId': (string);
+  'connectionId': (string);
+  'operations': (string)[];
+  'expiresAt': (_postern_agent_v1_Instant__Output | null);
+}

@@ -1,0 +1,16 @@
+// Original file: ../../proto/postern/agent/v1/control.proto
+
+
+export interface OpenTunnel {
+  'tunnelId'?: (string);
+  'connectionId'?: (string);
+  'clientAddress'?: (string);
+  'protocol'?: (string);
+}
+
+export interface OpenTunnel__Output {
+  'tunnelId': (string);
+  'connectionId': (string);
+  'clientAddress': (string);
+  'protocol': (string);
+}
