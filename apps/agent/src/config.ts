@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/** The agent's configuration: read once from the environment at start and validated. */
+export interface AgentConfig {
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  controlPlane: {
+    address: string;
+    tls: { caFile: string | null; serverName: string | null } | null;
+  };
+  enrollmentToken: string | null;
+  credential: string | null;
+  stateDir: string;
+  reconnect: { initialMs: number; maxMs: number };
+  /** Sessions drain for this long on SIGTERM before they are cut. */
+  shutdownGraceMs: number;
+}
+
+export class AgentConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'AgentConfigError';
+  }
+}
+
+const millis = (fallback: number, min: number) =>
+  z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(min, `must be at least ${min}`).default(fallback);
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  POSTERN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  POSTERN_CONTROL_PLANE_ADDRESS: z
+    .string({ error: 'is required (host:port of the control plane gRPC endpoint)' })
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port'),
+  POSTERN_CONTROL_PLANE_CA_FILE: z.string().min(1).optional(),
+  POSTERN_CONTROL_PLANE_SERVER_NAME: z.string().min(1).optional(),
+  POSTERN_CONTROL_PLANE_INSECURE: bool(false),
+  POSTERN_ENROLLMENT_TOKEN: z.string().min(1).optional(),
+  POSTERN_AGENT_CREDENTIAL: z.string().min(1).optional(),
+  POSTERN_AGENT_STATE_DIR: z.string().min(1).default('/var/lib/postern-agent'),
+  POSTERN_RECONNECT_INITIAL_MS: millis(500, 10),
+  POSTERN_RECONNECT_MAX_MS: millis(30_000, 100),
+  POSTERN_SHUTDOWN_GRACE_MS: millis(10_000, 0),
+});
+
+export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new AgentConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? '(environment)');
+        const secret = /TOKEN|CREDENTIAL/.test(variable);
+        const shown = env[variable] === undefined ? 'not set' : `got ${JSON.stringify(secret ? '***' : env[variable])}`;
+        return `${variable} ${issue.message} (${shown})`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  if (e.POSTERN_RECONNECT_MAX_MS < e.POSTERN_RECONNECT_INITIAL_MS) {
+    throw new AgentConfigError(['POSTERN_RECONNECT_MAX_MS must not be below POSTERN_RECONNECT_INITIAL_MS']);
+  }
+  return {
+    logLevel: e.POSTERN_LOG_LEVEL,
+    controlPlane: {
+      address: e.POSTERN_CONTROL_PLANE_ADDRESS,
+      tls: e.POSTERN_CONTROL_PLANE_INSECURE
+        ? null
+        : { caFile: e.POSTERN_CONTROL_PLANE_CA_FILE ?? null, serverName: e.POSTERN_CONTROL_PLANE_SERVER_NAME ?? null },
+    },
+    enrollmentToken: e.POSTERN_ENROLLMENT_TOKEN ?? null,
+    credential: e.POSTERN_AGENT_CREDENTIAL ?? null,
+    stateDir: e.POSTERN_AGENT_STATE_DIR,
+    reconnect: { initialMs: e.POSTERN_RECONNECT_INITIAL_MS, maxMs: e.POSTERN_RECONNECT_MAX_MS },
+    shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
+  };
+}

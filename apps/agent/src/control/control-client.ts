@@ -1,0 +1,217 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Metadata, status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import type { Logger } from '@postern/logging';
+import { agentV1, type AgentMessage, type ControlClient as GrpcControlClient, type ControlMessage__Output } from '@postern/proto';
+import type { AgentConfig } from '../config.js';
+import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version.js';
+import { PolicyCache } from '../policy/policy-cache.js';
+import { Backoff } from './backoff.js';
+import { channelSettings } from './channel.js';
+import { CredentialStore } from './credential-store.js';
+
+/** The control plane refused our enrollment token: retrying cannot help. */
+export class EnrollmentRefusedError extends Error {}
+
+export interface StreamEnd {
+  code: GrpcStatus;
+  details: string;
+}
+
+type Stream = ClientDuplexStream<AgentMessage, ControlMessage__Output>;
+
+const ENROLL_DEADLINE_MS = 15_000;
+
+/**
+ * The agent's side of the Control stream: enrolls once if it has no credential, then keeps one
+ * stream open — hello, heartbeats at the interval the control plane asks for, policy snapshots
+ * into the cache — and reconnects with jittered exponential backoff whenever it ends.
+ *
+ * Events: 'connected' (welcome received), 'disconnected' (StreamEnd), 'policy' (version).
+ */
+export class ControlClient extends EventEmitter {
+  readonly policy = new PolicyCache();
+  readonly instanceId = randomUUID();
+  private readonly client: GrpcControlClient;
+  private readonly backoff: Backoff;
+  private readonly store: CredentialStore;
+  private stream: Stream | null = null;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeatSeq = 0;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly logger: Logger,
+    private readonly activeSessions: () => number = () => 0,
+  ) {
+    super();
+    const { credentials, options } = channelSettings(config.controlPlane);
+    const Control = agentV1().Control;
+    this.client = new Control(config.controlPlane.address, credentials, options) as unknown as GrpcControlClient;
+    this.backoff = new Backoff(config.reconnect.initialMs, config.reconnect.maxMs);
+    this.store = new CredentialStore(config.stateDir);
+  }
+
+  /** Resolves once a credential is in hand; the stream then runs until stop(). */
+  async start(): Promise<void> {
+    const credential = await this.obtainCredential();
+    this.loop = this.run(credential);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    this.stream?.end();
+    this.stream?.cancel();
+    this.wake?.();
+    await this.loop;
+    this.client.close();
+  }
+
+  private async obtainCredential(): Promise<string> {
+    if (this.config.credential) return this.config.credential;
+    const stored = await this.store.read();
+    if (stored) {
+      this.logger.info({ path: this.store.path }, 'using stored agent credential');
+      return stored;
+    }
+    if (!this.config.enrollmentToken) {
+      throw new EnrollmentRefusedError(
+        `no agent credential at ${this.store.path} and POSTERN_ENROLLMENT_TOKEN is not set: ` +
+          'create the agent in the control plane (createAgent) and pass its enrollment token',
+      );
+    }
+    while (!this.stopped) {
+      try {
+        const response = await this.enroll(this.config.enrollmentToken);
+        await this.store.write(response.credential);
+        this.logger.info({ agentId: response.agentId, agent: response.agentName, path: this.store.path }, 'enrolled');
+        return response.credential;
+      } catch (error) {
+        const grpcError = error as ServiceError;
+        if (grpcError.code === GrpcStatus.PERMISSION_DENIED || grpcError.code === GrpcStatus.INVALID_ARGUMENT) {
+          throw new EnrollmentRefusedError(`enrollment refused by the control plane: ${grpcError.details}`);
+        }
+        const delay = this.backoff.next();
+        this.logger.warn({ code: grpcError.code, reason: grpcError.details, retryInMs: delay }, 'enrollment failed; retrying');
+        await this.sleep(delay);
+      }
+    }
+    throw new Error('stopped before enrollment');
+  }
+
+  private enroll(token: string) {
+    return new Promise<{ agentId: string; agentName: string; credential: string }>((resolve, reject) => {
+      this.client.Enroll(
+        { enrollmentToken: token, agentVersion: AGENT_VERSION, hostname: hostname() },
+        { deadline: Date.now() + ENROLL_DEADLINE_MS },
+        (error, response) => (error || !response ? reject(error ?? new Error('empty enroll response')) : resolve(response)),
+      );
+    });
+  }
+
+  private async run(credential: string): Promise<void> {
+    while (!this.stopped) {
+      const end = await this.connectOnce(credential);
+      if (this.stopped) break;
+      const delay = this.backoff.next();
+      const log = end.code === GrpcStatus.UNAUTHENTICATED || end.code === GrpcStatus.PERMISSION_DENIED ? 'error' : 'warn';
+      this.logger[log]({ code: GrpcStatus[end.code], reason: end.details, retryInMs: delay }, 'control stream ended; reconnecting');
+      this.emit('disconnected', end);
+      await this.sleep(delay);
+    }
+  }
+
+  /** One Control stream, from hello until it ends; resolves with how it ended. */
+  private connectOnce(credential: string): Promise<StreamEnd> {
+    return new Promise<StreamEnd>((resolve) => {
+      const metadata = new Metadata();
+      metadata.set('authorization', `Bearer ${credential}`);
+      const stream = this.client.Connect(metadata);
+      this.stream = stream;
+      let settled = false;
+      const settle = (end: StreamEnd) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(this.heartbeat);
+        this.stream = null;
+        resolve(end);
+      };
+      stream.on('data', (message: ControlMessage__Output) => this.onMessage(stream, message));
+      stream.on('error', (error: ServiceError) => settle({ code: error.code, details: error.details }));
+      stream.on('status', (status: { code: GrpcStatus; details: string }) => settle(status));
+      stream.on('end', () => settle({ code: GrpcStatus.UNAVAILABLE, details: 'stream ended by the control plane' }));
+      stream.write({
+        hello: {
+          agentVersion: AGENT_VERSION,
+          hostname: hostname(),
+          capabilities: AGENT_CAPABILITIES,
+          policyVersion: this.policy.version,
+          instanceId: this.instanceId,
+        },
+      });
+    });
+  }
+
+  private onMessage(stream: Stream, message: ControlMessage__Output): void {
+    switch (message.body) {
+      case 'welcome': {
+        const welcome = message.welcome!;
+        this.backoff.reset();
+        this.startHeartbeats(stream, welcome.heartbeatIntervalMs);
+        this.logger.info(
+          { agentId: welcome.agentId, agent: welcome.agentName, controlPlane: welcome.controlPlaneInstance },
+          'connected to control plane',
+        );
+        this.emit('connected', welcome);
+        return;
+      }
+      case 'policySnapshot': {
+        const snapshot = message.policySnapshot!;
+        this.policy.replace(snapshot);
+        stream.write({ policyAck: { version: snapshot.version, applied: true, error: '' } });
+        this.logger.info({ version: snapshot.version }, 'policy snapshot applied');
+        this.emit('policy', snapshot.version);
+        return;
+      }
+      case 'heartbeatAck':
+        return;
+      default:
+        this.logger.debug({ body: message.body ?? null }, 'control message not handled by this agent version');
+    }
+  }
+
+  private startHeartbeats(stream: Stream, intervalMs: number): void {
+    clearInterval(this.heartbeat);
+    const interval = Math.max(100, intervalMs);
+    this.heartbeat = setInterval(() => {
+      this.heartbeatSeq += 1;
+      stream.write({
+        heartbeat: {
+          seq: String(this.heartbeatSeq),
+          sentAt: { unixMs: String(Date.now()) },
+          activeSessions: this.activeSessions(),
+          policyVersion: this.policy.version,
+        },
+      });
+    }, interval);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+}

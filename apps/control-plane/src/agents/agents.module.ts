@@ -1,0 +1,31 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { agentV1 } from '@postern/proto';
+import { AuditModule } from '../audit/audit.module.js';
+import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
+import { PolicyModule } from '../policy/policy.module.js';
+import { AgentPresenceSweeper } from './agent-presence.sweeper.js';
+import { AgentStreams } from './agent-streams.js';
+import { AgentsRepository } from './agents.repository.js';
+import { AgentsResolver } from './agents.resolver.js';
+import { AgentsService } from './agents.service.js';
+import { ControlGrpcHandlers } from './control.grpc.js';
+
+@Module({
+  imports: [AuditModule, PolicyModule],
+  providers: [AgentsRepository, AgentsService, AgentStreams, AgentsResolver, ControlGrpcHandlers, AgentPresenceSweeper],
+  exports: [AgentsService, AgentStreams],
+})
+export class AgentsModule implements OnModuleInit {
+  constructor(
+    private readonly grpc: GrpcServerService,
+    private readonly control: ControlGrpcHandlers,
+    private readonly streams: AgentStreams,
+  ) {}
+
+  onModuleInit(): void {
+    this.grpc.register({ definition: agentV1().Control.service, implementation: this.control.handlers() }, async () => {
+      this.streams.closeAll({ code: 'UNAVAILABLE', message: 'control plane shutting down; reconnect' });
+      await this.streams.drained();
+    });
+  }
+}

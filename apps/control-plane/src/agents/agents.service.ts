@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from '@postern/logging';
+import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
+import { LOGGER } from '../infra/logging/nest-logger.js';
+import { AuditService } from '../audit/audit.service.js';
+import {
+  AlreadyExistsError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+} from '../errors/domain-error.js';
+import { mintSecret, parseSecret, secretMatches } from './agent-secrets.js';
+import { AgentStreams } from './agent-streams.js';
+import { AgentsRepository, DuplicateAgentNameError } from './agents.repository.js';
+import type { Agent, AgentPresence } from './agent.types.js';
+
+const AGENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/;
+const MAX_LABELS = 32;
+
+export interface IssuedEnrollmentToken {
+  token: string;
+  expiresAt: Date;
+}
+
+/** Agents: creation, one-time enrollment, credential checks, presence. */
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly repository: AgentsRepository,
+    private readonly streams: AgentStreams,
+    private readonly audit: AuditService,
+    @Inject(CONFIG) private readonly config: ControlPlaneConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async createAgent(input: { name: string; labels?: Record<string, string> | undefined }, actor: string) {
+    const labels = input.labels ?? {};
+    validateAgentName(input.name);
+    validateLabels(labels);
+    const id = randomUUID();
+    const tokenId = randomUUID();
+    const token = mintSecret('enroll', tokenId);
+    const expiresAt = this.enrollmentExpiry();
+    try {
+      const agent = await this.repository.createWithEnrollmentToken({
+        id,
+        name: input.name,
+        labels,
+        tokenId,
+        tokenHash: token.hash,
+        tokenExpiresAt: expiresAt,
+      });
+      await this.audit.record({ kind: 'agent.created', actorId: actor, actorKind: 'admin', agentId: id, details: { name: input.name } });
+      return { agent, enrollment: { token: token.token, expiresAt } satisfies IssuedEnrollmentToken };
+    } catch (error) {
+      if (error instanceof DuplicateAgentNameError) throw new AlreadyExistsError(`an agent named "${input.name}" already exists`);
+      throw error;
+    }
+  }
+
+  /** A new one-time token for an existing agent (lost credential, reinstall). Using it rotates the credential. */
+  async createEnrollmentToken(agentId: string, actor: string): Promise<IssuedEnrollmentToken> {
+    const agent = await this.getAgent(agentId);
+    if (agent.status === 'DISABLED') throw new PermissionDeniedError(`agent ${agent.name} is disabled`);
+    const tokenId = randomUUID();
+    const token = mintSecret('enroll', tokenId);
+    const expiresAt = this.enrollmentExpiry();
+    await this.repository.addEnrollmentToken({ agentId, tokenId, tokenHash: token.hash, expiresAt });
+    await this.audit.record({ kind: 'agent.enrollment_token_issued', actorId: actor, actorKind: 'admin', agentId });
+    return { token: token.token, expiresAt };
+  }
+
+  /**
+   * Exchanges a one-time enrollment token for the agent's long-lived credential. Every refusal
+   * looks the same to the caller (no hint whether the token existed, was used or expired) and is
+   * audited with its real reason.
+   */
+  async enroll(input: { enrollmentToken: string; version: string; hostname: string; peer: string }) {
+    const refuse = async (reason: string, agentId: string | null) => {
+      this.logger.warn({ agentId, peer: input.peer, reason }, 'agent enrollment refused');
+      await this.audit.record({
+        kind: 'agent.enrollment_refused',
+        actorKind: 'agent',
+        agentId,
+        decision: 'refused',
+        details: { reason, peer: input.peer },
+      });
+      return new PermissionDeniedError('enrollment token is invalid, expired or already used');
+    };
+    const parsed = parseSecret('enroll', input.enrollmentToken);
+    if (!parsed) throw await refuse('malformed token', null);
+    const stored = await this.repository.findEnrollmentToken(parsed.id);
+    if (!stored || !secretMatches(parsed.secret, stored.tokenHash)) throw await refuse('unknown token', null);
+    if (stored.usedAt) throw await refuse('token already used', stored.agentId);
+    const now = new Date();
+    if (stored.expiresAt <= now) throw await refuse('token expired', stored.agentId);
+
+    const credential = mintSecret('agent', stored.agentId);
+    const agent = await this.repository.consumeEnrollmentToken({
+      tokenId: parsed.id,
+      agentId: stored.agentId,
+      credentialHash: credential.hash,
+      now,
+    });
+    if (!agent) throw await refuse('token already used or agent disabled', stored.agentId);
+    // A re-enrollment replaces the credential: streams opened with the old one must go.
+    this.streams.closeAgent(agent.id, { code: 'PERMISSION_DENIED', message: 'agent credential rotated' });
+    await this.audit.record({
+      kind: 'agent.enrolled',
+      actorId: agent.id,
+      actorKind: 'agent',
+      agentId: agent.id,
+      details: { hostname: input.hostname.slice(0, 255), version: input.version.slice(0, 64), peer: input.peer },
+    });
+    this.logger.info({ agentId: agent.id, agent: agent.name, peer: input.peer }, 'agent enrolled');
+    return { agent, credential: credential.token };
+  }
+
+  /** Resolves an agent credential to its (enabled, enrolled) agent; constant-time secret check. */
+  async authenticate(credential: string | null): Promise<Agent> {
+    if (!credential) throw new UnauthenticatedError('missing agent credential (authorization: Bearer …)');
+    const parsed = parseSecret('agent', credential);
+    const found = parsed ? await this.repository.findCredential(parsed.id) : null;
+    if (!parsed || !found || !secretMatches(parsed.secret, found.credentialHash)) {
+      throw new UnauthenticatedError('invalid agent credential');
+    }
+    if (found.agent.status === 'DISABLED') throw new PermissionDeniedError(`agent ${found.agent.name} is disabled`);
+    return found.agent;
+  }
+
+  async connected(agent: Agent, presence: AgentPresence): Promise<void> {
+    const ok = await this.repository.markOnline(agent.id, presence, new Date());
+    if (!ok) throw new PermissionDeniedError(`agent ${agent.name} is disabled`);
+    this.logger.info(
+      { agentId: agent.id, agent: agent.name, version: presence.version, hostname: presence.hostname, streamId: presence.streamId },
+      'agent online',
+    );
+  }
+
+  heartbeat(agentId: string, streamId: string, policyVersion: bigint): Promise<void> {
+    return this.repository.touch(agentId, streamId, new Date(), policyVersion);
+  }
+
+  async disconnected(agent: Agent, streamId: string, reason: string): Promise<void> {
+    const changed = await this.repository.markOffline(agent.id, streamId);
+    if (changed) this.logger.info({ agentId: agent.id, agent: agent.name, streamId, reason }, 'agent offline');
+  }
+
+  /** Marks offline the agents whose stream holder stopped without closing it (e.g. a crashed replica). */
+  async sweepStale(): Promise<string[]> {
+    const cutoff = new Date(Date.now() - this.config.agents.heartbeatTimeoutMs);
+    const ids = await this.repository.markStaleOffline(cutoff);
+    if (ids.length > 0) this.logger.warn({ agentIds: ids }, 'agents marked offline: no heartbeat within the timeout');
+    return ids;
+  }
+
+  async disable(agentId: string, actor: string): Promise<Agent> {
+    const agent = await this.repository.disable(agentId);
+    if (!agent) throw new NotFoundError('agent', agentId);
+    this.streams.closeAgent(agentId, { code: 'PERMISSION_DENIED', message: 'agent disabled by an administrator' });
+    await this.audit.record({ kind: 'agent.disabled', actorId: actor, actorKind: 'admin', agentId });
+    return agent;
+  }
+
+  async getAgent(id: string): Promise<Agent> {
+    const agent = await this.repository.findById(id);
+    if (!agent) throw new NotFoundError('agent', id);
+    return agent;
+  }
+
+  listAgents(filter: { status?: Agent['status'] | undefined }): Promise<Agent[]> {
+    return this.repository.list(filter);
+  }
+
+  private enrollmentExpiry(): Date {
+    return new Date(Date.now() + this.config.agents.enrollmentTokenTtlSeconds * 1000);
+  }
+}
+
+function validateAgentName(name: string): void {
+  if (!AGENT_NAME.test(name)) {
+    throw new InvalidArgumentError('agent name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit');
+  }
+}
+
+function validateLabels(labels: Record<string, string>): void {
+  const entries = Object.entries(labels);
+  if (entries.length > MAX_LABELS) throw new InvalidArgumentError(`at most ${MAX_LABELS} labels`);
+  for (const [key, value] of entries) {
+    if (!LABEL_KEY.test(key)) throw new InvalidArgumentError(`label key "${key.slice(0, 80)}" is not valid`);
+    if (typeof value !== 'string' || value.length > 256) throw new InvalidArgumentError(`label "${key}" must be at most 256 characters`);
+  }
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { Logger } from '@postern/logging';
+import type { AgentMessage__Output, ControlMessage, Hello__Output } from '@postern/proto';
+import type { ControlPlaneConfig } from '../config/config.js';
+import { toGrpcStatus } from '../errors/domain-error.js';
+import type { PolicyService } from '../policy/policy.service.js';
+import type { AgentStreams, LiveStream } from './agent-streams.js';
+import type { AgentsService } from './agents.service.js';
+import type { Agent } from './agent.types.js';
+
+type Call = ServerDuplexStream<AgentMessage__Output, ControlMessage>;
+
+export interface ControlStreamDeps {
+  agents: AgentsService;
+  policy: PolicyService;
+  streams: AgentStreams;
+  config: ControlPlaneConfig;
+  logger: Logger;
+  version: string;
+}
+
+const MAX_TEXT = 255;
+
+/**
+ * One agent's Control stream on this control plane: waits for `hello`, marks the agent online,
+ * sends `welcome` and the policy snapshot, then watches heartbeats. Silence longer than the
+ * heartbeat timeout ends the stream (DEADLINE_EXCEEDED); any end marks the agent offline unless
+ * a newer stream has taken over.
+ */
+export class ControlStream implements LiveStream {
+  readonly streamId = randomUUID();
+  private watchdog: NodeJS.Timeout | undefined;
+  private online = false;
+  private ended = false;
+
+  constructor(
+    private readonly call: Call,
+    private readonly agent: Agent,
+    private readonly deps: ControlStreamDeps,
+  ) {}
+
+  get agentId(): string {
+    return this.agent.id;
+  }
+
+  start(): void {
+    this.arm(this.deps.config.agents.helloTimeoutMs, 'no hello received');
+    this.call.on('data', (message: AgentMessage__Output) => {
+      this.onMessage(message).catch((error: unknown) => this.fail(error));
+    });
+    this.call.on('end', () => this.finish('agent closed the stream'));
+    this.call.on('cancelled', () => this.finish('stream cancelled'));
+    this.call.on('error', (error: Error) => this.finish(`stream error: ${error.message}`));
+    this.call.on('close', () => this.finish('stream closed'));
+  }
+
+  close(reason: { code: 'PERMISSION_DENIED' | 'UNAVAILABLE'; message: string }): void {
+    this.endWith(reason.code === 'PERMISSION_DENIED' ? GrpcStatus.PERMISSION_DENIED : GrpcStatus.UNAVAILABLE, reason.message);
+  }
+
+  private async onMessage(message: AgentMessage__Output): Promise<void> {
+    if (this.ended) return;
+    if (!this.online) {
+      if (message.body !== 'hello' || !message.hello) {
+        this.endWith(GrpcStatus.FAILED_PRECONDITION, 'the first message on a Control stream must be hello');
+        return;
+      }
+      await this.onHello(message.hello);
+      return;
+    }
+    this.arm(this.deps.config.agents.heartbeatTimeoutMs, 'heartbeat timeout');
+    switch (message.body) {
+      case 'heartbeat': {
+        const heartbeat = message.heartbeat!;
+        await this.deps.agents.heartbeat(this.agent.id, this.streamId, parseVersion(heartbeat.policyVersion));
+        this.send({ heartbeatAck: { seq: heartbeat.seq } });
+        return;
+      }
+      case 'hello':
+        this.endWith(GrpcStatus.FAILED_PRECONDITION, 'hello may be sent only once per stream');
+        return;
+      default:
+        // Session, audit, approval and policy-ack messages are handled by their features as they
+        // land; until then they are acknowledged by being read and ignored.
+        this.deps.logger.debug({ agentId: this.agent.id, body: message.body ?? null }, 'control message ignored');
+    }
+  }
+
+  private async onHello(hello: Hello__Output): Promise<void> {
+    await this.deps.agents.connected(this.agent, {
+      streamId: this.streamId,
+      controlPlaneInstance: this.deps.config.instanceId,
+      version: hello.agentVersion.slice(0, 64),
+      hostname: hello.hostname.slice(0, MAX_TEXT),
+      policyVersion: parseVersion(hello.policyVersion),
+    });
+    if (this.ended) {
+      // The agent left while we were marking it online: undo.
+      await this.deps.agents.disconnected(this.agent, this.streamId, 'closed during hello');
+      return;
+    }
+    this.online = true;
+    this.deps.streams.add(this);
+    this.arm(this.deps.config.agents.heartbeatTimeoutMs, 'heartbeat timeout');
+    this.send({
+      welcome: {
+        agentId: this.agent.id,
+        agentName: this.agent.name,
+        heartbeatIntervalMs: this.deps.config.agents.heartbeatIntervalMs,
+        heartbeatTimeoutMs: this.deps.config.agents.heartbeatTimeoutMs,
+        controlPlaneVersion: this.deps.version,
+        controlPlaneInstance: this.deps.config.instanceId,
+      },
+    });
+    this.send({ policySnapshot: await this.deps.policy.snapshotFor(this.agent) });
+  }
+
+  private send(message: ControlMessage): void {
+    if (!this.ended) this.call.write(message);
+  }
+
+  private arm(ms: number, reason: string): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.endWith(GrpcStatus.DEADLINE_EXCEEDED, reason), ms);
+    this.watchdog.unref();
+  }
+
+  private fail(error: unknown): void {
+    const status = toGrpcStatus(error);
+    if (status.code === GrpcStatus.INTERNAL) {
+      this.deps.logger.error({ err: error, agentId: this.agent.id }, 'control stream failed');
+    }
+    this.endWith(status.code, status.details);
+  }
+
+  private endWith(code: GrpcStatus, details: string): void {
+    if (this.ended) return;
+    this.finish(details);
+    this.call.emit('error', { code, details });
+  }
+
+  private finish(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.watchdog);
+    this.deps.streams.remove(this);
+    if (this.online) {
+      this.deps.streams.track(
+        this.deps.agents.disconnected(this.agent, this.streamId, reason).catch((error: unknown) => {
+          // The sweeper marks the agent offline after the heartbeat timeout if this write failed.
+          this.deps.logger.error({ err: error, agentId: this.agent.id }, 'could not mark agent offline');
+        }),
+      );
+    }
+  }
+}
+
+function parseVersion(value: string): bigint {
+  return /^\d{1,20}$/.test(value) ? BigInt(value) : 0n;
+}
+
+/** Reads `authorization: Bearer <credential>` from call metadata. */
+export function bearerFrom(call: { metadata: { get(key: string): unknown[] } }): string | null {
+  const value = call.metadata.get('authorization')[0];
+  if (typeof value !== 'string') return null;
+  const match = /^Bearer ([^\s]+)$/.exec(value);
+  return match ? match[1]! : null;
+}

@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from '@postern/logging';
+import type { ControlHandlers } from '@postern/proto';
+import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
+import { toGrpcStatus } from '../errors/domain-error.js';
+import { LOGGER } from '../infra/logging/nest-logger.js';
+import { PolicyService } from '../policy/policy.service.js';
+import { CONTROL_PLANE_VERSION } from '../version.js';
+import { AgentStreams } from './agent-streams.js';
+import { AgentsService } from './agents.service.js';
+import { ControlStream, bearerFrom } from './control-stream.js';
+
+/** The `Control` service of the agent contract: a thin translation onto AgentsService. */
+@Injectable()
+export class ControlGrpcHandlers {
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly policy: PolicyService,
+    private readonly streams: AgentStreams,
+    @Inject(CONFIG) private readonly config: ControlPlaneConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  handlers(): ControlHandlers {
+    return {
+      Enroll: (call, callback) => {
+        const request = call.request;
+        this.agents
+          .enroll({
+            enrollmentToken: request.enrollmentToken,
+            version: request.agentVersion,
+            hostname: request.hostname,
+            peer: call.getPeer(),
+          })
+          .then(
+            ({ agent, credential }) => callback(null, { agentId: agent.id, agentName: agent.name, credential }),
+            (error: unknown) => callback(this.grpcError(error, 'Enroll')),
+          );
+      },
+      Connect: (call) => {
+        this.agents.authenticate(bearerFrom(call)).then(
+          (agent) =>
+            new ControlStream(call, agent, {
+              agents: this.agents,
+              policy: this.policy,
+              streams: this.streams,
+              config: this.config,
+              logger: this.logger,
+              version: CONTROL_PLANE_VERSION,
+            }).start(),
+          (error: unknown) => {
+            this.logger.warn({ peer: call.getPeer(), reason: (error as Error).message }, 'agent stream refused');
+            call.emit('error', this.grpcError(error, 'Connect'));
+          },
+        );
+      },
+    };
+  }
+
+  private grpcError(error: unknown, method: string) {
+    const status = toGrpcStatus(error);
+    if (status.code === 13) this.logger.error({ err: error, method }, 'gRPC handler failed');
+    return { code: status.code, details: status.details };
+  }
+}

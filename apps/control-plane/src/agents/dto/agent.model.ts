@@ -1,0 +1,61 @@
+import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
+import type { Agent, AgentStatus } from '../agent.types.js';
+
+export enum AgentStatusEnum {
+  PENDING = 'PENDING',
+  ONLINE = 'ONLINE',
+  OFFLINE = 'OFFLINE',
+  DISABLED = 'DISABLED',
+}
+registerEnumType(AgentStatusEnum, {
+  name: 'AgentStatus',
+  description: 'PENDING: created, not enrolled yet. ONLINE: holds a Control stream. DISABLED: credential revoked.',
+});
+
+@ObjectType('Label')
+export class LabelModel {
+  @Field() key!: string;
+  @Field() value!: string;
+}
+
+@ObjectType('Agent', { description: 'An agent deployed next to resources; it dials out to the control plane.' })
+export class AgentModel {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field(() => AgentStatusEnum) status!: AgentStatus;
+  @Field(() => [LabelModel]) labels!: LabelModel[];
+  @Field(() => String, { nullable: true, description: 'Version the agent reported in its last hello.' })
+  version!: string | null;
+  @Field(() => String, { nullable: true }) hostname!: string | null;
+  @Field(() => Date, { nullable: true }) enrolledAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When the current (or last) Control stream opened.' })
+  connectedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Last hello or heartbeat received.' })
+  lastSeenAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'Control-plane instance holding the stream.' })
+  connectedTo!: string | null;
+  @Field(() => String, { nullable: true, description: 'Policy version the agent reports enforcing.' })
+  policyVersion!: string | null;
+  @Field() createdAt!: Date;
+
+  static from(agent: Agent): AgentModel {
+    return Object.assign(new AgentModel(), {
+      ...agent,
+      labels: Object.entries(agent.labels).map(([key, value]) => ({ key, value })),
+      policyVersion: agent.policyVersion === null ? null : agent.policyVersion.toString(),
+    });
+  }
+}
+
+@ObjectType('EnrollmentToken')
+export class EnrollmentTokenModel {
+  @Field({ description: 'One-time token for POSTERN_ENROLLMENT_TOKEN. Shown once; only its hash is stored.' })
+  token!: string;
+  @Field() expiresAt!: Date;
+}
+
+@ObjectType('CreateAgentPayload')
+export class CreateAgentPayload {
+  @Field(() => AgentModel) agent!: AgentModel;
+  @Field(() => EnrollmentTokenModel) enrollment!: EnrollmentTokenModel;
+}

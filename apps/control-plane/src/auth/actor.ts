@@ -1,0 +1,29 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { GqlExecutionContext } from '@nestjs/graphql';
+
+export type Role = 'admin' | 'approver' | 'auditor' | 'user';
+
+/** Who is calling the API, as established by the authentication guard. */
+export interface Actor {
+  id: string;
+  roles: Role[];
+}
+
+export interface RequestWithActor {
+  headers: Record<string, string | string[] | undefined>;
+  actor?: Actor;
+}
+
+export function requestOf(context: ExecutionContext): RequestWithActor {
+  if (context.getType<string>() === 'graphql') {
+    return GqlExecutionContext.create(context).getContext<{ req: RequestWithActor }>().req;
+  }
+  return context.switchToHttp().getRequest<RequestWithActor>();
+}
+
+/** The authenticated caller of a resolver. */
+export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {
+  const actor = requestOf(context).actor;
+  if (!actor) throw new Error('CurrentActor used on an unauthenticated route');
+  return actor;
+});

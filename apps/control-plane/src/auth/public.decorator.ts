@@ -1,0 +1,6 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const IS_PUBLIC = 'postern:public';
+
+/** Opts a controller or handler out of authentication (health probes only). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);

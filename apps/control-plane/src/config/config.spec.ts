@@ -1,0 +1,54 @@
+import { describe, expect, test } from '@jest/globals';
+import { ConfigError, loadConfig } from './config.js';
+
+const valid = {
+  POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(40),
+  POSTERN_GRPC_INSECURE: 'true',
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  test('fills documented defaults', () => {
+    const config = loadConfig(valid);
+    expect(config.http.port).toBe(8080);
+    expect(config.grpc.port).toBe(8443);
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.database.migrateOnStart).toBe(true);
+    expect(config.agents.heartbeatTimeoutMs).toBe(30_000);
+    expect(config.database.migrationsDir).toMatch(/prisma\/migrations$/);
+  });
+
+  test('names the variable and the bad value', () => {
+    expect(problemsOf({ ...valid, POSTERN_HTTP_PORT: 'eighty' })).toEqual([
+      expect.stringMatching(/^POSTERN_HTTP_PORT .*\(got "eighty"\)/),
+    ]);
+    expect(problemsOf({ ...valid, POSTERN_REDIS_URL: 'http://cache' })[0]).toMatch(/^POSTERN_REDIS_URL must be a URL starting with redis:\/\//);
+  });
+
+  test('requires a strong bootstrap admin token and never echoes it', () => {
+    expect(problemsOf({ POSTERN_GRPC_INSECURE: 'true' })[0]).toMatch(/^POSTERN_BOOTSTRAP_ADMIN_TOKEN is required/);
+    const problems = problemsOf({ ...valid, POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'short-secret' });
+    expect(problems[0]).toMatch(/at least 32 characters/);
+    expect(problems.join()).not.toContain('short-secret');
+  });
+
+  test('refuses plaintext gRPC unless explicitly allowed', () => {
+    expect(problemsOf({ POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(40) })[0]).toMatch(/POSTERN_GRPC_TLS_CERT_FILE/);
+    expect(problemsOf({ ...valid, POSTERN_GRPC_TLS_CERT_FILE: '/c.pem' })[0]).toMatch(/must be set together/);
+  });
+
+  test('heartbeat timeout must leave room for missed heartbeats', () => {
+    expect(
+      problemsOf({ ...valid, POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '1000', POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '1500' })[0],
+    ).toMatch(/POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS must be more than twice/);
+  });
+});

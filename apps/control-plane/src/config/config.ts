@@ -1,0 +1,165 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/**
+ * The control plane's configuration: read once from the environment at boot, validated, and
+ * turned into this typed object. Nothing else in the process reads `process.env`.
+ */
+export interface ControlPlaneConfig {
+  instanceId: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  http: { host: string; port: number };
+  grpc: {
+    host: string;
+    port: number;
+    tls: { certFile: string; keyFile: string } | null;
+  };
+  database: { url: string; migrateOnStart: boolean; migrationsDir: string };
+  redis: { url: string; prefix: string };
+  admin: { bootstrapToken: string };
+  agents: {
+    heartbeatIntervalMs: number;
+    heartbeatTimeoutMs: number;
+    enrollmentTokenTtlSeconds: number;
+    helloTimeoutMs: number;
+  };
+  graphql: { introspection: boolean };
+  shutdownGraceMs: number;
+}
+
+/** A configuration value that stops the process at boot, naming the variable at fault. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../../prisma/migrations', import.meta.url));
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be an integer')
+    .min(0, 'must be 0..65535')
+    .max(65535, 'must be 0..65535')
+    .default(fallback);
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const millis = (fallback: number, min: number) =>
+  z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(min, `must be at least ${min}`).default(fallback);
+
+const url = (protocols: string[], fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const envSchema = z.object({
+  POSTERN_INSTANCE_ID: z.string().min(1).optional(),
+  POSTERN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  POSTERN_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  POSTERN_HTTP_PORT: port(8080),
+  POSTERN_GRPC_HOST: z.string().min(1).default('0.0.0.0'),
+  POSTERN_GRPC_PORT: port(8443),
+  POSTERN_GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
+  POSTERN_GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
+  POSTERN_GRPC_INSECURE: bool(false),
+  POSTERN_DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgresql://postgres@127.0.0.1:5432/postern'),
+  POSTERN_MIGRATE_ON_START: bool(true),
+  POSTERN_MIGRATIONS_DIR: z.string().min(1).default(DEFAULT_MIGRATIONS_DIR),
+  POSTERN_REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  POSTERN_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, 'may contain letters, digits, ":", "_" and "-"')
+    .default('postern'),
+  POSTERN_BOOTSTRAP_ADMIN_TOKEN: z
+    .string({ error: 'is required (the admin API token until OIDC sign-in is configured)' })
+    .min(32, 'must be at least 32 characters (use e.g. `openssl rand -base64 32`)'),
+  POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: millis(10_000, 100),
+  POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: millis(30_000, 300),
+  POSTERN_AGENT_HELLO_TIMEOUT_MS: millis(10_000, 100),
+  POSTERN_ENROLLMENT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, 'must be at least 60').default(86_400),
+  POSTERN_GRAPHQL_INTROSPECTION: bool(true),
+  POSTERN_SHUTDOWN_GRACE_MS: millis(10_000, 0),
+});
+
+/** Validates the environment into a ControlPlaneConfig, or throws a ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? '(environment)');
+        const shown = env[variable] === undefined ? 'not set' : `got ${JSON.stringify(sensitive(variable) ? '***' : env[variable])}`;
+        return `${variable} ${issue.message} (${shown})`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS <= e.POSTERN_AGENT_HEARTBEAT_INTERVAL_MS * 2) {
+    problems.push(
+      'POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS must be more than twice POSTERN_AGENT_HEARTBEAT_INTERVAL_MS ' +
+        `(got ${e.POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS} and ${e.POSTERN_AGENT_HEARTBEAT_INTERVAL_MS})`,
+    );
+  }
+  const hasCert = Boolean(e.POSTERN_GRPC_TLS_CERT_FILE);
+  const hasKey = Boolean(e.POSTERN_GRPC_TLS_KEY_FILE);
+  if (hasCert !== hasKey) {
+    problems.push('POSTERN_GRPC_TLS_CERT_FILE and POSTERN_GRPC_TLS_KEY_FILE must be set together');
+  }
+  if (!hasCert && !e.POSTERN_GRPC_INSECURE) {
+    problems.push(
+      'POSTERN_GRPC_TLS_CERT_FILE/POSTERN_GRPC_TLS_KEY_FILE are required: agents connect over TLS ' +
+        '(set POSTERN_GRPC_INSECURE=true only for local development)',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    instanceId: e.POSTERN_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    logLevel: e.POSTERN_LOG_LEVEL,
+    http: { host: e.POSTERN_HTTP_HOST, port: e.POSTERN_HTTP_PORT },
+    grpc: {
+      host: e.POSTERN_GRPC_HOST,
+      port: e.POSTERN_GRPC_PORT,
+      tls: hasCert ? { certFile: e.POSTERN_GRPC_TLS_CERT_FILE!, keyFile: e.POSTERN_GRPC_TLS_KEY_FILE! } : null,
+    },
+    database: {
+      url: e.POSTERN_DATABASE_URL,
+      migrateOnStart: e.POSTERN_MIGRATE_ON_START,
+      migrationsDir: e.POSTERN_MIGRATIONS_DIR,
+    },
+    redis: { url: e.POSTERN_REDIS_URL, prefix: e.POSTERN_REDIS_PREFIX },
+    admin: { bootstrapToken: e.POSTERN_BOOTSTRAP_ADMIN_TOKEN },
+    agents: {
+      heartbeatIntervalMs: e.POSTERN_AGENT_HEARTBEAT_INTERVAL_MS,
+      heartbeatTimeoutMs: e.POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS,
+      enrollmentTokenTtlSeconds: e.POSTERN_ENROLLMENT_TOKEN_TTL_SECONDS,
+      helloTimeoutMs: e.POSTERN_AGENT_HELLO_TIMEOUT_MS,
+    },
+    graphql: { introspection: e.POSTERN_GRAPHQL_INTROSPECTION },
+    shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
+  };
+}
+
+function sensitive(variable: string): boolean {
+  return /TOKEN|SECRET|PASSWORD|URL/.test(variable);
+}
+
+/** Injection token for the validated configuration. */
+export const CONFIG = Symbol('ControlPlaneConfig');

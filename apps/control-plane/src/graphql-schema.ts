@@ -1,0 +1,23 @@
+import { NestFactory } from '@nestjs/core';
+import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { AgentsResolver } from './agents/agents.resolver.js';
+
+/** Every resolver class of the API; the schema file is printed from exactly these. */
+export const RESOLVERS = [AgentsResolver];
+
+const HEADER =
+  '# Postern control-plane GraphQL API. Generated from the code-first resolvers by\n' +
+  '# `pnpm --filter @postern/control-plane schema:print`; do not edit by hand.\n\n';
+
+/** Builds the code-first schema without starting the application, as SDL text. */
+export async function printGraphqlSchema(): Promise<string> {
+  const app = await NestFactory.create(GraphQLSchemaBuilderModule, { logger: false });
+  try {
+    await app.init();
+    const schema = await app.get(GraphQLSchemaFactory).create(RESOLVERS);
+    return HEADER + printSchema(lexicographicSortSchema(schema)) + '\n';
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import { createLogger, type Logger } from '@postern/logging';
+import { ConfigError, loadConfig, type ControlPlaneConfig } from './config/config.js';
+import { AppModule } from './app.module.js';
+import { NestPinoLogger } from './infra/logging/nest-logger.js';
+import { runMigrations } from './infra/prisma/migrations.service.js';
+import { checkDependencies } from './infra/preflight.js';
+import { CONTROL_PLANE_VERSION } from './version.js';
+
+async function main(): Promise<void> {
+  let config: ControlPlaneConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`postern control plane: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ name: 'control-plane', level: config.logLevel, base: { instance: config.instanceId } });
+  installProcessHandlers(logger);
+
+  const unreachable = await checkDependencies(config);
+  if (unreachable.length > 0) {
+    for (const problem of unreachable) logger.fatal(problem, problem.message);
+    process.exit(3);
+  }
+  if (config.database.migrateOnStart) await runMigrations(config, logger);
+
+  const app = await NestFactory.create(AppModule.forRoot(config, logger), {
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+  });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(config.http.port, config.http.host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  logger.info({ host: config.http.host, port }, 'http listening');
+  logger.info({ version: CONTROL_PLANE_VERSION }, 'control plane started');
+}
+
+function installProcessHandlers(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (error) => {
+    // State may be inconsistent after an exception nobody caught: log it and let the
+    // orchestrator restart us rather than serve on.
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    logger.flush();
+    process.exit(1);
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`postern control plane failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
