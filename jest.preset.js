@@ -11,6 +11,7 @@ export function jestProject(packageDir, displayName) {
     displayName,
     rootDir: packageDir,
     testEnvironment: 'node',
+    testTimeout: 60_000,
     extensionsToTreatAsEsm: ['.ts'],
     testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
     moduleNameMapper: {

@@ -23,7 +23,11 @@ export class AgentConfigError extends Error {
 }
 
 const millis = (fallback: number, min: number) =>
-  z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(min, `must be at least ${min}`).default(fallback);
+  z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(min, `must be at least ${min}`)
+    .default(fallback);
 
 const bool = (fallback: boolean) =>
   z

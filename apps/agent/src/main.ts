@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  logger.info({ version: AGENT_VERSION, controlPlane: config.controlPlane.address, tls: Boolean(config.controlPlane.tls) }, 'agent starting');
+  logger.info(
+    { version: AGENT_VERSION, controlPlane: config.controlPlane.address, tls: Boolean(config.controlPlane.tls) },
+    'agent starting',
+  );
   try {
     await control.start();
   } catch (error) {

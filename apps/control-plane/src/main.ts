@@ -34,11 +34,46 @@ async function main(): Promise<void> {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
   });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen(config.http.port, config.http.host);
+  handleShutdownSignals(logger, config.shutdownGraceMs, () => app.close());
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.info({ host: config.http.host, port }, 'http listening');
   logger.info({ version: CONTROL_PLANE_VERSION }, 'control plane started');
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting work, let the gRPC server close agent streams (agents move to
+ * another replica) and drain within the grace period, close queues, database and Redis, exit 0.
+ * Handled here rather than by Nest's enableShutdownHooks, which re-raises the signal and so
+ * never exits 0.
+ */
+function handleShutdownSignals(logger: Logger, graceMs: number, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown did not finish within the grace period; exiting');
+      logger.flush();
+      process.exit(1);
+    }, graceMs + 5_000);
+    force.unref();
+    close().then(
+      () => {
+        logger.info('control plane stopped');
+        logger.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error during shutdown');
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 function installProcessHandlers(logger: Logger): void {
@@ -55,6 +90,8 @@ function installProcessHandlers(logger: Logger): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`postern control plane failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(
+    `postern control plane failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -56,8 +56,14 @@ describe('agent contract', () => {
         stdio: 'pipe',
       });
       const committed = join(packageDir, 'src/generated');
-      const fresh = listFiles(out).map((f) => relative(out, f)).sort();
-      expect(listFiles(committed).map((f) => relative(committed, f)).sort()).toEqual(fresh);
+      const fresh = listFiles(out)
+        .map((f) => relative(out, f))
+        .sort();
+      expect(
+        listFiles(committed)
+          .map((f) => relative(committed, f))
+          .sort(),
+      ).toEqual(fresh);
       for (const file of fresh) {
         expect(readFileSync(join(committed, file), 'utf8')).toBe(readFileSync(join(out, file), 'utf8'));
       }

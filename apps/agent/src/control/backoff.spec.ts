@@ -4,7 +4,9 @@ import { Backoff } from './backoff.js';
 describe('Backoff', () => {
   test('doubles its ceiling per attempt up to the cap', () => {
     const upper = new Backoff(500, 30_000, () => 1);
-    expect(Array.from({ length: 9 }, () => upper.next())).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(Array.from({ length: 9 }, () => upper.next())).toEqual([
+      500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
+    ]);
   });
 
   test('never waits less than half the ceiling', () => {

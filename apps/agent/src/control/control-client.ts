@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from '@postern/logging';
-import { agentV1, type AgentMessage, type ControlClient as GrpcControlClient, type ControlMessage__Output } from '@postern/proto';
+import {
+  agentV1,
+  type AgentMessage,
+  type ControlClient as GrpcControlClient,
+  type ControlMessage__Output,
+} from '@postern/proto';
 import type { AgentConfig } from '../config.js';
 import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version.js';
 import { PolicyCache } from '../policy/policy-cache.js';
@@ -97,7 +102,10 @@ export class ControlClient extends EventEmitter {
           throw new EnrollmentRefusedError(`enrollment refused by the control plane: ${grpcError.details}`);
         }
         const delay = this.backoff.next();
-        this.logger.warn({ code: grpcError.code, reason: grpcError.details, retryInMs: delay }, 'enrollment failed; retrying');
+        this.logger.warn(
+          { code: grpcError.code, reason: grpcError.details, retryInMs: delay },
+          'enrollment failed; retrying',
+        );
         await this.sleep(delay);
       }
     }
@@ -109,7 +117,8 @@ export class ControlClient extends EventEmitter {
       this.client.Enroll(
         { enrollmentToken: token, agentVersion: AGENT_VERSION, hostname: hostname() },
         { deadline: Date.now() + ENROLL_DEADLINE_MS },
-        (error, response) => (error || !response ? reject(error ?? new Error('empty enroll response')) : resolve(response)),
+        (error, response) =>
+          error || !response ? reject(error ?? new Error('empty enroll response')) : resolve(response),
       );
     });
   }
@@ -119,8 +128,12 @@ export class ControlClient extends EventEmitter {
       const end = await this.connectOnce(credential);
       if (this.stopped) break;
       const delay = this.backoff.next();
-      const log = end.code === GrpcStatus.UNAUTHENTICATED || end.code === GrpcStatus.PERMISSION_DENIED ? 'error' : 'warn';
-      this.logger[log]({ code: GrpcStatus[end.code], reason: end.details, retryInMs: delay }, 'control stream ended; reconnecting');
+      const log =
+        end.code === GrpcStatus.UNAUTHENTICATED || end.code === GrpcStatus.PERMISSION_DENIED ? 'error' : 'warn';
+      this.logger[log](
+        { code: GrpcStatus[end.code], reason: end.details, retryInMs: delay },
+        'control stream ended; reconnecting',
+      );
       this.emit('disconnected', end);
       await this.sleep(delay);
     }

@@ -56,7 +56,12 @@ export class AgentsRepository {
     }
   }
 
-  async addEnrollmentToken(input: { agentId: string; tokenId: string; tokenHash: Buffer<ArrayBuffer>; expiresAt: Date }): Promise<void> {
+  async addEnrollmentToken(input: {
+    agentId: string;
+    tokenId: string;
+    tokenHash: Buffer<ArrayBuffer>;
+    expiresAt: Date;
+  }): Promise<void> {
     await this.prisma.agentEnrollmentToken.create({
       data: { id: input.tokenId, agentId: input.agentId, tokenHash: input.tokenHash, expiresAt: input.expiresAt },
     });
@@ -66,7 +71,9 @@ export class AgentsRepository {
     tokenId: string,
   ): Promise<{ agentId: string; tokenHash: Buffer<ArrayBuffer>; expiresAt: Date; usedAt: Date | null } | null> {
     const row = await this.prisma.agentEnrollmentToken.findUnique({ where: { id: tokenId } });
-    return row ? { agentId: row.agentId, tokenHash: Buffer.from(row.tokenHash), expiresAt: row.expiresAt, usedAt: row.usedAt } : null;
+    return row
+      ? { agentId: row.agentId, tokenHash: Buffer.from(row.tokenHash), expiresAt: row.expiresAt, usedAt: row.usedAt }
+      : null;
   }
 
   /**
@@ -169,7 +176,10 @@ export class AgentsRepository {
       data: { status: 'DISABLED', credentialHash: null, streamId: null, connectedTo: null },
     });
     if (result.count !== 1) return null;
-    await this.prisma.agentEnrollmentToken.updateMany({ where: { agentId, usedAt: null }, data: { usedAt: new Date() } });
+    await this.prisma.agentEnrollmentToken.updateMany({
+      where: { agentId, usedAt: null },
+      data: { usedAt: new Date() },
+    });
     return this.findById(agentId);
   }
 }

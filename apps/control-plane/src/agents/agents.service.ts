@@ -19,6 +19,7 @@ import type { Agent, AgentPresence } from './agent.types.js';
 const AGENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/;
 const MAX_LABELS = 32;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface IssuedEnrollmentToken {
   token: string;
@@ -53,10 +54,17 @@ export class AgentsService {
         tokenHash: token.hash,
         tokenExpiresAt: expiresAt,
       });
-      await this.audit.record({ kind: 'agent.created', actorId: actor, actorKind: 'admin', agentId: id, details: { name: input.name } });
+      await this.audit.record({
+        kind: 'agent.created',
+        actorId: actor,
+        actorKind: 'admin',
+        agentId: id,
+        details: { name: input.name },
+      });
       return { agent, enrollment: { token: token.token, expiresAt } satisfies IssuedEnrollmentToken };
     } catch (error) {
-      if (error instanceof DuplicateAgentNameError) throw new AlreadyExistsError(`an agent named "${input.name}" already exists`);
+      if (error instanceof DuplicateAgentNameError)
+        throw new AlreadyExistsError(`an agent named "${input.name}" already exists`);
       throw error;
     }
   }
@@ -135,7 +143,13 @@ export class AgentsService {
     const ok = await this.repository.markOnline(agent.id, presence, new Date());
     if (!ok) throw new PermissionDeniedError(`agent ${agent.name} is disabled`);
     this.logger.info(
-      { agentId: agent.id, agent: agent.name, version: presence.version, hostname: presence.hostname, streamId: presence.streamId },
+      {
+        agentId: agent.id,
+        agent: agent.name,
+        version: presence.version,
+        hostname: presence.hostname,
+        streamId: presence.streamId,
+      },
       'agent online',
     );
   }
@@ -158,7 +172,7 @@ export class AgentsService {
   }
 
   async disable(agentId: string, actor: string): Promise<Agent> {
-    const agent = await this.repository.disable(agentId);
+    const agent = UUID.test(agentId) ? await this.repository.disable(agentId) : null;
     if (!agent) throw new NotFoundError('agent', agentId);
     this.streams.closeAgent(agentId, { code: 'PERMISSION_DENIED', message: 'agent disabled by an administrator' });
     await this.audit.record({ kind: 'agent.disabled', actorId: actor, actorKind: 'admin', agentId });
@@ -166,7 +180,7 @@ export class AgentsService {
   }
 
   async getAgent(id: string): Promise<Agent> {
-    const agent = await this.repository.findById(id);
+    const agent = UUID.test(id) ? await this.repository.findById(id) : null;
     if (!agent) throw new NotFoundError('agent', id);
     return agent;
   }
@@ -182,7 +196,9 @@ export class AgentsService {
 
 function validateAgentName(name: string): void {
   if (!AGENT_NAME.test(name)) {
-    throw new InvalidArgumentError('agent name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit');
+    throw new InvalidArgumentError(
+      'agent name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit',
+    );
   }
 }
 
@@ -191,6 +207,7 @@ function validateLabels(labels: Record<string, string>): void {
   if (entries.length > MAX_LABELS) throw new InvalidArgumentError(`at most ${MAX_LABELS} labels`);
   for (const [key, value] of entries) {
     if (!LABEL_KEY.test(key)) throw new InvalidArgumentError(`label key "${key.slice(0, 80)}" is not valid`);
-    if (typeof value !== 'string' || value.length > 256) throw new InvalidArgumentError(`label "${key}" must be at most 256 characters`);
+    if (typeof value !== 'string' || value.length > 256)
+      throw new InvalidArgumentError(`label "${key}" must be at most 256 characters`);
   }
 }

@@ -57,7 +57,10 @@ export class ControlStream implements LiveStream {
   }
 
   close(reason: { code: 'PERMISSION_DENIED' | 'UNAVAILABLE'; message: string }): void {
-    this.endWith(reason.code === 'PERMISSION_DENIED' ? GrpcStatus.PERMISSION_DENIED : GrpcStatus.UNAVAILABLE, reason.message);
+    this.endWith(
+      reason.code === 'PERMISSION_DENIED' ? GrpcStatus.PERMISSION_DENIED : GrpcStatus.UNAVAILABLE,
+      reason.message,
+    );
   }
 
   private async onMessage(message: AgentMessage__Output): Promise<void> {

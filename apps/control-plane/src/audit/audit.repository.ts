@@ -24,9 +24,11 @@ export class AuditRepository {
     });
   }
 
-  async list(filter: { kind?: string | undefined; agentId?: string | undefined; limit: number }): Promise<
-    Array<AuditEntry & { id: string; at: Date }>
-  > {
+  async list(filter: {
+    kind?: string | undefined;
+    agentId?: string | undefined;
+    limit: number;
+  }): Promise<Array<AuditEntry & { id: string; at: Date }>> {
     const rows = await this.prisma.auditEvent.findMany({
       where: { ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.agentId ? { agentId: filter.agentId } : {}) },
       orderBy: { seq: 'desc' },

@@ -31,7 +31,9 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...valid, POSTERN_HTTP_PORT: 'eighty' })).toEqual([
       expect.stringMatching(/^POSTERN_HTTP_PORT .*\(got "eighty"\)/),
     ]);
-    expect(problemsOf({ ...valid, POSTERN_REDIS_URL: 'http://cache' })[0]).toMatch(/^POSTERN_REDIS_URL must be a URL starting with redis:\/\//);
+    expect(problemsOf({ ...valid, POSTERN_REDIS_URL: 'http://cache' })[0]).toMatch(
+      /^POSTERN_REDIS_URL must be a URL starting with redis:\/\//,
+    );
   });
 
   test('requires a strong bootstrap admin token and never echoes it', () => {
@@ -48,7 +50,11 @@ describe('loadConfig', () => {
 
   test('heartbeat timeout must leave room for missed heartbeats', () => {
     expect(
-      problemsOf({ ...valid, POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '1000', POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '1500' })[0],
+      problemsOf({
+        ...valid,
+        POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '1000',
+        POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '1500',
+      })[0],
     ).toMatch(/POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS must be more than twice/);
   });
 });

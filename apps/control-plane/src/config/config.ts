@@ -54,19 +54,26 @@ const bool = (fallback: boolean) =>
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const millis = (fallback: number, min: number) =>
-  z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(min, `must be at least ${min}`).default(fallback);
+  z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(min, `must be at least ${min}`)
+    .default(fallback);
 
 const url = (protocols: string[], fallback: string) =>
   z
     .string()
     .default(fallback)
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    );
 
 const envSchema = z.object({
   POSTERN_INSTANCE_ID: z.string().min(1).optional(),
@@ -104,7 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const variable = String(issue.path[0] ?? '(environment)');
-        const shown = env[variable] === undefined ? 'not set' : `got ${JSON.stringify(sensitive(variable) ? '***' : env[variable])}`;
+        const shown =
+          env[variable] === undefined
+            ? 'not set'
+            : `got ${JSON.stringify(sensitive(variable) ? '***' : env[variable])}`;
         return `${variable} ${issue.message} (${shown})`;
       }),
     );

@@ -41,7 +41,12 @@ async function checkPostgres(url: string): Promise<DependencyProblem | null> {
 }
 
 async function checkRedis(url: string): Promise<DependencyProblem | null> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 5_000, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 5_000,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -29,7 +29,11 @@ export class GrpcServer {
   async start(): Promise<number> {
     const { host, port, tls } = this.config.grpc;
     const credentials = tls
-      ? ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }], false)
+      ? ServerCredentials.createSsl(
+          null,
+          [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
+          false,
+        )
       : ServerCredentials.createInsecure();
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     this.boundPort = await new Promise<number>((resolve, reject) => {

@@ -1,0 +1,53 @@
+// `pnpm test`: everything CI runs, in order — build (type-checks every package), lint and format
+// check, then every unit and integration test of every package in one Jest run. Ends with the
+// line CI reads: `Tests: N passed, N failed`.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const resultsDir = join(root, '.test-results');
+mkdirSync(resultsDir, { recursive: true });
+const jestArgs = process.argv.slice(2);
+
+function step(name, command, args, env = {}) {
+  process.stdout.write(`\n==> ${name}\n`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, TZ: 'UTC', ...env } });
+  process.stdout.write(
+    `<== ${name}: ${result.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  return result.status === 0;
+}
+
+let failedSteps = 0;
+if (!step('build', 'pnpm', ['-r', '--workspace-concurrency=1', 'run', 'build'])) {
+  process.stdout.write('\nTests: 0 passed, 1 failed\n');
+  process.exit(1);
+}
+if (!step('lint', 'pnpm', ['run', 'lint'])) failedSteps += 1;
+
+const resultsFile = join(resultsDir, 'jest.json');
+const jestOk = step(
+  'jest',
+  process.execPath,
+  [join(root, 'node_modules/jest/bin/jest.js'), '--ci', '--json', `--outputFile=${resultsFile}`, ...jestArgs],
+  { NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning' },
+);
+
+let passed = 0;
+let failed = 0;
+if (existsSync(resultsFile)) {
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  passed = results.numPassedTests;
+  failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+  for (const suite of results.testResults) {
+    if (suite.status === 'failed') process.stdout.write(`FAILED suite: ${suite.name}\n`);
+  }
+} else if (!jestOk) {
+  failed += 1;
+}
+failed += failedSteps;
+process.stdout.write(`\nTests: ${passed} passed, ${failed} failed\n`);
+process.exit(failed === 0 && jestOk ? 0 : 1);
