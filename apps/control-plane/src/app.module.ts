@@ -7,10 +7,15 @@ import { InfraModule } from './infra/infra.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { AgentsModule } from './agents/agents.module.js';
+import { ConnectionsModule } from './connections/connections.module.js';
+import { IdentityModule } from './identity/identity.module.js';
+import { AccessModule } from './access/access.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
+import { RelayModule } from './relay/relay.module.js';
 import { graphqlErrorFormatter } from './errors/graphql-errors.js';
 
 /** Feature modules served over GraphQL; the schema printer builds the same set. */
-export const FEATURE_MODULES = [AgentsModule];
+export const FEATURE_MODULES = [AgentsModule, ConnectionsModule, IdentityModule, AccessModule, SessionsModule, RelayModule];
 
 @Module({})
 export class AppModule {

@@ -2,9 +2,13 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { AgentsResolver } from './agents/agents.resolver.js';
+import { ConnectionsResolver } from './connections/connections.resolver.js';
+import { UsersResolver } from './identity/users.resolver.js';
+import { AccessResolver } from './access/access.resolver.js';
+import { SessionsResolver } from './sessions/sessions.resolver.js';
 
 /** Every resolver class of the API; the schema file is printed from exactly these. */
-export const RESOLVERS = [AgentsResolver];
+export const RESOLVERS = [AgentsResolver, ConnectionsResolver, UsersResolver, AccessResolver, SessionsResolver];
 
 const HEADER =
   '# Postern control-plane GraphQL API. Generated from the code-first resolvers by\n' +

@@ -25,3 +25,8 @@ export type { RecordingChunk, RecordingChunk__Output } from './generated/postern
 export type { RecordingAck, RecordingAck__Output } from './generated/postern/agent/v1/RecordingAck.js';
 export type { Connection, Connection__Output } from './generated/postern/agent/v1/Connection.js';
 export type { Principal, Principal__Output } from './generated/postern/agent/v1/Principal.js';
+export type {
+  ConnectionCredential,
+  ConnectionCredential__Output,
+} from './generated/postern/agent/v1/ConnectionCredential.js';
+export type { AccessRule, AccessRule__Output } from './generated/postern/agent/v1/AccessRule.js';

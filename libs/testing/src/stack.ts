@@ -15,6 +15,8 @@ export interface ControlPlaneHandle {
   graphqlUrl: string;
   grpcAddress: string;
   grpcPort: number;
+  /** The PostgreSQL relay listener's port (null when disabled). */
+  relayPort: number | null;
   adminToken: string;
   env: Record<string, string>;
   /** GraphQL as the bootstrap admin. */
@@ -25,6 +27,7 @@ export interface ControlPlaneOptions {
   databaseUrl: string;
   tls?: CertificateFiles;
   grpcPort?: number;
+  relayPort?: number;
   adminToken?: string;
   /** A Redis key prefix of its own, so parallel suites never share BullMQ queues. */
   redisPrefix?: string;
@@ -43,18 +46,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     POSTERN_HTTP_PORT: '0',
     POSTERN_GRPC_HOST: '127.0.0.1',
     POSTERN_GRPC_PORT: String(options.grpcPort ?? 0),
+    POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
+    POSTERN_RELAY_POSTGRES_PORT: String(options.relayPort ?? 0),
     POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '200',
     POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '1500',
     POSTERN_SHUTDOWN_GRACE_MS: '2000',
     POSTERN_LOG_LEVEL: 'debug',
     ...(options.tls
       ? { POSTERN_GRPC_TLS_CERT_FILE: options.tls.certFile, POSTERN_GRPC_TLS_KEY_FILE: options.tls.keyFile }
-      : { POSTERN_GRPC_INSECURE: 'true' }),
+      : { POSTERN_GRPC_INSECURE: 'true', POSTERN_RELAY_INSECURE: 'true' }),
     ...options.env,
   };
   const process = new ManagedProcess('control-plane', CONTROL_PLANE_MAIN, env);
   const grpc = await process.waitForMessage('grpc listening', 30_000);
   const http = await process.waitForMessage('http listening', 30_000);
+  const relay = process.logs.find((line) => line.msg === 'postgres relay listening');
   const httpUrl = `http://127.0.0.1:${String(http['port'])}`;
   const graphqlUrl = `${httpUrl}/graphql`;
   return {
@@ -62,6 +68,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     httpUrl,
     graphqlUrl,
     grpcPort: Number(grpc['port']),
+    relayPort: relay ? Number(relay['port']) : null,
     grpcAddress: `127.0.0.1:${String(grpc['port'])}`,
     adminToken,
     env,

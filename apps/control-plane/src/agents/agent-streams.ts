@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import type { ControlMessage } from '@postern/proto';
 
 /** What the registry needs of a live Control stream: a way to end it with a reason. */
 export interface LiveStream {
   readonly agentId: string;
   readonly streamId: string;
+  send(message: ControlMessage): void;
+  pushPolicy(): Promise<void>;
   close(reason: { code: 'PERMISSION_DENIED' | 'UNAVAILABLE'; message: string }): void;
 }
 
@@ -27,6 +30,17 @@ export class AgentStreams {
     const streams = this.byAgent.get(stream.agentId);
     streams?.delete(stream.streamId);
     if (streams?.size === 0) this.byAgent.delete(stream.agentId);
+  }
+
+  /** A live stream of the agent on this replica, if any. */
+  any(agentId: string): LiveStream | undefined {
+    return this.byAgent.get(agentId)?.values().next().value;
+  }
+
+  /** Every live stream, or those of the given agents. */
+  list(agentIds: string[] = []): LiveStream[] {
+    const ids = agentIds.length > 0 ? agentIds : [...this.byAgent.keys()];
+    return ids.flatMap((id) => [...(this.byAgent.get(id)?.values() ?? [])]);
   }
 
   closeAgent(agentId: string, reason: Parameters<LiveStream['close']>[0]): number {

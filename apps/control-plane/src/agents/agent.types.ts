@@ -23,4 +23,6 @@ export interface AgentPresence {
   version: string;
   hostname: string;
   policyVersion: bigint;
+  /** Unique per agent process start. */
+  instanceId: string;
 }

@@ -3,6 +3,8 @@ import { agentV1 } from '@postern/proto';
 import { AuditModule } from '../audit/audit.module.js';
 import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
 import { PolicyModule } from '../policy/policy.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { PolicyPush } from './policy-push.js';
 import { AgentPresenceSweeper } from './agent-presence.sweeper.js';
 import { AgentStreams } from './agent-streams.js';
 import { AgentsRepository } from './agents.repository.js';
@@ -11,8 +13,16 @@ import { AgentsService } from './agents.service.js';
 import { ControlGrpcHandlers } from './control.grpc.js';
 
 @Module({
-  imports: [AuditModule, PolicyModule],
-  providers: [AgentsRepository, AgentsService, AgentStreams, AgentsResolver, ControlGrpcHandlers, AgentPresenceSweeper],
+  imports: [AuditModule, PolicyModule, SessionsModule],
+  providers: [
+    AgentsRepository,
+    AgentsService,
+    AgentStreams,
+    AgentsResolver,
+    ControlGrpcHandlers,
+    AgentPresenceSweeper,
+    PolicyPush,
+  ],
   exports: [AgentsService, AgentStreams],
 })
 export class AgentsModule implements OnModuleInit {

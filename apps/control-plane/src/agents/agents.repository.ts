@@ -122,7 +122,9 @@ export class AgentsRepository {
     return rows.map(toAgent);
   }
 
-  async markOnline(agentId: string, presence: AgentPresence, now: Date): Promise<boolean> {
+  /** Marks the agent online; returns the agent process instance that held it before, if any. */
+  async markOnline(agentId: string, presence: AgentPresence, now: Date): Promise<{ ok: boolean; previousInstance: string | null }> {
+    const previous = await this.prisma.agent.findUnique({ where: { id: agentId }, select: { instanceId: true } });
     const result = await this.prisma.agent.updateMany({
       where: { id: agentId, status: { not: 'DISABLED' } },
       data: {
@@ -134,9 +136,10 @@ export class AgentsRepository {
         version: presence.version,
         hostname: presence.hostname,
         policyVersion: presence.policyVersion,
+        instanceId: presence.instanceId,
       },
     });
-    return result.count === 1;
+    return { ok: result.count === 1, previousInstance: previous?.instanceId ?? null };
   }
 
   /** Records a heartbeat; ignored when another stream has since taken over this agent. */

@@ -11,7 +11,7 @@ import {
   PermissionDeniedError,
   UnauthenticatedError,
 } from '../errors/domain-error.js';
-import { mintSecret, parseSecret, secretMatches } from './agent-secrets.js';
+import { mintSecret, parseSecret, secretMatches } from '../common/secrets.js';
 import { AgentStreams } from './agent-streams.js';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository.js';
 import type { Agent, AgentPresence } from './agent.types.js';
@@ -139,8 +139,12 @@ export class AgentsService {
     return found.agent;
   }
 
-  async connected(agent: Agent, presence: AgentPresence): Promise<void> {
-    const ok = await this.repository.markOnline(agent.id, presence, new Date());
+  /**
+   * Marks the agent online. Returns true when this is a new agent process (it restarted): the
+   * sessions its previous process reported open cannot be running any more.
+   */
+  async connected(agent: Agent, presence: AgentPresence): Promise<boolean> {
+    const { ok, previousInstance } = await this.repository.markOnline(agent.id, presence, new Date());
     if (!ok) throw new PermissionDeniedError(`agent ${agent.name} is disabled`);
     this.logger.info(
       {
@@ -152,6 +156,7 @@ export class AgentsService {
       },
       'agent online',
     );
+    return previousInstance !== null && previousInstance !== presence.instanceId;
   }
 
   heartbeat(agentId: string, streamId: string, policyVersion: bigint): Promise<void> {

@@ -6,6 +6,7 @@ import type { AgentMessage__Output, ControlMessage, Hello__Output } from '@poste
 import type { ControlPlaneConfig } from '../config/config.js';
 import { toGrpcStatus } from '../errors/domain-error.js';
 import type { PolicyService } from '../policy/policy.service.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AgentStreams, LiveStream } from './agent-streams.js';
 import type { AgentsService } from './agents.service.js';
 import type { Agent } from './agent.types.js';
@@ -15,6 +16,7 @@ type Call = ServerDuplexStream<AgentMessage__Output, ControlMessage>;
 export interface ControlStreamDeps {
   agents: AgentsService;
   policy: PolicyService;
+  sessions: SessionsService;
   streams: AgentStreams;
   config: ControlPlaneConfig;
   logger: Logger;
@@ -22,6 +24,8 @@ export interface ControlStreamDeps {
 }
 
 const MAX_TEXT = 255;
+/** Messages read ahead of processing before the stream is paused (HTTP/2 then holds the agent back). */
+const MAX_PENDING_MESSAGES = 64;
 
 /**
  * One agent's Control stream on this control plane: waits for `hello`, marks the agent online,
@@ -34,6 +38,8 @@ export class ControlStream implements LiveStream {
   private watchdog: NodeJS.Timeout | undefined;
   private online = false;
   private ended = false;
+  private pending = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly call: Call,
@@ -47,8 +53,18 @@ export class ControlStream implements LiveStream {
 
   start(): void {
     this.arm(this.deps.config.agents.helloTimeoutMs, 'no hello received');
+    // Messages are handled one at a time, in order (a session's "closed" must not overtake its
+    // "opened"); reading pauses while too many wait, which pushes back on the agent.
     this.call.on('data', (message: AgentMessage__Output) => {
-      this.onMessage(message).catch((error: unknown) => this.fail(error));
+      this.pending += 1;
+      if (this.pending >= MAX_PENDING_MESSAGES) this.call.pause();
+      this.queue = this.queue
+        .then(() => this.onMessage(message))
+        .catch((error: unknown) => this.fail(error))
+        .finally(() => {
+          this.pending -= 1;
+          if (this.pending < MAX_PENDING_MESSAGES / 2 && !this.ended) this.call.resume();
+        });
     });
     this.call.on('end', () => this.finish('agent closed the stream'));
     this.call.on('cancelled', () => this.finish('stream cancelled'));
@@ -84,6 +100,12 @@ export class ControlStream implements LiveStream {
       case 'hello':
         this.endWith(GrpcStatus.FAILED_PRECONDITION, 'hello may be sent only once per stream');
         return;
+      case 'sessionOpened':
+        await this.deps.sessions.opened(this.agent.id, message.sessionOpened!);
+        return;
+      case 'sessionClosed':
+        await this.deps.sessions.closed(this.agent.id, message.sessionClosed!);
+        return;
       default:
         // Session, audit, approval and policy-ack messages are handled by their features as they
         // land; until then they are acknowledged by being read and ignored.
@@ -92,13 +114,15 @@ export class ControlStream implements LiveStream {
   }
 
   private async onHello(hello: Hello__Output): Promise<void> {
-    await this.deps.agents.connected(this.agent, {
+    const restarted = await this.deps.agents.connected(this.agent, {
       streamId: this.streamId,
       controlPlaneInstance: this.deps.config.instanceId,
       version: hello.agentVersion.slice(0, 64),
       hostname: hello.hostname.slice(0, MAX_TEXT),
       policyVersion: parseVersion(hello.policyVersion),
+      instanceId: hello.instanceId.slice(0, 64),
     });
+    if (restarted) await this.deps.sessions.agentRestarted(this.agent.id);
     if (this.ended) {
       // The agent left while we were marking it online: undo.
       await this.deps.agents.disconnected(this.agent, this.streamId, 'closed during hello');
@@ -117,10 +141,16 @@ export class ControlStream implements LiveStream {
         controlPlaneInstance: this.deps.config.instanceId,
       },
     });
+    await this.pushPolicy();
+  }
+
+  /** Sends the agent its current compiled policy. */
+  async pushPolicy(): Promise<void> {
+    if (!this.online || this.ended) return;
     this.send({ policySnapshot: await this.deps.policy.snapshotFor(this.agent) });
   }
 
-  private send(message: ControlMessage): void {
+  send(message: ControlMessage): void {
     if (!this.ended) this.call.write(message);
   }
 

@@ -5,6 +5,7 @@ import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { toGrpcStatus } from '../errors/domain-error.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
 import { PolicyService } from '../policy/policy.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { CONTROL_PLANE_VERSION } from '../version.js';
 import { AgentStreams } from './agent-streams.js';
 import { AgentsService } from './agents.service.js';
@@ -16,6 +17,7 @@ export class ControlGrpcHandlers {
   constructor(
     private readonly agents: AgentsService,
     private readonly policy: PolicyService,
+    private readonly sessions: SessionsService,
     private readonly streams: AgentStreams,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -43,6 +45,7 @@ export class ControlGrpcHandlers {
             new ControlStream(call, agent, {
               agents: this.agents,
               policy: this.policy,
+              sessions: this.sessions,
               streams: this.streams,
               config: this.config,
               logger: this.logger,

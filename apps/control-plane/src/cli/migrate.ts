@@ -8,6 +8,7 @@ const env = {
   // Only the database settings matter here; the rest must not be required to migrate.
   POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(32),
   POSTERN_GRPC_INSECURE: 'true',
+  POSTERN_RELAY_POSTGRES_PORT: 'off',
   ...process.env,
 };
 try {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { mintSecret, parseSecret, secretMatches } from './agent-secrets.js';
+import { mintSecret, parseSecret, secretMatches } from './secrets.js';
 
 describe('agent secrets', () => {
   test('a minted token parses back to its id and matches its hash only', () => {

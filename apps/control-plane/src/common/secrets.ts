@@ -8,10 +8,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * here (not bcrypt/argon2): the secret is 256 random bits, so there is nothing to brute-force,
  * and the comparison runs on every agent connection.
  */
-export type SecretKind = 'enroll' | 'agent';
+export type SecretKind = 'enroll' | 'agent' | 'conn';
 
-const PREFIX: Record<SecretKind, string> = { enroll: 'postern_enroll', agent: 'postern_agent' };
-const SHAPE = /^postern_(enroll|agent)_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const PREFIX: Record<SecretKind, string> = { enroll: 'postern_enroll', agent: 'postern_agent', conn: 'postern_conn' };
+const SHAPE = /^postern_(enroll|agent|conn)_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
 export interface MintedSecret {
   /** What the holder presents. Shown once, never stored. */

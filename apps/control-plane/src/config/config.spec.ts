@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 const valid = {
   POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(40),
   POSTERN_GRPC_INSECURE: 'true',
+  POSTERN_RELAY_INSECURE: 'true',
 };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -43,8 +44,14 @@ describe('loadConfig', () => {
     expect(problems.join()).not.toContain('short-secret');
   });
 
-  test('refuses plaintext gRPC unless explicitly allowed', () => {
+  test('refuses plaintext gRPC and relay unless explicitly allowed', () => {
     expect(problemsOf({ POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(40) })[0]).toMatch(/POSTERN_GRPC_TLS_CERT_FILE/);
+    expect(problemsOf({ ...valid, POSTERN_RELAY_INSECURE: 'false' })[0]).toMatch(/POSTERN_RELAY_TLS_CERT_FILE/);
+    expect(loadConfig({ ...valid, POSTERN_RELAY_INSECURE: 'false', POSTERN_RELAY_POSTGRES_PORT: 'off' }).relay.postgres).toBeNull();
+    expect(
+      loadConfig({ ...valid, POSTERN_GRPC_INSECURE: 'false', POSTERN_RELAY_INSECURE: 'false', POSTERN_GRPC_TLS_CERT_FILE: '/c', POSTERN_GRPC_TLS_KEY_FILE: '/k' })
+        .relay.tls,
+    ).toEqual({ certFile: '/c', keyFile: '/k' });
     expect(problemsOf({ ...valid, POSTERN_GRPC_TLS_CERT_FILE: '/c.pem' })[0]).toMatch(/must be set together/);
   });
 

@@ -17,6 +17,11 @@ export interface ControlPlaneConfig {
     tls: { certFile: string; keyFile: string } | null;
   };
   database: { url: string; migrateOnStart: boolean; migrationsDir: string };
+  relay: {
+    postgres: { host: string; port: number } | null;
+    tls: { certFile: string; keyFile: string } | null;
+    tunnelTimeoutMs: number;
+  };
   redis: { url: string; prefix: string };
   admin: { bootstrapToken: string };
   agents: {
@@ -85,6 +90,14 @@ const envSchema = z.object({
   POSTERN_GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
   POSTERN_GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_GRPC_INSECURE: bool(false),
+  POSTERN_RELAY_POSTGRES_HOST: z.string().min(1).default('0.0.0.0'),
+  POSTERN_RELAY_POSTGRES_PORT: z
+    .union([z.literal('off'), port(5433)])
+    .default(5433),
+  POSTERN_RELAY_TLS_CERT_FILE: z.string().min(1).optional(),
+  POSTERN_RELAY_TLS_KEY_FILE: z.string().min(1).optional(),
+  POSTERN_RELAY_INSECURE: bool(false),
+  POSTERN_RELAY_TUNNEL_TIMEOUT_MS: millis(10_000, 100),
   POSTERN_DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgresql://postgres@127.0.0.1:5432/postern'),
   POSTERN_MIGRATE_ON_START: bool(true),
   POSTERN_MIGRATIONS_DIR: z.string().min(1).default(DEFAULT_MIGRATIONS_DIR),
@@ -138,6 +151,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
         '(set POSTERN_GRPC_INSECURE=true only for local development)',
     );
   }
+  const relayCert = e.POSTERN_RELAY_TLS_CERT_FILE ?? e.POSTERN_GRPC_TLS_CERT_FILE;
+  const relayKey = e.POSTERN_RELAY_TLS_KEY_FILE ?? e.POSTERN_GRPC_TLS_KEY_FILE;
+  if (Boolean(e.POSTERN_RELAY_TLS_CERT_FILE) !== Boolean(e.POSTERN_RELAY_TLS_KEY_FILE)) {
+    problems.push('POSTERN_RELAY_TLS_CERT_FILE and POSTERN_RELAY_TLS_KEY_FILE must be set together');
+  }
+  if (e.POSTERN_RELAY_POSTGRES_PORT !== 'off' && !relayCert && !e.POSTERN_RELAY_INSECURE) {
+    problems.push(
+      'POSTERN_RELAY_TLS_CERT_FILE/POSTERN_RELAY_TLS_KEY_FILE (or the gRPC certificate) are required: clients send ' +
+        'their credential as a password (set POSTERN_RELAY_INSECURE=true only for local development, ' +
+        'or POSTERN_RELAY_POSTGRES_PORT=off)',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -153,6 +178,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       url: e.POSTERN_DATABASE_URL,
       migrateOnStart: e.POSTERN_MIGRATE_ON_START,
       migrationsDir: e.POSTERN_MIGRATIONS_DIR,
+    },
+    relay: {
+      postgres:
+        e.POSTERN_RELAY_POSTGRES_PORT === 'off'
+          ? null
+          : { host: e.POSTERN_RELAY_POSTGRES_HOST, port: e.POSTERN_RELAY_POSTGRES_PORT },
+      tls: relayCert && relayKey ? { certFile: relayCert, keyFile: relayKey } : null,
+      tunnelTimeoutMs: e.POSTERN_RELAY_TUNNEL_TIMEOUT_MS,
     },
     redis: { url: e.POSTERN_REDIS_URL, prefix: e.POSTERN_REDIS_PREFIX },
     admin: { bootstrapToken: e.POSTERN_BOOTSTRAP_ADMIN_TOKEN },

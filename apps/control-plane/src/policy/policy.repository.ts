@@ -1,6 +1,38 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../infra/prisma/prisma.service.js';
 
+export interface CompiledConnection {
+  id: string;
+  name: string;
+  protocol: string;
+  targetHost: string;
+  targetPort: number;
+  targetDatabase: string | null;
+  targetUser: string | null;
+  secretRef: string | null;
+  tlsMode: string;
+  tlsCaRef: string | null;
+  recordingMode: string;
+}
+
+export interface CompiledAccessRule {
+  id: string;
+  connectionId: string;
+  groups: string[];
+  operations: string[];
+  requiresApproval: boolean;
+  maxSessionSeconds: number | null;
+}
+
+export interface CompiledCredential {
+  id: string;
+  secretHash: Buffer;
+  connectionId: string;
+  expiresAt: Date;
+  principal: { id: string; displayName: string; groups: string[] };
+}
+
+/** Reads what one agent must enforce, in one consistent snapshot (a repeatable-read transaction). */
 @Injectable()
 export class PolicyRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -8,5 +40,66 @@ export class PolicyRepository {
   async latestVersion(): Promise<bigint> {
     const row = await this.prisma.policyVersion.findFirst({ orderBy: { version: 'desc' }, select: { version: true } });
     return row?.version ?? 0n;
+  }
+
+  async bump(reason: string): Promise<bigint> {
+    return (await this.prisma.policyVersion.create({ data: { reason } })).version;
+  }
+
+  async compileForAgent(agentId: string, now: Date) {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const version = (await tx.policyVersion.findFirst({ orderBy: { version: 'desc' }, select: { version: true } }))?.version ?? 0n;
+        const connections = await tx.connection.findMany({ where: { agentId }, orderBy: { name: 'asc' } });
+        const connectionIds = connections.map((c) => c.id);
+        const rules = await tx.accessRule.findMany({ where: { connectionId: { in: connectionIds } } });
+        const credentials = await tx.connectionCredential.findMany({
+          where: { connectionId: { in: connectionIds }, revokedAt: null, expiresAt: { gt: now }, user: { disabledAt: null } },
+          include: { user: { include: { memberships: { include: { group: true } } } } },
+        });
+        return {
+          version,
+          connections: connections.map(
+            (c): CompiledConnection => ({
+              id: c.id,
+              name: c.name,
+              protocol: c.protocol.toLowerCase(),
+              targetHost: c.targetHost,
+              targetPort: c.targetPort,
+              targetDatabase: c.targetDatabase,
+              targetUser: c.targetUser,
+              secretRef: c.secretRef,
+              tlsMode: c.tlsMode,
+              tlsCaRef: ((c.settings ?? {}) as { tlsCaRef?: string }).tlsCaRef ?? null,
+              recordingMode: c.recordingMode,
+            }),
+          ),
+          accessRules: rules.map(
+            (r): CompiledAccessRule => ({
+              id: r.id,
+              connectionId: r.connectionId,
+              groups: r.groups,
+              operations: r.operations,
+              requiresApproval: r.requiresApproval,
+              maxSessionSeconds: r.maxSessionSeconds,
+            }),
+          ),
+          credentials: credentials.map(
+            (c): CompiledCredential => ({
+              id: c.id,
+              secretHash: Buffer.from(c.secretHash),
+              connectionId: c.connectionId,
+              expiresAt: c.expiresAt,
+              principal: {
+                id: c.user.id,
+                displayName: c.user.displayName ?? c.user.email ?? c.user.subject,
+                groups: c.user.memberships.map((m) => m.group.name).sort(),
+              },
+            }),
+          ),
+        };
+      },
+      { isolationLevel: 'RepeatableRead' },
+    );
   }
 }

@@ -1,29 +1,73 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from '@postern/logging';
 import type { PolicySnapshot } from '@postern/proto';
 import type { Agent } from '../agents/agent.types.js';
+import { LOGGER } from '../infra/logging/nest-logger.js';
+import { RedisService } from '../infra/redis/redis.service.js';
+import { POLICY_CHANGED_CHANNEL, type PolicyChanged } from './policy.events.js';
 import { PolicyRepository } from './policy.repository.js';
 
 /**
- * Compiles what an agent enforces into the versioned snapshot of the agent contract.
- * Connections, access rules, guardrails and masking arrive with their features; until then the
- * snapshot is empty, which an agent enforces as "nothing is reachable" (fail closed).
+ * Compiles what an agent enforces into the versioned snapshot of the agent contract, and
+ * announces changes on Redis so that whichever replica holds an agent's stream pushes it a new
+ * snapshot. An empty snapshot means "nothing is reachable" (fail closed).
  */
 @Injectable()
 export class PolicyService {
-  constructor(private readonly repository: PolicyRepository) {}
+  constructor(
+    private readonly repository: PolicyRepository,
+    private readonly redis: RedisService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
-  async snapshotFor(_agent: Agent): Promise<PolicySnapshot> {
-    const version = await this.repository.latestVersion();
+  async snapshotFor(agent: Pick<Agent, 'id'>): Promise<PolicySnapshot> {
+    const compiled = await this.repository.compileForAgent(agent.id, new Date());
     return {
-      version: version.toString(),
+      version: compiled.version.toString(),
       generatedAt: { unixMs: Date.now().toString() },
-      connections: [],
-      accessRules: [],
+      connections: compiled.connections.map((c) => ({
+        id: c.id,
+        name: c.name,
+        protocol: c.protocol,
+        targetHost: c.targetHost,
+        targetPort: c.targetPort,
+        targetDatabase: c.targetDatabase ?? '',
+        targetUser: c.targetUser ?? '',
+        secretRef: c.secretRef ?? '',
+        tlsMode: c.tlsMode,
+        tlsCaRef: c.tlsCaRef ?? '',
+        recordingMode: c.recordingMode.toLowerCase().replace('_', '-'),
+        settings: {},
+      })),
+      accessRules: compiled.accessRules.map((r) => ({
+        id: r.id,
+        connectionId: r.connectionId,
+        groups: r.groups,
+        operations: r.operations,
+        requiresApproval: r.requiresApproval,
+        maxSessionSeconds: r.maxSessionSeconds ?? 0,
+      })),
+      credentials: compiled.credentials.map((c) => ({
+        id: c.id,
+        secretHash: c.secretHash,
+        connectionId: c.connectionId,
+        expiresAt: { unixMs: c.expiresAt.getTime().toString() },
+        principal: { id: c.principal.id, displayName: c.principal.displayName, groups: c.principal.groups, kind: 'KIND_USER' },
+      })),
       guardrails: [],
       maskingRules: [],
       approvalRules: [],
       grants: [],
       revokedPrincipals: [],
     };
+  }
+
+  /** Records a new policy version and tells every replica to push fresh snapshots. */
+  async changed(reason: string, agentIds: string[] = []): Promise<bigint> {
+    const version = await this.repository.bump(reason);
+    const message: PolicyChanged = { version: version.toString(), reason, agentIds };
+    await this.redis.publish(POLICY_CHANGED_CHANNEL, JSON.stringify(message));
+    this.logger.info({ version: message.version, reason, agents: agentIds.length || 'all' }, 'policy changed');
+    return version;
   }
 }

@@ -9,6 +9,7 @@ import type { ApprovalRule as _postern_agent_v1_ApprovalRule, ApprovalRule__Outp
 import type { AuditEvent as _postern_agent_v1_AuditEvent, AuditEvent__Output as _postern_agent_v1_AuditEvent__Output } from './postern/agent/v1/AuditEvent.js';
 import type { AuditEventBatch as _postern_agent_v1_AuditEventBatch, AuditEventBatch__Output as _postern_agent_v1_AuditEventBatch__Output } from './postern/agent/v1/AuditEventBatch.js';
 import type { Connection as _postern_agent_v1_Connection, Connection__Output as _postern_agent_v1_Connection__Output } from './postern/agent/v1/Connection.js';
+import type { ConnectionCredential as _postern_agent_v1_ConnectionCredential, ConnectionCredential__Output as _postern_agent_v1_ConnectionCredential__Output } from './postern/agent/v1/ConnectionCredential.js';
 import type { ControlClient as _postern_agent_v1_ControlClient, ControlDefinition as _postern_agent_v1_ControlDefinition } from './postern/agent/v1/Control.js';
 import type { ControlMessage as _postern_agent_v1_ControlMessage, ControlMessage__Output as _postern_agent_v1_ControlMessage__Output } from './postern/agent/v1/ControlMessage.js';
 import type { EnrollRequest as _postern_agent_v1_EnrollRequest, EnrollRequest__Output as _postern_agent_v1_EnrollRequest__Output } from './postern/agent/v1/EnrollRequest.js';
@@ -48,6 +49,7 @@ export interface ProtoGrpcType {
         AuditEvent: MessageTypeDefinition<_postern_agent_v1_AuditEvent, _postern_agent_v1_AuditEvent__Output>
         AuditEventBatch: MessageTypeDefinition<_postern_agent_v1_AuditEventBatch, _postern_agent_v1_AuditEventBatch__Output>
         Connection: MessageTypeDefinition<_postern_agent_v1_Connection, _postern_agent_v1_Connection__Output>
+        ConnectionCredential: MessageTypeDefinition<_postern_agent_v1_ConnectionCredential, _postern_agent_v1_ConnectionCredential__Output>
         Control: SubtypeConstructor<typeof grpc.Client, _postern_agent_v1_ControlClient> & { service: _postern_agent_v1_ControlDefinition }
         ControlMessage: MessageTypeDefinition<_postern_agent_v1_ControlMessage, _postern_agent_v1_ControlMessage__Output>
         EnrollRequest: MessageTypeDefinition<_postern_agent_v1_EnrollRequest, _postern_agent_v1_EnrollRequest__Output>

@@ -9,8 +9,10 @@ import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   readonly client: Redis;
+  private subscriber: Redis | null = null;
+  private readonly handlers = new Map<string, Array<(message: string) => void>>();
 
-  constructor(@Inject(CONFIG) config: ControlPlaneConfig) {
+  constructor(@Inject(CONFIG) private readonly config: ControlPlaneConfig) {
     this.client = new Redis(config.redis.url, {
       lazyConnect: false,
       maxRetriesPerRequest: 2,
@@ -28,7 +30,29 @@ export class RedisService implements OnApplicationShutdown {
     }
   }
 
+  /** Publishes on a channel under the configured prefix (reaches every replica). */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.client.publish(`${this.config.redis.prefix}:${channel}`, message);
+  }
+
+  /** Subscribes on a dedicated connection (a subscribed Redis connection can do nothing else). */
+  async subscribe(channel: string, handler: (message: string) => void): Promise<void> {
+    const full = `${this.config.redis.prefix}:${channel}`;
+    if (!this.subscriber) {
+      this.subscriber = this.client.duplicate();
+      this.subscriber.on('error', () => undefined);
+      this.subscriber.on('message', (name: string, message: string) => {
+        for (const h of this.handlers.get(name) ?? []) h(message);
+      });
+    }
+    const list = this.handlers.get(full) ?? [];
+    list.push(handler);
+    this.handlers.set(full, list);
+    if (list.length === 1) await this.subscriber.subscribe(full);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.subscriber?.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }

@@ -9,6 +9,7 @@ import type { ApprovalRule as _postern_agent_v1_ApprovalRule, ApprovalRule__Outp
 import type { Grant as _postern_agent_v1_Grant, Grant__Output as _postern_agent_v1_Grant__Output } from '../../../postern/agent/v1/Grant.js';
 import type { RevokedPrincipal as _postern_agent_v1_RevokedPrincipal, RevokedPrincipal__Output as _postern_agent_v1_RevokedPrincipal__Output } from '../../../postern/agent/v1/RevokedPrincipal.js';
 import type { IdentitySettings as _postern_agent_v1_IdentitySettings, IdentitySettings__Output as _postern_agent_v1_IdentitySettings__Output } from '../../../postern/agent/v1/IdentitySettings.js';
+import type { ConnectionCredential as _postern_agent_v1_ConnectionCredential, ConnectionCredential__Output as _postern_agent_v1_ConnectionCredential__Output } from '../../../postern/agent/v1/ConnectionCredential.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface PolicySnapshot {
@@ -22,6 +23,7 @@ export interface PolicySnapshot {
   'grants'?: (_postern_agent_v1_Grant)[];
   'revokedPrincipals'?: (_postern_agent_v1_RevokedPrincipal)[];
   'identity'?: (_postern_agent_v1_IdentitySettings | null);
+  'credentials'?: (_postern_agent_v1_ConnectionCredential)[];
 }
 
 export interface PolicySnapshot__Output {
@@ -35,4 +37,5 @@ export interface PolicySnapshot__Output {
   'grants': (_postern_agent_v1_Grant__Output)[];
   'revokedPrincipals': (_postern_agent_v1_RevokedPrincipal__Output)[];
   'identity': (_postern_agent_v1_IdentitySettings__Output | null);
+  'credentials': (_postern_agent_v1_ConnectionCredential__Output)[];
 }

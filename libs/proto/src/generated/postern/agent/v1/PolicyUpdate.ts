@@ -13,6 +13,7 @@ export interface PolicyUpdate {
   'removedMaskingRuleIds'?: (string)[];
   'removedApprovalRuleIds'?: (string)[];
   'removedGrantIds'?: (string)[];
+  'removedCredentialIds'?: (string)[];
 }
 
 export interface PolicyUpdate__Output {
@@ -25,4 +26,5 @@ export interface PolicyUpdate__Output {
   'removedMaskingRuleIds': (string)[];
   'removedApprovalRuleIds': (string)[];
   'removedGrantIds': (string)[];
+  'removedCredentialIds': (string)[];
 }

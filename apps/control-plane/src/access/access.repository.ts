@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../infra/prisma/prisma.service.js';
+import type { AccessRule as Row, ConnectionCredential as CredentialRow } from '../generated/prisma/client.js';
+import type { AccessRule, ConnectionCredentialInfo, Operation } from './access.types.js';
+
+function toRule(row: Row): AccessRule {
+  return {
+    id: row.id,
+    connectionId: row.connectionId,
+    groups: row.groups,
+    operations: row.operations as Operation[],
+    requiresApproval: row.requiresApproval,
+    maxSessionSeconds: row.maxSessionSeconds,
+    createdAt: row.createdAt,
+  };
+}
+
+function toCredential(row: CredentialRow): ConnectionCredentialInfo {
+  return {
+    id: row.id,
+    userId: row.userId,
+    connectionId: row.connectionId,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+    createdAt: row.createdAt,
+  };
+}
+
+@Injectable()
+export class AccessRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async createRule(input: Omit<AccessRule, 'id' | 'createdAt'>): Promise<AccessRule> {
+    return toRule(await this.prisma.accessRule.create({ data: { ...input, approverGroups: [] } }));
+  }
+
+  async deleteRule(id: string): Promise<AccessRule | null> {
+    const row = await this.prisma.accessRule.findUnique({ where: { id } });
+    if (!row) return null;
+    await this.prisma.accessRule.delete({ where: { id } });
+    return toRule(row);
+  }
+
+  async rulesFor(connectionId: string | undefined): Promise<AccessRule[]> {
+    const rows = await this.prisma.accessRule.findMany({
+      where: connectionId ? { connectionId } : {},
+      orderBy: { createdAt: 'asc' },
+    });
+    return rows.map(toRule);
+  }
+
+  async createCredential(input: {
+    id: string;
+    userId: string;
+    connectionId: string;
+    secretHash: Buffer<ArrayBuffer>;
+    expiresAt: Date;
+  }): Promise<ConnectionCredentialInfo> {
+    return toCredential(await this.prisma.connectionCredential.create({ data: input }));
+  }
+
+  async revokeCredential(id: string, at: Date): Promise<ConnectionCredentialInfo | null> {
+    const updated = await this.prisma.connectionCredential.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
+    if (updated.count !== 1) return null;
+    const row = await this.prisma.connectionCredential.findUnique({ where: { id } });
+    return row ? toCredential(row) : null;
+  }
+}

@@ -1,0 +1,43 @@
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentActor, type Actor } from '../auth/actor.js';
+import { AccessService } from './access.service.js';
+import {
+  AccessRuleModel,
+  ConnectionCredentialModel,
+  CreateAccessRuleInput,
+  MintConnectionCredentialInput,
+  MintedConnectionCredentialModel,
+} from './dto/access.model.js';
+
+@Resolver()
+export class AccessResolver {
+  constructor(private readonly service: AccessService) {}
+
+  @Query(() => [AccessRuleModel])
+  async accessRules(@Args('connectionId', { type: () => ID, nullable: true }) connectionId?: string | null) {
+    return (await this.service.rules(connectionId ?? undefined)).map(AccessRuleModel.from);
+  }
+
+  @Mutation(() => AccessRuleModel)
+  async createAccessRule(@Args('input') input: CreateAccessRuleInput, @CurrentActor() actor: Actor) {
+    return AccessRuleModel.from(await this.service.createRule(input, actor.id));
+  }
+
+  @Mutation(() => AccessRuleModel)
+  async deleteAccessRule(@Args('id', { type: () => ID }) id: string, @CurrentActor() actor: Actor) {
+    return AccessRuleModel.from(await this.service.deleteRule(id, actor.id));
+  }
+
+  @Mutation(() => MintedConnectionCredentialModel, {
+    description: 'A short-lived password for one user and one connection, checked by the agent.',
+  })
+  async mintConnectionCredential(@Args('input') input: MintConnectionCredentialInput, @CurrentActor() actor: Actor) {
+    const { credential, token, connection } = await this.service.mintCredential(input, actor.id);
+    return { credential: ConnectionCredentialModel.from(credential), password: token, database: connection.name };
+  }
+
+  @Mutation(() => ConnectionCredentialModel)
+  async revokeConnectionCredential(@Args('id', { type: () => ID }) id: string, @CurrentActor() actor: Actor) {
+    return ConnectionCredentialModel.from(await this.service.revokeCredential(id, actor.id));
+  }
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { mintSecret } from '../common/secrets.js';
+import { AuditService } from '../audit/audit.service.js';
+import { requireGroupNames, requireUuid } from '../common/validation.js';
+import { ConnectionsService } from '../connections/connections.service.js';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../errors/domain-error.js';
+import { UsersService } from '../identity/users.service.js';
+import { PolicyService } from '../policy/policy.service.js';
+import { AccessRepository } from './access.repository.js';
+import { OPERATIONS, type AccessRule, type Operation } from './access.types.js';
+
+const MAX_CREDENTIAL_TTL_SECONDS = 12 * 3600;
+const DEFAULT_CREDENTIAL_TTL_SECONDS = 3600;
+
+/** Who may reach which connection (rules by group) and the short-lived credentials that prove it. */
+@Injectable()
+export class AccessService {
+  constructor(
+    private readonly repository: AccessRepository,
+    private readonly connections: ConnectionsService,
+    private readonly users: UsersService,
+    private readonly policy: PolicyService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async createRule(
+    input: { connectionId: string; groups: string[]; operations: string[]; maxSessionSeconds?: number | null },
+    actor: string,
+  ): Promise<AccessRule> {
+    const connection = await this.connections.get(requireUuid(input.connectionId, 'connectionId'));
+    const operations = [...new Set(input.operations)];
+    if (operations.length === 0 || operations.some((op) => !OPERATIONS.includes(op as Operation))) {
+      throw new InvalidArgumentError(`operations must be some of ${OPERATIONS.join(', ')}`);
+    }
+    if (input.maxSessionSeconds != null && (input.maxSessionSeconds < 60 || input.maxSessionSeconds > 7 * 86400)) {
+      throw new InvalidArgumentError('maxSessionSeconds must be between 60 and 604800');
+    }
+    const rule = await this.repository.createRule({
+      connectionId: connection.id,
+      groups: requireGroupNames(input.groups),
+      operations: operations as Operation[],
+      requiresApproval: false,
+      maxSessionSeconds: input.maxSessionSeconds ?? null,
+    });
+    await this.audit.record({ kind: 'access_rule.created', actorId: actor, actorKind: 'admin', connectionId: connection.id, details: { ruleId: rule.id, groups: rule.groups.join(',') } });
+    await this.policy.changed('access rule created', connection.agentId ? [connection.agentId] : []);
+    return rule;
+  }
+
+  async deleteRule(id: string, actor: string): Promise<AccessRule> {
+    const rule = await this.repository.deleteRule(requireUuid(id, 'id'));
+    if (!rule) throw new NotFoundError('access rule', id);
+    await this.audit.record({ kind: 'access_rule.deleted', actorId: actor, actorKind: 'admin', connectionId: rule.connectionId, details: { ruleId: id } });
+    await this.policy.changed('access rule deleted');
+    return rule;
+  }
+
+  rules(connectionId?: string): Promise<AccessRule[]> {
+    return this.repository.rulesFor(connectionId ? requireUuid(connectionId, 'connectionId') : undefined);
+  }
+
+  /**
+   * Mints a short-lived password for one user and one connection. Refused unless an access rule
+   * of the connection names one of the user's groups; the agent checks the same again at connect.
+   */
+  async mintCredential(input: { connectionId: string; userId: string; ttlSeconds?: number | null }, actor: string) {
+    const connection = await this.connections.get(requireUuid(input.connectionId, 'connectionId'));
+    const user = await this.users.get(requireUuid(input.userId, 'userId'));
+    if (user.disabledAt) throw new PermissionDeniedError('user is disabled');
+    const ttl = input.ttlSeconds ?? DEFAULT_CREDENTIAL_TTL_SECONDS;
+    if (!Number.isInteger(ttl) || ttl < 30 || ttl > MAX_CREDENTIAL_TTL_SECONDS) {
+      throw new InvalidArgumentError(`ttlSeconds must be between 30 and ${MAX_CREDENTIAL_TTL_SECONDS}`);
+    }
+    const rules = await this.repository.rulesFor(connection.id);
+    if (!rules.some((rule) => rule.groups.some((g) => user.groups.includes(g)))) {
+      throw new PermissionDeniedError(`user has no access to connection ${connection.name}`);
+    }
+    const id = randomUUID();
+    const minted = mintSecret('conn', id);
+    const credential = await this.repository.createCredential({
+      id,
+      userId: user.id,
+      connectionId: connection.id,
+      secretHash: minted.hash,
+      expiresAt: new Date(Date.now() + ttl * 1000),
+    });
+    await this.audit.record({ kind: 'credential.minted', actorId: actor, actorKind: 'admin', connectionId: connection.id, details: { credentialId: id, userId: user.id, ttlSeconds: ttl } });
+    await this.policy.changed('connection credential minted', connection.agentId ? [connection.agentId] : []);
+    return { credential, token: minted.token, connection };
+  }
+
+  async revokeCredential(id: string, actor: string) {
+    const credential = await this.repository.revokeCredential(requireUuid(id, 'id'), new Date());
+    if (!credential) throw new NotFoundError('active connection credential', id);
+    await this.audit.record({ kind: 'credential.revoked', actorId: actor, actorKind: 'admin', connectionId: credential.connectionId, details: { credentialId: id } });
+    await this.policy.changed('connection credential revoked');
+    return credential;
+  }
+}

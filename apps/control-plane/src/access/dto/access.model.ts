@@ -1,0 +1,52 @@
+import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import type { AccessRule, ConnectionCredentialInfo } from '../access.types.js';
+
+@ObjectType('AccessRule', { description: 'Members of any of `groups` may use the connection for `operations`.' })
+export class AccessRuleModel {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) connectionId!: string;
+  @Field(() => [String]) groups!: string[];
+  @Field(() => [String], { description: 'read | write | admin | exec' }) operations!: string[];
+  @Field(() => Int, { nullable: true }) maxSessionSeconds!: number | null;
+  @Field() createdAt!: Date;
+
+  static from(rule: AccessRule): AccessRuleModel {
+    return Object.assign(new AccessRuleModel(), rule);
+  }
+}
+
+@InputType('CreateAccessRuleInput')
+export class CreateAccessRuleInput {
+  @Field(() => ID) connectionId!: string;
+  @Field(() => [String]) groups!: string[];
+  @Field(() => [String]) operations!: string[];
+  @Field(() => Int, { nullable: true }) maxSessionSeconds?: number | null;
+}
+
+@ObjectType('ConnectionCredential')
+export class ConnectionCredentialModel {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) userId!: string;
+  @Field(() => ID) connectionId!: string;
+  @Field() expiresAt!: Date;
+  @Field(() => Date, { nullable: true }) revokedAt!: Date | null;
+  @Field() createdAt!: Date;
+
+  static from(c: ConnectionCredentialInfo): ConnectionCredentialModel {
+    return Object.assign(new ConnectionCredentialModel(), c);
+  }
+}
+
+@ObjectType('MintedConnectionCredential')
+export class MintedConnectionCredentialModel {
+  @Field(() => ConnectionCredentialModel) credential!: ConnectionCredentialModel;
+  @Field({ description: 'The password to present (shown once; only its hash is kept).' }) password!: string;
+  @Field({ description: 'The database name to present: the connection name.' }) database!: string;
+}
+
+@InputType('MintConnectionCredentialInput')
+export class MintConnectionCredentialInput {
+  @Field(() => ID) connectionId!: string;
+  @Field(() => ID) userId!: string;
+  @Field(() => Int, { nullable: true, description: 'Lifetime, 30 s to 12 h; default 1 h.' }) ttlSeconds?: number | null;
+}

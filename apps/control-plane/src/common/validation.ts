@@ -1,0 +1,19 @@
+import { InvalidArgumentError } from '../errors/domain-error.js';
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Names people type into clients (PostgreSQL dbname, agent names): 1-63 of [a-z0-9_-]. */
+export const RESOURCE_NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
+
+export function requireUuid(value: string, what: string): string {
+  if (!UUID.test(value)) throw new InvalidArgumentError(`${what} must be a UUID`);
+  return value;
+}
+
+export function requireGroupNames(groups: string[]): string[] {
+  if (groups.length === 0) throw new InvalidArgumentError('at least one group is required');
+  for (const group of groups) {
+    if (!/^[\w.@:/-]{1,128}$/.test(group)) throw new InvalidArgumentError(`group "${group.slice(0, 40)}" is not a valid group name`);
+  }
+  return [...new Set(groups)].sort();
+}

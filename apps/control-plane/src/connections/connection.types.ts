@@ -1,0 +1,33 @@
+export type ConnectionProtocol = 'POSTGRES' | 'MYSQL' | 'SSH' | 'KUBERNETES' | 'HTTP';
+export type TlsMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+/** A target reachable through Postern, served by one agent. */
+export interface Connection {
+  id: string;
+  name: string;
+  protocol: ConnectionProtocol;
+  agentId: string | null;
+  targetHost: string;
+  targetPort: number;
+  targetDatabase: string | null;
+  targetUser: string | null;
+  /** `env:NAME` or `file:/path`, resolved on the agent; never the secret itself. */
+  secretRef: string | null;
+  tlsMode: TlsMode;
+  tlsCaRef: string | null;
+  recordingMode: 'STRICT' | 'BEST_EFFORT';
+  createdAt: Date;
+}
+
+export interface NewConnection {
+  name: string;
+  protocol: ConnectionProtocol;
+  agentId: string;
+  targetHost: string;
+  targetPort: number;
+  targetDatabase: string | null;
+  targetUser: string | null;
+  secretRef: string | null;
+  tlsMode: TlsMode;
+  tlsCaRef: string | null;
+}

@@ -1,0 +1,40 @@
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentActor, type Actor } from '../auth/actor.js';
+import { ConnectionModel, CreateConnectionInput } from './dto/connection.model.js';
+import { ConnectionsService } from './connections.service.js';
+import type { TlsMode } from './connection.types.js';
+
+@Resolver(() => ConnectionModel)
+export class ConnectionsResolver {
+  constructor(private readonly service: ConnectionsService) {}
+
+  @Query(() => [ConnectionModel])
+  async connections() {
+    return (await this.service.list()).map(ConnectionModel.from);
+  }
+
+  @Query(() => ConnectionModel)
+  async connection(@Args('id', { type: () => ID }) id: string) {
+    return ConnectionModel.from(await this.service.get(id));
+  }
+
+  @Mutation(() => ConnectionModel)
+  async createConnection(@Args('input') input: CreateConnectionInput, @CurrentActor() actor: Actor) {
+    const connection = await this.service.create(
+      {
+        name: input.name,
+        protocol: input.protocol,
+        agentId: input.agentId,
+        targetHost: input.targetHost,
+        targetPort: input.targetPort,
+        targetDatabase: input.targetDatabase ?? null,
+        targetUser: input.targetUser ?? null,
+        secretRef: input.secretRef ?? null,
+        tlsMode: (input.tlsMode ?? 'prefer') as TlsMode,
+        tlsCaRef: input.tlsCaRef ?? null,
+      },
+      actor.id,
+    );
+    return ConnectionModel.from(connection);
+  }
+}

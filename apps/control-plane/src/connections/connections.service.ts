@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { AgentsService } from '../agents/agents.service.js';
+import { RESOURCE_NAME, UUID } from '../common/validation.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
+import { PolicyService } from '../policy/policy.service.js';
+import { ConnectionsRepository, DuplicateConnectionNameError } from './connections.repository.js';
+import type { Connection, NewConnection, TlsMode } from './connection.types.js';
+
+const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:\/[^\0]{1,1023})$/;
+const TLS_MODES: TlsMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
+/** Protocols an agent can serve today; the others join as their engines land. */
+const SUPPORTED: NewConnection['protocol'][] = ['POSTGRES'];
+
+@Injectable()
+export class ConnectionsService {
+  constructor(
+    private readonly repository: ConnectionsRepository,
+    private readonly agents: AgentsService,
+    private readonly policy: PolicyService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(input: NewConnection, actor: string): Promise<Connection> {
+    validate(input);
+    await this.agents.getAgent(input.agentId);
+    try {
+      const connection = await this.repository.create(input);
+      await this.audit.record({
+        kind: 'connection.created',
+        actorId: actor,
+        actorKind: 'admin',
+        connectionId: connection.id,
+        agentId: input.agentId,
+        details: { name: input.name, protocol: input.protocol, target: `${input.targetHost}:${input.targetPort}` },
+      });
+      await this.policy.changed('connection created', [input.agentId]);
+      return connection;
+    } catch (error) {
+      if (error instanceof DuplicateConnectionNameError) throw new AlreadyExistsError(`a connection named "${input.name}" already exists`);
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Connection> {
+    const connection = UUID.test(id) ? await this.repository.findById(id) : null;
+    if (!connection) throw new NotFoundError('connection', id);
+    return connection;
+  }
+
+  findByName(name: string): Promise<Connection | null> {
+    return RESOURCE_NAME.test(name) ? this.repository.findByName(name) : Promise.resolve(null);
+  }
+
+  list(): Promise<Connection[]> {
+    return this.repository.list();
+  }
+}
+
+function validate(input: NewConnection): void {
+  if (!RESOURCE_NAME.test(input.name)) {
+    throw new InvalidArgumentError('connection name must be 1-63 lowercase letters, digits, "_" or "-"');
+  }
+  if (!SUPPORTED.includes(input.protocol)) throw new InvalidArgumentError(`protocol ${input.protocol} is not supported by agents yet`);
+  if (!UUID.test(input.agentId)) throw new InvalidArgumentError('agentId must be a UUID');
+  if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(input.targetHost)) throw new InvalidArgumentError('targetHost is not a valid host name or address');
+  if (!Number.isInteger(input.targetPort) || input.targetPort < 1 || input.targetPort > 65535) {
+    throw new InvalidArgumentError('targetPort must be 1..65535');
+  }
+  if (!input.targetDatabase || !input.targetUser) throw new InvalidArgumentError('targetDatabase and targetUser are required for PostgreSQL');
+  if (input.secretRef !== null && !SECRET_REF.test(input.secretRef)) {
+    throw new InvalidArgumentError('secretRef must be env:NAME or file:/absolute/path (the secret itself is never sent to Postern)');
+  }
+  if (input.tlsCaRef !== null && !SECRET_REF.test(input.tlsCaRef)) throw new InvalidArgumentError('tlsCaRef must be env:NAME or file:/absolute/path');
+  if (!TLS_MODES.includes(input.tlsMode)) throw new InvalidArgumentError(`tlsMode must be one of ${TLS_MODES.join(', ')}`);
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { PolicyModule } from '../policy/policy.module.js';
+import { UsersRepository } from './users.repository.js';
+import { UsersResolver } from './users.resolver.js';
+import { UsersService } from './users.service.js';
+
+@Module({
+  imports: [AuditModule, PolicyModule],
+  providers: [UsersRepository, UsersService, UsersResolver],
+  exports: [UsersService],
+})
+export class IdentityModule {}

@@ -1,0 +1,218 @@
+import type { Duplex } from 'node:stream';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import type { Logger } from '@postern/logging';
+import {
+  BackendCode,
+  BackendParser,
+  FrontendParser,
+  ProtocolError,
+  SqlState,
+  decodeBackendKeyData,
+  decodeCancelRequest,
+  decodeStartupMessage,
+  errorResponse,
+  type Frame,
+} from '@postern/wire-postgres';
+import type { TunnelCall } from './tunnel-broker.js';
+import type { TunnelFrame__Output } from '@postern/proto';
+
+/** What a relay session needs from the control plane; implemented by PostgresRelay. */
+export interface RelayRouter {
+  /** Opens a tunnel to the agent serving `database`, or explains why not (SQLSTATE + message). */
+  route(database: string, clientAddress: string): Promise<{ call: TunnelCall; agentId: string; connectionId: string } | RelayRefusal>;
+  /** Tunnels a CancelRequest to the agent that issued the key, if known. */
+  cancel(processId: number, secretKey: Buffer, packet: Buffer, clientAddress: string): Promise<void>;
+  /** Remembers which agent issued a session's cancel key; returns the undo. */
+  rememberCancelKey(processId: number, secretKey: Buffer, route: { agentId: string; connectionId: string }): () => void;
+}
+
+export interface RelayRefusal {
+  code: string;
+  message: string;
+}
+
+const STARTUP_TIMEOUT_MS = 15_000;
+const PROTOCOL_3 = 3;
+
+/**
+ * One client connection on the control plane's PostgreSQL relay listener. The relay does only
+ * what routing needs: it answers SSLRequest (terminating TLS), reads the StartupMessage to learn
+ * the connection name, and then relays raw bytes to the agent through a Tunnel stream. The
+ * agent's engine authenticates the client and enforces policy: it is the one enforcement point.
+ */
+export class RelaySession {
+  private client: Duplex;
+  private readonly parser = new FrontendParser();
+  private readonly early: Buffer[] = [];
+  private tlsDone = false;
+  private routed = false;
+  private closed = false;
+  private readonly startupTimer: NodeJS.Timeout;
+
+  constructor(
+    socket: Duplex,
+    private readonly clientAddress: string,
+    private readonly tls: SecureContext | null,
+    private readonly router: RelayRouter,
+    private readonly logger: Logger,
+  ) {
+    this.client = socket;
+    this.startupTimer = setTimeout(() => this.refuse(SqlState.ProtocolViolation, 'startup timed out'), STARTUP_TIMEOUT_MS);
+    this.listen(socket);
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  private listen(stream: Duplex): void {
+    stream.on('data', this.onStartupData);
+  }
+
+  private readonly onStartupData = (chunk: Buffer): void => {
+    if (this.routed) {
+      this.early.push(Buffer.from(chunk));
+      return;
+    }
+    try {
+      this.parser.parse(chunk, (frame) => this.onStartupFrame(frame));
+    } catch (error) {
+      const message = error instanceof ProtocolError ? error.message : 'invalid startup packet';
+      this.refuse(SqlState.ProtocolViolation, message);
+    }
+  };
+
+  private onStartupFrame(frame: Frame): void {
+    if (this.routed) {
+      // Pipelined bytes after the StartupMessage (rare): kept in order for the agent.
+      this.early.push(Buffer.from(frame.bytes));
+      return;
+    }
+    switch (frame.kind) {
+      case 'ssl-request':
+        return this.startTls();
+      case 'gssenc-request':
+        this.client.write(Buffer.from('N'));
+        return;
+      case 'cancel-request': {
+        const cancel = decodeCancelRequest(frame);
+        void this.router.cancel(cancel.processId, Buffer.from(cancel.secretKey), Buffer.from(frame.bytes), this.clientAddress);
+        this.close();
+        return;
+      }
+      case 'startup':
+        return this.onStartup(frame);
+      default:
+        this.refuse(SqlState.ProtocolViolation, 'unexpected message before startup');
+    }
+  }
+
+  private startTls(): void {
+    if (!this.tls || this.tlsDone) {
+      this.client.write(Buffer.from('N'));
+      return;
+    }
+    this.client.removeListener('data', this.onStartupData);
+    this.client.write(Buffer.from('S'));
+    const secure = new TLSSocket(this.client, { isServer: true, secureContext: this.tls });
+    secure.on('error', () => this.close());
+    secure.on('close', () => this.close());
+    this.client = secure;
+    this.tlsDone = true;
+    this.listen(secure);
+  }
+
+  private onStartup(frame: Frame): void {
+    const startup = decodeStartupMessage(frame);
+    if (startup.majorVersion !== PROTOCOL_3) {
+      return this.refuse(SqlState.FeatureNotSupported, `unsupported frontend protocol ${startup.majorVersion}.${startup.minorVersion}`);
+    }
+    if (this.tls && !this.tlsDone) {
+      return this.refuse(SqlState.InvalidAuthorizationSpecification, 'SSL/TLS required: connect with sslmode=require');
+    }
+    const database = startup.parameters.get('database') ?? startup.parameters.get('user') ?? '';
+    this.routed = true;
+    this.early.push(Buffer.from(frame.bytes));
+    void this.openTunnel(database);
+  }
+
+  private async openTunnel(database: string): Promise<void> {
+    const routed = await this.router.route(database, this.clientAddress).catch(
+      (error: unknown): RelayRefusal => ({ code: '08001', message: (error as Error).message }),
+    );
+    if ('code' in routed) return this.refuse(routed.code, routed.message);
+    clearTimeout(this.startupTimer);
+    if (this.closed) {
+      routed.call.end();
+      return;
+    }
+    this.pipe(routed.call, routed.agentId, routed.connectionId);
+  }
+
+  /** Relays bytes both ways with backpressure on each side; sniffs the cancel key on the way back. */
+  private pipe(call: TunnelCall, agentId: string, connectionId: string): void {
+    const client = this.client;
+    client.removeListener('data', this.onStartupData);
+    for (const chunk of this.early.splice(0)) call.write({ data: chunk });
+
+    const sniffer = new BackendParser();
+    let sniffing = true;
+    let forget: (() => void) | undefined;
+    call.on('data', (frame: TunnelFrame__Output) => {
+      if (frame.body === 'close') {
+        client.end();
+        return;
+      }
+      if (frame.body !== 'data' || !frame.data) return;
+      if (sniffing) {
+        try {
+          sniffer.parse(frame.data, (f) => {
+            if (f.kind !== 'message') return;
+            if (f.code === BackendCode.BackendKeyData) {
+              const key = decodeBackendKeyData(f);
+              forget = this.router.rememberCancelKey(key.processId, Buffer.from(key.secretKey), { agentId, connectionId });
+            } else if (f.code === BackendCode.ReadyForQuery) sniffing = false;
+          });
+        } catch {
+          sniffing = false;
+        }
+      }
+      if (!client.write(frame.data)) {
+        call.pause();
+        client.once('drain', () => call.resume());
+      }
+    });
+    client.on('data', (chunk: Buffer) => {
+      if (!call.write({ data: chunk })) {
+        client.pause();
+        call.once('drain', () => client.resume());
+      }
+    });
+    const finish = () => {
+      forget?.();
+      this.close();
+      call.end();
+    };
+    client.on('end', () => call.end());
+    client.on('close', finish);
+    call.on('end', () => client.end());
+    call.on('error', (error: Error) => {
+      this.logger.debug({ err: error, clientAddress: this.clientAddress }, 'tunnel ended with an error');
+      client.destroy();
+    });
+    call.on('close', () => client.end());
+  }
+
+  private refuse(code: string, message: string): void {
+    if (this.closed) return;
+    this.logger.info({ clientAddress: this.clientAddress, code, reason: message }, 'relay refused a connection');
+    this.client.write(errorResponse({ severity: 'FATAL', code, message }));
+    this.client.end();
+    this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.startupTimer);
+    setTimeout(() => this.client.destroy(), 1_000).unref();
+  }
+}

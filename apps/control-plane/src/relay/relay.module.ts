@@ -1,0 +1,24 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { agentV1 } from '@postern/proto';
+import { AgentsModule } from '../agents/agents.module.js';
+import { ConnectionsModule } from '../connections/connections.module.js';
+import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
+import { CancelRoutes } from './cancel-routes.js';
+import { PostgresRelay } from './postgres-relay.js';
+import { TunnelBroker } from './tunnel-broker.js';
+import { TunnelGrpcHandlers } from './tunnel.grpc.js';
+
+@Module({
+  imports: [AgentsModule, ConnectionsModule],
+  providers: [TunnelBroker, TunnelGrpcHandlers, CancelRoutes, PostgresRelay],
+})
+export class RelayModule implements OnModuleInit {
+  constructor(
+    private readonly grpc: GrpcServerService,
+    private readonly tunnel: TunnelGrpcHandlers,
+  ) {}
+
+  onModuleInit(): void {
+    this.grpc.register({ definition: agentV1().Tunnel.service, implementation: this.tunnel.handlers() });
+  }
+}

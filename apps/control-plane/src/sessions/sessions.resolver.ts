@@ -1,0 +1,29 @@
+import { Args, ID, Int, Query, Resolver } from '@nestjs/graphql';
+import { SessionModel } from './dto/session.model.js';
+import { SessionsService } from './sessions.service.js';
+
+@Resolver(() => SessionModel)
+export class SessionsResolver {
+  constructor(private readonly service: SessionsService) {}
+
+  @Query(() => [SessionModel], { description: 'Most recent sessions first.' })
+  async sessions(
+    @Args('connectionId', { type: () => ID, nullable: true }) connectionId?: string | null,
+    @Args('principalId', { nullable: true }) principalId?: string | null,
+    @Args('status', { nullable: true, description: 'ACTIVE or CLOSED' }) status?: string | null,
+    @Args('limit', { type: () => Int, nullable: true, defaultValue: 50 }) limit = 50,
+  ) {
+    const sessions = await this.service.list({
+      connectionId: connectionId ?? undefined,
+      principalId: principalId ?? undefined,
+      status: status === 'ACTIVE' || status === 'CLOSED' ? status : undefined,
+      limit,
+    });
+    return sessions.map(SessionModel.from);
+  }
+
+  @Query(() => SessionModel)
+  async session(@Args('id', { type: () => ID }) id: string) {
+    return SessionModel.from(await this.service.get(id));
+  }
+}

@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from '@postern/logging';
+import type { SessionClosed__Output, SessionOpened__Output } from '@postern/proto';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../errors/domain-error.js';
+import { LOGGER } from '../infra/logging/nest-logger.js';
+import { AuditService } from '../audit/audit.service.js';
+import { SessionsRepository } from './sessions.repository.js';
+import type { SessionFilter, SessionRecord } from './session.types.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function instant(value: { unixMs: string } | null | undefined): Date {
+  const ms = Number(value?.unixMs ?? NaN);
+  if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError('timestamp missing or invalid');
+  return new Date(ms);
+}
+
+function count(value: string): bigint {
+  return /^\d{1,20}$/.test(value) ? BigInt(value) : 0n;
+}
+
+/** Sessions as agents report them: who, which connection, from where, when, how it ended. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly repository: SessionsRepository,
+    private readonly audit: AuditService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Validates an agent's `session opened` at the edge, then records it (idempotently). */
+  async opened(agentId: string, message: SessionOpened__Output): Promise<void> {
+    if (!UUID.test(message.sessionId) || !UUID.test(message.connectionId) || !message.principal?.id) {
+      throw new InvalidArgumentError('session opened: session id, connection id and principal are required');
+    }
+    if (!(await this.repository.connectionBelongsToAgent(message.connectionId, agentId))) {
+      throw new PermissionDeniedError('session opened for a connection this agent does not serve');
+    }
+    const principal = message.principal;
+    await this.repository.opened({
+      id: message.sessionId,
+      connectionId: message.connectionId,
+      agentId,
+      principalId: principal.id.slice(0, 255),
+      principalKind: principal.kind === 'KIND_SERVICE' ? 'service' : 'user',
+      principalName: principal.displayName.slice(0, 255),
+      clientAddress: message.clientAddress.slice(0, 255),
+      ingress: message.ingress === 'relay' ? 'relay' : 'local',
+      startedAt: instant(message.startedAt),
+      policyVersion: count(message.policyVersion),
+    });
+    await this.audit.record({
+      kind: 'session.opened',
+      actorId: principal.id.slice(0, 255),
+      actorKind: principal.kind === 'KIND_SERVICE' ? 'service' : 'user',
+      agentId,
+      connectionId: message.connectionId,
+      sessionId: message.sessionId,
+      details: { ingress: message.ingress, clientAddress: message.clientAddress.slice(0, 255) },
+    });
+  }
+
+  async closed(agentId: string, message: SessionClosed__Output): Promise<void> {
+    if (!UUID.test(message.sessionId)) throw new InvalidArgumentError('session closed: invalid session id');
+    const updated = await this.repository.closed({
+      id: message.sessionId,
+      agentId,
+      endedAt: instant(message.endedAt),
+      endReason: message.endReason.slice(0, 64) || 'unknown',
+      bytesFromClient: count(message.bytesFromClient),
+      bytesFromTarget: count(message.bytesFromTarget),
+      statementCount: count(message.statementCount),
+    });
+    if (!updated) {
+      this.logger.warn({ agentId, sessionId: message.sessionId }, 'session closed for an unknown session; ignored');
+      return;
+    }
+    await this.audit.record({
+      kind: 'session.closed',
+      actorKind: 'agent',
+      actorId: agentId,
+      agentId,
+      sessionId: message.sessionId,
+      details: { endReason: message.endReason.slice(0, 64), error: message.error.slice(0, 500) || null },
+    });
+  }
+
+  /**
+   * A new agent process took over: the sessions its previous process reported open ended with it
+   * (an agent restart ends its sessions; DESIGN.md §7).
+   */
+  async agentRestarted(agentId: string): Promise<void> {
+    const closed = await this.repository.closeActiveOfAgent(agentId, new Date(), 'agent_restarted');
+    if (closed === 0) return;
+    this.logger.warn({ agentId, sessions: closed }, 'agent restarted: its open sessions were marked closed');
+    await this.audit.record({ kind: 'sessions.closed_by_agent_restart', actorKind: 'system', agentId, details: { sessions: closed } });
+  }
+
+  async get(id: string): Promise<SessionRecord> {
+    const session = UUID.test(id) ? await this.repository.findById(id) : null;
+    if (!session) throw new NotFoundError('session', id);
+    return session;
+  }
+
+  list(filter: SessionFilter): Promise<SessionRecord[]> {
+    return this.repository.list({ ...filter, limit: Math.min(Math.max(filter.limit, 1), 500) });
+  }
+}
