@@ -9,8 +9,8 @@ export class SessionsResolver {
   @Query(() => [SessionModel], { description: 'Most recent sessions first.' })
   async sessions(
     @Args('connectionId', { type: () => ID, nullable: true }) connectionId?: string | null,
-    @Args('principalId', { nullable: true }) principalId?: string | null,
-    @Args('status', { nullable: true, description: 'ACTIVE or CLOSED' }) status?: string | null,
+    @Args('principalId', { type: () => String, nullable: true }) principalId?: string | null,
+    @Args('status', { type: () => String, nullable: true, description: 'ACTIVE or CLOSED' }) status?: string | null,
     @Args('limit', { type: () => Int, nullable: true, defaultValue: 50 }) limit = 50,
   ) {
     const sessions = await this.service.list({
