@@ -3,7 +3,11 @@
 //
 // Settings (environment): POSTERN_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postern),
 // POSTERN_REDIS_URL (default redis://127.0.0.1:6379), POSTERN_DEMO_HTTP_PORT (8080),
-// POSTERN_DEMO_GRPC_PORT (8443), POSTERN_DEMO_IDP_PORT (9090), POSTERN_DEMO_DIR (.postern/demo).
+// POSTERN_DEMO_GRPC_PORT (8443), POSTERN_DEMO_IDP_PORT (9090), POSTERN_DEMO_AGENT_PG_PORT (6432),
+// POSTERN_DEMO_RELAY_PG_PORT (5433), POSTERN_DEMO_DIR (.postern/demo).
+// The demo's target is a `postern_demo_shop` database on the same PostgreSQL, with customers,
+// emails, card numbers and phone numbers; Postern reaches it as the role `shop_app`, whose password
+// only the agent knows (a file the connection's secret reference points to).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +24,8 @@ const redisUrl = env.POSTERN_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const httpPort = Number(env.POSTERN_DEMO_HTTP_PORT ?? 8080);
 const grpcPort = Number(env.POSTERN_DEMO_GRPC_PORT ?? 8443);
 const idpPort = Number(env.POSTERN_DEMO_IDP_PORT ?? 9090);
+const agentPgPort = Number(env.POSTERN_DEMO_AGENT_PG_PORT ?? 6432);
+const relayPgPort = Number(env.POSTERN_DEMO_RELAY_PG_PORT ?? 5433);
 const demoDir = resolve(root, env.POSTERN_DEMO_DIR ?? '.postern/demo');
 const children = [];
 
@@ -56,6 +62,54 @@ async function checkPostgres() {
     return `PostgreSQL is not reachable at ${hidePassword(maintenance.toString())} (${error.message}).\n  Start it, or set POSTERN_DATABASE_URL to point elsewhere.`;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** The demo target: a shop database with realistic personal data, and the role Postern uses. */
+async function prepareDemoTarget(passwordFile) {
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  try {
+    const role = await client.query(`SELECT 1 FROM pg_roles WHERE rolname = 'shop_app'`);
+    const escaped = password.replaceAll("'", "''");
+    await client.query(`${role.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE shop_app LOGIN PASSWORD '${escaped}'`);
+    const exists = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'postern_demo_shop'`);
+    if (exists.rowCount === 0) await client.query('CREATE DATABASE postern_demo_shop OWNER shop_app');
+  } finally {
+    await client.end();
+  }
+  const shopUrl = new URL(databaseUrl);
+  shopUrl.pathname = '/postern_demo_shop';
+  const shop = new pg.Client({ connectionString: shopUrl.toString() });
+  await shop.connect();
+  try {
+    await shop.query(`
+      CREATE TABLE IF NOT EXISTS customers (
+        id serial PRIMARY KEY, full_name text NOT NULL, email text NOT NULL, phone text,
+        card_number text, iban text, country text, created_at timestamptz DEFAULT now());
+      CREATE TABLE IF NOT EXISTS orders (
+        id serial PRIMARY KEY, customer_id int REFERENCES customers(id), total_cents int, status text,
+        placed_at timestamptz DEFAULT now());
+      ALTER TABLE customers OWNER TO shop_app;
+      ALTER TABLE orders OWNER TO shop_app;`);
+    const { rows } = await shop.query('SELECT count(*)::int AS n FROM customers');
+    if (rows[0].n === 0) {
+      await shop.query(`
+        INSERT INTO customers (full_name, email, phone, card_number, iban, country) VALUES
+          ('Ada Lovelace', 'ada@analytical.engine', '+44 20 7946 0018', '4539 1488 0343 6467', 'GB82 WEST 1234 5698 7654 32', 'GB'),
+          ('Grace Hopper', 'grace.hopper@navy.example', '+1 202-555-0143', '5555 5555 5555 4444', 'DE89 3704 0044 0532 0130 00', 'US'),
+          ('Alan Turing', 'alan@bletchley.example', '+44 1908 640404', '4111 1111 1111 1111', 'FR14 2004 1010 0505 0001 3M02 606', 'GB'),
+          ('Katherine Johnson', 'kj@nasa.example', '+1 757-555-0199', '3782 822463 10005', 'NL91 ABNA 0417 1643 00', 'US'),
+          ('Margaret Hamilton', 'margaret@apollo.example', '+1 617-555-0123', '6011 1111 1111 1117', 'ES91 2100 0418 4502 0005 1332', 'US');
+        INSERT INTO orders (customer_id, total_cents, status)
+          SELECT 1 + (g % 5), 500 + (g * 37) % 20000, (ARRAY['paid','shipped','refunded'])[1 + g % 3]
+          FROM generate_series(1, 200) g;`);
+    }
+  } finally {
+    await shop.end();
   }
 }
 
@@ -111,7 +165,9 @@ function start(name, script, childEnv, ready) {
     });
     child.stderr.setEncoding('utf8').on('data', (chunk) => {
       writeFileSync(log, chunk, { flag: 'a' });
-      process.stderr.write(`[${name}] ${chunk}`);
+      // oidc-provider warns at every start that it runs in development mode: that is the point here.
+      const lines = chunk.split('\n').filter((l) => l.trim() && !l.includes('oidc-provider WARNING'));
+      for (const line of lines) process.stderr.write(`[${name}] ${line}\n`);
     });
     child.on('exit', (code) => {
       if (!done) reject(new Error(`${name} exited with code ${code}; see ${log}`));
@@ -146,6 +202,10 @@ async function main() {
   if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
   const adminToken = readFileSync(tokenFile, 'utf8').trim();
   const tls = await selfSignedCertificate(['localhost']);
+  const targetPasswordFile = join(demoDir, 'shop-app-password');
+  if (!existsSync(targetPasswordFile))
+    writeFileSync(targetPasswordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  await prepareDemoTarget(targetPasswordFile);
 
   const idp = await start(
     'idp',
@@ -166,6 +226,8 @@ async function main() {
       POSTERN_GRPC_PORT: String(grpcPort),
       POSTERN_GRPC_TLS_CERT_FILE: tls.certFile,
       POSTERN_GRPC_TLS_KEY_FILE: tls.keyFile,
+      POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
+      POSTERN_RELAY_POSTGRES_PORT: String(relayPgPort),
     },
     (l) => l.msg === 'control plane started',
   );
@@ -194,10 +256,60 @@ async function main() {
       POSTERN_CONTROL_PLANE_CA_FILE: tls.certFile,
       POSTERN_CONTROL_PLANE_SERVER_NAME: 'localhost',
       POSTERN_AGENT_STATE_DIR: agentState,
+      POSTERN_AGENT_POSTGRES_LISTEN: `127.0.0.1:${agentPgPort}`,
+      POSTERN_AGENT_TLS_CERT_FILE: tls.certFile,
+      POSTERN_AGENT_TLS_KEY_FILE: tls.keyFile,
       ...(enrollmentToken ? { POSTERN_ENROLLMENT_TOKEN: enrollmentToken } : {}),
     },
-    (l) => l.msg === 'connected to control plane',
+    (l) => l.msg === 'local ingress listening',
   );
+
+  // The demo connection, a user with access, and a credential for psql.
+  const { connections } = await gql(adminToken, '{ connections { id name } }');
+  let shop = connections.find((c) => c.name === 'shop');
+  if (!shop) {
+    shop = (
+      await gql(
+        adminToken,
+        `mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id name } }`,
+        {
+          input: {
+            name: 'shop',
+            protocol: 'POSTGRES',
+            agentId: agent.id,
+            targetHost: '127.0.0.1',
+            targetPort: 5432,
+            targetDatabase: 'postern_demo_shop',
+            targetUser: 'shop_app',
+            secretRef: `file:${targetPasswordFile}`,
+            tlsMode: 'prefer',
+          },
+        },
+      )
+    ).createConnection;
+    await gql(
+      adminToken,
+      'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
+      { id: shop.id },
+    );
+  }
+  const { users } = await gql(adminToken, '{ users { id email } }');
+  let alice = users.find((u) => u.email === 'alice@example.com');
+  if (!alice) {
+    alice = (
+      await gql(
+        adminToken,
+        'mutation { createUser(input: { email: "alice@example.com", displayName: "Alice Engineer", groups: ["engineers"] }) { id email } }',
+      )
+    ).createUser;
+  }
+  const minted = (
+    await gql(
+      adminToken,
+      'mutation($c: ID!, $u: ID!) { mintConnectionCredential(input: { connectionId: $c, userId: $u, ttlSeconds: 43200 }) { password database credential { expiresAt } } }',
+      { c: shop.id, u: alice.id },
+    )
+  ).mintConnectionCredential;
   const online = await gql(adminToken, 'query($id: ID!) { agent(id: $id) { name status version } }', { id: agent.id });
 
   say('');
@@ -208,11 +320,23 @@ async function main() {
   say(`  admin token     ${tokenFile}`);
   say(`  logs            ${demoDir}/*.log`);
   say('');
+  say('Connect with psql as alice (credential valid 12 h; the shop_app password stays on the agent):');
+  say(
+    `  PGPASSWORD='${minted.password}' psql "host=127.0.0.1 port=${agentPgPort} dbname=shop user=alice sslmode=require"`,
+  );
+  say('or through the control plane relay (as a client outside the segment would):');
+  say(
+    `  PGPASSWORD='${minted.password}' psql "host=127.0.0.1 port=${relayPgPort} dbname=shop user=alice sslmode=require"`,
+  );
+  say('  then: SELECT full_name, email, card_number FROM customers;');
+  say('');
   say('Try:');
   say(`  curl -s http://127.0.0.1:${httpPort}/readyz`);
   say(`  curl -s http://127.0.0.1:${httpPort}/graphql -H 'content-type: application/json' \\`);
   say(`    -H "authorization: Bearer $(cat ${tokenFile})" \\`);
-  say(`    -d '{"query":"{ agents { name status version lastSeenAt } }"}'`);
+  say(
+    `    -d '{"query":"{ agents { name status version lastSeenAt } sessions { principalName connectionName ingress status startedAt endReason statementCount } }"}'`,
+  );
   say('');
   say('Ctrl-C stops everything.');
 }

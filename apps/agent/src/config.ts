@@ -8,6 +8,10 @@ export interface AgentConfig {
     tls: { caFile: string | null; serverName: string | null } | null;
   };
   enrollmentToken: string | null;
+  /** Local ingress for PostgreSQL clients in this segment; null when disabled. */
+  postgresListen: { host: string; port: number } | null;
+  /** Certificate the agent presents to clients on its local ingress (PostgreSQL SSLRequest). */
+  ingressTls: { certFile: string; keyFile: string } | null;
   credential: string | null;
   stateDir: string;
   reconnect: { initialMs: number; maxMs: number };
@@ -44,6 +48,12 @@ const envSchema = z.object({
   POSTERN_CONTROL_PLANE_SERVER_NAME: z.string().min(1).optional(),
   POSTERN_CONTROL_PLANE_INSECURE: bool(false),
   POSTERN_ENROLLMENT_TOKEN: z.string().min(1).optional(),
+  POSTERN_AGENT_POSTGRES_LISTEN: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port (port 0 lets the OS choose)')
+    .optional(),
+  POSTERN_AGENT_TLS_CERT_FILE: z.string().min(1).optional(),
+  POSTERN_AGENT_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_AGENT_CREDENTIAL: z.string().min(1).optional(),
   POSTERN_AGENT_STATE_DIR: z.string().min(1).default('/var/lib/postern-agent'),
   POSTERN_RECONNECT_INITIAL_MS: millis(500, 10),
@@ -67,8 +77,20 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   if (e.POSTERN_RECONNECT_MAX_MS < e.POSTERN_RECONNECT_INITIAL_MS) {
     throw new AgentConfigError(['POSTERN_RECONNECT_MAX_MS must not be below POSTERN_RECONNECT_INITIAL_MS']);
   }
+  if (Boolean(e.POSTERN_AGENT_TLS_CERT_FILE) !== Boolean(e.POSTERN_AGENT_TLS_KEY_FILE)) {
+    throw new AgentConfigError(['POSTERN_AGENT_TLS_CERT_FILE and POSTERN_AGENT_TLS_KEY_FILE must be set together']);
+  }
+  const listen = e.POSTERN_AGENT_POSTGRES_LISTEN;
+  const split = listen ? listen.lastIndexOf(':') : -1;
   return {
     logLevel: e.POSTERN_LOG_LEVEL,
+    postgresListen: listen
+      ? { host: listen.slice(0, split).replace(/^\[|\]$/g, ''), port: Number(listen.slice(split + 1)) }
+      : null,
+    ingressTls:
+      e.POSTERN_AGENT_TLS_CERT_FILE && e.POSTERN_AGENT_TLS_KEY_FILE
+        ? { certFile: e.POSTERN_AGENT_TLS_CERT_FILE, keyFile: e.POSTERN_AGENT_TLS_KEY_FILE }
+        : null,
     controlPlane: {
       address: e.POSTERN_CONTROL_PLANE_ADDRESS,
       tls: e.POSTERN_CONTROL_PLANE_INSECURE

@@ -1,6 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
+import type { OpenTunnel__Output } from '@postern/proto';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js';
 import { ControlClient, EnrollmentRefusedError } from './control/control-client.js';
+import { TunnelStream } from './control/tunnel-stream.js';
+import { EngineRegistry } from './engines/engine.js';
+import { PostgresEngine } from './engines/postgres/postgres-engine.js';
+import { LocalListener } from './ingress/local-listener.js';
+import { SessionManager } from './sessions/session-manager.js';
 import { AGENT_VERSION } from './version.js';
 
 async function main(): Promise<void> {
@@ -17,7 +25,44 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'agent', level: config.logLevel });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
-  const control = new ControlClient(config, logger);
+  const engines = new EngineRegistry().register(new PostgresEngine({ logger }));
+  let sessions: SessionManager | undefined;
+  const control = new ControlClient(config, logger, engines.protocols, () => sessions?.activeSessions ?? 0);
+  sessions = new SessionManager({
+    engines,
+    policy: () => control.policy.current,
+    policyVersion: () => control.policy.version,
+    report: (message) => control.report(message),
+    logger,
+  });
+  const manager = sessions;
+  const ingressTls: SecureContext | null = config.ingressTls
+    ? createSecureContext({
+        cert: readFileSync(config.ingressTls.certFile),
+        key: readFileSync(config.ingressTls.keyFile),
+      })
+    : null;
+
+  control.on('openTunnel', (request: OpenTunnel__Output) => {
+    if (!engines.get(request.protocol)) {
+      logger.warn({ protocol: request.protocol }, 'tunnel requested for a protocol this agent does not serve');
+      return;
+    }
+    const stream = new TunnelStream(control.openTunnel(request.tunnelId));
+    stream.on('error', (error) => logger.debug({ err: error }, 'tunnel stream error'));
+    // The control plane terminated the client's TLS; the tunnel itself is the agent's TLS channel.
+    manager.serve(stream, {
+      protocol: request.protocol,
+      ingress: 'relay',
+      clientAddress: request.clientAddress,
+      clientTls: null,
+    });
+  });
+
+  const listener = config.postgresListen
+    ? new LocalListener({ protocol: 'postgres', ...config.postgresListen, tls: ingressTls }, manager, logger)
+    : null;
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -25,7 +70,11 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 1_000);
     force.unref();
-    control.stop().then(
+    (async () => {
+      await listener?.stop();
+      await manager.closeAll();
+      await control.stop();
+    })().then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -34,7 +83,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   logger.info(
-    { version: AGENT_VERSION, controlPlane: config.controlPlane.address, tls: Boolean(config.controlPlane.tls) },
+    {
+      version: AGENT_VERSION,
+      controlPlane: config.controlPlane.address,
+      tls: Boolean(config.controlPlane.tls),
+      engines: engines.protocols,
+    },
     'agent starting',
   );
   try {
@@ -47,6 +101,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  await listener?.start();
 }
 
 main().catch((error: unknown) => {

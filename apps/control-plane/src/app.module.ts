@@ -15,7 +15,14 @@ import { RelayModule } from './relay/relay.module.js';
 import { graphqlErrorFormatter } from './errors/graphql-errors.js';
 
 /** Feature modules served over GraphQL; the schema printer builds the same set. */
-export const FEATURE_MODULES = [AgentsModule, ConnectionsModule, IdentityModule, AccessModule, SessionsModule, RelayModule];
+export const FEATURE_MODULES = [
+  AgentsModule,
+  ConnectionsModule,
+  IdentityModule,
+  AccessModule,
+  SessionsModule,
+  RelayModule,
+];
 
 @Module({})
 export class AppModule {

@@ -5,3 +5,4 @@ export * from './ports.js';
 export * from './tls.js';
 export * from './graphql.js';
 export * from './stack.js';
+export * from './private-postgres.js';

@@ -1,13 +1,7 @@
 import { AuthenticationCode, BackendCode } from './codes.js';
 import { malformed, ProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
-import {
-  decodeEmpty,
-  describeFrame,
-  messageReader,
-  readFormats,
-  readNullableValues,
-} from './decode-util.js';
+import { decodeEmpty, describeFrame, messageReader, readFormats, readNullableValues } from './decode-util.js';
 import { decodeCopyData, decodeCopyDone } from './frontend-decoders.js';
 import type { PasswordContext } from './frontend-messages.js';
 import type {
@@ -228,17 +222,11 @@ export function decodeCopyBothResponse(frame: Frame): CopyBothResponse {
 }
 
 export function decodeNegotiateProtocolVersion(frame: Frame): NegotiateProtocolVersion {
-  const reader = messageReader(
-    frame,
-    BackendCode.NegotiateProtocolVersion,
-    'NegotiateProtocolVersion',
-  );
+  const reader = messageReader(frame, BackendCode.NegotiateProtocolVersion, 'NegotiateProtocolVersion');
   const newestMinorVersion = reader.int32();
   const count = reader.int32();
   if (count < 0 || count > reader.remaining) {
-    throw malformed(
-      `NegotiateProtocolVersion: ${count} options cannot fit in ${reader.remaining} bytes`,
-    );
+    throw malformed(`NegotiateProtocolVersion: ${count} options cannot fit in ${reader.remaining} bytes`);
   }
   const unrecognizedOptions = new Array<string>(count);
   for (let i = 0; i < count; i++) unrecognizedOptions[i] = reader.cstring();

@@ -29,11 +29,7 @@ export class BackendParser extends FrameParser {
 
   constructor(options: BackendParserOptions = {}) {
     super();
-    this.maxMessageLength = checkLimit(
-      'maxMessageLength',
-      options.maxMessageLength,
-      PG_LARGE_MESSAGE_LIMIT,
-    );
+    this.maxMessageLength = checkLimit('maxMessageLength', options.maxMessageLength, PG_LARGE_MESSAGE_LIMIT);
   }
 
   /** The client just sent an SSLRequest: the next byte is 'S' or 'N'. */
@@ -48,10 +44,7 @@ export class BackendParser extends FrameParser {
 
   private expect(phase: 'awaiting-ssl' | 'awaiting-gssenc'): void {
     if (this.phase !== 'message' || this.bufferedBytes > 0) {
-      throw new ProtocolError(
-        'UNEXPECTED_DATA',
-        'the server sent data before the encryption request was answered',
-      );
+      throw new ProtocolError('UNEXPECTED_DATA', 'the server sent data before the encryption request was answered');
     }
     this.phase = phase;
   }
@@ -67,22 +60,13 @@ export class BackendParser extends FrameParser {
     const first = buffer[offset]!;
     switch (this.phase) {
       case 'encrypted':
-        throw new ProtocolError(
-          'UNEXPECTED_DATA',
-          'plaintext bytes followed the acceptance of encryption',
-        );
+        throw new ProtocolError('UNEXPECTED_DATA', 'plaintext bytes followed the acceptance of encryption');
       case 'awaiting-ssl':
       case 'awaiting-gssenc': {
         if (first === BackendCode.ErrorResponse) break;
-        const accept =
-          this.phase === 'awaiting-ssl'
-            ? EncryptionResponseCode.SSL
-            : EncryptionResponseCode.GSSENC;
+        const accept = this.phase === 'awaiting-ssl' ? EncryptionResponseCode.SSL : EncryptionResponseCode.GSSENC;
         if (first !== accept && first !== EncryptionResponseCode.No) {
-          throw new ProtocolError(
-            'MALFORMED',
-            `invalid answer 0x${first.toString(16)} to an encryption request`,
-          );
+          throw new ProtocolError('MALFORMED', `invalid answer 0x${first.toString(16)} to an encryption request`);
         }
         return 1;
       }

@@ -18,9 +18,7 @@ function empty(code: number): Buffer {
 }
 
 function authentication(code: number, payload?: Uint8Array): Buffer {
-  const writer = new MessageWriter(BackendCode.Authentication, 4 + (payload?.length ?? 0)).int32(
-    code,
-  );
+  const writer = new MessageWriter(BackendCode.Authentication, 4 + (payload?.length ?? 0)).int32(code);
   return (payload === undefined ? writer : writer.bytes(payload)).finish();
 }
 
@@ -44,9 +42,7 @@ function authenticationSASL(mechanisms: readonly string[]): Buffer {
 
 function backendKeyData(processId: number, secretKey: Uint8Array | number): Buffer {
   const writer = new MessageWriter(BackendCode.BackendKeyData).int32(processId);
-  return (
-    typeof secretKey === 'number' ? writer.int32(secretKey) : writer.bytes(secretKey)
-  ).finish();
+  return (typeof secretKey === 'number' ? writer.int32(secretKey) : writer.bytes(secretKey)).finish();
 }
 
 function readyForQuery(status: TransactionStatus): Buffer {
@@ -117,10 +113,7 @@ function copyResponse(code: number, format: number, columnFormats: readonly numb
   return writer.finish();
 }
 
-function negotiateProtocolVersion(
-  newestMinorVersion: number,
-  unrecognizedOptions: readonly string[] = [],
-): Buffer {
+function negotiateProtocolVersion(newestMinorVersion: number, unrecognizedOptions: readonly string[] = []): Buffer {
   const writer = new MessageWriter(BackendCode.NegotiateProtocolVersion)
     .int32(newestMinorVersion)
     .int32(unrecognizedOptions.length);
@@ -129,9 +122,7 @@ function negotiateProtocolVersion(
 }
 
 function functionCallResponse(result: Uint8Array | null): Buffer {
-  return new MessageWriter(BackendCode.FunctionCallResponse, 4 + (result?.length ?? 0))
-    .nullableBytes(result)
-    .finish();
+  return new MessageWriter(BackendCode.FunctionCallResponse, 4 + (result?.length ?? 0)).nullableBytes(result).finish();
 }
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
@@ -160,8 +151,7 @@ export type NoticeResponseOptions = NoticeOptions<NoticeSeverity>;
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 function fieldsOf(options: NoticeOptions<string>): NoticeFields {
-  if (!SQLSTATE.test(options.code))
-    throw new RangeError(`invalid SQLSTATE ${JSON.stringify(options.code)}`);
+  if (!SQLSTATE.test(options.code)) throw new RangeError(`invalid SQLSTATE ${JSON.stringify(options.code)}`);
   // PostgreSQL sends the severity twice: localized (S) and never localized (V).
   const fields: NoticeFields = {
     [ErrorField.Severity]: options.severity,
@@ -224,13 +214,11 @@ export const backend = {
     ]),
   authenticationOk: (): Buffer => authentication(AuthenticationCode.Ok),
   authenticationKerberosV5: (): Buffer => authentication(AuthenticationCode.KerberosV5),
-  authenticationCleartextPassword: (): Buffer =>
-    authentication(AuthenticationCode.CleartextPassword),
+  authenticationCleartextPassword: (): Buffer => authentication(AuthenticationCode.CleartextPassword),
   authenticationMD5Password,
   authenticationGSS: (): Buffer => authentication(AuthenticationCode.GSS),
   authenticationSSPI: (): Buffer => authentication(AuthenticationCode.SSPI),
-  authenticationGSSContinue: (data: Uint8Array): Buffer =>
-    authentication(AuthenticationCode.GSSContinue, data),
+  authenticationGSSContinue: (data: Uint8Array): Buffer => authentication(AuthenticationCode.GSSContinue, data),
   authenticationSASL,
   authenticationSASLContinue: (data: Uint8Array | string): Buffer =>
     authentication(AuthenticationCode.SASLContinue, bytesOf(data)),

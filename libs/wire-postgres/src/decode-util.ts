@@ -27,8 +27,7 @@ export function decodeEmpty<T extends string>(frame: Frame, code: number, type: 
 export function describeFrame(frame: Frame): string {
   if (frame.kind !== 'message') return frame.kind;
   const code = frame.code;
-  const printable =
-    code >= 0x20 && code < 0x7f ? `'${String.fromCharCode(code)}'` : `0x${code.toString(16)}`;
+  const printable = code >= 0x20 && code < 0x7f ? `'${String.fromCharCode(code)}'` : `0x${code.toString(16)}`;
   return `message ${printable}`;
 }
 

@@ -32,18 +32,7 @@ import {
   ProtocolError,
   type ProtocolErrorCode,
 } from './index.js';
-import {
-  cstr,
-  field,
-  int16,
-  int32,
-  startup,
-  text,
-  typed,
-  uint32,
-  untyped,
-  value,
-} from '../test/bytes.js';
+import { cstr, field, int16, int32, startup, text, typed, uint32, untyped, value } from '../test/bytes.js';
 
 function frontendFrame(bytes: Buffer): Frame {
   const frames: Frame[] = [];
@@ -74,16 +63,8 @@ describe('frontend decoders reject malformed bodies', () => {
   const cases: [string, Buffer, (frame: Frame) => unknown][] = [
     ['Query without NUL', typed('Q', text('select 1')), decodeQuery],
     ['Query with trailing bytes', typed('Q', cstr('select 1'), text('x')), decodeQuery],
-    [
-      'Parse with a type count past the end',
-      typed('P', cstr(''), cstr('x'), int16(3), uint32(23)),
-      decodeParse,
-    ],
-    [
-      'Parse with a truncated type',
-      typed('P', cstr(''), cstr('x'), int16(1), int16(0)),
-      decodeParse,
-    ],
+    ['Parse with a type count past the end', typed('P', cstr(''), cstr('x'), int16(3), uint32(23)), decodeParse],
+    ['Parse with a truncated type', typed('P', cstr(''), cstr('x'), int16(1), int16(0)), decodeParse],
     [
       'Bind with a value length past the end',
       typed('B', cstr(''), cstr(''), int16(0), int16(1), int32(10), text('abc'), int16(0)),
@@ -122,11 +103,7 @@ describe('frontend decoders reject malformed bodies', () => {
       typed('p', cstr('SCRAM-SHA-256'), int32(5), text('ab')),
       decodeSASLInitialResponse,
     ],
-    [
-      'StartupMessage without terminator',
-      startup({ user: 'u' }).subarray(0, -1),
-      decodeStartupMessage,
-    ],
+    ['StartupMessage without terminator', startup({ user: 'u' }).subarray(0, -1), decodeStartupMessage],
     [
       'StartupMessage with a name but no value',
       untyped(int32(196608), cstr('user'), Buffer.from([0])),
@@ -163,9 +140,7 @@ describe('frontend decoders reject malformed bodies', () => {
 
   test('a decoder given another message type says so', () => {
     expect(codeOf(() => decodeQuery(frontendFrame(typed('S'))))).toBe('UNEXPECTED_MESSAGE');
-    expect(codeOf(() => decodeStartupMessage(frontendFrame(typed('S'))))).toBe(
-      'UNEXPECTED_MESSAGE',
-    );
+    expect(codeOf(() => decodeStartupMessage(frontendFrame(typed('S'))))).toBe('UNEXPECTED_MESSAGE');
   });
 
   test('startup parameter names such as __proto__ stay data', () => {
@@ -188,17 +163,9 @@ function fixLength(bytes: Buffer): Buffer {
 describe('backend decoders reject malformed bodies', () => {
   const cases: [string, Buffer, (frame: Frame) => unknown][] = [
     ['Authentication with an unknown code', typed('R', int32(4)), decodeAuthentication],
-    [
-      'AuthenticationMD5Password with a short salt',
-      typed('R', int32(5), text('ab')),
-      decodeAuthentication,
-    ],
+    ['AuthenticationMD5Password with a short salt', typed('R', int32(5), text('ab')), decodeAuthentication],
     ['AuthenticationOk with trailing bytes', typed('R', int32(0), int32(0)), decodeAuthentication],
-    [
-      'AuthenticationSASL without the final NUL',
-      typed('R', int32(10), cstr('SCRAM-SHA-256')),
-      decodeAuthentication,
-    ],
+    ['AuthenticationSASL without the final NUL', typed('R', int32(10), cstr('SCRAM-SHA-256')), decodeAuthentication],
     ['ReadyForQuery with a bad status', typed('Z', text('X')), decodeReadyForQuery],
     ['ReadyForQuery without a status', typed('Z'), decodeReadyForQuery],
     ['ParameterStatus without a value', typed('S', cstr('x')), decodeParameterStatus],
@@ -208,17 +175,9 @@ describe('backend decoders reject malformed bodies', () => {
       typed('T', int16(2), field('a', 0, 0, 23, 4, -1, 0)),
       decodeRowDescription,
     ],
-    [
-      'RowDescription with a truncated field',
-      typed('T', int16(1), cstr('a'), int32(0)),
-      decodeRowDescription,
-    ],
+    ['RowDescription with a truncated field', typed('T', int16(1), cstr('a'), int32(0)), decodeRowDescription],
     ['DataRow with a count past the end', typed('D', int16(3), value('a')), decodeDataRow],
-    [
-      'DataRow with a value past the end',
-      typed('D', int16(1), int32(100), text('abc')),
-      decodeDataRow,
-    ],
+    ['DataRow with a value past the end', typed('D', int16(1), int32(100), text('abc')), decodeDataRow],
     ['DataRow with length -2', typed('D', int16(1), int32(-2)), decodeDataRow],
     ['CommandComplete without NUL', typed('C', text('SELECT 1')), decodeCommandComplete],
     ['ErrorResponse without terminator', typed('E', text('S'), cstr('ERROR')), decodeErrorResponse],
@@ -228,11 +187,7 @@ describe('backend decoders reject malformed bodies', () => {
       typed('G', Buffer.from([0]), int16(4), int16(0)),
       decodeCopyInResponse,
     ],
-    [
-      'ParameterDescription with a count past the end',
-      typed('t', int16(2), uint32(23)),
-      decodeParameterDescription,
-    ],
+    ['ParameterDescription with a count past the end', typed('t', int16(2), uint32(23)), decodeParameterDescription],
     [
       'NegotiateProtocolVersion with a huge option count',
       typed('v', int32(0), int32(0x7fffffff)),
@@ -263,9 +218,7 @@ describe('decoding details', () => {
   });
 
   test('OIDs above 2^31 decode as unsigned', () => {
-    const message = decodeParse(
-      frontendFrame(typed('P', cstr(''), cstr('x'), int16(1), uint32(0xfffffff0))),
-    );
+    const message = decodeParse(frontendFrame(typed('P', cstr(''), cstr('x'), int16(1), uint32(0xfffffff0))));
     expect(message.paramTypes).toEqual([0xfffffff0]);
   });
 
@@ -276,14 +229,10 @@ describe('decoding details', () => {
   });
 
   test('passwordContextFor maps each request to the meaning of the next p message', () => {
-    expect(passwordContextFor({ type: 'AuthenticationMD5Password', salt: Buffer.alloc(4) })).toBe(
-      'password',
-    );
+    expect(passwordContextFor({ type: 'AuthenticationMD5Password', salt: Buffer.alloc(4) })).toBe('password');
     expect(passwordContextFor({ type: 'AuthenticationCleartextPassword' })).toBe('password');
     expect(passwordContextFor({ type: 'AuthenticationSASL', mechanisms: [] })).toBe('sasl-initial');
-    expect(passwordContextFor({ type: 'AuthenticationSASLContinue', data: Buffer.alloc(0) })).toBe(
-      'sasl',
-    );
+    expect(passwordContextFor({ type: 'AuthenticationSASLContinue', data: Buffer.alloc(0) })).toBe('sasl');
     expect(passwordContextFor({ type: 'AuthenticationOk' })).toBeUndefined();
   });
 });

@@ -113,10 +113,7 @@ export abstract class FrameParser {
       const capacity =
         this.partialTotal === 0
           ? MAX_HEADER_SIZE
-          : Math.min(
-              this.partialTotal,
-              Math.max(needed, this.partial.length * 2, MIN_ASSEMBLY_CAPACITY),
-            );
+          : Math.min(this.partialTotal, Math.max(needed, this.partial.length * 2, MIN_ASSEMBLY_CAPACITY));
       const grown = Buffer.allocUnsafe(capacity);
       this.partial.copy(grown, 0, 0, this.partialFilled);
       this.partial = grown;

@@ -3,12 +3,7 @@
  * packets of the startup phase and the one-byte answer to an encryption request.
  */
 export type FrameKind =
-  | 'message'
-  | 'startup'
-  | 'ssl-request'
-  | 'gssenc-request'
-  | 'cancel-request'
-  | 'encryption-response';
+  'message' | 'startup' | 'ssl-request' | 'gssenc-request' | 'cancel-request' | 'encryption-response';
 
 /**
  * One complete packet, as it was on the wire. Forward `bytes` untouched; decode on demand with

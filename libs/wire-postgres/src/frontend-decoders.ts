@@ -208,10 +208,7 @@ export function decodeFrontend(frame: Frame, passwordContext?: PasswordContext):
     case 'cancel-request':
       return decodeCancelRequest(frame);
     case 'encryption-response':
-      throw new ProtocolError(
-        'UNEXPECTED_MESSAGE',
-        'an encryption response is a server → client packet',
-      );
+      throw new ProtocolError('UNEXPECTED_MESSAGE', 'an encryption response is a server → client packet');
     case 'message':
       break;
   }
@@ -225,10 +222,7 @@ export function decodeFrontend(frame: Frame, passwordContext?: PasswordContext):
         case 'sasl':
           return decodeSASLResponse(frame);
         case undefined:
-          throw new ProtocolError(
-            'UNEXPECTED_MESSAGE',
-            "a 'p' message cannot be decoded without its password context",
-          );
+          throw new ProtocolError('UNEXPECTED_MESSAGE', "a 'p' message cannot be decoded without its password context");
       }
       break;
     case FrontendCode.Query:

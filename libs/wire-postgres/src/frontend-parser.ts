@@ -52,16 +52,8 @@ export class FrontendParser extends FrameParser {
 
   constructor(options: FrontendParserOptions = {}) {
     super();
-    const max = checkLimit(
-      'maxMessageLength',
-      options.maxMessageLength,
-      DEFAULT_FRONTEND_MAX_MESSAGE_LENGTH,
-    );
-    this.maxStartupLength = checkLimit(
-      'maxStartupLength',
-      options.maxStartupLength,
-      PG_MAX_STARTUP_PACKET_LENGTH,
-    );
+    const max = checkLimit('maxMessageLength', options.maxMessageLength, DEFAULT_FRONTEND_MAX_MESSAGE_LENGTH);
+    this.maxStartupLength = checkLimit('maxStartupLength', options.maxStartupLength, PG_MAX_STARTUP_PACKET_LENGTH);
     this.inStartupPhase = (options.phase ?? 'startup') === 'startup';
     const small = Math.min(max, PG_SMALL_MESSAGE_LIMIT);
     for (const code of [
@@ -102,10 +94,7 @@ export class FrontendParser extends FrameParser {
       const code = buffer[offset]!;
       const limit = this.limits[code]!;
       if (limit === 0) {
-        throw new ProtocolError(
-          'UNKNOWN_MESSAGE_TYPE',
-          `invalid frontend message type 0x${code.toString(16)}`,
-        );
+        throw new ProtocolError('UNKNOWN_MESSAGE_TYPE', `invalid frontend message type 0x${code.toString(16)}`);
       }
       return 1 + readTypedLength(buffer, offset, limit);
     }
@@ -114,24 +103,17 @@ export class FrontendParser extends FrameParser {
       throw new ProtocolError('INVALID_LENGTH', `startup packet length ${length} is below 8`);
     }
     if (length > this.maxStartupLength) {
-      throw new ProtocolError(
-        'MESSAGE_TOO_LARGE',
-        `startup packet length ${length} exceeds ${this.maxStartupLength}`,
-      );
+      throw new ProtocolError('MESSAGE_TOO_LARGE', `startup packet length ${length} exceeds ${this.maxStartupLength}`);
     }
     const request = buffer.readInt32BE(offset + 4);
     switch (request) {
       case StartupRequestCode.SSLRequest:
       case StartupRequestCode.GSSENCRequest:
-        if (length !== 8)
-          throw new ProtocolError('INVALID_LENGTH', `encryption request length ${length} is not 8`);
+        if (length !== 8) throw new ProtocolError('INVALID_LENGTH', `encryption request length ${length} is not 8`);
         return length;
       case StartupRequestCode.CancelRequest:
         if (length < 16 || length > MAX_CANCEL_REQUEST_LENGTH) {
-          throw new ProtocolError(
-            'INVALID_LENGTH',
-            `cancel request length ${length} is out of range`,
-          );
+          throw new ProtocolError('INVALID_LENGTH', `cancel request length ${length} is out of range`);
         }
         return length;
       default:

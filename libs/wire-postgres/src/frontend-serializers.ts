@@ -58,9 +58,7 @@ function requestPacket(code: number): Buffer {
 
 function cancelRequest(processId: number, secretKey: Uint8Array | number): Buffer {
   const writer = new MessageWriter().int32(StartupRequestCode.CancelRequest).int32(processId);
-  return (
-    typeof secretKey === 'number' ? writer.int32(secretKey) : writer.bytes(secretKey)
-  ).finish();
+  return (typeof secretKey === 'number' ? writer.int32(secretKey) : writer.bytes(secretKey)).finish();
 }
 
 function saslInitialResponse(mechanism: string, data: Uint8Array | string | null): Buffer {
@@ -96,9 +94,7 @@ function bind(options: BindOptions = {}): Buffer {
 
 function functionCall(options: FunctionCallOptions): Buffer {
   const args = options.args ?? [];
-  const writer = new MessageWriter(FrontendCode.FunctionCall, valuesSize(args) + 16).uint32(
-    options.functionOid,
-  );
+  const writer = new MessageWriter(FrontendCode.FunctionCall, valuesSize(args) + 16).uint32(options.functionOid);
   writeFormats(writer, options.argFormats ?? []);
   writeValues(writer, args);
   return writer.int16(options.resultFormat ?? 0).finish();
@@ -112,9 +108,7 @@ function checked(fn: (text: string) => Buffer): (text: string) => Buffer {
   };
 }
 
-function portalOrStatement(
-  fn: typeof serialize.describe,
-): (target: 'S' | 'P', name?: string) => Buffer {
+function portalOrStatement(fn: typeof serialize.describe): (target: 'S' | 'P', name?: string) => Buffer {
   return (target, name = '') => {
     assertNoNul(name);
     return fn({ type: target, name });
@@ -146,9 +140,7 @@ export const frontend = {
   flush: (): Buffer => serialize.flush(),
   terminate: (): Buffer => serialize.end(),
   copyData: (data: Uint8Array): Buffer =>
-    serialize.copyData(
-      Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length),
-    ),
+    serialize.copyData(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length)),
   copyDone: (): Buffer => serialize.copyDone(),
   copyFail: checked((message: string) => serialize.copyFail(message)),
   functionCall,
@@ -158,8 +150,7 @@ export const frontend = {
 export function encodeFrontend(message: FrontendMessage): Buffer {
   switch (message.type) {
     case 'StartupMessage':
-      if (message.majorVersion !== 3)
-        throw new RangeError('only protocol 3.x startup messages exist');
+      if (message.majorVersion !== 3) throw new RangeError('only protocol 3.x startup messages exist');
       return startupMessage(message.parameters, message.minorVersion);
     case 'SSLRequest':
       return frontend.sslRequest();

@@ -45,18 +45,10 @@ function feed(parser: FrameParser, bytes: Buffer, rawCuts: number[]): Frame[] {
   return frames;
 }
 
-type ParserCase = [
-  string,
-  () => FrameParser,
-  (frame: Frame, context: PasswordContext | undefined) => unknown,
-];
+type ParserCase = [string, () => FrameParser, (frame: Frame, context: PasswordContext | undefined) => unknown];
 const parsers: ParserCase[] = [
   ['FrontendParser (startup phase)', () => new FrontendParser(), decodeFrontend],
-  [
-    'FrontendParser (message phase)',
-    () => new FrontendParser({ phase: 'message' }),
-    decodeFrontend,
-  ],
+  ['FrontendParser (message phase)', () => new FrontendParser({ phase: 'message' }), decodeFrontend],
   ['BackendParser', () => new BackendParser(), decodeBackend],
   [
     'BackendParser (awaiting an SSL answer)',
@@ -73,8 +65,7 @@ describe.each(parsers)('%s on arbitrary bytes', (_name, makeParser, decode) => {
   test('yields frames or a ProtocolError, in any chunking', () => {
     fc.assert(
       fc.property(garbage, cutsOf, fc.constantFrom(...contexts), (bytes, rawCuts, context) => {
-        for (const frame of feed(makeParser(), bytes, rawCuts))
-          tolerate(() => decode(frame, context));
+        for (const frame of feed(makeParser(), bytes, rawCuts)) tolerate(() => decode(frame, context));
       }),
       { numRuns: 500 },
     );
@@ -88,11 +79,7 @@ const typedGarbage = (codes: number[]) =>
       minLength: 1,
       maxLength: 6,
     })
-    .map((frames) =>
-      Buffer.concat(
-        frames.map(([code, body]) => typed(String.fromCharCode(code), Buffer.from(body))),
-      ),
-    );
+    .map((frames) => Buffer.concat(frames.map(([code, body]) => typed(String.fromCharCode(code), Buffer.from(body)))));
 
 /** Decoding is stable: what decodes re-encodes to bytes that decode to the same message. */
 function checkStable(

@@ -18,11 +18,7 @@ export {
 } from './codes.js';
 export type { Frame, FrameHandler, FrameKind } from './frame.js';
 export { FrameParser } from './frame-parser.js';
-export {
-  DEFAULT_FRONTEND_MAX_MESSAGE_LENGTH,
-  FrontendParser,
-  type FrontendParserOptions,
-} from './frontend-parser.js';
+export { DEFAULT_FRONTEND_MAX_MESSAGE_LENGTH, FrontendParser, type FrontendParserOptions } from './frontend-parser.js';
 export { BackendParser, type BackendParserOptions } from './backend-parser.js';
 export { effectiveFormat } from './decode-util.js';
 export * from './frontend-messages.js';

@@ -7,9 +7,7 @@ const ABSOLUTE_MAX_LENGTH = 0x7fff_fffe;
 export function checkLimit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 8 || value > ABSOLUTE_MAX_LENGTH) {
-    throw new RangeError(
-      `${name} must be an integer between 8 and ${ABSOLUTE_MAX_LENGTH}, got ${value}`,
-    );
+    throw new RangeError(`${name} must be an integer between 8 and ${ABSOLUTE_MAX_LENGTH}, got ${value}`);
   }
   return value;
 }
@@ -21,10 +19,7 @@ export function readTypedLength(buffer: Buffer, offset: number, limit: number): 
     throw new ProtocolError('INVALID_LENGTH', `message length ${length} is below 4`);
   }
   if (length > limit) {
-    throw new ProtocolError(
-      'MESSAGE_TOO_LARGE',
-      `message length ${length} exceeds the limit of ${limit}`,
-    );
+    throw new ProtocolError('MESSAGE_TOO_LARGE', `message length ${length} exceeds the limit of ${limit}`);
   }
   return length;
 }

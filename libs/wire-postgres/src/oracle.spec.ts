@@ -167,9 +167,7 @@ describe('pg-protocol parses what our backend serializers write', () => {
 describe('our frontend decoders read what pg-protocol serializes', () => {
   test('Bind with text, binary and NULL values', () => {
     const values = ['42', Buffer.from([0, 1, 2]), null];
-    const bind = decodeBind(
-      ours(serialize.bind({ portal: 'p', statement: 's', values, binary: true })),
-    );
+    const bind = decodeBind(ours(serialize.bind({ portal: 'p', statement: 's', values, binary: true })));
     expect(bind).toEqual({
       type: 'Bind',
       portal: 'p',
@@ -182,21 +180,16 @@ describe('our frontend decoders read what pg-protocol serializes', () => {
 
   test('Parse, arbitrary', () => {
     fc.assert(
-      fc.property(
-        str,
-        str,
-        fc.array(fc.integer({ min: 0, max: 0x7fffffff }), { maxLength: 5 }),
-        (name, sql, types) => {
-          // pg-protocol warns on the console above 63 bytes; PostgreSQL truncates such names anyway.
-          fc.pre(Buffer.byteLength(name) <= 63);
-          expect(decodeParse(ours(serialize.parse({ name, text: sql, types })))).toEqual({
-            type: 'Parse',
-            name,
-            sql,
-            paramTypes: types,
-          });
-        },
-      ),
+      fc.property(str, str, fc.array(fc.integer({ min: 0, max: 0x7fffffff }), { maxLength: 5 }), (name, sql, types) => {
+        // pg-protocol warns on the console above 63 bytes; PostgreSQL truncates such names anyway.
+        fc.pre(Buffer.byteLength(name) <= 63);
+        expect(decodeParse(ours(serialize.parse({ name, text: sql, types })))).toEqual({
+          type: 'Parse',
+          name,
+          sql,
+          paramTypes: types,
+        });
+      }),
     );
   });
 

@@ -10,12 +10,7 @@ import {
   type FrameParser,
   FrontendParser,
 } from './index.js';
-import {
-  backendMessage,
-  passwordMessage,
-  startupPhaseMessage,
-  typedFrontendMessage,
-} from '../test/arbitraries.js';
+import { backendMessage, passwordMessage, startupPhaseMessage, typedFrontendMessage } from '../test/arbitraries.js';
 import { splitAt } from '../test/bytes.js';
 
 function frames(parser: FrameParser, chunks: readonly Buffer[]): Frame[] {
@@ -36,9 +31,7 @@ describe('parse(serialize(m)) = m', () => {
   test('startup-phase packets', () => {
     fc.assert(
       fc.property(startupPhaseMessage, (message) => {
-        expect(decodeFrontend(single(new FrontendParser(), encodeFrontend(message)))).toEqual(
-          message,
-        );
+        expect(decodeFrontend(single(new FrontendParser(), encodeFrontend(message)))).toEqual(message);
       }),
     );
   });
@@ -55,9 +48,9 @@ describe('parse(serialize(m)) = m', () => {
   test('typed client messages', () => {
     fc.assert(
       fc.property(typedFrontendMessage, (message) => {
-        expect(
-          decodeFrontend(single(new FrontendParser({ phase: 'message' }), encodeFrontend(message))),
-        ).toEqual(message);
+        expect(decodeFrontend(single(new FrontendParser({ phase: 'message' }), encodeFrontend(message)))).toEqual(
+          message,
+        );
       }),
       { numRuns: 300 },
     );
@@ -82,10 +75,9 @@ describe('sequences survive arbitrary chunking', () => {
         (messages, rawCuts) => {
           const bytes = Buffer.concat(messages.map(encodeFrontend));
           const offsets = rawCuts.map((cut) => cut % (bytes.length + 1));
-          const decoded = frames(
-            new FrontendParser({ phase: 'message' }),
-            splitAt(bytes, offsets),
-          ).map((f) => decodeFrontend(f));
+          const decoded = frames(new FrontendParser({ phase: 'message' }), splitAt(bytes, offsets)).map((f) =>
+            decodeFrontend(f),
+          );
           expect(decoded).toEqual(messages);
         },
       ),

@@ -9,12 +9,7 @@ import {
   type Frame,
   type FrameParser,
 } from './index.js';
-import {
-  backendBytes,
-  backendSession,
-  frontendBytes,
-  frontendSession,
-} from '../test/session-fixture.js';
+import { backendBytes, backendSession, frontendBytes, frontendSession } from '../test/session-fixture.js';
 
 interface Wire {
   kind: string;
@@ -58,9 +53,7 @@ describe.each(directions)('a realistic session, $name', ({ bytes, steps, parser 
   const expected = collect(parser(), [bytes]);
 
   test('one chunk yields one frame per packet, each the packet bytes', () => {
-    expect(expected.map((frame) => frame.bytes)).toEqual(
-      steps.map((step) => step.bytes.toString('hex')),
-    );
+    expect(expected.map((frame) => frame.bytes)).toEqual(steps.map((step) => step.bytes.toString('hex')));
   });
 
   test('every split into two chunks yields the same frames', () => {

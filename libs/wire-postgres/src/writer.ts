@@ -84,8 +84,7 @@ export class MessageWriter {
 
   /** A uint16 count, checked: PostgreSQL reads these counts as 16-bit. */
   count16(count: number): this {
-    if (count > 0xffff)
-      throw new RangeError(`at most 65535 items fit in one message, got ${count}`);
+    if (count > 0xffff) throw new RangeError(`at most 65535 items fit in one message, got ${count}`);
     return this.uint16(count);
   }
 
@@ -106,6 +105,5 @@ export class MessageWriter {
 }
 
 export function assertNoNul(value: string): void {
-  if (value.includes('\0'))
-    throw new RangeError('a PostgreSQL string cannot contain a NUL character');
+  if (value.includes('\0')) throw new RangeError('a PostgreSQL string cannot contain a NUL character');
 }

@@ -41,22 +41,14 @@ export const startupPhaseMessage: fc.Arbitrary<FrontendMessage> = fc.oneof(
 );
 
 export const passwordMessage: fc.Arbitrary<[FrontendMessage, PasswordContext]> = fc.oneof(
-  str.map(
-    (password) =>
-      [{ type: 'PasswordMessage', password }, 'password'] as [FrontendMessage, PasswordContext],
-  ),
+  str.map((password) => [{ type: 'PasswordMessage', password }, 'password'] as [FrontendMessage, PasswordContext]),
   fc
     .record({ mechanism: str, data: nullableBytes })
     .map(
       ({ mechanism, data }) =>
-        [{ type: 'SASLInitialResponse', mechanism, data }, 'sasl-initial'] as [
-          FrontendMessage,
-          PasswordContext,
-        ],
+        [{ type: 'SASLInitialResponse', mechanism, data }, 'sasl-initial'] as [FrontendMessage, PasswordContext],
     ),
-  bytes().map(
-    (data) => [{ type: 'SASLResponse', data }, 'sasl'] as [FrontendMessage, PasswordContext],
-  ),
+  bytes().map((data) => [{ type: 'SASLResponse', data }, 'sasl'] as [FrontendMessage, PasswordContext]),
 );
 
 export const typedFrontendMessage: fc.Arbitrary<FrontendMessage> = fc.oneof(
@@ -117,9 +109,7 @@ const noticeFields = fc
   )
   .map((entries) => Object.fromEntries(entries));
 
-const copyResponse = <T extends 'CopyInResponse' | 'CopyOutResponse' | 'CopyBothResponse'>(
-  type: T,
-) =>
+const copyResponse = <T extends 'CopyInResponse' | 'CopyOutResponse' | 'CopyBothResponse'>(type: T) =>
   fc.record({
     type: fc.constant(type),
     format: fc.integer({ min: 0, max: 255 }),

@@ -57,8 +57,7 @@ export function startup(parameters: Record<string, string>, version = 196608): B
 
 export const sslRequest = (): Buffer => untyped(int32(80877103));
 export const gssencRequest = (): Buffer => untyped(int32(80877104));
-export const cancelRequest = (pid: number, key: number): Buffer =>
-  untyped(int32(80877102), int32(pid), int32(key));
+export const cancelRequest = (pid: number, key: number): Buffer => untyped(int32(80877102), int32(pid), int32(key));
 
 /** Field of a RowDescription. */
 export function field(

@@ -78,9 +78,7 @@ class Client {
   }
 
   closedByServer(): Promise<void> {
-    return new Promise((resolve) =>
-      this.closed ? resolve() : this.socket.once('close', () => resolve()),
-    );
+    return new Promise((resolve) => (this.closed ? resolve() : this.socket.once('close', () => resolve())));
   }
 
   destroy(): void {
@@ -89,9 +87,7 @@ class Client {
 }
 
 const text = (message: BackendMessage | undefined): (string | null)[] =>
-  message?.type === 'DataRow'
-    ? message.values.map((v) => (v === null ? null : v.toString('utf8')))
-    : [];
+  message?.type === 'DataRow' ? message.values.map((v) => (v === null ? null : v.toString('utf8'))) : [];
 const types = (messages: BackendMessage[]): string[] => messages.map((m) => m.type);
 
 async function startSession(): Promise<{ client: Client; startup: BackendMessage[] }> {
@@ -117,9 +113,7 @@ describe('a real PostgreSQL session', () => {
 
   beforeAll(async () => {
     ({ client, startup } = await startSession());
-    transcript.simple = await client.simple(
-      "select 1 as one, null::text as nothing, 'ünï' as word",
-    );
+    transcript.simple = await client.simple("select 1 as one, null::text as nothing, 'ünï' as word");
 
     client.send(
       frontend.parse({ name: 's1', sql: 'select $1::int4 + 1 as next', paramTypes: [23] }),
@@ -136,9 +130,7 @@ describe('a real PostgreSQL session', () => {
     );
     transcript.extended = await client.untilReady();
 
-    transcript.notice = await client.simple(
-      "do $$ begin raise notice 'hello from plpgsql'; end $$",
-    );
+    transcript.notice = await client.simple("do $$ begin raise notice 'hello from plpgsql'; end $$");
     transcript.error = await client.simple('select 1/0');
     await client.simple('create temp table t (id int, name text)');
     client.send(frontend.query('copy t from stdin'));
@@ -164,12 +156,7 @@ describe('a real PostgreSQL session', () => {
   });
 
   test('simple query: row description, a row with NULL and UTF-8, command tag', () => {
-    expect(types(transcript.simple!)).toEqual([
-      'RowDescription',
-      'DataRow',
-      'CommandComplete',
-      'ReadyForQuery',
-    ]);
+    expect(types(transcript.simple!)).toEqual(['RowDescription', 'DataRow', 'CommandComplete', 'ReadyForQuery']);
     expect(text(transcript.simple![1])).toEqual(['1', null, 'ünï']);
     expect(transcript.simple![2]).toEqual({ type: 'CommandComplete', tag: 'SELECT 1' });
   });
@@ -236,10 +223,7 @@ describe('a real PostgreSQL session', () => {
       for (const chunk of chunks)
         parser.parse(
           chunk,
-          (frame) => (
-            hex.push(frame.bytes.toString('hex')),
-            chunks === whole && reference.push(frame)
-          ),
+          (frame) => (hex.push(frame.bytes.toString('hex')), chunks === whole && reference.push(frame)),
         );
       return hex;
     };

@@ -2,19 +2,7 @@
 // message each packet must decode to: startup with SCRAM, a simple query, an extended-query
 // pipeline, notices and errors, COPY in and out, LISTEN/NOTIFY, a function call, termination.
 import type { BackendMessage, FrontendMessage, PasswordContext } from '../src/index.js';
-import {
-  cstr,
-  field,
-  int16,
-  int32,
-  int8,
-  noticeBody,
-  startup,
-  text,
-  typed,
-  uint32,
-  value,
-} from './bytes.js';
+import { cstr, field, int16, int32, int8, noticeBody, startup, text, typed, uint32, value } from './bytes.js';
 
 export interface FrontendStep {
   bytes: Buffer;
@@ -27,8 +15,7 @@ export interface BackendStep {
 }
 
 const clientFirst = 'n,,n=,r=rOprNGfwEbeRWgbNEkqO';
-const serverFirst =
-  'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096';
+const serverFirst = 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096';
 const clientFinal = 'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=AAAA';
 const serverFinal = 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=';
 const int4 = (n: number): Buffer => int32(n);
@@ -73,14 +60,7 @@ export const frontendSession: FrontendStep[] = [
     message: { type: 'Query', sql: 'select 1 as one' },
   },
   {
-    bytes: typed(
-      'P',
-      cstr('s1'),
-      cstr('select $1::int4, $2::text'),
-      int16(2),
-      uint32(23),
-      uint32(0),
-    ),
+    bytes: typed('P', cstr('s1'), cstr('select $1::int4, $2::text'), int16(2), uint32(23), uint32(0)),
     message: { type: 'Parse', name: 's1', sql: 'select $1::int4, $2::text', paramTypes: [23, 0] },
   },
   {
@@ -159,13 +139,7 @@ export const frontendSession: FrontendStep[] = [
 
 export const backendSession: BackendStep[] = [
   {
-    bytes: typed(
-      'R',
-      int32(10),
-      cstr('SCRAM-SHA-256-PLUS'),
-      cstr('SCRAM-SHA-256'),
-      Buffer.from([0]),
-    ),
+    bytes: typed('R', int32(10), cstr('SCRAM-SHA-256-PLUS'), cstr('SCRAM-SHA-256'), Buffer.from([0])),
     message: { type: 'AuthenticationSASL', mechanisms: ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-256'] },
   },
   {
@@ -215,12 +189,7 @@ export const backendSession: BackendStep[] = [
   { bytes: typed('1'), message: { type: 'ParseComplete' } },
   { bytes: typed('2'), message: { type: 'BindComplete' } },
   {
-    bytes: typed(
-      'T',
-      int16(2),
-      field('int4', 16384, 1, 23, 4, -1, 1),
-      field('text', 16384, 2, 25, -1, -1, 1),
-    ),
+    bytes: typed('T', int16(2), field('int4', 16384, 1, 23, 4, -1, 1), field('text', 16384, 2, 25, -1, -1, 1)),
     message: {
       type: 'RowDescription',
       fields: [

@@ -8,9 +8,12 @@ import {
   type AgentMessage,
   type ControlClient as GrpcControlClient,
   type ControlMessage__Output,
+  type TunnelClient,
+  type TunnelFrame,
+  type TunnelFrame__Output,
 } from '@postern/proto';
 import type { AgentConfig } from '../config.js';
-import { AGENT_CAPABILITIES, AGENT_VERSION } from '../version.js';
+import { AGENT_VERSION } from '../version.js';
 import { PolicyCache } from '../policy/policy-cache.js';
 import { Backoff } from './backoff.js';
 import { channelSettings } from './channel.js';
@@ -27,18 +30,29 @@ export interface StreamEnd {
 type Stream = ClientDuplexStream<AgentMessage, ControlMessage__Output>;
 
 const ENROLL_DEADLINE_MS = 15_000;
+/**
+ * Reports (session opened/closed) kept in memory while the control plane is unreachable. The
+ * control plane stores them idempotently, so a report resent after a reconnect is harmless.
+ * TODO(recording issue): spool to disk so an agent restart loses none.
+ */
+const MAX_OUTBOX = 10_000;
 
 /**
  * The agent's side of the Control stream: enrolls once if it has no credential, then keeps one
  * stream open — hello, heartbeats at the interval the control plane asks for, policy snapshots
  * into the cache — and reconnects with jittered exponential backoff whenever it ends.
  *
- * Events: 'connected' (welcome received), 'disconnected' (StreamEnd), 'policy' (version).
+ * Events: 'connected' (welcome received), 'disconnected' (StreamEnd), 'policy' (version),
+ * 'openTunnel' (OpenTunnel: the control plane relays a client to this agent).
  */
 export class ControlClient extends EventEmitter {
   readonly policy = new PolicyCache();
   readonly instanceId = randomUUID();
   private readonly client: GrpcControlClient;
+  private readonly tunnels: TunnelClient;
+  private credential: string | null = null;
+  private welcomed = false;
+  private readonly outbox: AgentMessage[] = [];
   private readonly backoff: Backoff;
   private readonly store: CredentialStore;
   private stream: Stream | null = null;
@@ -51,12 +65,15 @@ export class ControlClient extends EventEmitter {
   constructor(
     private readonly config: AgentConfig,
     private readonly logger: Logger,
+    private readonly capabilities: string[] = [],
     private readonly activeSessions: () => number = () => 0,
   ) {
     super();
     const { credentials, options } = channelSettings(config.controlPlane);
     const Control = agentV1().Control;
     this.client = new Control(config.controlPlane.address, credentials, options) as unknown as GrpcControlClient;
+    // Same address and channel settings: grpc-js shares the underlying HTTP/2 connection.
+    this.tunnels = new (agentV1().Tunnel)(config.controlPlane.address, credentials, options) as unknown as TunnelClient;
     this.backoff = new Backoff(config.reconnect.initialMs, config.reconnect.maxMs);
     this.store = new CredentialStore(config.stateDir);
   }
@@ -64,7 +81,30 @@ export class ControlClient extends EventEmitter {
   /** Resolves once a credential is in hand; the stream then runs until stop(). */
   async start(): Promise<void> {
     const credential = await this.obtainCredential();
+    this.credential = credential;
     this.loop = this.run(credential);
+  }
+
+  /** Sends a report to the control plane now, or as soon as the stream is back. */
+  report(message: AgentMessage): void {
+    if (this.stream && this.welcomed) {
+      this.stream.write(message);
+      return;
+    }
+    if (this.outbox.length >= MAX_OUTBOX) {
+      this.outbox.shift();
+      this.logger.error({ limit: MAX_OUTBOX }, 'control plane unreachable for long: oldest pending report dropped');
+    }
+    this.outbox.push(message);
+  }
+
+  /** Opens the Tunnel stream the control plane asked for; its first frame names the tunnel. */
+  openTunnel(tunnelId: string): ClientDuplexStream<TunnelFrame, TunnelFrame__Output> {
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${this.credential ?? ''}`);
+    const call = this.tunnels.Open(metadata);
+    call.write({ open: { tunnelId } });
+    return call;
   }
 
   async stop(): Promise<void> {
@@ -75,6 +115,7 @@ export class ControlClient extends EventEmitter {
     this.wake?.();
     await this.loop;
     this.client.close();
+    this.tunnels.close();
   }
 
   private async obtainCredential(): Promise<string> {
@@ -150,6 +191,7 @@ export class ControlClient extends EventEmitter {
       const settle = (end: StreamEnd) => {
         if (settled) return;
         settled = true;
+        this.welcomed = false;
         clearInterval(this.heartbeat);
         this.stream = null;
         resolve(end);
@@ -162,7 +204,7 @@ export class ControlClient extends EventEmitter {
         hello: {
           agentVersion: AGENT_VERSION,
           hostname: hostname(),
-          capabilities: AGENT_CAPABILITIES,
+          capabilities: this.capabilities,
           policyVersion: this.policy.version,
           instanceId: this.instanceId,
         },
@@ -175,6 +217,8 @@ export class ControlClient extends EventEmitter {
       case 'welcome': {
         const welcome = message.welcome!;
         this.backoff.reset();
+        this.welcomed = true;
+        for (const pending of this.outbox.splice(0)) stream.write(pending);
         this.startHeartbeats(stream, welcome.heartbeatIntervalMs);
         this.logger.info(
           { agentId: welcome.agentId, agent: welcome.agentName, controlPlane: welcome.controlPlaneInstance },
@@ -192,6 +236,9 @@ export class ControlClient extends EventEmitter {
         return;
       }
       case 'heartbeatAck':
+        return;
+      case 'openTunnel':
+        this.emit('openTunnel', message.openTunnel!);
         return;
       default:
         this.logger.debug({ body: message.body ?? null }, 'control message not handled by this agent version');

@@ -60,7 +60,10 @@ export class AccessRepository {
   }
 
   async revokeCredential(id: string, at: Date): Promise<ConnectionCredentialInfo | null> {
-    const updated = await this.prisma.connectionCredential.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
+    const updated = await this.prisma.connectionCredential.updateMany({
+      where: { id, revokedAt: null },
+      data: { revokedAt: at },
+    });
     if (updated.count !== 1) return null;
     const row = await this.prisma.connectionCredential.findUnique({ where: { id } });
     return row ? toCredential(row) : null;

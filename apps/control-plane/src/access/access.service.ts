@@ -43,7 +43,13 @@ export class AccessService {
       requiresApproval: false,
       maxSessionSeconds: input.maxSessionSeconds ?? null,
     });
-    await this.audit.record({ kind: 'access_rule.created', actorId: actor, actorKind: 'admin', connectionId: connection.id, details: { ruleId: rule.id, groups: rule.groups.join(',') } });
+    await this.audit.record({
+      kind: 'access_rule.created',
+      actorId: actor,
+      actorKind: 'admin',
+      connectionId: connection.id,
+      details: { ruleId: rule.id, groups: rule.groups.join(',') },
+    });
     await this.policy.changed('access rule created', connection.agentId ? [connection.agentId] : []);
     return rule;
   }
@@ -51,7 +57,13 @@ export class AccessService {
   async deleteRule(id: string, actor: string): Promise<AccessRule> {
     const rule = await this.repository.deleteRule(requireUuid(id, 'id'));
     if (!rule) throw new NotFoundError('access rule', id);
-    await this.audit.record({ kind: 'access_rule.deleted', actorId: actor, actorKind: 'admin', connectionId: rule.connectionId, details: { ruleId: id } });
+    await this.audit.record({
+      kind: 'access_rule.deleted',
+      actorId: actor,
+      actorKind: 'admin',
+      connectionId: rule.connectionId,
+      details: { ruleId: id },
+    });
     await this.policy.changed('access rule deleted');
     return rule;
   }
@@ -85,7 +97,13 @@ export class AccessService {
       secretHash: minted.hash,
       expiresAt: new Date(Date.now() + ttl * 1000),
     });
-    await this.audit.record({ kind: 'credential.minted', actorId: actor, actorKind: 'admin', connectionId: connection.id, details: { credentialId: id, userId: user.id, ttlSeconds: ttl } });
+    await this.audit.record({
+      kind: 'credential.minted',
+      actorId: actor,
+      actorKind: 'admin',
+      connectionId: connection.id,
+      details: { credentialId: id, userId: user.id, ttlSeconds: ttl },
+    });
     await this.policy.changed('connection credential minted', connection.agentId ? [connection.agentId] : []);
     return { credential, token: minted.token, connection };
   }
@@ -93,7 +111,13 @@ export class AccessService {
   async revokeCredential(id: string, actor: string) {
     const credential = await this.repository.revokeCredential(requireUuid(id, 'id'), new Date());
     if (!credential) throw new NotFoundError('active connection credential', id);
-    await this.audit.record({ kind: 'credential.revoked', actorId: actor, actorKind: 'admin', connectionId: credential.connectionId, details: { credentialId: id } });
+    await this.audit.record({
+      kind: 'credential.revoked',
+      actorId: actor,
+      actorKind: 'admin',
+      connectionId: credential.connectionId,
+      details: { credentialId: id },
+    });
     await this.policy.changed('connection credential revoked');
     return credential;
   }

@@ -123,7 +123,11 @@ export class AgentsRepository {
   }
 
   /** Marks the agent online; returns the agent process instance that held it before, if any. */
-  async markOnline(agentId: string, presence: AgentPresence, now: Date): Promise<{ ok: boolean; previousInstance: string | null }> {
+  async markOnline(
+    agentId: string,
+    presence: AgentPresence,
+    now: Date,
+  ): Promise<{ ok: boolean; previousInstance: string | null }> {
     const previous = await this.prisma.agent.findUnique({ where: { id: agentId }, select: { instanceId: true } });
     const result = await this.prisma.agent.updateMany({
       where: { id: agentId, status: { not: 'DISABLED' } },

@@ -28,7 +28,10 @@ export class PolicyPush implements OnModuleInit {
       }
       for (const stream of this.streams.list(Array.isArray(change.agentIds) ? change.agentIds : [])) {
         stream.pushPolicy().catch((error: unknown) => {
-          this.logger.error({ err: error, agentId: stream.agentId }, 'could not push policy; the agent keeps its previous snapshot');
+          this.logger.error(
+            { err: error, agentId: stream.agentId },
+            'could not push policy; the agent keeps its previous snapshot',
+          );
         });
       }
     });

@@ -13,7 +13,8 @@ export function requireUuid(value: string, what: string): string {
 export function requireGroupNames(groups: string[]): string[] {
   if (groups.length === 0) throw new InvalidArgumentError('at least one group is required');
   for (const group of groups) {
-    if (!/^[\w.@:/-]{1,128}$/.test(group)) throw new InvalidArgumentError(`group "${group.slice(0, 40)}" is not a valid group name`);
+    if (!/^[\w.@:/-]{1,128}$/.test(group))
+      throw new InvalidArgumentError(`group "${group.slice(0, 40)}" is not a valid group name`);
   }
   return [...new Set(groups)].sort();
 }

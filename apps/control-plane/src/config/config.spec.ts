@@ -47,10 +47,17 @@ describe('loadConfig', () => {
   test('refuses plaintext gRPC and relay unless explicitly allowed', () => {
     expect(problemsOf({ POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(40) })[0]).toMatch(/POSTERN_GRPC_TLS_CERT_FILE/);
     expect(problemsOf({ ...valid, POSTERN_RELAY_INSECURE: 'false' })[0]).toMatch(/POSTERN_RELAY_TLS_CERT_FILE/);
-    expect(loadConfig({ ...valid, POSTERN_RELAY_INSECURE: 'false', POSTERN_RELAY_POSTGRES_PORT: 'off' }).relay.postgres).toBeNull();
     expect(
-      loadConfig({ ...valid, POSTERN_GRPC_INSECURE: 'false', POSTERN_RELAY_INSECURE: 'false', POSTERN_GRPC_TLS_CERT_FILE: '/c', POSTERN_GRPC_TLS_KEY_FILE: '/k' })
-        .relay.tls,
+      loadConfig({ ...valid, POSTERN_RELAY_INSECURE: 'false', POSTERN_RELAY_POSTGRES_PORT: 'off' }).relay.postgres,
+    ).toBeNull();
+    expect(
+      loadConfig({
+        ...valid,
+        POSTERN_GRPC_INSECURE: 'false',
+        POSTERN_RELAY_INSECURE: 'false',
+        POSTERN_GRPC_TLS_CERT_FILE: '/c',
+        POSTERN_GRPC_TLS_KEY_FILE: '/k',
+      }).relay.tls,
     ).toEqual({ certFile: '/c', keyFile: '/k' });
     expect(problemsOf({ ...valid, POSTERN_GRPC_TLS_CERT_FILE: '/c.pem' })[0]).toMatch(/must be set together/);
   });

@@ -91,9 +91,7 @@ const envSchema = z.object({
   POSTERN_GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_GRPC_INSECURE: bool(false),
   POSTERN_RELAY_POSTGRES_HOST: z.string().min(1).default('0.0.0.0'),
-  POSTERN_RELAY_POSTGRES_PORT: z
-    .union([z.literal('off'), port(5433)])
-    .default(5433),
+  POSTERN_RELAY_POSTGRES_PORT: z.union([z.literal('off'), port(5433)]).default(5433),
   POSTERN_RELAY_TLS_CERT_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_INSECURE: bool(false),

@@ -37,7 +37,8 @@ export class ConnectionsService {
       await this.policy.changed('connection created', [input.agentId]);
       return connection;
     } catch (error) {
-      if (error instanceof DuplicateConnectionNameError) throw new AlreadyExistsError(`a connection named "${input.name}" already exists`);
+      if (error instanceof DuplicateConnectionNameError)
+        throw new AlreadyExistsError(`a connection named "${input.name}" already exists`);
       throw error;
     }
   }
@@ -61,16 +62,23 @@ function validate(input: NewConnection): void {
   if (!RESOURCE_NAME.test(input.name)) {
     throw new InvalidArgumentError('connection name must be 1-63 lowercase letters, digits, "_" or "-"');
   }
-  if (!SUPPORTED.includes(input.protocol)) throw new InvalidArgumentError(`protocol ${input.protocol} is not supported by agents yet`);
+  if (!SUPPORTED.includes(input.protocol))
+    throw new InvalidArgumentError(`protocol ${input.protocol} is not supported by agents yet`);
   if (!UUID.test(input.agentId)) throw new InvalidArgumentError('agentId must be a UUID');
-  if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(input.targetHost)) throw new InvalidArgumentError('targetHost is not a valid host name or address');
+  if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(input.targetHost))
+    throw new InvalidArgumentError('targetHost is not a valid host name or address');
   if (!Number.isInteger(input.targetPort) || input.targetPort < 1 || input.targetPort > 65535) {
     throw new InvalidArgumentError('targetPort must be 1..65535');
   }
-  if (!input.targetDatabase || !input.targetUser) throw new InvalidArgumentError('targetDatabase and targetUser are required for PostgreSQL');
+  if (!input.targetDatabase || !input.targetUser)
+    throw new InvalidArgumentError('targetDatabase and targetUser are required for PostgreSQL');
   if (input.secretRef !== null && !SECRET_REF.test(input.secretRef)) {
-    throw new InvalidArgumentError('secretRef must be env:NAME or file:/absolute/path (the secret itself is never sent to Postern)');
+    throw new InvalidArgumentError(
+      'secretRef must be env:NAME or file:/absolute/path (the secret itself is never sent to Postern)',
+    );
   }
-  if (input.tlsCaRef !== null && !SECRET_REF.test(input.tlsCaRef)) throw new InvalidArgumentError('tlsCaRef must be env:NAME or file:/absolute/path');
-  if (!TLS_MODES.includes(input.tlsMode)) throw new InvalidArgumentError(`tlsMode must be one of ${TLS_MODES.join(', ')}`);
+  if (input.tlsCaRef !== null && !SECRET_REF.test(input.tlsCaRef))
+    throw new InvalidArgumentError('tlsCaRef must be env:NAME or file:/absolute/path');
+  if (!TLS_MODES.includes(input.tlsMode))
+    throw new InvalidArgumentError(`tlsMode must be one of ${TLS_MODES.join(', ')}`);
 }

@@ -25,7 +25,13 @@ export class DuplicateUserError extends Error {}
 export class UsersRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async create(input: { issuer: string; subject: string; email: string | null; displayName: string | null; groups: string[] }): Promise<User> {
+  async create(input: {
+    issuer: string;
+    subject: string;
+    email: string | null;
+    displayName: string | null;
+    groups: string[];
+  }): Promise<User> {
     try {
       const row = await this.prisma.user.create({
         data: {
@@ -44,7 +50,8 @@ export class UsersRepository {
       });
       return toUser(row);
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw new DuplicateUserError();
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
+        throw new DuplicateUserError();
       throw error;
     }
   }

@@ -22,8 +22,14 @@ export class UsersResolver {
     return UserModel.from(await this.service.createLocalUser(input, actor.id));
   }
 
-  @Mutation(() => UserModel, { description: 'A disabled user can open no new session and their credentials stop working.' })
-  async setUserDisabled(@Args('id', { type: () => ID }) id: string, @Args('disabled') disabled: boolean, @CurrentActor() actor: Actor) {
+  @Mutation(() => UserModel, {
+    description: 'A disabled user can open no new session and their credentials stop working.',
+  })
+  async setUserDisabled(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('disabled') disabled: boolean,
+    @CurrentActor() actor: Actor,
+  ) {
     return UserModel.from(await this.service.setDisabled(id, disabled, actor.id));
   }
 }

@@ -20,7 +20,10 @@ export class UsersService {
     private readonly audit: AuditService,
   ) {}
 
-  async createLocalUser(input: { email: string; displayName?: string | null; groups: string[] }, actor: string): Promise<User> {
+  async createLocalUser(
+    input: { email: string; displayName?: string | null; groups: string[] },
+    actor: string,
+  ): Promise<User> {
     if (!EMAIL.test(input.email)) throw new InvalidArgumentError('email is not valid');
     const groups = requireGroupNames(input.groups);
     try {
@@ -31,7 +34,12 @@ export class UsersService {
         displayName: input.displayName?.slice(0, 200) ?? null,
         groups,
       });
-      await this.audit.record({ kind: 'user.created', actorId: actor, actorKind: 'admin', details: { userId: user.id, groups: groups.join(',') } });
+      await this.audit.record({
+        kind: 'user.created',
+        actorId: actor,
+        actorKind: 'admin',
+        details: { userId: user.id, groups: groups.join(',') },
+      });
       return user;
     } catch (error) {
       if (error instanceof DuplicateUserError) throw new AlreadyExistsError(`a user ${input.email} already exists`);
@@ -53,7 +61,12 @@ export class UsersService {
   async setDisabled(id: string, disabled: boolean, actor: string): Promise<User> {
     const user = UUID.test(id) ? await this.repository.setDisabled(id, disabled ? new Date() : null) : null;
     if (!user) throw new NotFoundError('user', id);
-    await this.audit.record({ kind: disabled ? 'user.disabled' : 'user.enabled', actorId: actor, actorKind: 'admin', details: { userId: id } });
+    await this.audit.record({
+      kind: disabled ? 'user.disabled' : 'user.enabled',
+      actorId: actor,
+      actorKind: 'admin',
+      details: { userId: id },
+    });
     await this.policy.changed(disabled ? 'user disabled' : 'user enabled');
     return user;
   }

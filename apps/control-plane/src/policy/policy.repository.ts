@@ -49,54 +49,55 @@ export class PolicyRepository {
   async compileForAgent(agentId: string, now: Date) {
     return this.prisma.$transaction(
       async (tx) => {
-        const version = (await tx.policyVersion.findFirst({ orderBy: { version: 'desc' }, select: { version: true } }))?.version ?? 0n;
+        const version =
+          (await tx.policyVersion.findFirst({ orderBy: { version: 'desc' }, select: { version: true } }))?.version ??
+          0n;
         const connections = await tx.connection.findMany({ where: { agentId }, orderBy: { name: 'asc' } });
         const connectionIds = connections.map((c) => c.id);
         const rules = await tx.accessRule.findMany({ where: { connectionId: { in: connectionIds } } });
         const credentials = await tx.connectionCredential.findMany({
-          where: { connectionId: { in: connectionIds }, revokedAt: null, expiresAt: { gt: now }, user: { disabledAt: null } },
+          where: {
+            connectionId: { in: connectionIds },
+            revokedAt: null,
+            expiresAt: { gt: now },
+            user: { disabledAt: null },
+          },
           include: { user: { include: { memberships: { include: { group: true } } } } },
         });
         return {
           version,
-          connections: connections.map(
-            (c): CompiledConnection => ({
-              id: c.id,
-              name: c.name,
-              protocol: c.protocol.toLowerCase(),
-              targetHost: c.targetHost,
-              targetPort: c.targetPort,
-              targetDatabase: c.targetDatabase,
-              targetUser: c.targetUser,
-              secretRef: c.secretRef,
-              tlsMode: c.tlsMode,
-              tlsCaRef: ((c.settings ?? {}) as { tlsCaRef?: string }).tlsCaRef ?? null,
-              recordingMode: c.recordingMode,
-            }),
-          ),
-          accessRules: rules.map(
-            (r): CompiledAccessRule => ({
-              id: r.id,
-              connectionId: r.connectionId,
-              groups: r.groups,
-              operations: r.operations,
-              requiresApproval: r.requiresApproval,
-              maxSessionSeconds: r.maxSessionSeconds,
-            }),
-          ),
-          credentials: credentials.map(
-            (c): CompiledCredential => ({
-              id: c.id,
-              secretHash: Buffer.from(c.secretHash),
-              connectionId: c.connectionId,
-              expiresAt: c.expiresAt,
-              principal: {
-                id: c.user.id,
-                displayName: c.user.displayName ?? c.user.email ?? c.user.subject,
-                groups: c.user.memberships.map((m) => m.group.name).sort(),
-              },
-            }),
-          ),
+          connections: connections.map((c): CompiledConnection => ({
+            id: c.id,
+            name: c.name,
+            protocol: c.protocol.toLowerCase(),
+            targetHost: c.targetHost,
+            targetPort: c.targetPort,
+            targetDatabase: c.targetDatabase,
+            targetUser: c.targetUser,
+            secretRef: c.secretRef,
+            tlsMode: c.tlsMode,
+            tlsCaRef: ((c.settings ?? {}) as { tlsCaRef?: string }).tlsCaRef ?? null,
+            recordingMode: c.recordingMode,
+          })),
+          accessRules: rules.map((r): CompiledAccessRule => ({
+            id: r.id,
+            connectionId: r.connectionId,
+            groups: r.groups,
+            operations: r.operations,
+            requiresApproval: r.requiresApproval,
+            maxSessionSeconds: r.maxSessionSeconds,
+          })),
+          credentials: credentials.map((c): CompiledCredential => ({
+            id: c.id,
+            secretHash: Buffer.from(c.secretHash),
+            connectionId: c.connectionId,
+            expiresAt: c.expiresAt,
+            principal: {
+              id: c.user.id,
+              displayName: c.user.displayName ?? c.user.email ?? c.user.subject,
+              groups: c.user.memberships.map((m) => m.group.name).sort(),
+            },
+          })),
         };
       },
       { isolationLevel: 'RepeatableRead' },

@@ -52,7 +52,12 @@ export class PolicyService {
         secretHash: c.secretHash,
         connectionId: c.connectionId,
         expiresAt: { unixMs: c.expiresAt.getTime().toString() },
-        principal: { id: c.principal.id, displayName: c.principal.displayName, groups: c.principal.groups, kind: 'KIND_USER' },
+        principal: {
+          id: c.principal.id,
+          displayName: c.principal.displayName,
+          groups: c.principal.groups,
+          kind: 'KIND_USER',
+        },
       })),
       guardrails: [],
       maskingRules: [],

@@ -64,7 +64,10 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     new RelaySession(socket, clientAddress, this.tls, this, this.logger);
   }
 
-  async route(database: string, clientAddress: string): Promise<{ call: TunnelCall; agentId: string; connectionId: string } | RelayRefusal> {
+  async route(
+    database: string,
+    clientAddress: string,
+  ): Promise<{ call: TunnelCall; agentId: string; connectionId: string } | RelayRefusal> {
     const connection = await this.connections.findByName(database);
     if (!connection || connection.protocol !== 'POSTGRES') {
       return { code: '3D000', message: `connection "${database.slice(0, 63)}" does not exist` };
@@ -73,7 +76,11 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     if (!stream) {
       return { code: '08001', message: `the agent serving connection "${connection.name}" is not connected` };
     }
-    const call = await this.broker.request(stream, { connectionId: connection.id, clientAddress, protocol: 'postgres' });
+    const call = await this.broker.request(stream, {
+      connectionId: connection.id,
+      clientAddress,
+      protocol: 'postgres',
+    });
     return { call, agentId: stream.agentId, connectionId: connection.id };
   }
 
@@ -82,7 +89,11 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     const stream = route ? this.streams.any(route.agentId) : undefined;
     if (!route || !stream) return; // unknown keys are dropped silently, as PostgreSQL does
     try {
-      const call = await this.broker.request(stream, { connectionId: route.connectionId, clientAddress, protocol: 'postgres' });
+      const call = await this.broker.request(stream, {
+        connectionId: route.connectionId,
+        clientAddress,
+        protocol: 'postgres',
+      });
       call.write({ data: packet });
       call.end();
     } catch (error) {
@@ -90,7 +101,11 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     }
   }
 
-  rememberCancelKey(processId: number, secretKey: Buffer, route: { agentId: string; connectionId: string }): () => void {
+  rememberCancelKey(
+    processId: number,
+    secretKey: Buffer,
+    route: { agentId: string; connectionId: string },
+  ): () => void {
     return this.cancelRoutes.add(processId, secretKey, route);
   }
 }

@@ -19,7 +19,10 @@ import type { TunnelFrame__Output } from '@postern/proto';
 /** What a relay session needs from the control plane; implemented by PostgresRelay. */
 export interface RelayRouter {
   /** Opens a tunnel to the agent serving `database`, or explains why not (SQLSTATE + message). */
-  route(database: string, clientAddress: string): Promise<{ call: TunnelCall; agentId: string; connectionId: string } | RelayRefusal>;
+  route(
+    database: string,
+    clientAddress: string,
+  ): Promise<{ call: TunnelCall; agentId: string; connectionId: string } | RelayRefusal>;
   /** Tunnels a CancelRequest to the agent that issued the key, if known. */
   cancel(processId: number, secretKey: Buffer, packet: Buffer, clientAddress: string): Promise<void>;
   /** Remembers which agent issued a session's cancel key; returns the undo. */
@@ -57,7 +60,10 @@ export class RelaySession {
     private readonly logger: Logger,
   ) {
     this.client = socket;
-    this.startupTimer = setTimeout(() => this.refuse(SqlState.ProtocolViolation, 'startup timed out'), STARTUP_TIMEOUT_MS);
+    this.startupTimer = setTimeout(
+      () => this.refuse(SqlState.ProtocolViolation, 'startup timed out'),
+      STARTUP_TIMEOUT_MS,
+    );
     this.listen(socket);
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
@@ -94,7 +100,12 @@ export class RelaySession {
         return;
       case 'cancel-request': {
         const cancel = decodeCancelRequest(frame);
-        void this.router.cancel(cancel.processId, Buffer.from(cancel.secretKey), Buffer.from(frame.bytes), this.clientAddress);
+        void this.router.cancel(
+          cancel.processId,
+          Buffer.from(cancel.secretKey),
+          Buffer.from(frame.bytes),
+          this.clientAddress,
+        );
         this.close();
         return;
       }
@@ -123,7 +134,10 @@ export class RelaySession {
   private onStartup(frame: Frame): void {
     const startup = decodeStartupMessage(frame);
     if (startup.majorVersion !== PROTOCOL_3) {
-      return this.refuse(SqlState.FeatureNotSupported, `unsupported frontend protocol ${startup.majorVersion}.${startup.minorVersion}`);
+      return this.refuse(
+        SqlState.FeatureNotSupported,
+        `unsupported frontend protocol ${startup.majorVersion}.${startup.minorVersion}`,
+      );
     }
     if (this.tls && !this.tlsDone) {
       return this.refuse(SqlState.InvalidAuthorizationSpecification, 'SSL/TLS required: connect with sslmode=require');
@@ -135,9 +149,9 @@ export class RelaySession {
   }
 
   private async openTunnel(database: string): Promise<void> {
-    const routed = await this.router.route(database, this.clientAddress).catch(
-      (error: unknown): RelayRefusal => ({ code: '08001', message: (error as Error).message }),
-    );
+    const routed = await this.router
+      .route(database, this.clientAddress)
+      .catch((error: unknown): RelayRefusal => ({ code: '08001', message: (error as Error).message }));
     if ('code' in routed) return this.refuse(routed.code, routed.message);
     clearTimeout(this.startupTimer);
     if (this.closed) {
@@ -168,7 +182,10 @@ export class RelaySession {
             if (f.kind !== 'message') return;
             if (f.code === BackendCode.BackendKeyData) {
               const key = decodeBackendKeyData(f);
-              forget = this.router.rememberCancelKey(key.processId, Buffer.from(key.secretKey), { agentId, connectionId });
+              forget = this.router.rememberCancelKey(key.processId, Buffer.from(key.secretKey), {
+                agentId,
+                connectionId,
+              });
             } else if (f.code === BackendCode.ReadyForQuery) sniffing = false;
           });
         } catch {

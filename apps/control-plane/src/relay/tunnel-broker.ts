@@ -27,7 +27,10 @@ export class TunnelBroker {
   constructor(@Inject(CONFIG) private readonly config: ControlPlaneConfig) {}
 
   /** Asks the agent holding `stream` to open a tunnel; resolves with the agent's Tunnel call. */
-  request(stream: LiveStream, details: { connectionId: string; clientAddress: string; protocol: string }): Promise<TunnelCall> {
+  request(
+    stream: LiveStream,
+    details: { connectionId: string; clientAddress: string; protocol: string },
+  ): Promise<TunnelCall> {
     const tunnelId = randomUUID();
     return new Promise<TunnelCall>((resolve, reject) => {
       const timer = setTimeout(() => {

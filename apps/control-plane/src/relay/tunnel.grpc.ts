@@ -25,10 +25,14 @@ export class TunnelGrpcHandlers {
         const fail = (code: GrpcStatus, details: string) => call.emit('error', { code, details });
         this.agents.authenticate(bearerFrom(call)).then(
           (agent) => {
-            const timer = setTimeout(() => fail(GrpcStatus.DEADLINE_EXCEEDED, 'first tunnel frame must be open'), FIRST_FRAME_TIMEOUT_MS);
+            const timer = setTimeout(
+              () => fail(GrpcStatus.DEADLINE_EXCEEDED, 'first tunnel frame must be open'),
+              FIRST_FRAME_TIMEOUT_MS,
+            );
             call.once('data', (frame: TunnelFrame__Output) => {
               clearTimeout(timer);
-              if (frame.body !== 'open' || !frame.open) return fail(GrpcStatus.FAILED_PRECONDITION, 'first tunnel frame must be open');
+              if (frame.body !== 'open' || !frame.open)
+                return fail(GrpcStatus.FAILED_PRECONDITION, 'first tunnel frame must be open');
               if (!this.broker.accept(agent.id, frame.open.tunnelId, call)) {
                 this.logger.warn({ agentId: agent.id }, 'tunnel stream for an unknown or expired tunnel id');
                 return fail(GrpcStatus.NOT_FOUND, 'no such tunnel');

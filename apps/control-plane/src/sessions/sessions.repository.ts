@@ -77,7 +77,10 @@ export class SessionsRepository {
   }
 
   async findById(id: string): Promise<SessionRecord | null> {
-    const row = await this.prisma.session.findUnique({ where: { id }, include: { connection: { select: { name: true } } } });
+    const row = await this.prisma.session.findUnique({
+      where: { id },
+      include: { connection: { select: { name: true } } },
+    });
     return row ? toRecord(row) : null;
   }
 

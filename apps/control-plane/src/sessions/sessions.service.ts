@@ -93,7 +93,12 @@ export class SessionsService {
     const closed = await this.repository.closeActiveOfAgent(agentId, new Date(), 'agent_restarted');
     if (closed === 0) return;
     this.logger.warn({ agentId, sessions: closed }, 'agent restarted: its open sessions were marked closed');
-    await this.audit.record({ kind: 'sessions.closed_by_agent_restart', actorKind: 'system', agentId, details: { sessions: closed } });
+    await this.audit.record({
+      kind: 'sessions.closed_by_agent_restart',
+      actorKind: 'system',
+      agentId,
+      details: { sessions: closed },
+    });
   }
 
   async get(id: string): Promise<SessionRecord> {

@@ -15,8 +15,7 @@ const rfc = {
   password: 'pencil',
   clientNonce: 'rOprNGfwEbeRWgbNEkqO',
   clientFirst: 'n,,n=user,r=rOprNGfwEbeRWgbNEkqO',
-  serverFirst:
-    'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
+  serverFirst: 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
   clientFinal:
     'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
   serverFinal: 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
@@ -52,13 +51,11 @@ describe('SCRAM-SHA-256 client', () => {
 
   test('refuses a wrong server signature and a server-reported error', () => {
     const final = scramClientFinal(first, rfc.serverFirst, rfc.password);
-    expect(
-      codeOf(() => verifyScramServerFinal(final, 'v=' + Buffer.alloc(32).toString('base64'))),
-    ).toBe('AUTHENTICATION_FAILED');
-    expect(codeOf(() => verifyScramServerFinal(final, 'v=AAAA'))).toBe('AUTHENTICATION_FAILED');
-    expect(codeOf(() => verifyScramServerFinal(final, 'e=invalid-proof'))).toBe(
+    expect(codeOf(() => verifyScramServerFinal(final, 'v=' + Buffer.alloc(32).toString('base64')))).toBe(
       'AUTHENTICATION_FAILED',
     );
+    expect(codeOf(() => verifyScramServerFinal(final, 'v=AAAA'))).toBe('AUTHENTICATION_FAILED');
+    expect(codeOf(() => verifyScramServerFinal(final, 'e=invalid-proof'))).toBe('AUTHENTICATION_FAILED');
     expect(codeOf(() => verifyScramServerFinal(final, 'x=1'))).toBe('MALFORMED');
   });
 
@@ -68,13 +65,9 @@ describe('SCRAM-SHA-256 client', () => {
 
   test('refuses a server nonce that does not extend the client nonce', () => {
     const forged = rfc.serverFirst.replace('r=rOpr', 'r=XOpr');
-    expect(codeOf(() => scramClientFinal(first, forged, rfc.password))).toBe(
-      'AUTHENTICATION_FAILED',
-    );
+    expect(codeOf(() => scramClientFinal(first, forged, rfc.password))).toBe('AUTHENTICATION_FAILED');
     const same = `r=${rfc.clientNonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096`;
-    expect(codeOf(() => parseScramServerFirst(same, rfc.clientNonce))).toBe(
-      'AUTHENTICATION_FAILED',
-    );
+    expect(codeOf(() => parseScramServerFirst(same, rfc.clientNonce))).toBe('AUTHENTICATION_FAILED');
   });
 
   test('refuses malformed server-first-messages and excessive iteration counts', () => {
@@ -89,12 +82,8 @@ describe('SCRAM-SHA-256 client', () => {
     ]) {
       expect(codeOf(() => parseScramServerFirst(bad, n))).toBe('MALFORMED');
     }
-    expect(codeOf(() => parseScramServerFirst(`r=${n}x,s=W22Z,i=2000000`, n))).toBe(
-      'AUTHENTICATION_FAILED',
-    );
-    expect(parseScramServerFirst(`r=${n}x,s=W22Z,i=2000000`, n, 2_000_000).iterations).toBe(
-      2_000_000,
-    );
+    expect(codeOf(() => parseScramServerFirst(`r=${n}x,s=W22Z,i=2000000`, n))).toBe('AUTHENTICATION_FAILED');
+    expect(parseScramServerFirst(`r=${n}x,s=W22Z,i=2000000`, n, 2_000_000).iterations).toBe(2_000_000);
   });
 
   test('a generated nonce is fresh base64 and usernames are escaped', () => {

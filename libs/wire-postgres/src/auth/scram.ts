@@ -68,15 +68,8 @@ export function parseScramServerFirst(
   const match = /^r=([^,]+),s=([A-Za-z0-9+/]+={0,2}),i=([1-9][0-9]{0,9})(,.*)?$/s.exec(text);
   if (match === null) throw malformed('SCRAM: invalid server-first-message');
   const [, nonce = '', salt = '', rounds = ''] = match;
-  if (
-    !nonce.startsWith(clientNonce) ||
-    nonce.length === clientNonce.length ||
-    !isPrintable(nonce)
-  ) {
-    throw new ProtocolError(
-      'AUTHENTICATION_FAILED',
-      'SCRAM: the server nonce does not extend the client nonce',
-    );
+  if (!nonce.startsWith(clientNonce) || nonce.length === clientNonce.length || !isPrintable(nonce)) {
+    throw new ProtocolError('AUTHENTICATION_FAILED', 'SCRAM: the server nonce does not extend the client nonce');
   }
   if (salt.length % 4 !== 0) throw malformed('SCRAM: invalid salt encoding');
   const iterations = Number(rounds);
@@ -126,10 +119,7 @@ export function scramClientFinal(
 }
 
 /** Checks server-final-message (AuthenticationSASLFinal data); throws unless the server proved itself. */
-export function verifyScramServerFinal(
-  final: ScramClientFinal,
-  serverFinalMessage: string | Uint8Array,
-): void {
+export function verifyScramServerFinal(final: ScramClientFinal, serverFinalMessage: string | Uint8Array): void {
   const text = asText(serverFinalMessage);
   const error = /^e=([^,]*)/.exec(text);
   if (error !== null) {

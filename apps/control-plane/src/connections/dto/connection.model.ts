@@ -20,7 +20,8 @@ export class ConnectionModel {
   @Field(() => Int) targetPort!: number;
   @Field(() => String, { nullable: true }) targetDatabase!: string | null;
   @Field(() => String, { nullable: true }) targetUser!: string | null;
-  @Field(() => String, { nullable: true, description: 'env:NAME or file:/path on the agent.' }) secretRef!: string | null;
+  @Field(() => String, { nullable: true, description: 'env:NAME or file:/path on the agent.' }) secretRef!:
+    string | null;
   @Field() tlsMode!: string;
   @Field(() => String, { nullable: true }) tlsCaRef!: string | null;
   @Field() recordingMode!: string;
@@ -40,8 +41,12 @@ export class CreateConnectionInput {
   @Field(() => Int) targetPort!: number;
   @Field(() => String, { nullable: true }) targetDatabase?: string | null;
   @Field(() => String, { nullable: true }) targetUser?: string | null;
-  @Field(() => String, { nullable: true, description: 'env:NAME or file:/path, resolved on the agent.' }) secretRef?: string | null;
-  @Field(() => String, { nullable: true, description: 'disable | prefer | require | verify-ca | verify-full (default prefer)' })
+  @Field(() => String, { nullable: true, description: 'env:NAME or file:/path, resolved on the agent.' }) secretRef?:
+    string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'disable | prefer | require | verify-ca | verify-full (default prefer)',
+  })
   tlsMode?: string | null;
   @Field(() => String, { nullable: true }) tlsCaRef?: string | null;
 }

@@ -1,0 +1,107 @@
+import { describe, expect, test } from '@jest/globals';
+import { createHash, randomBytes } from 'node:crypto';
+import type { PolicySnapshot__Output } from '@postern/proto';
+import { Authenticator, resolveConnection } from './authenticator.js';
+
+const connectionId = '11111111-1111-4111-8111-111111111111';
+const credentialId = '22222222-2222-4222-8222-222222222222';
+const secret = randomBytes(32).toString('base64url');
+const password = `postern_conn_${credentialId.replaceAll('-', '')}_${secret}`;
+
+function snapshot(
+  overrides: { expiresAt?: number; groups?: string[]; ruleGroups?: string[] } = {},
+): PolicySnapshot__Output {
+  return {
+    version: '7',
+    connections: [
+      {
+        id: connectionId,
+        name: 'orders',
+        protocol: 'postgres',
+        targetHost: 'db',
+        targetPort: 5432,
+        targetDatabase: 'orders',
+        targetUser: 'app',
+        secretRef: 'env:PW',
+        tlsMode: 'require',
+        tlsCaRef: '',
+        recordingMode: 'strict',
+        settings: {},
+      },
+    ],
+    accessRules: [
+      {
+        id: 'r1',
+        connectionId,
+        groups: overrides.ruleGroups ?? ['engineers'],
+        operations: ['read'],
+        requiresApproval: false,
+        maxSessionSeconds: 0,
+      },
+    ],
+    credentials: [
+      {
+        id: credentialId,
+        secretHash: createHash('sha256').update(secret).digest(),
+        connectionId,
+        expiresAt: { unixMs: String(overrides.expiresAt ?? Date.now() + 60_000) },
+        principal: { id: 'u1', displayName: 'Alice', groups: overrides.groups ?? ['engineers'], kind: 'KIND_USER' },
+      },
+    ],
+    guardrails: [],
+    maskingRules: [],
+    approvalRules: [],
+    grants: [],
+    revokedPrincipals: [],
+    generatedAt: null,
+    identity: null,
+  } as unknown as PolicySnapshot__Output;
+}
+
+describe('Authenticator', () => {
+  const orders = resolveConnection(snapshot(), 'orders', 'postgres')!;
+
+  test('admits a valid credential with its principal', () => {
+    const result = new Authenticator(() => snapshot()).authenticate(orders, password);
+    expect(result).toEqual({
+      ok: true,
+      principal: { id: 'u1', kind: 'user', displayName: 'Alice', groups: ['engineers'] },
+    });
+  });
+
+  test('refuses a wrong secret, a malformed password and an unknown credential alike', () => {
+    const auth = new Authenticator(() => snapshot());
+    for (const bad of [`${password.slice(0, -1)}x`, 'hunter2', `postern_conn_${'0'.repeat(32)}_${secret}`]) {
+      expect(auth.authenticate(orders, bad)).toMatchObject({ ok: false, reason: 'invalid_credential' });
+    }
+  });
+
+  test('refuses an expired credential', () => {
+    expect(
+      new Authenticator(() => snapshot({ expiresAt: Date.now() - 1 })).authenticate(orders, password),
+    ).toMatchObject({
+      ok: false,
+      reason: 'expired_credential',
+    });
+  });
+
+  test('refuses a principal whose groups no access rule names', () => {
+    expect(new Authenticator(() => snapshot({ ruleGroups: ['dba'] })).authenticate(orders, password)).toMatchObject({
+      ok: false,
+      reason: 'no_access',
+    });
+  });
+
+  test('refuses everything without a policy (fail closed)', () => {
+    expect(new Authenticator(() => null).authenticate(orders, password)).toMatchObject({ ok: false });
+    expect(resolveConnection(null, 'orders', 'postgres')).toBeNull();
+  });
+
+  test('a credential for another connection does not open this one', () => {
+    const other = { ...orders, id: '33333333-3333-4333-8333-333333333333' };
+    expect(new Authenticator(() => snapshot()).authenticate(other, password)).toMatchObject({
+      ok: false,
+      reason: 'invalid_credential',
+    });
+  });
+});

@@ -1,0 +1,128 @@
+import type { Duplex } from 'node:stream';
+import type { SecureContext } from 'node:tls';
+import type { Logger } from '@postern/logging';
+
+/**
+ * One protocol engine per wire protocol (postgres, mysql, ssh, …), all behind this interface and
+ * held in the EngineRegistry. An engine terminates the client's protocol, decides with the
+ * agent's policy (through the EngineContext callbacks, never by calling the control plane itself),
+ * opens the target with credentials the client never sees, and proxies.
+ */
+export interface ProtocolEngine {
+  /** Matches Connection.protocol in the policy snapshot, e.g. "postgres". */
+  readonly protocol: string;
+  /**
+   * Serves one client connection until it ends. Resolves (never rejects) when the session is
+   * over; every failure ends only this session, with a protocol-native error to the client.
+   */
+  serve(client: Duplex, context: EngineContext): Promise<void>;
+}
+
+/** Who is on the other end, once authenticated. */
+export interface Principal {
+  id: string;
+  kind: 'user' | 'service';
+  displayName: string;
+  groups: string[];
+}
+
+/** A connection from the policy snapshot, as an engine needs it. */
+export interface ResolvedConnection {
+  id: string;
+  name: string;
+  protocol: string;
+  target: {
+    host: string;
+    port: number;
+    database: string;
+    user: string;
+    /** `env:NAME` or `file:/path`; resolved on the agent, never sent anywhere. */
+    secretRef: string;
+    tlsMode: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+    /** `env:`/`file:` reference to a PEM CA for verify-ca / verify-full. */
+    tlsCaRef: string | null;
+  };
+}
+
+export type AuthenticationResult =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: 'invalid_credential' | 'expired_credential' | 'no_access'; message: string };
+
+/** How a session ended, for the control plane's session record. */
+export interface SessionSummary {
+  endReason:
+    | 'client_closed'
+    | 'target_closed'
+    | 'revoked'
+    | 'protocol_error'
+    | 'auth_failed'
+    | 'unknown_connection'
+    | 'target_unreachable'
+    | 'agent_shutdown'
+    | 'error';
+  error?: string;
+  bytesFromClient: number;
+  bytesFromTarget: number;
+  statementCount: number;
+}
+
+/** What the agent gives an engine for one client connection. */
+export interface EngineContext {
+  sessionId: string;
+  ingress: 'local' | 'relay';
+  clientAddress: string;
+  logger: Logger;
+  /** TLS for the client side when the ingress has a certificate; null → refuse SSLRequest ('N'). */
+  clientTls: SecureContext | null;
+  /** The connection the client named (PostgreSQL `dbname`), or null when there is none. */
+  resolveConnection(name: string, protocol: string): ResolvedConnection | null;
+  /** Checks the credential presented as the password (Postern connection credential or OIDC token). */
+  authenticate(connection: ResolvedConnection, user: string, password: string): Promise<AuthenticationResult>;
+  /** Resolves an `env:`/`file:` secret reference on this agent. */
+  resolveSecret(ref: string): Promise<string>;
+  /** Reports the authenticated session (the agent tells the control plane). */
+  opened(principal: Principal, connection: ResolvedConnection): void;
+  /** Reports the end of the session exactly once. */
+  closed(summary: SessionSummary): void;
+  /**
+   * Aborted when the session must end now (revocation, agent shutdown). Abort with a
+   * `SessionAbortError` so the engine can tell the client why; any other reason counts as a
+   * revocation.
+   */
+  signal: AbortSignal;
+}
+
+/**
+ * The reason to pass to `AbortController.abort()` for `EngineContext.signal`, so the engine
+ * tells the client the right story ("access revoked" or "agent shutting down") and reports the
+ * matching `SessionSummary.endReason`.
+ */
+export class SessionAbortError extends Error {
+  override readonly name = 'SessionAbortError';
+
+  constructor(
+    readonly kind: 'revoked' | 'agent_shutdown',
+    message: string = kind === 'revoked' ? 'access revoked' : 'agent shutting down',
+  ) {
+    super(message);
+  }
+}
+
+/** The engines this agent runs, by protocol. */
+export class EngineRegistry {
+  private readonly engines = new Map<string, ProtocolEngine>();
+
+  register(engine: ProtocolEngine): this {
+    if (this.engines.has(engine.protocol)) throw new Error(`engine ${engine.protocol} registered twice`);
+    this.engines.set(engine.protocol, engine);
+    return this;
+  }
+
+  get(protocol: string): ProtocolEngine | undefined {
+    return this.engines.get(protocol);
+  }
+
+  get protocols(): string[] {
+    return [...this.engines.keys()];
+  }
+}

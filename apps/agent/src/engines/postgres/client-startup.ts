@@ -1,0 +1,118 @@
+import type { Duplex } from 'node:stream';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import {
+  backend,
+  decodeCancelRequest,
+  decodeStartupMessage,
+  FrontendParser,
+  type StartupMessage,
+} from '@postern/wire-postgres';
+import { FrameReader } from './frame-reader.js';
+import { SessionEnd, SqlStates } from './session-end.js';
+
+/** How the client opened: a cancel request, or a session with its StartupMessage. */
+export type ClientOpening =
+  | { kind: 'cancel'; processId: number; secretKey: Buffer }
+  | {
+      kind: 'startup';
+      /** The client stream to use from now on: the TLS socket when the client negotiated TLS. */
+      stream: Duplex;
+      encrypted: boolean;
+      parser: FrontendParser;
+      reader: FrameReader;
+      startup: StartupMessage;
+    };
+
+export interface ClientStartupOptions {
+  clientTls: SecureContext | null;
+  maxClientMessageLength: number;
+  countBytes: (bytes: number) => void;
+  /** Called with the TLS socket as soon as it exists, so the session can close it on any path. */
+  onTlsSocket: (socket: TLSSocket) => void;
+}
+
+/**
+ * Runs the untyped start of the protocol: SSLRequest ('S' and a TLS handshake when the ingress
+ * has a certificate, else 'N'), GSSENCRequest (always 'N'), then a CancelRequest or a
+ * StartupMessage. Parser errors and an early close surface as `next()` rejections, mapped by
+ * the session.
+ */
+export async function readClientOpening(
+  client: Duplex,
+  options: ClientStartupOptions,
+  signal: AbortSignal,
+): Promise<ClientOpening> {
+  let stream = client;
+  let encrypted = false;
+  let parser = new FrontendParser({ maxMessageLength: options.maxClientMessageLength });
+  let reader = new FrameReader(stream, parser, options.countBytes);
+  for (;;) {
+    const frame = await reader.next(signal);
+    switch (frame.kind) {
+      case 'ssl-request':
+      case 'gssenc-request':
+        if (encrypted) throw violation(`${frame.kind} inside an encrypted connection`);
+        if (frame.kind === 'gssenc-request' || options.clientTls === null) {
+          stream.write(backend.encryptionResponse(false));
+          continue;
+        }
+        reader.detach();
+        stream.write(backend.encryptionResponse(true, 'ssl'));
+        stream = await startServerTls(stream, options.clientTls, signal, options.onTlsSocket);
+        encrypted = true;
+        // Plaintext sent before the handshake was refused by the parser; start afresh.
+        parser = new FrontendParser({ maxMessageLength: options.maxClientMessageLength });
+        reader = new FrameReader(stream, parser, options.countBytes);
+        continue;
+      case 'cancel-request': {
+        reader.detach();
+        const cancel = decodeCancelRequest(frame);
+        return { kind: 'cancel', processId: cancel.processId, secretKey: Buffer.from(cancel.secretKey) };
+      }
+      case 'startup':
+        return { kind: 'startup', stream, encrypted, parser, reader, startup: decodeStartupMessage(frame) };
+      default:
+        throw violation(`unexpected ${frame.kind} packet during startup`);
+    }
+  }
+}
+
+/** Upgrades the client to TLS; works over any Duplex (a relayed gRPC stream as well as a socket). */
+function startServerTls(
+  stream: Duplex,
+  secureContext: SecureContext,
+  signal: AbortSignal,
+  onTlsSocket: (socket: TLSSocket) => void,
+): Promise<TLSSocket> {
+  const tls = new TLSSocket(stream, { isServer: true, secureContext });
+  onTlsSocket(tls);
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      tls.off('secure', onSecure);
+      tls.off('error', onError);
+      tls.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onSecure = (): void => {
+      cleanup();
+      resolve(tls);
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(new SessionEnd('protocol_error', `client TLS handshake failed: ${error.message}`));
+    };
+    const onClose = (): void => onError(new Error('the client closed the connection'));
+    const onAbort = (): void => {
+      cleanup();
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    tls.once('secure', onSecure);
+    tls.once('error', onError);
+    tls.once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function violation(message: string): SessionEnd {
+  return new SessionEnd('protocol_error', message, { code: SqlStates.ProtocolViolation, message });
+}

@@ -1,0 +1,295 @@
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '@postern/logging';
+import { backend, BackendCode, frontend, noticeResponse, ProtocolError, type Frame } from '@postern/wire-postgres';
+import { SessionAbortError, type EngineContext, type ResolvedConnection, type SessionSummary } from '../engine.js';
+import type { CancelRegistry, IssuedCancelKey } from './cancel-registry.js';
+import { authenticateClient } from './client-auth.js';
+import { readClientOpening, type ClientOpening } from './client-startup.js';
+import { PeerClosedError } from './frame-reader.js';
+import type { PostgresEngineSettings } from './postgres-engine.js';
+import { proxySession } from './proxy.js';
+import { describeError, fatalResponse, SessionEnd, SqlStates } from './session-end.js';
+import { PostgresSessionState } from './session-state.js';
+import { protocolOptions, readClientStartup, type ClientStartup } from './startup-parameters.js';
+import { connectTarget, forwardCancel, type ConnectedTarget } from './target-connect.js';
+
+type StartupOpening = Extract<ClientOpening, { kind: 'startup' }>;
+
+/**
+ * One client connection, from its first byte to `ctx.closed`. Phases throw `SessionEnd` (or
+ * anything else, mapped here); `run()` never rejects and reports exactly once.
+ */
+export class PostgresSession {
+  readonly state = new PostgresSessionState();
+  private readonly logger: Logger;
+  private clientStream: Duplex;
+  private tlsSocket: TLSSocket | undefined;
+  private target: ConnectedTarget | undefined;
+  private cancelKey: IssuedCancelKey | undefined;
+  private terminateForwarded = false;
+
+  constructor(
+    private readonly client: Duplex,
+    private readonly context: EngineContext,
+    private readonly settings: PostgresEngineSettings,
+    private readonly cancelRegistry: CancelRegistry,
+  ) {
+    this.clientStream = client;
+    this.logger = context.logger.child({ engine: 'postgres' });
+    // Errors are read where they matter (readers, proxy); these keep a late one from crashing.
+    client.on('error', ignore);
+  }
+
+  async run(): Promise<void> {
+    let end: SessionEnd;
+    try {
+      end = await this.runPhases();
+    } catch (error) {
+      end = error instanceof SessionEnd ? error : this.unexpected(error);
+    }
+    await this.close(end);
+  }
+
+  private async runPhases(): Promise<SessionEnd> {
+    const authDeadline = this.deadline(this.settings.authTimeoutMs);
+    const opening = await this.clientPhase(() => this.readOpening(authDeadline), authDeadline);
+    if (opening.kind === 'cancel') {
+      await forwardCancel(opening, this.cancelRegistry, this.context.signal, this.settings, this.logger);
+      return SessionEnd.clean('client_closed', 'cancel request handled');
+    }
+    this.clientStream = opening.stream;
+    const startup = this.checkStartup(opening);
+    const connection = this.context.resolveConnection(startup.connectionName, 'postgres');
+    if (connection === null) {
+      throw new SessionEnd('unknown_connection', `unknown connection "${startup.connectionName}"`, {
+        code: SqlStates.InvalidCatalogName,
+        message: `connection "${startup.connectionName}" does not exist`,
+      });
+    }
+    const principal = await this.clientPhase(
+      () =>
+        authenticateClient(
+          opening.stream,
+          opening.reader,
+          connection,
+          startup.user,
+          this.context,
+          this.settings.maxPasswordLength,
+          authDeadline,
+        ),
+      authDeadline,
+    );
+    this.logger.info(
+      { user: startup.user, principal: principal.id, connection: connection.name },
+      'client authenticated',
+    );
+    const pendingFromClient = opening.reader.detach();
+    await this.openTarget(connection, startup);
+    this.context.opened(principal, connection);
+    return this.proxy(opening, pendingFromClient);
+  }
+
+  private readOpening(signal: AbortSignal): Promise<ClientOpening> {
+    return readClientOpening(
+      this.client,
+      {
+        clientTls: this.context.clientTls,
+        maxClientMessageLength: this.settings.maxClientMessageLength,
+        countBytes: (bytes) => (this.state.bytesFromClient += bytes),
+        onTlsSocket: (socket) => {
+          this.tlsSocket = socket;
+          socket.on('error', ignore);
+        },
+      },
+      signal,
+    );
+  }
+
+  /** Checks what PostgreSQL checks before authentication: TLS, protocol version, parameters. */
+  private checkStartup(opening: StartupOpening): ClientStartup {
+    if (this.context.clientTls !== null && !opening.encrypted) {
+      throw new SessionEnd('auth_failed', 'client did not use TLS', {
+        code: SqlStates.InvalidAuthorizationSpecification,
+        message: 'SSL/TLS required',
+        hint: 'Connect with sslmode=require (or verify-full).',
+      });
+    }
+    const { startup } = opening;
+    const unsupported = protocolOptions(startup.parameters);
+    if (startup.minorVersion > 0 || unsupported.length > 0) {
+      // Like PostgreSQL: offer 3.0 and name the protocol options we ignore; the client decides.
+      opening.stream.write(backend.negotiateProtocolVersion(0, unsupported));
+    }
+    const parsed = readClientStartup(startup.parameters);
+    if (parsed.dropped.length > 0) {
+      this.logger.info({ dropped: parsed.dropped }, 'startup parameters not forwarded to the target');
+    }
+    return parsed;
+  }
+
+  private async openTarget(connection: ResolvedConnection, startup: ClientStartup): Promise<void> {
+    const signal = this.deadline(this.settings.targetConnectTimeoutMs);
+    this.target = await connectTarget(connection, startup, this.context, signal, this.logger, (bytes) => {
+      this.state.bytesFromTarget += bytes;
+    });
+    const { session, endpoint } = this.target;
+    this.cancelKey = this.cancelRegistry.issue({ endpoint, ...session.backendKey });
+    this.clientStream.write(greeting(session.greeting, this.cancelKey, startup.dropped));
+  }
+
+  private async proxy(opening: StartupOpening, pendingFromClient: Frame[]): Promise<SessionEnd> {
+    const target = this.target!;
+    const outcome = await proxySession({
+      client: opening.stream,
+      target: target.stream,
+      clientParser: opening.parser,
+      targetParser: target.session.parser,
+      pendingFromClient,
+      pendingFromTarget: target.session.pending,
+      state: this.state,
+      signal: this.context.signal,
+      abortEnd: () => this.abortEnd(),
+    });
+    this.terminateForwarded = outcome.terminateForwarded;
+    return outcome.end;
+  }
+
+  /** Runs a client-facing step, mapping the client's failures and the deadline to a SessionEnd. */
+  private async clientPhase<T>(step: () => Promise<T>, deadline: AbortSignal): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof SessionEnd) throw error;
+      if (this.context.signal.aborted) throw this.abortEnd();
+      if (deadline.aborted) {
+        throw new SessionEnd('auth_failed', 'authentication timeout', {
+          code: SqlStates.QueryCanceled,
+          message: 'canceling authentication due to timeout',
+        });
+      }
+      if (error instanceof PeerClosedError) throw new SessionEnd('client_closed', error.message);
+      if (error instanceof ProtocolError) throw clientProtocolError(error);
+      throw error;
+    }
+  }
+
+  private abortEnd(): SessionEnd {
+    const reason: unknown = this.context.signal.reason;
+    const shutdown = reason instanceof SessionAbortError && reason.kind === 'agent_shutdown';
+    return shutdown
+      ? new SessionEnd('agent_shutdown', 'agent shutting down', {
+          code: SqlStates.AdminShutdown,
+          message: 'terminating connection: the Postern agent is shutting down',
+        })
+      : new SessionEnd('revoked', 'session revoked', {
+          code: SqlStates.AdminShutdown,
+          message: 'terminating connection: access revoked',
+        });
+  }
+
+  private unexpected(error: unknown): SessionEnd {
+    if (this.context.signal.aborted) return this.abortEnd();
+    this.logger.error({ err: error }, 'postgres session failed');
+    return new SessionEnd('error', describeError(error), { code: SqlStates.InternalError, message: 'internal error' });
+  }
+
+  private deadline(ms: number): AbortSignal {
+    return AbortSignal.any([this.context.signal, AbortSignal.timeout(ms)]);
+  }
+
+  /** Tells the client why (if it should know), closes both sides, reports once. */
+  private async close(end: SessionEnd): Promise<void> {
+    const client = this.clientStream;
+    if (end.fatal !== undefined && client.writable) client.write(fatalResponse(end.fatal));
+    this.cancelKey?.release();
+    if (this.target !== undefined) this.closeTarget(this.target.stream);
+    const level = end.reason === 'error' ? 'error' : 'info';
+    this.logger[level]({ reason: end.reason, error: end.message, ...this.counters() }, 'postgres session ended');
+    const summary: SessionSummary = { endReason: end.reason, ...this.counters() };
+    if (!end.clean) summary.error = end.message;
+    this.report(summary);
+    client.end();
+    await settle(client, this.settings.closeGraceMs);
+    this.tlsSocket?.destroy();
+    this.client.destroy();
+  }
+
+  /**
+   * Says goodbye with Terminate, then closes the socket as soon as that is flushed. An idle
+   * backend reads Terminate and exits quietly; a busy one (still streaming a result nobody will
+   * read) has unread data on our side, so the close resets the connection and the backend stops
+   * at its next send, instead of us draining the rest of its result.
+   */
+  private closeTarget(stream: Duplex): void {
+    if (stream.destroyed) return;
+    if (stream.writable) {
+      if (!this.terminateForwarded) stream.write(frontend.terminate());
+      stream.end();
+    }
+    if (stream.writableFinished) return void stream.destroy();
+    const timer = setTimeout(() => stream.destroy(), this.settings.closeGraceMs);
+    timer.unref();
+    stream.once('finish', () => stream.destroy());
+    stream.once('close', () => clearTimeout(timer));
+  }
+
+  private counters(): Pick<SessionSummary, 'bytesFromClient' | 'bytesFromTarget' | 'statementCount'> {
+    const { bytesFromClient, bytesFromTarget, statementCount } = this.state;
+    return { bytesFromClient, bytesFromTarget, statementCount };
+  }
+
+  private report(summary: SessionSummary): void {
+    try {
+      this.context.closed(summary);
+    } catch (error) {
+      this.logger.error({ err: error }, 'closed() callback failed');
+    }
+  }
+}
+
+/** AuthenticationOk, then the target's greeting with our BackendKeyData in place of its own. */
+function greeting(targetGreeting: Frame[], key: IssuedCancelKey, dropped: string[]): Buffer {
+  const parts: Buffer[] = [backend.authenticationOk()];
+  if (dropped.length > 0) {
+    parts.push(
+      noticeResponse({
+        severity: 'NOTICE',
+        code: '01000',
+        message: `Postern did not forward the startup parameters: ${dropped.join(', ')}`,
+      }),
+    );
+  }
+  for (const frame of targetGreeting) {
+    if (frame.code === BackendCode.ReadyForQuery) parts.push(backend.backendKeyData(key.processId, key.secretKey));
+    parts.push(frame.bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+function clientProtocolError(error: ProtocolError): SessionEnd {
+  const code =
+    error.code === 'UNSUPPORTED_PROTOCOL_VERSION' ? SqlStates.FeatureNotSupported : SqlStates.ProtocolViolation;
+  const message =
+    error.code === 'UNSUPPORTED_PROTOCOL_VERSION' ? `${error.message}: server supports 3.0 to 3.0` : error.message;
+  return new SessionEnd('protocol_error', `client protocol error: ${error.message}`, { code, message });
+}
+
+/** Waits until `stream` closes, destroying it after `graceMs` (a peer that never reads). */
+function settle(stream: Duplex, graceMs: number): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      resolve();
+    }, graceMs);
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // Nothing reads the stream any more; keep it flowing so its end (and close) can arrive.
+    stream.resume();
+  });
+}
+
+function ignore(): void {}
