@@ -26,16 +26,20 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
   const engines = new EngineRegistry().register(new PostgresEngine({ logger }));
-  let sessions: SessionManager | undefined;
-  const control = new ControlClient(config, logger, engines.protocols, () => sessions?.activeSessions ?? 0);
-  sessions = new SessionManager({
+  // The control client reports the session count in heartbeats; heartbeats start after start().
+  const control: ControlClient = new ControlClient(
+    config,
+    logger,
+    engines.protocols,
+    (): number => manager.activeSessions,
+  );
+  const manager: SessionManager = new SessionManager({
     engines,
     policy: () => control.policy.current,
     policyVersion: () => control.policy.version,
     report: (message) => control.report(message),
     logger,
   });
-  const manager = sessions;
   const ingressTls: SecureContext | null = config.ingressTls
     ? createSecureContext({
         cert: readFileSync(config.ingressTls.certFile),

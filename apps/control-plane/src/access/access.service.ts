@@ -33,7 +33,11 @@ export class AccessService {
     if (operations.length === 0 || operations.some((op) => !OPERATIONS.includes(op as Operation))) {
       throw new InvalidArgumentError(`operations must be some of ${OPERATIONS.join(', ')}`);
     }
-    if (input.maxSessionSeconds != null && (input.maxSessionSeconds < 60 || input.maxSessionSeconds > 7 * 86400)) {
+    if (
+      input.maxSessionSeconds !== null &&
+      input.maxSessionSeconds !== undefined &&
+      (input.maxSessionSeconds < 60 || input.maxSessionSeconds > 7 * 86400)
+    ) {
       throw new InvalidArgumentError('maxSessionSeconds must be between 60 and 604800');
     }
     const rule = await this.repository.createRule({

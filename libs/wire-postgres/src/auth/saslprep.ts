@@ -60,7 +60,9 @@ function inRanges(code: number, ranges: readonly Range[]): boolean {
 
 /** The password PostgreSQL feeds to SCRAM for `password`. */
 export function saslprep(password: string): string {
-  // Like PostgreSQL: ASCII needs no preparation (even its control characters pass).
+  // Like PostgreSQL: ASCII needs no preparation (even its control characters pass), so the
+  // range deliberately starts at NUL.
+  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(password)) return password;
   let mapped = '';
   for (const char of password) {
