@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import type { OpenTunnel__Output } from '@postern/proto';
+import type { OpenTunnel__Output, Revoke__Output } from '@postern/proto';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js';
 import { ControlClient, EnrollmentRefusedError } from './control/control-client.js';
 import { TunnelStream } from './control/tunnel-stream.js';
@@ -46,6 +46,19 @@ async function main(): Promise<void> {
         key: readFileSync(config.ingressTls.keyFile),
       })
     : null;
+
+  // Policy changes (a user disabled, a rule or credential removed) end affected sessions at once.
+  control.on('policy', () => manager.reauthorize());
+  control.on('revoke', (revoke: Revoke__Output) => {
+    const scope =
+      revoke.scope === 'SCOPE_SESSION' ? 'session' : revoke.scope === 'SCOPE_PRINCIPAL' ? 'principal' : null;
+    if (!scope) {
+      logger.warn({ scope: revoke.scope }, 'revoke scope not handled by this agent version');
+      return;
+    }
+    const ended = manager.revoke(scope, revoke.id, revoke.reason || 'revoked by the control plane');
+    logger.info({ scope, id: revoke.id, ended }, 'revoke applied');
+  });
 
   control.on('openTunnel', (request: OpenTunnel__Output) => {
     if (!engines.get(request.protocol)) {

@@ -391,3 +391,81 @@ describe('sessions and secrets', () => {
     expect(JSON.stringify(api)).toContain('env:SHOP_DB_PASSWORD');
   });
 });
+
+describe('revocation', () => {
+  async function liveClient(port: number, user: string, credential: string) {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      database: 'shop',
+      user,
+      password: credential,
+      ssl: { ca: tls.cert, servername: 'localhost' },
+    });
+    const ended = new Promise<{ error: Error & { code?: string }; at: number }>((resolve) =>
+      client.on('error', (error: Error & { code?: string }) => resolve({ error, at: Date.now() })),
+    );
+    await client.connect();
+    await client.query('select 1');
+    return { client, ended };
+  }
+
+  test('disabling a user ends their live session within 1 s, with 57P01', async () => {
+    const carol = (
+      await admin<{ createUser: { id: string } }>(
+        'mutation { createUser(input: { email: "carol@example.com", groups: ["engineers"] }) { id } }',
+      )
+    ).createUser.id;
+    const credential = await mint(carol);
+    await waitFor(async () => (await psql(agentPort, ['-c', 'select 1'], { password: credential })).code === 0, {
+      what: "carol's credential on the agent",
+    });
+    const { client, ended } = await liveClient(agentPort, 'carol', credential);
+    const disabledAt = Date.now();
+    await admin('mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }', { id: carol });
+    const { error, at } = await ended;
+    expect(at - disabledAt).toBeLessThan(1_000);
+    expect(error.code).toBe('57P01');
+    expect(error.message).toMatch(/access revoked/);
+    await client.end().catch(() => undefined);
+    const session = await waitFor(
+      async () => {
+        const data = await admin<{ sessions: Array<{ endReason: string; principalId: string }> }>(
+          'query { sessions(status: "CLOSED", limit: 500) { endReason principalId } }',
+        );
+        return data.sessions.find((s) => s.principalId === carol);
+      },
+      { what: "carol's closed session" },
+    );
+    expect(session.endReason).toBe('revoked');
+  });
+
+  test('an administrator terminates a relayed session', async () => {
+    const { client, ended } = await liveClient(relayPort, 'alice', password);
+    const active = await waitFor(
+      async () => {
+        const data = await admin<{ sessions: Array<{ id: string; ingress: string }> }>(
+          'query { sessions(status: "ACTIVE", limit: 500) { id ingress } }',
+        );
+        return data.sessions.find((s) => s.ingress === 'relay');
+      },
+      { what: 'the active relayed session' },
+    );
+    const at = Date.now();
+    await admin('mutation($id: ID!) { terminateSession(id: $id) { id } }', { id: active.id });
+    const { error, at: endedAt } = await ended;
+    expect(endedAt - at).toBeLessThan(1_000);
+    expect(error.code).toBe('57P01');
+    await client.end().catch(() => undefined);
+    await waitFor(
+      async () => {
+        const data = await admin<{ session: { status: string; endReason: string } }>(
+          'query($id: ID!) { session(id: $id) { status endReason } }',
+          { id: active.id },
+        );
+        return data.session.status === 'CLOSED' && data.session.endReason === 'revoked';
+      },
+      { what: 'the terminated session closed' },
+    );
+  });
+});

@@ -105,3 +105,34 @@ describe('Authenticator', () => {
     });
   });
 });
+
+describe('Authenticator.stillAuthorized (live sessions)', () => {
+  test('a live session stays while its credential, expiry and access rule hold', () => {
+    expect(new Authenticator(() => snapshot()).stillAuthorized(credentialId, connectionId)).toEqual({ ok: true });
+  });
+
+  test('ends when the credential expires, is revoked (or its user disabled), or the rule goes', () => {
+    const now = Date.now();
+    expect(
+      new Authenticator(() => snapshot({ expiresAt: now + 1000 })).stillAuthorized(
+        credentialId,
+        connectionId,
+        now + 1000,
+      ),
+    ).toEqual({
+      ok: false,
+      reason: 'credential expired',
+    });
+    const revoked = { ...snapshot(), credentials: [] } as unknown as PolicySnapshot__Output;
+    expect(new Authenticator(() => revoked).stillAuthorized(credentialId, connectionId)).toEqual({
+      ok: false,
+      reason: 'credential revoked',
+    });
+    expect(
+      new Authenticator(() => snapshot({ ruleGroups: ['dba'] })).stillAuthorized(credentialId, connectionId),
+    ).toEqual({
+      ok: false,
+      reason: 'access rule removed',
+    });
+  });
+});

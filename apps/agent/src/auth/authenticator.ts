@@ -17,7 +17,38 @@ function uuidOf(hex: string): string {
 export class Authenticator {
   constructor(private readonly policy: () => PolicySnapshot__Output | null) {}
 
-  authenticate(connection: ResolvedConnection, password: string, now = Date.now()): AuthenticationResult {
+  /** What a live session was admitted with, so it can be re-checked whenever policy changes. */
+  static grantOf(result: AuthenticationResult & { credentialId?: string }): string | null {
+    return result.ok ? (result.credentialId ?? null) : null;
+  }
+
+  /**
+   * Whether a session admitted with `credentialId` for `connectionId` may go on: the credential
+   * is still in the policy (not revoked, its user not disabled), unexpired, and an access rule
+   * still names one of its principal's groups.
+   */
+  stillAuthorized(
+    credentialId: string,
+    connectionId: string,
+    now = Date.now(),
+  ): { ok: true } | { ok: false; reason: string } {
+    const snapshot = this.policy();
+    const credential = snapshot?.credentials.find((c) => c.id === credentialId);
+    if (!snapshot || !credential || credential.connectionId !== connectionId)
+      return { ok: false, reason: 'credential revoked' };
+    if (Number(credential.expiresAt?.unixMs ?? 0) <= now) return { ok: false, reason: 'credential expired' };
+    const groups = credential.principal?.groups ?? [];
+    const allowed = snapshot.accessRules.some(
+      (rule) => rule.connectionId === connectionId && rule.groups.some((g) => groups.includes(g)),
+    );
+    return allowed ? { ok: true } : { ok: false, reason: 'access rule removed' };
+  }
+
+  authenticate(
+    connection: ResolvedConnection,
+    password: string,
+    now = Date.now(),
+  ): AuthenticationResult & { credentialId?: string } {
     const snapshot = this.policy();
     const match = CONNECTION_CREDENTIAL.exec(password);
     const invalid = { ok: false, reason: 'invalid_credential', message: 'password authentication failed' } as const;
@@ -41,6 +72,7 @@ export class Authenticator {
     }
     return {
       ok: true,
+      credentialId: credential.id,
       principal: {
         id: principal.id,
         kind: principal.kind === 'KIND_SERVICE' ? 'service' : 'user',

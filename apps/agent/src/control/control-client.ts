@@ -240,6 +240,9 @@ export class ControlClient extends EventEmitter {
       case 'openTunnel':
         this.emit('openTunnel', message.openTunnel!);
         return;
+      case 'revoke':
+        this.emit('revoke', message.revoke!);
+        return;
       default:
         this.logger.debug({ body: message.body ?? null }, 'control message not handled by this agent version');
     }

@@ -25,7 +25,12 @@ export interface SessionManagerDeps {
 interface LiveSession {
   abort: AbortController;
   done: Promise<void>;
+  /** Set once authenticated: what admitted the session, re-checked on every policy change. */
+  grant: { credentialId: string; connectionId: string; principalId: string } | null;
 }
+
+/** How often sessions are re-checked for expiry between policy changes. */
+const EXPIRY_CHECK_MS = 500;
 
 /**
  * Runs every client connection of this agent, whichever ingress it came through: gives the
@@ -35,9 +40,42 @@ interface LiveSession {
 export class SessionManager {
   private readonly live = new Map<string, LiveSession>();
   private readonly authenticator: Authenticator;
+  private readonly expiryTimer: NodeJS.Timeout;
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.authenticator = new Authenticator(deps.policy);
+    this.expiryTimer = setInterval(() => this.reauthorize(), EXPIRY_CHECK_MS);
+    this.expiryTimer.unref();
+  }
+
+  /**
+   * A session never outlives what admitted it: ends every live session whose credential was
+   * revoked or expired, whose user was disabled, or whose access rule was removed. Runs on every
+   * policy change (pushed within a second of the change) and every EXPIRY_CHECK_MS.
+   */
+  reauthorize(now = Date.now()): void {
+    for (const [sessionId, session] of this.live) {
+      if (!session.grant || session.abort.signal.aborted) continue;
+      const verdict = this.authenticator.stillAuthorized(session.grant.credentialId, session.grant.connectionId, now);
+      if (verdict.ok) continue;
+      this.deps.logger.info(
+        { sessionId, principal: session.grant.principalId, reason: verdict.reason },
+        'session revoked',
+      );
+      session.abort.abort(new SessionAbortError('revoked', `access revoked: ${verdict.reason}`));
+    }
+  }
+
+  /** Ends sessions on the control plane's order (Revoke): one session, or all of a principal's. */
+  revoke(scope: 'session' | 'principal', id: string, reason: string): number {
+    let ended = 0;
+    for (const [sessionId, session] of this.live) {
+      const match = scope === 'session' ? sessionId === id : session.grant?.principalId === id;
+      if (!match || session.abort.signal.aborted) continue;
+      session.abort.abort(new SessionAbortError('revoked', `access revoked: ${reason}`));
+      ended += 1;
+    }
+    return ended;
   }
 
   get activeSessions(): number {
@@ -56,6 +94,7 @@ export class SessionManager {
     }
     const sessionId = randomUUID();
     const abort = new AbortController();
+    const live: LiveSession = { abort, done: Promise.resolve(), grant: null };
     const logger = this.deps.logger.child({
       sessionId,
       ingress: options.ingress,
@@ -71,7 +110,14 @@ export class SessionManager {
       clientTls: options.clientTls,
       signal: abort.signal,
       resolveConnection: (name, protocol) => resolveConnection(this.deps.policy(), name, protocol),
-      authenticate: async (connection, _user, password) => this.authenticator.authenticate(connection, password),
+      authenticate: async (connection, _user, password) => {
+        const result = this.authenticator.authenticate(connection, password);
+        const credentialId = Authenticator.grantOf(result);
+        if (result.ok && credentialId) {
+          live.grant = { credentialId, connectionId: connection.id, principalId: result.principal.id };
+        }
+        return result;
+      },
       resolveSecret: (ref) => resolveSecret(ref),
       opened: (principal: Principal, connection: ResolvedConnection) => {
         openedAt = new Date();
@@ -112,15 +158,16 @@ export class SessionManager {
         });
       },
     };
-    const done = engine
+    live.done = engine
       .serve(client, context)
       .catch((error: unknown) => logger.error({ err: error }, 'engine failed'))
       .finally(() => this.live.delete(sessionId));
-    this.live.set(sessionId, { abort, done });
+    this.live.set(sessionId, live);
   }
 
   /** Ends every session (agent shutdown: clients get 57P01) and waits for them to report. */
   async closeAll(): Promise<void> {
+    clearInterval(this.expiryTimer);
     const sessions = [...this.live.values()];
     for (const session of sessions) session.abort.abort(new SessionAbortError('agent_shutdown'));
     await Promise.allSettled(sessions.map((s) => s.done));

@@ -5,6 +5,7 @@ import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
 import { PolicyModule } from '../policy/policy.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { PolicyPush } from './policy-push.js';
+import { RevokePush } from './revoke-push.js';
 import { AgentPresenceSweeper } from './agent-presence.sweeper.js';
 import { AgentStreams } from './agent-streams.js';
 import { AgentsRepository } from './agents.repository.js';
@@ -22,6 +23,7 @@ import { ControlGrpcHandlers } from './control.grpc.js';
     ControlGrpcHandlers,
     AgentPresenceSweeper,
     PolicyPush,
+    RevokePush,
   ],
   exports: [AgentsService, AgentStreams],
 })

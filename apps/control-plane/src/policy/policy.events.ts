@@ -7,3 +7,13 @@ export interface PolicyChanged {
   /** Agents whose snapshot changed; empty means every agent. */
   agentIds: string[];
 }
+
+/** Redis channel carrying orders to end sessions now, to whichever replica holds the agent. */
+export const REVOKE_CHANNEL = 'revoke';
+
+export interface RevokeOrder {
+  agentId: string;
+  scope: 'SCOPE_SESSION' | 'SCOPE_PRINCIPAL';
+  id: string;
+  reason: string;
+}

@@ -1,4 +1,5 @@
-import { Args, ID, Int, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentActor, type Actor } from '../auth/actor.js';
 import { SessionModel } from './dto/session.model.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -25,5 +26,12 @@ export class SessionsResolver {
   @Query(() => SessionModel)
   async session(@Args('id', { type: () => ID }) id: string) {
     return SessionModel.from(await this.service.get(id));
+  }
+
+  @Mutation(() => SessionModel, {
+    description: 'Ends an active session now (the client gets a protocol-native error).',
+  })
+  async terminateSession(@Args('id', { type: () => ID }) id: string, @CurrentActor() actor: Actor) {
+    return SessionModel.from(await this.service.terminate(id, actor.id));
   }
 }

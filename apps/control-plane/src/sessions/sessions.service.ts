@@ -4,6 +4,8 @@ import type { SessionClosed__Output, SessionOpened__Output } from '@postern/prot
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../errors/domain-error.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
 import { AuditService } from '../audit/audit.service.js';
+import { RedisService } from '../infra/redis/redis.service.js';
+import { REVOKE_CHANNEL, type RevokeOrder } from '../policy/policy.events.js';
 import { SessionsRepository } from './sessions.repository.js';
 import type { SessionFilter, SessionRecord } from './session.types.js';
 
@@ -25,8 +27,31 @@ export class SessionsService {
   constructor(
     private readonly repository: SessionsRepository,
     private readonly audit: AuditService,
+    private readonly redis: RedisService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** Ends an active session now: its agent sends the client a protocol-native error and closes. */
+  async terminate(id: string, actor: string): Promise<SessionRecord> {
+    const session = await this.get(id);
+    if (session.status !== 'ACTIVE') throw new InvalidArgumentError(`session ${id} is not active`);
+    const order: RevokeOrder = {
+      agentId: session.agentId,
+      scope: 'SCOPE_SESSION',
+      id,
+      reason: 'terminated by an administrator',
+    };
+    await this.redis.publish(REVOKE_CHANNEL, JSON.stringify(order));
+    await this.audit.record({
+      kind: 'session.terminated',
+      actorId: actor,
+      actorKind: 'admin',
+      sessionId: id,
+      agentId: session.agentId,
+      connectionId: session.connectionId,
+    });
+    return session;
+  }
 
   /** Validates an agent's `session opened` at the edge, then records it (idempotently). */
   async opened(agentId: string, message: SessionOpened__Output): Promise<void> {

@@ -1,0 +1,33 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Logger } from '@postern/logging';
+import { LOGGER } from '../infra/logging/nest-logger.js';
+import { RedisService } from '../infra/redis/redis.service.js';
+import { REVOKE_CHANNEL, type RevokeOrder } from '../policy/policy.events.js';
+import { AgentStreams } from './agent-streams.js';
+
+/** Delivers revoke orders (published by any replica) to the agent streams this replica holds. */
+@Injectable()
+export class RevokePush implements OnModuleInit {
+  constructor(
+    private readonly redis: RedisService,
+    private readonly streams: AgentStreams,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.redis.subscribe(REVOKE_CHANNEL, (raw) => {
+      let order: RevokeOrder;
+      try {
+        order = JSON.parse(raw) as RevokeOrder;
+      } catch {
+        this.logger.warn('ignored a malformed revoke message');
+        return;
+      }
+      for (const stream of this.streams.list([order.agentId])) {
+        stream.send({
+          revoke: { scope: order.scope, id: order.id, reason: order.reason, at: { unixMs: String(Date.now()) } },
+        });
+      }
+    });
+  }
+}
