@@ -65,6 +65,7 @@ describe('Authenticator', () => {
     const result = new Authenticator(() => snapshot()).authenticate(orders, password);
     expect(result).toEqual({
       ok: true,
+      credentialId,
       principal: { id: 'u1', kind: 'user', displayName: 'Alice', groups: ['engineers'] },
     });
   });
