@@ -61,46 +61,48 @@ function snapshot(
 describe('Authenticator', () => {
   const orders = resolveConnection(snapshot(), 'orders', 'postgres')!;
 
-  test('admits a valid credential with its principal', () => {
-    const result = new Authenticator(() => snapshot()).authenticate(orders, password);
+  test('admits a valid credential with its principal', async () => {
+    const result = await new Authenticator(() => snapshot()).authenticate(orders, password);
     expect(result).toEqual({
       ok: true,
-      credentialId,
       principal: { id: 'u1', kind: 'user', displayName: 'Alice', groups: ['engineers'] },
+      grant: { kind: 'credential', credentialId, connectionId, principalId: 'u1' },
     });
   });
 
-  test('refuses a wrong secret, a malformed password and an unknown credential alike', () => {
+  test('refuses a wrong secret, a malformed password and an unknown credential alike', async () => {
     const auth = new Authenticator(() => snapshot());
-    for (const bad of [`${password.slice(0, -1)}x`, 'hunter2', `postern_conn_${'0'.repeat(32)}_${secret}`]) {
-      expect(auth.authenticate(orders, bad)).toMatchObject({ ok: false, reason: 'invalid_credential' });
+    for (const bad of [`${password.slice(0, -1)}x`, 'hunter2', `postern_conn_${'0'.repeat(32)}_${secret}`, 'a.b.c']) {
+      expect(await auth.authenticate(orders, bad)).toMatchObject({ ok: false, reason: 'invalid_credential' });
     }
   });
 
-  test('refuses an expired credential', () => {
+  test('refuses an expired credential', async () => {
     expect(
-      new Authenticator(() => snapshot({ expiresAt: Date.now() - 60_000 })).authenticate(orders, password),
+      await new Authenticator(() => snapshot({ expiresAt: Date.now() - 60_000 })).authenticate(orders, password),
     ).toMatchObject({
       ok: false,
       reason: 'expired_credential',
     });
   });
 
-  test('refuses a principal whose groups no access rule names', () => {
-    expect(new Authenticator(() => snapshot({ ruleGroups: ['dba'] })).authenticate(orders, password)).toMatchObject({
+  test('refuses a principal whose groups no access rule names', async () => {
+    expect(
+      await new Authenticator(() => snapshot({ ruleGroups: ['dba'] })).authenticate(orders, password),
+    ).toMatchObject({
       ok: false,
       reason: 'no_access',
     });
   });
 
-  test('refuses everything without a policy (fail closed)', () => {
-    expect(new Authenticator(() => null).authenticate(orders, password)).toMatchObject({ ok: false });
+  test('refuses everything without a policy (fail closed)', async () => {
+    expect(await new Authenticator(() => null).authenticate(orders, password)).toMatchObject({ ok: false });
     expect(resolveConnection(null, 'orders', 'postgres')).toBeNull();
   });
 
-  test('a credential for another connection does not open this one', () => {
+  test('a credential for another connection does not open this one', async () => {
     const other = { ...orders, id: '33333333-3333-4333-8333-333333333333' };
-    expect(new Authenticator(() => snapshot()).authenticate(other, password)).toMatchObject({
+    expect(await new Authenticator(() => snapshot()).authenticate(other, password)).toMatchObject({
       ok: false,
       reason: 'invalid_credential',
     });
@@ -108,32 +110,44 @@ describe('Authenticator', () => {
 });
 
 describe('Authenticator.stillAuthorized (live sessions)', () => {
+  const grant = { kind: 'credential', credentialId, connectionId, principalId: 'u1' } as const;
+
   test('a live session stays while its credential, expiry and access rule hold', () => {
-    expect(new Authenticator(() => snapshot()).stillAuthorized(credentialId, connectionId)).toEqual({ ok: true });
+    expect(new Authenticator(() => snapshot()).stillAuthorized(grant)).toEqual({ ok: true });
   });
 
   test('ends when the credential expires, is revoked (or its user disabled), or the rule goes', () => {
     const now = Date.now();
-    expect(
-      new Authenticator(() => snapshot({ expiresAt: now + 1000 })).stillAuthorized(
-        credentialId,
-        connectionId,
-        now + 1000,
-      ),
-    ).toEqual({
+    expect(new Authenticator(() => snapshot({ expiresAt: now + 1000 })).stillAuthorized(grant, now + 1000)).toEqual({
       ok: false,
       reason: 'credential expired',
     });
     const revoked = { ...snapshot(), credentials: [] } as unknown as PolicySnapshot__Output;
-    expect(new Authenticator(() => revoked).stillAuthorized(credentialId, connectionId)).toEqual({
+    expect(new Authenticator(() => revoked).stillAuthorized(grant)).toEqual({
       ok: false,
       reason: 'credential revoked',
     });
-    expect(
-      new Authenticator(() => snapshot({ ruleGroups: ['dba'] })).stillAuthorized(credentialId, connectionId),
-    ).toEqual({
+    expect(new Authenticator(() => snapshot({ ruleGroups: ['dba'] })).stillAuthorized(grant)).toEqual({
       ok: false,
       reason: 'access rule removed',
     });
+  });
+});
+
+test('a token grant ends at the token expiry and when its groups lose access', () => {
+  const now = Date.now();
+  const grant = {
+    kind: 'token',
+    expiresAt: now + 5_000,
+    groups: ['engineers'],
+    connectionId,
+    principalId: 'oidc:ci',
+  } as const;
+  const auth = new Authenticator(() => snapshot());
+  expect(auth.stillAuthorized(grant, now)).toEqual({ ok: true });
+  expect(auth.stillAuthorized(grant, now + 5_000)).toEqual({ ok: false, reason: 'token expired' });
+  expect(new Authenticator(() => snapshot({ ruleGroups: ['dba'] })).stillAuthorized(grant, now)).toEqual({
+    ok: false,
+    reason: 'access rule removed',
   });
 });

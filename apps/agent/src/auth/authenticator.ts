@@ -1,86 +1,172 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { createTokenVerifier, TokenRejectedError, type TokenVerifier, type TokenVerifierOptions } from '@postern/oidc';
 import type { PolicySnapshot__Output } from '@postern/proto';
-import type { AuthenticationResult, ResolvedConnection } from '../engines/engine.js';
+import type { AuthenticationResult, Principal, ResolvedConnection } from '../engines/engine.js';
 
 const CONNECTION_CREDENTIAL = /^postern_conn_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/**
+ * Allowance for clock skew between the IdP and this agent, applied alike when a token is
+ * admitted and when the session it opened is ended at the token's expiry.
+ */
+export const TOKEN_CLOCK_TOLERANCE_SECONDS = 5;
+
+/** What admitted a session; re-checked on every policy change and as time passes. */
+export type Grant =
+  | { kind: 'credential'; credentialId: string; connectionId: string; principalId: string }
+  | { kind: 'token'; expiresAt: number; groups: string[]; connectionId: string; principalId: string };
+
+export type Admission = (AuthenticationResult & { ok: false }) | { ok: true; principal: Principal; grant: Grant };
+
+type Verdict = { ok: true } | { ok: false; reason: string };
 
 function uuidOf(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const INVALID = { ok: false, reason: 'invalid_credential', message: 'password authentication failed' } as const;
+
 /**
  * Decides, from the pushed policy alone, whether a presented password admits a principal to a
- * connection: a Postern connection credential (minted for one user and one connection) whose
- * hash is in the snapshot, unexpired, and whose principal belongs to a group an access rule of
- * the connection names. OIDC access tokens join with the identity issue.
+ * connection. Two kinds of password:
+ * - a Postern connection credential (minted for one user and one connection): its hash is in the
+ *   snapshot, it is unexpired, and an access rule of the connection names one of its principal's
+ *   groups;
+ * - an OIDC access token (people via the CLI, machines via client credentials): verified with the
+ *   IdP keys the control plane pushed (signature, issuer, audience, expiry, algorithm allow-list),
+ *   its groups claim matched against the connection's access rules. The session ends when the
+ *   token expires.
  */
 export class Authenticator {
+  private verifier: { key: string; verifier: TokenVerifier } | null = null;
+
   constructor(private readonly policy: () => PolicySnapshot__Output | null) {}
 
-  /** What a live session was admitted with, so it can be re-checked whenever policy changes. */
-  static grantOf(result: AuthenticationResult & { credentialId?: string }): string | null {
-    return result.ok ? (result.credentialId ?? null) : null;
+  async authenticate(connection: ResolvedConnection, password: string, now = Date.now()): Promise<Admission> {
+    const snapshot = this.policy();
+    if (!snapshot) return INVALID;
+    if (CONNECTION_CREDENTIAL.test(password)) return this.admitCredential(snapshot, connection, password, now);
+    if (JWT_SHAPE.test(password) && snapshot.identity) return this.admitToken(snapshot, connection, password);
+    return INVALID;
   }
 
-  /**
-   * Whether a session admitted with `credentialId` for `connectionId` may go on: the credential
-   * is still in the policy (not revoked, its user not disabled), unexpired, and an access rule
-   * still names one of its principal's groups.
-   */
-  stillAuthorized(
-    credentialId: string,
-    connectionId: string,
-    now = Date.now(),
-  ): { ok: true } | { ok: false; reason: string } {
+  /** Whether a live session may go on under the current policy. */
+  stillAuthorized(grant: Grant, now = Date.now()): Verdict {
     const snapshot = this.policy();
-    const credential = snapshot?.credentials.find((c) => c.id === credentialId);
-    if (!snapshot || !credential || credential.connectionId !== connectionId)
+    if (!snapshot) return { ok: false, reason: 'no policy' };
+    if (grant.kind === 'token') {
+      if (grant.expiresAt <= now) return { ok: false, reason: 'token expired' };
+      return allowed(snapshot, grant.connectionId, grant.groups)
+        ? { ok: true }
+        : { ok: false, reason: 'access rule removed' };
+    }
+    const credential = snapshot.credentials.find((c) => c.id === grant.credentialId);
+    if (!credential || credential.connectionId !== grant.connectionId)
       return { ok: false, reason: 'credential revoked' };
     if (Number(credential.expiresAt?.unixMs ?? 0) <= now) return { ok: false, reason: 'credential expired' };
     const groups = credential.principal?.groups ?? [];
-    const allowed = snapshot.accessRules.some(
-      (rule) => rule.connectionId === connectionId && rule.groups.some((g) => groups.includes(g)),
-    );
-    return allowed ? { ok: true } : { ok: false, reason: 'access rule removed' };
+    return allowed(snapshot, grant.connectionId, groups) ? { ok: true } : { ok: false, reason: 'access rule removed' };
   }
 
-  authenticate(
+  private admitCredential(
+    snapshot: PolicySnapshot__Output,
     connection: ResolvedConnection,
     password: string,
-    now = Date.now(),
-  ): AuthenticationResult & { credentialId?: string } {
-    const snapshot = this.policy();
-    const match = CONNECTION_CREDENTIAL.exec(password);
-    const invalid = { ok: false, reason: 'invalid_credential', message: 'password authentication failed' } as const;
-    if (!snapshot || !match) return invalid;
-    const id = uuidOf(match[1]!);
-    const credential = snapshot.credentials.find((c) => c.id === id);
+    now: number,
+  ): Admission {
+    const match = CONNECTION_CREDENTIAL.exec(password)!;
+    const credential = snapshot.credentials.find((c) => c.id === uuidOf(match[1]!));
     const presented = createHash('sha256').update(match[2]!, 'utf8').digest();
     if (!credential || credential.secretHash.length !== 32 || !timingSafeEqual(presented, credential.secretHash))
-      return invalid;
-    if (credential.connectionId !== connection.id) return invalid;
+      return INVALID;
+    if (credential.connectionId !== connection.id || !credential.principal) return INVALID;
     if (Number(credential.expiresAt?.unixMs ?? 0) <= now) {
       return { ok: false, reason: 'expired_credential', message: 'credential expired: mint a new one' };
     }
     const principal = credential.principal;
-    if (!principal) return invalid;
-    const allowed = snapshot.accessRules.some(
-      (rule) => rule.connectionId === connection.id && rule.groups.some((group) => principal.groups.includes(group)),
-    );
-    if (!allowed) {
-      return { ok: false, reason: 'no_access', message: `no access to connection "${connection.name}"` };
-    }
+    if (!allowed(snapshot, connection.id, principal.groups)) return noAccess(connection);
     return {
       ok: true,
-      credentialId: credential.id,
       principal: {
         id: principal.id,
         kind: principal.kind === 'KIND_SERVICE' ? 'service' : 'user',
         displayName: principal.displayName,
         groups: principal.groups,
       },
+      grant: {
+        kind: 'credential',
+        credentialId: credential.id,
+        connectionId: connection.id,
+        principalId: principal.id,
+      },
     };
   }
+
+  private async admitToken(
+    snapshot: PolicySnapshot__Output,
+    connection: ResolvedConnection,
+    token: string,
+  ): Promise<Admission> {
+    let identity;
+    try {
+      identity = await this.verifierFor(snapshot).verify(token);
+    } catch (error) {
+      if (error instanceof TokenRejectedError) {
+        const reason = error.code === 'expired' ? 'expired_credential' : 'invalid_credential';
+        return { ok: false, reason, message: `token refused: ${error.message}` };
+      }
+      return INVALID;
+    }
+    if (!allowed(snapshot, connection.id, identity.groups)) return noAccess(connection);
+    // The control plane keys people and machines by issuer and subject; so does the session record.
+    const principalId = `oidc:${identity.subject}`;
+    return {
+      ok: true,
+      principal: {
+        id: principalId,
+        kind: identity.kind,
+        displayName: identity.email ?? identity.name ?? identity.clientId ?? identity.subject,
+        groups: identity.groups,
+      },
+      grant: {
+        kind: 'token',
+        expiresAt: identity.expiresAt.getTime() + TOKEN_CLOCK_TOLERANCE_SECONDS * 1000,
+        groups: identity.groups,
+        connectionId: connection.id,
+        principalId,
+      },
+    };
+  }
+
+  /** One verifier per set of identity settings; rebuilt when the control plane pushes new keys. */
+  private verifierFor(snapshot: PolicySnapshot__Output): TokenVerifier {
+    const identity = snapshot.identity!;
+    const key = JSON.stringify(identity);
+    if (this.verifier?.key !== key) {
+      this.verifier = {
+        key,
+        verifier: createTokenVerifier({
+          issuer: identity.issuer,
+          audiences: identity.audiences,
+          jwks: JSON.parse(identity.jwksJson) as TokenVerifierOptions['jwks'],
+          groupsClaim: identity.groupsClaim || 'groups',
+          clockToleranceSeconds: TOKEN_CLOCK_TOLERANCE_SECONDS,
+          ...(identity.allowedAlgorithms.length > 0 ? { allowedAlgorithms: identity.allowedAlgorithms } : {}),
+        }),
+      };
+    }
+    return this.verifier.verifier;
+  }
+}
+
+function allowed(snapshot: PolicySnapshot__Output, connectionId: string, groups: string[]): boolean {
+  return snapshot.accessRules.some(
+    (rule) => rule.connectionId === connectionId && rule.groups.some((g) => groups.includes(g)),
+  );
+}
+
+function noAccess(connection: ResolvedConnection): Admission {
+  return { ok: false, reason: 'no_access', message: `no access to connection "${connection.name}"` };
 }
 
 /** The snapshot's connection named `name` for `protocol`, in the shape engines use. */

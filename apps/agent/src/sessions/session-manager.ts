@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
 import type { AgentMessage, PolicySnapshot__Output } from '@postern/proto';
-import { Authenticator, resolveConnection } from '../auth/authenticator.js';
+import { Authenticator, resolveConnection, type Grant } from '../auth/authenticator.js';
 import {
   SessionAbortError,
   type EngineContext,
@@ -26,7 +26,7 @@ interface LiveSession {
   abort: AbortController;
   done: Promise<void>;
   /** Set once authenticated: what admitted the session, re-checked on every policy change. */
-  grant: { credentialId: string; connectionId: string; principalId: string } | null;
+  grant: Grant | null;
 }
 
 /** How often sessions are re-checked for expiry between policy changes. */
@@ -56,7 +56,7 @@ export class SessionManager {
   reauthorize(now = Date.now()): void {
     for (const [sessionId, session] of this.live) {
       if (!session.grant || session.abort.signal.aborted) continue;
-      const verdict = this.authenticator.stillAuthorized(session.grant.credentialId, session.grant.connectionId, now);
+      const verdict = this.authenticator.stillAuthorized(session.grant, now);
       if (verdict.ok) continue;
       this.deps.logger.info(
         { sessionId, principal: session.grant.principalId, reason: verdict.reason },
@@ -111,12 +111,18 @@ export class SessionManager {
       signal: abort.signal,
       resolveConnection: (name, protocol) => resolveConnection(this.deps.policy(), name, protocol),
       authenticate: async (connection, _user, password) => {
-        const result = this.authenticator.authenticate(connection, password);
-        const credentialId = Authenticator.grantOf(result);
-        if (result.ok && credentialId) {
-          live.grant = { credentialId, connectionId: connection.id, principalId: result.principal.id };
+        const admission = await this.authenticator.authenticate(connection, password);
+        if (!admission.ok) {
+          // The client only learns "password authentication failed", as with PostgreSQL itself;
+          // the reason is for the operator.
+          logger.info(
+            { connection: connection.name, reason: admission.reason, detail: admission.message },
+            'authentication refused',
+          );
+          return admission;
         }
-        return result;
+        live.grant = admission.grant;
+        return { ok: true, principal: admission.principal };
       },
       resolveSecret: (ref) => resolveSecret(ref),
       opened: (principal: Principal, connection: ResolvedConnection) => {

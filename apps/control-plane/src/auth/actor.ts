@@ -6,11 +6,19 @@ export type Role = 'admin' | 'approver' | 'auditor' | 'user';
 /** Who is calling the API, as established by the authentication guard. */
 export interface Actor {
   id: string;
+  kind: 'admin-token' | 'user' | 'service';
   roles: Role[];
+  groups: string[];
+}
+
+/** Admins hold every role. */
+export function hasRole(actor: Actor, roles: Role[]): boolean {
+  return actor.roles.includes('admin') || roles.some((role) => actor.roles.includes(role));
 }
 
 export interface RequestWithActor {
   headers: Record<string, string | string[] | undefined>;
+  cookies?: Record<string, string | undefined>;
   actor?: Actor;
 }
 

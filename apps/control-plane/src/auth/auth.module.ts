@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { DomainErrorFilter } from '../errors/domain-error.filter.js';
-import { AdminTokenGuard } from './admin-token.guard.js';
+import { AuthGuard } from './auth.guard.js';
+import { IdentityModule } from '../identity/identity.module.js';
 
 @Module({
+  imports: [IdentityModule],
   providers: [
-    { provide: APP_GUARD, useClass: AdminTokenGuard },
+    { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: DomainErrorFilter },
   ],
 })

@@ -24,6 +24,20 @@ export interface ControlPlaneConfig {
   };
   redis: { url: string; prefix: string };
   admin: { bootstrapToken: string };
+  /** OIDC: sign-in for people, access-token verification for people and machines. Null = off. */
+  oidc: {
+    issuer: string;
+    clientId: string;
+    clientSecret: string | null;
+    scopes: string[];
+    groupsClaim: string;
+    audiences: string[];
+    redirectUrl: string | null;
+    allowedAlgorithms: string[];
+    clockToleranceSeconds: number;
+  } | null;
+  /** Groups (from the groups claim) that grant each API role; every signed-in identity is a user. */
+  roles: { admin: string[]; approver: string[]; auditor: string[] };
   agents: {
     heartbeatIntervalMs: number;
     heartbeatTimeoutMs: number;
@@ -107,6 +121,18 @@ const envSchema = z.object({
   POSTERN_BOOTSTRAP_ADMIN_TOKEN: z
     .string({ error: 'is required (the admin API token until OIDC sign-in is configured)' })
     .min(32, 'must be at least 32 characters (use e.g. `openssl rand -base64 32`)'),
+  POSTERN_OIDC_ISSUER: z.string().url('must be the issuer URL').optional(),
+  POSTERN_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  POSTERN_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  POSTERN_OIDC_SCOPES: z.string().default('openid email profile groups'),
+  POSTERN_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+  POSTERN_OIDC_AUDIENCE: z.string().min(1).optional(),
+  POSTERN_OIDC_REDIRECT_URL: z.string().url().optional(),
+  POSTERN_OIDC_ALGORITHMS: z.string().default('RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA'),
+  POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  POSTERN_ROLE_ADMIN_GROUPS: z.string().default(''),
+  POSTERN_ROLE_APPROVER_GROUPS: z.string().default(''),
+  POSTERN_ROLE_AUDITOR_GROUPS: z.string().default(''),
   POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: millis(10_000, 100),
   POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: millis(30_000, 300),
   POSTERN_AGENT_HELLO_TIMEOUT_MS: millis(10_000, 100),
@@ -161,6 +187,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
         'or POSTERN_RELAY_POSTGRES_PORT=off)',
     );
   }
+  const algorithms = list(e.POSTERN_OIDC_ALGORITHMS);
+  if (algorithms.some((alg) => alg === 'none' || alg.startsWith('HS'))) {
+    problems.push('POSTERN_OIDC_ALGORITHMS may not contain none or HMAC (HS*) algorithms');
+  }
+  if (e.POSTERN_OIDC_ISSUER && !e.POSTERN_OIDC_CLIENT_ID) {
+    problems.push('POSTERN_OIDC_CLIENT_ID is required when POSTERN_OIDC_ISSUER is set');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -187,6 +220,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     },
     redis: { url: e.POSTERN_REDIS_URL, prefix: e.POSTERN_REDIS_PREFIX },
     admin: { bootstrapToken: e.POSTERN_BOOTSTRAP_ADMIN_TOKEN },
+    oidc: e.POSTERN_OIDC_ISSUER
+      ? {
+          issuer: e.POSTERN_OIDC_ISSUER,
+          clientId: e.POSTERN_OIDC_CLIENT_ID!,
+          clientSecret: e.POSTERN_OIDC_CLIENT_SECRET ?? null,
+          scopes: list(e.POSTERN_OIDC_SCOPES, ' '),
+          groupsClaim: e.POSTERN_OIDC_GROUPS_CLAIM,
+          audiences: list(e.POSTERN_OIDC_AUDIENCE ?? e.POSTERN_OIDC_CLIENT_ID!),
+          redirectUrl: e.POSTERN_OIDC_REDIRECT_URL ?? null,
+          allowedAlgorithms: algorithms,
+          clockToleranceSeconds: e.POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS,
+        }
+      : null,
+    roles: {
+      admin: list(e.POSTERN_ROLE_ADMIN_GROUPS),
+      approver: list(e.POSTERN_ROLE_APPROVER_GROUPS),
+      auditor: list(e.POSTERN_ROLE_AUDITOR_GROUPS),
+    },
     agents: {
       heartbeatIntervalMs: e.POSTERN_AGENT_HEARTBEAT_INTERVAL_MS,
       heartbeatTimeoutMs: e.POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS,
@@ -196,6 +247,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     graphql: { introspection: e.POSTERN_GRAPHQL_INTROSPECTION },
     shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
   };
+}
+
+function list(value: string, separator = ','): string[] {
+  return value
+    .split(separator)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 }
 
 function sensitive(variable: string): boolean {

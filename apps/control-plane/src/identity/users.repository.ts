@@ -56,6 +56,68 @@ export class UsersRepository {
     }
   }
 
+  /**
+   * Creates or updates a user from verified token claims. Group memberships that came from the
+   * IdP are replaced by the claim's groups; memberships assigned in Postern (MANUAL) stay.
+   */
+  async upsertFromIdentity(input: {
+    issuer: string;
+    subject: string;
+    email: string | null;
+    displayName: string | null;
+    groups: string[];
+  }): Promise<User> {
+    const user = await this.prisma.$transaction(async (tx) => {
+      const row = await tx.user.upsert({
+        where: { issuer_subject: { issuer: input.issuer, subject: input.subject } },
+        create: {
+          issuer: input.issuer,
+          subject: input.subject,
+          email: input.email,
+          displayName: input.displayName,
+          lastLoginAt: new Date(),
+        },
+        update: { email: input.email, displayName: input.displayName, lastLoginAt: new Date() },
+      });
+      await tx.membership.deleteMany({
+        where: { userId: row.id, source: 'IDP', group: { name: { notIn: input.groups } } },
+      });
+      for (const name of input.groups) {
+        const group = await tx.group.upsert({ where: { name }, create: { name }, update: {} });
+        await tx.membership.upsert({
+          where: { groupId_userId: { groupId: group.id, userId: row.id } },
+          create: { groupId: group.id, userId: row.id, source: 'IDP' },
+          update: {},
+        });
+      }
+      return row.id;
+    });
+    return (await this.findById(user))!;
+  }
+
+  /** The same for a machine identity (client credentials, workload identity federation). */
+  async upsertServiceIdentity(input: { issuer: string; subject: string; name: string; groups: string[] }) {
+    return this.prisma.$transaction(async (tx) => {
+      const row = await tx.serviceIdentity.upsert({
+        where: { issuer_subject: { issuer: input.issuer, subject: input.subject } },
+        create: { issuer: input.issuer, subject: input.subject, name: input.name },
+        update: {},
+      });
+      await tx.membership.deleteMany({
+        where: { serviceIdentityId: row.id, source: 'IDP', group: { name: { notIn: input.groups } } },
+      });
+      for (const name of input.groups) {
+        const group = await tx.group.upsert({ where: { name }, create: { name }, update: {} });
+        await tx.membership.upsert({
+          where: { groupId_serviceIdentityId: { groupId: group.id, serviceIdentityId: row.id } },
+          create: { groupId: group.id, serviceIdentityId: row.id, source: 'IDP' },
+          update: {},
+        });
+      }
+      return { id: row.id, disabledAt: row.disabledAt, groups: [...input.groups].sort() };
+    });
+  }
+
   async findById(id: string): Promise<User | null> {
     const row = await this.prisma.user.findUnique({ where: { id }, include });
     return row ? toUser(row) : null;

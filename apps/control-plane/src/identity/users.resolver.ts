@@ -1,11 +1,19 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentActor, type Actor } from '../auth/actor.js';
-import { CreateUserInput, UserModel } from './dto/user.model.js';
+import { CreateUserInput, MeModel, UserModel } from './dto/user.model.js';
+import { Roles } from '../auth/roles.decorator.js';
 import { UsersService } from './users.service.js';
 
 @Resolver(() => UserModel)
 export class UsersResolver {
   constructor(private readonly service: UsersService) {}
+
+  @Query(() => MeModel)
+  @Roles('user')
+  async me(@CurrentActor() actor: Actor): Promise<MeModel> {
+    const user = actor.kind === 'user' ? UserModel.from(await this.service.get(actor.id)) : null;
+    return { id: actor.id, kind: actor.kind, roles: actor.roles, groups: actor.groups, user };
+  }
 
   @Query(() => [UserModel])
   async users() {

@@ -6,6 +6,8 @@ import { LOGGER } from '../infra/logging/nest-logger.js';
 import { RedisService } from '../infra/redis/redis.service.js';
 import { POLICY_CHANGED_CHANNEL, type PolicyChanged } from './policy.events.js';
 import { PolicyRepository } from './policy.repository.js';
+import { IdentityProviderKeys } from './identity-provider-keys.js';
+import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 
 /**
  * Compiles what an agent enforces into the versioned snapshot of the agent contract, and
@@ -17,8 +19,12 @@ export class PolicyService {
   constructor(
     private readonly repository: PolicyRepository,
     private readonly redis: RedisService,
+    private readonly keys: IdentityProviderKeys,
+    @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    keys.whenChanged(() => void this.changed('identity provider keys changed').catch(() => undefined));
+  }
 
   async snapshotFor(agent: Pick<Agent, 'id'>): Promise<PolicySnapshot> {
     const compiled = await this.repository.compileForAgent(agent.id, new Date());
@@ -59,11 +65,25 @@ export class PolicyService {
           kind: 'KIND_USER',
         },
       })),
+      identity: this.identitySettings(),
       guardrails: [],
       maskingRules: [],
       approvalRules: [],
       grants: [],
       revokedPrincipals: [],
+    };
+  }
+
+  /** What agents need to verify OIDC access tokens presented as passwords, or null when OIDC is off. */
+  private identitySettings() {
+    const oidc = this.config.oidc;
+    if (!oidc || !this.keys.current) return null;
+    return {
+      issuer: oidc.issuer,
+      audiences: oidc.audiences,
+      jwksJson: this.keys.current,
+      groupsClaim: oidc.groupsClaim,
+      allowedAlgorithms: oidc.allowedAlgorithms,
     };
   }
 

@@ -1,5 +1,6 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentActor, type Actor } from '../auth/actor.js';
+import { Roles } from '../auth/roles.decorator.js';
 import { SessionModel } from './dto/session.model.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -8,6 +9,7 @@ export class SessionsResolver {
   constructor(private readonly service: SessionsService) {}
 
   @Query(() => [SessionModel], { description: 'Most recent sessions first.' })
+  @Roles('auditor')
   async sessions(
     @Args('connectionId', { type: () => ID, nullable: true }) connectionId?: string | null,
     @Args('principalId', { type: () => String, nullable: true }) principalId?: string | null,
@@ -24,6 +26,7 @@ export class SessionsResolver {
   }
 
   @Query(() => SessionModel)
+  @Roles('auditor')
   async session(@Args('id', { type: () => ID }) id: string) {
     return SessionModel.from(await this.service.get(id));
   }

@@ -31,6 +31,8 @@ export interface DevIdpOptions {
   dashboardSecret?: string;
   machineSecret?: string;
   redirectUris?: string[];
+  /** Lifetime of access tokens (default 300 s); tests of token expiry use a few seconds. */
+  accessTokenTtlSeconds?: number;
 }
 
 export interface DevIdp {
@@ -49,6 +51,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   const dashboardSecret = options.dashboardSecret ?? randomBytes(24).toString('base64url');
   const machineSecret = options.machineSecret ?? randomBytes(24).toString('base64url');
   const machineGroups = ['ci-runners'];
+  const ttl = options.accessTokenTtlSeconds ?? 300;
 
   // Bind first so the issuer URL carries the real port even when the OS picked it.
   const { createServer } = await import('node:http');
@@ -120,7 +123,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
           audience: POSTERN_AUDIENCE,
           scope: 'openid email profile groups',
           accessTokenFormat: 'jwt',
-          accessTokenTTL: 300,
+          accessTokenTTL: ttl,
           jwt: { sign: { alg: 'RS256' } },
         }),
       },
@@ -132,8 +135,8 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       return user ? { groups: user.groups, email: user.email } : undefined;
     },
     ttl: {
-      AccessToken: 300,
-      ClientCredentials: 300,
+      AccessToken: ttl,
+      ClientCredentials: ttl,
       IdToken: 300,
       DeviceCode: 600,
       Interaction: 600,

@@ -23,3 +23,12 @@ export class CreateUserInput {
   @Field(() => String, { nullable: true }) displayName?: string | null;
   @Field(() => [String]) groups!: string[];
 }
+
+@ObjectType('Me', { description: 'The caller, as the API sees it.' })
+export class MeModel {
+  @Field(() => ID) id!: string;
+  @Field({ description: 'admin-token, user or service' }) kind!: string;
+  @Field(() => [String]) roles!: string[];
+  @Field(() => [String]) groups!: string[];
+  @Field(() => UserModel, { nullable: true }) user!: UserModel | null;
+}

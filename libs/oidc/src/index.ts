@@ -1,0 +1,9 @@
+export { createTokenVerifier, type TokenVerifier } from './verifier.js';
+export type { TokenVerifierOptions } from './options.js';
+export type { VerifiedIdentity } from './identity.js';
+export { TokenRejectedError, OidcConfigurationError, type TokenRejectionCode } from './errors.js';
+export type { OidcEvent, OidcEventListener } from './events.js';
+export type { FetchLike, FetchInit, FetchResponseLike } from './http.js';
+export type { IntrospectionOptions } from './introspection.js';
+export { DEFAULT_ALLOWED_ALGORITHMS } from './algorithms.js';
+export { readGroups, identityKind } from './identity.js';
