@@ -12,6 +12,7 @@ import { IdentityModule } from './identity/identity.module.js';
 import { AccessModule } from './access/access.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { RelayModule } from './relay/relay.module.js';
+import { ReviewsModule } from './reviews/reviews.module.js';
 import { graphqlErrorFormatter } from './errors/graphql-errors.js';
 
 /** Feature modules served over GraphQL; the schema printer builds the same set. */
@@ -22,6 +23,7 @@ export const FEATURE_MODULES = [
   AccessModule,
   SessionsModule,
   RelayModule,
+  ReviewsModule,
 ];
 
 @Module({})

@@ -6,9 +6,17 @@ import { ConnectionsResolver } from './connections/connections.resolver.js';
 import { UsersResolver } from './identity/users.resolver.js';
 import { AccessResolver } from './access/access.resolver.js';
 import { SessionsResolver } from './sessions/sessions.resolver.js';
+import { ReviewsResolver } from './reviews/reviews.resolver.js';
 
 /** Every resolver class of the API; the schema file is printed from exactly these. */
-export const RESOLVERS = [AgentsResolver, ConnectionsResolver, UsersResolver, AccessResolver, SessionsResolver];
+export const RESOLVERS = [
+  AgentsResolver,
+  ConnectionsResolver,
+  UsersResolver,
+  AccessResolver,
+  SessionsResolver,
+  ReviewsResolver,
+];
 
 const HEADER =
   '# Postern control-plane GraphQL API. Generated from the code-first resolvers by\n' +

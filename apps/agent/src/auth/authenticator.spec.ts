@@ -151,3 +151,35 @@ test('a token grant ends at the token expiry and when its groups lose access', (
     reason: 'access rule removed',
   });
 });
+
+describe('just-in-time grants', () => {
+  const orders = resolveConnection(snapshot(), 'orders', 'postgres')!;
+  function withGrant(expiresAt: number): PolicySnapshot__Output {
+    const base = snapshot({ ruleGroups: ['engineers'] });
+    return {
+      ...base,
+      accessRules: base.accessRules.map((r) => ({ ...r, requiresApproval: true })),
+      grants: [
+        { id: 'g1', principalId: 'u1', connectionId, operations: ['read'], expiresAt: { unixMs: String(expiresAt) } },
+      ],
+    } as unknown as PolicySnapshot__Output;
+  }
+
+  test('a rule that requires approval admits no one by itself', async () => {
+    const noGrant = { ...withGrant(Date.now() + 60_000), grants: [] } as unknown as PolicySnapshot__Output;
+    expect(await new Authenticator(() => noGrant).authenticate(orders, password)).toMatchObject({
+      ok: false,
+      reason: 'no_access',
+    });
+  });
+
+  test('an unexpired grant admits its principal, and the session ends when the grant expires', async () => {
+    const now = Date.now();
+    const auth = new Authenticator(() => withGrant(now + 30_000));
+    const admission = await auth.authenticate(orders, password, now);
+    expect(admission.ok).toBe(true);
+    if (!admission.ok) return;
+    expect(auth.stillAuthorized(admission.grant, now + 29_000)).toEqual({ ok: true });
+    expect(auth.stillAuthorized(admission.grant, now + 30_000)).toEqual({ ok: false, reason: 'access rule removed' });
+  });
+});

@@ -56,7 +56,7 @@ export class Authenticator {
     if (!snapshot) return { ok: false, reason: 'no policy' };
     if (grant.kind === 'token') {
       if (grant.expiresAt <= now) return { ok: false, reason: 'token expired' };
-      return allowed(snapshot, grant.connectionId, grant.groups)
+      return allowed(snapshot, grant.connectionId, grant.groups, grant.principalId, now)
         ? { ok: true }
         : { ok: false, reason: 'access rule removed' };
     }
@@ -65,7 +65,9 @@ export class Authenticator {
       return { ok: false, reason: 'credential revoked' };
     if (Number(credential.expiresAt?.unixMs ?? 0) <= now) return { ok: false, reason: 'credential expired' };
     const groups = credential.principal?.groups ?? [];
-    return allowed(snapshot, grant.connectionId, groups) ? { ok: true } : { ok: false, reason: 'access rule removed' };
+    return allowed(snapshot, grant.connectionId, groups, grant.principalId, now)
+      ? { ok: true }
+      : { ok: false, reason: 'access rule removed' };
   }
 
   private admitCredential(
@@ -84,7 +86,7 @@ export class Authenticator {
       return { ok: false, reason: 'expired_credential', message: 'credential expired: mint a new one' };
     }
     const principal = credential.principal;
-    if (!allowed(snapshot, connection.id, principal.groups)) return noAccess(connection);
+    if (!allowed(snapshot, connection.id, principal.groups, principal.id, now)) return noAccess(connection);
     return {
       ok: true,
       principal: {
@@ -117,9 +119,9 @@ export class Authenticator {
       }
       return INVALID;
     }
-    if (!allowed(snapshot, connection.id, identity.groups)) return noAccess(connection);
     // The control plane keys people and machines by issuer and subject; so does the session record.
     const principalId = `oidc:${identity.subject}`;
+    if (!allowed(snapshot, connection.id, identity.groups, principalId, Date.now())) return noAccess(connection);
     return {
       ok: true,
       principal: {
@@ -159,9 +161,26 @@ export class Authenticator {
   }
 }
 
-function allowed(snapshot: PolicySnapshot__Output, connectionId: string, groups: string[]): boolean {
-  return snapshot.accessRules.some(
-    (rule) => rule.connectionId === connectionId && rule.groups.some((g) => groups.includes(g)),
+/**
+ * Standing access (a rule without approval naming one of the groups) or an unexpired
+ * just-in-time grant of this principal. Rules that require approval admit no one by themselves.
+ */
+function allowed(
+  snapshot: PolicySnapshot__Output,
+  connectionId: string,
+  groups: string[],
+  principalId: string,
+  now: number,
+): boolean {
+  const standing = snapshot.accessRules.some(
+    (rule) =>
+      rule.connectionId === connectionId && !rule.requiresApproval && rule.groups.some((g) => groups.includes(g)),
+  );
+  return (
+    standing ||
+    snapshot.grants.some(
+      (g) => g.principalId === principalId && g.connectionId === connectionId && Number(g.expiresAt?.unixMs ?? 0) > now,
+    )
   );
 }
 

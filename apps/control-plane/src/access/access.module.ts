@@ -10,5 +10,6 @@ import { AccessService } from './access.service.js';
 @Module({
   imports: [AuditModule, ConnectionsModule, IdentityModule, PolicyModule],
   providers: [AccessRepository, AccessService, AccessResolver],
+  exports: [AccessService],
 })
 export class AccessModule {}

@@ -10,6 +10,7 @@ function toRule(row: Row): AccessRule {
     groups: row.groups,
     operations: row.operations as Operation[],
     requiresApproval: row.requiresApproval,
+    approverGroups: row.approverGroups,
     maxSessionSeconds: row.maxSessionSeconds,
     createdAt: row.createdAt,
   };
@@ -31,7 +32,7 @@ export class AccessRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async createRule(input: Omit<AccessRule, 'id' | 'createdAt'>): Promise<AccessRule> {
-    return toRule(await this.prisma.accessRule.create({ data: { ...input, approverGroups: [] } }));
+    return toRule(await this.prisma.accessRule.create({ data: input }));
   }
 
   async deleteRule(id: string): Promise<AccessRule | null> {
@@ -47,6 +48,15 @@ export class AccessRepository {
       orderBy: { createdAt: 'asc' },
     });
     return rows.map(toRule);
+  }
+
+  /** The latest-expiring active just-in-time grant of a user on a connection, if any. */
+  async activeGrantExpiry(userId: string, connectionId: string, now: Date): Promise<Date | null> {
+    const grant = await this.prisma.grant.findFirst({
+      where: { userId, connectionId, revokedAt: null, expiresAt: { gt: now } },
+      orderBy: { expiresAt: 'desc' },
+    });
+    return grant?.expiresAt ?? null;
   }
 
   async createCredential(input: {

@@ -25,7 +25,14 @@ export class AccessService {
   ) {}
 
   async createRule(
-    input: { connectionId: string; groups: string[]; operations: string[]; maxSessionSeconds?: number | null },
+    input: {
+      connectionId: string;
+      groups: string[];
+      operations: string[];
+      maxSessionSeconds?: number | null;
+      requiresApproval?: boolean | null;
+      approverGroups?: string[] | null;
+    },
     actor: string,
   ): Promise<AccessRule> {
     const connection = await this.connections.get(requireUuid(input.connectionId, 'connectionId'));
@@ -40,11 +47,14 @@ export class AccessService {
     ) {
       throw new InvalidArgumentError('maxSessionSeconds must be between 60 and 604800');
     }
+    const requiresApproval = input.requiresApproval ?? false;
+    const approverGroups = requiresApproval ? requireGroupNames(input.approverGroups ?? []) : [];
     const rule = await this.repository.createRule({
       connectionId: connection.id,
       groups: requireGroupNames(input.groups),
       operations: operations as Operation[],
-      requiresApproval: false,
+      requiresApproval,
+      approverGroups,
       maxSessionSeconds: input.maxSessionSeconds ?? null,
     });
     await this.audit.record({
@@ -89,17 +99,24 @@ export class AccessService {
       throw new InvalidArgumentError(`ttlSeconds must be between 30 and ${MAX_CREDENTIAL_TTL_SECONDS}`);
     }
     const rules = await this.repository.rulesFor(connection.id);
-    if (!rules.some((rule) => rule.groups.some((g) => user.groups.includes(g)))) {
-      throw new PermissionDeniedError(`user has no access to connection ${connection.name}`);
+    const standing = rules.some((rule) => !rule.requiresApproval && rule.groups.some((g) => user.groups.includes(g)));
+    const now = new Date();
+    const grantExpiry = standing ? null : await this.repository.activeGrantExpiry(user.id, connection.id, now);
+    if (!standing && !grantExpiry) {
+      throw new PermissionDeniedError(
+        `user has no access to connection ${connection.name} (request just-in-time access if a rule allows it)`,
+      );
     }
     const id = randomUUID();
     const minted = mintSecret('conn', id);
+    const requested = new Date(now.getTime() + ttl * 1000);
     const credential = await this.repository.createCredential({
       id,
       userId: user.id,
       connectionId: connection.id,
       secretHash: minted.hash,
-      expiresAt: new Date(Date.now() + ttl * 1000),
+      // A credential from a just-in-time grant never outlives the grant.
+      expiresAt: grantExpiry && grantExpiry < requested ? grantExpiry : requested,
     });
     await this.audit.record({
       kind: 'credential.minted',

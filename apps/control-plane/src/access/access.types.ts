@@ -6,7 +6,9 @@ export interface AccessRule {
   connectionId: string;
   groups: string[];
   operations: Operation[];
+  /** Members may not connect on this rule alone: they request access, approvers decide (JIT). */
   requiresApproval: boolean;
+  approverGroups: string[];
   maxSessionSeconds: number | null;
   createdAt: Date;
 }

@@ -55,6 +55,14 @@ export class PolicyRepository {
         const connections = await tx.connection.findMany({ where: { agentId }, orderBy: { name: 'asc' } });
         const connectionIds = connections.map((c) => c.id);
         const rules = await tx.accessRule.findMany({ where: { connectionId: { in: connectionIds } } });
+        const grants = await tx.grant.findMany({
+          where: {
+            connectionId: { in: connectionIds },
+            revokedAt: null,
+            expiresAt: { gt: now },
+            user: { disabledAt: null },
+          },
+        });
         const credentials = await tx.connectionCredential.findMany({
           where: {
             connectionId: { in: connectionIds },
@@ -86,6 +94,13 @@ export class PolicyRepository {
             operations: r.operations,
             requiresApproval: r.requiresApproval,
             maxSessionSeconds: r.maxSessionSeconds,
+          })),
+          grants: grants.map((g) => ({
+            id: g.id,
+            principalId: g.userId,
+            connectionId: g.connectionId,
+            operations: g.operations,
+            expiresAt: g.expiresAt,
           })),
           credentials: credentials.map((c): CompiledCredential => ({
             id: c.id,

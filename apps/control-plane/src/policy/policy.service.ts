@@ -69,7 +69,13 @@ export class PolicyService {
       guardrails: [],
       maskingRules: [],
       approvalRules: [],
-      grants: [],
+      grants: compiled.grants.map((g) => ({
+        id: g.id,
+        principalId: g.principalId,
+        connectionId: g.connectionId,
+        operations: g.operations,
+        expiresAt: { unixMs: g.expiresAt.getTime().toString() },
+      })),
       revokedPrincipals: [],
     };
   }

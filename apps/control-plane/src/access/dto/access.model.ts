@@ -7,6 +7,9 @@ export class AccessRuleModel {
   @Field(() => ID) connectionId!: string;
   @Field(() => [String]) groups!: string[];
   @Field(() => [String], { description: 'read | write | admin | exec' }) operations!: string[];
+  @Field({ description: 'Members must request access and be approved (just-in-time grant).' })
+  requiresApproval!: boolean;
+  @Field(() => [String]) approverGroups!: string[];
   @Field(() => Int, { nullable: true }) maxSessionSeconds!: number | null;
   @Field() createdAt!: Date;
 
@@ -21,6 +24,9 @@ export class CreateAccessRuleInput {
   @Field(() => [String]) groups!: string[];
   @Field(() => [String]) operations!: string[];
   @Field(() => Int, { nullable: true }) maxSessionSeconds?: number | null;
+  @Field(() => Boolean, { nullable: true }) requiresApproval?: boolean | null;
+  @Field(() => [String], { nullable: true, description: 'Who may approve requests (required with requiresApproval).' })
+  approverGroups?: string[] | null;
 }
 
 @ObjectType('ConnectionCredential')

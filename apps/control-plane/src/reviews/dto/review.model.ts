@@ -1,0 +1,56 @@
+import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import type { Grant, Review } from '../review.types.js';
+
+@ObjectType('ReviewDecision')
+export class ReviewDecisionModel {
+  @Field(() => ID) userId!: string;
+  @Field() approved!: boolean;
+  @Field(() => String, { nullable: true }) comment!: string | null;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType('Review', {
+  description: 'A request waiting for approvers: just-in-time access (ACCESS) or a held command.',
+})
+export class ReviewModel {
+  @Field(() => ID) id!: string;
+  @Field() kind!: string;
+  @Field({ description: 'PENDING, APPROVED, REJECTED, EXPIRED or CANCELLED' }) status!: string;
+  @Field(() => ID) requesterId!: string;
+  @Field(() => ID) connectionId!: string;
+  @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field(() => Int, { nullable: true }) requestedSeconds!: number | null;
+  @Field(() => [String]) approverGroups!: string[];
+  @Field(() => Int) requiredApprovals!: number;
+  @Field() expiresAt!: Date;
+  @Field(() => Date, { nullable: true }) decidedAt!: Date | null;
+  @Field() createdAt!: Date;
+  @Field(() => [ReviewDecisionModel]) decisions!: ReviewDecisionModel[];
+
+  static from(review: Review): ReviewModel {
+    return Object.assign(new ReviewModel(), review);
+  }
+}
+
+@ObjectType('Grant', { description: 'Just-in-time access to a connection until expiresAt.' })
+export class GrantModel {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) userId!: string;
+  @Field(() => ID) connectionId!: string;
+  @Field(() => [String]) operations!: string[];
+  @Field(() => ID, { nullable: true }) reviewId!: string | null;
+  @Field() expiresAt!: Date;
+  @Field(() => Date, { nullable: true }) revokedAt!: Date | null;
+  @Field() createdAt!: Date;
+
+  static from(grant: Grant): GrantModel {
+    return Object.assign(new GrantModel(), grant);
+  }
+}
+
+@InputType('RequestAccessInput')
+export class RequestAccessInput {
+  @Field(() => ID) connectionId!: string;
+  @Field() reason!: string;
+  @Field(() => Int, { description: 'How long the grant should last, in seconds.' }) durationSeconds!: number;
+}

@@ -1,0 +1,154 @@
+import { Injectable } from '@nestjs/common';
+import { AccessService } from '../access/access.service.js';
+import type { Actor } from '../auth/actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import { requireUuid } from '../common/validation.js';
+import { ConnectionsService } from '../connections/connections.service.js';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError, DomainError } from '../errors/domain-error.js';
+import { PolicyService } from '../policy/policy.service.js';
+import { GrantExpiry } from './grant-expiry.js';
+import { ReviewsRepository } from './reviews.repository.js';
+import type { Review, ReviewStatus } from './review.types.js';
+
+const REVIEW_TTL_MS = 60 * 60_000;
+const MAX_GRANT_SECONDS = 12 * 3600;
+
+/** Just-in-time access: requests, decisions with separation of duties, grants that expire. */
+@Injectable()
+export class ReviewsService {
+  constructor(
+    private readonly repository: ReviewsRepository,
+    private readonly access: AccessService,
+    private readonly connections: ConnectionsService,
+    private readonly policy: PolicyService,
+    private readonly audit: AuditService,
+    private readonly expiry: GrantExpiry,
+  ) {}
+
+  async requestAccess(
+    actor: Actor,
+    input: { connectionId: string; reason: string; durationSeconds: number },
+  ): Promise<Review> {
+    if (actor.kind !== 'user') throw new PermissionDeniedError('only signed-in users request access');
+    const connection = await this.connections.get(requireUuid(input.connectionId, 'connectionId'));
+    const reason = input.reason.trim();
+    if (reason.length < 3 || reason.length > 1000)
+      throw new InvalidArgumentError('reason must be 3 to 1000 characters');
+    const rules = (await this.access.rules(connection.id)).filter((rule) =>
+      rule.groups.some((g) => actor.groups.includes(g)),
+    );
+    if (rules.some((rule) => !rule.requiresApproval))
+      throw new DomainError('FAILED_PRECONDITION', `you already have access to ${connection.name}`);
+    const requestable = rules.filter((rule) => rule.requiresApproval);
+    if (requestable.length === 0)
+      throw new PermissionDeniedError(`no access rule lets you request access to ${connection.name}`);
+    const cap = Math.min(MAX_GRANT_SECONDS, ...requestable.map((rule) => rule.maxSessionSeconds ?? MAX_GRANT_SECONDS));
+    if (!Number.isInteger(input.durationSeconds) || input.durationSeconds < 60 || input.durationSeconds > cap) {
+      throw new InvalidArgumentError(`durationSeconds must be between 60 and ${cap}`);
+    }
+    const review = await this.repository.createAccessReview({
+      requesterId: actor.id,
+      connectionId: connection.id,
+      reason,
+      requestedSeconds: input.durationSeconds,
+      approverGroups: [...new Set(requestable.flatMap((rule) => rule.approverGroups))].sort(),
+      expiresAt: new Date(Date.now() + REVIEW_TTL_MS),
+    });
+    await this.audit.record({
+      kind: 'review.requested',
+      actorId: actor.id,
+      actorKind: 'user',
+      connectionId: connection.id,
+      details: { reviewId: review.id, seconds: input.durationSeconds },
+    });
+    return review;
+  }
+
+  /**
+   * Approves or rejects. The requester can never decide their own request, and only members of
+   * the review's approver groups may decide.
+   */
+  async decide(actor: Actor, reviewId: string, approved: boolean, comment: string | null): Promise<Review> {
+    const review = await this.get(reviewId);
+    if (actor.kind !== 'user') throw new PermissionDeniedError('only signed-in users decide reviews');
+    if (review.requesterId === actor.id) throw new PermissionDeniedError('you cannot decide your own request');
+    if (!review.approverGroups.some((g) => actor.groups.includes(g))) {
+      throw new PermissionDeniedError(`only members of ${review.approverGroups.join(', ')} may decide this request`);
+    }
+    if (review.decisions.some((d) => d.userId === actor.id))
+      throw new DomainError('FAILED_PRECONDITION', 'you already decided this request');
+    const operations = (await this.access.rules(review.connectionId))
+      .filter((r) => r.requiresApproval)
+      .flatMap((r) => r.operations);
+    const decided = await this.repository.decide({
+      reviewId,
+      userId: actor.id,
+      approved,
+      comment: comment?.slice(0, 1000) ?? null,
+      now: new Date(),
+      grant: {
+        userId: review.requesterId,
+        connectionId: review.connectionId,
+        operations: [...new Set(operations)],
+        seconds: review.requestedSeconds ?? 3600,
+      },
+    });
+    if (!decided) throw new DomainError('FAILED_PRECONDITION', 'the request is no longer pending');
+    await this.audit.record({
+      kind: approved ? 'review.approved' : 'review.rejected',
+      actorId: actor.id,
+      actorKind: 'user',
+      connectionId: review.connectionId,
+      details: { reviewId },
+    });
+    if (decided.grant) {
+      await this.expiry.schedule(decided.grant);
+      await this.audit.record({
+        kind: 'grant.created',
+        actorKind: 'system',
+        connectionId: review.connectionId,
+        details: {
+          grantId: decided.grant.id,
+          userId: review.requesterId,
+          expiresAt: decided.grant.expiresAt.toISOString(),
+        },
+      });
+      await this.policy.changed('grant created');
+    }
+    return decided.review;
+  }
+
+  async revokeGrant(actor: Actor, grantId: string) {
+    const grant = await this.repository.revokeGrant(requireUuid(grantId, 'grantId'), new Date());
+    if (!grant) throw new NotFoundError('active grant', grantId);
+    await this.audit.record({
+      kind: 'grant.revoked',
+      actorId: actor.id,
+      actorKind: actor.kind === 'user' ? 'user' : 'admin',
+      connectionId: grant.connectionId,
+      details: { grantId },
+    });
+    await this.policy.changed('grant revoked');
+    return grant;
+  }
+
+  async get(id: string): Promise<Review> {
+    const review = await this.repository.findById(requireUuid(id, 'id'));
+    if (!review) throw new NotFoundError('review', id);
+    return review;
+  }
+
+  /** Approvers see the requests they may decide; everyone sees their own. */
+  async list(actor: Actor, status: ReviewStatus | undefined): Promise<Review[]> {
+    const isApprover = actor.roles.includes('approver') || actor.roles.includes('admin');
+    const reviews = await this.repository.list({ status, requesterId: isApprover ? undefined : actor.id, limit: 200 });
+    return isApprover && !actor.roles.includes('admin')
+      ? reviews.filter((r) => r.requesterId === actor.id || r.approverGroups.some((g) => actor.groups.includes(g)))
+      : reviews;
+  }
+
+  grants(actor: Actor, userId?: string) {
+    const own = actor.roles.includes('admin') || actor.roles.includes('auditor') ? userId : actor.id;
+    return this.repository.activeGrants({ userId: own }, new Date());
+  }
+}
