@@ -6,15 +6,21 @@ import { UsersResolver } from './users.resolver.js';
 import { UsersService } from './users.service.js';
 import { IdentityService } from './identity.service.js';
 import { ApiTokenVerifier } from './token-verifier.js';
+import { OidcSignInController } from './oidc/sign-in.controller.js';
+import { OidcSignInService } from './oidc/sign-in.service.js';
+import { UsedSignInTransactions } from './oidc/used-transactions.js';
 
 @Module({
   imports: [AuditModule, PolicyModule],
+  controllers: [OidcSignInController],
   providers: [
     UsersRepository,
     UsersService,
     UsersResolver,
     IdentityService,
     ApiTokenVerifier,
+    OidcSignInService,
+    UsedSignInTransactions,
   ],
   exports: [UsersService, IdentityService, ApiTokenVerifier],
 })

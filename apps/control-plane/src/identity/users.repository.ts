@@ -77,7 +77,12 @@ export class UsersRepository {
           displayName: input.displayName,
           lastLoginAt: new Date(),
         },
-        update: { email: input.email, displayName: input.displayName, lastLoginAt: new Date() },
+        // Claims absent from this token (access tokens often carry no name) keep what we know.
+        update: {
+          ...(input.email !== null ? { email: input.email } : {}),
+          ...(input.displayName !== null ? { displayName: input.displayName } : {}),
+          lastLoginAt: new Date(),
+        },
       });
       await tx.membership.deleteMany({
         where: { userId: row.id, source: 'IDP', group: { name: { notIn: input.groups } } },

@@ -1,0 +1,480 @@
+// OIDC sign-in end to end with real processes: the development IdP (the real `oidc-provider`),
+// the built control plane, and the built `postern` CLI. The "browser" is fetch with a cookie jar
+// that walks oidc-provider's development login and consent pages.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  ManagedProcess,
+  REPO_ROOT,
+  createTestDatabase,
+  freePort,
+  queryDatabase,
+  startControlPlane,
+  waitFor,
+  type ControlPlaneHandle,
+  type TestDatabase,
+} from '@postern/testing';
+
+const AUDIENCE = 'urn:postern:gateway';
+const CLI_MAIN = `${REPO_ROOT}apps/cli/dist/main.js`;
+const ME = '{ me { id kind roles groups user { issuer subject email displayName groups } } }';
+const CREATE_AGENT = 'mutation($name: String!) { createAgent(input: { name: $name }) { agent { id name } } }';
+
+interface IdpInfo {
+  issuer: string;
+  clients: {
+    dashboard: { clientId: string; clientSecret: string };
+    machine: { clientId: string; clientSecret: string };
+  };
+}
+
+let workDir: string;
+let database: TestDatabase;
+let idpProcess: ManagedProcess;
+let idp: IdpInfo;
+let cp: ControlPlaneHandle;
+let noOidc: ControlPlaneHandle;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'postern-oidc-'));
+  database = await createTestDatabase('postern_oidc');
+  // The control plane must listen on a port known in advance: the IdP only redirects to
+  // registered redirect URIs.
+  const httpPort = await freePort();
+  const redirectUrl = `http://127.0.0.1:${httpPort}/auth/callback`;
+  idpProcess = await startIdp(redirectUrl);
+  const listening = await idpProcess.waitForMessage('dev idp listening', 15_000);
+  idp = listening as unknown as IdpInfo;
+  [cp, noOidc] = await Promise.all([
+    startControlPlane({
+      databaseUrl: database.url,
+      env: {
+        POSTERN_HTTP_PORT: String(httpPort),
+        POSTERN_RELAY_POSTGRES_PORT: 'off',
+        POSTERN_OIDC_ISSUER: idp.issuer,
+        POSTERN_OIDC_CLIENT_ID: idp.clients.dashboard.clientId,
+        POSTERN_OIDC_CLIENT_SECRET: idp.clients.dashboard.clientSecret,
+        POSTERN_OIDC_AUDIENCE: AUDIENCE,
+        POSTERN_OIDC_REDIRECT_URL: redirectUrl,
+        POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
+        POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
+      },
+    }),
+    startControlPlane({ databaseUrl: database.url, env: { POSTERN_RELAY_POSTGRES_PORT: 'off' } }),
+  ]);
+}, 45_000);
+
+afterAll(async () => {
+  await Promise.all([cp?.process.stop(), noOidc?.process.stop(), idpProcess?.stop()]);
+  await database?.drop();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('dashboard sign-in (authorization code + PKCE)', () => {
+  test('alice signs in through the IdP pages; the session cookie makes her `me` with her IdP groups', async () => {
+    const browser = new Browser();
+    const callback = await browser.signInAt(`${cp.httpUrl}/auth/login?redirect=/connections%3Fview%3Dmine`, 'alice');
+    expect(callback.searchParams.get('code')).toBeTruthy();
+
+    const landed = await browser.request('GET', callback.href);
+    expect(landed.status).toBe(303);
+    expect(landed.headers.get('location')).toBe('/connections?view=mine');
+    const setCookie = landed.headers.getSetCookie().find((c) => c.startsWith('postern_session='));
+    // Max-Age follows the access token's 300 s lifetime; plain http on loopback: no Secure.
+    expect(setCookie).toMatch(/; Path=\/; Max-Age=(2[0-9]{2}|300); HttpOnly; SameSite=Lax$/);
+    const session = browser.jar.get(cp.httpUrl, 'postern_session')!;
+    expect(session.split('.')).toHaveLength(3);
+    expect(browser.jar.get(cp.httpUrl, 'postern_sign_in')).toBeUndefined();
+
+    const me = await gql<{ me: Me }>(ME, {}, { cookie: `postern_session=${session}` });
+    expect(me.errors).toBeUndefined();
+    expect(me.data!.me).toMatchObject({
+      kind: 'user',
+      roles: ['user'],
+      groups: ['engineers'],
+      user: { issuer: idp.issuer, subject: 'alice', email: 'alice@example.com' },
+    });
+
+    const rows = await queryDatabase<{ issuer: string; subject: string; group: string; source: string }>(
+      database.url,
+      `SELECT u.issuer, u.subject, g.name AS "group", m.source::text AS source
+         FROM users u JOIN memberships m ON m.user_id = u.id JOIN groups g ON g.id = m.group_id
+        WHERE u.subject = 'alice'`,
+    );
+    expect(rows).toEqual([{ issuer: idp.issuer, subject: 'alice', group: 'engineers', source: 'IDP' }]);
+    const audit = await queryDatabase(database.url, `SELECT 1 FROM audit_events WHERE kind = 'user.signed_in'`);
+    expect(audit.length).toBeGreaterThan(0);
+    expect(cp.process.output()).not.toContain(session);
+    expect(cp.process.output()).not.toContain(callback.searchParams.get('code')!);
+
+    const logout = await browser.request('POST', `${cp.httpUrl}/auth/logout`);
+    expect(logout.status).toBe(204);
+    expect(browser.jar.get(cp.httpUrl, 'postern_session')).toBeUndefined();
+  });
+
+  test('a redirect to another site after sign-in is replaced by /', async () => {
+    const browser = new Browser();
+    const callback = await browser.signInAt(`${cp.httpUrl}/auth/login?redirect=//evil.example/x`, 'alice');
+    const landed = await browser.request('GET', callback.href);
+    expect(landed.headers.get('location')).toBe('/');
+  });
+
+  test('a tampered state, a tampered or missing transaction cookie and a replayed callback are refused with 400', async () => {
+    const browser = new Browser();
+    const callback = await browser.signInAt(`${cp.httpUrl}/auth/login`, 'alice');
+    const transaction = browser.jar.get(cp.httpUrl, 'postern_sign_in')!;
+
+    const badState = new URL(callback);
+    badState.searchParams.set('state', 'attacker-chosen');
+    await expectRefused(browser.request('GET', badState.href), /state mismatch/);
+
+    browser.jar.set(cp.httpUrl, 'postern_sign_in', `${transaction.slice(0, -4)}AAAA`);
+    await expectRefused(browser.request('GET', callback.href), /invalid or expired/);
+    await expectRefused(browser.request('GET', callback.href), /no sign-in is in progress/);
+
+    // The genuine response, once, then replayed with the very same cookie.
+    browser.jar.set(cp.httpUrl, 'postern_sign_in', transaction);
+    expect((await browser.request('GET', callback.href)).status).toBe(303);
+    browser.jar.set(cp.httpUrl, 'postern_sign_in', transaction);
+    await expectRefused(browser.request('GET', callback.href), /already used/);
+
+    const denied = new URL(`${cp.httpUrl}/auth/callback?error=access_denied&error_description=End-User+aborted`);
+    await expectRefused(browser.request('GET', denied.href), /refused the sign-in: access_denied \(End-User aborted\)/);
+  });
+
+  test('without OIDC configured the sign-in routes answer 404', async () => {
+    for (const [method, path] of [
+      ['GET', '/auth/login'],
+      ['GET', '/auth/callback?code=x&state=y'],
+      ['POST', '/auth/logout'],
+    ] as const) {
+      const response = await fetch(`${noOidc.httpUrl}${path}`, { method, redirect: 'manual' });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ message: expect.stringMatching(/not configured/) });
+    }
+  });
+});
+
+describe('roles from IdP groups', () => {
+  test('alice (no admin group) may not create an agent; carol (postern-admins) may', async () => {
+    const alice = await sessionFor('alice');
+    const refused = await gql(CREATE_AGENT, { name: 'from-alice' }, { cookie: `postern_session=${alice}` });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('PERMISSION_DENIED');
+
+    const carol = await sessionFor('carol');
+    const created = await gql<{ createAgent: { agent: { name: string } } }>(
+      CREATE_AGENT,
+      { name: 'from-carol' },
+      { bearer: carol },
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createAgent.agent.name).toBe('from-carol');
+    const me = await gql<{ me: Me }>(ME, {}, { bearer: carol });
+    expect(me.data!.me.roles).toEqual(['user', 'admin']);
+  });
+});
+
+describe('machine identities (client credentials)', () => {
+  test('a ci-runner token is admitted as a service with its groups; tampered or foreign-signed ones are not', async () => {
+    const token = await clientCredentialsToken();
+    const me = await gql<{ me: Me }>(ME, {}, { bearer: token });
+    expect(me.errors).toBeUndefined();
+    expect(me.data!.me).toMatchObject({ kind: 'service', groups: ['ci-runners'], roles: ['user'], user: null });
+
+    const [header, payload] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const escalated = Buffer.from(JSON.stringify({ ...claims, groups: ['postern-admins'] })).toString('base64url');
+    const tampered = `${header}.${escalated}.${token.split('.')[2]}`;
+    const foreign = signWithForeignKey(JSON.parse(Buffer.from(header, 'base64url').toString('utf8')), {
+      ...claims,
+      groups: ['postern-admins'],
+    });
+    for (const forged of [tampered, foreign, 'not-a-token']) {
+      const refused = await gql(CREATE_AGENT, { name: 'forged' }, { bearer: forged });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+});
+
+describe('command line sign-in (device flow)', () => {
+  test('postern login prints a code, bob confirms it at the IdP, whoami and token use the stored token', async () => {
+    const configDir = join(workDir, 'bob');
+    const env = { POSTERN_CONFIG_DIR: configDir };
+    const login = new ManagedProcess('postern-login', CLI_MAIN, env, [
+      'login',
+      '--issuer',
+      idp.issuer,
+      '--api',
+      cp.httpUrl,
+    ]);
+    const prompt = await waitFor(
+      () => /open (\S+) and enter the code: (\S+)/.exec(login.stderr.join('')) ?? undefined,
+      {
+        timeoutMs: 10_000,
+        what: `the device code (output: ${login.output()})`,
+      },
+    );
+    const [, verificationUri, userCode] = prompt as unknown as [string, string, string];
+
+    const browser = new Browser();
+    const entry = await browser.navigate(verificationUri);
+    const confirm = await browser.submit(entry, { user_code: userCode });
+    expect(confirm.body).toContain(userCode);
+    const done = await browser.completeInteractions(await browser.submit(confirm, {}), 'bob');
+    expect(done.status).toBe(200);
+    expect(done.body).toMatch(/Sign-in Success/);
+
+    expect((await login.exit()).code).toBe(0);
+    expect(login.output()).toMatch(/Signed in as bob@example.com \(bob\)/);
+    const file = join(configDir, 'credentials.json');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(configDir)).mode & 0o777).toBe(0o700);
+    const stored = JSON.parse(await readFile(file, 'utf8')) as { accessToken: string; expiresAt: string };
+
+    const whoami = new ManagedProcess('postern-whoami', CLI_MAIN, env, ['whoami']);
+    expect((await whoami.exit()).code).toBe(0);
+    const shown = whoami.output();
+    expect(shown).toMatch(/^.*bob@example\.com/);
+    expect(shown).toMatch(/kind: +user/);
+    expect(shown).toMatch(/groups: +approvers, engineers/);
+    expect(shown).toMatch(/roles: +user, approver/);
+
+    const token = new ManagedProcess('postern-token', CLI_MAIN, env, ['token']);
+    expect((await token.exit()).code).toBe(0);
+    expect(token.logs.map((line) => line.msg)).toEqual([stored.accessToken]);
+
+    await writeFile(file, JSON.stringify({ ...stored, expiresAt: new Date(Date.now() - 60_000).toISOString() }), {
+      mode: 0o600,
+    });
+    const expired = new ManagedProcess('postern-token-expired', CLI_MAIN, env, ['token']);
+    expect((await expired.exit()).code).toBe(1);
+    expect(expired.output()).toMatch(/your Postern token expired at .*: run `postern login` again/);
+  });
+});
+
+// ---------- helpers ----------
+
+interface Me {
+  id: string;
+  kind: string;
+  roles: string[];
+  groups: string[];
+  user: { issuer: string; subject: string; email: string; displayName: string; groups: string[] } | null;
+}
+
+interface GraphqlAnswer<T> {
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+}
+
+async function gql<T = Record<string, unknown>>(
+  query: string,
+  variables: Record<string, unknown>,
+  credential: { cookie?: string; bearer?: string },
+): Promise<GraphqlAnswer<T>> {
+  const response = await fetch(cp.graphqlUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(credential.cookie ? { cookie: credential.cookie } : {}),
+      ...(credential.bearer ? { authorization: `Bearer ${credential.bearer}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphqlAnswer<T>;
+}
+
+/** A full browser sign-in; returns the session cookie's value (the access token). */
+async function sessionFor(login: string): Promise<string> {
+  const browser = new Browser();
+  const callback = await browser.signInAt(`${cp.httpUrl}/auth/login`, login);
+  expect((await browser.request('GET', callback.href)).status).toBe(303);
+  return browser.jar.get(cp.httpUrl, 'postern_session')!;
+}
+
+async function expectRefused(pending: Promise<Page>, message: RegExp): Promise<void> {
+  const page = await pending;
+  expect(page.status).toBe(400);
+  const body = JSON.parse(page.body) as { message: string };
+  expect(body.message).toMatch(message);
+  expect(page.body).not.toMatch(/at .*\.js:\d+/);
+}
+
+async function clientCredentialsToken(): Promise<string> {
+  const metadata = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as {
+    token_endpoint: string;
+  };
+  const { clientId, clientSecret } = idp.clients.machine;
+  const response = await fetch(metadata.token_endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: AUDIENCE }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  expect(response.status).toBe(200);
+  return body.access_token!;
+}
+
+/** A JWT with the IdP's header (kid included) but signed by a key the IdP never had. */
+function signWithForeignKey(header: Record<string, unknown>, claims: Record<string, unknown>): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+}
+
+/** The development IdP in its own process, with the control plane's callback registered. */
+async function startIdp(redirectUrl: string): Promise<ManagedProcess> {
+  const script = join(workDir, 'dev-idp.mjs');
+  const devIdp = pathToFileURL(`${REPO_ROOT}libs/testing/dist/idp/dev-idp.js`).href;
+  await writeFile(
+    script,
+    `import { startDevIdp } from ${JSON.stringify(devIdp)};
+const idp = await startDevIdp({ redirectUris: [process.env.REDIRECT_URL], machineSecret: process.env.MACHINE_SECRET });
+process.stdout.write(JSON.stringify({ msg: 'dev idp listening', issuer: idp.issuer, clients: idp.clients }) + '\\n');
+process.on('SIGTERM', () => void idp.close().then(() => process.exit(0)));
+`,
+  );
+  return new ManagedProcess('dev-idp', script, {
+    REDIRECT_URL: redirectUrl,
+    MACHINE_SECRET: randomBytes(24).toString('base64url'),
+  });
+}
+
+interface Page {
+  url: string;
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/** Cookies per host name (as browsers scope them, ports ignored), with Path, Max-Age and Secure. */
+class CookieJar {
+  private readonly cookies = new Map<string, { value: string; path: string; secure: boolean }>();
+
+  store(url: string, setCookie: string): void {
+    const [pair, ...attributes] = setCookie.split(';').map((part) => part.trim());
+    const separator = pair!.indexOf('=');
+    const name = pair!.slice(0, separator);
+    const value = pair!.slice(separator + 1);
+    const attribute = (key: string) =>
+      attributes.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1) ??
+      (attributes.some((a) => a.toLowerCase() === key) ? '' : undefined);
+    const key = `${new URL(url).hostname}|${name}`;
+    const maxAge = attribute('max-age');
+    const expires = attribute('expires');
+    if ((maxAge !== undefined && Number(maxAge) <= 0) || (expires && Date.parse(expires) < Date.now())) {
+      this.cookies.delete(key);
+      return;
+    }
+    this.cookies.set(key, { value, path: attribute('path') || '/', secure: attribute('secure') !== undefined });
+  }
+
+  header(url: string): string {
+    const target = new URL(url);
+    return [...this.cookies.entries()]
+      .filter(([key, cookie]) => key.startsWith(`${target.hostname}|`) && target.pathname.startsWith(cookie.path))
+      .filter(([, cookie]) => !cookie.secure || target.protocol === 'https:')
+      .map(([key, cookie]) => `${key.split('|')[1]}=${cookie.value}`)
+      .join('; ');
+  }
+
+  get(url: string, name: string): string | undefined {
+    const value = this.cookies.get(`${new URL(url).hostname}|${name}`)?.value;
+    return value === undefined ? undefined : decodeURIComponent(value);
+  }
+
+  set(url: string, name: string, value: string): void {
+    this.cookies.set(`${new URL(url).hostname}|${name}`, {
+      value: encodeURIComponent(value),
+      path: '/',
+      secure: false,
+    });
+  }
+}
+
+/** Just enough of a browser for oidc-provider's development pages: redirects, cookies, forms. */
+class Browser {
+  readonly jar = new CookieJar();
+
+  async request(method: 'GET' | 'POST', url: string, form?: URLSearchParams): Promise<Page> {
+    const cookie = this.jar.header(url);
+    const response = await fetch(url, {
+      method,
+      redirect: 'manual',
+      headers: {
+        ...(cookie ? { cookie } : {}),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(form ? { body: form } : {}),
+    });
+    for (const setCookie of response.headers.getSetCookie()) this.jar.store(url, setCookie);
+    return { url, status: response.status, headers: response.headers, body: await response.text() };
+  }
+
+  /** GETs `url` and follows redirects, stopping before any URL `stopBefore` matches. */
+  async navigate(url: string, stopBefore: (next: URL) => boolean = () => false): Promise<Page> {
+    return this.follow(await this.request('GET', url), stopBefore);
+  }
+
+  async follow(page: Page, stopBefore: (next: URL) => boolean = () => false): Promise<Page> {
+    for (let hops = 0; page.status >= 300 && page.status < 400; hops += 1) {
+      if (hops > 10) throw new Error(`too many redirects from ${page.url}`);
+      const next = new URL(page.headers.get('location')!, page.url);
+      if (stopBefore(next)) return { ...page, url: next.href };
+      page = await this.request('GET', next.href);
+    }
+    return page;
+  }
+
+  /** Submits the page's (first) POST form with its hidden fields plus `fields`, following redirects. */
+  async submit(page: Page, fields: Record<string, string>, stopBefore?: (next: URL) => boolean): Promise<Page> {
+    const form = /<form([^>]*)>([\s\S]*?)<\/form>/i.exec(page.body);
+    if (!form) throw new Error(`no form on ${page.url} (HTTP ${page.status}): ${page.body.slice(0, 300)}`);
+    const action = /action="([^"]*)"/i.exec(form[1]!)?.[1] ?? page.url;
+    const values = new URLSearchParams();
+    for (const input of form[2]!.matchAll(/<input([^>]*)>/gi)) {
+      const name = /name="([^"]*)"/i.exec(input[1]!)?.[1];
+      const value = /value="([^"]*)"/i.exec(input[1]!)?.[1];
+      if (name && value !== undefined && !(name in fields)) values.set(name, unescapeHtml(value));
+    }
+    for (const [name, value] of Object.entries(fields)) values.set(name, value);
+    const response = await this.request('POST', new URL(unescapeHtml(action), page.url).href, values);
+    return this.follow(response, stopBefore);
+  }
+
+  /** Logs in as `login` (any password) and consents, until the IdP lets go of the browser. */
+  async completeInteractions(page: Page, login: string, stopBefore?: (next: URL) => boolean): Promise<Page> {
+    for (let step = 0; step < 4 && /name="prompt"/.test(page.body); step += 1) {
+      const isLogin = /name="prompt" value="login"/.test(page.body);
+      page = await this.submit(page, isLogin ? { login, password: 'anything' } : {}, stopBefore);
+    }
+    return page;
+  }
+
+  /** Starts at `/auth/login` and returns the callback URL the IdP redirects to (not yet followed). */
+  async signInAt(loginUrl: string, login: string): Promise<URL> {
+    const isCallback = (next: URL) => next.pathname === '/auth/callback';
+    const first = await this.navigate(loginUrl, isCallback);
+    const last = await this.completeInteractions(first, login, isCallback);
+    const callback = new URL(last.url);
+    if (!isCallback(callback))
+      throw new Error(`sign-in did not reach the callback: ${last.status} ${last.body.slice(0, 300)}`);
+    return callback;
+  }
+}
+
+function unescapeHtml(text: string): string {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
