@@ -7,12 +7,14 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import pg from 'pg';
 import {
   ManagedProcess,
   REPO_ROOT,
   createTestDatabase,
   freePort,
   queryDatabase,
+  startAgent,
   startControlPlane,
   waitFor,
   type ControlPlaneHandle,
@@ -62,6 +64,7 @@ beforeAll(async () => {
         POSTERN_OIDC_REDIRECT_URL: redirectUrl,
         POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
         POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
+        POSTERN_JIT_MIN_GRANT_SECONDS: '2',
       },
     }),
     startControlPlane({ databaseUrl: database.url, env: { POSTERN_RELAY_POSTGRES_PORT: 'off' } }),
@@ -478,3 +481,128 @@ function unescapeHtml(text: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 }
+
+describe('just-in-time access (request, approval, grant, expiry)', () => {
+  const GRANT_SECONDS = 4;
+  let target: TestDatabase;
+  let agent: ManagedProcess;
+  let agentPort: number;
+  let connectionId: string;
+
+  beforeAll(async () => {
+    target = await createTestDatabase('postern_jit');
+    const created = await cp.admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(
+      'mutation { createAgent(input: { name: "edge-jit" }) { agent { id } enrollment { token } } }',
+    );
+    agent = startAgent({
+      controlPlaneAddress: cp.grpcAddress,
+      stateDir: join(workDir, 'jit-agent'),
+      enrollmentToken: created.data!.createAgent.enrollment.token,
+      env: { POSTERN_AGENT_POSTGRES_LISTEN: '127.0.0.1:0', JIT_DB_PASSWORD: 'unused-with-trust-auth' },
+    });
+    agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
+    const connection = await cp.admin<{ createConnection: { id: string } }>(
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: {
+          name: 'payments',
+          protocol: 'POSTGRES',
+          agentId: created.data!.createAgent.agent.id,
+          targetHost: '127.0.0.1',
+          targetPort: 5432,
+          targetDatabase: target.name,
+          targetUser: 'postgres',
+          secretRef: 'env:JIT_DB_PASSWORD',
+          tlsMode: 'disable',
+        },
+      },
+    );
+    connectionId = connection.data!.createConnection.id;
+    const rule = await cp.admin(
+      'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read"], requiresApproval: true, approverGroups: ["approvers"] }) { id } }',
+      { id: connectionId },
+    );
+    expect(rule.errors).toBeUndefined();
+  }, 60_000);
+
+  afterAll(async () => {
+    await agent?.stop();
+    await target?.drop();
+  });
+
+  const MINT =
+    'mutation($c: ID!) { mintMyConnectionCredential(connectionId: $c, ttlSeconds: 3600) { password database credential { expiresAt } } }';
+
+  test('request → self-approval and outsiders refused → another approver approves → access works → the grant expires and the session ends', async () => {
+    const [alice, bob, carol] = [await sessionFor('alice'), await sessionFor('bob'), await sessionFor('carol')];
+    const asAlice = { bearer: alice };
+
+    // No standing access: alice cannot mint a credential yet.
+    const before = await gql(MINT, { c: connectionId }, asAlice);
+    expect(before.errors?.[0]).toMatchObject({ extensions: { code: 'PERMISSION_DENIED' } });
+    expect(before.errors?.[0]?.message).toMatch(/request just-in-time access/);
+
+    const requested = await gql<{ requestAccess: { id: string; status: string; approverGroups: string[] } }>(
+      'mutation($c: ID!, $s: Int!) { requestAccess(input: { connectionId: $c, reason: "INC-4711 refund stuck", durationSeconds: $s }) { id status approverGroups } }',
+      { c: connectionId, s: GRANT_SECONDS },
+      asAlice,
+    );
+    expect(requested.errors).toBeUndefined();
+    const review = requested.data!.requestAccess;
+    expect(review).toMatchObject({ status: 'PENDING', approverGroups: ['approvers'] });
+
+    const approve = 'mutation($id: ID!) { approveReview(id: $id, comment: "ok") { status } }';
+    // The requester can never approve their own request (alice lacks the approver role anyway).
+    const self = await gql(approve, { id: review.id }, asAlice);
+    expect(self.errors?.[0]?.extensions?.code).toBe('PERMISSION_DENIED');
+    // carol is an admin but not in the rule's approver groups.
+    const outsider = await gql(approve, { id: review.id }, { bearer: carol });
+    expect(outsider.errors?.[0]).toMatchObject({ extensions: { code: 'PERMISSION_DENIED' } });
+    expect(outsider.errors?.[0]?.message).toMatch(/only members of approvers/);
+
+    const approved = await gql<{ approveReview: { status: string } }>(approve, { id: review.id }, { bearer: bob });
+    expect(approved.errors).toBeUndefined();
+    expect(approved.data!.approveReview.status).toBe('APPROVED');
+    const approvedAt = Date.now();
+
+    // Access works: a credential (capped at the grant's expiry) opens a session through the agent.
+    const minted = await gql<{ mintMyConnectionCredential: { password: string; credential: { expiresAt: string } } }>(
+      MINT,
+      { c: connectionId },
+      asAlice,
+    );
+    expect(minted.errors).toBeUndefined();
+    expect(Date.parse(minted.data!.mintMyConnectionCredential.credential.expiresAt) - approvedAt).toBeLessThanOrEqual(
+      GRANT_SECONDS * 1000 + 500,
+    );
+    const password = minted.data!.mintMyConnectionCredential.password;
+    const connect = async () => {
+      const c = new pg.Client({ host: '127.0.0.1', port: agentPort, database: 'payments', user: 'alice', password });
+      await c.connect();
+      return c;
+    };
+    // The grant reaches the agent with the pushed policy (well under a second).
+    const client = await waitFor(async () => connect().catch(() => undefined), {
+      what: 'alice connects under her grant',
+      timeoutMs: 3_000,
+    });
+    const ended = new Promise<{ code?: string; at: number }>((resolve) =>
+      client.on('error', (error: Error & { code?: string }) => resolve({ code: error.code, at: Date.now() })),
+    );
+    expect((await client.query('select 7 * 6 as answer')).rows).toEqual([{ answer: 42 }]);
+
+    // The grant expires: the agent ends the session by itself, within a second of the expiry.
+    const { code, at } = await ended;
+    expect(code).toBe('57P01');
+    expect(at - approvedAt).toBeLessThan(GRANT_SECONDS * 1000 + 1_500);
+    await client.end().catch(() => undefined);
+    // And the BullMQ expiry job ran on the control plane.
+    await waitFor(
+      async () =>
+        (await queryDatabase(database.url, `SELECT 1 FROM audit_events WHERE kind = 'grant.expired'`)).length > 0,
+      {
+        what: 'the grant.expired audit event',
+      },
+    );
+  });
+});

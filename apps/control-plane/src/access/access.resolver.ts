@@ -1,4 +1,6 @@
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Roles } from '../auth/roles.decorator.js';
+import { PermissionDeniedError } from '../errors/domain-error.js';
 import { CurrentActor, type Actor } from '../auth/actor.js';
 import { AccessService } from './access.service.js';
 import {
@@ -33,6 +35,23 @@ export class AccessResolver {
   })
   async mintConnectionCredential(@Args('input') input: MintConnectionCredentialInput, @CurrentActor() actor: Actor) {
     const { credential, token, connection } = await this.service.mintCredential(input, actor.id);
+    return { credential: ConnectionCredentialModel.from(credential), password: token, database: connection.name };
+  }
+
+  @Mutation(() => MintedConnectionCredentialModel, {
+    description: 'A short-lived password for yourself on a connection you have access to (standing or granted).',
+  })
+  @Roles('user')
+  async mintMyConnectionCredential(
+    @Args('connectionId', { type: () => ID }) connectionId: string,
+    @Args('ttlSeconds', { type: () => Int, nullable: true }) ttlSeconds: number | null,
+    @CurrentActor() actor: Actor,
+  ) {
+    if (actor.kind !== 'user') throw new PermissionDeniedError('only signed-in users mint credentials for themselves');
+    const { credential, token, connection } = await this.service.mintCredential(
+      { connectionId, userId: actor.id, ttlSeconds },
+      actor.id,
+    );
     return { credential: ConnectionCredentialModel.from(credential), password: token, database: connection.name };
   }
 

@@ -38,6 +38,8 @@ export interface ControlPlaneConfig {
   } | null;
   /** Groups (from the groups claim) that grant each API role; every signed-in identity is a user. */
   roles: { admin: string[]; approver: string[]; auditor: string[] };
+  /** Just-in-time access: shortest grant a user may request. */
+  jit: { minGrantSeconds: number };
   agents: {
     heartbeatIntervalMs: number;
     heartbeatTimeoutMs: number;
@@ -130,6 +132,7 @@ const envSchema = z.object({
   POSTERN_OIDC_REDIRECT_URL: z.string().url().optional(),
   POSTERN_OIDC_ALGORITHMS: z.string().default('RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA'),
   POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  POSTERN_JIT_MIN_GRANT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   POSTERN_ROLE_ADMIN_GROUPS: z.string().default(''),
   POSTERN_ROLE_APPROVER_GROUPS: z.string().default(''),
   POSTERN_ROLE_AUDITOR_GROUPS: z.string().default(''),
@@ -233,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
           clockToleranceSeconds: e.POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS,
         }
       : null,
+    jit: { minGrantSeconds: e.POSTERN_JIT_MIN_GRANT_SECONDS },
     roles: {
       admin: list(e.POSTERN_ROLE_ADMIN_GROUPS),
       approver: list(e.POSTERN_ROLE_APPROVER_GROUPS),

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { AccessService } from '../access/access.service.js';
 import type { Actor } from '../auth/actor.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -23,6 +24,7 @@ export class ReviewsService {
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly expiry: GrantExpiry,
+    @Inject(CONFIG) private readonly config: ControlPlaneConfig,
   ) {}
 
   async requestAccess(
@@ -43,8 +45,9 @@ export class ReviewsService {
     if (requestable.length === 0)
       throw new PermissionDeniedError(`no access rule lets you request access to ${connection.name}`);
     const cap = Math.min(MAX_GRANT_SECONDS, ...requestable.map((rule) => rule.maxSessionSeconds ?? MAX_GRANT_SECONDS));
-    if (!Number.isInteger(input.durationSeconds) || input.durationSeconds < 60 || input.durationSeconds > cap) {
-      throw new InvalidArgumentError(`durationSeconds must be between 60 and ${cap}`);
+    const min = this.config.jit.minGrantSeconds;
+    if (!Number.isInteger(input.durationSeconds) || input.durationSeconds < min || input.durationSeconds > cap) {
+      throw new InvalidArgumentError(`durationSeconds must be between ${min} and ${cap}`);
     }
     const review = await this.repository.createAccessReview({
       requesterId: actor.id,
