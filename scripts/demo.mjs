@@ -210,7 +210,10 @@ async function main() {
   const idp = await start(
     'idp',
     join(root, 'libs/testing/dist/idp/main.js'),
-    { POSTERN_DEV_IDP_PORT: String(idpPort) },
+    {
+      POSTERN_DEV_IDP_PORT: String(idpPort),
+      POSTERN_DEV_IDP_REDIRECT_URIS: `http://127.0.0.1:${httpPort}/auth/callback`,
+    },
     (l) => l.msg === 'dev idp listening',
   );
   await start(
@@ -228,6 +231,14 @@ async function main() {
       POSTERN_GRPC_TLS_KEY_FILE: tls.keyFile,
       POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
       POSTERN_RELAY_POSTGRES_PORT: String(relayPgPort),
+      // Sign-in through the development IdP: browsers (code + PKCE) and the CLI (device flow).
+      POSTERN_OIDC_ISSUER: idp.issuer,
+      POSTERN_OIDC_CLIENT_ID: idp.clients.dashboard.clientId,
+      POSTERN_OIDC_CLIENT_SECRET: idp.clients.dashboard.clientSecret,
+      POSTERN_OIDC_AUDIENCE: 'urn:postern:gateway',
+      POSTERN_OIDC_REDIRECT_URL: `http://127.0.0.1:${httpPort}/auth/callback`,
+      POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
+      POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
     },
     (l) => l.msg === 'control plane started',
   );
@@ -329,6 +340,13 @@ async function main() {
     `  PGPASSWORD='${minted.password}' psql "host=127.0.0.1 port=${relayPgPort} dbname=shop user=alice sslmode=require"`,
   );
   say('  then: SELECT full_name, email, card_number FROM customers;');
+  say('');
+  say('Sign in as a person (users alice, bob, carol; any password in the development IdP):');
+  say(`  browser:  http://127.0.0.1:${httpPort}/auth/login`);
+  say(
+    `  CLI:      node apps/cli/dist/main.js login --issuer ${idp.issuer} && node apps/cli/dist/main.js whoami --api http://127.0.0.1:${httpPort}`,
+  );
+  say(`  machine:  client "${idp.clients.machine.clientId}" (client credentials), secret in ${demoDir}/idp.log`);
   say('');
   say('Try:');
   say(`  curl -s http://127.0.0.1:${httpPort}/readyz`);

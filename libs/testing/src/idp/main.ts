@@ -4,6 +4,9 @@ import { startDevIdp } from './dev-idp.js';
 
 const idp = await startDevIdp({
   port: Number(process.env['POSTERN_DEV_IDP_PORT'] ?? 0),
+  ...(process.env['POSTERN_DEV_IDP_REDIRECT_URIS']
+    ? { redirectUris: process.env['POSTERN_DEV_IDP_REDIRECT_URIS'].split(',') }
+    : {}),
   ...(process.env['POSTERN_DEV_IDP_MACHINE_SECRET']
     ? { machineSecret: process.env['POSTERN_DEV_IDP_MACHINE_SECRET'] }
     : {}),
