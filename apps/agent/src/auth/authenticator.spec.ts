@@ -183,3 +183,18 @@ describe('just-in-time grants', () => {
     expect(auth.stillAuthorized(admission.grant, now + 30_000)).toEqual({ ok: false, reason: 'access rule removed' });
   });
 });
+
+test('a token session ends when its identity is disabled in Postern', () => {
+  const grant = {
+    kind: 'token',
+    expiresAt: Date.now() + 60_000,
+    groups: ['engineers'],
+    connectionId,
+    principalId: 'oidc:ci',
+  } as const;
+  const disabled = {
+    ...snapshot(),
+    revokedPrincipals: [{ principalId: 'oidc:ci', revokedAt: { unixMs: '1' } }],
+  } as unknown as PolicySnapshot__Output;
+  expect(new Authenticator(() => disabled).stillAuthorized(grant)).toEqual({ ok: false, reason: 'identity disabled' });
+});

@@ -56,6 +56,8 @@ export class Authenticator {
     if (!snapshot) return { ok: false, reason: 'no policy' };
     if (grant.kind === 'token') {
       if (grant.expiresAt <= now) return { ok: false, reason: 'token expired' };
+      if (snapshot.revokedPrincipals.some((r) => r.principalId === grant.principalId))
+        return { ok: false, reason: 'identity disabled' };
       return allowed(snapshot, grant.connectionId, grant.groups, grant.principalId, now)
         ? { ok: true }
         : { ok: false, reason: 'access rule removed' };
@@ -121,6 +123,9 @@ export class Authenticator {
     }
     // The control plane keys people and machines by issuer and subject; so does the session record.
     const principalId = `oidc:${identity.subject}`;
+    if (snapshot.revokedPrincipals.some((r) => r.principalId === principalId)) {
+      return { ok: false, reason: 'invalid_credential', message: 'identity disabled in Postern' };
+    }
     if (!allowed(snapshot, connection.id, identity.groups, principalId, Date.now())) return noAccess(connection);
     return {
       ok: true,

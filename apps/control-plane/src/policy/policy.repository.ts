@@ -55,6 +55,15 @@ export class PolicyRepository {
         const connections = await tx.connection.findMany({ where: { agentId }, orderBy: { name: 'asc' } });
         const connectionIds = connections.map((c) => c.id);
         const rules = await tx.accessRule.findMany({ where: { connectionId: { in: connectionIds } } });
+        // People and machines disabled in Postern, so agents refuse their IdP tokens too.
+        const disabledUsers = await tx.user.findMany({
+          where: { disabledAt: { not: null } },
+          select: { subject: true, disabledAt: true },
+        });
+        const disabledServices = await tx.serviceIdentity.findMany({
+          where: { disabledAt: { not: null } },
+          select: { subject: true, disabledAt: true },
+        });
         const grants = await tx.grant.findMany({
           where: {
             connectionId: { in: connectionIds },
@@ -94,6 +103,10 @@ export class PolicyRepository {
             operations: r.operations,
             requiresApproval: r.requiresApproval,
             maxSessionSeconds: r.maxSessionSeconds,
+          })),
+          revokedSubjects: [...disabledUsers, ...disabledServices].map((p) => ({
+            subject: p.subject,
+            at: p.disabledAt!,
           })),
           grants: grants.map((g) => ({
             id: g.id,

@@ -76,7 +76,11 @@ export class PolicyService {
         operations: g.operations,
         expiresAt: { unixMs: g.expiresAt.getTime().toString() },
       })),
-      revokedPrincipals: [],
+      // Token sessions are keyed `oidc:<subject>` at the agent.
+      revokedPrincipals: compiled.revokedSubjects.map((r) => ({
+        principalId: `oidc:${r.subject}`,
+        revokedAt: { unixMs: r.at.getTime().toString() },
+      })),
     };
   }
 
