@@ -242,7 +242,7 @@ describe('enrollment and presence', () => {
 
     agent = launchAgent(stateDir); // no token: the stored credential is enough
     await waitForStatus(agentId, 'ONLINE');
-    expect(agent.output()).toMatch(/using stored agent credential/);
+    await agent.waitForMessage('using stored agent credential');
   });
 
   test('an agent that stops heartbeating (frozen process) is marked offline by the heartbeat timeout', async () => {

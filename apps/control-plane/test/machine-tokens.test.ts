@@ -163,8 +163,11 @@ describe('OIDC access tokens as database passwords', () => {
       expect(result.ok).toBe(false);
       expect(result.out).toMatch(/password authentication failed/);
     }
+    // The agent logs asynchronously: wait for the three refusals to be written.
+    await waitFor(() => agent.logs.filter((l) => l.msg === 'authentication refused').length >= 3, {
+      what: 'three refusals logged',
+    });
     const refusals = agent.logs.filter((l) => l.msg === 'authentication refused');
-    expect(refusals.length).toBeGreaterThanOrEqual(3);
     expect(
       refusals.every((l) => l['reason'] === 'invalid_credential' && /token refused/.test(String(l['detail']))),
     ).toBe(true);
@@ -194,8 +197,6 @@ describe('OIDC access tokens as database passwords', () => {
     await client.end().catch(() => undefined);
     // An expired token cannot open a new session either.
     expect((await psql(token)).out).toMatch(/credential of user "ci" has expired/);
-    expect(agent.logs.some((l) => l.msg === 'authentication refused' && l['reason'] === 'expired_credential')).toBe(
-      true,
-    );
+    await agent.waitForLog((l) => l.msg === 'authentication refused' && l['reason'] === 'expired_credential');
   });
 });

@@ -433,7 +433,7 @@ describe('revocation', () => {
         const data = await admin<{ sessions: Array<{ endReason: string; principalId: string }> }>(
           'query { sessions(status: "CLOSED", limit: 500) { endReason principalId } }',
         );
-        return data.sessions.find((s) => s.principalId === carol);
+        return data.sessions.find((s) => s.principalId === carol && s.endReason === 'revoked');
       },
       { what: "carol's closed session" },
     );
