@@ -51,7 +51,7 @@ export class AuthGuard implements CanActivate {
     }
     if (!this.verifier.enabled) throw new UnauthenticatedError('invalid credentials');
     try {
-      return await this.identities.actorFor(await this.verifier.verify(token));
+      return await this.identities.actorFor(await this.verifier.verify(token), digest(token).toString('hex'));
     } catch (error) {
       if (error instanceof TokenRejectedError) throw new UnauthenticatedError(`invalid token: ${error.message}`);
       throw error;

@@ -9,14 +9,40 @@ import { UsersRepository } from './users.repository.js';
  * Turns a verified token into the API caller: users and service identities are created or
  * updated from the claims (groups included), and API roles follow from the groups.
  */
+/** Verified tokens are mapped to callers once, then served from memory for a short while. */
+const ACTOR_CACHE_MS = 30_000;
+const ACTOR_CACHE_ENTRIES = 10_000;
+
 @Injectable()
 export class IdentityService {
+  private readonly cache = new Map<string, { actor: Actor; until: number }>();
+
   constructor(
     private readonly users: UsersRepository,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
   ) {}
 
-  async actorFor(identity: VerifiedIdentity): Promise<Actor> {
+  /**
+   * The caller for a verified token. Users and their groups are written at most once per token
+   * per ACTOR_CACHE_MS (not on every API call); a user disabled in Postern is refused within
+   * that bound by the API, and at once by agents (pushed policy).
+   */
+  async actorFor(identity: VerifiedIdentity, tokenDigest: string): Promise<Actor> {
+    const now = Date.now();
+    const cached = this.cache.get(tokenDigest);
+    if (cached && cached.until > now) return cached.actor;
+    const actor = await this.resolve(identity);
+    if (this.cache.size >= ACTOR_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(tokenDigest, { actor, until: Math.min(now + ACTOR_CACHE_MS, identity.expiresAt.getTime()) });
+    return actor;
+  }
+
+  /** At sign-in: always writes the user and groups from the fresh claims. */
+  syncFromSignIn(identity: VerifiedIdentity): Promise<Actor> {
+    return this.resolve(identity);
+  }
+
+  private async resolve(identity: VerifiedIdentity): Promise<Actor> {
     if (identity.kind === 'service') {
       const service = await this.users.upsertServiceIdentity({
         issuer: identity.issuer,

@@ -84,17 +84,7 @@ export class UsersRepository {
           lastLoginAt: new Date(),
         },
       });
-      await tx.membership.deleteMany({
-        where: { userId: row.id, source: 'IDP', group: { name: { notIn: input.groups } } },
-      });
-      for (const name of input.groups) {
-        const group = await tx.group.upsert({ where: { name }, create: { name }, update: {} });
-        await tx.membership.upsert({
-          where: { groupId_userId: { groupId: group.id, userId: row.id } },
-          create: { groupId: group.id, userId: row.id, source: 'IDP' },
-          update: {},
-        });
-      }
+      await syncIdpGroups(tx, { userId: row.id }, input.groups);
       return row.id;
     });
     return (await this.findById(user))!;
@@ -108,17 +98,7 @@ export class UsersRepository {
         create: { issuer: input.issuer, subject: input.subject, name: input.name },
         update: {},
       });
-      await tx.membership.deleteMany({
-        where: { serviceIdentityId: row.id, source: 'IDP', group: { name: { notIn: input.groups } } },
-      });
-      for (const name of input.groups) {
-        const group = await tx.group.upsert({ where: { name }, create: { name }, update: {} });
-        await tx.membership.upsert({
-          where: { groupId_serviceIdentityId: { groupId: group.id, serviceIdentityId: row.id } },
-          create: { groupId: group.id, serviceIdentityId: row.id, source: 'IDP' },
-          update: {},
-        });
-      }
+      await syncIdpGroups(tx, { serviceIdentityId: row.id }, input.groups);
       return { id: row.id, disabledAt: row.disabledAt, groups: [...input.groups].sort() };
     });
   }
@@ -135,5 +115,24 @@ export class UsersRepository {
   async setDisabled(id: string, disabledAt: Date | null): Promise<User | null> {
     const updated = await this.prisma.user.updateMany({ where: { id }, data: { disabledAt } });
     return updated.count === 1 ? this.findById(id) : null;
+  }
+}
+
+type Tx = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];
+
+/**
+ * Makes the IdP-sourced memberships of a user or service identity exactly `groups`; memberships
+ * assigned in Postern (MANUAL) are left alone.
+ */
+async function syncIdpGroups(
+  tx: Tx,
+  owner: { userId: string } | { serviceIdentityId: string },
+  groups: string[],
+): Promise<void> {
+  await tx.membership.deleteMany({ where: { ...owner, source: 'IDP', group: { name: { notIn: groups } } } });
+  for (const name of groups) {
+    const group = await tx.group.upsert({ where: { name }, create: { name }, update: {} });
+    const existing = await tx.membership.findFirst({ where: { ...owner, groupId: group.id }, select: { id: true } });
+    if (!existing) await tx.membership.create({ data: { ...owner, groupId: group.id, source: 'IDP' } });
   }
 }

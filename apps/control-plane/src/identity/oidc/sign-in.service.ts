@@ -193,7 +193,7 @@ export class OidcSignInService {
 
   private async actorFor(identity: VerifiedIdentity) {
     try {
-      return await this.identities.actorFor(identity);
+      return await this.identities.syncFromSignIn(identity);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'PERMISSION_DENIED') throw new SignInError(403, error.message);
       throw error;
