@@ -66,7 +66,7 @@ describe('Authenticator', () => {
     expect(result).toEqual({
       ok: true,
       principal: { id: 'u1', kind: 'user', displayName: 'Alice', groups: ['engineers'] },
-      grant: { kind: 'credential', credentialId, connectionId, principalId: 'u1' },
+      grant: { kind: 'credential', credentialId, connectionId, principalId: 'u1', sessionDeadline: null },
     });
   });
 
@@ -110,7 +110,7 @@ describe('Authenticator', () => {
 });
 
 describe('Authenticator.stillAuthorized (live sessions)', () => {
-  const grant = { kind: 'credential', credentialId, connectionId, principalId: 'u1' } as const;
+  const grant = { kind: 'credential', credentialId, connectionId, principalId: 'u1', sessionDeadline: null } as const;
 
   test('a live session stays while its credential, expiry and access rule hold', () => {
     expect(new Authenticator(() => snapshot()).stillAuthorized(grant)).toEqual({ ok: true });
@@ -142,6 +142,7 @@ test('a token grant ends at the token expiry and when its groups lose access', (
     groups: ['engineers'],
     connectionId,
     principalId: 'oidc:ci',
+    sessionDeadline: null,
   } as const;
   const auth = new Authenticator(() => snapshot());
   expect(auth.stillAuthorized(grant, now)).toEqual({ ok: true });
@@ -191,10 +192,30 @@ test('a token session ends when its identity is disabled in Postern', () => {
     groups: ['engineers'],
     connectionId,
     principalId: 'oidc:ci',
+    sessionDeadline: null,
   } as const;
   const disabled = {
     ...snapshot(),
     revokedPrincipals: [{ principalId: 'oidc:ci', revokedAt: { unixMs: '1' } }],
   } as unknown as PolicySnapshot__Output;
   expect(new Authenticator(() => disabled).stillAuthorized(grant)).toEqual({ ok: false, reason: 'identity disabled' });
+});
+
+test('the maximum session length of the admitting rule ends a session', async () => {
+  const base = snapshot();
+  const limited = {
+    ...base,
+    accessRules: base.accessRules.map((r) => ({ ...r, maxSessionSeconds: 30 })),
+  } as unknown as PolicySnapshot__Output;
+  const auth = new Authenticator(() => limited);
+  const now = Date.now();
+  const admission = await auth.authenticate(resolveConnection(limited, 'orders', 'postgres')!, password, now);
+  expect(admission.ok).toBe(true);
+  if (!admission.ok) return;
+  expect(admission.grant.sessionDeadline).toBe(now + 30_000);
+  expect(auth.stillAuthorized(admission.grant, now + 29_000)).toEqual({ ok: true });
+  expect(auth.stillAuthorized(admission.grant, now + 30_000)).toEqual({
+    ok: false,
+    reason: 'maximum session length reached',
+  });
 });

@@ -12,9 +12,13 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export const TOKEN_CLOCK_TOLERANCE_SECONDS = 5;
 
 /** What admitted a session; re-checked on every policy change and as time passes. */
-export type Grant =
+export type Grant = (
   | { kind: 'credential'; credentialId: string; connectionId: string; principalId: string }
-  | { kind: 'token'; expiresAt: number; groups: string[]; connectionId: string; principalId: string };
+  | { kind: 'token'; expiresAt: number; groups: string[]; connectionId: string; principalId: string }
+) & {
+  /** End of the session by the access rules' maximum session length (ms since epoch), if any. */
+  sessionDeadline: number | null;
+};
 
 export type Admission = (AuthenticationResult & { ok: false }) | { ok: true; principal: Principal; grant: Grant };
 
@@ -54,6 +58,8 @@ export class Authenticator {
   stillAuthorized(grant: Grant, now = Date.now()): Verdict {
     const snapshot = this.policy();
     if (!snapshot) return { ok: false, reason: 'no policy' };
+    if (grant.sessionDeadline !== null && grant.sessionDeadline <= now)
+      return { ok: false, reason: 'maximum session length reached' };
     if (grant.kind === 'token') {
       if (grant.expiresAt <= now) return { ok: false, reason: 'token expired' };
       if (snapshot.revokedPrincipals.some((r) => r.principalId === grant.principalId))
@@ -102,6 +108,7 @@ export class Authenticator {
         credentialId: credential.id,
         connectionId: connection.id,
         principalId: principal.id,
+        sessionDeadline: sessionDeadline(snapshot, connection.id, principal.groups, now),
       },
     };
   }
@@ -141,6 +148,7 @@ export class Authenticator {
         groups: identity.groups,
         connectionId: connection.id,
         principalId,
+        sessionDeadline: sessionDeadline(snapshot, connection.id, identity.groups, Date.now()),
       },
     };
   }
@@ -187,6 +195,23 @@ function allowed(
       (g) => g.principalId === principalId && g.connectionId === connectionId && Number(g.expiresAt?.unixMs ?? 0) > now,
     )
   );
+}
+
+/**
+ * When a session admitted now must end by the rules' maximum session length: the most generous
+ * of the rules that admit these groups (a rule without a limit means no limit).
+ */
+function sessionDeadline(
+  snapshot: PolicySnapshot__Output,
+  connectionId: string,
+  groups: string[],
+  now: number,
+): number | null {
+  const limits = snapshot.accessRules
+    .filter((rule) => rule.connectionId === connectionId && rule.groups.some((g) => groups.includes(g)))
+    .map((rule) => rule.maxSessionSeconds);
+  if (limits.length === 0 || limits.some((seconds) => !seconds)) return null;
+  return now + Math.max(...limits) * 1000;
 }
 
 function noAccess(connection: ResolvedConnection): Admission {
