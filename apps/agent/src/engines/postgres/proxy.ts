@@ -188,18 +188,30 @@ class SessionProxy {
   }
 }
 
-/** Merges views that are adjacent in memory (frames parsed from one chunk) into single writes. */
+/**
+ * Merges views that are adjacent in memory (frames parsed from one chunk) into single writes.
+ * Runs are tracked as offsets and a view is made once per run, not once per merged frame: with
+ * thousands of DataRows per chunk this loop is the proxy's hottest per-row work.
+ */
 export function coalesce(frames: readonly Buffer[]): Buffer[] {
   const segments: Buffer[] = [];
-  let run: Buffer | undefined;
+  let first: Buffer | undefined;
+  let end = 0;
   for (const bytes of frames) {
-    if (run !== undefined && run.buffer === bytes.buffer && run.byteOffset + run.length === bytes.byteOffset) {
-      run = Buffer.from(run.buffer, run.byteOffset, run.length + bytes.length);
-    } else {
-      if (run !== undefined) segments.push(run);
-      run = bytes;
+    if (first !== undefined && first.buffer === bytes.buffer && end === bytes.byteOffset) {
+      end += bytes.length;
+      continue;
     }
+    if (first !== undefined) segments.push(runView(first, end));
+    first = bytes;
+    end = bytes.byteOffset + bytes.length;
   }
-  if (run !== undefined) segments.push(run);
+  if (first !== undefined) segments.push(runView(first, end));
   return segments;
+}
+
+function runView(first: Buffer, end: number): Buffer {
+  return end === first.byteOffset + first.length
+    ? first
+    : Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
