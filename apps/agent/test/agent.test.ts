@@ -203,6 +203,46 @@ describe('enrollment and presence', () => {
     expect((await agentView(agentId)).status).toBe('ONLINE');
   });
 
+  test('a refused session report is dropped; the agent stream and its heartbeats carry on', async () => {
+    const { id, token: enrollmentToken } = await createAgent('edge-raw');
+    const client = controlClient();
+    try {
+      const { credential } = await enroll(client, enrollmentToken);
+      const metadata = new Metadata();
+      metadata.set('authorization', `Bearer ${credential}`);
+      const stream = client.Connect(metadata);
+      const acks: string[] = [];
+      stream.on('data', (message: { body?: string; heartbeatAck?: { seq: string } }) => {
+        if (message.body === 'heartbeatAck') acks.push(message.heartbeatAck!.seq);
+      });
+      stream.on('error', () => undefined);
+      stream.write({
+        hello: { agentVersion: 'raw', hostname: 'raw', capabilities: [], policyVersion: '0', instanceId: 'raw-1' },
+      });
+      await waitForStatus(id, 'ONLINE');
+      stream.write({
+        sessionOpened: {
+          sessionId: 'not-a-uuid',
+          connectionId: 'nope',
+          principal: null,
+          clientAddress: 'x',
+          ingress: 'local',
+          startedAt: null,
+          policyVersion: '0',
+        },
+      });
+      stream.write({
+        heartbeat: { seq: '7', sentAt: { unixMs: String(Date.now()) }, activeSessions: 0, policyVersion: '0' },
+      });
+      await waitFor(() => acks.includes('7'), { what: 'the heartbeat acknowledged after the refused report' });
+      await cp.process.waitForMessage('session report refused');
+      expect((await agentView(id)).status).toBe('ONLINE');
+      stream.end();
+    } finally {
+      client.close();
+    }
+  });
+
   test('a malformed gRPC message ends only that call; the control plane stays up for other agents', async () => {
     // A raw client that sends bytes which are not a valid AgentMessage protobuf.
     const raw = new Client(`127.0.0.1:${grpcPort}`, credentials.createSsl(readFileSync(tls.certFile)), {

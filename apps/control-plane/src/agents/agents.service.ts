@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { UUID } from '../common/validation.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
@@ -19,7 +20,6 @@ import type { Agent, AgentPresence } from './agent.types.js';
 const AGENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/;
 const MAX_LABELS = 32;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface IssuedEnrollmentToken {
   token: string;

@@ -4,7 +4,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from '@postern/logging';
 import type { AgentMessage__Output, ControlMessage, Hello__Output } from '@postern/proto';
 import type { ControlPlaneConfig } from '../config/config.js';
-import { toGrpcStatus } from '../errors/domain-error.js';
+import { DomainError, toGrpcStatus } from '../errors/domain-error.js';
 import type { PolicyService } from '../policy/policy.service.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AgentStreams, LiveStream } from './agent-streams.js';
@@ -101,11 +101,9 @@ export class ControlStream implements LiveStream {
         this.endWith(GrpcStatus.FAILED_PRECONDITION, 'hello may be sent only once per stream');
         return;
       case 'sessionOpened':
-        await this.deps.sessions.opened(this.agent.id, message.sessionOpened!);
-        return;
+        return this.report(() => this.deps.sessions.opened(this.agent.id, message.sessionOpened!));
       case 'sessionClosed':
-        await this.deps.sessions.closed(this.agent.id, message.sessionClosed!);
-        return;
+        return this.report(() => this.deps.sessions.closed(this.agent.id, message.sessionClosed!));
       default:
         // Session, audit, approval and policy-ack messages are handled by their features as they
         // land; until then they are acknowledged by being read and ignored.
@@ -142,6 +140,20 @@ export class ControlStream implements LiveStream {
       },
     });
     await this.pushPolicy();
+  }
+
+  /**
+   * A malformed or refused report is that report's problem, not the stream's: it is logged and
+   * dropped, and the agent's other reports and its presence carry on. Anything else (the
+   * database is down) ends the stream, so the agent resends after reconnecting.
+   */
+  private async report(store: () => Promise<void>): Promise<void> {
+    try {
+      await store();
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      this.deps.logger.warn({ agentId: this.agent.id, reason: error.message }, 'session report refused');
+    }
   }
 
   /** Sends the agent its current compiled policy. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { UUID } from '../common/validation.js';
 import type { Logger } from '@postern/logging';
 import type { SessionClosed__Output, SessionOpened__Output } from '@postern/proto';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../errors/domain-error.js';
@@ -8,8 +9,6 @@ import { RedisService } from '../infra/redis/redis.service.js';
 import { REVOKE_CHANNEL, type RevokeOrder } from '../policy/policy.events.js';
 import { SessionsRepository } from './sessions.repository.js';
 import type { SessionFilter, SessionRecord } from './session.types.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function instant(value: { unixMs: string } | null | undefined): Date {
   const ms = Number(value?.unixMs ?? NaN);
