@@ -219,3 +219,26 @@ test('the maximum session length of the admitting rule ends a session', async ()
     reason: 'maximum session length reached',
   });
 });
+
+test('nextCheck is the earliest expiry that can end a session without a policy change', () => {
+  const now = Date.now();
+  const auth = new Authenticator(() => snapshot({ expiresAt: now + 50_000 }));
+  const credentialGrant = {
+    kind: 'credential',
+    credentialId,
+    connectionId,
+    principalId: 'u1',
+    sessionDeadline: null,
+  } as const;
+  expect(auth.nextCheck(credentialGrant)).toBe(now + 50_000);
+  expect(auth.nextCheck({ ...credentialGrant, sessionDeadline: now + 10_000 })).toBe(now + 10_000);
+  const tokenGrant = {
+    kind: 'token',
+    expiresAt: now + 5_000,
+    groups: ['engineers'],
+    connectionId,
+    principalId: 'oidc:ci',
+    sessionDeadline: null,
+  } as const;
+  expect(auth.nextCheck(tokenGrant)).toBe(now + 5_000);
+});

@@ -23,6 +23,7 @@ export type Grant = (
 export type Admission = (AuthenticationResult & { ok: false }) | { ok: true; principal: Principal; grant: Grant };
 
 type Verdict = { ok: true } | { ok: false; reason: string };
+type Credential = PolicySnapshot__Output['credentials'][number];
 
 function uuidOf(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -43,6 +44,8 @@ const INVALID = { ok: false, reason: 'invalid_credential', message: 'password au
  */
 export class Authenticator {
   private verifier: { key: string; verifier: TokenVerifier } | null = null;
+  /** Credentials by id, built once per pushed snapshot (live sessions are re-checked in bulk). */
+  private readonly credentialIndex = new WeakMap<PolicySnapshot__Output, Map<string, Credential>>();
 
   constructor(private readonly policy: () => PolicySnapshot__Output | null) {}
 
@@ -68,7 +71,7 @@ export class Authenticator {
         ? { ok: true }
         : { ok: false, reason: 'access rule removed' };
     }
-    const credential = snapshot.credentials.find((c) => c.id === grant.credentialId);
+    const credential = this.credential(snapshot, grant.credentialId);
     if (!credential || credential.connectionId !== grant.connectionId)
       return { ok: false, reason: 'credential revoked' };
     if (Number(credential.expiresAt?.unixMs ?? 0) <= now) return { ok: false, reason: 'credential expired' };
@@ -78,6 +81,35 @@ export class Authenticator {
       : { ok: false, reason: 'access rule removed' };
   }
 
+  /**
+   * The earliest time the verdict on `grant` can change without a policy change (an expiry or
+   * the maximum session length); between policy changes, sessions are re-checked only then.
+   */
+  nextCheck(grant: Grant): number {
+    const snapshot = this.policy();
+    let at = grant.sessionDeadline ?? Number.POSITIVE_INFINITY;
+    if (grant.kind === 'token') at = Math.min(at, grant.expiresAt);
+    else {
+      const credential = snapshot ? this.credential(snapshot, grant.credentialId) : undefined;
+      if (credential) at = Math.min(at, Number(credential.expiresAt?.unixMs ?? 0));
+    }
+    for (const g of snapshot?.grants ?? []) {
+      if (g.principalId === grant.principalId && g.connectionId === grant.connectionId) {
+        at = Math.min(at, Number(g.expiresAt?.unixMs ?? 0));
+      }
+    }
+    return at;
+  }
+
+  private credential(snapshot: PolicySnapshot__Output, id: string): Credential | undefined {
+    let index = this.credentialIndex.get(snapshot);
+    if (!index) {
+      index = new Map(snapshot.credentials.map((c) => [c.id, c]));
+      this.credentialIndex.set(snapshot, index);
+    }
+    return index.get(id);
+  }
+
   private admitCredential(
     snapshot: PolicySnapshot__Output,
     connection: ResolvedConnection,
@@ -85,7 +117,7 @@ export class Authenticator {
     now: number,
   ): Admission {
     const match = CONNECTION_CREDENTIAL.exec(password)!;
-    const credential = snapshot.credentials.find((c) => c.id === uuidOf(match[1]!));
+    const credential = this.credential(snapshot, uuidOf(match[1]!));
     const presented = createHash('sha256').update(match[2]!, 'utf8').digest();
     if (!credential || credential.secretHash.length !== 32 || !timingSafeEqual(presented, credential.secretHash))
       return INVALID;

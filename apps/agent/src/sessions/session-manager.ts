@@ -27,6 +27,8 @@ interface LiveSession {
   done: Promise<void>;
   /** Set once authenticated: what admitted the session, re-checked on every policy change. */
   grant: Grant | null;
+  /** When the session must be re-checked even if no policy change comes (an expiry). */
+  checkAt: number;
 }
 
 /** How often sessions are re-checked for expiry between policy changes. */
@@ -44,7 +46,7 @@ export class SessionManager {
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.authenticator = new Authenticator(deps.policy);
-    this.expiryTimer = setInterval(() => this.reauthorize(), EXPIRY_CHECK_MS);
+    this.expiryTimer = setInterval(() => this.checkExpiries(), EXPIRY_CHECK_MS);
     this.expiryTimer.unref();
   }
 
@@ -54,16 +56,28 @@ export class SessionManager {
    * policy change (pushed within a second of the change) and every EXPIRY_CHECK_MS.
    */
   reauthorize(now = Date.now()): void {
+    for (const [sessionId, session] of this.live) this.check(sessionId, session, now);
+  }
+
+  /** Between policy changes only sessions whose next expiry has come are looked at. */
+  private checkExpiries(now = Date.now()): void {
     for (const [sessionId, session] of this.live) {
-      if (!session.grant || session.abort.signal.aborted) continue;
-      const verdict = this.authenticator.stillAuthorized(session.grant, now);
-      if (verdict.ok) continue;
-      this.deps.logger.info(
-        { sessionId, principal: session.grant.principalId, reason: verdict.reason },
-        'session revoked',
-      );
-      session.abort.abort(new SessionAbortError('revoked', `access revoked: ${verdict.reason}`));
+      if (session.checkAt <= now) this.check(sessionId, session, now);
     }
+  }
+
+  private check(sessionId: string, session: LiveSession, now: number): void {
+    if (!session.grant || session.abort.signal.aborted) return;
+    const verdict = this.authenticator.stillAuthorized(session.grant, now);
+    if (verdict.ok) {
+      session.checkAt = this.authenticator.nextCheck(session.grant);
+      return;
+    }
+    this.deps.logger.info(
+      { sessionId, principal: session.grant.principalId, reason: verdict.reason },
+      'session revoked',
+    );
+    session.abort.abort(new SessionAbortError('revoked', `access revoked: ${verdict.reason}`));
   }
 
   /** Ends sessions on the control plane's order (Revoke): one session, or all of a principal's. */
@@ -94,7 +108,7 @@ export class SessionManager {
     }
     const sessionId = randomUUID();
     const abort = new AbortController();
-    const live: LiveSession = { abort, done: Promise.resolve(), grant: null };
+    const live: LiveSession = { abort, done: Promise.resolve(), grant: null, checkAt: Number.POSITIVE_INFINITY };
     const logger = this.deps.logger.child({
       sessionId,
       ingress: options.ingress,
@@ -122,6 +136,7 @@ export class SessionManager {
           return admission;
         }
         live.grant = admission.grant;
+        live.checkAt = this.authenticator.nextCheck(admission.grant);
         return { ok: true, principal: admission.principal };
       },
       resolveSecret: (ref) => resolveSecret(ref),
