@@ -9,6 +9,7 @@ export interface ApprovalRule {
   'requiredApprovals'?: (number);
   'timeoutSeconds'?: (number);
   'specJson'?: (string);
+  'groups'?: (string)[];
 }
 
 export interface ApprovalRule__Output {
@@ -19,4 +20,5 @@ export interface ApprovalRule__Output {
   'requiredApprovals': (number);
   'timeoutSeconds': (number);
   'specJson': (string);
+  'groups': (string)[];
 }
