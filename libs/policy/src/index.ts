@@ -1,1 +1,3 @@
-export {};
+export * from './errors.js';
+export * from './sql/index.js';
+export * from './masking/index.js';
