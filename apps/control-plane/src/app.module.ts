@@ -13,6 +13,9 @@ import { AccessModule } from './access/access.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { RelayModule } from './relay/relay.module.js';
 import { ReviewsModule } from './reviews/reviews.module.js';
+import { RecordingsModule } from './recordings/recordings.module.js';
+import { RulesModule } from './rules/rules.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { graphqlErrorFormatter } from './errors/graphql-errors.js';
 
 /** Feature modules served over GraphQL; the schema printer builds the same set. */
@@ -24,6 +27,9 @@ export const FEATURE_MODULES = [
   SessionsModule,
   RelayModule,
   ReviewsModule,
+  RecordingsModule,
+  RulesModule,
+  AuditModule,
 ];
 
 @Module({})

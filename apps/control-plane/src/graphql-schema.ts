@@ -7,6 +7,9 @@ import { UsersResolver } from './identity/users.resolver.js';
 import { AccessResolver } from './access/access.resolver.js';
 import { SessionsResolver } from './sessions/sessions.resolver.js';
 import { ReviewsResolver } from './reviews/reviews.resolver.js';
+import { RecordingsResolver } from './recordings/recordings.resolver.js';
+import { RulesResolver } from './rules/rules.resolver.js';
+import { AuditResolver } from './audit/audit.resolver.js';
 
 /** Every resolver class of the API; the schema file is printed from exactly these. */
 export const RESOLVERS = [
@@ -16,6 +19,9 @@ export const RESOLVERS = [
   AccessResolver,
   SessionsResolver,
   ReviewsResolver,
+  RecordingsResolver,
+  RulesResolver,
+  AuditResolver,
 ];
 
 const HEADER =

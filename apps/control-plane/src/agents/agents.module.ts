@@ -3,9 +3,11 @@ import { agentV1 } from '@postern/proto';
 import { AuditModule } from '../audit/audit.module.js';
 import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
 import { PolicyModule } from '../policy/policy.module.js';
+import { CommandReviewsModule } from '../reviews/command-reviews.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { PolicyPush } from './policy-push.js';
 import { RevokePush } from './revoke-push.js';
+import { ApprovalPush } from './approval-push.js';
 import { AgentPresenceSweeper } from './agent-presence.sweeper.js';
 import { AgentStreams } from './agent-streams.js';
 import { AgentsRepository } from './agents.repository.js';
@@ -14,7 +16,7 @@ import { AgentsService } from './agents.service.js';
 import { ControlGrpcHandlers } from './control.grpc.js';
 
 @Module({
-  imports: [AuditModule, PolicyModule, SessionsModule],
+  imports: [AuditModule, CommandReviewsModule, PolicyModule, SessionsModule],
   providers: [
     AgentsRepository,
     AgentsService,
@@ -24,6 +26,7 @@ import { ControlGrpcHandlers } from './control.grpc.js';
     AgentPresenceSweeper,
     PolicyPush,
     RevokePush,
+    ApprovalPush,
   ],
   exports: [AgentsService, AgentStreams],
 })

@@ -5,8 +5,11 @@ import type { Logger } from '@postern/logging';
 import type { AgentMessage__Output, ControlMessage, Hello__Output } from '@postern/proto';
 import type { ControlPlaneConfig } from '../config/config.js';
 import { DomainError, toGrpcStatus } from '../errors/domain-error.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { PolicyService } from '../policy/policy.service.js';
+import type { CommandReviewsService } from '../reviews/command-reviews.service.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
+import { decisionMessage } from './approval-push.js';
 import type { AgentStreams, LiveStream } from './agent-streams.js';
 import type { AgentsService } from './agents.service.js';
 import type { Agent } from './agent.types.js';
@@ -17,6 +20,8 @@ export interface ControlStreamDeps {
   agents: AgentsService;
   policy: PolicyService;
   sessions: SessionsService;
+  commandReviews: CommandReviewsService;
+  audit: AuditService;
   streams: AgentStreams;
   config: ControlPlaneConfig;
   logger: Logger;
@@ -101,12 +106,25 @@ export class ControlStream implements LiveStream {
         this.endWith(GrpcStatus.FAILED_PRECONDITION, 'hello may be sent only once per stream');
         return;
       case 'sessionOpened':
-        return this.report(() => this.deps.sessions.opened(this.agent.id, message.sessionOpened!));
-      case 'sessionClosed':
-        return this.report(() => this.deps.sessions.closed(this.agent.id, message.sessionClosed!));
+        return this.report('session', () => this.deps.sessions.opened(this.agent.id, message.sessionOpened!));
+      case 'sessionClosed': {
+        const closed = message.sessionClosed!;
+        return this.report('session', async () => {
+          await this.deps.sessions.closed(this.agent.id, closed);
+          await this.deps.commandReviews.sessionEnded(closed.sessionId);
+        });
+      }
+      case 'approvalRequest':
+        return this.report('approval', async () => {
+          const answer = await this.deps.commandReviews.requested(this.agent.id, message.approvalRequest!);
+          if (answer) this.send({ approvalDecision: decisionMessage(answer) });
+        });
+      case 'auditEvents':
+        return this.report('audit', async () => {
+          await this.deps.audit.ingestFromAgent(this.agent.id, message.auditEvents!.events);
+        });
       default:
-        // Session, audit, approval and policy-ack messages are handled by their features as they
-        // land; until then they are acknowledged by being read and ignored.
+        // Policy acks are read and ignored until a feature needs them.
         this.deps.logger.debug({ agentId: this.agent.id, body: message.body ?? null }, 'control message ignored');
     }
   }
@@ -143,16 +161,17 @@ export class ControlStream implements LiveStream {
   }
 
   /**
-   * A malformed or refused report is that report's problem, not the stream's: it is logged and
-   * dropped, and the agent's other reports and its presence carry on. Anything else (the
-   * database is down) ends the stream, so the agent resends after reconnecting.
+   * A malformed or refused report (session, audit batch, approval request) is that report's
+   * problem, not the stream's: it is logged and dropped, and the agent's other reports and its
+   * presence carry on. Anything else (the database is down) ends the stream, so the agent resends
+   * after reconnecting.
    */
-  private async report(store: () => Promise<void>): Promise<void> {
+  private async report(what: 'session' | 'approval' | 'audit', store: () => Promise<void>): Promise<void> {
     try {
       await store();
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      this.deps.logger.warn({ agentId: this.agent.id, reason: error.message }, 'session report refused');
+      this.deps.logger.warn({ agentId: this.agent.id, reason: error.message }, `${what} report refused`);
     }
   }
 

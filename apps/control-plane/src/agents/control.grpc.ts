@@ -4,7 +4,9 @@ import type { ControlHandlers } from '@postern/proto';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { toGrpcStatus } from '../errors/domain-error.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
+import { AuditService } from '../audit/audit.service.js';
 import { PolicyService } from '../policy/policy.service.js';
+import { CommandReviewsService } from '../reviews/command-reviews.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { CONTROL_PLANE_VERSION } from '../version.js';
 import { AgentStreams } from './agent-streams.js';
@@ -18,6 +20,8 @@ export class ControlGrpcHandlers {
     private readonly agents: AgentsService,
     private readonly policy: PolicyService,
     private readonly sessions: SessionsService,
+    private readonly commandReviews: CommandReviewsService,
+    private readonly audit: AuditService,
     private readonly streams: AgentStreams,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -46,6 +50,8 @@ export class ControlGrpcHandlers {
               agents: this.agents,
               policy: this.policy,
               sessions: this.sessions,
+              commandReviews: this.commandReviews,
+              audit: this.audit,
               streams: this.streams,
               config: this.config,
               logger: this.logger,

@@ -7,5 +7,52 @@ export interface AuditEntry {
   agentId?: string | null;
   connectionId?: string | null;
   sessionId?: string | null;
+  ruleId?: string | null;
+  policyVersion?: bigint | null;
   details?: Record<string, string | number | boolean | null>;
+}
+
+/** An audit event as stored, for readers (agent-reported events carry any JSON object as details). */
+export interface AuditRecord {
+  seq: bigint;
+  id: string;
+  at: Date;
+  kind: string;
+  actorId: string | null;
+  actorKind: string | null;
+  decision: string | null;
+  agentId: string | null;
+  connectionId: string | null;
+  sessionId: string | null;
+  ruleId: string | null;
+  policyVersion: bigint | null;
+  details: Record<string, unknown>;
+}
+
+/** A validated event reported by an agent, ready to store (its id is the agent's event_id). */
+export type AgentAuditRow = Omit<AuditRecord, 'seq'>;
+
+export interface AuditFilter {
+  sessionId?: string | undefined;
+  connectionId?: string | undefined;
+  agentId?: string | undefined;
+  actorId?: string | undefined;
+  decision?: string | undefined;
+  ruleId?: string | undefined;
+  /** "statement." matches "statement.blocked", "statement.allowed", ... */
+  kindPrefix?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Cursor: only events older than this sequence number (newest first). */
+  beforeSeq?: bigint | undefined;
+  limit: number;
+}
+
+/** What an agent's session is, as the control plane knows it (to attribute the agent's events). */
+export interface SessionOwner {
+  id: string;
+  agentId: string;
+  connectionId: string;
+  principalId: string;
+  principalKind: string;
 }

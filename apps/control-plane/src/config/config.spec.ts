@@ -71,4 +71,15 @@ describe('loadConfig', () => {
       })[0],
     ).toMatch(/POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS must be more than twice/);
   });
+
+  test('recording retention: 90 days by default, 0 keeps forever, nonsense is named', () => {
+    expect(loadConfig(valid).recordings).toEqual({ retentionDays: 90, retentionSweepSeconds: 3600 });
+    expect(loadConfig({ ...valid, POSTERN_RECORDING_RETENTION_DAYS: '0' }).recordings.retentionDays).toBe(0);
+    expect(problemsOf({ ...valid, POSTERN_RECORDING_RETENTION_DAYS: '-1' })[0]).toMatch(
+      /^POSTERN_RECORDING_RETENTION_DAYS must be 0 \(keep forever\) or more \(got "-1"\)/,
+    );
+    expect(problemsOf({ ...valid, POSTERN_RECORDING_RETENTION_DAYS: 'a year' })[0]).toMatch(
+      /^POSTERN_RECORDING_RETENTION_DAYS must be a number of days/,
+    );
+  });
 });

@@ -40,6 +40,10 @@ export interface ControlPlaneConfig {
   roles: { admin: string[]; approver: string[]; auditor: string[] };
   /** Just-in-time access: shortest grant a user may request. */
   jit: { minGrantSeconds: number };
+  /** Held commands: shortest review timeout an approval rule may set. */
+  approvals: { minTimeoutSeconds: number };
+  /** Session recordings: chunks of sessions ended longer ago than retentionDays are deleted (0 = never). */
+  recordings: { retentionDays: number; retentionSweepSeconds: number };
   agents: {
     heartbeatIntervalMs: number;
     heartbeatTimeoutMs: number;
@@ -133,9 +137,22 @@ const envSchema = z.object({
   POSTERN_OIDC_ALGORITHMS: z.string().default('RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA'),
   POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   POSTERN_JIT_MIN_GRANT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
   POSTERN_ROLE_ADMIN_GROUPS: z.string().default(''),
   POSTERN_ROLE_APPROVER_GROUPS: z.string().default(''),
   POSTERN_ROLE_AUDITOR_GROUPS: z.string().default(''),
+  POSTERN_RECORDING_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days (0 keeps recordings forever)' })
+    .int('must be a whole number of days (0 keeps recordings forever)')
+    .min(0, 'must be 0 (keep forever) or more')
+    .max(36_500, 'must be at most 36500')
+    .default(90),
+  POSTERN_RECORDING_RETENTION_SWEEP_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(86_400, 'must be at most 86400')
+    .default(3600),
   POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: millis(10_000, 100),
   POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: millis(30_000, 300),
   POSTERN_AGENT_HELLO_TIMEOUT_MS: millis(10_000, 100),
@@ -237,10 +254,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
         }
       : null,
     jit: { minGrantSeconds: e.POSTERN_JIT_MIN_GRANT_SECONDS },
+    approvals: { minTimeoutSeconds: e.POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS },
     roles: {
       admin: list(e.POSTERN_ROLE_ADMIN_GROUPS),
       approver: list(e.POSTERN_ROLE_APPROVER_GROUPS),
       auditor: list(e.POSTERN_ROLE_AUDITOR_GROUPS),
+    },
+    recordings: {
+      retentionDays: e.POSTERN_RECORDING_RETENTION_DAYS,
+      retentionSweepSeconds: e.POSTERN_RECORDING_RETENTION_SWEEP_SECONDS,
     },
     agents: {
       heartbeatIntervalMs: e.POSTERN_AGENT_HEARTBEAT_INTERVAL_MS,

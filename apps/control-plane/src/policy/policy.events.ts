@@ -17,3 +17,18 @@ export interface RevokeOrder {
   id: string;
   reason: string;
 }
+
+/**
+ * Redis channel carrying decisions on held commands to whichever replica holds the agent's
+ * Control stream (the replica an approver talks to is rarely that one).
+ */
+export const APPROVAL_DECISION_CHANNEL = 'approval-decision';
+
+export interface ApprovalDecisionOrder {
+  agentId: string;
+  /** The agent's request id, which is also the review id. */
+  requestId: string;
+  outcome: 'OUTCOME_APPROVED' | 'OUTCOME_REJECTED' | 'OUTCOME_EXPIRED';
+  decidedBy: string;
+  comment: string;
+}

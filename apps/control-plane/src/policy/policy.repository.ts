@@ -24,6 +24,19 @@ export interface CompiledAccessRule {
   maxSessionSeconds: number | null;
 }
 
+/** A guardrail, approval or masking rule, scoped to one agent's connections. */
+export interface CompiledRule {
+  id: string;
+  kind: 'guardrail' | 'approval' | 'masking';
+  name: string;
+  /** The rule's connections that this agent serves; empty: every connection. */
+  connectionIds: string[];
+  /** Whose statements (guardrail, approval) or who is exempt (masking). */
+  groups: string[];
+  action: string | null;
+  spec: Record<string, unknown>;
+}
+
 export interface CompiledCredential {
   id: string;
   secretHash: Buffer;
@@ -55,6 +68,15 @@ export class PolicyRepository {
         const connections = await tx.connection.findMany({ where: { agentId }, orderBy: { name: 'asc' } });
         const connectionIds = connections.map((c) => c.id);
         const rules = await tx.accessRule.findMany({ where: { connectionId: { in: connectionIds } } });
+        // Enabled rules naming no connection (all of them) or one of this agent's.
+        const policyRules = await tx.policyRule.findMany({
+          where: {
+            enabled: true,
+            kind: { in: ['guardrail', 'approval', 'masking'] },
+            OR: [{ connectionIds: { isEmpty: true } }, { connectionIds: { hasSome: connectionIds } }],
+          },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        });
         // People and machines disabled in Postern, so agents refuse their IdP tokens too.
         const disabledUsers = await tx.user.findMany({
           where: { disabledAt: { not: null } },
@@ -103,6 +125,16 @@ export class PolicyRepository {
             operations: r.operations,
             requiresApproval: r.requiresApproval,
             maxSessionSeconds: r.maxSessionSeconds,
+          })),
+          policyRules: policyRules.map((r): CompiledRule => ({
+            id: r.id,
+            kind: r.kind as CompiledRule['kind'],
+            name: r.name,
+            // Other agents' connections are none of this agent's business.
+            connectionIds: r.connectionIds.filter((id) => connectionIds.includes(id)),
+            groups: r.groups,
+            action: r.action,
+            spec: r.spec as Record<string, unknown>,
           })),
           revokedSubjects: [...disabledUsers, ...disabledServices].map((p) => ({
             subject: p.subject,

@@ -5,7 +5,7 @@ import type { Agent } from '../agents/agent.types.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
 import { RedisService } from '../infra/redis/redis.service.js';
 import { POLICY_CHANGED_CHANNEL, type PolicyChanged } from './policy.events.js';
-import { PolicyRepository } from './policy.repository.js';
+import { PolicyRepository, type CompiledRule } from './policy.repository.js';
 import { IdentityProviderKeys } from './identity-provider-keys.js';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 
@@ -66,9 +66,7 @@ export class PolicyService {
         },
       })),
       identity: this.identitySettings(),
-      guardrails: [],
-      maskingRules: [],
-      approvalRules: [],
+      ...compileRules(compiled.policyRules),
       grants: compiled.grants.map((g) => ({
         id: g.id,
         principalId: g.principalId,
@@ -105,4 +103,50 @@ export class PolicyService {
     this.logger.info({ version: message.version, reason, agents: agentIds.length || 'all' }, 'policy changed');
     return version;
   }
+}
+
+/**
+ * Guardrails, approval rules and masking rules in the agent contract. Rule bodies travel as the
+ * JSON libs/policy validates: a StatementMatch for guardrails and approval rules, a MaskingSpec
+ * for masking rules.
+ */
+export function compileRules(
+  rules: CompiledRule[],
+): Pick<PolicySnapshot, 'guardrails' | 'approvalRules' | 'maskingRules'> {
+  const of = (kind: CompiledRule['kind']) => rules.filter((r) => r.kind === kind);
+  return {
+    guardrails: of('guardrail').map((r) => ({
+      id: r.id,
+      name: r.name,
+      connectionIds: r.connectionIds,
+      groups: r.groups,
+      action: 'block',
+      specJson: JSON.stringify(r.spec['match'] ?? {}),
+    })),
+    approvalRules: of('approval').map((r) => {
+      const spec = r.spec as {
+        match?: unknown;
+        approverGroups?: string[];
+        requiredApprovals?: number;
+        timeoutSeconds?: number;
+      };
+      return {
+        id: r.id,
+        name: r.name,
+        connectionIds: r.connectionIds,
+        groups: r.groups,
+        approverGroups: spec.approverGroups ?? [],
+        requiredApprovals: spec.requiredApprovals ?? 1,
+        timeoutSeconds: spec.timeoutSeconds ?? 0,
+        specJson: JSON.stringify(spec.match ?? {}),
+      };
+    }),
+    maskingRules: of('masking').map((r) => ({
+      id: r.id,
+      name: r.name,
+      connectionIds: r.connectionIds,
+      exemptGroups: r.groups,
+      specJson: JSON.stringify(r.spec),
+    })),
+  };
 }

@@ -1,33 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../infra/prisma/prisma.service.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import type { Grant, Review, ReviewStatus } from './review.types.js';
-
-const include = { decisions: { orderBy: { createdAt: 'asc' } } } as const;
-type Row = Prisma.ReviewGetPayload<{ include: typeof include }>;
-
-function toReview(row: Row): Review {
-  return {
-    id: row.id,
-    kind: row.kind,
-    status: row.status,
-    requesterId: row.requesterId,
-    connectionId: row.connectionId,
-    reason: row.reason,
-    requestedSeconds: row.requestedSeconds,
-    approverGroups: row.approverGroups,
-    requiredApprovals: row.requiredApprovals,
-    expiresAt: row.expiresAt,
-    decidedAt: row.decidedAt,
-    createdAt: row.createdAt,
-    decisions: row.decisions.map((d) => ({
-      userId: d.userId,
-      approved: d.approved,
-      comment: d.comment,
-      createdAt: d.createdAt,
-    })),
-  };
-}
+import { REVIEW_INCLUDE as include, toReview } from './review-rows.js';
+import type { Grant, Review, ReviewKind, ReviewStatus } from './review.types.js';
 
 @Injectable()
 export class ReviewsRepository {
@@ -41,7 +15,12 @@ export class ReviewsRepository {
     approverGroups: string[];
     expiresAt: Date;
   }): Promise<Review> {
-    return toReview(await this.prisma.review.create({ data: { kind: 'ACCESS', ...input }, include }));
+    return toReview(
+      await this.prisma.review.create({
+        data: { kind: 'ACCESS', requesterPrincipalId: input.requesterId, ...input },
+        include,
+      }),
+    );
   }
 
   async findById(id: string): Promise<Review | null> {
@@ -51,12 +30,14 @@ export class ReviewsRepository {
 
   async list(filter: {
     status?: ReviewStatus | undefined;
+    kind?: ReviewKind | undefined;
     requesterId?: string | undefined;
     limit: number;
   }): Promise<Review[]> {
     const rows = await this.prisma.review.findMany({
       where: {
         ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.kind ? { kind: filter.kind } : {}),
         ...(filter.requesterId ? { requesterId: filter.requesterId } : {}),
       },
       include,
@@ -112,15 +93,6 @@ export class ReviewsRepository {
       }
       return { review: toReview((await tx.review.findUnique({ where: { id: input.reviewId }, include }))!), grant };
     });
-  }
-
-  async expirePending(now: Date): Promise<number> {
-    return (
-      await this.prisma.review.updateMany({
-        where: { status: 'PENDING', expiresAt: { lte: now } },
-        data: { status: 'EXPIRED', decidedAt: now },
-      })
-    ).count;
   }
 
   async revokeGrant(id: string, now: Date): Promise<Grant | null> {

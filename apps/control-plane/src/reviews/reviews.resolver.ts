@@ -3,9 +3,10 @@ import { CurrentActor, type Actor } from '../auth/actor.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { GrantModel, RequestAccessInput, ReviewModel } from './dto/review.model.js';
 import { ReviewsService } from './reviews.service.js';
-import type { ReviewStatus } from './review.types.js';
+import type { ReviewKind, ReviewStatus } from './review.types.js';
 
 const STATUSES: ReviewStatus[] = ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED'];
+const KINDS: ReviewKind[] = ['ACCESS', 'COMMAND'];
 
 @Resolver(() => ReviewModel)
 export class ReviewsResolver {
@@ -16,9 +17,16 @@ export class ReviewsResolver {
   async reviews(
     @CurrentActor() actor: Actor,
     @Args('status', { type: () => String, nullable: true }) status?: string | null,
+    @Args('kind', { type: () => String, nullable: true, description: 'ACCESS or COMMAND' }) kind?: string | null,
   ) {
     const filter = STATUSES.find((s) => s === status);
-    return (await this.service.list(actor, filter)).map(ReviewModel.from);
+    return (
+      await this.service.list(
+        actor,
+        filter,
+        KINDS.find((k) => k === kind),
+      )
+    ).map(ReviewModel.from);
   }
 
   @Mutation(() => ReviewModel, { description: 'Asks for just-in-time access to a connection.' })
@@ -27,7 +35,10 @@ export class ReviewsResolver {
     return ReviewModel.from(await this.service.requestAccess(actor, input));
   }
 
-  @Mutation(() => ReviewModel)
+  @Mutation(() => ReviewModel, {
+    description:
+      'Approves a request. Needs the approver role and membership of one of its approverGroups; never your own request.',
+  })
   @Roles('approver')
   async approveReview(
     @CurrentActor() actor: Actor,
@@ -37,7 +48,7 @@ export class ReviewsResolver {
     return ReviewModel.from(await this.service.decide(actor, id, true, comment ?? null));
   }
 
-  @Mutation(() => ReviewModel)
+  @Mutation(() => ReviewModel, { description: 'Rejects a request; one rejection settles it.' })
   @Roles('approver')
   async rejectReview(
     @CurrentActor() actor: Actor,

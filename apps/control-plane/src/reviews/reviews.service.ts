@@ -7,9 +7,10 @@ import { requireUuid } from '../common/validation.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, DomainError } from '../errors/domain-error.js';
 import { PolicyService } from '../policy/policy.service.js';
+import { CommandReviewsService } from './command-reviews.service.js';
 import { GrantExpiry } from './grant-expiry.js';
 import { ReviewsRepository } from './reviews.repository.js';
-import type { Review, ReviewStatus } from './review.types.js';
+import type { Review, ReviewKind, ReviewStatus } from './review.types.js';
 
 const REVIEW_TTL_MS = 60 * 60_000;
 const MAX_GRANT_SECONDS = 12 * 3600;
@@ -24,6 +25,7 @@ export class ReviewsService {
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly expiry: GrantExpiry,
+    private readonly commands: CommandReviewsService,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
   ) {}
 
@@ -69,10 +71,11 @@ export class ReviewsService {
 
   /**
    * Approves or rejects. The requester can never decide their own request, and only members of
-   * the review's approver groups may decide.
+   * the review's approver groups may decide. Held commands are decided by CommandReviewsService.
    */
   async decide(actor: Actor, reviewId: string, approved: boolean, comment: string | null): Promise<Review> {
     const review = await this.get(reviewId);
+    if (review.kind === 'COMMAND') return this.commands.decide(actor, review, approved, comment);
     if (actor.kind !== 'user') throw new PermissionDeniedError('only signed-in users decide reviews');
     if (review.requesterId === actor.id) throw new PermissionDeniedError('you cannot decide your own request');
     if (!review.approverGroups.some((g) => actor.groups.includes(g))) {
@@ -90,7 +93,7 @@ export class ReviewsService {
       comment: comment?.slice(0, 1000) ?? null,
       now: new Date(),
       grant: {
-        userId: review.requesterId,
+        userId: review.requesterPrincipalId,
         connectionId: review.connectionId,
         operations: [...new Set(operations)],
         seconds: review.requestedSeconds ?? 3600,
@@ -112,7 +115,7 @@ export class ReviewsService {
         connectionId: review.connectionId,
         details: {
           grantId: decided.grant.id,
-          userId: review.requesterId,
+          userId: review.requesterPrincipalId,
           expiresAt: decided.grant.expiresAt.toISOString(),
         },
       });
@@ -142,9 +145,14 @@ export class ReviewsService {
   }
 
   /** Approvers see the requests they may decide; everyone sees their own. */
-  async list(actor: Actor, status: ReviewStatus | undefined): Promise<Review[]> {
+  async list(actor: Actor, status: ReviewStatus | undefined, kind?: ReviewKind): Promise<Review[]> {
     const isApprover = actor.roles.includes('approver') || actor.roles.includes('admin');
-    const reviews = await this.repository.list({ status, requesterId: isApprover ? undefined : actor.id, limit: 200 });
+    const reviews = await this.repository.list({
+      status,
+      kind,
+      requesterId: isApprover ? undefined : actor.id,
+      limit: 200,
+    });
     return isApprover && !actor.roles.includes('admin')
       ? reviews.filter((r) => r.requesterId === actor.id || r.approverGroups.some((g) => actor.groups.includes(g)))
       : reviews;

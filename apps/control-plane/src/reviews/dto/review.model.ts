@@ -4,21 +4,38 @@ import type { Grant, Review } from '../review.types.js';
 @ObjectType('ReviewDecision')
 export class ReviewDecisionModel {
   @Field(() => ID) userId!: string;
+  @Field({ description: 'The approver: email, else display name, else IdP subject.' }) userName!: string;
   @Field() approved!: boolean;
   @Field(() => String, { nullable: true }) comment!: string | null;
   @Field() createdAt!: Date;
 }
 
 @ObjectType('Review', {
-  description: 'A request waiting for approvers: just-in-time access (ACCESS) or a held command.',
+  description: 'A request waiting for approvers: just-in-time access (ACCESS) or a held command (COMMAND).',
 })
 export class ReviewModel {
-  @Field(() => ID) id!: string;
-  @Field() kind!: string;
+  @Field(() => ID, { description: 'For COMMAND reviews, the id the agent chose and told the waiting client.' })
+  id!: string;
+  @Field({ description: 'ACCESS or COMMAND' }) kind!: string;
   @Field({ description: 'PENDING, APPROVED, REJECTED, EXPIRED or CANCELLED' }) status!: string;
-  @Field(() => ID) requesterId!: string;
+  @Field(() => ID, { nullable: true, description: 'The Postern user who asked, when the requester is one.' })
+  requesterId!: string | null;
+  @Field({ description: 'The requester as agents name principals: a user id, or oidc:<subject> for token users.' })
+  requesterPrincipalId!: string;
+  @Field(() => String, { nullable: true }) requesterName!: string | null;
   @Field(() => ID) connectionId!: string;
-  @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field() connectionName!: string;
+  @Field(() => ID, { nullable: true, description: 'COMMAND: the session holding the command.' })
+  sessionId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'COMMAND: the approval rule that held it.' }) ruleId!: string | null;
+  @Field(() => String, { nullable: true }) ruleName!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'COMMAND: the statement held on the wire (as the agent masked it).',
+  })
+  command!: string | null;
+  @Field(() => String, { nullable: true, description: 'ACCESS: why access is needed. COMMAND: why it was refused.' })
+  reason!: string | null;
   @Field(() => Int, { nullable: true }) requestedSeconds!: number | null;
   @Field(() => [String]) approverGroups!: string[];
   @Field(() => Int) requiredApprovals!: number;

@@ -1,0 +1,40 @@
+import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { Roles } from '../auth/roles.decorator.js';
+import { InvalidArgumentError } from '../errors/domain-error.js';
+import { AuditEventFilterInput, AuditEventModel, AuditEventPageModel } from './dto/audit-event.model.js';
+import { AuditService } from './audit.service.js';
+
+@Resolver()
+export class AuditResolver {
+  constructor(private readonly service: AuditService) {}
+
+  @Query(() => AuditEventPageModel, { description: 'The audit log, newest first, one page at a time.' })
+  @Roles('auditor')
+  async auditEvents(
+    @Args('filter', { type: () => AuditEventFilterInput, nullable: true }) filter?: AuditEventFilterInput | null,
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 50, description: '1 to 500.' }) first = 50,
+    @Args('after', { type: () => String, nullable: true, description: 'A nextCursor from the previous page.' })
+    after?: string | null,
+  ): Promise<AuditEventPageModel> {
+    if (after && !/^\d{1,19}$/.test(after)) throw new InvalidArgumentError('after must be a nextCursor');
+    const limit = Math.min(Math.max(first, 1), 500);
+    const records = await this.service.list({
+      sessionId: filter?.sessionId ?? undefined,
+      connectionId: filter?.connectionId ?? undefined,
+      agentId: filter?.agentId ?? undefined,
+      actorId: filter?.actorId ?? undefined,
+      decision: filter?.decision ?? undefined,
+      ruleId: filter?.ruleId ?? undefined,
+      kindPrefix: filter?.kindPrefix ?? undefined,
+      from: filter?.from ?? undefined,
+      to: filter?.to ?? undefined,
+      beforeSeq: after ? BigInt(after) : undefined,
+      limit,
+    });
+    const last = records.at(-1);
+    return {
+      events: records.map(AuditEventModel.from),
+      nextCursor: records.length === limit && last ? last.seq.toString() : null,
+    };
+  }
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The recording hash chain and event format shared with the agent (recording.proto):
+ * `chain_hash = sha256(prev || uint64be(seq) || byte(final ? 1 : 0) || data)`, where `prev` is
+ * the previous chunk's chain hash and, for seq 0, `sha256("postern-recording:" + session id)`.
+ * Chunk data is UTF-8 JSON Lines, one event object per line with at least `at` (epoch ms) and
+ * `type`. Pure functions: no I/O.
+ */
+
+export const CHAIN_HASH_BYTES = 32;
+
+/** The seed of a session's chain; binds the chain to the session (canonical lowercase id). */
+export function chainSeed(sessionId: string): Buffer {
+  return createHash('sha256').update(`postern-recording:${sessionId.toLowerCase()}`, 'utf8').digest();
+}
+
+export function chainHash(prev: Uint8Array, seq: number, final: boolean, data: Uint8Array): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeBigUInt64BE(BigInt(seq), 0);
+  header[8] = final ? 1 : 0;
+  return createHash('sha256').update(prev).update(header).update(data).digest();
+}
+
+/** One line of a chunk, as replay serves it. */
+export interface EventLine {
+  /** Position among the chunk's non-empty lines, from 0. */
+  index: number;
+  at: Date;
+  type: string;
+  /** The line as the agent wrote it. */
+  json: string;
+  /** The parsed object (for the few fields the control plane reads, like `truncated`). */
+  event: Record<string, unknown>;
+}
+
+export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError';
+}
+
+const MAX_TYPE_LENGTH = 200;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Splits chunk data into events, checking each line: valid UTF-8, a JSON object, a finite
+ * numeric `at` that is a valid date and a non-empty string `type`. Empty lines (a trailing
+ * newline) are skipped. Throws InvalidEventError naming the first bad line (1-based).
+ */
+export function parseEventLines(data: Uint8Array): EventLine[] {
+  let text: string;
+  try {
+    text = utf8.decode(data);
+  } catch {
+    throw new InvalidEventError('data is not valid UTF-8');
+  }
+  const events: EventLine[] = [];
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n += 1) {
+    const json = lines[n]!.endsWith('\r') ? lines[n]!.slice(0, -1) : lines[n]!;
+    if (json.trim() === '') continue;
+    const event = parseLine(json, n + 1);
+    events.push({
+      index: events.length,
+      at: new Date(event['at'] as number),
+      type: event['type'] as string,
+      json,
+      event,
+    });
+  }
+  return events;
+}
+
+function parseLine(json: string, lineNumber: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new InvalidEventError(`line ${lineNumber} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidEventError(`line ${lineNumber} is not a JSON object`);
+  }
+  const event = value as Record<string, unknown>;
+  const at = event['at'];
+  if (typeof at !== 'number' || !Number.isFinite(at) || Number.isNaN(new Date(at).getTime())) {
+    throw new InvalidEventError(`line ${lineNumber}: "at" must be epoch milliseconds`);
+  }
+  const type = event['type'];
+  if (typeof type !== 'string' || type.length === 0 || type.length > MAX_TYPE_LENGTH) {
+    throw new InvalidEventError(`line ${lineNumber}: "type" must be a non-empty string`);
+  }
+  return event;
+}

@@ -1,0 +1,206 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../infra/prisma/prisma.service.js';
+import type {
+  ChunkHead,
+  IncomingChunk,
+  IngestContext,
+  InsertOutcome,
+  PurgeResult,
+  RecordingSession,
+  StoredChunk,
+} from './recording.types.js';
+
+const sessionColumns = {
+  id: true,
+  agentId: true,
+  connectionId: true,
+  principalId: true,
+  endedAt: true,
+  recordingChunks: true,
+  recordingBytes: true,
+  recordingCompletedAt: true,
+  recordingTruncated: true,
+  recordingPurgedAt: true,
+} as const;
+
+const headColumns = { seq: true, chainHash: true, final: true } as const;
+
+function toHead(row: { seq: bigint; chainHash: Uint8Array; final: boolean }): ChunkHead {
+  return { seq: Number(row.seq), chainHash: Buffer.from(row.chainHash), final: row.final };
+}
+
+/** Thrown inside the insert transaction to roll it back when retention got there first. */
+class PurgedMeanwhile extends Error {}
+
+@Injectable()
+export class RecordingsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async findSession(id: string): Promise<RecordingSession | null> {
+    const row = await this.prisma.session.findUnique({ where: { id }, select: sessionColumns });
+    if (!row) return null;
+    return {
+      id: row.id,
+      agentId: row.agentId,
+      connectionId: row.connectionId,
+      principalId: row.principalId,
+      endedAt: row.endedAt,
+      chunks: row.recordingChunks,
+      bytes: row.recordingBytes,
+      completedAt: row.recordingCompletedAt,
+      truncated: row.recordingTruncated,
+      purgedAt: row.recordingPurgedAt,
+    };
+  }
+
+  /** The session, and the chunks stored at `seq` and `seq - 1`, in one query. */
+  async ingestContext(sessionId: string, seq: number): Promise<IngestContext | null> {
+    const row = await this.prisma.session.findUnique({
+      where: { id: sessionId },
+      select: {
+        id: true,
+        agentId: true,
+        connectionId: true,
+        recordingCompletedAt: true,
+        recordingPurgedAt: true,
+        chunks: { where: { seq: { in: [BigInt(seq), BigInt(seq - 1)] } }, select: headColumns },
+      },
+    });
+    if (!row) return null;
+    const heads = row.chunks.map(toHead);
+    return {
+      session: {
+        id: row.id,
+        agentId: row.agentId,
+        connectionId: row.connectionId,
+        completedAt: row.recordingCompletedAt,
+        purgedAt: row.recordingPurgedAt,
+      },
+      existing: heads.find((h) => h.seq === seq) ?? null,
+      previous: heads.find((h) => h.seq === seq - 1) ?? null,
+    };
+  }
+
+  /** One more than the highest stored seq (0 when none is stored). */
+  async nextSeq(sessionId: string): Promise<number> {
+    const last = await this.prisma.recordingChunk.findFirst({
+      where: { sessionId },
+      orderBy: { seq: 'desc' },
+      select: { seq: true },
+    });
+    return last ? Number(last.seq) + 1 : 0;
+  }
+
+  /**
+   * Inserts the chunk (ON CONFLICT DO NOTHING on the primary key) and counts it on its session,
+   * in one transaction: an acknowledgement sent after this resolves is for a committed chunk.
+   */
+  async insert(chunk: IncomingChunk, at: Date): Promise<InsertOutcome> {
+    const key = { sessionId: chunk.sessionId, seq: BigInt(chunk.seq) };
+    try {
+      return await this.prisma.$transaction(async (tx): Promise<InsertOutcome> => {
+        const { count } = await tx.recordingChunk.createMany({
+          data: [
+            {
+              ...key,
+              data: new Uint8Array(chunk.data),
+              chainHash: new Uint8Array(chunk.chainHash),
+              final: chunk.final,
+              receivedAt: at,
+            },
+          ],
+          skipDuplicates: true,
+        });
+        if (count === 0) {
+          const existing = await tx.recordingChunk.findUnique({
+            where: { sessionId_seq: key },
+            select: { chainHash: true },
+          });
+          return existing ? { outcome: 'exists', chainHash: Buffer.from(existing.chainHash) } : { outcome: 'purged' };
+        }
+        // Row lock on the session: retention marking it purged either happened before (0 rows:
+        // roll back) or waits for this commit and then deletes this chunk too.
+        const counted = await tx.session.updateMany({
+          where: { id: chunk.sessionId, recordingPurgedAt: null },
+          data: {
+            recordingChunks: { increment: 1 },
+            recordingBytes: { increment: BigInt(chunk.data.length) },
+            ...(chunk.final ? { recordingCompletedAt: at, recordingTruncated: chunk.truncated } : {}),
+          },
+        });
+        if (counted.count === 0) throw new PurgedMeanwhile();
+        return { outcome: 'inserted' };
+      });
+    } catch (error) {
+      if (error instanceof PurgedMeanwhile) return { outcome: 'purged' };
+      throw error;
+    }
+  }
+
+  /** Seq, hash and final flag of every stored chunk, in seq order (no data). */
+  async heads(sessionId: string): Promise<ChunkHead[]> {
+    const rows = await this.prisma.recordingChunk.findMany({
+      where: { sessionId },
+      orderBy: { seq: 'asc' },
+      select: headColumns,
+    });
+    return rows.map(toHead);
+  }
+
+  async chunks(sessionId: string, seqs: number[]): Promise<StoredChunk[]> {
+    const rows = await this.prisma.recordingChunk.findMany({
+      where: { sessionId, seq: { in: seqs.map((s) => BigInt(s)) } },
+      orderBy: { seq: 'asc' },
+      select: { ...headColumns, data: true },
+    });
+    return rows.map((row) => ({ ...toHead(row), data: Buffer.from(row.data) }));
+  }
+
+  /** Seqs and sizes of up to `limit` chunks after `afterSeq`, in order (to fill a page by size). */
+  async sizesAfter(sessionId: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; size: number }>> {
+    const rows = await this.prisma.$queryRaw<Array<{ seq: bigint | number; size: number }>>`
+      SELECT seq, octet_length(data) AS size FROM recording_chunks
+       WHERE session_id = ${sessionId}::uuid AND seq > ${afterSeq}
+       ORDER BY seq LIMIT ${limit}`;
+    return rows.map((row) => ({ seq: Number(row.seq), size: Number(row.size) }));
+  }
+
+  /**
+   * Deletes the chunks of up to `batch` sessions that ended before `cutoff` and marks them
+   * purged, in one transaction (the mark blocks a concurrent insert; see insert()).
+   */
+  async purgeEndedBefore(cutoff: Date, now: Date, batch: number): Promise<PurgeResult> {
+    return this.prisma.$transaction(async (tx) => {
+      const sessions = await tx.session.findMany({
+        where: { endedAt: { lt: cutoff }, recordingPurgedAt: null },
+        orderBy: { endedAt: 'asc' },
+        select: { id: true, recordingBytes: true },
+        take: batch,
+      });
+      if (sessions.length === 0) return { sessions: 0, chunks: 0, bytes: 0n };
+      const ids = sessions.map((s) => s.id);
+      const marked = await tx.session.updateMany({
+        where: { id: { in: ids }, recordingPurgedAt: null },
+        data: { recordingPurgedAt: now },
+      });
+      const deleted = await tx.recordingChunk.deleteMany({ where: { sessionId: { in: ids } } });
+      const bytes = sessions.reduce((sum, s) => sum + s.recordingBytes, 0n);
+      return { sessions: marked.count, chunks: deleted.count, bytes };
+    });
+  }
+
+  /**
+   * The principal ids a caller's sessions carry: their Postern id (connection credentials) and
+   * `oidc:<subject>` (OIDC access tokens presented to an agent).
+   */
+  async principalIdsOf(actor: { id: string; kind: 'admin-token' | 'user' | 'service' }): Promise<string[]> {
+    const where = { where: { id: actor.id }, select: { subject: true } };
+    const row =
+      actor.kind === 'user'
+        ? await this.prisma.user.findUnique(where)
+        : actor.kind === 'service'
+          ? await this.prisma.serviceIdentity.findUnique(where)
+          : null;
+    return row ? [actor.id, `oidc:${row.subject}`] : [actor.id];
+  }
+}

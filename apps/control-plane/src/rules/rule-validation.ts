@@ -1,0 +1,99 @@
+import {
+  PolicySpecError,
+  parseMaskingSpec,
+  parseStatementMatch,
+  type MaskingSpec,
+  type StatementMatch,
+} from '@postern/policy';
+import { UUID } from '../common/validation.js';
+import { InvalidArgumentError } from '../errors/domain-error.js';
+
+const GROUP = /^[\w.@:/-]{1,128}$/;
+const MAX_CONNECTIONS = 100;
+const MAX_GROUPS = 100;
+export const MAX_REQUIRED_APPROVALS = 5;
+export const MAX_TIMEOUT_SECONDS = 86_400;
+
+/** A rule name as people read it in the dashboard and in audit: 1-100 printable characters. */
+export function ruleName(value: string): string {
+  const name = value.trim();
+  if (name.length < 1 || name.length > 100 || /\p{Cc}/u.test(name)) {
+    throw new InvalidArgumentError('name: must be 1 to 100 characters, without control characters');
+  }
+  return name;
+}
+
+export function connectionIdList(ids: readonly string[]): string[] {
+  if (ids.length > MAX_CONNECTIONS) throw new InvalidArgumentError(`connectionIds: at most ${MAX_CONNECTIONS}`);
+  ids.forEach((id, i) => {
+    if (!UUID.test(id)) throw new InvalidArgumentError(`connectionIds[${i}]: must be a connection id (UUID)`);
+  });
+  return [...new Set(ids.map((id) => id.toLowerCase()))].sort();
+}
+
+/** Group names as they appear in the IdP's groups claim; `required` refuses an empty list. */
+export function groupList(field: string, groups: readonly string[], required = false): string[] {
+  if (required && groups.length === 0) throw new InvalidArgumentError(`${field}: at least one group is required`);
+  if (groups.length > MAX_GROUPS) throw new InvalidArgumentError(`${field}: at most ${MAX_GROUPS} groups`);
+  groups.forEach((group, i) => {
+    if (!GROUP.test(group))
+      throw new InvalidArgumentError(`${field}[${i}]: "${group.slice(0, 40)}" is not a valid group name`);
+  });
+  return [...new Set(groups)].sort();
+}
+
+export function integerIn(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${field}: must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Validates a statement match with libs/policy; its errors name the offending field. */
+export function statementMatch(input: unknown): StatementMatch {
+  return withSpecErrors('match', () => parseStatementMatch(withoutNulls(input)));
+}
+
+export function maskingSpec(input: unknown): MaskingSpec {
+  return withSpecErrors('spec', () => parseMaskingSpec(withoutNulls(input)));
+}
+
+function withSpecErrors<T>(field: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof PolicySpecError)) throw error;
+    throw new InvalidArgumentError(specErrorMessage(field, error));
+  }
+}
+
+/**
+ * "<field path>: <problem>", the path rooted at the input field (`match`, `spec`) whether or not
+ * libs/policy already rooted it, and the problem without a path libs/policy may have prefixed.
+ */
+export function specErrorMessage(field: string, error: PolicySpecError): string {
+  const rooted = error.path === field || error.path.startsWith(`${field}.`) || error.path.startsWith(`${field}[`);
+  const path = error.path === '' ? field : rooted ? error.path : `${field}.${error.path}`;
+  let problem = error.message;
+  for (const prefix of [error.path, path, field]) {
+    if (prefix !== '' && problem.startsWith(`${prefix}: `)) {
+      problem = problem.slice(prefix.length + 2);
+      break;
+    }
+  }
+  return `${path}: ${problem}`;
+}
+
+/**
+ * GraphQL hands absent optional fields over as null; the rule language treats a field as either
+ * set or absent, so nulls are dropped (at any depth) before validation.
+ */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
+}

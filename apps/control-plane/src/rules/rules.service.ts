@@ -1,0 +1,212 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { requireUuid } from '../common/validation.js';
+import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
+import { InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
+import { PolicyService } from '../policy/policy.service.js';
+import {
+  MAX_REQUIRED_APPROVALS,
+  MAX_TIMEOUT_SECONDS,
+  connectionIdList,
+  groupList,
+  integerIn,
+  maskingSpec,
+  ruleName,
+  statementMatch,
+} from './rule-validation.js';
+import { RulesRepository } from './rules.repository.js';
+import type { ApprovalRule, Guardrail, MaskingRule, RuleKind, RuleRecord } from './rule.types.js';
+
+type Maybe<T> = T | null | undefined;
+
+export interface GuardrailFields {
+  name: string;
+  connectionIds?: Maybe<string[]>;
+  groups?: Maybe<string[]>;
+  match: unknown;
+  enabled?: Maybe<boolean>;
+}
+
+export interface ApprovalRuleFields extends GuardrailFields {
+  approverGroups: string[];
+  requiredApprovals?: Maybe<number>;
+  timeoutSeconds?: Maybe<number>;
+}
+
+export interface MaskingRuleFields {
+  name: string;
+  connectionIds?: Maybe<string[]>;
+  exemptGroups?: Maybe<string[]>;
+  spec: unknown;
+  enabled?: Maybe<boolean>;
+}
+
+type Patch<T> = { [K in keyof T]?: Maybe<T[K]> };
+
+const DEFAULT_TIMEOUT_SECONDS = 300;
+const LABEL: Record<RuleKind, string> = { guardrail: 'guardrail', approval: 'approval rule', masking: 'masking rule' };
+const AUDIT_KIND: Record<RuleKind, string> = {
+  guardrail: 'guardrail',
+  approval: 'approval_rule',
+  masking: 'masking_rule',
+};
+
+/**
+ * Guardrails, approval rules and masking rules: validated here (bodies by libs/policy, the same
+ * code agents run), audited, and pushed to the agents of the connections they apply to.
+ */
+@Injectable()
+export class RulesService {
+  constructor(
+    private readonly repository: RulesRepository,
+    private readonly policy: PolicyService,
+    private readonly audit: AuditService,
+    @Inject(CONFIG) private readonly config: ControlPlaneConfig,
+  ) {}
+
+  list<K extends RuleKind>(kind: K, connectionId?: string) {
+    return this.repository.list(kind, connectionId ? requireUuid(connectionId, 'connectionId') : undefined);
+  }
+
+  async createGuardrail(input: GuardrailFields, actor: string): Promise<Guardrail> {
+    return this.save('guardrail', null, this.guardrailRecord(input), actor);
+  }
+
+  async updateGuardrail(id: string, patch: Patch<GuardrailFields>, actor: string): Promise<Guardrail> {
+    const current = await this.get('guardrail', id);
+    return this.save('guardrail', current, this.guardrailRecord(merge(current, patch)), actor);
+  }
+
+  async createApprovalRule(input: ApprovalRuleFields, actor: string): Promise<ApprovalRule> {
+    return this.save('approval', null, this.approvalRecord(input), actor);
+  }
+
+  async updateApprovalRule(id: string, patch: Patch<ApprovalRuleFields>, actor: string): Promise<ApprovalRule> {
+    const current = await this.get('approval', id);
+    return this.save('approval', current, this.approvalRecord(merge(current, patch)), actor);
+  }
+
+  async createMaskingRule(input: MaskingRuleFields, actor: string): Promise<MaskingRule> {
+    return this.save('masking', null, this.maskingRecord(input), actor);
+  }
+
+  async updateMaskingRule(id: string, patch: Patch<MaskingRuleFields>, actor: string): Promise<MaskingRule> {
+    const current = await this.get('masking', id);
+    return this.save('masking', current, this.maskingRecord(merge(current, patch)), actor);
+  }
+
+  async delete<K extends RuleKind>(kind: K, id: string, actor: string) {
+    const rule = await this.repository.delete(kind, requireUuid(id, 'id'));
+    if (!rule) throw new NotFoundError(LABEL[kind], id);
+    await this.changed(kind, 'deleted', rule, actor, await this.agentsOf(rule.connectionIds));
+    return rule;
+  }
+
+  private async get<K extends RuleKind>(kind: K, id: string) {
+    const rule = await this.repository.find(kind, requireUuid(id, 'id'));
+    if (!rule) throw new NotFoundError(LABEL[kind], id);
+    return rule;
+  }
+
+  private guardrailRecord(input: GuardrailFields): RuleRecord & { kind: 'guardrail' } {
+    return {
+      kind: 'guardrail',
+      action: 'block',
+      name: ruleName(input.name),
+      connectionIds: connectionIdList(input.connectionIds ?? []),
+      groups: groupList('groups', input.groups ?? []),
+      spec: { match: statementMatch(input.match) },
+      enabled: input.enabled ?? true,
+    };
+  }
+
+  private approvalRecord(input: ApprovalRuleFields): RuleRecord & { kind: 'approval' } {
+    const min = this.config.approvals.minTimeoutSeconds;
+    return {
+      kind: 'approval',
+      action: 'hold',
+      name: ruleName(input.name),
+      connectionIds: connectionIdList(input.connectionIds ?? []),
+      groups: groupList('groups', input.groups ?? []),
+      spec: {
+        match: statementMatch(input.match),
+        approverGroups: groupList('approverGroups', input.approverGroups, true),
+        requiredApprovals: integerIn('requiredApprovals', input.requiredApprovals ?? 1, 1, MAX_REQUIRED_APPROVALS),
+        timeoutSeconds: integerIn(
+          'timeoutSeconds',
+          input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+          min,
+          MAX_TIMEOUT_SECONDS,
+        ),
+      },
+      enabled: input.enabled ?? true,
+    };
+  }
+
+  private maskingRecord(input: MaskingRuleFields): RuleRecord & { kind: 'masking' } {
+    return {
+      kind: 'masking',
+      action: 'mask',
+      name: ruleName(input.name),
+      connectionIds: connectionIdList(input.connectionIds ?? []),
+      groups: groupList('exemptGroups', input.exemptGroups ?? []),
+      spec: { ...maskingSpec(input.spec) },
+      enabled: input.enabled ?? true,
+    };
+  }
+
+  /** Writes a rule, then audits it and pushes policy to the agents it applied to before or after. */
+  private async save<K extends RuleKind>(
+    kind: K,
+    current: { id: string; connectionIds: string[] } | null,
+    record: RuleRecord & { kind: K },
+    actor: string,
+  ) {
+    const { agentIds, missing } = await this.repository.connectionAgents(record.connectionIds);
+    if (missing.length > 0) throw new InvalidArgumentError(`connectionIds: no connection ${missing[0]}`);
+    const rule = current ? await this.repository.update(current.id, record) : await this.repository.create(record);
+    if (!rule) throw new NotFoundError(LABEL[kind], current!.id);
+    const before = current ? await this.agentsOf(current.connectionIds) : [];
+    // An empty list means "every agent": a rule naming no connection applies everywhere.
+    const affected =
+      record.connectionIds.length === 0 || (current && current.connectionIds.length === 0)
+        ? []
+        : [...new Set([...agentIds, ...before])];
+    await this.changed(kind, current ? 'updated' : 'created', rule, actor, affected);
+    return rule;
+  }
+
+  private async agentsOf(connectionIds: string[]): Promise<string[]> {
+    if (connectionIds.length === 0) return [];
+    return (await this.repository.connectionAgents(connectionIds)).agentIds;
+  }
+
+  private async changed(
+    kind: RuleKind,
+    verb: 'created' | 'updated' | 'deleted',
+    rule: { id: string; name: string; connectionIds: string[]; enabled: boolean },
+    actor: string,
+    agentIds: string[],
+  ): Promise<void> {
+    await this.audit.record({
+      kind: `${AUDIT_KIND[kind]}.${verb}`,
+      actorId: actor,
+      actorKind: 'admin',
+      ruleId: rule.id,
+      details: {
+        ruleId: rule.id,
+        ruleKind: kind,
+        name: rule.name,
+        enabled: rule.enabled,
+        connectionIds: rule.connectionIds.join(',') || null,
+      },
+    });
+    await this.policy.changed(`${LABEL[kind]} ${verb}`, rule.connectionIds.length === 0 ? [] : agentIds);
+  }
+}
+
+/** A stored rule with the fields a patch sets replaced (absent or null fields are kept). */
+function merge<T extends object, P extends object>(current: T, patch: P): T & P {
+  const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null && v !== undefined));
+  return { ...current, ...set } as T & P;
+}

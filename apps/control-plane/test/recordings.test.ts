@@ -1,0 +1,597 @@
+// Session recordings end to end against the built control plane: two agents enrolled through the
+// real API and gRPC, sessions reported on real Control streams, chunks shipped on raw
+// `Recording.Ship` streams (as the agent's spool does), replay and verification over GraphQL,
+// the verify CLI, tampering done directly in the database, and retention.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import { agentV1, type AgentMessage, type ControlMessage__Output, type RecordingAck__Output } from '@postern/proto';
+import {
+  REPO_ROOT,
+  createTestDatabase,
+  graphql,
+  queryDatabase,
+  startControlPlane,
+  waitFor,
+  type ControlPlaneHandle,
+  type TestDatabase,
+} from '@postern/testing';
+import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+
+const run = promisify(execFile);
+const VERIFY_CLI = `${REPO_ROOT}apps/control-plane/dist/cli/verify-recording.js`;
+const PAGE = `query($id: ID!, $after: Int, $limit: Int) {
+  sessionRecording(sessionId: $id, afterSeq: $after, limit: $limit) {
+    events { seq index at type json } nextSeq complete truncated purged } }`;
+const VERIFY = `query($id: ID!) { verifySessionRecording(sessionId: $id) {
+  ok chunks complete headHash problems { seq problem detail } } }`;
+
+interface Chunk {
+  sessionId: string;
+  seq: string;
+  data: Buffer;
+  chainHash: Buffer;
+  final: boolean;
+}
+type Event = Record<string, unknown>;
+
+let idp: DevIdp;
+let database: TestDatabase;
+let cp: ControlPlaneHandle;
+let alpha: TestAgent;
+let beta: TestAgent;
+
+// ---------- the contract, written out independently of the control plane's code ----------
+
+function link(prev: Buffer, seq: number, final: boolean, data: Buffer): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeBigUInt64BE(BigInt(seq));
+  header[8] = final ? 1 : 0;
+  return createHash('sha256')
+    .update(Buffer.concat([prev, header, data]))
+    .digest();
+}
+
+/** A session's recording: one chunk per array of events, the last chunk final. */
+function recording(sessionId: string, chunks: Event[][]): Chunk[] {
+  let prev = createHash('sha256').update(`postern-recording:${sessionId}`).digest();
+  return chunks.map((events, seq) => {
+    const data = Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const final = seq === chunks.length - 1;
+    prev = link(prev, seq, final, data);
+    return { sessionId, seq: String(seq), data, chainHash: prev, final };
+  });
+}
+
+/** `count` chunks of two statements each, between session.start and session.end. */
+function statements(count: number, last: Event = { type: 'session.end' }): Event[][] {
+  return Array.from({ length: count }, (_, c) => [
+    ...(c === 0 ? [{ at: 1_700_000_000_000, type: 'session.start' }] : []),
+    { at: 1_700_000_000_000 + c * 10 + 1, type: 'statement', sql: `select ${c}.1` },
+    { at: 1_700_000_000_000 + c * 10 + 2, type: 'statement', sql: `select ${c}.2` },
+    ...(c === count - 1 ? [{ at: 1_700_000_000_000 + c * 10 + 3, ...last }] : []),
+  ]);
+}
+
+// ---------- an agent as the control plane sees it: enrolled credential, Control, Ship ----------
+
+class TestAgent {
+  private constructor(
+    readonly id: string,
+    readonly credential: string,
+    readonly connectionId: string,
+    private readonly control: grpc.ClientDuplexStream<AgentMessage, ControlMessage__Output>,
+  ) {}
+
+  static async enroll(name: string): Promise<TestAgent> {
+    const created = await admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(
+      'mutation($name: String!) { createAgent(input: { name: $name }) { agent { id } enrollment { token } } }',
+      { name },
+    );
+    const client = new (agentV1().Control)(cp.grpcAddress, grpc.credentials.createInsecure());
+    const enrolled = await new Promise<{ credential: string }>((resolve, reject) =>
+      client.Enroll(
+        { enrollmentToken: created.createAgent.enrollment.token, agentVersion: 'test', hostname: name },
+        (error, response) => (error ? reject(error) : resolve(response!)),
+      ),
+    );
+    const connection = await admin<{ createConnection: { id: string } }>(
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: {
+          name: `db-${name}`,
+          protocol: 'POSTGRES',
+          agentId: created.createAgent.agent.id,
+          targetHost: '127.0.0.1',
+          targetPort: 5432,
+          targetDatabase: 'postgres',
+          targetUser: 'postgres',
+          secretRef: 'env:UNUSED',
+          tlsMode: 'disable',
+        },
+      },
+    );
+    const control = client.Connect(bearer(enrolled.credential));
+    const welcomed = new Promise<void>((resolve) =>
+      control.on('data', (message: ControlMessage__Output) => message.body === 'welcome' && resolve()),
+    );
+    control.on('error', () => undefined);
+    control.write({ hello: { agentVersion: 'test', hostname: name, instanceId: randomUUID() } });
+    await welcomed;
+    return new TestAgent(created.createAgent.agent.id, enrolled.credential, connection.createConnection.id, control);
+  }
+
+  /** Reports a session as the agent does after authenticating a client, and waits for the row. */
+  async openSession(principalId = randomUUID(), id = randomUUID()): Promise<string> {
+    this.reportOpened(id, principalId);
+    await waitFor(
+      async () => (await queryDatabase(database.url, 'SELECT 1 FROM sessions WHERE id = $1', [id])).length > 0,
+      {
+        what: `session ${id} stored`,
+      },
+    );
+    return id;
+  }
+
+  reportOpened(id: string, principalId: string): void {
+    this.control.write({
+      sessionOpened: {
+        sessionId: id,
+        connectionId: this.connectionId,
+        principal: { id: principalId, displayName: principalId, kind: 'KIND_USER' },
+        clientAddress: '127.0.0.1:50000',
+        ingress: 'local',
+        startedAt: { unixMs: String(Date.now()) },
+        policyVersion: '1',
+      },
+    });
+  }
+
+  reportClosed(id: string, endedAt: Date): void {
+    this.control.write({
+      sessionClosed: { sessionId: id, endedAt: { unixMs: String(endedAt.getTime()) }, endReason: 'client_closed' },
+    });
+  }
+
+  ship(credential = this.credential): ShipStream {
+    return new ShipStream(credential);
+  }
+
+  close(): void {
+    this.control.end();
+  }
+}
+
+/** A raw Recording.Ship call: each send resolves with the ack answering it (acks come in order). */
+class ShipStream {
+  private readonly call: grpc.ClientDuplexStream<Chunk, RecordingAck__Output>;
+  private readonly waiting: Array<(ack: RecordingAck__Output) => void> = [];
+  readonly ended: Promise<grpc.StatusObject | Error>;
+
+  constructor(credential: string) {
+    const client = new (agentV1().Recording)(cp.grpcAddress, grpc.credentials.createInsecure());
+    this.call = client.Ship(bearer(credential));
+    this.call.on('data', (ack: RecordingAck__Output) => this.waiting.shift()?.(ack));
+    this.ended = new Promise((resolve) => {
+      this.call.on('status', resolve);
+      this.call.on('error', resolve);
+    });
+  }
+
+  send(chunk: Chunk): Promise<RecordingAck__Output> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.call.write(chunk);
+    });
+  }
+
+  async sendAll(chunks: Chunk[]): Promise<RecordingAck__Output[]> {
+    return Promise.all(chunks.map((chunk) => this.send(chunk)));
+  }
+
+  end(): void {
+    this.call.end();
+  }
+}
+
+function bearer(credential: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${credential}`);
+  return metadata;
+}
+
+async function admin<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await cp.admin<T>(query, variables);
+  if (response.errors) throw new Error(response.errors.map((e) => e.message).join('; '));
+  return response.data!;
+}
+
+async function machineToken(): Promise<string> {
+  const { clientId, clientSecret } = idp.clients.machine;
+  const response = await fetch(`${idp.issuer}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: POSTERN_AUDIENCE, scope: 'openid groups' }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const committed = { committed: true, error: '' };
+const refused = (error: string) => ({ committed: false, error });
+
+/** A session of `alpha` with a complete recording of `count` chunks. */
+async function recorded(count: number, principalId?: string): Promise<{ id: string; chunks: Chunk[] }> {
+  const id = await alpha.openSession(principalId);
+  const chunks = recording(id, statements(count));
+  const ship = alpha.ship();
+  expect((await ship.sendAll(chunks)).every((ack) => ack.committed)).toBe(true);
+  ship.end();
+  return { id, chunks };
+}
+
+async function verifyCli(id: string): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [VERIFY_CLI, id], {
+      env: { PATH: process.env['PATH'] ?? '', POSTERN_DATABASE_URL: database.url },
+    });
+    return { code: 0, stdout };
+  } catch (error) {
+    const e = error as { code: number; stdout: string };
+    return { code: e.code, stdout: e.stdout };
+  }
+}
+
+beforeAll(async () => {
+  [idp, database] = await Promise.all([startDevIdp(), createTestDatabase('postern_rec')]);
+  cp = await startControlPlane({
+    databaseUrl: database.url,
+    env: {
+      POSTERN_RELAY_POSTGRES_PORT: 'off',
+      POSTERN_OIDC_ISSUER: idp.issuer,
+      POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
+      POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
+      // The raw Control streams here send no heartbeats.
+      POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '10000',
+      POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '60000',
+      POSTERN_RECORDING_RETENTION_DAYS: '30',
+      POSTERN_RECORDING_RETENTION_SWEEP_SECONDS: '1',
+    },
+  });
+  [alpha, beta] = await Promise.all([TestAgent.enroll('rec-alpha'), TestAgent.enroll('rec-beta')]);
+}, 30_000);
+
+afterAll(async () => {
+  alpha?.close();
+  beta?.close();
+  await cp?.process.stop();
+  await idp?.close();
+  await database?.drop();
+});
+
+describe('shipping chunks', () => {
+  test('in-order chunks are committed and acknowledged; the final one completes the recording', async () => {
+    const id = await alpha.openSession();
+    const chunks = recording(id, statements(3));
+    const ship = alpha.ship();
+    expect(await ship.sendAll(chunks)).toEqual(chunks.map((c) => ({ sessionId: id, seq: c.seq, ...committed })));
+    ship.end();
+    const [session] = await queryDatabase(
+      database.url,
+      `SELECT recording_chunks, recording_bytes::int AS bytes, recording_completed_at IS NOT NULL AS complete,
+              recording_truncated FROM sessions WHERE id = $1`,
+      [id],
+    );
+    expect(session).toEqual({
+      recording_chunks: 3,
+      bytes: chunks.reduce((n, c) => n + c.data.length, 0),
+      complete: true,
+      recording_truncated: false,
+    });
+    const stored = await queryDatabase(
+      database.url,
+      'SELECT seq::int, data, chain_hash, final FROM recording_chunks WHERE session_id = $1 ORDER BY seq',
+      [id],
+    );
+    expect(stored).toEqual(
+      chunks.map((c) => ({ seq: Number(c.seq), data: c.data, chain_hash: c.chainHash, final: c.final })),
+    );
+    expect(
+      await queryDatabase(
+        database.url,
+        `SELECT details FROM audit_events WHERE kind = 'recording.completed' AND session_id = $1`,
+        [id],
+      ),
+    ).toEqual([{ details: { chunks: 3, headHash: chunks[2]!.chainHash.toString('hex'), truncated: false } }]);
+  });
+
+  test('a chunk resent (same stream or after a reconnect) is acknowledged again and stored once', async () => {
+    const id = await alpha.openSession();
+    const [first, second] = recording(id, statements(3));
+    const ship = alpha.ship();
+    expect(await ship.sendAll([first!, first!, second!])).toMatchObject([committed, committed, committed]);
+    ship.end();
+    const again = alpha.ship();
+    expect(await again.sendAll([first!, second!])).toMatchObject([committed, committed]);
+    again.end();
+    const rows = await queryDatabase(database.url, 'SELECT seq FROM recording_chunks WHERE session_id = $1', [id]);
+    expect(rows).toHaveLength(2);
+    const [session] = await queryDatabase(database.url, 'SELECT recording_chunks FROM sessions WHERE id = $1', [id]);
+    expect(session).toEqual({ recording_chunks: 2 });
+  });
+
+  test('a gap, a broken chain and a conflicting resend are refused, never stored; the mismatch is audited', async () => {
+    const id = await alpha.openSession();
+    const chunks = recording(id, statements(4));
+    const forged = { ...chunks[1]!, data: Buffer.from('{"at":1,"type":"statement","sql":"select innocent"}\n') };
+    const other = recording(id, [[{ at: 2, type: 'session.start', note: 'another history' }], []])[0]!;
+    const ship = alpha.ship();
+    expect(await ship.sendAll([chunks[0]!, chunks[2]!, forged, other, chunks[1]!, chunks[3]!])).toMatchObject([
+      committed,
+      refused('gap: expected seq 1'),
+      refused('chain mismatch'),
+      refused('conflict'),
+      committed,
+      refused('gap: expected seq 2'),
+    ]);
+    ship.end();
+    const stored = await queryDatabase<{ seq: string }>(
+      database.url,
+      'SELECT seq FROM recording_chunks WHERE session_id = $1 ORDER BY seq',
+      [id],
+    );
+    expect(stored.map((r) => Number(r.seq))).toEqual([0, 1]);
+    const audit = await queryDatabase(
+      database.url,
+      `SELECT actor_id, agent_id, details->>'seq' AS seq FROM audit_events WHERE kind = 'recording.chain_mismatch' AND session_id = $1`,
+      [id],
+    );
+    expect(audit).toEqual([{ actor_id: alpha.id, agent_id: alpha.id, seq: '1' }]);
+  });
+
+  test("another agent's session is refused with a warning; an unknown session is retried once reported", async () => {
+    const id = await alpha.openSession();
+    const [chunk] = recording(id, statements(2));
+    const intruder = beta.ship();
+    expect(await intruder.send(chunk!)).toMatchObject(refused('not your session'));
+    intruder.end();
+    await cp.process.waitForLog(
+      (l) => l.level === 'warn' && l['sessionId'] === id && l['agentId'] === beta.id,
+      5_000,
+      'the refusal logged',
+    );
+    expect(
+      await queryDatabase(database.url, 'SELECT 1 FROM recording_chunks WHERE session_id = $1', [id]),
+    ).toHaveLength(0);
+
+    // The session report travels on the Control stream and may arrive after the first chunks.
+    const late = randomUUID();
+    const [early] = recording(late, statements(2));
+    const ship = alpha.ship();
+    expect(await ship.send(early!)).toMatchObject(refused('unknown session'));
+    await alpha.openSession(undefined, late);
+    expect(await ship.send(early!)).toMatchObject(committed);
+    ship.end();
+  });
+
+  test('a bad chunk is answered on its own and the stream carries on; a bad credential ends only its call', async () => {
+    const id = await alpha.openSession();
+    const [good] = recording(id, statements(2));
+    const ship = alpha.ship();
+    const notJson = recording(id, [[{ at: 1, type: 'x' }], []])[0]!;
+    notJson.data = Buffer.from('this is not json\n');
+    expect(
+      await ship.sendAll([
+        { ...good!, sessionId: 'not-a-uuid' },
+        { ...good!, data: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20) },
+        { ...good!, chainHash: Buffer.alloc(5) },
+        notJson,
+        good!,
+      ]),
+    ).toMatchObject([
+      refused('invalid session id'),
+      refused('chunk too large (at most 4194304 bytes)'),
+      refused('invalid chain hash'),
+      refused('invalid data: line 1 is not JSON'),
+      committed,
+    ]);
+    ship.end();
+    expect(await ship.ended).toMatchObject({ code: grpc.status.OK });
+
+    const stranger = alpha.ship(`${alpha.credential.slice(0, -4)}AAAA`);
+    void stranger.send(good!);
+    expect(await stranger.ended).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+  });
+});
+
+describe('replay', () => {
+  test('pages by chunks return every event in order, then say the recording is complete', async () => {
+    const { id, chunks } = await recorded(5);
+    const events: Array<{ seq: number; index: number; type: string; json: string; at: string }> = [];
+    let after: number | null = null;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const data: {
+        sessionRecording: { events: typeof events; nextSeq: number | null; complete: boolean; truncated: boolean };
+      } = await admin(PAGE, { id, after, limit: 2 });
+      events.push(...data.sessionRecording.events);
+      expect(data.sessionRecording.complete).toBe(true);
+      if (data.sessionRecording.nextSeq === null) break;
+      after = data.sessionRecording.nextSeq - 1;
+    }
+    const expected = chunks.flatMap((c) =>
+      c.data
+        .toString()
+        .trimEnd()
+        .split('\n')
+        .map((json, index) => ({
+          seq: Number(c.seq),
+          index,
+          json,
+          type: (JSON.parse(json) as { type: string }).type,
+          at: new Date((JSON.parse(json) as { at: number }).at).toISOString(),
+        })),
+    );
+    expect(events).toEqual(expected);
+    expect(events.map((e) => e.type)).toEqual(['session.start', ...Array<string>(10).fill('statement'), 'session.end']);
+  });
+
+  test('an incomplete recording pages on; a truncated one says so', async () => {
+    const id = await alpha.openSession();
+    const chunks = recording(id, statements(3, { type: 'session.end', truncated: true }));
+    const ship = alpha.ship();
+    await ship.sendAll(chunks.slice(0, 2));
+    let page = (await admin<{ sessionRecording: { nextSeq: number; complete: boolean } }>(PAGE, { id }))
+      .sessionRecording;
+    expect(page).toMatchObject({ nextSeq: 2, complete: false });
+    await ship.send(chunks[2]!);
+    ship.end();
+    page = (await admin<{ sessionRecording: { nextSeq: number; complete: boolean } }>(PAGE, { id, after: 1 }))
+      .sessionRecording;
+    expect(page).toMatchObject({ nextSeq: null, complete: true, truncated: true });
+  });
+});
+
+describe('verification', () => {
+  test('an intact recording verifies, over GraphQL and with the CLI', async () => {
+    const { id, chunks } = await recorded(5);
+    expect(await verify(id)).toMatchObject({ ok: true, chunks: 5, problems: [] });
+    const cli = await verifyCli(id);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain(`session ${id}: OK (5 chunks, complete)`);
+    expect(cli.stdout).toContain(chunks[4]!.chainHash.toString('hex'));
+  });
+
+  test('a modified byte, a deleted chunk and two swapped chunks are each found and named by seq', async () => {
+    const [modified, deleted, swapped] = await Promise.all([recorded(5), recorded(5), recorded(5)]);
+    await queryDatabase(
+      database.url,
+      `UPDATE recording_chunks SET data = overlay(data placing '\\x58'::bytea from 20 for 1) WHERE session_id = $1 AND seq = 2`,
+      [modified.id],
+    );
+    await queryDatabase(database.url, 'DELETE FROM recording_chunks WHERE session_id = $1 AND seq = 3', [deleted.id]);
+    for (const [from, to] of [
+      [1, -1],
+      [2, 1],
+      [-1, 2],
+    ]) {
+      await queryDatabase(database.url, 'UPDATE recording_chunks SET seq = $3 WHERE session_id = $1 AND seq = $2', [
+        swapped.id,
+        from,
+        to,
+      ]);
+    }
+
+    expect(await verify(modified.id)).toMatchObject({
+      ok: false,
+      problems: [{ seq: 2, problem: 'modified' }],
+    });
+    expect(await verify(deleted.id)).toMatchObject({
+      ok: false,
+      chunks: 4,
+      problems: [{ seq: 3, problem: 'missing', detail: 'chunk 3 is missing' }],
+    });
+    expect(await verify(swapped.id)).toMatchObject({
+      ok: false,
+      problems: [
+        { seq: 1, problem: 'reordered', detail: 'chunk stored as seq 1 belongs at seq 2' },
+        { seq: 2, problem: 'reordered', detail: 'chunk stored as seq 2 belongs at seq 1' },
+      ],
+    });
+
+    const cli = await verifyCli(deleted.id);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toContain(`session ${deleted.id}: TAMPERED`);
+    expect(cli.stdout).toContain('seq 3: missing: chunk 3 is missing');
+    expect((await verifyCli(modified.id)).stdout).toMatch(/seq 2: modified/);
+  });
+});
+
+describe('who may read a recording', () => {
+  test('a plain user reads their own sessions’ recordings and no one else’s', async () => {
+    const token = await machineToken();
+    const own = await recorded(2, 'oidc:ci-runner');
+    const others = await recorded(2, randomUUID());
+    const mine = await graphql<{ sessionRecording: { events: unknown[] } }>(cp.graphqlUrl, PAGE, { id: own.id }, token);
+    expect(mine.errors).toBeUndefined();
+    expect(mine.data!.sessionRecording.events).toHaveLength(6);
+
+    for (const query of [PAGE, VERIFY]) {
+      const theirs = await graphql(cp.graphqlUrl, query, { id: others.id }, token);
+      expect(theirs.data ?? null).toBeNull();
+      expect(theirs.errors?.[0]).toMatchObject({
+        message: `session ${others.id} not found`,
+        extensions: { code: 'NOT_FOUND' },
+      });
+    }
+    const viewed = await queryDatabase(
+      database.url,
+      `SELECT actor_kind FROM audit_events WHERE kind = 'recording.viewed' AND session_id = $1`,
+      [own.id],
+    );
+    expect(viewed).toEqual([{ actor_kind: 'service' }]);
+  });
+});
+
+describe('retention', () => {
+  test('chunks of sessions ended longer ago than the retention are deleted by the job, and audited', async () => {
+    const { id: old } = await recorded(3);
+    const { id: recent } = await recorded(3);
+    alpha.reportClosed(old, new Date(Date.now() - 40 * 86_400_000));
+    alpha.reportClosed(recent, new Date());
+    await waitFor(
+      async () =>
+        (
+          await queryDatabase(
+            database.url,
+            'SELECT 1 FROM sessions WHERE id = $1 AND recording_purged_at IS NOT NULL',
+            [old],
+          )
+        ).length > 0,
+      { what: 'the old recording purged', timeoutMs: 10_000 },
+    );
+    expect(
+      await queryDatabase(database.url, 'SELECT 1 FROM recording_chunks WHERE session_id = $1', [old]),
+    ).toHaveLength(0);
+    expect(
+      await queryDatabase(database.url, 'SELECT 1 FROM recording_chunks WHERE session_id = $1', [recent]),
+    ).toHaveLength(3);
+    const audit = await queryDatabase<{ details: { sessions: number; chunks: number; retentionDays: number } }>(
+      database.url,
+      `SELECT details FROM audit_events WHERE kind = 'recording.retention_purged'`,
+    );
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.details).toMatchObject({ sessions: 1, chunks: 3, retentionDays: 30 });
+    expect((await admin<{ sessionRecording: unknown }>(PAGE, { id: old })).sessionRecording).toEqual({
+      events: [],
+      nextSeq: null,
+      complete: true,
+      truncated: false,
+      purged: true,
+    });
+    expect(await verify(old)).toMatchObject({ ok: true, chunks: 0 });
+  });
+});
+
+describe('shutdown', () => {
+  test('an open Ship stream is ended with UNAVAILABLE (the agent reconnects elsewhere) and the process exits 0', async () => {
+    const id = await alpha.openSession();
+    const ship = alpha.ship();
+    expect(await ship.send(recording(id, statements(2))[0]!)).toMatchObject(committed);
+    expect((await cp.process.stop('SIGTERM')).code).toBe(0);
+    expect(await ship.ended).toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+});
+
+interface Verdict {
+  ok: boolean;
+  chunks: number;
+  problems: Array<{ seq: number; problem: string; detail: string }>;
+}
+
+async function verify(id: string): Promise<Verdict> {
+  return (await admin<{ verifySessionRecording: Verdict }>(VERIFY, { id })).verifySessionRecording;
+}
