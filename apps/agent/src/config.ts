@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** The agent's configuration: read once from the environment at start and validated. */
@@ -17,6 +18,20 @@ export interface AgentConfig {
   reconnect: { initialMs: number; maxMs: number };
   /** Sessions drain for this long on SIGTERM before they are cut. */
   shutdownGraceMs: number;
+  /**
+   * Secret reference (env:/file:) to the key of the masking rules' keyed-hash style. Agents that
+   * must produce the same hashes (joins across segments) share it; unset, each agent keeps a
+   * random key in its state directory.
+   */
+  maskingKeyRef: string | null;
+  recording: {
+    /** Where session recordings wait for the control plane's acknowledgement. */
+    spoolDir: string;
+    /** The spool's size limit: beyond it strict sessions end and best-effort ones mark gaps. */
+    spoolMaxBytes: number;
+    chunkBytes: number;
+    flushMs: number;
+  };
 }
 
 export class AgentConfigError extends Error {
@@ -59,6 +74,23 @@ const envSchema = z.object({
   POSTERN_RECONNECT_INITIAL_MS: millis(500, 10),
   POSTERN_RECONNECT_MAX_MS: millis(30_000, 100),
   POSTERN_SHUTDOWN_GRACE_MS: millis(10_000, 0),
+  POSTERN_AGENT_SPOOL_DIR: z.string().min(1).optional(),
+  POSTERN_AGENT_SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(1024 * 1024 * 1024),
+  POSTERN_RECORDING_CHUNK_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(4 * 1024 * 1024)
+    .default(256 * 1024),
+  POSTERN_RECORDING_FLUSH_MS: millis(1_000, 10),
+  POSTERN_AGENT_MASKING_KEY: z
+    .string()
+    .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be env:NAME or file:/path')
+    .optional(),
 });
 
 export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
@@ -102,5 +134,12 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     stateDir: e.POSTERN_AGENT_STATE_DIR,
     reconnect: { initialMs: e.POSTERN_RECONNECT_INITIAL_MS, maxMs: e.POSTERN_RECONNECT_MAX_MS },
     shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
+    maskingKeyRef: e.POSTERN_AGENT_MASKING_KEY ?? null,
+    recording: {
+      spoolDir: e.POSTERN_AGENT_SPOOL_DIR ?? join(e.POSTERN_AGENT_STATE_DIR, 'spool'),
+      spoolMaxBytes: e.POSTERN_AGENT_SPOOL_MAX_BYTES,
+      chunkBytes: e.POSTERN_RECORDING_CHUNK_BYTES,
+      flushMs: e.POSTERN_RECORDING_FLUSH_MS,
+    },
   };
 }

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import type { OpenTunnel__Output, Revoke__Output } from '@postern/proto';
+import { initSqlParser } from '@postern/policy';
+import type { ApprovalDecision__Output, OpenTunnel__Output, Revoke__Output } from '@postern/proto';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js';
 import { ControlClient, EnrollmentRefusedError } from './control/control-client.js';
 import { TunnelStream } from './control/tunnel-stream.js';
 import { EngineRegistry } from './engines/engine.js';
 import { PostgresEngine } from './engines/postgres/postgres-engine.js';
 import { LocalListener } from './ingress/local-listener.js';
+import { loadMaskingKey } from './policy/masking-key.js';
+import { SessionRecorder } from './recording/session-recorder.js';
+import { RecordingShipper } from './recording/shipper.js';
+import { RecordingSpool } from './recording/spool.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -25,6 +30,28 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'agent', level: config.logLevel });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
+  let maskingHashKey: Buffer;
+  try {
+    maskingHashKey = await loadMaskingKey(config.maskingKeyRef, config.stateDir);
+  } catch (error) {
+    process.stderr.write(`postern agent: POSTERN_AGENT_MASKING_KEY: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  // The PostgreSQL parser (WebAssembly) is loaded before any session can need it.
+  await initSqlParser();
+
+  const spool = new RecordingSpool(config.recording.spoolDir, config.recording.spoolMaxBytes);
+  const recorderOptions = { chunkBytes: config.recording.chunkBytes, flushMs: config.recording.flushMs };
+  // Recordings a previous run left open (the agent died mid-session) are closed as interrupted,
+  // continuing their chains, so the control plane sees them end rather than stop.
+  for (const unfinished of await spool.init()) {
+    if (unfinished.final) continue;
+    await new SessionRecorder(spool, unfinished.sessionId, 'best-effort', recorderOptions, logger, () => {}, {
+      nextSeq: unfinished.lastSeq + 1,
+      prevHash: unfinished.lastHash,
+    }).close({ endReason: 'agent_restarted', interrupted: true });
+  }
+
   const engines = new EngineRegistry().register(new PostgresEngine({ logger }));
   // The control client reports the session count in heartbeats; heartbeats start after start().
   const control: ControlClient = new ControlClient(
@@ -39,6 +66,19 @@ async function main(): Promise<void> {
     policyVersion: () => control.policy.version,
     report: (message) => control.report(message),
     logger,
+    maskingHashKey,
+    spool,
+    recorder: recorderOptions,
+  });
+  const shipper = new RecordingShipper(
+    spool,
+    () => control.openRecording(),
+    () => control.connected,
+    logger,
+  );
+  control.on('connected', () => {
+    shipper.kick();
+    manager.resendPendingApprovals();
   });
   const ingressTls: SecureContext | null = config.ingressTls
     ? createSecureContext({
@@ -49,6 +89,7 @@ async function main(): Promise<void> {
 
   // Policy changes (a user disabled, a rule or credential removed) end affected sessions at once.
   control.on('policy', () => manager.reauthorize());
+  control.on('approvalDecision', (decision: ApprovalDecision__Output) => manager.approvalDecided(decision));
   control.on('revoke', (revoke: Revoke__Output) => {
     const scope =
       revoke.scope === 'SCOPE_SESSION' ? 'session' : revoke.scope === 'SCOPE_PRINCIPAL' ? 'principal' : null;
@@ -90,6 +131,8 @@ async function main(): Promise<void> {
     (async () => {
       await listener?.stop();
       await manager.closeAll();
+      // Spooled chunks not yet acknowledged stay on disk and are shipped after the next start.
+      shipper.stop();
       await control.stop();
     })().then(
       () => process.exit(0),

@@ -8,10 +8,20 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
+import {
+  compileMaskingPolicy,
+  compileStatementPolicy,
+  type ApprovalRuleInput,
+  type MaskingRuleInput,
+  type StatementRuleInput,
+} from '@postern/policy';
 import { BackendParser, frontend, decodeErrorResponse, type Frame } from '@postern/wire-postgres';
 import {
   SessionAbortError,
+  type ApprovalOutcome,
   type AuthenticationResult,
+  type PolicyAuditEvent,
+  type SessionPolicy,
   type EngineContext,
   type Principal,
   type ResolvedConnection,
@@ -35,7 +45,25 @@ export interface GatewayOptions {
   clientTls?: SecureContext | null;
   /** Serve a plain Duplex over each socket (as relayed sessions arrive) and record what it sends. */
   wrapInDuplex?: boolean;
+  /** Statement rules and masking (none by default); `setPolicy` replaces them mid-test. */
+  policy?: TestPolicy;
 }
+
+export interface TestPolicy {
+  guardrails?: StatementRuleInput[];
+  approvals?: ApprovalRuleInput[];
+  masking?: MaskingRuleInput[];
+}
+
+/** A statement held for approval, as the control plane would see it; `decide` answers it. */
+export interface HeldStatement {
+  reviewId: string;
+  ruleId: string;
+  command: string;
+  decide(outcome: ApprovalOutcome): void;
+}
+
+export const MASKING_KEY = Buffer.from('test-masking-key-0123456789abcdef');
 
 export interface SessionRecord {
   id: string;
@@ -50,12 +78,19 @@ export class TestGateway {
   /** Every byte the engine wrote to a client (only with `wrapInDuplex`). */
   readonly sentToClients: Buffer[] = [];
   readonly logLines: string[] = [];
+  readonly audits: PolicyAuditEvent[] = [];
+  readonly held: HeldStatement[] = [];
+  /** Recording events per session id. */
+  readonly recorded = new Map<string, { type: string; event: Record<string, unknown> }[]>();
   readonly engine: PostgresEngine;
+  private policyVersion = 1;
+  private compiled = compileTestPolicy({}, 1);
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
   private constructor(private readonly options: GatewayOptions) {
     this.engine = new PostgresEngine(options.engine);
+    this.compiled = compileTestPolicy(options.policy ?? {}, this.policyVersion);
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -76,6 +111,12 @@ export class TestGateway {
 
   logs(): string {
     return this.logLines.join('');
+  }
+
+  /** Replaces the rules; running sessions apply them from their next statement or result. */
+  setPolicy(policy: TestPolicy): void {
+    this.policyVersion += 1;
+    this.compiled = compileTestPolicy(policy, this.policyVersion);
   }
 
   closedSummaries(): SessionSummary[] {
@@ -129,6 +170,7 @@ export class TestGateway {
           name,
           protocol,
           target: { ...target, secretRef: `test:${name}`, tlsCaRef: ca === undefined ? null : `test-ca:${name}` },
+          recordingMode: 'strict',
         };
       },
       authenticate: async (_connection, user, password) => testAuthenticate(user, password),
@@ -139,10 +181,46 @@ export class TestGateway {
         if (kind === 'test-ca') return spec.ca ?? '';
         return spec.password;
       },
+      policy: (): SessionPolicy => {
+        const { version, statements, masking } = this.compiled;
+        const connectionId = record.opened[0]?.connection.id ?? '';
+        const groups = record.opened[0]?.principal.groups ?? [];
+        return {
+          version,
+          statements: statements.forSession(connectionId, groups),
+          masker: masking.forSession(connectionId, groups),
+        };
+      },
+      requestApproval: ({ rule, command }) => {
+        const reviewId = randomUUID();
+        let settle!: (outcome: ApprovalOutcome) => void;
+        const outcome = new Promise<ApprovalOutcome>((resolve) => (settle = resolve));
+        const timer = setTimeout(
+          () => settle({ outcome: 'expired', decidedBy: '', comment: 'no decision in time' }),
+          rule.timeoutSeconds * 1000,
+        );
+        outcome.finally(() => clearTimeout(timer)).catch(() => undefined);
+        this.held.push({ reviewId, ruleId: rule.id, command, decide: settle });
+        return { reviewId, outcome };
+      },
+      audit: (event) => void this.audits.push(event),
+      record: (type, event) => {
+        const events = this.recorded.get(record.id) ?? [];
+        events.push({ type, event });
+        this.recorded.set(record.id, events);
+      },
       opened: (principal, connection) => void record.opened.push({ principal, connection }),
       closed: (summary) => void record.closed.push(summary),
     };
   }
+}
+
+function compileTestPolicy(policy: TestPolicy, version: number) {
+  return {
+    version: String(version),
+    statements: compileStatementPolicy(policy.guardrails ?? [], policy.approvals ?? []),
+    masking: compileMaskingPolicy(policy.masking ?? [], { hashKey: MASKING_KEY }),
+  };
 }
 
 function testAuthenticate(user: string, password: string): AuthenticationResult {

@@ -275,5 +275,7 @@ export function resolveConnection(
       tlsMode,
       tlsCaRef: c.tlsCaRef || null,
     },
+    // Unknown or unset: strict, the fail-closed reading.
+    recordingMode: c.recordingMode === 'best-effort' ? 'best-effort' : 'strict',
   };
 }

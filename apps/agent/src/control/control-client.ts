@@ -8,6 +8,9 @@ import {
   type AgentMessage,
   type ControlClient as GrpcControlClient,
   type ControlMessage__Output,
+  type RecordingAck__Output,
+  type RecordingChunk,
+  type RecordingClient,
   type TunnelClient,
   type TunnelFrame,
   type TunnelFrame__Output,
@@ -43,13 +46,15 @@ const MAX_OUTBOX = 10_000;
  * into the cache — and reconnects with jittered exponential backoff whenever it ends.
  *
  * Events: 'connected' (welcome received), 'disconnected' (StreamEnd), 'policy' (version),
- * 'openTunnel' (OpenTunnel: the control plane relays a client to this agent).
+ * 'openTunnel' (OpenTunnel: the control plane relays a client to this agent), 'revoke',
+ * 'approvalDecision' (a reviewer decided on a held command).
  */
 export class ControlClient extends EventEmitter {
   readonly policy = new PolicyCache();
   readonly instanceId = randomUUID();
   private readonly client: GrpcControlClient;
   private readonly tunnels: TunnelClient;
+  private readonly recordings: RecordingClient;
   private credential: string | null = null;
   private welcomed = false;
   private readonly outbox: AgentMessage[] = [];
@@ -74,6 +79,11 @@ export class ControlClient extends EventEmitter {
     this.client = new Control(config.controlPlane.address, credentials, options) as unknown as GrpcControlClient;
     // Same address and channel settings: grpc-js shares the underlying HTTP/2 connection.
     this.tunnels = new (agentV1().Tunnel)(config.controlPlane.address, credentials, options) as unknown as TunnelClient;
+    this.recordings = new (agentV1().Recording)(
+      config.controlPlane.address,
+      credentials,
+      options,
+    ) as unknown as RecordingClient;
     this.backoff = new Backoff(config.reconnect.initialMs, config.reconnect.maxMs);
     this.store = new CredentialStore(config.stateDir);
   }
@@ -107,6 +117,17 @@ export class ControlClient extends EventEmitter {
     return call;
   }
 
+  /** Opens a Recording stream (the shipper sends spooled chunks on it and reads the acks). */
+  openRecording(): ClientDuplexStream<RecordingChunk, RecordingAck__Output> {
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${this.credential ?? ''}`);
+    return this.recordings.Ship(metadata);
+  }
+
+  get connected(): boolean {
+    return this.stream !== null && this.welcomed;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
@@ -116,6 +137,7 @@ export class ControlClient extends EventEmitter {
     await this.loop;
     this.client.close();
     this.tunnels.close();
+    this.recordings.close();
   }
 
   private async obtainCredential(): Promise<string> {
@@ -242,6 +264,9 @@ export class ControlClient extends EventEmitter {
         return;
       case 'revoke':
         this.emit('revoke', message.revoke!);
+        return;
+      case 'approvalDecision':
+        this.emit('approvalDecision', message.approvalDecision!);
         return;
       default:
         this.logger.debug({ body: message.body ?? null }, 'control message not handled by this agent version');

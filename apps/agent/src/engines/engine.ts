@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
+import type { ApprovalRuleInput, SessionMasker, SessionStatementPolicy } from '@postern/policy';
 
 /**
  * One protocol engine per wire protocol (postgres, mysql, ssh, …), all behind this interface and
@@ -42,6 +43,8 @@ export interface ResolvedConnection {
     /** `env:`/`file:` reference to a PEM CA for verify-ca / verify-full. */
     tlsCaRef: string | null;
   };
+  /** strict: the session ends if its recording cannot be spooled; best-effort: gaps are marked. */
+  recordingMode: 'strict' | 'best-effort';
 }
 
 export type AuthenticationResult =
@@ -85,11 +88,51 @@ export interface EngineContext {
   /** Reports the end of the session exactly once. */
   closed(summary: SessionSummary): void;
   /**
+   * The statement rules and masking that apply to this session now (they follow policy changes
+   * mid-session). Call it per statement / per result: it is a cached lookup.
+   */
+  policy(): SessionPolicy;
+  /**
+   * Holds a command for a human decision: the control plane creates a review whose id is
+   * `reviewId` (known at once, so the waiting client can be told). Settles with the outcome;
+   * never rejects (a timeout or the session ending is an outcome too).
+   */
+  requestApproval(request: { rule: ApprovalRuleInput; command: string }): {
+    reviewId: string;
+    outcome: Promise<ApprovalOutcome>;
+  };
+  /** Appends an event to the session's recording (ignored before the session is opened). */
+  record(type: string, event: Record<string, unknown>): void;
+  /** Records a policy decision (blocked, held, approved, rejected, masked counts, …). */
+  audit(event: PolicyAuditEvent): void;
+  /**
    * Aborted when the session must end now (revocation, agent shutdown). Abort with a
    * `SessionAbortError` so the engine can tell the client why; any other reason counts as a
    * revocation.
    */
   signal: AbortSignal;
+}
+
+/** What applies to one session under the current policy version. */
+export interface SessionPolicy {
+  version: string;
+  statements: SessionStatementPolicy;
+  /** null: nothing is masked for this principal on this connection. */
+  masker: SessionMasker | null;
+}
+
+export type ApprovalOutcome =
+  | { outcome: 'approved'; decidedBy: string; comment: string }
+  | { outcome: 'rejected' | 'expired'; decidedBy: string; comment: string }
+  | { outcome: 'cancelled'; decidedBy: ''; comment: string };
+
+export interface PolicyAuditEvent {
+  /** e.g. "statement.blocked", "statement.held", "statement.approved", "session.policy_summary". */
+  kind: string;
+  decision: string;
+  ruleId?: string;
+  policyVersion: string;
+  details: Record<string, unknown>;
 }
 
 /**
@@ -101,8 +144,12 @@ export class SessionAbortError extends Error {
   override readonly name = 'SessionAbortError';
 
   constructor(
-    readonly kind: 'revoked' | 'agent_shutdown',
-    message: string = kind === 'revoked' ? 'access revoked' : 'agent shutting down',
+    readonly kind: 'revoked' | 'agent_shutdown' | 'recording_failed',
+    message: string = kind === 'revoked'
+      ? 'access revoked'
+      : kind === 'agent_shutdown'
+        ? 'agent shutting down'
+        : 'session recording failed',
   ) {
     super(message);
   }

@@ -2,16 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
-import type { AgentMessage, PolicySnapshot__Output } from '@postern/proto';
+import type { AgentMessage, ApprovalDecision__Output, AuditEvent, PolicySnapshot__Output } from '@postern/proto';
 import { Authenticator, resolveConnection, type Grant } from '../auth/authenticator.js';
 import {
   SessionAbortError,
+  type ApprovalOutcome,
   type EngineContext,
+  type PolicyAuditEvent,
+  type SessionPolicy,
   type EngineRegistry,
   type Principal,
   type ResolvedConnection,
   type SessionSummary,
 } from '../engines/engine.js';
+import { PolicyCompiler } from '../policy/compiled-policy.js';
+import { SessionRecorder, type RecorderOptions } from '../recording/session-recorder.js';
+import type { RecordingSpool } from '../recording/spool.js';
 import { resolveSecret } from '../secrets/secret-resolver.js';
 
 export interface SessionManagerDeps {
@@ -20,7 +26,20 @@ export interface SessionManagerDeps {
   policyVersion: () => string;
   report: (message: AgentMessage) => void;
   logger: Logger;
+  /** Key of the masking rules' deterministic hash style. */
+  maskingHashKey: Buffer;
+  spool: RecordingSpool;
+  recorder: RecorderOptions;
 }
+
+interface PendingApproval {
+  sessionId: string;
+  settle: (outcome: ApprovalOutcome) => void;
+  request: AgentMessage;
+}
+
+/** Audit events are sent in batches of at most this many (one message per batch). */
+const AUDIT_BATCH = 500;
 
 interface LiveSession {
   abort: AbortController;
@@ -43,9 +62,15 @@ export class SessionManager {
   private readonly live = new Map<string, LiveSession>();
   private readonly authenticator: Authenticator;
   private readonly expiryTimer: NodeJS.Timeout;
+  private readonly compiler: PolicyCompiler;
+  private readonly approvals = new Map<string, PendingApproval>();
+  private auditBatch: AuditEvent[] = [];
+  /** Final recording chunks still being written (awaited on shutdown). */
+  private readonly closingRecordings = new Set<Promise<void>>();
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.authenticator = new Authenticator(deps.policy);
+    this.compiler = new PolicyCompiler(deps.maskingHashKey, deps.logger);
     this.expiryTimer = setInterval(() => this.checkExpiries(), EXPIRY_CHECK_MS);
     this.expiryTimer.unref();
   }
@@ -92,6 +117,56 @@ export class SessionManager {
     return ended;
   }
 
+  /** A reviewer decided (or the review expired): the held command goes on or is refused. */
+  approvalDecided(decision: ApprovalDecision__Output): void {
+    const pending = this.approvals.get(decision.requestId);
+    if (!pending) return;
+    const outcome =
+      decision.outcome === 'OUTCOME_APPROVED'
+        ? 'approved'
+        : decision.outcome === 'OUTCOME_REJECTED'
+          ? 'rejected'
+          : 'expired';
+    pending.settle({ outcome, decidedBy: decision.decidedBy, comment: decision.comment });
+  }
+
+  /**
+   * After a reconnect, asks again about every statement still held: a decision published while
+   * the stream was down reached no one, and the control plane answers a repeated request from the
+   * stored outcome (or keeps it pending).
+   */
+  resendPendingApprovals(): void {
+    for (const pending of this.approvals.values()) this.deps.report(pending.request);
+  }
+
+  /** Rules compiled from the current snapshot, or null before the first snapshot. */
+  private compiledPolicy() {
+    return this.compiler.current(this.deps.policy());
+  }
+
+  private audit(sessionId: string, event: PolicyAuditEvent): void {
+    this.auditBatch.push({
+      eventId: randomUUID(),
+      sessionId,
+      at: { unixMs: String(Date.now()) },
+      kind: event.kind,
+      decision: event.decision,
+      ruleId: event.ruleId ?? '',
+      policyVersion: event.policyVersion,
+      detailsJson: JSON.stringify(event.details),
+    });
+    // Events of one tick travel together; a burst is split so no message grows unbounded.
+    if (this.auditBatch.length === 1) setImmediate(() => this.flushAudit());
+    else if (this.auditBatch.length >= AUDIT_BATCH) this.flushAudit();
+  }
+
+  private flushAudit(): void {
+    if (this.auditBatch.length === 0) return;
+    const events = this.auditBatch;
+    this.auditBatch = [];
+    this.deps.report({ auditEvents: { events } });
+  }
+
   get activeSessions(): number {
     return this.live.size;
   }
@@ -116,6 +191,11 @@ export class SessionManager {
     });
     let openedAt: Date | null = null;
     let closedOnce = false;
+    let connectionId = '';
+    let principalGroups: string[] = [];
+    let principal: NonNullable<AgentMessage['approvalRequest']>['requester'] = null;
+    let sessionPolicy: SessionPolicy | null = null;
+    let recorder: SessionRecorder | null = null;
     const context: EngineContext = {
       sessionId,
       ingress: options.ingress,
@@ -140,19 +220,93 @@ export class SessionManager {
         return { ok: true, principal: admission.principal };
       },
       resolveSecret: (ref) => resolveSecret(ref),
-      opened: (principal: Principal, connection: ResolvedConnection) => {
+      policy: () => {
+        const version = this.deps.policyVersion();
+        if (sessionPolicy === null || sessionPolicy.version !== version) {
+          sessionPolicy = this.sessionPolicy(version, connectionId, principalGroups);
+        }
+        return sessionPolicy;
+      },
+      requestApproval: ({ rule, command }) => {
+        const reviewId = randomUUID();
+        const request: AgentMessage = {
+          approvalRequest: {
+            requestId: reviewId,
+            sessionId,
+            ruleId: rule.id,
+            command,
+            requester: principal,
+            timeoutSeconds: rule.timeoutSeconds,
+            connectionId,
+            policyVersion: this.deps.policyVersion(),
+          },
+        };
+        const outcome = new Promise<ApprovalOutcome>((resolve) => {
+          const timer = setTimeout(
+            () => settle({ outcome: 'expired', decidedBy: '', comment: 'no decision in time' }),
+            rule.timeoutSeconds * 1000,
+          );
+          const onAbort = (): void =>
+            settle({ outcome: 'cancelled', decidedBy: '', comment: 'the session ended while waiting' });
+          abort.signal.addEventListener('abort', onAbort, { once: true });
+          const settle = (result: ApprovalOutcome): void => {
+            if (!this.approvals.delete(reviewId)) return;
+            clearTimeout(timer);
+            abort.signal.removeEventListener('abort', onAbort);
+            resolve(result);
+          };
+          this.approvals.set(reviewId, { sessionId, settle, request });
+        });
+        this.deps.report(request);
+        return { reviewId, outcome };
+      },
+      audit: (event) => {
+        this.audit(sessionId, event);
+        recorder?.record('decision', {
+          kind: event.kind,
+          decision: event.decision,
+          ruleId: event.ruleId,
+          ...event.details,
+        });
+      },
+      record: (type, event) => recorder?.record(type, event),
+      opened: (who: Principal, connection: ResolvedConnection) => {
         openedAt = new Date();
-        logger.info({ principal: principal.id, connection: connection.name }, 'session opened');
+        connectionId = connection.id;
+        principalGroups = who.groups;
+        principal = {
+          id: who.id,
+          displayName: who.displayName,
+          groups: who.groups,
+          kind: who.kind === 'service' ? 'KIND_SERVICE' : 'KIND_USER',
+        };
+        logger.info({ principal: who.id, connection: connection.name }, 'session opened');
+        recorder = new SessionRecorder(
+          this.deps.spool,
+          sessionId,
+          connection.recordingMode,
+          this.deps.recorder,
+          logger,
+          (error) => abort.abort(new SessionAbortError('recording_failed', error.message)),
+        );
+        recorder.record(
+          'session.start',
+          {
+            sessionId,
+            connection: { id: connection.id, name: connection.name, protocol: connection.protocol },
+            principal,
+            clientAddress: options.clientAddress,
+            ingress: options.ingress,
+            policyVersion: this.deps.policyVersion(),
+            recordingMode: connection.recordingMode,
+          },
+          openedAt.getTime(),
+        );
         this.deps.report({
           sessionOpened: {
             sessionId,
             connectionId: connection.id,
-            principal: {
-              id: principal.id,
-              displayName: principal.displayName,
-              groups: principal.groups,
-              kind: principal.kind === 'service' ? 'KIND_SERVICE' : 'KIND_USER',
-            },
+            principal,
             clientAddress: options.clientAddress,
             ingress: options.ingress,
             startedAt: { unixMs: String(openedAt.getTime()) },
@@ -166,6 +320,17 @@ export class SessionManager {
         logger.info({ endReason: summary.endReason, statements: summary.statementCount }, 'session closed');
         // Sessions refused before authentication were never reported open; their refusal is in the log.
         if (!openedAt) return;
+        if (recorder !== null) {
+          const closing = recorder.close({
+            endReason: summary.endReason,
+            error: summary.error ?? null,
+            bytesFromClient: summary.bytesFromClient,
+            bytesFromTarget: summary.bytesFromTarget,
+            statements: summary.statementCount,
+          });
+          this.closingRecordings.add(closing);
+          void closing.finally(() => this.closingRecordings.delete(closing));
+        }
         this.deps.report({
           sessionClosed: {
             sessionId,
@@ -186,11 +351,26 @@ export class SessionManager {
     this.live.set(sessionId, live);
   }
 
+  /**
+   * What applies to one session under `version`. Before the first snapshot, or for a session
+   * not yet authenticated, nothing is admitted anyway; the empty policy is never consulted.
+   */
+  private sessionPolicy(version: string, connectionId: string, groups: readonly string[]): SessionPolicy {
+    const compiled = this.compiledPolicy();
+    if (compiled === null) throw new Error('no policy yet: sessions cannot have been admitted');
+    return {
+      version,
+      statements: compiled.statements.forSession(connectionId, groups),
+      masker: compiled.masking.forSession(connectionId, groups),
+    };
+  }
+
   /** Ends every session (agent shutdown: clients get 57P01) and waits for them to report. */
   async closeAll(): Promise<void> {
     clearInterval(this.expiryTimer);
     const sessions = [...this.live.values()];
     for (const session of sessions) session.abort.abort(new SessionAbortError('agent_shutdown'));
     await Promise.allSettled(sessions.map((s) => s.done));
+    await Promise.allSettled([...this.closingRecordings]);
   }
 }

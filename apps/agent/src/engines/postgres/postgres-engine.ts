@@ -3,6 +3,7 @@ import type { Logger } from '@postern/logging';
 import { DEFAULT_FRONTEND_MAX_MESSAGE_LENGTH } from '@postern/wire-postgres';
 import type { EngineContext, ProtocolEngine } from '../engine.js';
 import { CancelRegistry } from './cancel-registry.js';
+import { CatalogCache } from './catalog.js';
 import { PostgresSession } from './session.js';
 
 export interface PostgresEngineOptions {
@@ -44,6 +45,7 @@ export class PostgresEngine implements ProtocolEngine {
   readonly protocol = 'postgres';
   private readonly settings: PostgresEngineSettings;
   private readonly cancelRegistry = new CancelRegistry();
+  private readonly catalog = new CatalogCache();
   private readonly logger: Logger | undefined;
 
   constructor(options: PostgresEngineOptions = {}) {
@@ -66,9 +68,11 @@ export class PostgresEngine implements ProtocolEngine {
 
   serve(client: Duplex, context: EngineContext): Promise<void> {
     // run() handles every failure itself; this net only keeps a bug from rejecting serve().
-    return new PostgresSession(client, context, this.settings, this.cancelRegistry).run().catch((error: unknown) => {
-      (this.logger ?? context.logger).error({ err: error }, 'postgres session crashed');
-      client.destroy();
-    });
+    return new PostgresSession(client, context, this.settings, this.cancelRegistry, this.catalog)
+      .run()
+      .catch((error: unknown) => {
+        (this.logger ?? context.logger).error({ err: error }, 'postgres session crashed');
+        client.destroy();
+      });
   }
 }

@@ -15,6 +15,31 @@ export interface ProxyOptions {
   /** The session's end signal (revocation, shutdown): the proxy stops with its SessionEnd. */
   signal: AbortSignal;
   abortEnd: () => SessionEnd;
+  /** Policy enforcement on the frames (guardrails, approvals, masking); absent: pass-through. */
+  filter?: FrameFilter;
+}
+
+/**
+ * What to forward in place of one frame: its own bytes (the fast, usual answer), other bytes (a
+ * substitute, a masked row), nothing (null), or a promise of either when the frame must wait
+ * (a statement held for approval, a catalog lookup). Frames behind a pending one wait in order.
+ */
+export type FrameVerdict = Buffer | null | Promise<Buffer | null>;
+
+export interface FrameFilter {
+  fromClient(frame: Frame): FrameVerdict;
+  fromTarget(frame: Frame): FrameVerdict;
+  /** Called once by the proxy: how the filter writes its own messages (notices) to the client. */
+  attach(io: { toClient(bytes: Buffer): void; fail(end: SessionEnd): void }): void;
+}
+
+/** One direction of the proxy while a filter is on: frames waiting behind a pending verdict. */
+interface Lane {
+  from: 'client' | 'target';
+  source: Duplex;
+  destination: Duplex;
+  /** Non-null while a verdict is pending: the frames that arrived behind it. */
+  waiting: Frame[] | null;
 }
 
 /** How the proxy stopped; the session closes both sides and reports it. */
@@ -40,11 +65,21 @@ class SessionProxy {
   private terminateForwarded = false;
   private readonly throttled = new Set<Duplex>();
   private readonly batch: Buffer[] = [];
+  private readonly clientLane: Lane;
+  private readonly targetLane: Lane;
 
   constructor(
     private readonly options: ProxyOptions,
     private readonly resolve: (outcome: ProxyOutcome) => void,
-  ) {}
+  ) {
+    const { client, target } = options;
+    this.clientLane = { from: 'client', source: client, destination: target, waiting: null };
+    this.targetLane = { from: 'target', source: target, destination: client, waiting: null };
+    options.filter?.attach({
+      toClient: (bytes) => this.write(client, target, [bytes]),
+      fail: (end) => this.finish(end),
+    });
+  }
 
   start(): void {
     const { client, target, signal } = this.options;
@@ -64,8 +99,8 @@ class SessionProxy {
     this.forwardFrames(this.options.pendingFromTarget, 'target');
     this.forwardFrames(this.options.pendingFromClient, 'client');
     if (!this.finished) {
-      client.resume();
-      target.resume();
+      if (this.clientLane.waiting === null) client.resume();
+      if (this.targetLane.waiting === null) target.resume();
     }
   }
 
@@ -84,6 +119,7 @@ class SessionProxy {
 
   private readonly collectClientFrame = (frame: Frame): void => {
     this.options.state.observeFrontend(frame);
+    if (this.options.filter !== undefined) return this.admit(this.clientLane, frame);
     if (frame.code === FrontendCode.Terminate) this.terminateForwarded = true;
     this.batch.push(frame.bytes);
   };
@@ -106,13 +142,83 @@ class SessionProxy {
 
   private readonly collectTargetFrame = (frame: Frame): void => {
     this.options.state.observeBackend(frame);
+    if (this.options.filter !== undefined) return this.admit(this.targetLane, frame);
     this.batch.push(frame.bytes);
   };
+
+  /**
+   * Runs one frame through the filter into the current batch. A pending verdict stops the lane:
+   * the frames behind it queue in order and the source is paused until the verdict settles.
+   */
+  private admit(lane: Lane, frame: Frame): void {
+    if (lane.waiting !== null) {
+      lane.waiting.push(frame);
+      return;
+    }
+    const filter = this.options.filter!;
+    let verdict: FrameVerdict;
+    try {
+      verdict = lane.from === 'client' ? filter.fromClient(frame) : filter.fromTarget(frame);
+    } catch (error) {
+      return this.filterFailed(error);
+    }
+    if (verdict instanceof Promise) {
+      lane.waiting = [];
+      lane.source.pause();
+      verdict.then(
+        (bytes) => this.resumeLane(lane, frame, bytes),
+        (error: unknown) => this.filterFailed(error),
+      );
+      return;
+    }
+    this.accept(lane, frame, verdict);
+  }
+
+  private accept(lane: Lane, frame: Frame, bytes: Buffer | null): void {
+    if (bytes === null) return;
+    if (lane.from === 'client' && frame.code === FrontendCode.Terminate) this.terminateForwarded = true;
+    this.batch.push(bytes);
+  }
+
+  /** A pending verdict settled: forward it, then the frames that queued behind it. */
+  private resumeLane(lane: Lane, frame: Frame, bytes: Buffer | null): void {
+    if (this.finished) return;
+    const queued = lane.waiting ?? [];
+    lane.waiting = null;
+    this.batch.length = 0;
+    this.accept(lane, frame, bytes);
+    let next = 0;
+    while (next < queued.length && lane.waiting === null) this.admit(lane, queued[next++]!);
+    if (lane.waiting !== null) (lane.waiting as Frame[]).unshift(...queued.slice(next));
+    this.write(lane.destination, lane.source, this.batch);
+    if (this.terminateForwarded) return this.finish(SessionEnd.clean('client_closed', 'the client sent Terminate'));
+    if (lane.waiting === null && !this.throttled.has(lane.source)) lane.source.resume();
+  }
+
+  private filterFailed(error: unknown): void {
+    if (error instanceof SessionEnd) return this.finish(error);
+    const message = `policy enforcement failed: ${describeError(error)}`;
+    this.finish(
+      new SessionEnd('error', message, { code: SqlStates.InternalError, message: 'policy enforcement failed' }),
+    );
+  }
 
   /** Frames left over from the startup phases, forwarded as if they had just arrived. */
   private forwardFrames(frames: Frame[], from: 'client' | 'target'): void {
     if (frames.length === 0) return;
     const { client, target, state } = this.options;
+    if (this.options.filter !== undefined) {
+      const lane = from === 'client' ? this.clientLane : this.targetLane;
+      this.batch.length = 0;
+      for (const frame of frames) {
+        if (from === 'client') state.observeFrontend(frame);
+        else state.observeBackend(frame);
+        this.admit(lane, frame);
+      }
+      this.write(lane.destination, lane.source, this.batch);
+      if (this.terminateForwarded) this.finish(SessionEnd.clean('client_closed', 'the client sent Terminate'));
+      return;
+    }
     const bytes: Buffer[] = [];
     for (const frame of frames) {
       if (from === 'client') {
@@ -148,8 +254,12 @@ class SessionProxy {
     source.pause();
     destination.once('drain', () => {
       this.throttled.delete(source);
-      if (!this.finished) source.resume();
+      if (!this.finished && !this.laneOf(source).waiting) source.resume();
     });
+  }
+
+  private laneOf(source: Duplex): Lane {
+    return source === this.options.client ? this.clientLane : this.targetLane;
   }
 
   private readonly onClientEnd = (): void =>

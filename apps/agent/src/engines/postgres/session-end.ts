@@ -53,6 +53,7 @@ export const SqlStates = {
   InvalidAuthorizationSpecification: '28000',
   InvalidPassword: '28P01',
   InvalidCatalogName: '3D000',
+  SyntaxError: '42601',
   InsufficientPrivilege: '42501',
   QueryCanceled: '57014',
   AdminShutdown: '57P01',

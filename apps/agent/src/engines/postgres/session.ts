@@ -8,6 +8,9 @@ import { authenticateClient } from './client-auth.js';
 import { readClientOpening, type ClientOpening } from './client-startup.js';
 import { PeerClosedError } from './frame-reader.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
+import type { CatalogCache } from './catalog.js';
+import { runCatalogQuery } from './catalog.js';
+import { PolicyFilter } from './policy-filter.js';
 import { proxySession } from './proxy.js';
 import { describeError, fatalResponse, SessionEnd, SqlStates } from './session-end.js';
 import { PostgresSessionState } from './session-state.js';
@@ -28,12 +31,14 @@ export class PostgresSession {
   private target: ConnectedTarget | undefined;
   private cancelKey: IssuedCancelKey | undefined;
   private terminateForwarded = false;
+  private filter: PolicyFilter | undefined;
 
   constructor(
     private readonly client: Duplex,
     private readonly context: EngineContext,
     private readonly settings: PostgresEngineSettings,
     private readonly cancelRegistry: CancelRegistry,
+    private readonly catalog: CatalogCache,
   ) {
     this.clientStream = client;
     this.logger = context.logger.child({ engine: 'postgres' });
@@ -87,7 +92,37 @@ export class PostgresSession {
     const pendingFromClient = opening.reader.detach();
     await this.openTarget(connection, startup);
     this.context.opened(principal, connection);
+    this.filter = new PolicyFilter({
+      context: this.context,
+      connectionId: connection.id,
+      catalog: this.catalog,
+      catalogQuery: (sql) => this.catalogQuery(connection, sql),
+      logger: this.logger,
+    });
+    this.filter.observeGreeting(this.target!.session.greeting);
     return this.proxy(opening, pendingFromClient);
+  }
+
+  /**
+   * Runs a catalog lookup for masking on a short-lived connection of our own, with the
+   * connection's credentials: never on the client's session, whose protocol state is the client's.
+   */
+  private async catalogQuery(connection: ResolvedConnection, sql: string): Promise<(string | null)[][]> {
+    const signal = this.deadline(this.settings.targetConnectTimeoutMs);
+    const startup = readClientStartup(
+      new Map([
+        ['user', 'postern'],
+        ['database', connection.name],
+        ['application_name', 'postern-agent catalog'],
+      ]),
+    );
+    const target = await connectTarget(connection, startup, this.context, signal, this.logger, ignore);
+    try {
+      return await runCatalogQuery(target.stream, target.session.parser, target.session.pending, sql, signal);
+    } finally {
+      if (target.stream.writable) target.stream.end(frontend.terminate());
+      target.stream.destroy();
+    }
   }
 
   private readOpening(signal: AbortSignal): Promise<ClientOpening> {
@@ -150,6 +185,7 @@ export class PostgresSession {
       state: this.state,
       signal: this.context.signal,
       abortEnd: () => this.abortEnd(),
+      ...(this.filter === undefined ? {} : { filter: this.filter }),
     });
     this.terminateForwarded = outcome.terminateForwarded;
     return outcome.end;
@@ -176,6 +212,12 @@ export class PostgresSession {
 
   private abortEnd(): SessionEnd {
     const reason: unknown = this.context.signal.reason;
+    if (reason instanceof SessionAbortError && reason.kind === 'recording_failed') {
+      return new SessionEnd('error', `recording failed: ${reason.message}`, {
+        code: SqlStates.AdminShutdown,
+        message: 'terminating connection: the session recording cannot be stored (strict recording)',
+      });
+    }
     const shutdown = reason instanceof SessionAbortError && reason.kind === 'agent_shutdown';
     return shutdown
       ? new SessionEnd('agent_shutdown', 'agent shutting down', {
@@ -206,6 +248,7 @@ export class PostgresSession {
     if (this.target !== undefined) this.closeTarget(this.target.stream);
     const level = end.reason === 'error' ? 'error' : 'info';
     this.logger[level]({ reason: end.reason, error: end.message, ...this.counters() }, 'postgres session ended');
+    this.auditSummary();
     const summary: SessionSummary = { endReason: end.reason, ...this.counters() };
     if (!end.clean) summary.error = end.message;
     this.report(summary);
@@ -232,6 +275,22 @@ export class PostgresSession {
     timer.unref();
     stream.once('finish', () => stream.destroy());
     stream.once('close', () => clearTimeout(timer));
+  }
+
+  /** The session's per-rule policy counts, as one audit event (when any policy applied). */
+  private auditSummary(): void {
+    try {
+      const summary = this.filter?.summary();
+      if (summary === undefined || summary === null) return;
+      this.context.audit({
+        kind: 'session.policy_summary',
+        decision: 'summary',
+        policyVersion: this.context.policy().version,
+        details: summary,
+      });
+    } catch (error) {
+      this.logger.error({ err: error }, 'policy summary could not be recorded');
+    }
   }
 
   private counters(): Pick<SessionSummary, 'bytesFromClient' | 'bytesFromTarget' | 'statementCount'> {

@@ -1,0 +1,733 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@postern/logging';
+import {
+  analyzeSql,
+  type CopyMasker,
+  type ResultColumn,
+  type RowMasker,
+  type SessionMasker,
+  type StatementDecision,
+} from '@postern/policy';
+import {
+  BackendCode,
+  decodeCopyOutResponse,
+  decodeErrorResponse,
+  decodeParameterStatus,
+  decodeRowDescription,
+  effectiveFormat,
+  ErrorField,
+  errorResponse,
+  frontend,
+  FrontendCode,
+  noticeResponse,
+  type FieldDescription,
+  type Frame,
+} from '@postern/wire-postgres';
+import type { EngineContext, SessionPolicy } from '../engine.js';
+import type { CatalogCache, CatalogQuery } from './catalog.js';
+import { copyStatementsOf, type CopyStatement } from './copy-statements.js';
+import type { FrameFilter, FrameVerdict } from './proxy.js';
+import { SessionEnd, SqlStates } from './session-end.js';
+
+/**
+ * What the client is waiting for, in the order the server will answer: the proxy matches each
+ * response to the message that caused it (PostgreSQL answers strictly in order), which tells
+ * whose columns a DataRow has and which COPY a CopyOutResponse belongs to.
+ */
+type Expectation =
+  | ({ kind: 'query'; sql: string; copies: CopyStatement[] | null } & Activity)
+  | { kind: 'describe-statement'; name: string }
+  | { kind: 'describe-portal'; name: string; hidden: boolean }
+  | ({ kind: 'execute'; portal: string; statement: string; resultFormats: number[]; params: string[] } & Activity)
+  | { kind: 'sync' };
+
+/** What the recording says about a Query or an Execute once the server has answered it. */
+interface Activity {
+  startedAt: number;
+  rows: number;
+  tags: string[];
+  error: { code: string; message: string } | null;
+}
+
+interface PortalBinding {
+  statement: string;
+  resultFormats: number[];
+}
+
+export interface PolicyFilterDeps {
+  context: EngineContext;
+  connectionId: string;
+  catalog: CatalogCache;
+  catalogQuery: CatalogQuery;
+  logger: Logger;
+}
+
+/** Prefix of the marker relation in a refused statement's stand-in (see `refuse`). */
+const MARKER = 'postern_refused_';
+const MARKER_PATTERN = /postern_refused_[0-9a-f]{16}/;
+/** Statement text kept in audit events, reviews and recordings. */
+const MAX_AUDITED_SQL = 4096;
+/** Bytes of one text parameter kept in a recording. */
+const MAX_RECORDED_PARAM = 1024;
+
+/**
+ * Enforces the session's policy on the wire: statement rules on every Query, Parse and
+ * FunctionCall before it reaches the target, masking on every RowDescription/DataRow and COPY
+ * out of it.
+ *
+ * A refused statement is never dropped from the stream: it is replaced by a stand-in that the
+ * server itself rejects at parse time (`SELECT postern_refused_<nonce>.refused`, a reference to a
+ * FROM entry that cannot exist), and the server's error is swapped for ours on the way back.
+ * The server therefore does exactly what PostgreSQL does for a failing statement — aborts the
+ * transaction, skips the extended-protocol pipeline to the next Sync, answers ReadyForQuery with
+ * the right status — and the client sees a 42501 that names the rule.
+ */
+export class PolicyFilter implements FrameFilter {
+  private io: { toClient(bytes: Buffer): void; fail(end: SessionEnd): void } | null = null;
+  private readonly expectations: Expectation[] = [];
+  private readonly statements = new Map<string, string>();
+  private readonly portals = new Map<string, PortalBinding & { params: string[] }>();
+  /** Statements and portals whose description the client asked for while masking was on. */
+  private readonly describedStatements = new Set<string>();
+  private readonly describedPortals = new Set<string>();
+  private readonly statementColumns = new Map<string, ResultColumn[]>();
+  private readonly portalColumns = new Map<string, ResultColumn[]>();
+  /** Marker token → the ErrorResponse the client gets instead of the server's. */
+  private readonly substitutions = new Map<string, Buffer>();
+  /** Masker of the result being streamed: null none, undefined not yet decided. */
+  private rows: RowMasker | null | undefined = undefined;
+  private copy: CopyMasker | null = null;
+  private readonly maskers = new Set<SessionMasker>();
+  private readonly tally = { allowed: 0, refused: new Map<string, number>() };
+  /**
+   * Why SQL text cannot be checked right now, or null. The policy library reads SQL as UTF-8 with
+   * standard-conforming strings; a session that changed either (so `'\''` or a multibyte
+   * sequence means something else to the server) gets its statements refused while statement
+   * rules apply, rather than checked under a reading the server does not share.
+   */
+  private uncheckable: string | null = null;
+  private readonly settings = new Map<string, string>([
+    ['standard_conforming_strings', 'on'],
+    ['client_encoding', 'UTF8'],
+  ]);
+
+  constructor(private readonly deps: PolicyFilterDeps) {}
+
+  attach(io: { toClient(bytes: Buffer): void; fail(end: SessionEnd): void }): void {
+    this.io = io;
+  }
+
+  /** The target's greeting (its ParameterStatus messages), seen before the proxy starts. */
+  observeGreeting(frames: readonly Frame[]): void {
+    for (const frame of frames) if (frame.code === BackendCode.ParameterStatus) this.onParameterStatus(frame);
+  }
+
+  private onParameterStatus(frame: Frame): void {
+    const { name, value } = decodeParameterStatus(frame);
+    if (name !== 'standard_conforming_strings' && name !== 'client_encoding') return;
+    this.settings.set(name, value);
+    const strings = this.settings.get('standard_conforming_strings')!.toLowerCase();
+    const encoding = this.settings.get('client_encoding')!.toUpperCase().replace(/[-_]/g, '');
+    this.uncheckable =
+      strings !== 'on'
+        ? 'standard_conforming_strings is off'
+        : encoding !== 'UTF8'
+          ? `client_encoding is ${this.settings.get('client_encoding')}, not UTF8`
+          : null;
+  }
+
+  // ---------------------------------------------------------------- client → target
+
+  fromClient(frame: Frame): FrameVerdict {
+    switch (frame.code) {
+      case FrontendCode.Query: {
+        const sql = cstring(frame.body, 0).value;
+        const expectation: Expectation = { kind: 'query', sql, copies: null, ...activity() };
+        this.expectations.push(expectation);
+        return this.enforce(sql, frame, (marker) => frontend.query(marker));
+      }
+      case FrontendCode.Parse: {
+        const name = cstring(frame.body, 0);
+        const sql = cstring(frame.body, name.next).value;
+        this.statements.set(name.value, sql);
+        this.describedStatements.delete(name.value);
+        this.statementColumns.delete(name.value);
+        return this.enforce(sql, frame, (marker) => frontend.parse({ name: name.value, sql: marker }));
+      }
+      case FrontendCode.Bind: {
+        const binding = readBind(frame.body);
+        this.portals.set(binding.portal, {
+          statement: binding.statement,
+          resultFormats: binding.resultFormats,
+          params: binding.params,
+        });
+        this.describedPortals.delete(binding.portal);
+        this.portalColumns.delete(binding.portal);
+        return frame.bytes;
+      }
+      case FrontendCode.Describe: {
+        const name = cstring(frame.body, 1).value;
+        const masking = this.policy().masker !== null;
+        if (frame.body[0] === 0x53) {
+          this.expectations.push({ kind: 'describe-statement', name });
+          if (masking) this.describedStatements.add(name);
+        } else {
+          this.expectations.push({ kind: 'describe-portal', name, hidden: false });
+          if (masking) this.describedPortals.add(name);
+        }
+        return frame.bytes;
+      }
+      case FrontendCode.Execute:
+        return this.onExecute(frame);
+      case FrontendCode.Sync:
+        this.expectations.push({ kind: 'sync' });
+        return frame.bytes;
+      case FrontendCode.Close: {
+        const name = cstring(frame.body, 1).value;
+        if (frame.body[0] === 0x53) {
+          this.statements.delete(name);
+          this.describedStatements.delete(name);
+          this.statementColumns.delete(name);
+        } else {
+          this.portals.delete(name);
+          this.describedPortals.delete(name);
+          this.portalColumns.delete(name);
+        }
+        return frame.bytes;
+      }
+      case FrontendCode.FunctionCall:
+        return this.onFunctionCall(frame);
+      default:
+        return frame.bytes;
+    }
+  }
+
+  /**
+   * An Execute whose result columns we will not otherwise learn (the client did not describe the
+   * portal or its statement, as drivers do for statements they prepared earlier) gets a Describe
+   * of our own in front of it, answered to us alone: masking never guesses a row's columns.
+   */
+  private onExecute(frame: Frame): Buffer {
+    const portal = cstring(frame.body, 0).value;
+    const binding = this.portals.get(portal);
+    const execute: Expectation = {
+      kind: 'execute',
+      portal,
+      statement: binding?.statement ?? '',
+      resultFormats: binding?.resultFormats ?? [],
+      params: binding?.params ?? [],
+      ...activity(),
+    };
+    const known =
+      this.describedPortals.has(portal) || (binding !== undefined && this.describedStatements.has(binding.statement));
+    if (this.policy().masker === null || known) {
+      this.expectations.push(execute);
+      return frame.bytes;
+    }
+    this.describedPortals.add(portal);
+    this.expectations.push({ kind: 'describe-portal', name: portal, hidden: true }, execute);
+    return Buffer.concat([frontend.describe('P', portal), frame.bytes]);
+  }
+
+  /**
+   * The fast-path FunctionCall names a function by OID, out of reach of statement rules (it is
+   * how clients drive large objects: lo_open, loread, lowrite). Refused whenever statement rules
+   * apply to the session; the stand-in Query is answered like a FunctionCall (an error, then
+   * ReadyForQuery).
+   */
+  private onFunctionCall(frame: Frame): FrameVerdict {
+    this.expectations.push({ kind: 'sync' });
+    if (this.policy().statements.empty) return frame.bytes;
+    this.audit('statement.blocked', 'blocked', undefined, { sql: '(FunctionCall)', reason: 'fast-path call' });
+    return this.refuse((marker) => frontend.query(marker), {
+      code: SqlStates.InsufficientPrivilege,
+      message: 'Postern: fast-path function calls are not allowed on this connection',
+    });
+  }
+
+  private enforce(sql: string, frame: Frame, standIn: (marker: string) => Buffer): FrameVerdict {
+    const policy = this.policy();
+    if (this.uncheckable !== null && !policy.statements.empty && !isSettingReset(sql)) {
+      this.audit('statement.blocked', 'blocked', undefined, { sql: this.shown(sql), reason: this.uncheckable });
+      return this.refuse(standIn, {
+        code: SqlStates.InsufficientPrivilege,
+        message: `Postern cannot check statements while ${this.uncheckable}; reset it to use this connection`,
+      });
+    }
+    const decision: StatementDecision = policy.statements.empty ? { action: 'allow' } : policy.statements.evaluate(sql);
+    switch (decision.action) {
+      case 'allow': {
+        const refusal = policy.masker === null ? null : this.copyRefusal(sql, policy.masker);
+        if (refusal === null) {
+          this.tally.allowed++;
+          return frame.bytes;
+        }
+        this.audit('statement.blocked', 'blocked', undefined, { sql: this.shown(sql), reason: refusal });
+        return this.refuse(standIn, { code: SqlStates.InsufficientPrivilege, message: `Postern: ${refusal}` });
+      }
+      case 'block':
+        this.count(decision.rule.id);
+        this.audit('statement.blocked', 'blocked', decision.rule.id, {
+          sql: this.shown(sql),
+          rule: decision.rule.name,
+          reason: decision.reason,
+        });
+        return this.refuse(standIn, {
+          code: SqlStates.InsufficientPrivilege,
+          message: `Postern rule "${decision.rule.name}" blocked this statement: ${decision.reason}`,
+        });
+      case 'invalid':
+        return this.refuse(standIn, {
+          code: SqlStates.SyntaxError,
+          message: decision.message,
+          // The library counts from 0; PostgreSQL's position field from 1.
+          ...(decision.position === null ? {} : { position: decision.position + 1 }),
+        });
+      case 'hold':
+        return this.hold(decision, sql, frame, standIn);
+    }
+  }
+
+  /** Holds the statement (and, by the proxy's lane, everything the client sent after it). */
+  private async hold(
+    decision: Extract<StatementDecision, { action: 'hold' }>,
+    sql: string,
+    frame: Frame,
+    standIn: (marker: string) => Buffer,
+  ): Promise<Buffer | null> {
+    const { rule } = decision;
+    const { reviewId, outcome } = this.deps.context.requestApproval({ rule, command: this.shown(sql) });
+    this.audit('statement.held', 'held', rule.id, { sql: this.shown(sql), reviewId, reason: decision.reason });
+    this.io?.toClient(
+      noticeResponse({
+        severity: 'NOTICE',
+        code: '01000',
+        message: `Postern: this statement awaits approval (review ${reviewId})`,
+        detail: `Rule "${rule.name}" holds it: ${decision.reason}. Waiting up to ${rule.timeoutSeconds} s.`,
+      }),
+    );
+    const result = await outcome;
+    if (result.outcome === 'cancelled') return null;
+    const details = { reviewId, decidedBy: result.decidedBy, comment: result.comment };
+    if (result.outcome === 'approved') {
+      this.tally.allowed++;
+      this.audit('statement.approved', 'approved', rule.id, details);
+      return frame.bytes;
+    }
+    this.count(rule.id);
+    this.audit(`statement.${result.outcome}`, result.outcome, rule.id, details);
+    const why =
+      result.outcome === 'rejected'
+        ? `rejected by ${result.decidedBy || 'a reviewer'}${result.comment ? `: ${result.comment}` : ''}`
+        : 'no approval in time';
+    return this.refuse(standIn, {
+      code: SqlStates.InsufficientPrivilege,
+      message: `Postern: statement not approved (review ${reviewId}): ${why}`,
+    });
+  }
+
+  /**
+   * COPY (query) TO STDOUT has no column names on the wire: with column masking on, it is refused
+   * up front rather than streamed with columns we cannot name.
+   */
+  private copyRefusal(sql: string, masker: SessionMasker): string | null {
+    if (!/copy/i.test(sql)) return null;
+    for (const copy of copyStatementsOf(sql)) {
+      if (copy.direction !== 'to' || copy.relation !== null) continue;
+      const { refuse } = masker.planCopy(null, copy.format, copy.options);
+      if (refuse !== null) return refuse;
+    }
+    return null;
+  }
+
+  private refuse(standIn: (marker: string) => Buffer, error: { code: string; message: string; position?: number }) {
+    const token = `${MARKER}${randomBytes(8).toString('hex')}`;
+    this.substitutions.set(token, errorResponse({ severity: 'ERROR', ...error }));
+    return standIn(`SELECT ${token}.refused`);
+  }
+
+  // ---------------------------------------------------------------- target → client
+
+  fromTarget(frame: Frame): FrameVerdict {
+    switch (frame.code) {
+      case BackendCode.DataRow: {
+        const current = this.current;
+        if (current !== null) current.rows++;
+        const rows = this.rows;
+        if (rows === null) return frame.bytes;
+        if (rows !== undefined) return rows.maskDataRow(frame.bytes);
+        return this.firstRow(frame);
+      }
+      case BackendCode.RowDescription:
+        return this.onRowDescription(frame);
+      case BackendCode.NoData: {
+        const head = this.expectations[0];
+        if (head?.kind === 'describe-statement' || head?.kind === 'describe-portal') {
+          this.expectations.shift();
+          if (head.kind === 'describe-portal' && head.hidden) return null;
+        }
+        return frame.bytes;
+      }
+      case BackendCode.CommandComplete:
+      case BackendCode.PortalSuspended:
+      case BackendCode.EmptyQueryResponse: {
+        const head = this.expectations[0];
+        if (head?.kind === 'execute' || head?.kind === 'query') {
+          if (frame.code === BackendCode.CommandComplete) head.tags.push(cstring(frame.body, 0).value);
+          if (head.kind === 'execute') {
+            this.expectations.shift();
+            this.recordActivity(head);
+          }
+        }
+        this.rows = undefined;
+        this.copy = null;
+        return frame.bytes;
+      }
+      case BackendCode.CopyOutResponse:
+        return this.onCopyOut(frame);
+      case BackendCode.CopyData:
+        return this.copy === null ? frame.bytes : this.copy.maskCopyData(frame.bytes);
+      case BackendCode.CopyDone:
+        this.copy = null;
+        return frame.bytes;
+      case BackendCode.ErrorResponse:
+        return this.onError(frame);
+      case BackendCode.ParameterStatus:
+        this.onParameterStatus(frame);
+        return frame.bytes;
+      case BackendCode.ReadyForQuery: {
+        let head: Expectation | undefined;
+        while ((head = this.expectations.shift()) !== undefined) {
+          if (head.kind === 'query') this.recordActivity(head);
+          if (head.kind === 'sync' || head.kind === 'query') break;
+        }
+        this.rows = undefined;
+        this.copy = null;
+        if (this.expectations.length === 0) this.substitutions.clear();
+        return frame.bytes;
+      }
+      default:
+        return frame.bytes;
+    }
+  }
+
+  private onError(frame: Frame): Buffer {
+    let bytes = frame.bytes;
+    if (this.substitutions.size > 0) {
+      const message = decodeErrorResponse(frame).fields[ErrorField.Message] ?? '';
+      const token = MARKER_PATTERN.exec(message)?.[0];
+      const ours = token === undefined ? undefined : this.substitutions.get(token);
+      if (ours !== undefined) {
+        this.substitutions.delete(token!);
+        bytes = ours;
+      }
+    }
+    const head = this.expectations[0];
+    if (head?.kind === 'query' || head?.kind === 'execute') head.error = errorOf(bytes);
+    // An error ends the current statement of a simple Query, and skips an extended-protocol
+    // pipeline to its Sync: nothing up to there will be answered.
+    if (head?.kind !== 'query') {
+      while (this.expectations.length > 0 && this.expectations[0]!.kind !== 'sync') {
+        const skipped = this.expectations.shift()!;
+        if (skipped.kind === 'execute' && skipped === head) this.recordActivity(skipped);
+      }
+    }
+    this.rows = undefined;
+    this.copy = null;
+    return bytes;
+  }
+
+  private onRowDescription(frame: Frame): FrameVerdict {
+    const masker = this.policy().masker;
+    if (masker === null) {
+      const head = this.expectations[0];
+      if (head?.kind === 'describe-statement' || head?.kind === 'describe-portal') {
+        this.expectations.shift();
+        if (head.kind === 'describe-portal' && head.hidden) return null;
+      } else {
+        this.rows = null;
+      }
+      return frame.bytes;
+    }
+    this.maskers.add(masker);
+    const fields = decodeRowDescription(frame).fields;
+    const missing = this.deps.catalog.missing(
+      this.deps.connectionId,
+      fields.map((field) => field.tableOid),
+    );
+    if (missing.length === 0) return this.described(frame, fields, masker);
+    return this.deps.catalog
+      .load(this.deps.connectionId, missing, this.deps.catalogQuery)
+      .then(() => this.described(frame, fields, masker))
+      .catch((error: unknown) => {
+        throw maskingFailure(`the result's tables could not be looked up: ${(error as Error).message}`);
+      });
+  }
+
+  private described(frame: Frame, fields: FieldDescription[], masker: SessionMasker): Buffer | null {
+    const columns = fields.map((field) => this.resultColumn(field));
+    const head = this.expectations[0];
+    switch (head?.kind) {
+      case 'describe-statement':
+        this.expectations.shift();
+        this.statementColumns.set(head.name, columns);
+        return frame.bytes;
+      case 'describe-portal':
+        this.expectations.shift();
+        this.portalColumns.set(head.name, columns);
+        return head.hidden ? null : frame.bytes;
+      default:
+        this.rows = masker.planRows(columns);
+        return frame.bytes;
+    }
+  }
+
+  /** The first DataRow of an Execute: its columns come from the portal's (or statement's) description. */
+  private firstRow(frame: Frame): Buffer {
+    const masker = this.policy().masker;
+    if (masker === null) {
+      this.rows = null;
+      return frame.bytes;
+    }
+    this.maskers.add(masker);
+    const head = this.expectations[0];
+    let columns: ResultColumn[] | undefined;
+    if (head?.kind === 'execute') {
+      columns = this.portalColumns.get(head.portal);
+      if (columns === undefined) {
+        const described = this.statementColumns.get(head.statement);
+        columns = described?.map((column, i) => ({
+          ...column,
+          format: effectiveFormat(head.resultFormats, i) === 1 ? 1 : 0,
+        }));
+      }
+    }
+    // Fail closed: rows whose columns we cannot name are never forwarded unmasked.
+    if (columns === undefined) throw maskingFailure('a result arrived whose columns are unknown');
+    this.rows = masker.planRows(columns);
+    return this.rows === null ? frame.bytes : this.rows.maskDataRow(frame.bytes);
+  }
+
+  private onCopyOut(frame: Frame): FrameVerdict {
+    const masker = this.policy().masker;
+    if (masker === null) return frame.bytes;
+    this.maskers.add(masker);
+    const head = this.expectations[0];
+    const sql =
+      head?.kind === 'query' ? head.sql : head?.kind === 'execute' ? (this.statements.get(head.statement) ?? '') : '';
+    let copy: CopyStatement | undefined;
+    if (head?.kind === 'query') {
+      head.copies ??= copyStatementsOf(sql).filter((c) => c.direction === 'to');
+      copy = head.copies.shift();
+    } else {
+      copy = copyStatementsOf(sql).find((c) => c.direction === 'to');
+    }
+    const response = decodeCopyOutResponse(frame);
+    const format = response.format === 1 ? 'binary' : (copy?.format ?? 'text');
+    const options = copy?.options ?? {};
+    if (copy === undefined || copy.relation === null) return this.planCopy(frame, masker, null, format, options);
+    return this.deps.catalog.loadByName(this.deps.connectionId, copy.relation, this.deps.catalogQuery).then((table) => {
+      if (table === null) throw maskingFailure('the copied table could not be looked up');
+      const wanted = copy.columns;
+      const all = [...table.columns.entries()].sort(([a], [b]) => a - b).map(([, column]) => column);
+      const chosen = wanted === null ? all : wanted.map((name) => all.find((c) => c.name === name));
+      if (chosen.some((c) => c === undefined)) throw maskingFailure('a copied column could not be looked up');
+      const columns: ResultColumn[] = chosen.map((c) => ({
+        name: c!.name,
+        table: { schema: table.schema, name: table.name },
+        typeOid: c!.typeOid,
+        format: format === 'binary' ? 1 : 0,
+      }));
+      return this.planCopy(frame, masker, columns, format, options);
+    });
+  }
+
+  private planCopy(
+    frame: Frame,
+    masker: SessionMasker,
+    columns: ResultColumn[] | null,
+    format: 'text' | 'csv' | 'binary',
+    options: CopyStatement['options'],
+  ): Buffer {
+    const plan = masker.planCopy(columns, format, options);
+    if (plan.refuse !== null) throw maskingFailure(plan.refuse);
+    this.copy = plan.masker;
+    return frame.bytes;
+  }
+
+  private resultColumn(field: FieldDescription): ResultColumn {
+    const format = field.format === 1 ? 1 : 0;
+    if (field.tableOid === 0) return { name: field.name, table: null, typeOid: field.typeOid, format };
+    const table = this.deps.catalog.get(this.deps.connectionId, field.tableOid);
+    const column = table?.columns.get(field.columnAttribute);
+    return {
+      // The catalog's name, not the label: `SELECT email AS e` is still the email column.
+      name: column?.name ?? field.name,
+      table: table === undefined ? null : { schema: table.schema, name: table.name },
+      typeOid: field.typeOid,
+      format,
+    };
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  /** The Query or Execute whose results are streaming, if any. */
+  private get current(): Extract<Expectation, Activity> | null {
+    const head = this.expectations[0];
+    return head?.kind === 'query' || head?.kind === 'execute' ? head : null;
+  }
+
+  /** Statement text as audit events, reviews and recordings keep it: bounded, values masked. */
+  private shown(sql: string): string {
+    return maskText(this.policy().masker, audited(sql));
+  }
+
+  /** One `statement` event per Query or Execute, once the server has answered it. */
+  private recordActivity(done: Extract<Expectation, Activity>): void {
+    const masker = this.policy().masker;
+    const sql = done.kind === 'query' ? done.sql : (this.statements.get(done.statement) ?? '');
+    const event: Record<string, unknown> = {
+      protocol: done.kind === 'query' ? 'simple' : 'extended',
+      sql: maskText(masker, audited(sql)),
+      durationMs: Date.now() - done.startedAt,
+      rows: done.rows,
+      tags: done.tags,
+    };
+    if (done.kind === 'execute') {
+      if (done.statement !== '') event['statement'] = done.statement;
+      if (done.params.length > 0) event['params'] = done.params.map((p) => maskText(masker, p));
+    }
+    if (done.error !== null) event['error'] = done.error;
+    this.deps.context.record('statement', event);
+  }
+
+  private policy(): SessionPolicy {
+    return this.deps.context.policy();
+  }
+
+  private count(ruleId: string): void {
+    this.tally.refused.set(ruleId, (this.tally.refused.get(ruleId) ?? 0) + 1);
+  }
+
+  private audit(kind: string, decision: string, ruleId: string | undefined, details: Record<string, unknown>): void {
+    this.deps.context.audit({
+      kind,
+      decision,
+      ...(ruleId === undefined ? {} : { ruleId }),
+      policyVersion: this.policy().version,
+      details,
+    });
+  }
+
+  /** Per-rule counts for the session's closing audit event; null when no policy ever applied. */
+  summary(): Record<string, unknown> | null {
+    const masked: Record<string, number> = {};
+    for (const masker of this.maskers) {
+      for (const [ruleId, n] of masker.counts) masked[ruleId] = (masked[ruleId] ?? 0) + n;
+    }
+    if (this.maskers.size === 0 && this.tally.refused.size === 0 && this.policy().statements.empty) return null;
+    return {
+      statementsAllowed: this.tally.allowed,
+      statementsRefusedByRule: Object.fromEntries(this.tally.refused),
+      valuesMaskedByRule: masked,
+    };
+  }
+}
+
+function maskingFailure(why: string): SessionEnd {
+  return new SessionEnd('error', `masking: ${why}`, {
+    code: SqlStates.InternalError,
+    message: `Postern could not apply masking to this result (${why}); the session is closed`,
+  });
+}
+
+/**
+ * A lone SET/RESET in plain ASCII with no backslash reads the same under any string setting:
+ * that is how a session that made itself uncheckable gets back (`RESET standard_conforming_strings`).
+ */
+function isSettingReset(sql: string): boolean {
+  if (!/^[\x20-\x7e\t\r\n]*$/.test(sql) || sql.includes('\\')) return false;
+  const analysis = analyzeSql(sql);
+  return (
+    analysis.ok &&
+    analysis.statements.length === 1 &&
+    analysis.statements[0]!.kinds.some((kind) => kind === 'SET' || kind === 'RESET')
+  );
+}
+
+function activity(): Activity {
+  return { startedAt: Date.now(), rows: 0, tags: [], error: null };
+}
+
+function errorOf(bytes: Buffer): { code: string; message: string } | null {
+  try {
+    const fields = decodeErrorResponse({ code: BackendCode.ErrorResponse, body: bytes.subarray(5) } as Frame).fields;
+    return { code: fields[ErrorField.Code] ?? '', message: fields[ErrorField.Message] ?? '' };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Masks a recorded value (SQL text, a parameter) with the session's value detectors, through the
+ * same RowMasker as results: one text column, one row. Column rules cannot name a parameter, so
+ * only detectors apply here.
+ */
+function maskText(masker: SessionMasker | null, text: string): string {
+  if (masker === null) return text;
+  const plan = masker.planRows([{ name: '?column?', table: null, typeOid: 25, format: 0 }]);
+  if (plan === null) return text;
+  const value = Buffer.from(text, 'utf8');
+  const row = Buffer.alloc(11 + value.length);
+  row[0] = BackendCode.DataRow;
+  row.writeInt32BE(10 + value.length, 1);
+  row.writeInt16BE(1, 5);
+  row.writeInt32BE(value.length, 7);
+  value.copy(row, 11);
+  const masked = plan.maskDataRow(row);
+  if (masked === row) return text;
+  const length = masked.readInt32BE(7);
+  return length < 0 ? '' : masked.toString('utf8', 11, 11 + length);
+}
+
+function audited(sql: string): string {
+  return sql.length <= MAX_AUDITED_SQL ? sql : `${sql.slice(0, MAX_AUDITED_SQL)}…`;
+}
+
+/** A NUL-terminated string at `offset`; a missing terminator takes the rest (the server rejects it). */
+function cstring(body: Buffer, offset: number): { value: string; next: number } {
+  let end = body.indexOf(0, offset);
+  if (end < 0) end = body.length;
+  return { value: body.toString('utf8', offset, end), next: end + 1 };
+}
+
+/** Portal, statement and result formats of a Bind, skipping its parameters without copying them. */
+function readBind(body: Buffer): { portal: string; statement: string; resultFormats: number[]; params: string[] } {
+  const portal = cstring(body, 0);
+  const statement = cstring(body, portal.next);
+  const resultFormats: number[] = [];
+  const params: string[] = [];
+  let offset = statement.next;
+  try {
+    const formatCount = body.readInt16BE(offset);
+    const formats: number[] = [];
+    for (let i = 0; i < formatCount; i++) formats.push(body.readInt16BE(offset + 2 + 2 * i));
+    offset += 2 + 2 * formatCount;
+    const count = body.readInt16BE(offset);
+    offset += 2;
+    for (let i = 0; i < count; i++) {
+      const length = body.readInt32BE(offset);
+      offset += 4;
+      if (length < 0) params.push('NULL');
+      else if (effectiveFormat(formats, i) === 1) params.push(`<binary, ${length} bytes>`);
+      else params.push(body.toString('utf8', offset, offset + Math.min(length, MAX_RECORDED_PARAM)));
+      offset += Math.max(0, length);
+    }
+    const results = body.readInt16BE(offset);
+    offset += 2;
+    for (let i = 0; i < results; i++) resultFormats.push(body.readInt16BE(offset + 2 * i));
+  } catch {
+    // A malformed Bind: the server refuses it; results in text format is the safe reading.
+  }
+  return { portal: portal.value, statement: statement.value, resultFormats, params };
+}

@@ -1,0 +1,131 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@postern/logging';
+import { SessionRecorder } from './session-recorder.js';
+import { chainHash, chainSeed, RecordingSpool, SpoolFullError } from './spool.js';
+
+const SESSION = '8f14e45f-ceea-467f-a0e6-0a1b2c3d4e5f';
+const logger = createLogger({ name: 'test', level: 'silent' });
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'postern-spool-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function chunksOf(spool: RecordingSpool) {
+  return Promise.all(spool.pending().map(({ sessionId, seq }) => spool.read(sessionId, seq)));
+}
+
+function events(data: Buffer): { type: string; [key: string]: unknown }[] {
+  return data
+    .toString('utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string });
+}
+
+describe('recording spool and recorder', () => {
+  test('chunks are cut by size, chained from the session seed, and the last one is final', async () => {
+    const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
+    await spool.init();
+    const recorder = new SessionRecorder(spool, SESSION, 'strict', { chunkBytes: 200, flushMs: 10_000 }, logger, () => {
+      throw new Error('must not fail');
+    });
+    for (let i = 0; i < 20; i++) recorder.record('statement', { sql: `select ${i}` });
+    await recorder.close({ endReason: 'client_closed' });
+    const chunks = await chunksOf(spool);
+    expect(chunks.length).toBeGreaterThan(2);
+    let prev = chainSeed(SESSION);
+    chunks.forEach((chunk, seq) => {
+      expect(chunk.seq).toBe(seq);
+      expect(chunk.chainHash.equals(chainHash(prev, seq, chunk.final, chunk.data))).toBe(true);
+      prev = chunk.chainHash;
+    });
+    expect(chunks.map((c) => c.final)).toEqual([...Array(chunks.length - 1).fill(false), true]);
+    const all = chunks.flatMap((c) => events(c.data));
+    expect(all.filter((e) => e.type === 'statement').map((e) => e['sql'])).toEqual(
+      Array.from({ length: 20 }, (_, i) => `select ${i}`),
+    );
+    expect(all[all.length - 1]).toMatchObject({ type: 'session.end', endReason: 'client_closed' });
+  });
+
+  test('a restarted agent finds unacknowledged chunks and acknowledged ones leave the disk', async () => {
+    const first = new RecordingSpool(dir, 10 * 1024 * 1024);
+    await first.init();
+    const recorder = new SessionRecorder(
+      first,
+      SESSION,
+      'strict',
+      { chunkBytes: 50, flushMs: 10_000 },
+      logger,
+      () => {},
+    );
+    recorder.record('statement', { sql: 'select 1 -- long enough to cut a chunk' });
+    recorder.record('statement', { sql: 'select 2 -- long enough to cut a chunk' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await first.acknowledge(SESSION, 0);
+
+    const second = new RecordingSpool(dir, 10 * 1024 * 1024);
+    const unfinished = await second.init();
+    expect(second.pending()).toEqual([{ sessionId: SESSION, seq: 1 }]);
+    expect(unfinished).toEqual([expect.objectContaining({ sessionId: SESSION, lastSeq: 1, final: false })]);
+    // Closing it as interrupted continues the chain from the last spooled chunk.
+    const last = await second.read(SESSION, 1);
+    const resumed = new SessionRecorder(
+      second,
+      SESSION,
+      'best-effort',
+      { chunkBytes: 50, flushMs: 10 },
+      logger,
+      () => {},
+      {
+        nextSeq: 2,
+        prevHash: last.chainHash,
+      },
+    );
+    await resumed.close({ endReason: 'agent_restarted' });
+    const final = await second.read(SESSION, 2);
+    expect(final.final).toBe(true);
+    expect(final.chainHash.equals(chainHash(last.chainHash, 2, true, final.data))).toBe(true);
+    for (const seq of [1, 2]) await second.acknowledge(SESSION, seq);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('strict: a spool that cannot take a chunk ends the session', async () => {
+    const spool = new RecordingSpool(dir, 1024 * 1024);
+    await spool.init();
+    const failures: Error[] = [];
+    const recorder = new SessionRecorder(spool, SESSION, 'strict', { chunkBytes: 1024, flushMs: 10_000 }, logger, (e) =>
+      failures.push(e),
+    );
+    recorder.record('statement', { blob: 'x'.repeat(1024 * 1024) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(SpoolFullError);
+  });
+
+  test('best-effort: a dropped chunk is marked by a gap event and the final event says truncated', async () => {
+    const spool = new RecordingSpool(dir, 1024 * 1024);
+    await spool.init();
+    const recorder = new SessionRecorder(
+      spool,
+      SESSION,
+      'best-effort',
+      { chunkBytes: 1024, flushMs: 10_000 },
+      logger,
+      () => {
+        throw new Error('best-effort never ends the session');
+      },
+    );
+    recorder.record('statement', { blob: 'x'.repeat(1024 * 1024) });
+    recorder.record('statement', { sql: 'select 1', pad: 'y'.repeat(1024) });
+    await recorder.close({ endReason: 'client_closed' });
+    const all = (await chunksOf(spool)).flatMap((c) => events(c.data));
+    expect(all[0]).toMatchObject({ type: 'recording.gap', droppedEvents: 1 });
+    expect(all.some((e) => e['sql'] === 'select 1')).toBe(true);
+    expect(all[all.length - 1]).toMatchObject({ type: 'session.end', truncated: true, droppedEvents: 1 });
+  });
+});

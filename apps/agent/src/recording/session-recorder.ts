@@ -1,0 +1,113 @@
+import type { Logger } from '@postern/logging';
+import { chainHash, chainSeed, SpoolFullError, type RecordingSpool } from './spool.js';
+
+export type RecordingMode = 'strict' | 'best-effort';
+
+export interface RecorderOptions {
+  /** A chunk is cut when this many bytes of events are buffered. */
+  chunkBytes: number;
+  /** …or when the oldest buffered event is this old. */
+  flushMs: number;
+}
+
+/** A recorded event: `at` and `type` are added by the recorder. */
+export type RecordingEvent = Record<string, unknown>;
+
+/**
+ * One session's recording: events as JSON lines, cut into hash-chained chunks written to the
+ * spool in order. Writes are asynchronous and serialised; recording never blocks the proxy.
+ *
+ * When the spool cannot take a chunk: in `strict` mode `onFailure` is called (the session ends:
+ * it must not go on unrecorded); in `best-effort` mode the chunk is dropped and counted, the next
+ * chunk starts with a `recording.gap` event, and the final event says `truncated: true`, so a
+ * recording is never silently incomplete.
+ */
+export class SessionRecorder {
+  private buffer: string[] = [];
+  private buffered = 0;
+  private seq = 0;
+  private prev: Buffer;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private droppedEvents = 0;
+  private droppedTotal = 0;
+  private closed = false;
+  /** The closing event, serialised when the final chunk is written (it reports drops until then). */
+  private endEvent: RecordingEvent | null = null;
+
+  constructor(
+    private readonly spool: RecordingSpool,
+    readonly sessionId: string,
+    private readonly mode: RecordingMode,
+    private readonly options: RecorderOptions,
+    private readonly logger: Logger,
+    private readonly onFailure: (error: Error) => void,
+    /** Continues a recording left unfinished by an earlier run of the agent. */
+    resume?: { nextSeq: number; prevHash: Buffer },
+  ) {
+    this.prev = resume?.prevHash ?? chainSeed(sessionId);
+    this.seq = resume?.nextSeq ?? 0;
+  }
+
+  record(type: string, event: RecordingEvent = {}, at = Date.now()): void {
+    if (this.closed) return;
+    const line = JSON.stringify({ at, type, ...event });
+    this.buffer.push(line);
+    this.buffered += line.length + 1;
+    if (this.buffered >= this.options.chunkBytes) this.cut(false);
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.cut(false), this.options.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Ends the recording with a final chunk; resolves when everything is on disk. */
+  close(event: RecordingEvent = {}): Promise<void> {
+    if (this.closed) return this.writing;
+    this.closed = true;
+    this.endEvent = { at: Date.now(), type: 'session.end', ...event };
+    this.cut(true);
+    return this.writing;
+  }
+
+  private cut(final: boolean): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0 && !final) return;
+    const lines = this.buffer;
+    this.buffer = [];
+    this.buffered = 0;
+    this.writing = this.writing.then(() => this.write(lines, final));
+  }
+
+  private async write(lines: string[], final: boolean): Promise<void> {
+    if (this.droppedEvents > 0) {
+      lines.unshift(JSON.stringify({ at: Date.now(), type: 'recording.gap', droppedEvents: this.droppedEvents }));
+    }
+    if (final && this.endEvent !== null) {
+      const truncated = this.droppedTotal > 0 ? { truncated: true, droppedEvents: this.droppedTotal } : {};
+      lines.push(JSON.stringify({ ...this.endEvent, ...truncated }));
+    }
+    const data = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    const hash = chainHash(this.prev, this.seq, final, data);
+    try {
+      await this.spool.write({ sessionId: this.sessionId, seq: this.seq, data, chainHash: hash, final });
+      this.prev = hash;
+      this.seq += 1;
+      this.droppedEvents = 0;
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (this.mode === 'strict') {
+        this.logger.error({ err: failure, sessionId: this.sessionId }, 'recording failed: ending the strict session');
+        this.closed = true;
+        this.onFailure(failure);
+        return;
+      }
+      const dropped = lines.length - (this.droppedEvents > 0 ? 1 : 0);
+      this.droppedEvents += dropped;
+      this.droppedTotal += dropped;
+      const level = failure instanceof SpoolFullError ? 'warn' : 'error';
+      this.logger[level]({ err: failure, sessionId: this.sessionId, dropped }, 'recording chunk dropped (best-effort)');
+    }
+  }
+}
