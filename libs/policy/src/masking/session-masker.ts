@@ -1,6 +1,9 @@
 import type { CopyMasker, DetectorName, MaskingStyle, ResultColumn, RowMasker, SessionMasker } from './contract.js';
 import type { ColumnMatcher } from './column-patterns.js';
-import { BinaryCopyMasker, type CopyColumns, CsvCopyMasker, TextCopyMasker } from './copy-maskers.js';
+import { BinaryCopyMasker } from './copy-binary.js';
+import { CsvCopyMasker } from './copy-csv.js';
+import type { CopyColumns } from './copy-stream.js';
+import { TextCopyMasker } from './copy-text.js';
 import { DetectionEngine, type DetectionEntry } from './detection.js';
 import { DETECTORS, type MatchSink } from './detectors/index.js';
 import { eachMatch } from './detectors/detector.js';

@@ -1,7 +1,8 @@
 import type { MaskingStyle } from './contract.js';
 import type { DetectionEngine } from './detection.js';
+import { BinaryArray } from './binary-array.js';
 import { MaskingError } from './masking-error.js';
-import { readInt32, type Replacement, Splice } from './splice.js';
+import type { Replacement } from './splice.js';
 import { MalformedValue, rewriteArrayLiteral, rewriteJson, type LeafResult } from './structured-text.js';
 import { type Hasher, maskWholeBytes, maskWholeString } from './styles.js';
 import { arrayElementOid, classify, type ValueKind } from './type-oids.js';
@@ -136,7 +137,11 @@ function detectionPlan(kind: ValueKind, typeOid: number, ctx: PlanContext): Valu
     case 'text-array': {
       const elementKind = classify(arrayElementOid(typeOid)!, 0);
       if (elementKind === 'inert' && ctx.engine.customOnly === 0) return null;
-      return new DetectTextArray(ctx, elementKind);
+      const json = elementKind === 'json';
+      return new TextArray(
+        detectedLeaf(elementKind, ctx),
+        (src, start, end) => ctx.engine.candidates(src, start, end, json) !== 0,
+      );
     }
     case 'binary-array': {
       const elementOid = arrayElementOid(typeOid)!;
@@ -200,25 +205,31 @@ function maskJsonLeaves(text: string, ctx: PlanContext): string | null | undefin
   }
 }
 
-class DetectTextArray implements ValuePlan {
-  private readonly maskElement: (element: string) => LeafResult;
-
-  constructor(
-    private readonly ctx: PlanContext,
-    private readonly elementKind: ValueKind,
-  ) {
-    const engine = ctx.engine;
-    this.maskElement =
-      elementKind === 'text'
-        ? (element) => engine.rewrite(element)
-        : elementKind === 'json'
-          ? (element) => maskJsonLeaves(element, ctx)
-          : (element) =>
-              engine.matches(element, elementKind === 'inert' ? engine.customOnly : undefined) ? null : undefined;
+/** A detector applied to one element of a text-format array. */
+function detectedLeaf(kind: ValueKind, ctx: PlanContext): (element: string) => LeafResult {
+  const engine = ctx.engine;
+  switch (kind) {
+    case 'text':
+      return (element) => engine.rewrite(element);
+    case 'json':
+      return (element) => maskJsonLeaves(element, ctx);
+    case 'inert':
+      return (element) => (engine.matches(element, engine.customOnly) ? null : undefined);
+    default:
+      return (element) => (engine.matches(element) ? null : undefined); // no masked form: NULL
   }
+}
+
+/** A text-format array literal, masked element by element. */
+class TextArray implements ValuePlan {
+  constructor(
+    private readonly maskElement: (element: string) => LeafResult,
+    /** A cheap test of the raw bytes; false: no element can need masking, skip the parse. */
+    private readonly worthParsing: (src: Buffer, start: number, end: number) => boolean = () => true,
+  ) {}
 
   mask(src: Buffer, start: number, end: number): Replacement {
-    if (this.ctx.engine.candidates(src, start, end, this.elementKind === 'json') === 0) return undefined;
+    if (!this.worthParsing(src, start, end)) return undefined;
     try {
       const masked = rewriteArrayLiteral(src.toString('utf8', start, end), this.maskElement);
       return masked === undefined ? undefined : Buffer.from(masked);
@@ -226,80 +237,6 @@ class DetectTextArray implements ValuePlan {
       if (!(error instanceof MalformedValue)) throw error;
       return null; // not the literal PostgreSQL sends: fail closed
     }
-  }
-}
-
-/** Text-format arrays under a column rule: every element masked by the rule. */
-class TextArray implements ValuePlan {
-  constructor(private readonly maskElement: (element: string) => LeafResult) {}
-
-  mask(src: Buffer, start: number, end: number): Replacement {
-    try {
-      const masked = rewriteArrayLiteral(src.toString('utf8', start, end), this.maskElement);
-      return masked === undefined ? undefined : Buffer.from(masked);
-    } catch (error) {
-      if (!(error instanceof MalformedValue)) throw error;
-      return null;
-    }
-  }
-}
-
-// ---------------------------------------------------------------- binary arrays
-
-/**
- * The binary array format (array_send): int32 ndim, int32 has-nulls flag, int32 element OID,
- * (int32 size, int32 lower bound) per dimension, then per element an int32 length (-1: NULL)
- * and its bytes in the element type's binary format. Elements are masked with the plan for
- * their type; lengths are rewritten and the NULL flag set when an element became NULL.
- */
-class BinaryArray implements ValuePlan {
-  private readonly splice = new Splice();
-  private readonly element: ValuePlan | null;
-
-  constructor(
-    private readonly elementOid: number,
-    planFor: (kind: ValueKind) => ValuePlan | null,
-  ) {
-    this.element = planFor(classify(elementOid, 1));
-  }
-
-  mask(src: Buffer, start: number, end: number): Replacement {
-    if (this.element === null) return undefined;
-    if (end - start < 12) throw new MaskingError('binary array shorter than its header');
-    const dimensions = readInt32(src, start);
-    const flags = readInt32(src, start + 4);
-    if (dimensions < 0 || dimensions > 6 || (flags !== 0 && flags !== 1))
-      throw new MaskingError('bad binary array header');
-    if (readInt32(src, start + 8) !== this.elementOid) {
-      throw new MaskingError('binary array element type differs from the column type');
-    }
-    let at = start + 12 + 8 * dimensions;
-    if (at > end) throw new MaskingError('binary array dimensions overrun the value');
-    let elements = dimensions === 0 ? 0 : 1;
-    for (let d = 0; d < dimensions; d++) elements *= Math.max(0, readInt32(src, start + 12 + 8 * d));
-    if (elements * 4 > end - at) throw new MaskingError('binary array dimensions exceed its elements');
-    const splice = this.splice;
-    splice.reset();
-    let madeNull = false;
-    for (let k = 0; k < elements; k++) {
-      if (at + 4 > end) throw new MaskingError('binary array elements overrun the value');
-      const length = readInt32(src, at);
-      at += 4;
-      if (length === -1) continue;
-      if (length < 0 || at + length > end) throw new MaskingError('bad binary array element length');
-      const masked = this.element.mask(src, at, at + length);
-      if (masked !== undefined) {
-        splice.replaceValue(at - 4, at + length, masked);
-        madeNull ||= masked === null;
-      }
-      at += length;
-    }
-    if (at !== end) throw new MaskingError('binary array has bytes after its last element');
-    if (splice.size === 0) return undefined;
-    const out = splice.build(src, start, end, 0);
-    splice.reset();
-    if (madeNull) out.writeInt32BE(1, 4);
-    return out;
   }
 }
 

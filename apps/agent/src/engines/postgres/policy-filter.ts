@@ -387,9 +387,12 @@ export class PolicyFilter implements FrameFilter {
         return this.onCopyOut(frame);
       case BackendCode.CopyData:
         return this.copy === null ? frame.bytes : this.copy.maskCopyData(frame.bytes);
-      case BackendCode.CopyDone:
+      case BackendCode.CopyDone: {
+        // A last text row without its newline (PostgreSQL never sends one) is flushed masked.
+        const rest = this.copy?.finish() ?? null;
         this.copy = null;
-        return frame.bytes;
+        return rest === null ? frame.bytes : Buffer.concat([rest, frame.bytes]);
+      }
       case BackendCode.ErrorResponse:
         return this.onError(frame);
       case BackendCode.ParameterStatus:

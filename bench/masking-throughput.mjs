@@ -1,14 +1,14 @@
 /* eslint-disable no-console -- a measurement script: it prints its results */
 // maskDataRow throughput: a measurement, not a test (it belongs with bench/). Build first
-// (`pnpm -r build`), then `node libs/policy/test/masking/mask-throughput.mjs [rows]`.
+// (`pnpm -r build`), then `node bench/masking-throughput.mjs [rows]`.
 //
 // The baseline is the agent's per-row work without masking: the server's bytes arrive in 64 KiB
 // chunks, @postern/wire-postgres' BackendParser cuts them into frames, each frame is queued for
 // the client. "masked" adds maskDataRow on every DataRow. Runs are interleaved and repeated; the
 // median is reported. Socket I/O is left out, so the ratios are pessimistic: the agent spends
 // about 0.78 µs of CPU per streamed row in total (docs/benchmarks.md).
-import { BackendParser } from '../../../wire-postgres/dist/index.js';
-import { compileMaskingPolicy, parseMaskingSpec } from '../../dist/index.js';
+import { BackendParser } from '../libs/wire-postgres/dist/index.js';
+import { compileMaskingPolicy, parseMaskingSpec } from '../libs/policy/dist/index.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const repeats = 5;

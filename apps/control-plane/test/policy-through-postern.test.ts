@@ -1,0 +1,361 @@
+// Guardrails, per-command approval, masking and recording end to end, with real processes: the
+// dev OIDC provider, the control plane (rules and reviews through GraphQL), an agent enforcing on
+// the wire, the machine's PostgreSQL, and psql / node-postgres / Prisma Client as the clients.
+// Alice connects with her IdP access token as the password; Bob approves through GraphQL.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import {
+  createTestDatabase,
+  freePort,
+  queryDatabase,
+  startAgent,
+  startControlPlane,
+  waitFor,
+  type ControlPlaneHandle,
+  type ManagedProcess,
+  type TestDatabase,
+} from '@postern/testing';
+import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { PrismaClient } from '../src/generated/prisma/client.js';
+import { accessTokenFor } from './support/oidc-login.js';
+
+const run = promisify(execFile);
+const EMAIL = 'ada.lovelace@example.com';
+const CARD = '4111111111111111';
+
+let idp: DevIdp;
+let cpDatabase: TestDatabase;
+let target: TestDatabase;
+let cp: ControlPlaneHandle;
+let agent: ManagedProcess;
+let agentPort: number;
+let grpcPort: number;
+let shopId: string;
+const tokens: Record<string, string> = {};
+const workdir = mkdtempSync(join(tmpdir(), 'postern-policy-e2e-'));
+
+async function admin<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await cp.admin<T>(query, variables);
+  if (response.errors) throw new Error(response.errors.map((e) => e.message).join('; '));
+  return response.data!;
+}
+
+async function as<T>(who: string, query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(cp.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[who]}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+/** psql as Alice, with her access token as the password. */
+async function psql(sql: string, options: { stopOnError?: boolean } = {}) {
+  const conninfo = `host=127.0.0.1 port=${agentPort} dbname=shop user=alice sslmode=disable`;
+  try {
+    const { stdout, stderr } = await run(
+      'psql',
+      [conninfo, '-X', '-At', '-v', `ON_ERROR_STOP=${options.stopOnError === false ? 0 : 1}`, '-c', sql],
+      { env: { PATH: process.env['PATH'] ?? '', PGPASSWORD: tokens['alice']!, PGCONNECT_TIMEOUT: '10' } },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function aliceClient(): pg.Client {
+  return new pg.Client({
+    host: '127.0.0.1',
+    port: agentPort,
+    user: 'alice',
+    password: tokens['alice'],
+    database: 'shop',
+  });
+}
+
+beforeAll(async () => {
+  [idp, cpDatabase, target] = await Promise.all([
+    startDevIdp(),
+    createTestDatabase('postern_pol_cp'),
+    createTestDatabase('postern_pol_shop'),
+  ]);
+  await queryDatabase(
+    target.url,
+    `CREATE TABLE customers (id int PRIMARY KEY, name text, email text, card_number text);
+     INSERT INTO customers VALUES (1, 'Ada', '${EMAIL}', '${CARD}'), (2, 'Alan', 'alan@example.org', '5500005555555559');
+     CREATE TABLE refunds (id int PRIMARY KEY, amount numeric, state text);
+     INSERT INTO refunds VALUES (1, 10, 'requested');`,
+  );
+  grpcPort = await freePort();
+  cp = await startControlPlane({
+    databaseUrl: cpDatabase.url,
+    grpcPort,
+    env: {
+      POSTERN_RELAY_POSTGRES_PORT: 'off',
+      POSTERN_OIDC_ISSUER: idp.issuer,
+      POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
+      POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
+      POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
+      POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
+      POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS: '1',
+    },
+  });
+  tokens['alice'] = await accessTokenFor(idp, 'alice');
+  tokens['bob'] = await accessTokenFor(idp, 'bob');
+  const created = await admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(
+    'mutation { createAgent(input: { name: "edge-policy" }) { agent { id } enrollment { token } } }',
+  );
+  agent = startAgent({
+    controlPlaneAddress: cp.grpcAddress,
+    stateDir: join(workdir, 'agent'),
+    enrollmentToken: created.createAgent.enrollment.token,
+    env: {
+      POSTERN_AGENT_POSTGRES_LISTEN: '127.0.0.1:0',
+      SHOP_PASSWORD: 'unused-with-trust',
+      POSTERN_RECORDING_FLUSH_MS: '100',
+    },
+  });
+  agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
+  await agent.waitForMessage('connected to control plane');
+  shopId = (
+    await admin<{ createConnection: { id: string } }>(
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: {
+          name: 'shop',
+          protocol: 'POSTGRES',
+          agentId: created.createAgent.agent.id,
+          targetHost: '127.0.0.1',
+          targetPort: 5432,
+          targetDatabase: target.name,
+          targetUser: 'postgres',
+          secretRef: 'env:SHOP_PASSWORD',
+          tlsMode: 'disable',
+        },
+      },
+    )
+  ).createConnection.id;
+  await admin('mutation($input: CreateGuardrailInput!) { createGuardrail(input: $input) { id } }', {
+    input: { name: 'no DROP or TRUNCATE', match: { statementKinds: ['DROP', 'TRUNCATE'] } },
+  });
+  await admin('mutation($input: CreateApprovalRuleInput!) { createApprovalRule(input: $input) { id } }', {
+    input: {
+      name: 'refund changes',
+      approverGroups: ['approvers'],
+      timeoutSeconds: 60,
+      match: { statementKinds: ['UPDATE', 'DELETE'], relations: ['refunds'] },
+    },
+  });
+  await admin('mutation($input: CreateMaskingRuleInput!) { createMaskingRule(input: $input) { id } }', {
+    input: { name: 'cards', spec: { columns: ['customers.card_number'], style: 'partial' } },
+  });
+  await admin('mutation($input: CreateMaskingRuleInput!) { createMaskingRule(input: $input) { id } }', {
+    input: { name: 'emails', exemptGroups: ['auditors'], spec: { detectors: ['email'], style: 'redact' } },
+  });
+  // Last, so that the snapshot that lets Alice in already carries every rule above.
+  await admin(
+    'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
+    { id: shopId },
+  );
+  await waitFor(async () => (await psql('select 1')).code === 0, { timeoutMs: 15_000, what: 'access for alice' });
+}, 120_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await cp?.process.stop();
+  await idp?.close();
+  await Promise.all([cpDatabase?.drop(), target?.drop()]);
+});
+
+describe('rules made in GraphQL are enforced by the agent', () => {
+  test('a guardrail blocks with 42501 naming it; the decision is audited with the policy version', async () => {
+    const result = await psql('DROP TABLE customers', { stopOnError: false });
+    expect(result.stderr).toContain('Postern rule "no DROP or TRUNCATE" blocked this statement');
+    expect((await queryDatabase(target.url, 'SELECT count(*)::int AS n FROM customers'))[0]).toEqual({ n: 2 });
+    const audit = await waitFor(async () => {
+      const data = await admin<{ auditEvents: { events: { kind: string; policyVersion: string | null }[] } }>(
+        '{ auditEvents(filter: { decision: "blocked" }) { events { kind policyVersion } } }',
+      );
+      return data.auditEvents.events.find((e) => e.kind === 'statement.blocked');
+    });
+    expect(Number(audit.policyVersion)).toBeGreaterThan(0);
+  });
+
+  test('psql, node-postgres and Prisma Client see masked values, never the raw ones', async () => {
+    const viaPsql = await psql('SELECT name, email, card_number FROM customers ORDER BY id');
+    expect(viaPsql.stdout).toContain('Ada|');
+    expect(viaPsql.stdout).not.toContain(EMAIL);
+    expect(viaPsql.stdout).not.toContain(CARD);
+    expect(viaPsql.stdout).toContain('1111');
+
+    const client = aliceClient();
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT email AS e, card_number FROM customers WHERE id = $1', [1]);
+      expect(rows[0].e).not.toBe(EMAIL);
+      expect(rows[0].card_number).toMatch(/^\*+1111$/);
+    } finally {
+      await client.end();
+    }
+
+    const prisma = new PrismaClient({
+      adapter: new PrismaPg({
+        host: '127.0.0.1',
+        port: agentPort,
+        user: 'alice',
+        password: tokens['alice'],
+        database: 'shop',
+      }),
+    });
+    try {
+      const rows = await prisma.$queryRawUnsafe<{ email: string }[]>('SELECT email FROM customers ORDER BY id');
+      expect(rows.map((r) => r.email)).not.toContain(EMAIL);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
+  test('a held statement runs once a second user approves it through GraphQL; the requester cannot', async () => {
+    const held = psql("UPDATE refunds SET state = 'paid' WHERE id = 1");
+    const review = await waitFor(async () => {
+      const data = await as<{ reviews: { id: string; command: string; status: string }[] }>(
+        'bob',
+        '{ reviews(kind: "COMMAND", status: "PENDING") { id command status } }',
+      );
+      return data.data?.reviews.find((r) => r.command.includes('UPDATE refunds'));
+    });
+    const own = await as('alice', 'mutation($id: ID!) { approveReview(id: $id) { status } }', { id: review.id });
+    expect(own.errors?.[0]?.extensions?.code).toBe('PERMISSION_DENIED');
+    expect((await queryDatabase(target.url, 'SELECT state FROM refunds'))[0]).toEqual({ state: 'requested' });
+    const approved = await as<{ approveReview: { status: string } }>(
+      'bob',
+      'mutation($id: ID!) { approveReview(id: $id, comment: "refund ok") { status } }',
+      { id: review.id },
+    );
+    expect(approved.data?.approveReview.status).toBe('APPROVED');
+    const result = await held;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`awaits approval (review ${review.id})`);
+    expect((await queryDatabase(target.url, 'SELECT state FROM refunds'))[0]).toEqual({ state: 'paid' });
+  });
+
+  test('a rejected statement fails with the reviewer and comment; the session goes on', async () => {
+    const client = aliceClient();
+    await client.connect();
+    try {
+      const held = client.query('DELETE FROM refunds WHERE id = 1');
+      const review = await waitFor(async () => {
+        const data = await as<{ reviews: { id: string; command: string }[] }>(
+          'bob',
+          '{ reviews(kind: "COMMAND", status: "PENDING") { id command } }',
+        );
+        return data.data?.reviews.find((r) => r.command.includes('DELETE FROM refunds'));
+      });
+      await as('bob', 'mutation($id: ID!) { rejectReview(id: $id, comment: "no deletes today") { status } }', {
+        id: review.id,
+      });
+      await expect(held).rejects.toMatchObject({ code: '42501', message: expect.stringContaining('no deletes today') });
+      expect((await client.query('SELECT count(*)::int AS n FROM refunds')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('recordings', () => {
+  test("a session's statements and decisions are recorded, masked, complete and verifiable", async () => {
+    await psql(`SELECT name FROM customers WHERE email = '${EMAIL}'`);
+    await psql('TRUNCATE refunds', { stopOnError: false });
+    const sessions = await admin<{ sessions: { id: string; status: string }[] }>(
+      '{ sessions(limit: 2) { id status } }',
+    );
+    const [truncateSession, selectSession] = sessions.sessions;
+    const page = await waitFor(async () => {
+      const data = await admin<{ sessionRecording: { complete: boolean; events: { type: string; json: string }[] } }>(
+        'query($id: ID!) { sessionRecording(sessionId: $id) { complete events { type json } } }',
+        { id: selectSession!.id },
+      );
+      return data.sessionRecording.complete ? data.sessionRecording : undefined;
+    });
+    const types = page.events.map((e) => e.type);
+    expect(types[0]).toBe('session.start');
+    expect(types).toContain('statement');
+    expect(types[types.length - 1]).toBe('session.end');
+    const statement = page.events.find((e) => e.type === 'statement')!;
+    expect(statement.json).toContain('SELECT name FROM customers');
+    expect(statement.json).not.toContain(EMAIL);
+
+    const blocked = await waitFor(async () => {
+      const data = await admin<{ sessionRecording: { complete: boolean; events: { type: string; json: string }[] } }>(
+        'query($id: ID!) { sessionRecording(sessionId: $id) { complete events { type json } } }',
+        { id: truncateSession!.id },
+      );
+      return data.sessionRecording.complete ? data.sessionRecording : undefined;
+    });
+    expect(blocked.events.some((e) => e.type === 'decision' && e.json.includes('statement.blocked'))).toBe(true);
+    const verified = await admin<{ verifySessionRecording: { ok: boolean } }>(
+      'query($id: ID!) { verifySessionRecording(sessionId: $id) { ok } }',
+      { id: truncateSession!.id },
+    );
+    expect(verified.verifySessionRecording.ok).toBe(true);
+  });
+
+  test('with the control plane down a session keeps querying; afterwards every event arrives once, in order', async () => {
+    const client = aliceClient();
+    await client.connect();
+    const adminToken = cp.adminToken;
+    let sessionId: string;
+    try {
+      await client.query('SELECT 0 AS before_outage');
+      sessionId = await waitFor(async () => {
+        const data = await admin<{ sessions: { id: string }[] }>('{ sessions(limit: 1, status: "ACTIVE") { id } }');
+        return data.sessions[0]?.id;
+      });
+      await cp.process.stop('SIGTERM');
+      await agent.waitForMessage('control stream ended; reconnecting');
+      for (let i = 1; i <= 20; i++) await client.query(`SELECT ${i} AS during_outage`);
+      cp = await startControlPlane({
+        databaseUrl: cpDatabase.url,
+        grpcPort,
+        adminToken,
+        env: {
+          POSTERN_RELAY_POSTGRES_PORT: 'off',
+          POSTERN_OIDC_ISSUER: idp.issuer,
+          POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
+          POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
+          POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
+          POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
+        },
+      });
+      await client.query('SELECT 21 AS after_outage');
+    } finally {
+      await client.end();
+    }
+    const page = await waitFor(
+      async () => {
+        const data = await admin<{ sessionRecording: { complete: boolean; events: { type: string; json: string }[] } }>(
+          'query($id: ID!) { sessionRecording(sessionId: $id, limit: 100) { complete events { type json } } }',
+          { id: sessionId },
+        );
+        return data.sessionRecording.complete ? data.sessionRecording : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the complete recording after the outage' },
+    );
+    const selects = page.events
+      .filter((e) => e.type === 'statement')
+      .map((e) => (JSON.parse(e.json) as { sql: string }).sql);
+    expect(selects).toEqual([
+      'SELECT 0 AS before_outage',
+      ...Array.from({ length: 20 }, (_, i) => `SELECT ${i + 1} AS during_outage`),
+      'SELECT 21 AS after_outage',
+    ]);
+  });
+});
