@@ -303,6 +303,38 @@ async function main() {
       'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
       { id: shop.id },
     );
+    // What Postern is for: guardrails on the parse tree, held statements, masking in flight.
+    const rule = (kind, input) =>
+      gql(adminToken, `mutation($input: Create${kind}Input!) { create${kind}(input: $input) { id } }`, { input });
+    await rule('Guardrail', {
+      name: 'no schema changes',
+      connectionIds: [shop.id],
+      match: { statementKinds: ['DROP', 'TRUNCATE', 'ALTER'] },
+    });
+    await rule('Guardrail', { name: 'WHERE required', connectionIds: [shop.id], match: { missingWhere: true } });
+    await rule('Guardrail', {
+      name: 'no server files',
+      connectionIds: [shop.id],
+      match: { functions: ['pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'lo_export', 'lo_import'] },
+    });
+    await rule('ApprovalRule', {
+      name: 'customer changes',
+      connectionIds: [shop.id],
+      approverGroups: ['approvers'],
+      timeoutSeconds: 300,
+      match: { statementKinds: ['UPDATE', 'DELETE'], relations: ['customers'] },
+    });
+    await rule('MaskingRule', {
+      name: 'card numbers',
+      connectionIds: [shop.id],
+      spec: { columns: ['customers.card_number'], style: 'partial' },
+    });
+    await rule('MaskingRule', {
+      name: 'contact details',
+      connectionIds: [shop.id],
+      exemptGroups: ['postern-admins'],
+      spec: { detectors: ['email', 'phone', 'iban'], style: 'redact' },
+    });
   }
   const { users } = await gql(adminToken, '{ users { id email } }');
   let alice = users.find((u) => u.email === 'alice@example.com');
@@ -339,7 +371,18 @@ async function main() {
   say(
     `  PGPASSWORD='${minted.password}' psql "host=127.0.0.1 port=${relayPgPort} dbname=shop user=alice sslmode=require"`,
   );
-  say('  then: SELECT full_name, email, card_number FROM customers;');
+  say('  then try:');
+  say('    SELECT full_name, email, phone, card_number, iban FROM customers;  -- masked in flight');
+  say('    DROP TABLE orders;                                   -- blocked by "no schema changes" (42501)');
+  say('    DELETE FROM orders;                                  -- blocked by "WHERE required"');
+  say("    UPDATE customers SET country = 'FR' WHERE id = 1;   -- held until an approver decides");
+  say('  approve as bob (an approver; the requester never can):');
+  say(
+    `    node apps/cli/dist/main.js login --issuer ${idp.issuer} --api http://127.0.0.1:${httpPort}   # sign in as bob`,
+  );
+  say(`    curl -s http://127.0.0.1:${httpPort}/graphql -H 'content-type: application/json' \\`);
+  say('      -H "authorization: Bearer $(node apps/cli/dist/main.js token)" \\');
+  say(`      -d '{"query":"mutation { approveReview(id: \\"<review id from the NOTICE>\\") { status } }"}'`);
   say('');
   say('Sign in as a person (users alice, bob, carol; any password in the development IdP):');
   say(`  browser:  http://127.0.0.1:${httpPort}/auth/login`);
@@ -353,8 +396,9 @@ async function main() {
   say(`  curl -s http://127.0.0.1:${httpPort}/graphql -H 'content-type: application/json' \\`);
   say(`    -H "authorization: Bearer $(cat ${tokenFile})" \\`);
   say(
-    `    -d '{"query":"{ agents { name status version lastSeenAt } sessions { principalName connectionName ingress status startedAt endReason statementCount } }"}'`,
+    `    -d '{"query":"{ agents { name status version lastSeenAt } sessions { id principalName connectionName ingress status startedAt endReason statementCount } }"}'`,
   );
+  say('  then replay a session: {"query":"{ sessionRecording(sessionId: \\"<id>\\") { events { type json } } }"}');
   say('');
   say('Ctrl-C stops everything.');
 }

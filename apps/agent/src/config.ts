@@ -24,6 +24,11 @@ export interface AgentConfig {
    * random key in its state directory.
    */
   maskingKeyRef: string | null;
+  /**
+   * How long after losing the control plane new sessions are still admitted under the cached
+   * policy (DESIGN.md §7). 0, the default, fails closed: only sessions already open go on.
+   */
+  policyMaxStalenessMs: number;
   recording: {
     /** Where session recordings wait for the control plane's acknowledgement. */
     spoolDir: string;
@@ -87,6 +92,7 @@ const envSchema = z.object({
     .max(4 * 1024 * 1024)
     .default(256 * 1024),
   POSTERN_RECORDING_FLUSH_MS: millis(1_000, 10),
+  POSTERN_AGENT_POLICY_MAX_STALENESS_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   POSTERN_AGENT_MASKING_KEY: z
     .string()
     .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be env:NAME or file:/path')
@@ -135,6 +141,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     reconnect: { initialMs: e.POSTERN_RECONNECT_INITIAL_MS, maxMs: e.POSTERN_RECONNECT_MAX_MS },
     shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
     maskingKeyRef: e.POSTERN_AGENT_MASKING_KEY ?? null,
+    policyMaxStalenessMs: e.POSTERN_AGENT_POLICY_MAX_STALENESS_SECONDS * 1000,
     recording: {
       spoolDir: e.POSTERN_AGENT_SPOOL_DIR ?? join(e.POSTERN_AGENT_STATE_DIR, 'spool'),
       spoolMaxBytes: e.POSTERN_AGENT_SPOOL_MAX_BYTES,

@@ -60,7 +60,11 @@ async function main(): Promise<void> {
     engines.protocols,
     (): number => manager.activeSessions,
   );
+  // Since when the control plane has been out of reach (null: connected). The policy snapshot
+  // follows every welcome, so while connected the cache is current.
+  let unreachableSince: number | null = Date.now();
   const manager: SessionManager = new SessionManager({
+    policyUsable: () => unreachableSince === null || Date.now() - unreachableSince <= config.policyMaxStalenessMs,
     engines,
     policy: () => control.policy.current,
     policyVersion: () => control.policy.version,
@@ -76,6 +80,12 @@ async function main(): Promise<void> {
     () => control.connected,
     logger,
   );
+  control.on('disconnected', () => {
+    unreachableSince ??= Date.now();
+  });
+  control.on('policy', () => {
+    unreachableSince = null;
+  });
   control.on('connected', () => {
     shipper.kick();
     manager.resendPendingApprovals();

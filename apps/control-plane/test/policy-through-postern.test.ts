@@ -322,6 +322,9 @@ describe('recordings', () => {
       await cp.process.stop('SIGTERM');
       await agent.waitForMessage('control stream ended; reconnecting');
       for (let i = 1; i <= 20; i++) await client.query(`SELECT ${i} AS during_outage`);
+      // Fail closed (staleness bound 0 by default): no new session while the policy cannot be current.
+      const refused = await psql('select 1');
+      expect(refused.stderr).toContain('cannot reach its control plane');
       cp = await startControlPlane({
         databaseUrl: cpDatabase.url,
         grpcPort,

@@ -49,7 +49,11 @@ export interface ResolvedConnection {
 
 export type AuthenticationResult =
   | { ok: true; principal: Principal }
-  | { ok: false; reason: 'invalid_credential' | 'expired_credential' | 'no_access'; message: string };
+  | {
+      ok: false;
+      reason: 'invalid_credential' | 'expired_credential' | 'no_access' | 'policy_stale';
+      message: string;
+    };
 
 /** How a session ended, for the control plane's session record. */
 export interface SessionSummary {

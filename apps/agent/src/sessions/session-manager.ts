@@ -30,6 +30,8 @@ export interface SessionManagerDeps {
   maskingHashKey: Buffer;
   spool: RecordingSpool;
   recorder: RecorderOptions;
+  /** Whether the cached policy may admit a new session now (the staleness bound of DESIGN.md §7). */
+  policyUsable: () => boolean;
 }
 
 interface PendingApproval {
@@ -205,6 +207,13 @@ export class SessionManager {
       signal: abort.signal,
       resolveConnection: (name, protocol) => resolveConnection(this.deps.policy(), name, protocol),
       authenticate: async (connection, _user, password) => {
+        if (!this.deps.policyUsable()) {
+          logger.warn(
+            { connection: connection.name },
+            'new session refused: control plane unreachable beyond the staleness bound',
+          );
+          return { ok: false, reason: 'policy_stale', message: 'control plane unreachable; cached policy too old' };
+        }
         const admission = await this.authenticator.authenticate(connection, password);
         if (!admission.ok) {
           // The client only learns "password authentication failed", as with PostgreSQL itself;

@@ -56,6 +56,12 @@ export async function authenticateClient(
         code: SqlStates.InvalidAuthorizationSpecification,
         message: `user "${user}" has no access to connection "${connection.name}"`,
       });
+    case 'policy_stale':
+      throw new SessionEnd('auth_failed', summary, {
+        code: SqlStates.CannotConnectNow,
+        message: 'the Postern agent cannot reach its control plane: new sessions are refused until it can',
+        hint: 'Sessions already open go on under the last policy. Try again shortly.',
+      });
   }
 }
 

@@ -57,6 +57,7 @@ export const SqlStates = {
   InsufficientPrivilege: '42501',
   QueryCanceled: '57014',
   AdminShutdown: '57P01',
+  CannotConnectNow: '57P03',
   InternalError: 'XX000',
 } as const;
 
