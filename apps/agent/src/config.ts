@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { LimitSettings } from './sessions/limits.js';
 import { z } from 'zod';
 
 /** The agent's configuration: read once from the environment at start and validated. */
@@ -29,6 +30,7 @@ export interface AgentConfig {
    * policy (DESIGN.md §7). 0, the default, fails closed: only sessions already open go on.
    */
   policyMaxStalenessMs: number;
+  limits: LimitSettings;
   recording: {
     /** Where session recordings wait for the control plane's acknowledgement. */
     spoolDir: string;
@@ -92,6 +94,10 @@ const envSchema = z.object({
     .max(4 * 1024 * 1024)
     .default(256 * 1024),
   POSTERN_RECORDING_FLUSH_MS: millis(1_000, 10),
+  POSTERN_AGENT_CONNECT_RATE_PER_ADDRESS: z.coerce.number().positive().max(100_000).default(50),
+  POSTERN_AGENT_CONNECT_BURST_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
+  POSTERN_AGENT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+  POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(100_000).default(100),
   POSTERN_AGENT_POLICY_MAX_STALENESS_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   POSTERN_AGENT_MASKING_KEY: z
     .string()
@@ -142,6 +148,13 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
     maskingKeyRef: e.POSTERN_AGENT_MASKING_KEY ?? null,
     policyMaxStalenessMs: e.POSTERN_AGENT_POLICY_MAX_STALENESS_SECONDS * 1000,
+    limits: {
+      connectRatePerAddress: e.POSTERN_AGENT_CONNECT_RATE_PER_ADDRESS,
+      connectBurstPerAddress: e.POSTERN_AGENT_CONNECT_BURST_PER_ADDRESS,
+      authFailuresPerMinute: e.POSTERN_AGENT_AUTH_FAILURES_PER_MINUTE,
+      maxSessionsPerPrincipal: e.POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL,
+      maxTracked: 10_000,
+    },
     recording: {
       spoolDir: e.POSTERN_AGENT_SPOOL_DIR ?? join(e.POSTERN_AGENT_STATE_DIR, 'spool'),
       spoolMaxBytes: e.POSTERN_AGENT_SPOOL_MAX_BYTES,

@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   // follows every welcome, so while connected the cache is current.
   let unreachableSince: number | null = Date.now();
   const manager: SessionManager = new SessionManager({
+    limits: config.limits,
     policyUsable: () => unreachableSince === null || Date.now() - unreachableSince <= config.policyMaxStalenessMs,
     engines,
     policy: () => control.policy.current,

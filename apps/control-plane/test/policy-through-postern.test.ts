@@ -121,6 +121,8 @@ beforeAll(async () => {
       POSTERN_AGENT_POSTGRES_LISTEN: '127.0.0.1:0',
       SHOP_PASSWORD: 'unused-with-trust',
       POSTERN_RECORDING_FLUSH_MS: '100',
+      POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL: '4',
+      POSTERN_AGENT_AUTH_FAILURES_PER_MINUTE: '5',
     },
   });
   agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
@@ -360,5 +362,37 @@ describe('recordings', () => {
       ...Array.from({ length: 20 }, (_, i) => `SELECT ${i + 1} AS during_outage`),
       'SELECT 21 AS after_outage',
     ]);
+  });
+});
+
+// Last: the failed logins below bar 127.0.0.1 at this agent for the rest of the minute.
+describe('admission limits', () => {
+  test('one identity holds at most the configured number of sessions', async () => {
+    const clients = Array.from({ length: 4 }, () => aliceClient());
+    try {
+      for (const client of clients) await client.connect();
+      const fifth = aliceClient();
+      await expect(fifth.connect()).rejects.toMatchObject({
+        code: '53300',
+        message: expect.stringContaining('too many sessions for this identity'),
+      });
+    } finally {
+      await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+    }
+  });
+
+  test('repeated failed logins from one address are refused for a while, even with a good token', async () => {
+    for (let i = 0; i < 5; i++) {
+      const wrong = new pg.Client({
+        host: '127.0.0.1',
+        port: agentPort,
+        user: 'alice',
+        password: `wrong-${i}`,
+        database: 'shop',
+      });
+      await expect(wrong.connect()).rejects.toMatchObject({ code: '28P01' });
+    }
+    const refused = await psql('select 1');
+    expect(refused.stderr).toContain('too many failed authentications');
   });
 });

@@ -51,7 +51,7 @@ export type AuthenticationResult =
   | { ok: true; principal: Principal }
   | {
       ok: false;
-      reason: 'invalid_credential' | 'expired_credential' | 'no_access' | 'policy_stale';
+      reason: 'invalid_credential' | 'expired_credential' | 'no_access' | 'policy_stale' | 'rate_limited';
       message: string;
     };
 

@@ -19,6 +19,7 @@ import { PolicyCompiler } from '../policy/compiled-policy.js';
 import { SessionRecorder, type RecorderOptions } from '../recording/session-recorder.js';
 import type { RecordingSpool } from '../recording/spool.js';
 import { resolveSecret } from '../secrets/secret-resolver.js';
+import { AdmissionLimits, sourceHost, type LimitSettings } from './limits.js';
 
 export interface SessionManagerDeps {
   engines: EngineRegistry;
@@ -32,6 +33,7 @@ export interface SessionManagerDeps {
   recorder: RecorderOptions;
   /** Whether the cached policy may admit a new session now (the staleness bound of DESIGN.md §7). */
   policyUsable: () => boolean;
+  limits: LimitSettings;
 }
 
 interface PendingApproval {
@@ -65,6 +67,7 @@ export class SessionManager {
   private readonly authenticator: Authenticator;
   private readonly expiryTimer: NodeJS.Timeout;
   private readonly compiler: PolicyCompiler;
+  private readonly limits: AdmissionLimits;
   private readonly approvals = new Map<string, PendingApproval>();
   private auditBatch: AuditEvent[] = [];
   /** Final recording chunks still being written (awaited on shutdown). */
@@ -73,6 +76,7 @@ export class SessionManager {
   constructor(private readonly deps: SessionManagerDeps) {
     this.authenticator = new Authenticator(deps.policy);
     this.compiler = new PolicyCompiler(deps.maskingHashKey, deps.logger);
+    this.limits = new AdmissionLimits(deps.limits);
     this.expiryTimer = setInterval(() => this.checkExpiries(), EXPIRY_CHECK_MS);
     this.expiryTimer.unref();
   }
@@ -198,6 +202,7 @@ export class SessionManager {
     let principal: NonNullable<AgentMessage['approvalRequest']>['requester'] = null;
     let sessionPolicy: SessionPolicy | null = null;
     let recorder: SessionRecorder | null = null;
+    let releaseSlot: () => void = () => {};
     const context: EngineContext = {
       sessionId,
       ingress: options.ingress,
@@ -214,8 +219,17 @@ export class SessionManager {
           );
           return { ok: false, reason: 'policy_stale', message: 'control plane unreachable; cached policy too old' };
         }
+        const source = sourceHost(options.clientAddress);
+        const throttled = this.limits.admitAttempt(source);
+        if (throttled !== null) {
+          logger.warn({ connection: connection.name, limit: throttled.limit }, 'new session refused by a limit');
+          return { ok: false, reason: 'rate_limited', message: throttled.message };
+        }
         const admission = await this.authenticator.authenticate(connection, password);
         if (!admission.ok) {
+          if (admission.reason === 'invalid_credential' || admission.reason === 'expired_credential') {
+            this.limits.authFailed(source);
+          }
           // The client only learns "password authentication failed", as with PostgreSQL itself;
           // the reason is for the operator.
           logger.info(
@@ -224,6 +238,12 @@ export class SessionManager {
           );
           return admission;
         }
+        const slot = this.limits.openSession(admission.principal.id);
+        if ('limit' in slot) {
+          logger.warn({ connection: connection.name, principal: admission.principal.id }, slot.message);
+          return { ok: false, reason: 'rate_limited', message: slot.message };
+        }
+        releaseSlot = slot.release;
         live.grant = admission.grant;
         live.checkAt = this.authenticator.nextCheck(admission.grant);
         return { ok: true, principal: admission.principal };
@@ -356,7 +376,10 @@ export class SessionManager {
     live.done = engine
       .serve(client, context)
       .catch((error: unknown) => logger.error({ err: error }, 'engine failed'))
-      .finally(() => this.live.delete(sessionId));
+      .finally(() => {
+        releaseSlot();
+        this.live.delete(sessionId);
+      });
     this.live.set(sessionId, live);
   }
 

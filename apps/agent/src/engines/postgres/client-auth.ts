@@ -56,6 +56,11 @@ export async function authenticateClient(
         code: SqlStates.InvalidAuthorizationSpecification,
         message: `user "${user}" has no access to connection "${connection.name}"`,
       });
+    case 'rate_limited':
+      throw new SessionEnd('auth_failed', summary, {
+        code: SqlStates.TooManyConnections,
+        message: result.message,
+      });
     case 'policy_stale':
       throw new SessionEnd('auth_failed', summary, {
         code: SqlStates.CannotConnectNow,

@@ -55,6 +55,7 @@ export const SqlStates = {
   InvalidCatalogName: '3D000',
   SyntaxError: '42601',
   InsufficientPrivilege: '42501',
+  TooManyConnections: '53300',
   QueryCanceled: '57014',
   AdminShutdown: '57P01',
   CannotConnectNow: '57P03',
