@@ -9,19 +9,29 @@ describe('Backoff', () => {
     ]);
   });
 
-  test('never waits less than half the ceiling', () => {
+  test('full jitter: any delay from a small floor up to the ceiling, the first one included', () => {
     const lower = new Backoff(500, 30_000, () => 0);
-    expect(Array.from({ length: 4 }, () => lower.next())).toEqual([250, 500, 1000, 2000]);
+    expect(Array.from({ length: 4 }, () => lower.next())).toEqual([50, 50, 50, 50]);
   });
 
-  test('spreads a fleet: 1,000 agents on attempt 6 do not pick the same instant', () => {
+  test('1,000 agents dropped together do not come back in the same millisecond', () => {
+    const first = Array.from({ length: 1000 }, () => new Backoff(500, 30_000).next());
+    expect(Math.min(...first)).toBeGreaterThanOrEqual(50);
+    expect(Math.max(...first)).toBeLessThanOrEqual(500);
+    // 1,000 draws over 450 ms: no single millisecond gets more than a handful.
+    const perMs = new Map<number, number>();
+    for (const delay of first) perMs.set(delay, (perMs.get(delay) ?? 0) + 1);
+    expect(Math.max(...perMs.values())).toBeLessThan(15);
+  });
+
+  test('later attempts spread over the whole window up to the cap', () => {
     const delays = Array.from({ length: 1000 }, () => {
       const backoff = new Backoff(500, 30_000);
       for (let i = 0; i < 6; i += 1) backoff.next();
       return backoff.next();
     });
-    expect(Math.min(...delays)).toBeGreaterThanOrEqual(15_000);
     expect(Math.max(...delays)).toBeLessThanOrEqual(30_000);
+    expect(Math.min(...delays)).toBeLessThan(5_000);
     expect(new Set(delays).size).toBeGreaterThan(500);
   });
 

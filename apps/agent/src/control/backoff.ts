@@ -1,8 +1,10 @@
 /**
- * Exponential backoff with jitter for reconnecting to the control plane. The ceiling doubles
- * per failed attempt up to `maxMs`; the delay is drawn uniformly from [ceiling/2, ceiling], so
- * a fleet of agents that lost the control plane together spreads its reconnects over time
- * instead of arriving in one wave, while no agent retries sooner than half the ceiling.
+ * Exponential backoff with full jitter for reconnecting to the control plane. The ceiling
+ * doubles per failed attempt up to `maxMs`, and every delay — the first one included — is drawn
+ * uniformly from [floor, ceiling]. After a control-plane restart a fleet of agents that lost
+ * their streams in the same millisecond therefore spreads its reconnects over the whole window
+ * instead of arriving in one wave (AWS Architecture Blog, "Exponential Backoff And Jitter").
+ * The small floor (`initialMs / 10`) keeps an agent from spinning when the random draw is ~0.
  */
 export class Backoff {
   private attempt = 0;
@@ -15,8 +17,9 @@ export class Backoff {
 
   next(): number {
     const ceiling = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
+    const floor = Math.min(ceiling, Math.ceil(this.initialMs / 10));
     this.attempt += 1;
-    return Math.round(ceiling / 2 + this.random() * (ceiling / 2));
+    return Math.round(floor + this.random() * (ceiling - floor));
   }
 
   reset(): void {

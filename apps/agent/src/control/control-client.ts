@@ -257,6 +257,24 @@ export class ControlClient extends EventEmitter {
         this.emit('policy', snapshot.version);
         return;
       }
+      case 'policyUpdate': {
+        const update = message.policyUpdate!;
+        try {
+          this.policy.apply(update);
+        } catch (error) {
+          const reason = (error as Error).message;
+          stream.write({ policyAck: { version: update.version, applied: false, error: reason } });
+          this.logger.warn(
+            { baseVersion: update.baseVersion, version: update.version, reason },
+            'policy update refused',
+          );
+          return;
+        }
+        stream.write({ policyAck: { version: update.version, applied: true, error: '' } });
+        this.logger.info({ baseVersion: update.baseVersion, version: update.version }, 'policy update applied');
+        this.emit('policy', update.version);
+        return;
+      }
       case 'heartbeatAck':
         return;
       case 'openTunnel':

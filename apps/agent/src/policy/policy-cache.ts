@@ -1,4 +1,4 @@
-import type { PolicySnapshot__Output } from '@postern/proto';
+import { applyPolicyUpdate, type PolicySnapshot__Output, type PolicyUpdate__Output } from '@postern/proto';
 
 /**
  * The last policy the control plane pushed. Engines decide from it locally; its age lets the
@@ -8,9 +8,30 @@ export class PolicyCache {
   private snapshot: PolicySnapshot__Output | null = null;
   private receivedAt = 0;
 
+  /** Set after a refused delta: deltas are refused until a full snapshot arrives. */
+  private needsSnapshot = false;
+
   replace(snapshot: PolicySnapshot__Output, now = Date.now()): void {
     this.snapshot = snapshot;
     this.receivedAt = now;
+    this.needsSnapshot = false;
+  }
+
+  /**
+   * Applies a delta on top of the held snapshot. Throws (and refuses every later delta until
+   * a full snapshot) when the delta was made for another version than the one held: the agent
+   * then acks applied=false and the control plane sends the whole snapshot.
+   */
+  apply(update: PolicyUpdate__Output, now = Date.now()): PolicySnapshot__Output {
+    if (this.needsSnapshot) throw new Error('waiting for a full policy snapshot after a refused update');
+    try {
+      this.snapshot = applyPolicyUpdate(this.snapshot, update);
+    } catch (error) {
+      this.needsSnapshot = true;
+      throw error;
+    }
+    this.receivedAt = now;
+    return this.snapshot;
   }
 
   get version(): string {

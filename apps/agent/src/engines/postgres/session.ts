@@ -6,6 +6,7 @@ import { SessionAbortError, type EngineContext, type ResolvedConnection, type Se
 import type { CancelRegistry, IssuedCancelKey } from './cancel-registry.js';
 import { authenticateClient } from './client-auth.js';
 import { readClientOpening, type ClientOpening } from './client-startup.js';
+import { deadlineSignal } from './deadline.js';
 import { PeerClosedError } from './frame-reader.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
 import type { CatalogCache } from './catalog.js';
@@ -237,7 +238,7 @@ export class PostgresSession {
   }
 
   private deadline(ms: number): AbortSignal {
-    return AbortSignal.any([this.context.signal, AbortSignal.timeout(ms)]);
+    return deadlineSignal(this.context.signal, ms);
   }
 
   /** Tells the client why (if it should know), closes both sides, reports once. */

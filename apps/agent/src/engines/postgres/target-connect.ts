@@ -4,6 +4,7 @@ import { frontend, ProtocolError } from '@postern/wire-postgres';
 import type { EngineContext, ResolvedConnection } from '../engine.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
+import { deadlineSignal } from './deadline.js';
 import { describeError, SessionEnd, SqlStates } from './session-end.js';
 import type { ClientStartup } from './startup-parameters.js';
 import {
@@ -114,7 +115,7 @@ export async function forwardCancel(
     logger.info('cancel request with an unknown key dropped');
     return;
   }
-  const signal = AbortSignal.any([sessionSignal, AbortSignal.timeout(settings.targetConnectTimeoutMs)]);
+  const signal = deadlineSignal(sessionSignal, settings.targetConnectTimeoutMs);
   try {
     const { stream } = await openTargetTransport(target.endpoint, signal);
     stream.on('error', ignore);
