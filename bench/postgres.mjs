@@ -6,14 +6,17 @@
 // trust auth, Redis on 6379, pgbench/psql, pgbouncer from Debian, the repository built): a scale-10
 // pgbench database, a pgbouncer in session mode, and two Postern stacks (built control plane and
 // agent as child processes, each with a fresh control-plane database): one in plaintext, one with
-// TLS everywhere. Then it measures, interleaving configurations in rounds so machine noise hits
-// them alike:
-//   1. pgbench -S throughput: direct, pgbouncer, Postern local ingress, Postern relay (median of
-//      the rounds), and one round of local ingress and relay with TLS;
-//   2. pgbench -S -M extended: local ingress versus pgbouncer;
+// TLS everywhere. The plaintext stack has a second connection to the same database, `bench_policy`,
+// with guardrails and masking rules scoped to it alone ("policy on"; recording is always on).
+// Then it measures, interleaving configurations in rounds so machine noise hits them alike:
+//   1. pgbench -S throughput: direct, pgbouncer, Postern local ingress (policy off and on),
+//      Postern relay (median of the rounds), and one round of local ingress and relay with TLS;
+//   2. pgbench -S -M extended: local ingress (policy off and on) versus pgbouncer;
 //   3. time to stream 1,000,000 rows with psql: direct, local ingress, relay (best of 3);
 //   4. agent memory per idle session (VmRSS before/after opening 200 idle sessions);
 //   5. new sessions per second (pgbench -C): direct, pgbouncer, local ingress;
+//   6. masked stream: 1,000,000 rows with 3 columns masked (policy on) versus the same query
+//      unmasked (policy off), both through the local ingress (best of 3);
 // and, when a target is missed (or with --profile), profiles the agent with `node --cpu-prof`
 // during one local-ingress pgbench run. Results: bench/results/postgres-<date>.json and a
 // markdown table on stdout. Everything it created is removed at the end, on failure and on Ctrl-C.
@@ -24,8 +27,9 @@
 //   clients (8)         pgbench clients (-c)
 //   threads (2)         pgbench threads (-j)
 //   scale (10)          pgbench scale factor of the prepared database
-//   rows (1000000)      rows streamed by psql
-//   stream_repeats (3)  psql streaming runs per configuration (best is reported)
+//   rows (1000000)      rows streamed by psql (stream and masked-stream)
+//   stream_repeats (3)  psql streaming runs per configuration, stream and masked-stream (best
+//                       is reported)
 //   idle_sessions (200) idle sessions opened for the memory measurement
 //   idle_steps (3)      steps of idle_sessions sessions; the first is the measurement, the
 //                       others show how steady it is
@@ -35,11 +39,13 @@
 //   profile (auto)      auto (when a target is missed), always, never
 //   profile_duration (5) seconds of each profiled pgbench run
 //   node_pipe (1)       0 leaves out the reference "bare Node.js TCP pipe" configuration
+//   policy (1)          0 leaves out the policy-on configuration (and the masked stream)
 //   log_level (info)    Postern processes' POSTERN_LOG_LEVEL (info is the production default)
 //   pg_url (postgresql://postgres@127.0.0.1:5432/postgres)   the machine PostgreSQL (trust auth)
 //   redis_url (redis://127.0.0.1:6379)
 //   results_dir (bench/results)
-//   only (all)          comma-separated phases to run: memory,select,extended,stream,connect
+//   only (all)          comma-separated phases to run:
+//                       memory,select,extended,stream,connect,masked-stream
 //   commit              the commit to report when ROOT is not a git checkout (an export)
 //   keep (0)            1 keeps the temp dir (process logs) and prints where it is
 //   hold (0)            1 (or --hold) sets everything up, prints the endpoints and waits for
@@ -135,13 +141,14 @@ const settings = {
   hold: setting('hold', '0') === '1',
   profileDuration: Math.max(1, intSetting('profile_duration', 5, 2)),
   nodePipe: setting('node_pipe', '1') !== '0',
+  policy: setting('policy', '1') !== '0',
   commit: setting('commit', null),
 };
 if (!['auto', 'always', 'never'].includes(settings.profile)) {
   process.stderr.write('profile must be auto, always or never\n');
   process.exit(2);
 }
-const PHASES = ['memory', 'select', 'extended', 'stream', 'connect'];
+const PHASES = ['memory', 'select', 'extended', 'stream', 'connect', 'masked-stream'];
 const only = setting('only', PHASES.join(','))
   .split(',')
   .map((p) => p.trim())
@@ -151,6 +158,10 @@ for (const phase of only) {
     process.stderr.write(`only: unknown phase ${phase} (phases: ${PHASES.join(', ')})\n`);
     process.exit(2);
   }
+}
+if (only.includes('masked-stream') && !settings.policy && setting('only', null) !== null) {
+  process.stderr.write('only: masked-stream needs the policy-on configuration (policy=1)\n');
+  process.exit(2);
 }
 settings.only = only;
 /** Whether a measurement phase runs (`only`, default all). */
@@ -168,6 +179,35 @@ const TARGETS = {
   streamVsDirect: 1.15,
   idleSessionKiB: 100,
   newSessionsPerSecond: 500,
+  localPolicyVsPgbouncer: 0.9,
+  maskedStreamVsUnmasked: 1.3,
+};
+
+/**
+ * The policy-on configuration: rules scoped to the connection `bench_policy` only, so that the
+ * other configurations run without policy. pgbench does not check the values it reads, so a
+ * masked `abalance` (an int4: masked to NULL) costs it nothing but puts every pgbench -S result
+ * through maskDataRow.
+ */
+const POLICY = {
+  connection: 'bench_policy',
+  guardrails: [
+    { name: 'bench-no-ddl', match: { statementKinds: ['DROP', 'TRUNCATE', 'ALTER'] } },
+    { name: 'bench-no-unfiltered-writes', match: { missingWhere: true } },
+    { name: 'bench-no-server-files', match: { functions: ['pg_read_file', 'lo_export'] } },
+  ],
+  maskingRules: [
+    {
+      name: 'bench-balances',
+      spec: {
+        columns: ['pgbench_accounts.abalance', 'public.pgbench_tellers.tbalance', 'pgbench_*.bbalance'],
+        style: 'redact',
+      },
+    },
+    // The masked stream's computed columns: no table, so unqualified patterns match their labels.
+    { name: 'bench-stream-columns', spec: { columns: ['c1', 'c2', 'c3'], style: 'redact' } },
+    { name: 'bench-detectors', spec: { detectors: ['email', 'payment_card'], style: 'redact' } },
+  ],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -635,6 +675,11 @@ async function startStack(kind, workdir, benchDb, bouncer, tls) {
     POSTERN_LOG_LEVEL: settings.logLevel,
     POSTERN_SHUTDOWN_GRACE_MS: '2000',
     POSTERN_BENCH_TARGET_PASSWORD: 'unused-with-trust-auth',
+    // Admission limits off: every client here is 127.0.0.1 and one principal, and the memory and
+    // session-rate phases open sessions far faster and in far greater numbers than they allow.
+    POSTERN_AGENT_CONNECT_RATE_PER_ADDRESS: '100000',
+    POSTERN_AGENT_CONNECT_BURST_PER_ADDRESS: '100000',
+    POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL: '100000',
     ...(tls
       ? {
           POSTERN_CONTROL_PLANE_CA_FILE: tls.certFile,
@@ -671,15 +716,17 @@ async function startStack(kind, workdir, benchDb, bouncer, tls) {
       'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["bench"], operations: ["read", "write"] }) { id } }',
       { id },
     );
-    return (
+    const { password } = (
       await gql(
         'mutation($c: ID!, $u: ID!) { mintConnectionCredential(input: { connectionId: $c, userId: $u, ttlSeconds: 43200 }) { password } }',
         { c: id, u: userId },
       )
-    ).mintConnectionCredential.password;
+    ).mintConnectionCredential;
+    return { id, password };
   };
-  stack.password = await addConnection('bench', PG_HOST, PG_PORT, benchDb.name);
-  if (bouncer) stack.poolPassword = await addConnection('bench_pool', '127.0.0.1', bouncer.port, 'bench_tx');
+  stack.addConnection = addConnection;
+  stack.password = (await addConnection('bench', PG_HOST, PG_PORT, benchDb.name)).password;
+  if (bouncer) stack.poolPassword = (await addConnection('bench_pool', '127.0.0.1', bouncer.port, 'bench_tx')).password;
   const sslmode = tls ? 'require' : 'disable';
   for (const [port, where] of [
     [agentPort, 'local ingress'],
@@ -695,6 +742,52 @@ async function startStack(kind, workdir, benchDb, bouncer, tls) {
     });
   }
   return stack;
+}
+
+/**
+ * The policy-on configuration on the plaintext stack: connection `bench_policy` to the same
+ * database with its own credential and POLICY's rules scoped to it. Waits until the agent
+ * enforces them (rules reach it asynchronously): a guarded statement refused, a column masked.
+ * Needs the pgbench tables.
+ */
+async function addPolicyConnection(stack, benchDb) {
+  const { id, password } = await stack.addConnection(POLICY.connection, PG_HOST, PG_PORT, benchDb.name);
+  for (const rule of POLICY.guardrails) {
+    await stack.gql('mutation($input: CreateGuardrailInput!) { createGuardrail(input: $input) { id } }', {
+      input: { ...rule, connectionIds: [id], groups: [] },
+    });
+  }
+  for (const rule of POLICY.maskingRules) {
+    await stack.gql('mutation($input: CreateMaskingRuleInput!) { createMaskingRule(input: $input) { id } }', {
+      input: { ...rule, connectionIds: [id], exemptGroups: [] },
+    });
+  }
+  const psql = (sql) =>
+    run(
+      'psql',
+      [
+        `host=127.0.0.1 port=${stack.agentPort} dbname=${POLICY.connection} user=bench`,
+        '-XAt',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        sql,
+      ],
+      { env: { PGSSLMODE: 'disable', PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' }, timeoutMs: 10_000 },
+    );
+  // Harmless if it runs: the table does not exist.
+  const guarded = 'drop table if exists postern_bench_absent';
+  const masked = "select 'visible'::text as c1, abalance from pgbench_accounts where aid = 1";
+  let refusal = '';
+  let row = '';
+  await waitUntil(`the agent to enforce the ${POLICY.connection} rules`, async () => {
+    const [g, m] = [await psql(guarded), await psql(masked)];
+    refusal = g.stderr.trim().split('\n')[0];
+    row = m.stdout.trim();
+    return g.code !== 0 && m.code === 0 && row === '********|';
+  });
+  say(`  policy on (${POLICY.connection}): "${guarded}" → ${refusal}; "${masked}" → ${row}`);
+  return password;
 }
 
 async function startControlPlane(stack, nodeArgs = []) {
@@ -762,6 +855,7 @@ const PROXIES = {
   pgbouncer: ['pgbouncer'],
   nodePipe: ['nodePipe'],
   local: ['agent'],
+  localPolicy: ['agent'],
   relay: ['agent', 'controlPlane'],
   localTls: ['agentTls'],
   relayTls: ['agentTls', 'controlPlaneTls'],
@@ -879,15 +973,19 @@ async function pgbench(phase, name, target, { extra = [], duration = settings.du
   return record;
 }
 
-async function streamRows(name, target, round, phase = 'stream') {
-  const sql = `select g, md5(g::text) from generate_series(1, ${settings.rows}) g`;
+const STREAM_SQL = `select g, md5(g::text) from generate_series(1, ${settings.rows}) g`;
+// Three text columns for the masking rule `bench-stream-columns` (c1, c2, c3), and the same
+// query through `bench`, where no rule applies.
+const MASKED_STREAM_SQL = `select g, md5(g::text) as c1, md5((g+1)::text) as c2, md5((g+2)::text) as c3 from generate_series(1, ${settings.rows}) g`;
+
+async function streamRows(name, target, round, phase = 'stream', sql = STREAM_SQL) {
   const conninfo = `host=${target.host} port=${target.port} dbname=${target.database} user=${target.user}`;
   const cpuBefore = cpuSnapshot();
   const r = await run('psql', [conninfo, '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql, '-o', '/dev/null'], {
     env: clientEnv(target),
     timeoutMs: 300_000,
   });
-  const record = { phase, config: name, label: target.label, round, seconds: r.ms / 1000, exitCode: r.code };
+  const record = { phase, config: name, label: target.label, round, sql, seconds: r.ms / 1000, exitCode: r.code };
   record.cpu = cpuDelta(cpuBefore, cpuSnapshot(), null, name);
   if (r.code !== 0) {
     record.error = r.stderr.trim().split('\n').slice(-3).join(' | ');
@@ -1000,7 +1098,7 @@ async function profiledRun(
   stack,
   name,
   target,
-  { extra = [], duration, controlPlane = false, workload = 'pgbench' },
+  { extra = [], duration, controlPlane = false, workload = 'pgbench', sql },
   profileDir,
 ) {
   const dir = join(profileDir, name);
@@ -1015,7 +1113,11 @@ async function profiledRun(
   await waitUntil(`the restarted ${stack.kind} stack to admit the credential`, async () => {
     const r = await run(
       'psql',
-      [`host=127.0.0.1 port=${target.port} dbname=bench user=bench sslmode=${target.sslmode}`, '-XAtc', 'select 1'],
+      [
+        `host=127.0.0.1 port=${target.port} dbname=${target.database} user=${target.user} sslmode=${target.sslmode}`,
+        '-XAtc',
+        'select 1',
+      ],
       { env: clientEnv(target), timeoutMs: 10_000 },
     );
     return r.code === 0;
@@ -1024,7 +1126,7 @@ async function profiledRun(
   const fromUs = nowUs();
   const result =
     workload === 'stream'
-      ? await streamRows(name, target, null, 'profile')
+      ? await streamRows(name, target, null, 'profile', sql)
       : await pgbench('profile', name, target, { extra, duration });
   const window = { fromUs, toUs: nowUs() };
   await stack.agent.stop();
@@ -1050,12 +1152,12 @@ function summarize(facts) {
     return { value: how === 'median' ? median(values) : values[0], runs: values };
   };
   const select = {};
-  for (const config of ['direct', 'pgbouncer', 'local', 'relay', 'nodePipe', 'localTls', 'relayTls']) {
+  for (const config of ['direct', 'pgbouncer', 'local', 'localPolicy', 'relay', 'nodePipe', 'localTls', 'relayTls']) {
     const s = tpsOf('select', config);
     if (s) select[config] = s;
   }
   const extended = {};
-  for (const config of ['pgbouncer', 'local']) {
+  for (const config of ['pgbouncer', 'local', 'localPolicy']) {
     const s = tpsOf('extended', config);
     if (s) extended[config] = s;
   }
@@ -1064,24 +1166,29 @@ function summarize(facts) {
     const s = tpsOf('connect', config);
     if (s) connect[config] = s;
   }
-  const stream = {};
-  for (const config of ['direct', 'local', 'relay']) {
-    const measured = pick('stream', config);
-    const values = measured.map((r) => r.seconds);
-    const cpuSeconds = measured.map((r) => r.cpu?.proxyCpuSeconds).filter((v) => typeof v === 'number');
-    if (values.length) {
-      stream[config] = {
-        value: Math.min(...values),
-        runs: values,
-        proxyCpuSeconds: cpuSeconds.length ? median(cpuSeconds) : null,
-      };
+  const bestOf = (phase, configs) => {
+    const best = {};
+    for (const config of configs) {
+      const measured = pick(phase, config);
+      const values = measured.map((r) => r.seconds);
+      const cpuSeconds = measured.map((r) => r.cpu?.proxyCpuSeconds).filter((v) => typeof v === 'number');
+      if (values.length) {
+        best[config] = {
+          value: Math.min(...values),
+          runs: values,
+          proxyCpuSeconds: cpuSeconds.length ? median(cpuSeconds) : null,
+        };
+      }
     }
-  }
+    return best;
+  };
+  const stream = bestOf('stream', ['direct', 'local', 'relay']);
+  const maskedStream = bestOf('masked-stream', ['local', 'localPolicy']);
   const memory = runs.find((r) => r.phase === 'memory' && ok(r)) ?? null;
   const cpu = [];
   for (const [phase, configs] of [
-    ['select', ['direct', 'pgbouncer', 'local', 'relay', 'nodePipe', 'localTls', 'relayTls']],
-    ['extended', ['pgbouncer', 'local']],
+    ['select', ['direct', 'pgbouncer', 'local', 'localPolicy', 'relay', 'nodePipe', 'localTls', 'relayTls']],
+    ['extended', ['pgbouncer', 'local', 'localPolicy']],
     ['connect', ['direct', 'pgbouncer', 'local']],
   ]) {
     for (const config of configs) {
@@ -1114,6 +1221,13 @@ function summarize(facts) {
     TARGETS.localVsPgbouncer,
     '×',
   );
+  target(
+    'pgbench -S: local ingress with policy / pgbouncer',
+    ratio(select.localPolicy, select.pgbouncer),
+    '>=',
+    TARGETS.localPolicyVsPgbouncer,
+    '×',
+  );
   target('pgbench -S: relay / pgbouncer', ratio(select.relay, select.pgbouncer), '>=', TARGETS.relayVsPgbouncer, '×');
   target('stream rows: local ingress / direct', ratio(stream.local, stream.direct), '<=', TARGETS.streamVsDirect, '×');
   target('stream rows: relay / direct', ratio(stream.relay, stream.direct), '<=', TARGETS.streamVsDirect, '×');
@@ -1131,8 +1245,23 @@ function summarize(facts) {
     TARGETS.newSessionsPerSecond,
     '/s',
   );
+  target(
+    'masked stream: 3 masked columns / unmasked (local ingress)',
+    ratio(maskedStream.localPolicy, maskedStream.local),
+    '<=',
+    TARGETS.maskedStreamVsUnmasked,
+    '×',
+  );
 
-  return { select, extended, connect, stream, memory, cpu, targets, facts };
+  // What policy costs, reported without a target: the same ingress with and without rules.
+  const policyRatios = [
+    ['pgbench -S tps: policy on / policy off (local ingress)', ratio(select.localPolicy, select.local)],
+    ['pgbench -S -M extended tps: policy on / policy off (local ingress)', ratio(extended.localPolicy, extended.local)],
+  ]
+    .filter(([, value]) => value !== null)
+    .map(([name, value]) => ({ name, value }));
+
+  return { select, extended, connect, stream, maskedStream, memory, cpu, targets, policyRatios, facts };
 }
 
 const fmtInt = (n) => (n === null || n === undefined ? '—' : Math.round(n).toLocaleString('en-US'));
@@ -1140,7 +1269,7 @@ const fmtRatio = (n) => (n === null || n === undefined ? '—' : `${n.toFixed(2)
 const verdict = (pass) => (pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL');
 
 function markdown(summary) {
-  const { select, extended, connect, stream, memory, targets } = summary;
+  const { select, extended, connect, stream, maskedStream, memory, targets } = summary;
   const t = Object.fromEntries(targets.map((x) => [x.name, x]));
   const runsOf = (s, f = fmtInt) => (s && s.runs.length > 1 ? ` (${s.runs.map(f).join(' / ')})` : '');
   const rows = [];
@@ -1148,6 +1277,7 @@ function markdown(summary) {
     direct: 'direct PostgreSQL',
     pgbouncer: 'pgbouncer (session mode)',
     local: 'Postern local ingress',
+    localPolicy: 'Postern local ingress, policy on',
     relay: 'Postern relay (control plane → gRPC → agent)',
     localTls: 'Postern local ingress, TLS',
     relayTls: 'Postern relay, TLS (client TLS + TLS gRPC)',
@@ -1163,13 +1293,20 @@ function markdown(summary) {
     );
   };
   const rounds = settings.rounds;
-  for (const config of ['direct', 'pgbouncer', 'local', 'relay', 'nodePipe']) {
+  const ofPolicyOff = (s, config) =>
+    config === 'localPolicy' && s.local ? ` (${fmtRatio(s.localPolicy.value / s.local.value)} of policy off)` : '';
+  for (const config of ['direct', 'pgbouncer', 'local', 'localPolicy', 'relay', 'nodePipe']) {
     tpsRow(
       `pgbench -S tps, median of ${rounds}`,
       select,
       config,
       select.pgbouncer,
-      { local: 'pgbench -S: local ingress / pgbouncer', relay: 'pgbench -S: relay / pgbouncer' }[config],
+      {
+        local: 'pgbench -S: local ingress / pgbouncer',
+        localPolicy: 'pgbench -S: local ingress with policy / pgbouncer',
+        relay: 'pgbench -S: relay / pgbouncer',
+      }[config],
+      ofPolicyOff(select, config),
     );
   }
   for (const config of ['localTls', 'relayTls']) {
@@ -1184,8 +1321,16 @@ function markdown(summary) {
       plain ? ` (${fmtRatio(select[config].value / plain.value)} of plaintext)` : '',
     );
   }
-  for (const config of ['pgbouncer', 'local'])
-    tpsRow('pgbench -S -M extended tps, 1 round', extended, config, extended.pgbouncer);
+  for (const config of ['pgbouncer', 'local', 'localPolicy']) {
+    tpsRow(
+      'pgbench -S -M extended tps, 1 round',
+      extended,
+      config,
+      extended.pgbouncer,
+      null,
+      ofPolicyOff(extended, config),
+    );
+  }
   for (const config of ['direct', 'local', 'relay']) {
     if (!stream[config]) continue;
     const name = { local: 'stream rows: local ingress / direct', relay: 'stream rows: relay / direct' }[config];
@@ -1196,6 +1341,18 @@ function markdown(summary) {
       ].value.toFixed(2)}${runsOf(stream[config], (v) => v.toFixed(2))} | ${fmtRatio(
         stream.direct ? stream[config].value / stream.direct.value : null,
       )} vs direct | ${targetRow ? targetRow.target : '—'} | ${targetRow ? verdict(targetRow.pass) : ''} |`,
+    );
+  }
+  for (const config of ['local', 'localPolicy']) {
+    if (!maskedStream[config]) continue;
+    const targetRow = config === 'localPolicy' ? t['masked stream: 3 masked columns / unmasked (local ingress)'] : null;
+    const label = config === 'local' ? `${labels.local}, unmasked` : `${labels.localPolicy}: c1, c2, c3 masked`;
+    rows.push(
+      `| ${settings.rows.toLocaleString('en-US')} rows × 3 text columns via psql, s (best of ${
+        settings.streamRepeats
+      }) | ${label} | ${maskedStream[config].value.toFixed(2)}${runsOf(maskedStream[config], (v) => v.toFixed(2))} | ${fmtRatio(
+        maskedStream.local ? maskedStream[config].value / maskedStream.local.value : null,
+      )} vs unmasked | ${targetRow ? targetRow.target : '—'} | ${targetRow ? verdict(targetRow.pass) : ''} |`,
     );
   }
   if (memory) {
@@ -1246,6 +1403,18 @@ function markdown(summary) {
             c
           ].proxyCpuSeconds.toFixed(2)} s (${((stream[c].proxyCpuSeconds / settings.rows) * 1e6).toFixed(2)} µs/row)`,
       ),
+    ...(typeof maskedStream.local?.proxyCpuSeconds === 'number' &&
+    typeof maskedStream.localPolicy?.proxyCpuSeconds === 'number'
+      ? [
+          `\nMasked stream, agent CPU per run (median): unmasked ${maskedStream.local.proxyCpuSeconds.toFixed(2)} s (${(
+            (maskedStream.local.proxyCpuSeconds / settings.rows) *
+            1e6
+          ).toFixed(2)} µs/row), c1–c3 masked ${maskedStream.localPolicy.proxyCpuSeconds.toFixed(2)} s (${(
+            (maskedStream.localPolicy.proxyCpuSeconds / settings.rows) *
+            1e6
+          ).toFixed(2)} µs/row)`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -1299,6 +1468,7 @@ async function main() {
   const plain = await startStack('plain', workdir, benchDb, bouncer, null);
   const secure = tls ? await startStack('tls', workdir, benchDb, null, tls) : null;
   await init;
+  const policyPassword = settings.policy ? await addPolicyConnection(plain, benchDb) : null;
   tracked.set('pgbouncer', bouncer.pid);
   if (nodePipe) tracked.set('nodePipe', () => nodePipe.service.pid);
   tracked.set('agent', () => plain.agent.pid);
@@ -1314,6 +1484,15 @@ async function main() {
     local: endpoint('Postern local ingress', plain.agentPort, 'bench', 'bench', plain.password),
     relay: endpoint('Postern relay', plain.relayPort, 'bench', 'bench', plain.password),
   };
+  if (policyPassword) {
+    E.localPolicy = endpoint(
+      'Postern local ingress, policy on',
+      plain.agentPort,
+      POLICY.connection,
+      'bench',
+      policyPassword,
+    );
+  }
   if (nodePipe) E.nodePipe = endpoint('bare Node.js pipe (reference)', nodePipe.port, benchDb.name, PG_USER, null);
   if (secure) {
     E.localTls = endpoint('Postern local ingress, TLS', secure.agentPort, 'bench', 'bench', secure.password, 'require');
@@ -1327,7 +1506,7 @@ async function main() {
     for (const [name, e] of Object.entries(E)) {
       const password = e.password ? `PGPASSWORD='${e.password}' ` : '';
       process.stdout.write(
-        `  ${name.padEnd(10)} ${password}psql "host=${e.host} port=${e.port} dbname=${e.database} user=${e.user} sslmode=${e.sslmode}"\n`,
+        `  ${name.padEnd(12)} ${password}psql "host=${e.host} port=${e.port} dbname=${e.database} user=${e.user} sslmode=${e.sslmode}"\n`,
       );
     }
     process.stdout.write(
@@ -1355,7 +1534,14 @@ async function main() {
     await idleSessionMemory(plain);
   }
 
-  const mainConfigs = ['direct', 'pgbouncer', 'local', 'relay', ...(nodePipe ? ['nodePipe'] : [])];
+  const mainConfigs = [
+    'direct',
+    'pgbouncer',
+    'local',
+    ...(E.localPolicy ? ['localPolicy'] : []),
+    'relay',
+    ...(nodePipe ? ['nodePipe'] : []),
+  ];
   const tlsConfigs = secure ? ['localTls', 'relayTls'] : [];
   if (settings.warmup > 0 && (wanted('select') || wanted('extended'))) {
     say(`warm-up: ${settings.warmup} s of pgbench -S per configuration`);
@@ -1375,9 +1561,9 @@ async function main() {
     for (const config of order) await pgbench('select', config, E[config], { round });
   }
 
-  // 2: extended protocol, local ingress vs pgbouncer.
+  // 2: extended protocol, local ingress (policy off and on) vs pgbouncer.
   if (wanted('extended')) say('pgbench -S -M extended');
-  for (const config of wanted('extended') ? ['pgbouncer', 'local'] : []) {
+  for (const config of wanted('extended') ? ['pgbouncer', 'local', ...(E.localPolicy ? ['localPolicy'] : [])] : []) {
     await pgbench('extended', config, E[config], { extra: ['-M', 'extended'], round: 1 });
   }
 
@@ -1393,6 +1579,16 @@ async function main() {
   }
   for (const config of wanted('connect') ? ['direct', 'pgbouncer', 'local'] : []) {
     await pgbench('connect', config, E[config], { extra: ['-C'], round: 1 });
+  }
+
+  // 6: the same 3-text-column result unmasked (`bench`) and masked (`bench_policy`), alternating
+  // which goes first.
+  for (let round = 1; wanted('masked-stream') && E.localPolicy && round <= settings.streamRepeats; round += 1) {
+    say(
+      `masked stream: ${settings.rows.toLocaleString('en-US')} rows, c1–c3 masked vs unmasked (local ingress), run ${round}/${settings.streamRepeats}`,
+    );
+    const order = round % 2 === 1 ? ['local', 'localPolicy'] : ['localPolicy', 'local'];
+    for (const config of order) await streamRows(config, E[config], round, 'masked-stream', MASKED_STREAM_SQL);
   }
 
   let summary = summarize(facts);
@@ -1417,13 +1613,27 @@ async function main() {
         when: failed.has('stream rows: local ingress / direct'),
       },
       {
+        name: 'local-policy-select',
+        what: 'pgbench -S through the local ingress, policy on',
+        target: E.localPolicy,
+        when: failed.has('pgbench -S: local ingress with policy / pgbouncer'),
+      },
+      {
+        name: 'local-masked-stream',
+        what: `psql streaming ${settings.rows.toLocaleString('en-US')} rows with c1–c3 masked through the local ingress`,
+        target: E.localPolicy,
+        workload: 'stream',
+        sql: MASKED_STREAM_SQL,
+        when: failed.has('masked stream: 3 masked columns / unmasked (local ingress)'),
+      },
+      {
         name: 'relay-select',
         what: 'pgbench -S through the relay (control plane and agent profiled)',
         target: E.relay,
         controlPlane: true,
         when: failed.has('pgbench -S: relay / pgbouncer') || failed.has('stream rows: relay / direct'),
       },
-    ].filter((p) => settings.profile === 'always' || p.when !== false);
+    ].filter((p) => p.target !== undefined && (settings.profile === 'always' || p.when !== false));
     for (const plan of plans) {
       say(`profiling (node --cpu-prof, ${settings.profileDuration} s): ${plan.what}`);
       try {
@@ -1436,6 +1646,7 @@ async function main() {
             duration: settings.profileDuration,
             controlPlane: plan.controlPlane,
             workload: plan.workload,
+            sql: plan.sql,
           },
           join(workdir, 'profiles'),
         );
@@ -1479,10 +1690,13 @@ async function main() {
       pgbenchExtendedTps: summary.extended,
       newSessionsPerSecond: summary.connect,
       streamSeconds: summary.stream,
+      maskedStreamSeconds: summary.maskedStream,
+      policyRatios: summary.policyRatios,
       idleSession: summary.memory,
       proxyCpu: summary.cpu,
     },
     targets: summary.targets,
+    policy: settings.policy ? POLICY : null,
     profiles,
     runs,
     errors,
@@ -1502,6 +1716,7 @@ async function main() {
       x.value === null ? '—' : x.name.includes('KiB') || x.name.includes('/s') ? x.value.toFixed(1) : fmtRatio(x.value);
     process.stdout.write(`| ${x.name} | ${value} | ${x.target} | ${verdict(x.pass)} |\n`);
   }
+  for (const x of summary.policyRatios) process.stdout.write(`| ${x.name} | ${fmtRatio(x.value)} | — | |\n`);
   for (const p of profiles) {
     process.stdout.write(
       `\n### ${p.process} profile: ${p.what} (${

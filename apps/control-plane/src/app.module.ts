@@ -16,6 +16,10 @@ import { ReviewsModule } from './reviews/reviews.module.js';
 import { RecordingsModule } from './recordings/recordings.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { SimulationModule } from './simulation/simulation.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { ApiAuthenticator } from './auth/authenticator.js';
+import { GraphqlWsAuthentication } from './live/graphql-ws.js';
 import { graphqlErrorFormatter } from './errors/graphql-errors.js';
 
 /** Feature modules served over GraphQL; the schema printer builds the same set. */
@@ -30,6 +34,8 @@ export const FEATURE_MODULES = [
   RecordingsModule,
   RulesModule,
   AuditModule,
+  SimulationModule,
+  NotificationsModule,
 ];
 
 @Module({})
@@ -41,18 +47,27 @@ export class AppModule {
         InfraModule.forRoot(config, logger),
         AuthModule,
         HealthModule,
-        GraphQLModule.forRoot<ApolloDriverConfig>({
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          path: '/graphql',
-          // Built in memory at boot; the committed schema file is printed by `pnpm schema:print`
-          // and a test keeps it in step with the code.
-          autoSchemaFile: true,
-          sortSchema: true,
-          introspection: config.graphql.introspection,
-          playground: false,
-          includeStacktraceInErrorResponses: false,
-          context: ({ req }: { req: unknown }) => ({ req }),
-          formatError: graphqlErrorFormatter(logger),
+          imports: [AuthModule],
+          inject: [ApiAuthenticator],
+          useFactory: (authenticator: ApiAuthenticator) => {
+            const ws = new GraphqlWsAuthentication(authenticator, config.dashboard.url, logger);
+            return {
+              path: '/graphql',
+              // Built in memory at boot; the committed schema file is printed by `pnpm schema:print`
+              // and a test keeps it in step with the code.
+              autoSchemaFile: true,
+              sortSchema: true,
+              introspection: config.graphql.introspection,
+              playground: false,
+              includeStacktraceInErrorResponses: false,
+              context: ws.context,
+              formatError: graphqlErrorFormatter(logger),
+              // Subscriptions: graphql-ws on the same port and path (live/graphql-ws.ts).
+              subscriptions: { 'graphql-ws': ws.options() },
+            };
+          },
         }),
         ...FEATURE_MODULES,
       ],

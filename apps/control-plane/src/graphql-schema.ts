@@ -10,6 +10,10 @@ import { ReviewsResolver } from './reviews/reviews.resolver.js';
 import { RecordingsResolver } from './recordings/recordings.resolver.js';
 import { RulesResolver } from './rules/rules.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { SimulationResolver } from './simulation/simulation.resolver.js';
+import { NotificationsResolver } from './notifications/notifications.resolver.js';
+import { ReviewSubscriptionsResolver } from './reviews/review-subscriptions.resolver.js';
+import { SessionEventsResolver } from './recordings/session-events.resolver.js';
 
 /** Every resolver class of the API; the schema file is printed from exactly these. */
 export const RESOLVERS = [
@@ -22,6 +26,10 @@ export const RESOLVERS = [
   RecordingsResolver,
   RulesResolver,
   AuditResolver,
+  SimulationResolver,
+  NotificationsResolver,
+  ReviewSubscriptionsResolver,
+  SessionEventsResolver,
 ];
 
 const HEADER =

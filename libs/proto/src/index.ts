@@ -1,2 +1,3 @@
 export * from './load.js';
 export * from './types.js';
+export * from './policy-delta.js';

@@ -6,3 +6,4 @@ export * from './tls.js';
 export * from './graphql.js';
 export * from './stack.js';
 export * from './private-postgres.js';
+export * from './tcp-balancer.js';

@@ -5,6 +5,8 @@ import type { ControlMessage } from '@postern/proto';
 export interface LiveStream {
   readonly agentId: string;
   readonly streamId: string;
+  /** Sessions the agent reported running in its last heartbeat (relay load balancing). */
+  readonly activeSessions?: number;
   send(message: ControlMessage): void;
   pushPolicy(): Promise<void>;
   close(reason: { code: 'PERMISSION_DENIED' | 'UNAVAILABLE'; message: string }): void;
@@ -19,22 +21,54 @@ export interface LiveStream {
 export class AgentStreams {
   private readonly byAgent = new Map<string, Map<string, LiveStream>>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly watchers: Array<(agentId: string, held: boolean) => void> = [];
+  private turn = 0;
 
   add(stream: LiveStream): void {
     let streams = this.byAgent.get(stream.agentId);
     if (!streams) this.byAgent.set(stream.agentId, (streams = new Map()));
     streams.set(stream.streamId, stream);
+    if (streams.size === 1) this.notify(stream.agentId, true);
   }
 
   remove(stream: LiveStream): void {
     const streams = this.byAgent.get(stream.agentId);
-    streams?.delete(stream.streamId);
-    if (streams?.size === 0) this.byAgent.delete(stream.agentId);
+    if (!streams?.delete(stream.streamId)) return;
+    if (streams.size === 0) {
+      this.byAgent.delete(stream.agentId);
+      this.notify(stream.agentId, false);
+    }
+  }
+
+  /** Called when this replica starts or stops holding any stream of an agent (relay/stream-directory.ts). */
+  watch(listener: (agentId: string, held: boolean) => void): void {
+    this.watchers.push(listener);
+  }
+
+  private notify(agentId: string, held: boolean): void {
+    for (const listener of this.watchers) listener(agentId, held);
   }
 
   /** A live stream of the agent on this replica, if any. */
   any(agentId: string): LiveStream | undefined {
     return this.byAgent.get(agentId)?.values().next().value;
+  }
+
+  /**
+   * One live stream among the given agents' (replicas of an agent group) for a new session: the
+   * agent with the fewest sessions in its last heartbeat, round-robin among equals, so a burst
+   * of sessions between two heartbeats still spreads. Agents without a stream here are skipped.
+   */
+  pick(agentIds: string[]): LiveStream | undefined {
+    const candidates = agentIds.flatMap((id) => {
+      const stream = this.any(id);
+      return stream ? [stream] : [];
+    });
+    if (candidates.length === 0) return undefined;
+    const least = Math.min(...candidates.map((s) => s.activeSessions ?? 0));
+    const tied = candidates.filter((s) => (s.activeSessions ?? 0) === least);
+    this.turn = (this.turn + 1) % 1_000_000;
+    return tied[this.turn % tied.length];
   }
 
   /** Every live stream, or those of the given agents. */

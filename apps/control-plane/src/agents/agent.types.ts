@@ -4,6 +4,8 @@ export type AgentStatus = 'PENDING' | 'ONLINE' | 'OFFLINE' | 'DISABLED';
 export interface Agent {
   id: string;
   name: string;
+  /** The agent group whose connections this agent also serves (one replica among several). */
+  agentGroupId: string | null;
   status: AgentStatus;
   labels: Record<string, string>;
   version: string | null;
@@ -12,7 +14,15 @@ export interface Agent {
   connectedTo: string | null;
   connectedAt: Date | null;
   lastSeenAt: Date | null;
+  /** Policy version the agent reports enforcing (hello, heartbeats, applied policy acks). */
   policyVersion: bigint | null;
+  createdAt: Date;
+}
+
+/** Agents that replicate each other: every member serves the group's connections. */
+export interface AgentGroup {
+  id: string;
+  name: string;
   createdAt: Date;
 }
 

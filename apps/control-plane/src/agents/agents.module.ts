@@ -6,10 +6,14 @@ import { PolicyModule } from '../policy/policy.module.js';
 import { CommandReviewsModule } from '../reviews/command-reviews.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { PolicyPush } from './policy-push.js';
+import { AppliedPolicyStore } from './policy-sync.js';
 import { RevokePush } from './revoke-push.js';
 import { ApprovalPush } from './approval-push.js';
 import { AgentPresenceSweeper } from './agent-presence.sweeper.js';
 import { AgentStreams } from './agent-streams.js';
+import { AgentGroupsRepository } from './agent-groups.repository.js';
+import { AgentGroupsResolver } from './agent-groups.resolver.js';
+import { AgentGroupsService } from './agent-groups.service.js';
 import { AgentsRepository } from './agents.repository.js';
 import { AgentsResolver } from './agents.resolver.js';
 import { AgentsService } from './agents.service.js';
@@ -22,13 +26,17 @@ import { ControlGrpcHandlers } from './control.grpc.js';
     AgentsService,
     AgentStreams,
     AgentsResolver,
+    AgentGroupsRepository,
+    AgentGroupsService,
+    AgentGroupsResolver,
     ControlGrpcHandlers,
+    AppliedPolicyStore,
     AgentPresenceSweeper,
     PolicyPush,
     RevokePush,
     ApprovalPush,
   ],
-  exports: [AgentsService, AgentStreams],
+  exports: [AgentsService, AgentGroupsService, AgentStreams],
 })
 export class AgentsModule implements OnModuleInit {
   constructor(

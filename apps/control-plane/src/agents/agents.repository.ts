@@ -8,6 +8,7 @@ function toAgent(row: AgentRow): Agent {
   return {
     id: row.id,
     name: row.name,
+    agentGroupId: row.agentGroupId,
     status: row.status,
     labels: (row.labels ?? {}) as Record<string, string>,
     version: row.version,
@@ -32,6 +33,7 @@ export class AgentsRepository {
     id: string;
     name: string;
     labels: Record<string, string>;
+    agentGroupId: string | null;
     tokenId: string;
     tokenHash: Buffer<ArrayBuffer>;
     tokenExpiresAt: Date;
@@ -42,6 +44,7 @@ export class AgentsRepository {
           id: input.id,
           name: input.name,
           labels: input.labels,
+          agentGroupId: input.agentGroupId,
           enrollmentTokens: {
             create: { id: input.tokenId, tokenHash: input.tokenHash, expiresAt: input.tokenExpiresAt },
           },
@@ -114,12 +117,49 @@ export class AgentsRepository {
     return row ? toAgent(row) : null;
   }
 
-  async list(filter: { status?: Agent['status'] | undefined }): Promise<Agent[]> {
+  async list(filter: {
+    status?: Agent['status'] | undefined;
+    agentGroupId?: string | undefined;
+    /** Only agents enforcing a policy version older than this one (or none reported yet). */
+    policyBefore?: bigint | undefined;
+  }): Promise<Agent[]> {
     const rows = await this.prisma.agent.findMany({
-      where: filter.status ? { status: filter.status } : {},
+      where: {
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.agentGroupId ? { agentGroupId: filter.agentGroupId } : {}),
+        ...(filter.policyBefore !== undefined
+          ? { OR: [{ policyVersion: null }, { policyVersion: { lt: filter.policyBefore } }] }
+          : {}),
+      },
       orderBy: { name: 'asc' },
     });
     return rows.map(toAgent);
+  }
+
+  /** Ids of the members of a group that hold a Control stream (on any replica). */
+  async onlineMemberIds(agentGroupId: string): Promise<string[]> {
+    const rows = await this.prisma.agent.findMany({
+      where: { agentGroupId, status: 'ONLINE' },
+      select: { id: true },
+      orderBy: { name: 'asc' },
+    });
+    return rows.map((r) => r.id);
+  }
+
+  async memberIds(agentGroupId: string): Promise<string[]> {
+    const rows = await this.prisma.agent.findMany({ where: { agentGroupId }, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+
+  /** Moves an agent into a group (or out of any, with null). */
+  async setGroup(agentId: string, agentGroupId: string | null): Promise<Agent | null> {
+    const result = await this.prisma.agent.updateMany({ where: { id: agentId }, data: { agentGroupId } });
+    return result.count === 1 ? this.findById(agentId) : null;
+  }
+
+  /** The agent applied policy `version` (a policy ack); ignored when another stream has taken over. */
+  async policyApplied(agentId: string, streamId: string, version: bigint): Promise<void> {
+    await this.prisma.agent.updateMany({ where: { id: agentId, streamId }, data: { policyVersion: version } });
   }
 
   /** Marks the agent online; returns the agent process instance that held it before, if any. */

@@ -10,14 +10,27 @@ import { CreateAgentInput } from './dto/create-agent.input.js';
 export class AgentsResolver {
   constructor(private readonly service: AgentsService) {}
 
-  @Query(() => [AgentModel], { description: 'Every agent, by name; optionally only those in one status.' })
-  async agents(@Args('status', { type: () => AgentStatusEnum, nullable: true }) status?: AgentStatusEnum | null) {
-    return (await this.service.listAgents({ status: status ?? undefined })).map(AgentModel.from);
+  @Query(() => [AgentModel], {
+    description:
+      'Every agent, by name; optionally only those in one status, in one agent group, or (stalePolicy) ' +
+      'enforcing an older policy version than the latest.',
+  })
+  async agents(
+    @Args('status', { type: () => AgentStatusEnum, nullable: true }) status?: AgentStatusEnum | null,
+    @Args('agentGroupId', { type: () => ID, nullable: true }) agentGroupId?: string | null,
+    @Args('stalePolicy', { type: () => Boolean, nullable: true }) stalePolicy?: boolean | null,
+  ) {
+    const { agents, latestPolicyVersion } = await this.service.listAgents({
+      status: status ?? undefined,
+      agentGroupId: agentGroupId ?? undefined,
+      stalePolicy: stalePolicy ?? undefined,
+    });
+    return agents.map((agent) => AgentModel.from(agent, latestPolicyVersion));
   }
 
   @Query(() => AgentModel)
   async agent(@Args('id', { type: () => ID }) id: string) {
-    return AgentModel.from(await this.service.getAgent(id));
+    return AgentModel.from(await this.service.getAgent(id), await this.service.latestPolicyVersion());
   }
 
   @Mutation(() => CreateAgentPayload, { description: 'Creates an agent and its one-time enrollment token.' })
@@ -27,7 +40,10 @@ export class AgentsResolver {
       if (label.key in labels) throw new InvalidArgumentError(`label "${label.key}" given twice`);
       labels[label.key] = label.value;
     }
-    const { agent, enrollment } = await this.service.createAgent({ name: input.name, labels }, actor.id);
+    const { agent, enrollment } = await this.service.createAgent(
+      { name: input.name, labels, agentGroupId: input.agentGroupId },
+      actor.id,
+    );
     return { agent: AgentModel.from(agent), enrollment };
   }
 

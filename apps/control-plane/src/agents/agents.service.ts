@@ -14,6 +14,8 @@ import {
 } from '../errors/domain-error.js';
 import { mintSecret, parseSecret, secretMatches } from '../common/secrets.js';
 import { AgentStreams } from './agent-streams.js';
+import { PolicyService } from '../policy/policy.service.js';
+import { AgentGroupsRepository } from './agent-groups.repository.js';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository.js';
 import type { Agent, AgentPresence } from './agent.types.js';
 
@@ -31,16 +33,25 @@ export interface IssuedEnrollmentToken {
 export class AgentsService {
   constructor(
     private readonly repository: AgentsRepository,
+    private readonly groups: AgentGroupsRepository,
+    private readonly policy: PolicyService,
     private readonly streams: AgentStreams,
     private readonly audit: AuditService,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async createAgent(input: { name: string; labels?: Record<string, string> | undefined }, actor: string) {
+  async createAgent(
+    input: { name: string; labels?: Record<string, string> | undefined; agentGroupId?: string | null | undefined },
+    actor: string,
+  ) {
     const labels = input.labels ?? {};
+    const agentGroupId = input.agentGroupId ?? null;
     validateAgentName(input.name);
     validateLabels(labels);
+    if (agentGroupId !== null && !(UUID.test(agentGroupId) && (await this.groups.findById(agentGroupId)))) {
+      throw new NotFoundError('agent group', agentGroupId);
+    }
     const id = randomUUID();
     const tokenId = randomUUID();
     const token = mintSecret('enroll', tokenId);
@@ -50,6 +61,7 @@ export class AgentsService {
         id,
         name: input.name,
         labels,
+        agentGroupId,
         tokenId,
         tokenHash: token.hash,
         tokenExpiresAt: expiresAt,
@@ -59,7 +71,7 @@ export class AgentsService {
         actorId: actor,
         actorKind: 'admin',
         agentId: id,
-        details: { name: input.name },
+        details: { name: input.name, agentGroupId: agentGroupId ?? '' },
       });
       return { agent, enrollment: { token: token.token, expiresAt } satisfies IssuedEnrollmentToken };
     } catch (error) {
@@ -163,6 +175,11 @@ export class AgentsService {
     return this.repository.touch(agentId, streamId, new Date(), policyVersion);
   }
 
+  /** The agent acknowledged applying policy `version`: it now enforces that version. */
+  policyApplied(agentId: string, streamId: string, version: bigint): Promise<void> {
+    return this.repository.policyApplied(agentId, streamId, version);
+  }
+
   async disconnected(agent: Agent, streamId: string, reason: string): Promise<void> {
     const changed = await this.repository.markOffline(agent.id, streamId);
     if (changed) this.logger.info({ agentId: agent.id, agent: agent.name, streamId, reason }, 'agent offline');
@@ -190,8 +207,26 @@ export class AgentsService {
     return agent;
   }
 
-  listAgents(filter: { status?: Agent['status'] | undefined }): Promise<Agent[]> {
-    return this.repository.list(filter);
+  /**
+   * Agents by name, with the latest policy version so callers can tell how far behind each one
+   * is. `stalePolicy`: only agents enforcing an older version than the latest (or none yet).
+   */
+  async listAgents(filter: {
+    status?: Agent['status'] | undefined;
+    agentGroupId?: string | undefined;
+    stalePolicy?: boolean | undefined;
+  }): Promise<{ agents: Agent[]; latestPolicyVersion: bigint }> {
+    const latestPolicyVersion = await this.policy.latestVersion();
+    const agents = await this.repository.list({
+      status: filter.status,
+      agentGroupId: filter.agentGroupId,
+      policyBefore: filter.stalePolicy ? latestPolicyVersion : undefined,
+    });
+    return { agents, latestPolicyVersion };
+  }
+
+  latestPolicyVersion(): Promise<bigint> {
+    return this.policy.latestVersion();
   }
 
   private enrollmentExpiry(): Date {

@@ -13,6 +13,7 @@ import { decisionMessage } from './approval-push.js';
 import type { AgentStreams, LiveStream } from './agent-streams.js';
 import type { AgentsService } from './agents.service.js';
 import type { Agent } from './agent.types.js';
+import { PolicySync, type AppliedPolicyStore } from './policy-sync.js';
 
 type Call = ServerDuplexStream<AgentMessage__Output, ControlMessage>;
 
@@ -23,6 +24,7 @@ export interface ControlStreamDeps {
   commandReviews: CommandReviewsService;
   audit: AuditService;
   streams: AgentStreams;
+  appliedPolicies: AppliedPolicyStore;
   config: ControlPlaneConfig;
   logger: Logger;
   version: string;
@@ -45,6 +47,11 @@ export class ControlStream implements LiveStream {
   private ended = false;
   private pending = 0;
   private queue: Promise<void> = Promise.resolve();
+  private readonly policySync = new PolicySync();
+  /** Policy pushes run one at a time, in order, so the agent's acks pair with them. */
+  private pushes: Promise<void> = Promise.resolve();
+  /** Sessions the agent reported in its last heartbeat. */
+  activeSessions = 0;
 
   constructor(
     private readonly call: Call,
@@ -98,6 +105,7 @@ export class ControlStream implements LiveStream {
     switch (message.body) {
       case 'heartbeat': {
         const heartbeat = message.heartbeat!;
+        this.activeSessions = heartbeat.activeSessions;
         await this.deps.agents.heartbeat(this.agent.id, this.streamId, parseVersion(heartbeat.policyVersion));
         this.send({ heartbeatAck: { seq: heartbeat.seq } });
         return;
@@ -123,8 +131,9 @@ export class ControlStream implements LiveStream {
         return this.report('audit', async () => {
           await this.deps.audit.ingestFromAgent(this.agent.id, message.auditEvents!.events);
         });
+      case 'policyAck':
+        return this.onPolicyAck(message.policyAck!.version, message.policyAck!.applied, message.policyAck!.error);
       default:
-        // Policy acks are read and ignored until a feature needs them.
         this.deps.logger.debug({ agentId: this.agent.id, body: message.body ?? null }, 'control message ignored');
     }
   }
@@ -139,6 +148,9 @@ export class ControlStream implements LiveStream {
       instanceId: hello.instanceId.slice(0, 64),
     });
     if (restarted) await this.deps.sessions.agentRestarted(this.agent.id);
+    // The state the agent says it holds, if we know its content: the first push can be a delta.
+    const held = await this.deps.appliedPolicies.load(this.agent.id, String(parseVersion(hello.policyVersion)));
+    if (held) this.policySync.seed(held);
     if (this.ended) {
       // The agent left while we were marking it online: undo.
       await this.deps.agents.disconnected(this.agent, this.streamId, 'closed during hello');
@@ -175,10 +187,31 @@ export class ControlStream implements LiveStream {
     }
   }
 
-  /** Sends the agent its current compiled policy. */
-  async pushPolicy(): Promise<void> {
-    if (!this.online || this.ended) return;
-    this.send({ policySnapshot: await this.deps.policy.snapshotFor(this.agent) });
+  /** Sends the agent its current compiled policy: a delta from what it holds when smaller. */
+  pushPolicy(forceFull = false): Promise<void> {
+    const push = this.pushes.then(async () => {
+      if (!this.online || this.ended) return;
+      const compiled = await this.deps.policy.snapshotFor(this.agent);
+      if (this.ended) return;
+      this.send(this.policySync.next(compiled, forceFull).message);
+    });
+    this.pushes = push.catch(() => undefined);
+    return push;
+  }
+
+  /** The agent applied (or refused) a snapshot or update; applied versions are what it enforces. */
+  private async onPolicyAck(version: string, applied: boolean, error: string): Promise<void> {
+    await this.pushes;
+    const outcome = this.policySync.ack(version, applied);
+    if (!applied) {
+      this.deps.logger.warn({ agentId: this.agent.id, version, reason: error.slice(0, 200) }, 'agent refused policy');
+    }
+    if (outcome === 'resend') {
+      await this.pushPolicy(true);
+    } else if (outcome) {
+      await this.deps.agents.policyApplied(this.agent.id, this.streamId, parseVersion(version));
+      await this.deps.appliedPolicies.save(this.agent.id, outcome);
+    }
   }
 
   send(message: ControlMessage): void {
@@ -222,7 +255,9 @@ export class ControlStream implements LiveStream {
 }
 
 function parseVersion(value: string): bigint {
-  return /^\d{1,20}$/.test(value) ? BigInt(value) : 0n;
+  // Versions live in int8 columns: anything beyond is not a version this control plane issued.
+  const version = /^\d{1,20}$/.test(value) ? BigInt(value) : 0n;
+  return version > 2n ** 63n - 1n ? 0n : version;
 }
 
 /** Reads `authorization: Bearer <credential>` from call metadata. */

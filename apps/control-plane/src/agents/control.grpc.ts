@@ -12,6 +12,7 @@ import { CONTROL_PLANE_VERSION } from '../version.js';
 import { AgentStreams } from './agent-streams.js';
 import { AgentsService } from './agents.service.js';
 import { ControlStream, bearerFrom } from './control-stream.js';
+import { AppliedPolicyStore } from './policy-sync.js';
 
 /** The `Control` service of the agent contract: a thin translation onto AgentsService. */
 @Injectable()
@@ -23,6 +24,7 @@ export class ControlGrpcHandlers {
     private readonly commandReviews: CommandReviewsService,
     private readonly audit: AuditService,
     private readonly streams: AgentStreams,
+    private readonly appliedPolicies: AppliedPolicyStore,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -53,6 +55,7 @@ export class ControlGrpcHandlers {
               commandReviews: this.commandReviews,
               audit: this.audit,
               streams: this.streams,
+              appliedPolicies: this.appliedPolicies,
               config: this.config,
               logger: this.logger,
               version: CONTROL_PLANE_VERSION,

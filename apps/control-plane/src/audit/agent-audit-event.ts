@@ -41,7 +41,10 @@ export function validateAgentEvent(event: AuditEvent__Output, now: number): Vali
     kind: event.kind,
     decision: event.decision || null,
     ruleId: event.ruleId || null,
-    policyVersion: /^\d{1,19}$/.test(event.policyVersion) ? BigInt(event.policyVersion) : null,
+    policyVersion:
+      /^\d{1,19}$/.test(event.policyVersion) && BigInt(event.policyVersion) <= 2n ** 63n - 1n
+        ? BigInt(event.policyVersion)
+        : null,
     details: details.value,
   };
 }

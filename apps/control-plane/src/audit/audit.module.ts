@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AuditExportController } from './audit-export.controller.js';
+import { AuditIntegrityService } from './audit-integrity.service.js';
+import { AuditVerifier } from './audit-verifier.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditResolver } from './audit.resolver.js';
 import { AuditService } from './audit.service.js';
 
-@Module({ providers: [AuditRepository, AuditService, AuditResolver], exports: [AuditService] })
+@Module({
+  controllers: [AuditExportController],
+  providers: [AuditRepository, AuditService, AuditVerifier, AuditIntegrityService, AuditResolver],
+  exports: [AuditService],
+})
 export class AuditModule {}

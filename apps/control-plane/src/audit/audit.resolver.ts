@@ -1,12 +1,18 @@
 import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { CurrentActor, type Actor } from '../auth/actor.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { InvalidArgumentError } from '../errors/domain-error.js';
 import { AuditEventFilterInput, AuditEventModel, AuditEventPageModel } from './dto/audit-event.model.js';
+import { AuditVerificationModel } from './dto/audit-verification.model.js';
+import { AuditIntegrityService } from './audit-integrity.service.js';
 import { AuditService } from './audit.service.js';
 
 @Resolver()
 export class AuditResolver {
-  constructor(private readonly service: AuditService) {}
+  constructor(
+    private readonly service: AuditService,
+    private readonly integrity: AuditIntegrityService,
+  ) {}
 
   @Query(() => AuditEventPageModel, { description: 'The audit log, newest first, one page at a time.' })
   @Roles('auditor')
@@ -36,5 +42,20 @@ export class AuditResolver {
       events: records.map(AuditEventModel.from),
       nextCursor: records.length === limit && last ? last.seq.toString() : null,
     };
+  }
+
+  @Query(() => AuditVerificationModel, {
+    description:
+      "Recomputes the audit log's hash chain over fromSeq..toSeq (default: all of it) and names the first bad seq.",
+  })
+  @Roles('auditor')
+  async verifyAuditLog(
+    @CurrentActor() actor: Actor,
+    @Args('fromSeq', { type: () => String, nullable: true, description: 'Decimal seq; default: the first event.' })
+    fromSeq?: string | null,
+    @Args('toSeq', { type: () => String, nullable: true, description: 'Decimal seq; default: the last event.' })
+    toSeq?: string | null,
+  ): Promise<AuditVerificationModel> {
+    return AuditVerificationModel.from(await this.integrity.verify(actor, fromSeq, toSeq));
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import type { AuditEvent__Output } from '@postern/proto';
@@ -25,7 +26,25 @@ export class AuditService {
 
   async record(entry: AuditEntry, at: Date = new Date()): Promise<void> {
     try {
-      await this.repository.append(entry, at);
+      await this.repository.appendChained(
+        [
+          {
+            id: randomUUID(),
+            at,
+            kind: entry.kind,
+            actorId: entry.actorId ?? null,
+            actorKind: entry.actorKind ?? null,
+            decision: entry.decision ?? null,
+            agentId: entry.agentId ?? null,
+            connectionId: entry.connectionId ?? null,
+            sessionId: entry.sessionId ?? null,
+            ruleId: entry.ruleId ?? null,
+            policyVersion: entry.policyVersion ?? null,
+            details: entry.details ?? {},
+          },
+        ],
+        { skipExisting: false },
+      );
     } catch (error) {
       this.logger.error({ err: error, kind: entry.kind }, 'audit event could not be stored');
       throw error;
@@ -83,7 +102,8 @@ export class AuditService {
           event.sessionId && !session ? { ...event.details, unverifiedSessionId: event.sessionId } : event.details,
       });
     }
-    const stored = await this.repository.appendFromAgent(rows);
+    // One chain append (one lock) for the whole batch; ids already stored are skipped.
+    const stored = await this.repository.appendChained(rows, { skipExisting: true });
     this.logger.debug({ agentId, received: events.length, stored, refused }, 'audit events received');
     return { stored, refused };
   }

@@ -1,3 +1,5 @@
+import type { AuditContent, ChainedAuditRow } from './audit-chain.js';
+
 /** An audit event as the control plane records it. Append-only; never updated or deleted. */
 export interface AuditEntry {
   kind: string;
@@ -12,25 +14,14 @@ export interface AuditEntry {
   details?: Record<string, string | number | boolean | null>;
 }
 
-/** An audit event as stored, for readers (agent-reported events carry any JSON object as details). */
-export interface AuditRecord {
-  seq: bigint;
-  id: string;
-  at: Date;
-  kind: string;
-  actorId: string | null;
-  actorKind: string | null;
-  decision: string | null;
-  agentId: string | null;
-  connectionId: string | null;
-  sessionId: string | null;
-  ruleId: string | null;
-  policyVersion: bigint | null;
-  details: Record<string, unknown>;
-}
+/**
+ * An audit event as stored, for readers (agent-reported events carry any JSON object as details),
+ * with its place in the hash chain (audit-chain.ts).
+ */
+export type AuditRecord = ChainedAuditRow;
 
 /** A validated event reported by an agent, ready to store (its id is the agent's event_id). */
-export type AgentAuditRow = Omit<AuditRecord, 'seq'>;
+export type AgentAuditRow = AuditContent;
 
 export interface AuditFilter {
   sessionId?: string | undefined;
@@ -55,4 +46,13 @@ export interface SessionOwner {
   connectionId: string;
   principalId: string;
   principalKind: string;
+}
+
+/** What `GET /audit/export` streams: events in seq order, every filter optional. */
+export interface AuditExportFilter {
+  fromSeq?: bigint | undefined;
+  toSeq?: bigint | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  kindPrefix?: string | undefined;
 }

@@ -83,3 +83,48 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('the internal link between replicas', () => {
+  test('is off by default; when on it needs the shared secret and TLS (or an explicit opt-out)', () => {
+    expect(loadConfig(valid).internal).toBeNull();
+    expect(problemsOf({ ...valid, POSTERN_INTERNAL_PORT: '8444' })).toEqual([
+      expect.stringMatching(/^POSTERN_INTERNAL_SECRET is required/),
+      expect.stringMatching(/internal link between replicas is encrypted with the gRPC certificate/),
+    ]);
+    const on = loadConfig({
+      ...valid,
+      POSTERN_INTERNAL_PORT: '8444',
+      POSTERN_INTERNAL_SECRET: 's'.repeat(32),
+      POSTERN_INTERNAL_INSECURE: 'true',
+      POSTERN_INTERNAL_ADVERTISE_ADDRESS: '10.1.2.3:8444',
+    });
+    expect(on.internal).toMatchObject({ port: 8444, advertiseAddress: '10.1.2.3:8444', tls: null });
+    expect(problemsOf({ ...valid, POSTERN_INTERNAL_SECRET: 'short' })[0]).toMatch(
+      /^POSTERN_INTERNAL_SECRET must be at least 32 characters .*\(got "\*\*\*"\)$/,
+    );
+  });
+});
+
+describe('notifications', () => {
+  test('defaults: https only, 5 attempts from 30 s, no dashboard links, key derived from the bootstrap token', () => {
+    const config = loadConfig(valid);
+    expect(config.notifications).toEqual({ allowHttp: false, attempts: 5, backoffMs: 30_000 });
+    expect(config.dashboard.url).toBeNull();
+    expect(config.secrets.encryptionKey).toBeNull();
+    expect(loadConfig({ ...valid, POSTERN_DASHBOARD_URL: 'https://postern.example.com/' }).dashboard.url).toBe(
+      'https://postern.example.com',
+    );
+  });
+
+  test('the encryption key is 32 bytes of base64 and never echoed', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ ...valid, POSTERN_SECRETS_ENCRYPTION_KEY: key }).secrets.encryptionKey).toEqual(
+      Buffer.alloc(32, 7),
+    );
+    const problems = problemsOf({ ...valid, POSTERN_SECRETS_ENCRYPTION_KEY: 'too-short-key' });
+    expect(problems[0]).toMatch(/^POSTERN_SECRETS_ENCRYPTION_KEY must be 32 random bytes in base64/);
+    expect(problems.join()).not.toContain('too-short-key');
+    expect(problemsOf({ ...valid, POSTERN_NOTIFICATIONS_ATTEMPTS: '0' })[0]).toMatch(/ATTEMPTS must be at least 1/);
+    expect(problemsOf({ ...valid, POSTERN_DASHBOARD_URL: 'ftp://x' })[0]).toMatch(/DASHBOARD_URL must be an http/);
+  });
+});

@@ -23,6 +23,19 @@ export interface ControlPlaneConfig {
     tunnelTimeoutMs: number;
   };
   redis: { url: string; prefix: string };
+  /**
+   * The replicas' internal link (relay forwarding between replicas). Null = off: this replica
+   * relays only to agents whose Control stream it holds itself.
+   */
+  internal: {
+    host: string;
+    port: number;
+    /** host:port other replicas dial; null = this host's name and the port actually bound. */
+    advertiseAddress: string | null;
+    secret: Buffer;
+    /** The gRPC certificate and key, reused to encrypt the link; null = plaintext. */
+    tls: { certFile: string; keyFile: string } | null;
+  } | null;
   admin: { bootstrapToken: string };
   /** OIDC: sign-in for people, access-token verification for people and machines. Null = off. */
   oidc: {
@@ -51,6 +64,12 @@ export interface ControlPlaneConfig {
     helloTimeoutMs: number;
   };
   graphql: { introspection: boolean };
+  /** The dashboard's base URL, for links in notifications (null: notifications carry no links). */
+  dashboard: { url: string | null };
+  /** Review notifications (webhooks, Slack) delivered by BullMQ with exponential backoff. */
+  notifications: { allowHttp: boolean; attempts: number; backoffMs: number };
+  /** Key sealing secrets stored by the control plane (AES-256-GCM); null = derived from the bootstrap token. */
+  secrets: { encryptionKey: Buffer | null };
   shutdownGraceMs: number;
 }
 
@@ -124,6 +143,17 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]+$/, 'may contain letters, digits, ":", "_" and "-"')
     .default('postern'),
+  POSTERN_INTERNAL_HOST: z.string().min(1).default('0.0.0.0'),
+  POSTERN_INTERNAL_PORT: z.union([z.literal('off'), port(8444)]).default('off'),
+  POSTERN_INTERNAL_ADVERTISE_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]_-]+:\d{1,5}$/, 'must be host:port (an address other replicas can reach)')
+    .optional(),
+  POSTERN_INTERNAL_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+    .optional(),
+  POSTERN_INTERNAL_INSECURE: bool(false),
   POSTERN_BOOTSTRAP_ADMIN_TOKEN: z
     .string({ error: 'is required (the admin API token until OIDC sign-in is configured)' })
     .min(32, 'must be at least 32 characters (use e.g. `openssl rand -base64 32`)'),
@@ -158,6 +188,25 @@ const envSchema = z.object({
   POSTERN_AGENT_HELLO_TIMEOUT_MS: millis(10_000, 100),
   POSTERN_ENROLLMENT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, 'must be at least 60').default(86_400),
   POSTERN_GRAPHQL_INTROSPECTION: bool(true),
+  POSTERN_DASHBOARD_URL: z
+    .string()
+    .refine((value) => /^https?:\/\/[^/]/.test(value) && URL.canParse(value), 'must be an http:// or https:// URL')
+    .optional(),
+  POSTERN_NOTIFICATIONS_ALLOW_HTTP: bool(false),
+  POSTERN_NOTIFICATIONS_ATTEMPTS: z.coerce
+    .number({ error: 'must be a number of attempts' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(25, 'must be at most 25')
+    .default(5),
+  POSTERN_NOTIFICATIONS_BACKOFF_MS: millis(30_000, 10),
+  POSTERN_SECRETS_ENCRYPTION_KEY: z
+    .string()
+    .refine(
+      (value) => /^[A-Za-z0-9+/_-]{43}={0,1}$/.test(value) && Buffer.from(value, 'base64').length === 32,
+      'must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)',
+    )
+    .optional(),
   POSTERN_SHUTDOWN_GRACE_MS: millis(10_000, 0),
 });
 
@@ -207,6 +256,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
         'or POSTERN_RELAY_POSTGRES_PORT=off)',
     );
   }
+  if (e.POSTERN_INTERNAL_PORT !== 'off' && !e.POSTERN_INTERNAL_SECRET) {
+    problems.push(
+      'POSTERN_INTERNAL_SECRET is required when POSTERN_INTERNAL_PORT is set (the same value on every replica)',
+    );
+  }
+  if (e.POSTERN_INTERNAL_PORT !== 'off' && !hasCert && !e.POSTERN_INTERNAL_INSECURE) {
+    problems.push(
+      'the internal link between replicas is encrypted with the gRPC certificate: set POSTERN_GRPC_TLS_CERT_FILE/' +
+        'POSTERN_GRPC_TLS_KEY_FILE (or POSTERN_INTERNAL_INSECURE=true only for local development)',
+    );
+  }
   const algorithms = list(e.POSTERN_OIDC_ALGORITHMS);
   if (algorithms.some((alg) => alg === 'none' || alg.startsWith('HS'))) {
     problems.push('POSTERN_OIDC_ALGORITHMS may not contain none or HMAC (HS*) algorithms');
@@ -239,6 +299,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       tunnelTimeoutMs: e.POSTERN_RELAY_TUNNEL_TIMEOUT_MS,
     },
     redis: { url: e.POSTERN_REDIS_URL, prefix: e.POSTERN_REDIS_PREFIX },
+    internal:
+      e.POSTERN_INTERNAL_PORT === 'off'
+        ? null
+        : {
+            host: e.POSTERN_INTERNAL_HOST,
+            port: e.POSTERN_INTERNAL_PORT,
+            advertiseAddress: e.POSTERN_INTERNAL_ADVERTISE_ADDRESS ?? null,
+            secret: Buffer.from(e.POSTERN_INTERNAL_SECRET!, 'utf8'),
+            tls: hasCert ? { certFile: e.POSTERN_GRPC_TLS_CERT_FILE!, keyFile: e.POSTERN_GRPC_TLS_KEY_FILE! } : null,
+          },
     admin: { bootstrapToken: e.POSTERN_BOOTSTRAP_ADMIN_TOKEN },
     oidc: e.POSTERN_OIDC_ISSUER
       ? {
@@ -271,6 +341,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       helloTimeoutMs: e.POSTERN_AGENT_HELLO_TIMEOUT_MS,
     },
     graphql: { introspection: e.POSTERN_GRAPHQL_INTROSPECTION },
+    dashboard: { url: e.POSTERN_DASHBOARD_URL?.replace(/\/+$/, '') ?? null },
+    notifications: {
+      allowHttp: e.POSTERN_NOTIFICATIONS_ALLOW_HTTP,
+      attempts: e.POSTERN_NOTIFICATIONS_ATTEMPTS,
+      backoffMs: e.POSTERN_NOTIFICATIONS_BACKOFF_MS,
+    },
+    secrets: {
+      encryptionKey: e.POSTERN_SECRETS_ENCRYPTION_KEY ? Buffer.from(e.POSTERN_SECRETS_ENCRYPTION_KEY, 'base64') : null,
+    },
     shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
   };
 }

@@ -1,12 +1,13 @@
 export type ConnectionProtocol = 'POSTGRES' | 'MYSQL' | 'SSH' | 'KUBERNETES' | 'HTTP';
 export type TlsMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
-/** A target reachable through Postern, served by one agent. */
+/** A target reachable through Postern, served by one agent or by every agent of an agent group. */
 export interface Connection {
   id: string;
   name: string;
   protocol: ConnectionProtocol;
   agentId: string | null;
+  agentGroupId: string | null;
   targetHost: string;
   targetPort: number;
   targetDatabase: string | null;
@@ -22,7 +23,9 @@ export interface Connection {
 export interface NewConnection {
   name: string;
   protocol: ConnectionProtocol;
-  agentId: string;
+  /** Exactly one of agentId and agentGroupId. */
+  agentId: string | null;
+  agentGroupId: string | null;
   targetHost: string;
   targetPort: number;
   targetDatabase: string | null;
@@ -30,4 +33,10 @@ export interface NewConnection {
   secretRef: string | null;
   tlsMode: TlsMode;
   tlsCaRef: string | null;
+}
+
+/** Who serves a connection: exactly one of the two. */
+export interface ConnectionServer {
+  agentId: string | null;
+  agentGroupId: string | null;
 }

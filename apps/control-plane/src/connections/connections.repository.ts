@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../infra/prisma/prisma.service.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Connection as ConnectionRow } from '../generated/prisma/client.js';
-import type { Connection, NewConnection, TlsMode } from './connection.types.js';
+import type { Connection, ConnectionServer, NewConnection, TlsMode } from './connection.types.js';
 
 function toConnection(row: ConnectionRow): Connection {
   const settings = (row.settings ?? {}) as { tlsCaRef?: string };
@@ -11,6 +11,7 @@ function toConnection(row: ConnectionRow): Connection {
     name: row.name,
     protocol: row.protocol,
     agentId: row.agentId,
+    agentGroupId: row.agentGroupId,
     targetHost: row.targetHost,
     targetPort: row.targetPort,
     targetDatabase: row.targetDatabase,
@@ -41,6 +42,15 @@ export class ConnectionsRepository {
       }
       throw error;
     }
+  }
+
+  /** Changes who serves the connection. */
+  async setServer(id: string, server: ConnectionServer): Promise<Connection | null> {
+    const result = await this.prisma.connection.updateMany({
+      where: { id },
+      data: { agentId: server.agentId, agentGroupId: server.agentGroupId },
+    });
+    return result.count === 1 ? this.findById(id) : null;
   }
 
   async findById(id: string): Promise<Connection | null> {

@@ -1,6 +1,6 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentActor, type Actor } from '../auth/actor.js';
-import { ConnectionModel, CreateConnectionInput } from './dto/connection.model.js';
+import { ConnectionModel, CreateConnectionInput, SetConnectionServerInput } from './dto/connection.model.js';
 import { ConnectionsService } from './connections.service.js';
 import type { TlsMode } from './connection.types.js';
 
@@ -24,7 +24,8 @@ export class ConnectionsResolver {
       {
         name: input.name,
         protocol: input.protocol,
-        agentId: input.agentId,
+        agentId: input.agentId ?? null,
+        agentGroupId: input.agentGroupId ?? null,
         targetHost: input.targetHost,
         targetPort: input.targetPort,
         targetDatabase: input.targetDatabase ?? null,
@@ -36,5 +37,15 @@ export class ConnectionsResolver {
       actor.id,
     );
     return ConnectionModel.from(connection);
+  }
+
+  @Mutation(() => ConnectionModel, { description: 'Moves a connection to another agent or agent group.' })
+  async updateConnectionServer(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('input') input: SetConnectionServerInput,
+    @CurrentActor() actor: Actor,
+  ) {
+    const server = { agentId: input.agentId ?? null, agentGroupId: input.agentGroupId ?? null };
+    return ConnectionModel.from(await this.service.setServer(id, server, actor.id));
   }
 }

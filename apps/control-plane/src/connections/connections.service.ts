@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
+import { AgentGroupsService } from '../agents/agent-groups.service.js';
 import { AgentsService } from '../agents/agents.service.js';
 import { RESOURCE_NAME, UUID } from '../common/validation.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { ConnectionsRepository, DuplicateConnectionNameError } from './connections.repository.js';
-import type { Connection, NewConnection, TlsMode } from './connection.types.js';
+import type { Connection, ConnectionServer, NewConnection, TlsMode } from './connection.types.js';
 
 const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:\/[^\0]{1,1023})$/;
 const TLS_MODES: TlsMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -17,13 +18,14 @@ export class ConnectionsService {
   constructor(
     private readonly repository: ConnectionsRepository,
     private readonly agents: AgentsService,
+    private readonly agentGroups: AgentGroupsService,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
   ) {}
 
   async create(input: NewConnection, actor: string): Promise<Connection> {
     validate(input);
-    await this.agents.getAgent(input.agentId);
+    await this.requireServer(input);
     try {
       const connection = await this.repository.create(input);
       await this.audit.record({
@@ -32,15 +34,51 @@ export class ConnectionsService {
         actorKind: 'admin',
         connectionId: connection.id,
         agentId: input.agentId,
-        details: { name: input.name, protocol: input.protocol, target: `${input.targetHost}:${input.targetPort}` },
+        details: {
+          name: input.name,
+          protocol: input.protocol,
+          target: `${input.targetHost}:${input.targetPort}`,
+          agentGroupId: input.agentGroupId ?? '',
+        },
       });
-      await this.policy.changed('connection created', [input.agentId]);
+      await this.policy.changed('connection created', await this.servingAgentIds(input));
       return connection;
     } catch (error) {
       if (error instanceof DuplicateConnectionNameError)
         throw new AlreadyExistsError(`a connection named "${input.name}" already exists`);
       throw error;
     }
+  }
+
+  /** Moves a connection to another agent or agent group; both old and new servers get new snapshots. */
+  async setServer(id: string, server: ConnectionServer, actor: string): Promise<Connection> {
+    validateServer(server);
+    const before = await this.get(id);
+    await this.requireServer(server);
+    const connection = await this.repository.setServer(before.id, server);
+    if (!connection) throw new NotFoundError('connection', id);
+    await this.audit.record({
+      kind: 'connection.updated',
+      actorId: actor,
+      actorKind: 'admin',
+      connectionId: connection.id,
+      agentId: server.agentId,
+      details: { agentGroupId: server.agentGroupId ?? '' },
+    });
+    const affected = new Set([...(await this.servingAgentIds(before)), ...(await this.servingAgentIds(server))]);
+    await this.policy.changed('connection moved', [...affected]);
+    return connection;
+  }
+
+  /** The agents whose snapshots contain a connection served this way. */
+  async servingAgentIds(server: ConnectionServer): Promise<string[]> {
+    if (server.agentId) return [server.agentId];
+    return server.agentGroupId ? this.agentGroups.memberIds(server.agentGroupId) : [];
+  }
+
+  private async requireServer(server: ConnectionServer): Promise<void> {
+    if (server.agentId) await this.agents.getAgent(server.agentId);
+    else await this.agentGroups.get(server.agentGroupId!);
   }
 
   async get(id: string): Promise<Connection> {
@@ -64,7 +102,7 @@ function validate(input: NewConnection): void {
   }
   if (!SUPPORTED.includes(input.protocol))
     throw new InvalidArgumentError(`protocol ${input.protocol} is not supported by agents yet`);
-  if (!UUID.test(input.agentId)) throw new InvalidArgumentError('agentId must be a UUID');
+  validateServer(input);
   if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(input.targetHost))
     throw new InvalidArgumentError('targetHost is not a valid host name or address');
   if (!Number.isInteger(input.targetPort) || input.targetPort < 1 || input.targetPort > 65535) {
@@ -81,4 +119,13 @@ function validate(input: NewConnection): void {
     throw new InvalidArgumentError('tlsCaRef must be env:NAME or file:/absolute/path');
   if (!TLS_MODES.includes(input.tlsMode))
     throw new InvalidArgumentError(`tlsMode must be one of ${TLS_MODES.join(', ')}`);
+}
+
+function validateServer(server: ConnectionServer): void {
+  if ((server.agentId === null) === (server.agentGroupId === null)) {
+    throw new InvalidArgumentError('exactly one of agentId and agentGroupId is required');
+  }
+  if (server.agentId !== null && !UUID.test(server.agentId)) throw new InvalidArgumentError('agentId must be a UUID');
+  if (server.agentGroupId !== null && !UUID.test(server.agentGroupId))
+    throw new InvalidArgumentError('agentGroupId must be a UUID');
 }

@@ -65,7 +65,12 @@ export class PolicyRepository {
         const version =
           (await tx.policyVersion.findFirst({ orderBy: { version: 'desc' }, select: { version: true } }))?.version ??
           0n;
-        const connections = await tx.connection.findMany({ where: { agentId }, orderBy: { name: 'asc' } });
+        // Its own connections and those of its agent group (every replica serves them).
+        const agent = await tx.agent.findUnique({ where: { id: agentId }, select: { agentGroupId: true } });
+        const connections = await tx.connection.findMany({
+          where: agent?.agentGroupId ? { OR: [{ agentId }, { agentGroupId: agent.agentGroupId }] } : { agentId },
+          orderBy: { name: 'asc' },
+        });
         const connectionIds = connections.map((c) => c.id);
         const rules = await tx.accessRule.findMany({ where: { connectionId: { in: connectionIds } } });
         // Enabled rules naming no connection (all of them) or one of this agent's.

@@ -95,6 +95,10 @@ export class PolicyService {
     };
   }
 
+  latestVersion(): Promise<bigint> {
+    return this.repository.latestVersion();
+  }
+
   /** Records a new policy version and tells every replica to push fresh snapshots. */
   async changed(reason: string, agentIds: string[] = []): Promise<bigint> {
     const version = await this.repository.bump(reason);

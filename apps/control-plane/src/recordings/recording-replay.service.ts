@@ -83,7 +83,8 @@ export class RecordingReplayService {
     return verification;
   }
 
-  private async readable(actor: Actor, sessionId: string): Promise<RecordingSession> {
+  /** The session, when `actor` may read its recording; NOT_FOUND otherwise (also for live tails). */
+  async readable(actor: Actor, sessionId: string): Promise<RecordingSession> {
     const session = UUID.test(sessionId) ? await this.repository.findSession(sessionId.toLowerCase()) : null;
     if (!session) throw new NotFoundError('session', sessionId);
     if (hasRole(actor, ['auditor'])) return session;

@@ -2,6 +2,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { agentV1 } from '@postern/proto';
 import { AgentsModule } from '../agents/agents.module.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { LiveModule } from '../live/live.module.js';
 import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
 import { RecordingGrpcHandlers } from './recording.grpc.js';
 import { RecordingReplayService } from './recording-replay.service.js';
@@ -10,9 +11,11 @@ import { RecordingVerifier } from './recording-verifier.js';
 import { RecordingsRepository } from './recordings.repository.js';
 import { RecordingsResolver } from './recordings.resolver.js';
 import { RecordingsService } from './recordings.service.js';
+import { SessionEventsResolver } from './session-events.resolver.js';
+import { SessionTail } from './session-tail.js';
 
 @Module({
-  imports: [AgentsModule, AuditModule],
+  imports: [AgentsModule, AuditModule, LiveModule],
   providers: [
     RecordingsRepository,
     RecordingsService,
@@ -21,6 +24,8 @@ import { RecordingsService } from './recordings.service.js';
     RecordingsResolver,
     RecordingGrpcHandlers,
     RecordingRetentionSweeper,
+    SessionTail,
+    SessionEventsResolver,
   ],
 })
 export class RecordingsModule implements OnModuleInit {

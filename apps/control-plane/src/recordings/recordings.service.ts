@@ -10,6 +10,7 @@ import { LOGGER } from '../infra/logging/nest-logger.js';
 import { CHAIN_HASH_BYTES, InvalidEventError, chainHash, chainSeed, parseEventLines } from './recording-chain.js';
 import { RecordingsRepository } from './recordings.repository.js';
 import type { ChunkAck, IncomingChunk, PurgeResult } from './recording.types.js';
+import { SessionTail } from './session-tail.js';
 
 /** Largest chunk accepted (the gRPC server caps whole messages at 8 MiB). */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -39,6 +40,7 @@ export class RecordingsService {
   constructor(
     private readonly repository: RecordingsRepository,
     private readonly audit: AuditService,
+    private readonly tail: SessionTail,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -91,6 +93,7 @@ export class RecordingsService {
       case 'purged':
         return ack(true, ACK.PURGED);
       case 'inserted':
+        await this.tail.committed(chunk);
         if (chunk.final) await this.completed(agent, session.connectionId, chunk);
         return ack(true);
     }

@@ -3,13 +3,21 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
+import { AgentGroupsService } from '../agents/agent-groups.service.js';
 import { AgentStreams } from '../agents/agent-streams.js';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
-import { CancelRoutes } from './cancel-routes.js';
-import { RelaySession, type RelayRefusal, type RelayRouter } from './relay-session.js';
-import { TunnelBroker, type TunnelCall } from './tunnel-broker.js';
+import { CancelRoutes, type CancelRoute } from './cancel-routes.js';
+import { InternalLinkClient } from './internal-link.client.js';
+import {
+  RelaySession,
+  type ForwardedRoute,
+  type LocalRoute,
+  type RelayRefusal,
+  type RelayRouter,
+} from './relay-session.js';
+import { TunnelBroker } from './tunnel-broker.js';
 
 /**
  * The control plane's PostgreSQL listener for clients outside the agents' segments. It routes
@@ -29,6 +37,8 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     private readonly streams: AgentStreams,
     private readonly broker: TunnelBroker,
     private readonly cancelRoutes: CancelRoutes,
+    private readonly agentGroups: AgentGroupsService,
+    private readonly link: InternalLinkClient,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -64,41 +74,75 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     new RelaySession(socket, clientAddress, this.tls, this, this.logger);
   }
 
-  async route(
-    database: string,
-    clientAddress: string,
-  ): Promise<{ call: TunnelCall; agentId: string; connectionId: string } | RelayRefusal> {
+  async route(database: string, clientAddress: string): Promise<LocalRoute | ForwardedRoute | RelayRefusal> {
     const connection = await this.connections.findByName(database);
     if (!connection || connection.protocol !== 'POSTGRES') {
       return { code: '3D000', message: `connection "${database.slice(0, 63)}" does not exist` };
     }
-    const stream = connection.agentId ? this.streams.any(connection.agentId) : undefined;
-    if (!stream) {
-      return { code: '08001', message: `the agent serving connection "${connection.name}" is not connected` };
-    }
-    const call = await this.broker.request(stream, {
-      connectionId: connection.id,
-      clientAddress,
-      protocol: 'postgres',
-    });
-    return { call, agentId: stream.agentId, connectionId: connection.id };
-  }
-
-  async cancel(processId: number, secretKey: Buffer, packet: Buffer, clientAddress: string): Promise<void> {
-    const route = this.cancelRoutes.find(processId, secretKey);
-    const stream = route ? this.streams.any(route.agentId) : undefined;
-    if (!route || !stream) return; // unknown keys are dropped silently, as PostgreSQL does
-    try {
+    // A group's connection goes to one of its online replicas; each session stays on the agent
+    // chosen here, so losing that agent ends only its own sessions.
+    const candidates = connection.agentId
+      ? [connection.agentId]
+      : connection.agentGroupId
+        ? await this.agentGroups.onlineMemberIds(connection.agentGroupId)
+        : [];
+    const stream = this.streams.pick(candidates);
+    if (stream) {
       const call = await this.broker.request(stream, {
-        connectionId: route.connectionId,
+        connectionId: connection.id,
         clientAddress,
         protocol: 'postgres',
       });
-      call.write({ data: packet });
-      call.end();
+      return { call, agentId: stream.agentId, connectionId: connection.id };
+    }
+    // No stream here: the replica holding one serves the client, over the internal link.
+    const forwarded = await this.link.relayToHolder(candidates, connection.id, clientAddress);
+    return (
+      forwarded ?? { code: '08001', message: `the agent serving connection "${connection.name}" is not connected` }
+    );
+  }
+
+  /** A client forwarded by another replica, for an agent whose stream this replica holds. */
+  async openLocalTunnel(
+    agentId: string,
+    connectionId: string,
+    clientAddress: string,
+  ): Promise<LocalRoute | RelayRefusal> {
+    const stream = this.streams.any(agentId);
+    if (!stream) return { code: '08001', message: 'the agent serving this connection is not connected' };
+    const call = await this.broker.request(stream, { connectionId, clientAddress, protocol: 'postgres' });
+    return { call, agentId, connectionId };
+  }
+
+  /** Serves a forwarded client like one of this listener's own, from its first raw byte. */
+  adopt(socket: Socket, clientAddress: string, route: LocalRoute): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    new RelaySession(socket, clientAddress, null, this, this.logger, route);
+  }
+
+  async cancel(processId: number, secretKey: Buffer, packet: Buffer, clientAddress: string): Promise<void> {
+    const route = await this.cancelRoutes.find(processId, secretKey);
+    if (!route) return; // unknown keys are dropped silently, as PostgreSQL does
+    try {
+      if (this.streams.any(route.agentId)) await this.cancelLocal(route, packet, clientAddress);
+      else await this.link.cancelAtHolder(route, packet, clientAddress);
     } catch (error) {
       this.logger.warn({ err: error, clientAddress }, 'could not relay a cancel request');
     }
+  }
+
+  /** Tunnels a CancelRequest through the agent's stream on this replica (dropped if there is none). */
+  async cancelLocal(route: CancelRoute, packet: Buffer, clientAddress: string): Promise<void> {
+    const stream = this.streams.any(route.agentId);
+    if (!stream) return;
+    const call = await this.broker.request(stream, {
+      connectionId: route.connectionId,
+      clientAddress,
+      protocol: 'postgres',
+    });
+    call.write({ data: packet });
+    call.end();
   }
 
   rememberCancelKey(

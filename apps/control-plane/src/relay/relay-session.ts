@@ -16,13 +16,25 @@ import {
 import type { TunnelCall } from './tunnel-broker.js';
 import type { TunnelFrame__Output } from '@postern/proto';
 
+/** A client's tunnel to its agent on this replica, and whose backend it reaches. */
+export interface LocalRoute {
+  call: TunnelCall;
+  agentId: string;
+  connectionId: string;
+}
+
+/** The internal link to the replica holding the agent's stream, ready to carry raw bytes. */
+export interface ForwardedRoute {
+  link: Duplex;
+}
+
 /** What a relay session needs from the control plane; implemented by PostgresRelay. */
 export interface RelayRouter {
-  /** Opens a tunnel to the agent serving `database`, or explains why not (SQLSTATE + message). */
-  route(
-    database: string,
-    clientAddress: string,
-  ): Promise<{ call: TunnelCall; agentId: string; connectionId: string } | RelayRefusal>;
+  /**
+   * Opens a tunnel to the agent serving `database` — on this replica, or through the replica
+   * holding the agent's stream — or explains why not (SQLSTATE + message).
+   */
+  route(database: string, clientAddress: string): Promise<LocalRoute | ForwardedRoute | RelayRefusal>;
   /** Tunnels a CancelRequest to the agent that issued the key, if known. */
   cancel(processId: number, secretKey: Buffer, packet: Buffer, clientAddress: string): Promise<void>;
   /** Remembers which agent issued a session's cancel key; returns the undo. */
@@ -50,7 +62,7 @@ export class RelaySession {
   private tlsDone = false;
   private routed = false;
   private closed = false;
-  private readonly startupTimer: NodeJS.Timeout;
+  private startupTimer: NodeJS.Timeout | undefined;
 
   constructor(
     socket: Duplex,
@@ -58,15 +70,24 @@ export class RelaySession {
     private readonly tls: SecureContext | null,
     private readonly router: RelayRouter,
     private readonly logger: Logger,
+    adopted?: LocalRoute,
   ) {
     this.client = socket;
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+    if (adopted) {
+      // A client forwarded by another replica over the internal link: that replica read the
+      // startup and routed it; its bytes (startup first) arrive here raw.
+      this.routed = true;
+      this.pipe(adopted.call, adopted.agentId, adopted.connectionId);
+      socket.resume();
+      return;
+    }
     this.startupTimer = setTimeout(
       () => this.refuse(SqlState.ProtocolViolation, 'startup timed out'),
       STARTUP_TIMEOUT_MS,
     );
     this.listen(socket);
-    socket.on('error', () => this.close());
-    socket.on('close', () => this.close());
   }
 
   private listen(stream: Duplex): void {
@@ -154,11 +175,37 @@ export class RelaySession {
       .catch((error: unknown): RelayRefusal => ({ code: '08001', message: (error as Error).message }));
     if ('code' in routed) return this.refuse(routed.code, routed.message);
     clearTimeout(this.startupTimer);
+    if ('link' in routed) {
+      if (this.closed) routed.link.destroy();
+      else this.pipeLink(routed.link);
+      return;
+    }
     if (this.closed) {
       routed.call.end();
       return;
     }
     this.pipe(routed.call, routed.agentId, routed.connectionId);
+  }
+
+  /**
+   * Relays raw bytes to the replica that holds the agent's stream. That replica serves the
+   * client like one of its own (tunnel, cancel key), so nothing is inspected here.
+   */
+  private pipeLink(link: Duplex): void {
+    const client = this.client;
+    client.removeListener('data', this.onStartupData);
+    for (const chunk of this.early.splice(0)) link.write(chunk);
+    client.pipe(link);
+    link.pipe(client);
+    link.on('error', (error: Error) => {
+      this.logger.debug({ err: error, clientAddress: this.clientAddress }, 'internal link ended with an error');
+      client.destroy();
+    });
+    link.on('close', () => client.end());
+    client.on('close', () => {
+      this.close();
+      link.destroy();
+    });
   }
 
   /** Relays bytes both ways with backpressure on each side; sniffs the cancel key on the way back. */

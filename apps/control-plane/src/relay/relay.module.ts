@@ -4,13 +4,24 @@ import { AgentsModule } from '../agents/agents.module.js';
 import { ConnectionsModule } from '../connections/connections.module.js';
 import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
 import { CancelRoutes } from './cancel-routes.js';
+import { InternalLinkClient } from './internal-link.client.js';
+import { InternalLinkServer } from './internal-link.server.js';
 import { PostgresRelay } from './postgres-relay.js';
+import { StreamDirectory } from './stream-directory.js';
 import { TunnelBroker } from './tunnel-broker.js';
 import { TunnelGrpcHandlers } from './tunnel.grpc.js';
 
 @Module({
   imports: [AgentsModule, ConnectionsModule],
-  providers: [TunnelBroker, TunnelGrpcHandlers, CancelRoutes, PostgresRelay],
+  providers: [
+    TunnelBroker,
+    TunnelGrpcHandlers,
+    CancelRoutes,
+    PostgresRelay,
+    StreamDirectory,
+    InternalLinkClient,
+    InternalLinkServer,
+  ],
 })
 export class RelayModule implements OnModuleInit {
   constructor(

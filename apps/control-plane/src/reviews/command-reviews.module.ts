@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { LiveModule } from '../live/live.module.js';
 import { CommandReviewExpiry } from './command-review-expiry.js';
 import { CommandReviewsRepository } from './command-reviews.repository.js';
 import { CommandReviewsService } from './command-reviews.service.js';
+import { ReviewEvents } from './review-events.js';
 import { ReviewsRepository } from './reviews.repository.js';
 
 /**
@@ -10,8 +12,8 @@ import { ReviewsRepository } from './reviews.repository.js';
  * so the agents' Control stream can use it without depending on connections and access.
  */
 @Module({
-  imports: [AuditModule],
-  providers: [ReviewsRepository, CommandReviewsRepository, CommandReviewsService, CommandReviewExpiry],
-  exports: [ReviewsRepository, CommandReviewsService],
+  imports: [AuditModule, LiveModule],
+  providers: [ReviewsRepository, CommandReviewsRepository, CommandReviewsService, CommandReviewExpiry, ReviewEvents],
+  exports: [ReviewsRepository, CommandReviewsService, ReviewEvents],
 })
 export class CommandReviewsModule {}

@@ -10,6 +10,7 @@ import { RedisService } from '../infra/redis/redis.service.js';
 import { APPROVAL_DECISION_CHANNEL, type ApprovalDecisionOrder } from '../policy/policy.events.js';
 import { CommandReviewExpiry } from './command-review-expiry.js';
 import { CommandReviewsRepository } from './command-reviews.repository.js';
+import { ReviewEvents } from './review-events.js';
 import { ReviewsRepository } from './reviews.repository.js';
 import type { Review } from './review.types.js';
 
@@ -31,6 +32,7 @@ export class CommandReviewsService {
     private readonly expiry: CommandReviewExpiry,
     private readonly audit: AuditService,
     private readonly redis: RedisService,
+    private readonly events: ReviewEvents,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     expiry.onExpiry((reviewId) => this.expire(reviewId));
@@ -111,6 +113,7 @@ export class CommandReviewsService {
     });
     if (!applies) return { agentId, requestId: id, outcome: 'OUTCOME_REJECTED', decidedBy: SYSTEM, comment: reason! };
     await this.expiry.schedule(review);
+    await this.events.created(review);
     return null;
   }
 
@@ -169,6 +172,7 @@ export class CommandReviewsService {
       },
     });
     if (settled.status !== 'PENDING') await this.deliver(settled);
+    await this.events.decided(settled);
     return settled;
   }
 
@@ -186,6 +190,7 @@ export class CommandReviewsService {
       details: { reviewId },
     });
     await this.deliver(review);
+    await this.events.decided(review);
   }
 
   /** A session ended: its pending reviews are cancelled (there is nothing left to resume). */
@@ -202,6 +207,7 @@ export class CommandReviewsService {
         ruleId: review.ruleId,
         details: { reviewId: id, reason: 'session ended' },
       });
+      await this.events.decided(review);
     }
   }
 

@@ -9,6 +9,7 @@ import { InvalidArgumentError, NotFoundError, PermissionDeniedError, DomainError
 import { PolicyService } from '../policy/policy.service.js';
 import { CommandReviewsService } from './command-reviews.service.js';
 import { GrantExpiry } from './grant-expiry.js';
+import { ReviewEvents } from './review-events.js';
 import { ReviewsRepository } from './reviews.repository.js';
 import type { Review, ReviewKind, ReviewStatus } from './review.types.js';
 
@@ -26,6 +27,7 @@ export class ReviewsService {
     private readonly audit: AuditService,
     private readonly expiry: GrantExpiry,
     private readonly commands: CommandReviewsService,
+    private readonly events: ReviewEvents,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
   ) {}
 
@@ -66,6 +68,7 @@ export class ReviewsService {
       connectionId: connection.id,
       details: { reviewId: review.id, seconds: input.durationSeconds },
     });
+    await this.events.created(review);
     return review;
   }
 
@@ -121,6 +124,7 @@ export class ReviewsService {
       });
       await this.policy.changed('grant created');
     }
+    await this.events.decided(decided.review);
     return decided.review;
   }
 

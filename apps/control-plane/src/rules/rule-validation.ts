@@ -7,12 +7,14 @@ import {
 } from '@postern/policy';
 import { UUID } from '../common/validation.js';
 import { InvalidArgumentError } from '../errors/domain-error.js';
+import type { RuleRecord } from './rule.types.js';
 
 const GROUP = /^[\w.@:/-]{1,128}$/;
 const MAX_CONNECTIONS = 100;
 const MAX_GROUPS = 100;
 export const MAX_REQUIRED_APPROVALS = 5;
 export const MAX_TIMEOUT_SECONDS = 86_400;
+const DEFAULT_TIMEOUT_SECONDS = 300;
 
 /** A rule name as people read it in the dashboard and in audit: 1-100 printable characters. */
 export function ruleName(value: string): string {
@@ -96,4 +98,80 @@ export function withoutNulls(value: unknown): unknown {
       .filter(([, v]) => v !== null && v !== undefined)
       .map(([k, v]) => [k, withoutNulls(v)]),
   );
+}
+
+// ---------- whole rules: what the rules API stores, and what policy simulation evaluates ----------
+
+type Maybe<T> = T | null | undefined;
+
+export interface GuardrailFields {
+  name: string;
+  connectionIds?: Maybe<string[]>;
+  groups?: Maybe<string[]>;
+  match: unknown;
+  enabled?: Maybe<boolean>;
+}
+
+export interface ApprovalRuleFields extends GuardrailFields {
+  approverGroups: string[];
+  requiredApprovals?: Maybe<number>;
+  timeoutSeconds?: Maybe<number>;
+}
+
+export interface MaskingRuleFields {
+  name: string;
+  connectionIds?: Maybe<string[]>;
+  exemptGroups?: Maybe<string[]>;
+  spec: unknown;
+  enabled?: Maybe<boolean>;
+}
+
+export function guardrailRecord(input: GuardrailFields): RuleRecord & { kind: 'guardrail' } {
+  return {
+    kind: 'guardrail',
+    action: 'block',
+    name: ruleName(input.name),
+    connectionIds: connectionIdList(input.connectionIds ?? []),
+    groups: groupList('groups', input.groups ?? []),
+    spec: { match: statementMatch(input.match) },
+    enabled: input.enabled ?? true,
+  };
+}
+
+/** `minTimeoutSeconds`: POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS. */
+export function approvalRecord(
+  input: ApprovalRuleFields,
+  minTimeoutSeconds: number,
+): RuleRecord & { kind: 'approval' } {
+  return {
+    kind: 'approval',
+    action: 'hold',
+    name: ruleName(input.name),
+    connectionIds: connectionIdList(input.connectionIds ?? []),
+    groups: groupList('groups', input.groups ?? []),
+    spec: {
+      match: statementMatch(input.match),
+      approverGroups: groupList('approverGroups', input.approverGroups, true),
+      requiredApprovals: integerIn('requiredApprovals', input.requiredApprovals ?? 1, 1, MAX_REQUIRED_APPROVALS),
+      timeoutSeconds: integerIn(
+        'timeoutSeconds',
+        input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+        minTimeoutSeconds,
+        MAX_TIMEOUT_SECONDS,
+      ),
+    },
+    enabled: input.enabled ?? true,
+  };
+}
+
+export function maskingRecord(input: MaskingRuleFields): RuleRecord & { kind: 'masking' } {
+  return {
+    kind: 'masking',
+    action: 'mask',
+    name: ruleName(input.name),
+    connectionIds: connectionIdList(input.connectionIds ?? []),
+    groups: groupList('exemptGroups', input.exemptGroups ?? []),
+    spec: { ...maskingSpec(input.spec) },
+    enabled: input.enabled ?? true,
+  };
 }

@@ -97,11 +97,16 @@ export class RulesRepository {
   async connectionAgents(ids: string[]): Promise<{ agentIds: string[]; missing: string[] }> {
     const rows = await this.prisma.connection.findMany({
       where: { id: { in: ids } },
-      select: { id: true, agentId: true },
+      select: { id: true, agentId: true, agentGroup: { select: { agents: { select: { id: true } } } } },
     });
     const found = new Set(rows.map((r) => r.id));
+    // A connection served by an agent group is in every member's snapshot.
+    const serving = (r: (typeof rows)[number]) => [
+      ...(r.agentId ? [r.agentId] : []),
+      ...(r.agentGroup?.agents.map((a) => a.id) ?? []),
+    ];
     return {
-      agentIds: [...new Set(rows.flatMap((r) => (r.agentId ? [r.agentId] : [])))],
+      agentIds: [...new Set(rows.flatMap(serving))],
       missing: ids.filter((id) => !found.has(id)),
     };
   }

@@ -5,45 +5,18 @@ import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
 import { PolicyService } from '../policy/policy.service.js';
 import {
-  MAX_REQUIRED_APPROVALS,
-  MAX_TIMEOUT_SECONDS,
-  connectionIdList,
-  groupList,
-  integerIn,
-  maskingSpec,
-  ruleName,
-  statementMatch,
+  approvalRecord,
+  guardrailRecord,
+  maskingRecord,
+  type ApprovalRuleFields,
+  type GuardrailFields,
+  type MaskingRuleFields,
 } from './rule-validation.js';
 import { RulesRepository } from './rules.repository.js';
 import type { ApprovalRule, Guardrail, MaskingRule, RuleKind, RuleRecord } from './rule.types.js';
 
-type Maybe<T> = T | null | undefined;
+type Patch<T> = { [K in keyof T]?: T[K] | null | undefined };
 
-export interface GuardrailFields {
-  name: string;
-  connectionIds?: Maybe<string[]>;
-  groups?: Maybe<string[]>;
-  match: unknown;
-  enabled?: Maybe<boolean>;
-}
-
-export interface ApprovalRuleFields extends GuardrailFields {
-  approverGroups: string[];
-  requiredApprovals?: Maybe<number>;
-  timeoutSeconds?: Maybe<number>;
-}
-
-export interface MaskingRuleFields {
-  name: string;
-  connectionIds?: Maybe<string[]>;
-  exemptGroups?: Maybe<string[]>;
-  spec: unknown;
-  enabled?: Maybe<boolean>;
-}
-
-type Patch<T> = { [K in keyof T]?: Maybe<T[K]> };
-
-const DEFAULT_TIMEOUT_SECONDS = 300;
 const LABEL: Record<RuleKind, string> = { guardrail: 'guardrail', approval: 'approval rule', masking: 'masking rule' };
 const AUDIT_KIND: Record<RuleKind, string> = {
   guardrail: 'guardrail',
@@ -69,30 +42,35 @@ export class RulesService {
   }
 
   async createGuardrail(input: GuardrailFields, actor: string): Promise<Guardrail> {
-    return this.save('guardrail', null, this.guardrailRecord(input), actor);
+    return this.save('guardrail', null, guardrailRecord(input), actor);
   }
 
   async updateGuardrail(id: string, patch: Patch<GuardrailFields>, actor: string): Promise<Guardrail> {
     const current = await this.get('guardrail', id);
-    return this.save('guardrail', current, this.guardrailRecord(merge(current, patch)), actor);
+    return this.save('guardrail', current, guardrailRecord(merge(current, patch)), actor);
   }
 
   async createApprovalRule(input: ApprovalRuleFields, actor: string): Promise<ApprovalRule> {
-    return this.save('approval', null, this.approvalRecord(input), actor);
+    return this.save('approval', null, approvalRecord(input, this.config.approvals.minTimeoutSeconds), actor);
   }
 
   async updateApprovalRule(id: string, patch: Patch<ApprovalRuleFields>, actor: string): Promise<ApprovalRule> {
     const current = await this.get('approval', id);
-    return this.save('approval', current, this.approvalRecord(merge(current, patch)), actor);
+    return this.save(
+      'approval',
+      current,
+      approvalRecord(merge(current, patch), this.config.approvals.minTimeoutSeconds),
+      actor,
+    );
   }
 
   async createMaskingRule(input: MaskingRuleFields, actor: string): Promise<MaskingRule> {
-    return this.save('masking', null, this.maskingRecord(input), actor);
+    return this.save('masking', null, maskingRecord(input), actor);
   }
 
   async updateMaskingRule(id: string, patch: Patch<MaskingRuleFields>, actor: string): Promise<MaskingRule> {
     const current = await this.get('masking', id);
-    return this.save('masking', current, this.maskingRecord(merge(current, patch)), actor);
+    return this.save('masking', current, maskingRecord(merge(current, patch)), actor);
   }
 
   async delete<K extends RuleKind>(kind: K, id: string, actor: string) {
@@ -106,53 +84,6 @@ export class RulesService {
     const rule = await this.repository.find(kind, requireUuid(id, 'id'));
     if (!rule) throw new NotFoundError(LABEL[kind], id);
     return rule;
-  }
-
-  private guardrailRecord(input: GuardrailFields): RuleRecord & { kind: 'guardrail' } {
-    return {
-      kind: 'guardrail',
-      action: 'block',
-      name: ruleName(input.name),
-      connectionIds: connectionIdList(input.connectionIds ?? []),
-      groups: groupList('groups', input.groups ?? []),
-      spec: { match: statementMatch(input.match) },
-      enabled: input.enabled ?? true,
-    };
-  }
-
-  private approvalRecord(input: ApprovalRuleFields): RuleRecord & { kind: 'approval' } {
-    const min = this.config.approvals.minTimeoutSeconds;
-    return {
-      kind: 'approval',
-      action: 'hold',
-      name: ruleName(input.name),
-      connectionIds: connectionIdList(input.connectionIds ?? []),
-      groups: groupList('groups', input.groups ?? []),
-      spec: {
-        match: statementMatch(input.match),
-        approverGroups: groupList('approverGroups', input.approverGroups, true),
-        requiredApprovals: integerIn('requiredApprovals', input.requiredApprovals ?? 1, 1, MAX_REQUIRED_APPROVALS),
-        timeoutSeconds: integerIn(
-          'timeoutSeconds',
-          input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
-          min,
-          MAX_TIMEOUT_SECONDS,
-        ),
-      },
-      enabled: input.enabled ?? true,
-    };
-  }
-
-  private maskingRecord(input: MaskingRuleFields): RuleRecord & { kind: 'masking' } {
-    return {
-      kind: 'masking',
-      action: 'mask',
-      name: ruleName(input.name),
-      connectionIds: connectionIdList(input.connectionIds ?? []),
-      groups: groupList('exemptGroups', input.exemptGroups ?? []),
-      spec: { ...maskingSpec(input.spec) },
-      enabled: input.enabled ?? true,
-    };
   }
 
   /** Writes a rule, then audits it and pushes policy to the agents it applied to before or after. */

@@ -99,6 +99,8 @@ export class SessionsRepository {
   }
 
   async connectionBelongsToAgent(connectionId: string, agentId: string): Promise<boolean> {
-    return (await this.prisma.connection.count({ where: { id: connectionId, agentId } })) === 1;
+    const agent = await this.prisma.agent.findUnique({ where: { id: agentId }, select: { agentGroupId: true } });
+    const servers = agent?.agentGroupId ? [{ agentId }, { agentGroupId: agent.agentGroupId }] : [{ agentId }];
+    return (await this.prisma.connection.count({ where: { id: connectionId, OR: servers } })) === 1;
   }
 }

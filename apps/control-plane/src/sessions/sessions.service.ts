@@ -12,12 +12,21 @@ import type { SessionFilter, SessionRecord } from './session.types.js';
 
 function instant(value: { unixMs: string } | null | undefined): Date {
   const ms = Number(value?.unixMs ?? NaN);
-  if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError('timestamp missing or invalid');
+  // 8.64e15 ms is the largest instant a JavaScript Date (and so Prisma) can hold.
+  if (!Number.isFinite(ms) || ms <= 0 || ms > 8.64e15) throw new InvalidArgumentError('timestamp missing or invalid');
   return new Date(ms);
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A uint64 counter from the wire, as the bigint column (int8) can store it: larger values
+ * (found by fuzzing: they made the insert fail and ended the agent's stream) are capped.
+ */
 function count(value: string): bigint {
-  return /^\d{1,20}$/.test(value) ? BigInt(value) : 0n;
+  if (!/^\d{1,20}$/.test(value)) return 0n;
+  const n = BigInt(value);
+  return n > INT64_MAX ? INT64_MAX : n;
 }
 
 /** Sessions as agents report them: who, which connection, from where, when, how it ended. */

@@ -25,6 +25,8 @@ export class RawAgent {
 
   private constructor(
     readonly id: string,
+    /** The agent credential (for the Recording.Ship and Tunnel services). */
+    readonly credential: string,
     private readonly client: ControlClient,
     private readonly stream: ClientDuplexStream<AgentMessage, ControlMessage__Output>,
   ) {
@@ -52,7 +54,7 @@ export class RawAgent {
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${credential}`);
     const stream = client.Connect(metadata) as unknown as ClientDuplexStream<AgentMessage, ControlMessage__Output>;
-    const raw = new RawAgent(agent.id, client, stream);
+    const raw = new RawAgent(agent.id, credential, client, stream);
     stream.write({
       hello: {
         agentVersion: 'raw',

@@ -1,5 +1,5 @@
-import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
-import type { Agent, AgentStatus } from '../agent.types.js';
+import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import type { Agent, AgentGroup, AgentStatus } from '../agent.types.js';
 
 export enum AgentStatusEnum {
   PENDING = 'PENDING',
@@ -22,6 +22,8 @@ export class LabelModel {
 export class AgentModel {
   @Field(() => ID) id!: string;
   @Field() name!: string;
+  @Field(() => ID, { nullable: true, description: 'The agent group this agent is a replica in.' })
+  agentGroupId!: string | null;
   @Field(() => AgentStatusEnum) status!: AgentStatus;
   @Field(() => [LabelModel]) labels!: LabelModel[];
   @Field(() => String, { nullable: true, description: 'Version the agent reported in its last hello.' })
@@ -36,13 +38,23 @@ export class AgentModel {
   connectedTo!: string | null;
   @Field(() => String, { nullable: true, description: 'Policy version the agent reports enforcing.' })
   policyVersion!: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Latest policy version minus the one the agent enforces (0: up to date; null: unknown).',
+  })
+  policyBehind!: number | null;
   @Field() createdAt!: Date;
 
-  static from(agent: Agent): AgentModel {
+  static from(agent: Agent, latestPolicyVersion: bigint | null = null): AgentModel {
+    const behind =
+      latestPolicyVersion === null || agent.policyVersion === null
+        ? null
+        : Number(latestPolicyVersion > agent.policyVersion ? latestPolicyVersion - agent.policyVersion : 0n);
     return Object.assign(new AgentModel(), {
       ...agent,
       labels: Object.entries(agent.labels).map(([key, value]) => ({ key, value })),
       policyVersion: agent.policyVersion === null ? null : agent.policyVersion.toString(),
+      policyBehind: behind,
     });
   }
 }
@@ -58,4 +70,17 @@ export class EnrollmentTokenModel {
 export class CreateAgentPayload {
   @Field(() => AgentModel) agent!: AgentModel;
   @Field(() => EnrollmentTokenModel) enrollment!: EnrollmentTokenModel;
+}
+
+@ObjectType('AgentGroup', {
+  description: 'Agents that replicate each other: each serves the connections of the group with its own identity.',
+})
+export class AgentGroupModel {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field() createdAt!: Date;
+
+  static from(group: AgentGroup): AgentGroupModel {
+    return Object.assign(new AgentGroupModel(), group);
+  }
 }

@@ -1,4 +1,4 @@
-import { Field, InputType } from '@nestjs/graphql';
+import { Field, ID, InputType } from '@nestjs/graphql';
 
 @InputType('LabelInput')
 export class LabelInput {
@@ -12,4 +12,6 @@ export class CreateAgentInput {
   name!: string;
   @Field(() => [LabelInput], { nullable: true })
   labels?: LabelInput[] | null;
+  @Field(() => ID, { nullable: true, description: 'Make the agent a replica in this agent group.' })
+  agentGroupId?: string | null;
 }

@@ -18,13 +18,22 @@ export class AuditEventModel {
   @Field(() => String, { nullable: true, description: 'The policy version the decision was taken under.' })
   policyVersion!: string | null;
   @Field({ description: 'Kind-specific details: a JSON object, as text.' }) detailsJson!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "Hex hash chaining this event to the previous one's (null on events older than the chain).",
+  })
+  hash!: string | null;
+  @Field(() => String, { nullable: true, description: 'Hex hash of the previous event (zeros for the first).' })
+  prevHash!: string | null;
 
   static from(record: AuditRecord): AuditEventModel {
-    const { details, seq, policyVersion, ...rest } = record;
+    const { details, seq, policyVersion, hash, prevHash, ...rest } = record;
     return Object.assign(new AuditEventModel(), rest, {
       seq: seq.toString(),
       policyVersion: policyVersion?.toString() ?? null,
       detailsJson: JSON.stringify(details),
+      hash: hash?.toString('hex') ?? null,
+      prevHash: prevHash?.toString('hex') ?? null,
     });
   }
 }

@@ -16,6 +16,8 @@ export class ConnectionModel {
   @Field({ description: 'What clients name: the PostgreSQL dbname.' }) name!: string;
   @Field(() => ConnectionProtocolEnum) protocol!: string;
   @Field(() => ID, { nullable: true }) agentId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'Served by any online agent of this group.' })
+  agentGroupId!: string | null;
   @Field() targetHost!: string;
   @Field(() => Int) targetPort!: number;
   @Field(() => String, { nullable: true }) targetDatabase!: string | null;
@@ -36,7 +38,10 @@ export class ConnectionModel {
 export class CreateConnectionInput {
   @Field() name!: string;
   @Field(() => ConnectionProtocolEnum) protocol!: ConnectionProtocolEnum;
-  @Field(() => ID) agentId!: string;
+  @Field(() => ID, { nullable: true, description: 'The agent serving it; or give agentGroupId.' })
+  agentId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'An agent group whose members all serve it; or give agentId.' })
+  agentGroupId?: string | null;
   @Field() targetHost!: string;
   @Field(() => Int) targetPort!: number;
   @Field(() => String, { nullable: true }) targetDatabase?: string | null;
@@ -49,4 +54,10 @@ export class CreateConnectionInput {
   })
   tlsMode?: string | null;
   @Field(() => String, { nullable: true }) tlsCaRef?: string | null;
+}
+
+@InputType('SetConnectionServerInput', { description: 'Exactly one of agentId and agentGroupId.' })
+export class SetConnectionServerInput {
+  @Field(() => ID, { nullable: true }) agentId?: string | null;
+  @Field(() => ID, { nullable: true }) agentGroupId?: string | null;
 }

@@ -14,6 +14,7 @@ export interface PolicyUpdate {
   'removedApprovalRuleIds'?: (string)[];
   'removedGrantIds'?: (string)[];
   'removedCredentialIds'?: (string)[];
+  'removedRevokedPrincipalIds'?: (string)[];
 }
 
 export interface PolicyUpdate__Output {
@@ -27,4 +28,5 @@ export interface PolicyUpdate__Output {
   'removedApprovalRuleIds': (string)[];
   'removedGrantIds': (string)[];
   'removedCredentialIds': (string)[];
+  'removedRevokedPrincipalIds': (string)[];
 }

@@ -1,0 +1,113 @@
+/**
+ * The replicas' internal link, before it turns into a raw byte pipe: length-prefixed JSON frames
+ * (4-byte big-endian length, then UTF-8 JSON). Pure: bytes in, messages out, and back.
+ *
+ *   server → client  challenge { nonce }
+ *   client → server  auth      { nonce, mac }           proves the shared secret
+ *   server → client  proof     { mac }                  proves it back (the client checks it first)
+ *   client → server  relay     { agentId, connectionId, clientAddress }
+ *                 or cancel    { agentId, connectionId, clientAddress, packet (base64) }
+ *   server → client  ready {}  or  refused { code, message }
+ *
+ * After `ready` to a relay, both directions carry the PostgreSQL client's raw bytes.
+ */
+export type LinkMessage =
+  | { t: 'challenge'; nonce: string }
+  | { t: 'auth'; nonce: string; mac: string }
+  | { t: 'proof'; mac: string }
+  | { t: 'relay'; agentId: string; connectionId: string; clientAddress: string }
+  | { t: 'cancel'; agentId: string; connectionId: string; clientAddress: string; packet: string }
+  | { t: 'ready' }
+  | { t: 'refused'; code: string; message: string };
+
+export const MAX_LINK_FRAME = 16 * 1024;
+
+export class LinkProtocolError extends Error {}
+
+export function encodeLinkMessage(message: LinkMessage): Buffer {
+  const body = Buffer.from(JSON.stringify(message), 'utf8');
+  if (body.length > MAX_LINK_FRAME) throw new LinkProtocolError('internal link frame too large');
+  const frame = Buffer.allocUnsafe(4 + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, 4);
+  return frame;
+}
+
+const HEX = /^[0-9a-f]{1,128}$/;
+const TEXT = (value: unknown, max: number): value is string => typeof value === 'string' && value.length <= max;
+
+/** Validates a decoded frame into a LinkMessage (the edge: nothing unchecked goes further). */
+export function toLinkMessage(value: unknown): LinkMessage {
+  const m = value as Record<string, unknown> | null;
+  if (!m || typeof m !== 'object') throw new LinkProtocolError('internal link frame is not an object');
+  switch (m['t']) {
+    case 'challenge':
+      if (TEXT(m['nonce'], 128) && HEX.test(m['nonce'])) return { t: 'challenge', nonce: m['nonce'] };
+      break;
+    case 'auth':
+      if (TEXT(m['nonce'], 128) && HEX.test(m['nonce']) && TEXT(m['mac'], 128) && HEX.test(m['mac']))
+        return { t: 'auth', nonce: m['nonce'], mac: m['mac'] };
+      break;
+    case 'proof':
+      if (TEXT(m['mac'], 128) && HEX.test(m['mac'])) return { t: 'proof', mac: m['mac'] };
+      break;
+    case 'relay':
+    case 'cancel': {
+      const { agentId, connectionId, clientAddress } = m;
+      if (!TEXT(agentId, 64) || !TEXT(connectionId, 64) || !TEXT(clientAddress, 128)) break;
+      if (m['t'] === 'relay') return { t: 'relay', agentId, connectionId, clientAddress };
+      if (TEXT(m['packet'], 64)) return { t: 'cancel', agentId, connectionId, clientAddress, packet: m['packet'] };
+      break;
+    }
+    case 'ready':
+      return { t: 'ready' };
+    case 'refused':
+      if (TEXT(m['code'], 5) && TEXT(m['message'], 512))
+        return { t: 'refused', code: m['code'], message: m['message'] };
+      break;
+  }
+  throw new LinkProtocolError('malformed internal link frame');
+}
+
+/**
+ * Reassembles frames from chunks at any boundary. `push` returns the complete messages; bytes
+ * after the last complete frame stay buffered and are handed back by `rest()` when the link
+ * switches to raw bytes.
+ */
+export class LinkFrameReader {
+  private buffered: Buffer = Buffer.alloc(0);
+
+  /**
+   * Parses what is complete. With `isLast`, parsing stops after the first message it accepts:
+   * what follows is raw bytes, left for `rest()`.
+   */
+  push(chunk: Buffer, isLast?: (message: LinkMessage) => boolean): LinkMessage[] {
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    const messages: LinkMessage[] = [];
+    let offset = 0;
+    while (this.buffered.length - offset >= 4) {
+      const length = this.buffered.readUInt32BE(offset);
+      if (length > MAX_LINK_FRAME) throw new LinkProtocolError('internal link frame too large');
+      if (this.buffered.length - offset - 4 < length) break;
+      const body = this.buffered.subarray(offset + 4, offset + 4 + length);
+      offset += 4 + length;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new LinkProtocolError('internal link frame is not JSON');
+      }
+      const message = toLinkMessage(parsed);
+      messages.push(message);
+      if (isLast?.(message)) break;
+    }
+    this.buffered = this.buffered.subarray(offset);
+    return messages;
+  }
+
+  rest(): Buffer {
+    const rest = this.buffered;
+    this.buffered = Buffer.alloc(0);
+    return rest;
+  }
+}

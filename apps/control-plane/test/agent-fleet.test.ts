@@ -1,0 +1,226 @@
+// Agent replicas and fleet visibility through the real control plane: a connection served by an
+// agent group reaches every member's snapshot; the relay sends each new client to an online
+// member; agents on an old policy version are listed; policy changes travel as deltas that end
+// in exactly the snapshot a full push gives. Agents are ReplicaAgents speaking the real contract.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { connect, type Socket } from 'node:net';
+import {
+  waitFor,
+  createTestDatabase,
+  startControlPlane,
+  type ControlPlaneHandle,
+  type TestDatabase,
+} from '@postern/testing';
+import { applyPolicyUpdate, type PolicySnapshot__Output } from '@postern/proto';
+import { ReplicaAgent } from './support/replica-agent.js';
+
+let database: TestDatabase;
+let cp: ControlPlaneHandle;
+let groupId: string;
+let a: ReplicaAgent;
+let b: ReplicaAgent;
+let connectionId: string;
+const sockets: Socket[] = [];
+
+async function admin<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await cp.admin<T>(query, variables);
+  if (response.errors) throw new Error(response.errors.map((e) => e.message).join('; '));
+  return response.data!;
+}
+
+const CONNECTION_INPUT = {
+  protocol: 'POSTGRES',
+  targetHost: '127.0.0.1',
+  targetPort: 5432,
+  targetDatabase: 'orders',
+  targetUser: 'postgres',
+  secretRef: 'env:UNUSED',
+  tlsMode: 'disable',
+};
+
+/** A PostgreSQL client's StartupMessage for `database` on the relay; the socket stays open. */
+function startup(database: string): Socket {
+  const params = Buffer.from(`user\0alice\0database\0${database}\0\0`);
+  const header = Buffer.alloc(8);
+  header.writeInt32BE(8 + params.length, 0);
+  header.writeInt32BE(196608, 4);
+  const socket = connect(cp.relayPort!, '127.0.0.1', () => socket.write(Buffer.concat([header, params])));
+  socket.on('error', () => undefined);
+  sockets.push(socket);
+  return socket;
+}
+
+const ids = (snapshot: PolicySnapshot__Output | null) => snapshot?.connections.map((c) => c.id) ?? [];
+
+beforeAll(async () => {
+  database = await createTestDatabase('postern_fleet');
+  cp = await startControlPlane({ databaseUrl: database.url });
+  groupId = (
+    await admin<{ createAgentGroup: { id: string } }>('mutation { createAgentGroup(name: "edge-pool") { id } }')
+  ).createAgentGroup.id;
+  // One replica joins the group at creation, the other afterwards.
+  a = await ReplicaAgent.start(cp, 'pool-a', groupId);
+  b = await ReplicaAgent.start(cp, 'pool-b', null);
+  await admin('mutation($a: ID!, $g: ID) { setAgentGroup(agentId: $a, agentGroupId: $g) { id } }', {
+    a: b.id,
+    g: groupId,
+  });
+  connectionId = (
+    await admin<{ createConnection: { id: string } }>(
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id agentGroupId } }',
+      { input: { ...CONNECTION_INPUT, name: 'orders', agentGroupId: groupId } },
+    )
+  ).createConnection.id;
+}, 60_000);
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  a?.close();
+  b?.close();
+  await cp?.process.stop();
+  await database?.drop();
+});
+
+describe('agent groups', () => {
+  test('every member of the group gets the connection and its access rules', async () => {
+    await admin(
+      'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["dba"], operations: ["read"] }) { id } }',
+      { id: connectionId },
+    );
+    for (const replica of [a, b]) {
+      const policy = await replica.policy(
+        (p) => ids(p).includes(connectionId) && p.accessRules.some((r) => r.connectionId === connectionId),
+        'the group connection and its rule',
+      );
+      expect(policy.connections.find((c) => c.id === connectionId)?.name).toBe('orders');
+    }
+    const members = await admin<{ agents: Array<{ name: string; agentGroupId: string }> }>(
+      'query($g: ID) { agents(agentGroupId: $g) { name agentGroupId } }',
+      { g: groupId },
+    );
+    expect(members.agents.map((m) => m.name)).toEqual(['pool-a', 'pool-b']);
+  });
+
+  test('a connection names exactly one of agentId and agentGroupId', async () => {
+    const both = await cp.admin('mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
+      input: { ...CONNECTION_INPUT, name: 'both', agentId: a.id, agentGroupId: groupId },
+    });
+    expect(both.errors?.[0]?.message).toMatch(/exactly one of agentId and agentGroupId/);
+    const neither = await cp.admin(
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      { input: { ...CONNECTION_INPUT, name: 'neither' } },
+    );
+    expect(neither.errors?.[0]?.message).toMatch(/exactly one of agentId and agentGroupId/);
+  });
+
+  test('the relay spreads new clients over online members and skips an offline one', async () => {
+    const before = { a: a.tunnels().length, b: b.tunnels().length };
+    startup('orders');
+    startup('orders');
+    await waitFor(() => (a.tunnels().length + b.tunnels().length - before.a - before.b >= 2 ? true : undefined), {
+      what: 'two OpenTunnel requests',
+    });
+    // Both report no sessions: round-robin, one client each.
+    expect(a.tunnels().length - before.a).toBe(1);
+    expect(b.tunnels().length - before.b).toBe(1);
+    expect(a.tunnels().at(-1)?.connectionId).toBe(connectionId);
+
+    a.disconnect();
+    await waitFor(
+      async () => {
+        const { agent } = await admin<{ agent: { status: string } }>('query($id: ID!) { agent(id: $id) { status } }', {
+          id: a.id,
+        });
+        return agent.status === 'OFFLINE' ? true : undefined;
+      },
+      { what: 'pool-a offline' },
+    );
+    const onB = b.tunnels().length;
+    startup('orders');
+    startup('orders');
+    await waitFor(() => (b.tunnels().length - onB >= 2 ? true : undefined), { what: 'both clients on pool-b' });
+    await a.connect();
+  });
+});
+
+describe('fleet visibility and policy deltas', () => {
+  test('agents list their version and enforced policy; stalePolicy lists those behind', async () => {
+    const latestOf = async () =>
+      (
+        await admin<{ agents: Array<{ name: string; policyVersion: string; policyBehind: number }> }>(
+          'query { agents { name version status policyVersion policyBehind } }',
+        )
+      ).agents;
+    // Both replicas ack every push: none stays behind.
+    await waitFor(async () => ((await latestOf()).every((x) => x.policyBehind === 0) ? true : undefined), {
+      what: 'both agents up to date',
+    });
+    const all = await admin<{ agents: Array<{ version: string; status: string }> }>(
+      'query { agents { version status } }',
+    );
+    expect(all.agents).toEqual([
+      { version: 'replica-1.2.3', status: 'ONLINE' },
+      { version: 'replica-1.2.3', status: 'ONLINE' },
+    ]);
+    expect((await admin<{ agents: unknown[] }>('query { agents(stalePolicy: true) { name } }')).agents).toEqual([]);
+
+    // pool-b stops: the next change leaves it behind.
+    b.disconnect();
+    await admin('mutation { createGuardrail(input: { name: "no drop", match: { statementKinds: ["DROP"] } }) { id } }');
+    await a.policy((p) => p.guardrails.some((g) => g.name === 'no drop'), 'the guardrail on pool-a');
+    const stale = await waitFor(
+      async () => {
+        const { agents } = await admin<{ agents: Array<{ name: string; policyBehind: number }> }>(
+          'query { agents(stalePolicy: true) { name policyBehind } }',
+        );
+        return agents.length === 1 ? agents : undefined;
+      },
+      { what: 'pool-b listed as stale' },
+    );
+    expect(stale).toEqual([{ name: 'pool-b', policyBehind: 1 }]);
+
+    // Back with the version it holds: it gets a delta from there, not the whole snapshot.
+    await b.connect();
+    expect(b.received.find((m) => m.body === 'policyUpdate' || m.body === 'policySnapshot')?.body).toBe('policyUpdate');
+    await b.policy((p) => p.guardrails.some((g) => g.name === 'no drop'), 'the guardrail on pool-b');
+  });
+
+  test('a rule change arrives as a delta and ends in exactly the full snapshot', async () => {
+    const start = a.received.length;
+    await admin(
+      'mutation($c: [ID!]) { createGuardrail(input: { name: "orders: no delete", connectionIds: $c, match: { missingWhere: true } }) { id } }',
+      { c: [connectionId] },
+    );
+    const update = await a.next((m) => a.received.indexOf(m) >= start && m.body === 'policyUpdate', 'a policy update');
+    expect(update.policyUpdate!.upserts!.guardrails.map((g) => g.name)).toEqual(['orders: no delete']);
+    expect(update.policyUpdate!.upserts!.connections).toEqual([]);
+    const viaDelta = await a.policy((p) => p.version === update.policyUpdate!.version, 'the delta applied');
+
+    // Refuse the next delta: the control plane answers with the full snapshot.
+    a.acceptDeltas = false;
+    const mark = a.received.length;
+    await admin(
+      'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["ops"], operations: ["read"] }) { id } }',
+      { id: connectionId },
+    );
+    const full = (await a.next((m) => a.received.indexOf(m) >= mark && m.body === 'policySnapshot', 'a full snapshot'))
+      .policySnapshot!;
+    const refused = (
+      await a.next((m) => a.received.indexOf(m) >= mark && m.body === 'policyUpdate', 'the refused delta')
+    ).policyUpdate!;
+    expect(refused.version).toBe(full.version);
+    // The refused delta applied to what the agent held is exactly the full snapshot of that
+    // version (the compile time aside).
+    const { generatedAt: _deltaTime, ...applied } = applyPolicyUpdate(viaDelta, refused);
+    const { generatedAt: _fullTime, ...expected } = full;
+    expect(applied).toEqual(expected);
+    expect(a.held).toEqual(full);
+    // And the next change is a delta again, applied on top of the full snapshot.
+    const again = a.received.length;
+    await admin(
+      'mutation { createGuardrail(input: { name: "no truncate", match: { statementKinds: ["TRUNCATE"] } }) { id } }',
+    );
+    await a.next((m) => a.received.indexOf(m) >= again && m.body === 'policyUpdate', 'another delta');
+    await a.policy((p) => p.guardrails.length === 3, 'three guardrails');
+  });
+});

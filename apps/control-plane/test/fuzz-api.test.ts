@@ -1,0 +1,159 @@
+// Fuzzing the control plane's agent-facing and user-facing inputs with a bounded budget, against
+// a real control plane process: arbitrary contents in every kind of Control-stream report, and
+// arbitrary values in GraphQL rule inputs. Each bad report or input must be refused on its own —
+// the stream keeps its heartbeats answered (or, for a stream-level violation, only that stream
+// ends), GraphQL answers a typed error (never INTERNAL), and the process stays up.
+// FUZZ_RUNS raises the budget for a longer local run.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import type { AgentMessage } from '@postern/proto';
+import { createTestDatabase, startControlPlane, type ControlPlaneHandle, type TestDatabase } from '@postern/testing';
+import { createConnection, RawAgent } from './support/raw-agent.js';
+
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 60);
+
+let database: TestDatabase;
+let cp: ControlPlaneHandle;
+let agent: RawAgent;
+let connectionId: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase('postern_fuzz_api');
+  cp = await startControlPlane({ databaseUrl: database.url, env: { POSTERN_RELAY_POSTGRES_PORT: 'off' } });
+  agent = await RawAgent.start(cp, 'fuzzed');
+  connectionId = await createConnection(cp, 'fuzzed-db', agent.id);
+});
+
+afterAll(async () => {
+  agent?.close();
+  await cp?.process.stop();
+  await database?.drop();
+});
+
+const text = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom('', '\0', 'x'.repeat(70_000), '{"a":', '[]', 'null', randomUUID(), 'oidc:'),
+);
+const maybeUuid = fc.oneof(fc.uuid(), text);
+// Numeric fields carry any value their wire type can (a non-number cannot be serialised at all).
+const instant = fc.record({ unixMs: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String) });
+const principal = fc.record({
+  id: maybeUuid,
+  displayName: text,
+  groups: fc.array(text, { maxLength: 3 }),
+  kind: fc.constantFrom('KIND_USER', 'KIND_SERVICE', 'KIND_UNSPECIFIED'),
+});
+const counter = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String), fc.constant('0'));
+
+/** One report of each kind an agent sends, with arbitrary contents. */
+const report: fc.Arbitrary<AgentMessage> = fc.oneof(
+  fc.record({
+    sessionOpened: fc.record({
+      sessionId: maybeUuid,
+      connectionId: fc.oneof(maybeUuid, fc.constant('__connection__')),
+      principal,
+      clientAddress: text,
+      ingress: text,
+      startedAt: instant,
+      policyVersion: counter,
+    }),
+  }),
+  fc.record({
+    sessionClosed: fc.record({
+      sessionId: maybeUuid,
+      endedAt: instant,
+      endReason: text,
+      bytesFromClient: counter,
+      bytesFromTarget: counter,
+      statementCount: counter,
+      error: text,
+    }),
+  }),
+  fc.record({
+    auditEvents: fc.record({
+      events: fc.array(
+        fc.record({
+          eventId: maybeUuid,
+          sessionId: maybeUuid,
+          at: instant,
+          kind: text,
+          decision: text,
+          ruleId: text,
+          policyVersion: counter,
+          detailsJson: fc.oneof(text, fc.json({ maxDepth: 4 })),
+        }),
+        { maxLength: 5 },
+      ),
+    }),
+  }),
+  fc.record({
+    approvalRequest: fc.record({
+      requestId: maybeUuid,
+      sessionId: maybeUuid,
+      ruleId: text,
+      command: text,
+      requester: principal,
+      timeoutSeconds: fc.nat(),
+      connectionId: maybeUuid,
+      policyVersion: counter,
+    }),
+  }),
+  fc.record({ policyAck: fc.record({ version: counter, applied: fc.boolean(), error: text }) }),
+);
+
+describe(`control plane input fuzzing (${RUNS} cases per target)`, () => {
+  test('arbitrary report contents on the Control stream are refused one by one; the stream lives on', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(report, { minLength: 1, maxLength: 4 }), async (messages) => {
+        for (const message of messages) {
+          const opened = message.sessionOpened;
+          if (opened?.connectionId === '__connection__') opened.connectionId = connectionId;
+          agent.send(message);
+        }
+        // Handled in order: the heartbeat after them is answered only if the stream survived.
+        await agent.sync();
+      }),
+      { numRuns: RUNS },
+    );
+    const health = await fetch(`${cp.httpUrl}/readyz`);
+    expect(health.status).toBe(200);
+  }, 240_000);
+
+  test('arbitrary rule inputs get typed GraphQL errors, never INTERNAL', async () => {
+    const match = fc.dictionary(
+      fc.constantFrom('statementKinds', 'relations', 'schemas', 'functions', 'missingWhere', 'copyProgram', 'x'),
+      fc.oneof(fc.array(text, { maxLength: 3 }), fc.boolean(), text, fc.integer()),
+    );
+    const spec = fc.dictionary(
+      fc.constantFrom('columns', 'detectors', 'customPatterns', 'style', 'y'),
+      fc.oneof(
+        fc.array(text, { maxLength: 3 }),
+        fc.array(fc.record({ name: text, regex: fc.oneof(text, fc.constantFrom('(a+)+$', '(?<=x)y', '[', '.*')) }), {
+          maxLength: 2,
+        }),
+        text,
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(text, match, spec, fc.array(maybeUuid, { maxLength: 2 }), async (name, m, s, ids) => {
+        const guardrail = await cp.admin(
+          'mutation($input: CreateGuardrailInput!) { createGuardrail(input: $input) { id } }',
+          { input: { name, connectionIds: ids, match: m } },
+        );
+        const masking = await cp.admin(
+          'mutation($input: CreateMaskingRuleInput!) { createMaskingRule(input: $input) { id } }',
+          { input: { name, connectionIds: ids, spec: s } },
+        );
+        for (const response of [guardrail, masking]) {
+          for (const error of response.errors ?? []) {
+            expect(error.extensions?.['code']).not.toBe('INTERNAL');
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    const health = await fetch(`${cp.httpUrl}/readyz`);
+    expect(health.status).toBe(200);
+  }, 240_000);
+});

@@ -1,0 +1,53 @@
+// Session recordings as an agent's spool ships them: chunks of JSON Lines events chained by
+// sha256(prev || uint64be(seq) || final || data) from sha256("postern-recording:" + session id),
+// sent on a raw Recording.Ship stream. Written out from the contract, independently of the
+// control plane's code.
+import { createHash } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { agentV1, type RecordingAck__Output } from '@postern/proto';
+
+export interface Chunk {
+  sessionId: string;
+  seq: string;
+  data: Buffer;
+  chainHash: Buffer;
+  final: boolean;
+}
+
+/** One chunk per array of events, the last chunk final. */
+export function recordingChunks(sessionId: string, chunks: Array<Array<Record<string, unknown>>>): Chunk[] {
+  let prev = createHash('sha256').update(`postern-recording:${sessionId}`).digest();
+  return chunks.map((events, seq) => {
+    const data = Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const final = seq === chunks.length - 1;
+    const header = Buffer.alloc(9);
+    header.writeBigUInt64BE(BigInt(seq));
+    header[8] = final ? 1 : 0;
+    prev = createHash('sha256')
+      .update(Buffer.concat([prev, header, data]))
+      .digest();
+    return { sessionId, seq: String(seq), data, chainHash: prev, final };
+  });
+}
+
+/** Ships `chunks` on one Recording.Ship stream and resolves with the acknowledgements, in order. */
+export async function shipRecording(grpcAddress: string, credential: string, chunks: Chunk[]) {
+  const client = new (agentV1().Recording)(grpcAddress, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${credential}`);
+  const call = client.Ship(metadata) as grpc.ClientDuplexStream<Chunk, RecordingAck__Output>;
+  const acks: RecordingAck__Output[] = [];
+  try {
+    return await new Promise<RecordingAck__Output[]>((resolve, reject) => {
+      call.on('data', (ack: RecordingAck__Output) => {
+        acks.push(ack);
+        if (acks.length === chunks.length) resolve(acks);
+      });
+      call.on('error', reject);
+      for (const chunk of chunks) call.write(chunk);
+    });
+  } finally {
+    call.end();
+    client.close();
+  }
+}
