@@ -194,7 +194,8 @@ describe.each([
       (await target.query(`select count(*) as n from pg_stat_activity where usename = '${target.users.scram.user}'`))
         .rows[0].n,
     );
-    expect(after).toBe(before);
+    // A connection of the previous test may still be closing: the count can drop, never grow.
+    expect(after).toBeLessThanOrEqual(before);
   });
 });
 
