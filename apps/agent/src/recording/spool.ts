@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** One recorded chunk as it sits on disk and travels over the Recording stream. */
@@ -19,7 +19,9 @@ export class SpoolFullError extends Error {
 
 const MAGIC = Buffer.from('PRC1');
 const HEADER = MAGIC.length + 1 + 32;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const CHUNK_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{12})\.chunk$/;
+/** Fresh chunks kept in memory for shipping, at most (older ones are read from disk). */
+const MEMORY_BYTES = 32 * 1024 * 1024;
 
 /** The seed of a session's chain: binds the chain to its session. */
 export function chainSeed(sessionId: string): Buffer {
@@ -35,9 +37,11 @@ export function chainHash(prev: Buffer, seq: number, final: boolean, data: Buffe
 }
 
 /**
- * The agent's append-only recording spool: one directory per session, one file per chunk,
- * each written to a temporary name, fsynced and renamed, so a crash leaves whole chunks or none.
- * A chunk file is deleted only once the control plane acknowledged committing it.
+ * The agent's append-only recording spool: one file per chunk (`<session>.<seq>.chunk`, in one
+ * directory, so a short session costs no directory operations), each written to a temporary
+ * name, fsynced and renamed, so a crash leaves whole chunks or none. A chunk file is deleted only
+ * once the control plane acknowledged committing it. Chunks written by this process are also kept
+ * in memory (bounded) until acknowledged, so shipping them costs no read back from disk.
  *
  * File layout: "PRC1", one flags byte (bit 0: final), the 32-byte chain hash, then the data.
  */
@@ -45,6 +49,8 @@ export class RecordingSpool extends EventEmitter {
   private used = 0;
   /** Chunks written and not yet acknowledged, in the order they were written. */
   private readonly queue: { sessionId: string; seq: number; bytes: number; final: boolean }[] = [];
+  private readonly fresh = new Map<string, SpooledChunk>();
+  private freshBytes = 0;
 
   constructor(
     readonly dir: string,
@@ -56,19 +62,26 @@ export class RecordingSpool extends EventEmitter {
   /** Reads what a previous run left: those chunks are shipped first, in session and seq order. */
   async init(): Promise<{ sessionId: string; lastSeq: number; lastHash: Buffer; final: boolean }[]> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const found = new Map<string, number[]>();
+    for (const name of await readdir(this.dir)) {
+      // A chunk whose write a crash interrupted was never renamed: its events went with the crash
+      // (the recording is closed as interrupted from the last whole chunk), the partial file goes.
+      if (name.endsWith('.chunk.tmp')) await unlink(join(this.dir, name)).catch(ignoreMissing);
+      const match = CHUNK_FILE.exec(name);
+      if (!match) continue;
+      const seqs = found.get(match[1]!) ?? [];
+      seqs.push(Number(match[2]));
+      found.set(match[1]!, seqs);
+    }
     const unfinished: { sessionId: string; lastSeq: number; lastHash: Buffer; final: boolean }[] = [];
-    for (const sessionId of (await readdir(this.dir)).filter((name) => UUID.test(name)).sort()) {
-      const files = (await readdir(join(this.dir, sessionId))).filter((f) => /^\d{12}\.chunk$/.test(f)).sort();
-      if (files.length === 0) {
-        await rm(join(this.dir, sessionId), { recursive: true, force: true });
-        continue;
-      }
-      for (const file of files) {
-        const size = (await stat(join(this.dir, sessionId, file))).size;
+    for (const sessionId of [...found.keys()].sort()) {
+      const seqs = found.get(sessionId)!.sort((a, b) => a - b);
+      for (const seq of seqs) {
+        const size = (await stat(this.path(sessionId, seq))).size;
         this.used += size;
-        this.queue.push({ sessionId, seq: Number(file.slice(0, 12)), bytes: size, final: false });
+        this.queue.push({ sessionId, seq, bytes: size, final: false });
       }
-      const last = await this.read(sessionId, Number(files[files.length - 1]!.slice(0, 12)));
+      const last = await this.read(sessionId, seqs[seqs.length - 1]!);
       this.queue[this.queue.length - 1]!.final = last.final;
       unfinished.push({ sessionId, lastSeq: last.seq, lastHash: last.chainHash, final: last.final });
     }
@@ -90,9 +103,7 @@ export class RecordingSpool extends EventEmitter {
     if (!chunk.final && this.used + size > this.maxBytes) {
       throw new SpoolFullError(`recording spool full (${this.used} of ${this.maxBytes} bytes)`);
     }
-    const directory = join(this.dir, chunk.sessionId);
-    await mkdir(directory, { recursive: true, mode: 0o700 });
-    const path = join(directory, fileName(chunk.seq));
+    const path = this.path(chunk.sessionId, chunk.seq);
     const temporary = `${path}.tmp`;
     const handle = await open(temporary, 'w', 0o600);
     try {
@@ -108,11 +119,17 @@ export class RecordingSpool extends EventEmitter {
     await rename(temporary, path);
     this.used += size;
     this.queue.push({ sessionId: chunk.sessionId, seq: chunk.seq, bytes: size, final: chunk.final });
+    if (this.freshBytes + size <= MEMORY_BYTES) {
+      this.fresh.set(key(chunk.sessionId, chunk.seq), chunk);
+      this.freshBytes += size;
+    }
     this.emit('chunk', chunk.sessionId, chunk.seq);
   }
 
   async read(sessionId: string, seq: number): Promise<SpooledChunk> {
-    const bytes = await readFile(join(this.dir, sessionId, fileName(seq)));
+    const kept = this.fresh.get(key(sessionId, seq));
+    if (kept !== undefined) return kept;
+    const bytes = await readFile(this.path(sessionId, seq));
     if (bytes.length < HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
       throw new Error(`recording chunk ${sessionId}/${seq} is corrupt`);
     }
@@ -131,10 +148,17 @@ export class RecordingSpool extends EventEmitter {
     if (index < 0) return;
     const [entry] = this.queue.splice(index, 1);
     this.used -= entry!.bytes;
-    await unlink(join(this.dir, sessionId, fileName(seq))).catch(ignoreMissing);
-    // The directory goes with the final chunk: before that the session may still be writing.
-    if (entry!.final) await rm(join(this.dir, sessionId), { recursive: true, force: true });
+    if (this.fresh.delete(key(sessionId, seq))) this.freshBytes -= entry!.bytes;
+    await unlink(this.path(sessionId, seq)).catch(ignoreMissing);
   }
+
+  private path(sessionId: string, seq: number): string {
+    return join(this.dir, `${sessionId}.${fileName(seq)}`);
+  }
+}
+
+function key(sessionId: string, seq: number): string {
+  return `${sessionId}/${seq}`;
 }
 
 function fileName(seq: number): string {

@@ -86,7 +86,8 @@ export class PostgresSession {
         ),
       authDeadline,
     );
-    this.logger.info(
+    // Per-session lines at info are the session manager's opened/closed; the steps are debug.
+    this.logger.debug(
       { user: startup.user, principal: principal.id, connection: connection.name },
       'client authenticated',
     );

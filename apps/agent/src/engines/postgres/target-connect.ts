@@ -52,7 +52,7 @@ export async function connectTarget(
     countBytes(transport.bytesRead);
     const login = { user: target.user, database: target.database, password, parameters: startup.forwarded };
     const session = await authenticateToTarget(stream, login, signal, countBytes);
-    logger.info({ target: `${target.host}:${target.port}`, tls: transport.encrypted }, 'target session opened');
+    logger.debug({ target: `${target.host}:${target.port}`, tls: transport.encrypted }, 'target session opened');
     return { stream, session, endpoint };
   } catch (error) {
     stream?.destroy();
