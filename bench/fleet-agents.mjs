@@ -171,6 +171,7 @@ function stats(version) {
     deltas: arrivals.filter((a) => a.kind === 'delta').length,
     snapshots: arrivals.filter((a) => a.kind === 'snapshot').length,
     rssBytes: process.memoryUsage().rss,
+    snapshotBytes: agents[0]?.policy ? Buffer.byteLength(JSON.stringify(agents[0].policy)) : 0,
   };
 }
 

@@ -22,8 +22,18 @@ import { Redis } from 'ioredis';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const testing = await import(join(ROOT, 'libs/testing/dist/index.js'));
 const N = Number(/--agents=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 1000);
+/** Every agent is a replica in one group serving these connections, under these guardrails. */
+const CONNECTIONS = 10;
+const GUARDRAILS = 20;
 
-const rss = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+/** Resident set size of a process in bytes; 0 while it is gone (between stop and restart). */
+function rss(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
 const mib = (bytes) => Math.round((bytes / 1048576) * 10) / 10;
 const log = (...args) => console.error(`[fleet ${new Date().toISOString().slice(11, 19)}]`, ...args);
 
@@ -51,13 +61,20 @@ function generator() {
 
 async function until(what, probe, timeoutMs, intervalMs = 250) {
   const deadline = Date.now() + timeoutMs;
+  let lastReport = Date.now();
   for (;;) {
     const value = await probe();
     if (value) return value;
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      log(`still waiting for ${what}: ${JSON.stringify((await generatorStats?.()) ?? {})}`);
+    }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(intervalMs);
   }
 }
+
+let generatorStats = null;
 
 async function main() {
   const started = new Date();
@@ -84,11 +101,52 @@ async function main() {
   };
   const onlineCount = async () => (await admin('query { agents(status: ONLINE) { id } }')).agents.length;
   const gen = generator();
+  generatorStats = async () => {
+    const { welcomed, arrived, errors, reconnectAttempts } = (await gen.call('stats')).stats;
+    return { welcomed, arrived, errors, reconnectAttempts };
+  };
+  /** Warnings and errors the control plane logged (pino levels 40+), across restarts. */
+  const cpProblems = [];
+  const collectProblems = (proc) => {
+    for (const line of proc.logs) if ((line.level ?? 0) >= 40) cpProblems.push(line);
+  };
   const result = { agents: N, startedAt: started.toISOString(), machine: {}, phases: {} };
   try {
     await sleep(2000);
     const rssIdle = rss(cp.process.pid);
     log(`control plane idle RSS ${mib(rssIdle)} MiB; creating ${N} agents`);
+
+    // A realistic policy: all agents replicas in one group serving CONNECTIONS connections, each
+    // with an access rule, and GUARDRAILS guardrails, so a snapshot is a few KiB.
+    const groupId = (await admin('mutation { createAgentGroup(name: "bench-pool") { id } }')).createAgentGroup.id;
+    for (let c = 0; c < CONNECTIONS; c += 1) {
+      const connection = await admin(
+        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+        {
+          input: {
+            name: `bench_db_${c}`,
+            protocol: 'POSTGRES',
+            agentGroupId: groupId,
+            targetHost: '127.0.0.1',
+            targetPort: 5432,
+            targetDatabase: `bench_db_${c}`,
+            targetUser: 'postgres',
+            secretRef: 'env:BENCH_UNUSED',
+            tlsMode: 'disable',
+          },
+        },
+      );
+      await admin(
+        'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["dba", "oncall"], operations: ["read", "write"] }) { id } }',
+        { id: connection.createConnection.id },
+      );
+    }
+    for (let g = 0; g < GUARDRAILS; g += 1) {
+      await admin(
+        'mutation($n: String!, $r: [String!]) { createGuardrail(input: { name: $n, match: { statementKinds: ["DELETE"], relations: $r } }) { id } }',
+        { n: `bench guardrail ${g}`, r: [`public.table_${g}`] },
+      );
+    }
 
     let t = Date.now();
     const specs = [];
@@ -98,8 +156,8 @@ async function main() {
         while (i < N) {
           const name = `bench-${String(i++).padStart(5, '0')}`;
           const created = await admin(
-            'mutation($n: String!) { createAgent(input: { name: $n }) { agent { id } enrollment { token } } }',
-            { n: name },
+            'mutation($n: String!, $g: ID) { createAgent(input: { name: $n, agentGroupId: $g }) { agent { id } enrollment { token } } }',
+            { n: name, g: groupId },
           );
           specs.push({ name, token: created.createAgent.enrollment.token });
         }
@@ -116,6 +174,7 @@ async function main() {
     // N Control streams at once; peak RSS sampled while they come up.
     let peak = rssIdle;
     const sampler = setInterval(() => (peak = Math.max(peak, rss(cp.process.pid))), 100);
+    sampler.unref();
     t = Date.now();
     await gen.call('connect');
     await until('all agents ONLINE', async () => (await onlineCount()) === N, 300_000);
@@ -158,6 +217,7 @@ async function main() {
     );
     result.policyPush = {
       version,
+      snapshotBytes: push.snapshotBytes,
       mutationMs,
       allReceivedMs: push.lastArrivalAt - t,
       deltas: push.deltas,
@@ -173,6 +233,7 @@ async function main() {
     peak = 0;
     const stopAt = Date.now();
     await cp.process.stop('SIGTERM', 30_000);
+    collectProblems(cp.process);
     const stoppedMs = Date.now() - stopAt;
     cp = await testing.startControlPlane(options);
     const upAt = Date.now();
@@ -216,6 +277,13 @@ async function main() {
     };
     await gen.call('stop').catch(() => undefined);
     await cp.process.stop().catch(() => undefined);
+    collectProblems(cp.process);
+    result.controlPlaneWarnings = cpProblems.length;
+    result.controlPlaneWarningSamples = [
+      ...new Set(cpProblems.map((l) => `${l.msg}${l.err ? `: ${l.err.message}` : ''}`)),
+    ].slice(0, 10);
+    if (cpProblems.length)
+      log(`control plane warnings/errors: ${cpProblems.length}`, result.controlPlaneWarningSamples);
     await database.drop().catch(() => undefined);
     const redis = new Redis('redis://127.0.0.1:6379');
     const keys = await redis.keys(`${options.redisPrefix}:*`);

@@ -10,12 +10,22 @@ import { IdentityProviderKeys } from './identity-provider-keys.js';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 
 /**
+ * Snapshot compiles running at once. Each is a repeatable-read transaction holding one of the
+ * ten pooled database connections; a policy change or a reconnect wave asks for one per agent
+ * (1,000 at once in bench/fleet.mjs), which would otherwise starve every other query and time out
+ * waiting for a connection. Extra compiles wait in line here instead.
+ */
+const MAX_CONCURRENT_COMPILES = 4;
+
+/**
  * Compiles what an agent enforces into the versioned snapshot of the agent contract, and
  * announces changes on Redis so that whichever replica holds an agent's stream pushes it a new
  * snapshot. An empty snapshot means "nothing is reachable" (fail closed).
  */
 @Injectable()
 export class PolicyService {
+  private readonly compiles: Limiter;
+
   constructor(
     private readonly repository: PolicyRepository,
     private readonly redis: RedisService,
@@ -23,11 +33,12 @@ export class PolicyService {
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    this.compiles = new Limiter(MAX_CONCURRENT_COMPILES);
     keys.whenChanged(() => void this.changed('identity provider keys changed').catch(() => undefined));
   }
 
   async snapshotFor(agent: Pick<Agent, 'id'>): Promise<PolicySnapshot> {
-    const compiled = await this.repository.compileForAgent(agent.id, new Date());
+    const compiled = await this.compiles.run(() => this.repository.compileForAgent(agent.id, new Date()));
     return {
       version: compiled.version.toString(),
       generatedAt: { unixMs: Date.now().toString() },
@@ -153,4 +164,25 @@ export function compileRules(
       specJson: JSON.stringify(r.spec),
     })),
   };
+}
+
+/** Runs at most `width` tasks at once, the others in arrival order. */
+class Limiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly width: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot straight to the next waiter, so `running` never overshoots.
+    if (this.running >= this.width) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running += 1;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
 }
