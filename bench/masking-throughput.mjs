@@ -1,4 +1,3 @@
-/* eslint-disable no-console -- a measurement script: it prints its results */
 // maskDataRow throughput: a measurement, not a test (it belongs with bench/). Build first
 // (`pnpm -r build`), then `node bench/masking-throughput.mjs [rows]`.
 //
