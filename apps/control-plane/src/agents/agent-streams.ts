@@ -83,11 +83,25 @@ export class AgentStreams {
     return streams.length;
   }
 
-  closeAll(reason: Parameters<LiveStream['close']>[0]): void {
+  /**
+   * Shutdown: ends every stream at once and returns their ids. From here on streams leave without
+   * their own offline write; the caller marks them all offline in one statement (with 1,000 agents,
+   * one write each overran the shutdown grace and the last agents saw INTERNAL, not UNAVAILABLE).
+   */
+  closeAll(reason: Parameters<LiveStream['close']>[0]): string[] {
+    this.shuttingDown = true;
+    const ids: string[] = [];
     for (const streams of [...this.byAgent.values()]) {
-      for (const stream of [...streams.values()]) stream.close(reason);
+      for (const stream of [...streams.values()]) {
+        ids.push(stream.streamId);
+        stream.close(reason);
+      }
     }
+    return ids;
   }
+
+  /** True once closeAll ran: ending streams skip their individual offline write. */
+  shuttingDown = false;
 
   /** Keeps a stream's closing work (marking the agent offline) so shutdown can wait for it. */
   track(work: Promise<unknown>): void {

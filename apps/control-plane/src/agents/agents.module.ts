@@ -43,11 +43,18 @@ export class AgentsModule implements OnModuleInit {
     private readonly grpc: GrpcServerService,
     private readonly control: ControlGrpcHandlers,
     private readonly streams: AgentStreams,
+    private readonly agents: AgentsService,
   ) {}
 
   onModuleInit(): void {
     this.grpc.register({ definition: agentV1().Control.service, implementation: this.control.handlers() }, async () => {
-      this.streams.closeAll({ code: 'UNAVAILABLE', message: 'control plane shutting down; reconnect' });
+      const streamIds = this.streams.closeAll({
+        code: 'UNAVAILABLE',
+        message: 'control plane shutting down; reconnect',
+      });
+      await this.agents.disconnectedAll(streamIds).catch(() => {
+        // The presence sweeper marks them offline after the heartbeat timeout instead.
+      });
       await this.streams.drained();
     });
   }

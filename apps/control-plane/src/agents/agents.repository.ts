@@ -203,6 +203,16 @@ export class AgentsRepository {
     return result.count === 1;
   }
 
+  /** Shutdown: every stream this replica held goes offline in one statement. */
+  async markStreamsOffline(streamIds: string[]): Promise<number> {
+    if (streamIds.length === 0) return 0;
+    const result = await this.prisma.agent.updateMany({
+      where: { streamId: { in: streamIds }, status: 'ONLINE' },
+      data: { status: 'OFFLINE', streamId: null, connectedTo: null },
+    });
+    return result.count;
+  }
+
   /** Agents whose holder vanished without closing the stream (e.g. a crashed replica). */
   async markStaleOffline(seenBefore: Date): Promise<string[]> {
     const stale = await this.prisma.agent.findMany({

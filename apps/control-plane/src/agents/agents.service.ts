@@ -185,6 +185,12 @@ export class AgentsService {
     if (changed) this.logger.info({ agentId: agent.id, agent: agent.name, streamId, reason }, 'agent offline');
   }
 
+  /** Shutdown: the streams this replica held, offline in one write (not one per stream). */
+  async disconnectedAll(streamIds: string[]): Promise<void> {
+    const count = await this.repository.markStreamsOffline(streamIds);
+    if (count > 0) this.logger.info({ agents: count }, 'agents offline: control plane shutting down');
+  }
+
   /** Marks offline the agents whose stream holder stopped without closing it (e.g. a crashed replica). */
   async sweepStale(): Promise<string[]> {
     const cutoff = new Date(Date.now() - this.config.agents.heartbeatTimeoutMs);

@@ -243,7 +243,7 @@ export class ControlStream implements LiveStream {
     this.ended = true;
     clearTimeout(this.watchdog);
     this.deps.streams.remove(this);
-    if (this.online) {
+    if (this.online && !this.deps.streams.shuttingDown) {
       this.deps.streams.track(
         this.deps.agents.disconnected(this.agent, this.streamId, reason).catch((error: unknown) => {
           // The sweeper marks the agent offline after the heartbeat timeout if this write failed.
