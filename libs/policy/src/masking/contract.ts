@@ -55,6 +55,11 @@ export interface SessionMasker {
     format: 'text' | 'csv' | 'binary',
     options: { delimiter?: string; null?: string; quote?: string; escape?: string; header?: boolean },
   ): { masker: CopyMasker | null; refuse: string | null };
+  /**
+   * `text` with the session's value detectors applied (column rules cannot name free text): for
+   * statement text and parameters kept in audit events, reviews and recordings. Not counted.
+   */
+  maskText(text: string): string;
   /** Values masked so far per rule id (for the audit's per-rule counts). */
   readonly counts: ReadonlyMap<string, number>;
 }

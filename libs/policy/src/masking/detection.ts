@@ -65,8 +65,11 @@ export class DetectionEngine {
     return useful !== 0 || this.hasCustom ? useful | CUSTOM_BIT : 0;
   }
 
-  /** `text` with every match masked, or undefined when nothing matched. */
-  rewrite(text: string, bits = ALL_BITS): string | undefined {
+  /**
+   * `text` with every match masked, or undefined when nothing matched. `count`: false for text
+   * that is not a result value (statement text in recordings), so per-rule counts stay about results.
+   */
+  rewrite(text: string, bits = ALL_BITS, count = true): string | undefined {
     if (this.collect(text, bits) === 0) return undefined;
     let out = '';
     let at = 0;
@@ -76,7 +79,7 @@ export class DetectionEngine {
       const end = this.ends[k]!;
       const entry = this.entries[this.owners[k]!]!;
       out += text.slice(at, start) + maskMatch(entry.style, this.hasher, text.slice(start, end), this.canonicals[k]!);
-      this.counts[entry.rule]!++;
+      if (count) this.counts[entry.rule]!++;
       at = end;
     }
     return out + text.slice(at);

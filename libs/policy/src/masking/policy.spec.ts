@@ -128,3 +128,28 @@ describe('compileMaskingPolicy', () => {
     expect(rowText(masker.maskDataRow(dataRow(['-', '912345'])))).toEqual(['-', null]);
   });
 });
+
+describe('free text (statement text and parameters in recordings)', () => {
+  test('maskText applies the detectors, leaves the rest, and does not count', () => {
+    const policy = compileMaskingPolicy(
+      [
+        rule({ columns: ['email'], style: 'redact' }, { id: 'columns' }),
+        rule({ detectors: ['email'], style: 'redact' }, { id: 'detectors' }),
+      ],
+      { hashKey: HASH_KEY },
+    );
+    const session = policy.forSession('c', [])!;
+    expect(session.maskText("SELECT * FROM t WHERE email = 'ada@example.com'")).toBe(
+      `SELECT * FROM t WHERE email = '${M}'`,
+    );
+    expect(session.maskText('SELECT 1')).toBe('SELECT 1');
+    expect(session.counts).toEqual(new Map());
+  });
+
+  test('with column rules only, text passes unchanged', () => {
+    const session = compileMaskingPolicy([rule({ columns: ['email'], style: 'redact' })], {
+      hashKey: HASH_KEY,
+    }).forSession('c', [])!;
+    expect(session.maskText("WHERE email = 'ada@example.com'")).toBe("WHERE email = 'ada@example.com'");
+  });
+});

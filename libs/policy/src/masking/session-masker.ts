@@ -53,6 +53,10 @@ export class SessionRules implements SessionMasker {
     return out;
   }
 
+  maskText(text: string): string {
+    return this.ctx.engine.active ? (this.ctx.engine.rewrite(text, undefined, false) ?? text) : text;
+  }
+
   planRows(columns: readonly ResultColumn[]): RowMasker | null {
     const plans = columns.map((c) => planValue(c.typeOid, c.format, this.columnRuleFor(c), this.ctx));
     return plans.every((p) => p === null) ? null : new DataRowMasker(plans);

@@ -1,2 +1,2 @@
 export { PostgresEngine, type PostgresEngineOptions } from './postgres-engine.js';
-export { PostgresSessionState, type PortalState } from './session-state.js';
+export { PostgresSessionState } from './session-state.js';

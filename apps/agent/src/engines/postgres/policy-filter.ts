@@ -671,26 +671,9 @@ function errorOf(bytes: Buffer): { code: string; message: string } | null {
   }
 }
 
-/**
- * Masks a recorded value (SQL text, a parameter) with the session's value detectors, through the
- * same RowMasker as results: one text column, one row. Column rules cannot name a parameter, so
- * only detectors apply here.
- */
+/** A recorded value (SQL text, a parameter) with the session's value detectors applied. */
 function maskText(masker: SessionMasker | null, text: string): string {
-  if (masker === null) return text;
-  const plan = masker.planRows([{ name: '?column?', table: null, typeOid: 25, format: 0 }]);
-  if (plan === null) return text;
-  const value = Buffer.from(text, 'utf8');
-  const row = Buffer.alloc(11 + value.length);
-  row[0] = BackendCode.DataRow;
-  row.writeInt32BE(10 + value.length, 1);
-  row.writeInt16BE(1, 5);
-  row.writeInt32BE(value.length, 7);
-  value.copy(row, 11);
-  const masked = plan.maskDataRow(row);
-  if (masked === row) return text;
-  const length = masked.readInt32BE(7);
-  return length < 0 ? '' : masked.toString('utf8', 11, 11 + length);
+  return masker === null ? text : masker.maskText(text);
 }
 
 function audited(sql: string): string {
