@@ -24,6 +24,7 @@ import {
 import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 import { accessTokenFor } from './support/oidc-login.js';
+import { completeRecording, recordedStatements } from './support/recordings.js';
 
 const run = promisify(execFile);
 const EMAIL = 'ada.lovelace@example.com';
@@ -345,19 +346,8 @@ describe('recordings', () => {
     } finally {
       await client.end();
     }
-    const page = await waitFor(
-      async () => {
-        const data = await admin<{ sessionRecording: { complete: boolean; events: { type: string; json: string }[] } }>(
-          'query($id: ID!) { sessionRecording(sessionId: $id, limit: 100) { complete events { type json } } }',
-          { id: sessionId },
-        );
-        return data.sessionRecording.complete ? data.sessionRecording : undefined;
-      },
-      { timeoutMs: 30_000, what: 'the complete recording after the outage' },
-    );
-    const selects = page.events
-      .filter((e) => e.type === 'statement')
-      .map((e) => (JSON.parse(e.json) as { sql: string }).sql);
+    const page = await completeRecording(cp, sessionId, 30_000);
+    const selects = recordedStatements(page);
     expect(selects).toEqual([
       'SELECT 0 AS before_outage',
       ...Array.from({ length: 20 }, (_, i) => `SELECT ${i + 1} AS during_outage`),

@@ -28,6 +28,7 @@ import {
 } from '@postern/testing';
 import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
 import { accessTokenFor } from './support/oidc-login.js';
+import { completeRecording, recordedStatements } from './support/recordings.js';
 
 const run = promisify(execFile);
 
@@ -328,21 +329,8 @@ describe('the replica holding the agent stream dies', () => {
     // The survivor serves relay clients itself now.
     expect((await psql(other.relayPort!, 'select 42')).stdout.trim()).toBe('42');
 
-    const page = await waitFor(
-      async () => {
-        const data = await ok(
-          other.admin<{ sessionRecording: { complete: boolean; events: { type: string; json: string }[] } }>(
-            'query($id: ID!) { sessionRecording(sessionId: $id, limit: 100) { complete events { type json } } }',
-            { id: sessionId },
-          ),
-        );
-        return data.sessionRecording.complete ? data.sessionRecording : undefined;
-      },
-      { timeoutMs: 15_000, what: 'the complete recording' },
-    );
-    const statements = page.events
-      .filter((e) => e.type === 'statement')
-      .map((e) => (JSON.parse(e.json) as { sql: string }).sql);
+    const page = await completeRecording(other, sessionId, 15_000);
+    const statements = recordedStatements(page);
     expect(statements).toEqual([
       'SELECT 1 AS before_kill',
       'SELECT 2 AS during_failover',

@@ -20,20 +20,8 @@ export interface Connection {
   createdAt: Date;
 }
 
-export interface NewConnection {
-  name: string;
-  protocol: ConnectionProtocol;
-  /** Exactly one of agentId and agentGroupId. */
-  agentId: string | null;
-  agentGroupId: string | null;
-  targetHost: string;
-  targetPort: number;
-  targetDatabase: string | null;
-  targetUser: string | null;
-  secretRef: string | null;
-  tlsMode: TlsMode;
-  tlsCaRef: string | null;
-}
+/** A connection to create: exactly one of agentId and agentGroupId. */
+export type NewConnection = Omit<Connection, 'id' | 'recordingMode' | 'createdAt'>;
 
 /** Who serves a connection: exactly one of the two. */
 export interface ConnectionServer {
