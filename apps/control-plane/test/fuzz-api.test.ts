@@ -102,7 +102,37 @@ const report: fc.Arbitrary<AgentMessage> = fc.oneof(
   fc.record({ policyAck: fc.record({ version: counter, applied: fc.boolean(), error: text }) }),
 );
 
+/**
+ * Inputs the fuzzer found that once ended the stream, kept as regression cases (minimised).
+ * 1: an approval request refused for a session id holding NUL; the refusal's audit event carried
+ *    the NUL into jsonb, PostgreSQL refused the insert and the stream ended.
+ */
+const REGRESSIONS: AgentMessage[][] = [
+  [
+    {
+      approvalRequest: {
+        requestId: '4281cf66-fa1d-3d9d-9013-f73256ddcd57',
+        sessionId: '\0',
+        ruleId: '{"a":',
+        command: '[]',
+        requester: { id: randomUUID(), displayName: '', groups: [], kind: 'KIND_UNSPECIFIED' },
+        timeoutSeconds: 0,
+        connectionId: 'x',
+        policyVersion: '0',
+      },
+    },
+  ],
+];
+
 describe(`control plane input fuzzing (${RUNS} cases per target)`, () => {
+  test.each(REGRESSIONS.map((messages, index) => [index + 1, messages] as const))(
+    'regression %i: the stream survives the once-fatal report',
+    async (_index, messages) => {
+      for (const message of messages) agent.send(message);
+      await agent.sync();
+    },
+  );
+
   test('arbitrary report contents on the Control stream are refused one by one; the stream lives on', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(report, { minLength: 1, maxLength: 4 }), async (messages) => {

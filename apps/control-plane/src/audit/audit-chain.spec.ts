@@ -69,6 +69,19 @@ describe('canonicalJson', () => {
     expect(auditHash(Buffer.alloc(32, 1), base)).not.toEqual(hash);
   });
 
+  test('NUL characters, which PostgreSQL text and jsonb refuse, are stored as U+FFFD in keys, values and text fields', () => {
+    const event = normalizeContent({
+      ...EVENT,
+      kind: 'k\0',
+      ruleId: '\0',
+      details: { 'a\0': ['x\0y', { b: '\0' }], n: 1 },
+    });
+    expect(event.kind).toBe('k\uFFFD');
+    expect(event.ruleId).toBe('\uFFFD');
+    expect(event.details).toEqual({ 'a\uFFFD': ['x\uFFFDy', { b: '\uFFFD' }], n: 1 });
+    expect(canonicalJson(event)).not.toContain('\\u0000');
+  });
+
   test('details must be a JSON object', () => {
     expect(() => normalizeContent({ ...EVENT, details: [] as unknown as Record<string, unknown> })).toThrow(TypeError);
   });

@@ -65,18 +65,35 @@ export function auditHash(prevHash: Uint8Array, event: AuditContent): Buffer {
  */
 export function normalizeContent(event: AuditContent): AuditContent {
   const lower = (value: string | null) => (value === null ? null : value.toLowerCase());
-  const details = JSON.parse(JSON.stringify(event.details ?? {})) as unknown;
+  const details = withoutNul(JSON.parse(JSON.stringify(event.details ?? {})) as unknown);
   if (details === null || typeof details !== 'object' || Array.isArray(details)) {
     throw new TypeError('audit details must be a JSON object');
   }
+  const text = (value: string | null) => (value === null ? null : (withoutNul(value) as string));
   return {
     ...event,
     id: event.id.toLowerCase(),
+    kind: text(event.kind)!,
+    actorId: text(event.actorId),
+    actorKind: text(event.actorKind),
+    decision: text(event.decision),
+    ruleId: text(event.ruleId),
     connectionId: lower(event.connectionId),
     sessionId: lower(event.sessionId),
     agentId: lower(event.agentId),
     details: details as Record<string, unknown>,
   };
+}
+
+/**
+ * PostgreSQL's text and jsonb cannot hold NUL: one from an agent or a client (a claimed session
+ * id, a rule name) would fail the whole append, so it is stored as U+FFFD, in keys and values.
+ */
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k) as string, withoutNul(v)]));
 }
 
 /** JSON with object keys sorted at every depth (jsonb keeps its own key order, so order cannot count). */
