@@ -31,6 +31,8 @@ export interface AgentConfig {
    */
   policyMaxStalenessMs: number;
   limits: LimitSettings;
+  /** Unacknowledged reports (sessions, audit events) kept on disk, at most; the oldest go first. */
+  reportJournalMaxBytes: number;
   recording: {
     /** Where session recordings wait for the control plane's acknowledgement. */
     spoolDir: string;
@@ -87,6 +89,11 @@ const envSchema = z.object({
     .int()
     .min(1024 * 1024)
     .default(1024 * 1024 * 1024),
+  POSTERN_AGENT_REPORT_JOURNAL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(64 * 1024 * 1024),
   POSTERN_RECORDING_CHUNK_BYTES: z.coerce
     .number()
     .int()
@@ -155,6 +162,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       maxSessionsPerPrincipal: e.POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL,
       maxTracked: 10_000,
     },
+    reportJournalMaxBytes: e.POSTERN_AGENT_REPORT_JOURNAL_MAX_BYTES,
     recording: {
       spoolDir: e.POSTERN_AGENT_SPOOL_DIR ?? join(e.POSTERN_AGENT_STATE_DIR, 'spool'),
       spoolMaxBytes: e.POSTERN_AGENT_SPOOL_MAX_BYTES,

@@ -7,3 +7,4 @@ export * from './graphql.js';
 export * from './stack.js';
 export * from './private-postgres.js';
 export * from './tcp-balancer.js';
+export * from './private-redis.js';

@@ -43,6 +43,10 @@ export interface PrivatePostgres {
   ca: string;
   /** Runs SQL as the superuser. */
   query(sql: string, database?: string): Promise<pg.QueryResult>;
+  /** Stops the server as a crash would (immediate shutdown), keeping its data: see `up()`. */
+  down(): Promise<void>;
+  /** Starts the server again on the same port, with the same data. */
+  up(): Promise<void>;
   /** Fast shutdown, then removes the cluster's directory. */
   stop(): Promise<void>;
 }
@@ -89,7 +93,9 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     installCertificate(dir, certificate.certFile, certificate.keyFile, uid, gid);
     rmSync(certificate.dir, { recursive: true, force: true });
     writeConfiguration(dataDir, dir, port, options.settings ?? {});
-    await asPostgres('pg_ctl', ['start', '-D', dataDir, '-w', '-t', '30', '-s', '-l', join(dir, 'postgres.log')]);
+    const start = () =>
+      asPostgres('pg_ctl', ['start', '-D', dataDir, '-w', '-t', '30', '-s', '-l', join(dir, 'postgres.log')]);
+    await start();
     const users = await createRoles(dir, port);
     const stop = async (): Promise<void> => {
       await asPostgres('pg_ctl', ['stop', '-D', dataDir, '-m', 'fast', '-w', '-s']).catch(() => undefined);
@@ -102,6 +108,12 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
       users,
       ca: certificate.cert,
       query: (sql, database = 'postgres') => superuserQuery(dir, port, sql, database),
+      down: async () => {
+        await asPostgres('pg_ctl', ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-s']);
+      },
+      up: async () => {
+        await start();
+      },
       stop,
     };
   } catch (error) {

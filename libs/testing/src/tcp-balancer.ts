@@ -6,6 +6,12 @@ export interface TcpBalancer {
   port: number;
   /** Which backend (index into `backends`) each accepted connection went to, in order. */
   readonly picks: number[];
+  /**
+   * Stalls every connection open now, as a broken middlebox does: nothing more is forwarded either
+   * way, yet both sockets stay open, so neither end sees a close or a reset. New connections are
+   * forwarded as usual.
+   */
+  stall(): void;
   close(): Promise<void>;
 }
 
@@ -18,6 +24,7 @@ export async function startTcpBalancer(backends: Array<{ host?: string; port: nu
   let next = 0;
   const picks: number[] = [];
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -45,6 +52,9 @@ export async function startTcpBalancer(backends: Array<{ host?: string; port: nu
       client.pipe(upstream);
       upstream.pipe(client);
       client.resume();
+      const pair: [Socket, Socket] = [client, upstream];
+      pairs.add(pair);
+      client.on('close', () => pairs.delete(pair));
     });
   };
 
@@ -63,6 +73,15 @@ export async function startTcpBalancer(backends: Array<{ host?: string; port: nu
     address: `127.0.0.1:${port}`,
     port,
     picks,
+    stall: () => {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+      pairs.clear();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

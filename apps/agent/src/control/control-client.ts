@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Metadata, status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { Channel, Metadata, status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from '@postern/logging';
 import {
   agentV1,
@@ -21,6 +21,7 @@ import { PolicyCache } from '../policy/policy-cache.js';
 import { Backoff } from './backoff.js';
 import { channelSettings } from './channel.js';
 import { CredentialStore } from './credential-store.js';
+import { ReportJournal } from './report-journal.js';
 
 /** The control plane refused our enrollment token: retrying cannot help. */
 export class EnrollmentRefusedError extends Error {}
@@ -34,11 +35,15 @@ type Stream = ClientDuplexStream<AgentMessage, ControlMessage__Output>;
 
 const ENROLL_DEADLINE_MS = 15_000;
 /**
- * Reports (session opened/closed) kept in memory while the control plane is unreachable. The
- * control plane stores them idempotently, so a report resent after a reconnect is harmless.
- * TODO(recording issue): spool to disk so an agent restart loses none.
+ * Messages that are not journaled (approval requests) kept while the control plane is out of
+ * reach; the session manager also asks again about every held statement after a reconnect.
  */
-const MAX_OUTBOX = 10_000;
+const MAX_OUTBOX = 1_000;
+
+/** Reports kept in the journal until the control plane acknowledges storing them. */
+function journaled(message: AgentMessage): boolean {
+  return Boolean(message.sessionOpened ?? message.sessionClosed ?? message.auditEvents);
+}
 
 /**
  * The agent's side of the Control stream: enrolls once if it has no credential, then keeps one
@@ -52,12 +57,19 @@ const MAX_OUTBOX = 10_000;
 export class ControlClient extends EventEmitter {
   readonly policy = new PolicyCache();
   readonly instanceId = randomUUID();
-  private readonly client: GrpcControlClient;
-  private readonly tunnels: TunnelClient;
-  private readonly recordings: RecordingClient;
+  private channel!: Channel;
+  /** Tunnel and Recording calls open on the current channel (cancelled with it). */
+  private calls = new Set<{ cancel(): void }>();
+  private client!: GrpcControlClient;
+  private tunnels!: TunnelClient;
+  private recordings!: RecordingClient;
   private credential: string | null = null;
   private welcomed = false;
   private readonly outbox: AgentMessage[] = [];
+  private readonly journal: ReportJournal;
+  /** When the control plane last sent anything on the current stream (stall detection). */
+  private lastHeard = 0;
+  private silenceTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
   private readonly store: CredentialStore;
   private stream: Stream | null = null;
@@ -74,29 +86,65 @@ export class ControlClient extends EventEmitter {
     private readonly activeSessions: () => number = () => 0,
   ) {
     super();
-    const { credentials, options } = channelSettings(config.controlPlane);
-    const Control = agentV1().Control;
-    this.client = new Control(config.controlPlane.address, credentials, options) as unknown as GrpcControlClient;
-    // Same address and channel settings: grpc-js shares the underlying HTTP/2 connection.
-    this.tunnels = new (agentV1().Tunnel)(config.controlPlane.address, credentials, options) as unknown as TunnelClient;
-    this.recordings = new (agentV1().Recording)(
-      config.controlPlane.address,
-      credentials,
-      options,
-    ) as unknown as RecordingClient;
+    this.openChannel();
     this.backoff = new Backoff(config.reconnect.initialMs, config.reconnect.maxMs);
     this.store = new CredentialStore(config.stateDir);
+    this.journal = new ReportJournal(config.stateDir, config.reportJournalMaxBytes, (error) =>
+      this.logger.error({ err: error, path: this.journal.path }, 'report journal write failed'),
+    );
+  }
+
+  /**
+   * One HTTP/2 connection for the Control, Tunnel and Recording services. The channel keeps its
+   * own subchannel pool, so that after closing it (a stalled link) the next one dials a new TCP
+   * connection instead of reusing the stalled one.
+   */
+  private openChannel(): void {
+    const { credentials, options } = channelSettings(this.config.controlPlane);
+    const address = this.config.controlPlane.address;
+    this.channel = new Channel(address, credentials, { ...options, 'grpc.use_local_subchannel_pool': 1 });
+    const shared = { channelOverride: this.channel };
+    const service = agentV1();
+    this.client = new service.Control(address, credentials, shared) as unknown as GrpcControlClient;
+    this.tunnels = new service.Tunnel(address, credentials, shared) as unknown as TunnelClient;
+    this.recordings = new service.Recording(address, credentials, shared) as unknown as RecordingClient;
   }
 
   /** Resolves once a credential is in hand; the stream then runs until stop(). */
   async start(): Promise<void> {
+    const unacknowledged = await this.journal.init();
+    if (unacknowledged > 0) {
+      this.logger.info({ reports: unacknowledged }, 'reports of a previous run not yet stored by the control plane');
+    }
+    // Sessions a previous run opened and never reported closed died with it: say so, after their
+    // opening (the control plane closes those it already knew of when this process says hello).
+    for (const sessionId of this.journal.unclosedSessions()) {
+      this.journal.append({
+        sessionClosed: { sessionId, endedAt: { unixMs: String(Date.now()) }, endReason: 'agent_restarted' },
+      });
+    }
     const credential = await this.obtainCredential();
     this.credential = credential;
     this.loop = this.run(credential);
   }
 
-  /** Sends a report to the control plane now, or as soon as the stream is back. */
+  /**
+   * Sends a report to the control plane now, or as soon as the stream is back. Session and audit
+   * reports are journaled on disk until the control plane acknowledges storing them.
+   */
   report(message: AgentMessage): void {
+    if (journaled(message)) {
+      const dropped = this.journal.dropped;
+      const entry = this.journal.append(message);
+      if (this.journal.dropped > dropped) {
+        this.logger.error(
+          { dropped: this.journal.dropped, limitBytes: this.config.reportJournalMaxBytes },
+          'report journal full: oldest unacknowledged reports dropped',
+        );
+      }
+      if (this.stream && this.welcomed) this.stream.write({ ...message, reportSeq: String(entry.seq) });
+      return;
+    }
     if (this.stream && this.welcomed) {
       this.stream.write(message);
       return;
@@ -113,6 +161,7 @@ export class ControlClient extends EventEmitter {
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${this.credential ?? ''}`);
     const call = this.tunnels.Open(metadata);
+    this.track(call);
     call.write({ open: { tunnelId } });
     return call;
   }
@@ -121,23 +170,35 @@ export class ControlClient extends EventEmitter {
   openRecording(): ClientDuplexStream<RecordingChunk, RecordingAck__Output> {
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${this.credential ?? ''}`);
-    return this.recordings.Ship(metadata);
+    return this.track(this.recordings.Ship(metadata));
+  }
+
+  private track<T extends { cancel(): void; once(event: 'close', listener: () => void): unknown }>(call: T): T {
+    const calls = this.calls;
+    calls.add(call);
+    call.once('close', () => calls.delete(call));
+    return call;
   }
 
   get connected(): boolean {
     return this.stream !== null && this.welcomed;
   }
 
+  /** Reports not yet acknowledged by the control plane. */
+  get unacknowledgedReports(): number {
+    return this.journal.pending().length;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
+    clearInterval(this.silenceTimer);
     this.stream?.end();
     this.stream?.cancel();
     this.wake?.();
     await this.loop;
-    this.client.close();
-    this.tunnels.close();
-    this.recordings.close();
+    await this.journal.close();
+    this.channel.close();
   }
 
   private async obtainCredential(): Promise<string> {
@@ -215,6 +276,7 @@ export class ControlClient extends EventEmitter {
         settled = true;
         this.welcomed = false;
         clearInterval(this.heartbeat);
+        clearInterval(this.silenceTimer);
         this.stream = null;
         resolve(end);
       };
@@ -235,13 +297,17 @@ export class ControlClient extends EventEmitter {
   }
 
   private onMessage(stream: Stream, message: ControlMessage__Output): void {
+    this.lastHeard = Date.now();
     switch (message.body) {
       case 'welcome': {
         const welcome = message.welcome!;
         this.backoff.reset();
         this.welcomed = true;
+        // Everything not yet acknowledged, oldest first: the control plane stores reports
+        // idempotently, so what the previous stream delivered but did not ack is harmless.
+        for (const entry of this.journal.pending()) stream.write({ ...entry.message, reportSeq: String(entry.seq) });
         for (const pending of this.outbox.splice(0)) stream.write(pending);
-        this.startHeartbeats(stream, welcome.heartbeatIntervalMs);
+        this.startHeartbeats(stream, welcome.heartbeatIntervalMs, welcome.heartbeatTimeoutMs);
         this.logger.info(
           { agentId: welcome.agentId, agent: welcome.agentName, controlPlane: welcome.controlPlaneInstance },
           'connected to control plane',
@@ -277,6 +343,11 @@ export class ControlClient extends EventEmitter {
       }
       case 'heartbeatAck':
         return;
+      case 'reportAck': {
+        const seq = Number(message.reportAck!.seq);
+        if (Number.isSafeInteger(seq)) this.journal.ack(seq);
+        return;
+      }
       case 'openTunnel':
         this.emit('openTunnel', message.openTunnel!);
         return;
@@ -291,9 +362,30 @@ export class ControlClient extends EventEmitter {
     }
   }
 
-  private startHeartbeats(stream: Stream, intervalMs: number): void {
+  private startHeartbeats(stream: Stream, intervalMs: number, timeoutMs: number): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.silenceTimer);
     const interval = Math.max(100, intervalMs);
+    // Every heartbeat is answered. A link that stalls without closing (a middlebox dropping
+    // packets, a hung peer) would otherwise go unnoticed until TCP gives up, minutes later:
+    // silence for the heartbeat timeout ends the stream, and the reconnect loop takes over.
+    const silence = Math.max(interval * 2, timeoutMs || interval * 3);
+    this.silenceTimer = setInterval(() => {
+      if (Date.now() - this.lastHeard <= silence) return;
+      this.logger.warn(
+        { silentForMs: Date.now() - this.lastHeard },
+        'control plane silent: dropping the connection and dialling again',
+      );
+      clearInterval(this.silenceTimer);
+      const stalled = this.channel;
+      const stalledCalls = this.calls;
+      this.calls = new Set();
+      this.openChannel();
+      // Closing a channel leaves its calls running: end them, their owners redial.
+      stream.cancel();
+      for (const call of stalledCalls) call.cancel();
+      stalled.close();
+    }, interval);
     this.heartbeat = setInterval(() => {
       this.heartbeatSeq += 1;
       stream.write({

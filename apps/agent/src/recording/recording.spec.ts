@@ -94,6 +94,50 @@ describe('recording spool and recorder', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  test('a recording whose every chunk was acknowledged is still found after a crash, and closed from its last hash', async () => {
+    const first = new RecordingSpool(dir, 10 * 1024 * 1024);
+    await first.init();
+    const recorder = new SessionRecorder(
+      first,
+      SESSION,
+      'strict',
+      { chunkBytes: 50, flushMs: 10_000 },
+      logger,
+      () => {},
+    );
+    recorder.record('statement', { sql: 'select 1 -- long enough to cut a chunk' });
+    recorder.record('statement', { sql: 'select 2 -- long enough to cut a chunk' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const shipped = await chunksOf(first);
+    for (const chunk of shipped) await first.acknowledge(SESSION, chunk.seq);
+    // Only the last acknowledged chunk's header is left: nothing to ship, but the chain's end.
+    expect(readdirSync(dir)).toEqual([`${SESSION}.${String(shipped.at(-1)!.seq).padStart(12, '0')}.tail`]);
+
+    const second = new RecordingSpool(dir, 10 * 1024 * 1024);
+    const unfinished = await second.init();
+    expect(second.pending()).toEqual([]);
+    expect(unfinished).toEqual([
+      { sessionId: SESSION, lastSeq: shipped.at(-1)!.seq, lastHash: shipped.at(-1)!.chainHash, final: false },
+    ]);
+    const resumed = new SessionRecorder(
+      second,
+      SESSION,
+      'best-effort',
+      { chunkBytes: 50, flushMs: 10 },
+      logger,
+      () => {},
+      {
+        nextSeq: shipped.at(-1)!.seq + 1,
+        prevHash: shipped.at(-1)!.chainHash,
+      },
+    );
+    await resumed.close({ endReason: 'agent_restarted' });
+    const [final] = await chunksOf(second);
+    expect(final!.final).toBe(true);
+    await second.acknowledge(SESSION, final!.seq);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   test('strict: a spool that cannot take a chunk ends the session', async () => {
     const spool = new RecordingSpool(dir, 1024 * 1024);
     await spool.init();

@@ -71,7 +71,12 @@ export class ControlStream implements LiveStream {
       this.pending += 1;
       if (this.pending >= MAX_PENDING_MESSAGES) this.call.pause();
       this.queue = this.queue
-        .then(() => this.onMessage(message))
+        .then(async () => {
+          await this.onMessage(message);
+          // Stored (or refused for good): the agent may drop it from its journal. Reports are
+          // handled in order, so this acknowledges every one before it too.
+          if (message.reportSeq !== '0' && this.online) this.send({ reportAck: { seq: message.reportSeq } });
+        })
         .catch((error: unknown) => this.fail(error))
         .finally(() => {
           this.pending -= 1;

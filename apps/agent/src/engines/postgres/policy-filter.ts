@@ -622,6 +622,18 @@ export class PolicyFilter implements FrameFilter {
     });
   }
 
+  /**
+   * The session is ending: statements sent to the server and never answered (the target died, the
+   * client left mid-result) are recorded too, so the recording shows everything that reached it.
+   */
+  sessionEnded(reason: string): void {
+    for (const pending of this.expectations.splice(0)) {
+      if (pending.kind !== 'query' && pending.kind !== 'execute') continue;
+      pending.error ??= { code: 'unanswered', message: `the session ended (${reason}) before the server answered` };
+      this.recordActivity(pending);
+    }
+  }
+
   /** Per-rule counts for the session's closing audit event; null when no policy ever applied. */
   summary(): Record<string, unknown> | null {
     const masked: Record<string, number> = {};

@@ -250,6 +250,7 @@ export class PostgresSession {
     if (this.target !== undefined) this.closeTarget(this.target.stream);
     const level = end.reason === 'error' ? 'error' : 'info';
     this.logger[level]({ reason: end.reason, error: end.message, ...this.counters() }, 'postgres session ended');
+    this.filter?.sessionEnded(end.reason);
     this.auditSummary();
     const summary: SessionSummary = { endReason: end.reason, ...this.counters() };
     if (!end.clean) summary.error = end.message;

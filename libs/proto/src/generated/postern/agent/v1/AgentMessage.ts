@@ -7,6 +7,7 @@ import type { SessionClosed as _postern_agent_v1_SessionClosed, SessionClosed__O
 import type { AuditEventBatch as _postern_agent_v1_AuditEventBatch, AuditEventBatch__Output as _postern_agent_v1_AuditEventBatch__Output } from '../../../postern/agent/v1/AuditEventBatch.js';
 import type { ApprovalRequest as _postern_agent_v1_ApprovalRequest, ApprovalRequest__Output as _postern_agent_v1_ApprovalRequest__Output } from '../../../postern/agent/v1/ApprovalRequest.js';
 import type { PolicyAck as _postern_agent_v1_PolicyAck, PolicyAck__Output as _postern_agent_v1_PolicyAck__Output } from '../../../postern/agent/v1/PolicyAck.js';
+import type { Long } from '@grpc/proto-loader';
 
 export interface AgentMessage {
   'hello'?: (_postern_agent_v1_Hello | null);
@@ -16,6 +17,7 @@ export interface AgentMessage {
   'auditEvents'?: (_postern_agent_v1_AuditEventBatch | null);
   'approvalRequest'?: (_postern_agent_v1_ApprovalRequest | null);
   'policyAck'?: (_postern_agent_v1_PolicyAck | null);
+  'reportSeq'?: (number | string | Long);
   'body'?: "hello"|"heartbeat"|"sessionOpened"|"sessionClosed"|"auditEvents"|"approvalRequest"|"policyAck";
 }
 
@@ -27,5 +29,6 @@ export interface AgentMessage__Output {
   'auditEvents'?: (_postern_agent_v1_AuditEventBatch__Output | null);
   'approvalRequest'?: (_postern_agent_v1_ApprovalRequest__Output | null);
   'policyAck'?: (_postern_agent_v1_PolicyAck__Output | null);
+  'reportSeq': (string);
   'body'?: "hello"|"heartbeat"|"sessionOpened"|"sessionClosed"|"auditEvents"|"approvalRequest"|"policyAck";
 }

@@ -7,6 +7,7 @@ import type { Revoke as _postern_agent_v1_Revoke, Revoke__Output as _postern_age
 import type { ApprovalDecision as _postern_agent_v1_ApprovalDecision, ApprovalDecision__Output as _postern_agent_v1_ApprovalDecision__Output } from '../../../postern/agent/v1/ApprovalDecision.js';
 import type { OpenTunnel as _postern_agent_v1_OpenTunnel, OpenTunnel__Output as _postern_agent_v1_OpenTunnel__Output } from '../../../postern/agent/v1/OpenTunnel.js';
 import type { HeartbeatAck as _postern_agent_v1_HeartbeatAck, HeartbeatAck__Output as _postern_agent_v1_HeartbeatAck__Output } from '../../../postern/agent/v1/HeartbeatAck.js';
+import type { ReportAck as _postern_agent_v1_ReportAck, ReportAck__Output as _postern_agent_v1_ReportAck__Output } from '../../../postern/agent/v1/ReportAck.js';
 
 export interface ControlMessage {
   'welcome'?: (_postern_agent_v1_Welcome | null);
@@ -16,7 +17,8 @@ export interface ControlMessage {
   'approvalDecision'?: (_postern_agent_v1_ApprovalDecision | null);
   'openTunnel'?: (_postern_agent_v1_OpenTunnel | null);
   'heartbeatAck'?: (_postern_agent_v1_HeartbeatAck | null);
-  'body'?: "welcome"|"policySnapshot"|"policyUpdate"|"revoke"|"approvalDecision"|"openTunnel"|"heartbeatAck";
+  'reportAck'?: (_postern_agent_v1_ReportAck | null);
+  'body'?: "welcome"|"policySnapshot"|"policyUpdate"|"revoke"|"approvalDecision"|"openTunnel"|"heartbeatAck"|"reportAck";
 }
 
 export interface ControlMessage__Output {
@@ -27,5 +29,6 @@ export interface ControlMessage__Output {
   'approvalDecision'?: (_postern_agent_v1_ApprovalDecision__Output | null);
   'openTunnel'?: (_postern_agent_v1_OpenTunnel__Output | null);
   'heartbeatAck'?: (_postern_agent_v1_HeartbeatAck__Output | null);
-  'body'?: "welcome"|"policySnapshot"|"policyUpdate"|"revoke"|"approvalDecision"|"openTunnel"|"heartbeatAck";
+  'reportAck'?: (_postern_agent_v1_ReportAck__Output | null);
+  'body'?: "welcome"|"policySnapshot"|"policyUpdate"|"revoke"|"approvalDecision"|"openTunnel"|"heartbeatAck"|"reportAck";
 }

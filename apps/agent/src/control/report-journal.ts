@@ -1,0 +1,195 @@
+import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentMessage } from '@postern/proto';
+
+/** A report kept until the control plane acknowledges storing it. */
+export interface JournalEntry {
+  seq: number;
+  message: AgentMessage;
+  bytes: number;
+}
+
+const FILE = 'reports.journal';
+/** The file is rewritten with only the unacknowledged entries once it grows past this. */
+const COMPACT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The agent's reports to the control plane (sessions opened and closed, audit events) on disk
+ * until the control plane says it stored them, so that neither a control-plane outage, nor its
+ * database going away, nor the agent itself being killed loses one.
+ *
+ * Each report gets a sequence number and is appended as one JSON line `{"s":seq,"m":message}`;
+ * an acknowledgement appends `{"a":seq}` (everything up to seq is stored). Appends of one tick
+ * are written and fdatasynced together (group commit) off the session's path; the report goes to
+ * the control plane at once and the disk write only guarantees the resend. On start the file is
+ * replayed: entries not covered by an acknowledgement are sent again after the next welcome (the
+ * control plane stores every report idempotently). A torn last line (a crash mid-write) is
+ * dropped: it was never acknowledged to anyone.
+ *
+ * Bounded: beyond `maxBytes` of unacknowledged reports the oldest are dropped, and logged.
+ */
+export class ReportJournal {
+  private readonly entries: JournalEntry[] = [];
+  private unackedBytes = 0;
+  private nextSeq = 1;
+  private handle: FileHandle | null = null;
+  private fileBytes = 0;
+  private lines: string[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private scheduled = false;
+  /** Reports dropped because the journal was full (since start). */
+  dropped = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly maxBytes: number,
+    private readonly onWriteError: (error: Error) => void,
+  ) {}
+
+  get path(): string {
+    return join(this.dir, FILE);
+  }
+
+  /** Reads what a previous run left unacknowledged; returns how many reports that is. */
+  async init(): Promise<number> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const text = await readFile(this.path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    let acked = 0;
+    // A compaction may have written an entry that a queued append then wrote again: one per seq.
+    const found = new Map<number, JournalEntry>();
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      let record: { s?: number; m?: AgentMessage; a?: number };
+      try {
+        record = JSON.parse(line) as typeof record;
+      } catch {
+        continue; // torn by a crash mid-write
+      }
+      if (typeof record.a === 'number') acked = Math.max(acked, record.a);
+      else if (typeof record.s === 'number' && record.m) {
+        found.set(record.s, { seq: record.s, message: record.m, bytes: Buffer.byteLength(line) + 1 });
+        this.nextSeq = Math.max(this.nextSeq, record.s + 1);
+      }
+    }
+    this.entries.push(...[...found.values()].sort((a, b) => a.seq - b.seq));
+    this.nextSeq = Math.max(this.nextSeq, acked + 1);
+    this.dropAcked(acked);
+    this.unackedBytes = this.entries.reduce((sum, entry) => sum + entry.bytes, 0);
+    this.trim();
+    // Start from a file holding exactly the unacknowledged entries.
+    await this.rewrite();
+    return this.entries.length;
+  }
+
+  /** Records a report; returns its sequence number. */
+  append(message: AgentMessage): JournalEntry {
+    const seq = this.nextSeq++;
+    const line = JSON.stringify({ s: seq, m: message });
+    const entry = { seq, message, bytes: Buffer.byteLength(line) + 1 };
+    this.entries.push(entry);
+    this.unackedBytes += entry.bytes;
+    this.trim();
+    this.queue(line);
+    return entry;
+  }
+
+  private trim(): void {
+    while (this.unackedBytes > this.maxBytes && this.entries.length > 1) {
+      const oldest = this.entries.shift()!;
+      this.unackedBytes -= oldest.bytes;
+      this.dropped += 1;
+    }
+  }
+
+  /** The control plane stored every report up to `seq`. */
+  ack(seq: number): void {
+    if (!this.dropAcked(seq)) return;
+    this.queue(JSON.stringify({ a: seq }));
+  }
+
+  /** Sessions reported opened and not closed among the unacknowledged reports. */
+  unclosedSessions(): string[] {
+    const open = new Set<string>();
+    for (const { message } of this.entries) {
+      if (message.sessionOpened?.sessionId) open.add(message.sessionOpened.sessionId);
+      if (message.sessionClosed?.sessionId) open.delete(message.sessionClosed.sessionId);
+    }
+    return [...open];
+  }
+
+  /** Reports not yet acknowledged, oldest first. */
+  pending(): readonly JournalEntry[] {
+    return this.entries;
+  }
+
+  /** Waits for every queued write to reach the disk. */
+  async flush(): Promise<void> {
+    this.scheduled = false;
+    this.writeQueued();
+    await this.writing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.handle?.close();
+    this.handle = null;
+  }
+
+  private dropAcked(seq: number): boolean {
+    let count = 0;
+    while (count < this.entries.length && this.entries[count]!.seq <= seq) {
+      this.unackedBytes -= this.entries[count]!.bytes;
+      count += 1;
+    }
+    if (count > 0) this.entries.splice(0, count);
+    return count > 0;
+  }
+
+  private queue(line: string): void {
+    this.lines.push(line);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      if (!this.scheduled) return;
+      this.scheduled = false;
+      this.writeQueued();
+    });
+  }
+
+  /** Appends what is queued in one write + fdatasync, after the writes before it. */
+  private writeQueued(): void {
+    if (this.lines.length === 0) return;
+    const data = this.lines.join('\n') + '\n';
+    this.lines = [];
+    this.writing = this.writing
+      .then(async () => {
+        if (!this.handle) this.handle = await open(this.path, 'a', 0o600);
+        await this.handle.write(data);
+        await this.handle.datasync();
+        this.fileBytes += Buffer.byteLength(data);
+        if (this.fileBytes > COMPACT_BYTES && this.unackedBytes < this.fileBytes / 2) await this.rewrite();
+      })
+      .catch((error: unknown) => this.onWriteError(error as Error));
+  }
+
+  /** Replaces the file with the unacknowledged entries only (temporary file, fsync, rename). */
+  private async rewrite(): Promise<void> {
+    await this.handle?.close();
+    this.handle = null;
+    const temporary = `${this.path}.tmp`;
+    const handle = await open(temporary, 'w', 0o600);
+    try {
+      const data = this.entries.map((entry) => `${JSON.stringify({ s: entry.seq, m: entry.message })}\n`).join('');
+      await handle.write(data);
+      await handle.datasync();
+      this.fileBytes = Buffer.byteLength(data);
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, this.path);
+    this.handle = await open(this.path, 'a', 0o600);
+  }
+}
