@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import type { AgentMessage } from '@postern/proto';
+import * as grpc from '@grpc/grpc-js';
+import { agentV1, type AgentMessage, type RecordingAck__Output } from '@postern/proto';
 import { createTestDatabase, startControlPlane, type ControlPlaneHandle, type TestDatabase } from '@postern/testing';
 import { createConnection, RawAgent } from './support/raw-agent.js';
 
@@ -146,6 +147,64 @@ describe(`control plane input fuzzing (${RUNS} cases per target)`, () => {
       }),
       { numRuns: RUNS },
     );
+    const health = await fetch(`${cp.httpUrl}/readyz`);
+    expect(health.status).toBe(200);
+  }, 240_000);
+
+  test('arbitrary chunks on the Recording stream are refused or acknowledged, never INTERNAL; the process stays up', async () => {
+    // A session this agent really opened, so that some chunks reach the chain checks and storage.
+    const sessionId = randomUUID();
+    agent.send({
+      sessionOpened: {
+        sessionId,
+        connectionId,
+        principal: { id: randomUUID(), displayName: 'fuzz', groups: [], kind: 'KIND_USER' },
+        clientAddress: '127.0.0.1:1',
+        ingress: 'local',
+        startedAt: { unixMs: String(Date.now()) },
+        policyVersion: '0',
+      },
+    });
+    await agent.sync();
+    const chunk = fc.record({
+      sessionId: fc.oneof(fc.constant(sessionId), maybeUuid),
+      seq: fc.oneof(fc.nat({ max: 3 }).map(String), counter),
+      data: fc.oneof(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.string({ maxLength: 200 }).map((t) => new TextEncoder().encode(t)),
+      ),
+      chainHash: fc.uint8Array({ minLength: 0, maxLength: 40 }),
+      final: fc.boolean(),
+    });
+    const client = new (agentV1().Recording)(cp.grpcAddress, grpc.credentials.createInsecure());
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(chunk, { minLength: 1, maxLength: 4 }), async (chunks) => {
+          const metadata = new grpc.Metadata();
+          metadata.set('authorization', `Bearer ${agent.credential}`);
+          const call = client.Ship(metadata) as grpc.ClientDuplexStream<unknown, RecordingAck__Output>;
+          const outcome = await new Promise<{ acks: number; code: number | null }>((resolve) => {
+            let acks = 0;
+            call.on('data', () => {
+              acks += 1;
+              if (acks === chunks.length) resolve({ acks, code: null });
+            });
+            call.on('error', (error: grpc.ServiceError) => resolve({ acks, code: error.code }));
+            for (const c of chunks)
+              call.write({ ...c, data: Buffer.from(c.data), chainHash: Buffer.from(c.chainHash) });
+          });
+          call.cancel();
+          // Every chunk is answered (committed or not, with a reason), or the stream ends with a
+          // status naming the caller's mistake: never an internal error.
+          expect(outcome.code).not.toBe(grpc.status.INTERNAL);
+          expect(outcome.code === null ? outcome.acks : chunks.length).toBe(chunks.length);
+        }),
+        { numRuns: RUNS },
+      );
+    } finally {
+      client.close();
+    }
+    await agent.sync();
     const health = await fetch(`${cp.httpUrl}/readyz`);
     expect(health.status).toBe(200);
   }, 240_000);
