@@ -6,6 +6,7 @@
 // FUZZ_RUNS raises the budget for a longer local run.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import * as grpc from '@grpc/grpc-js';
 import { agentV1, type AgentMessage, type RecordingAck__Output } from '@postern/proto';
@@ -21,7 +22,7 @@ let connectionId: string;
 
 beforeAll(async () => {
   database = await createTestDatabase('postern_fuzz_api');
-  cp = await startControlPlane({ databaseUrl: database.url, env: { POSTERN_RELAY_POSTGRES_PORT: 'off' } });
+  cp = await startControlPlane({ databaseUrl: database.url });
   agent = await RawAgent.start(cp, 'fuzzed');
   connectionId = await createConnection(cp, 'fuzzed-db', agent.id);
 });
@@ -205,6 +206,83 @@ describe(`control plane input fuzzing (${RUNS} cases per target)`, () => {
       client.close();
     }
     await agent.sync();
+    const health = await fetch(`${cp.httpUrl}/readyz`);
+    expect(health.status).toBe(200);
+  }, 240_000);
+
+  test("arbitrary bytes at the relay's PostgreSQL listener: each connection ends with at most an error, the relay serves on", async () => {
+    const int32 = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n | 0);
+      return b;
+    };
+    const packet = (body: Buffer) => Buffer.concat([int32(body.length + 4), body]);
+    const startup = (params: [string, string][], version = 196608) =>
+      packet(Buffer.concat([int32(version), ...params.map(([k, v]) => Buffer.from(`${k}\0${v}\0`)), Buffer.from([0])]));
+    const name = fc.oneof(
+      fc.constantFrom('database', 'user', 'options', 'application_name'),
+      fc.string({ maxLength: 12 }),
+    );
+    const value = fc.oneof(fc.constantFrom('fuzzed-db', 'postgres', ''), fc.string({ maxLength: 30 }));
+    const opening = fc.oneof(
+      fc.constant(packet(int32(80877103))), // SSLRequest
+      fc.constant(packet(int32(80877104))), // GSSENCRequest
+      fc
+        .tuple(fc.integer(), fc.uint8Array({ maxLength: 40 }))
+        .map(([pid, key]) => packet(Buffer.concat([int32(80877102), int32(pid), Buffer.from(key)]))),
+      fc
+        .tuple(fc.array(fc.tuple(name, value), { maxLength: 4 }), fc.oneof(fc.constant(196608), fc.integer()))
+        .map(([params, version]) => startup(params, version)),
+      fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
+      fc.integer().map((length) => int32(length)),
+    );
+    const session = fc.tuple(fc.array(opening, { minLength: 1, maxLength: 3 }), fc.nat({ max: 8 }));
+    const exchange = (bytes: Buffer) =>
+      new Promise<{ reply: Buffer; closedByServer: boolean }>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: cp.relayPort! });
+        const reply: Buffer[] = [];
+        let ended = false;
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve({ reply: Buffer.concat(reply), closedByServer: false });
+        }, 5_000);
+        socket.on('data', (chunk) => reply.push(chunk));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve({ reply: Buffer.concat(reply), closedByServer: !ended });
+        });
+        socket.on('connect', () => socket.write(bytes));
+        socket.once('error', (error) => (socket.connecting ? reject(error) : undefined));
+        // Stop writing after a moment: the relay must close or answer, not wait for more forever.
+        setTimeout(() => {
+          ended = true;
+          socket.end();
+        }, 100);
+      });
+    await fc.assert(
+      fc.asyncProperty(session, async ([parts, cut]) => {
+        const bytes = Buffer.concat(parts);
+        const { reply } = await exchange(bytes.subarray(0, Math.max(1, bytes.length - cut)));
+        // What the relay says before closing: 'N' to an encryption request, then at most an
+        // ErrorResponse ('E', int32 length) naming a SQLSTATE.
+        let at = 0;
+        while (at < reply.length && reply[at] === 0x4e) at += 1;
+        if (at < reply.length) {
+          expect(String.fromCharCode(reply[at]!)).toBe('E');
+          expect(reply.subarray(at).toString('latin1')).toMatch(/C[0-9A-Z]{5}\0/);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    // The relay still answers a well-formed startup for an unknown connection with 3D000.
+    const { reply } = await exchange(
+      startup([
+        ['user', 'alice'],
+        ['database', 'no-such-connection'],
+      ]),
+    );
+    expect(reply.toString('latin1')).toContain('C3D000');
     const health = await fetch(`${cp.httpUrl}/readyz`);
     expect(health.status).toBe(200);
   }, 240_000);
