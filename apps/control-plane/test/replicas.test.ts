@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import {
 } from '@postern/testing';
 import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
 import { accessTokenFor } from './support/oidc-login.js';
+import { RawAgent } from './support/raw-agent.js';
 import { completeRecording, recordedStatements } from './support/recordings.js';
 
 const run = promisify(execFile);
@@ -296,6 +297,21 @@ describe('the internal link', () => {
     expect(all).toContain('"t":"challenge"');
     expect(all).not.toContain('"t":"proof"');
     await waitFor(() => other.process.logs.find((l) => l.msg === 'internal link connection refused'));
+  });
+});
+
+describe('disabling an agent', () => {
+  test('through one replica ends its Control stream on the other at once', async () => {
+    const raw = await RawAgent.start(replicas['cp-a'], 'raw-disabled', {
+      ca: readFileSync(tls.certFile),
+      serverName: 'localhost',
+    });
+    const started = Date.now();
+    await ok(replicas['cp-b'].admin('mutation($id: ID!) { disableAgent(id: $id) { id } }', { id: raw.id }));
+    const ended = await raw.ended;
+    expect(ended).toEqual({ code: 7, details: 'agent disabled by an administrator' }); // PERMISSION_DENIED
+    expect(Date.now() - started).toBeLessThan(2_000);
+    raw.close();
   });
 });
 

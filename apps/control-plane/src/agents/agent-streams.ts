@@ -5,6 +5,8 @@ import type { ControlMessage } from '@postern/proto';
 export interface LiveStream {
   readonly agentId: string;
   readonly streamId: string;
+  /** When the stream was accepted (ms since the epoch). */
+  readonly openedAt: number;
   /** Sessions the agent reported running in its last heartbeat (relay load balancing). */
   readonly activeSessions?: number;
   send(message: ControlMessage): void;
@@ -77,8 +79,8 @@ export class AgentStreams {
     return ids.flatMap((id) => [...(this.byAgent.get(id)?.values() ?? [])]);
   }
 
-  closeAgent(agentId: string, reason: Parameters<LiveStream['close']>[0]): number {
-    const streams = [...(this.byAgent.get(agentId)?.values() ?? [])];
+  closeAgent(agentId: string, reason: Parameters<LiveStream['close']>[0], openedBefore = Infinity): number {
+    const streams = [...(this.byAgent.get(agentId)?.values() ?? [])].filter((s) => s.openedAt < openedBefore);
     for (const stream of streams) stream.close(reason);
     return streams.length;
   }

@@ -14,6 +14,8 @@ import {
 } from '../errors/domain-error.js';
 import { mintSecret, parseSecret, secretMatches } from '../common/secrets.js';
 import { AgentStreams } from './agent-streams.js';
+import { RedisService } from '../infra/redis/redis.service.js';
+import { AGENT_CLOSED_CHANNEL, type AgentCloseOrder } from '../policy/policy.events.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { AgentGroupsRepository } from './agent-groups.repository.js';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository.js';
@@ -37,9 +39,24 @@ export class AgentsService {
     private readonly policy: PolicyService,
     private readonly streams: AgentStreams,
     private readonly audit: AuditService,
+    private readonly redis: RedisService,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /**
+   * Ends the agent's Control streams opened until now, on this replica at once and on the others
+   * through Redis. Best effort beyond this replica: with Redis down the other replicas' streams
+   * end at the agent's next reconnect, when its old credential is refused.
+   */
+  private async closeStreamsEverywhere(agentId: string, message: string): Promise<void> {
+    const before = Date.now();
+    this.streams.closeAgent(agentId, { code: 'PERMISSION_DENIED', message }, before + 1);
+    const order: AgentCloseOrder = { agentId, message, before: before + 1 };
+    await this.redis.publish(AGENT_CLOSED_CHANNEL, JSON.stringify(order)).catch((error: unknown) => {
+      this.logger.error({ err: error, agentId }, 'could not tell the other replicas to end the agent streams');
+    });
+  }
 
   async createAgent(
     input: { name: string; labels?: Record<string, string> | undefined; agentGroupId?: string | null | undefined },
@@ -127,7 +144,7 @@ export class AgentsService {
     });
     if (!agent) throw await refuse('token already used or agent disabled', stored.agentId);
     // A re-enrollment replaces the credential: streams opened with the old one must go.
-    this.streams.closeAgent(agent.id, { code: 'PERMISSION_DENIED', message: 'agent credential rotated' });
+    await this.closeStreamsEverywhere(agent.id, 'agent credential rotated');
     await this.audit.record({
       kind: 'agent.enrolled',
       actorId: agent.id,
@@ -202,7 +219,7 @@ export class AgentsService {
   async disable(agentId: string, actor: string): Promise<Agent> {
     const agent = UUID.test(agentId) ? await this.repository.disable(agentId) : null;
     if (!agent) throw new NotFoundError('agent', agentId);
-    this.streams.closeAgent(agentId, { code: 'PERMISSION_DENIED', message: 'agent disabled by an administrator' });
+    await this.closeStreamsEverywhere(agentId, 'agent disabled by an administrator');
     await this.audit.record({ kind: 'agent.disabled', actorId: actor, actorKind: 'admin', agentId });
     return agent;
   }

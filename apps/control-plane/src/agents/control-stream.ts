@@ -42,6 +42,7 @@ const MAX_PENDING_MESSAGES = 64;
  */
 export class ControlStream implements LiveStream {
   readonly streamId = randomUUID();
+  readonly openedAt = Date.now();
   private watchdog: NodeJS.Timeout | undefined;
   private online = false;
   private ended = false;

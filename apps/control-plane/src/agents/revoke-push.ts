@@ -2,10 +2,18 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { LOGGER } from '../infra/logging/nest-logger.js';
 import { RedisService } from '../infra/redis/redis.service.js';
-import { REVOKE_CHANNEL, type RevokeOrder } from '../policy/policy.events.js';
+import {
+  AGENT_CLOSED_CHANNEL,
+  REVOKE_CHANNEL,
+  type AgentCloseOrder,
+  type RevokeOrder,
+} from '../policy/policy.events.js';
 import { AgentStreams } from './agent-streams.js';
 
-/** Delivers revoke orders (published by any replica) to the agent streams this replica holds. */
+/**
+ * Delivers revoke orders, and the end of a disabled or re-enrolled agent's streams (published by
+ * any replica), to the agent streams this replica holds.
+ */
 @Injectable()
 export class RevokePush implements OnModuleInit {
   constructor(
@@ -28,6 +36,21 @@ export class RevokePush implements OnModuleInit {
           revoke: { scope: order.scope, id: order.id, reason: order.reason, at: { unixMs: String(Date.now()) } },
         });
       }
+    });
+    await this.redis.subscribe(AGENT_CLOSED_CHANNEL, (raw) => {
+      let order: AgentCloseOrder;
+      try {
+        order = JSON.parse(raw) as AgentCloseOrder;
+      } catch {
+        this.logger.warn('ignored a malformed agent-closed message');
+        return;
+      }
+      if (typeof order.agentId !== 'string' || typeof order.before !== 'number') return;
+      this.streams.closeAgent(
+        order.agentId,
+        { code: 'PERMISSION_DENIED', message: String(order.message) },
+        order.before,
+      );
     });
   }
 }

@@ -11,6 +11,18 @@ export interface PolicyChanged {
 /** Redis channel carrying orders to end sessions now, to whichever replica holds the agent. */
 export const REVOKE_CHANNEL = 'revoke';
 
+/**
+ * An agent was disabled or re-enrolled: every replica ends that agent's Control streams opened
+ * before `before` (ms since the epoch; a re-enrolled agent's new stream, opened after, stays).
+ */
+export const AGENT_CLOSED_CHANNEL = 'agent-closed';
+
+export interface AgentCloseOrder {
+  agentId: string;
+  message: string;
+  before: number;
+}
+
 export interface RevokeOrder {
   agentId: string;
   scope: 'SCOPE_SESSION' | 'SCOPE_PRINCIPAL';

@@ -1,7 +1,13 @@
 // An agent speaking the real Control contract over @grpc/grpc-js, driven by the test: enrolls
 // with a token from createAgent, says hello, heartbeats, and records every message it receives.
 import { randomUUID } from 'node:crypto';
-import { Metadata, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
+import {
+  Metadata,
+  credentials,
+  type ChannelCredentials,
+  type ClientDuplexStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import {
   agentV1,
   type AgentMessage,
@@ -20,6 +26,8 @@ export interface PrincipalSpec {
 
 export class RawAgent {
   readonly received: ControlMessage__Output[] = [];
+  /** How the Control stream ended (code and details), once it has. */
+  readonly ended: Promise<{ code: number; details: string }>;
   private seq = 0;
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -31,13 +39,19 @@ export class RawAgent {
     private readonly stream: ClientDuplexStream<AgentMessage, ControlMessage__Output>,
   ) {
     stream.on('data', (message: ControlMessage__Output) => this.received.push(message));
-    stream.on('error', () => undefined);
+    this.ended = new Promise((resolve) =>
+      stream.on('error', (error: ServiceError) => resolve({ code: error.code, details: error.details })),
+    );
     // The test control planes expect a heartbeat at least every 1.5 s.
     this.heartbeat = setInterval(() => this.beat(), 200);
   }
 
   /** Creates an agent through the admin API, enrolls it and opens its Control stream. */
-  static async start(cp: ControlPlaneHandle, name: string): Promise<RawAgent> {
+  static async start(
+    cp: ControlPlaneHandle,
+    name: string,
+    tls?: { ca: Buffer; serverName: string },
+  ): Promise<RawAgent> {
     const created = await cp.admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(
       'mutation($n: String!) { createAgent(input: { name: $n }) { agent { id } enrollment { token } } }',
       { n: name },
@@ -45,7 +59,9 @@ export class RawAgent {
     if (created.errors) throw new Error(created.errors[0]!.message);
     const { agent, enrollment } = created.data!.createAgent;
     const Control = agentV1().Control;
-    const client = new Control(cp.grpcAddress, credentials.createInsecure()) as unknown as ControlClient;
+    const channel: ChannelCredentials = tls ? credentials.createSsl(tls.ca) : credentials.createInsecure();
+    const options = tls ? { 'grpc.ssl_target_name_override': tls.serverName } : {};
+    const client = new Control(cp.grpcAddress, channel, options) as unknown as ControlClient;
     const credential = await new Promise<string>((resolve, reject) =>
       client.Enroll({ enrollmentToken: enrollment.token, agentVersion: 'raw', hostname: name }, (error, response) =>
         error ? reject(error) : resolve(response!.credential),
