@@ -108,6 +108,7 @@ const report: fc.Arbitrary<AgentMessage> = fc.oneof(
  * Inputs the fuzzer found that once ended the stream, kept as regression cases (minimised).
  * 1: an approval request refused for a session id holding NUL; the refusal's audit event carried
  *    the NUL into jsonb, PostgreSQL refused the insert and the stream ended.
+ * 2: the same with a session's principal id (FUZZ_RUNS=1000, seed 649682197, case 988).
  */
 const REGRESSIONS: AgentMessage[][] = [
   [
@@ -124,13 +125,31 @@ const REGRESSIONS: AgentMessage[][] = [
       },
     },
   ],
+  // 2: a session opened by a principal whose id holds NUL (text columns refuse NUL).
+  [
+    {
+      sessionOpened: {
+        sessionId: 'd22bb39f-4e5b-508a-8528-f04e941e30d9',
+        connectionId: '__connection__',
+        principal: { id: '\0', displayName: 'x\0', groups: [], kind: 'KIND_UNSPECIFIED' },
+        clientAddress: '\0',
+        ingress: 'R?',
+        startedAt: { unixMs: '11' },
+        policyVersion: '0',
+      },
+    },
+  ],
 ];
 
 describe(`control plane input fuzzing (${RUNS} cases per target)`, () => {
   test.each(REGRESSIONS.map((messages, index) => [index + 1, messages] as const))(
     'regression %i: the stream survives the once-fatal report',
     async (_index, messages) => {
-      for (const message of messages) agent.send(message);
+      for (const message of messages) {
+        const opened = message.sessionOpened;
+        if (opened?.connectionId === '__connection__') opened.connectionId = connectionId;
+        agent.send(message);
+      }
       await agent.sync();
     },
   );

@@ -4,6 +4,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from '@postern/logging';
 import type { AgentMessage__Output, ControlMessage, Hello__Output } from '@postern/proto';
 import type { ControlPlaneConfig } from '../config/config.js';
+import { storableText } from '../common/validation.js';
 import { DomainError, toGrpcStatus } from '../errors/domain-error.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { PolicyService } from '../policy/policy.service.js';
@@ -148,10 +149,10 @@ export class ControlStream implements LiveStream {
     const restarted = await this.deps.agents.connected(this.agent, {
       streamId: this.streamId,
       controlPlaneInstance: this.deps.config.instanceId,
-      version: hello.agentVersion.slice(0, 64),
-      hostname: hello.hostname.slice(0, MAX_TEXT),
+      version: storableText(hello.agentVersion, 64),
+      hostname: storableText(hello.hostname, MAX_TEXT),
       policyVersion: parseVersion(hello.policyVersion),
-      instanceId: hello.instanceId.slice(0, 64),
+      instanceId: storableText(hello.instanceId, 64),
     });
     if (restarted) await this.deps.sessions.agentRestarted(this.agent.id);
     // The state the agent says it holds, if we know its content: the first push can be a delta.

@@ -5,6 +5,15 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** Names people type into clients (PostgreSQL dbname, agent names): 1-63 of [a-z0-9_-]. */
 export const RESOURCE_NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
 
+/**
+ * Text from an agent or client as it can be stored: at most `max` UTF-16 units, NUL (which
+ * PostgreSQL text refuses, failing the whole write) replaced by U+FFFD.
+ */
+export function storableText(value: string, max: number): string {
+  const cut = value.slice(0, max);
+  return cut.includes('\0') ? cut.replaceAll('\0', '\uFFFD') : cut;
+}
+
 export function requireUuid(value: string, what: string): string {
   if (!UUID.test(value)) throw new InvalidArgumentError(`${what} must be a UUID`);
   return value;

@@ -3,7 +3,7 @@ import type { Logger } from '@postern/logging';
 import type { ApprovalRequest__Output } from '@postern/proto';
 import type { Actor } from '../auth/actor.js';
 import { AuditService } from '../audit/audit.service.js';
-import { UUID } from '../common/validation.js';
+import { UUID, storableText } from '../common/validation.js';
 import { DomainError, InvalidArgumentError, PermissionDeniedError } from '../errors/domain-error.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
 import { RedisService } from '../infra/redis/redis.service.js';
@@ -53,7 +53,7 @@ export class CommandReviewsService {
         actorId: agentId,
         agentId,
         decision: 'rejected',
-        details: { reviewId: id, reason, sessionId: request.sessionId.slice(0, 64) || null },
+        details: { reviewId: id, reason, sessionId: storableText(request.sessionId, 64) || null },
       });
       return { agentId, requestId: id, outcome: 'OUTCOME_REJECTED', decidedBy: SYSTEM, comment: reason };
     };
@@ -87,7 +87,7 @@ export class CommandReviewsService {
         session,
         rule: applies ? rule : null,
         command,
-        requesterName: session.principalName ?? (request.requester.displayName.slice(0, 255) || null),
+        requesterName: session.principalName ?? (storableText(request.requester.displayName, 255) || null),
         status: applies ? 'PENDING' : 'REJECTED',
         reason,
         expiresAt: new Date(now.getTime() + (applies ? rule.timeoutSeconds : 0) * 1000),

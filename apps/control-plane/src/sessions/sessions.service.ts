@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UUID } from '../common/validation.js';
+import { UUID, storableText } from '../common/validation.js';
 import type { Logger } from '@postern/logging';
 import type { SessionClosed__Output, SessionOpened__Output } from '@postern/proto';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../errors/domain-error.js';
@@ -74,22 +74,22 @@ export class SessionsService {
       id: message.sessionId,
       connectionId: message.connectionId,
       agentId,
-      principalId: principal.id.slice(0, 255),
+      principalId: storableText(principal.id, 255),
       principalKind: principal.kind === 'KIND_SERVICE' ? 'service' : 'user',
-      principalName: principal.displayName.slice(0, 255),
-      clientAddress: message.clientAddress.slice(0, 255),
+      principalName: storableText(principal.displayName, 255),
+      clientAddress: storableText(message.clientAddress, 255),
       ingress: message.ingress === 'relay' ? 'relay' : 'local',
       startedAt: instant(message.startedAt),
       policyVersion: count(message.policyVersion),
     });
     await this.audit.record({
       kind: 'session.opened',
-      actorId: principal.id.slice(0, 255),
+      actorId: storableText(principal.id, 255),
       actorKind: principal.kind === 'KIND_SERVICE' ? 'service' : 'user',
       agentId,
       connectionId: message.connectionId,
       sessionId: message.sessionId,
-      details: { ingress: message.ingress, clientAddress: message.clientAddress.slice(0, 255) },
+      details: { ingress: storableText(message.ingress, 16), clientAddress: storableText(message.clientAddress, 255) },
     });
   }
 
@@ -99,7 +99,7 @@ export class SessionsService {
       id: message.sessionId,
       agentId,
       endedAt: instant(message.endedAt),
-      endReason: message.endReason.slice(0, 64) || 'unknown',
+      endReason: storableText(message.endReason, 64) || 'unknown',
       bytesFromClient: count(message.bytesFromClient),
       bytesFromTarget: count(message.bytesFromTarget),
       statementCount: count(message.statementCount),
@@ -114,7 +114,7 @@ export class SessionsService {
       actorId: agentId,
       agentId,
       sessionId: message.sessionId,
-      details: { endReason: message.endReason.slice(0, 64), error: message.error.slice(0, 500) || null },
+      details: { endReason: storableText(message.endReason, 64), error: storableText(message.error, 500) || null },
     });
   }
 
