@@ -80,7 +80,10 @@ async function main(): Promise<void> {
     () => control.openRecording(),
     () => control.connected,
     logger,
+    undefined,
+    (sessionId) => control.sessionStored(sessionId),
   );
+  control.on('reportsStored', () => shipper.nudge());
   control.on('disconnected', () => {
     unreachableSince ??= Date.now();
   });

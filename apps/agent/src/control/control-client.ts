@@ -184,6 +184,14 @@ export class ControlClient extends EventEmitter {
     return this.stream !== null && this.welcomed;
   }
 
+  /**
+   * Whether the control plane has stored this session's opening report: its recording chunks
+   * are shipped only then (sent earlier, they would be refused as of an unknown session).
+   */
+  sessionStored(sessionId: string): boolean {
+    return this.journal.openingStored(sessionId);
+  }
+
   /** Reports not yet acknowledged by the control plane. */
   get unacknowledgedReports(): number {
     return this.journal.pending().length;
@@ -346,6 +354,7 @@ export class ControlClient extends EventEmitter {
       case 'reportAck': {
         const seq = Number(message.reportAck!.seq);
         if (Number.isSafeInteger(seq)) this.journal.ack(seq);
+        this.emit('reportsStored');
         return;
       }
       case 'openTunnel':

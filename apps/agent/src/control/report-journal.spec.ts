@@ -51,6 +51,25 @@ describe('ReportJournal', () => {
     await journal.close();
   });
 
+  test("a session's opening counts as stored once acknowledged (or dropped), not before", async () => {
+    const journal = await open();
+    const opened = journal.append({ sessionOpened: { sessionId: 'a' } });
+    expect(journal.openingStored('a')).toBe(false);
+    expect(journal.openingStored('never-seen')).toBe(true);
+    journal.ack(opened.seq);
+    expect(journal.openingStored('a')).toBe(true);
+    await journal.close();
+  });
+
+  test('acknowledgements alone are written later and replayed like any other', async () => {
+    const journal = await open();
+    const entry = journal.append(closed('a'));
+    await journal.flush();
+    journal.ack(entry.seq);
+    await journal.close();
+    expect((await open()).pending()).toEqual([]);
+  });
+
   test('an acknowledgement covers every report up to its sequence number', async () => {
     const journal = await open();
     for (const id of ['a', 'b', 'c', 'd']) journal.append(closed(id));

@@ -12,6 +12,7 @@ export interface JournalEntry {
 const FILE = 'reports.journal';
 /** The file is rewritten with only the unacknowledged entries once it grows past this. */
 const COMPACT_BYTES = 4 * 1024 * 1024;
+const ACK_WRITE_DELAY_MS = 1_000;
 
 /**
  * The agent's reports to the control plane (sessions opened and closed, audit events) on disk
@@ -19,9 +20,12 @@ const COMPACT_BYTES = 4 * 1024 * 1024;
  * database going away, nor the agent itself being killed loses one.
  *
  * Each report gets a sequence number and is appended as one JSON line `{"s":seq,"m":message}`;
- * an acknowledgement appends `{"a":seq}` (everything up to seq is stored). Appends of one tick
+ * an acknowledgement appends `{"a":seq}` (everything up to seq is stored). Reports of one tick
  * are written and fdatasynced together (group commit) off the session's path; the report goes to
- * the control plane at once and the disk write only guarantees the resend. On start the file is
+ * the control plane at once and the disk write only guarantees the resend. Acknowledgements ride
+ * along with the next reports, or are written on their own after `ACK_WRITE_DELAY_MS`, without
+ * fdatasync: an acknowledgement lost in a crash only makes the control plane see a report again,
+ * which it stores idempotently. On start the file is
  * replayed: entries not covered by an acknowledgement are sent again after the next welcome (the
  * control plane stores every report idempotently). A torn last line (a crash mid-write) is
  * dropped: it was never acknowledged to anyone.
@@ -30,6 +34,8 @@ const COMPACT_BYTES = 4 * 1024 * 1024;
  */
 export class ReportJournal {
   private readonly entries: JournalEntry[] = [];
+  /** Sessions whose `session_opened` report is not acknowledged yet. */
+  private readonly opening = new Set<string>();
   private unackedBytes = 0;
   private nextSeq = 1;
   private handle: FileHandle | null = null;
@@ -37,6 +43,9 @@ export class ReportJournal {
   private lines: string[] = [];
   private writing: Promise<void> = Promise.resolve();
   private scheduled = false;
+  /** The newest acknowledgement not yet written, and the timer that writes it alone. */
+  private ackLine: string | null = null;
+  private ackTimer: NodeJS.Timeout | undefined;
   /** Reports dropped because the journal was full (since start). */
   dropped = 0;
 
@@ -75,6 +84,7 @@ export class ReportJournal {
       }
     }
     this.entries.push(...[...found.values()].sort((a, b) => a.seq - b.seq));
+    for (const entry of this.entries) this.noteOpening(entry);
     this.nextSeq = Math.max(this.nextSeq, acked + 1);
     this.dropAcked(acked);
     this.unackedBytes = this.entries.reduce((sum, entry) => sum + entry.bytes, 0);
@@ -90,6 +100,7 @@ export class ReportJournal {
     const line = JSON.stringify({ s: seq, m: message });
     const entry = { seq, message, bytes: Buffer.byteLength(line) + 1 };
     this.entries.push(entry);
+    this.noteOpening(entry);
     this.unackedBytes += entry.bytes;
     this.trim();
     this.queue(line);
@@ -98,8 +109,7 @@ export class ReportJournal {
 
   private trim(): void {
     while (this.unackedBytes > this.maxBytes && this.entries.length > 1) {
-      const oldest = this.entries.shift()!;
-      this.unackedBytes -= oldest.bytes;
+      this.forget(this.entries.shift()!);
       this.dropped += 1;
     }
   }
@@ -107,7 +117,28 @@ export class ReportJournal {
   /** The control plane stored every report up to `seq`. */
   ack(seq: number): void {
     if (!this.dropAcked(seq)) return;
-    this.queue(JSON.stringify({ a: seq }));
+    this.ackLine = JSON.stringify({ a: seq });
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = undefined;
+      if (this.ackLine !== null) this.writeQueued(false);
+    }, ACK_WRITE_DELAY_MS);
+    this.ackTimer.unref();
+  }
+
+  /** Whether the control plane stored this session's opening (or it is not this journal's to tell). */
+  openingStored(sessionId: string): boolean {
+    return !this.opening.has(sessionId);
+  }
+
+  private noteOpening(entry: JournalEntry): void {
+    const opened = entry.message.sessionOpened?.sessionId;
+    if (opened) this.opening.add(opened);
+  }
+
+  private forget(entry: JournalEntry): void {
+    this.unackedBytes -= entry.bytes;
+    const opened = entry.message.sessionOpened?.sessionId;
+    if (opened) this.opening.delete(opened);
   }
 
   /** Sessions reported opened and not closed among the unacknowledged reports. */
@@ -128,11 +159,13 @@ export class ReportJournal {
   /** Waits for every queued write to reach the disk. */
   async flush(): Promise<void> {
     this.scheduled = false;
-    this.writeQueued();
+    this.writeQueued(true);
     await this.writing;
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     await this.flush();
     await this.handle?.close();
     this.handle = null;
@@ -141,7 +174,7 @@ export class ReportJournal {
   private dropAcked(seq: number): boolean {
     let count = 0;
     while (count < this.entries.length && this.entries[count]!.seq <= seq) {
-      this.unackedBytes -= this.entries[count]!.bytes;
+      this.forget(this.entries[count]!);
       count += 1;
     }
     if (count > 0) this.entries.splice(0, count);
@@ -155,20 +188,27 @@ export class ReportJournal {
     setImmediate(() => {
       if (!this.scheduled) return;
       this.scheduled = false;
-      this.writeQueued();
+      this.writeQueued(true);
     });
   }
 
-  /** Appends what is queued in one write + fdatasync, after the writes before it. */
-  private writeQueued(): void {
-    if (this.lines.length === 0) return;
-    const data = this.lines.join('\n') + '\n';
+  /**
+   * Appends what is queued (reports, then the newest acknowledgement) in one write, after the
+   * writes before it; fdatasync when it holds reports.
+   */
+  private writeQueued(sync: boolean): void {
+    const lines = this.lines;
+    if (this.ackLine !== null) lines.push(this.ackLine);
+    if (lines.length === 0) return;
+    const durable = sync && lines.length > (this.ackLine === null ? 0 : 1);
+    this.ackLine = null;
+    const data = lines.join('\n') + '\n';
     this.lines = [];
     this.writing = this.writing
       .then(async () => {
         if (!this.handle) this.handle = await open(this.path, 'a', 0o600);
         await this.handle.write(data);
-        await this.handle.datasync();
+        if (durable) await this.handle.datasync();
         this.fileBytes += Buffer.byteLength(data);
         if (this.fileBytes > COMPACT_BYTES && this.unackedBytes < this.fileBytes / 2) await this.rewrite();
       })

@@ -70,7 +70,11 @@ describe('recording spool and recorder', () => {
 
     const second = new RecordingSpool(dir, 10 * 1024 * 1024);
     const unfinished = await second.init();
-    expect(second.pending()).toEqual([{ sessionId: SESSION, seq: 1 }]);
+    // Chunk 0 was acknowledged but, as the last acknowledged one, kept: it goes again.
+    expect(second.pending()).toEqual([
+      { sessionId: SESSION, seq: 0 },
+      { sessionId: SESSION, seq: 1 },
+    ]);
     expect(unfinished).toEqual([expect.objectContaining({ sessionId: SESSION, lastSeq: 1, final: false })]);
     // Closing it as interrupted continues the chain from the last spooled chunk.
     const last = await second.read(SESSION, 1);
@@ -90,7 +94,7 @@ describe('recording spool and recorder', () => {
     const final = await second.read(SESSION, 2);
     expect(final.final).toBe(true);
     expect(final.chainHash.equals(chainHash(last.chainHash, 2, true, final.data))).toBe(true);
-    for (const seq of [1, 2]) await second.acknowledge(SESSION, seq);
+    for (const seq of [0, 1, 2]) await second.acknowledge(SESSION, seq);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -110,12 +114,13 @@ describe('recording spool and recorder', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const shipped = await chunksOf(first);
     for (const chunk of shipped) await first.acknowledge(SESSION, chunk.seq);
-    // Only the last acknowledged chunk's header is left: nothing to ship, but the chain's end.
-    expect(readdirSync(dir)).toEqual([`${SESSION}.${String(shipped.at(-1)!.seq).padStart(12, '0')}.tail`]);
+    // Only the last acknowledged chunk is left: the chain's end, for a crash.
+    expect(readdirSync(dir)).toEqual([`${SESSION}.${String(shipped.at(-1)!.seq).padStart(12, '0')}.chunk`]);
 
     const second = new RecordingSpool(dir, 10 * 1024 * 1024);
     const unfinished = await second.init();
-    expect(second.pending()).toEqual([]);
+    // Shipped again after the restart: the control plane answers it as committed.
+    expect(second.pending()).toEqual([{ sessionId: SESSION, seq: shipped.at(-1)!.seq }]);
     expect(unfinished).toEqual([
       { sessionId: SESSION, lastSeq: shipped.at(-1)!.seq, lastHash: shipped.at(-1)!.chainHash, final: false },
     ]);
@@ -132,8 +137,10 @@ describe('recording spool and recorder', () => {
       },
     );
     await resumed.close({ endReason: 'agent_restarted' });
-    const [final] = await chunksOf(second);
+    const [again, final] = await chunksOf(second);
+    expect(again!.seq).toBe(shipped.at(-1)!.seq);
     expect(final!.final).toBe(true);
+    await second.acknowledge(SESSION, again!.seq);
     await second.acknowledge(SESSION, final!.seq);
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -35,8 +35,15 @@ export class RecordingShipper {
     private readonly connected: () => boolean,
     private readonly logger: Logger,
     private readonly options: ShipperOptions = { window: 32, retryMs: 2_000 },
+    /** Whether the control plane knows the session yet (its chunks wait until it does). */
+    private readonly sessionKnown: (sessionId: string) => boolean = () => true,
   ) {
     spool.on('chunk', () => this.pump());
+  }
+
+  /** Something the shipper waits for happened (a session's opening was stored): ship. */
+  nudge(): void {
+    this.pump();
   }
 
   /** Called when the Control stream is (re)established: ship what is waiting. */
@@ -58,7 +65,7 @@ export class RecordingShipper {
     for (const { sessionId, seq } of this.spool.pending()) {
       if (this.inFlight.size >= this.options.window) return;
       const key = `${sessionId}/${seq}`;
-      if (this.inFlight.has(key) || this.blocked.has(sessionId)) continue;
+      if (this.inFlight.has(key) || this.blocked.has(sessionId) || !this.sessionKnown(sessionId)) continue;
       this.inFlight.add(key);
       this.sending = this.sending
         .then(() => this.spool.read(sessionId, seq))

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** One recorded chunk as it sits on disk and travels over the Recording stream. */
@@ -19,7 +19,7 @@ export class SpoolFullError extends Error {
 
 const MAGIC = Buffer.from('PRC1');
 const HEADER = MAGIC.length + 1 + 32;
-const CHUNK_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{12})\.(chunk|tail)$/;
+const CHUNK_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{12})\.chunk$/;
 /** Fresh chunks kept in memory for shipping, at most (older ones are read from disk). */
 const MEMORY_BYTES = 32 * 1024 * 1024;
 
@@ -45,9 +45,11 @@ export function chainHash(prev: Buffer, seq: number, final: boolean, data: Buffe
  *
  * File layout: "PRC1", one flags byte (bit 0: final), the 32-byte chain hash, then the data.
  *
- * The last acknowledged chunk of a recording not yet final stays as `<session>.<seq>.tail`, header
- * only: if the agent dies, the next run knows the session and its chain's end, and closes the
- * recording as interrupted even when every chunk had already been shipped.
+ * The last acknowledged chunk of a recording not yet final stays on disk (it is deleted when the
+ * next one is acknowledged, at the cost of the one delete there was anyway): if the agent dies, the
+ * next run knows the session and its chain's end and closes the recording as interrupted, even
+ * when every chunk had been shipped. That chunk is shipped again then; the control plane answers
+ * a chunk it holds with the same hash as committed.
  */
 export class RecordingSpool extends EventEmitter {
   private used = 0;
@@ -55,8 +57,8 @@ export class RecordingSpool extends EventEmitter {
   private readonly queue: { sessionId: string; seq: number; bytes: number; final: boolean }[] = [];
   private readonly fresh = new Map<string, SpooledChunk>();
   private freshBytes = 0;
-  /** Sessions whose last acknowledged chunk is kept as a tail: its seq. */
-  private readonly tails = new Map<string, number>();
+  /** Recordings not final: the seq of their last acknowledged chunk, kept on disk. */
+  private readonly kept = new Map<string, number>();
 
   constructor(
     readonly dir: string,
@@ -70,19 +72,8 @@ export class RecordingSpool extends EventEmitter {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const found = new Map<string, number[]>();
     for (const name of await readdir(this.dir)) {
-      const tail = CHUNK_FILE.exec(name);
-      if (tail?.[3] === 'tail') {
-        const seq = Number(tail[2]);
-        const previous = this.tails.get(tail[1]!);
-        if (previous !== undefined && previous > seq) continue;
-        this.tails.set(tail[1]!, seq);
-        continue;
-      }
-      // A chunk whose write a crash interrupted was never renamed: its events went with the crash
-      // (the recording is closed as interrupted from the last whole chunk), the partial file goes.
-      if (name.endsWith('.chunk.tmp')) await unlink(join(this.dir, name)).catch(ignoreMissing);
       const match = CHUNK_FILE.exec(name);
-      if (!match || match[3] !== 'chunk') continue;
+      if (!match) continue;
       const seqs = found.get(match[1]!) ?? [];
       seqs.push(Number(match[2]));
       found.set(match[1]!, seqs);
@@ -98,15 +89,6 @@ export class RecordingSpool extends EventEmitter {
       const last = await this.read(sessionId, seqs[seqs.length - 1]!);
       this.queue[this.queue.length - 1]!.final = last.final;
       unfinished.push({ sessionId, lastSeq: last.seq, lastHash: last.chainHash, final: last.final });
-    }
-    // Sessions with nothing left to ship, cut off after their last acknowledged chunk.
-    for (const [sessionId, seq] of [...this.tails].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (found.has(sessionId)) continue;
-      const bytes = await readFile(this.tailPath(sessionId, seq));
-      if (bytes.length < HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) continue;
-      const final = (bytes[MAGIC.length]! & 1) === 1;
-      if (final) continue;
-      unfinished.push({ sessionId, lastSeq: seq, lastHash: bytes.subarray(MAGIC.length + 1, HEADER), final });
     }
     return unfinished;
   }
@@ -172,24 +154,17 @@ export class RecordingSpool extends EventEmitter {
     const [entry] = this.queue.splice(index, 1);
     this.used -= entry!.bytes;
     if (this.fresh.delete(key(sessionId, seq))) this.freshBytes -= entry!.bytes;
-    const previousTail = this.tails.get(sessionId);
+    const previous = this.kept.get(sessionId);
+    let remove = previous;
     if (entry!.final) {
-      this.tails.delete(sessionId);
+      this.kept.delete(sessionId);
       await unlink(this.path(sessionId, seq)).catch(ignoreMissing);
-    } else if (previousTail === undefined || previousTail < seq) {
-      const tail = this.tailPath(sessionId, seq);
-      await rename(this.path(sessionId, seq), tail).catch(ignoreMissing);
-      await truncate(tail, HEADER).catch(ignoreMissing);
-      this.tails.set(sessionId, seq);
+    } else if (previous === undefined || previous < seq) {
+      this.kept.set(sessionId, seq);
     } else {
-      await unlink(this.path(sessionId, seq)).catch(ignoreMissing);
-      return;
+      remove = seq;
     }
-    if (previousTail !== undefined) await unlink(this.tailPath(sessionId, previousTail)).catch(ignoreMissing);
-  }
-
-  private tailPath(sessionId: string, seq: number): string {
-    return join(this.dir, `${sessionId}.${String(seq).padStart(12, '0')}.tail`);
+    if (remove !== undefined) await unlink(this.path(sessionId, remove)).catch(ignoreMissing);
   }
 
   private path(sessionId: string, seq: number): string {

@@ -346,7 +346,16 @@ export class SessionManager {
       closed: (summary: SessionSummary) => {
         if (closedOnce) return;
         closedOnce = true;
-        logger.info({ endReason: summary.endReason, statements: summary.statementCount }, 'session closed');
+        logger.info(
+          {
+            endReason: summary.endReason,
+            error: summary.error,
+            statements: summary.statementCount,
+            bytesFromClient: summary.bytesFromClient,
+            bytesFromTarget: summary.bytesFromTarget,
+          },
+          'session closed',
+        );
         // Sessions refused before authentication were never reported open; their refusal is in the log.
         if (!openedAt) return;
         if (recorder !== null) {

@@ -248,7 +248,9 @@ export class PostgresSession {
     if (end.fatal !== undefined && client.writable) client.write(fatalResponse(end.fatal));
     this.cancelKey?.release();
     if (this.target !== undefined) this.closeTarget(this.target.stream);
-    const level = end.reason === 'error' ? 'error' : 'info';
+    // The session manager's 'session closed' line carries the outcome at info; this one is the
+    // engine's detail (one write fewer per session), except for an internal error.
+    const level = end.reason === 'error' ? 'error' : 'debug';
     this.logger[level]({ reason: end.reason, error: end.message, ...this.counters() }, 'postgres session ended');
     this.filter?.sessionEnded(end.reason);
     this.auditSummary();
