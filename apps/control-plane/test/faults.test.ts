@@ -45,6 +45,7 @@ let agent: ManagedProcess;
 let agentPort: number;
 let grpcPort: number;
 let aliceToken: string;
+let bobToken: string;
 const workdir = mkdtempSync(join(tmpdir(), 'postern-faults-'));
 const agentEnv = {
   POSTERN_AGENT_POSTGRES_LISTEN: '127.0.0.1:0',
@@ -64,6 +65,8 @@ function startCp(adminToken?: string): Promise<ControlPlaneHandle> {
       POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
       POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
       POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
+      POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
+      POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS: '1',
     },
   });
 }
@@ -170,6 +173,7 @@ beforeAll(async () => {
   );
   cp = await startCp();
   aliceToken = await accessTokenFor(idp, 'alice');
+  bobToken = await accessTokenFor(idp, 'bob');
   link = await startTcpBalancer([{ port: grpcPort }]);
   const created = await admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(
     'mutation { createAgent(input: { name: "edge-faults" }) { agent { id } enrollment { token } } }',
@@ -200,6 +204,14 @@ beforeAll(async () => {
       },
     )
   ).createConnection.id;
+  await admin('mutation($input: CreateApprovalRuleInput!) { createApprovalRule(input: $input) { id } }', {
+    input: {
+      name: 'order changes',
+      approverGroups: ['approvers'],
+      timeoutSeconds: 120,
+      match: { statementKinds: ['UPDATE'], relations: ['orders'] },
+    },
+  });
   await admin(
     'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
     { id: shopId },
@@ -300,6 +312,51 @@ describe('fault injection under live sessions', () => {
     const { session, statements } = await storedSession(sessionId, 'client_closed');
     expect(session).toMatchObject({ statementCount: 11 });
     expect(statements).toEqual(['SELECT 0 AS before_fault', ...queries('cp_down', 10)]);
+  }, 120_000);
+
+  test('a statement held while the control plane is down is reviewed once it is back, and runs when approved', async () => {
+    const { client, sessionId } = await openSession();
+    const adminToken = cp.adminToken;
+    cp.process.kill('SIGKILL');
+    await cp.process.exit();
+    await agent.waitForMessage('control stream ended; reconnecting', 15_000);
+    const notices: string[] = [];
+    client.on('notice', (notice) => notices.push(notice.message ?? ''));
+    // Held on the wire; the approval request waits in the agent until the control plane is back.
+    const held = client.query('UPDATE orders SET total = total + 1 WHERE id = 7');
+    await waitFor(() => notices.some((n) => n.includes('awaits approval')), { what: 'the hold notice' });
+    cp = await startCp(adminToken);
+    const review = await waitFor(
+      async () => {
+        const response = await fetch(cp.graphqlUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${bobToken}` },
+          body: JSON.stringify({ query: '{ reviews(kind: "COMMAND", status: "PENDING") { id command } }' }),
+        });
+        const body = (await response.json()) as { data?: { reviews: { id: string; command: string }[] } };
+        return body.data?.reviews.find((r) => r.command.includes('UPDATE orders'));
+      },
+      { timeoutMs: 30_000, what: 'the review created from the resent request' },
+    );
+    expect(notices.join('\n')).toContain(review.id);
+    const approved = await fetch(cp.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bobToken}` },
+      body: JSON.stringify({
+        query: 'mutation($id: ID!) { approveReview(id: $id) { status } }',
+        variables: { id: review.id },
+      }),
+    });
+    expect(((await approved.json()) as { data: { approveReview: { status: string } } }).data.approveReview.status).toBe(
+      'APPROVED',
+    );
+    expect((await held).rowCount).toBe(1);
+    expect((await targetPostgres.query('SELECT total FROM orders WHERE id = 7', 'shop')).rows[0]).toEqual({
+      total: '71',
+    });
+    await client.end();
+    const { statements } = await storedSession(sessionId, 'client_closed');
+    expect(statements).toEqual(['UPDATE orders SET total = total + 1 WHERE id = 7']);
   }, 120_000);
 
   test('the agent killed mid-session: the client sees the connection drop; after restart the session is closed and its recording ends as interrupted', async () => {
