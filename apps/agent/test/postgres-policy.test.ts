@@ -66,6 +66,8 @@ const FULL: TestPolicy = { guardrails, approvals, masking };
 
 let database: TestDatabase;
 let gateway: TestGateway;
+/** A role allowed one connection at a time: the agent's catalog lookup for masking is refused. */
+const LIMITED_ROLE = `postern_one_conn_${process.pid}`;
 
 beforeAll(async () => {
   await initSqlParser();
@@ -79,7 +81,10 @@ beforeAll(async () => {
      CREATE TABLE orders (id int PRIMARY KEY, customer_id int, total numeric);
      INSERT INTO orders SELECT g, 1 + g % 2, g * 10 FROM generate_series(1, 20) g;
      CREATE TABLE refunds (id int PRIMARY KEY, amount numeric, state text);
-     INSERT INTO refunds VALUES (1, 10, 'requested'), (2, 20, 'requested');`,
+     INSERT INTO refunds VALUES (1, 10, 'requested'), (2, 20, 'requested');
+     DROP ROLE IF EXISTS ${LIMITED_ROLE};
+     CREATE ROLE ${LIMITED_ROLE} LOGIN CONNECTION LIMIT 1;
+     GRANT SELECT ON customers TO ${LIMITED_ROLE};`,
   );
   gateway = await TestGateway.start({
     connections: {
@@ -91,6 +96,14 @@ beforeAll(async () => {
         password: 'unused-with-trust',
         tlsMode: 'disable',
       },
+      shop_one_conn: {
+        host: '127.0.0.1',
+        port: 5432,
+        database: database.name,
+        user: LIMITED_ROLE,
+        password: 'unused-with-trust',
+        tlsMode: 'disable',
+      },
     },
     policy: FULL,
   });
@@ -99,6 +112,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.stop();
   await database?.drop();
+  await queryDatabase(
+    database.url.replace(/\/[^/?]+(\?|$)/, '/postgres$1'),
+    `DROP ROLE IF EXISTS ${LIMITED_ROLE}`,
+  ).catch(() => undefined);
 });
 
 function psql(sql: string, options: { stopOnError?: boolean } = {}) {
@@ -229,6 +246,26 @@ describe('guardrails', () => {
 });
 
 describe('masking', () => {
+  test('fails closed: when the columns of a result cannot be named, no row is forwarded and the session ends with a clear error', async () => {
+    // The catalog lookup runs on a connection of its own, which this role's limit refuses.
+    const limited = client({ database: 'shop_one_conn' });
+    await limited.connect();
+    let rows: unknown[] | undefined;
+    const error = await limited
+      .query('SELECT name, card_number FROM customers ORDER BY id')
+      .then((result) => {
+        rows = result.rows;
+        return null;
+      })
+      .catch((e: unknown) => e as Error);
+    await limited.end().catch(() => undefined);
+    expect(rows).toBeUndefined();
+    expect(error?.message).toContain(
+      "Postern could not apply masking to this result (the result's tables could not be looked up",
+    );
+    expect(error?.message).not.toContain(CARD);
+  });
+
   test('text results: column rule (partial) and email detector (redact), also through an alias', async () => {
     const result = await psql(
       'SELECT name, email, card_number, profile FROM customers ORDER BY id;\nSELECT card_number AS c, upper(name) FROM customers WHERE id = 1;\n',
