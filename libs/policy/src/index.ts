@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './sql/index.js';
 export * from './masking/index.js';
+export * from './limits/source-limits.js';

@@ -1,3 +1,7 @@
+import { SourceLimits } from '@postern/policy';
+
+export { sourceHost } from '@postern/policy';
+
 /**
  * Per-source and per-principal admission limits of the agent: how many sessions one source
  * address may start per second, how many failed authentications it may have per minute, and how
@@ -19,38 +23,32 @@ export interface LimitSettings {
 
 export type Refusal = { limit: 'connect_rate' | 'auth_failures' | 'principal_sessions'; message: string };
 
-interface AddressState {
-  tokens: number;
-  refilledAt: number;
-  failures: number[];
-}
-
 export class AdmissionLimits {
-  private readonly addresses = new Map<string, AddressState>();
+  private readonly sources: SourceLimits;
   private readonly sessions = new Map<string, number>();
 
-  constructor(private readonly settings: LimitSettings) {}
+  constructor(private readonly settings: LimitSettings) {
+    this.sources = new SourceLimits({
+      ratePerSecond: settings.connectRatePerAddress,
+      burst: settings.connectBurstPerAddress,
+      maxTracked: settings.maxTracked,
+    });
+  }
 
   /** A new session from `address` wants to authenticate: spends a token, unless failures bar it. */
   admitAttempt(address: string, now = Date.now()): Refusal | null {
-    const state = this.state(address, now);
+    const state = this.sources.state(address, now);
     state.failures = state.failures.filter((at) => now - at < 60_000);
     if (state.failures.length >= this.settings.authFailuresPerMinute) {
       return { limit: 'auth_failures', message: `too many failed authentications from ${address}; try again later` };
     }
-    const elapsed = (now - state.refilledAt) / 1000;
-    state.tokens = Math.min(
-      this.settings.connectBurstPerAddress,
-      state.tokens + elapsed * this.settings.connectRatePerAddress,
-    );
-    state.refilledAt = now;
-    if (state.tokens < 1) return { limit: 'connect_rate', message: `too many new sessions from ${address}` };
-    state.tokens -= 1;
+    if (!this.sources.take(address, now))
+      return { limit: 'connect_rate', message: `too many new sessions from ${address}` };
     return null;
   }
 
   authFailed(address: string, now = Date.now()): void {
-    this.state(address, now).failures.push(now);
+    this.sources.state(address, now).failures.push(now);
   }
 
   /** Takes a session slot for the principal; call `release` exactly once when it ends. */
@@ -74,30 +72,4 @@ export class AdmissionLimits {
       },
     };
   }
-
-  private state(address: string, now: number): AddressState {
-    let state = this.addresses.get(address);
-    if (state === undefined) {
-      state = { tokens: this.settings.connectBurstPerAddress, refilledAt: now, failures: [] };
-      if (this.addresses.size >= this.settings.maxTracked) {
-        this.addresses.delete(this.addresses.keys().next().value!);
-      }
-    } else {
-      this.addresses.delete(address);
-    }
-    // Re-inserted: Map order is recency, so the first key is the least recently seen.
-    this.addresses.set(address, state);
-    return state;
-  }
-}
-
-/**
- * The host part of a client address as the ingresses write it: "host:port" (IPv6 hosts too,
- * e.g. "::ffff:10.0.0.1:5432") or "[v6]:port". Limits are kept per host, not per connection.
- */
-export function sourceHost(clientAddress: string): string {
-  const bracket = /^\[([^\]]+)\](?::\d+)?$/.exec(clientAddress);
-  if (bracket) return bracket[1]!;
-  const port = /:\d+$/.exec(clientAddress);
-  return port ? clientAddress.slice(0, port.index) : clientAddress;
 }

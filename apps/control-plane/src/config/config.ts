@@ -21,6 +21,11 @@ export interface ControlPlaneConfig {
     postgres: { host: string; port: number } | null;
     tls: { certFile: string; keyFile: string } | null;
     tunnelTimeoutMs: number;
+    /** New relayed sessions per second per client host (token bucket), and its burst. */
+    connectRatePerAddress: number;
+    connectBurstPerAddress: number;
+    /** Open relay connections per client host at once. */
+    maxConnectionsPerAddress: number;
   };
   redis: { url: string; prefix: string };
   /**
@@ -135,6 +140,9 @@ const envSchema = z.object({
   POSTERN_RELAY_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_INSECURE: bool(false),
   POSTERN_RELAY_TUNNEL_TIMEOUT_MS: millis(10_000, 100),
+  POSTERN_RELAY_CONNECT_RATE_PER_ADDRESS: z.coerce.number().positive().max(100_000).default(50),
+  POSTERN_RELAY_CONNECT_BURST_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
+  POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(500),
   POSTERN_DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgresql://postgres@127.0.0.1:5432/postern'),
   POSTERN_MIGRATE_ON_START: bool(true),
   POSTERN_MIGRATIONS_DIR: z.string().min(1).default(DEFAULT_MIGRATIONS_DIR),
@@ -297,6 +305,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
           : { host: e.POSTERN_RELAY_POSTGRES_HOST, port: e.POSTERN_RELAY_POSTGRES_PORT },
       tls: relayCert && relayKey ? { certFile: relayCert, keyFile: relayKey } : null,
       tunnelTimeoutMs: e.POSTERN_RELAY_TUNNEL_TIMEOUT_MS,
+      connectRatePerAddress: e.POSTERN_RELAY_CONNECT_RATE_PER_ADDRESS,
+      connectBurstPerAddress: e.POSTERN_RELAY_CONNECT_BURST_PER_ADDRESS,
+      maxConnectionsPerAddress: e.POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS,
     },
     redis: { url: e.POSTERN_REDIS_URL, prefix: e.POSTERN_REDIS_PREFIX },
     internal:

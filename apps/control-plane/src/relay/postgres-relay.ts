@@ -3,6 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
+import { SourceLimits, sourceHost } from '@postern/policy';
+import { errorResponse } from '@postern/wire-postgres';
 import { AgentGroupsService } from '../agents/agent-groups.service.js';
 import { AgentStreams } from '../agents/agent-streams.js';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
@@ -29,6 +31,9 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
   private server: Server | null = null;
   private tls: SecureContext | null = null;
   private readonly sockets = new Set<Socket>();
+  /** New sessions per client host (token bucket) and open connections per client host. */
+  private readonly rates: SourceLimits;
+  private readonly openPerHost = new Map<string, number>();
 
   constructor(
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
@@ -39,7 +44,13 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     private readonly cancelRoutes: CancelRoutes,
     private readonly agentGroups: AgentGroupsService,
     private readonly link: InternalLinkClient,
-  ) {}
+  ) {
+    this.rates = new SourceLimits({
+      ratePerSecond: config.relay.connectRatePerAddress,
+      burst: config.relay.connectBurstPerAddress,
+      maxTracked: 10_000,
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const listen = this.config.relay.postgres;
@@ -68,13 +79,31 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
 
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
+    const host = socket.remoteAddress ?? '?';
+    const open = (this.openPerHost.get(host) ?? 0) + 1;
+    if (open > this.config.relay.maxConnectionsPerAddress) {
+      // Refused before anything is read: one host cannot hold every socket of the relay.
+      this.logger.debug({ host, limit: this.config.relay.maxConnectionsPerAddress }, 'relay connection refused');
+      socket.on('error', () => undefined);
+      socket.end(errorResponse({ severity: 'FATAL', code: '53300', message: `too many connections from ${host}` }));
+      return;
+    }
+    this.openPerHost.set(host, open);
     this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    const clientAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      const left = (this.openPerHost.get(host) ?? 1) - 1;
+      if (left <= 0) this.openPerHost.delete(host);
+      else this.openPerHost.set(host, left);
+    });
+    const clientAddress = `${host}:${socket.remotePort ?? 0}`;
     new RelaySession(socket, clientAddress, this.tls, this, this.logger);
   }
 
   async route(database: string, clientAddress: string): Promise<LocalRoute | ForwardedRoute | RelayRefusal> {
+    // Spent per startup that would open a tunnel to an agent: a flood from one host reaches no agent.
+    const host = sourceHost(clientAddress);
+    if (!this.rates.take(host)) return { code: '53300', message: `too many new sessions from ${host}` };
     const connection = await this.connections.findByName(database);
     if (!connection || connection.protocol !== 'POSTGRES') {
       return { code: '3D000', message: `connection "${database.slice(0, 63)}" does not exist` };
