@@ -8,8 +8,12 @@ type ShipStream = ClientDuplexStream<RecordingChunk, RecordingAck__Output>;
 export interface ShipperOptions {
   /** Chunks sent and not yet acknowledged, at most. */
   window: number;
-  /** Pause before retrying chunks the control plane did not commit (unknown session, gap). */
+  /**
+   * Pause before retrying chunks the control plane did not commit (unknown session, gap); it
+   * doubles with each retry that commits nothing, up to `maxRetryMs`.
+   */
   retryMs: number;
+  maxRetryMs?: number;
 }
 
 /**
@@ -23,6 +27,8 @@ export class RecordingShipper {
   private stream: ShipStream | null = null;
   private readonly inFlight = new Set<string>();
   private retry: NodeJS.Timeout | undefined;
+  /** Retries in a row without a committed chunk (for the backoff). */
+  private fruitless = 0;
   private stopped = false;
   /** Sessions whose chunks wait for a refused one: sending later seqs first would only make gaps. */
   private readonly blocked = new Set<string>();
@@ -48,6 +54,7 @@ export class RecordingShipper {
 
   /** Called when the Control stream is (re)established: ship what is waiting. */
   kick(): void {
+    this.fruitless = 0;
     this.blocked.clear();
     this.pump();
   }
@@ -114,6 +121,7 @@ export class RecordingShipper {
       this.later();
       return;
     }
+    this.fruitless = 0;
     this.spool.acknowledge(ack.sessionId, seq).then(
       () => {
         this.inFlight.delete(key);
@@ -128,11 +136,15 @@ export class RecordingShipper {
 
   private later(): void {
     if (this.stopped || this.retry !== undefined) return;
+    // A chunk the control plane keeps refusing (its session row lost, say) is retried ever more
+    // rarely instead of every few seconds forever; any committed chunk resets the pace.
+    const delay = Math.min(this.options.retryMs * 2 ** this.fruitless, this.options.maxRetryMs ?? 300_000);
+    this.fruitless += 1;
     this.retry = setTimeout(() => {
       this.retry = undefined;
       this.blocked.clear();
       this.pump();
-    }, this.options.retryMs);
+    }, delay);
     this.retry.unref();
   }
 }
