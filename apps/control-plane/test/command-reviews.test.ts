@@ -13,8 +13,8 @@ import {
   type GraphqlResponse,
   type TestDatabase,
 } from '@postern/testing';
-import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
-import { accessTokenFor } from './support/oidc-login.js';
+import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { accessTokenFor, approvalsEnv } from './support/oidc-login.js';
 import { RawAgent, createConnection, type PrincipalSpec } from './support/raw-agent.js';
 
 const QUICK_TIMEOUT_SECONDS = 2;
@@ -90,12 +90,7 @@ beforeAll(async () => {
     databaseUrl: database.url,
     env: {
       POSTERN_RELAY_POSTGRES_PORT: 'off',
-      POSTERN_OIDC_ISSUER: idp.issuer,
-      POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-      POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
-      POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
-      POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
-      POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS: '1',
+      ...approvalsEnv(idp),
     },
   });
   tokens = {

@@ -9,11 +9,9 @@
 // server), because the machine's are shared by every suite running in parallel. Redis runs with
 // an append-only file, as a deployment must (BullMQ keeps delayed jobs there).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import {
   freePort,
@@ -29,11 +27,11 @@ import {
   type PrivateRedis,
   type TcpBalancer,
 } from '@postern/testing';
-import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
-import { accessTokenFor } from './support/oidc-login.js';
+import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { accessTokenFor, approvalsEnv } from './support/oidc-login.js';
+import { psqlCommand } from './support/psql.js';
+import { createConnection, grantEngineers } from './support/raw-agent.js';
 import { completeRecording, recordedStatements } from './support/recordings.js';
-
-const run = promisify(execFile);
 
 let idp: DevIdp;
 let cpPostgres: PrivatePostgres;
@@ -61,12 +59,7 @@ function startCp(adminToken?: string): Promise<ControlPlaneHandle> {
     env: {
       POSTERN_REDIS_URL: redis.url,
       POSTERN_RELAY_POSTGRES_PORT: 'off',
-      POSTERN_OIDC_ISSUER: idp.issuer,
-      POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-      POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
-      POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
-      POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
-      POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS: '1',
+      ...approvalsEnv(idp),
     },
   });
 }
@@ -89,17 +82,8 @@ function aliceClient(): pg.Client {
   return client;
 }
 
-async function psql(sql: string) {
-  const conninfo = `host=127.0.0.1 port=${agentPort} dbname=shop user=alice sslmode=disable`;
-  try {
-    const { stdout, stderr } = await run('psql', [conninfo, '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-      env: { PATH: process.env['PATH'] ?? '', PGPASSWORD: aliceToken, PGCONNECT_TIMEOUT: '10' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function psql(sql: string) {
+  return psqlCommand(`host=127.0.0.1 port=${agentPort} dbname=shop user=alice sslmode=disable`, aliceToken, sql);
 }
 
 /** Connects a client and returns it with the id of the session the control plane recorded for it. */
@@ -186,24 +170,10 @@ beforeAll(async () => {
   });
   agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
   await agent.waitForMessage('connected to control plane');
-  const shopId = (
-    await admin<{ createConnection: { id: string } }>(
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: {
-          name: 'shop',
-          protocol: 'POSTGRES',
-          agentId: created.createAgent.agent.id,
-          targetHost: '127.0.0.1',
-          targetPort: targetPostgres.port,
-          targetDatabase: 'shop',
-          targetUser: 'postgres',
-          secretRef: 'env:SHOP_PASSWORD',
-          tlsMode: 'disable',
-        },
-      },
-    )
-  ).createConnection.id;
+  const shopId = await createConnection(cp, 'shop', created.createAgent.agent.id, {
+    port: targetPostgres.port,
+    secretRef: 'env:SHOP_PASSWORD',
+  });
   await admin('mutation($input: CreateApprovalRuleInput!) { createApprovalRule(input: $input) { id } }', {
     input: {
       name: 'order changes',
@@ -212,10 +182,7 @@ beforeAll(async () => {
       match: { statementKinds: ['UPDATE'], relations: ['orders'] },
     },
   });
-  await admin(
-    'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
-    { id: shopId },
-  );
+  await grantEngineers(cp, shopId);
   await waitFor(async () => (await psql('select 1')).code === 0, { timeoutMs: 15_000, what: 'access for alice' });
 }, 120_000);
 

@@ -18,6 +18,7 @@ import {
   type TestDatabase,
 } from '@postern/testing';
 import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { devIdpEnv } from './support/oidc-login.js';
 
 const run = promisify(execFile);
 const TOKEN_TTL_SECONDS = 3;
@@ -71,9 +72,7 @@ beforeAll(async () => {
   cp = await startControlPlane({
     databaseUrl: cpDatabase.url,
     env: {
-      POSTERN_OIDC_ISSUER: idp.issuer,
-      POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-      POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
+      ...devIdpEnv(idp),
     },
   });
   const created = await admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(

@@ -20,8 +20,8 @@ import {
   type GraphqlResponse,
   type TestDatabase,
 } from '@postern/testing';
-import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
-import { accessTokenFor } from './support/oidc-login.js';
+import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { accessTokenFor, devIdpEnv } from './support/oidc-login.js';
 import { RawAgent, createConnection, type PrincipalSpec } from './support/raw-agent.js';
 
 const DASHBOARD = 'https://postern.example.com';
@@ -232,9 +232,7 @@ beforeAll(async () => {
     databaseUrl: database.url,
     env: {
       POSTERN_RELAY_POSTGRES_PORT: 'off',
-      POSTERN_OIDC_ISSUER: idp.issuer,
-      POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-      POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
+      ...devIdpEnv(idp),
       POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
       POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
       POSTERN_DASHBOARD_URL: DASHBOARD,

@@ -3,11 +3,9 @@
 // the wire, the machine's PostgreSQL, and psql / node-postgres / Prisma Client as the clients.
 // Alice connects with her IdP access token as the password; Bob approves through GraphQL.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
@@ -21,12 +19,12 @@ import {
   type ManagedProcess,
   type TestDatabase,
 } from '@postern/testing';
-import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
-import { accessTokenFor } from './support/oidc-login.js';
+import { accessTokenFor, approvalsEnv, devIdpEnv } from './support/oidc-login.js';
+import { psqlCommand } from './support/psql.js';
+import { createConnection, grantEngineers } from './support/raw-agent.js';
 import { completeRecording, recordedStatements } from './support/recordings.js';
-
-const run = promisify(execFile);
 const EMAIL = 'ada.lovelace@example.com';
 const CARD = '4111111111111111';
 
@@ -57,19 +55,9 @@ async function as<T>(who: string, query: string, variables: Record<string, unkno
 }
 
 /** psql as Alice, with her access token as the password. */
-async function psql(sql: string, options: { stopOnError?: boolean } = {}) {
+function psql(sql: string, options: { stopOnError?: boolean } = {}) {
   const conninfo = `host=127.0.0.1 port=${agentPort} dbname=shop user=alice sslmode=disable`;
-  try {
-    const { stdout, stderr } = await run(
-      'psql',
-      [conninfo, '-X', '-At', '-v', `ON_ERROR_STOP=${options.stopOnError === false ? 0 : 1}`, '-c', sql],
-      { env: { PATH: process.env['PATH'] ?? '', PGPASSWORD: tokens['alice']!, PGCONNECT_TIMEOUT: '10' } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return psqlCommand(conninfo, tokens['alice']!, sql, options.stopOnError !== false);
 }
 
 function aliceClient(): pg.Client {
@@ -101,12 +89,7 @@ beforeAll(async () => {
     grpcPort,
     env: {
       POSTERN_RELAY_POSTGRES_PORT: 'off',
-      POSTERN_OIDC_ISSUER: idp.issuer,
-      POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-      POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
-      POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
-      POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
-      POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS: '1',
+      ...approvalsEnv(idp),
     },
   });
   tokens['alice'] = await accessTokenFor(idp, 'alice');
@@ -128,24 +111,10 @@ beforeAll(async () => {
   });
   agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
   await agent.waitForMessage('connected to control plane');
-  shopId = (
-    await admin<{ createConnection: { id: string } }>(
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: {
-          name: 'shop',
-          protocol: 'POSTGRES',
-          agentId: created.createAgent.agent.id,
-          targetHost: '127.0.0.1',
-          targetPort: 5432,
-          targetDatabase: target.name,
-          targetUser: 'postgres',
-          secretRef: 'env:SHOP_PASSWORD',
-          tlsMode: 'disable',
-        },
-      },
-    )
-  ).createConnection.id;
+  shopId = await createConnection(cp, 'shop', created.createAgent.agent.id, {
+    database: target.name,
+    secretRef: 'env:SHOP_PASSWORD',
+  });
   await admin('mutation($input: CreateGuardrailInput!) { createGuardrail(input: $input) { id } }', {
     input: { name: 'no DROP or TRUNCATE', match: { statementKinds: ['DROP', 'TRUNCATE'] } },
   });
@@ -164,10 +133,7 @@ beforeAll(async () => {
     input: { name: 'emails', exemptGroups: ['auditors'], spec: { detectors: ['email'], style: 'redact' } },
   });
   // Last, so that the snapshot that lets Alice in already carries every rule above.
-  await admin(
-    'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
-    { id: shopId },
-  );
+  await grantEngineers(cp, shopId);
   await waitFor(async () => (await psql('select 1')).code === 0, { timeoutMs: 15_000, what: 'access for alice' });
 }, 120_000);
 
@@ -335,9 +301,7 @@ describe('recordings', () => {
         adminToken,
         env: {
           POSTERN_RELAY_POSTGRES_PORT: 'off',
-          POSTERN_OIDC_ISSUER: idp.issuer,
-          POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-          POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
+          ...devIdpEnv(idp),
           POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
           POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
         },

@@ -24,6 +24,8 @@ import {
   type TestDatabase,
 } from '@postern/testing';
 import { PrismaClient } from '../src/generated/prisma/client.js';
+import { runPsql } from './support/psql.js';
+import { grantEngineers } from './support/raw-agent.js';
 
 const run = promisify(execFile);
 
@@ -52,16 +54,7 @@ async function psql(
   options: { password?: string; database?: string; sslmode?: string } = {},
 ) {
   const conninfo = `host=127.0.0.1 port=${port} dbname=${options.database ?? 'shop'} user=alice sslmode=${options.sslmode ?? 'require'}`;
-  try {
-    const { stdout, stderr } = await run('psql', [conninfo, '-X', '-v', 'ON_ERROR_STOP=1', '-At', ...args], {
-      env: { PATH: process.env['PATH'] ?? '', PGPASSWORD: options.password ?? password, PGCONNECT_TIMEOUT: '10' },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return runPsql(conninfo, options.password ?? password, ['-v', 'ON_ERROR_STOP=1', '-At', ...args]);
 }
 
 async function mint(userId: string, ttlSeconds = 600): Promise<string> {
@@ -126,10 +119,7 @@ beforeAll(async () => {
       },
     )
   ).createConnection.id;
-  await admin(
-    'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
-    { id: shopId },
-  );
+  await grantEngineers(cp, shopId);
   aliceId = (
     await admin<{ createUser: { id: string } }>(
       'mutation { createUser(input: { email: "alice@example.com", displayName: "Alice", groups: ["engineers"] }) { id } }',
@@ -373,10 +363,7 @@ describe('sessions and secrets', () => {
       );
       expect(refused.code).not.toBe(0);
     } finally {
-      await admin(
-        'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
-        { id: shopId },
-      );
+      await grantEngineers(cp, shopId);
     }
   });
 

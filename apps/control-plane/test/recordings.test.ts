@@ -19,6 +19,7 @@ import {
   type TestDatabase,
 } from '@postern/testing';
 import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { devIdpEnv } from './support/oidc-login.js';
 
 const run = promisify(execFile);
 const VERIFY_CLI = `${REPO_ROOT}apps/control-plane/dist/cli/verify-recording.js`;
@@ -252,9 +253,7 @@ beforeAll(async () => {
     databaseUrl: database.url,
     env: {
       POSTERN_RELAY_POSTGRES_PORT: 'off',
-      POSTERN_OIDC_ISSUER: idp.issuer,
-      POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-      POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
+      ...devIdpEnv(idp),
       // The raw Control streams here send no heartbeats.
       POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '10000',
       POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '60000',

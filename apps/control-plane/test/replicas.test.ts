@@ -3,13 +3,12 @@
 // Control stream lands on one replica; clients and approvers use the other one, whose relay
 // forwards over the authenticated internal link. Then the stream holder is killed mid-session.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import {
   createTestDatabase,
@@ -26,12 +25,11 @@ import {
   type TcpBalancer,
   type TestDatabase,
 } from '@postern/testing';
-import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
-import { accessTokenFor } from './support/oidc-login.js';
+import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { accessTokenFor, approvalsEnv } from './support/oidc-login.js';
 import { RawAgent } from './support/raw-agent.js';
+import { psqlCommand } from './support/psql.js';
 import { completeRecording, recordedStatements } from './support/recordings.js';
-
-const run = promisify(execFile);
 
 let idp: DevIdp;
 let cpDatabase: TestDatabase;
@@ -55,17 +53,8 @@ async function ok<T>(pending: Promise<{ data?: T; errors?: { message: string }[]
 }
 
 /** psql as Alice through a replica's relay (TLS, her IdP access token as the password). */
-async function psql(port: number, sql: string) {
-  const conninfo = `host=127.0.0.1 port=${port} dbname=shop user=alice sslmode=require`;
-  try {
-    const { stdout, stderr } = await run('psql', [conninfo, '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-      env: { PATH: process.env['PATH'] ?? '', PGPASSWORD: tokens['alice']!, PGCONNECT_TIMEOUT: '10' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function psql(port: number, sql: string) {
+  return psqlCommand(`host=127.0.0.1 port=${port} dbname=shop user=alice sslmode=require`, tokens['alice']!, sql);
 }
 
 async function connectedTo(via: ControlPlaneHandle): Promise<string | null> {
@@ -99,12 +88,7 @@ beforeAll(async () => {
     POSTERN_INTERNAL_HOST: '127.0.0.1',
     POSTERN_INTERNAL_PORT: '0',
     POSTERN_INTERNAL_SECRET: randomBytes(32).toString('base64'),
-    POSTERN_OIDC_ISSUER: idp.issuer,
-    POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-    POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
-    POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
-    POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
-    POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS: '1',
+    ...approvalsEnv(idp),
   };
   // One after the other: the first applies the migrations.
   const a = await startControlPlane({ ...shared, env: { ...env, POSTERN_INSTANCE_ID: 'cp-a' } });

@@ -12,8 +12,8 @@ import {
   type ControlPlaneHandle,
   type TestDatabase,
 } from '@postern/testing';
-import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
-import { accessTokenFor } from './support/oidc-login.js';
+import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { accessTokenFor, devIdpEnv } from './support/oidc-login.js';
 import { RawAgent, createConnection } from './support/raw-agent.js';
 import { recordingChunks, shipRecording } from './support/recording-ship.js';
 
@@ -162,9 +162,7 @@ beforeAll(async () => {
     databaseUrl: database.url,
     env: {
       POSTERN_RELAY_POSTGRES_PORT: 'off',
-      POSTERN_OIDC_ISSUER: idp.issuer,
-      POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-      POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
+      ...devIdpEnv(idp),
       POSTERN_ROLE_AUDITOR_GROUPS: 'approvers',
     },
   });

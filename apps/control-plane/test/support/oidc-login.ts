@@ -103,3 +103,22 @@ class Browser {
     return this.follow(new URL(action.replace(/&amp;/g, '&'), page.url).href, { method: 'POST', form: values });
   }
 }
+
+/** Control-plane settings that trust the development IdP: its issuer, the dashboard client, Postern's audience. */
+export function devIdpEnv(idp: DevIdp): Record<string, string> {
+  return {
+    POSTERN_OIDC_ISSUER: idp.issuer,
+    POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
+    POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
+  };
+}
+
+/** The same, with the roles of the approval tests: `postern-admins` administer, `approvers` approve. */
+export function approvalsEnv(idp: DevIdp): Record<string, string> {
+  return {
+    ...devIdpEnv(idp),
+    POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
+    POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
+    POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS: '1',
+  };
+}

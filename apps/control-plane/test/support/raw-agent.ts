@@ -161,8 +161,16 @@ export class RawAgent {
   }
 }
 
-/** Creates a PostgreSQL connection served by `agentId` (never dialled in these tests). */
-export async function createConnection(cp: ControlPlaneHandle, name: string, agentId: string): Promise<string> {
+/**
+ * Creates a PostgreSQL connection served by `agentId`: by default to a database of its own name
+ * on the machine's PostgreSQL as the trusted superuser (the secret is then never used).
+ */
+export async function createConnection(
+  cp: ControlPlaneHandle,
+  name: string,
+  agentId: string,
+  target: { port?: number; database?: string; secretRef?: string } = {},
+): Promise<string> {
   const created = await cp.admin<{ createConnection: { id: string } }>(
     'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
     {
@@ -171,14 +179,23 @@ export async function createConnection(cp: ControlPlaneHandle, name: string, age
         protocol: 'POSTGRES',
         agentId,
         targetHost: '127.0.0.1',
-        targetPort: 5432,
-        targetDatabase: name,
+        targetPort: target.port ?? 5432,
+        targetDatabase: target.database ?? name,
         targetUser: 'postgres',
-        secretRef: 'env:UNUSED',
+        secretRef: target.secretRef ?? 'env:UNUSED',
         tlsMode: 'disable',
       },
     },
   );
   if (created.errors) throw new Error(created.errors[0]!.message);
   return created.data!.createConnection.id;
+}
+
+/** Lets the IdP group `engineers` read and write through `connectionId` (alice is one of them). */
+export async function grantEngineers(cp: ControlPlaneHandle, connectionId: string): Promise<void> {
+  const granted = await cp.admin(
+    'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
+    { id: connectionId },
+  );
+  if (granted.errors) throw new Error(granted.errors[0]!.message);
 }
