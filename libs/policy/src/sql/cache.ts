@@ -3,11 +3,13 @@
  * every session and survives policy recompiles; ORMs and prepared statements repeat the same
  * strings, which then cost one Map lookup instead of a parse.
  * Bounded by entries and by the total length of the cached SQL; very long strings (bulk
- * INSERTs) are analysed but not kept.
+ * INSERTs) are analysed but not kept. Plain SELECTs that differ only in integer constants share
+ * one analysis through their literal shape (see shape.ts for why that is safe).
  */
 import { analyzeSqlText, DEFAULT_ANALYSIS_LIMITS, type AnalysisLimits } from './analyze.js';
 import type { CopyInfo, SqlAnalysis } from './facts.js';
 import { sqlParserReady } from './parser.js';
+import { literalShape, shapeable } from './shape.js';
 
 export interface AnalysisCacheOptions {
   /** Distinct SQL strings kept. Default 4096; 0 disables caching. */
@@ -20,10 +22,14 @@ export interface AnalysisCacheOptions {
 }
 
 export const DEFAULT_CACHE_ENTRIES = 4096;
+/** Literal shapes kept (each at most 8 Ki characters). */
+const SHAPE_ENTRIES = 1024;
 
 export class AnalysisCache {
   /** Map iteration order is insertion order: the first key is the least recently used. */
   private readonly entries = new Map<string, SqlAnalysis>();
+  /** Literal shape → analysis, for analyses that hold for the whole shape (also LRU). */
+  private readonly shapes = new Map<string, SqlAnalysis>();
   private totalLength = 0;
   private readonly maxEntries: number;
   private readonly maxTotalLength: number;
@@ -49,14 +55,31 @@ export class AnalysisCache {
       this.entries.set(sql, cached);
       return cached;
     }
+    const shape = this.maxEntries === 0 ? null : literalShape(sql);
+    if (shape !== null) {
+      const shared = this.shapes.get(shape);
+      if (shared !== undefined) {
+        this.shapes.delete(shape);
+        this.shapes.set(shape, shared);
+        return shared;
+      }
+    }
     const analysis = analyzeSqlText(sql, this.limits);
     // Before initSqlParser() resolves every string "fails": never remember that.
-    if (sqlParserReady()) this.remember(sql, analysis);
+    if (!sqlParserReady()) return analysis;
+    if (shape !== null && shapeable(analysis)) {
+      // Kept by shape only: the literal values would just churn the exact entries.
+      this.shapes.set(shape, analysis);
+      if (this.shapes.size > SHAPE_ENTRIES) this.shapes.delete(this.shapes.keys().next().value as string);
+      return analysis;
+    }
+    this.remember(sql, analysis);
     return analysis;
   }
 
   clear(): void {
     this.entries.clear();
+    this.shapes.clear();
     this.totalLength = 0;
   }
 
