@@ -192,11 +192,6 @@ export class ControlClient extends EventEmitter {
     return this.journal.openingStored(sessionId);
   }
 
-  /** Reports not yet acknowledged by the control plane. */
-  get unacknowledgedReports(): number {
-    return this.journal.pending().length;
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
