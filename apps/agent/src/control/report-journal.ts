@@ -33,7 +33,9 @@ const ACK_WRITE_DELAY_MS = 1_000;
  * Bounded: beyond `maxBytes` of unacknowledged reports the oldest are dropped, and logged.
  */
 export class ReportJournal {
-  private readonly entries: JournalEntry[] = [];
+  /** Unacknowledged reports are `entries[head…]`: acks and drops move `head` (O(1) each). */
+  private entries: JournalEntry[] = [];
+  private head = 0;
   /** Sessions whose `session_opened` report is not acknowledged yet. */
   private readonly opening = new Set<string>();
   private unackedBytes = 0;
@@ -83,15 +85,15 @@ export class ReportJournal {
         this.nextSeq = Math.max(this.nextSeq, record.s + 1);
       }
     }
-    this.entries.push(...[...found.values()].sort((a, b) => a.seq - b.seq));
+    this.entries = [...found.values()].sort((a, b) => a.seq - b.seq);
     for (const entry of this.entries) this.noteOpening(entry);
     this.nextSeq = Math.max(this.nextSeq, acked + 1);
-    this.dropAcked(acked);
     this.unackedBytes = this.entries.reduce((sum, entry) => sum + entry.bytes, 0);
+    this.dropAcked(acked);
     this.trim();
     // Start from a file holding exactly the unacknowledged entries.
     await this.rewrite();
-    return this.entries.length;
+    return this.entries.length - this.head;
   }
 
   /** Records a report; returns its sequence number. */
@@ -108,9 +110,19 @@ export class ReportJournal {
   }
 
   private trim(): void {
-    while (this.unackedBytes > this.maxBytes && this.entries.length > 1) {
-      this.forget(this.entries.shift()!);
+    while (this.unackedBytes > this.maxBytes && this.entries.length - this.head > 1) {
+      this.forget(this.entries[this.head]!);
+      this.head += 1;
       this.dropped += 1;
+    }
+    this.compact();
+  }
+
+  /** Drops the forgotten prefix once it is most of the array (amortised O(1) per entry). */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -144,7 +156,7 @@ export class ReportJournal {
   /** Sessions reported opened and not closed among the unacknowledged reports. */
   unclosedSessions(): string[] {
     const open = new Set<string>();
-    for (const { message } of this.entries) {
+    for (const { message } of this.pending()) {
       if (message.sessionOpened?.sessionId) open.add(message.sessionOpened.sessionId);
       if (message.sessionClosed?.sessionId) open.delete(message.sessionClosed.sessionId);
     }
@@ -153,7 +165,7 @@ export class ReportJournal {
 
   /** Reports not yet acknowledged, oldest first. */
   pending(): readonly JournalEntry[] {
-    return this.entries;
+    return this.head === 0 ? this.entries : this.entries.slice(this.head);
   }
 
   /** Waits for every queued write to reach the disk. */
@@ -172,13 +184,14 @@ export class ReportJournal {
   }
 
   private dropAcked(seq: number): boolean {
-    let count = 0;
-    while (count < this.entries.length && this.entries[count]!.seq <= seq) {
-      this.forget(this.entries[count]!);
-      count += 1;
+    const start = this.head;
+    while (this.head < this.entries.length && this.entries[this.head]!.seq <= seq) {
+      this.forget(this.entries[this.head]!);
+      this.head += 1;
     }
-    if (count > 0) this.entries.splice(0, count);
-    return count > 0;
+    if (this.head === start) return false;
+    this.compact();
+    return true;
   }
 
   private queue(line: string): void {
@@ -222,7 +235,9 @@ export class ReportJournal {
     const temporary = `${this.path}.tmp`;
     const handle = await open(temporary, 'w', 0o600);
     try {
-      const data = this.entries.map((entry) => `${JSON.stringify({ s: entry.seq, m: entry.message })}\n`).join('');
+      const data = this.pending()
+        .map((entry) => `${JSON.stringify({ s: entry.seq, m: entry.message })}\n`)
+        .join('');
       await handle.write(data);
       await handle.datasync();
       this.fileBytes = Buffer.byteLength(data);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@postern/logging';
@@ -142,6 +142,14 @@ describe('recording spool and recorder', () => {
     expect(final!.final).toBe(true);
     await second.acknowledge(SESSION, again!.seq);
     await second.acknowledge(SESSION, final!.seq);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('a chunk whose write a crash interrupted (never renamed) is removed at start, not shipped', async () => {
+    writeFileSync(join(dir, `${SESSION}.000000000000.chunk.tmp`), 'PRC1 torn');
+    const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
+    expect(await spool.init()).toEqual([]);
+    expect(spool.pending()).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
   });
 

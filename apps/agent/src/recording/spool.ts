@@ -72,6 +72,9 @@ export class RecordingSpool extends EventEmitter {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const found = new Map<string, number[]>();
     for (const name of await readdir(this.dir)) {
+      // A chunk whose write a crash interrupted was never renamed: its events went with the crash
+      // (the recording is closed as interrupted from the last whole chunk), the partial file goes.
+      if (name.endsWith('.chunk.tmp')) await unlink(join(this.dir, name)).catch(ignoreMissing);
       const match = CHUNK_FILE.exec(name);
       if (!match) continue;
       const seqs = found.get(match[1]!) ?? [];
