@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import {
   freePort,
+  graphql,
   startAgent,
   startControlPlane,
   startPrivatePostgres,
@@ -295,28 +296,24 @@ describe('fault injection under live sessions', () => {
     cp = await startCp(adminToken);
     const review = await waitFor(
       async () => {
-        const response = await fetch(cp.graphqlUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${bobToken}` },
-          body: JSON.stringify({ query: '{ reviews(kind: "COMMAND", status: "PENDING") { id command } }' }),
-        });
-        const body = (await response.json()) as { data?: { reviews: { id: string; command: string }[] } };
+        const body = await graphql<{ reviews: { id: string; command: string }[] }>(
+          cp.graphqlUrl,
+          '{ reviews(kind: "COMMAND", status: "PENDING") { id command } }',
+          {},
+          bobToken,
+        );
         return body.data?.reviews.find((r) => r.command.includes('UPDATE orders'));
       },
       { timeoutMs: 30_000, what: 'the review created from the resent request' },
     );
     expect(notices.join('\n')).toContain(review.id);
-    const approved = await fetch(cp.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${bobToken}` },
-      body: JSON.stringify({
-        query: 'mutation($id: ID!) { approveReview(id: $id) { status } }',
-        variables: { id: review.id },
-      }),
-    });
-    expect(((await approved.json()) as { data: { approveReview: { status: string } } }).data.approveReview.status).toBe(
-      'APPROVED',
+    const approved = await graphql<{ approveReview: { status: string } }>(
+      cp.graphqlUrl,
+      'mutation($id: ID!) { approveReview(id: $id) { status } }',
+      { id: review.id },
+      bobToken,
     );
+    expect(approved.data?.approveReview.status).toBe('APPROVED');
     expect((await held).rowCount).toBe(1);
     expect((await targetPostgres.query('SELECT total FROM orders WHERE id = 7', 'shop')).rows[0]).toEqual({
       total: '71',

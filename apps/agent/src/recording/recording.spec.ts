@@ -19,6 +19,19 @@ async function chunksOf(spool: RecordingSpool) {
   return Promise.all(spool.pending().map(({ sessionId, seq }) => spool.read(sessionId, seq)));
 }
 
+/** A spool holding two chunks (seq 0 and 1) of SESSION's recording, not final, cut by size. */
+async function spoolTwoChunks(): Promise<RecordingSpool> {
+  const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
+  await spool.init();
+  const recorder = new SessionRecorder(spool, SESSION, 'strict', { chunkBytes: 50, flushMs: 10_000 }, logger, () => {});
+  recorder.record('statement', { sql: 'select 1 -- long enough to cut a chunk' });
+  recorder.record('statement', { sql: 'select 2 -- long enough to cut a chunk' });
+  for (let waited = 0; spool.pending().length < 2 && waited < 5_000; waited += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return spool;
+}
+
 function events(data: Buffer): { type: string; [key: string]: unknown }[] {
   return data
     .toString('utf8')
@@ -53,19 +66,7 @@ describe('recording spool and recorder', () => {
   });
 
   test('a restarted agent finds unacknowledged chunks and acknowledged ones leave the disk', async () => {
-    const first = new RecordingSpool(dir, 10 * 1024 * 1024);
-    await first.init();
-    const recorder = new SessionRecorder(
-      first,
-      SESSION,
-      'strict',
-      { chunkBytes: 50, flushMs: 10_000 },
-      logger,
-      () => {},
-    );
-    recorder.record('statement', { sql: 'select 1 -- long enough to cut a chunk' });
-    recorder.record('statement', { sql: 'select 2 -- long enough to cut a chunk' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const first = await spoolTwoChunks();
     await first.acknowledge(SESSION, 0);
 
     const second = new RecordingSpool(dir, 10 * 1024 * 1024);
@@ -99,19 +100,7 @@ describe('recording spool and recorder', () => {
   });
 
   test('a recording whose every chunk was acknowledged is still found after a crash, and closed from its last hash', async () => {
-    const first = new RecordingSpool(dir, 10 * 1024 * 1024);
-    await first.init();
-    const recorder = new SessionRecorder(
-      first,
-      SESSION,
-      'strict',
-      { chunkBytes: 50, flushMs: 10_000 },
-      logger,
-      () => {},
-    );
-    recorder.record('statement', { sql: 'select 1 -- long enough to cut a chunk' });
-    recorder.record('statement', { sql: 'select 2 -- long enough to cut a chunk' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const first = await spoolTwoChunks();
     const shipped = await chunksOf(first);
     for (const chunk of shipped) await first.acknowledge(SESSION, chunk.seq);
     // Only the last acknowledged chunk is left: the chain's end, for a crash.

@@ -21,13 +21,8 @@ export class ApprovalPush implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.redis.subscribe(APPROVAL_DECISION_CHANNEL, (raw) => {
-      let order: ApprovalDecisionOrder;
-      try {
-        order = JSON.parse(raw) as ApprovalDecisionOrder;
-      } catch {
-        order = {} as ApprovalDecisionOrder;
-      }
+    await this.redis.subscribeJson<ApprovalDecisionOrder>(APPROVAL_DECISION_CHANNEL, (value) => {
+      const order = (value ?? {}) as ApprovalDecisionOrder;
       if (typeof order.agentId !== 'string' || !OUTCOMES.includes(order.outcome)) {
         this.logger.warn('ignored a malformed approval-decision message');
         return;

@@ -18,11 +18,8 @@ export class PolicyPush implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.redis.subscribe(POLICY_CHANGED_CHANNEL, (raw) => {
-      let change: PolicyChanged;
-      try {
-        change = JSON.parse(raw) as PolicyChanged;
-      } catch {
+    await this.redis.subscribeJson<PolicyChanged>(POLICY_CHANGED_CHANNEL, (change) => {
+      if (change === null) {
         this.logger.warn('ignored a malformed policy-changed message');
         return;
       }

@@ -23,11 +23,8 @@ export class RevokePush implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.redis.subscribe(REVOKE_CHANNEL, (raw) => {
-      let order: RevokeOrder;
-      try {
-        order = JSON.parse(raw) as RevokeOrder;
-      } catch {
+    await this.redis.subscribeJson<RevokeOrder>(REVOKE_CHANNEL, (order) => {
+      if (typeof order?.agentId !== 'string') {
         this.logger.warn('ignored a malformed revoke message');
         return;
       }
@@ -37,15 +34,11 @@ export class RevokePush implements OnModuleInit {
         });
       }
     });
-    await this.redis.subscribe(AGENT_CLOSED_CHANNEL, (raw) => {
-      let order: AgentCloseOrder;
-      try {
-        order = JSON.parse(raw) as AgentCloseOrder;
-      } catch {
+    await this.redis.subscribeJson<AgentCloseOrder>(AGENT_CLOSED_CHANNEL, (order) => {
+      if (typeof order?.agentId !== 'string' || typeof order.before !== 'number') {
         this.logger.warn('ignored a malformed agent-closed message');
         return;
       }
-      if (typeof order.agentId !== 'string' || typeof order.before !== 'number') return;
       this.streams.closeAgent(
         order.agentId,
         { code: 'PERMISSION_DENIED', message: String(order.message) },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withoutNul } from '../common/validation.js';
 
 /**
  * The audit log's hash chain. Pure functions: no I/O.
@@ -65,11 +66,13 @@ export function auditHash(prevHash: Uint8Array, event: AuditContent): Buffer {
  */
 export function normalizeContent(event: AuditContent): AuditContent {
   const lower = (value: string | null) => (value === null ? null : value.toLowerCase());
-  const details = withoutNul(JSON.parse(JSON.stringify(event.details ?? {})) as unknown);
+  const json = JSON.stringify(event.details ?? {});
+  // Walked only when there is a NUL to replace (JSON spells it \u0000, in keys and values alike).
+  const details = json.includes('\\u0000') ? nulFree(JSON.parse(json) as unknown) : (JSON.parse(json) as unknown);
   if (details === null || typeof details !== 'object' || Array.isArray(details)) {
     throw new TypeError('audit details must be a JSON object');
   }
-  const text = (value: string | null) => (value === null ? null : (withoutNul(value) as string));
+  const text = (value: string | null) => (value === null ? null : withoutNul(value));
   return {
     ...event,
     id: event.id.toLowerCase(),
@@ -89,11 +92,11 @@ export function normalizeContent(event: AuditContent): AuditContent {
  * PostgreSQL's text and jsonb cannot hold NUL: one from an agent or a client (a claimed session
  * id, a rule name) would fail the whole append, so it is stored as U+FFFD, in keys and values.
  */
-function withoutNul(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
+function nulFree(value: unknown): unknown {
+  if (typeof value === 'string') return withoutNul(value);
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(withoutNul);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k) as string, withoutNul(v)]));
+  if (Array.isArray(value)) return value.map(nulFree);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), nulFree(v)]));
 }
 
 /** JSON with object keys sorted at every depth (jsonb keeps its own key order, so order cannot count). */

@@ -10,8 +10,12 @@ export const RESOURCE_NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
  * PostgreSQL text refuses, failing the whole write) replaced by U+FFFD.
  */
 export function storableText(value: string, max: number): string {
-  const cut = value.slice(0, max);
-  return cut.includes('\0') ? cut.replaceAll('\0', '\uFFFD') : cut;
+  return withoutNul(value.slice(0, max));
+}
+
+/** NUL replaced by U+FFFD (PostgreSQL text and jsonb refuse NUL). */
+export function withoutNul(value: string): string {
+  return value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
 }
 
 export function requireUuid(value: string, what: string): string {

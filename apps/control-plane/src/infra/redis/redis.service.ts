@@ -51,6 +51,23 @@ export class RedisService implements OnApplicationShutdown {
     if (list.length === 1) await this.subscriber.subscribe(full);
   }
 
+  /**
+   * Subscribes to a channel of JSON messages (every replica-to-replica order is one): the handler
+   * gets the parsed value, or null when the message is not JSON. Checking its shape is the
+   * handler's: any replica, of any version, may have published it.
+   */
+  subscribeJson<T>(channel: string, handler: (value: Partial<T> | null) => void): Promise<void> {
+    return this.subscribe(channel, (message) => {
+      let value: Partial<T> | null;
+      try {
+        value = JSON.parse(message) as Partial<T> | null;
+      } catch {
+        value = null;
+      }
+      handler(value !== null && typeof value === 'object' ? value : null);
+    });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.subscriber?.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());
