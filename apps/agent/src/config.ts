@@ -40,6 +40,8 @@ export interface AgentConfig {
     spoolMaxBytes: number;
     chunkBytes: number;
     flushMs: number;
+    /** How chunks are stored and shipped: gzip (default) or none (for older control planes). */
+    compression: 'gzip' | 'none';
   };
 }
 
@@ -101,6 +103,7 @@ const envSchema = z.object({
     .max(4 * 1024 * 1024)
     .default(256 * 1024),
   POSTERN_RECORDING_FLUSH_MS: millis(1_000, 10),
+  POSTERN_RECORDING_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
   POSTERN_AGENT_CONNECT_RATE_PER_ADDRESS: z.coerce.number().positive().max(100_000).default(50),
   POSTERN_AGENT_CONNECT_BURST_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
   POSTERN_AGENT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
@@ -168,6 +171,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       spoolMaxBytes: e.POSTERN_AGENT_SPOOL_MAX_BYTES,
       chunkBytes: e.POSTERN_RECORDING_CHUNK_BYTES,
       flushMs: e.POSTERN_RECORDING_FLUSH_MS,
+      compression: e.POSTERN_RECORDING_COMPRESSION,
     },
   };
 }

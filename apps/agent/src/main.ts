@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   await initSqlParser();
 
   const spool = new RecordingSpool(config.recording.spoolDir, config.recording.spoolMaxBytes);
-  const recorderOptions = { chunkBytes: config.recording.chunkBytes, flushMs: config.recording.flushMs };
+  const { chunkBytes, flushMs, compression } = config.recording;
+  const recorderOptions = { chunkBytes, flushMs, compression };
   // Recordings a previous run left open (the agent died mid-session) are closed as interrupted,
   // continuing their chains, so the control plane sees them end rather than stop.
   for (const unfinished of await spool.init()) {

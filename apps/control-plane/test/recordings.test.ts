@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { agentV1, type AgentMessage, type ControlMessage__Output, type RecordingAck__Output } from '@postern/proto';
 import {
@@ -35,6 +36,7 @@ interface Chunk {
   data: Buffer;
   chainHash: Buffer;
   final: boolean;
+  encoding?: string | number;
 }
 type Event = Record<string, unknown>;
 
@@ -64,6 +66,11 @@ function recording(sessionId: string, chunks: Event[][]): Chunk[] {
     prev = link(prev, seq, final, data);
     return { sessionId, seq: String(seq), data, chainHash: prev, final };
   });
+}
+
+/** The chunks as agents send them by default: data gzip-compressed, the chain still over the JSON Lines. */
+function gzipped(chunks: Chunk[]): Chunk[] {
+  return chunks.map((chunk) => ({ ...chunk, data: gzipSync(chunk.data), encoding: 'RECORDING_ENCODING_JSONL_GZIP' }));
 }
 
 /** `count` chunks of two statements each, between session.start and session.end. */
@@ -404,6 +411,67 @@ describe('shipping chunks', () => {
     const stranger = alpha.ship(`${alpha.credential.slice(0, -4)}AAAA`);
     void stranger.send(good!);
     expect(await stranger.ended).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+  });
+});
+
+describe('compressed chunks (what agents send by default)', () => {
+  test('gzip chunks are checked over their JSON Lines, stored compressed, replayed and verified like plain ones', async () => {
+    const id = await alpha.openSession();
+    const plain = recording(id, statements(3));
+    const ship = alpha.ship();
+    expect(await ship.sendAll(gzipped(plain))).toMatchObject([committed, committed, committed]);
+    ship.end();
+
+    const rows = await queryDatabase(
+      database.url,
+      `SELECT seq::int, encoding::text, plain_bytes, data FROM recording_chunks WHERE session_id = $1 ORDER BY seq`,
+      [id],
+    );
+    expect(rows.map((r) => [r['seq'], r['encoding'], r['plain_bytes']])).toEqual(
+      plain.map((c, seq) => [seq, 'GZIP', c.data.length]),
+    );
+    expect(rows.map((r) => (r['data'] as Buffer).subarray(0, 2).toString('hex'))).toEqual(['1f8b', '1f8b', '1f8b']);
+
+    const page = await cp.admin<{
+      sessionRecording: { events: Array<{ type: string; json: string }>; complete: boolean };
+    }>(PAGE, { id });
+    expect(page.data!.sessionRecording.complete).toBe(true);
+    expect(page.data!.sessionRecording.events.map((e) => JSON.parse(e.json) as Event)).toEqual(statements(3).flat());
+    expect(await verify(id)).toMatchObject({ ok: true, chunks: 3, problems: [] });
+    expect((await verifyCli(id)).stdout).toContain(`session ${id}: OK (3 chunks, complete)`);
+
+    // A byte changed inside the compressed data: the chunk no longer decodes to what its hash says.
+    await queryDatabase(
+      database.url,
+      `UPDATE recording_chunks SET data = overlay(data placing '\\x58'::bytea from 15 for 1) WHERE session_id = $1 AND seq = 1`,
+      [id],
+    );
+    expect(await verify(id)).toMatchObject({ ok: false, problems: [{ seq: 1, problem: 'modified' }] });
+  });
+
+  test('undecodable, oversized-once-inflated, wrongly chained and unknown encodings are refused', async () => {
+    const id = await alpha.openSession();
+    const [first] = recording(id, statements(2));
+    const ship = alpha.ship();
+    const [zipped] = gzipped([first!]);
+    expect(
+      await ship.sendAll([
+        { ...zipped!, data: first!.data },
+        // 5 MiB of spaces gzip to about 5 KiB: refused without inflating past the 4 MiB bound.
+        { ...zipped!, data: gzipSync(Buffer.alloc(5 * 1024 * 1024, 0x20)) },
+        // A hash over the compressed bytes instead of the JSON Lines.
+        { ...zipped!, chainHash: recording(id, [[], []])[0]!.chainHash },
+        { ...first!, encoding: 7 },
+        zipped!,
+      ]),
+    ).toMatchObject([
+      refused('chunk too large or corrupt: data is not valid gzip'),
+      refused('chunk too large or corrupt: more than 4194304 bytes once decompressed'),
+      refused('chain mismatch'),
+      refused('unsupported encoding 7'),
+      committed,
+    ]);
+    ship.end();
   });
 });
 

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { createLogger } from '@postern/logging';
 import { SessionRecorder } from './session-recorder.js';
-import { chainHash, chainSeed, RecordingSpool, SpoolFullError } from './spool.js';
+import { chainHash, chainSeed, RecordingSpool, SpoolFullError, type SpooledChunk } from './spool.js';
 
 const SESSION = '8f14e45f-ceea-467f-a0e6-0a1b2c3d4e5f';
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -23,7 +25,14 @@ async function chunksOf(spool: RecordingSpool) {
 async function spoolTwoChunks(): Promise<RecordingSpool> {
   const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
   await spool.init();
-  const recorder = new SessionRecorder(spool, SESSION, 'strict', { chunkBytes: 50, flushMs: 10_000 }, logger, () => {});
+  const recorder = new SessionRecorder(
+    spool,
+    SESSION,
+    'strict',
+    { chunkBytes: 50, flushMs: 10_000, compression: 'gzip' },
+    logger,
+    () => {},
+  );
   recorder.record('statement', { sql: 'select 1 -- long enough to cut a chunk' });
   recorder.record('statement', { sql: 'select 2 -- long enough to cut a chunk' });
   for (let waited = 0; spool.pending().length < 2 && waited < 5_000; waited += 5) {
@@ -32,8 +41,18 @@ async function spoolTwoChunks(): Promise<RecordingSpool> {
   return spool;
 }
 
-function events(data: Buffer): { type: string; [key: string]: unknown }[] {
-  return data
+/** Text that gzip cannot shrink much (random base64), to fill a spool whose chunks are compressed. */
+function incompressible(length: number): string {
+  return randomBytes(Math.ceil((length * 3) / 4)).toString('base64');
+}
+
+/** A chunk's JSON Lines, decoded as its encoding says. */
+function plain(chunk: SpooledChunk): Buffer {
+  return chunk.encoding === 'gzip' ? gunzipSync(chunk.data) : chunk.data;
+}
+
+function events(chunk: SpooledChunk): { type: string; [key: string]: unknown }[] {
+  return plain(chunk)
     .toString('utf8')
     .trimEnd()
     .split('\n')
@@ -41,29 +60,40 @@ function events(data: Buffer): { type: string; [key: string]: unknown }[] {
 }
 
 describe('recording spool and recorder', () => {
-  test('chunks are cut by size, chained from the session seed, and the last one is final', async () => {
-    const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
-    await spool.init();
-    const recorder = new SessionRecorder(spool, SESSION, 'strict', { chunkBytes: 200, flushMs: 10_000 }, logger, () => {
-      throw new Error('must not fail');
-    });
-    for (let i = 0; i < 20; i++) recorder.record('statement', { sql: `select ${i}` });
-    await recorder.close({ endReason: 'client_closed' });
-    const chunks = await chunksOf(spool);
-    expect(chunks.length).toBeGreaterThan(2);
-    let prev = chainSeed(SESSION);
-    chunks.forEach((chunk, seq) => {
-      expect(chunk.seq).toBe(seq);
-      expect(chunk.chainHash.equals(chainHash(prev, seq, chunk.final, chunk.data))).toBe(true);
-      prev = chunk.chainHash;
-    });
-    expect(chunks.map((c) => c.final)).toEqual([...Array(chunks.length - 1).fill(false), true]);
-    const all = chunks.flatMap((c) => events(c.data));
-    expect(all.filter((e) => e.type === 'statement').map((e) => e['sql'])).toEqual(
-      Array.from({ length: 20 }, (_, i) => `select ${i}`),
-    );
-    expect(all[all.length - 1]).toMatchObject({ type: 'session.end', endReason: 'client_closed' });
-  });
+  test.each(['gzip', 'none'] as const)(
+    'chunks (compression %s) are cut by size, chained from the session seed over their JSON Lines, and the last one is final',
+    async (compression) => {
+      const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
+      await spool.init();
+      const recorder = new SessionRecorder(
+        spool,
+        SESSION,
+        'strict',
+        { chunkBytes: 200, flushMs: 10_000, compression },
+        logger,
+        () => {
+          throw new Error('must not fail');
+        },
+      );
+      for (let i = 0; i < 20; i++) recorder.record('statement', { sql: `select ${i}` });
+      await recorder.close({ endReason: 'client_closed' });
+      const chunks = await chunksOf(spool);
+      expect(chunks.length).toBeGreaterThan(2);
+      let prev = chainSeed(SESSION);
+      chunks.forEach((chunk, seq) => {
+        expect(chunk.seq).toBe(seq);
+        expect(chunk.encoding).toBe(compression === 'gzip' ? 'gzip' : 'jsonl');
+        expect(chunk.chainHash.equals(chainHash(prev, seq, chunk.final, plain(chunk)))).toBe(true);
+        prev = chunk.chainHash;
+      });
+      expect(chunks.map((c) => c.final)).toEqual([...Array(chunks.length - 1).fill(false), true]);
+      const all = chunks.flatMap((c) => events(c));
+      expect(all.filter((e) => e.type === 'statement').map((e) => e['sql'])).toEqual(
+        Array.from({ length: 20 }, (_, i) => `select ${i}`),
+      );
+      expect(all[all.length - 1]).toMatchObject({ type: 'session.end', endReason: 'client_closed' });
+    },
+  );
 
   test('a restarted agent finds unacknowledged chunks and acknowledged ones leave the disk', async () => {
     const first = await spoolTwoChunks();
@@ -83,7 +113,7 @@ describe('recording spool and recorder', () => {
       second,
       SESSION,
       'best-effort',
-      { chunkBytes: 50, flushMs: 10 },
+      { chunkBytes: 50, flushMs: 10, compression: 'gzip' },
       logger,
       () => {},
       {
@@ -94,7 +124,7 @@ describe('recording spool and recorder', () => {
     await resumed.close({ endReason: 'agent_restarted' });
     const final = await second.read(SESSION, 2);
     expect(final.final).toBe(true);
-    expect(final.chainHash.equals(chainHash(last.chainHash, 2, true, final.data))).toBe(true);
+    expect(final.chainHash.equals(chainHash(last.chainHash, 2, true, plain(final)))).toBe(true);
     for (const seq of [0, 1, 2]) await second.acknowledge(SESSION, seq);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -117,7 +147,7 @@ describe('recording spool and recorder', () => {
       second,
       SESSION,
       'best-effort',
-      { chunkBytes: 50, flushMs: 10 },
+      { chunkBytes: 50, flushMs: 10, compression: 'gzip' },
       logger,
       () => {},
       {
@@ -146,10 +176,15 @@ describe('recording spool and recorder', () => {
     const spool = new RecordingSpool(dir, 1024 * 1024);
     await spool.init();
     const failures: Error[] = [];
-    const recorder = new SessionRecorder(spool, SESSION, 'strict', { chunkBytes: 1024, flushMs: 10_000 }, logger, (e) =>
-      failures.push(e),
+    const recorder = new SessionRecorder(
+      spool,
+      SESSION,
+      'strict',
+      { chunkBytes: 1024, flushMs: 10_000, compression: 'gzip' },
+      logger,
+      (e) => failures.push(e),
     );
-    recorder.record('statement', { blob: 'x'.repeat(1024 * 1024) });
+    recorder.record('statement', { blob: incompressible(2 * 1024 * 1024) });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(failures).toHaveLength(1);
     expect(failures[0]).toBeInstanceOf(SpoolFullError);
@@ -162,16 +197,16 @@ describe('recording spool and recorder', () => {
       spool,
       SESSION,
       'best-effort',
-      { chunkBytes: 1024, flushMs: 10_000 },
+      { chunkBytes: 1024, flushMs: 10_000, compression: 'gzip' },
       logger,
       () => {
         throw new Error('best-effort never ends the session');
       },
     );
-    recorder.record('statement', { blob: 'x'.repeat(1024 * 1024) });
+    recorder.record('statement', { blob: incompressible(2 * 1024 * 1024) });
     recorder.record('statement', { sql: 'select 1', pad: 'y'.repeat(1024) });
     await recorder.close({ endReason: 'client_closed' });
-    const all = (await chunksOf(spool)).flatMap((c) => events(c.data));
+    const all = (await chunksOf(spool)).flatMap((c) => events(c));
     expect(all[0]).toMatchObject({ type: 'recording.gap', droppedEvents: 1 });
     expect(all.some((e) => e['sql'] === 'select 1')).toBe(true);
     expect(all[all.length - 1]).toMatchObject({ type: 'session.end', truncated: true, droppedEvents: 1 });

@@ -83,6 +83,7 @@ export class RecordingShipper {
               sessionId: chunk.sessionId,
               seq: String(chunk.seq),
               data: chunk.data,
+              encoding: chunk.encoding === 'gzip' ? 'RECORDING_ENCODING_JSONL_GZIP' : 'RECORDING_ENCODING_JSONL',
               chainHash: chunk.chainHash,
               final: chunk.final,
             });

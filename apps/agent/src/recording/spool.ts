@@ -3,11 +3,16 @@ import { EventEmitter } from 'node:events';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** How a chunk's data is encoded: the JSON Lines themselves, or gzip-compressed. */
+export type ChunkEncoding = 'jsonl' | 'gzip';
+
 /** One recorded chunk as it sits on disk and travels over the Recording stream. */
 export interface SpooledChunk {
   sessionId: string;
   seq: number;
+  /** Encoded as `encoding` says; the chain hash is over the decoded JSON Lines. */
   data: Buffer;
+  encoding: ChunkEncoding;
   chainHash: Buffer;
   final: boolean;
 }
@@ -18,6 +23,8 @@ export class SpoolFullError extends Error {
 }
 
 const MAGIC = Buffer.from('PRC1');
+const FLAG_FINAL = 1;
+const FLAG_GZIP = 2;
 const HEADER = MAGIC.length + 1 + 32;
 const CHUNK_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{12})\.chunk$/;
 /** Fresh chunks kept in memory for shipping, at most (older ones are read from disk). */
@@ -43,7 +50,8 @@ export function chainHash(prev: Buffer, seq: number, final: boolean, data: Buffe
  * once the control plane acknowledged committing it. Chunks written by this process are also kept
  * in memory (bounded) until acknowledged, so shipping them costs no read back from disk.
  *
- * File layout: "PRC1", one flags byte (bit 0: final), the 32-byte chain hash, then the data.
+ * File layout: "PRC1", one flags byte (bit 0: final, bit 1: data gzip-compressed), the 32-byte
+ * chain hash, then the data.
  *
  * The last acknowledged chunk of a recording not yet final stays on disk (it is deleted when the
  * next one is acknowledged, at the cost of the one delete there was anyway): if the agent dies, the
@@ -117,7 +125,7 @@ export class RecordingSpool extends EventEmitter {
     try {
       const header = Buffer.alloc(HEADER);
       MAGIC.copy(header, 0);
-      header[MAGIC.length] = chunk.final ? 1 : 0;
+      header[MAGIC.length] = (chunk.final ? FLAG_FINAL : 0) | (chunk.encoding === 'gzip' ? FLAG_GZIP : 0);
       chunk.chainHash.copy(header, MAGIC.length + 1);
       await handle.writev([header, chunk.data]);
       await handle.sync();
@@ -144,7 +152,8 @@ export class RecordingSpool extends EventEmitter {
     return {
       sessionId,
       seq,
-      final: (bytes[MAGIC.length]! & 1) === 1,
+      final: (bytes[MAGIC.length]! & FLAG_FINAL) !== 0,
+      encoding: (bytes[MAGIC.length]! & FLAG_GZIP) !== 0 ? 'gzip' : 'jsonl',
       chainHash: bytes.subarray(MAGIC.length + 1, HEADER),
       data: bytes.subarray(HEADER),
     };

@@ -47,27 +47,49 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * newline) are skipped. Throws InvalidEventError naming the first bad line (1-based).
  */
 export function parseEventLines(data: Uint8Array): EventLine[] {
-  let text: string;
-  try {
-    text = utf8.decode(data);
-  } catch {
-    throw new InvalidEventError('data is not valid UTF-8');
-  }
   const events: EventLine[] = [];
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n += 1) {
-    const json = lines[n]!.endsWith('\r') ? lines[n]!.slice(0, -1) : lines[n]!;
-    if (json.trim() === '') continue;
-    const event = parseLine(json, n + 1);
+  forEachEvent(data, (event, json) =>
     events.push({
       index: events.length,
       at: new Date(event['at'] as number),
       type: event['type'] as string,
       json,
       event,
-    });
-  }
+    }),
+  );
   return events;
+}
+
+/**
+ * Checks every line as `parseEventLines` does, keeping only the last event: what ingest needs
+ * (a whole chunk's events are never materialised there, only validated).
+ */
+export function lastEvent(data: Uint8Array): Record<string, unknown> | null {
+  let last: Record<string, unknown> | null = null;
+  forEachEvent(data, (event) => {
+    last = event;
+  });
+  return last;
+}
+
+function forEachEvent(data: Uint8Array, visit: (event: Record<string, unknown>, json: string) => void): void {
+  let text: string;
+  try {
+    text = utf8.decode(data);
+  } catch {
+    throw new InvalidEventError('data is not valid UTF-8');
+  }
+  let lineNumber = 0;
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    lineNumber += 1;
+    const json = text.slice(start, text.charCodeAt(end - 1) === 13 && end > start ? end - 1 : end);
+    start = end + 1;
+    // Blank lines are skipped; an event line starts with '{', so trim() runs only for odd lines.
+    if (json.charCodeAt(0) !== 0x7b && json.trim() === '') continue;
+    visit(parseLine(json, lineNumber), json);
+  }
 }
 
 function parseLine(json: string, lineNumber: number): Record<string, unknown> {

@@ -1,3 +1,5 @@
+import type { ChunkEncoding } from './chunk-encoding.js';
+
 /** A session as the recording feature sees it. */
 export interface RecordingSession {
   id: string;
@@ -24,12 +26,16 @@ export interface ChunkHead {
 }
 
 export interface StoredChunk extends ChunkHead {
+  /** The JSON Lines (decoded from the stored encoding). */
   data: Buffer;
 }
 
 /** A chunk from an agent, validated. */
 export interface IncomingChunk extends StoredChunk {
   sessionId: string;
+  /** The data as the agent sent it and as it is stored: `data` encoded as `encoding` says. */
+  encoded: Buffer;
+  encoding: ChunkEncoding;
   /** For a final chunk: its last event says `"truncated": true`. */
   truncated: boolean;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { ChunkDecodingError, decodeChunk } from './chunk-encoding.js';
 import type {
   ChunkHead,
   IncomingChunk,
@@ -22,6 +23,9 @@ const sessionColumns = {
   recordingTruncated: true,
   recordingPurgedAt: true,
 } as const;
+
+/** Decoding bound for stored chunks: what ingest accepts (4 MiB), with room for older rows. */
+const MAX_DECODED_BYTES = 16 * 1024 * 1024;
 
 const headColumns = { seq: true, chainHash: true, final: true } as const;
 
@@ -103,7 +107,9 @@ export class RecordingsRepository {
           data: [
             {
               ...key,
-              data: new Uint8Array(chunk.data),
+              data: new Uint8Array(chunk.encoded),
+              encoding: chunk.encoding,
+              plainBytes: chunk.data.length,
               chainHash: new Uint8Array(chunk.chainHash),
               final: chunk.final,
               receivedAt: at,
@@ -147,19 +153,32 @@ export class RecordingsRepository {
     return rows.map(toHead);
   }
 
+  /**
+   * The chunks with their JSON Lines. A stored chunk that no longer decodes comes back with its
+   * stored bytes, which then fail their chain hash: verification reports it as modified.
+   */
   async chunks(sessionId: string, seqs: number[]): Promise<StoredChunk[]> {
     const rows = await this.prisma.recordingChunk.findMany({
       where: { sessionId, seq: { in: seqs.map((s) => BigInt(s)) } },
       orderBy: { seq: 'asc' },
-      select: { ...headColumns, data: true },
+      select: { ...headColumns, data: true, encoding: true },
     });
-    return rows.map((row) => ({ ...toHead(row), data: Buffer.from(row.data) }));
+    return Promise.all(
+      rows.map(async (row) => {
+        const stored = Buffer.from(row.data);
+        const data = await decodeChunk(stored, row.encoding, MAX_DECODED_BYTES).catch((error: unknown) => {
+          if (error instanceof ChunkDecodingError) return stored;
+          throw error;
+        });
+        return { ...toHead(row), data };
+      }),
+    );
   }
 
   /** Seqs and sizes of up to `limit` chunks after `afterSeq`, in order (to fill a page by size). */
   async sizesAfter(sessionId: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; size: number }>> {
     const rows = await this.prisma.$queryRaw<Array<{ seq: bigint | number; size: number }>>`
-      SELECT seq, octet_length(data) AS size FROM recording_chunks
+      SELECT seq, plain_bytes AS size FROM recording_chunks
        WHERE session_id = ${sessionId}::uuid AND seq > ${afterSeq}
        ORDER BY seq LIMIT ${limit}`;
     return rows.map((row) => ({ seq: Number(row.seq), size: Number(row.size) }));

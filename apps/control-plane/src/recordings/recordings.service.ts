@@ -7,12 +7,13 @@ import { UUID } from '../common/validation.js';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { InvalidArgumentError } from '../errors/domain-error.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
-import { CHAIN_HASH_BYTES, InvalidEventError, chainHash, chainSeed, parseEventLines } from './recording-chain.js';
+import { ChunkDecodingError, decodeChunk, encodingFromWire } from './chunk-encoding.js';
+import { CHAIN_HASH_BYTES, InvalidEventError, chainHash, chainSeed, lastEvent } from './recording-chain.js';
 import { RecordingsRepository } from './recordings.repository.js';
 import type { ChunkAck, IncomingChunk, PurgeResult } from './recording.types.js';
 import { SessionTail } from './session-tail.js';
 
-/** Largest chunk accepted (the gRPC server caps whole messages at 8 MiB). */
+/** Largest chunk accepted, decoded (the gRPC server caps whole messages at 8 MiB). */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Seqs stay within what the API's Int can name. */
 const MAX_SEQ = 2_147_483_647;
@@ -58,7 +59,7 @@ export class RecordingsService {
     });
     let chunk: IncomingChunk;
     try {
-      chunk = toIncomingChunk(message);
+      chunk = await toIncomingChunk(message);
     } catch (error) {
       if (error instanceof InvalidArgumentError) return ack(false, error.message);
       throw error;
@@ -160,8 +161,11 @@ export class RecordingsService {
   }
 }
 
-/** Validates a chunk from the wire into a domain object, or throws InvalidArgumentError. */
-export function toIncomingChunk(message: RecordingChunk__Output): IncomingChunk {
+/**
+ * Validates a chunk from the wire into a domain object, or throws InvalidArgumentError. A
+ * compressed chunk is decoded here: its lines are checked and its chain hash is over them.
+ */
+export async function toIncomingChunk(message: RecordingChunk__Output): Promise<IncomingChunk> {
   if (!UUID.test(message.sessionId)) throw new InvalidArgumentError('invalid session id');
   if (!/^\d{1,10}$/.test(message.seq) || Number(message.seq) > MAX_SEQ) {
     throw new InvalidArgumentError('seq out of range');
@@ -170,10 +174,20 @@ export function toIncomingChunk(message: RecordingChunk__Output): IncomingChunk 
     throw new InvalidArgumentError(`chunk too large (at most ${MAX_CHUNK_BYTES} bytes)`);
   }
   if (message.chainHash.length !== CHAIN_HASH_BYTES) throw new InvalidArgumentError('invalid chain hash');
+  const encoding = encodingFromWire(message.encoding);
+  if (encoding === null) throw new InvalidArgumentError(`unsupported encoding ${String(message.encoding)}`);
+  let data: Buffer;
+  try {
+    data = await decodeChunk(message.data, encoding, MAX_CHUNK_BYTES);
+  } catch (error) {
+    if (error instanceof ChunkDecodingError)
+      throw new InvalidArgumentError(`chunk too large or corrupt: ${error.message}`);
+    throw error;
+  }
   let truncated = false;
   try {
-    const events = parseEventLines(message.data);
-    truncated = message.final && events.at(-1)?.event['truncated'] === true;
+    const last = lastEvent(data);
+    truncated = message.final && last?.['truncated'] === true;
   } catch (error) {
     if (error instanceof InvalidEventError) throw new InvalidArgumentError(`invalid data: ${error.message}`);
     throw error;
@@ -181,7 +195,9 @@ export function toIncomingChunk(message: RecordingChunk__Output): IncomingChunk 
   return {
     sessionId: message.sessionId.toLowerCase(),
     seq: Number(message.seq),
-    data: message.data,
+    data,
+    encoded: message.data,
+    encoding,
     chainHash: message.chainHash,
     final: message.final,
     truncated,

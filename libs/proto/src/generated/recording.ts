@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { MessageTypeDefinition } from '@grpc/proto-loader';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { RecordingClient as _postern_agent_v1_RecordingClient, RecordingDefinition as _postern_agent_v1_RecordingDefinition } from './postern/agent/v1/Recording.js';
 import type { RecordingAck as _postern_agent_v1_RecordingAck, RecordingAck__Output as _postern_agent_v1_RecordingAck__Output } from './postern/agent/v1/RecordingAck.js';
@@ -16,6 +16,7 @@ export interface ProtoGrpcType {
         Recording: SubtypeConstructor<typeof grpc.Client, _postern_agent_v1_RecordingClient> & { service: _postern_agent_v1_RecordingDefinition }
         RecordingAck: MessageTypeDefinition<_postern_agent_v1_RecordingAck, _postern_agent_v1_RecordingAck__Output>
         RecordingChunk: MessageTypeDefinition<_postern_agent_v1_RecordingChunk, _postern_agent_v1_RecordingChunk__Output>
+        RecordingEncoding: EnumTypeDefinition
       }
     }
   }
