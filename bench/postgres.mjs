@@ -38,6 +38,8 @@
 //   tls (1)             0 skips the TLS stack and its round
 //   profile (auto)      auto (when a target is missed), always, never
 //   profile_duration (5) seconds of each profiled pgbench run
+//   profile_runs (all)  comma-separated profiled runs to make (local-select, local-connect,
+//                       local-stream, local-policy-select, local-masked-stream, relay-select)
 //   node_pipe (1)       0 leaves out the reference "bare Node.js TCP pipe" configuration
 //   policy (1)          0 leaves out the policy-on configuration (and the masked stream)
 //   log_level (info)    Postern processes' POSTERN_LOG_LEVEL (info is the production default)
@@ -140,6 +142,10 @@ const settings = {
   keep: setting('keep', '0') === '1',
   hold: setting('hold', '0') === '1',
   profileDuration: Math.max(1, intSetting('profile_duration', 5, 2)),
+  profileRuns: setting('profile_runs', null)
+    ?.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean),
   nodePipe: setting('node_pipe', '1') !== '0',
   policy: setting('policy', '1') !== '0',
   commit: setting('commit', null),
@@ -1597,7 +1603,13 @@ async function main() {
   if (settings.profile === 'always' || (settings.profile === 'auto' && missed)) {
     const failed = new Set(summary.targets.filter((x) => x.pass === false).map((x) => x.name));
     const plans = [
-      { name: 'local-select', what: 'pgbench -S through the local ingress', target: E.local },
+      {
+        // The control plane too: it ingests every session's recording while the agent proxies.
+        name: 'local-select',
+        what: 'pgbench -S through the local ingress (control plane and agent profiled)',
+        target: E.local,
+        controlPlane: true,
+      },
       {
         name: 'local-connect',
         what: 'pgbench -C -S through the local ingress',
@@ -1633,7 +1645,9 @@ async function main() {
         controlPlane: true,
         when: failed.has('pgbench -S: relay / pgbouncer') || failed.has('stream rows: relay / direct'),
       },
-    ].filter((p) => p.target !== undefined && (settings.profile === 'always' || p.when !== false));
+    ]
+      .filter((p) => p.target !== undefined && (settings.profile === 'always' || p.when !== false))
+      .filter((p) => settings.profileRuns === undefined || settings.profileRuns.includes(p.name));
     for (const plan of plans) {
       say(`profiling (node --cpu-prof, ${settings.profileDuration} s): ${plan.what}`);
       try {
