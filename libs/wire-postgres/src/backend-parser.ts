@@ -1,6 +1,6 @@
 import { BackendCode, EncryptionResponseCode, PG_LARGE_MESSAGE_LIMIT } from './codes.js';
 import { ProtocolError } from './errors.js';
-import type { Frame } from './frame.js';
+import { ParsedFrame, type Frame } from './frame.js';
 import { FrameParser } from './frame-parser.js';
 import { checkLimit, readTypedLength } from './limits.js';
 
@@ -80,16 +80,10 @@ export class BackendParser extends FrameParser {
     const code = bytes[0]!;
     if (this.phase === 'message' || code === BackendCode.ErrorResponse) {
       this.phase = 'message';
-      return {
-        kind: 'message',
-        code,
-        length: bytes.length - 1,
-        bytes,
-        body: bytes.subarray(TYPED_HEADER_SIZE),
-      };
+      return new ParsedFrame('message', code, bytes.length - 1, bytes, TYPED_HEADER_SIZE);
     }
     this.phase = code === EncryptionResponseCode.No ? 'message' : 'encrypted';
-    return { kind: 'encryption-response', code, length: 1, bytes, body: bytes.subarray(1) };
+    return new ParsedFrame('encryption-response', code, 1, bytes, 1);
   }
 
   protected override afterFrame(_frame: Frame, bytesFollowing: number): void {

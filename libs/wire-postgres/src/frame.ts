@@ -31,3 +31,24 @@ export interface Frame {
 
 /** Receives frames in wire order. */
 export type FrameHandler = (frame: Frame) => void;
+
+/**
+ * The parsers' frames. `body` is made on first use: most frames a proxy forwards are never
+ * decoded, and a view per frame is an allocation per DataRow.
+ */
+export class ParsedFrame implements Frame {
+  private view: Buffer | undefined;
+
+  constructor(
+    readonly kind: FrameKind,
+    readonly code: number,
+    readonly length: number,
+    readonly bytes: Buffer,
+    /** Where the body starts in `bytes`. */
+    private readonly headerSize: number,
+  ) {}
+
+  get body(): Buffer {
+    return (this.view ??= this.bytes.subarray(this.headerSize));
+  }
+}

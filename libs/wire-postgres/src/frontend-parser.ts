@@ -6,7 +6,7 @@ import {
   StartupRequestCode,
 } from './codes.js';
 import { ProtocolError } from './errors.js';
-import type { Frame, FrameKind } from './frame.js';
+import { ParsedFrame, type Frame, type FrameKind } from './frame.js';
 import { FrameParser } from './frame-parser.js';
 import { checkLimit, readTypedLength } from './limits.js';
 
@@ -129,13 +129,7 @@ export class FrontendParser extends FrameParser {
 
   protected makeFrame(bytes: Buffer): Frame {
     if (!this.inStartupPhase) {
-      return {
-        kind: 'message',
-        code: bytes[0]!,
-        length: bytes.length - 1,
-        bytes,
-        body: bytes.subarray(TYPED_HEADER_SIZE),
-      };
+      return new ParsedFrame('message', bytes[0]!, bytes.length - 1, bytes, TYPED_HEADER_SIZE);
     }
     const code = bytes.readInt32BE(4);
     let kind: FrameKind;
@@ -153,7 +147,7 @@ export class FrontendParser extends FrameParser {
         kind = 'startup';
         this.inStartupPhase = false;
     }
-    return { kind, code, length: bytes.length, bytes, body: bytes.subarray(STARTUP_HEADER_SIZE) };
+    return new ParsedFrame(kind, code, bytes.length, bytes, STARTUP_HEADER_SIZE);
   }
 
   protected override afterFrame(frame: Frame, bytesFollowing: number): void {

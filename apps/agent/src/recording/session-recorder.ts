@@ -61,7 +61,9 @@ export class SessionRecorder {
 
   record(type: string, event: RecordingEvent = {}, at = Date.now()): void {
     if (this.closed) return;
-    const line = JSON.stringify({ at, type, ...event });
+    // `{"at":…,"type":…,` + the event's own fields, without copying the event into a new object.
+    const fields = JSON.stringify(event);
+    const line = `{"at":${at},"type":${JSON.stringify(type)}${fields.length > 2 ? `,${fields.slice(1)}` : '}'}`;
     this.buffer.push(line);
     this.buffered += line.length + 1;
     if (this.buffered >= this.options.chunkBytes) this.cut(false);

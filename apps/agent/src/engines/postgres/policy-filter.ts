@@ -67,6 +67,8 @@ const MARKER = 'postern_refused_';
 const MARKER_PATTERN = /postern_refused_[0-9a-f]{16}/;
 /** Statement text kept in audit events, reviews and recordings. */
 const MAX_AUDITED_SQL = 4096;
+/** The decision when no statement rule applies (one object, not one per statement). */
+const ALLOW: StatementDecision = { action: 'allow' };
 /** Bytes of one text parameter kept in a recording. */
 const MAX_RECORDED_PARAM = 1024;
 
@@ -142,7 +144,15 @@ export class PolicyFilter implements FrameFilter {
     switch (frame.code) {
       case FrontendCode.Query: {
         const sql = cstring(frame.body, 0).value;
-        const expectation: Expectation = { kind: 'query', sql, copies: null, ...activity() };
+        const expectation: Expectation = {
+          kind: 'query',
+          sql,
+          copies: null,
+          startedAt: Date.now(),
+          rows: 0,
+          tags: [],
+          error: null,
+        };
         this.expectations.push(expectation);
         return this.enforce(sql, frame, (marker) => frontend.query(marker));
       }
@@ -216,7 +226,10 @@ export class PolicyFilter implements FrameFilter {
       statement: binding?.statement ?? '',
       resultFormats: binding?.resultFormats ?? [],
       params: binding?.params ?? [],
-      ...activity(),
+      startedAt: Date.now(),
+      rows: 0,
+      tags: [],
+      error: null,
     };
     const known =
       this.describedPortals.has(portal) || (binding !== undefined && this.describedStatements.has(binding.statement));
@@ -254,7 +267,7 @@ export class PolicyFilter implements FrameFilter {
         message: `Postern cannot check statements while ${this.uncheckable}; reset it to use this connection`,
       });
     }
-    const decision: StatementDecision = policy.statements.empty ? { action: 'allow' } : policy.statements.evaluate(sql);
+    const decision: StatementDecision = policy.statements.empty ? ALLOW : policy.statements.evaluate(sql);
     switch (decision.action) {
       case 'allow': {
         const refusal = policy.masker === null ? null : this.copyRefusal(sql, policy.masker);
@@ -668,10 +681,6 @@ function isSettingReset(sql: string): boolean {
     analysis.statements.length === 1 &&
     analysis.statements[0]!.kinds.some((kind) => kind === 'SET' || kind === 'RESET')
   );
-}
-
-function activity(): Activity {
-  return { startedAt: Date.now(), rows: 0, tags: [], error: null };
 }
 
 function errorOf(bytes: Buffer): { code: string; message: string } | null {

@@ -236,7 +236,7 @@ class SessionProxy {
 
   private write(destination: Duplex, source: Duplex, frames: Buffer[]): void {
     if (frames.length === 0 || this.finished || destination.destroyed) return;
-    const segments = coalesce(frames);
+    const segments = frames.length === 1 ? frames : coalesce(frames);
     let flowing = true;
     if (segments.length === 1) {
       flowing = destination.write(segments[0]);
