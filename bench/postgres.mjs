@@ -866,6 +866,11 @@ const PROXIES = {
   localTls: ['agentTls'],
   relayTls: ['agentTls', 'controlPlaneTls'],
 };
+/**
+ * The control plane of a local-ingress configuration: not in the data path, but it ingests every
+ * session's recording (and its PostgreSQL stores it) while the agent proxies, on this same machine.
+ */
+const INGEST = { local: 'controlPlane', localPolicy: 'controlPlane', localTls: 'controlPlaneTls' };
 
 function processCpu(pid) {
   try {
@@ -910,12 +915,15 @@ function cpuDelta(before, after, transactions, config) {
   const proxySeconds = proxy.length
     ? round3(proxy.reduce((sum, name) => sum + processes[name].userS + processes[name].systemS, 0))
     : null;
+  const ingest = processes[INGEST[config]];
   return {
     processes,
     proxyCpuSeconds: proxySeconds,
     machineBusyPercent: total > 0 ? Math.round((busy / total) * 1000) / 10 : null,
     proxyUserUsPerTx: perTx('userS'),
     proxySystemUsPerTx: perTx('systemS'),
+    controlPlaneUsPerTx:
+      ingest && transactions ? Math.round(((ingest.userS + ingest.systemS) / transactions) * 1e7) / 10 : null,
   };
 }
 
@@ -1209,6 +1217,7 @@ function summarize(facts) {
         config,
         proxyUserUsPerTx: med('proxyUserUsPerTx'),
         proxySystemUsPerTx: med('proxySystemUsPerTx'),
+        controlPlaneUsPerTx: med('controlPlaneUsPerTx'),
         machineBusyPercent: med('machineBusyPercent'),
       });
     }
@@ -1389,17 +1398,18 @@ function markdown(summary) {
     (c) =>
       `| ${phaseNames[c.phase]} | ${labels[c.config]} | ${c.proxyUserUsPerTx ?? '—'} | ${c.proxySystemUsPerTx ?? '—'} | ${
         c.proxyUserUsPerTx === null ? '—' : Math.round((c.proxyUserUsPerTx + c.proxySystemUsPerTx) * 10) / 10
-      } | ${c.machineBusyPercent ?? '—'} |`,
+      } | ${c.controlPlaneUsPerTx ?? '—'} | ${c.machineBusyPercent ?? '—'} |`,
   );
   return [
     '| measurement | configuration | result (runs) | vs pgbouncer | target | |',
     '| --- | --- | ---: | ---: | --- | --- |',
     ...rows,
     '',
-    'CPU time of the proxy processes per transaction (medians; relay = control plane + agent; -C: per session):',
+    'CPU time of the proxy processes per transaction (medians; relay = control plane + agent; -C: per session);',
+    'for the local ingress, the control plane (same machine, not in the data path) ingesting the recordings:',
     '',
-    '| run | configuration | user µs/tx | system µs/tx | total µs/tx | machine busy % |',
-    '| --- | --- | ---: | ---: | ---: | ---: |',
+    '| run | configuration | user µs/tx | system µs/tx | total µs/tx | control plane µs/tx | machine busy % |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
     ...cpuRows,
     ...['local', 'relay']
       .filter((c) => stream[c]?.proxyCpuSeconds !== null && stream[c]?.proxyCpuSeconds !== undefined)

@@ -61,7 +61,7 @@ function events(chunk: SpooledChunk): { type: string; [key: string]: unknown }[]
 
 describe('recording spool and recorder', () => {
   test.each(['gzip', 'none'] as const)(
-    'chunks (compression %s) are cut by size, chained from the session seed over their JSON Lines, and the last one is final',
+    'chunks (compression %s) are cut by size, chained from the session seed over their JSON Lines, and the last one is final; gzip only from 16 KiB',
     async (compression) => {
       const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
       await spool.init();
@@ -69,28 +69,34 @@ describe('recording spool and recorder', () => {
         spool,
         SESSION,
         'strict',
-        { chunkBytes: 200, flushMs: 10_000, compression },
+        { chunkBytes: 20_000, flushMs: 10_000, compression },
         logger,
         () => {
           throw new Error('must not fail');
         },
       );
-      for (let i = 0; i < 20; i++) recorder.record('statement', { sql: `select ${i}` });
+      const sql = (i: number) => `select ${i} -- ${'padding '.repeat(250)}`;
+      for (let i = 0; i < 20; i++) recorder.record('statement', { sql: sql(i) });
+      recorder.record('statement', { sql: 'select 20' });
       await recorder.close({ endReason: 'client_closed' });
       const chunks = await chunksOf(spool);
       expect(chunks.length).toBeGreaterThan(2);
+      // Two ~20 KB chunks, then a final one of two short events: too small to be worth gzip.
+      expect(chunks.map((c) => c.encoding)).toEqual(
+        compression === 'gzip' ? ['gzip', 'gzip', 'jsonl'] : ['jsonl', 'jsonl', 'jsonl'],
+      );
       let prev = chainSeed(SESSION);
       chunks.forEach((chunk, seq) => {
         expect(chunk.seq).toBe(seq);
-        expect(chunk.encoding).toBe(compression === 'gzip' ? 'gzip' : 'jsonl');
         expect(chunk.chainHash.equals(chainHash(prev, seq, chunk.final, plain(chunk)))).toBe(true);
         prev = chunk.chainHash;
       });
       expect(chunks.map((c) => c.final)).toEqual([...Array(chunks.length - 1).fill(false), true]);
       const all = chunks.flatMap((c) => events(c));
-      expect(all.filter((e) => e.type === 'statement').map((e) => e['sql'])).toEqual(
-        Array.from({ length: 20 }, (_, i) => `select ${i}`),
-      );
+      expect(all.filter((e) => e.type === 'statement').map((e) => e['sql'])).toEqual([
+        ...Array.from({ length: 20 }, (_, i) => sql(i)),
+        'select 20',
+      ]);
       expect(all[all.length - 1]).toMatchObject({ type: 'session.end', endReason: 'client_closed' });
     },
   );
