@@ -191,7 +191,10 @@ describe('recording spool and recorder', () => {
       (e) => failures.push(e),
     );
     recorder.record('statement', { blob: incompressible(2 * 1024 * 1024) });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Compressing 2.7 MB of random text first takes a while on a loaded machine.
+    for (let waited = 0; failures.length === 0 && waited < 10_000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(failures).toHaveLength(1);
     expect(failures[0]).toBeInstanceOf(SpoolFullError);
   });
