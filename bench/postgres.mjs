@@ -31,8 +31,8 @@
 //   stream_repeats (3)  psql streaming runs per configuration, stream and masked-stream (best
 //                       is reported)
 //   idle_sessions (200) idle sessions opened for the memory measurement
-//   idle_steps (3)      steps of idle_sessions sessions; the first is the measurement, the
-//                       others show how steady it is
+//   idle_steps (3)      steps of idle_sessions sessions; the measurement is the slope of VmRSS
+//                       over the sessions open after each step (least squares)
 //   settle (8)          seconds the agent is left alone before each VmRSS reading
 //   warmup (2)          seconds of pgbench per configuration before the first round (0 = none)
 //   tls (1)             0 skips the TLS stack and its round
@@ -1049,6 +1049,15 @@ async function openSessions(stack, n, clients) {
   }
 }
 
+/** Least-squares slope of y over x. */
+function slope(points) {
+  const mx = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+  const my = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  const sxy = points.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((sum, [x]) => sum + (x - mx) ** 2, 0);
+  return sxy / sxx;
+}
+
 async function idleSessionMemory(stack) {
   const pid = stack.agent.pid;
   const n = settings.idleSessions;
@@ -1060,15 +1069,16 @@ async function idleSessionMemory(stack) {
     await openSessions(stack, Math.min(20, n), warm);
     await Promise.allSettled(warm.map((c) => c.end()));
     const before = await settledRss(pid);
-    // The measurement is the first step (n sessions); further steps of n more sessions show how
-    // much of it was heap slack or growth that V8 happened to do at that moment.
+    // Steps of n sessions; the measurement is the least-squares slope of VmRSS over the number of
+    // open sessions (0, n, 2n, …): one step alone is at the mercy of whatever V8 grew or gave back
+    // at that moment (a step of -50 or +110 KiB/session has been seen on this machine).
     const readings = [before];
     for (let step = 1; step <= settings.idleSteps; step += 1) {
       await openSessions(stack, n, clients);
       readings.push(await settledRss(pid));
     }
     const steps = readings.slice(1).map((r, i) => (r.kib - readings[i].kib) / n);
-    const perSessionKiB = steps[0];
+    const perSessionKiB = slope(readings.map((r, i) => [i * n, r.kib]));
     const allKiB = (readings.at(-1).kib - before.kib) / (n * settings.idleSteps);
     const record = {
       phase: 'memory',
@@ -1088,7 +1098,7 @@ async function idleSessionMemory(stack) {
     };
     runs.push(record);
     say(
-      `  VmRSS ${before.kib} KiB → ${readings[1].kib} KiB with ${n} idle sessions: ${perSessionKiB.toFixed(1)} KiB/session` +
+      `  VmRSS ${readings.map((r) => r.kib).join(' → ')} KiB with 0…${n * settings.idleSteps} idle sessions: ${perSessionKiB.toFixed(1)} KiB/session (slope)` +
         (settings.idleSteps > 1
           ? ` (each step of ${n}: ${record.perSessionKiBEachStep.join(', ')} KiB/session; all ${n * settings.idleSteps}: ${record.perSessionKiBAllSteps})`
           : ''),
@@ -1373,15 +1383,11 @@ function markdown(summary) {
   if (memory) {
     const targetRow = t['agent memory per idle session (KiB)'];
     rows.push(
-      `| agent VmRSS per idle session, KiB (${memory.sessions} sessions${
-        memory.steps > 1
-          ? `; next ${memory.steps - 1}×${memory.sessions}: ${memory.perSessionKiBEachStep.slice(1).join(', ')}`
-          : ''
-      }) | ${labels.local} | ${memory.perSessionKiB.toFixed(
-        1,
-      )} (${fmtInt(memory.rssBeforeKiB)} → ${fmtInt(memory.rssAfterKiB)} KiB) | — | ${targetRow.target} | ${verdict(
-        targetRow.pass,
-      )} |`,
+      `| agent VmRSS per idle session, KiB (slope over ${memory.steps}×${memory.sessions} sessions; steps: ${memory.perSessionKiBEachStep.join(
+        ', ',
+      )}) | ${labels.local} | ${memory.perSessionKiB.toFixed(1)} (${fmtInt(memory.rssBeforeKiB)} → ${fmtInt(
+        memory.rssKiBAfterEachStep.at(-1),
+      )} KiB) | — | ${targetRow.target} | ${verdict(targetRow.pass)} |`,
     );
   }
   for (const config of ['direct', 'pgbouncer', 'local']) {

@@ -7,9 +7,13 @@ import { InvalidArgumentError } from '../errors/domain-error.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
 import { validateAgentEvent } from './agent-audit-event.js';
 import { AuditRepository } from './audit.repository.js';
+import type { AuditContent } from './audit-chain.js';
 import type { AgentAuditRow, AuditEntry, AuditFilter, AuditRecord } from './audit.types.js';
+import { GroupAppender } from './group-append.js';
 
 const MAX_PAGE = 500;
+/** Events appended in one transaction at most (a burst's backlog is split). */
+const MAX_GROUP = 200;
 const KIND_PREFIX = /^[a-z0-9_.]{1,64}$/;
 const WORD = /^[^\p{Cc}]{1,255}$/u;
 
@@ -19,32 +23,33 @@ const WORD = /^[^\p{Cc}]{1,255}$/u;
  */
 @Injectable()
 export class AuditService {
+  /** This replica's own events (sessions, admin actions), group-committed under load. */
+  private readonly appender: GroupAppender<AuditContent>;
+
   constructor(
     private readonly repository: AuditRepository,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.appender = new GroupAppender((events) => repository.appendChained(events, { skipExisting: false }), MAX_GROUP);
+  }
 
+  /** Appends one event; resolves once it is committed in the chain. */
   async record(entry: AuditEntry, at: Date = new Date()): Promise<void> {
     try {
-      await this.repository.appendChained(
-        [
-          {
-            id: randomUUID(),
-            at,
-            kind: entry.kind,
-            actorId: entry.actorId ?? null,
-            actorKind: entry.actorKind ?? null,
-            decision: entry.decision ?? null,
-            agentId: entry.agentId ?? null,
-            connectionId: entry.connectionId ?? null,
-            sessionId: entry.sessionId ?? null,
-            ruleId: entry.ruleId ?? null,
-            policyVersion: entry.policyVersion ?? null,
-            details: entry.details ?? {},
-          },
-        ],
-        { skipExisting: false },
-      );
+      await this.appender.add({
+        id: randomUUID(),
+        at,
+        kind: entry.kind,
+        actorId: entry.actorId ?? null,
+        actorKind: entry.actorKind ?? null,
+        decision: entry.decision ?? null,
+        agentId: entry.agentId ?? null,
+        connectionId: entry.connectionId ?? null,
+        sessionId: entry.sessionId ?? null,
+        ruleId: entry.ruleId ?? null,
+        policyVersion: entry.policyVersion ?? null,
+        details: entry.details ?? {},
+      });
     } catch (error) {
       this.logger.error({ err: error, kind: entry.kind }, 'audit event could not be stored');
       throw error;
