@@ -23,7 +23,7 @@ function gatedAppend(refuse: (items: string[]) => boolean = () => false) {
 describe('GroupAppender', () => {
   test('an idle appender writes a lone event at once; events arriving meanwhile go together next, in order', async () => {
     const { calls, append, openAll } = gatedAppend();
-    const appender = new GroupAppender(append, 100);
+    const appender = new GroupAppender(append, { maxGroup: 100, lingerMs: 0, busyWindowMs: 0 });
     const first = appender.add('a');
     expect(calls).toEqual([['a']]);
     const rest = ['b', 'c', 'd'].map((item) => appender.add(item));
@@ -35,7 +35,7 @@ describe('GroupAppender', () => {
 
   test('a backlog is split into groups of at most maxGroup', async () => {
     const { calls, append, openAll } = gatedAppend();
-    const appender = new GroupAppender(append, 2);
+    const appender = new GroupAppender(append, { maxGroup: 2, lingerMs: 0, busyWindowMs: 0 });
     const all = ['a', 'b', 'c', 'd', 'e'].map((item) => appender.add(item));
     await openAll();
     await Promise.all(all);
@@ -44,7 +44,7 @@ describe('GroupAppender', () => {
 
   test('when a group fails, each event is retried alone and only the refused one fails its caller', async () => {
     const { calls, append, openAll } = gatedAppend((items) => items.includes('bad'));
-    const appender = new GroupAppender(append, 100);
+    const appender = new GroupAppender(append, { maxGroup: 100, lingerMs: 0, busyWindowMs: 0 });
     const first = appender.add('a');
     const results = ['b', 'bad', 'c'].map((item) =>
       appender.add(item).then(
@@ -61,5 +61,25 @@ describe('GroupAppender', () => {
     await openAll();
     await later;
     expect(calls.at(-1)).toEqual(['d']);
+  });
+
+  test('while events keep coming, the next one lingers for company; after a quiet spell it is written at once', async () => {
+    const { calls, append, openAll } = gatedAppend();
+    const appender = new GroupAppender(append, { maxGroup: 100, lingerMs: 40, busyWindowMs: 150 });
+    const a = appender.add('a');
+    await openAll();
+    await a;
+    const b = appender.add('b');
+    const c = appender.add('c');
+    expect(calls).toEqual([['a']]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(calls).toEqual([['a'], ['b', 'c']]);
+    await openAll();
+    await Promise.all([b, c]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const d = appender.add('d');
+    expect(calls.at(-1)).toEqual(['d']);
+    await openAll();
+    await d;
   });
 });
