@@ -278,6 +278,39 @@ describe('recordings', () => {
     expect(verified.verifySessionRecording.ok).toBe(true);
   });
 
+  test("a busy session's recording travels and is stored gzip-compressed, and replays and verifies whole", async () => {
+    const client = aliceClient();
+    await client.connect();
+    const sent = Array.from({ length: 300 }, (_, i) => `SELECT ${i} AS n /* ${'padding '.repeat(40)}*/`);
+    let sessionId: string;
+    try {
+      await client.query('SELECT 1');
+      sessionId = await waitFor(async () => {
+        const data = await admin<{ sessions: { id: string }[] }>('{ sessions(limit: 1, status: "ACTIVE") { id } }');
+        return data.sessions[0]?.id;
+      });
+      for (const sql of sent) await client.query(sql);
+    } finally {
+      await client.end();
+    }
+    const page = await completeRecording(cp, sessionId, 30_000);
+    expect(recordedStatements(page)).toEqual(['SELECT 1', ...sent]);
+    // ~110 KiB of events: the chunks of 16 KiB and more went compressed, the chain is over the text.
+    const chunks = await queryDatabase(
+      cpDatabase.url,
+      'SELECT encoding::text, plain_bytes, octet_length(data) AS stored FROM recording_chunks WHERE session_id = $1',
+      [sessionId],
+    );
+    const gzipped = chunks.filter((c) => c['encoding'] === 'GZIP');
+    expect(gzipped.length).toBeGreaterThan(0);
+    for (const chunk of gzipped) expect(Number(chunk['stored']) * 5).toBeLessThan(Number(chunk['plain_bytes']));
+    const verified = await admin<{ verifySessionRecording: { ok: boolean; problems: unknown[] } }>(
+      'query($id: ID!) { verifySessionRecording(sessionId: $id) { ok problems { seq problem } } }',
+      { id: sessionId },
+    );
+    expect(verified.verifySessionRecording).toEqual({ ok: true, problems: [] });
+  });
+
   test('with the control plane down a session keeps querying; afterwards every event arrives once, in order', async () => {
     const client = aliceClient();
     await client.connect();
