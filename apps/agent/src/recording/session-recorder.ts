@@ -11,6 +11,13 @@ const gzipAsync = promisify(gzip);
  * where compression pays.
  */
 const MIN_COMPRESSED_BYTES = 16 * 1024;
+/** First buffer of a chunk (a few events); it doubles as events come, up to the chunk size. */
+const MIN_BUFFER_BYTES = 1024;
+const EMPTY = Buffer.alloc(0);
+
+function jsonLine(event: RecordingEvent): Buffer {
+  return Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
+}
 
 export type RecordingMode = 'strict' | 'best-effort';
 
@@ -41,8 +48,16 @@ export type RecordingEvent = Record<string, unknown>;
  * recording is never silently incomplete.
  */
 export class SessionRecorder {
-  private buffer: string[] = [];
-  private buffered = 0;
+  /**
+   * The chunk being filled: events are encoded into it as they are recorded (one UTF-8 encoding
+   * per event, no array of strings to join and encode again at the cut). Each chunk gets a buffer
+   * of its own, since the spool keeps it until the control plane acknowledges it.
+   */
+  private buffer: Buffer = EMPTY;
+  private used = 0;
+  private events = 0;
+  /** Size of the last chunk cut, to size the next one's buffer (busy sessions fill theirs). */
+  private lastChunkBytes = 0;
   private seq = 0;
   private prev: Buffer;
   private timer: NodeJS.Timeout | undefined;
@@ -72,9 +87,13 @@ export class SessionRecorder {
     // `{"at":…,"type":…,` + the event's own fields, without copying the event into a new object.
     const fields = JSON.stringify(event);
     const line = `{"at":${at},"type":${JSON.stringify(type)}${fields.length > 2 ? `,${fields.slice(1)}` : '}'}`;
-    this.buffer.push(line);
-    this.buffered += line.length + 1;
-    if (this.buffered >= this.options.chunkBytes) this.cut(false);
+    // At most 3 UTF-8 bytes per UTF-16 unit, and the newline.
+    const room = line.length * 3 + 1;
+    if (this.used + room > this.buffer.length) this.grow(this.used + room);
+    this.used += this.buffer.write(line, this.used, 'utf8');
+    this.buffer[this.used++] = 0x0a;
+    this.events += 1;
+    if (this.used >= this.options.chunkBytes) this.cut(false);
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.cut(false), this.options.flushMs);
       this.timer.unref();
@@ -90,25 +109,40 @@ export class SessionRecorder {
     return this.writing;
   }
 
+  private grow(needed: number): void {
+    // A chunk's first buffer is sized like the last chunk (a busy session's chunks are alike, an
+    // idle one's are small); then it doubles, up to about the chunk size.
+    const hint = this.buffer.length === 0 ? this.lastChunkBytes + 1024 : this.buffer.length * 2;
+    const capacity = Math.max(needed, MIN_BUFFER_BYTES, Math.min(hint, this.options.chunkBytes + MIN_BUFFER_BYTES));
+    const next = Buffer.allocUnsafe(capacity);
+    this.buffer.copy(next, 0, 0, this.used);
+    this.buffer = next;
+  }
+
   private cut(final: boolean): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buffer.length === 0 && !final) return;
-    const lines = this.buffer;
-    this.buffer = [];
-    this.buffered = 0;
-    this.writing = this.writing.then(() => this.write(lines, final));
+    if (this.events === 0 && !final) return;
+    const events = this.buffer.subarray(0, this.used);
+    const count = this.events;
+    this.lastChunkBytes = this.used;
+    // The next chunk's buffer is made by its first event: an idle session holds none.
+    this.buffer = EMPTY;
+    this.used = 0;
+    this.events = 0;
+    this.writing = this.writing.then(() => this.write(events, count, final));
   }
 
-  private async write(lines: string[], final: boolean): Promise<void> {
+  private async write(events: Buffer, count: number, final: boolean): Promise<void> {
+    const parts = [events];
     if (this.droppedEvents > 0) {
-      lines.unshift(JSON.stringify({ at: Date.now(), type: 'recording.gap', droppedEvents: this.droppedEvents }));
+      parts.unshift(jsonLine({ at: Date.now(), type: 'recording.gap', droppedEvents: this.droppedEvents }));
     }
     if (final && this.endEvent !== null) {
       const truncated = this.droppedTotal > 0 ? { truncated: true, droppedEvents: this.droppedTotal } : {};
-      lines.push(JSON.stringify({ ...this.endEvent, ...truncated }));
+      parts.push(jsonLine({ ...this.endEvent, ...truncated }));
     }
-    const data = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    const data = parts.length === 1 ? events : Buffer.concat(parts);
     const hash = chainHash(this.prev, this.seq, final, data);
     try {
       const gzipped = this.options.compression === 'gzip' && data.length >= MIN_COMPRESSED_BYTES;
@@ -131,7 +165,7 @@ export class SessionRecorder {
         this.onFailure(failure);
         return;
       }
-      const dropped = lines.length - (this.droppedEvents > 0 ? 1 : 0);
+      const dropped = count;
       this.droppedEvents += dropped;
       this.droppedTotal += dropped;
       const level = failure instanceof SpoolFullError ? 'warn' : 'error';
