@@ -118,7 +118,9 @@ try {
     console.log(`round ${round}: ${r.cpuUsPerTx.toFixed(2)} µs CPU/tx, ${r.wallUsPerTx.toFixed(2)} µs wall/tx`);
   }
   const cpu = results.map((r) => r.cpuUsPerTx).sort((a, b) => a - b);
-  console.log(`median: ${cpu[Math.floor(cpu.length / 2)].toFixed(2)} µs CPU/tx over ${ROUNDS} rounds of ${TX} transactions`);
+  console.log(
+    `median: ${cpu[Math.floor(cpu.length / 2)].toFixed(2)} µs CPU/tx over ${ROUNDS} rounds of ${TX} transactions`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
