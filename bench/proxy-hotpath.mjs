@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
+import { setImmediate } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -83,7 +84,7 @@ async function session(dir, transactions) {
     setImmediate(() => client.push(queries[done % queries.length]));
   });
   const target = new End(() => setImmediate(() => target.push(response)));
-  const abort = new AbortController();
+  const abort = new globalThis.AbortController();
   const proxied = proxySession({
     client,
     target,
