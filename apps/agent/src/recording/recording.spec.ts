@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createLogger } from '@postern/logging';
-import { SessionRecorder } from './session-recorder.js';
+import { SessionRecorder, type RecorderOptions, type RecordingMode } from './session-recorder.js';
 import { chainHash, chainSeed, RecordingSpool, SpoolFullError, type SpooledChunk } from './spool.js';
 
 const SESSION = '8f14e45f-ceea-467f-a0e6-0a1b2c3d4e5f';
@@ -21,18 +21,22 @@ async function chunksOf(spool: RecordingSpool) {
   return Promise.all(spool.pending().map(({ sessionId, seq }) => spool.read(sessionId, seq)));
 }
 
+/** SESSION's recorder on `spool` (gzip on unless `options` says otherwise). */
+function recorderOn(
+  spool: RecordingSpool,
+  mode: RecordingMode,
+  options: Omit<RecorderOptions, 'compression'> & Partial<Pick<RecorderOptions, 'compression'>>,
+  onFailure: (error: Error) => void,
+  resume?: { nextSeq: number; prevHash: Buffer },
+): SessionRecorder {
+  return new SessionRecorder(spool, SESSION, mode, { compression: 'gzip', ...options }, logger, onFailure, resume);
+}
+
 /** A spool holding two chunks (seq 0 and 1) of SESSION's recording, not final, cut by size. */
 async function spoolTwoChunks(): Promise<RecordingSpool> {
   const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
   await spool.init();
-  const recorder = new SessionRecorder(
-    spool,
-    SESSION,
-    'strict',
-    { chunkBytes: 50, flushMs: 10_000, compression: 'gzip' },
-    logger,
-    () => {},
-  );
+  const recorder = recorderOn(spool, 'strict', { chunkBytes: 50, flushMs: 10_000 }, () => {});
   recorder.record('statement', { sql: 'select 1 -- long enough to cut a chunk' });
   recorder.record('statement', { sql: 'select 2 -- long enough to cut a chunk' });
   for (let waited = 0; spool.pending().length < 2 && waited < 5_000; waited += 5) {
@@ -65,16 +69,9 @@ describe('recording spool and recorder', () => {
     async (compression) => {
       const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
       await spool.init();
-      const recorder = new SessionRecorder(
-        spool,
-        SESSION,
-        'strict',
-        { chunkBytes: 20_000, flushMs: 10_000, compression },
-        logger,
-        () => {
-          throw new Error('must not fail');
-        },
-      );
+      const recorder = recorderOn(spool, 'strict', { chunkBytes: 20_000, flushMs: 10_000, compression }, () => {
+        throw new Error('must not fail');
+      });
       const sql = (i: number) => `select ${i} -- ${'padding '.repeat(250)}`;
       for (let i = 0; i < 20; i++) recorder.record('statement', { sql: sql(i) });
       recorder.record('statement', { sql: 'select 20' });
@@ -115,18 +112,10 @@ describe('recording spool and recorder', () => {
     expect(unfinished).toEqual([expect.objectContaining({ sessionId: SESSION, lastSeq: 1, final: false })]);
     // Closing it as interrupted continues the chain from the last spooled chunk.
     const last = await second.read(SESSION, 1);
-    const resumed = new SessionRecorder(
-      second,
-      SESSION,
-      'best-effort',
-      { chunkBytes: 50, flushMs: 10, compression: 'gzip' },
-      logger,
-      () => {},
-      {
-        nextSeq: 2,
-        prevHash: last.chainHash,
-      },
-    );
+    const resumed = recorderOn(second, 'best-effort', { chunkBytes: 50, flushMs: 10 }, () => {}, {
+      nextSeq: 2,
+      prevHash: last.chainHash,
+    });
     await resumed.close({ endReason: 'agent_restarted' });
     const final = await second.read(SESSION, 2);
     expect(final.final).toBe(true);
@@ -149,18 +138,10 @@ describe('recording spool and recorder', () => {
     expect(unfinished).toEqual([
       { sessionId: SESSION, lastSeq: shipped.at(-1)!.seq, lastHash: shipped.at(-1)!.chainHash, final: false },
     ]);
-    const resumed = new SessionRecorder(
-      second,
-      SESSION,
-      'best-effort',
-      { chunkBytes: 50, flushMs: 10, compression: 'gzip' },
-      logger,
-      () => {},
-      {
-        nextSeq: shipped.at(-1)!.seq + 1,
-        prevHash: shipped.at(-1)!.chainHash,
-      },
-    );
+    const resumed = recorderOn(second, 'best-effort', { chunkBytes: 50, flushMs: 10 }, () => {}, {
+      nextSeq: shipped.at(-1)!.seq + 1,
+      prevHash: shipped.at(-1)!.chainHash,
+    });
     await resumed.close({ endReason: 'agent_restarted' });
     const [again, final] = await chunksOf(second);
     expect(again!.seq).toBe(shipped.at(-1)!.seq);
@@ -182,14 +163,7 @@ describe('recording spool and recorder', () => {
     const spool = new RecordingSpool(dir, 1024 * 1024);
     await spool.init();
     const failures: Error[] = [];
-    const recorder = new SessionRecorder(
-      spool,
-      SESSION,
-      'strict',
-      { chunkBytes: 1024, flushMs: 10_000, compression: 'gzip' },
-      logger,
-      (e) => failures.push(e),
-    );
+    const recorder = recorderOn(spool, 'strict', { chunkBytes: 1024, flushMs: 10_000 }, (e) => failures.push(e));
     recorder.record('statement', { blob: incompressible(2 * 1024 * 1024) });
     // Compressing 2.7 MB of random text first takes a while on a loaded machine.
     for (let waited = 0; failures.length === 0 && waited < 10_000; waited += 10) {
@@ -202,16 +176,9 @@ describe('recording spool and recorder', () => {
   test('best-effort: a dropped chunk is marked by a gap event and the final event says truncated', async () => {
     const spool = new RecordingSpool(dir, 1024 * 1024);
     await spool.init();
-    const recorder = new SessionRecorder(
-      spool,
-      SESSION,
-      'best-effort',
-      { chunkBytes: 1024, flushMs: 10_000, compression: 'gzip' },
-      logger,
-      () => {
-        throw new Error('best-effort never ends the session');
-      },
-    );
+    const recorder = recorderOn(spool, 'best-effort', { chunkBytes: 1024, flushMs: 10_000 }, () => {
+      throw new Error('best-effort never ends the session');
+    });
     recorder.record('statement', { blob: incompressible(2 * 1024 * 1024) });
     recorder.record('statement', { sql: 'select 1', pad: 'y'.repeat(1024) });
     await recorder.close({ endReason: 'client_closed' });
