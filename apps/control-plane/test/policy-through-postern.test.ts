@@ -60,6 +60,14 @@ function psql(sql: string, options: { stopOnError?: boolean } = {}) {
   return psqlCommand(conninfo, tokens['alice']!, sql, options.stopOnError !== false);
 }
 
+/** The id of the session open now (the tests run one at a time). */
+function activeSessionId(): Promise<string> {
+  return waitFor(async () => {
+    const data = await admin<{ sessions: { id: string }[] }>('{ sessions(limit: 1, status: "ACTIVE") { id } }');
+    return data.sessions[0]?.id;
+  });
+}
+
 function aliceClient(): pg.Client {
   return new pg.Client({
     host: '127.0.0.1',
@@ -285,10 +293,7 @@ describe('recordings', () => {
     let sessionId: string;
     try {
       await client.query('SELECT 1');
-      sessionId = await waitFor(async () => {
-        const data = await admin<{ sessions: { id: string }[] }>('{ sessions(limit: 1, status: "ACTIVE") { id } }');
-        return data.sessions[0]?.id;
-      });
+      sessionId = await activeSessionId();
       for (const sql of sent) await client.query(sql);
     } finally {
       await client.end();
@@ -318,10 +323,7 @@ describe('recordings', () => {
     let sessionId: string;
     try {
       await client.query('SELECT 0 AS before_outage');
-      sessionId = await waitFor(async () => {
-        const data = await admin<{ sessions: { id: string }[] }>('{ sessions(limit: 1, status: "ACTIVE") { id } }');
-        return data.sessions[0]?.id;
-      });
+      sessionId = await activeSessionId();
       await cp.process.stop('SIGTERM');
       await agent.waitForMessage('control stream ended; reconnecting');
       for (let i = 1; i <= 20; i++) await client.query(`SELECT ${i} AS during_outage`);
