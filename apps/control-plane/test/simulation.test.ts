@@ -136,12 +136,13 @@ async function recordSession(
           },
         ];
   const stamped = [...start, ...events, { type: 'session.end' }].map((e, i) => ({ at: startedAt + i, ...e }));
-  // Two chunks, to replay across chunk boundaries.
+  // Two chunks, to replay across chunk boundaries; the second gzip-compressed, as agents send
+  // chunks of 16 KiB and more.
   const middle = Math.ceil(stamped.length / 2);
   const acks = await shipRecording(
     cp.grpcAddress,
     agent.credential,
-    recordingChunks(id, [stamped.slice(0, middle), stamped.slice(middle)]),
+    recordingChunks(id, [stamped.slice(0, middle), stamped.slice(middle)], { gzip: [1] }),
   );
   expect(acks.every((ack) => ack.committed)).toBe(true);
 }

@@ -39,3 +39,20 @@ export async function decodeChunk(data: Buffer, encoding: ChunkEncoding, maxByte
     );
   }
 }
+
+/** Decoding bound for stored chunks: what ingest accepts (4 MiB), with room for older rows. */
+const MAX_STORED_DECODED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A stored chunk's JSON Lines. One that no longer decodes comes back as its stored bytes, which
+ * then fail their chain hash (verification reports the chunk as modified) and do not read as
+ * events (replay and simulation say so): damage is reported where it is looked at, never thrown.
+ */
+export async function decodeStoredChunk(stored: Buffer, encoding: ChunkEncoding): Promise<Buffer> {
+  try {
+    return await decodeChunk(stored, encoding, MAX_STORED_DECODED_BYTES);
+  } catch (error) {
+    if (error instanceof ChunkDecodingError) return stored;
+    throw error;
+  }
+}

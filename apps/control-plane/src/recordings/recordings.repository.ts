@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../infra/prisma/prisma.service.js';
-import { ChunkDecodingError, decodeChunk } from './chunk-encoding.js';
+import { decodeStoredChunk } from './chunk-encoding.js';
 import type {
   ChunkHead,
   IncomingChunk,
@@ -23,9 +23,6 @@ const sessionColumns = {
   recordingTruncated: true,
   recordingPurgedAt: true,
 } as const;
-
-/** Decoding bound for stored chunks: what ingest accepts (4 MiB), with room for older rows. */
-const MAX_DECODED_BYTES = 16 * 1024 * 1024;
 
 const headColumns = { seq: true, chainHash: true, final: true } as const;
 
@@ -153,10 +150,7 @@ export class RecordingsRepository {
     return rows.map(toHead);
   }
 
-  /**
-   * The chunks with their JSON Lines. A stored chunk that no longer decodes comes back with its
-   * stored bytes, which then fail their chain hash: verification reports it as modified.
-   */
+  /** The chunks with their JSON Lines (see decodeStoredChunk for one that no longer decodes). */
   async chunks(sessionId: string, seqs: number[]): Promise<StoredChunk[]> {
     const rows = await this.prisma.recordingChunk.findMany({
       where: { sessionId, seq: { in: seqs.map((s) => BigInt(s)) } },
@@ -164,14 +158,7 @@ export class RecordingsRepository {
       select: { ...headColumns, data: true, encoding: true },
     });
     return Promise.all(
-      rows.map(async (row) => {
-        const stored = Buffer.from(row.data);
-        const data = await decodeChunk(stored, row.encoding, MAX_DECODED_BYTES).catch((error: unknown) => {
-          if (error instanceof ChunkDecodingError) return stored;
-          throw error;
-        });
-        return { ...toHead(row), data };
-      }),
+      rows.map(async (row) => ({ ...toHead(row), data: await decodeStoredChunk(Buffer.from(row.data), row.encoding) })),
     );
   }
 

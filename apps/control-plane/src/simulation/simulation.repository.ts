@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { decodeStoredChunk } from '../recordings/chunk-encoding.js';
 import type { SimulatedSession } from './simulation.types.js';
 
 /** Recorded sessions and their chunks, read for policy simulation. */
@@ -40,14 +41,19 @@ export class SimulationRepository {
     }));
   }
 
-  /** Up to `limit` chunks of a recording after `afterSeq`, in order. */
+  /** Up to `limit` chunks of a recording after `afterSeq`, in order, as JSON Lines (decoded). */
   async chunksAfter(sessionId: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; data: Buffer }>> {
     const rows = await this.prisma.recordingChunk.findMany({
       where: { sessionId, seq: { gt: BigInt(afterSeq) } },
       orderBy: { seq: 'asc' },
       take: limit,
-      select: { seq: true, data: true },
+      select: { seq: true, data: true, encoding: true },
     });
-    return rows.map((row) => ({ seq: Number(row.seq), data: Buffer.from(row.data) }));
+    return Promise.all(
+      rows.map(async (row) => ({
+        seq: Number(row.seq),
+        data: await decodeStoredChunk(Buffer.from(row.data), row.encoding),
+      })),
+    );
   }
 }

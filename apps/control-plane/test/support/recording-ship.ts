@@ -3,6 +3,7 @@
 // sent on a raw Recording.Ship stream. Written out from the contract, independently of the
 // control plane's code.
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { agentV1, type RecordingAck__Output } from '@postern/proto';
 
@@ -12,10 +13,18 @@ export interface Chunk {
   data: Buffer;
   chainHash: Buffer;
   final: boolean;
+  encoding?: 'RECORDING_ENCODING_JSONL' | 'RECORDING_ENCODING_JSONL_GZIP';
 }
 
-/** One chunk per array of events, the last chunk final. */
-export function recordingChunks(sessionId: string, chunks: Array<Array<Record<string, unknown>>>): Chunk[] {
+/**
+ * One chunk per array of events, the last chunk final; the chunks at the `gzip` seqs are sent
+ * gzip-compressed as agents send large ones (the chain is over the JSON Lines either way).
+ */
+export function recordingChunks(
+  sessionId: string,
+  chunks: Array<Array<Record<string, unknown>>>,
+  options: { gzip?: number[] } = {},
+): Chunk[] {
   let prev = createHash('sha256').update(`postern-recording:${sessionId}`).digest();
   return chunks.map((events, seq) => {
     const data = Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
@@ -26,7 +35,16 @@ export function recordingChunks(sessionId: string, chunks: Array<Array<Record<st
     prev = createHash('sha256')
       .update(Buffer.concat([prev, header, data]))
       .digest();
-    return { sessionId, seq: String(seq), data, chainHash: prev, final };
+    return options.gzip?.includes(seq)
+      ? {
+          sessionId,
+          seq: String(seq),
+          data: gzipSync(data),
+          chainHash: prev,
+          final,
+          encoding: 'RECORDING_ENCODING_JSONL_GZIP',
+        }
+      : { sessionId, seq: String(seq), data, chainHash: prev, final };
   });
 }
 
