@@ -135,6 +135,21 @@ async function ready(): Promise<{ status: number; checks: Record<string, boolean
 const queries = (label: string, count: number) =>
   Array.from({ length: count }, (_, i) => `SELECT ${i + 1} AS ${label}`);
 
+/** SIGKILLs the control plane and waits for the agent to notice; returns its admin token. */
+async function killControlPlane(): Promise<string> {
+  const adminToken = cp.adminToken;
+  cp.process.kill('SIGKILL');
+  await cp.process.exit();
+  await agent.waitForMessage('control stream ended; reconnecting', 15_000);
+  return adminToken;
+}
+
+/** Starts the (killed) agent again on its state dir: same credential, journal and spool. */
+async function startAgentAgain(): Promise<void> {
+  agent = startAgent({ controlPlaneAddress: link.address, stateDir: join(workdir, 'agent'), env: agentEnv });
+  agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
+}
+
 async function runAll(client: pg.Client, sql: string[]): Promise<void> {
   for (const statement of sql) await client.query(statement);
 }
@@ -261,10 +276,7 @@ describe('fault injection under live sessions', () => {
   test('control plane killed, then the agent killed while its reports wait: both restart, the reports arrive', async () => {
     const { client, sessionId } = await openSession();
     await client.query('SELECT 0 AS before_fault');
-    const adminToken = cp.adminToken;
-    cp.process.kill('SIGKILL');
-    await cp.process.exit();
-    await agent.waitForMessage('control stream ended; reconnecting', 15_000);
+    const adminToken = await killControlPlane();
     await runAll(client, queries('cp_down', 10));
     await client.end();
     // The report of that session is only in the agent's journal (and its recording in the spool)
@@ -273,8 +285,7 @@ describe('fault injection under live sessions', () => {
     await new Promise((resolve) => setTimeout(resolve, 300)); // the journal's group commit
     agent.kill('SIGKILL');
     await agent.exit();
-    agent = startAgent({ controlPlaneAddress: link.address, stateDir: join(workdir, 'agent'), env: agentEnv });
-    agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
+    await startAgentAgain();
     cp = await startCp(adminToken);
     await agent.waitForMessage('connected to control plane', 30_000);
     const { session, statements } = await storedSession(sessionId, 'client_closed');
@@ -284,10 +295,7 @@ describe('fault injection under live sessions', () => {
 
   test('a statement held while the control plane is down is reviewed once it is back, and runs when approved', async () => {
     const { client, sessionId } = await openSession();
-    const adminToken = cp.adminToken;
-    cp.process.kill('SIGKILL');
-    await cp.process.exit();
-    await agent.waitForMessage('control stream ended; reconnecting', 15_000);
+    const adminToken = await killControlPlane();
     const notices: string[] = [];
     client.on('notice', (notice) => notices.push(notice.message ?? ''));
     // Held on the wire; the approval request waits in the agent until the control plane is back.
@@ -332,8 +340,7 @@ describe('fault injection under live sessions', () => {
     await agent.exit();
     await expect(client.query('SELECT 2')).rejects.toThrow();
     await dropped.catch(() => undefined);
-    agent = startAgent({ controlPlaneAddress: link.address, stateDir: join(workdir, 'agent'), env: agentEnv });
-    agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
+    await startAgentAgain();
     await agent.waitForMessage('connected to control plane', 30_000);
     const { statements } = await storedSession(sessionId, 'agent_restarted');
     expect(statements).toEqual(['SELECT 1 AS before_kill']);
