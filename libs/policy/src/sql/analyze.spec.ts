@@ -76,7 +76,7 @@ describe('functions', () => {
 
   test('attribute notation is a possible call', () => {
     const [call] = only("SELECT ('/etc/passwd'::text).pg_read_file").functions;
-    expect(call).toEqual({ schema: null, name: 'pg_read_file', attributeNotation: true });
+    expect(call).toEqual({ schema: null, name: 'pg_read_file', attributeNotation: true, builtin: true });
     expect(only("SELECT p.pg_read_file FROM unnest(ARRAY['x']) p").functions.map((f) => f.name)).toContain(
       'pg_read_file',
     );
@@ -113,6 +113,16 @@ describe('missing WHERE', () => {
     ['DELETE FROM t WHERE id = 5 AND true', false],
     ['MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE', false],
     ['MERGE INTO t USING s ON true WHEN MATCHED AND t.old THEN DELETE', false],
+    // An upsert rewrites the rows its proposed rows collide with: all of them when the rows come
+    // from a query; only those listed in VALUES otherwise (like WHERE id IN (…)).
+    ['INSERT INTO t SELECT * FROM t ON CONFLICT (id) DO UPDATE SET a = 0', true],
+    ['INSERT INTO t SELECT * FROM u ON CONFLICT (id) DO UPDATE SET a = 0 WHERE true', true],
+    ['INSERT INTO t SELECT generate_series(1, 1000000) ON CONFLICT (id) DO UPDATE SET a = 0', true],
+    ['INSERT INTO t SELECT * FROM u ON CONFLICT (id) DO UPDATE SET a = 0 WHERE t.a < excluded.a', false],
+    ['INSERT INTO t VALUES (1), (2) ON CONFLICT (id) DO UPDATE SET a = excluded.a', false],
+    ['INSERT INTO t DEFAULT VALUES ON CONFLICT (id) DO UPDATE SET a = 0', false],
+    ['INSERT INTO t SELECT * FROM u ON CONFLICT DO NOTHING', false],
+    ['INSERT INTO t SELECT * FROM u', false],
   ])('%s → %s', (sql, expected) => {
     expect(only(sql).missingWhere).toBe(expected);
   });
@@ -151,11 +161,13 @@ describe('nested statements', () => {
     expect(only('EXECUTE p(1)')).toMatchObject({ kinds: ['EXECUTE'], unresolvedDynamicSql: false });
   });
 
-  test('a function body is not executed by CREATE FUNCTION', () => {
-    const created = only('CREATE FUNCTION s.f() RETURNS void LANGUAGE sql BEGIN ATOMIC DELETE FROM orders; END');
-    expect(created.kinds).toEqual(['CREATE FUNCTION', 'CREATE']);
-    expect(created.relations).toEqual([]);
-    expect(created.schemas).toEqual(['s']);
+  test('a function body is checked at CREATE FUNCTION, as if it ran (function-body.spec.ts)', () => {
+    const [created, body] = statements(
+      'CREATE FUNCTION s.f() RETURNS void LANGUAGE sql BEGIN ATOMIC DELETE FROM orders; END',
+    );
+    expect(created?.kinds).toEqual(['CREATE FUNCTION', 'CREATE']);
+    expect(created?.schemas).toEqual(['s']);
+    expect(body).toMatchObject({ kinds: ['DELETE'], via: 'CREATE FUNCTION', missingWhere: true });
   });
 });
 

@@ -5,6 +5,7 @@
  * add what is not a RangeVar/FuncCall. Analysis never throws and is bounded (AnalysisLimits).
  */
 import { type AstObject, asArray, asObject, DML_NODE_TYPES, nameParts, stringField, unwrap } from './ast.js';
+import { isBuiltinFunction } from './builtin-functions.js';
 import { constantText, foldConstant } from './constant.js';
 import { FactsBuilder } from './facts-builder.js';
 import type { NestedVia, SqlAnalysis, StatementFacts } from './facts.js';
@@ -78,18 +79,18 @@ export class StatementScope {
   }
 
   /** An expression this statement evaluates (PL/pgSQL conditions…): its names become ours. */
-  expressionText(expression: string): void {
+  expressionText(expression: string, via: NestedVia): void {
     const parsed = parseStatements(`SELECT ${expression}`);
     if (!parsed.ok || parsed.statements.length !== 1) {
       this.builder.unresolvedDynamicSql = true;
-      if (parsed.ok) for (const statement of parsed.statements) this.nestedStatement(statement, 'DO');
+      if (parsed.ok) for (const statement of parsed.statements) this.nestedStatement(statement, via);
       return;
     }
     if (this.depth + 1 > this.run.limits.maxNestingDepth) {
       this.builder.unresolvedDynamicSql = true;
       return;
     }
-    this.builder.absorb(analyzeStatement(parsed.statements[0], this.run, 'DO', this.depth + 1));
+    this.builder.absorb(analyzeStatement(parsed.statements[0], this.run, via, this.depth + 1));
   }
 }
 
@@ -212,7 +213,7 @@ function onFunctionCall(call: AstObject, scope: StatementScope): 'descend' {
   if (!name) return 'descend';
   // SUBSTRING(… FROM …), EXTRACT, … are written without a schema; the parser adds pg_catalog.
   const schema = stringField(call, 'funcformat') === 'COERCE_SQL_SYNTAX' ? null : name.schema;
-  scope.builder.addFunction(schema, name.name);
+  scope.builder.addFunction(schema, name.name, false, isBuiltinFunction(name.schema, name.name));
   if (schema !== null) scope.builder.addSchema(schema);
   for (const argument of sqlArgumentsOf(name.name, asArray(call['args']))) {
     onSqlArgument(argument, scope);

@@ -1,6 +1,7 @@
 /*
  * Accumulates the facts of one statement while its tree is walked, de-duplicating names.
  */
+import { isBuiltinFunction } from './builtin-functions.js';
 import type { CopyInfo, FunctionRef, NestedVia, StatementFacts } from './facts.js';
 import type { QualifiedName } from './names.js';
 
@@ -24,10 +25,14 @@ export class FactsBuilder {
     if (schema !== null) this.schemas.add(schema);
   }
 
-  addFunction(schema: string | null, name: string, attributeNotation = false): void {
-    const call = { schema, name, attributeNotation };
-    const key = `${nameKey(call)}\u0000${attributeNotation}`;
-    this.functions.set(key, call);
+  /** `builtin` is decided from the name as written unless the caller knows better (SQL syntax). */
+  addFunction(
+    schema: string | null,
+    name: string,
+    attributeNotation = false,
+    builtin = isBuiltinFunction(schema, name),
+  ): void {
+    this.keepFunction({ schema, name, attributeNotation, builtin });
   }
 
   addSchema(schema: string): void {
@@ -52,10 +57,15 @@ export class FactsBuilder {
 
   private absorbNames(facts: StatementFacts): void {
     for (const relation of facts.relations) this.relations.set(nameKey(relation), relation);
-    for (const call of facts.functions) {
-      this.functions.set(`${nameKey(call)}\u0000${call.attributeNotation}`, call);
-    }
+    for (const call of facts.functions) this.keepFunction(call);
     for (const schema of facts.schemas) this.schemas.add(schema);
+  }
+
+  /** One entry per name and notation; a user function wins over a built-in of the same name. */
+  private keepFunction(call: FunctionRef): void {
+    const key = `${nameKey(call)}\u0000${call.attributeNotation}`;
+    if (this.functions.get(key)?.builtin === false) return;
+    this.functions.set(key, call);
   }
 
   build(via: NestedVia | null): StatementFacts {

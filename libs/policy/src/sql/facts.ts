@@ -14,11 +14,18 @@ export type NestedVia =
   | 'DECLARE CURSOR'
   | 'COPY'
   | 'CREATE TABLE AS'
+  | 'CREATE MATERIALIZED VIEW'
+  | 'CREATE VIEW'
+  | 'CREATE FUNCTION'
+  | 'CREATE PROCEDURE'
+  | 'CREATE RULE'
   | 'function argument';
 
 export interface FunctionRef extends QualifiedName {
   /** Found as `x.name` / `(x).name`, which PostgreSQL may resolve as the call `name(x)`. */
   readonly attributeNotation: boolean;
+  /** A PostgreSQL built-in (builtin-functions.ts); otherwise its body is one the gateway never saw. */
+  readonly builtin: boolean;
 }
 
 /** `COPY` details for the agent (masking `COPY … TO STDOUT`, refusing unsupported forms). */

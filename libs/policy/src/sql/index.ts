@@ -6,7 +6,10 @@ import type { AnalysisCache } from './cache.js';
  * Statement rules (guardrails = block, approval rules = hold) share one match language,
  * `StatementMatch`. A rule matches a statement when every condition it sets holds (AND); a list
  * condition holds when any entry matches (OR). Rules apply to nested statements too (DO blocks,
- * EXECUTE strings, CTEs, PREPARE bodies, EXPLAIN ANALYZE, …).
+ * EXECUTE strings, CTEs, PREPARE bodies, EXPLAIN ANALYZE, function and procedure bodies at
+ * CREATE, rule actions at CREATE RULE, view queries at CREATE VIEW, …). Every write counts as
+ * its kind: `INSERT … ON CONFLICT DO UPDATE` is also an UPDATE, `COPY … FROM` also an INSERT,
+ * MERGE also the UPDATE/DELETE/INSERT it performs.
  */
 export interface StatementMatch {
   /** e.g. "DROP", "DROP TABLE", "TRUNCATE", "ALTER", "GRANT", "DELETE", "COPY", "DO", "CALL". */
@@ -17,12 +20,20 @@ export interface StatementMatch {
   schemas?: string[];
   /** Function patterns: "pg_read_file", "dblink*", "lo_export", "pg_catalog.pg_ls_dir". */
   functions?: string[];
-  /** UPDATE/DELETE with no WHERE, or with a WHERE that is constant-true. */
+  /**
+   * UPDATE/DELETE/MERGE with no WHERE, or with a WHERE that is constant-true; an upsert whose rows
+   * come from a query and whose DO UPDATE has no such WHERE.
+   */
   missingWhere?: boolean;
   /** COPY … TO/FROM PROGRAM. */
   copyProgram?: boolean;
   /** Dynamic SQL whose text cannot be resolved (EXECUTE of a non-constant, etc.). */
   unresolvedDynamicSql?: boolean;
+  /**
+   * Calls a function that is not a PostgreSQL built-in (extensions, functions created earlier or
+   * by others, anything schema-qualified other than pg_catalog): its body was never checked.
+   */
+  userFunctions?: boolean;
 }
 
 /** Validates a rule body from the API or the wire. Throws PolicySpecError naming the field. */

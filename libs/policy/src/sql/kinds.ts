@@ -190,7 +190,6 @@ const TRANSACTION_KINDS: Readonly<Record<string, string>> = {
 
 /** Statements whose kind does not depend on their fields. */
 const FIXED_KINDS: Readonly<Record<string, readonly string[]>> = {
-  InsertStmt: ['INSERT'],
   UpdateStmt: ['UPDATE'],
   DeleteStmt: ['DELETE'],
   TruncateStmt: ['TRUNCATE'],
@@ -288,6 +287,11 @@ type KindsOf = (node: AstObject) => string[];
 
 /** Statements whose kind depends on a field (object type, direction, flags). */
 const KIND_FUNCTIONS: Readonly<Record<string, KindsOf>> = {
+  // An upsert's DO UPDATE rewrites existing rows: a rule about UPDATE must see it.
+  InsertStmt: (node) =>
+    stringField(asObject(node['onConflictClause']), 'action') === 'ONCONFLICT_UPDATE'
+      ? ['INSERT', 'UPDATE']
+      : ['INSERT'],
   SelectStmt: (node) => (node['intoClause'] ? ['SELECT INTO', 'SELECT', 'CREATE TABLE', 'CREATE'] : ['SELECT']),
   // MERGE can update, delete and insert: a rule about DELETE must see MERGE … THEN DELETE.
   MergeStmt: (node) => ['MERGE', ...mergeActionKinds(node)],
@@ -315,12 +319,18 @@ const KIND_FUNCTIONS: Readonly<Record<string, KindsOf>> = {
   TransactionStmt: (node) => [TRANSACTION_KINDS[stringField(node, 'kind') ?? ''] ?? 'TRANSACTION', 'TRANSACTION'],
 };
 
-/** COPY TO/FROM, and where to: a server-side file or program (STDIN/STDOUT has no extra kind). */
+/**
+ * COPY TO/FROM, and where to: a server-side file or program (STDIN/STDOUT has no extra kind).
+ * COPY FROM inserts rows, so it is an INSERT too.
+ */
 function copyKinds(node: AstObject): string[] {
-  const direction = node['is_from'] === true ? 'COPY FROM' : 'COPY TO';
-  if (node['is_program'] === true) return [direction, 'COPY PROGRAM', 'COPY'];
-  if (node['filename'] !== undefined) return [direction, 'COPY FILE', 'COPY'];
-  return [direction, 'COPY'];
+  const from = node['is_from'] === true;
+  const kinds = [from ? 'COPY FROM' : 'COPY TO'];
+  if (node['is_program'] === true) kinds.push('COPY PROGRAM');
+  else if (node['filename'] !== undefined) kinds.push('COPY FILE');
+  kinds.push('COPY');
+  if (from) kinds.push('INSERT');
+  return kinds;
 }
 
 function mergeActionKinds(node: AstObject): string[] {

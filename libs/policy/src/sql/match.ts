@@ -32,6 +32,7 @@ const statementMatchSchema = z
     missingWhere: z.boolean().optional(),
     copyProgram: z.boolean().optional(),
     unresolvedDynamicSql: z.boolean().optional(),
+    userFunctions: z.boolean().optional(),
   })
   .refine(
     (match) =>
@@ -41,7 +42,8 @@ const statementMatchSchema = z
       match.functions !== undefined ||
       match.missingWhere === true ||
       match.copyProgram === true ||
-      match.unresolvedDynamicSql === true,
+      match.unresolvedDynamicSql === true ||
+      match.userFunctions === true,
     { message: 'sets no condition: it would match every statement' },
   );
 
@@ -109,6 +111,16 @@ export class StatementMatcher {
     if (this.schemas && schema === null) return null;
     const call = this.functions ? this.functions.firstName(statement.functions) : null;
     if (this.functions && !call) return null;
-    return { statement, relation, schema, function: call };
+    const userCall = match.userFunctions === true ? firstUserFunction(statement.functions) : null;
+    if (match.userFunctions === true && !userCall) return null;
+    return { statement, relation, schema, function: call ?? userCall };
   }
+}
+
+/**
+ * A call whose body the gateway never saw: not a built-in. Attribute notation (`t.name`) is left
+ * out, it is a column far more often than a call.
+ */
+function firstUserFunction(functions: readonly FunctionRef[]): FunctionRef | null {
+  return functions.find((call) => !call.builtin && !call.attributeNotation) ?? null;
 }

@@ -63,15 +63,19 @@ function parseFailure(error: unknown): ParseOutcome {
 }
 
 /**
- * Compiles a PL/pgSQL body (of a DO block) with PostgreSQL's PL/pgSQL compiler; it wants a whole
- * `DO`/`CREATE FUNCTION` statement, so the body is wrapped in a dollar quote it cannot contain.
- * Returns the function tree, or an error string (syntax errors, unknown variables…).
+ * Compiles a PL/pgSQL body with PostgreSQL's PL/pgSQL compiler; it wants a whole `DO`/`CREATE
+ * FUNCTION` statement, so the body follows `header` (`DO `, or `CREATE FUNCTION f(…) RETURNS …
+ * LANGUAGE plpgsql AS `) in a dollar quote it cannot contain. Returns the function tree, or an
+ * error string (syntax errors, unknown variables…).
  */
-export function parsePlpgsqlBody(body: string): { ok: true; tree: unknown } | { ok: false; message: string } {
+export function parsePlpgsqlBody(
+  body: string,
+  header = 'DO ',
+): { ok: true; tree: unknown } | { ok: false; message: string } {
   if (!ready) return { ok: false, message: 'SQL parser not initialised' };
   const tag = dollarTagFor(body);
   try {
-    const result = asObject(parsePlPgSQLSync(`DO ${tag}${body}${tag}`));
+    const result = asObject(parsePlPgSQLSync(`${header}${tag}${body}${tag}`));
     const functions = asArray(result?.['plpgsql_funcs']);
     if (functions.length !== 1) return { ok: false, message: 'not a single PL/pgSQL block' };
     return { ok: true, tree: functions[0] };

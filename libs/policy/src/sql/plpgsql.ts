@@ -1,5 +1,5 @@
 /*
- * DO blocks: the body is compiled with PostgreSQL's PL/pgSQL compiler (via libpg-query), and
+ * DO blocks and PL/pgSQL routine bodies (CREATE FUNCTION/PROCEDURE): the body is compiled with PostgreSQL's PL/pgSQL compiler (via libpg-query), and
  *  - every embedded SQL statement (PLpgSQL_expr in statement mode) is a nested statement;
  *  - every expression (conditions, assignments, RAISE arguments…) is analysed as `SELECT expr`
  *    and what it touches is touched by the DO block;
@@ -13,6 +13,7 @@
 import { type AstObject, asArray, asObject, stringField, stringNodeValue } from './ast.js';
 import type { StatementScope } from './analyze.js';
 import { constantText } from './constant.js';
+import type { NestedVia } from './facts.js';
 import { parsePlpgsqlBody, parseStatements, scanTokens } from './parser.js';
 
 /** PL/pgSQL statements that run SQL text computed at run time, and the field holding it. */
@@ -35,12 +36,20 @@ export function analyzeDoBlock(doStatement: AstObject, scope: StatementScope): v
     scope.builder.unresolvedDynamicSql = true;
     return;
   }
-  const compiled = parsePlpgsqlBody(body);
+  analyzePlpgsqlBody(body, 'DO ', scope, 'DO');
+}
+
+/**
+ * A PL/pgSQL body compiled after `header` (`DO ` or `CREATE FUNCTION f(…) RETURNS … LANGUAGE
+ * plpgsql AS `, which gives trigger functions NEW/OLD and parameters their variables).
+ */
+export function analyzePlpgsqlBody(body: string, header: string, scope: StatementScope, via: NestedVia): void {
+  const compiled = parsePlpgsqlBody(body, header);
   if (!compiled.ok) {
     scope.builder.unresolvedDynamicSql = true;
     return;
   }
-  walkPlpgsqlTree(compiled.tree, scope);
+  walkPlpgsqlTree(compiled.tree, scope, via);
 }
 
 function doArgument(doStatement: AstObject, name: string): string | undefined {
@@ -51,7 +60,7 @@ function doArgument(doStatement: AstObject, name: string): string | undefined {
   return undefined;
 }
 
-function walkPlpgsqlTree(tree: unknown, scope: StatementScope): void {
+function walkPlpgsqlTree(tree: unknown, scope: StatementScope, via: NestedVia): void {
   const stack: unknown[] = [tree];
   while (stack.length > 0) {
     const value = stack.pop();
@@ -67,7 +76,7 @@ function walkPlpgsqlTree(tree: unknown, scope: StatementScope): void {
       const child = object[key];
       if (typeof child !== 'object' || child === null) continue;
       if (key === 'PLpgSQL_expr') {
-        analyzeEmbeddedSql(child as AstObject, scope);
+        analyzeEmbeddedSql(child as AstObject, scope, via);
         continue;
       }
       const dynamicField = DYNAMIC_SQL_FIELDS.get(key);
@@ -78,12 +87,12 @@ function walkPlpgsqlTree(tree: unknown, scope: StatementScope): void {
   }
 }
 
-function analyzeEmbeddedSql(expression: AstObject, scope: StatementScope): void {
+function analyzeEmbeddedSql(expression: AstObject, scope: StatementScope, via: NestedVia): void {
   const query = stringField(expression, 'query') ?? '';
   const mode = typeof expression['parseMode'] === 'number' ? expression['parseMode'] : PARSE_STATEMENT;
-  if (mode === PARSE_STATEMENT) scope.nestedText(query, 'DO');
-  else if (mode === PARSE_EXPRESSION) scope.expressionText(query);
-  else if (PARSE_ASSIGNMENTS.has(mode)) analyzeAssignment(query, scope);
+  if (mode === PARSE_STATEMENT) scope.nestedText(query, via);
+  else if (mode === PARSE_EXPRESSION) scope.expressionText(query, via);
+  else if (PARSE_ASSIGNMENTS.has(mode)) analyzeAssignment(query, scope, via);
   // Mode 1 is a type name: nothing runs.
 }
 
@@ -91,14 +100,14 @@ function analyzeEmbeddedSql(expression: AstObject, scope: StatementScope): void 
  * `target := expression` (or `=`): the expression is evaluated, and so are subscripts in the
  * target (`a[f(x)] := 1`). The operator is found with PostgreSQL's own scanner.
  */
-function analyzeAssignment(assignment: string, scope: StatementScope): void {
+function analyzeAssignment(assignment: string, scope: StatementScope, via: NestedVia): void {
   const split = splitAssignment(assignment);
   if (!split) {
     scope.builder.unresolvedDynamicSql = true;
     return;
   }
-  scope.expressionText(split.value);
-  if (split.target.includes('[')) scope.expressionText(split.target);
+  scope.expressionText(split.value, via);
+  if (split.target.includes('[')) scope.expressionText(split.target, via);
 }
 
 function splitAssignment(assignment: string): { target: string; value: string } | null {

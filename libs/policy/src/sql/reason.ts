@@ -17,6 +17,11 @@ const VIA_TEXT: Readonly<Record<NestedVia, string>> = {
   'DECLARE CURSOR': 'DECLARE CURSOR',
   COPY: 'COPY',
   'CREATE TABLE AS': 'CREATE TABLE AS',
+  'CREATE MATERIALIZED VIEW': 'CREATE MATERIALIZED VIEW',
+  'CREATE VIEW': 'the query of CREATE VIEW',
+  'CREATE FUNCTION': 'the body of CREATE FUNCTION',
+  'CREATE PROCEDURE': 'the body of CREATE PROCEDURE',
+  'CREATE RULE': 'the actions of CREATE RULE',
   'function argument': 'SQL passed to a function',
 };
 
@@ -28,7 +33,8 @@ export function describeMatch(match: StatementMatch, evidence: MatchEvidence): s
   if (match.unresolvedDynamicSql === true) pieces.push('with dynamic SQL that cannot be checked');
   if (evidence.function) {
     const notation = evidence.function.attributeNotation ? ' (attribute notation)' : '';
-    pieces.push(`calling ${displayName(evidence.function)}()${notation}`);
+    const origin = match.userFunctions === true && !evidence.function.builtin ? ' (not a built-in)' : '';
+    pieces.push(`calling ${displayName(evidence.function)}()${notation}${origin}`);
   }
   const target = targetOf(evidence);
   if (target) pieces.push(`on ${target}`);

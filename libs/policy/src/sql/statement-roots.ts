@@ -19,8 +19,9 @@ import { copyInfoOf } from './copy.js';
 import type { FactsBuilder } from './facts-builder.js';
 import type { NestedVia } from './facts.js';
 import { qualifiedNameFromParts } from './names.js';
+import { analyzeFunctionBody } from './function-body.js';
 import { analyzeDoBlock } from './plpgsql.js';
-import { filterAffectsEveryRow, mergeAffectsEveryRow } from './where.js';
+import { filterAffectsEveryRow, mergeAffectsEveryRow, upsertAffectsEveryRow } from './where.js';
 
 type RootHandler = (statement: AstObject, scope: StatementScope) => readonly string[];
 
@@ -51,6 +52,10 @@ function namedObject(typeField: string): RootHandler {
 }
 
 const ROOT_HANDLERS: Readonly<Record<string, RootHandler>> = {
+  InsertStmt: (statement, scope) => {
+    scope.builder.missingWhere = upsertAffectsEveryRow(statement);
+    return [];
+  },
   UpdateStmt: (statement, scope) => {
     scope.builder.missingWhere = filterAffectsEveryRow(statement['whereClause']);
     return [];
@@ -72,15 +77,26 @@ const ROOT_HANDLERS: Readonly<Record<string, RootHandler>> = {
     explainAnalyzes(statement['options']) ? runsNested('query', 'EXPLAIN ANALYZE')(statement, scope) : [],
   PrepareStmt: runsNested('query', 'PREPARE'),
   DeclareCursorStmt: runsNested('query', 'DECLARE CURSOR'),
-  CreateTableAsStmt: runsNested('query', 'CREATE TABLE AS'),
+  CreateTableAsStmt: (statement, scope) => {
+    const matview = stringField(statement, 'objtype') === 'OBJECT_MATVIEW';
+    return runsNested('query', matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS')(statement, scope);
+  },
+  // What the view reads is checked when it is created: later `SELECT … FROM v` cannot see it.
+  ViewStmt: runsNested('query', 'CREATE VIEW'),
+  // A rule's actions run with every matching statement on its table: check them as if they ran now.
+  RuleStmt: (statement, scope) => {
+    for (const action of asArray(statement['actions'])) scope.nestedStatement(action, 'CREATE RULE');
+    return ['actions'];
+  },
   DoStmt: (statement, scope) => {
     analyzeDoBlock(statement, scope);
     return ['args'];
   },
-  // A function body runs when the function is called, not when it is created: only its name counts.
+  // The body runs when the function is called, where the gateway cannot see it: check it now.
   CreateFunctionStmt: (statement, scope) => {
     addSchemaOf(nameParts(statement['funcname']), scope.builder);
-    return ['parameters', 'returnType', 'options', 'sql_body'];
+    analyzeFunctionBody(statement, scope);
+    return ['sql_body'];
   },
   DropStmt: (statement, scope) => {
     const type = stringField(statement, 'removeType');

@@ -56,3 +56,24 @@ export function mergeAffectsEveryRow(merge: AstObject): boolean {
     );
   });
 }
+
+/**
+ * `INSERT … ON CONFLICT DO UPDATE` rewrites the existing rows its proposed rows collide with.
+ * Rows the client lists (VALUES, DEFAULT VALUES) bound that set like `WHERE id IN (…)` would;
+ * rows from a query (`INSERT INTO t SELECT * FROM t ON CONFLICT (id) DO UPDATE …`) can collide
+ * with every row. So an upsert affects every row when its rows come from a query and its DO
+ * UPDATE has no (or an every-row) WHERE.
+ */
+export function upsertAffectsEveryRow(insert: AstObject): boolean {
+  const conflict = asObject(insert['onConflictClause']);
+  if (stringField(conflict, 'action') !== 'ONCONFLICT_UPDATE') return false;
+  if (!filterAffectsEveryRow(conflict?.['whereClause'])) return false;
+  return !insertsListedRows(insert['selectStmt']);
+}
+
+/** DEFAULT VALUES, or a bare VALUES list: as many rows as the statement spells out. */
+function insertsListedRows(source: unknown): boolean {
+  if (source === undefined) return true;
+  const select = asObject(asObject(source)?.['SelectStmt']);
+  return Array.isArray(select?.['valuesLists']);
+}
