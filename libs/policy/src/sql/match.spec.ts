@@ -24,6 +24,7 @@ describe('parseStatementMatch', () => {
         missingWhere: true,
         copyProgram: true,
         unresolvedDynamicSql: true,
+        userFunctions: true,
       }),
     ).toEqual({
       statementKinds: ['DROP TABLE', 'ALTER ROLE'],
@@ -33,6 +34,7 @@ describe('parseStatementMatch', () => {
       missingWhere: true,
       copyProgram: true,
       unresolvedDynamicSql: true,
+      userFunctions: true,
     });
   });
 
@@ -49,6 +51,8 @@ describe('parseStatementMatch', () => {
     [{ statementKinds: ['DROP'], table: 'x' }, 'table', /unknown field "table"/],
     [{}, '', /sets no condition/],
     [{ missingWhere: false }, '', /sets no condition/],
+    [{ userFunctions: false }, '', /sets no condition/],
+    [{ userFunctions: 1 }, 'userFunctions', /boolean/],
     [null, '', /object/],
     ['DROP', '', /object/],
   ])('%j is rejected at %j', (spec, path, message) => {
