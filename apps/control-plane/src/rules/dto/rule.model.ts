@@ -25,12 +25,22 @@ export class StatementMatchModel {
   schemas?: string[];
   @Field(() => [String], { nullable: true, description: 'Function patterns, e.g. "pg_read_file", "dblink*".' })
   functions?: string[];
-  @Field(() => Boolean, { nullable: true, description: 'UPDATE/DELETE without WHERE (or with a constant-true WHERE).' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'UPDATE/DELETE/MERGE without WHERE (or with a constant-true WHERE); an upsert of rows from a query whose DO UPDATE has none.',
+  })
   missingWhere?: boolean;
   @Field(() => Boolean, { nullable: true, description: 'COPY … TO/FROM PROGRAM.' })
   copyProgram?: boolean;
   @Field(() => Boolean, { nullable: true, description: 'Dynamic SQL whose text cannot be resolved.' })
   unresolvedDynamicSql?: boolean;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Calls a function that is not a PostgreSQL built-in (extensions, functions created earlier, pg_temp): its body was never checked.',
+  })
+  userFunctions?: boolean;
 
   static from(match: StatementMatch): StatementMatchModel {
     return Object.assign(new StatementMatchModel(), match);
@@ -46,6 +56,7 @@ export class StatementMatchInput {
   @Field(() => Boolean, { nullable: true }) missingWhere?: boolean | null;
   @Field(() => Boolean, { nullable: true }) copyProgram?: boolean | null;
   @Field(() => Boolean, { nullable: true }) unresolvedDynamicSql?: boolean | null;
+  @Field(() => Boolean, { nullable: true }) userFunctions?: boolean | null;
 }
 
 @ObjectType('MaskingPattern')
