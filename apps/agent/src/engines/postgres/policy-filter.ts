@@ -26,7 +26,9 @@ import {
 import type { EngineContext, SessionPolicy } from '../engine.js';
 import type { CatalogCache, CatalogQuery } from './catalog.js';
 import { copyStatementsOf, type CopyStatement } from './copy-statements.js';
-import type { FrameFilter, FrameVerdict } from './proxy.js';
+import { copiedColumns, copyFollowsOtherStatements, copyTablesQuery, type CopyRelation } from './copy-tables.js';
+import type { FilterIo, FrameFilter, FrameVerdict } from './proxy.js';
+import { SessionLookup } from './session-lookup.js';
 import { SessionEnd, SqlStates } from './session-end.js';
 
 /**
@@ -48,6 +50,14 @@ interface Activity {
   tags: string[];
   error: { code: string; message: string } | null;
 }
+
+/** How a COPY … TO STDOUT of a table goes on once its names are looked up. */
+type CopyResolution =
+  | { kind: 'columns'; columns: (ResultColumn[] | null)[] }
+  /** Refused with `error`; `blocked` is the reason audited when it is Postern's, not the server's. */
+  | { kind: 'refuse'; error: { code: string; message: string }; blocked: string | null }
+  | { kind: 'forward' }
+  | { kind: 'drop' };
 
 interface PortalBinding {
   statement: string;
@@ -85,7 +95,7 @@ const MAX_RECORDED_PARAM = 1024;
  * the right status — and the client sees a 42501 that names the rule.
  */
 export class PolicyFilter implements FrameFilter {
-  private io: { toClient(bytes: Buffer): void; fail(end: SessionEnd): void } | null = null;
+  private io: FilterIo | null = null;
   private readonly expectations: Expectation[] = [];
   private readonly statements = new Map<string, string>();
   private readonly portals = new Map<string, PortalBinding & { params: string[] }>();
@@ -112,11 +122,19 @@ export class PolicyFilter implements FrameFilter {
     ['standard_conforming_strings', 'on'],
     ['client_encoding', 'UTF8'],
   ]);
+  /** Lookups on the session's own connection: what the tables of a COPY … TO STDOUT are. */
+  private readonly lookup = new SessionLookup((bytes) => this.io?.toTarget(bytes));
+  /** A Query's or Execute's COPY … TO STDOUT statements, in order: the columns each sends (null: a query's). */
+  private readonly copiedTables = new WeakMap<Expectation, (ResultColumn[] | null)[]>();
 
   constructor(private readonly deps: PolicyFilterDeps) {}
 
-  attach(io: { toClient(bytes: Buffer): void; fail(end: SessionEnd): void }): void {
+  attach(io: FilterIo): void {
     this.io = io;
+  }
+
+  forwarded(frame: Frame): void {
+    this.lookup.forwarded(frame);
   }
 
   /** The target's greeting (its ParameterStatus messages), seen before the proxy starts. */
@@ -217,7 +235,7 @@ export class PolicyFilter implements FrameFilter {
    * portal or its statement, as drivers do for statements they prepared earlier) gets a Describe
    * of our own in front of it, answered to us alone: masking never guesses a row's columns.
    */
-  private onExecute(frame: Frame): Buffer {
+  private onExecute(frame: Frame): FrameVerdict {
     const portal = cstring(frame.body, 0).value;
     const binding = this.portals.get(portal);
     const execute: Expectation = {
@@ -235,11 +253,11 @@ export class PolicyFilter implements FrameFilter {
       this.describedPortals.has(portal) || (binding !== undefined && this.describedStatements.has(binding.statement));
     if (this.policy().masker === null || known) {
       this.expectations.push(execute);
-      return frame.bytes;
+      return this.resolveCopyOnExecute(execute, null, frame);
     }
     this.describedPortals.add(portal);
     this.expectations.push({ kind: 'describe-portal', name: portal, hidden: true }, execute);
-    return Buffer.concat([frontend.describe('P', portal), frame.bytes]);
+    return this.resolveCopyOnExecute(execute, frontend.describe('P', portal), frame);
   }
 
   /**
@@ -273,7 +291,7 @@ export class PolicyFilter implements FrameFilter {
         const refusal = policy.masker === null ? null : this.copyRefusal(sql, policy.masker);
         if (refusal === null) {
           this.tally.allowed++;
-          return frame.bytes;
+          return this.resolveCopies(sql, frame, standIn); // COPY … TO STDOUT of a table: resolved on the session's connection
         }
         this.audit('statement.blocked', 'blocked', undefined, { sql: this.shown(sql), reason: refusal });
         return this.refuse(standIn, { code: SqlStates.InsufficientPrivilege, message: `Postern: ${refusal}` });
@@ -325,7 +343,7 @@ export class PolicyFilter implements FrameFilter {
     if (result.outcome === 'approved') {
       this.tally.allowed++;
       this.audit('statement.approved', 'approved', rule.id, details);
-      return frame.bytes;
+      return await this.resolveCopies(sql, frame, standIn); // COPY … TO STDOUT of a table: resolved on the session's connection
     }
     this.count(rule.id);
     this.audit(`statement.${result.outcome}`, result.outcome, rule.id, details);
@@ -362,6 +380,7 @@ export class PolicyFilter implements FrameFilter {
   // ---------------------------------------------------------------- target → client
 
   fromTarget(frame: Frame): FrameVerdict {
+    if (this.lookup.fromTarget(frame)) return null;
     switch (frame.code) {
       case BackendCode.DataRow: {
         const current = this.current;
@@ -531,31 +550,32 @@ export class PolicyFilter implements FrameFilter {
     const head = this.expectations[0];
     const sql =
       head?.kind === 'query' ? head.sql : head?.kind === 'execute' ? (this.statements.get(head.statement) ?? '') : '';
+    const resolved = head === undefined ? undefined : this.copiedTables.get(head);
     let copy: CopyStatement | undefined;
+    let columns: ResultColumn[] | null | undefined;
     if (head?.kind === 'query') {
       head.copies ??= copyStatementsOf(sql).filter((c) => c.direction === 'to');
       copy = head.copies.shift();
+      columns = resolved?.shift();
     } else {
       copy = copyStatementsOf(sql).find((c) => c.direction === 'to');
+      columns = resolved?.[0];
     }
     const response = decodeCopyOutResponse(frame);
     const format = response.format === 1 ? 'binary' : (copy?.format ?? 'text');
     const options = copy?.options ?? {};
     if (copy === undefined || copy.relation === null) return this.planCopy(frame, masker, null, format, options);
-    return this.deps.catalog.loadByName(this.deps.connectionId, copy.relation, this.deps.catalogQuery).then((table) => {
-      if (table === null) throw maskingFailure('the copied table could not be looked up');
-      const wanted = copy.columns;
-      const all = [...table.columns.entries()].sort(([a], [b]) => a - b).map(([, column]) => column);
-      const chosen = wanted === null ? all : wanted.map((name) => all.find((c) => c.name === name));
-      if (chosen.some((c) => c === undefined)) throw maskingFailure('a copied column could not be looked up');
-      const columns: ResultColumn[] = chosen.map((c) => ({
-        name: c!.name,
-        table: { schema: table.schema, name: table.name },
-        typeOid: c!.typeOid,
-        format: format === 'binary' ? 1 : 0,
-      }));
-      return this.planCopy(frame, masker, columns, format, options);
-    });
+    // Fail closed: a table's rows stream only under the columns resolved for this very COPY
+    // (none when the policy turned masking on while the statement was on its way).
+    if (columns === null || columns === undefined) {
+      throw maskingFailure('the copied table was not resolved before the COPY ran');
+    }
+    if (columns.length !== response.columnFormats.length) {
+      throw maskingFailure('the COPY sends other columns than the ones resolved for it');
+    }
+    const binary = format === 'binary';
+    const described = columns.map((column): ResultColumn => ({ ...column, format: binary ? 1 : 0 }));
+    return this.planCopy(frame, masker, described, format, options);
   }
 
   private planCopy(
@@ -569,6 +589,143 @@ export class PolicyFilter implements FrameFilter {
     if (plan.refuse !== null) throw maskingFailure(plan.refuse);
     this.copy = plan.masker;
     return frame.bytes;
+  }
+
+  // ---------------------------------------------------------------- COPY … TO STDOUT of a table
+
+  /**
+   * A Query whose COPY … TO STDOUT statements name tables, under masking: before it reaches the
+   * server, the tables are resolved on the session's own connection — temporary tables, tables
+   * created in the open transaction and the session's search_path included — and the columns
+   * each COPY sends are kept for its CopyOutResponse. When masking cannot follow the statement
+   * it is refused alone, and the session goes on. Called by `enforce` for a statement it allows
+   * (a Parse is left alone: a COPY's table is resolved when its portal is executed).
+   */
+  private resolveCopies(sql: string, frame: Frame, standIn: (marker: string) => Buffer): FrameVerdict {
+    const masker = this.policy().masker;
+    if (masker === null || frame.code !== FrontendCode.Query || !/copy/i.test(sql)) return frame.bytes;
+    const copies = copyStatementsOf(sql).filter((c) => c.direction === 'to');
+    const query = this.expectations[this.expectations.length - 1];
+    if (!copies.some((c) => c.relation !== null) || query?.kind !== 'query') return frame.bytes;
+    if (copyFollowsOtherStatements(sql)) {
+      return this.settleCopy(
+        {
+          kind: 'refuse',
+          error: {
+            code: SqlStates.InsufficientPrivilege,
+            message:
+              'Postern: while masking applies, COPY … TO STDOUT of a table must come first in its query string; send it on its own',
+          },
+          blocked: 'COPY of a table after other statements in one query string',
+        },
+        sql,
+        frame.bytes,
+        standIn,
+      );
+    }
+    return this.copiedColumns(copies, masker, 'query').then((resolution) => {
+      if (resolution.kind === 'columns') this.copiedTables.set(query, resolution.columns);
+      return this.settleCopy(resolution, sql, frame.bytes, standIn);
+    });
+  }
+
+  /** An Execute of a COPY … TO STDOUT of a table: the table is resolved as the portal runs. */
+  private resolveCopyOnExecute(
+    execute: Extract<Expectation, { kind: 'execute' }>,
+    describe: Buffer | null,
+    frame: Frame,
+  ): FrameVerdict {
+    const bytes = describe === null ? frame.bytes : Buffer.concat([describe, frame.bytes]);
+    const masker = this.policy().masker;
+    const sql = this.statements.get(execute.statement) ?? '';
+    if (masker === null || !/copy/i.test(sql)) return bytes;
+    const copy = copyStatementsOf(sql).find((c) => c.direction === 'to');
+    if (copy === undefined || copy.relation === null) return bytes;
+    // The stand-in executes a portal that cannot exist; the server's error names the marker.
+    const standIn = (marker: string): Buffer => {
+      const refused = frontend.execute(MARKER_PATTERN.exec(marker)![0]);
+      return describe === null ? refused : Buffer.concat([describe, refused]);
+    };
+    return this.copiedColumns([copy], masker, 'execute').then((resolution) => {
+      if (resolution.kind === 'columns') this.copiedTables.set(execute, resolution.columns);
+      return this.settleCopy(resolution, sql, bytes, standIn);
+    });
+  }
+
+  /** The columns each COPY … TO STDOUT sends (null for a query's), or why the statement cannot run. */
+  private async copiedColumns(
+    copies: CopyStatement[],
+    masker: SessionMasker,
+    held: 'query' | 'execute',
+  ): Promise<CopyResolution> {
+    const tables = copies.flatMap((c) => (c.relation === null ? [] : [{ relation: c.relation, columns: c.columns }]));
+    const encoding = this.settings.get('client_encoding')!;
+    if (encoding.toUpperCase().replace(/[-_]/g, '') !== 'UTF8' && tables.some((t) => !isAscii(t))) {
+      const why = `a table or column name that is not ASCII cannot be looked up while client_encoding is ${encoding}`;
+      return refusal(why);
+    }
+    const outcome = await this.lookup.run(copyTablesQuery(tables.map((t) => t.relation)), held);
+    switch (outcome.kind) {
+      case 'failed-transaction':
+        return {
+          kind: 'refuse',
+          error: {
+            code: SqlStates.InFailedTransaction,
+            message: 'current transaction is aborted, commands ignored until end of transaction block',
+          },
+          blocked: null,
+        };
+      case 'pipeline-failed':
+        return { kind: 'forward' };
+      case 'failed':
+        return { kind: 'drop' };
+      case 'rows':
+    }
+    const found = copiedColumns(tables, outcome.rows);
+    const columns: (ResultColumn[] | null)[] = [];
+    for (const copy of copies) {
+      if (copy.relation === null) {
+        columns.push(null);
+        continue;
+      }
+      const table = found.shift()!;
+      if ('code' in table) return { kind: 'refuse', error: table, blocked: null };
+      const resolved = table.columns.map((column): ResultColumn => ({
+        name: column.name,
+        table: { schema: table.schema, name: table.table },
+        typeOid: column.typeOid,
+        format: copy.format === 'binary' ? 1 : 0,
+      }));
+      const plan = masker.planCopy(resolved, copy.format, copy.options);
+      if (plan.refuse !== null) return refusal(plan.refuse);
+      columns.push(resolved);
+    }
+    return { kind: 'columns', columns };
+  }
+
+  /** What reaches the server for a COPY once its tables are resolved (or could not be). */
+  private settleCopy(
+    resolution: CopyResolution,
+    sql: string,
+    bytes: Buffer,
+    standIn: (marker: string) => Buffer,
+  ): Buffer | null {
+    switch (resolution.kind) {
+      case 'columns':
+        return bytes;
+      // An earlier message of the pipeline failed: the server skips this one to the Sync (and
+      // if it ran the COPY regardless, onCopyOut finds no columns for it and fails closed).
+      case 'forward':
+        return bytes;
+      // The lookup's own error (a cancel, a timeout) went to the client in the statement's place.
+      case 'drop':
+        return null;
+      case 'refuse':
+        if (resolution.blocked !== null) {
+          this.audit('statement.blocked', 'blocked', undefined, { sql: this.shown(sql), reason: resolution.blocked });
+        }
+        return this.refuse(standIn, resolution.error);
+    }
   }
 
   private resultColumn(field: FieldDescription): ResultColumn {
@@ -660,6 +817,16 @@ export class PolicyFilter implements FrameFilter {
       valuesMaskedByRule: masked,
     };
   }
+}
+
+/** A COPY that masking cannot follow: refused with 42501 naming why. */
+function refusal(why: string): CopyResolution {
+  return { kind: 'refuse', error: { code: SqlStates.InsufficientPrivilege, message: `Postern: ${why}` }, blocked: why };
+}
+
+function isAscii(table: { relation: CopyRelation; columns: string[] | null }): boolean {
+  const names = [table.relation.schema ?? '', table.relation.name, ...(table.columns ?? [])];
+  return names.every((name) => !/[\u0080-\uffff]/.test(name));
 }
 
 function maskingFailure(why: string): SessionEnd {

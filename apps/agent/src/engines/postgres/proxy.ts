@@ -29,8 +29,22 @@ export type FrameVerdict = Buffer | null | Promise<Buffer | null>;
 export interface FrameFilter {
   fromClient(frame: Frame): FrameVerdict;
   fromTarget(frame: Frame): FrameVerdict;
-  /** Called once by the proxy: how the filter writes its own messages (notices) to the client. */
-  attach(io: { toClient(bytes: Buffer): void; fail(end: SessionEnd): void }): void;
+  /** A client frame whose verdict was forwarded (its own bytes or a substitute), in stream order. */
+  forwarded?(frame: Frame): void;
+  /** Called once by the proxy: how the filter writes its own messages. */
+  attach(io: FilterIo): void;
+}
+
+export interface FilterIo {
+  /** A message of the filter's own to the client (a notice). */
+  toClient(bytes: Buffer): void;
+  /**
+   * A message of the filter's own to the target (a lookup on the session's connection, while the
+   * client's lane waits on a pending verdict). Written at once, under the target's backpressure:
+   * call it outside `fromClient`, whose accepted frames are written when the filter returns.
+   */
+  toTarget(bytes: Buffer): void;
+  fail(end: SessionEnd): void;
 }
 
 /** One direction of the proxy while a filter is on: frames waiting behind a pending verdict. */
@@ -77,6 +91,7 @@ class SessionProxy {
     this.targetLane = { from: 'target', source: target, destination: client, waiting: null };
     options.filter?.attach({
       toClient: (bytes) => this.write(client, target, [bytes]),
+      toTarget: (bytes) => this.write(target, client, [bytes]),
       fail: (end) => this.finish(end),
     });
   }
@@ -176,7 +191,10 @@ class SessionProxy {
 
   private accept(lane: Lane, frame: Frame, bytes: Buffer | null): void {
     if (bytes === null) return;
-    if (lane.from === 'client' && frame.code === FrontendCode.Terminate) this.terminateForwarded = true;
+    if (lane.from === 'client') {
+      if (frame.code === FrontendCode.Terminate) this.terminateForwarded = true;
+      this.options.filter!.forwarded?.(frame);
+    }
     this.batch.push(bytes);
   }
 

@@ -52,6 +52,7 @@ export const SqlStates = {
   FeatureNotSupported: '0A000',
   InvalidAuthorizationSpecification: '28000',
   InvalidPassword: '28P01',
+  InFailedTransaction: '25P02',
   InvalidCatalogName: '3D000',
   SyntaxError: '42601',
   InsufficientPrivilege: '42501',
