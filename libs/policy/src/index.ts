@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './sql/index.js';
 export * from './masking/index.js';
 export * from './limits/source-limits.js';
+export * from './lineage/index.js';

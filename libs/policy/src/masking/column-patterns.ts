@@ -1,3 +1,4 @@
+import type { ColumnSource } from '../lineage/facts.js';
 import type { ResultColumn } from './contract.js';
 
 /**
@@ -9,6 +10,19 @@ import type { ResultColumn } from './contract.js';
 export interface ColumnMatcher {
   readonly qualified: boolean;
   matches(column: ResultColumn): boolean;
+  /**
+   * Whether a column the SQL names (lineage) could be one this pattern masks. An unqualified
+   * relation may live in any schema; a whole row (`column` null) holds every column of its table,
+   * so any pattern for that table matches it, and a one-part pattern matches every table's whole
+   * row but the system catalogs'.
+   */
+  mayMatchSource(source: ColumnSource): boolean;
+}
+
+/** pg_catalog and information_schema relations (unqualified `pg_*` names resolve to pg_catalog first). */
+export function isSystemRelation(source: ColumnSource): boolean {
+  if (source.schema === null) return source.relation.startsWith('pg_');
+  return source.schema === 'pg_catalog' || source.schema === 'information_schema';
 }
 
 export function compileColumnPattern(pattern: string): ColumnMatcher {
@@ -21,6 +35,12 @@ export function compileColumnPattern(pattern: string): ColumnMatcher {
       if (table === undefined) return true;
       if (c.table === null || !table.test(c.table.name)) return false;
       return schema === undefined || schema.test(c.table.schema);
+    },
+    mayMatchSource(source) {
+      if (source.column !== null && !column.test(source.column)) return false;
+      if (table === undefined) return source.column !== null || !isSystemRelation(source);
+      if (!table.test(source.relation)) return false;
+      return schema === undefined || source.schema === null || schema.test(source.schema);
     },
   };
 }

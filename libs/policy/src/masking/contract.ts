@@ -34,6 +34,49 @@ export interface ResultColumn {
   typeOid: number;
   /** 0 text, 1 binary. */
   format: 0 | 1;
+  /**
+   * Set by `StatementMasking.annotate` for a computed column (table null) whose value derives
+   * from masked columns: it is then redacted whole, whatever its name.
+   */
+  derived?: DerivedMasking;
+}
+
+/** How a computed column is masked because of where its value comes from (opaque to the agent). */
+export interface DerivedMasking {
+  /** Session index of a column rule one of its sources falls under: redacted whole. */
+  readonly rule: number | null;
+  /** Session index of the detector rule, when the value was reshaped from a table's text: redacted whole if text. */
+  readonly detectorRule: number | null;
+  /** A plain reference to the column (through subqueries): the rule keeps its own style. */
+  readonly direct: boolean;
+}
+
+/** What masking needs of one SQL string, decided before it reaches the target. */
+export interface StatementMasking {
+  /** Why the string must not run (the client gets 42501 with this text), or null. */
+  readonly refuse: string | null;
+  /** One per top-level statement, in order (a simple Query may hold several). */
+  readonly results: readonly ResultMasking[];
+}
+
+export interface ResultMasking {
+  /**
+   * Errors and notices while this statement runs may quote masked values (a failing cast, a
+   * constraint violation's DETAIL): their texts are replaced, the SQLSTATE kept.
+   */
+  readonly scrubMessages: boolean;
+  /** A `COPY (query) TO STDOUT`: its columns come from `copyColumns`. */
+  readonly copyToClient: boolean;
+  /** …in binary format. */
+  readonly copyBinary: boolean;
+  /** The result's columns with `derived` set where lineage says so (same array when nothing changes). */
+  annotate(columns: readonly ResultColumn[]): readonly ResultColumn[];
+  /**
+   * For COPY (query) TO STDOUT, which has no RowDescription: one column per result column, text
+   * typed, with the masking of each; 'none' when no column rule or reshaping applies, 'unknown'
+   * when the SQL does not say how many columns there are (`*` over a table).
+   */
+  copyColumns(): readonly ResultColumn[] | 'none' | 'unknown';
 }
 
 export interface MaskingPolicy {
@@ -47,14 +90,17 @@ export interface SessionMasker {
   /** null when nothing in this result can need masking: DataRows are forwarded untouched. */
   planRows(columns: readonly ResultColumn[]): RowMasker | null;
   /**
-   * For COPY … TO STDOUT. `columns` null when unknown (COPY (query) …); then only detectors can
-   * apply, and `refuse` is set when a column rule might have applied (the agent refuses the COPY).
+   * For COPY … TO STDOUT. `columns` null when no column rule applies to any column (a COPY of a
+   * query whose lineage reaches no masked column): then only detectors apply. Whether a column
+   * rule reaches a COPY (query) is the lineage's to say (`planStatement`), before it runs.
    */
   planCopy(
     columns: readonly ResultColumn[] | null,
     format: 'text' | 'csv' | 'binary',
     options: { delimiter?: string; null?: string; quote?: string; escape?: string; header?: boolean },
   ): { masker: CopyMasker | null; refuse: string | null };
+  /** Lineage of a SQL string bound to this session's rules (cached per statement shape). */
+  planStatement(sql: string): StatementMasking;
   /**
    * `text` with the session's value detectors applied (column rules cannot name free text): for
    * statement text and parameters kept in audit events, reviews and recordings. Not counted.

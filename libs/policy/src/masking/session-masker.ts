@@ -1,4 +1,12 @@
-import type { CopyMasker, DetectorName, MaskingStyle, ResultColumn, RowMasker, SessionMasker } from './contract.js';
+import type {
+  CopyMasker,
+  DetectorName,
+  MaskingStyle,
+  ResultColumn,
+  RowMasker,
+  SessionMasker,
+  StatementMasking,
+} from './contract.js';
 import type { ColumnMatcher } from './column-patterns.js';
 import { BinaryCopyMasker } from './copy-binary.js';
 import { CsvCopyMasker } from './copy-csv.js';
@@ -7,9 +15,10 @@ import { TextCopyMasker } from './copy-text.js';
 import { DetectionEngine, type DetectionEntry } from './detection.js';
 import { DETECTORS, type MatchSink } from './detectors/index.js';
 import { eachMatch } from './detectors/detector.js';
+import { LineageBinder } from './lineage-plan.js';
 import { DataRowMasker } from './row-masker.js';
 import { Hasher, STYLE_STRENGTH } from './styles.js';
-import { FIRST_USER_OID, TypeOid } from './type-oids.js';
+import { classify, FIRST_USER_OID, TypeOid } from './type-oids.js';
 import { type ColumnRule, type PlanContext, planValue, type ValuePlan } from './value-plans.js';
 
 /** A rule as compiled once per policy: patterns and regexes ready, spec validated. */
@@ -31,6 +40,7 @@ export class SessionRules implements SessionMasker {
   readonly needsTables: boolean;
   private readonly ctx: PlanContext;
   private readonly columnRules: readonly { matchers: readonly ColumnMatcher[]; rule: ColumnRule }[];
+  private readonly lineage: LineageBinder;
 
   constructor(
     private readonly rules: readonly CompiledRule[],
@@ -43,6 +53,27 @@ export class SessionRules implements SessionMasker {
       .map((r, index) => ({ matchers: r.columns, rule: { rule: index, style: r.style } }))
       .filter((r) => r.matchers.length > 0);
     this.needsTables = this.columnRules.length > 0;
+    const owners = detectionEntries(rules);
+    const detectorRule = owners.reduce<number | null>(
+      (best, entry) =>
+        best === null || STYLE_STRENGTH[rules[entry.rule]!.style] > STYLE_STRENGTH[rules[best]!.style]
+          ? entry.rule
+          : best,
+      null,
+    );
+    this.lineage = new LineageBinder({
+      columnRules: this.columnRules.map(({ matchers, rule }) => ({
+        matchers,
+        rule: rule.rule,
+        name: rules[rule.rule]!.name,
+      })),
+      detectorRule,
+      detectorRuleName: detectorRule === null ? null : rules[detectorRule]!.name,
+    });
+  }
+
+  planStatement(sql: string): StatementMasking {
+    return this.lineage.plan(sql);
   }
 
   get counts(): ReadonlyMap<string, number> {
@@ -58,7 +89,7 @@ export class SessionRules implements SessionMasker {
   }
 
   planRows(columns: readonly ResultColumn[]): RowMasker | null {
-    const plans = columns.map((c) => planValue(c.typeOid, c.format, this.columnRuleFor(c), this.ctx));
+    const plans = columns.map((c) => planValue(c.typeOid, c.format, this.ruleFor(c), this.ctx));
     return plans.every((p) => p === null) ? null : new DataRowMasker(plans);
   }
 
@@ -70,26 +101,36 @@ export class SessionRules implements SessionMasker {
     const binary = format === 'binary';
     let copyColumns: CopyColumns;
     if (columns === null) {
-      const byColumn = this.columnRules[0];
-      if (byColumn !== undefined) {
-        const name = this.rules[byColumn.rule.rule]!.name;
-        return {
-          masker: null,
-          refuse: `masking rule "${name}" masks columns by name, and COPY of a query does not say which columns it returns`,
-        };
-      }
       // Types unknown: as text in text/CSV; in binary, like a value of unknown layout.
       const plan = binary ? planValue(FIRST_USER_OID, 1, null, this.ctx) : planValue(TypeOid.text, 0, null, this.ctx);
       if (plan === null) return { masker: null, refuse: null };
       copyColumns = { plans: [plan], expected: null };
     } else {
       const plans: (ValuePlan | null)[] = columns.map((c) =>
-        planValue(c.typeOid, binary ? 1 : 0, this.columnRuleFor(c), this.ctx),
+        planValue(c.typeOid, binary ? 1 : 0, this.ruleFor(c), this.ctx),
       );
       if (plans.every((p) => p === null)) return { masker: null, refuse: null };
       copyColumns = { plans, expected: columns.length };
     }
     return copyMaskerFor(copyColumns, format, options);
+  }
+
+  /**
+   * A column derived from masked columns (lineage) is redacted whole — a plain reference keeps
+   * its rule's style; a computed text value reshaped from a table's column is redacted when
+   * detectors apply. Otherwise the column rules naming the column decide.
+   */
+  private ruleFor(column: ResultColumn): ColumnRule | null {
+    const derived = column.derived;
+    if (derived !== undefined) {
+      if (derived.rule !== null) {
+        return { rule: derived.rule, style: derived.direct ? this.rules[derived.rule]!.style : 'redact' };
+      }
+      if (derived.detectorRule !== null && canHoldText(column.typeOid, column.format)) {
+        return { rule: derived.detectorRule, style: 'redact' };
+      }
+    }
+    return this.columnRuleFor(column);
   }
 
   /** The strongest style among the column rules naming this column (redact > hash > partial). */
@@ -101,6 +142,20 @@ export class SessionRules implements SessionMasker {
     }
     return best;
   }
+}
+
+/** Types whose values can carry readable text (and bytea, which `convert_to` fills with it). */
+function canHoldText(typeOid: number, format: 0 | 1): boolean {
+  if (typeOid === TypeOid.bytea) return true;
+  const kind = classify(typeOid, format);
+  return (
+    kind === 'text' ||
+    kind === 'json' ||
+    kind === 'jsonb-binary' ||
+    kind === 'text-array' ||
+    kind === 'binary-array' ||
+    kind === 'opaque'
+  );
 }
 
 function copyMaskerFor(

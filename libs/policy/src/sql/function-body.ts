@@ -71,7 +71,7 @@ const PARAMETER_MODES: Readonly<Record<string, string>> = {
  * TABLE allow RETURN NEXT/QUERY). Defaults are left out; every name is quoted, so nothing the
  * client wrote can end the header early.
  */
-function routineHeader(statement: AstObject): string {
+export function routineHeader(statement: AstObject): string {
   const inputs: string[] = [];
   const columns: string[] = [];
   asArray(statement['parameters']).forEach((item, index) => {

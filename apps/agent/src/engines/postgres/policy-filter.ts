@@ -5,13 +5,16 @@ import {
   type CopyMasker,
   type ResultColumn,
   type RowMasker,
+  type ResultMasking,
   type SessionMasker,
   type StatementDecision,
+  type StatementMasking,
 } from '@postern/policy';
 import {
   BackendCode,
   decodeCopyOutResponse,
   decodeErrorResponse,
+  decodeNoticeResponse,
   decodeParameterStatus,
   decodeRowDescription,
   effectiveFormat,
@@ -37,7 +40,7 @@ import { SessionEnd, SqlStates } from './session-end.js';
  * whose columns a DataRow has and which COPY a CopyOutResponse belongs to.
  */
 type Expectation =
-  | ({ kind: 'query'; sql: string; copies: CopyStatement[] | null } & Activity)
+  | ({ kind: 'query'; sql: string; copies: CopyStatement[] | null; masking: StatementMasking | null } & Activity)
   | { kind: 'describe-statement'; name: string }
   | { kind: 'describe-portal'; name: string; hidden: boolean }
   | ({ kind: 'execute'; portal: string; statement: string; resultFormats: number[]; params: string[] } & Activity)
@@ -103,6 +106,8 @@ export class PolicyFilter implements FrameFilter {
   private readonly describedStatements = new Set<string>();
   private readonly describedPortals = new Set<string>();
   private readonly statementColumns = new Map<string, ResultColumn[]>();
+  /** Lineage of each prepared statement's SQL under the session's masking rules. */
+  private readonly statementMasking = new Map<string, StatementMasking>();
   private readonly portalColumns = new Map<string, ResultColumn[]>();
   /** Marker token → the ErrorResponse the client gets instead of the server's. */
   private readonly substitutions = new Map<string, Buffer>();
@@ -166,6 +171,7 @@ export class PolicyFilter implements FrameFilter {
           kind: 'query',
           sql,
           copies: null,
+          masking: null,
           startedAt: Date.now(),
           rows: 0,
           tags: [],
@@ -180,6 +186,7 @@ export class PolicyFilter implements FrameFilter {
         this.statements.set(name.value, sql);
         this.describedStatements.delete(name.value);
         this.statementColumns.delete(name.value);
+        this.statementMasking.delete(name.value);
         return this.enforce(sql, frame, (marker) => frontend.parse({ name: name.value, sql: marker }));
       }
       case FrontendCode.Bind: {
@@ -216,6 +223,7 @@ export class PolicyFilter implements FrameFilter {
           this.statements.delete(name);
           this.describedStatements.delete(name);
           this.statementColumns.delete(name);
+          this.statementMasking.delete(name);
         } else {
           this.portals.delete(name);
           this.describedPortals.delete(name);
@@ -288,7 +296,7 @@ export class PolicyFilter implements FrameFilter {
     const decision: StatementDecision = policy.statements.empty ? ALLOW : policy.statements.evaluate(sql);
     switch (decision.action) {
       case 'allow': {
-        const refusal = policy.masker === null ? null : this.copyRefusal(sql, policy.masker);
+        const refusal = policy.masker === null ? null : this.maskingRefusal(sql, frame, policy.masker);
         if (refusal === null) {
           this.tally.allowed++;
           return this.resolveCopies(sql, frame, standIn); // COPY … TO STDOUT of a table: resolved on the session's connection
@@ -343,6 +351,12 @@ export class PolicyFilter implements FrameFilter {
     if (result.outcome === 'approved') {
       this.tally.allowed++;
       this.audit('statement.approved', 'approved', rule.id, details);
+      const masker = this.policy().masker;
+      const refusal = masker === null ? null : this.maskingRefusal(sql, frame, masker);
+      if (refusal !== null) {
+        this.audit('statement.blocked', 'blocked', undefined, { sql: this.shown(sql), reason: refusal });
+        return this.refuse(standIn, { code: SqlStates.InsufficientPrivilege, message: `Postern: ${refusal}` });
+      }
       return await this.resolveCopies(sql, frame, standIn); // COPY … TO STDOUT of a table: resolved on the session's connection
     }
     this.count(rule.id);
@@ -358,17 +372,90 @@ export class PolicyFilter implements FrameFilter {
   }
 
   /**
-   * COPY (query) TO STDOUT has no column names on the wire: with column masking on, it is refused
-   * up front rather than streamed with columns we cannot name.
+   * Masking by lineage: where each result column of `sql` comes from, bound to the session's
+   * rules. A statement whose masked values would leave any other way (a write, a view or
+   * function created for later, a function with side effects, SQL that cannot be followed) is
+   * refused; otherwise the plan is kept for its results — on the Query's expectation, or under
+   * the prepared statement's name.
    */
-  private copyRefusal(sql: string, masker: SessionMasker): string | null {
-    if (!/copy/i.test(sql)) return null;
-    for (const copy of copyStatementsOf(sql)) {
-      if (copy.direction !== 'to' || copy.relation !== null) continue;
-      const { refuse } = masker.planCopy(null, copy.format, copy.options);
-      if (refuse !== null) return refuse;
+  private maskingRefusal(sql: string, frame: Frame, masker: SessionMasker): string | null {
+    const plan = masker.planStatement(sql);
+    if (plan.refuse !== null) return plan.refuse;
+    for (const result of plan.results) {
+      if (!result.copyToClient) continue;
+      const columns = result.copyColumns();
+      if (columns === 'unknown') {
+        return 'COPY (query) TO STDOUT with * over a table whose columns are masked cannot be masked column by column: list the columns';
+      }
+      if (columns !== 'none' && result.copyBinary) {
+        return 'a binary COPY of a query over masked columns cannot be masked (its column types are unknown): use text or CSV';
+      }
+    }
+    if (frame.code === FrontendCode.Query) {
+      const head = this.expectations[this.expectations.length - 1];
+      if (head?.kind === 'query') head.masking = plan;
+    } else if (frame.code === FrontendCode.Parse) {
+      this.statementMasking.set(cstring(frame.body, 0).value, plan);
     }
     return null;
+  }
+
+  /** The lineage plan of the statement an answer from the server belongs to. */
+  private resultMasking(head: Expectation | undefined): ResultMasking | null {
+    switch (head?.kind) {
+      case 'query':
+        return head.masking?.results[head.tags.length] ?? null;
+      case 'execute':
+        return this.statementMasking.get(head.statement)?.results[0] ?? null;
+      case 'describe-statement':
+        return this.statementMasking.get(head.name)?.results[0] ?? null;
+      case 'describe-portal': {
+        const binding = this.portals.get(head.name);
+        return binding === undefined ? null : (this.statementMasking.get(binding.statement)?.results[0] ?? null);
+      }
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * An ErrorResponse or NoticeResponse while masking applies. Texts can quote values (a failing
+   * cast, a constraint's DETAIL, RAISE): for a statement that reads a masked column inside an
+   * expression they are replaced whole (SQLSTATE and severity kept); otherwise value detectors
+   * run over them.
+   */
+  private scrubbed(frame: Frame): Buffer {
+    const masker = this.policy().masker;
+    if (masker === null) return frame.bytes;
+    const error = frame.code === BackendCode.ErrorResponse;
+    const fields = (error ? decodeErrorResponse(frame) : decodeNoticeResponse(frame)).fields;
+    const severity =
+      fields[ErrorField.SeverityNonLocalized] ?? fields[ErrorField.Severity] ?? (error ? 'ERROR' : 'NOTICE');
+    const code = fields[ErrorField.Code] ?? 'XX000';
+    if (this.resultMasking(this.expectations[0])?.scrubMessages === true) {
+      const message = `Postern hid the server's message: this statement reads a masked column, whose values it could quote (SQLSTATE ${code})`;
+      return rebuildNotice(error, { severity, code, message });
+    }
+    const texts = [ErrorField.Message, ErrorField.Detail, ErrorField.Hint, ErrorField.Where].map((field) => {
+      const text = fields[field];
+      return text === undefined ? undefined : masker.maskText(text);
+    });
+    if (
+      texts.every(
+        (text, i) => text === fields[[ErrorField.Message, ErrorField.Detail, ErrorField.Hint, ErrorField.Where][i]!],
+      )
+    ) {
+      return frame.bytes;
+    }
+    const [message, detail, hint, where] = texts;
+    return rebuildNotice(error, {
+      severity,
+      code,
+      message: message ?? '',
+      ...(detail === undefined ? {} : { detail }),
+      ...(hint === undefined ? {} : { hint }),
+      ...(where === undefined ? {} : { where }),
+    });
   }
 
   private refuse(standIn: (marker: string) => Buffer, error: { code: string; message: string; position?: number }) {
@@ -427,6 +514,8 @@ export class PolicyFilter implements FrameFilter {
       }
       case BackendCode.ErrorResponse:
         return this.onError(frame);
+      case BackendCode.NoticeResponse:
+        return this.scrubbed(frame);
       case BackendCode.ParameterStatus:
         this.onParameterStatus(frame);
         return frame.bytes;
@@ -447,7 +536,7 @@ export class PolicyFilter implements FrameFilter {
   }
 
   private onError(frame: Frame): Buffer {
-    let bytes = frame.bytes;
+    let bytes = this.scrubbed(frame);
     if (this.substitutions.size > 0) {
       const message = decodeErrorResponse(frame).fields[ErrorField.Message] ?? '';
       const token = MARKER_PATTERN.exec(message)?.[0];
@@ -500,8 +589,11 @@ export class PolicyFilter implements FrameFilter {
   }
 
   private described(frame: Frame, fields: FieldDescription[], masker: SessionMasker): Buffer | null {
-    const columns = fields.map((field) => this.resultColumn(field));
     const head = this.expectations[0];
+    const named = fields.map((field) => this.resultColumn(field));
+    // Computed columns derived from masked ones are masked too, by the statement's lineage.
+    const annotated = this.resultMasking(head)?.annotate(named) ?? named;
+    const columns = annotated === named ? named : [...annotated];
     switch (head?.kind) {
       case 'describe-statement':
         this.expectations.shift();
@@ -564,7 +656,20 @@ export class PolicyFilter implements FrameFilter {
     const response = decodeCopyOutResponse(frame);
     const format = response.format === 1 ? 'binary' : (copy?.format ?? 'text');
     const options = copy?.options ?? {};
-    if (copy === undefined || copy.relation === null) return this.planCopy(frame, masker, null, format, options);
+    if (copy === undefined || copy.relation === null) {
+      // COPY (query): no RowDescription; lineage says what each column is (refused up front
+      // when it cannot). Text-typed: a value of any type is text in a text or CSV COPY.
+      const lineage = this.resultMasking(head)?.copyColumns() ?? 'none';
+      if (lineage === 'none') return this.planCopy(frame, masker, null, format, options);
+      if (lineage === 'unknown' || lineage.length !== response.columnFormats.length) {
+        throw maskingFailure('the COPY sends other columns than its query names');
+      }
+      if (format === 'binary') {
+        const why = 'a binary COPY of a query over masked columns cannot be masked (its column types are unknown)';
+        throw maskingFailure(why);
+      }
+      return this.planCopy(frame, masker, [...lineage], format, options);
+    }
     // Fail closed: a table's rows stream only under the columns resolved for this very COPY
     // (none when the policy turned masking on while the statement was on its way).
     if (columns === null || columns === undefined) {
@@ -730,7 +835,11 @@ export class PolicyFilter implements FrameFilter {
 
   private resultColumn(field: FieldDescription): ResultColumn {
     const format = field.format === 1 ? 1 : 0;
-    if (field.tableOid === 0) return { name: field.name, table: null, typeOid: field.typeOid, format };
+    // A whole-row reference (`SELECT c FROM customers c`) carries its table but column 0: it is
+    // computed, every column of the row in one value (lineage masks it).
+    if (field.tableOid === 0 || field.columnAttribute <= 0) {
+      return { name: field.name, table: null, typeOid: field.typeOid, format };
+    }
     const table = this.deps.catalog.get(this.deps.connectionId, field.tableOid);
     const column = table?.columns.get(field.columnAttribute);
     return {
@@ -827,6 +936,15 @@ function refusal(why: string): CopyResolution {
 function isAscii(table: { relation: CopyRelation; columns: string[] | null }): boolean {
   const names = [table.relation.schema ?? '', table.relation.name, ...(table.columns ?? [])];
   return names.every((name) => !/[\u0080-\uffff]/.test(name));
+}
+
+function rebuildNotice(
+  error: boolean,
+  options: { severity: string; code: string; message: string; detail?: string; hint?: string; where?: string },
+): Buffer {
+  return error
+    ? errorResponse(options as Parameters<typeof errorResponse>[0])
+    : noticeResponse(options as Parameters<typeof noticeResponse>[0]);
 }
 
 function maskingFailure(why: string): SessionEnd {

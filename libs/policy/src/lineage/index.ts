@@ -1,0 +1,3 @@
+export type { ColumnSource, Flow, LineageAnalysis, OutputItem, StatementLineage, ValueLineage } from './facts.js';
+export { analyzeLineage } from './analyze.js';
+export { LineageCache, sharedLineageCache } from './cache.js';
