@@ -56,26 +56,6 @@ export class CatalogCache {
     this.store(connectionId, rows);
   }
 
-  /** Loads one table by name as the target resolves it (COPY names a relation, not an OID). */
-  async loadByName(
-    connectionId: string,
-    relation: { schema: string | null; name: string },
-    query: CatalogQuery,
-  ): Promise<CatalogTable | null> {
-    const qualified =
-      relation.schema === null
-        ? quoteIdent(relation.name)
-        : `${quoteIdent(relation.schema)}.${quoteIdent(relation.name)}`;
-    const rows = await query(
-      'SELECT c.oid::int8, n.nspname, c.relname, a.attnum, a.attname, a.atttypid::int8 ' +
-        'FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
-        'JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ' +
-        `WHERE c.oid = pg_catalog.to_regclass(${quoteLiteral(qualified)}) ORDER BY a.attnum`,
-    );
-    const oid = this.store(connectionId, rows)[0];
-    return oid === undefined ? null : (this.get(connectionId, oid) ?? null);
-  }
-
   private store(connectionId: string, rows: (string | null)[][]): number[] {
     let tables = this.byConnection.get(connectionId);
     if (tables === undefined) this.byConnection.set(connectionId, (tables = new Map()));
@@ -144,13 +124,4 @@ export function runCatalogQuery(
     // The login leaves the stream paused (the proxy resumes sessions when it takes them over).
     stream.resume();
   });
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** An escape-string literal: means the same whatever standard_conforming_strings is. */
-function quoteLiteral(text: string): string {
-  return `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
