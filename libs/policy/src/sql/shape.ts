@@ -28,14 +28,23 @@ const INTEGER = /(?<![A-Za-z0-9_$.])[0-9]+(?![A-Za-z0-9_.])/g;
 
 /** The text with its integer constants blanked, or null when it has none or is not plain enough. */
 export function literalShape(sql: string): string | null {
-  if (sql.length > MAX_SHAPED_LENGTH || !PLAIN_TEXT.test(sql) || UNSURE.test(sql)) return null;
-  let replaced = false;
-  const shape = sql.replace(INTEGER, () => {
-    replaced = true;
-    return '\0';
-  });
-  return replaced ? shape : null;
+  // The statement rules' cache and the masking lineage's cache ask for the same text in turn.
+  if (sql === last.sql) return last.shape;
+  let shape: string | null = null;
+  if (sql.length <= MAX_SHAPED_LENGTH && PLAIN_TEXT.test(sql) && !UNSURE.test(sql)) {
+    let replaced = false;
+    const blanked = sql.replace(INTEGER, () => {
+      replaced = true;
+      return '\0';
+    });
+    if (replaced) shape = blanked;
+  }
+  last.sql = sql;
+  last.shape = shape;
+  return shape;
 }
+
+const last: { sql: string | null; shape: string | null } = { sql: null, shape: null };
 
 /** Whether this analysis holds for every text of the same shape (see above). */
 export function shapeable(analysis: SqlAnalysis): boolean {
