@@ -6,7 +6,7 @@ import { SessionAbortError, type EngineContext, type ResolvedConnection, type Se
 import type { CancelRegistry, IssuedCancelKey } from './cancel-registry.js';
 import { authenticateClient } from './client-auth.js';
 import { readClientOpening, type ClientOpening } from './client-startup.js';
-import { deadlineSignal } from './deadline.js';
+import { deadline, type Deadline } from './deadline.js';
 import { PeerClosedError } from './frame-reader.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
 import type { CatalogCache } from './catalog.js';
@@ -58,7 +58,16 @@ export class PostgresSession {
   }
 
   private async runPhases(): Promise<SessionEnd> {
-    const authDeadline = this.deadline(this.settings.authTimeoutMs);
+    const auth = this.deadline(this.settings.authTimeoutMs);
+    try {
+      return await this.phases(auth);
+    } finally {
+      auth.clear();
+    }
+  }
+
+  private async phases(auth: Deadline): Promise<SessionEnd> {
+    const authDeadline = auth.signal;
     const opening = await this.clientPhase(() => this.readOpening(authDeadline), authDeadline);
     if (opening.kind === 'cancel') {
       await forwardCancel(opening, this.cancelRegistry, this.context.signal, this.settings, this.logger);
@@ -92,6 +101,7 @@ export class PostgresSession {
       'client authenticated',
     );
     const pendingFromClient = opening.reader.detach();
+    auth.clear();
     await this.openTarget(connection, startup);
     this.context.opened(principal, connection);
     this.filter = new PolicyFilter({
@@ -110,7 +120,8 @@ export class PostgresSession {
    * connection's credentials: never on the client's session, whose protocol state is the client's.
    */
   private async catalogQuery(connection: ResolvedConnection, sql: string): Promise<(string | null)[][]> {
-    const signal = this.deadline(this.settings.targetConnectTimeoutMs);
+    const lookup = this.deadline(this.settings.targetConnectTimeoutMs);
+    const signal = lookup.signal;
     const startup = readClientStartup(
       new Map([
         ['user', 'postern'],
@@ -118,12 +129,16 @@ export class PostgresSession {
         ['application_name', 'postern-agent catalog'],
       ]),
     );
-    const target = await connectTarget(connection, startup, this.context, signal, this.logger, ignore);
     try {
-      return await runCatalogQuery(target.stream, target.session.parser, target.session.pending, sql, signal);
+      const target = await connectTarget(connection, startup, this.context, signal, this.logger, ignore);
+      try {
+        return await runCatalogQuery(target.stream, target.session.parser, target.session.pending, sql, signal);
+      } finally {
+        if (target.stream.writable) target.stream.end(frontend.terminate());
+        target.stream.destroy();
+      }
     } finally {
-      if (target.stream.writable) target.stream.end(frontend.terminate());
-      target.stream.destroy();
+      lookup.clear();
     }
   }
 
@@ -166,10 +181,14 @@ export class PostgresSession {
   }
 
   private async openTarget(connection: ResolvedConnection, startup: ClientStartup): Promise<void> {
-    const signal = this.deadline(this.settings.targetConnectTimeoutMs);
-    this.target = await connectTarget(connection, startup, this.context, signal, this.logger, (bytes) => {
-      this.state.bytesFromTarget += bytes;
-    });
+    const connect = this.deadline(this.settings.targetConnectTimeoutMs);
+    try {
+      this.target = await connectTarget(connection, startup, this.context, connect.signal, this.logger, (bytes) => {
+        this.state.bytesFromTarget += bytes;
+      });
+    } finally {
+      connect.clear();
+    }
     const { session, endpoint } = this.target;
     this.cancelKey = this.cancelRegistry.issue({ endpoint, ...session.backendKey });
     this.clientStream.write(greeting(session.greeting, this.cancelKey, startup.dropped));
@@ -238,8 +257,8 @@ export class PostgresSession {
     return new SessionEnd('error', describeError(error), { code: SqlStates.InternalError, message: 'internal error' });
   }
 
-  private deadline(ms: number): AbortSignal {
-    return deadlineSignal(this.context.signal, ms);
+  private deadline(ms: number): Deadline {
+    return deadline(this.context.signal, ms);
   }
 
   /** Tells the client why (if it should know), closes both sides, reports once. */

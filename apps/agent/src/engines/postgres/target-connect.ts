@@ -4,7 +4,7 @@ import { frontend, ProtocolError } from '@postern/wire-postgres';
 import type { EngineContext, ResolvedConnection } from '../engine.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
-import { deadlineSignal } from './deadline.js';
+import { deadline } from './deadline.js';
 import { describeError, SessionEnd, SqlStates } from './session-end.js';
 import type { ClientStartup } from './startup-parameters.js';
 import {
@@ -115,7 +115,8 @@ export async function forwardCancel(
     logger.info('cancel request with an unknown key dropped');
     return;
   }
-  const signal = deadlineSignal(sessionSignal, settings.targetConnectTimeoutMs);
+  const forwarding = deadline(sessionSignal, settings.targetConnectTimeoutMs);
+  const signal = forwarding.signal;
   try {
     const { stream } = await openTargetTransport(target.endpoint, signal);
     stream.on('error', ignore);
@@ -131,6 +132,8 @@ export async function forwardCancel(
     logger.info({ target: `${target.endpoint.host}:${target.endpoint.port}` }, 'cancel request forwarded');
   } catch (error) {
     logger.warn({ error: describeError(error) }, 'cannot forward a cancel request');
+  } finally {
+    forwarding.clear();
   }
 }
 
