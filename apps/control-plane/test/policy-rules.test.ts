@@ -265,8 +265,13 @@ describe('audit events from agents', () => {
     await Promise.all([agent.sync(), other.sync()]);
 
     const good = event({ sessionId: session });
-    const masked = event({ sessionId: session, kind: 'rows.masked', decision: 'masked', detailsJson: '{"rows":3}' });
-    const orphan = event({ sessionId: randomUUID(), kind: 'statement.allowed', decision: 'allowed' });
+    const masked = event({
+      sessionId: session,
+      kind: 'session.policy_summary',
+      decision: 'summary',
+      detailsJson: '{"masked":3}',
+    });
+    const orphan = event({ sessionId: randomUUID(), kind: 'statement.approved', decision: 'approved' });
     const bad = [
       event({ kind: 'Bad Kind' }),
       event({ detailsJson: '[1,2,3]' }),
@@ -315,12 +320,53 @@ describe('audit events from agents', () => {
     expect(agents.data!.agent.status).toBe('ONLINE');
   });
 
+  test("a rogue agent cannot write into another agent's session: foreign session ids and control-plane kinds are refused", async () => {
+    const victim = agent.openSession(orders, principal);
+    await agent.sync();
+    const trail = () =>
+      queryDatabase<{ kind: string; agent_id: string | null }>(
+        database.url,
+        'SELECT kind, agent_id FROM audit_events WHERE session_id = $1 ORDER BY seq',
+        [victim],
+      );
+    expect(await trail()).toEqual([{ kind: 'session.opened', agent_id: agent.id }]);
+
+    // `other` claims the victim's session id for a connection it serves itself.
+    other.openSession(elsewhere, principal, victim);
+    const forged = ['session.opened', 'review.approved', 'command_review.approved', 'agent.enrolled'].map((kind) =>
+      event({ kind, decision: 'approved' }),
+    );
+    const ownSession = other.openSession(elsewhere, principal);
+    const own = event({ sessionId: ownSession, kind: 'statement.held', decision: 'held' });
+    other.send({ auditEvents: { events: [...forged, own] } });
+    await other.sync();
+
+    expect(await trail()).toEqual([{ kind: 'session.opened', agent_id: agent.id }]);
+    const stored = await queryDatabase<{ id: string; kind: string; agent_id: string; session_id: string }>(
+      database.url,
+      'SELECT id, kind, agent_id, session_id FROM audit_events WHERE id::text = ANY($1) ORDER BY seq',
+      [[...forged, own].map((e) => e.eventId)],
+    );
+    expect(stored).toEqual([{ id: own.eventId, kind: 'statement.held', agent_id: other.id, session_id: ownSession }]);
+    const sessions = await queryDatabase<{ agent_id: string }>(
+      database.url,
+      'SELECT agent_id FROM sessions WHERE id = $1',
+      [victim],
+    );
+    expect(sessions).toEqual([{ agent_id: agent.id }]);
+    await cp.process.waitForLog((line) => line.msg === 'session report refused' && line['agentId'] === other.id);
+    const status = await cp.admin<{ agent: { status: string } }>('query($id: ID!) { agent(id: $id) { status } }', {
+      id: other.id,
+    });
+    expect(status.data!.agent.status).toBe('ONLINE');
+  });
+
   test('the auditEvents query filters by session, kind prefix, decision and rule, and pages by cursor', async () => {
     const session = agent.openSession(billing, principal);
     const events = Array.from({ length: 3 }, (_, i) =>
       event({
         sessionId: session,
-        kind: i === 2 ? 'rows.masked' : 'statement.held',
+        kind: i === 2 ? 'session.policy_summary' : 'statement.held',
         decision: i === 2 ? 'masked' : 'held',
       }),
     );

@@ -1,3 +1,4 @@
 export * from './load.js';
 export * from './types.js';
 export * from './policy-delta.js';
+export * from './audit-kinds.js';

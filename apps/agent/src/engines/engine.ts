@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
 import type { ApprovalRuleInput, SessionMasker, SessionStatementPolicy } from '@postern/policy';
+import type { AgentAuditKind } from '@postern/proto';
 
 /**
  * One protocol engine per wire protocol (postgres, mysql, ssh, …), all behind this interface and
@@ -131,8 +132,8 @@ export type ApprovalOutcome =
   | { outcome: 'cancelled'; decidedBy: ''; comment: string };
 
 export interface PolicyAuditEvent {
-  /** e.g. "statement.blocked", "statement.held", "statement.approved", "session.policy_summary". */
-  kind: string;
+  /** One of the kinds the control plane accepts from agents (@postern/proto AGENT_AUDIT_KINDS). */
+  kind: AgentAuditKind;
   decision: string;
   ruleId?: string;
   policyVersion: string;

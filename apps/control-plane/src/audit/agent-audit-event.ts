@@ -1,4 +1,4 @@
-import type { AuditEvent__Output } from '@postern/proto';
+import { isAgentAuditKind, type AuditEvent__Output } from '@postern/proto';
 import { UUID } from '../common/validation.js';
 
 export const AUDIT_KIND = /^[a-z][a-z0-9_.]{1,63}$/;
@@ -26,6 +26,8 @@ export function validateAgentEvent(event: AuditEvent__Output, now: number): Vali
   if (!UUID.test(event.eventId)) return { refused: 'event_id is not a UUID' };
   if (event.sessionId !== '' && !UUID.test(event.sessionId)) return { refused: 'session_id is not a UUID' };
   if (!AUDIT_KIND.test(event.kind)) return { refused: 'kind must match /^[a-z][a-z0-9_.]{1,63}$/' };
+  // Kinds such as session.opened or review.approved are the control plane's own word.
+  if (!isAgentAuditKind(event.kind)) return { refused: `kind ${event.kind} is not one an agent reports` };
   if (event.decision !== '' && !DECISION.test(event.decision)) return { refused: 'decision is not a valid word' };
   if (event.ruleId !== '' && !RULE_ID.test(event.ruleId)) return { refused: 'rule_id is not a valid id' };
   const ms = Number(event.at?.unixMs ?? NaN);

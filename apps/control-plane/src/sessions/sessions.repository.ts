@@ -31,11 +31,15 @@ function toRecord(row: Row): SessionRecord {
 export class SessionsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Idempotent: an agent resends `session opened` after a reconnect. */
-  async opened(event: SessionOpenedEvent): Promise<void> {
-    await this.prisma.session.upsert({
+  /**
+   * Idempotent: an agent resends `session opened` after a reconnect. Returns the agent the stored
+   * session belongs to (another agent's, when the id was already taken by one).
+   */
+  async opened(event: SessionOpenedEvent): Promise<{ agentId: string }> {
+    return this.prisma.session.upsert({
       where: { id: event.id },
       update: {},
+      select: { agentId: true },
       create: {
         id: event.id,
         connectionId: event.connectionId,

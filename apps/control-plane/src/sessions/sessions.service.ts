@@ -70,7 +70,7 @@ export class SessionsService {
       throw new PermissionDeniedError('session opened for a connection this agent does not serve');
     }
     const principal = message.principal;
-    await this.repository.opened({
+    const stored = await this.repository.opened({
       id: message.sessionId,
       connectionId: message.connectionId,
       agentId,
@@ -82,6 +82,10 @@ export class SessionsService {
       startedAt: instant(message.startedAt),
       policyVersion: count(message.policyVersion),
     });
+    // An agent speaks only for its own sessions: a reused id must not reach another's audit trail.
+    if (stored.agentId !== agentId) {
+      throw new PermissionDeniedError('session opened: the session id belongs to another agent');
+    }
     await this.audit.record({
       kind: 'session.opened',
       actorId: storableText(principal.id, 255),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@postern/logging';
+import type { AgentAuditKind } from '@postern/proto';
 import {
   analyzeSql,
   type CopyMasker,
@@ -891,7 +892,12 @@ export class PolicyFilter implements FrameFilter {
     this.tally.refused.set(ruleId, (this.tally.refused.get(ruleId) ?? 0) + 1);
   }
 
-  private audit(kind: string, decision: string, ruleId: string | undefined, details: Record<string, unknown>): void {
+  private audit(
+    kind: AgentAuditKind,
+    decision: string,
+    ruleId: string | undefined,
+    details: Record<string, unknown>,
+  ): void {
     this.deps.context.audit({
       kind,
       decision,
