@@ -18,6 +18,7 @@ import { AgentsRepository } from './agents.repository.js';
 import { AgentsResolver } from './agents.resolver.js';
 import { AgentsService } from './agents.service.js';
 import { ControlGrpcHandlers } from './control.grpc.js';
+import { UnauthenticatedCalls } from './unauthenticated-calls.js';
 
 @Module({
   imports: [AuditModule, CommandReviewsModule, PolicyModule, SessionsModule],
@@ -35,6 +36,7 @@ import { ControlGrpcHandlers } from './control.grpc.js';
     PolicyPush,
     RevokePush,
     ApprovalPush,
+    UnauthenticatedCalls,
   ],
   exports: [AgentsService, AgentGroupsService, AgentStreams],
 })

@@ -20,6 +20,7 @@ import { PolicyService } from '../policy/policy.service.js';
 import { AgentGroupsRepository } from './agent-groups.repository.js';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository.js';
 import type { Agent, AgentPresence } from './agent.types.js';
+import { UnauthenticatedCalls } from './unauthenticated-calls.js';
 
 const AGENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/;
@@ -40,6 +41,7 @@ export class AgentsService {
     private readonly streams: AgentStreams,
     private readonly audit: AuditService,
     private readonly redis: RedisService,
+    private readonly refusals: UnauthenticatedCalls,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -113,18 +115,11 @@ export class AgentsService {
   /**
    * Exchanges a one-time enrollment token for the agent's long-lived credential. Every refusal
    * looks the same to the caller (no hint whether the token existed, was used or expired) and is
-   * audited with its real reason.
+   * audited with its real reason (aggregated per peer: UnauthenticatedCalls).
    */
   async enroll(input: { enrollmentToken: string; version: string; hostname: string; peer: string }) {
     const refuse = async (reason: string, agentId: string | null) => {
-      this.logger.warn({ agentId, peer: input.peer, reason }, 'agent enrollment refused');
-      await this.audit.record({
-        kind: 'agent.enrollment_refused',
-        actorKind: 'agent',
-        agentId,
-        decision: 'refused',
-        details: { reason, peer: input.peer },
-      });
+      await this.refusals.refused(input.peer, { method: 'Enroll', reason, agentId });
       return new PermissionDeniedError('enrollment token is invalid, expired or already used');
     };
     const parsed = parseSecret('enroll', input.enrollmentToken);

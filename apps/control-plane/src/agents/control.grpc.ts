@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import type { ControlHandlers } from '@postern/proto';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { toGrpcStatus } from '../errors/domain-error.js';
+import { DomainError, toGrpcStatus } from '../errors/domain-error.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PolicyService } from '../policy/policy.service.js';
@@ -13,6 +13,7 @@ import { AgentStreams } from './agent-streams.js';
 import { AgentsService } from './agents.service.js';
 import { ControlStream, bearerFrom } from './control-stream.js';
 import { AppliedPolicyStore } from './policy-sync.js';
+import { UnauthenticatedCalls } from './unauthenticated-calls.js';
 
 /** The `Control` service of the agent contract: a thin translation onto AgentsService. */
 @Injectable()
@@ -25,6 +26,7 @@ export class ControlGrpcHandlers {
     private readonly audit: AuditService,
     private readonly streams: AgentStreams,
     private readonly appliedPolicies: AppliedPolicyStore,
+    private readonly refusals: UnauthenticatedCalls,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -33,6 +35,10 @@ export class ControlGrpcHandlers {
     return {
       Enroll: (call, callback) => {
         const request = call.request;
+        if (!this.refusals.admit(call.getPeer(), 'Enroll')) {
+          callback(this.grpcError(this.refusals.exhausted(), 'Enroll'));
+          return;
+        }
         this.agents
           .enroll({
             enrollmentToken: request.enrollmentToken,
@@ -46,6 +52,10 @@ export class ControlGrpcHandlers {
           );
       },
       Connect: (call) => {
+        if (!this.refusals.admit(call.getPeer(), 'Connect')) {
+          call.emit('error', this.grpcError(this.refusals.exhausted(), 'Connect'));
+          return;
+        }
         this.agents.authenticate(bearerFrom(call)).then(
           (agent) =>
             new ControlStream(call, agent, {
@@ -63,6 +73,11 @@ export class ControlGrpcHandlers {
           (error: unknown) => {
             this.logger.warn({ peer: call.getPeer(), reason: (error as Error).message }, 'agent stream refused');
             call.emit('error', this.grpcError(error, 'Connect'));
+            if (error instanceof DomainError) {
+              void this.refusals
+                .refused(call.getPeer(), { method: 'Connect', reason: error.message.slice(0, 200), agentId: null })
+                .catch(() => undefined);
+            }
           },
         );
       },

@@ -15,6 +15,12 @@ export interface ControlPlaneConfig {
     host: string;
     port: number;
     tls: { certFile: string; keyFile: string } | null;
+    /**
+     * Refused unauthenticated calls (bad enrollment tokens, bad agent credentials) per peer
+     * address: a token bucket (burst, refill per minute), and the window over which refusals
+     * beyond the first are summed into one audit row.
+     */
+    refusals: { burst: number; perMinute: number; auditWindowMs: number };
   };
   database: { url: string; migrateOnStart: boolean; migrationsDir: string };
   relay: {
@@ -134,6 +140,9 @@ const envSchema = z.object({
   POSTERN_GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
   POSTERN_GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_GRPC_INSECURE: bool(false),
+  POSTERN_GRPC_REFUSAL_BURST_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  POSTERN_GRPC_REFUSALS_PER_MINUTE_PER_ADDRESS: z.coerce.number().positive().max(1_000_000).default(30),
+  POSTERN_GRPC_REFUSAL_AUDIT_WINDOW_MS: millis(60_000, 100),
   POSTERN_RELAY_POSTGRES_HOST: z.string().min(1).default('0.0.0.0'),
   POSTERN_RELAY_POSTGRES_PORT: z.union([z.literal('off'), port(5433)]).default(5433),
   POSTERN_RELAY_TLS_CERT_FILE: z.string().min(1).optional(),
@@ -331,6 +340,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
           audiences: list(e.POSTERN_OIDC_AUDIENCE ?? e.POSTERN_OIDC_CLIENT_ID!),
           redirectUrl: e.POSTERN_OIDC_REDIRECT_URL ?? null,
           allowedAlgorithms: algorithms,
+      refusals: {
+        burst: e.POSTERN_GRPC_REFUSAL_BURST_PER_ADDRESS,
+        perMinute: e.POSTERN_GRPC_REFUSALS_PER_MINUTE_PER_ADDRESS,
+        auditWindowMs: e.POSTERN_GRPC_REFUSAL_AUDIT_WINDOW_MS,
+      },
           clockToleranceSeconds: e.POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS,
         }
       : null,
