@@ -211,7 +211,7 @@ export class SessionManager {
       clientTls: options.clientTls,
       signal: abort.signal,
       resolveConnection: (name, protocol) => resolveConnection(this.deps.policy(), name, protocol),
-      authenticate: async (connection, _user, password) => {
+      authenticate: async (connection, user, password) => {
         if (!this.deps.policyUsable()) {
           logger.warn(
             { connection: connection.name },
@@ -220,24 +220,25 @@ export class SessionManager {
           return { ok: false, reason: 'policy_stale', message: 'control plane unreachable; cached policy too old' };
         }
         const source = sourceHost(options.clientAddress);
-        const throttled = this.limits.admitAttempt(source);
+        const throttled = this.limits.admitAttempt(source, user);
         if (throttled !== null) {
-          logger.warn({ connection: connection.name, limit: throttled.limit }, 'new session refused by a limit');
+          logger.warn({ connection: connection.name, user, limit: throttled.limit }, 'new session refused by a limit');
           return { ok: false, reason: 'rate_limited', message: throttled.message };
         }
-        const admission = await this.authenticator.authenticate(connection, password);
+        const admission = await this.authenticator.authenticate(connection, user, password);
         if (!admission.ok) {
           if (admission.reason === 'invalid_credential' || admission.reason === 'expired_credential') {
-            this.limits.authFailed(source);
+            this.limits.authFailed(source, user);
           }
           // The client only learns "password authentication failed", as with PostgreSQL itself;
-          // the reason is for the operator.
+          // the reason (an unknown connection among them) is for the operator.
           logger.info(
-            { connection: connection.name, reason: admission.reason, detail: admission.message },
+            { connection: connection.name, user, reason: admission.reason, detail: admission.message },
             'authentication refused',
           );
           return admission;
         }
+        this.limits.authSucceeded(source, user);
         const slot = this.limits.openSession(admission.principal.id);
         if ('limit' in slot) {
           logger.warn({ connection: connection.name, principal: admission.principal.id }, slot.message);

@@ -165,9 +165,9 @@ class Collector {
     return [...this.readKeys.values()];
   }
 
-  flow(into: string, value: ValueLineage, computedOnly = false): void {
+  flow(into: string, value: ValueLineage, computedOnly = false, deferred = computedOnly): void {
     if (value.sources.length > 0) {
-      this.flows.push({ into, sources: value.sources, computedOnly, transformed: value.transformed });
+      this.flows.push({ into, sources: value.sources, computedOnly, transformed: value.transformed, deferred });
     }
   }
 
@@ -203,11 +203,11 @@ class Walker {
         return this.dml(type, body, scope);
       case 'CreateTableAsStmt': {
         const into = stringField(body, 'objtype') === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS';
-        this.nestedFlow(body['query'], scope, into, false);
+        this.nestedFlow(body['query'], scope, into, false, into === 'CREATE MATERIALIZED VIEW');
         return null;
       }
       case 'ViewStmt':
-        this.nestedFlow(body['query'], scope, 'CREATE VIEW', false);
+        this.nestedFlow(body['query'], scope, 'CREATE VIEW', false, true);
         return null;
       case 'PrepareStmt':
         this.nestedFlow(body['query'], scope, 'PREPARE', true);
@@ -241,12 +241,18 @@ class Walker {
   }
 
   /** A statement whose values all go into `into` (a new table, a view, a prepared statement). */
-  private nestedFlow(node: unknown, scope: Scope | null, into: string, computedOnly: boolean): void {
+  private nestedFlow(
+    node: unknown,
+    scope: Scope | null,
+    into: string,
+    computedOnly: boolean,
+    deferred = computedOnly,
+  ): void {
     const items = this.statement(node, scope);
     if (items === null) return;
     for (const item of items) {
       if (computedOnly && (item.lineage.direct || (item.kind === 'columns' && item.table))) continue;
-      this.c.flow(into, item.lineage, computedOnly);
+      this.c.flow(into, item.lineage, computedOnly, deferred);
     }
   }
 
@@ -707,13 +713,22 @@ class Walker {
     } else if (builtin && OPAQUE_READING_FUNCTIONS.has(name)) {
       this.c.addOpaque(`${name}() reads what the SQL does not name`);
     }
-    const value = union(
-      [...args.map((arg) => this.value(arg, scope)), ...extra],
-      !(builtin && VALUE_PRESERVING_FUNCTIONS.has(name)),
-    );
+    const userFunction = !isBuiltinFunction(schema, name);
+    const argValues = union(args.map((arg) => this.value(arg, scope)));
     // A function the policy cannot see into may keep what it is given anywhere.
-    if (!isBuiltinFunction(schema, name) || SINK_FUNCTIONS.has(name)) this.c.flow(`${parts.join('.')}()`, value);
-    return value;
+    if (userFunction || SINK_FUNCTIONS.has(name)) this.c.flow(`${parts.join('.')}()`, argValues);
+    // What the call returns: its arguments, reshaped unless the function keeps text as it is…
+    const reshapes = argValues.sources.length > 0 && !(builtin && VALUE_PRESERVING_FUNCTIONS.has(name));
+    const returned: ValueLineage[] = [{ ...argValues, direct: false, transformed: argValues.transformed || reshapes }];
+    // …and, for a user function, whatever its body reads (detectors must not trust a reshaped form of it).
+    if (userFunction) {
+      returned.push({
+        sources: [{ schema, relation: name, column: null, function: true }],
+        direct: false,
+        transformed: false,
+      });
+    }
+    return union([...returned, ...extra]);
   }
 
   private subLink(body: AstObject, scope: Scope): ValueLineage {
@@ -765,11 +780,11 @@ class Walker {
   private absorbBody(inner: Collector, into: string): void {
     for (const reason of inner.opaque) this.c.addOpaque(reason);
     const touched = union([
-      ...inner.flows.map((f) => ({ sources: f.sources, direct: false, transformed: false })),
+      ...inner.flows.map((f) => ({ sources: f.sources, direct: false, transformed: f.transformed })),
       { sources: inner.reads, direct: false, transformed: false },
     ]);
-    // A body can do anything with what it reads (reshape it, RAISE it).
-    this.c.flow(into, { ...touched, transformed: true });
+    // Routine and rule bodies run later, through calls that carry no lineage; a DO block runs now.
+    this.c.flow(into, touched, false, into !== 'DO block');
   }
 
   private bodyText(sql: string, into: string): void {

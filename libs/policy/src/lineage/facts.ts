@@ -11,6 +11,11 @@ export interface ColumnSource {
   readonly schema: string | null;
   readonly relation: string;
   readonly column: string | null;
+  /**
+   * The value a function returns whose body the analysis cannot see (a user function): no column
+   * rule can name it, but value detectors must not trust a reshaped form of it either.
+   */
+  readonly function?: true;
 }
 
 /** Where one value comes from. */
@@ -47,6 +52,11 @@ export interface Flow {
   readonly computedOnly: boolean;
   /** The values were reshaped on the way (see ValueLineage.transformed). */
   readonly transformed: boolean;
+  /**
+   * The values are kept to be read later, with no lineage left then: a cursor, a prepared
+   * statement, a view, a routine or rule body (DO blocks run now, writes store plain data).
+   */
+  readonly deferred: boolean;
 }
 
 export interface StatementLineage {

@@ -37,6 +37,7 @@ export function compileColumnPattern(pattern: string): ColumnMatcher {
       return schema === undefined || schema.test(c.table.schema);
     },
     mayMatchSource(source) {
+      if (source.function === true) return false;
       if (source.column !== null && !column.test(source.column)) return false;
       if (table === undefined) return source.column !== null || !isSystemRelation(source);
       if (!table.test(source.relation)) return false;

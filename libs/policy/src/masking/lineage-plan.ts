@@ -72,7 +72,7 @@ export class LineageBinder {
     for (const flow of statement.flows) {
       // A reshaped text value kept for later (a cursor, a prepared statement) would be fetched
       // with no lineage left to tell detectors what it was.
-      if (flow.computedOnly && flow.transformed && this.rules.detectorRule !== null) {
+      if (flow.deferred && flow.transformed && this.rules.detectorRule !== null) {
         const source = flow.sources.find((s) => !isSystemRelation(s));
         if (source !== undefined) {
           return (
@@ -99,7 +99,7 @@ export class LineageBinder {
     const scrub =
       statement.reads.some((source) => this.columnRuleFor(source) !== null) ||
       (this.rules.detectorRule !== null &&
-        statement.flows.some((flow) => flow.transformed && flow.sources.some((s) => !isSystemRelation(s))));
+        statement.flows.some((flow) => flow.into === 'DO block' && flow.sources.some((s) => !isSystemRelation(s))));
     const everything = statement.opaque.length > 0 && this.rules.detectorRule !== null;
     const items = (statement.outputs ?? []).map((item) => ({
       width: item.kind === 'value' ? (1 as const) : null,
