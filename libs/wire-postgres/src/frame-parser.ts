@@ -52,6 +52,11 @@ export abstract class FrameParser {
   protected abstract frameSize(buffer: Buffer, offset: number): number;
   /** Wraps a complete frame and advances the protocol phase. */
   protected abstract makeFrame(bytes: Buffer): Frame;
+  /**
+   * Called while a frame's header is still incomplete, with the bytes received so far: lets a
+   * subclass refuse a length word it can already judge instead of waiting for the rest.
+   */
+  protected checkPartialHeader(_partial: Buffer): void {}
   /** Called after a frame was delivered, with the count of bytes that follow it in this chunk. */
   protected afterFrame(_frame: Frame, _bytesFollowing: number): void {}
 
@@ -82,7 +87,10 @@ export abstract class FrameParser {
       const header = this.headerSize(this.partial[0]!);
       used = Math.min(header - this.partialFilled, chunk.length);
       this.append(chunk, 0, used);
-      if (this.partialFilled < header) return -1;
+      if (this.partialFilled < header) {
+        this.checkPartialHeader(this.partial.subarray(0, this.partialFilled));
+        return -1;
+      }
       this.partialTotal = this.frameSize(this.partial, 0);
     }
     const take = Math.min(this.partialTotal - this.partialFilled, chunk.length - used);
@@ -103,7 +111,9 @@ export abstract class FrameParser {
   private startPartial(rest: Buffer): void {
     // The loop broke because the header or the body is incomplete; size the frame now if the
     // header is here, so an oversized length fails before any byte is buffered.
-    this.partialTotal = rest.length >= this.headerSize(rest[0]!) ? this.frameSize(rest, 0) : 0;
+    const complete = rest.length >= this.headerSize(rest[0]!);
+    if (!complete) this.checkPartialHeader(rest);
+    this.partialTotal = complete ? this.frameSize(rest, 0) : 0;
     this.append(rest, 0, rest.length);
   }
 

@@ -137,6 +137,17 @@ describe('FrontendParser startup phase', () => {
   });
 });
 
+describe('FrontendParser startup length word', () => {
+  test('is judged as soon as its four bytes are in (a Terminate sent first fails at once)', () => {
+    expectCode(() => framesOf(new FrontendParser(), typed('X')), 'MESSAGE_TOO_LARGE');
+    expectCode(() => framesOf(new FrontendParser(), int32(3)), 'INVALID_LENGTH');
+    const parser = new FrontendParser();
+    expect(framesOf(parser, Buffer.from([0x58, 0]))).toEqual([]);
+    expectCode(() => framesOf(parser, Buffer.from([0, 0])), 'MESSAGE_TOO_LARGE');
+    expect(framesOf(new FrontendParser(), int32(8))).toEqual([]);
+  });
+});
+
 describe('FrontendParser limits', () => {
   test('a length word below 4 or negative is invalid', () => {
     expectCode(() => framesOf(messages(), header('Q', 3)), 'INVALID_LENGTH');

@@ -49,6 +49,8 @@ export class FrontendParser extends FrameParser {
   private readonly maxStartupLength: number;
   /** Maximum length word per type byte; 0 for type bytes the protocol does not define. */
   private readonly limits = new Int32Array(256);
+  /** The limits the parser was built with: `limitMessage` never goes above them. */
+  private readonly ceilings = new Int32Array(256);
 
   constructor(options: FrontendParserOptions = {}) {
     super();
@@ -78,6 +80,18 @@ export class FrontendParser extends FrameParser {
       this.limits[code] = max;
     }
     this.limits[FrontendCode.Password] = Math.min(max, PG_MAX_AUTH_TOKEN_LENGTH);
+    this.ceilings.set(this.limits);
+  }
+
+  /**
+   * Sets the largest length word accepted for one message type, up to what the parser was
+   * built with: a proxy can accept only small messages before the client is authenticated, and
+   * need not assemble a Query or Parse bigger than the statements its policy checks.
+   */
+  limitMessage(code: FrontendCode, maxLength: number): void {
+    const ceiling = this.ceilings[code]!;
+    if (ceiling === 0) throw new RangeError(`0x${code.toString(16)} is not a frontend message type`);
+    this.limits[code] = Math.min(ceiling, checkLimit('maxLength', maxLength, ceiling));
   }
 
   /** True until a StartupMessage has been framed. */
@@ -99,12 +113,7 @@ export class FrontendParser extends FrameParser {
       return 1 + readTypedLength(buffer, offset, limit);
     }
     const length = buffer.readInt32BE(offset);
-    if (length < STARTUP_HEADER_SIZE) {
-      throw new ProtocolError('INVALID_LENGTH', `startup packet length ${length} is below 8`);
-    }
-    if (length > this.maxStartupLength) {
-      throw new ProtocolError('MESSAGE_TOO_LARGE', `startup packet length ${length} exceeds ${this.maxStartupLength}`);
-    }
+    this.checkStartupLength(length);
     const request = buffer.readInt32BE(offset + 4);
     switch (request) {
       case StartupRequestCode.SSLRequest:
@@ -124,6 +133,24 @@ export class FrontendParser extends FrameParser {
           );
         }
         return length;
+    }
+  }
+
+  /**
+   * A startup length word is judged as soon as its four bytes are in, like PostgreSQL does: a
+   * client that sends a typed message first (a Terminate, 5 bytes) is refused at once instead of
+   * waiting for bytes that never come.
+   */
+  protected override checkPartialHeader(partial: Buffer): void {
+    if (this.inStartupPhase && partial.length >= 4) this.checkStartupLength(partial.readInt32BE(0));
+  }
+
+  private checkStartupLength(length: number): void {
+    if (length < STARTUP_HEADER_SIZE) {
+      throw new ProtocolError('INVALID_LENGTH', `startup packet length ${length} is below 8`);
+    }
+    if (length > this.maxStartupLength) {
+      throw new ProtocolError('MESSAGE_TOO_LARGE', `startup packet length ${length} exceeds ${this.maxStartupLength}`);
     }
   }
 
