@@ -103,3 +103,21 @@ function stringClaim(value: unknown): string | undefined {
 function dateClaim(value: unknown): Date | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? new Date(value * 1000) : undefined;
 }
+
+/**
+ * The names a principal may log in with where a protocol asks for a user name beside the
+ * credential (PostgreSQL's `user`): its e-mail address and its IdP subject (a machine's client id
+ * when it has no subject). One contract for the agent and the relay, so both refuse the same names.
+ */
+export function loginNames(principal: { subject: string; email?: string | undefined }): string[] {
+  const names = [principal.subject];
+  if (principal.email) names.push(principal.email);
+  return [...new Set(names)];
+}
+
+/** Whether `presented` names the principal: e-mail addresses case-insensitively, subjects exactly. */
+export function matchesLoginName(presented: string, names: readonly string[]): boolean {
+  return names.some(
+    (name) => name === presented || (name.includes('@') && name.toLowerCase() === presented.toLowerCase()),
+  );
+}

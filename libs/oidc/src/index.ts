@@ -6,4 +6,4 @@ export type { OidcEvent, OidcEventListener } from './events.js';
 export type { FetchLike, FetchInit, FetchResponseLike } from './http.js';
 export type { IntrospectionOptions } from './introspection.js';
 export { DEFAULT_ALLOWED_ALGORITHMS } from './algorithms.js';
-export { readGroups, identityKind } from './identity.js';
+export { readGroups, identityKind, loginNames, matchesLoginName } from './identity.js';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { loginNames } from '@postern/oidc';
 import { PrismaService } from '../infra/prisma/prisma.service.js';
 
 export interface CompiledConnection {
@@ -42,7 +43,7 @@ export interface CompiledCredential {
   secretHash: Buffer;
   connectionId: string;
   expiresAt: Date;
-  principal: { id: string; displayName: string; groups: string[] };
+  principal: { id: string; displayName: string; groups: string[]; loginNames: string[] };
 }
 
 /** Reads what one agent must enforce, in one consistent snapshot (a repeatable-read transaction). */
@@ -161,6 +162,7 @@ export class PolicyRepository {
               id: c.user.id,
               displayName: c.user.displayName ?? c.user.email ?? c.user.subject,
               groups: c.user.memberships.map((m) => m.group.name).sort(),
+              loginNames: loginNames({ subject: c.user.subject, email: c.user.email ?? undefined }),
             },
           })),
         };

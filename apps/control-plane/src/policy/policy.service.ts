@@ -74,6 +74,7 @@ export class PolicyService {
           displayName: c.principal.displayName,
           groups: c.principal.groups,
           kind: 'KIND_USER',
+          loginNames: c.principal.loginNames,
         },
       })),
       identity: this.identitySettings(),

@@ -24,6 +24,7 @@ export interface Principal {
   'displayName'?: (string);
   'groups'?: (string)[];
   'kind'?: (_postern_agent_v1_Principal_Kind);
+  'loginNames'?: (string)[];
 }
 
 export interface Principal__Output {
@@ -31,4 +32,5 @@ export interface Principal__Output {
   'displayName': (string);
   'groups': (string)[];
   'kind': (_postern_agent_v1_Principal_Kind__Output);
+  'loginNames': (string)[];
 }
