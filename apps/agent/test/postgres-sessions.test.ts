@@ -1,7 +1,7 @@
 // The client side of the PostgreSQL engine and its failure handling: refusals before any target
 // connection, client TLS, timeouts, bad input, and failures that must end one session only.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createSecureContext } from 'node:tls';
+import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import { readFileSync, rmSync } from 'node:fs';
 import pg from 'pg';
 import { frontend } from '@postern/wire-postgres';
@@ -96,11 +96,19 @@ async function withBystander<T>(scenario: () => Promise<T>): Promise<T> {
 
 describe('refusals before the target', () => {
   test.each([
+    // An unknown connection answers as an existing one would: names cannot be probed before login.
     [
       'an unknown connection',
       () => client('no-such-connection'),
-      '3D000',
-      'connection "no-such-connection" does not exist',
+      '28000',
+      'user "alice" has no access to connection "no-such-connection"',
+      'unknown_connection',
+    ],
+    [
+      'an unknown connection and a bad credential',
+      () => client('no-such-connection', { user: ALICE.user, password: 'wrong' }),
+      '28P01',
+      'password authentication failed for user "alice"',
       'unknown_connection',
     ],
     [
@@ -198,6 +206,32 @@ describe('client TLS', () => {
     expect(result.stderr).toContain('SSL/TLS required');
   });
 
+  test('a startup refused after the TLS handshake is told inside TLS', async () => {
+    const raw = await RawClient.connect(socketTlsGateway.port);
+    raw.socket.removeAllListeners('data');
+    const sslRequest = Buffer.alloc(8);
+    sslRequest.writeInt32BE(8, 0);
+    sslRequest.writeInt32BE(80877103, 4);
+    raw.socket.write(sslRequest);
+    await new Promise<void>((resolve) => raw.socket.once('data', () => resolve()));
+    const secure = tlsConnect({ socket: raw.socket, rejectUnauthorized: false });
+    const received: Buffer[] = [];
+    secure.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise<Error | null>((resolve) => {
+      secure.on('error', resolve);
+      secure.on('close', () => resolve(null));
+    });
+    await new Promise<void>((resolve) => secure.once('secureConnect', () => resolve()));
+    const v2 = Buffer.alloc(8);
+    v2.writeInt32BE(8, 0);
+    v2.writeInt32BE(2 << 16, 4);
+    secure.write(v2);
+    expect(await ended).toBeNull();
+    const reply = Buffer.concat(received);
+    expect(String.fromCharCode(reply[0]!)).toBe('E');
+    expect(reply.toString('latin1')).toContain('0A000');
+  });
+
   test('after the TLS handshake nothing reaches the client in plaintext', async () => {
     await psql('require');
     const sent = Buffer.concat(tlsGateway.sentToClients);
@@ -224,6 +258,16 @@ describe('startup details', () => {
     await waitFor(() => answers.length === 2);
     expect(Buffer.from(answers).toString()).toBe('NN');
     raw.socket.destroy();
+  });
+
+  test('a Terminate before any startup packet is closed silently, as PostgreSQL does', async () => {
+    const raw = await RawClient.connect(gateway.port);
+    const received: Buffer[] = [];
+    raw.socket.removeAllListeners('data');
+    raw.socket.on('data', (chunk: Buffer) => received.push(chunk));
+    raw.socket.write(frontend.terminate());
+    await raw.waitClosed();
+    expect(Buffer.concat(received).length).toBe(0);
   });
 
   test('protocol 3.2 and _pq_ options are negotiated down to 3.0', async () => {

@@ -45,7 +45,13 @@ function snapshot(
         secretHash: createHash('sha256').update(secret).digest(),
         connectionId,
         expiresAt: { unixMs: String(overrides.expiresAt ?? Date.now() + 60_000) },
-        principal: { id: 'u1', displayName: 'Alice', groups: overrides.groups ?? ['engineers'], kind: 'KIND_USER' },
+        principal: {
+          id: 'u1',
+          displayName: 'Alice',
+          groups: overrides.groups ?? ['engineers'],
+          kind: 'KIND_USER',
+          loginNames: ['alice@example.com'],
+        },
       },
     ],
     guardrails: [],
@@ -62,7 +68,7 @@ describe('Authenticator', () => {
   const orders = resolveConnection(snapshot(), 'orders', 'postgres')!;
 
   test('admits a valid credential with its principal', async () => {
-    const result = await new Authenticator(() => snapshot()).authenticate(orders, password);
+    const result = await new Authenticator(() => snapshot()).authenticate(orders, 'alice@example.com', password);
     expect(result).toEqual({
       ok: true,
       principal: { id: 'u1', kind: 'user', displayName: 'Alice', groups: ['engineers'] },
@@ -73,13 +79,30 @@ describe('Authenticator', () => {
   test('refuses a wrong secret, a malformed password and an unknown credential alike', async () => {
     const auth = new Authenticator(() => snapshot());
     for (const bad of [`${password.slice(0, -1)}x`, 'hunter2', `postern_conn_${'0'.repeat(32)}_${secret}`, 'a.b.c']) {
-      expect(await auth.authenticate(orders, bad)).toMatchObject({ ok: false, reason: 'invalid_credential' });
+      expect(await auth.authenticate(orders, 'alice@example.com', bad)).toMatchObject({
+        ok: false,
+        reason: 'invalid_credential',
+      });
     }
+  });
+
+  test('refuses a user name that is not the credential principal’s, and accepts its e-mail in any case', async () => {
+    const auth = new Authenticator(() => snapshot());
+    expect(await auth.authenticate(orders, 'bob', password)).toMatchObject({
+      ok: false,
+      reason: 'user_mismatch',
+      loginNames: ['alice@example.com'],
+    });
+    expect(await auth.authenticate(orders, 'Alice@Example.com', password)).toMatchObject({ ok: true });
   });
 
   test('refuses an expired credential', async () => {
     expect(
-      await new Authenticator(() => snapshot({ expiresAt: Date.now() - 60_000 })).authenticate(orders, password),
+      await new Authenticator(() => snapshot({ expiresAt: Date.now() - 60_000 })).authenticate(
+        orders,
+        'alice@example.com',
+        password,
+      ),
     ).toMatchObject({
       ok: false,
       reason: 'expired_credential',
@@ -88,7 +111,11 @@ describe('Authenticator', () => {
 
   test('refuses a principal whose groups no access rule names', async () => {
     expect(
-      await new Authenticator(() => snapshot({ ruleGroups: ['dba'] })).authenticate(orders, password),
+      await new Authenticator(() => snapshot({ ruleGroups: ['dba'] })).authenticate(
+        orders,
+        'alice@example.com',
+        password,
+      ),
     ).toMatchObject({
       ok: false,
       reason: 'no_access',
@@ -96,13 +123,15 @@ describe('Authenticator', () => {
   });
 
   test('refuses everything without a policy (fail closed)', async () => {
-    expect(await new Authenticator(() => null).authenticate(orders, password)).toMatchObject({ ok: false });
+    expect(await new Authenticator(() => null).authenticate(orders, 'alice@example.com', password)).toMatchObject({
+      ok: false,
+    });
     expect(resolveConnection(null, 'orders', 'postgres')).toBeNull();
   });
 
   test('a credential for another connection does not open this one', async () => {
     const other = { ...orders, id: '33333333-3333-4333-8333-333333333333' };
-    expect(await new Authenticator(() => snapshot()).authenticate(other, password)).toMatchObject({
+    expect(await new Authenticator(() => snapshot()).authenticate(other, 'alice@example.com', password)).toMatchObject({
       ok: false,
       reason: 'invalid_credential',
     });
@@ -168,7 +197,7 @@ describe('just-in-time grants', () => {
 
   test('a rule that requires approval admits no one by itself', async () => {
     const noGrant = { ...withGrant(Date.now() + 60_000), grants: [] } as unknown as PolicySnapshot__Output;
-    expect(await new Authenticator(() => noGrant).authenticate(orders, password)).toMatchObject({
+    expect(await new Authenticator(() => noGrant).authenticate(orders, 'alice@example.com', password)).toMatchObject({
       ok: false,
       reason: 'no_access',
     });
@@ -177,7 +206,7 @@ describe('just-in-time grants', () => {
   test('an unexpired grant admits its principal, and the session ends when the grant expires', async () => {
     const now = Date.now();
     const auth = new Authenticator(() => withGrant(now + 30_000));
-    const admission = await auth.authenticate(orders, password, now);
+    const admission = await auth.authenticate(orders, 'alice@example.com', password, now);
     expect(admission.ok).toBe(true);
     if (!admission.ok) return;
     expect(auth.stillAuthorized(admission.grant, now + 29_000)).toEqual({ ok: true });
@@ -209,7 +238,12 @@ test('the maximum session length of the admitting rule ends a session', async ()
   } as unknown as PolicySnapshot__Output;
   const auth = new Authenticator(() => limited);
   const now = Date.now();
-  const admission = await auth.authenticate(resolveConnection(limited, 'orders', 'postgres')!, password, now);
+  const admission = await auth.authenticate(
+    resolveConnection(limited, 'orders', 'postgres')!,
+    'alice@example.com',
+    password,
+    now,
+  );
   expect(admission.ok).toBe(true);
   if (!admission.ok) return;
   expect(admission.grant.sessionDeadline).toBe(now + 30_000);

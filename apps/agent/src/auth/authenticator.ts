@@ -1,5 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createTokenVerifier, TokenRejectedError, type TokenVerifier, type TokenVerifierOptions } from '@postern/oidc';
+import {
+  createTokenVerifier,
+  loginNames,
+  matchesLoginName,
+  TokenRejectedError,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+} from '@postern/oidc';
 import type { PolicySnapshot__Output } from '@postern/proto';
 import type { AuthenticationResult, Principal, ResolvedConnection } from '../engines/engine.js';
 
@@ -49,12 +56,36 @@ export class Authenticator {
 
   constructor(private readonly policy: () => PolicySnapshot__Output | null) {}
 
-  async authenticate(connection: ResolvedConnection, password: string, now = Date.now()): Promise<Admission> {
+  /**
+   * `user` is the name the client gave (PostgreSQL's `user`): it must be one of the principal's
+   * login names (e-mail or IdP subject), so a session is never recorded under a name other than
+   * the one its credential belongs to.
+   */
+  async authenticate(
+    connection: ResolvedConnection,
+    user: string,
+    password: string,
+    now = Date.now(),
+  ): Promise<Admission> {
     const snapshot = this.policy();
     if (!snapshot) return INVALID;
-    if (CONNECTION_CREDENTIAL.test(password)) return this.admitCredential(snapshot, connection, password, now);
-    if (JWT_SHAPE.test(password) && snapshot.identity) return this.admitToken(snapshot, connection, password);
-    return INVALID;
+    let admission: Admission & { loginNames?: string[] };
+    if (CONNECTION_CREDENTIAL.test(password)) admission = this.admitCredential(snapshot, connection, password, now);
+    else if (JWT_SHAPE.test(password) && snapshot.identity)
+      admission = await this.admitToken(snapshot, connection, password);
+    else return INVALID;
+    if (!admission.ok) return admission;
+    // A principal without login names (a control plane older than this agent) matches no name: fail closed.
+    const { loginNames: names = [], ...admitted } = admission;
+    if (!matchesLoginName(user, names)) {
+      return {
+        ok: false,
+        reason: 'user_mismatch',
+        message: `user "${user}" is not the credential's principal (${names.join(', ') || 'no login name'})`,
+        loginNames: names,
+      };
+    }
+    return admitted;
   }
 
   /** Whether a live session may go on under the current policy. */
@@ -115,7 +146,7 @@ export class Authenticator {
     connection: ResolvedConnection,
     password: string,
     now: number,
-  ): Admission {
+  ): Admission & { loginNames?: string[] } {
     const match = CONNECTION_CREDENTIAL.exec(password)!;
     const credential = this.credential(snapshot, uuidOf(match[1]!));
     const presented = createHash('sha256').update(match[2]!, 'utf8').digest();
@@ -129,6 +160,7 @@ export class Authenticator {
     if (!allowed(snapshot, connection.id, principal.groups, principal.id, now)) return noAccess(connection);
     return {
       ok: true,
+      loginNames: principal.loginNames,
       principal: {
         id: principal.id,
         kind: principal.kind === 'KIND_SERVICE' ? 'service' : 'user',
@@ -149,7 +181,7 @@ export class Authenticator {
     snapshot: PolicySnapshot__Output,
     connection: ResolvedConnection,
     token: string,
-  ): Promise<Admission> {
+  ): Promise<Admission & { loginNames?: string[] }> {
     let identity;
     try {
       identity = await this.verifierFor(snapshot).verify(token);
@@ -168,6 +200,7 @@ export class Authenticator {
     if (!allowed(snapshot, connection.id, identity.groups, principalId, Date.now())) return noAccess(connection);
     return {
       ok: true,
+      loginNames: loginNames(identity),
       principal: {
         id: principalId,
         kind: identity.kind,

@@ -5,6 +5,7 @@ const settings = {
   connectRatePerAddress: 2,
   connectBurstPerAddress: 3,
   authFailuresPerMinute: 2,
+  authLockoutMs: 60_000,
   maxSessionsPerPrincipal: 2,
   maxTracked: 3,
 };
@@ -13,20 +14,41 @@ describe('admission limits', () => {
   test('a burst is admitted, then new sessions come at the refill rate', () => {
     const limits = new AdmissionLimits(settings);
     const t = 1_000_000;
-    expect([0, 1, 2].map(() => limits.admitAttempt('10.0.0.1', t))).toEqual([null, null, null]);
-    expect(limits.admitAttempt('10.0.0.1', t)?.limit).toBe('connect_rate');
-    expect(limits.admitAttempt('10.0.0.2', t)).toBeNull();
-    expect(limits.admitAttempt('10.0.0.1', t + 500)).toBeNull();
-    expect(limits.admitAttempt('10.0.0.1', t + 500)?.limit).toBe('connect_rate');
+    expect([0, 1, 2].map(() => limits.admitAttempt('10.0.0.1', 'alice', t))).toEqual([null, null, null]);
+    expect(limits.admitAttempt('10.0.0.1', 'bob', t)?.limit).toBe('connect_rate');
+    expect(limits.admitAttempt('10.0.0.2', 'alice', t)).toBeNull();
+    expect(limits.admitAttempt('10.0.0.1', 'alice', t + 500)).toBeNull();
+    expect(limits.admitAttempt('10.0.0.1', 'alice', t + 500)?.limit).toBe('connect_rate');
   });
 
-  test('failed authentications bar the address for the rest of the minute', () => {
+  test('failed authentications lock out that name from that address only, for a minute', () => {
     const limits = new AdmissionLimits(settings);
     const t = 2_000_000;
-    limits.authFailed('10.0.0.9', t);
-    limits.authFailed('10.0.0.9', t + 1);
-    expect(limits.admitAttempt('10.0.0.9', t + 10)?.limit).toBe('auth_failures');
-    expect(limits.admitAttempt('10.0.0.9', t + 60_001)).toBeNull();
+    limits.authFailed('10.0.0.9', 'alice', t);
+    limits.authFailed('10.0.0.9', 'alice', t + 1);
+    expect(limits.admitAttempt('10.0.0.9', 'alice', t + 10)?.limit).toBe('auth_failures');
+    expect(limits.admitAttempt('10.0.0.9', 'bob', t + 10)).toBeNull();
+    expect(limits.admitAttempt('10.0.0.8', 'alice', t + 10)).toBeNull();
+    expect(limits.admitAttempt('10.0.0.9', 'alice', t + 60_001)).toBeNull();
+  });
+
+  test('each further lockout of the same name and address lasts twice as long; a success clears it', () => {
+    const limits = new AdmissionLimits(settings);
+    let t = 2_500_000;
+    const lockOut = () => {
+      limits.authFailed('10.0.0.9', 'alice', t);
+      limits.authFailed('10.0.0.9', 'alice', t);
+    };
+    lockOut();
+    t += 60_001;
+    expect(limits.admitAttempt('10.0.0.9', 'alice', t)).toBeNull();
+    lockOut();
+    expect(limits.admitAttempt('10.0.0.9', 'alice', t + 60_001)?.limit).toBe('auth_failures');
+    expect(limits.admitAttempt('10.0.0.9', 'alice', t + 120_001)).toBeNull();
+    limits.authSucceeded('10.0.0.9', 'alice');
+    t += 120_001;
+    lockOut();
+    expect(limits.admitAttempt('10.0.0.9', 'alice', t + 60_001)).toBeNull();
   });
 
   test('sessions per principal are counted until released, once each', () => {
@@ -47,10 +69,10 @@ describe('admission limits', () => {
   test('memory stays bounded: the least recently seen address is forgotten', () => {
     const limits = new AdmissionLimits(settings);
     const t = 3_000_000;
-    limits.authFailed('a', t);
-    limits.authFailed('a', t);
-    for (const address of ['b', 'c', 'd']) limits.admitAttempt(address, t);
-    expect(limits.admitAttempt('a', t)).toBeNull();
+    limits.authFailed('a', 'alice', t);
+    limits.authFailed('a', 'alice', t);
+    for (const address of ['b', 'c', 'd']) limits.authFailed(address, 'alice', t);
+    expect(limits.admitAttempt('a', 'alice', t)).toBeNull();
   });
 
   test('the source host is taken from host:port forms', () => {

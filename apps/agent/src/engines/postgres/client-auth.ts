@@ -56,6 +56,12 @@ export async function authenticateClient(
         code: SqlStates.InvalidAuthorizationSpecification,
         message: `user "${user}" has no access to connection "${connection.name}"`,
       });
+    case 'user_mismatch':
+      throw new SessionEnd('auth_failed', summary, {
+        code: SqlStates.InvalidAuthorizationSpecification,
+        message: `the credential presented does not belong to user "${user}"`,
+        ...(result.loginNames?.length ? { hint: `Connect with user=${result.loginNames.at(-1)}.` } : {}),
+      });
     case 'rate_limited':
       throw new SessionEnd('auth_failed', summary, {
         code: SqlStates.TooManyConnections,

@@ -5,6 +5,7 @@ import {
   decodeCancelRequest,
   decodeStartupMessage,
   FrontendParser,
+  ProtocolError,
   type StartupMessage,
 } from '@postern/wire-postgres';
 import { FrameReader } from './frame-reader.js';
@@ -47,7 +48,7 @@ export async function readClientOpening(
   let parser = new FrontendParser({ maxMessageLength: options.maxClientMessageLength });
   let reader = new FrameReader(stream, parser, options.countBytes);
   for (;;) {
-    const frame = await reader.next(signal);
+    const frame = await reader.next(signal).catch(silentOnBadLength);
     switch (frame.kind) {
       case 'ssl-request':
       case 'gssenc-request':
@@ -111,6 +112,18 @@ function startServerTls(
     tls.once('close', onClose);
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * A packet whose length cannot be a startup packet (a Terminate or other typed message sent
+ * before any startup, random bytes) is closed without a word, as PostgreSQL does (it only logs
+ * "invalid length of startup packet"): the peer is not speaking the protocol.
+ */
+function silentOnBadLength(error: unknown): never {
+  if (error instanceof ProtocolError && (error.code === 'INVALID_LENGTH' || error.code === 'MESSAGE_TOO_LARGE')) {
+    throw new SessionEnd('protocol_error', `invalid startup packet: ${error.message}`);
+  }
+  throw error;
 }
 
 function violation(message: string): SessionEnd {
