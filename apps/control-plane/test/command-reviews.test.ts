@@ -220,6 +220,43 @@ describe('held commands', () => {
     expect(cancelled.reviews.map((r) => r.id)).toContain(requestId);
   });
 
+  test("separation of duties follows the person: a local account with bob's e-mail requests, OIDC bob may not decide", async () => {
+    const createUser = (email: string) =>
+      ok(
+        cp.admin<{ createUser: { id: string } }>(
+          'mutation($e: String!) { createUser(input: { email: $e, groups: ["engineers"] }) { id } }',
+          { e: email },
+        ),
+      );
+    const local = (id: string): PrincipalSpec => ({
+      id,
+      displayName: 'local',
+      groups: ['engineers'],
+      kind: 'KIND_USER',
+    });
+    // The admin typed bob's address in another case: still bob (the IdP says his e-mail is verified).
+    const bobLocal = local((await createUser('Bob@Example.com')).createUser.id);
+    const session = agent.openSession(ledger, bobLocal);
+    const requestId = await hold(rules.single, session, bobLocal);
+    const self = await as('bob', APPROVE, { id: requestId });
+    expect(self.errors?.[0]).toMatchObject({
+      message: 'you cannot decide your own request',
+      extensions: { code: 'PERMISSION_DENIED' },
+    });
+    await agent.sync();
+    expect(agent.decisions(requestId)).toEqual([]);
+
+    // Someone else's local account: bob decides as usual.
+    const dave = local((await createUser('dave@example.com')).createUser.id);
+    const other = agent.openSession(ledger, dave, randomUUID());
+    const theirs = await hold(rules.single, other, dave);
+    const approved = await ok(as<{ approveReview: { status: string } }>('bob', APPROVE, { id: theirs }));
+    expect(approved.approveReview.status).toBe('APPROVED');
+    agent.closeSession(session);
+    agent.closeSession(other);
+    await agent.sync();
+  });
+
   test('two required approvals: one is not enough, the same approver cannot count twice', async () => {
     const session = agent.openSession(ledger, alice);
     const requestId = await hold(rules.pair, session, alice);

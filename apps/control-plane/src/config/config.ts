@@ -32,6 +32,10 @@ export interface ControlPlaneConfig {
     connectBurstPerAddress: number;
     /** Open relay connections per client host at once. */
     maxConnectionsPerAddress: number;
+    /** Failed logins per (client host, user name) per minute before that pair is locked out. */
+    authFailuresPerMinute: number;
+    /** First lockout; each further lockout of the same pair doubles it, up to an hour. */
+    authLockoutMs: number;
   };
   redis: { url: string; prefix: string };
   /**
@@ -56,6 +60,12 @@ export interface ControlPlaneConfig {
     scopes: string[];
     groupsClaim: string;
     audiences: string[];
+    /**
+     * The audience of access tokens used as database passwords (data-plane logins). The API
+     * refuses tokens carrying it and agents refuse tokens carrying an API audience, so a token
+     * an agent sees is never one the API accepts.
+     */
+    dataPlaneAudience: string;
     redirectUrl: string | null;
     allowedAlgorithms: string[];
     clockToleranceSeconds: number;
@@ -152,6 +162,8 @@ const envSchema = z.object({
   POSTERN_RELAY_CONNECT_RATE_PER_ADDRESS: z.coerce.number().positive().max(100_000).default(50),
   POSTERN_RELAY_CONNECT_BURST_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
   POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+  POSTERN_RELAY_AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   POSTERN_DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgresql://postgres@127.0.0.1:5432/postern'),
   POSTERN_MIGRATE_ON_START: bool(true),
   POSTERN_MIGRATIONS_DIR: z.string().min(1).default(DEFAULT_MIGRATIONS_DIR),
@@ -180,6 +192,7 @@ const envSchema = z.object({
   POSTERN_OIDC_SCOPES: z.string().default('openid email profile groups'),
   POSTERN_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   POSTERN_OIDC_AUDIENCE: z.string().min(1).optional(),
+  POSTERN_OIDC_DATA_PLANE_AUDIENCE: z.string().min(1).optional(),
   POSTERN_OIDC_REDIRECT_URL: z.string().url().optional(),
   POSTERN_OIDC_ALGORITHMS: z.string().default('RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA'),
   POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
@@ -288,6 +301,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   if (algorithms.some((alg) => alg === 'none' || alg.startsWith('HS'))) {
     problems.push('POSTERN_OIDC_ALGORITHMS may not contain none or HMAC (HS*) algorithms');
   }
+  const apiAudiences = list(e.POSTERN_OIDC_AUDIENCE ?? e.POSTERN_OIDC_CLIENT_ID ?? '');
+  const dataPlaneAudience = e.POSTERN_OIDC_DATA_PLANE_AUDIENCE ?? `${apiAudiences[0] ?? 'postern'}:data-plane`;
+  if (apiAudiences.includes(dataPlaneAudience)) {
+    problems.push('POSTERN_OIDC_DATA_PLANE_AUDIENCE must differ from every POSTERN_OIDC_AUDIENCE (API) audience');
+  }
   if (e.POSTERN_OIDC_ISSUER && !e.POSTERN_OIDC_CLIENT_ID) {
     problems.push('POSTERN_OIDC_CLIENT_ID is required when POSTERN_OIDC_ISSUER is set');
   }
@@ -317,6 +335,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       connectRatePerAddress: e.POSTERN_RELAY_CONNECT_RATE_PER_ADDRESS,
       connectBurstPerAddress: e.POSTERN_RELAY_CONNECT_BURST_PER_ADDRESS,
       maxConnectionsPerAddress: e.POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS,
+      authFailuresPerMinute: e.POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE,
+      authLockoutMs: e.POSTERN_RELAY_AUTH_LOCKOUT_SECONDS * 1000,
     },
     redis: { url: e.POSTERN_REDIS_URL, prefix: e.POSTERN_REDIS_PREFIX },
     internal:
@@ -337,7 +357,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
           clientSecret: e.POSTERN_OIDC_CLIENT_SECRET ?? null,
           scopes: list(e.POSTERN_OIDC_SCOPES, ' '),
           groupsClaim: e.POSTERN_OIDC_GROUPS_CLAIM,
-          audiences: list(e.POSTERN_OIDC_AUDIENCE ?? e.POSTERN_OIDC_CLIENT_ID!),
+          audiences: apiAudiences,
+          dataPlaneAudience,
           redirectUrl: e.POSTERN_OIDC_REDIRECT_URL ?? null,
           allowedAlgorithms: algorithms,
       refusals: {

@@ -57,6 +57,7 @@ export class IdentityService {
       issuer: identity.issuer,
       subject: identity.subject,
       email: identity.email ?? null,
+      emailVerified: emailVerifiedClaim(identity.claims['email_verified']),
       displayName: identity.name ?? null,
       groups: identity.groups,
     });
@@ -72,4 +73,11 @@ export class IdentityService {
     if (groups.some((g) => auditor.includes(g))) roles.push('auditor');
     return roles;
   }
+}
+
+/** `email_verified` as IdPs send it (a boolean; a few send the string "true"); null when absent. */
+function emailVerifiedClaim(value: unknown): boolean | null {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return null;
 }

@@ -38,6 +38,8 @@ export class UsersRepository {
           issuer: input.issuer,
           subject: input.subject,
           email: input.email,
+          // Entered by an administrator, who vouches for it (AccountLinks).
+          emailVerified: input.email !== null,
           displayName: input.displayName,
           memberships: {
             create: input.groups.map((name) => ({
@@ -64,22 +66,32 @@ export class UsersRepository {
     issuer: string;
     subject: string;
     email: string | null;
+    /** The token's email_verified claim (null: the token does not say). */
+    emailVerified: boolean | null;
     displayName: string | null;
     groups: string[];
   }): Promise<User> {
     const user = await this.prisma.$transaction(async (tx) => {
+      const known = await tx.user.findUnique({
+        where: { issuer_subject: { issuer: input.issuer, subject: input.subject } },
+        select: { email: true, emailVerified: true },
+      });
+      // A token silent about verification keeps what an earlier one said about the same address.
+      const emailVerified =
+        input.emailVerified ?? (known !== null && known.email === input.email && known.emailVerified);
       const row = await tx.user.upsert({
         where: { issuer_subject: { issuer: input.issuer, subject: input.subject } },
         create: {
           issuer: input.issuer,
           subject: input.subject,
           email: input.email,
+          emailVerified: input.email !== null && emailVerified,
           displayName: input.displayName,
           lastLoginAt: new Date(),
         },
         // Claims absent from this token (access tokens often carry no name) keep what we know.
         update: {
-          ...(input.email !== null ? { email: input.email } : {}),
+          ...(input.email !== null ? { email: input.email, emailVerified } : {}),
           ...(input.displayName !== null ? { displayName: input.displayName } : {}),
           lastLoginAt: new Date(),
         },

@@ -92,11 +92,6 @@ export class CommandReviewsRepository {
   }
 
   /** The IdP subject of a Postern user (null for unknown ids). */
-  async userSubject(id: string): Promise<string | null> {
-    if (!UUID.test(id)) return null;
-    return (await this.prisma.user.findUnique({ where: { id }, select: { subject: true } }))?.subject ?? null;
-  }
-
   /** Settles a still-pending COMMAND review with `status`; null when it was no longer pending. */
   async settle(id: string, status: Extract<ReviewStatus, 'EXPIRED' | 'CANCELLED'>, now: Date): Promise<Review | null> {
     const updated = await this.prisma.review.updateMany({

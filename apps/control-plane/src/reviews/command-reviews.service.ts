@@ -13,6 +13,7 @@ import { CommandReviewsRepository } from './command-reviews.repository.js';
 import { ReviewEvents } from './review-events.js';
 import { ReviewsRepository } from './reviews.repository.js';
 import type { Review } from './review.types.js';
+import { SeparationOfDuties } from './separation-of-duties.js';
 
 /** Longest held command stored for review; a longer one is refused (nobody can review it whole). */
 export const MAX_COMMAND_BYTES = 16 * 1024;
@@ -33,6 +34,7 @@ export class CommandReviewsService {
     private readonly audit: AuditService,
     private readonly redis: RedisService,
     private readonly events: ReviewEvents,
+    private readonly duties: SeparationOfDuties,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     expiry.onExpiry((reviewId) => this.expire(reviewId));
@@ -131,18 +133,17 @@ export class CommandReviewsService {
   }
 
   /**
-   * An approver's decision. Separation of duties: the requester — by user id or by IdP subject —
-   * never decides their own command; only members of the rule's approver groups decide.
+   * An approver's decision. Separation of duties: the requester — under any account linked to
+   * them (SeparationOfDuties) — never decides their own command, one person decides once, and only
+   * members of the rule's approver groups decide.
    */
   async decide(actor: Actor, review: Review, approved: boolean, comment: string | null): Promise<Review> {
     if (actor.kind !== 'user') throw new PermissionDeniedError('only signed-in users decide reviews');
-    if (await this.isRequester(actor, review)) throw new PermissionDeniedError('you cannot decide your own request');
+    await this.duties.refuseRequester(actor, review);
     if (!review.approverGroups.some((g) => actor.groups.includes(g))) {
       throw new PermissionDeniedError(`only members of ${review.approverGroups.join(', ')} may decide this request`);
     }
-    if (review.decisions.some((d) => d.userId === actor.id)) {
-      throw new DomainError('FAILED_PRECONDITION', 'you already decided this request');
-    }
+    await this.duties.refuseSecondDecision(actor, review);
     const decided = await this.reviews.decide({
       reviewId: review.id,
       userId: actor.id,
@@ -209,15 +210,6 @@ export class CommandReviewsService {
       });
       await this.events.decided(review);
     }
-  }
-
-  private async isRequester(actor: Actor, review: Review): Promise<boolean> {
-    if (actor.id === review.requesterId || actor.id === review.requesterPrincipalId) return true;
-    const principal = review.requesterPrincipalId;
-    const requesterSubject = principal.startsWith('oidc:')
-      ? principal.slice('oidc:'.length)
-      : await this.repository.userSubject(principal);
-    return requesterSubject !== null && requesterSubject === (await this.repository.userSubject(actor.id));
   }
 
   /** Publishes a settled review's outcome; the replica holding the agent's stream sends it. */

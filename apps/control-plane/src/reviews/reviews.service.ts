@@ -11,6 +11,7 @@ import { CommandReviewsService } from './command-reviews.service.js';
 import { GrantExpiry } from './grant-expiry.js';
 import { ReviewEvents } from './review-events.js';
 import { ReviewsRepository } from './reviews.repository.js';
+import { SeparationOfDuties } from './separation-of-duties.js';
 import type { Review, ReviewKind, ReviewStatus } from './review.types.js';
 
 const REVIEW_TTL_MS = 60 * 60_000;
@@ -28,6 +29,7 @@ export class ReviewsService {
     private readonly expiry: GrantExpiry,
     private readonly commands: CommandReviewsService,
     private readonly events: ReviewEvents,
+    private readonly duties: SeparationOfDuties,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
   ) {}
 
@@ -73,19 +75,19 @@ export class ReviewsService {
   }
 
   /**
-   * Approves or rejects. The requester can never decide their own request, and only members of
+   * Approves or rejects. The requester can never decide their own request (under any linked
+   * account: SeparationOfDuties), one person decides once, and only members of
    * the review's approver groups may decide. Held commands are decided by CommandReviewsService.
    */
   async decide(actor: Actor, reviewId: string, approved: boolean, comment: string | null): Promise<Review> {
     const review = await this.get(reviewId);
     if (review.kind === 'COMMAND') return this.commands.decide(actor, review, approved, comment);
     if (actor.kind !== 'user') throw new PermissionDeniedError('only signed-in users decide reviews');
-    if (review.requesterId === actor.id) throw new PermissionDeniedError('you cannot decide your own request');
+    await this.duties.refuseRequester(actor, review);
     if (!review.approverGroups.some((g) => actor.groups.includes(g))) {
       throw new PermissionDeniedError(`only members of ${review.approverGroups.join(', ')} may decide this request`);
     }
-    if (review.decisions.some((d) => d.userId === actor.id))
-      throw new DomainError('FAILED_PRECONDITION', 'you already decided this request');
+    await this.duties.refuseSecondDecision(actor, review);
     const operations = (await this.access.rules(review.connectionId))
       .filter((r) => r.requiresApproval)
       .flatMap((r) => r.operations);

@@ -132,7 +132,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     extraTokenClaims: (_ctx, token) => {
       if (token.kind === 'ClientCredentials') return { groups: machineGroups };
       const user = DEV_USERS.find((u) => u.sub === (token as { accountId?: string }).accountId);
-      return user ? { groups: user.groups, email: user.email } : undefined;
+      return user ? { groups: user.groups, email: user.email, email_verified: true } : undefined;
     },
     ttl: {
       AccessToken: ttl,
