@@ -319,6 +319,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       host: e.POSTERN_GRPC_HOST,
       port: e.POSTERN_GRPC_PORT,
       tls: hasCert ? { certFile: e.POSTERN_GRPC_TLS_CERT_FILE!, keyFile: e.POSTERN_GRPC_TLS_KEY_FILE! } : null,
+      refusals: {
+        burst: e.POSTERN_GRPC_REFUSAL_BURST_PER_ADDRESS,
+        perMinute: e.POSTERN_GRPC_REFUSALS_PER_MINUTE_PER_ADDRESS,
+        auditWindowMs: e.POSTERN_GRPC_REFUSAL_AUDIT_WINDOW_MS,
+      },
     },
     database: {
       url: e.POSTERN_DATABASE_URL,
@@ -361,11 +366,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
           dataPlaneAudience,
           redirectUrl: e.POSTERN_OIDC_REDIRECT_URL ?? null,
           allowedAlgorithms: algorithms,
-      refusals: {
-        burst: e.POSTERN_GRPC_REFUSAL_BURST_PER_ADDRESS,
-        perMinute: e.POSTERN_GRPC_REFUSALS_PER_MINUTE_PER_ADDRESS,
-        auditWindowMs: e.POSTERN_GRPC_REFUSAL_AUDIT_WINDOW_MS,
-      },
           clockToleranceSeconds: e.POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS,
         }
       : null,
