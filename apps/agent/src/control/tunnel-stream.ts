@@ -2,6 +2,9 @@ import { Duplex } from 'node:stream';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { TunnelFrame, TunnelFrame__Output } from '@postern/proto';
 
+/** Largest data frame on a tunnel: well below the gRPC message limit (MAX_GRPC_MESSAGE_BYTES). */
+export const MAX_TUNNEL_FRAME_BYTES = 1024 * 1024;
+
 /**
  * A relayed client connection as a byte Duplex, so engines serve it exactly like a socket.
  * Backpressure crosses in both directions: a write completes only when gRPC has taken the frame
@@ -30,7 +33,14 @@ export class TunnelStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.call.write({ data: chunk }, callback);
+    // One PostgreSQL message may exceed the gRPC message limit (a 20 MiB DataRow): it travels as
+    // several frames, which the relay writes to the client back to back. The write completes
+    // when the last one is taken, so backpressure still holds per chunk.
+    for (let offset = 0; offset < chunk.length; offset += MAX_TUNNEL_FRAME_BYTES) {
+      const end = Math.min(chunk.length, offset + MAX_TUNNEL_FRAME_BYTES);
+      this.call.write({ data: chunk.subarray(offset, end) }, end === chunk.length ? callback : undefined);
+    }
+    if (chunk.length === 0) callback();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
