@@ -6,6 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -51,9 +52,9 @@ async function admin<T>(query: string, variables: Record<string, unknown> = {}):
 async function psql(
   port: number,
   args: string[],
-  options: { password?: string; database?: string; sslmode?: string } = {},
+  options: { password?: string; database?: string; sslmode?: string; user?: string } = {},
 ) {
-  const conninfo = `host=127.0.0.1 port=${port} dbname=${options.database ?? 'shop'} user=alice sslmode=${options.sslmode ?? 'require'}`;
+  const conninfo = `host=127.0.0.1 port=${port} dbname=${options.database ?? 'shop'} user=${options.user ?? 'alice@example.com'} sslmode=${options.sslmode ?? 'require'}`;
   return runPsql(conninfo, options.password ?? password, ['-v', 'ON_ERROR_STOP=1', '-At', ...args]);
 }
 
@@ -95,6 +96,10 @@ beforeAll(async () => {
       POSTERN_AGENT_TLS_CERT_FILE: tls.certFile,
       POSTERN_AGENT_TLS_KEY_FILE: tls.keyFile,
       SHOP_DB_PASSWORD: scram.password,
+      // The agent's own allow-lists (DESIGN.md §6b): this suite's secrets and targets.
+      POSTERN_AGENT_SECRET_ALLOW: `env:SHOP_DB_PASSWORD,file:${workdir}/`,
+      POSTERN_AGENT_TARGET_ALLOW: '127.0.0.1',
+      POSTERN_AGENT_PLAIN_PASSWORD_TARGETS: '127.0.0.1',
     },
   });
   agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
@@ -160,6 +165,23 @@ describe.each([
     );
   });
 
+  test('a value over the 8 MiB gRPC message limit comes through whole', async () => {
+    const big = await psql(port(), ['-c', "select repeat('x', 12 * 1024 * 1024), 'after'"]);
+    expect(big.stderr).toBe('');
+    expect(big.stdout.trimEnd()).toBe(`${'x'.repeat(12 * 1024 * 1024)}|after`);
+  });
+
+  test('a user name that is not the credential’s principal is refused with 28000', async () => {
+    const result = await runPsql(
+      `host=127.0.0.1 port=${port()} dbname=shop user=bob@example.com sslmode=require`,
+      password,
+      ['-c', 'select 1'],
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('the credential presented does not belong to user "bob@example.com"');
+    expect(result.stderr).toContain('Connect with user=alice@example.com');
+  });
+
   test('\\copy in both directions', async () => {
     const file = join(workdir, `copy-${port()}.csv`);
     const out = await psql(port(), ['-c', `\\copy (select id, name from items where id <= 100) to '${file}' csv`]);
@@ -176,10 +198,16 @@ describe.each([
       (await target.query(`select count(*) as n from pg_stat_activity where usename = '${target.users.scram.user}'`))
         .rows[0].n,
     );
+    // An unknown connection answers like one the credential does not open: names cannot be probed.
     const unknown = await psql(port(), ['-c', 'select 1'], { database: 'nope', password });
-    expect(unknown.stderr).toMatch(/connection "nope" does not exist/);
+    expect(unknown.stderr).toMatch(/password authentication failed for user "alice@example.com"/);
     const wrong = await psql(port(), ['-c', 'select 1'], { password: `${password.slice(0, -1)}x` });
-    expect(wrong.stderr).toMatch(/password authentication failed/);
+    expect(wrong.stderr).toMatch(/password authentication failed for user "alice@example.com"/);
+    const unknownWrong = await psql(port(), ['-c', 'select 1'], {
+      database: 'nope',
+      password: `${password.slice(0, -1)}x`,
+    });
+    expect(unknownWrong.stderr).toBe(wrong.stderr);
     const after = Number(
       (await target.query(`select count(*) as n from pg_stat_activity where usename = '${target.users.scram.user}'`))
         .rows[0].n,
@@ -192,7 +220,7 @@ describe.each([
 describe('clients', () => {
   test('pgbench -i, -S and -S -M extended run through both ingress modes', async () => {
     const env = { PATH: process.env['PATH'] ?? '', PGPASSWORD: password, PGSSLMODE: 'require' };
-    const base = ['-h', '127.0.0.1', '-U', 'alice'];
+    const base = ['-h', '127.0.0.1', '-U', 'alice@example.com'];
     await run('pgbench', ['-i', '-s', '1', ...base, '-p', String(agentPort), 'shop'], { env });
     for (const port of [agentPort, relayPort]) {
       for (const mode of [[], ['-M', 'extended']]) {
@@ -212,7 +240,7 @@ describe('clients', () => {
       host: '127.0.0.1',
       port: relayPort,
       database: 'shop',
-      user: 'alice',
+      user: 'alice@example.com',
       password,
       ssl: { ca: tls.cert, servername: 'localhost' },
     });
@@ -261,7 +289,7 @@ describe('clients', () => {
         { c: cpConnection.createConnection.id, u: aliceId },
       )
     ).mintConnectionCredential.password;
-    const url = `postgresql://alice:${encodeURIComponent(credential)}@127.0.0.1:${agentPort}/cpdb?sslmode=no-verify`;
+    const url = `postgresql://alice%40example.com:${encodeURIComponent(credential)}@127.0.0.1:${agentPort}/cpdb?sslmode=no-verify`;
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
     try {
       const agents = await waitFor(async () => prisma.agent.findMany({ select: { name: true } }), {
@@ -279,8 +307,48 @@ describe('clients', () => {
     }
   });
 
+  test('the relay closes a cancel request’s connection as soon as it is forwarded', async () => {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: relayPort,
+      database: 'shop',
+      user: 'alice@example.com',
+      password,
+      ssl: { ca: tls.cert, servername: 'localhost' },
+    });
+    await client.connect();
+    try {
+      const { processID, secretKey } = client as unknown as { processID: number; secretKey: number };
+      const sleeping = client.query('select pg_sleep(30)').catch((error: { code?: string }) => error.code);
+      await waitFor(
+        async () =>
+          (await target.query(`select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(30)'`))
+            .rows[0].n === 1,
+        { what: 'the sleeping query on the target' },
+      );
+      const cancel = Buffer.alloc(16);
+      cancel.writeInt32BE(16, 0);
+      cancel.writeInt32BE(80877102, 4);
+      cancel.writeInt32BE(processID, 8);
+      cancel.writeInt32BE(secretKey, 12);
+      const socket = createConnection(relayPort, '127.0.0.1');
+      const sent = Date.now();
+      socket.end(cancel);
+      const [closedAt, code] = await Promise.all([
+        new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now()))),
+        sleeping,
+      ]);
+      expect(code).toBe('57014');
+      // libpq and asyncpg wait for this close; PostgreSQL closes as soon as it signalled the
+      // backend (the relay used to hold it for a second).
+      expect(closedAt - sent).toBeLessThan(500);
+    } finally {
+      await client.end();
+    }
+  });
+
   test('psql cancels a query through the relay, reaching the right backend only', async () => {
-    const conninfo = `host=127.0.0.1 port=${relayPort} dbname=shop user=alice sslmode=require`;
+    const conninfo = `host=127.0.0.1 port=${relayPort} dbname=shop user=alice@example.com sslmode=require`;
     const env = { PATH: process.env['PATH'] ?? '', PGPASSWORD: password };
     const other = spawn('psql', [conninfo, '-X', '-At', '-c', 'select pg_sleep(4), 1'], { env });
     const victim = spawn('psql', [conninfo, '-X', '-At', '-c', 'select pg_sleep(30)'], { env });
@@ -336,14 +404,18 @@ describe('sessions and secrets', () => {
       )
     ).createUser.id;
     const bobPassword = await mint(bob);
-    await waitFor(async () => (await psql(agentPort, ['-c', 'select 1'], { password: bobPassword })).code === 0, {
-      what: "bob's credential on the agent",
-    });
+    await waitFor(
+      async () =>
+        (await psql(agentPort, ['-c', 'select 1'], { password: bobPassword, user: 'bob@example.com' })).code === 0,
+      {
+        what: "bob's credential on the agent",
+      },
+    );
     await admin('mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }', { id: bob });
     await waitFor(
       async () =>
         /password authentication failed/.test(
-          (await psql(agentPort, ['-c', 'select 1'], { password: bobPassword })).stderr,
+          (await psql(agentPort, ['-c', 'select 1'], { password: bobPassword, user: 'bob@example.com' })).stderr,
         ),
       { what: 'disabled user refused' },
     );
@@ -405,10 +477,14 @@ describe('revocation', () => {
       )
     ).createUser.id;
     const credential = await mint(carol);
-    await waitFor(async () => (await psql(agentPort, ['-c', 'select 1'], { password: credential })).code === 0, {
-      what: "carol's credential on the agent",
-    });
-    const { client, ended } = await liveClient(agentPort, 'carol', credential);
+    await waitFor(
+      async () =>
+        (await psql(agentPort, ['-c', 'select 1'], { password: credential, user: 'carol@example.com' })).code === 0,
+      {
+        what: "carol's credential on the agent",
+      },
+    );
+    const { client, ended } = await liveClient(agentPort, 'carol@example.com', credential);
     const disabledAt = Date.now();
     await admin('mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }', { id: carol });
     const { error, at } = await ended;
@@ -429,7 +505,7 @@ describe('revocation', () => {
   });
 
   test('an administrator terminates a relayed session', async () => {
-    const { client, ended } = await liveClient(relayPort, 'alice', password);
+    const { client, ended } = await liveClient(relayPort, 'alice@example.com', password);
     const active = await waitFor(
       async () => {
         const data = await admin<{ sessions: Array<{ id: string; ingress: string }> }>(

@@ -192,6 +192,12 @@ export class Authenticator {
       }
       return INVALID;
     }
+    // A token for the API is never a database password, even when it also names our audience.
+    const aud = identity.claims['aud'];
+    const refused = snapshot.identity!.refusedAudiences;
+    if ((Array.isArray(aud) ? aud : [aud]).some((a) => typeof a === 'string' && refused.includes(a))) {
+      return { ok: false, reason: 'invalid_credential', message: 'token refused: it is an API token (audience)' };
+    }
     // The control plane keys people and machines by issuer and subject; so does the session record.
     const principalId = `oidc:${identity.subject}`;
     if (snapshot.revokedPrincipals.some((r) => r.principalId === principalId)) {

@@ -27,6 +27,15 @@ function toCredential(row: CredentialRow): ConnectionCredentialInfo {
   };
 }
 
+export interface CredentialForLogin {
+  id: string;
+  secretHash: Buffer;
+  connectionId: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  user: { id: string; subject: string; email: string | null; disabledAt: Date | null; groups: string[] };
+}
+
 @Injectable()
 export class AccessRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -57,6 +66,29 @@ export class AccessRepository {
       orderBy: { expiresAt: 'desc' },
     });
     return grant?.expiresAt ?? null;
+  }
+
+  /** A connection credential with what a login needs of its user, or null. */
+  async credentialForLogin(id: string): Promise<CredentialForLogin | null> {
+    const row = await this.prisma.connectionCredential.findUnique({
+      where: { id },
+      include: { user: { include: { memberships: { include: { group: true } } } } },
+    });
+    if (!row) return null;
+    return {
+      id: row.id,
+      secretHash: Buffer.from(row.secretHash),
+      connectionId: row.connectionId,
+      expiresAt: row.expiresAt,
+      revokedAt: row.revokedAt,
+      user: {
+        id: row.user.id,
+        subject: row.user.subject,
+        email: row.user.email,
+        disabledAt: row.user.disabledAt,
+        groups: row.user.memberships.map((m) => m.group.name),
+      },
+    };
   }
 
   async createCredential(input: {

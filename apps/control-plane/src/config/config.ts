@@ -36,6 +36,10 @@ export interface ControlPlaneConfig {
     authFailuresPerMinute: number;
     /** First lockout; each further lockout of the same pair doubles it, up to an hour. */
     authLockoutMs: number;
+    /** Failed logins per (client host, user name) per minute before that pair is locked out. */
+    authFailuresPerMinute: number;
+    /** First lockout; each further lockout of the same pair doubles it, up to an hour. */
+    authLockoutMs: number;
   };
   redis: { url: string; prefix: string };
   /**
@@ -164,6 +168,8 @@ const envSchema = z.object({
   POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(500),
   POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
   POSTERN_RELAY_AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+  POSTERN_RELAY_AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   POSTERN_DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgresql://postgres@127.0.0.1:5432/postern'),
   POSTERN_MIGRATE_ON_START: bool(true),
   POSTERN_MIGRATIONS_DIR: z.string().min(1).default(DEFAULT_MIGRATIONS_DIR),
@@ -192,6 +198,7 @@ const envSchema = z.object({
   POSTERN_OIDC_SCOPES: z.string().default('openid email profile groups'),
   POSTERN_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   POSTERN_OIDC_AUDIENCE: z.string().min(1).optional(),
+  POSTERN_OIDC_DATA_PLANE_AUDIENCE: z.string().min(1).optional(),
   POSTERN_OIDC_DATA_PLANE_AUDIENCE: z.string().min(1).optional(),
   POSTERN_OIDC_REDIRECT_URL: z.string().url().optional(),
   POSTERN_OIDC_ALGORITHMS: z.string().default('RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA'),
@@ -306,6 +313,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   if (apiAudiences.includes(dataPlaneAudience)) {
     problems.push('POSTERN_OIDC_DATA_PLANE_AUDIENCE must differ from every POSTERN_OIDC_AUDIENCE (API) audience');
   }
+  const apiAudiences = list(e.POSTERN_OIDC_AUDIENCE ?? e.POSTERN_OIDC_CLIENT_ID ?? '');
+  const dataPlaneAudience = e.POSTERN_OIDC_DATA_PLANE_AUDIENCE ?? `${apiAudiences[0] ?? 'postern'}:data-plane`;
+  if (apiAudiences.includes(dataPlaneAudience)) {
+    problems.push('POSTERN_OIDC_DATA_PLANE_AUDIENCE must differ from every POSTERN_OIDC_AUDIENCE (API) audience');
+  }
   if (e.POSTERN_OIDC_ISSUER && !e.POSTERN_OIDC_CLIENT_ID) {
     problems.push('POSTERN_OIDC_CLIENT_ID is required when POSTERN_OIDC_ISSUER is set');
   }
@@ -340,6 +352,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       connectRatePerAddress: e.POSTERN_RELAY_CONNECT_RATE_PER_ADDRESS,
       connectBurstPerAddress: e.POSTERN_RELAY_CONNECT_BURST_PER_ADDRESS,
       maxConnectionsPerAddress: e.POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS,
+      authFailuresPerMinute: e.POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE,
+      authLockoutMs: e.POSTERN_RELAY_AUTH_LOCKOUT_SECONDS * 1000,
       authFailuresPerMinute: e.POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE,
       authLockoutMs: e.POSTERN_RELAY_AUTH_LOCKOUT_SECONDS * 1000,
     },

@@ -100,7 +100,9 @@ export class PolicyService {
     if (!oidc || !this.keys.current) return null;
     return {
       issuer: oidc.issuer,
-      audiences: oidc.audiences,
+      // Database passwords carry the data-plane audience; API tokens are refused (DESIGN.md §6b).
+      audiences: [oidc.dataPlaneAudience],
+      refusedAudiences: oidc.audiences,
       jwksJson: this.keys.current,
       groupsClaim: oidc.groupsClaim,
       allowedAlgorithms: oidc.allowedAlgorithms,

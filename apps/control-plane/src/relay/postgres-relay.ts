@@ -3,8 +3,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { SourceLimits, sourceHost } from '@postern/policy';
+import { LoginFailures, SourceLimits, sourceHost } from '@postern/policy';
 import { errorResponse } from '@postern/wire-postgres';
+import { DataPlaneLogins, type LoginRefusal } from '../access/data-plane-logins.js';
 import { AgentGroupsService } from '../agents/agent-groups.service.js';
 import { AgentStreams } from '../agents/agent-streams.js';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
@@ -14,6 +15,7 @@ import { CancelRoutes, type CancelRoute } from './cancel-routes.js';
 import { InternalLinkClient } from './internal-link.client.js';
 import {
   RelaySession,
+  type RelayLogin,
   type ForwardedRoute,
   type LocalRoute,
   type RelayRefusal,
@@ -22,9 +24,10 @@ import {
 import { TunnelBroker } from './tunnel-broker.js';
 
 /**
- * The control plane's PostgreSQL listener for clients outside the agents' segments. It routes
- * each client to the agent serving the connection it names and relays bytes over a Tunnel
- * stream; authentication and policy happen at the agent.
+ * The control plane's PostgreSQL listener for clients outside the agents' segments. It checks the
+ * login (credential, user name, access to the connection) before it asks any agent for a tunnel,
+ * then relays bytes over a Tunnel stream to the agent serving the connection, which checks the
+ * login again and enforces policy.
  */
 @Injectable()
 export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnModuleDestroy {
@@ -34,6 +37,8 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
   /** New sessions per client host (token bucket) and open connections per client host. */
   private readonly rates: SourceLimits;
   private readonly openPerHost = new Map<string, number>();
+  /** Failed logins per (client host, user name), with backoff. */
+  private readonly failures: LoginFailures;
 
   constructor(
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
@@ -44,7 +49,15 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     private readonly cancelRoutes: CancelRoutes,
     private readonly agentGroups: AgentGroupsService,
     private readonly link: InternalLinkClient,
+    private readonly logins: DataPlaneLogins,
   ) {
+    this.failures = new LoginFailures({
+      threshold: config.relay.authFailuresPerMinute,
+      windowMs: 60_000,
+      baseLockMs: config.relay.authLockoutMs,
+      maxLockMs: Math.max(config.relay.authLockoutMs, 3_600_000),
+      maxTracked: 10_000,
+    });
     this.rates = new SourceLimits({
       ratePerSecond: config.relay.connectRatePerAddress,
       burst: config.relay.connectBurstPerAddress,
@@ -100,14 +113,42 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     new RelaySession(socket, clientAddress, this.tls, this, this.logger);
   }
 
-  async route(database: string, clientAddress: string): Promise<LocalRoute | ForwardedRoute | RelayRefusal> {
+  async route(login: RelayLogin, clientAddress: string): Promise<LocalRoute | ForwardedRoute | RelayRefusal> {
     // Spent per startup that would open a tunnel to an agent: a flood from one host reaches no agent.
     const host = sourceHost(clientAddress);
-    if (!this.rates.take(host)) return { code: '53300', message: `too many new sessions from ${host}` };
-    const connection = await this.connections.findByName(database);
-    if (!connection || connection.protocol !== 'POSTGRES') {
-      return { code: '3D000', message: `connection "${database.slice(0, 63)}" does not exist` };
+    const { user } = login;
+    const locked = this.failures.lockedFor(host, user);
+    if (locked > 0) {
+      return {
+        code: '53300',
+        message: `too many failed authentications for user "${user}" from ${host}; try again in ${Math.ceil(locked / 1000)} s`,
+      };
     }
+    if (!this.rates.take(host)) return { code: '53300', message: `too many new sessions from ${host}` };
+    const name = login.database.slice(0, 63);
+    const found = await this.connections.findByName(login.database);
+    const connection = found?.protocol === 'POSTGRES' ? found : null;
+    // An unknown name is answered like a known one (names cannot be probed); the log tells them apart.
+    const verdict = await this.logins.check(connection?.id ?? null, user, login.password);
+    if (!verdict.ok) {
+      if (verdict.reason === 'invalid_credential' || verdict.reason === 'expired_credential') {
+        this.failures.failed(host, user);
+      }
+      this.logger.info(
+        {
+          clientAddress,
+          user,
+          connection: name,
+          known: connection !== null,
+          reason: verdict.reason,
+          detail: verdict.detail,
+        },
+        'relay login refused',
+      );
+      return refusalFor(verdict, user, name);
+    }
+    this.failures.succeeded(host, user);
+    if (!connection) return refusalFor({ ok: false, reason: 'no_access', detail: '' }, user, name);
     // A group's connection goes to one of its online replicas; each session stays on the agent
     // chosen here, so losing that agent ends only its own sessions.
     const candidates = connection.agentId
@@ -180,5 +221,27 @@ export class PostgresRelay implements RelayRouter, OnApplicationBootstrap, OnMod
     route: { agentId: string; connectionId: string },
   ): () => void {
     return this.cancelRoutes.add(processId, secretKey, route);
+  }
+}
+
+/** What the client is told: the words PostgreSQL (and the agent) use, nothing about the reason. */
+function refusalFor(verdict: LoginRefusal, user: string, connection: string): RelayRefusal {
+  switch (verdict.reason) {
+    case 'invalid_credential':
+      return { code: '28P01', message: `password authentication failed for user "${user}"` };
+    case 'expired_credential':
+      return {
+        code: '28P01',
+        message: `the credential of user "${user}" has expired`,
+        hint: 'Obtain a fresh credential and connect again.',
+      };
+    case 'no_access':
+      return { code: '28000', message: `user "${user}" has no access to connection "${connection}"` };
+    case 'user_mismatch':
+      return {
+        code: '28000',
+        message: `the credential presented does not belong to user "${user}"`,
+        ...(verdict.loginNames?.length ? { hint: `Connect with user=${verdict.loginNames.at(-1)}.` } : {}),
+      };
   }
 }

@@ -7,10 +7,14 @@ import {
   FrontendParser,
   ProtocolError,
   SqlState,
+  backend,
+  decodeAuthentication,
   decodeBackendKeyData,
   decodeCancelRequest,
+  decodePasswordMessage,
   decodeStartupMessage,
   errorResponse,
+  FrontendCode,
   type Frame,
 } from '@postern/wire-postgres';
 import type { TunnelCall } from './tunnel-broker.js';
@@ -31,10 +35,10 @@ export interface ForwardedRoute {
 /** What a relay session needs from the control plane; implemented by PostgresRelay. */
 export interface RelayRouter {
   /**
-   * Opens a tunnel to the agent serving `database` — on this replica, or through the replica
-   * holding the agent's stream — or explains why not (SQLSTATE + message).
+   * Checks the login, then opens a tunnel to the agent serving `login.database` — on this
+   * replica, or through the replica holding the agent's stream — or explains why not.
    */
-  route(database: string, clientAddress: string): Promise<LocalRoute | ForwardedRoute | RelayRefusal>;
+  route(login: RelayLogin, clientAddress: string): Promise<LocalRoute | ForwardedRoute | RelayRefusal>;
   /** Tunnels a CancelRequest to the agent that issued the key, if known. */
   cancel(processId: number, secretKey: Buffer, packet: Buffer, clientAddress: string): Promise<void>;
   /** Remembers which agent issued a session's cancel key; returns the undo. */
@@ -44,22 +48,34 @@ export interface RelayRouter {
 export interface RelayRefusal {
   code: string;
   message: string;
+  hint?: string;
+}
+
+/** What the client presented: connection name, user name and password (credential or token). */
+export interface RelayLogin {
+  database: string;
+  user: string;
+  password: string;
 }
 
 const STARTUP_TIMEOUT_MS = 15_000;
 const PROTOCOL_3 = 3;
 
 /**
- * One client connection on the control plane's PostgreSQL relay listener. The relay does only
- * what routing needs: it answers SSLRequest (terminating TLS), reads the StartupMessage to learn
- * the connection name, and then relays raw bytes to the agent through a Tunnel stream. The
- * agent's engine authenticates the client and enforces policy: it is the one enforcement point.
+ * One client connection on the control plane's PostgreSQL relay listener. It answers SSLRequest
+ * (terminating TLS), reads the StartupMessage and asks for the password, and has the router
+ * check that login before any agent is asked for a tunnel. Then it relays raw bytes to the agent
+ * through a Tunnel stream: startup and password first (the agent checks the login again; its own
+ * password request is not shown to the client, who already answered ours), then everything else.
+ * The agent's engine enforces policy: it is the one enforcement point.
  */
 export class RelaySession {
   private client: Duplex;
   private readonly parser = new FrontendParser();
   private readonly early: Buffer[] = [];
   private tlsDone = false;
+  /** The StartupMessage, while the password is awaited. */
+  private startup: { frame: Buffer; database: string; user: string } | null = null;
   private routed = false;
   private closed = false;
   private startupTimer: NodeJS.Timeout | undefined;
@@ -103,6 +119,14 @@ export class RelaySession {
       this.parser.parse(chunk, (frame) => this.onStartupFrame(frame));
     } catch (error) {
       const message = error instanceof ProtocolError ? error.message : 'invalid startup packet';
+      if (error instanceof ProtocolError && this.startup === null && isLengthError(error)) {
+        // Not a startup packet at all (a Terminate first, random bytes): PostgreSQL closes
+        // without a word, and so do we.
+        this.logger.info({ clientAddress: this.clientAddress, reason: message }, 'relay closed a connection');
+        this.client.end();
+        this.close();
+        return;
+      }
       this.refuse(SqlState.ProtocolViolation, message);
     }
   };
@@ -121,17 +145,19 @@ export class RelaySession {
         return;
       case 'cancel-request': {
         const cancel = decodeCancelRequest(frame);
-        void this.router.cancel(
-          cancel.processId,
-          Buffer.from(cancel.secretKey),
-          Buffer.from(frame.bytes),
-          this.clientAddress,
-        );
         this.close();
+        // PostgreSQL closes the cancel connection once the backend is signalled; libpq and
+        // asyncpg wait for that close, so it comes as soon as the request is on its way.
+        void this.router
+          .cancel(cancel.processId, Buffer.from(cancel.secretKey), Buffer.from(frame.bytes), this.clientAddress)
+          .finally(() => this.client.end());
         return;
       }
       case 'startup':
         return this.onStartup(frame);
+      case 'message':
+        if (this.startup !== null && frame.code === FrontendCode.Password) return this.onPassword(frame);
+        return this.refuse(SqlState.ProtocolViolation, `expected password response, got message type ${frame.code}`);
       default:
         this.refuse(SqlState.ProtocolViolation, 'unexpected message before startup');
     }
@@ -163,17 +189,31 @@ export class RelaySession {
     if (this.tls && !this.tlsDone) {
       return this.refuse(SqlState.InvalidAuthorizationSpecification, 'SSL/TLS required: connect with sslmode=require');
     }
-    const database = startup.parameters.get('database') ?? startup.parameters.get('user') ?? '';
-    this.routed = true;
-    this.early.push(Buffer.from(frame.bytes));
-    void this.openTunnel(database);
+    const user = startup.parameters.get('user') ?? '';
+    if (user === '') {
+      return this.refuse(
+        SqlState.InvalidAuthorizationSpecification,
+        'no PostgreSQL user name specified in startup packet',
+      );
+    }
+    const database = startup.parameters.get('database') || user;
+    this.startup = { frame: Buffer.from(frame.bytes), database, user };
+    this.client.write(backend.authenticationCleartextPassword());
   }
 
-  private async openTunnel(database: string): Promise<void> {
+  private onPassword(frame: Frame): void {
+    const startup = this.startup!;
+    const { password } = decodePasswordMessage(frame);
+    this.routed = true;
+    this.early.push(startup.frame, Buffer.from(frame.bytes));
+    void this.openTunnel({ database: startup.database, user: startup.user, password });
+  }
+
+  private async openTunnel(login: RelayLogin): Promise<void> {
     const routed = await this.router
-      .route(database, this.clientAddress)
+      .route(login, this.clientAddress)
       .catch((error: unknown): RelayRefusal => ({ code: '08001', message: (error as Error).message }));
-    if ('code' in routed) return this.refuse(routed.code, routed.message);
+    if ('code' in routed) return this.refuse(routed.code, routed.message, routed.hint);
     clearTimeout(this.startupTimer);
     if ('link' in routed) {
       if (this.closed) routed.link.destroy();
@@ -214,32 +254,50 @@ export class RelaySession {
     client.removeListener('data', this.onStartupData);
     for (const chunk of this.early.splice(0)) call.write({ data: chunk });
 
+    // Until the greeting is over, the agent's bytes go message by message: its password request
+    // is dropped (the client answered ours) and its cancel key remembered. Then raw, once no
+    // message is left half-read.
     const sniffer = new BackendParser();
     let sniffing = true;
+    let greeted = false;
+    let passwordAsked = false;
     let forget: (() => void) | undefined;
+    const greeting = (data: Buffer): Buffer => {
+      const out: Buffer[] = [];
+      try {
+        sniffer.parse(data, (f) => {
+          if (f.kind === 'message' && f.code === BackendCode.Authentication && !passwordAsked) {
+            if (decodeAuthentication(f).type === 'AuthenticationCleartextPassword') {
+              passwordAsked = true;
+              return;
+            }
+          }
+          out.push(f.bytes);
+          if (f.kind !== 'message') return;
+          if (f.code === BackendCode.BackendKeyData) {
+            const key = decodeBackendKeyData(f);
+            forget = this.router.rememberCancelKey(key.processId, Buffer.from(key.secretKey), {
+              agentId,
+              connectionId,
+            });
+          } else if (f.code === BackendCode.ReadyForQuery || f.code === BackendCode.ErrorResponse) greeted = true;
+        });
+      } catch {
+        // Not the protocol we expected: pass the rest through untouched.
+        sniffing = false;
+        return data;
+      }
+      if (greeted && sniffer.bufferedBytes === 0) sniffing = false;
+      return out.length === 1 ? out[0]! : Buffer.concat(out);
+    };
     call.on('data', (frame: TunnelFrame__Output) => {
       if (frame.body === 'close') {
         client.end();
         return;
       }
       if (frame.body !== 'data' || !frame.data) return;
-      if (sniffing) {
-        try {
-          sniffer.parse(frame.data, (f) => {
-            if (f.kind !== 'message') return;
-            if (f.code === BackendCode.BackendKeyData) {
-              const key = decodeBackendKeyData(f);
-              forget = this.router.rememberCancelKey(key.processId, Buffer.from(key.secretKey), {
-                agentId,
-                connectionId,
-              });
-            } else if (f.code === BackendCode.ReadyForQuery) sniffing = false;
-          });
-        } catch {
-          sniffing = false;
-        }
-      }
-      if (!client.write(frame.data)) {
+      const data = sniffing ? greeting(frame.data) : frame.data;
+      if (data.length > 0 && !client.write(data)) {
         call.pause();
         client.once('drain', () => call.resume());
       }
@@ -265,10 +323,10 @@ export class RelaySession {
     call.on('close', () => client.end());
   }
 
-  private refuse(code: string, message: string): void {
+  private refuse(code: string, message: string, hint?: string): void {
     if (this.closed) return;
     this.logger.info({ clientAddress: this.clientAddress, code, reason: message }, 'relay refused a connection');
-    this.client.write(errorResponse({ severity: 'FATAL', code, message }));
+    this.client.write(errorResponse({ severity: 'FATAL', code, message, ...(hint === undefined ? {} : { hint }) }));
     this.client.end();
     this.close();
   }
@@ -279,4 +337,8 @@ export class RelaySession {
     clearTimeout(this.startupTimer);
     setTimeout(() => this.client.destroy(), 1_000).unref();
   }
+}
+
+function isLengthError(error: ProtocolError): boolean {
+  return error.code === 'INVALID_LENGTH' || error.code === 'MESSAGE_TOO_LARGE';
 }

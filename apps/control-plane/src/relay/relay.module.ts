@@ -1,5 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { agentV1 } from '@postern/proto';
+import { AccessModule } from '../access/access.module.js';
 import { AgentsModule } from '../agents/agents.module.js';
 import { ConnectionsModule } from '../connections/connections.module.js';
 import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
@@ -12,7 +13,7 @@ import { TunnelBroker } from './tunnel-broker.js';
 import { TunnelGrpcHandlers } from './tunnel.grpc.js';
 
 @Module({
-  imports: [AgentsModule, ConnectionsModule],
+  imports: [AccessModule, AgentsModule, ConnectionsModule],
   providers: [
     TunnelBroker,
     TunnelGrpcHandlers,

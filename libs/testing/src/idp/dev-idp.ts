@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 /**
  * A development OpenID Provider for the demo and the tests: the real, certified `oidc-provider`
@@ -21,8 +21,14 @@ export const DEV_USERS: DevUser[] = [
   { sub: 'carol', email: 'carol@example.com', name: 'Carol Platform', groups: ['postern-admins'], role: 'admin' },
 ];
 
-/** Audience of access tokens meant for Postern. */
+/** Audience of access tokens meant for Postern's API. */
 export const POSTERN_AUDIENCE = 'urn:postern:gateway';
+/**
+ * Audience of access tokens used as database passwords (POSTERN_OIDC_DATA_PLANE_AUDIENCE's
+ * default for the API audience above): ask for it with `resource=` at the token endpoint.
+ */
+export const POSTERN_DATA_PLANE_AUDIENCE = `${POSTERN_AUDIENCE}:data-plane`;
+const RESOURCES = [POSTERN_AUDIENCE, POSTERN_DATA_PLANE_AUDIENCE];
 
 export interface DevIdpOptions {
   port?: number;
@@ -119,13 +125,16 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
         enabled: true,
         defaultResource: () => POSTERN_AUDIENCE,
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({
-          audience: POSTERN_AUDIENCE,
-          scope: 'openid email profile groups',
-          accessTokenFormat: 'jwt',
-          accessTokenTTL: ttl,
-          jwt: { sign: { alg: 'RS256' } },
-        }),
+        getResourceServerInfo: (_ctx, resource) => {
+          if (!RESOURCES.includes(resource)) throw new errors.InvalidTarget();
+          return {
+            audience: resource,
+            scope: 'openid email profile groups',
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: ttl,
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
       },
     },
     // Groups travel in access tokens too, so the gateway needs no user-info round trip.

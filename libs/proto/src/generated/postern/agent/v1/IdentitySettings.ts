@@ -7,6 +7,7 @@ export interface IdentitySettings {
   'jwksJson'?: (string);
   'groupsClaim'?: (string);
   'allowedAlgorithms'?: (string)[];
+  'refusedAudiences'?: (string)[];
 }
 
 export interface IdentitySettings__Output {
@@ -15,4 +16,5 @@ export interface IdentitySettings__Output {
   'jwksJson': (string);
   'groupsClaim': (string);
   'allowedAlgorithms': (string)[];
+  'refusedAudiences': (string)[];
 }

@@ -1,0 +1,109 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { loginNames, matchesLoginName, TokenRejectedError } from '@postern/oidc';
+import { DataPlaneTokenVerifier } from '../identity/token-verifier.js';
+import { AccessRepository } from './access.repository.js';
+
+const CONNECTION_CREDENTIAL = /^postern_conn_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** Why a database login was refused; `detail` is for the operator's log, never the client. */
+export type LoginRefusal = {
+  ok: false;
+  reason: 'invalid_credential' | 'expired_credential' | 'no_access' | 'user_mismatch';
+  detail: string;
+  loginNames?: string[];
+};
+
+export type LoginVerdict = { ok: true; principalId: string } | LoginRefusal;
+
+/**
+ * Decides at the relay, before any tunnel to an agent is asked for, whether a database login
+ * (user name + password) may reach a connection: the same checks the agent makes — a connection
+ * credential of this connection, or a data-plane OIDC token (never an API token) — with the name
+ * the client gave matching the principal, and an access rule or grant for the connection. An
+ * agent is never asked to open a tunnel, and so never sees a password, for a principal without
+ * access to one of its connections. The agent checks everything again.
+ */
+@Injectable()
+export class DataPlaneLogins {
+  constructor(
+    private readonly repository: AccessRepository,
+    private readonly tokens: DataPlaneTokenVerifier,
+  ) {}
+
+  /** `connectionId` null: the name is unknown; the answer is the one an existing connection gives. */
+  async check(connectionId: string | null, user: string, password: string, now = new Date()): Promise<LoginVerdict> {
+    const credential = CONNECTION_CREDENTIAL.exec(password);
+    if (credential) return this.checkCredential(connectionId, user, credential, now);
+    if (JWT_SHAPE.test(password) && this.tokens.enabled) return this.checkToken(connectionId, user, password);
+    return { ok: false, reason: 'invalid_credential', detail: 'neither a connection credential nor a token' };
+  }
+
+  private async checkCredential(
+    connectionId: string | null,
+    user: string,
+    [, hex, secret]: RegExpExecArray,
+    now: Date,
+  ): Promise<LoginVerdict> {
+    const id = `${hex!.slice(0, 8)}-${hex!.slice(8, 12)}-${hex!.slice(12, 16)}-${hex!.slice(16, 20)}-${hex!.slice(20)}`;
+    const found = await this.repository.credentialForLogin(id);
+    const presented = createHash('sha256').update(secret!, 'utf8').digest();
+    if (!found || found.secretHash.length !== 32 || !timingSafeEqual(presented, found.secretHash)) {
+      return { ok: false, reason: 'invalid_credential', detail: 'unknown connection credential' };
+    }
+    if (found.revokedAt || found.user.disabledAt || found.connectionId !== connectionId) {
+      return {
+        ok: false,
+        reason: 'invalid_credential',
+        detail: 'credential revoked, user disabled or other connection',
+      };
+    }
+    if (found.expiresAt <= now) return { ok: false, reason: 'expired_credential', detail: 'credential expired' };
+    const names = loginNames({ subject: found.user.subject, email: found.user.email ?? undefined });
+    if (!matchesLoginName(user, names)) return mismatch(user, names);
+    const standing = await this.standing(connectionId, found.user.groups);
+    const granted = standing || (await this.repository.activeGrantExpiry(found.user.id, connectionId, now)) !== null;
+    return granted ? { ok: true, principalId: found.user.id } : noAccess(found.user.id);
+  }
+
+  private async checkToken(connectionId: string | null, user: string, token: string): Promise<LoginVerdict> {
+    let identity;
+    try {
+      identity = await this.tokens.verify(token);
+    } catch (error) {
+      if (!(error instanceof TokenRejectedError)) throw error;
+      return {
+        ok: false,
+        reason: error.code === 'expired' ? 'expired_credential' : 'invalid_credential',
+        detail: `token refused: ${error.message}`,
+      };
+    }
+    const names = loginNames(identity);
+    if (!matchesLoginName(user, names)) return mismatch(user, names);
+    const principalId = `oidc:${identity.subject}`;
+    // Like the agent: token sessions stand on access rules (grants are minted as credentials).
+    return connectionId !== null && (await this.standing(connectionId, identity.groups))
+      ? { ok: true, principalId }
+      : noAccess(principalId);
+  }
+
+  private async standing(connectionId: string | null, groups: string[]): Promise<boolean> {
+    if (connectionId === null) return false;
+    const rules = await this.repository.rulesFor(connectionId);
+    return rules.some((rule) => !rule.requiresApproval && rule.groups.some((g) => groups.includes(g)));
+  }
+}
+
+function mismatch(user: string, names: string[]): LoginRefusal {
+  return {
+    ok: false,
+    reason: 'user_mismatch',
+    detail: `user "${user}" is not the credential's principal (${names.join(', ')})`,
+    loginNames: names,
+  };
+}
+
+function noAccess(principalId: string): LoginRefusal {
+  return { ok: false, reason: 'no_access', detail: `principal ${principalId} has no access rule or grant` };
+}
