@@ -270,6 +270,9 @@ async function main() {
       POSTERN_AGENT_POSTGRES_LISTEN: `127.0.0.1:${agentPgPort}`,
       POSTERN_AGENT_TLS_CERT_FILE: tls.certFile,
       POSTERN_AGENT_TLS_KEY_FILE: tls.keyFile,
+      // What this agent may reveal, decided by its own configuration (docs/security-model.md).
+      POSTERN_AGENT_SECRET_ALLOW: `file:${targetPasswordFile}`,
+      POSTERN_AGENT_TARGET_ALLOW: '127.0.0.1:5432',
       ...(enrollmentToken ? { POSTERN_ENROLLMENT_TOKEN: enrollmentToken } : {}),
     },
     (l) => l.msg === 'local ingress listening',

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ReachEntryError, ReachPolicy, type ReachSettings } from './reach/reach-policy.js';
 import type { LimitSettings } from './sessions/limits.js';
 import { z } from 'zod';
 
@@ -31,6 +32,17 @@ export interface AgentConfig {
    */
   policyMaxStalenessMs: number;
   limits: LimitSettings;
+  /**
+   * What the agent may reveal and where it may dial, decided here and not by the control plane
+   * (DESIGN.md §6b). Unset lists allow nothing; the agent's own files and credentials never.
+   */
+  reach: ReachSettings;
+  /** Memory held for messages being assembled, agent-wide and per principal; over it, a session ends. */
+  buffers: { totalBytes: number; perPrincipalBytes: number };
+  /** Largest Bind, CopyData or FunctionCall from a PostgreSQL client (Query/Parse: the SQL limit). */
+  postgresMaxMessageBytes: number;
+  /** Open connections per client address on the local ingress; more are closed at once. */
+  maxConnectionsPerAddress: number;
   /** Unacknowledged reports (sessions, audit events) kept on disk, at most; the oldest go first. */
   reportJournalMaxBytes: number;
   recording: {
@@ -64,6 +76,13 @@ const bool = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** A comma- or space-separated list; unset or empty is the empty list. */
+const list = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) => v.split(/[\s,]+/).filter((entry) => entry !== ''));
 
 const envSchema = z.object({
   POSTERN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -110,6 +129,26 @@ const envSchema = z.object({
   POSTERN_AGENT_AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(100_000).default(100),
   POSTERN_AGENT_POLICY_MAX_STALENESS_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
+  POSTERN_AGENT_SECRET_ALLOW: list(),
+  POSTERN_AGENT_TARGET_ALLOW: list(),
+  POSTERN_AGENT_PLAIN_PASSWORD_TARGETS: list(),
+  POSTERN_AGENT_BUFFER_BUDGET_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(256 * 1024 * 1024),
+  POSTERN_AGENT_BUFFER_BUDGET_PER_PRINCIPAL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .optional(),
+  POSTERN_AGENT_PG_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(64 * 1024 * 1024),
+  POSTERN_AGENT_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(500),
   POSTERN_AGENT_MASKING_KEY: z
     .string()
     .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be env:NAME or file:/path')
@@ -134,6 +173,34 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   }
   if (Boolean(e.POSTERN_AGENT_TLS_CERT_FILE) !== Boolean(e.POSTERN_AGENT_TLS_KEY_FILE)) {
     throw new AgentConfigError(['POSTERN_AGENT_TLS_CERT_FILE and POSTERN_AGENT_TLS_KEY_FILE must be set together']);
+  }
+  const reach: ReachSettings = {
+    secrets: e.POSTERN_AGENT_SECRET_ALLOW,
+    targets: e.POSTERN_AGENT_TARGET_ALLOW,
+    plainPasswordTargets: e.POSTERN_AGENT_PLAIN_PASSWORD_TARGETS,
+    never: ownSecrets(e),
+  };
+  const none = { secrets: [], targets: [], plainPasswordTargets: [], never: reach.never };
+  const problems: string[] = [];
+  for (const [variable, settings] of [
+    ['POSTERN_AGENT_SECRET_ALLOW', { ...none, secrets: reach.secrets }],
+    ['POSTERN_AGENT_TARGET_ALLOW', { ...none, targets: reach.targets }],
+    ['POSTERN_AGENT_PLAIN_PASSWORD_TARGETS', { ...none, plainPasswordTargets: reach.plainPasswordTargets }],
+  ] as const) {
+    try {
+      new ReachPolicy(settings);
+    } catch (error) {
+      if (!(error instanceof ReachEntryError)) throw error;
+      problems.push(`${variable}: ${error.message}`);
+    }
+  }
+  if (problems.length > 0) throw new AgentConfigError(problems);
+  const buffersTotal = e.POSTERN_AGENT_BUFFER_BUDGET_BYTES;
+  const perPrincipal = e.POSTERN_AGENT_BUFFER_BUDGET_PER_PRINCIPAL_BYTES ?? Math.floor(buffersTotal / 4);
+  if (perPrincipal > buffersTotal) {
+    throw new AgentConfigError([
+      'POSTERN_AGENT_BUFFER_BUDGET_PER_PRINCIPAL_BYTES must not exceed POSTERN_AGENT_BUFFER_BUDGET_BYTES',
+    ]);
   }
   const listen = e.POSTERN_AGENT_POSTGRES_LISTEN;
   const split = listen ? listen.lastIndexOf(':') : -1;
@@ -167,6 +234,10 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       maxSessionsPerPrincipal: e.POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL,
       maxTracked: 10_000,
     },
+    reach,
+    buffers: { totalBytes: buffersTotal, perPrincipalBytes: perPrincipal },
+    postgresMaxMessageBytes: e.POSTERN_AGENT_PG_MAX_MESSAGE_BYTES,
+    maxConnectionsPerAddress: e.POSTERN_AGENT_MAX_CONNECTIONS_PER_ADDRESS,
     reportJournalMaxBytes: e.POSTERN_AGENT_REPORT_JOURNAL_MAX_BYTES,
     recording: {
       spoolDir: e.POSTERN_AGENT_SPOOL_DIR ?? join(e.POSTERN_AGENT_STATE_DIR, 'spool'),
@@ -176,4 +247,18 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       compression: e.POSTERN_RECORDING_COMPRESSION,
     },
   };
+}
+
+/**
+ * The agent's own secrets, never resolvable for a connection: its state directory (credential,
+ * journal, masking key, spool), its ingress key, the masking key's reference, and the variables
+ * holding its credential or enrollment token.
+ */
+function ownSecrets(e: z.infer<typeof envSchema>): ReachSettings['never'] {
+  const files = [e.POSTERN_AGENT_STATE_DIR, e.POSTERN_AGENT_SPOOL_DIR, e.POSTERN_AGENT_TLS_KEY_FILE];
+  const env = ['POSTERN_AGENT_CREDENTIAL', 'POSTERN_ENROLLMENT_TOKEN'];
+  const masking = e.POSTERN_AGENT_MASKING_KEY;
+  if (masking?.startsWith('file:')) files.push(masking.slice(5));
+  if (masking?.startsWith('env:')) env.push(masking.slice(4));
+  return { files: files.filter((f): f is string => f !== undefined), env };
 }

@@ -13,6 +13,8 @@ import { loadMaskingKey } from './policy/masking-key.js';
 import { SessionRecorder } from './recording/session-recorder.js';
 import { RecordingShipper } from './recording/shipper.js';
 import { RecordingSpool } from './recording/spool.js';
+import { AgentReach } from './reach/agent-reach.js';
+import { BufferBudget } from './sessions/buffer-budget.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -53,7 +55,10 @@ async function main(): Promise<void> {
     }).close({ endReason: 'agent_restarted', interrupted: true });
   }
 
-  const engines = new EngineRegistry().register(new PostgresEngine({ logger }));
+  const buffers = new BufferBudget(config.buffers);
+  const engines = new EngineRegistry().register(
+    new PostgresEngine({ logger, buffers, maxClientMessageLength: config.postgresMaxMessageBytes }),
+  );
   // The control client reports the session count in heartbeats; heartbeats start after start().
   const control: ControlClient = new ControlClient(
     config,
@@ -64,6 +69,11 @@ async function main(): Promise<void> {
   // Since when the control plane has been out of reach (null: connected). The policy snapshot
   // follows every welcome, so while connected the cache is current.
   let unreachableSince: number | null = Date.now();
+  // The agent's own allow-lists; refusals reach the control plane's audit trail as agent events.
+  const reach = new AgentReach(config.reach, (event) => control.report({ auditEvents: { events: [event] } }));
+  if (!reach.dialsAnything) {
+    logger.warn('POSTERN_AGENT_TARGET_ALLOW is empty: every session will be refused until targets are allowed');
+  }
   const manager: SessionManager = new SessionManager({
     limits: config.limits,
     policyUsable: () => unreachableSince === null || Date.now() - unreachableSince <= config.policyMaxStalenessMs,
@@ -75,6 +85,7 @@ async function main(): Promise<void> {
     maskingHashKey,
     spool,
     recorder: recorderOptions,
+    reach,
   });
   const shipper = new RecordingShipper(
     spool,
@@ -133,7 +144,16 @@ async function main(): Promise<void> {
   });
 
   const listener = config.postgresListen
-    ? new LocalListener({ protocol: 'postgres', ...config.postgresListen, tls: ingressTls }, manager, logger)
+    ? new LocalListener(
+        {
+          protocol: 'postgres',
+          ...config.postgresListen,
+          tls: ingressTls,
+          maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+        },
+        manager,
+        logger,
+      )
     : null;
 
   let stopping = false;

@@ -28,6 +28,7 @@ import {
   type SessionSummary,
 } from '../src/engines/engine.js';
 import { PostgresEngine, type PostgresEngineOptions } from '../src/engines/postgres/index.js';
+import type { AgentReach } from '../src/reach/agent-reach.js';
 
 /** Credentials the test authenticator knows (user → password → outcome). */
 export const ALICE = { user: 'alice', password: 'alice-token-0f9c' };
@@ -37,6 +38,8 @@ export const EXPIRED = { user: 'eve', password: 'eve-token-expired' };
 export type TargetSpec = Omit<ResolvedConnection['target'], 'secretRef' | 'tlsCaRef'> & {
   password: string;
   ca?: string;
+  /** With `reach`: the reference the connection names (resolved by the agent's own resolver). */
+  secretRef?: string;
 };
 
 export interface GatewayOptions {
@@ -47,6 +50,8 @@ export interface GatewayOptions {
   wrapInDuplex?: boolean;
   /** Statement rules and masking (none by default); `setPolicy` replaces them mid-test. */
   policy?: TestPolicy;
+  /** The agent's allow-lists, as the session manager applies them; absent: everything allowed. */
+  reach?: AgentReach;
 }
 
 export interface TestPolicy {
@@ -146,6 +151,16 @@ export class TestGateway {
     record.done = this.engine.serve(client, this.context(record, socket));
   }
 
+  /** With `reach`, the agent's own resolver and allow-lists answer, as in the session manager. */
+  private reachOf(record: SessionRecord): Partial<EngineContext> {
+    if (this.options.reach === undefined) return {};
+    return this.options.reach.forSession({
+      sessionId: record.id,
+      connection: () => null,
+      principal: () => null,
+    });
+  }
+
   private context(record: SessionRecord, socket: Socket): EngineContext {
     const logger = createLogger({
       name: 'agent-test',
@@ -164,12 +179,16 @@ export class TestGateway {
       resolveConnection: (name, protocol) => {
         const spec = Object.hasOwn(connections, name) ? connections[name] : undefined;
         if (spec === undefined || protocol !== 'postgres') return null;
-        const { password: _password, ca, ...target } = spec;
+        const { password: _password, ca, secretRef, ...target } = spec;
         return {
           id: `conn-${name}`,
           name,
           protocol,
-          target: { ...target, secretRef: `test:${name}`, tlsCaRef: ca === undefined ? null : `test-ca:${name}` },
+          target: {
+            ...target,
+            secretRef: secretRef ?? `test:${name}`,
+            tlsCaRef: ca === undefined ? null : `test-ca:${name}`,
+          },
           recordingMode: 'strict',
         };
       },
@@ -181,6 +200,9 @@ export class TestGateway {
         if (kind === 'test-ca') return spec.ca ?? '';
         return spec.password;
       },
+      dialTarget: async (host) => host,
+      revealPassword: () => undefined,
+      ...this.reachOf(record),
       policy: (): SessionPolicy => {
         const { version, statements, masking } = this.compiled;
         const connectionId = record.opened[0]?.connection.id ?? '';

@@ -11,6 +11,8 @@ export const AGENT_AUDIT_KINDS = [
   'statement.rejected',
   'statement.expired',
   'session.policy_summary',
+  /** The agent's own allow-lists refused a connection's secret, target or password method. */
+  'target.refused',
 ] as const;
 
 export type AgentAuditKind = (typeof AGENT_AUDIT_KINDS)[number];

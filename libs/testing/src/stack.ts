@@ -92,6 +92,9 @@ export function startAgent(options: AgentOptions): ManagedProcess {
     POSTERN_RECONNECT_INITIAL_MS: '100',
     POSTERN_RECONNECT_MAX_MS: '1000',
     POSTERN_LOG_LEVEL: 'debug',
+    // The agent's own allow-lists (fail closed when unset): stack tests use env secrets, any target.
+    POSTERN_AGENT_SECRET_ALLOW: 'env:*',
+    POSTERN_AGENT_TARGET_ALLOW: '*',
     ...(options.enrollmentToken ? { POSTERN_ENROLLMENT_TOKEN: options.enrollmentToken } : {}),
     ...(options.caFile
       ? { POSTERN_CONTROL_PLANE_CA_FILE: options.caFile, POSTERN_CONTROL_PLANE_SERVER_NAME: 'localhost' }

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
 import type { ApprovalRuleInput, SessionMasker, SessionStatementPolicy } from '@postern/policy';
+import type { SessionReach } from '../reach/agent-reach.js';
 import type { AgentAuditKind } from '@postern/proto';
 
 /**
@@ -53,12 +54,7 @@ export type AuthenticationResult =
   | {
       ok: false;
       reason:
-        | 'invalid_credential'
-        | 'expired_credential'
-        | 'no_access'
-        | 'user_mismatch'
-        | 'policy_stale'
-        | 'rate_limited';
+        'invalid_credential' | 'expired_credential' | 'no_access' | 'user_mismatch' | 'policy_stale' | 'rate_limited';
       message: string;
       /** With user_mismatch: the names the credential's principal may log in with. */
       loginNames?: string[];
@@ -94,8 +90,18 @@ export interface EngineContext {
   resolveConnection(name: string, protocol: string): ResolvedConnection | null;
   /** Checks the credential presented as the password (Postern connection credential or OIDC token). */
   authenticate(connection: ResolvedConnection, user: string, password: string): Promise<AuthenticationResult>;
-  /** Resolves an `env:`/`file:` secret reference on this agent. */
+  /**
+   * Resolves an `env:`/`file:` secret reference on this agent, if the agent's own allow-list lets
+   * it (DESIGN.md §6b); otherwise throws ReachRefusedError, already audited.
+   */
   resolveSecret(ref: string): Promise<string>;
+  /**
+   * The address to dial for a target, if the agent's own allow-list lets it: DNS is asked once
+   * and the answer pinned, so the host checked is the host reached. Throws ReachRefusedError.
+   */
+  dialTarget(host: string, port: number): Promise<string>;
+  /** Throws ReachRefusedError unless a cleartext or MD5 password may go to the target over `link`. */
+  revealPassword: SessionReach['revealPassword'];
   /** Reports the authenticated session (the agent tells the control plane). */
   opened(principal: Principal, connection: ResolvedConnection): void;
   /** Reports the end of the session exactly once. */

@@ -11,9 +11,20 @@ import type { SessionManager } from '../sessions/session-manager.js';
 export class LocalListener {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** Open sockets per client address (entries leave with their last socket). */
+  private readonly perAddress = new Map<string, number>();
+  private refusedCount = 0;
+  private refusalLogAt = 0;
 
   constructor(
-    private readonly options: { protocol: string; host: string; port: number; tls: SecureContext | null },
+    private readonly options: {
+      protocol: string;
+      host: string;
+      port: number;
+      tls: SecureContext | null;
+      /** Open connections one client address may hold; more are closed before any byte is read. */
+      maxConnectionsPerAddress: number;
+    },
     private readonly sessions: SessionManager,
     private readonly logger: Logger,
   ) {}
@@ -34,16 +45,51 @@ export class LocalListener {
     return port;
   }
 
+  /** Connections closed at once because their address held too many already. */
+  get refused(): number {
+    return this.refusedCount;
+  }
+
   private accept(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
+    const address = socket.remoteAddress ?? '?';
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= this.options.maxConnectionsPerAddress) return this.refuse(socket, address);
+    this.perAddress.set(address, open + 1);
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, left);
+    });
     this.sessions.serve(socket, {
       protocol: this.options.protocol,
       ingress: 'local',
       clientAddress: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
       clientTls: this.options.tls,
     });
+  }
+
+  /**
+   * Over the cap: closed before the engine sees it (no TLS, no session, no audit row). Counted,
+   * and logged at most once a second so a flood does not become a flood of log lines.
+   */
+  private refuse(socket: Socket, address: string): void {
+    this.refusedCount += 1;
+    socket.destroy();
+    const now = Date.now();
+    if (now - this.refusalLogAt < 1_000) return;
+    this.refusalLogAt = now;
+    this.logger.warn(
+      {
+        protocol: this.options.protocol,
+        clientAddress: address,
+        limit: this.options.maxConnectionsPerAddress,
+        refusedTotal: this.refusedCount,
+      },
+      'connection refused: too many open connections from this address',
+    );
   }
 
   /** Stops accepting; running sessions are ended by the session manager. */

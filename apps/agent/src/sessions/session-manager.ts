@@ -18,7 +18,7 @@ import {
 import { PolicyCompiler } from '../policy/compiled-policy.js';
 import { SessionRecorder, type RecorderOptions } from '../recording/session-recorder.js';
 import type { RecordingSpool } from '../recording/spool.js';
-import { resolveSecret } from '../secrets/secret-resolver.js';
+import type { AgentReach } from '../reach/agent-reach.js';
 import { AdmissionLimits, sourceHost, type LimitSettings } from './limits.js';
 
 export interface SessionManagerDeps {
@@ -34,6 +34,8 @@ export interface SessionManagerDeps {
   /** Whether the cached policy may admit a new session now (the staleness bound of DESIGN.md §7). */
   policyUsable: () => boolean;
   limits: LimitSettings;
+  /** The agent's own allow-lists of secrets and targets (DESIGN.md §6b). */
+  reach: AgentReach;
 }
 
 interface PendingApproval {
@@ -203,6 +205,12 @@ export class SessionManager {
     let sessionPolicy: SessionPolicy | null = null;
     let recorder: SessionRecorder | null = null;
     let releaseSlot: () => void = () => {};
+    let asked: { id: string; name: string } | null = null;
+    const reach = this.deps.reach.forSession({
+      sessionId,
+      connection: () => asked,
+      principal: () => live.grant?.principalId ?? null,
+    });
     const context: EngineContext = {
       sessionId,
       ingress: options.ingress,
@@ -212,6 +220,7 @@ export class SessionManager {
       signal: abort.signal,
       resolveConnection: (name, protocol) => resolveConnection(this.deps.policy(), name, protocol),
       authenticate: async (connection, user, password) => {
+        asked = { id: connection.id, name: connection.name };
         if (!this.deps.policyUsable()) {
           logger.warn(
             { connection: connection.name },
@@ -249,7 +258,9 @@ export class SessionManager {
         live.checkAt = this.authenticator.nextCheck(admission.grant);
         return { ok: true, principal: admission.principal };
       },
-      resolveSecret: (ref) => resolveSecret(ref),
+      resolveSecret: reach.resolveSecret,
+      dialTarget: reach.dialTarget,
+      revealPassword: reach.revealPassword,
       policy: () => {
         const version = this.deps.policyVersion();
         if (sessionPolicy === null || sessionPolicy.version !== version) {

@@ -5,6 +5,7 @@ import type { EngineContext, ProtocolEngine } from '../engine.js';
 import { CancelRegistry } from './cancel-registry.js';
 import { CatalogCache } from './catalog.js';
 import { PostgresSession } from './session.js';
+import { BufferBudget } from '../../sessions/buffer-budget.js';
 
 export interface PostgresEngineOptions {
   /**
@@ -17,15 +18,23 @@ export interface PostgresEngineOptions {
   targetConnectTimeoutMs?: number;
   /** Longest credential accepted as the password (OIDC tokens run to a few KiB). Default 16 KiB. */
   maxPasswordLength?: number;
-  /** Largest Query, Parse, Bind, FunctionCall or CopyData from a client. Default 64 MiB. */
+  /**
+   * Largest Bind, FunctionCall or CopyData from a client. Default 64 MiB. Query and Parse stop
+   * at the longest SQL the policy checks (8 MiB) plus room for names and parameter types.
+   */
   maxClientMessageLength?: number;
   /** How long a closing session waits for its peers to close before destroying. Default 5 s. */
   closeGraceMs?: number;
   /** For engine-wide failures only; each session logs through its context's logger. */
   logger?: Logger;
+  /**
+   * Memory for messages being assembled, shared by every session of the agent. Default 256 MiB,
+   * 64 MiB per principal.
+   */
+  buffers?: BufferBudget;
 }
 
-export type PostgresEngineSettings = Required<Omit<PostgresEngineOptions, 'logger'>>;
+export type PostgresEngineSettings = Required<Omit<PostgresEngineOptions, 'logger' | 'buffers'>>;
 
 const DEFAULTS: PostgresEngineSettings = {
   authTimeoutMs: 30_000,
@@ -47,6 +56,7 @@ export class PostgresEngine implements ProtocolEngine {
   private readonly cancelRegistry = new CancelRegistry();
   private readonly catalog = new CatalogCache();
   private readonly logger: Logger | undefined;
+  private readonly buffers: BufferBudget;
 
   constructor(options: PostgresEngineOptions = {}) {
     const settings = { ...DEFAULTS };
@@ -59,6 +69,8 @@ export class PostgresEngine implements ProtocolEngine {
     }
     this.settings = settings;
     this.logger = options.logger;
+    this.buffers =
+      options.buffers ?? new BufferBudget({ totalBytes: 256 * 1024 * 1024, perPrincipalBytes: 64 * 1024 * 1024 });
   }
 
   /** Sessions currently holding a cancel key (that is, past their target login). */
@@ -68,7 +80,7 @@ export class PostgresEngine implements ProtocolEngine {
 
   serve(client: Duplex, context: EngineContext): Promise<void> {
     // run() handles every failure itself; this net only keeps a bug from rejecting serve().
-    return new PostgresSession(client, context, this.settings, this.cancelRegistry, this.catalog)
+    return new PostgresSession(client, context, this.settings, this.cancelRegistry, this.catalog, this.buffers)
       .run()
       .catch((error: unknown) => {
         (this.logger ?? context.logger).error({ err: error }, 'postgres session crashed');

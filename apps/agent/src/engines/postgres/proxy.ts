@@ -1,5 +1,11 @@
 import type { Duplex } from 'node:stream';
-import { FrontendCode, type BackendParser, type Frame, type FrontendParser } from '@postern/wire-postgres';
+import {
+  FrontendCode,
+  ProtocolError,
+  type BackendParser,
+  type Frame,
+  type FrontendParser,
+} from '@postern/wire-postgres';
 import type { PostgresSessionState } from './session-state.js';
 import { describeError, SessionEnd, SqlStates } from './session-end.js';
 
@@ -17,6 +23,8 @@ export interface ProxyOptions {
   abortEnd: () => SessionEnd;
   /** Policy enforcement on the frames (guardrails, approvals, masking); absent: pass-through. */
   filter?: FrameFilter;
+  /** The session's share of the agent's buffer budget: partly received messages count against it. */
+  buffers?: { hold(bytes: number): { limit: 'agent' | 'principal'; held: number; allowed: number } | null };
 }
 
 /**
@@ -125,9 +133,16 @@ class SessionProxy {
     try {
       this.options.clientParser.parse(chunk, this.collectClientFrame);
     } catch (error) {
+      if (error instanceof ProtocolError && error.code === 'MESSAGE_TOO_LARGE') {
+        const message = `message too large: ${error.message}`;
+        return this.finish(
+          new SessionEnd('protocol_error', message, { code: SqlStates.ProgramLimitExceeded, message }),
+        );
+      }
       const message = `invalid message from the client: ${describeError(error)}`;
       return this.finish(new SessionEnd('protocol_error', message, { code: SqlStates.ProtocolViolation, message }));
     }
+    if (!this.withinBudget()) return;
     this.write(this.options.target, this.options.client, this.batch);
     if (this.terminateForwarded) this.finish(SessionEnd.clean('client_closed', 'the client sent Terminate'));
   };
@@ -152,8 +167,31 @@ class SessionProxy {
         }),
       );
     }
+    if (!this.withinBudget()) return;
     this.write(this.options.client, this.options.target, this.batch);
   };
+
+  /**
+   * Messages partly received (from either side) are held in memory until complete; their bytes
+   * count against the session's share of the agent's buffer budget. Over it, this session ends.
+   */
+  private withinBudget(): boolean {
+    const { buffers, clientParser, targetParser } = this.options;
+    if (buffers === undefined) return true;
+    const refusal = buffers.hold(clientParser.bufferedBytes + targetParser.bufferedBytes);
+    if (refusal === null) return true;
+    const whose =
+      refusal.limit === 'agent' ? "the agent's buffer budget" : "this identity's share of the agent's buffers";
+    const message = `terminating connection: a message being received does not fit ${whose}`;
+    this.finish(
+      new SessionEnd('error', `buffer budget exceeded (${refusal.limit}: ${refusal.held} > ${refusal.allowed} bytes)`, {
+        code: SqlStates.OutOfMemory,
+        message,
+        detail: `${refusal.held} bytes would be held; ${refusal.allowed} are allowed.`,
+      }),
+    );
+    return false;
+  }
 
   private readonly collectTargetFrame = (frame: Frame): void => {
     this.options.state.observeBackend(frame);

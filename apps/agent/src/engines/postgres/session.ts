@@ -1,7 +1,18 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@postern/logging';
-import { backend, BackendCode, frontend, noticeResponse, ProtocolError, type Frame } from '@postern/wire-postgres';
+import { DEFAULT_ANALYSIS_LIMITS } from '@postern/policy';
+import {
+  backend,
+  BackendCode,
+  frontend,
+  FrontendCode,
+  noticeResponse,
+  ProtocolError,
+  type Frame,
+  type FrontendParser,
+} from '@postern/wire-postgres';
+import type { BufferAccount, BufferBudget } from '../../sessions/buffer-budget.js';
 import { SessionAbortError, type EngineContext, type ResolvedConnection, type SessionSummary } from '../engine.js';
 import type { CancelRegistry, IssuedCancelKey } from './cancel-registry.js';
 import { authenticateClient } from './client-auth.js';
@@ -33,6 +44,8 @@ export class PostgresSession {
   private cancelKey: IssuedCancelKey | undefined;
   private terminateForwarded = false;
   private filter: PolicyFilter | undefined;
+  /** This session's share of the agent's buffer budget, once its principal is known. */
+  private buffers: BufferAccount | undefined;
 
   constructor(
     private readonly client: Duplex,
@@ -40,6 +53,7 @@ export class PostgresSession {
     private readonly settings: PostgresEngineSettings,
     private readonly cancelRegistry: CancelRegistry,
     private readonly catalog: CatalogCache,
+    private readonly budget: BufferBudget,
   ) {
     this.clientStream = client;
     this.logger = context.logger.child({ engine: 'postgres' });
@@ -75,6 +89,7 @@ export class PostgresSession {
     }
     this.clientStream = opening.stream;
     const startup = this.checkStartup(opening);
+    limitMessagesBeforeLogin(opening.parser);
     const known = this.context.resolveConnection(startup.connectionName, 'postgres');
     // An unknown name gets the answers an existing connection would give (the password is asked
     // for and checked; a good one has "no access"), so names cannot be probed before login. The
@@ -112,9 +127,11 @@ export class PostgresSession {
       'client authenticated',
     );
     const pendingFromClient = opening.reader.detach();
+    limitMessagesAfterLogin(opening.parser, this.settings.maxClientMessageLength);
     auth.clear();
     await this.openTarget(connection, startup);
     this.context.opened(principal, connection);
+    this.buffers = this.budget.account(principal.id);
     this.filter = new PolicyFilter({
       context: this.context,
       connectionId: connection.id,
@@ -216,6 +233,7 @@ export class PostgresSession {
       targetParser: target.session.parser,
       pendingFromClient,
       pendingFromTarget: target.session.pending,
+      ...(this.buffers === undefined ? {} : { buffers: this.buffers }),
       state: this.state,
       signal: this.context.signal,
       abortEnd: () => this.abortEnd(),
@@ -279,6 +297,7 @@ export class PostgresSession {
     const client = this.clientStream;
     if (end.fatal !== undefined && client.writable) client.write(fatalResponse(end.fatal));
     this.cancelKey?.release();
+    this.buffers?.release();
     if (this.target !== undefined) this.closeTarget(this.target.stream);
     // The session manager's 'session closed' line carries the outcome at info; this one is the
     // engine's detail (one write fewer per session), except for an internal error.
@@ -353,6 +372,33 @@ function unknownConnection(name: string): ResolvedConnection {
     target: { host: '', port: 0, database: '', user: '', secretRef: '', tlsMode: 'verify-full', tlsCaRef: null },
     recordingMode: 'strict',
   };
+}
+
+/**
+ * Room beside the SQL in a Parse: the statement name and up to 65535 parameter type OIDs. A
+ * Query has only its NUL, so both fit under the same bound.
+ */
+const STATEMENT_MESSAGE_OVERHEAD = 512 * 1024;
+/** Largest message accepted before login (a password is at most 64 KiB too). */
+const PRE_LOGIN_MESSAGE_LENGTH = 64 * 1024;
+
+/** Messages that carry data; PostgreSQL's limit for all of them is 1 GB. */
+const DATA_MESSAGES = [FrontendCode.Bind, FrontendCode.FunctionCall, FrontendCode.CopyData] as const;
+const STATEMENT_MESSAGES = [FrontendCode.Query, FrontendCode.Parse] as const;
+
+/** Until the client is authenticated, nothing it may pipeline behind its password needs to be big. */
+function limitMessagesBeforeLogin(parser: FrontendParser): void {
+  for (const code of [...DATA_MESSAGES, ...STATEMENT_MESSAGES]) parser.limitMessage(code, PRE_LOGIN_MESSAGE_LENGTH);
+}
+
+/**
+ * Query and Parse carry SQL, which the policy refuses beyond its length limit (8 MiB): the
+ * parser stops assembling them there instead of buffering up to the general message limit.
+ */
+function limitMessagesAfterLogin(parser: FrontendParser, maxMessageLength: number): void {
+  const statements = DEFAULT_ANALYSIS_LIMITS.maxSqlLength + STATEMENT_MESSAGE_OVERHEAD;
+  for (const code of STATEMENT_MESSAGES) parser.limitMessage(code, Math.min(statements, maxMessageLength));
+  for (const code of DATA_MESSAGES) parser.limitMessage(code, maxMessageLength);
 }
 
 /** AuthenticationOk, then the target's greeting with our BackendKeyData in place of its own. */

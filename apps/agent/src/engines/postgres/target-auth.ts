@@ -27,6 +27,11 @@ export interface TargetLogin {
   password: string;
   /** Client parameters already filtered (see startup-parameters.ts). */
   parameters: ReadonlyMap<string, string>;
+  /**
+   * Asked before the password itself (cleartext) or its MD5 (as good as the password against
+   * PostgreSQL) leaves; throws when it must not. SCRAM reveals neither and is not asked.
+   */
+  revealPassword(method: 'cleartext' | 'md5'): void;
 }
 
 /** An authenticated target session, ready for queries. */
@@ -126,8 +131,10 @@ async function answerAuthentication(
 function answerRequest(request: Authentication, login: TargetLogin, sasl: SaslExchange): Buffer | null {
   switch (request.type) {
     case 'AuthenticationCleartextPassword':
+      login.revealPassword('cleartext');
       return frontend.passwordMessage(login.password);
     case 'AuthenticationMD5Password':
+      login.revealPassword('md5');
       return frontend.passwordMessage(md5Password(login.user, login.password, request.salt));
     case 'AuthenticationSASL':
       if (!request.mechanisms.includes(SCRAM_SHA_256)) {

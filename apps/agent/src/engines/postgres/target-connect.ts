@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@postern/logging';
 import { frontend, ProtocolError } from '@postern/wire-postgres';
 import type { EngineContext, ResolvedConnection } from '../engine.js';
+import { ReachRefusedError } from '../../reach/reach-policy.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
 import { deadline } from './deadline.js';
@@ -11,6 +12,7 @@ import {
   authenticateToTarget,
   TargetAuthUnsupportedError,
   TargetRefusedError,
+  type TargetLogin,
   type TargetSession,
 } from './target-auth.js';
 import { openTargetTransport, type TargetEndpoint } from './target-transport.js';
@@ -41,16 +43,26 @@ export async function connectTarget(
   const { target } = connection;
   let stream: Duplex | undefined;
   try {
+    // The agent's own allow-lists come first: nothing is resolved or dialled that they refuse.
+    const address = await context.dialTarget(target.host, target.port);
     const [password, ca] = await Promise.all([
       context.resolveSecret(target.secretRef),
       target.tlsCaRef === null ? null : context.resolveSecret(target.tlsCaRef),
     ]);
-    const endpoint: TargetEndpoint = { host: target.host, port: target.port, tlsMode: target.tlsMode, ca };
+    const endpoint: TargetEndpoint = { host: target.host, port: target.port, address, tlsMode: target.tlsMode, ca };
     const transport = await openTargetTransport(endpoint, signal);
     stream = transport.stream;
     stream.on('error', ignore);
     countBytes(transport.bytesRead);
-    const login = { user: target.user, database: target.database, password, parameters: startup.forwarded };
+    const link = transport.verified ? 'verified-tls' : transport.encrypted ? 'unverified-tls' : 'plaintext';
+    const login: TargetLogin = {
+      user: target.user,
+      database: target.database,
+      password,
+      parameters: startup.forwarded,
+      revealPassword: (method) =>
+        context.revealPassword({ host: target.host, port: target.port, address }, method, link),
+    };
     const session = await authenticateToTarget(stream, login, signal, countBytes);
     logger.debug({ target: `${target.host}:${target.port}`, tls: transport.encrypted }, 'target session opened');
     return { stream, session, endpoint };
@@ -70,6 +82,14 @@ function targetFailure(
   const where = `${connection.target.host}:${connection.target.port}`;
   logger.warn({ target: where, error: describeError(error) }, 'cannot open the target session');
   const name = connection.name;
+  if (error instanceof ReachRefusedError) {
+    return new SessionEnd('target_unreachable', error.message, {
+      code: SqlStates.InsufficientPrivilege,
+      message: `the Postern agent refused to open the target of connection "${name}"`,
+      detail: error.message,
+      hint: "The agent's own configuration decides what it may reveal; see its audit event target.refused.",
+    });
+  }
   if (error instanceof TargetRefusedError) {
     if (error.sqlState.startsWith('28')) {
       return new SessionEnd('target_unreachable', error.message, {

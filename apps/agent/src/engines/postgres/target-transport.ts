@@ -11,6 +11,8 @@ export type TargetTlsMode = ResolvedConnection['target']['tlsMode'];
 export interface TargetEndpoint {
   host: string;
   port: number;
+  /** The address dialled: `host` as the agent's allow-list checked and DNS answered it, pinned. */
+  address: string;
   tlsMode: TargetTlsMode;
   /** PEM CA bundle; null trusts Node's default roots for verify-ca / verify-full. */
   ca: string | null;
@@ -20,6 +22,11 @@ export interface TargetTransport {
   stream: Duplex;
   /** True when the link is TLS. */
   encrypted: boolean;
+  /**
+   * True when the TLS peer proved it is the target: verify-full, or verify-ca with the
+   * connection's own CA (with the public roots, verify-ca accepts anyone's certificate).
+   */
+  verified: boolean;
   /** Bytes the target sent before the link was ready (the SSL answer), for the byte count. */
   bytesRead: number;
 }
@@ -39,14 +46,15 @@ export class TargetUnavailableError extends Error {
 export async function openTargetTransport(endpoint: TargetEndpoint, signal: AbortSignal): Promise<TargetTransport> {
   const socket = await connectTcp(endpoint, signal);
   try {
-    if (endpoint.tlsMode === 'disable') return { stream: socket, encrypted: false, bytesRead: 0 };
+    if (endpoint.tlsMode === 'disable') return { stream: socket, encrypted: false, verified: false, bytesRead: 0 };
     const accepted = await requestSsl(socket, signal);
     if (!accepted) {
-      if (endpoint.tlsMode === 'prefer') return { stream: socket, encrypted: false, bytesRead: 1 };
+      if (endpoint.tlsMode === 'prefer') return { stream: socket, encrypted: false, verified: false, bytesRead: 1 };
       throw new TargetUnavailableError(`the target does not support TLS (tls mode ${endpoint.tlsMode})`);
     }
     const tls = await startTls(socket, endpoint, signal);
-    return { stream: tls, encrypted: true, bytesRead: 1 };
+    const verified = endpoint.tlsMode === 'verify-full' || (endpoint.tlsMode === 'verify-ca' && endpoint.ca !== null);
+    return { stream: tls, encrypted: true, verified, bytesRead: 1 };
   } catch (error) {
     socket.destroy();
     throw error;
@@ -77,7 +85,7 @@ function connectTcp(endpoint: TargetEndpoint, signal: AbortSignal): Promise<Sock
     socket.once('connect', onConnect);
     socket.once('error', onError);
     signal.addEventListener('abort', onAbort, { once: true });
-    socket.connect({ host: endpoint.host, port: endpoint.port });
+    socket.connect({ host: endpoint.address, port: endpoint.port });
   });
 }
 
