@@ -34,7 +34,7 @@ export class AccessResolver {
     description: 'A short-lived password for one user and one connection, checked by the agent.',
   })
   async mintConnectionCredential(@Args('input') input: MintConnectionCredentialInput, @CurrentActor() actor: Actor) {
-    const { credential, token, connection } = await this.service.mintCredential(input, actor.id);
+    const { credential, token, connection } = await this.service.mintCredential(input, actor);
     return { credential: ConnectionCredentialModel.from(credential), password: token, database: connection.name };
   }
 
@@ -50,7 +50,7 @@ export class AccessResolver {
     if (actor.kind !== 'user') throw new PermissionDeniedError('only signed-in users mint credentials for themselves');
     const { credential, token, connection } = await this.service.mintCredential(
       { connectionId, userId: actor.id, ttlSeconds },
-      actor.id,
+      actor,
     );
     return { credential: ConnectionCredentialModel.from(credential), password: token, database: connection.name };
   }

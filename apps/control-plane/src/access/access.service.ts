@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { mintSecret } from '../common/secrets.js';
 import { AuditService } from '../audit/audit.service.js';
+import { auditActor, type Actor } from '../auth/actor.js';
 import { requireGroupNames, requireUuid } from '../common/validation.js';
 import { ConnectionsService } from '../connections/connections.service.js';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../errors/domain-error.js';
@@ -90,7 +91,7 @@ export class AccessService {
    * Mints a short-lived password for one user and one connection. Refused unless an access rule
    * of the connection names one of the user's groups; the agent checks the same again at connect.
    */
-  async mintCredential(input: { connectionId: string; userId: string; ttlSeconds?: number | null }, actor: string) {
+  async mintCredential(input: { connectionId: string; userId: string; ttlSeconds?: number | null }, actor: Actor) {
     const connection = await this.connections.get(requireUuid(input.connectionId, 'connectionId'));
     const user = await this.users.get(requireUuid(input.userId, 'userId'));
     if (user.disabledAt) throw new PermissionDeniedError('user is disabled');
@@ -120,8 +121,7 @@ export class AccessService {
     });
     await this.audit.record({
       kind: 'credential.minted',
-      actorId: actor,
-      actorKind: 'admin',
+      ...auditActor(actor),
       connectionId: connection.id,
       details: { credentialId: id, userId: user.id, ttlSeconds: ttl },
     });

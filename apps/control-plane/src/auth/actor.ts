@@ -11,6 +11,14 @@ export interface Actor {
   groups: string[];
 }
 
+/**
+ * How an actor appears in the audit log: the bootstrap token as `admin`; people and workloads as
+ * what they are (`user`, `service`), whatever their roles — the roles are not the actor's kind.
+ */
+export function auditActor(actor: Actor): { actorId: string; actorKind: 'admin' | 'user' | 'service' } {
+  return { actorId: actor.id, actorKind: actor.kind === 'admin-token' ? 'admin' : actor.kind };
+}
+
 /** Admins hold every role. */
 export function hasRole(actor: Actor, roles: Role[]): boolean {
   return actor.roles.includes('admin') || roles.some((role) => actor.roles.includes(role));

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { AccessService } from '../access/access.service.js';
-import type { Actor } from '../auth/actor.js';
+import { auditActor, type Actor } from '../auth/actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { requireUuid } from '../common/validation.js';
 import { ConnectionsService } from '../connections/connections.service.js';
@@ -65,8 +65,7 @@ export class ReviewsService {
     });
     await this.audit.record({
       kind: 'review.requested',
-      actorId: actor.id,
-      actorKind: 'user',
+      ...auditActor(actor),
       connectionId: connection.id,
       details: { reviewId: review.id, seconds: input.durationSeconds },
     });
@@ -135,8 +134,7 @@ export class ReviewsService {
     if (!grant) throw new NotFoundError('active grant', grantId);
     await this.audit.record({
       kind: 'grant.revoked',
-      actorId: actor.id,
-      actorKind: actor.kind === 'user' ? 'user' : 'admin',
+      ...auditActor(actor),
       connectionId: grant.connectionId,
       details: { grantId },
     });
