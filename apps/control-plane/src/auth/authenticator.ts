@@ -4,6 +4,7 @@ import { TokenRejectedError } from '@postern/oidc';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { UnauthenticatedError } from '../errors/domain-error.js';
 import { IdentityService } from '../identity/identity.service.js';
+import { ApiSessionsService } from '../identity/api-sessions.service.js';
 import { ApiTokenVerifier } from '../identity/token-verifier.js';
 import type { Actor } from './actor.js';
 
@@ -29,6 +30,7 @@ export class ApiAuthenticator {
   constructor(
     private readonly verifier: ApiTokenVerifier,
     private readonly identities: IdentityService,
+    private readonly sessions: ApiSessionsService,
     @Inject(CONFIG) config: ControlPlaneConfig,
   ) {
     this.bootstrapDigest = digest(config.admin.bootstrapToken);
@@ -40,6 +42,8 @@ export class ApiAuthenticator {
       return { actor: { id: BOOTSTRAP_ADMIN_ID, kind: 'admin-token', roles: ['admin'], groups: [] }, expiresAt: null };
     }
     if (!this.verifier.enabled) throw new UnauthenticatedError('invalid credentials');
+    // A token whose browser session was ended (logout) stays refused until it expires.
+    if (await this.sessions.isEnded(token)) throw new UnauthenticatedError('session ended: sign in again');
     try {
       const identity = await this.verifier.verify(token);
       const actor = await this.identities.actorFor(identity, digest(token).toString('hex'));
@@ -49,7 +53,14 @@ export class ApiAuthenticator {
       throw error;
     }
   }
+
+  onSessionEnded(listener: SessionEndedListener): void {
+    this.sessions.onEnded(listener);
+  }
 }
+
+/** Called with the hex sha256 digest of each token whose session ends (any replica). */
+export type SessionEndedListener = (tokenDigest: string) => void;
 
 /** The bearer token of a request, else its session cookie. */
 export function tokenOf(

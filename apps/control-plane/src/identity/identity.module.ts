@@ -9,6 +9,8 @@ import { ApiTokenVerifier } from './token-verifier.js';
 import { OidcSignInController } from './oidc/sign-in.controller.js';
 import { OidcSignInService } from './oidc/sign-in.service.js';
 import { UsedSignInTransactions } from './oidc/used-transactions.js';
+import { ApiSessionsRepository } from './api-sessions.repository.js';
+import { ApiSessionsService } from './api-sessions.service.js';
 
 @Module({
   imports: [AuditModule, PolicyModule],
@@ -21,7 +23,9 @@ import { UsedSignInTransactions } from './oidc/used-transactions.js';
     ApiTokenVerifier,
     OidcSignInService,
     UsedSignInTransactions,
+    ApiSessionsRepository,
+    ApiSessionsService,
   ],
-  exports: [UsersService, IdentityService, ApiTokenVerifier],
+  exports: [UsersService, IdentityService, ApiTokenVerifier, ApiSessionsService],
 })
 export class IdentityModule {}

@@ -68,13 +68,22 @@ export class OidcSignInController {
     }
   }
 
-  /** POST /auth/logout: forgets the session in this browser. */
+  /**
+   * POST /auth/logout: ends the session on the server (its token is refused from now on, by every
+   * replica, over HTTP and WebSocket) and forgets it in this browser.
+   */
   @Post('logout')
   @HttpCode(204)
-  logout(@Res() response: Response): void {
+  async logout(@Req() request: Request, @Res() response: Response): Promise<void> {
     noStore(response);
     if (!this.signIn.enabled) {
       this.fail(response, new SignInError(404, this.signIn.disabledReason ?? 'OIDC sign-in is not configured'), '');
+      return;
+    }
+    try {
+      await this.signIn.signOut(readCookie(request.headers.cookie, SESSION_COOKIE));
+    } catch (error) {
+      this.fail(response, error, 'sign-out failed');
       return;
     }
     response.append('Set-Cookie', this.clear(SESSION_COOKIE, '/'));

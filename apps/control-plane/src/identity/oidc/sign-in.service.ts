@@ -8,6 +8,7 @@ import { DomainError } from '../../errors/domain-error.js';
 import { LOGGER } from '../../infra/logging/nest-logger.js';
 import { IdentityService } from '../identity.service.js';
 import { ApiTokenVerifier } from '../token-verifier.js';
+import { ApiSessionsService } from '../api-sessions.service.js';
 import { discoverOidcClient } from './oidc-client.js';
 import { safeRedirectPath } from './safe-redirect.js';
 import { signInSettings, type SignInSettings } from './sign-in.settings.js';
@@ -51,6 +52,7 @@ export class OidcSignInService {
     private readonly identities: IdentityService,
     private readonly usedTransactions: UsedSignInTransactions,
     private readonly audit: AuditService,
+    private readonly sessions: ApiSessionsService,
     @Inject(CONFIG) config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -140,6 +142,7 @@ export class OidcSignInService {
       throw new SignInError(400, 'the access token does not belong to the person who signed in');
     }
     const actor = await this.actorFor(identity);
+    await this.sessions.start(actor.id, tokens.access_token, identity.expiresAt);
     await this.audit.record({
       kind: 'user.signed_in',
       actorId: actor.id,
@@ -153,6 +156,11 @@ export class OidcSignInService {
       maxAgeSeconds: Math.max(0, Math.min(tokens.expiresIn() ?? remaining, remaining)),
       redirect: transaction.redirect,
     };
+  }
+
+  /** Logout: ends the server-side session of the cookie's token (nothing to do without one). */
+  async signOut(accessToken: string | undefined): Promise<void> {
+    if (accessToken) await this.sessions.end(accessToken, 'signed out');
   }
 
   private async exchange(
