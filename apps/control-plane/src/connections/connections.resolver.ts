@@ -39,6 +39,15 @@ export class ConnectionsResolver {
     return ConnectionModel.from(connection);
   }
 
+  @Mutation(() => ConnectionModel, {
+    description:
+      'Deletes a connection (its history stays): access rules are removed, grants and credentials revoked, ' +
+      'pending requests cancelled, and live sessions on it are ended by their agents.',
+  })
+  async deleteConnection(@Args('id', { type: () => ID }) id: string, @CurrentActor() actor: Actor) {
+    return ConnectionModel.from(await this.service.delete(id, actor));
+  }
+
   @Mutation(() => ConnectionModel, { description: 'Moves a connection to another agent or agent group.' })
   async updateConnectionServer(
     @Args('id', { type: () => ID }) id: string,

@@ -5,6 +5,9 @@ import { AgentsService } from '../agents/agents.service.js';
 import { RESOURCE_NAME, UUID } from '../common/validation.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
 import { PolicyService } from '../policy/policy.service.js';
+import { REVOKE_CHANNEL, type RevokeOrder } from '../policy/policy.events.js';
+import { RedisService } from '../infra/redis/redis.service.js';
+import { auditActor, type Actor } from '../auth/actor.js';
 import { ConnectionsRepository, DuplicateConnectionNameError } from './connections.repository.js';
 import type { Connection, ConnectionServer, NewConnection, TlsMode } from './connection.types.js';
 
@@ -21,6 +24,7 @@ export class ConnectionsService {
     private readonly agentGroups: AgentGroupsService,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
+    private readonly redis: RedisService,
   ) {}
 
   async create(input: NewConnection, actor: string): Promise<Connection> {
@@ -68,6 +72,45 @@ export class ConnectionsService {
     const affected = new Set([...(await this.servingAgentIds(before)), ...(await this.servingAgentIds(server))]);
     await this.policy.changed('connection moved', [...affected]);
     return connection;
+  }
+
+  /**
+   * Deletes a connection, keeping its history (connections-repository `tombstone`): its access
+   * rules go, its grants and credentials are revoked, pending requests cancelled, and its live
+   * sessions are ended by their agents (revoke orders, like any other revocation); the agents that
+   * served it get a snapshot without it.
+   */
+  async delete(id: string, actor: Actor): Promise<Connection> {
+    const before = await this.get(id);
+    const serving = await this.servingAgentIds(before);
+    const tombstone = await this.repository.tombstone(before.id, new Date());
+    if (!tombstone) throw new NotFoundError('connection', id);
+    await this.audit.record({
+      kind: 'connection.deleted',
+      ...auditActor(actor),
+      connectionId: before.id,
+      agentId: before.agentId,
+      details: {
+        name: before.name,
+        agentGroupId: before.agentGroupId ?? '',
+        accessRulesDeleted: tombstone.accessRulesDeleted,
+        grantsRevoked: tombstone.grantsRevoked,
+        credentialsRevoked: tombstone.credentialsRevoked,
+        reviewsCancelled: tombstone.reviewsCancelled,
+        sessionsEnded: tombstone.activeSessions.length,
+      },
+    });
+    for (const session of tombstone.activeSessions) {
+      const order: RevokeOrder = {
+        agentId: session.agentId,
+        scope: 'SCOPE_SESSION',
+        id: session.id,
+        reason: `connection ${before.name} was deleted`,
+      };
+      await this.redis.publish(REVOKE_CHANNEL, JSON.stringify(order));
+    }
+    await this.policy.changed('connection deleted', serving);
+    return tombstone.connection;
   }
 
   /** The agents whose snapshots contain a connection served this way. */
