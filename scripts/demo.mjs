@@ -239,6 +239,8 @@ async function main() {
       POSTERN_OIDC_REDIRECT_URL: `http://127.0.0.1:${httpPort}/auth/callback`,
       POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
       POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
+      // Schema explorers work for signed-in people; anonymous callers never see the schema.
+      POSTERN_GRAPHQL_INTROSPECTION: 'authenticated',
     },
     (l) => l.msg === 'control plane started',
   );
@@ -368,12 +370,13 @@ async function main() {
   say('');
   say('Connect with psql as alice (credential valid 12 h; the shop_app password stays on the agent):');
   say(
-    `  PGPASSWORD='${minted.password}' psql "host=127.0.0.1 port=${agentPgPort} dbname=shop user=alice sslmode=require"`,
+    `  PGPASSWORD='${minted.password}' psql "host=127.0.0.1 port=${agentPgPort} dbname=shop user=alice@example.com sslmode=require"`,
   );
   say('or through the control plane relay (as a client outside the segment would):');
   say(
-    `  PGPASSWORD='${minted.password}' psql "host=127.0.0.1 port=${relayPgPort} dbname=shop user=alice sslmode=require"`,
+    `  PGPASSWORD='${minted.password}' psql "host=127.0.0.1 port=${relayPgPort} dbname=shop user=alice@example.com sslmode=require"`,
   );
+  say("  (the user name must be the credential's: its e-mail or IdP subject; anything else is refused with 28000)");
   say('  then try:');
   say('    SELECT full_name, email, phone, card_number, iban FROM customers;  -- masked in flight');
   say('    DROP TABLE orders;                                   -- blocked by "no schema changes" (42501)');
@@ -393,6 +396,13 @@ async function main() {
     `  CLI:      node apps/cli/dist/main.js login --issuer ${idp.issuer} && node apps/cli/dist/main.js whoami --api http://127.0.0.1:${httpPort}`,
   );
   say(`  machine:  client "${idp.clients.machine.clientId}" (client credentials), secret in ${demoDir}/idp.log`);
+  say('  a database password from the IdP is a token of the data-plane audience (the API refuses it), e.g. as alice:');
+  say(
+    `    POSTERN_CONFIG_DIR=${demoDir}/cli-db node apps/cli/dist/main.js login --issuer ${idp.issuer} --audience urn:postern:gateway:data-plane`,
+  );
+  say(
+    `    PGPASSWORD=$(POSTERN_CONFIG_DIR=${demoDir}/cli-db node apps/cli/dist/main.js token) psql "host=127.0.0.1 port=${relayPgPort} dbname=shop user=alice sslmode=require"`,
+  );
   say('');
   say('Try:');
   say(`  curl -s http://127.0.0.1:${httpPort}/readyz`);

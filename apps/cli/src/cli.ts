@@ -23,7 +23,10 @@ Commands:
              --scope <scopes>     (default: "${DEFAULT_SCOPE}")
              --api <url>          Postern API to remember for whoami
   whoami   Show who the API thinks you are     --api <url> (default: from login, $POSTERN_API_URL, ${DEFAULT_API})
-  token    Print the access token, e.g. PGPASSWORD=$(postern token)
+  token    Print the access token. API tokens are refused as database passwords: for psql, sign in
+           for the data-plane audience (default ${DEFAULT_AUDIENCE}:data-plane) in its own config dir:
+             POSTERN_CONFIG_DIR=~/.config/postern-db postern login --audience ${DEFAULT_AUDIENCE}:data-plane
+             PGPASSWORD=$(POSTERN_CONFIG_DIR=~/.config/postern-db postern token) psql "user=<your e-mail> ..."
   logout   Forget the stored token
 
 Credentials: $POSTERN_CONFIG_DIR/credentials.json, else ~/.config/postern/credentials.json (mode 0600).`;

@@ -29,7 +29,7 @@ import {
   type TcpBalancer,
 } from '@postern/testing';
 import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
-import { accessTokenFor, approvalsEnv } from './support/oidc-login.js';
+import { accessTokenFor, approvalsEnv, POSTERN_DATA_PLANE_AUDIENCE } from './support/oidc-login.js';
 import { psqlCommand } from './support/psql.js';
 import { createConnection, grantEngineers } from './support/raw-agent.js';
 import { completeRecording, recordedStatements } from './support/recordings.js';
@@ -172,7 +172,7 @@ beforeAll(async () => {
     'shop',
   );
   cp = await startCp();
-  aliceToken = await accessTokenFor(idp, 'alice');
+  aliceToken = await accessTokenFor(idp, 'alice', POSTERN_DATA_PLANE_AUDIENCE);
   bobToken = await accessTokenFor(idp, 'bob');
   link = await startTcpBalancer([{ port: grpcPort }]);
   const created = await admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(

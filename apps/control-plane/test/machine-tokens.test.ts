@@ -17,7 +17,7 @@ import {
   type ManagedProcess,
   type TestDatabase,
 } from '@postern/testing';
-import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
+import { POSTERN_DATA_PLANE_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
 import { devIdpEnv } from './support/oidc-login.js';
 
 const run = promisify(execFile);
@@ -46,7 +46,11 @@ async function machineToken(): Promise<string> {
       'content-type': 'application/x-www-form-urlencoded',
       authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
     },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource: POSTERN_AUDIENCE, scope: 'openid groups' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      resource: POSTERN_DATA_PLANE_AUDIENCE,
+      scope: 'openid groups',
+    }),
   });
   return ((await response.json()) as { access_token: string }).access_token;
 }
@@ -55,7 +59,13 @@ async function psql(password: string) {
   try {
     const { stdout } = await run(
       'psql',
-      [`host=127.0.0.1 port=${agentPort} dbname=warehouse user=ci sslmode=disable`, '-X', '-At', '-c', 'select 40 + 2'],
+      [
+        `host=127.0.0.1 port=${agentPort} dbname=warehouse user=ci-runner sslmode=disable`,
+        '-X',
+        '-At',
+        '-c',
+        'select 40 + 2',
+      ],
       {
         env: { PATH: process.env['PATH'] ?? '', PGPASSWORD: password },
       },
@@ -180,7 +190,7 @@ describe('OIDC access tokens as database passwords', () => {
       host: '127.0.0.1',
       port: agentPort,
       database: 'warehouse',
-      user: 'ci',
+      user: 'ci-runner',
       password: token,
     });
     const ended = new Promise<{ code?: string; at: number }>((resolve) =>
@@ -195,7 +205,7 @@ describe('OIDC access tokens as database passwords', () => {
     expect(at - issuedAt).toBeLessThan(lifetime + 2000);
     await client.end().catch(() => undefined);
     // An expired token cannot open a new session either.
-    expect((await psql(token)).out).toMatch(/credential of user "ci" has expired/);
+    expect((await psql(token)).out).toMatch(/credential of user "ci-runner" has expired/);
     await agent.waitForLog((l) => l.msg === 'authentication refused' && l['reason'] === 'expired_credential');
   });
 });

@@ -21,7 +21,7 @@ import {
 } from '@postern/testing';
 import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
-import { accessTokenFor, approvalsEnv, devIdpEnv } from './support/oidc-login.js';
+import { accessTokenFor, approvalsEnv, devIdpEnv, POSTERN_DATA_PLANE_AUDIENCE } from './support/oidc-login.js';
 import { psqlCommand } from './support/psql.js';
 import { createConnection, grantEngineers } from './support/raw-agent.js';
 import { completeRecording, recordedStatements } from './support/recordings.js';
@@ -37,6 +37,8 @@ let agentPort: number;
 let grpcPort: number;
 let shopId: string;
 const tokens: Record<string, string> = {};
+/** Alice's token for database logins (data-plane audience); `tokens` are for the API. */
+let databaseToken: string;
 const workdir = mkdtempSync(join(tmpdir(), 'postern-policy-e2e-'));
 
 async function admin<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
@@ -57,7 +59,7 @@ async function as<T>(who: string, query: string, variables: Record<string, unkno
 /** psql as Alice, with her access token as the password. */
 function psql(sql: string, options: { stopOnError?: boolean } = {}) {
   const conninfo = `host=127.0.0.1 port=${agentPort} dbname=shop user=alice sslmode=disable`;
-  return psqlCommand(conninfo, tokens['alice']!, sql, options.stopOnError !== false);
+  return psqlCommand(conninfo, databaseToken, sql, options.stopOnError !== false);
 }
 
 /** The id of the session open now (the tests run one at a time). */
@@ -73,7 +75,7 @@ function aliceClient(): pg.Client {
     host: '127.0.0.1',
     port: agentPort,
     user: 'alice',
-    password: tokens['alice'],
+    password: databaseToken,
     database: 'shop',
   });
 }
@@ -102,6 +104,7 @@ beforeAll(async () => {
   });
   tokens['alice'] = await accessTokenFor(idp, 'alice');
   tokens['bob'] = await accessTokenFor(idp, 'bob');
+  databaseToken = await accessTokenFor(idp, 'alice', POSTERN_DATA_PLANE_AUDIENCE);
   const created = await admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(
     'mutation { createAgent(input: { name: "edge-policy" }) { agent { id } enrollment { token } } }',
   );
@@ -188,7 +191,7 @@ describe('rules made in GraphQL are enforced by the agent', () => {
         host: '127.0.0.1',
         port: agentPort,
         user: 'alice',
-        password: tokens['alice'],
+        password: databaseToken,
         database: 'shop',
       }),
     });

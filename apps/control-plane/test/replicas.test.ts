@@ -26,7 +26,7 @@ import {
   type TestDatabase,
 } from '@postern/testing';
 import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
-import { accessTokenFor, approvalsEnv } from './support/oidc-login.js';
+import { accessTokenFor, approvalsEnv, POSTERN_DATA_PLANE_AUDIENCE } from './support/oidc-login.js';
 import { RawAgent } from './support/raw-agent.js';
 import { psqlCommand } from './support/psql.js';
 import { completeRecording, recordedStatements } from './support/recordings.js';
@@ -44,6 +44,8 @@ let agentPort: number;
 let holder: ControlPlaneHandle;
 let other: ControlPlaneHandle;
 const tokens: Record<string, string> = {};
+/** Alice's token for database logins (data-plane audience); `tokens` are for the API. */
+let databaseToken: string;
 const workdir = mkdtempSync(join(tmpdir(), 'postern-replicas-'));
 
 async function ok<T>(pending: Promise<{ data?: T; errors?: { message: string }[] }>): Promise<T> {
@@ -54,7 +56,7 @@ async function ok<T>(pending: Promise<{ data?: T; errors?: { message: string }[]
 
 /** psql as Alice through a replica's relay (TLS, her IdP access token as the password). */
 function psql(port: number, sql: string) {
-  return psqlCommand(`host=127.0.0.1 port=${port} dbname=shop user=alice sslmode=require`, tokens['alice']!, sql);
+  return psqlCommand(`host=127.0.0.1 port=${port} dbname=shop user=alice sslmode=require`, databaseToken, sql);
 }
 
 async function connectedTo(via: ControlPlaneHandle): Promise<string | null> {
@@ -103,7 +105,11 @@ beforeAll(async () => {
     b.process.waitForMessage('internal link listening'),
   ]);
   balancer = await startTcpBalancer([{ port: a.grpcPort }, { port: b.grpcPort }]);
-  [tokens['alice'], tokens['bob']] = await Promise.all([accessTokenFor(idp, 'alice'), accessTokenFor(idp, 'bob')]);
+  [tokens['alice'], tokens['bob'], databaseToken] = await Promise.all([
+    accessTokenFor(idp, 'alice'),
+    accessTokenFor(idp, 'bob'),
+    accessTokenFor(idp, 'alice', POSTERN_DATA_PLANE_AUDIENCE),
+  ]);
 
   const created = await ok(
     a.admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(
@@ -186,7 +192,7 @@ describe('a client on the replica without the agent stream', () => {
 
     const conninfo = `host=127.0.0.1 port=${other.relayPort} dbname=shop user=alice sslmode=require`;
     const victim = spawn('psql', [conninfo, '-X', '-At', '-c', 'select pg_sleep(30)'], {
-      env: { PATH: process.env['PATH'] ?? '', PGPASSWORD: tokens['alice']! },
+      env: { PATH: process.env['PATH'] ?? '', PGPASSWORD: databaseToken },
     });
     let stderr = '';
     victim.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -236,7 +242,7 @@ describe('a client on the replica without the agent stream', () => {
       port: other.relayPort!,
       database: 'shop',
       user: 'alice',
-      password: tokens['alice'],
+      password: databaseToken,
       ssl: { ca: tls.cert, servername: 'localhost' },
     });
     const ended = new Promise<{ error: Error & { code?: string }; at: number }>((resolve) =>
@@ -306,7 +312,7 @@ describe('the replica holding the agent stream dies', () => {
       port: agentPort,
       database: 'shop',
       user: 'alice',
-      password: tokens['alice'],
+      password: databaseToken,
     });
     await client.connect();
     await client.query('SELECT 1 AS before_kill');

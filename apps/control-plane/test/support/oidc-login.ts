@@ -4,9 +4,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { POSTERN_AUDIENCE, type DevIdp } from '../../../../libs/testing/src/idp/dev-idp.js';
 
+export { POSTERN_DATA_PLANE_AUDIENCE } from '../../../../libs/testing/src/idp/dev-idp.js';
+
 const REDIRECT_URI = 'http://127.0.0.1/callback';
 
-export async function accessTokenFor(idp: DevIdp, login: string): Promise<string> {
+/** An access token for the API, or for `resource` (POSTERN_DATA_PLANE_AUDIENCE: a database password). */
+export async function accessTokenFor(idp: DevIdp, login: string, resource = POSTERN_AUDIENCE): Promise<string> {
   const verifier = randomBytes(32).toString('base64url');
   const authorize = new URL(`${idp.issuer}/auth`);
   for (const [key, value] of Object.entries({
@@ -18,7 +21,7 @@ export async function accessTokenFor(idp: DevIdp, login: string): Promise<string
     nonce: randomBytes(8).toString('hex'),
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
-    resource: POSTERN_AUDIENCE,
+    resource,
   })) {
     authorize.searchParams.set(key, value);
   }
@@ -39,7 +42,7 @@ export async function accessTokenFor(idp: DevIdp, login: string): Promise<string
       redirect_uri: REDIRECT_URI,
       client_id: idp.clients.cli.clientId,
       code_verifier: verifier,
-      resource: POSTERN_AUDIENCE,
+      resource,
     }),
   });
   const body = (await response.json()) as { access_token?: string; error_description?: string };
