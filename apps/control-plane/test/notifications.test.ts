@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as netServer, type AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
@@ -14,6 +14,7 @@ import { agentV1, type RecordingAck__Output } from '@postern/proto';
 import {
   createTestDatabase,
   graphql,
+  queryDatabase,
   startControlPlane,
   waitFor,
   type ControlPlaneHandle,
@@ -22,6 +23,7 @@ import {
 } from '@postern/testing';
 import { startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
 import { accessTokenFor, devIdpEnv } from './support/oidc-login.js';
+import { DELIVERY_FAILED } from '../src/notifications/notification.types.js';
 import { RawAgent, createConnection, type PrincipalSpec } from './support/raw-agent.js';
 
 const DASHBOARD = 'https://postern.example.com';
@@ -237,6 +239,8 @@ beforeAll(async () => {
       POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
       POSTERN_DASHBOARD_URL: DASHBOARD,
       POSTERN_NOTIFICATIONS_ALLOW_HTTP: 'true',
+      // The receivers listen on 127.0.0.1.
+      POSTERN_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS: 'true',
       POSTERN_NOTIFICATIONS_ATTEMPTS: '3',
       POSTERN_NOTIFICATIONS_BACKOFF_MS: '100',
     },
@@ -420,8 +424,8 @@ describe('webhook notifications (BullMQ)', () => {
     expect(failed).toMatchObject({
       status: 'FAILED',
       attempts: 3,
-      lastStatusCode: 500,
-      lastError: 'HTTP 500',
+      lastStatusCode: null,
+      lastError: DELIVERY_FAILED,
       reviewId,
     });
     expect(down.requests).toHaveLength(3);
@@ -482,6 +486,160 @@ describe('webhook notifications (BullMQ)', () => {
       'mutation { createNotificationEndpoint(input: { name: "x", kind: WEBHOOK, url: "ftp://example.com/" }) { signingSecret } }',
     );
     expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'INVALID_ARGUMENT' } });
+  });
+});
+
+describe('webhook targets (SSRF)', () => {
+  test('link-local and metadata addresses are refused even where private networks are allowed', async () => {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fd00:ec2::254]/latest/',
+      'http://100.100.100.200/latest/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://0.0.0.0:8080/',
+    ]) {
+      const refused = await cp.admin(
+        'mutation($u: String!) { createNotificationEndpoint(input: { name: "meta", kind: WEBHOOK, url: $u }) { signingSecret } }',
+        { u: url },
+      );
+      expect(refused.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/link-local, metadata or reserved/),
+        extensions: { code: 'INVALID_ARGUMENT' },
+      });
+    }
+  });
+
+  test('lastError is one generic message whatever answered: a closed port, a non-HTTP service, a dropped connection', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = netServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const banner = netServer((socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n'));
+    const dropper = netServer((socket) => socket.destroy());
+    const ports = await Promise.all(
+      [banner, dropper].map(
+        (server) =>
+          new Promise<number>((resolve) =>
+            server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+          ),
+      ),
+    );
+    const targets = [closedPort, ...ports];
+    const ids: string[] = [];
+    for (const [i, port] of targets.entries()) {
+      const created = await createEndpoint({
+        name: `scan ${i}`,
+        kind: 'WEBHOOK',
+        url: `http://127.0.0.1:${port}/`,
+        events: ['REVIEW_CREATED'],
+      });
+      ids.push(created.id);
+    }
+    const session = agent.openSession(ledger, alice);
+    agent.send({
+      approvalRequest: {
+        requestId: randomUUID(),
+        sessionId: session,
+        ruleId,
+        command: 'DELETE FROM payments WHERE id = 8',
+        requester: alice,
+        timeoutSeconds: 300,
+        connectionId: ledger,
+        policyVersion: '1',
+      },
+    });
+    const failed = await Promise.all(
+      ids.map((id) => waitFor(async () => (await deliveries(id, 'FAILED'))[0], { what: 'a dead-lettered delivery' })),
+    );
+    for (const delivery of failed) {
+      expect(delivery).toMatchObject({ lastError: DELIVERY_FAILED, lastStatusCode: null });
+    }
+    // The detail is for operators, in the log.
+    const reasons = cp.process.logs
+      .filter((l) => l.msg === 'notification failed; dead-lettered' && ids.includes(String(l['endpointId'])))
+      .map((l) => String(l['error']));
+    expect(new Set(reasons).size).toBeGreaterThan(1);
+    agent.closeSession(session);
+    // Not awaited: close() waits for sockets the control plane may keep half-open.
+    for (const server of [banner, dropper]) server.close();
+  });
+});
+
+describe('webhook targets: private networks refused by default', () => {
+  test('a name re-pointed to a private address after creation is refused at delivery (DNS rebinding)', async () => {
+    const strictDatabase = await createTestDatabase('postern_notify_strict');
+    const strict = await startControlPlane({
+      databaseUrl: strictDatabase.url,
+      env: {
+        POSTERN_RELAY_POSTGRES_PORT: 'off',
+        POSTERN_NOTIFICATIONS_ALLOW_HTTP: 'true',
+        POSTERN_NOTIFICATIONS_ATTEMPTS: '1',
+        POSTERN_NOTIFICATIONS_BACKOFF_MS: '100',
+      },
+    });
+    const receiver = await Receiver.start(() => 200);
+    try {
+      const local = await strict.admin(
+        'mutation($u: String!) { createNotificationEndpoint(input: { name: "local", kind: WEBHOOK, url: $u }) { signingSecret } }',
+        { u: receiver.url('/') },
+      );
+      expect(local.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/private or loopback/),
+        extensions: { code: 'INVALID_ARGUMENT' },
+      });
+      // Created while the name pointed elsewhere (public), then re-pointed at the receiver: the
+      // row is written as the creation check would have let it through.
+      const created = await strict.admin<{ createNotificationEndpoint: { endpoint: { id: string } } }>(
+        'mutation { createNotificationEndpoint(input: { name: "rebound", kind: WEBHOOK, url: "https://example.invalid/hook" }) { endpoint { id } } }',
+      );
+      const endpointId = created.data!.createNotificationEndpoint.endpoint.id;
+      const rebound = receiver.url('/').replace('127.0.0.1', 'localhost');
+      await queryDatabase(strictDatabase.url, 'UPDATE notification_endpoints SET url = $1 WHERE id = $2', [
+        rebound,
+        endpointId,
+      ]);
+      const raw = await RawAgent.start(strict, 'edge-strict');
+      try {
+        const connection = await createConnection(strict, 'strict-db', raw.id);
+        const rule = await strict.admin<{ createApprovalRule: { id: string } }>(
+          'mutation($input: CreateApprovalRuleInput!) { createApprovalRule(input: $input) { id } }',
+          {
+            input: {
+              name: 'd',
+              connectionIds: [connection],
+              approverGroups: ['approvers'],
+              match: { statementKinds: ['DELETE'] },
+            },
+          },
+        );
+        const session = raw.openSession(connection, alice);
+        raw.send({
+          approvalRequest: {
+            requestId: randomUUID(),
+            sessionId: session,
+            ruleId: rule.data!.createApprovalRule.id,
+            command: 'DELETE FROM t WHERE id = 1',
+            requester: alice,
+            timeoutSeconds: 300,
+            connectionId: connection,
+            policyVersion: '1',
+          },
+        });
+        const failed = await strict.process.waitForLog(
+          (l) => l.msg === 'notification failed; dead-lettered' && l['endpointId'] === endpointId,
+        );
+        expect(String(failed['error'])).toMatch(/address refused: a private or loopback address/);
+        expect(receiver.requests).toHaveLength(0);
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await strict.process.stop();
+      await receiver.close();
+      await strictDatabase.drop();
+    }
   });
 });
 

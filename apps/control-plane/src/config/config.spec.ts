@@ -108,7 +108,12 @@ describe('the internal link between replicas', () => {
 describe('notifications', () => {
   test('defaults: https only, 5 attempts from 30 s, no dashboard links, key derived from the bootstrap token', () => {
     const config = loadConfig(valid);
-    expect(config.notifications).toEqual({ allowHttp: false, attempts: 5, backoffMs: 30_000 });
+    expect(config.notifications).toEqual({
+      allowHttp: false,
+      allowPrivateNetworks: false,
+      attempts: 5,
+      backoffMs: 30_000,
+    });
     expect(config.dashboard.url).toBeNull();
     expect(config.secrets.encryptionKey).toBeNull();
     expect(loadConfig({ ...valid, POSTERN_DASHBOARD_URL: 'https://postern.example.com/' }).dashboard.url).toBe(

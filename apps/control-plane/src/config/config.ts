@@ -36,10 +36,6 @@ export interface ControlPlaneConfig {
     authFailuresPerMinute: number;
     /** First lockout; each further lockout of the same pair doubles it, up to an hour. */
     authLockoutMs: number;
-    /** Failed logins per (client host, user name) per minute before that pair is locked out. */
-    authFailuresPerMinute: number;
-    /** First lockout; each further lockout of the same pair doubles it, up to an hour. */
-    authLockoutMs: number;
   };
   redis: { url: string; prefix: string };
   /**
@@ -92,7 +88,7 @@ export interface ControlPlaneConfig {
   /** The dashboard's base URL, for links in notifications (null: notifications carry no links). */
   dashboard: { url: string | null };
   /** Review notifications (webhooks, Slack) delivered by BullMQ with exponential backoff. */
-  notifications: { allowHttp: boolean; attempts: number; backoffMs: number };
+  notifications: { allowHttp: boolean; allowPrivateNetworks: boolean; attempts: number; backoffMs: number };
   /** Key sealing secrets stored by the control plane (AES-256-GCM); null = derived from the bootstrap token. */
   secrets: { encryptionKey: Buffer | null };
   shutdownGraceMs: number;
@@ -168,8 +164,6 @@ const envSchema = z.object({
   POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(500),
   POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
   POSTERN_RELAY_AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-  POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
-  POSTERN_RELAY_AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   POSTERN_DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgresql://postgres@127.0.0.1:5432/postern'),
   POSTERN_MIGRATE_ON_START: bool(true),
   POSTERN_MIGRATIONS_DIR: z.string().min(1).default(DEFAULT_MIGRATIONS_DIR),
@@ -198,7 +192,6 @@ const envSchema = z.object({
   POSTERN_OIDC_SCOPES: z.string().default('openid email profile groups'),
   POSTERN_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   POSTERN_OIDC_AUDIENCE: z.string().min(1).optional(),
-  POSTERN_OIDC_DATA_PLANE_AUDIENCE: z.string().min(1).optional(),
   POSTERN_OIDC_DATA_PLANE_AUDIENCE: z.string().min(1).optional(),
   POSTERN_OIDC_REDIRECT_URL: z.string().url().optional(),
   POSTERN_OIDC_ALGORITHMS: z.string().default('RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA'),
@@ -230,6 +223,7 @@ const envSchema = z.object({
     .refine((value) => /^https?:\/\/[^/]/.test(value) && URL.canParse(value), 'must be an http:// or https:// URL')
     .optional(),
   POSTERN_NOTIFICATIONS_ALLOW_HTTP: bool(false),
+  POSTERN_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS: bool(false),
   POSTERN_NOTIFICATIONS_ATTEMPTS: z.coerce
     .number({ error: 'must be a number of attempts' })
     .int('must be a whole number')
@@ -313,11 +307,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   if (apiAudiences.includes(dataPlaneAudience)) {
     problems.push('POSTERN_OIDC_DATA_PLANE_AUDIENCE must differ from every POSTERN_OIDC_AUDIENCE (API) audience');
   }
-  const apiAudiences = list(e.POSTERN_OIDC_AUDIENCE ?? e.POSTERN_OIDC_CLIENT_ID ?? '');
-  const dataPlaneAudience = e.POSTERN_OIDC_DATA_PLANE_AUDIENCE ?? `${apiAudiences[0] ?? 'postern'}:data-plane`;
-  if (apiAudiences.includes(dataPlaneAudience)) {
-    problems.push('POSTERN_OIDC_DATA_PLANE_AUDIENCE must differ from every POSTERN_OIDC_AUDIENCE (API) audience');
-  }
   if (e.POSTERN_OIDC_ISSUER && !e.POSTERN_OIDC_CLIENT_ID) {
     problems.push('POSTERN_OIDC_CLIENT_ID is required when POSTERN_OIDC_ISSUER is set');
   }
@@ -352,8 +341,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       connectRatePerAddress: e.POSTERN_RELAY_CONNECT_RATE_PER_ADDRESS,
       connectBurstPerAddress: e.POSTERN_RELAY_CONNECT_BURST_PER_ADDRESS,
       maxConnectionsPerAddress: e.POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS,
-      authFailuresPerMinute: e.POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE,
-      authLockoutMs: e.POSTERN_RELAY_AUTH_LOCKOUT_SECONDS * 1000,
       authFailuresPerMinute: e.POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE,
       authLockoutMs: e.POSTERN_RELAY_AUTH_LOCKOUT_SECONDS * 1000,
     },
@@ -404,6 +391,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     dashboard: { url: e.POSTERN_DASHBOARD_URL?.replace(/\/+$/, '') ?? null },
     notifications: {
       allowHttp: e.POSTERN_NOTIFICATIONS_ALLOW_HTTP,
+      allowPrivateNetworks: e.POSTERN_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS,
       attempts: e.POSTERN_NOTIFICATIONS_ATTEMPTS,
       backoffMs: e.POSTERN_NOTIFICATIONS_BACKOFF_MS,
     },

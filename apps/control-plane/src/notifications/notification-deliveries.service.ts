@@ -12,7 +12,13 @@ import { slackBody, webhookBody } from './notification-messages.js';
 import { NotificationQueue, type DeliveryJob } from './notification-queue.js';
 import { NotificationSecrets } from './notification-secrets.js';
 import { postNotification } from './notification-sender.js';
-import type { AttemptResult, DeliveryStatus, DeliveryToSend, NotificationDelivery } from './notification.types.js';
+import {
+  DELIVERY_FAILED,
+  type AttemptResult,
+  type DeliveryStatus,
+  type DeliveryToSend,
+  type NotificationDelivery,
+} from './notification.types.js';
 import { NotificationsRepository } from './notifications.repository.js';
 import { signWebhook } from './webhook-signature.js';
 
@@ -84,7 +90,10 @@ export class NotificationDeliveriesService {
       return;
     }
     const result = await this.send(delivery, secret);
-    await this.repository.recordAttempt(delivery.id, result, new Date(), job.final);
+    // Admins see one generic error: which failure it was (closed port, not HTTP, TLS, refused
+    // address, a status) would map the network behind the control plane. The log has the detail.
+    const shown = result.ok ? result : { ok: false, statusCode: null, error: DELIVERY_FAILED };
+    await this.repository.recordAttempt(delivery.id, shown, new Date(), job.final);
     if (result.ok) {
       this.logger.info({ ...log, statusCode: result.statusCode }, 'notification delivered');
       return;
@@ -129,10 +138,11 @@ export class NotificationDeliveriesService {
       'x-postern-event': delivery.eventType,
       'x-postern-delivery': delivery.id,
     };
-    if (delivery.endpoint.kind === 'SLACK') return postNotification(secret, delivery.body, headers);
+    const options = { allowPrivate: this.config.notifications.allowPrivateNetworks };
+    if (delivery.endpoint.kind === 'SLACK') return postNotification(secret, delivery.body, headers, options);
     const timestamp = Math.floor(Date.now() / 1000);
     headers['x-postern-timestamp'] = String(timestamp);
     headers['x-postern-signature'] = signWebhook(secret, timestamp, delivery.body);
-    return postNotification(delivery.endpoint.url, delivery.body, headers);
+    return postNotification(delivery.endpoint.url, delivery.body, headers, options);
   }
 }

@@ -6,6 +6,7 @@ import { requireUuid } from '../common/validation.js';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { AlreadyExistsError, DomainError, InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
 import { REVIEW_EVENT_TYPES, type ReviewEventType } from '../reviews/review-events.js';
+import { endpointAddressRefusal } from './notification-sender.js';
 import { checkEndpointUrl, displayUrl } from './notification-url.js';
 import { NotificationSecrets } from './notification-secrets.js';
 import type { EndpointChanges, NotificationEndpoint, NotificationKind, StoredEndpoint } from './notification.types.js';
@@ -48,13 +49,21 @@ export class NotificationEndpointsService {
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
   ) {}
 
+  /** The URL's form, then every address its host resolves to (delivery checks them again). */
+  private async checkUrl(value: string): Promise<URL> {
+    const url = checkEndpointUrl(value, this.config.notifications.allowHttp);
+    const refusal = await endpointAddressRefusal(url, this.config.notifications.allowPrivateNetworks);
+    if (refusal) throw new InvalidArgumentError(`url's host is ${refusal}`);
+    return url;
+  }
+
   async list(): Promise<NotificationEndpoint[]> {
     return (await this.repository.endpoints()).map(withoutSecret);
   }
 
   async create(actor: Actor, input: EndpointInput): Promise<CreatedEndpoint> {
     const id = randomUUID();
-    const url = checkEndpointUrl(input.url, this.config.notifications.allowHttp);
+    const url = await this.checkUrl(input.url);
     const secret = input.kind === 'WEBHOOK' ? newSigningSecret() : url.href;
     const created = await this.repository.createEndpoint({
       id,
@@ -81,7 +90,7 @@ export class NotificationEndpointsService {
     }
     if (input.enabled !== undefined && input.enabled !== null) changes.enabled = input.enabled;
     if (input.url !== undefined && input.url !== null) {
-      const url = checkEndpointUrl(input.url, this.config.notifications.allowHttp);
+      const url = await this.checkUrl(input.url);
       changes.url = displayUrl(existing.kind, url);
       if (existing.kind === 'SLACK') changes.secretCiphertext = this.secrets.seal(existing.id, url.href);
     }

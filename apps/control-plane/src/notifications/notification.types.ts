@@ -85,3 +85,7 @@ export interface AttemptResult {
   /** Why it failed, without the URL or any secret (e.g. "HTTP 500", "timed out after 10 s"). */
   error: string | null;
 }
+
+/** The only failure text admins see (lastError); the control plane's log says what happened. */
+export const DELIVERY_FAILED =
+  'delivery failed: the endpoint did not accept the notification (see the control plane log)';
