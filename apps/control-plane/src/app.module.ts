@@ -21,6 +21,9 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { ApiAuthenticator } from './auth/authenticator.js';
 import { GraphqlWsAuthentication } from './live/graphql-ws.js';
 import { graphqlErrorFormatter } from './errors/graphql-errors.js';
+import { ApiLimitsModule } from './api-limits/api-limits.module.js';
+import { GraphqlOperationGate } from './api-limits/graphql-limits.plugin.js';
+import { parseOptionsFor, validationRulesFor } from './api-limits/graphql-limits.js';
 
 /** Feature modules served over GraphQL; the schema printer builds the same set. */
 export const FEATURE_MODULES = [
@@ -49,17 +52,23 @@ export class AppModule {
         HealthModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          imports: [AuthModule],
-          inject: [ApiAuthenticator],
-          useFactory: (authenticator: ApiAuthenticator) => {
-            const ws = new GraphqlWsAuthentication(authenticator, config.dashboard.url, logger);
+          imports: [AuthModule, ApiLimitsModule],
+          inject: [ApiAuthenticator, GraphqlOperationGate],
+          useFactory: (authenticator: ApiAuthenticator, gate: GraphqlOperationGate) => {
+            const ws = new GraphqlWsAuthentication(authenticator, config.dashboard.url, logger, gate);
             return {
               path: '/graphql',
               // Built in memory at boot; the committed schema file is printed by `pnpm schema:print`
               // and a test keeps it in step with the code.
               autoSchemaFile: true,
               sortSchema: true,
-              introspection: config.graphql.introspection,
+              // Off: Apollo refuses __schema/__type at validation. Authenticated: the gate refuses
+              // anonymous callers before execution (api-limits/graphql-limits.plugin.ts).
+              introspection: config.graphql.introspection !== 'off',
+              // Abuse limits, enforced before any resolver runs (api-limits/graphql-limits.ts).
+              parseOptions: parseOptionsFor(config.graphql),
+              validationRules: validationRulesFor(config.graphql),
+              plugins: [gate.plugin()],
               playground: false,
               includeStacktraceInErrorResponses: false,
               context: ws.context,

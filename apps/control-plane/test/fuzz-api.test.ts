@@ -22,7 +22,11 @@ let connectionId: string;
 
 beforeAll(async () => {
   database = await createTestDatabase('postern_fuzz_api');
-  cp = await startControlPlane({ databaseUrl: database.url });
+  // The fuzzer sends rule mutations as fast as it can: a bucket large enough for its budget.
+  cp = await startControlPlane({
+    databaseUrl: database.url,
+    env: { POSTERN_GRAPHQL_MUTATION_BURST: String(10 * RUNS + 100) },
+  });
   agent = await RawAgent.start(cp, 'fuzzed');
   connectionId = await createConnection(cp, 'fuzzed-db', agent.id);
 });

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import {
   ManagedProcess,
   REPO_ROOT,
@@ -159,6 +161,70 @@ describe('dashboard sign-in (authorization code + PKCE)', () => {
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ message: expect.stringMatching(/not configured/) });
     }
+  });
+});
+
+describe('sign-out', () => {
+  /** A graphql-ws connection with this credential; resolves how it ended (close code). */
+  function openSocket(credential: { bearer?: string; cookie?: string }) {
+    let connected!: () => void;
+    let closed!: (code: number) => void;
+    const state = {
+      connected: new Promise<void>((resolve) => (connected = resolve)),
+      closed: new Promise<number>((resolve) => (closed = resolve)),
+    };
+    const client = createClient({
+      url: cp.graphqlUrl.replace(/^http/, 'ws'),
+      webSocketImpl: credential.cookie
+        ? class extends WebSocket {
+            constructor(url: string, protocols: string[]) {
+              super(url, protocols, { headers: { cookie: credential.cookie! } });
+            }
+          }
+        : WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      connectionParams: credential.bearer ? { authorization: `Bearer ${credential.bearer}` } : {},
+      on: { connected: () => connected(), closed: (event) => closed((event as { code: number }).code) },
+      onNonLazyError: () => undefined,
+    });
+    return { ...state, dispose: () => client.dispose() };
+  }
+
+  test('logout ends the session on the server: its cookie and token are refused over HTTP and WebSocket, open sockets close', async () => {
+    const browser = new Browser();
+    const callback = await browser.signInAt(`${cp.httpUrl}/auth/login`, 'alice');
+    expect((await browser.request('GET', callback.href)).status).toBe(303);
+    const token = browser.jar.get(cp.httpUrl, 'postern_session')!;
+    const cookie = `postern_session=${token}`;
+    expect((await gql(ME, {}, { cookie })).errors).toBeUndefined();
+    const socket = openSocket({ cookie });
+    await socket.connected;
+    const signOuts = `SELECT 1 FROM audit_events WHERE kind = 'user.signed_out'`;
+    const before = (await queryDatabase(database.url, signOuts)).length;
+
+    const logout = await browser.request('POST', `${cp.httpUrl}/auth/logout`);
+    expect(logout.status).toBe(204);
+    expect(browser.jar.get(cp.httpUrl, 'postern_session')).toBeUndefined();
+
+    // The open WebSocket is closed (4401), and the token is no good anywhere any more.
+    expect(await socket.closed).toBe(4401);
+    for (const credential of [{ cookie }, { bearer: token }]) {
+      const refused = await gql(ME, {}, credential);
+      expect(refused.errors?.[0]).toMatchObject({
+        message: 'session ended: sign in again',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+    }
+    const again = openSocket({ bearer: token });
+    expect(await again.closed).toBe(4403);
+    again.dispose();
+    socket.dispose();
+
+    expect(await queryDatabase(database.url, signOuts)).toHaveLength(before + 1);
+    // Another sign-in of the same person is a new session, unaffected.
+    const fresh = await sessionFor('alice');
+    expect((await gql(ME, {}, { cookie: `postern_session=${fresh}` })).errors).toBeUndefined();
   });
 });
 

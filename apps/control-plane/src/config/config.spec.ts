@@ -133,3 +133,41 @@ describe('notifications', () => {
     expect(problemsOf({ ...valid, POSTERN_DASHBOARD_URL: 'ftp://x' })[0]).toMatch(/DASHBOARD_URL must be an http/);
   });
 });
+
+describe('GraphQL limits', () => {
+  test('defaults: introspection off, limits on tokens, depth, aliases, cost, response size and mutations', () => {
+    expect(loadConfig(valid).graphql).toEqual({
+      introspection: 'off',
+      maxTokens: 1000,
+      maxDepth: 10,
+      maxAliases: 20,
+      maxCost: 5000,
+      maxResponseBytes: 16 * 1024 * 1024,
+      mutationsPerSecond: 5,
+      mutationBurst: 60,
+    });
+  });
+
+  test('introspection is off or for authenticated callers; the old `true` never meant anonymous callers', () => {
+    expect(loadConfig({ ...valid, POSTERN_GRAPHQL_INTROSPECTION: 'authenticated' }).graphql.introspection).toBe(
+      'authenticated',
+    );
+    expect(loadConfig({ ...valid, POSTERN_GRAPHQL_INTROSPECTION: 'true' }).graphql.introspection).toBe('authenticated');
+    expect(loadConfig({ ...valid, POSTERN_GRAPHQL_INTROSPECTION: 'false' }).graphql.introspection).toBe('off');
+    expect(problemsOf({ ...valid, POSTERN_GRAPHQL_INTROSPECTION: 'public' })[0]).toMatch(
+      /^POSTERN_GRAPHQL_INTROSPECTION must be off or authenticated/,
+    );
+  });
+
+  test('a limit out of range stops the boot naming the variable', () => {
+    expect(problemsOf({ ...valid, POSTERN_GRAPHQL_MAX_DEPTH: '0' })[0]).toMatch(
+      /^POSTERN_GRAPHQL_MAX_DEPTH must be at least 2/,
+    );
+    expect(problemsOf({ ...valid, POSTERN_GRAPHQL_MUTATION_BURST: 'lots' })[0]).toMatch(
+      /^POSTERN_GRAPHQL_MUTATION_BURST must be a whole number/,
+    );
+    expect(problemsOf({ ...valid, POSTERN_GRAPHQL_MUTATIONS_PER_SECOND: '0' })[0]).toMatch(
+      /^POSTERN_GRAPHQL_MUTATIONS_PER_SECOND must be more than 0/,
+    );
+  });
+});

@@ -84,7 +84,22 @@ export interface ControlPlaneConfig {
     enrollmentTokenTtlSeconds: number;
     helloTimeoutMs: number;
   };
-  graphql: { introspection: boolean };
+  /**
+   * The GraphQL API's abuse limits, all enforced before a resolver runs: introspection (off, or
+   * for authenticated callers only), parser tokens, depth, aliases and cost of an operation,
+   * the size of a response, and mutation fields per identity (a token bucket in Redis, shared by
+   * replicas; every aliased field counts).
+   */
+  graphql: {
+    introspection: 'off' | 'authenticated';
+    maxTokens: number;
+    maxDepth: number;
+    maxAliases: number;
+    maxCost: number;
+    maxResponseBytes: number;
+    mutationsPerSecond: number;
+    mutationBurst: number;
+  };
   /** The dashboard's base URL, for links in notifications (null: notifications carry no links). */
   dashboard: { url: string | null };
   /** Review notifications (webhooks, Slack) delivered by BullMQ with exponential backoff. */
@@ -123,6 +138,15 @@ const millis = (fallback: number, min: number) =>
     .number({ error: 'must be a number of milliseconds' })
     .int()
     .min(min, `must be at least ${min}`)
+    .default(fallback);
+
+/** A whole number within [min, max]. */
+const limit = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
     .default(fallback);
 
 const url = (protocols: string[], fallback: string) =>
@@ -217,7 +241,22 @@ const envSchema = z.object({
   POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: millis(30_000, 300),
   POSTERN_AGENT_HELLO_TIMEOUT_MS: millis(10_000, 100),
   POSTERN_ENROLLMENT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, 'must be at least 60').default(86_400),
-  POSTERN_GRAPHQL_INTROSPECTION: bool(true),
+  POSTERN_GRAPHQL_INTROSPECTION: z
+    .enum(['off', 'authenticated', 'false', 'true'], { error: 'must be off or authenticated' })
+    .default('off')
+    // `true` (the old boolean) never meant anonymous callers: it maps to authenticated.
+    .transform((v) => (v === 'true' || v === 'authenticated' ? 'authenticated' : 'off')),
+  POSTERN_GRAPHQL_MAX_TOKENS: limit(1_000, 100, 1_000_000),
+  POSTERN_GRAPHQL_MAX_DEPTH: limit(10, 2, 100),
+  POSTERN_GRAPHQL_MAX_ALIASES: limit(20, 0, 10_000),
+  POSTERN_GRAPHQL_MAX_COST: limit(5_000, 10, 10_000_000),
+  POSTERN_GRAPHQL_MAX_RESPONSE_BYTES: limit(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  POSTERN_GRAPHQL_MUTATIONS_PER_SECOND: z.coerce
+    .number({ error: 'must be a number of mutation fields per second' })
+    .positive('must be more than 0')
+    .max(100_000, 'must be at most 100000')
+    .default(5),
+  POSTERN_GRAPHQL_MUTATION_BURST: limit(60, 1, 1_000_000),
   POSTERN_DASHBOARD_URL: z
     .string()
     .refine((value) => /^https?:\/\/[^/]/.test(value) && URL.canParse(value), 'must be an http:// or https:// URL')
@@ -386,7 +425,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       enrollmentTokenTtlSeconds: e.POSTERN_ENROLLMENT_TOKEN_TTL_SECONDS,
       helloTimeoutMs: e.POSTERN_AGENT_HELLO_TIMEOUT_MS,
     },
-    graphql: { introspection: e.POSTERN_GRAPHQL_INTROSPECTION },
+    graphql: {
+      introspection: e.POSTERN_GRAPHQL_INTROSPECTION,
+      maxTokens: e.POSTERN_GRAPHQL_MAX_TOKENS,
+      maxDepth: e.POSTERN_GRAPHQL_MAX_DEPTH,
+      maxAliases: e.POSTERN_GRAPHQL_MAX_ALIASES,
+      maxCost: e.POSTERN_GRAPHQL_MAX_COST,
+      maxResponseBytes: e.POSTERN_GRAPHQL_MAX_RESPONSE_BYTES,
+      mutationsPerSecond: e.POSTERN_GRAPHQL_MUTATIONS_PER_SECOND,
+      mutationBurst: e.POSTERN_GRAPHQL_MUTATION_BURST,
+    },
     dashboard: { url: e.POSTERN_DASHBOARD_URL?.replace(/\/+$/, '') ?? null },
     notifications: {
       allowHttp: e.POSTERN_NOTIFICATIONS_ALLOW_HTTP,

@@ -6,6 +6,14 @@ import type { Actor } from '../auth/actor.js';
 import type { ApiAuthenticator, Authenticated } from '../auth/authenticator.js';
 import { UnauthenticatedError } from '../errors/domain-error.js';
 import { GraphqlWsAuthentication } from './graphql-ws.js';
+import type { GraphqlOperationGate } from '../api-limits/graphql-limits.plugin.js';
+import { loadConfig } from '../config/config.js';
+
+const TEST_ENV = {
+  POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(32),
+  POSTERN_GRPC_INSECURE: 'true',
+  POSTERN_RELAY_INSECURE: 'true',
+};
 
 const actor: Actor = { id: 'u1', kind: 'user', roles: ['user'], groups: [] };
 
@@ -15,9 +23,10 @@ function setup(expiresAt: Date | null = null) {
     return { actor, expiresAt };
   });
   const ws = new GraphqlWsAuthentication(
-    { authenticate } as unknown as ApiAuthenticator,
+    { authenticate, onSessionEnded: jest.fn() } as unknown as ApiAuthenticator,
     'https://dash.example.com',
     createLogger({ name: 'test', level: 'silent' }),
+    { limits: loadConfig(TEST_ENV).graphql, admit: jest.fn(async () => undefined) } as unknown as GraphqlOperationGate,
   );
   return { ws, authenticate, options: ws.options() };
 }

@@ -1,9 +1,26 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import {
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  execute,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import type { Context } from 'graphql-ws';
 import type { Logger } from '@postern/logging';
 import { bearerToken, sessionCookie, type ApiAuthenticator } from '../auth/authenticator.js';
 import { graphqlErrorFormatter } from '../errors/graphql-errors.js';
+import { DomainError } from '../errors/domain-error.js';
+import { parseOptionsFor, validationRulesFor } from '../api-limits/graphql-limits.js';
+import type { GraphqlOperationGate } from '../api-limits/graphql-limits.plugin.js';
 
 /** What graphql-ws keeps per socket: the upgrade request and the socket (ws). */
 interface SocketExtra {
@@ -29,14 +46,26 @@ const CLOSE_TOKEN_EXPIRED = 4401;
  */
 export class GraphqlWsAuthentication {
   private readonly credentials = new WeakMap<object, string>();
+  /** Open sockets by the sha256 (hex) of their token: closed when its session ends (logout). */
+  private readonly sockets = new Map<string, Set<SocketExtra['socket']>>();
   private readonly formatError: ReturnType<typeof graphqlErrorFormatter>;
+  private readonly rules: ValidationRule[];
 
   constructor(
     private readonly authenticator: ApiAuthenticator,
     private readonly dashboardUrl: string | null,
     private readonly logger: Logger,
+    private readonly gate: GraphqlOperationGate,
   ) {
     this.formatError = graphqlErrorFormatter(logger);
+    this.rules = [
+      ...specifiedRules,
+      ...validationRulesFor(gate.limits),
+      ...(gate.limits.introspection === 'off' ? [NoSchemaIntrospectionCustomRule] : []),
+    ];
+    authenticator.onSessionEnded((digest) => {
+      for (const socket of this.sockets.get(digest) ?? []) socket.close(CLOSE_TOKEN_EXPIRED, 'session ended');
+    });
   }
 
   /** The GraphQL context for HTTP requests (Apollo's `{ req }`) and WebSocket operations. */
@@ -51,9 +80,40 @@ export class GraphqlWsAuthentication {
     return {
       connectionInitWaitTimeout: 10_000,
       onConnect: (ctx: WsContext) => this.onConnect(ctx),
+      // The same limits as HTTP: parser tokens, depth/aliases/cost (and introspection when off)
+      // at validation, then the operation gate (introspection, mutation rate) before execution.
+      onSubscribe: (_ctx: WsContext, _id: string, payload: { query: string }) => this.checkParse(payload.query),
+      parse: (source: string) => parse(source, parseOptionsFor(this.gate.limits)),
+      validate: (schema: GraphQLSchema, document: DocumentNode) => validate(schema, document, this.rules),
+      execute: (args: ExecutionArgs) => this.execute(args),
       onNext: (_ctx: WsContext, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
         this.format(result),
     };
+  }
+
+  /** A document over the token limit is refused with the parser's error instead of closing the socket. */
+  private checkParse(query: unknown): readonly GraphQLError[] | undefined {
+    if (typeof query !== 'string') return undefined;
+    try {
+      parse(query, parseOptionsFor(this.gate.limits));
+      return undefined;
+    } catch (error) {
+      return error instanceof GraphQLError ? [error] : undefined;
+    }
+  }
+
+  private async execute(args: ExecutionArgs): Promise<ExecutionResult> {
+    const operation = getOperationAST(args.document, args.operationName);
+    if (operation) {
+      try {
+        const request = (args.contextValue as { req: { headers: Record<string, string> } }).req;
+        await this.gate.admit(args.document, operation, request);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return { errors: [new GraphQLError(error.message, { originalError: error })] };
+      }
+    }
+    return execute(args);
   }
 
   private async onConnect(ctx: WsContext): Promise<boolean> {
@@ -68,6 +128,14 @@ export class GraphqlWsAuthentication {
       return false;
     }
     this.credentials.set(ctx, token);
+    const digest = createHash('sha256').update(token, 'utf8').digest('hex');
+    const open = this.sockets.get(digest) ?? new Set();
+    open.add(extra.socket);
+    this.sockets.set(digest, open);
+    extra.socket.once('close', () => {
+      open.delete(extra.socket);
+      if (open.size === 0 && this.sockets.get(digest) === open) this.sockets.delete(digest);
+    });
     if (expiresAt) {
       const timer = setTimeout(
         () => extra.socket.close(CLOSE_TOKEN_EXPIRED, 'token expired'),
