@@ -80,6 +80,8 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { formatProfileSummary, summarizeProfile } from './cpuprofile-top.mjs';
 
+/** The benchmark user's login name: Postern refuses a user name that is not the credential's (its e-mail). */
+const BENCH_LOGIN = 'bench@example.com';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CONTROL_PLANE_MAIN = join(ROOT, 'apps/control-plane/dist/main.js');
 const AGENT_MAIN = join(ROOT, 'apps/agent/dist/main.js');
@@ -703,7 +705,7 @@ async function startStack(kind, workdir, benchDb, bouncer, tls) {
   onCleanup(`stop ${kind} agent`, () => stack.agent?.stop());
 
   const agentId = created.createAgent.agent.id;
-  const userId = (await gql('mutation { createUser(input: { email: "bench@example.com", groups: ["bench"] }) { id } }'))
+  const userId = (await gql(`mutation { createUser(input: { email: "${BENCH_LOGIN}", groups: ["bench"] }) { id } }`))
     .createUser.id;
   const addConnection = async (name, host, port, database) => {
     const id = (
@@ -744,7 +746,7 @@ async function startStack(kind, workdir, benchDb, bouncer, tls) {
     await waitUntil(`the ${kind} stack's ${where} to admit the credential`, async () => {
       const r = await run(
         'psql',
-        [`host=127.0.0.1 port=${port} dbname=bench user=bench sslmode=${sslmode}`, '-XAtc', 'select 1'],
+        [`host=127.0.0.1 port=${port} dbname=bench user=${BENCH_LOGIN} sslmode=${sslmode}`, '-XAtc', 'select 1'],
         { env: { PGPASSWORD: stack.password, PGCONNECT_TIMEOUT: '5' }, timeoutMs: 10_000 },
       );
       return r.code === 0;
@@ -775,7 +777,7 @@ async function addPolicyConnection(stack, benchDb) {
     run(
       'psql',
       [
-        `host=127.0.0.1 port=${stack.agentPort} dbname=${POLICY.connection} user=bench`,
+        `host=127.0.0.1 port=${stack.agentPort} dbname=${POLICY.connection} user=${BENCH_LOGIN}`,
         '-XAt',
         '-v',
         'ON_ERROR_STOP=1',
@@ -1040,7 +1042,7 @@ async function openSessions(stack, n, clients) {
         host: '127.0.0.1',
         port: stack.agentPort,
         database: 'bench_pool',
-        user: 'bench',
+        user: BENCH_LOGIN,
         password: stack.poolPassword,
         ssl: false,
       });
@@ -1506,22 +1508,29 @@ async function main() {
   const E = {
     direct: endpoint('direct PostgreSQL', PG_PORT, benchDb.name, PG_USER, null),
     pgbouncer: endpoint('pgbouncer (session)', bouncer.port, 'bench', PG_USER, null),
-    local: endpoint('Postern local ingress', plain.agentPort, 'bench', 'bench', plain.password),
-    relay: endpoint('Postern relay', plain.relayPort, 'bench', 'bench', plain.password),
+    local: endpoint('Postern local ingress', plain.agentPort, 'bench', BENCH_LOGIN, plain.password),
+    relay: endpoint('Postern relay', plain.relayPort, 'bench', BENCH_LOGIN, plain.password),
   };
   if (policyPassword) {
     E.localPolicy = endpoint(
       'Postern local ingress, policy on',
       plain.agentPort,
       POLICY.connection,
-      'bench',
+      BENCH_LOGIN,
       policyPassword,
     );
   }
   if (nodePipe) E.nodePipe = endpoint('bare Node.js pipe (reference)', nodePipe.port, benchDb.name, PG_USER, null);
   if (secure) {
-    E.localTls = endpoint('Postern local ingress, TLS', secure.agentPort, 'bench', 'bench', secure.password, 'require');
-    E.relayTls = endpoint('Postern relay, TLS', secure.relayPort, 'bench', 'bench', secure.password, 'require');
+    E.localTls = endpoint(
+      'Postern local ingress, TLS',
+      secure.agentPort,
+      'bench',
+      BENCH_LOGIN,
+      secure.password,
+      'require',
+    );
+    E.relayTls = endpoint('Postern relay, TLS', secure.relayPort, 'bench', BENCH_LOGIN, secure.password, 'require');
   }
   const setupSeconds = (performance.now() - started) / 1000;
   say(`setup done in ${setupSeconds.toFixed(0)} s`);
@@ -1541,7 +1550,7 @@ async function main() {
       join(workdir, 'endpoints.json'),
       JSON.stringify({
         endpoints: E,
-        pool: { port: plain.agentPort, database: 'bench_pool', user: 'bench', password: plain.poolPassword },
+        pool: { port: plain.agentPort, database: 'bench_pool', user: BENCH_LOGIN, password: plain.poolPassword },
         agentPid: plain.agent.pid,
         controlPlanePid: plain.cp.pid,
         pgbouncerPid: bouncer.pid(),
