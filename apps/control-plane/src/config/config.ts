@@ -103,7 +103,7 @@ export interface ControlPlaneConfig {
   /** The dashboard's base URL, for links in notifications (null: notifications carry no links). */
   dashboard: { url: string | null };
   /** Review notifications (webhooks, Slack) delivered by BullMQ with exponential backoff. */
-  notifications: { allowHttp: boolean; attempts: number; backoffMs: number };
+  notifications: { allowHttp: boolean; allowPrivateNetworks: boolean; attempts: number; backoffMs: number };
   /** Key sealing secrets stored by the control plane (AES-256-GCM); null = derived from the bootstrap token. */
   secrets: { encryptionKey: Buffer | null };
   shutdownGraceMs: number;
@@ -262,6 +262,7 @@ const envSchema = z.object({
     .refine((value) => /^https?:\/\/[^/]/.test(value) && URL.canParse(value), 'must be an http:// or https:// URL')
     .optional(),
   POSTERN_NOTIFICATIONS_ALLOW_HTTP: bool(false),
+  POSTERN_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS: bool(false),
   POSTERN_NOTIFICATIONS_ATTEMPTS: z.coerce
     .number({ error: 'must be a number of attempts' })
     .int('must be a whole number')
@@ -438,6 +439,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     dashboard: { url: e.POSTERN_DASHBOARD_URL?.replace(/\/+$/, '') ?? null },
     notifications: {
       allowHttp: e.POSTERN_NOTIFICATIONS_ALLOW_HTTP,
+      allowPrivateNetworks: e.POSTERN_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS,
       attempts: e.POSTERN_NOTIFICATIONS_ATTEMPTS,
       backoffMs: e.POSTERN_NOTIFICATIONS_BACKOFF_MS,
     },
