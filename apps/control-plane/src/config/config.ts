@@ -15,6 +15,8 @@ export interface ControlPlaneConfig {
     host: string;
     port: number;
     tls: { certFile: string; keyFile: string } | null;
+    /** A TLS handshake not finished this long after the connection was accepted closes the socket. */
+    handshakeTimeoutMs: number;
     /**
      * Refused unauthenticated calls (bad enrollment tokens, bad agent credentials) per peer
      * address: a token bucket (burst, refill per minute), and the window over which refusals
@@ -174,6 +176,7 @@ const envSchema = z.object({
   POSTERN_GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
   POSTERN_GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_GRPC_INSECURE: bool(false),
+  POSTERN_GRPC_HANDSHAKE_TIMEOUT_MS: millis(10_000, 100),
   POSTERN_GRPC_REFUSAL_BURST_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
   POSTERN_GRPC_REFUSALS_PER_MINUTE_PER_ADDRESS: z.coerce.number().positive().max(1_000_000).default(30),
   POSTERN_GRPC_REFUSAL_AUDIT_WINDOW_MS: millis(60_000, 100),
@@ -359,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       host: e.POSTERN_GRPC_HOST,
       port: e.POSTERN_GRPC_PORT,
       tls: hasCert ? { certFile: e.POSTERN_GRPC_TLS_CERT_FILE!, keyFile: e.POSTERN_GRPC_TLS_KEY_FILE! } : null,
+      handshakeTimeoutMs: e.POSTERN_GRPC_HANDSHAKE_TIMEOUT_MS,
       refusals: {
         burst: e.POSTERN_GRPC_REFUSAL_BURST_PER_ADDRESS,
         perMinute: e.POSTERN_GRPC_REFUSALS_PER_MINUTE_PER_ADDRESS,

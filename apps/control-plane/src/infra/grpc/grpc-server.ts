@@ -10,6 +10,25 @@ export interface GrpcServiceRegistration {
 }
 
 /**
+ * TLS server credentials like `ServerCredentials.createSsl(null, [pair], false)`, plus a deadline
+ * for the TLS handshake: grpc-js passes the constructor options to `http2.createSecureServer`,
+ * whose default (120 s) let idle sockets that never send a ClientHello pile up before any
+ * authentication. Node's HTTP/2 server closes a socket whose handshake has not completed when the
+ * timeout expires, counted from the connection, whatever it sends meanwhile (a trickled ClientHello
+ * included).
+ */
+export class HandshakeTimeoutCredentials extends ServerCredentials {
+  constructor(cert: Buffer, key: Buffer, handshakeTimeoutMs: number) {
+    super({ requestCert: false, handshakeTimeout: handshakeTimeoutMs }, { cert: [cert], key: [key] });
+  }
+
+  /** Binding the same port twice (grpc-js compares credentials then) is never done here. */
+  _equals(other: ServerCredentials): boolean {
+    return other === this;
+  }
+}
+
+/**
  * The agents' gRPC endpoint, on its own port (agents dial in from other networks; the HTTP
  * API may sit behind a different load balancer). TLS unless explicitly configured otherwise.
  */
@@ -29,10 +48,10 @@ export class GrpcServer {
   async start(): Promise<number> {
     const { host, port, tls } = this.config.grpc;
     const credentials = tls
-      ? ServerCredentials.createSsl(
-          null,
-          [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
-          false,
+      ? new HandshakeTimeoutCredentials(
+          readFileSync(tls.certFile),
+          readFileSync(tls.keyFile),
+          this.config.grpc.handshakeTimeoutMs,
         )
       : ServerCredentials.createInsecure();
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
