@@ -1,6 +1,7 @@
 import { GENESIS, auditHash, type ChainedAuditRow } from './audit-chain.js';
 
-export type AuditProblemKind = 'modified' | 'deleted' | 'reordered';
+/** The last two come from comparing the chain with signed checkpoints (audit-checkpoint.ts). */
+export type AuditProblemKind = 'modified' | 'deleted' | 'reordered' | 'truncated' | 'rewritten';
 
 export interface AuditProblem {
   seq: bigint;

@@ -126,6 +126,21 @@ export class AuditRepository {
     return last?.seq ?? null;
   }
 
+  /** The last event and its hash (null: the log is empty, or its last event predates the chain). */
+  async chainHead(): Promise<{ seq: bigint; hash: Buffer } | null> {
+    const last = await this.prisma.auditEvent.findFirst({
+      orderBy: { seq: 'desc' },
+      select: { seq: true, hash: true },
+    });
+    return last?.hash ? { seq: last.seq, hash: Buffer.from(last.hash) } : null;
+  }
+
+  /** The stored hash of the event at `seq` (null: no such event, or no hash). */
+  async hashAt(seq: bigint): Promise<Buffer | null> {
+    const row = await this.prisma.auditEvent.findUnique({ where: { seq }, select: { hash: true } });
+    return row?.hash ? Buffer.from(row.hash) : null;
+  }
+
   /** The lowest seq holding a hash: the first event of the chain. */
   async chainStart(): Promise<bigint | null> {
     const first = await this.prisma.auditEvent.findFirst({

@@ -1,9 +1,11 @@
-import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentActor, type Actor } from '../auth/actor.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { InvalidArgumentError } from '../errors/domain-error.js';
 import { AuditEventFilterInput, AuditEventModel, AuditEventPageModel } from './dto/audit-event.model.js';
 import { AuditVerificationModel } from './dto/audit-verification.model.js';
+import { AuditCheckpointKeyModel, AuditCheckpointModel } from './dto/audit-checkpoint.model.js';
+import { AuditCheckpointService } from './audit-checkpoint.service.js';
 import { AuditIntegrityService } from './audit-integrity.service.js';
 import { AuditService } from './audit.service.js';
 
@@ -12,6 +14,7 @@ export class AuditResolver {
   constructor(
     private readonly service: AuditService,
     private readonly integrity: AuditIntegrityService,
+    private readonly checkpoints: AuditCheckpointService,
   ) {}
 
   @Query(() => AuditEventPageModel, { description: 'The audit log, newest first, one page at a time.' })
@@ -57,5 +60,21 @@ export class AuditResolver {
     toSeq?: string | null,
   ): Promise<AuditVerificationModel> {
     return AuditVerificationModel.from(await this.integrity.verify(actor, fromSeq, toSeq));
+  }
+
+  @Mutation(() => AuditCheckpointModel, {
+    nullable: true,
+    description: "Signs the audit chain's head now and publishes it to the logs (null: nothing is chained yet).",
+  })
+  @Roles('auditor')
+  async publishAuditCheckpoint(@CurrentActor() actor: Actor): Promise<AuditCheckpointModel | null> {
+    const published = await this.checkpoints.publishFor(actor);
+    return published && AuditCheckpointModel.from(published);
+  }
+
+  @Query(() => AuditCheckpointKeyModel, { description: 'The public key that verifies audit checkpoints.' })
+  @Roles('auditor')
+  auditCheckpointKey(): AuditCheckpointKeyModel {
+    return { keyId: this.checkpoints.keyId, publicKeyPem: this.checkpoints.publicKeyPem };
   }
 }

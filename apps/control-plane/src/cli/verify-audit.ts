@@ -2,8 +2,15 @@
 // recomputes the audit log's hash chain straight from the database (POSTERN_DATABASE_URL) and
 // prints the verdict, naming the first bad seq. `--file <export.jsonl>` verifies an export
 // (GET /audit/export) instead, without a database: its first event's prevHash is taken as given.
-// Exit code 0: intact; 1: tampered (problems listed); 2: bad usage, unreadable input, or the
-// database could not be read.
+// `--checkpoints <file> --public-key <pem>` also compares the log with signed checkpoints of its
+// head (JSON lines as the control plane logs them; other log lines are skipped): a log ending
+// before a checkpoint's seq is `truncated`, another hash at a checkpoint's seq is `rewritten`, and
+// a checkpoint whose signature does not verify is refused. `--public-key` may be given more than
+// once (keys before and after a rotation). `--print-public-key` prints the checkpoint public key
+// derived from this environment's configuration (POSTERN_AUDIT_CHECKPOINT_KEY, else
+// POSTERN_SECRETS_ENCRYPTION_KEY, else POSTERN_BOOTSTRAP_ADMIN_TOKEN).
+// Exit code 0: intact; 1: tampered (problems listed) or a checkpoint refused; 2: bad usage,
+// unreadable input, or the database could not be read.
 import 'reflect-metadata';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -16,12 +23,24 @@ import { verifyAuditChain } from '../audit/audit-chain-verification.js';
 import { ExportFormatError, parseExportLine } from '../audit/audit-export.js';
 import { AuditVerifier, type AuditVerification } from '../audit/audit-verifier.js';
 import { AuditRepository } from '../audit/audit.repository.js';
+import { checkpointSigningKey, publicKeyPem } from '../audit/audit-checkpoint-key.js';
+import { compareWithCheckpoints, keyIdOf } from '../audit/audit-checkpoint.js';
+import { CheckpointInputError, readCheckpointFile, readPublicKeys, type CheckpointFile } from './checkpoint-file.js';
 
 const USAGE =
-  'Usage: verify-audit [--from <seq>] [--to <seq>] [--json]   (reads POSTERN_DATABASE_URL)\n' +
-  '       verify-audit --file <export.jsonl> [--json]\n';
+  'Usage: verify-audit [--from <seq>] [--to <seq>] [--checkpoints <file> --public-key <pem>...] [--json]\n' +
+  '                    (reads POSTERN_DATABASE_URL)\n' +
+  '       verify-audit --file <export.jsonl> [--checkpoints <file> --public-key <pem>...] [--json]\n' +
+  '       verify-audit --print-public-key [--json]   (derives it from this environment)\n';
 
-function render(v: AuditVerification, what: string): string {
+type Verification = AuditVerification & {
+  checkpoints?: { verified: number; refused: CheckpointFile['refused']; skippedLines: number };
+};
+
+/** Where a checkpoint's seq is looked up: the database, or the exported file. */
+type HashAt = (seq: bigint) => Promise<Buffer | null>;
+
+function render(v: Verification, what: string): string {
   const range = v.firstSeq === null ? 'no events' : `seq ${v.firstSeq} to ${v.lastSeq}`;
   const lines = [`${what}: ${v.ok ? 'OK' : 'TAMPERED'} (${v.checked} events, ${range})`];
   if (v.legacy > 0) lines.push(`${v.legacy} events predate the hash chain and cannot be verified`);
@@ -29,10 +48,18 @@ function render(v: AuditVerification, what: string): string {
   if (v.firstBadSeq !== null) lines.push(`first bad seq ${v.firstBadSeq}`);
   for (const p of v.problems) lines.push(`  seq ${p.seq}: ${p.problem}: ${p.detail}`);
   if (v.problemCount > v.problems.length) lines.push(`  … and ${v.problemCount - v.problems.length} more`);
+  if (v.checkpoints) {
+    lines.push(`checkpoints: ${v.checkpoints.verified} verified, ${v.checkpoints.refused.length} refused`);
+    for (const r of v.checkpoints.refused) lines.push(`  checkpoint on line ${r.line} refused: ${r.reason}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
-async function fromDatabase(from?: string, to?: string): Promise<AuditVerification> {
+async function fromDatabase(
+  from: string | undefined,
+  to: string | undefined,
+  withCheckpoints: (v: AuditVerification, hashAt: HashAt, toGiven: boolean) => Promise<Verification>,
+): Promise<Verification> {
   const seq = (name: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     if (!/^\d{1,19}$/.test(value)) throw new DomainError('INVALID_ARGUMENT', `--${name} must be a decimal seq`);
@@ -49,17 +76,22 @@ async function fromDatabase(from?: string, to?: string): Promise<AuditVerificati
   try {
     const fromSeq = seq('from', from);
     const toSeq = seq('to', to);
-    return await new AuditVerifier(new AuditRepository(prisma)).verify({
+    const repository = new AuditRepository(prisma);
+    const verification = await new AuditVerifier(repository).verify({
       ...(fromSeq === undefined ? {} : { fromSeq }),
       ...(toSeq === undefined ? {} : { toSeq }),
     });
+    return await withCheckpoints(verification, (seq) => repository.hashAt(seq), toSeq !== undefined);
   } finally {
     await prisma.$disconnect();
   }
 }
 
 /** An export holds what it holds: its first event's link is the anchor; hashes are looked up in it. */
-async function fromFile(path: string): Promise<AuditVerification> {
+async function fromFile(
+  path: string,
+  withCheckpoints: (v: AuditVerification, hashAt: HashAt, toGiven: boolean) => Promise<Verification>,
+): Promise<Verification> {
   const rows: ChainedAuditRow[] = [];
   let lineNumber = 0;
   for await (const line of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) {
@@ -81,7 +113,8 @@ async function fromFile(path: string): Promise<AuditVerification> {
     },
     { from: first?.seq ?? 0n, to: last?.seq ?? 0n },
   );
-  return {
+  const hashes = new Map(rows.map((r) => [r.seq, r.hash] as const));
+  const verification: AuditVerification = {
     ok: verdict.problemCount === 0,
     fromSeq: first?.seq ?? 0n,
     toSeq: last?.seq ?? 0n,
@@ -95,6 +128,61 @@ async function fromFile(path: string): Promise<AuditVerification> {
     problemCount: verdict.problemCount,
     nextSeq: null,
   };
+  return withCheckpoints(verification, async (seq) => hashes.get(seq) ?? null, false);
+}
+
+/**
+ * Adds what the signed checkpoints say to a verification. With `--to`, checkpoints past it are
+ * outside the range read and not compared; without, the range ends at the log's head.
+ */
+function checkpointsFrom(path: string | undefined, keyFiles: string[]) {
+  return async (verification: AuditVerification, hashAt: HashAt, toGiven: boolean): Promise<Verification> => {
+    if (path === undefined) return verification;
+    const file = await readCheckpointFile(path, readPublicKeys(keyFiles));
+    const inRange = file.accepted.filter((c) => !toGiven || c.seq <= verification.toSeq);
+    const found = await compareWithCheckpoints(
+      inRange,
+      { fromSeq: verification.fromSeq, head: verification.lastSeq },
+      hashAt,
+    );
+    const problems = [...verification.problems, ...found].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    return {
+      ...verification,
+      ok: verification.ok && found.length === 0 && file.refused.length === 0,
+      problems,
+      problemCount: verification.problemCount + found.length,
+      firstBadSeq: problems[0]?.seq ?? null,
+      checkpoints: { verified: file.accepted.length, refused: file.refused, skippedLines: file.skipped },
+    };
+  };
+}
+
+/** The checkpoint public key of the configuration in this environment (never a placeholder). */
+function printPublicKey(json: boolean | undefined): number {
+  const env = process.env;
+  if (
+    !env['POSTERN_AUDIT_CHECKPOINT_KEY'] &&
+    !env['POSTERN_SECRETS_ENCRYPTION_KEY'] &&
+    !env['POSTERN_BOOTSTRAP_ADMIN_TOKEN']
+  ) {
+    process.stderr.write(
+      "--print-public-key needs the control plane's key settings: POSTERN_AUDIT_CHECKPOINT_KEY, " +
+        'or POSTERN_SECRETS_ENCRYPTION_KEY, or POSTERN_BOOTSTRAP_ADMIN_TOKEN\n',
+    );
+    return 2;
+  }
+  const explicitKey = Boolean(env['POSTERN_AUDIT_CHECKPOINT_KEY'] || env['POSTERN_SECRETS_ENCRYPTION_KEY']);
+  const config = loadConfig({
+    // The bootstrap token is the key material only when neither key is set: then it must be the real one.
+    ...(explicitKey ? { POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(32) } : {}),
+    POSTERN_GRPC_INSECURE: 'true',
+    POSTERN_RELAY_POSTGRES_PORT: 'off',
+    ...env,
+  });
+  const key = checkpointSigningKey(config);
+  const pem = publicKeyPem(key);
+  process.stdout.write(json ? `${JSON.stringify({ keyId: keyIdOf(key), publicKeyPem: pem }, null, 2)}\n` : pem);
+  return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -107,18 +195,28 @@ async function main(argv: string[]): Promise<number> {
         to: { type: 'string' },
         file: { type: 'string' },
         json: { type: 'boolean' },
+        checkpoints: { type: 'string' },
+        'public-key': { type: 'string', multiple: true },
+        'print-public-key': { type: 'boolean' },
       },
     });
   } catch {
     process.stderr.write(USAGE);
     return 2;
   }
-  const { from, to, file, json } = parsed.values;
-  if (file !== undefined && (from !== undefined || to !== undefined)) {
+  const { from, to, file, json, checkpoints } = parsed.values;
+  const keyFiles = parsed.values['public-key'] ?? [];
+  if (parsed.values['print-public-key']) return printPublicKey(json);
+  if (
+    (file !== undefined && (from !== undefined || to !== undefined)) ||
+    (checkpoints === undefined) !== (keyFiles.length === 0)
+  ) {
     process.stderr.write(USAGE);
     return 2;
   }
-  const verification = file === undefined ? await fromDatabase(from, to) : await fromFile(file);
+  const withCheckpoints = checkpointsFrom(checkpoints, keyFiles);
+  const verification =
+    file === undefined ? await fromDatabase(from, to, withCheckpoints) : await fromFile(file, withCheckpoints);
   process.stdout.write(
     json
       ? `${JSON.stringify(verification, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`
@@ -130,7 +228,11 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  const known = error instanceof ConfigError || error instanceof DomainError || error instanceof ExportFormatError;
+  const known =
+    error instanceof ConfigError ||
+    error instanceof DomainError ||
+    error instanceof ExportFormatError ||
+    error instanceof CheckpointInputError;
   const code = (error as NodeJS.ErrnoException).code;
   process.stderr.write(`${known || code === 'ENOENT' ? (error as Error).message : (error as Error).stack}\n`);
   process.exitCode = 2;

@@ -1,4 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
 
 const valid = {
@@ -168,6 +172,38 @@ describe('GraphQL limits', () => {
     );
     expect(problemsOf({ ...valid, POSTERN_GRAPHQL_MUTATIONS_PER_SECOND: '0' })[0]).toMatch(
       /^POSTERN_GRAPHQL_MUTATIONS_PER_SECOND must be more than 0/,
+    );
+  });
+});
+
+describe('audit checkpoints and the gRPC handshake deadline', () => {
+  test('defaults: a derived key, every 300 s; a 10 s TLS handshake deadline', () => {
+    const config = loadConfig(valid);
+    expect(config.auditCheckpoints).toEqual({ keyPem: null, intervalSeconds: 300 });
+    expect(config.grpc.handshakeTimeoutMs).toBe(10_000);
+    expect(problemsOf({ ...valid, POSTERN_GRPC_HANDSHAKE_TIMEOUT_MS: '10' })[0]).toMatch(
+      /^POSTERN_GRPC_HANDSHAKE_TIMEOUT_MS must be at least 100/,
+    );
+  });
+
+  test('the key is Ed25519 PKCS#8 PEM, inline or file:<path>; anything else is named, never echoed', () => {
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    expect(loadConfig({ ...valid, POSTERN_AUDIT_CHECKPOINT_KEY: pem }).auditCheckpoints.keyPem).toBe(pem);
+    const dir = mkdtempSync(join(tmpdir(), 'postern-config-'));
+    writeFileSync(join(dir, 'key.pem'), pem);
+    expect(
+      loadConfig({ ...valid, POSTERN_AUDIT_CHECKPOINT_KEY: `file:${join(dir, 'key.pem')}` }).auditCheckpoints.keyPem,
+    ).toBe(pem);
+    rmSync(dir, { recursive: true });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' });
+    expect(problemsOf({ ...valid, POSTERN_AUDIT_CHECKPOINT_KEY: rsa.toString() })).toEqual([
+      'POSTERN_AUDIT_CHECKPOINT_KEY must be an Ed25519 private key (got a rsa key)',
+    ]);
+    const problems = problemsOf({ ...valid, POSTERN_AUDIT_CHECKPOINT_KEY: 'not-a-key-secret' });
+    expect(problems[0]).toMatch(/^POSTERN_AUDIT_CHECKPOINT_KEY must be an Ed25519 private key in PKCS#8 PEM/);
+    expect(problems.join()).not.toContain('not-a-key-secret');
+    expect(problemsOf({ ...valid, POSTERN_AUDIT_CHECKPOINT_KEY: 'file:/nonexistent/key.pem' })[0]).toMatch(
+      /cannot be read \(ENOENT\)/,
     );
   });
 });

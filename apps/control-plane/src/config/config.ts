@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -108,6 +109,11 @@ export interface ControlPlaneConfig {
   notifications: { allowHttp: boolean; allowPrivateNetworks: boolean; attempts: number; backoffMs: number };
   /** Key sealing secrets stored by the control plane (AES-256-GCM); null = derived from the bootstrap token. */
   secrets: { encryptionKey: Buffer | null };
+  /**
+   * Signed checkpoints of the audit chain's head: the Ed25519 signing key (PKCS#8 PEM; null =
+   * derived from the secrets key material), and how often one is published (0 = on demand only).
+   */
+  auditCheckpoints: { keyPem: string | null; intervalSeconds: number };
   shutdownGraceMs: number;
 }
 
@@ -280,6 +286,8 @@ const envSchema = z.object({
       'must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)',
     )
     .optional(),
+  POSTERN_AUDIT_CHECKPOINT_KEY: z.string().min(1).optional(),
+  POSTERN_AUDIT_CHECKPOINT_INTERVAL_SECONDS: limit(300, 0, 86_400),
   POSTERN_SHUTDOWN_GRACE_MS: millis(10_000, 0),
 });
 
@@ -352,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   if (e.POSTERN_OIDC_ISSUER && !e.POSTERN_OIDC_CLIENT_ID) {
     problems.push('POSTERN_OIDC_CLIENT_ID is required when POSTERN_OIDC_ISSUER is set');
   }
+  const checkpointKeyPem = ed25519KeyPem('POSTERN_AUDIT_CHECKPOINT_KEY', e.POSTERN_AUDIT_CHECKPOINT_KEY, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -450,8 +459,34 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     secrets: {
       encryptionKey: e.POSTERN_SECRETS_ENCRYPTION_KEY ? Buffer.from(e.POSTERN_SECRETS_ENCRYPTION_KEY, 'base64') : null,
     },
+    auditCheckpoints: { keyPem: checkpointKeyPem, intervalSeconds: e.POSTERN_AUDIT_CHECKPOINT_INTERVAL_SECONDS },
     shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
   };
+}
+
+/**
+ * An Ed25519 private key given as PKCS#8 PEM, or as `file:<path>` to one; checked here so that a
+ * bad key stops the process at boot. The value is never echoed.
+ */
+function ed25519KeyPem(variable: string, value: string | undefined, problems: string[]): string | null {
+  if (value === undefined) return null;
+  let pem = value;
+  if (value.startsWith('file:')) {
+    try {
+      pem = readFileSync(value.slice('file:'.length), 'utf8');
+    } catch (error) {
+      problems.push(`${variable} names a file that cannot be read (${(error as NodeJS.ErrnoException).code})`);
+      return null;
+    }
+  }
+  try {
+    const type = createPrivateKey(pem).asymmetricKeyType;
+    if (type === 'ed25519') return pem;
+    problems.push(`${variable} must be an Ed25519 private key (got a ${type ?? 'non-asymmetric'} key)`);
+  } catch {
+    problems.push(`${variable} must be an Ed25519 private key in PKCS#8 PEM, or file:<path> to one`);
+  }
+  return null;
 }
 
 function list(value: string, separator = ','): string[] {
