@@ -51,7 +51,9 @@ describe('SessionLookup', () => {
     expect(answer(backend.rowDescription([{ name: 'x' }]), backend.readyForQuery('I'))).toBe('TZ');
     await settled();
     expect(sent()).toBe('PBECCS');
-    expect(answer(...lookupAnswer, backend.noticeResponse({ severity: 'NOTICE', code: '00000', message: 'n' }))).toBe('N');
+    expect(answer(...lookupAnswer, backend.noticeResponse({ severity: 'NOTICE', code: '00000', message: 'n' }))).toBe(
+      'N',
+    );
     expect(result.outcome).toBeNull();
     expect(answer(backend.readyForQuery('T'))).toBe('');
     await settled();
@@ -81,9 +83,9 @@ describe('SessionLookup', () => {
     forward(frontend.parse({ sql: 'SELECT 1/0' }), frontend.bind(), frontend.execute());
     const result = track(lookup.run('SELECT 2', 'execute'));
     await settled();
-    expect(answer(backend.parseComplete(), backend.errorResponse({ severity: 'ERROR', code: '22012', message: 'division' }))).toBe(
-      '1E',
-    );
+    expect(
+      answer(backend.parseComplete(), backend.errorResponse({ severity: 'ERROR', code: '22012', message: 'division' })),
+    ).toBe('1E');
     await settled();
     expect(result.outcome).toEqual({ kind: 'pipeline-failed' });
   });
@@ -91,7 +93,10 @@ describe('SessionLookup', () => {
   test('a failed transaction: nothing is sent', async () => {
     const { lookup, forward, answer, sent } = setup();
     forward(frontend.query('SELECT 1/0'));
-    answer(backend.errorResponse({ severity: 'ERROR', code: '22012', message: 'division' }), backend.readyForQuery('E'));
+    answer(
+      backend.errorResponse({ severity: 'ERROR', code: '22012', message: 'division' }),
+      backend.readyForQuery('E'),
+    );
     expect(await lookup.run('SELECT 2', 'query')).toEqual({ kind: 'failed-transaction' });
     expect(sent()).toBe('');
   });
