@@ -38,13 +38,29 @@ const CONNECTION_INPUT = {
   tlsMode: 'disable',
 };
 
-/** A PostgreSQL client's StartupMessage for `database` on the relay; the socket stays open. */
+/** alice's connection credential for `orders` (the relay checks a login before any tunnel). */
+let password: string;
+
+/**
+ * A PostgreSQL client logging in to `database` on the relay as alice: StartupMessage, then her
+ * credential when the relay asks for it; the socket stays open.
+ */
 function startup(database: string): Socket {
-  const params = Buffer.from(`user\0alice\0database\0${database}\0\0`);
+  const params = Buffer.from(`user\0alice@example.com\0database\0${database}\0\0`);
   const header = Buffer.alloc(8);
   header.writeInt32BE(8 + params.length, 0);
   header.writeInt32BE(196608, 4);
   const socket = connect(cp.relayPort!, '127.0.0.1', () => socket.write(Buffer.concat([header, params])));
+  socket.once('data', (reply) => {
+    // AuthenticationCleartextPassword ('R', code 3): answer with a PasswordMessage.
+    if (reply[0] !== 0x52 || reply.readInt32BE(5) !== 3) return;
+    const body = Buffer.from(`${password}\0`);
+    const message = Buffer.alloc(5 + body.length);
+    message.write('p', 0);
+    message.writeInt32BE(4 + body.length, 1);
+    body.copy(message, 5);
+    socket.write(message);
+  });
   socket.on('error', () => undefined);
   sockets.push(socket);
   return socket;
@@ -87,6 +103,17 @@ describe('agent groups', () => {
       'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["dba"], operations: ["read"] }) { id } }',
       { id: connectionId },
     );
+    const userId = (
+      await admin<{ createUser: { id: string } }>(
+        'mutation { createUser(input: { email: "alice@example.com", groups: ["dba"] }) { id } }',
+      )
+    ).createUser.id;
+    password = (
+      await admin<{ mintConnectionCredential: { password: string } }>(
+        'mutation($c: ID!, $u: ID!) { mintConnectionCredential(input: { connectionId: $c, userId: $u, ttlSeconds: 3600 }) { password } }',
+        { c: connectionId, u: userId },
+      )
+    ).mintConnectionCredential.password;
     for (const replica of [a, b]) {
       const policy = await replica.policy(
         (p) => ids(p).includes(connectionId) && p.accessRules.some((r) => r.connectionId === connectionId),
