@@ -1,15 +1,17 @@
 import type { Logger } from '@postern/logging';
 import {
-  compileMaskingPolicy,
-  compileStatementPolicy,
   parseMaskingSpec,
-  parseStatementMatch,
   type ApprovalRuleInput,
-  type MaskingPolicy,
   type MaskingRuleInput,
   type StatementPolicy,
   type StatementRuleInput,
 } from '@postern/policy';
+import {
+  compileMaskingPolicy,
+  compileStatementPolicy,
+  parseStatementMatch,
+  type MaskingPolicy,
+} from '@postern/policy-postgres';
 import type { PolicySnapshot__Output } from '@postern/proto';
 
 /** The rule engines built from one policy snapshot; rebuilt only when the snapshot changes. */

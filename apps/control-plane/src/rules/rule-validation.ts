@@ -1,10 +1,5 @@
-import {
-  PolicySpecError,
-  parseMaskingSpec,
-  parseStatementMatch,
-  type MaskingSpec,
-  type StatementMatch,
-} from '@postern/policy';
+import { PolicySpecError, parseMaskingSpec, type MaskingSpec, type StatementMatch } from '@postern/policy';
+import { parseStatementMatch } from '@postern/policy-postgres';
 import { UUID } from '../common/validation.js';
 import { InvalidArgumentError } from '../errors/domain-error.js';
 import type { RuleRecord } from './rule.types.js';

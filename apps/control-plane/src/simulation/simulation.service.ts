@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  compileStatementPolicy,
-  initSqlParser,
   type ApprovalRuleInput,
   type SessionStatementPolicy,
   type StatementMatch,
   type StatementPolicy,
   type StatementRuleInput,
 } from '@postern/policy';
+import { compileStatementPolicy, initSqlParser } from '@postern/policy-postgres';
 import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../auth/actor.js';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
