@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import { initSqlParser } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import type { ApprovalDecision__Output, OpenTunnel__Output, Revoke__Output } from '@postern/proto';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js';
 import { ControlClient, EnrollmentRefusedError } from './control/control-client.js';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import { initSqlParser } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import { selfSignedCertificate } from '@postern/testing';
 import { decodeDataRow, frontend } from '@postern/wire-postgres';
 import { LocalListener } from '../src/ingress/local-listener.js';
