@@ -652,6 +652,8 @@ async function startStack(kind, workdir, benchDb, bouncer, tls) {
     POSTERN_GRPC_PORT: String(grpcPort),
     POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
     POSTERN_RELAY_POSTGRES_PORT: String(relayPort),
+    POSTERN_RELAY_DATA_HOST: '127.0.0.1',
+    POSTERN_RELAY_DATA_PORT: '0',
     POSTERN_SHUTDOWN_GRACE_MS: '2000',
     POSTERN_LOG_LEVEL: settings.logLevel,
     ...(tls

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import type { Socket } from 'node:net';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { SocketListener } from '@postern/net';
+import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
+import { LOGGER } from '../../infra/logging/nest-logger.js';
+import { FRONT_DOORS, type FrontDoor } from './front-door.js';
 import { binding } from './internal-link.client.js';
 import { linkMac, macMatches, newNonce } from './internal-link-auth.js';
 import { LinkFrameReader, encodeLinkMessage, type LinkMessage } from './internal-link.codec.js';
-import { PostgresRelay } from './postgres-relay.js';
+import { RelayRouter } from './relay-router.js';
 import { StreamDirectory } from './stream-directory.js';
 
 const HANDSHAKE_TIMEOUT_MS = 5_000;
@@ -21,55 +22,46 @@ const HANDSHAKE_TIMEOUT_MS = 5_000;
  */
 @Injectable()
 export class InternalLinkServer implements OnApplicationBootstrap, OnModuleDestroy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  private listener: SocketListener | null = null;
+  private readonly doors: Map<string, FrontDoor>;
 
   constructor(
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly relay: PostgresRelay,
+    private readonly router: RelayRouter,
     private readonly directory: StreamDirectory,
-  ) {}
+    @Inject(FRONT_DOORS) doors: FrontDoor[],
+  ) {
+    this.doors = new Map(doors.map((door) => [door.protocol, door]));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const internal = this.config.internal;
     if (!internal) return;
-    const accept = (socket: Socket) => this.accept(socket);
-    const server = internal.tls
-      ? createTlsServer(
-          { cert: readFileSync(internal.tls.certFile), key: readFileSync(internal.tls.keyFile), minVersion: 'TLSv1.3' },
-          accept,
-        )
-      : createTcpServer(accept);
-    server.on('tlsClientError', (error: Error) =>
-      this.logger.warn({ err: error }, 'internal link TLS handshake failed'),
+    this.listener = new SocketListener(
+      {
+        name: 'internal link',
+        host: internal.host,
+        port: internal.port,
+        tls: internal.tls
+          ? { cert: readFileSync(internal.tls.certFile), key: readFileSync(internal.tls.keyFile), minVersion: 'TLSv1.3' }
+          : null,
+        onTlsError: (error) => this.logger.warn({ err: error }, 'internal link TLS handshake failed'),
+      },
+      (socket) => this.accept(socket),
     );
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(internal.port, internal.host, () => resolve());
-    });
-    const bound = server.address();
-    const port = typeof bound === 'object' && bound ? bound.port : internal.port;
+    const port = await this.listener.start();
     const advertised = internal.advertiseAddress ?? `${advertiseHost(internal.host)}:${port}`;
     this.directory.advertise(advertised);
     this.logger.info({ host: internal.host, port, advertised, tls: Boolean(internal.tls) }, 'internal link listening');
   }
 
   async onModuleDestroy(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const socket of this.sockets) socket.destroy();
-    });
+    await this.listener?.stop();
   }
 
   private accept(socket: Socket): void {
     const internal = this.config.internal!;
-    socket.setNoDelay(true);
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const reader = new LinkFrameReader();
@@ -118,29 +110,31 @@ export class InternalLinkServer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async serve(socket: Socket, request: LinkMessage & { t: 'relay' | 'cancel' }, peer: string): Promise<void> {
-    const { agentId, connectionId, clientAddress } = request;
+    const { protocol, agentId, connectionId, clientAddress } = request;
+    const door = this.doors.get(protocol);
     try {
       if (request.t === 'cancel') {
-        const packet = Buffer.from(request.packet, 'base64');
-        await this.relay.cancelLocal({ agentId, connectionId }, packet, clientAddress);
+        await door?.signal?.({ agentId, connectionId }, Buffer.from(request.packet, 'base64'), clientAddress);
         socket.end(encodeLinkMessage({ t: 'ready' }));
         return;
       }
-      const routed = await this.relay.openLocalTunnel(agentId, connectionId, clientAddress);
-      if ('code' in routed) {
-        socket.end(encodeLinkMessage({ t: 'refused', code: routed.code, message: routed.message }));
+      const routed = door
+        ? await this.router.openLocal(protocol, agentId, connectionId, clientAddress)
+        : { kind: 'unavailable' as const, message: `no ${protocol} relay on this replica` };
+      if ('kind' in routed) {
+        socket.end(encodeLinkMessage({ t: 'refused', kind: routed.kind, message: routed.message }));
         return;
       }
       if (socket.destroyed) {
-        routed.call.end();
+        routed.data.destroy();
         return;
       }
       socket.write(encodeLinkMessage({ t: 'ready' }));
-      this.logger.debug({ peer, agentId, clientAddress }, 'relay client forwarded by another replica');
-      this.relay.adopt(socket, clientAddress, routed);
+      this.logger.debug({ peer, agentId, clientAddress, protocol }, 'relay client forwarded by another replica');
+      door!.adopt(socket, clientAddress, routed);
     } catch (error) {
       this.logger.warn({ err: error, peer, agentId }, 'could not serve a forwarded relay request');
-      socket.end(encodeLinkMessage({ t: 'refused', code: '08001', message: 'the agent could not be reached' }));
+      socket.end(encodeLinkMessage({ t: 'refused', kind: 'unavailable', message: 'the agent could not be reached' }));
     }
   }
 }
