@@ -32,6 +32,15 @@ function startup(database: string): Buffer {
   return Buffer.concat([length, body]);
 }
 
+/** A PasswordMessage: the relay asks every well-formed startup for a password before routing. */
+function password(value: string): Buffer {
+  const body = Buffer.from(`${value}\0`, 'utf8');
+  const head = Buffer.alloc(5);
+  head.write('p', 0, 'latin1');
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
 /** Opens a connection; resolves once connected. */
 function open(): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -74,9 +83,11 @@ describe('relay admission limits per client host', () => {
       }
     };
     const answers: string[] = [];
-    for (let i = 0; i < 5; i += 1) answers.push(await answerOnce(startup('no-such-connection')));
-    // The burst (3) is routed (and refused as unknown: 3D000); then the bucket is empty.
-    expect(answers.slice(0, 3).every((a) => a.includes('C3D000'))).toBe(true);
+    const login = Buffer.concat([startup('no-such-connection'), password('not-a-credential')]);
+    for (let i = 0; i < 5; i += 1) answers.push(await answerOnce(login));
+    // The burst (3) is routed (and refused at the login check, an unknown connection answered
+    // like a known one: 28P01); then the bucket is empty.
+    expect(answers.slice(0, 3).every((a) => a.includes('C28P01'))).toBe(true);
     expect(answers.slice(3).every((a) => a.includes('C53300') && a.includes('too many new sessions'))).toBe(true);
   });
 });
