@@ -16,7 +16,7 @@ export const CHANNEL_BINDING_LABEL = 'EXPORTER-postern-internal-link';
 /** The replica could not be reached or did not prove the shared secret: try another one. */
 export class LinkUnavailableError extends Error {}
 
-type Request = LinkMessage & { t: 'relay' | 'cancel' };
+type Request = LinkMessage & { t: 'relay' | 'cancel' | 'data' };
 
 /**
  * Dials another replica's internal link: authenticates both ways, sends one relay or cancel
@@ -77,6 +77,24 @@ export class InternalLinkClient {
         this.logger.warn({ err: error, address }, 'cancel not forwarded to this replica; trying another');
       }
     }
+  }
+
+  /**
+   * Hands an agent's data connection that reached this replica to the replica that asked for the
+   * tunnel (one of those holding the agent's Control stream). Resolves with the link, now the
+   * data connection's other half, or undefined if no replica knows the tunnel.
+   */
+  async dataToIssuer(agentId: string, tunnelId: string, ticket: Buffer): Promise<Socket | undefined> {
+    if (!this.config.internal) return undefined;
+    for (const address of await this.directory.holders(agentId)) {
+      try {
+        const result = await this.exchange(address, { t: 'data', agentId, tunnelId, ticket: ticket.toString('hex') });
+        if (!('kind' in result)) return result;
+      } catch (error) {
+        this.logger.warn({ err: error, address, agentId }, 'data connection not forwarded to this replica; trying another');
+      }
+    }
+    return undefined;
   }
 
   /** Forwards a relay client; resolves with the link once the other replica has its tunnel. */

@@ -7,6 +7,8 @@
  *   server → client  proof     { mac }                  proves it back (the client checks it first)
  *   client → server  relay     { protocol, agentId, connectionId, clientAddress }
  *                 or cancel    { protocol, agentId, connectionId, clientAddress, packet (base64) }
+ *                 or data      { agentId, tunnelId, ticket (hex) }   an agent's relay data connection
+ *                              that reached this replica for a tunnel another one asked for
  *   server → client  ready {}  or  refused { kind, message }
  *
  * After `ready` to a relay, both directions carry the client's raw bytes; the receiving replica's
@@ -16,12 +18,16 @@
  */
 import type { RefusalKind } from './front-door.js';
 
+/** The requests a link carries after authentication (one per connection). */
+export const isLinkRequest = (m: { t: string }): boolean => m.t === 'relay' || m.t === 'cancel' || m.t === 'data';
+
 export type LinkMessage =
   | { t: 'challenge'; nonce: string }
   | { t: 'auth'; nonce: string; mac: string }
   | { t: 'proof'; mac: string }
   | { t: 'relay'; protocol: string; agentId: string; connectionId: string; clientAddress: string }
   | { t: 'cancel'; protocol: string; agentId: string; connectionId: string; clientAddress: string; packet: string }
+  | { t: 'data'; agentId: string; tunnelId: string; ticket: string }
   | { t: 'ready' }
   | { t: 'refused'; kind: RefusalKind; message: string };
 
@@ -67,6 +73,12 @@ export function toLinkMessage(value: unknown): LinkMessage {
       if (m['t'] === 'relay') return { t: 'relay', protocol, agentId, connectionId, clientAddress };
       if (TEXT(m['packet'], 64))
         return { t: 'cancel', protocol, agentId, connectionId, clientAddress, packet: m['packet'] };
+      break;
+    }
+    case 'data': {
+      const { agentId, tunnelId, ticket } = m;
+      if (TEXT(agentId, 64) && TEXT(tunnelId, 36) && TEXT(ticket, 64) && HEX.test(ticket))
+        return { t: 'data', agentId, tunnelId, ticket };
       break;
     }
     case 'ready':

@@ -9,9 +9,10 @@ import { LOGGER } from '../../infra/logging/nest-logger.js';
 import { FRONT_DOORS, type FrontDoor } from './front-door.js';
 import { binding } from './internal-link.client.js';
 import { linkMac, macMatches, newNonce } from './internal-link-auth.js';
-import { LinkFrameReader, encodeLinkMessage, type LinkMessage } from './internal-link.codec.js';
+import { LinkFrameReader, encodeLinkMessage, isLinkRequest, type LinkMessage } from './internal-link.codec.js';
 import { RelayRouter } from './relay-router.js';
 import { StreamDirectory } from './stream-directory.js';
+import { TunnelBroker } from './tunnel-broker.js';
 
 const HANDSHAKE_TIMEOUT_MS = 5_000;
 
@@ -30,6 +31,7 @@ export class InternalLinkServer implements OnApplicationBootstrap, OnModuleDestr
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly router: RelayRouter,
     private readonly directory: StreamDirectory,
+    private readonly broker: TunnelBroker,
     @Inject(FRONT_DOORS) doors: FrontDoor[],
   ) {
     this.doors = new Map(doors.map((door) => [door.protocol, door]));
@@ -82,22 +84,21 @@ export class InternalLinkServer implements OnApplicationBootstrap, OnModuleDestr
         step = 'request';
         return;
       }
-      if (step === 'request' && (message.t === 'relay' || message.t === 'cancel')) {
+      if (step === 'request' && isLinkRequest(message)) {
         clearTimeout(timer);
         step = 'serving';
         socket.pause();
         socket.removeListener('data', onData);
         const rest = reader.rest();
         if (rest.length > 0) socket.unshift(rest);
-        void this.serve(socket, message, peer);
+        void this.serve(socket, message as LinkMessage & { t: 'relay' | 'cancel' | 'data' }, peer);
         return;
       }
       refuse(`unexpected ${message.t}`);
     };
     const onData = (chunk: Buffer) => {
       try {
-        const isRequest = (m: LinkMessage) => m.t === 'relay' || m.t === 'cancel';
-        for (const message of reader.push(chunk, isRequest)) {
+        for (const message of reader.push(chunk, isLinkRequest)) {
           onMessage(message);
           if (step === 'serving' || socket.destroyed) return;
         }
@@ -109,7 +110,12 @@ export class InternalLinkServer implements OnApplicationBootstrap, OnModuleDestr
     socket.write(encodeLinkMessage({ t: 'challenge', nonce: serverNonce }));
   }
 
-  private async serve(socket: Socket, request: LinkMessage & { t: 'relay' | 'cancel' }, peer: string): Promise<void> {
+  private async serve(
+    socket: Socket,
+    request: LinkMessage & { t: 'relay' | 'cancel' | 'data' },
+    peer: string,
+  ): Promise<void> {
+    if (request.t === 'data') return this.serveData(socket, request, peer);
     const { protocol, agentId, connectionId, clientAddress } = request;
     const door = this.doors.get(protocol);
     try {
@@ -137,6 +143,29 @@ export class InternalLinkServer implements OnApplicationBootstrap, OnModuleDestr
       socket.end(encodeLinkMessage({ t: 'refused', kind: 'unavailable', message: 'the agent could not be reached' }));
     }
   }
+
+  /**
+   * The agent's data connection for a tunnel this replica asked for, reached another replica
+   * (agents behind one address for all replicas): that replica checked the agent credential; the
+   * ticket is checked here, where it was issued. Then the link is the data connection.
+   */
+  private serveData(socket: Socket, request: LinkMessage & { t: 'data' }, peer: string): void {
+    const claimed = this.broker.claim(request.tunnelId, Buffer.from(request.ticket, 'hex'));
+    if (!claimed) return refuseData(socket);
+    if (claimed.agentId !== request.agentId) {
+      claimed.refuse();
+      this.logger.warn({ peer, agentId: request.agentId }, 'forwarded data connection for another agent');
+      return refuseData(socket);
+    }
+    socket.write(encodeLinkMessage({ t: 'ready' }));
+    this.logger.debug({ peer, agentId: request.agentId }, 'relay data connection forwarded by another replica');
+    claimed.accept(socket);
+  }
+}
+
+/** Answers an agent data connection another replica received for a tunnel this one asked for. */
+function refuseData(socket: Socket): void {
+  socket.end(encodeLinkMessage({ t: 'refused', kind: 'unavailable', message: 'no such tunnel here' }));
 }
 
 function advertiseHost(host: string): string {

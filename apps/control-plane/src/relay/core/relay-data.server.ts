@@ -6,6 +6,7 @@ import { SocketListener, readDataHello } from '@postern/net';
 import { AgentsService } from '../../agents/agents.service.js';
 import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
 import { LOGGER } from '../../infra/logging/nest-logger.js';
+import { InternalLinkClient } from './internal-link.client.js';
 import { TunnelBroker } from './tunnel-broker.js';
 
 const HELLO_TIMEOUT_MS = 5_000;
@@ -16,7 +17,8 @@ const HELLO_TIMEOUT_MS = 5_000;
  * tunnel and carries its one-time ticket and the agent credential; anything wrong closes the
  * connection without a word (fail closed). Then the socket is handed to the waiting front door
  * as a raw byte pipe: TLS and TCP flow control are the per-session backpressure, and no message
- * size limit applies. TLS with the gRPC certificate; plain TCP only when gRPC is insecure too.
+ * size limit applies. A connection for a tunnel another replica asked for is joined to that
+ * replica over the internal link (agents may reach all replicas through one address). TLS with the gRPC certificate; plain TCP only when gRPC is insecure too.
  */
 @Injectable()
 export class RelayDataServer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -27,6 +29,7 @@ export class RelayDataServer implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly agents: AgentsService,
     private readonly broker: TunnelBroker,
+    private readonly link: InternalLinkClient,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -76,9 +79,16 @@ export class RelayDataServer implements OnApplicationBootstrap, OnModuleDestroy 
       socket.removeListener('data', onData);
       socket.pause();
       if (read.rest.length > 0) socket.unshift(read.rest);
-      const claimed = this.broker.claim(read.hello.tunnelId, read.hello.ticket);
-      if (!claimed) return refuse('unknown, expired or spent tunnel, or a wrong ticket');
-      this.agents.authenticate(read.hello.credential).then(
+      const { tunnelId, ticket, credential } = read.hello;
+      if (!this.broker.issued(tunnelId)) {
+        void this.forward(socket, tunnelId, ticket, credential).then((forwarded) => {
+          if (!forwarded) refuse('unknown, expired or spent tunnel');
+        });
+        return;
+      }
+      const claimed = this.broker.claim(tunnelId, ticket);
+      if (!claimed) return refuse('wrong ticket');
+      this.agents.authenticate(credential).then(
         (agent) => {
           if (agent.id !== claimed.agentId) {
             claimed.refuse();
@@ -94,5 +104,33 @@ export class RelayDataServer implements OnApplicationBootstrap, OnModuleDestroy 
       );
     };
     socket.on('data', onData);
+  }
+
+  /**
+   * A data connection for a tunnel another replica asked for (the agent reached this one through
+   * an address shared by all replicas): once the agent credential checks out, it is joined to
+   * that replica over the internal link, which checks the ticket where it was issued.
+   */
+  private async forward(socket: Socket, tunnelId: string, ticket: Buffer, credential: string): Promise<boolean> {
+    try {
+      const agent = await this.agents.authenticate(credential);
+      const link = await this.link.dataToIssuer(agent.id, tunnelId, ticket);
+      if (!link) return false;
+      if (socket.destroyed) {
+        link.destroy();
+        return true;
+      }
+      link.on('error', () => socket.destroy());
+      socket.on('error', () => link.destroy());
+      socket.pipe(link);
+      link.pipe(socket);
+      link.on('close', () => socket.destroy());
+      socket.on('close', () => link.destroy());
+      socket.resume();
+      link.resume();
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

@@ -78,6 +78,11 @@ export class TunnelBroker {
     };
   }
 
+  /** Whether this replica asked for the tunnel (else its data connection belongs to another). */
+  issued(tunnelId: string): boolean {
+    return this.pending.has(tunnelId);
+  }
+
   get waiting(): number {
     return this.pending.size;
   }
