@@ -24,7 +24,9 @@ describe('relay data hello', () => {
     expect(() => readDataHello(big)).toThrow(DataHelloError);
     const junk = Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('{{{')]);
     expect(() => readDataHello(junk)).toThrow(DataHelloError);
-    const short = encodeDataHello(hello()).toString('utf8').replace(/"ticket":"[0-9a-f]+"/, '"ticket":"00"');
+    const short = encodeDataHello(hello())
+      .toString('utf8')
+      .replace(/"ticket":"[0-9a-f]+"/, '"ticket":"00"');
     const frame = Buffer.from(short.slice(4), 'utf8');
     const head = Buffer.alloc(4);
     head.writeUInt32BE(frame.length);

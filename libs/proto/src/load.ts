@@ -7,10 +7,7 @@ import type { ProtoGrpcType as ControlProto } from './generated/control.js';
 import type { ProtoGrpcType as RecordingProto } from './generated/recording.js';
 
 /** The proto files that make up the agent contract, relative to the proto root. */
-export const AGENT_PROTO_FILES = [
-  'postern/agent/v1/control.proto',
-  'postern/agent/v1/recording.proto',
-] as const;
+export const AGENT_PROTO_FILES = ['postern/agent/v1/control.proto', 'postern/agent/v1/recording.proto'] as const;
 
 /**
  * Loader options shared by both sides. They must match the flags the TypeScript types are

@@ -44,7 +44,11 @@ export interface RelayLogin {
  * to the agent serving the connection — here, or through the replica holding its stream.
  */
 export interface RelayCore {
-  route(protocol: string, login: RelayLogin, clientAddress: string): Promise<LocalRoute | ForwardedRoute | RelayRefusal>;
+  route(
+    protocol: string,
+    login: RelayLogin,
+    clientAddress: string,
+  ): Promise<LocalRoute | ForwardedRoute | RelayRefusal>;
 }
 
 /**

@@ -91,7 +91,10 @@ export class InternalLinkClient {
         const result = await this.exchange(address, { t: 'data', agentId, tunnelId, ticket: ticket.toString('hex') });
         if (!('kind' in result)) return result;
       } catch (error) {
-        this.logger.warn({ err: error, address, agentId }, 'data connection not forwarded to this replica; trying another');
+        this.logger.warn(
+          { err: error, address, agentId },
+          'data connection not forwarded to this replica; trying another',
+        );
       }
     }
     return undefined;

@@ -46,7 +46,11 @@ export class InternalLinkServer implements OnApplicationBootstrap, OnModuleDestr
         host: internal.host,
         port: internal.port,
         tls: internal.tls
-          ? { cert: readFileSync(internal.tls.certFile), key: readFileSync(internal.tls.keyFile), minVersion: 'TLSv1.3' }
+          ? {
+              cert: readFileSync(internal.tls.certFile),
+              key: readFileSync(internal.tls.keyFile),
+              minVersion: 'TLSv1.3',
+            }
           : null,
         onTlsError: (error) => this.logger.warn({ err: error }, 'internal link TLS handshake failed'),
       },

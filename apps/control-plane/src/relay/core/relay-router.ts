@@ -113,7 +113,10 @@ export class RelayRouter implements RelayCore {
     // No stream here: the replica holding one serves the client, over the internal link.
     const forwarded = await this.link.relayToHolder(protocol, candidates, connection.id, clientAddress);
     return (
-      forwarded ?? { kind: 'unavailable', message: `the agent serving connection "${connection.name}" is not connected` }
+      forwarded ?? {
+        kind: 'unavailable',
+        message: `the agent serving connection "${connection.name}" is not connected`,
+      }
     );
   }
 
