@@ -32,15 +32,6 @@ function startup(database: string): Buffer {
   return Buffer.concat([length, body]);
 }
 
-/** A PasswordMessage: the relay asks every well-formed startup for a password before routing. */
-function password(value: string): Buffer {
-  const body = Buffer.from(`${value}\0`, 'utf8');
-  const head = Buffer.alloc(5);
-  head.write('p', 0, 'latin1');
-  head.writeInt32BE(body.length + 4, 1);
-  return Buffer.concat([head, body]);
-}
-
 /** Opens a connection; resolves once connected. */
 function open(): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -49,11 +40,20 @@ function open(): Promise<Socket> {
   });
 }
 
-/** Everything the relay sends until it closes the connection. */
+/** A PasswordMessage with a password no connection accepts. */
+const WRONG_PASSWORD = Buffer.concat([Buffer.from('p'), Buffer.from([0, 0, 0, 10]), Buffer.from('wrong\0')]);
+
+/**
+ * Everything the relay sends until it closes the connection; asked for a password
+ * (AuthenticationCleartextPassword), the client gives a wrong one.
+ */
 function answer(socket: Socket, send?: Buffer): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      if (chunk[0] === 0x52 && chunk.length >= 9 && chunk.readInt32BE(5) === 3) socket.write(WRONG_PASSWORD);
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
     if (send) socket.write(send);
@@ -83,11 +83,10 @@ describe('relay admission limits per client host', () => {
       }
     };
     const answers: string[] = [];
-    const login = Buffer.concat([startup('no-such-connection'), password('not-a-credential')]);
-    for (let i = 0; i < 5; i += 1) answers.push(await answerOnce(login));
-    // The burst (3) is routed (and refused at the login check, an unknown connection answered
-    // like a known one: 28P01); then the bucket is empty.
-    expect(answers.slice(0, 3).every((a) => a.includes('C28P01'))).toBe(true);
+    for (let i = 0; i < 5; i += 1) answers.push(await answerOnce(startup('no-such-connection')));
+    // The burst (3) gets to log in — asked for a password like any connection, known or not, and
+    // refused (28P01); then the bucket is empty and startups are refused before any login.
+    expect(answers.slice(0, 3).every((a) => a.startsWith('R') && a.includes('C28P01'))).toBe(true);
     expect(answers.slice(3).every((a) => a.includes('C53300') && a.includes('too many new sessions'))).toBe(true);
   });
 });
