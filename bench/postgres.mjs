@@ -652,6 +652,8 @@ async function startStack(kind, workdir, benchDb, bouncer, tls) {
     POSTERN_GRPC_PORT: String(grpcPort),
     POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
     POSTERN_RELAY_POSTGRES_PORT: String(relayPort),
+    POSTERN_RELAY_DATA_HOST: '127.0.0.1',
+    POSTERN_RELAY_DATA_PORT: '0',
     POSTERN_SHUTDOWN_GRACE_MS: '2000',
     POSTERN_LOG_LEVEL: settings.logLevel,
     ...(tls
@@ -1308,9 +1310,9 @@ function markdown(summary) {
     pgbouncer: 'pgbouncer (session mode)',
     local: 'Postern local ingress',
     localPolicy: 'Postern local ingress, policy on',
-    relay: 'Postern relay (control plane → gRPC → agent)',
+    relay: 'Postern relay (control plane → data connection → agent)',
     localTls: 'Postern local ingress, TLS',
-    relayTls: 'Postern relay, TLS (client TLS + TLS gRPC)',
+    relayTls: 'Postern relay, TLS (client TLS + TLS data connection)',
     nodePipe: 'reference: bare Node.js TCP pipe (no Postern code)',
   };
   const tpsRow = (what, s, config, ref, targetName, extra = '') => {

@@ -48,6 +48,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     POSTERN_GRPC_PORT: String(options.grpcPort ?? 0),
     POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
     POSTERN_RELAY_POSTGRES_PORT: String(options.relayPort ?? 0),
+    POSTERN_RELAY_DATA_HOST: '127.0.0.1',
+    POSTERN_RELAY_DATA_PORT: '0',
     POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '200',
     POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '1500',
     POSTERN_SHUTDOWN_GRACE_MS: '2000',

@@ -2,12 +2,12 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import type { CancelRoute } from './cancel-routes.js';
+import { splitAddress } from '@postern/net';
+import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
+import { LOGGER } from '../../infra/logging/nest-logger.js';
+import type { ForwardedRoute, RelayRefusal } from './front-door.js';
 import { linkMac, macMatches, newNonce } from './internal-link-auth.js';
 import { LinkFrameReader, encodeLinkMessage, type LinkMessage } from './internal-link.codec.js';
-import type { ForwardedRoute, RelayRefusal } from './relay-session.js';
 import { StreamDirectory } from './stream-directory.js';
 
 const HANDSHAKE_TIMEOUT_MS = 5_000;
@@ -16,9 +16,7 @@ export const CHANNEL_BINDING_LABEL = 'EXPORTER-postern-internal-link';
 /** The replica could not be reached or did not prove the shared secret: try another one. */
 export class LinkUnavailableError extends Error {}
 
-type Request =
-  | { t: 'relay'; agentId: string; connectionId: string; clientAddress: string }
-  | { t: 'cancel'; agentId: string; connectionId: string; clientAddress: string; packet: string };
+type Request = LinkMessage & { t: 'relay' | 'cancel' | 'data' };
 
 /**
  * Dials another replica's internal link: authenticates both ways, sends one relay or cancel
@@ -38,6 +36,7 @@ export class InternalLinkClient {
    * Undefined when no replica holds a stream (or the link is off).
    */
   async relayToHolder(
+    protocol: string,
     agentIds: string[],
     connectionId: string,
     clientAddress: string,
@@ -46,8 +45,8 @@ export class InternalLinkClient {
     for (const agentId of shuffled(agentIds)) {
       for (const address of await this.directory.holders(agentId)) {
         try {
-          const result = await this.relay(address, { agentId, connectionId, clientAddress });
-          return 'code' in result ? result : { link: result };
+          const result = await this.relay(address, { protocol, agentId, connectionId, clientAddress });
+          return 'kind' in result ? result : { link: result };
         } catch (error) {
           this.logger.warn(
             { err: error, address, agentId },
@@ -59,17 +58,46 @@ export class InternalLinkClient {
     return undefined;
   }
 
-  /** Forwards a CancelRequest to a replica holding the agent's stream (dropped if there is none). */
-  async cancelAtHolder(route: CancelRoute, packet: Buffer, clientAddress: string): Promise<void> {
+  /**
+   * Forwards a front door's out-of-band signal (PostgreSQL: a CancelRequest) to a replica holding
+   * the agent's stream (dropped if there is none).
+   */
+  async signalAtHolder(
+    protocol: string,
+    route: { agentId: string; connectionId: string },
+    packet: Buffer,
+    clientAddress: string,
+  ): Promise<void> {
     if (!this.config.internal) return;
     for (const address of await this.directory.holders(route.agentId)) {
       try {
-        await this.cancel(address, { ...route, clientAddress, packet: packet.toString('base64') });
+        await this.cancel(address, { protocol, ...route, clientAddress, packet: packet.toString('base64') });
         return;
       } catch (error) {
         this.logger.warn({ err: error, address }, 'cancel not forwarded to this replica; trying another');
       }
     }
+  }
+
+  /**
+   * Hands an agent's data connection that reached this replica to the replica that asked for the
+   * tunnel (one of those holding the agent's Control stream). Resolves with the link, now the
+   * data connection's other half, or undefined if no replica knows the tunnel.
+   */
+  async dataToIssuer(agentId: string, tunnelId: string, ticket: Buffer): Promise<Socket | undefined> {
+    if (!this.config.internal) return undefined;
+    for (const address of await this.directory.holders(agentId)) {
+      try {
+        const result = await this.exchange(address, { t: 'data', agentId, tunnelId, ticket: ticket.toString('hex') });
+        if (!('kind' in result)) return result;
+      } catch (error) {
+        this.logger.warn(
+          { err: error, address, agentId },
+          'data connection not forwarded to this replica; trying another',
+        );
+      }
+    }
+    return undefined;
   }
 
   /** Forwards a relay client; resolves with the link once the other replica has its tunnel. */
@@ -80,7 +108,7 @@ export class InternalLinkClient {
   /** Forwards a CancelRequest (16 bytes) to the replica holding the agent's stream. */
   async cancel(address: string, request: Omit<Request & { t: 'cancel' }, 't'>): Promise<void> {
     const result = await this.exchange(address, { t: 'cancel', ...request });
-    if ('code' in result) throw new LinkUnavailableError(result.message);
+    if ('kind' in result) throw new LinkUnavailableError(result.message);
     result.end();
   }
 
@@ -134,7 +162,7 @@ export class InternalLinkClient {
           if (rest.length > 0) socket.unshift(rest);
           if (message.t === 'refused') {
             socket.destroy();
-            resolve({ code: message.code, message: message.message });
+            resolve({ kind: message.kind, message: message.message });
           } else {
             socket.on('error', () => undefined); // the relay session attaches its own handlers
             resolve(socket);
@@ -171,10 +199,4 @@ export function binding(socket: Socket): Buffer {
   return typeof tls.exportKeyingMaterial === 'function' && tls.encrypted
     ? tls.exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0))
     : Buffer.alloc(0);
-}
-
-export function splitAddress(address: string): { host: string; port: number } {
-  const colon = address.lastIndexOf(':');
-  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  return { host, port: Number(address.slice(colon + 1)) };
 }

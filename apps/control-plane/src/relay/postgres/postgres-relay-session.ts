@@ -17,45 +17,30 @@ import {
   FrontendCode,
   type Frame,
 } from '@postern/wire-postgres';
-import type { TunnelCall } from './tunnel-broker.js';
-import type { TunnelFrame__Output } from '@postern/proto';
+import type { ForwardedRoute, LocalRoute } from '../core/front-door.js';
+import type { CancelRoute } from './cancel-routes.js';
 
-/** A client's tunnel to its agent on this replica, and whose backend it reaches. */
-export interface LocalRoute {
-  call: TunnelCall;
-  agentId: string;
-  connectionId: string;
-}
-
-/** The internal link to the replica holding the agent's stream, ready to carry raw bytes. */
-export interface ForwardedRoute {
-  link: Duplex;
-}
-
-/** What a relay session needs from the control plane; implemented by PostgresRelay. */
-export interface RelayRouter {
-  /**
-   * Checks the login, then opens a tunnel to the agent serving `login.database` — on this
-   * replica, or through the replica holding the agent's stream — or explains why not.
-   */
-  route(login: RelayLogin, clientAddress: string): Promise<LocalRoute | ForwardedRoute | RelayRefusal>;
-  /** Tunnels a CancelRequest to the agent that issued the key, if known. */
-  cancel(processId: number, secretKey: Buffer, packet: Buffer, clientAddress: string): Promise<void>;
-  /** Remembers which agent issued a session's cancel key; returns the undo. */
-  rememberCancelKey(processId: number, secretKey: Buffer, route: { agentId: string; connectionId: string }): () => void;
-}
-
-export interface RelayRefusal {
+/** A refusal in PostgreSQL's words: a SQLSTATE and its message. */
+export interface PostgresRefusal {
   code: string;
   message: string;
   hint?: string;
 }
 
-/** What the client presented: connection name, user name and password (credential or token). */
-export interface RelayLogin {
-  database: string;
-  user: string;
-  password: string;
+/** What a PostgreSQL relay session needs from the control plane; implemented by the front door. */
+export interface PostgresSessionHost {
+  /**
+   * Checks the login, then opens a data connection to the agent serving `login.database` — on
+   * this replica, or through the replica holding the agent's stream — or explains why not.
+   */
+  route(
+    login: { database: string; user: string; password: string },
+    clientAddress: string,
+  ): Promise<LocalRoute | ForwardedRoute | PostgresRefusal>;
+  /** Sends a CancelRequest to the agent that issued the key, if known. */
+  cancel(processId: number, secretKey: Buffer, packet: Buffer, clientAddress: string): Promise<void>;
+  /** Remembers which agent issued a session's cancel key; returns the undo. */
+  rememberCancelKey(processId: number, secretKey: Buffer, route: CancelRoute): () => void;
 }
 
 const STARTUP_TIMEOUT_MS = 15_000;
@@ -65,11 +50,11 @@ const PROTOCOL_3 = 3;
  * One client connection on the control plane's PostgreSQL relay listener. It answers SSLRequest
  * (terminating TLS), reads the StartupMessage and asks for the password, and has the router
  * check that login before any agent is asked for a tunnel. Then it relays raw bytes to the agent
- * through a Tunnel stream: startup and password first (the agent checks the login again; its own
+ * over the data connection the agent opened: startup and password first (the agent checks the login again; its own
  * password request is not shown to the client, who already answered ours), then everything else.
  * The agent's engine enforces policy: it is the one enforcement point.
  */
-export class RelaySession {
+export class PostgresRelaySession {
   private client: Duplex;
   private readonly parser = new FrontendParser();
   private readonly early: Buffer[] = [];
@@ -84,7 +69,7 @@ export class RelaySession {
     socket: Duplex,
     private readonly clientAddress: string,
     private readonly tls: SecureContext | null,
-    private readonly router: RelayRouter,
+    private readonly router: PostgresSessionHost,
     private readonly logger: Logger,
     adopted?: LocalRoute,
   ) {
@@ -95,8 +80,7 @@ export class RelaySession {
       // A client forwarded by another replica over the internal link: that replica read the
       // startup and routed it; its bytes (startup first) arrive here raw.
       this.routed = true;
-      this.pipe(adopted.call, adopted.agentId, adopted.connectionId);
-      socket.resume();
+      this.pipe(adopted);
       return;
     }
     this.startupTimer = setTimeout(
@@ -209,10 +193,10 @@ export class RelaySession {
     void this.openTunnel({ database: startup.database, user: startup.user, password });
   }
 
-  private async openTunnel(login: RelayLogin): Promise<void> {
+  private async openTunnel(login: { database: string; user: string; password: string }): Promise<void> {
     const routed = await this.router
       .route(login, this.clientAddress)
-      .catch((error: unknown): RelayRefusal => ({ code: '08001', message: (error as Error).message }));
+      .catch((error: unknown): PostgresRefusal => ({ code: '08001', message: (error as Error).message }));
     if ('code' in routed) return this.refuse(routed.code, routed.message, routed.hint);
     clearTimeout(this.startupTimer);
     if ('link' in routed) {
@@ -221,10 +205,10 @@ export class RelaySession {
       return;
     }
     if (this.closed) {
-      routed.call.end();
+      routed.data.destroy();
       return;
     }
-    this.pipe(routed.call, routed.agentId, routed.connectionId);
+    this.pipe(routed);
   }
 
   /**
@@ -248,24 +232,27 @@ export class RelaySession {
     });
   }
 
-  /** Relays bytes both ways with backpressure on each side; sniffs the cancel key on the way back. */
-  private pipe(call: TunnelCall, agentId: string, connectionId: string): void {
+  /**
+   * Relays bytes both ways over the agent's data connection with socket backpressure (pipe); sniffs
+   * the greeting on the way back, then steps aside.
+   */
+  private pipe(route: LocalRoute): void {
     const client = this.client;
+    const { data, agentId, connectionId } = route;
     client.removeListener('data', this.onStartupData);
-    for (const chunk of this.early.splice(0)) call.write({ data: chunk });
+    for (const chunk of this.early.splice(0)) data.write(chunk);
 
     // Until the greeting is over, the agent's bytes go message by message: its password request
-    // is dropped (the client answered ours) and its cancel key remembered. Then raw, once no
-    // message is left half-read.
+    // is dropped (the client answered ours) and its cancel key remembered. Then a plain pipe, once
+    // no message is left half-read.
     const sniffer = new BackendParser();
-    let sniffing = true;
     let greeted = false;
     let passwordAsked = false;
     let forget: (() => void) | undefined;
-    const greeting = (data: Buffer): Buffer => {
+    const greeting = (chunk: Buffer): { out: Buffer; done: boolean } => {
       const out: Buffer[] = [];
       try {
-        sniffer.parse(data, (f) => {
+        sniffer.parse(chunk, (f) => {
           if (f.kind === 'message' && f.code === BackendCode.Authentication && !passwordAsked) {
             if (decodeAuthentication(f).type === 'AuthenticationCleartextPassword') {
               passwordAsked = true;
@@ -284,43 +271,35 @@ export class RelaySession {
         });
       } catch {
         // Not the protocol we expected: pass the rest through untouched.
-        sniffing = false;
-        return data;
+        return { out: chunk, done: true };
       }
-      if (greeted && sniffer.bufferedBytes === 0) sniffing = false;
-      return out.length === 1 ? out[0]! : Buffer.concat(out);
+      return { out: out.length === 1 ? out[0]! : Buffer.concat(out), done: greeted && sniffer.bufferedBytes === 0 };
     };
-    call.on('data', (frame: TunnelFrame__Output) => {
-      if (frame.body === 'close') {
-        client.end();
-        return;
+    const onGreeting = (chunk: Buffer) => {
+      const { out, done } = greeting(chunk);
+      if (out.length > 0 && !client.write(out)) {
+        data.pause();
+        client.once('drain', () => data.resume());
       }
-      if (frame.body !== 'data' || !frame.data) return;
-      const data = sniffing ? greeting(frame.data) : frame.data;
-      if (data.length > 0 && !client.write(data)) {
-        call.pause();
-        client.once('drain', () => call.resume());
+      if (done) {
+        // Synchronously, so no chunk falls between the sniffer and the pipe.
+        data.removeListener('data', onGreeting);
+        data.pipe(client);
       }
-    });
-    client.on('data', (chunk: Buffer) => {
-      if (!call.write({ data: chunk })) {
-        client.pause();
-        call.once('drain', () => client.resume());
-      }
-    });
-    const finish = () => {
-      forget?.();
-      this.close();
-      call.end();
     };
-    client.on('end', () => call.end());
-    client.on('close', finish);
-    call.on('end', () => client.end());
-    call.on('error', (error: Error) => {
-      this.logger.debug({ err: error, clientAddress: this.clientAddress }, 'tunnel ended with an error');
+    data.on('data', onGreeting);
+    client.pipe(data);
+    data.on('error', (error: Error) => {
+      this.logger.debug({ err: error, clientAddress: this.clientAddress }, 'relay data connection ended with an error');
       client.destroy();
     });
-    call.on('close', () => client.end());
+    data.on('close', () => client.end());
+    client.on('close', () => {
+      forget?.();
+      this.close();
+      data.destroy();
+    });
+    data.resume();
   }
 
   private refuse(code: string, message: string, hint?: string): void {

@@ -5,20 +5,31 @@
  *   server → client  challenge { nonce }
  *   client → server  auth      { nonce, mac }           proves the shared secret
  *   server → client  proof     { mac }                  proves it back (the client checks it first)
- *   client → server  relay     { agentId, connectionId, clientAddress }
- *                 or cancel    { agentId, connectionId, clientAddress, packet (base64) }
- *   server → client  ready {}  or  refused { code, message }
+ *   client → server  relay     { protocol, agentId, connectionId, clientAddress }
+ *                 or cancel    { protocol, agentId, connectionId, clientAddress, packet (base64) }
+ *                 or data      { agentId, tunnelId, ticket (hex) }   an agent's relay data connection
+ *                              that reached this replica for a tunnel another one asked for
+ *   server → client  ready {}  or  refused { kind, message }
  *
- * After `ready` to a relay, both directions carry the PostgreSQL client's raw bytes.
+ * After `ready` to a relay, both directions carry the client's raw bytes; the receiving replica's
+ * front door for `protocol` adopts the client. `cancel` is a front door's out-of-band signal
+ * (PostgreSQL's CancelRequest). A frame without `protocol` (a replica of the previous version)
+ * means `postgres`.
  */
+import type { RefusalKind } from './front-door.js';
+
+/** The requests a link carries after authentication (one per connection). */
+export const isLinkRequest = (m: { t: string }): boolean => m.t === 'relay' || m.t === 'cancel' || m.t === 'data';
+
 export type LinkMessage =
   | { t: 'challenge'; nonce: string }
   | { t: 'auth'; nonce: string; mac: string }
   | { t: 'proof'; mac: string }
-  | { t: 'relay'; agentId: string; connectionId: string; clientAddress: string }
-  | { t: 'cancel'; agentId: string; connectionId: string; clientAddress: string; packet: string }
+  | { t: 'relay'; protocol: string; agentId: string; connectionId: string; clientAddress: string }
+  | { t: 'cancel'; protocol: string; agentId: string; connectionId: string; clientAddress: string; packet: string }
+  | { t: 'data'; agentId: string; tunnelId: string; ticket: string }
   | { t: 'ready' }
-  | { t: 'refused'; code: string; message: string };
+  | { t: 'refused'; kind: RefusalKind; message: string };
 
 export const MAX_LINK_FRAME = 16 * 1024;
 
@@ -33,6 +44,8 @@ export function encodeLinkMessage(message: LinkMessage): Buffer {
   return frame;
 }
 
+const PROTOCOL = /^[a-z][a-z0-9-]*$/;
+const REFUSAL_KINDS = new Set<RefusalKind>(['busy', 'auth_failed', 'no_access', 'unavailable']);
 const HEX = /^[0-9a-f]{1,128}$/;
 const TEXT = (value: unknown, max: number): value is string => typeof value === 'string' && value.length <= max;
 
@@ -54,16 +67,25 @@ export function toLinkMessage(value: unknown): LinkMessage {
     case 'relay':
     case 'cancel': {
       const { agentId, connectionId, clientAddress } = m;
+      const protocol = m['protocol'] ?? 'postgres';
       if (!TEXT(agentId, 64) || !TEXT(connectionId, 64) || !TEXT(clientAddress, 128)) break;
-      if (m['t'] === 'relay') return { t: 'relay', agentId, connectionId, clientAddress };
-      if (TEXT(m['packet'], 64)) return { t: 'cancel', agentId, connectionId, clientAddress, packet: m['packet'] };
+      if (!TEXT(protocol, 32) || !PROTOCOL.test(protocol)) break;
+      if (m['t'] === 'relay') return { t: 'relay', protocol, agentId, connectionId, clientAddress };
+      if (TEXT(m['packet'], 64))
+        return { t: 'cancel', protocol, agentId, connectionId, clientAddress, packet: m['packet'] };
+      break;
+    }
+    case 'data': {
+      const { agentId, tunnelId, ticket } = m;
+      if (TEXT(agentId, 64) && TEXT(tunnelId, 36) && TEXT(ticket, 64) && HEX.test(ticket))
+        return { t: 'data', agentId, tunnelId, ticket };
       break;
     }
     case 'ready':
       return { t: 'ready' };
     case 'refused':
-      if (TEXT(m['code'], 5) && TEXT(m['message'], 512))
-        return { t: 'refused', code: m['code'], message: m['message'] };
+      if (TEXT(m['kind'], 16) && REFUSAL_KINDS.has(m['kind'] as RefusalKind) && TEXT(m['message'], 512))
+        return { t: 'refused', kind: m['kind'] as RefusalKind, message: m['message'] };
       break;
   }
   throw new LinkProtocolError('malformed internal link frame');

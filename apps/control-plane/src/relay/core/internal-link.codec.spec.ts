@@ -5,7 +5,8 @@ import { LinkFrameReader, LinkProtocolError, encodeLinkMessage, type LinkMessage
 const messages: LinkMessage[] = [
   { t: 'challenge', nonce: 'ab'.repeat(32) },
   { t: 'auth', nonce: 'cd'.repeat(32), mac: 'ef'.repeat(32) },
-  { t: 'relay', agentId: 'a1', connectionId: 'c1', clientAddress: '10.0.0.1:5555' },
+  { t: 'relay', protocol: 'postgres', agentId: 'a1', connectionId: 'c1', clientAddress: '10.0.0.1:5555' },
+  { t: 'data', agentId: 'a1', tunnelId: '7d3c1f0e-0b7a-4c55-9a51-3f7e8f0a1b2c', ticket: 'ab'.repeat(32) },
   { t: 'ready' },
 ];
 
