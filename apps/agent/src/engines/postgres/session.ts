@@ -17,8 +17,8 @@ import { SessionAbortError, type EngineContext, type ResolvedConnection, type Se
 import type { CancelRegistry, IssuedCancelKey } from './cancel-registry.js';
 import { authenticateClient } from './client-auth.js';
 import { readClientOpening, type ClientOpening } from './client-startup.js';
-import { deadline, type Deadline } from './deadline.js';
-import { PeerClosedError } from './frame-reader.js';
+import { deadline, type Deadline } from '../common/deadline.js';
+import { PeerClosedError } from '../common/frame-reader.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
 import type { CatalogCache } from './catalog.js';
 import { runCatalogQuery } from './catalog.js';
