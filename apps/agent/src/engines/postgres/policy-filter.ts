@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@postern/logging';
-import type { AgentAuditKind } from '@postern/proto';
+import type { AgentAuditKind, RecordingEventBodies } from '@postern/proto';
 import {
   analyzeSql,
   type CopyMasker,
@@ -869,7 +869,7 @@ export class PolicyFilter implements FrameFilter {
   private recordActivity(done: Extract<Expectation, Activity>): void {
     const masker = this.policy().masker;
     const sql = done.kind === 'query' ? done.sql : (this.statements.get(done.statement) ?? '');
-    const event: Record<string, unknown> = {
+    const event: RecordingEventBodies['statement'] = {
       protocol: done.kind === 'query' ? 'simple' : 'extended',
       sql: maskText(masker, audited(sql)),
       durationMs: Date.now() - done.startedAt,
@@ -877,10 +877,10 @@ export class PolicyFilter implements FrameFilter {
       tags: done.tags,
     };
     if (done.kind === 'execute') {
-      if (done.statement !== '') event['statement'] = done.statement;
-      if (done.params.length > 0) event['params'] = done.params.map((p) => maskText(masker, p));
+      if (done.statement !== '') event.statement = done.statement;
+      if (done.params.length > 0) event.params = done.params.map((p) => maskText(masker, p));
     }
-    if (done.error !== null) event['error'] = done.error;
+    if (done.error !== null) event.error = done.error;
     this.deps.context.record('statement', event);
   }
 
