@@ -1,4 +1,4 @@
-import type { SessionSummary } from '../engine.js';
+import { SessionAbortError, type SessionSummary } from '../engine.js';
 
 export type EndReason = SessionSummary['endReason'];
 
@@ -69,4 +69,29 @@ export function describeError(error: unknown): string {
     return typeof code === 'string' ? `${error.message} (${code})` : error.message;
   }
   return String(error);
+}
+
+/**
+ * How a session ends when its signal aborts (revocation, agent shutdown, a strict recording that
+ * failed), told in neutral words: each engine renders the `administrator_shutdown` error in its
+ * protocol (PostgreSQL: FATAL 57P01). Any reason other than a SessionAbortError is a revocation.
+ */
+export function endForAbort(signal: AbortSignal): SessionEnd {
+  const reason: unknown = signal.reason;
+  if (reason instanceof SessionAbortError && reason.kind === 'recording_failed') {
+    return new SessionEnd('error', `recording failed: ${reason.message}`, {
+      kind: 'administrator_shutdown',
+      message: 'terminating connection: the session recording cannot be stored (strict recording)',
+    });
+  }
+  const shutdown = reason instanceof SessionAbortError && reason.kind === 'agent_shutdown';
+  return shutdown
+    ? new SessionEnd('agent_shutdown', 'agent shutting down', {
+        kind: 'administrator_shutdown',
+        message: 'terminating connection: the Postern agent is shutting down',
+      })
+    : new SessionEnd('revoked', 'session revoked', {
+        kind: 'administrator_shutdown',
+        message: 'terminating connection: access revoked',
+      });
 }
