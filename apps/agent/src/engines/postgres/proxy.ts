@@ -49,30 +49,51 @@ export function postgresCodec(
   targetParser: BackendParser,
   state: PostgresSessionState,
 ): FrameCodec<Frame, Frame> {
-  return {
-    client: clientParser,
-    target: targetParser,
-    isTerminate: (frame) => frame.code === FrontendCode.Terminate,
-    // Statement counts; ReadyForQuery ends a request (and carries the transaction status).
-    observeClient: (frame) => state.observeFrontend(frame),
-    observeTarget: (frame) => state.observeBackend(frame),
-    countBytes: (side, bytes) => {
-      if (side === 'client') state.bytesFromClient += bytes;
-      else state.bytesFromTarget += bytes;
-    },
-    parseFailure: (side, error) => {
-      if (side === 'target') {
-        return new SessionEnd('protocol_error', `invalid message from the target: ${describeError(error)}`, {
-          code: SqlStates.ProtocolViolation,
-          message: 'invalid message from the target server',
-        });
-      }
-      if (error instanceof ProtocolError && error.code === 'MESSAGE_TOO_LARGE') {
-        const message = `message too large: ${error.message}`;
-        return new SessionEnd('protocol_error', message, { code: SqlStates.ProgramLimitExceeded, message });
-      }
-      const message = `invalid message from the client: ${describeError(error)}`;
-      return new SessionEnd('protocol_error', message, { code: SqlStates.ProtocolViolation, message });
-    },
-  };
+  return new PostgresFrameCodec(clientParser, targetParser, state);
+}
+
+/**
+ * A class rather than an object of closures: the proxy calls these per frame, and methods on
+ * one class stay monomorphic and inlinable.
+ */
+class PostgresFrameCodec implements FrameCodec<Frame, Frame> {
+  constructor(
+    readonly client: FrontendParser,
+    readonly target: BackendParser,
+    private readonly state: PostgresSessionState,
+  ) {}
+
+  isTerminate(frame: Frame): boolean {
+    return frame.code === FrontendCode.Terminate;
+  }
+
+  /** Statement counts. */
+  observeClient(frame: Frame): void {
+    this.state.observeFrontend(frame);
+  }
+
+  /** ReadyForQuery ends a request (and carries the transaction status). */
+  observeTarget(frame: Frame): void {
+    this.state.observeBackend(frame);
+  }
+
+  countBytes(side: 'client' | 'target', bytes: number): void {
+    if (side === 'client') this.state.bytesFromClient += bytes;
+    else this.state.bytesFromTarget += bytes;
+  }
+
+  parseFailure(side: 'client' | 'target', error: unknown): SessionEnd {
+    if (side === 'target') {
+      return new SessionEnd('protocol_error', `invalid message from the target: ${describeError(error)}`, {
+        code: SqlStates.ProtocolViolation,
+        message: 'invalid message from the target server',
+      });
+    }
+    if (error instanceof ProtocolError && error.code === 'MESSAGE_TOO_LARGE') {
+      const message = `message too large: ${error.message}`;
+      return new SessionEnd('protocol_error', message, { code: SqlStates.ProgramLimitExceeded, message });
+    }
+    const message = `invalid message from the client: ${describeError(error)}`;
+    return new SessionEnd('protocol_error', message, { code: SqlStates.ProtocolViolation, message });
+  }
 }
