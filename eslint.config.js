@@ -43,6 +43,38 @@ export default tseslint.config(
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
   {
+    // The agent's engine kit is protocol-neutral: no codec, no protocol policy, no engine folder.
+    // A protocol's bytes and words live in engines/<protocol>/, which builds on the kit.
+    files: ['apps/agent/src/engines/common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@postern/wire-*',
+                '@postern/policy',
+                '@postern/policy-*',
+                'libpg-query',
+                'pg',
+                'pg-*',
+                'mysql*',
+                'ssh2',
+              ],
+              message:
+                'engines/common is the protocol-neutral engine kit: protocol code belongs in engines/<protocol>/.',
+            },
+            {
+              group: ['../*/**', '!../common/**'],
+              message: 'engines/common must not import an engine folder: engines build on the kit, not the reverse.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/test/**/*.ts', 'scripts/**', 'bench/**', '**/cli.ts', '**/cli/**'],
     rules: { 'no-console': 'off' },
   },

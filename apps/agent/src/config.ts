@@ -11,6 +11,11 @@ export interface AgentConfig {
     tls: { caFile: string | null; serverName: string | null } | null;
   };
   enrollmentToken: string | null;
+  /**
+   * Local ingress listeners, one per `POSTERN_AGENT_<PROTOCOL>_LISTEN` variable set (protocol in
+   * lower case: `POSTERN_AGENT_POSTGRES_LISTEN` → `postgres`). Each needs a registered engine.
+   */
+  listeners: ListenerConfig[];
   /** Local ingress for PostgreSQL clients in this segment; null when disabled. */
   postgresListen: { host: string; port: number } | null;
   /** Certificate the agent presents to clients on its local ingress (PostgreSQL SSLRequest). */
@@ -57,6 +62,14 @@ export interface AgentConfig {
   };
 }
 
+export interface ListenerConfig {
+  protocol: string;
+  /** The variable it came from, for messages. */
+  variable: string;
+  host: string;
+  port: number;
+}
+
 export class AgentConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -83,6 +96,9 @@ const list = () =>
     .string()
     .default('')
     .transform((v) => v.split(/[\s,]+/).filter((entry) => entry !== ''));
+
+const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const LISTEN_VARIABLE = /^POSTERN_AGENT_([A-Z][A-Z0-9]*)_LISTEN$/;
 
 const envSchema = z.object({
   POSTERN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -202,13 +218,12 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       'POSTERN_AGENT_BUFFER_BUDGET_PER_PRINCIPAL_BYTES must not exceed POSTERN_AGENT_BUFFER_BUDGET_BYTES',
     ]);
   }
-  const listen = e.POSTERN_AGENT_POSTGRES_LISTEN;
-  const split = listen ? listen.lastIndexOf(':') : -1;
+  const listeners = listenersFrom(env);
+  const postgres = listeners.find((l) => l.protocol === 'postgres');
   return {
     logLevel: e.POSTERN_LOG_LEVEL,
-    postgresListen: listen
-      ? { host: listen.slice(0, split).replace(/^\[|\]$/g, ''), port: Number(listen.slice(split + 1)) }
-      : null,
+    listeners,
+    postgresListen: postgres ? { host: postgres.host, port: postgres.port } : null,
     ingressTls:
       e.POSTERN_AGENT_TLS_CERT_FILE && e.POSTERN_AGENT_TLS_KEY_FILE
         ? { certFile: e.POSTERN_AGENT_TLS_CERT_FILE, keyFile: e.POSTERN_AGENT_TLS_KEY_FILE }
@@ -247,6 +262,29 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       compression: e.POSTERN_RECORDING_COMPRESSION,
     },
   };
+}
+
+/** Every `POSTERN_AGENT_<PROTOCOL>_LISTEN` set, as a listener (the protocol's engine is checked at start). */
+function listenersFrom(env: NodeJS.ProcessEnv): ListenerConfig[] {
+  const listeners: ListenerConfig[] = [];
+  const problems: string[] = [];
+  for (const [variable, value] of Object.entries(env)) {
+    const match = LISTEN_VARIABLE.exec(variable);
+    if (match === null || value === undefined) continue;
+    if (!HOST_PORT.test(value)) {
+      problems.push(`${variable} must be host:port (port 0 lets the OS choose) (got ${JSON.stringify(value)})`);
+      continue;
+    }
+    const split = value.lastIndexOf(':');
+    listeners.push({
+      protocol: match[1]!.toLowerCase(),
+      variable,
+      host: value.slice(0, split).replace(/^\[|\]$/g, ''),
+      port: Number(value.slice(split + 1)),
+    });
+  }
+  if (problems.length > 0) throw new AgentConfigError(problems);
+  return listeners.sort((a, b) => a.protocol.localeCompare(b.protocol));
 }
 
 /**

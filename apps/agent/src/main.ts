@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import { initSqlParser } from '@postern/policy-postgres';
 import type { ApprovalDecision__Output, OpenTunnel__Output, Revoke__Output } from '@postern/proto';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js';
 import { ControlClient, EnrollmentRefusedError } from './control/control-client.js';
 import { dialRelayData } from './control/relay-data-dialer.js';
-import { EngineRegistry } from './engines/engine.js';
-import { PostgresEngine } from './engines/postgres/postgres-engine.js';
+import { createEngines } from './engines/registry.js';
 import { LocalListener } from './ingress/local-listener.js';
 import { loadMaskingKey } from './policy/masking-key.js';
 import { SessionRecorder } from './recording/session-recorder.js';
@@ -39,9 +37,6 @@ async function main(): Promise<void> {
     process.stderr.write(`postern agent: POSTERN_AGENT_MASKING_KEY: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  // The PostgreSQL parser (WebAssembly) is loaded before any session can need it.
-  await initSqlParser();
-
   const spool = new RecordingSpool(config.recording.spoolDir, config.recording.spoolMaxBytes);
   const { chunkBytes, flushMs, compression } = config.recording;
   const recorderOptions = { chunkBytes, flushMs, compression };
@@ -56,9 +51,15 @@ async function main(): Promise<void> {
   }
 
   const buffers = new BufferBudget(config.buffers);
-  const engines = new EngineRegistry().register(
-    new PostgresEngine({ logger, buffers, maxClientMessageLength: config.postgresMaxMessageBytes }),
-  );
+  // Each engine loads what it needs (PostgreSQL: its SQL parser) before any session can start.
+  const engines = await createEngines({ config, logger, buffers });
+  for (const listen of config.listeners) {
+    if (engines.get(listen.protocol)) continue;
+    process.stderr.write(
+      `postern agent: ${listen.variable}: no engine for protocol "${listen.protocol}" (this agent serves: ${engines.protocols.join(', ')})\n`,
+    );
+    process.exit(2);
+  }
   // The control client reports the session count in heartbeats; heartbeats start after start().
   const control: ControlClient = new ControlClient(
     config,
@@ -151,18 +152,14 @@ async function main(): Promise<void> {
     });
   });
 
-  const listener = config.postgresListen
-    ? new LocalListener(
-        {
-          protocol: 'postgres',
-          ...config.postgresListen,
-          tls: ingressTls,
-          maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-        },
+  const listeners = config.listeners.map(
+    ({ protocol, host, port }) =>
+      new LocalListener(
+        { protocol, host, port, tls: ingressTls, maxConnectionsPerAddress: config.maxConnectionsPerAddress },
         manager,
         logger,
-      )
-    : null;
+      ),
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -172,7 +169,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 1_000);
     force.unref();
     (async () => {
-      await listener?.stop();
+      await Promise.all(listeners.map((listener) => listener.stop()));
       await manager.closeAll();
       // Spooled chunks not yet acknowledged stay on disk and are shipped after the next start.
       shipper.stop();
@@ -204,7 +201,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  await listener?.start();
+  for (const listener of listeners) await listener.start();
 }
 
 main().catch((error: unknown) => {

@@ -62,3 +62,19 @@ export {
   type ScramKeys,
   type ScramServerFirst,
 } from './auth/scram.js';
+export {
+  bindHead,
+  COPY_DATA_HEADER_SIZE,
+  commandTag,
+  copyDataPayload,
+  DATA_ROW_HEADER_SIZE,
+  DataRowLayoutError,
+  describeTarget,
+  errorCodeAndMessage,
+  executePortal,
+  parseHead,
+  querySql,
+  sealMessage,
+  walkDataRow,
+  type BindHead,
+} from './views.js';

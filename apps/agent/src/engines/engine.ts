@@ -4,7 +4,7 @@ import type { Logger } from '@postern/logging';
 import type { ApprovalRuleInput, SessionStatementPolicy } from '@postern/policy';
 import type { SessionMasker } from '@postern/policy-postgres';
 import type { SessionReach } from '../reach/agent-reach.js';
-import type { AgentAuditKind } from '@postern/proto';
+import type { AgentAuditKind, RecordingEventBodies, RecordingEventType } from '@postern/proto';
 
 /**
  * One protocol engine per wire protocol (postgres, mysql, ssh, …), all behind this interface and
@@ -121,8 +121,12 @@ export interface EngineContext {
     reviewId: string;
     outcome: Promise<ApprovalOutcome>;
   };
-  /** Appends an event to the session's recording (ignored before the session is opened). */
-  record(type: string, event: Record<string, unknown>): void;
+  /**
+   * Appends an event to the session's recording (ignored before the session is opened). The
+   * kinds are @postern/proto's RecordingEvent union, shared with the control plane; a protocol
+   * adds its own kinds there.
+   */
+  record<K extends RecordingEventType>(type: K, event: RecordingEventBodies[K]): void;
   /** Records a policy decision (blocked, held, approved, rejected, masked counts, …). */
   audit(event: PolicyAuditEvent): void;
   /**

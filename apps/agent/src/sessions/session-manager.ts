@@ -1,25 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
 import type { AgentMessage, ApprovalDecision__Output, AuditEvent, PolicySnapshot__Output } from '@postern/proto';
-import { Authenticator, resolveConnection, type Grant } from '../auth/authenticator.js';
+import { Authenticator } from '../auth/authenticator.js';
 import {
   SessionAbortError,
-  type ApprovalOutcome,
-  type EngineContext,
   type PolicyAuditEvent,
   type SessionPolicy,
   type EngineRegistry,
-  type Principal,
-  type ResolvedConnection,
-  type SessionSummary,
 } from '../engines/engine.js';
 import { PolicyCompiler } from '../policy/compiled-policy.js';
-import { SessionRecorder, type RecorderOptions } from '../recording/session-recorder.js';
+import type { RecorderOptions } from '../recording/session-recorder.js';
 import type { RecordingSpool } from '../recording/spool.js';
 import type { AgentReach } from '../reach/agent-reach.js';
-import { AdmissionLimits, sourceHost, type LimitSettings } from './limits.js';
+import { AdmissionLimits, type LimitSettings } from './limits.js';
+import { SessionContext, type PendingApproval, type SessionOrigin, type SessionServices } from './session-context.js';
 
 export interface SessionManagerDeps {
   engines: EngineRegistry;
@@ -38,23 +33,11 @@ export interface SessionManagerDeps {
   reach: AgentReach;
 }
 
-interface PendingApproval {
-  sessionId: string;
-  settle: (outcome: ApprovalOutcome) => void;
-  request: AgentMessage;
-}
-
 /** Audit events are sent in batches of at most this many (one message per batch). */
 const AUDIT_BATCH = 500;
 
-interface LiveSession {
-  abort: AbortController;
-  done: Promise<void>;
-  /** Set once authenticated: what admitted the session, re-checked on every policy change. */
-  grant: Grant | null;
-  /** When the session must be re-checked even if no policy change comes (an expiry). */
-  checkAt: number;
-}
+/** A live session, as the manager re-checks and ends it. */
+type LiveSession = SessionContext;
 
 /** How often sessions are re-checked for expiry between policy changes. */
 const EXPIRY_CHECK_MS = 500;
@@ -75,10 +58,24 @@ export class SessionManager {
   /** Final recording chunks still being written (awaited on shutdown). */
   private readonly closingRecordings = new Set<Promise<void>>();
 
+  private readonly services: SessionServices;
+
   constructor(private readonly deps: SessionManagerDeps) {
     this.authenticator = new Authenticator(deps.policy);
     this.compiler = new PolicyCompiler(deps.maskingHashKey, deps.logger);
     this.limits = new AdmissionLimits(deps.limits);
+    this.services = {
+      deps,
+      authenticator: this.authenticator,
+      limits: this.limits,
+      approvals: this.approvals,
+      audit: (sessionId, event) => this.audit(sessionId, event),
+      sessionPolicy: (version, connectionId, groups) => this.sessionPolicy(version, connectionId, groups),
+      closing: (recording) => {
+        this.closingRecordings.add(recording);
+        void recording.finally(() => this.closingRecordings.delete(recording));
+      },
+    };
     this.expiryTimer = setInterval(() => this.checkExpiries(), EXPIRY_CHECK_MS);
     this.expiryTimer.unref();
   }
@@ -179,229 +176,20 @@ export class SessionManager {
     return this.live.size;
   }
 
-  serve(
-    client: Duplex,
-    options: { protocol: string; ingress: 'local' | 'relay'; clientAddress: string; clientTls: SecureContext | null },
-  ): void {
-    const engine = this.deps.engines.get(options.protocol);
+  serve(client: Duplex, origin: SessionOrigin): void {
+    const engine = this.deps.engines.get(origin.protocol);
     if (!engine) {
-      this.deps.logger.warn({ protocol: options.protocol }, 'no engine for protocol; connection closed');
+      this.deps.logger.warn({ protocol: origin.protocol }, 'no engine for protocol; connection closed');
       client.destroy();
       return;
     }
-    const sessionId = randomUUID();
-    const abort = new AbortController();
-    const live: LiveSession = { abort, done: Promise.resolve(), grant: null, checkAt: Number.POSITIVE_INFINITY };
-    const logger = this.deps.logger.child({
-      sessionId,
-      ingress: options.ingress,
-      clientAddress: options.clientAddress,
-    });
-    let openedAt: Date | null = null;
-    let closedOnce = false;
-    let connectionId = '';
-    let principalGroups: string[] = [];
-    let principal: NonNullable<AgentMessage['approvalRequest']>['requester'] = null;
-    let sessionPolicy: SessionPolicy | null = null;
-    let recorder: SessionRecorder | null = null;
-    let releaseSlot: () => void = () => {};
-    let asked: { id: string; name: string } | null = null;
-    const reach = this.deps.reach.forSession({
-      sessionId,
-      connection: () => asked,
-      principal: () => live.grant?.principalId ?? null,
-    });
-    const context: EngineContext = {
-      sessionId,
-      ingress: options.ingress,
-      clientAddress: options.clientAddress,
-      logger,
-      clientTls: options.clientTls,
-      signal: abort.signal,
-      resolveConnection: (name, protocol) => resolveConnection(this.deps.policy(), name, protocol),
-      authenticate: async (connection, user, password) => {
-        asked = { id: connection.id, name: connection.name };
-        if (!this.deps.policyUsable()) {
-          logger.warn(
-            { connection: connection.name },
-            'new session refused: control plane unreachable beyond the staleness bound',
-          );
-          return { ok: false, reason: 'policy_stale', message: 'control plane unreachable; cached policy too old' };
-        }
-        const source = sourceHost(options.clientAddress);
-        const throttled = this.limits.admitAttempt(source, user);
-        if (throttled !== null) {
-          logger.warn({ connection: connection.name, user, limit: throttled.limit }, 'new session refused by a limit');
-          return { ok: false, reason: 'rate_limited', message: throttled.message };
-        }
-        const admission = await this.authenticator.authenticate(connection, user, password);
-        if (!admission.ok) {
-          if (admission.reason === 'invalid_credential' || admission.reason === 'expired_credential') {
-            this.limits.authFailed(source, user);
-          }
-          // The client only learns "password authentication failed", as with PostgreSQL itself;
-          // the reason (an unknown connection among them) is for the operator.
-          logger.info(
-            { connection: connection.name, user, reason: admission.reason, detail: admission.message },
-            'authentication refused',
-          );
-          return admission;
-        }
-        this.limits.authSucceeded(source, user);
-        const slot = this.limits.openSession(admission.principal.id);
-        if ('limit' in slot) {
-          logger.warn({ connection: connection.name, principal: admission.principal.id }, slot.message);
-          return { ok: false, reason: 'rate_limited', message: slot.message };
-        }
-        releaseSlot = slot.release;
-        live.grant = admission.grant;
-        live.checkAt = this.authenticator.nextCheck(admission.grant);
-        return { ok: true, principal: admission.principal };
-      },
-      resolveSecret: reach.resolveSecret,
-      dialTarget: reach.dialTarget,
-      revealPassword: reach.revealPassword,
-      policy: () => {
-        const version = this.deps.policyVersion();
-        if (sessionPolicy === null || sessionPolicy.version !== version) {
-          sessionPolicy = this.sessionPolicy(version, connectionId, principalGroups);
-        }
-        return sessionPolicy;
-      },
-      requestApproval: ({ rule, command }) => {
-        const reviewId = randomUUID();
-        const request: AgentMessage = {
-          approvalRequest: {
-            requestId: reviewId,
-            sessionId,
-            ruleId: rule.id,
-            command,
-            requester: principal,
-            timeoutSeconds: rule.timeoutSeconds,
-            connectionId,
-            policyVersion: this.deps.policyVersion(),
-          },
-        };
-        const outcome = new Promise<ApprovalOutcome>((resolve) => {
-          const timer = setTimeout(
-            () => settle({ outcome: 'expired', decidedBy: '', comment: 'no decision in time' }),
-            rule.timeoutSeconds * 1000,
-          );
-          const onAbort = (): void =>
-            settle({ outcome: 'cancelled', decidedBy: '', comment: 'the session ended while waiting' });
-          abort.signal.addEventListener('abort', onAbort, { once: true });
-          const settle = (result: ApprovalOutcome): void => {
-            if (!this.approvals.delete(reviewId)) return;
-            clearTimeout(timer);
-            abort.signal.removeEventListener('abort', onAbort);
-            resolve(result);
-          };
-          this.approvals.set(reviewId, { sessionId, settle, request });
-        });
-        this.deps.report(request);
-        return { reviewId, outcome };
-      },
-      audit: (event) => {
-        this.audit(sessionId, event);
-        recorder?.record('decision', {
-          kind: event.kind,
-          decision: event.decision,
-          ruleId: event.ruleId,
-          ...event.details,
-        });
-      },
-      record: (type, event) => recorder?.record(type, event),
-      opened: (who: Principal, connection: ResolvedConnection) => {
-        openedAt = new Date();
-        connectionId = connection.id;
-        principalGroups = who.groups;
-        principal = {
-          id: who.id,
-          displayName: who.displayName,
-          groups: who.groups,
-          kind: who.kind === 'service' ? 'KIND_SERVICE' : 'KIND_USER',
-        };
-        logger.info({ principal: who.id, connection: connection.name }, 'session opened');
-        recorder = new SessionRecorder(
-          this.deps.spool,
-          sessionId,
-          connection.recordingMode,
-          this.deps.recorder,
-          logger,
-          (error) => abort.abort(new SessionAbortError('recording_failed', error.message)),
-        );
-        recorder.record(
-          'session.start',
-          {
-            sessionId,
-            connection: { id: connection.id, name: connection.name, protocol: connection.protocol },
-            principal,
-            clientAddress: options.clientAddress,
-            ingress: options.ingress,
-            policyVersion: this.deps.policyVersion(),
-            recordingMode: connection.recordingMode,
-          },
-          openedAt.getTime(),
-        );
-        this.deps.report({
-          sessionOpened: {
-            sessionId,
-            connectionId: connection.id,
-            principal,
-            clientAddress: options.clientAddress,
-            ingress: options.ingress,
-            startedAt: { unixMs: String(openedAt.getTime()) },
-            policyVersion: this.deps.policyVersion(),
-          },
-        });
-      },
-      closed: (summary: SessionSummary) => {
-        if (closedOnce) return;
-        closedOnce = true;
-        logger.info(
-          {
-            endReason: summary.endReason,
-            error: summary.error,
-            statements: summary.statementCount,
-            bytesFromClient: summary.bytesFromClient,
-            bytesFromTarget: summary.bytesFromTarget,
-          },
-          'session closed',
-        );
-        // Sessions refused before authentication were never reported open; their refusal is in the log.
-        if (!openedAt) return;
-        if (recorder !== null) {
-          const closing = recorder.close({
-            endReason: summary.endReason,
-            error: summary.error ?? null,
-            bytesFromClient: summary.bytesFromClient,
-            bytesFromTarget: summary.bytesFromTarget,
-            statements: summary.statementCount,
-          });
-          this.closingRecordings.add(closing);
-          void closing.finally(() => this.closingRecordings.delete(closing));
-        }
-        this.deps.report({
-          sessionClosed: {
-            sessionId,
-            endedAt: { unixMs: String(Date.now()) },
-            endReason: summary.endReason,
-            bytesFromClient: String(summary.bytesFromClient),
-            bytesFromTarget: String(summary.bytesFromTarget),
-            statementCount: String(summary.statementCount),
-            error: summary.error ?? '',
-          },
-        });
-      },
-    };
-    live.done = engine
-      .serve(client, context)
-      .catch((error: unknown) => logger.error({ err: error }, 'engine failed'))
-      .finally(() => {
-        releaseSlot();
-        this.live.delete(sessionId);
-      });
-    this.live.set(sessionId, live);
+    const session = new SessionContext(this.services, origin);
+    session.start(
+      (stream, context) => engine.serve(stream, context),
+      client,
+      () => this.live.delete(session.sessionId),
+    );
+    this.live.set(session.sessionId, session);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { RecordingEventType } from '@postern/proto';
 import type { EventLine } from '../recordings/recording-chain.js';
 import type { RecordedDecision } from './simulation.types.js';
 
@@ -25,7 +26,8 @@ export class RecordedSession {
 
   read(line: EventLine): RecordedStatement | null {
     const event = line.event;
-    switch (line.type) {
+    // The agent's vocabulary (@postern/proto): a kind renamed there fails to compile here.
+    switch (line.type as RecordingEventType) {
       case 'session.start':
         this.groups = groupsOf(event['principal']);
         return null;

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
-import { backend, decodePasswordMessage, FrontendCode } from '@postern/wire-postgres';
+import { backend, decodePasswordMessage, FrontendCode, type Frame } from '@postern/wire-postgres';
 import type { EngineContext, Principal, ResolvedConnection } from '../engine.js';
-import type { FrameReader } from './frame-reader.js';
+import type { FrameReader } from '../common/frame-reader.js';
 import { SessionEnd, SqlStates } from './session-end.js';
 
 /**
@@ -11,7 +11,7 @@ import { SessionEnd, SqlStates } from './session-end.js';
  */
 export async function authenticateClient(
   stream: Duplex,
-  reader: FrameReader,
+  reader: FrameReader<Frame>,
   connection: ResolvedConnection,
   user: string,
   context: EngineContext,

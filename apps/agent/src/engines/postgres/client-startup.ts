@@ -6,9 +6,11 @@ import {
   decodeStartupMessage,
   FrontendParser,
   ProtocolError,
+  type Frame,
   type StartupMessage,
 } from '@postern/wire-postgres';
-import { FrameReader } from './frame-reader.js';
+import { FrameReader } from '../common/frame-reader.js';
+import { tlsHandshake } from '../common/tls.js';
 import { SessionEnd, SqlStates } from './session-end.js';
 
 /** How the client opened: a cancel request, or a session with its StartupMessage. */
@@ -20,7 +22,7 @@ export type ClientOpening =
       stream: Duplex;
       encrypted: boolean;
       parser: FrontendParser;
-      reader: FrameReader;
+      reader: FrameReader<Frame>;
       startup: StartupMessage;
     };
 
@@ -87,30 +89,11 @@ function startServerTls(
 ): Promise<TLSSocket> {
   const tls = new TLSSocket(stream, { isServer: true, secureContext });
   onTlsSocket(tls);
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      tls.off('secure', onSecure);
-      tls.off('error', onError);
-      tls.off('close', onClose);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onSecure = (): void => {
-      cleanup();
-      resolve(tls);
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(new SessionEnd('protocol_error', `client TLS handshake failed: ${error.message}`));
-    };
-    const onClose = (): void => onError(new Error('the client closed the connection'));
-    const onAbort = (): void => {
-      cleanup();
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    tls.once('secure', onSecure);
-    tls.once('error', onError);
-    tls.once('close', onClose);
-    signal.addEventListener('abort', onAbort, { once: true });
+  return tlsHandshake(tls, {
+    side: 'server',
+    signal,
+    failure: (error) => new SessionEnd('protocol_error', `client TLS handshake failed: ${error.message}`),
+    onAbort: 'reason',
   });
 }
 

@@ -6,8 +6,19 @@ import {
   type Frame,
   type FrontendParser,
 } from '@postern/wire-postgres';
+import {
+  proxySession as proxyFrames,
+  type FrameCodec,
+  type FrameFilter as KitFrameFilter,
+  type ProxyOutcome,
+} from '../common/proxy.js';
 import type { PostgresSessionState } from './session-state.js';
 import { describeError, SessionEnd, SqlStates } from './session-end.js';
+
+export { coalesce, type FilterIo, type FrameVerdict, type ProxyOutcome } from '../common/proxy.js';
+
+/** A policy filter over PostgreSQL frames (both directions share wire-postgres' Frame). */
+export type FrameFilter = KitFrameFilter<Frame, Frame>;
 
 export interface ProxyOptions {
   client: Duplex;
@@ -27,370 +38,62 @@ export interface ProxyOptions {
   buffers?: { hold(bytes: number): { limit: 'agent' | 'principal'; held: number; allowed: number } | null };
 }
 
-/**
- * What to forward in place of one frame: its own bytes (the fast, usual answer), other bytes (a
- * substitute, a masked row), nothing (null), or a promise of either when the frame must wait
- * (a statement held for approval, a catalog lookup). Frames behind a pending one wait in order.
- */
-export type FrameVerdict = Buffer | null | Promise<Buffer | null>;
-
-export interface FrameFilter {
-  fromClient(frame: Frame): FrameVerdict;
-  fromTarget(frame: Frame): FrameVerdict;
-  /** A client frame whose verdict was forwarded (its own bytes or a substitute), in stream order. */
-  forwarded?(frame: Frame): void;
-  /** Called once by the proxy: how the filter writes its own messages. */
-  attach(io: FilterIo): void;
-}
-
-export interface FilterIo {
-  /** A message of the filter's own to the client (a notice). */
-  toClient(bytes: Buffer): void;
-  /**
-   * A message of the filter's own to the target (a lookup on the session's connection, while the
-   * client's lane waits on a pending verdict). Written at once, under the target's backpressure:
-   * call it outside `fromClient`, whose accepted frames are written when the filter returns.
-   */
-  toTarget(bytes: Buffer): void;
-  fail(end: SessionEnd): void;
-}
-
-/** One direction of the proxy while a filter is on: frames waiting behind a pending verdict. */
-interface Lane {
-  from: 'client' | 'target';
-  source: Duplex;
-  destination: Duplex;
-  /** Non-null while a verdict is pending: the frames that arrived behind it. */
-  waiting: Frame[] | null;
-}
-
-/** How the proxy stopped; the session closes both sides and reports it. */
-export interface ProxyOutcome {
-  end: SessionEnd;
-  /** True when the client's Terminate was already forwarded to the target. */
-  terminateForwarded: boolean;
-}
-
-/**
- * Forwards frames both ways until either side ends. Frames are not decoded (only the few the
- * session state needs are peeked at) and not copied: the frames parsed from one chunk are
- * written as views, adjacent views merged into one write, several writes corked together.
- * When a destination's buffer is full the source is paused until 'drain', so a slow reader
- * slows the writer instead of growing memory.
- */
+/** PostgreSQL on the kit's proxy loop: wire-postgres' parsers split the streams; Terminate says goodbye. */
 export function proxySession(options: ProxyOptions): Promise<ProxyOutcome> {
-  return new Promise((resolve) => new SessionProxy(options, resolve).start());
+  const { clientParser, targetParser, state, ...rest } = options;
+  return proxyFrames({ ...rest, codec: postgresCodec(clientParser, targetParser, state) });
 }
 
-class SessionProxy {
-  private finished = false;
-  private terminateForwarded = false;
-  private readonly throttled = new Set<Duplex>();
-  private readonly batch: Buffer[] = [];
-  private readonly clientLane: Lane;
-  private readonly targetLane: Lane;
-
-  constructor(
-    private readonly options: ProxyOptions,
-    private readonly resolve: (outcome: ProxyOutcome) => void,
-  ) {
-    const { client, target } = options;
-    this.clientLane = { from: 'client', source: client, destination: target, waiting: null };
-    this.targetLane = { from: 'target', source: target, destination: client, waiting: null };
-    options.filter?.attach({
-      toClient: (bytes) => this.write(client, target, [bytes]),
-      toTarget: (bytes) => this.write(target, client, [bytes]),
-      fail: (end) => this.finish(end),
-    });
-  }
-
-  start(): void {
-    const { client, target, signal } = this.options;
-    client.on('data', this.onClientData);
-    client.on('end', this.onClientEnd);
-    client.on('close', this.onClientEnd);
-    client.on('error', this.onClientError);
-    target.on('data', this.onTargetData);
-    target.on('end', this.onTargetEnd);
-    target.on('close', this.onTargetEnd);
-    target.on('error', this.onTargetError);
-    signal.addEventListener('abort', this.onAbort, { once: true });
-    if (signal.aborted) return this.onAbort();
-    // A side that failed while nobody was listening (during the target login) ends it now.
-    if (client.destroyed) return this.onClientEnd();
-    if (target.destroyed) return this.onTargetEnd();
-    this.forwardFrames(this.options.pendingFromTarget, 'target');
-    this.forwardFrames(this.options.pendingFromClient, 'client');
-    if (!this.finished) {
-      if (this.clientLane.waiting === null) client.resume();
-      if (this.targetLane.waiting === null) target.resume();
-    }
-  }
-
-  private readonly onClientData = (chunk: Buffer): void => {
-    this.options.state.bytesFromClient += chunk.length;
-    this.batch.length = 0;
-    try {
-      this.options.clientParser.parse(chunk, this.collectClientFrame);
-    } catch (error) {
-      if (error instanceof ProtocolError && error.code === 'MESSAGE_TOO_LARGE') {
-        const message = `message too large: ${error.message}`;
-        return this.finish(
-          new SessionEnd('protocol_error', message, { code: SqlStates.ProgramLimitExceeded, message }),
-        );
-      }
-      const message = `invalid message from the client: ${describeError(error)}`;
-      return this.finish(new SessionEnd('protocol_error', message, { code: SqlStates.ProtocolViolation, message }));
-    }
-    if (!this.withinBudget()) return;
-    this.write(this.options.target, this.options.client, this.batch);
-    if (this.terminateForwarded) this.finish(SessionEnd.clean('client_closed', 'the client sent Terminate'));
-  };
-
-  private readonly collectClientFrame = (frame: Frame): void => {
-    this.options.state.observeFrontend(frame);
-    if (this.options.filter !== undefined) return this.admit(this.clientLane, frame);
-    if (frame.code === FrontendCode.Terminate) this.terminateForwarded = true;
-    this.batch.push(frame.bytes);
-  };
-
-  private readonly onTargetData = (chunk: Buffer): void => {
-    this.options.state.bytesFromTarget += chunk.length;
-    this.batch.length = 0;
-    try {
-      this.options.targetParser.parse(chunk, this.collectTargetFrame);
-    } catch (error) {
-      return this.finish(
-        new SessionEnd('protocol_error', `invalid message from the target: ${describeError(error)}`, {
-          code: SqlStates.ProtocolViolation,
-          message: 'invalid message from the target server',
-        }),
-      );
-    }
-    if (!this.withinBudget()) return;
-    this.write(this.options.client, this.options.target, this.batch);
-  };
-
-  /**
-   * Messages partly received (from either side) are held in memory until complete; their bytes
-   * count against the session's share of the agent's buffer budget. Over it, this session ends.
-   */
-  private withinBudget(): boolean {
-    const { buffers, clientParser, targetParser } = this.options;
-    if (buffers === undefined) return true;
-    const refusal = buffers.hold(clientParser.bufferedBytes + targetParser.bufferedBytes);
-    if (refusal === null) return true;
-    const whose =
-      refusal.limit === 'agent' ? "the agent's buffer budget" : "this identity's share of the agent's buffers";
-    const message = `terminating connection: a message being received does not fit ${whose}`;
-    this.finish(
-      new SessionEnd('error', `buffer budget exceeded (${refusal.limit}: ${refusal.held} > ${refusal.allowed} bytes)`, {
-        code: SqlStates.OutOfMemory,
-        message,
-        detail: `${refusal.held} bytes would be held; ${refusal.allowed} are allowed.`,
-      }),
-    );
-    return false;
-  }
-
-  private readonly collectTargetFrame = (frame: Frame): void => {
-    this.options.state.observeBackend(frame);
-    if (this.options.filter !== undefined) return this.admit(this.targetLane, frame);
-    this.batch.push(frame.bytes);
-  };
-
-  /**
-   * Runs one frame through the filter into the current batch. A pending verdict stops the lane:
-   * the frames behind it queue in order and the source is paused until the verdict settles.
-   */
-  private admit(lane: Lane, frame: Frame): void {
-    if (lane.waiting !== null) {
-      lane.waiting.push(frame);
-      return;
-    }
-    const filter = this.options.filter!;
-    let verdict: FrameVerdict;
-    try {
-      verdict = lane.from === 'client' ? filter.fromClient(frame) : filter.fromTarget(frame);
-    } catch (error) {
-      return this.filterFailed(error);
-    }
-    if (verdict instanceof Promise) {
-      lane.waiting = [];
-      lane.source.pause();
-      verdict.then(
-        (bytes) => this.resumeLane(lane, frame, bytes),
-        (error: unknown) => this.filterFailed(error),
-      );
-      return;
-    }
-    this.accept(lane, frame, verdict);
-  }
-
-  private accept(lane: Lane, frame: Frame, bytes: Buffer | null): void {
-    if (bytes === null) return;
-    if (lane.from === 'client') {
-      if (frame.code === FrontendCode.Terminate) this.terminateForwarded = true;
-      this.options.filter!.forwarded?.(frame);
-    }
-    this.batch.push(bytes);
-  }
-
-  /** A pending verdict settled: forward it, then the frames that queued behind it. */
-  private resumeLane(lane: Lane, frame: Frame, bytes: Buffer | null): void {
-    if (this.finished) return;
-    const queued = lane.waiting ?? [];
-    lane.waiting = null;
-    this.batch.length = 0;
-    this.accept(lane, frame, bytes);
-    let next = 0;
-    while (next < queued.length && lane.waiting === null) this.admit(lane, queued[next++]!);
-    if (lane.waiting !== null) (lane.waiting as Frame[]).unshift(...queued.slice(next));
-    this.write(lane.destination, lane.source, this.batch);
-    if (this.terminateForwarded) return this.finish(SessionEnd.clean('client_closed', 'the client sent Terminate'));
-    if (lane.waiting === null && !this.throttled.has(lane.source)) lane.source.resume();
-  }
-
-  private filterFailed(error: unknown): void {
-    if (error instanceof SessionEnd) return this.finish(error);
-    const message = `policy enforcement failed: ${describeError(error)}`;
-    this.finish(
-      new SessionEnd('error', message, { code: SqlStates.InternalError, message: 'policy enforcement failed' }),
-    );
-  }
-
-  /** Frames left over from the startup phases, forwarded as if they had just arrived. */
-  private forwardFrames(frames: Frame[], from: 'client' | 'target'): void {
-    if (frames.length === 0) return;
-    const { client, target, state } = this.options;
-    if (this.options.filter !== undefined) {
-      const lane = from === 'client' ? this.clientLane : this.targetLane;
-      this.batch.length = 0;
-      for (const frame of frames) {
-        if (from === 'client') state.observeFrontend(frame);
-        else state.observeBackend(frame);
-        this.admit(lane, frame);
-      }
-      this.write(lane.destination, lane.source, this.batch);
-      if (this.terminateForwarded) this.finish(SessionEnd.clean('client_closed', 'the client sent Terminate'));
-      return;
-    }
-    const bytes: Buffer[] = [];
-    for (const frame of frames) {
-      if (from === 'client') {
-        state.observeFrontend(frame);
-        if (frame.code === FrontendCode.Terminate) this.terminateForwarded = true;
-      } else {
-        state.observeBackend(frame);
-      }
-      bytes.push(frame.bytes);
-    }
-    if (from === 'client') this.write(target, client, bytes);
-    else this.write(client, target, bytes);
-    if (this.terminateForwarded) this.finish(SessionEnd.clean('client_closed', 'the client sent Terminate'));
-  }
-
-  private write(destination: Duplex, source: Duplex, frames: Buffer[]): void {
-    if (frames.length === 0 || this.finished || destination.destroyed) return;
-    const segments = frames.length === 1 ? frames : coalesce(frames);
-    let flowing = true;
-    if (segments.length === 1) {
-      flowing = destination.write(segments[0]);
-    } else if (totalLength(segments) <= SMALL_WRITE_BYTES) {
-      // A short answer with a substituted part (a masked row, a notice): one copy of a few hundred
-      // bytes costs less than a corked multi-part write through the stream and a writev.
-      flowing = destination.write(Buffer.concat(segments));
-    } else {
-      destination.cork();
-      for (const segment of segments) flowing = destination.write(segment);
-      destination.uncork();
-    }
-    if (!flowing) this.throttle(source, destination);
-  }
-
-  private throttle(source: Duplex, destination: Duplex): void {
-    if (this.throttled.has(source)) return;
-    this.throttled.add(source);
-    source.pause();
-    destination.once('drain', () => {
-      this.throttled.delete(source);
-      if (!this.finished && !this.laneOf(source).waiting) source.resume();
-    });
-  }
-
-  private laneOf(source: Duplex): Lane {
-    return source === this.options.client ? this.clientLane : this.targetLane;
-  }
-
-  private readonly onClientEnd = (): void =>
-    this.finish(SessionEnd.clean('client_closed', 'the client closed the connection'));
-
-  private readonly onClientError = (error: Error): void =>
-    this.finish(new SessionEnd('client_closed', `client connection error: ${describeError(error)}`));
-
-  private readonly onTargetEnd = (): void =>
-    this.finish(SessionEnd.clean('target_closed', 'the target closed the connection'));
-
-  private readonly onTargetError = (error: Error): void =>
-    this.finish(
-      new SessionEnd('target_closed', `target connection error: ${describeError(error)}`, {
-        code: SqlStates.ConnectionFailure,
-        message: 'the connection to the target server was lost',
-      }),
-    );
-
-  private readonly onAbort = (): void => this.finish(this.options.abortEnd());
-
-  private finish(end: SessionEnd): void {
-    if (this.finished) return;
-    this.finished = true;
-    const { client, target, signal } = this.options;
-    client.off('data', this.onClientData);
-    client.off('end', this.onClientEnd);
-    client.off('close', this.onClientEnd);
-    client.off('error', this.onClientError);
-    target.off('data', this.onTargetData);
-    target.off('end', this.onTargetEnd);
-    target.off('close', this.onTargetEnd);
-    target.off('error', this.onTargetError);
-    signal.removeEventListener('abort', this.onAbort);
-    this.resolve({ end, terminateForwarded: this.terminateForwarded });
-  }
-}
-
-/** Below this many bytes, the parts of one write are copied together rather than written as a vector. */
-const SMALL_WRITE_BYTES = 4096;
-
-function totalLength(segments: readonly Buffer[]): number {
-  let total = 0;
-  for (const segment of segments) total += segment.length;
-  return total;
+export function postgresCodec(
+  clientParser: FrontendParser,
+  targetParser: BackendParser,
+  state: PostgresSessionState,
+): FrameCodec<Frame, Frame> {
+  return new PostgresFrameCodec(clientParser, targetParser, state);
 }
 
 /**
- * Merges views that are adjacent in memory (frames parsed from one chunk) into single writes.
- * Runs are tracked as offsets and a view is made once per run, not once per merged frame: with
- * thousands of DataRows per chunk this loop is the proxy's hottest per-row work.
+ * A class rather than an object of closures: the proxy calls these per frame, and methods on
+ * one class stay monomorphic and inlinable.
  */
-export function coalesce(frames: readonly Buffer[]): Buffer[] {
-  const segments: Buffer[] = [];
-  let first: Buffer | undefined;
-  let end = 0;
-  for (const bytes of frames) {
-    if (first !== undefined && first.buffer === bytes.buffer && end === bytes.byteOffset) {
-      end += bytes.length;
-      continue;
-    }
-    if (first !== undefined) segments.push(runView(first, end));
-    first = bytes;
-    end = bytes.byteOffset + bytes.length;
-  }
-  if (first !== undefined) segments.push(runView(first, end));
-  return segments;
-}
+class PostgresFrameCodec implements FrameCodec<Frame, Frame> {
+  constructor(
+    readonly client: FrontendParser,
+    readonly target: BackendParser,
+    private readonly state: PostgresSessionState,
+  ) {}
 
-function runView(first: Buffer, end: number): Buffer {
-  return end === first.byteOffset + first.length
-    ? first
-    : Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+  isTerminate(frame: Frame): boolean {
+    return frame.code === FrontendCode.Terminate;
+  }
+
+  /** Statement counts. */
+  observeClient(frame: Frame): void {
+    this.state.observeFrontend(frame);
+  }
+
+  /** ReadyForQuery ends a request (and carries the transaction status). */
+  observeTarget(frame: Frame): void {
+    this.state.observeBackend(frame);
+  }
+
+  countBytes(side: 'client' | 'target', bytes: number): void {
+    if (side === 'client') this.state.bytesFromClient += bytes;
+    else this.state.bytesFromTarget += bytes;
+  }
+
+  parseFailure(side: 'client' | 'target', error: unknown): SessionEnd {
+    if (side === 'target') {
+      return new SessionEnd('protocol_error', `invalid message from the target: ${describeError(error)}`, {
+        code: SqlStates.ProtocolViolation,
+        message: 'invalid message from the target server',
+      });
+    }
+    if (error instanceof ProtocolError && error.code === 'MESSAGE_TOO_LARGE') {
+      const message = `message too large: ${error.message}`;
+      return new SessionEnd('protocol_error', message, { code: SqlStates.ProgramLimitExceeded, message });
+    }
+    const message = `invalid message from the client: ${describeError(error)}`;
+    return new SessionEnd('protocol_error', message, { code: SqlStates.ProtocolViolation, message });
+  }
 }

@@ -1,48 +1,9 @@
 import { errorResponse, type ErrorResponseOptions } from '@postern/wire-postgres';
-import type { SessionSummary } from '../engine.js';
+import type { SessionError, SessionErrorKind } from '../common/session-end.js';
 
-export type EndReason = SessionSummary['endReason'];
-
-/** What the client is told when the session ends on our side: one FATAL ErrorResponse. */
-export interface ClientFatal {
-  code: string;
-  message: string;
-  detail?: string;
-  hint?: string;
-}
-
-/**
- * Ends a session from any phase. `message` goes to the log and the session summary (never a
- * secret); `fatal` is what the client sees, if anything. Thrown by the phases, caught once by
- * the session, so each phase can stop with a single `throw`.
- */
-export class SessionEnd extends Error {
-  override readonly name = 'SessionEnd';
-
-  /** True for an orderly end (Terminate, a peer closing): the summary then carries no error. */
-  clean = false;
-
-  constructor(
-    readonly reason: EndReason,
-    message: string,
-    readonly fatal?: ClientFatal,
-  ) {
-    super(message);
-  }
-
-  static clean(reason: EndReason, message: string): SessionEnd {
-    const end = new SessionEnd(reason, message);
-    end.clean = true;
-    return end;
-  }
-}
-
-export function fatalResponse(fatal: ClientFatal): Buffer {
-  const options: ErrorResponseOptions = { severity: 'FATAL', code: fatal.code, message: fatal.message };
-  if (fatal.detail !== undefined) options.detail = fatal.detail;
-  if (fatal.hint !== undefined) options.hint = fatal.hint;
-  return errorResponse(options);
-}
+export { describeError, SessionEnd, type EndReason } from '../common/session-end.js';
+/** What the client is told when the session ends on our side (rendered as one FATAL ErrorResponse). */
+export type ClientFatal = SessionError;
 
 /** SQLSTATEs this engine sends (PostgreSQL's errcodes.txt). */
 export const SqlStates = {
@@ -65,11 +26,22 @@ export const SqlStates = {
   InternalError: 'XX000',
 } as const;
 
-/** Turns anything thrown into a loggable message without its stack. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${error.message} (${code})` : error.message;
-  }
-  return String(error);
+/** The SQLSTATE PostgreSQL itself would send for each of the kit's neutral session errors. */
+const SQLSTATE_OF: Record<SessionErrorKind, string> = {
+  protocol_violation: SqlStates.ProtocolViolation,
+  message_too_large: SqlStates.ProgramLimitExceeded,
+  out_of_memory: SqlStates.OutOfMemory,
+  connection_lost: SqlStates.ConnectionFailure,
+  administrator_shutdown: SqlStates.AdminShutdown,
+  timeout: SqlStates.QueryCanceled,
+  internal: SqlStates.InternalError,
+};
+
+/** A session end, as PostgreSQL says it: one FATAL ErrorResponse. */
+export function fatalResponse(fatal: SessionError): Buffer {
+  const code = fatal.code ?? SQLSTATE_OF[fatal.kind ?? 'internal'];
+  const options: ErrorResponseOptions = { severity: 'FATAL', code, message: fatal.message };
+  if (fatal.detail !== undefined) options.detail = fatal.detail;
+  if (fatal.hint !== undefined) options.hint = fatal.hint;
+  return errorResponse(options);
 }

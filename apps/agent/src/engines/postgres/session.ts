@@ -13,17 +13,18 @@ import {
   type FrontendParser,
 } from '@postern/wire-postgres';
 import type { BufferAccount, BufferBudget } from '../../sessions/buffer-budget.js';
-import { SessionAbortError, type EngineContext, type ResolvedConnection, type SessionSummary } from '../engine.js';
+import type { EngineContext, ResolvedConnection, SessionSummary } from '../engine.js';
 import type { CancelRegistry, IssuedCancelKey } from './cancel-registry.js';
 import { authenticateClient } from './client-auth.js';
 import { readClientOpening, type ClientOpening } from './client-startup.js';
-import { deadline, type Deadline } from './deadline.js';
-import { PeerClosedError } from './frame-reader.js';
+import { deadline, type Deadline } from '../common/deadline.js';
+import { PeerClosedError } from '../common/frame-reader.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
 import type { CatalogCache } from './catalog.js';
 import { runCatalogQuery } from './catalog.js';
 import { PolicyFilter } from './policy-filter.js';
 import { proxySession } from './proxy.js';
+import { endForAbort } from '../common/session-end.js';
 import { describeError, fatalResponse, SessionEnd, SqlStates } from './session-end.js';
 import { PostgresSessionState } from './session-state.js';
 import { protocolOptions, readClientStartup, type ClientStartup } from './startup-parameters.js';
@@ -263,23 +264,7 @@ export class PostgresSession {
   }
 
   private abortEnd(): SessionEnd {
-    const reason: unknown = this.context.signal.reason;
-    if (reason instanceof SessionAbortError && reason.kind === 'recording_failed') {
-      return new SessionEnd('error', `recording failed: ${reason.message}`, {
-        code: SqlStates.AdminShutdown,
-        message: 'terminating connection: the session recording cannot be stored (strict recording)',
-      });
-    }
-    const shutdown = reason instanceof SessionAbortError && reason.kind === 'agent_shutdown';
-    return shutdown
-      ? new SessionEnd('agent_shutdown', 'agent shutting down', {
-          code: SqlStates.AdminShutdown,
-          message: 'terminating connection: the Postern agent is shutting down',
-        })
-      : new SessionEnd('revoked', 'session revoked', {
-          code: SqlStates.AdminShutdown,
-          message: 'terminating connection: access revoked',
-        });
+    return endForAbort(this.context.signal);
   }
 
   private unexpected(error: unknown): SessionEnd {

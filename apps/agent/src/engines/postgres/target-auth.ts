@@ -16,7 +16,7 @@ import {
   type ScramClientFinal,
   type ScramClientFirst,
 } from '@postern/wire-postgres';
-import { FrameReader } from './frame-reader.js';
+import { FrameReader } from '../common/frame-reader.js';
 import { TargetUnavailableError } from './target-transport.js';
 import type { Duplex } from 'node:stream';
 
@@ -103,7 +103,7 @@ export async function authenticateToTarget(
 
 async function answerAuthentication(
   stream: Duplex,
-  reader: FrameReader,
+  reader: FrameReader<Frame>,
   login: TargetLogin,
   signal: AbortSignal,
 ): Promise<void> {
@@ -165,7 +165,7 @@ function answerRequest(request: Authentication, login: TargetLogin, sasl: SaslEx
 }
 
 async function collectGreeting(
-  reader: FrameReader,
+  reader: FrameReader<Frame>,
   signal: AbortSignal,
 ): Promise<{ greeting: Frame[]; backendKey: TargetSession['backendKey'] }> {
   const greeting: Frame[] = [];

@@ -5,7 +5,7 @@ import type { EngineContext, ResolvedConnection } from '../engine.js';
 import { ReachRefusedError } from '../../reach/reach-policy.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
-import { deadline } from './deadline.js';
+import { deadline } from '../common/deadline.js';
 import { describeError, SessionEnd, SqlStates } from './session-end.js';
 import type { ClientStartup } from './startup-parameters.js';
 import {

@@ -3,7 +3,8 @@ import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'n
 import type { Duplex } from 'node:stream';
 import { BackendParser, EncryptionResponseCode, frontend } from '@postern/wire-postgres';
 import type { ResolvedConnection } from '../engine.js';
-import { FrameReader } from './frame-reader.js';
+import { FrameReader } from '../common/frame-reader.js';
+import { tlsHandshake } from '../common/tls.js';
 
 export type TargetTlsMode = ResolvedConnection['target']['tlsMode'];
 
@@ -121,26 +122,11 @@ function startTls(socket: Socket, endpoint: TargetEndpoint, signal: AbortSignal)
   // SNI carries names only; an IP address is still checked against the certificate's IP SANs.
   if (isIP(endpoint.host) === 0) options.servername = endpoint.host;
   if (endpoint.tlsMode !== 'verify-full') options.checkServerIdentity = () => undefined;
-  return new Promise((resolve, reject) => {
-    const tls = tlsConnect(options);
-    const cleanup = (): void => {
-      tls.off('secureConnect', onSecure);
-      tls.off('error', onError);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onSecure = (): void => {
-      cleanup();
-      resolve(tls);
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      tls.destroy();
-      reject(new TargetUnavailableError(`TLS with the target failed: ${errorText(error)}`));
-    };
-    const onAbort = (): void => onError(new Error('TLS handshake aborted'));
-    tls.once('secureConnect', onSecure);
-    tls.once('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
+  return tlsHandshake(tlsConnect(options), {
+    side: 'client',
+    signal,
+    failure: (error) => new TargetUnavailableError(`TLS with the target failed: ${errorText(error)}`),
+    onAbort: 'failure',
   });
 }
 

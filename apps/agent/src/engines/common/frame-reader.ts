@@ -1,5 +1,10 @@
 import type { Duplex } from 'node:stream';
-import type { Frame, FrameParser } from '@postern/wire-postgres';
+import type { ProxyFrame } from './proxy.js';
+
+/** What the reader needs of a protocol's parser: frames out of chunks, errors thrown. */
+export interface FrameSource<F> {
+  parse(chunk: Buffer, onFrame: (frame: F) => void): void;
+}
 
 /** The peer ended its stream before the frame we were waiting for. */
 export class PeerClosedError extends Error {
@@ -15,14 +20,14 @@ export class PeerClosedError extends Error {
  * Errors (ProtocolError from the parser, the stream's own errors, its end) are reported by
  * the pending or next `next()` call, never thrown from an event handler.
  */
-export class FrameReader {
+export class FrameReader<Frame extends ProxyFrame = ProxyFrame> {
   private readonly frames: Frame[] = [];
   private failure: Error | undefined;
   private waiter: { resolve: (frame: Frame) => void; reject: (error: Error) => void } | undefined;
 
   constructor(
     private readonly stream: Duplex,
-    private readonly parser: FrameParser,
+    private readonly parser: FrameSource<Frame>,
     private readonly countBytes: (bytes: number) => void,
   ) {
     stream.on('data', this.onData);

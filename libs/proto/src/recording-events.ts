@@ -1,0 +1,81 @@
+import type { AgentAuditKind } from './audit-kinds.js';
+
+/**
+ * The session recording's vocabulary, shared by the agent (which writes it, one JSON line per
+ * event, `at` and `type` added by its recorder) and the control plane (which stores, replays and
+ * re-reads it). The kit's kinds come first; each protocol adds its own below, in one section.
+ * Adding a kind here is how an engine extends the recording: both apps read this one copy.
+ */
+export interface RecordingEventBodies {
+  /** The first event of every recording: who, through which connection and ingress. */
+  'session.start': {
+    sessionId: string;
+    connection: { id: string; name: string; protocol: string };
+    principal: RecordedPrincipal | null;
+    clientAddress: string;
+    ingress: 'local' | 'relay';
+    policyVersion: string;
+    recordingMode: 'strict' | 'best-effort';
+  };
+  /** The last event: how the session ended (a recording a crash left open ends `interrupted`). */
+  'session.end': {
+    endReason: string;
+    error?: string | null;
+    bytesFromClient?: number;
+    bytesFromTarget?: number;
+    statements?: number;
+    interrupted?: boolean;
+    /** Best-effort recordings that lost chunks say so here, with the count of events lost. */
+    truncated?: boolean;
+    droppedEvents?: number;
+  };
+  /** Events lost before this point (best-effort spool full). */
+  'recording.gap': { droppedEvents: number };
+  /** A policy decision (written just before the command it concerns): blocked, held, approved… */
+  decision: { kind: AgentAuditKind; decision: string; ruleId?: string | undefined } & Record<string, unknown>;
+
+  // ------------------------------------------------------------------ PostgreSQL
+  /** One Query or Execute, once the server answered it (or the session ended first). */
+  statement: {
+    protocol: 'simple' | 'extended';
+    /** The SQL text, bounded, with the session's value detectors applied. */
+    sql: string;
+    durationMs: number;
+    rows: number;
+    tags: string[];
+    /** Extended protocol: the prepared statement's name ('' unnamed is left out). */
+    statement?: string;
+    /** Extended protocol: the Bind's parameters, bounded and masked. */
+    params?: string[];
+    error?: { code: string; message: string };
+  };
+}
+
+export interface RecordedPrincipal {
+  id: string;
+  displayName: string;
+  groups: string[];
+  kind: string;
+}
+
+export type RecordingEventType = keyof RecordingEventBodies;
+
+/** One recorded event as stored: a discriminated union on `type`. */
+export type RecordingEvent = {
+  [K in RecordingEventType]: { at: number; type: K } & RecordingEventBodies[K];
+}[RecordingEventType];
+
+/** Every kind, for readers that check a line's type at the edge. */
+export const RECORDING_EVENT_TYPES = [
+  'session.start',
+  'session.end',
+  'recording.gap',
+  'decision',
+  'statement',
+] as const satisfies readonly RecordingEventType[];
+
+const TYPES: ReadonlySet<string> = new Set(RECORDING_EVENT_TYPES);
+
+export function isRecordingEventType(type: string): type is RecordingEventType {
+  return TYPES.has(type);
+}
