@@ -8,3 +8,4 @@ export * from './stack.js';
 export * from './private-postgres.js';
 export * from './tcp-balancer.js';
 export * from './private-redis.js';
+export * from './strict-mock.js';
