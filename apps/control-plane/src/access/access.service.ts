@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { mintSecret } from '../common/secrets.js';
+import { mintSecret } from '@postern/contracts';
 import { AuditService } from '../audit/audit.service.js';
 import { auditActor, type Actor } from '../auth/actor.js';
 import { requireGroupNames, requireUuid } from '../common/validation.js';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UUID } from '../common/validation.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
+import { mintSecret, parseSecret, secretMatches } from '@postern/contracts';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -12,7 +13,6 @@ import {
   PermissionDeniedError,
   UnauthenticatedError,
 } from '../errors/domain-error.js';
-import { mintSecret, parseSecret, secretMatches } from '../common/secrets.js';
 import { AgentStreams } from './agent-streams.js';
 import { RedisService } from '../infra/redis/redis.service.js';
 import { AGENT_CLOSED_CHANNEL, type AgentCloseOrder } from '../policy/policy.events.js';

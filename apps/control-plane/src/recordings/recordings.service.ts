@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import type { RecordingChunk__Output } from '@postern/proto';
+import { CHAIN_HASH_BYTES, chainHash, chainSeed } from '@postern/contracts';
 import type { Agent } from '../agents/agent.types.js';
 import { AuditService } from '../audit/audit.service.js';
 import { UUID } from '../common/validation.js';
@@ -8,7 +9,7 @@ import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { InvalidArgumentError } from '../errors/domain-error.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
 import { ChunkDecodingError, decodeChunk, encodingFromWire } from './chunk-encoding.js';
-import { CHAIN_HASH_BYTES, InvalidEventError, chainHash, chainSeed, lastEvent } from './recording-chain.js';
+import { InvalidEventError, lastEvent } from './recording-chain.js';
 import { RecordingsRepository } from './recordings.repository.js';
 import type { ChunkAck, IncomingChunk, PurgeResult } from './recording.types.js';
 import { SessionTail } from './session-tail.js';
