@@ -4,10 +4,11 @@
 // the verify CLI, tampering done directly in the database, and retention.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import { chainHash, chainSeed } from '@postern/contracts';
 import { agentV1, type AgentMessage, type ControlMessage__Output, type RecordingAck__Output } from '@postern/proto';
 import {
   REPO_ROOT,
@@ -48,22 +49,13 @@ let beta: TestAgent;
 
 // ---------- the contract, written out independently of the control plane's code ----------
 
-function link(prev: Buffer, seq: number, final: boolean, data: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeBigUInt64BE(BigInt(seq));
-  header[8] = final ? 1 : 0;
-  return createHash('sha256')
-    .update(Buffer.concat([prev, header, data]))
-    .digest();
-}
-
 /** A session's recording: one chunk per array of events, the last chunk final. */
 function recording(sessionId: string, chunks: Event[][]): Chunk[] {
-  let prev = createHash('sha256').update(`postern-recording:${sessionId}`).digest();
+  let prev = chainSeed(sessionId);
   return chunks.map((events, seq) => {
     const data = Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     const final = seq === chunks.length - 1;
-    prev = link(prev, seq, final, data);
+    prev = chainHash(prev, seq, final, data);
     return { sessionId, seq: String(seq), data, chainHash: prev, final };
   });
 }

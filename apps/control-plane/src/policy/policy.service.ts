@@ -54,7 +54,7 @@ export class PolicyService {
         tlsMode: c.tlsMode,
         tlsCaRef: c.tlsCaRef ?? '',
         recordingMode: c.recordingMode.toLowerCase().replace('_', '-'),
-        settings: {},
+        settings: c.settings,
       })),
       accessRules: compiled.accessRules.map((r) => ({
         id: r.id,
