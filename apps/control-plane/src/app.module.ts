@@ -18,7 +18,7 @@ import { RulesModule } from './rules/rules.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { SimulationModule } from './simulation/simulation.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
-import { ApiAuthenticator } from './auth/authenticator.js';
+import { API_AUTHENTICATION, type ApiAuthentication } from './auth/api-authentication.js';
 import { GraphqlWsAuthentication } from './live/graphql-ws.js';
 import { graphqlErrorFormatter } from './errors/graphql-errors.js';
 import { ApiLimitsModule } from './api-limits/api-limits.module.js';
@@ -48,13 +48,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         InfraModule.forRoot(config, logger),
-        AuthModule,
+        AuthModule.forRoot(IdentityModule),
         HealthModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          imports: [AuthModule, ApiLimitsModule],
-          inject: [ApiAuthenticator, GraphqlOperationGate],
-          useFactory: (authenticator: ApiAuthenticator, gate: GraphqlOperationGate) => {
+          imports: [ApiLimitsModule],
+          inject: [API_AUTHENTICATION, GraphqlOperationGate],
+          useFactory: (authenticator: ApiAuthentication, gate: GraphqlOperationGate) => {
             const ws = new GraphqlWsAuthentication(authenticator, config.dashboard.url, logger, gate);
             return {
               path: '/graphql',

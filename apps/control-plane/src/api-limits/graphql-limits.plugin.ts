@@ -3,7 +3,8 @@ import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@a
 import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '@postern/logging';
 import type { RequestWithActor } from '../auth/actor.js';
-import { ApiAuthenticator, tokenOf } from '../auth/authenticator.js';
+import { API_AUTHENTICATION, type ApiAuthentication } from '../auth/api-authentication.js';
+import { tokenOf } from '../auth/credentials.js';
 import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
 import { DomainError, PermissionDeniedError, UnauthenticatedError } from '../errors/domain-error.js';
 import { LOGGER } from '../infra/logging/nest-logger.js';
@@ -35,7 +36,7 @@ export class GraphqlOperationGate {
   readonly limits: GraphqlLimits;
 
   constructor(
-    private readonly authenticator: ApiAuthenticator,
+    @Inject(API_AUTHENTICATION) private readonly authenticator: ApiAuthentication,
     private readonly rateLimiter: MutationRateLimiter,
     @Inject(CONFIG) config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,

@@ -1,25 +1,24 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { PermissionDeniedError } from '../errors/domain-error.js';
 import { hasRole, requestOf, type Role } from './actor.js';
-import { ApiAuthenticator, tokenOf } from './authenticator.js';
+import { API_AUTHENTICATION, type ApiAuthentication } from './api-authentication.js';
+import { tokenOf } from './credentials.js';
 import { IS_PUBLIC } from './public.decorator.js';
 import { ROLES } from './roles.decorator.js';
-
-export { BOOTSTRAP_ADMIN_ID, SESSION_COOKIE } from './authenticator.js';
 
 /**
  * Global guard: every resolver and controller requires an authenticated caller unless marked
  * @Public, and a role from its @Roles (admin only when it has none). Accepted credentials:
  * the bootstrap admin token, or an OIDC access token — as a bearer header, or in the session
- * cookie set by sign-in — verified locally (ApiAuthenticator). GraphQL subscriptions pass the
+ * cookie set by sign-in — verified locally (API_AUTHENTICATION, from the identity feature). GraphQL subscriptions pass the
  * credential their WebSocket connection was initialised with as a bearer header.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly authenticator: ApiAuthenticator,
+    @Inject(API_AUTHENTICATION) private readonly authenticator: ApiAuthentication,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

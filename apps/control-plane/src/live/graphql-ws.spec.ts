@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { createLogger } from '@postern/logging';
 import type { Actor } from '../auth/actor.js';
-import type { ApiAuthenticator, Authenticated } from '../auth/authenticator.js';
+import type { ApiAuthentication, Authenticated } from '../auth/api-authentication.js';
 import { UnauthenticatedError } from '../errors/domain-error.js';
 import { GraphqlWsAuthentication } from './graphql-ws.js';
 import type { GraphqlOperationGate } from '../api-limits/graphql-limits.plugin.js';
@@ -23,7 +23,7 @@ function setup(expiresAt: Date | null = null) {
     return { actor, expiresAt };
   });
   const ws = new GraphqlWsAuthentication(
-    { authenticate, onSessionEnded: jest.fn() } as unknown as ApiAuthenticator,
+    { authenticate, onSessionEnded: jest.fn() } as unknown as ApiAuthentication,
     'https://dash.example.com',
     createLogger({ name: 'test', level: 'silent' }),
     { limits: loadConfig(TEST_ENV).graphql, admit: jest.fn(async () => undefined) } as unknown as GraphqlOperationGate,

@@ -16,7 +16,8 @@ import {
 } from 'graphql';
 import type { Context } from 'graphql-ws';
 import type { Logger } from '@postern/logging';
-import { bearerToken, sessionCookie, type ApiAuthenticator } from '../auth/authenticator.js';
+import type { ApiAuthentication } from '../auth/api-authentication.js';
+import { bearerToken, sessionCookie } from '../auth/credentials.js';
 import { graphqlErrorFormatter } from '../errors/graphql-errors.js';
 import { DomainError } from '../errors/domain-error.js';
 import { parseOptionsFor, validationRulesFor } from '../api-limits/graphql-limits.js';
@@ -52,7 +53,7 @@ export class GraphqlWsAuthentication {
   private readonly rules: ValidationRule[];
 
   constructor(
-    private readonly authenticator: ApiAuthenticator,
+    private readonly authenticator: ApiAuthentication,
     private readonly dashboardUrl: string | null,
     private readonly logger: Logger,
     private readonly gate: GraphqlOperationGate,

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/commo
 import type { Request, Response } from 'express';
 import type { Logger } from '@postern/logging';
 import { Public } from '../../auth/public.decorator.js';
-import { SESSION_COOKIE } from '../../auth/auth.guard.js';
+import { SESSION_COOKIE } from '../../auth/credentials.js';
 import { LOGGER } from '../../infra/logging/nest-logger.js';
 import { readCookie, serializeCookie } from './cookies.js';
 import { SignInError } from './sign-in.errors.js';
