@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { TokenRejectedError } from '@postern/oidc';
-import type { ApiAuthentication, Authenticated, SessionEndedListener } from '../auth/api-authentication.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { UnauthenticatedError } from '../errors/domain-error.js';
+import type { ApiAuthentication, Authenticated, SessionEndedListener } from '../platform/auth/api-authentication.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { UnauthenticatedError } from '../platform/errors/domain-error.js';
 import { ApiSessionsService } from './api-sessions.service.js';
 import { IdentityService } from './identity.service.js';
 import { ApiTokenVerifier } from './token-verifier.js';

@@ -11,7 +11,7 @@ import { OidcSignInService } from './oidc/sign-in.service.js';
 import { UsedSignInTransactions } from './oidc/used-transactions.js';
 import { ApiSessionsRepository } from './api-sessions.repository.js';
 import { ApiSessionsService } from './api-sessions.service.js';
-import { API_AUTHENTICATION } from '../auth/api-authentication.js';
+import { API_AUTHENTICATION } from '../platform/auth/api-authentication.js';
 import { ApiAuthenticator } from './api-authenticator.js';
 
 @Module({

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '@postern/logging';
 import { strictMock } from '@postern/testing';
 import type { AuditService } from '../audit/audit.service.js';
-import { loadConfig } from '../config/config.js';
+import { loadConfig } from '../platform/config/config.js';
 import type { ReviewEvents } from '../reviews/review-events.js';
 import { NotificationDeliveriesService } from './notification-deliveries.service.js';
 import type { NotificationQueue } from './notification-queue.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { loginNames } from '@postern/oidc';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 
 export interface CompiledConnection {
   id: string;

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { chainHash, chainSeed } from '@postern/contracts';
 import { strictMock } from '@postern/testing';
 import type { AuditService } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../platform/auth/actor.js';
 import { RecordingReplayService } from './recording-replay.service.js';
 import type { RecordingVerifier } from './recording-verifier.js';
 import type { RecordingsRepository } from './recordings.repository.js';

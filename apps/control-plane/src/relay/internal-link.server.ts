@@ -4,8 +4,8 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer } from 'node:tls';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { binding } from './internal-link.client.js';
 import { linkMac, macMatches, newNonce } from './internal-link-auth.js';
 import { LinkFrameReader, encodeLinkMessage, type LinkMessage } from './internal-link.codec.js';

@@ -8,9 +8,9 @@ import { errorResponse } from '@postern/wire-postgres';
 import { DataPlaneLogins, type LoginRefusal } from '../access/data-plane-logins.js';
 import { AgentGroupsService } from '../agents/agent-groups.service.js';
 import { AgentStreams } from '../agents/agent-streams.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
 import { ConnectionsService } from '../connections/connections.service.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { CancelRoutes, type CancelRoute } from './cancel-routes.js';
 import { InternalLinkClient } from './internal-link.client.js';
 import {

@@ -3,7 +3,7 @@ import { agentV1 } from '@postern/proto';
 import { AccessModule } from '../access/access.module.js';
 import { AgentsModule } from '../agents/agents.module.js';
 import { ConnectionsModule } from '../connections/connections.module.js';
-import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
+import { GrpcServerService } from '../platform/infra/grpc/grpc-server.service.js';
 import { CancelRoutes } from './cancel-routes.js';
 import { InternalLinkClient } from './internal-link.client.js';
 import { InternalLinkServer } from './internal-link.server.js';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { TunnelFrame, TunnelFrame__Output } from '@postern/proto';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { DomainError } from '../errors/domain-error.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { DomainError } from '../platform/errors/domain-error.js';
 import type { LiveStream } from '../agents/agent-streams.js';
 
 export type TunnelCall = ServerDuplexStream<TunnelFrame__Output, TunnelFrame>;

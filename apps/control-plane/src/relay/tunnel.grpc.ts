@@ -4,8 +4,8 @@ import type { Logger } from '@postern/logging';
 import type { TunnelFrame__Output, TunnelHandlers } from '@postern/proto';
 import { AgentsService } from '../agents/agents.service.js';
 import { bearerFrom } from '../agents/control-stream.js';
-import { toGrpcStatus } from '../errors/domain-error.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { toGrpcStatus } from '../platform/errors/domain-error.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { TunnelBroker, type TunnelCall } from './tunnel-broker.js';
 
 const FIRST_FRAME_TIMEOUT_MS = 5_000;

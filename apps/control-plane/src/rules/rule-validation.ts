@@ -5,8 +5,8 @@ import {
   type MaskingSpec,
   type StatementMatch,
 } from '@postern/policy';
-import { UUID } from '../common/validation.js';
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import { UUID } from '../platform/common/validation.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 import type { RuleRecord } from './rule.types.js';
 
 const GROUP = /^[\w.@:/-]{1,128}$/;

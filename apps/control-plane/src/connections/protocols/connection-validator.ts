@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors/domain-error.js';
+import { InvalidArgumentError } from '../../platform/errors/domain-error.js';
 import type { ConnectionSpec, NewConnection, TlsMode } from '../connection.types.js';
 
 /** What a protocol's validator makes of a spec: the target part of a new connection. */

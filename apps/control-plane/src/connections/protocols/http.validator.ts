@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors/domain-error.js';
+import { InvalidArgumentError } from '../../platform/errors/domain-error.js';
 import type { ConnectionSpec } from '../connection.types.js';
 import {
   requireAbsent,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { InvalidArgumentError } from '../../errors/domain-error.js';
+import { InvalidArgumentError } from '../../platform/errors/domain-error.js';
 import type { ConnectionProtocol, ConnectionSpec } from '../connection.types.js';
 import { CONNECTION_VALIDATORS } from './index.js';
 

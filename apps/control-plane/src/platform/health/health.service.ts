@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthRepository } from './health.repository.js';
 import { RedisService } from '../infra/redis/redis.service.js';
 import { MigrationsService } from '../infra/prisma/migrations.service.js';
-import { CONTROL_PLANE_VERSION } from '../version.js';
+import { CONTROL_PLANE_VERSION } from '../../version.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 

@@ -125,7 +125,7 @@ export class ConfigError extends Error {
   }
 }
 
-const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../../prisma/migrations', import.meta.url));
+const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../../../prisma/migrations', import.meta.url));
 
 const port = (fallback: number) =>
   z.coerce
