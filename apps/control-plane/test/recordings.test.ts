@@ -11,17 +11,17 @@ import * as grpc from '@grpc/grpc-js';
 import { chainHash, chainSeed } from '@postern/contracts';
 import { agentV1, type AgentMessage, type ControlMessage__Output, type RecordingAck__Output } from '@postern/proto';
 import {
+  POSTERN_AUDIENCE,
   REPO_ROOT,
-  createTestDatabase,
   graphql,
   queryDatabase,
-  startControlPlane,
+  startStack,
   waitFor,
   type ControlPlaneHandle,
+  type DevIdp,
   type TestDatabase,
+  type TestStack,
 } from '@postern/testing';
-import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
-import { devIdpEnv } from './support/oidc-login.js';
 
 const run = promisify(execFile);
 const VERIFY_CLI = `${REPO_ROOT}apps/control-plane/dist/cli/verify-recording.js`;
@@ -41,13 +41,14 @@ interface Chunk {
 }
 type Event = Record<string, unknown>;
 
+let stack: TestStack;
 let idp: DevIdp;
 let database: TestDatabase;
 let cp: ControlPlaneHandle;
 let alpha: TestAgent;
 let beta: TestAgent;
 
-// ---------- the contract, written out independently of the control plane's code ----------
+// ---------- the contract: chunks chained as @postern/contracts defines (its vectors pin the bytes) ----------
 
 /** A session's recording: one chunk per array of events, the last chunk final. */
 function recording(sessionId: string, chunks: Event[][]): Chunk[] {
@@ -247,28 +248,29 @@ async function verifyCli(id: string): Promise<{ code: number; stdout: string }> 
 }
 
 beforeAll(async () => {
-  [idp, database] = await Promise.all([startDevIdp(), createTestDatabase('postern_rec')]);
-  cp = await startControlPlane({
-    databaseUrl: database.url,
-    env: {
-      POSTERN_RELAY_POSTGRES_PORT: 'off',
-      ...devIdpEnv(idp),
-      // The raw Control streams here send no heartbeats.
-      POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '10000',
-      POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '60000',
-      POSTERN_RECORDING_RETENTION_DAYS: '30',
-      POSTERN_RECORDING_RETENTION_SWEEP_SECONDS: '1',
+  stack = await startStack({
+    name: 'postern_rec',
+    idp: true,
+    controlPlane: {
+      env: {
+        POSTERN_RELAY_POSTGRES_PORT: 'off',
+        // The raw Control streams here send no heartbeats.
+        POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '10000',
+        POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '60000',
+        POSTERN_RECORDING_RETENTION_DAYS: '30',
+        POSTERN_RECORDING_RETENTION_SWEEP_SECONDS: '1',
+      },
     },
   });
+  ({ database, cp } = stack);
+  idp = stack.idp!;
   [alpha, beta] = await Promise.all([TestAgent.enroll('rec-alpha'), TestAgent.enroll('rec-beta')]);
 }, 30_000);
 
 afterAll(async () => {
   alpha?.close();
   beta?.close();
-  await cp?.process.stop();
-  await idp?.close();
-  await database?.drop();
+  await stack?.stop();
 });
 
 describe('shipping chunks', () => {
