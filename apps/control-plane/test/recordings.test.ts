@@ -265,7 +265,8 @@ beforeAll(async () => {
   ({ database, cp } = stack);
   idp = stack.idp!;
   [alpha, beta] = await Promise.all([TestAgent.enroll('rec-alpha'), TestAgent.enroll('rec-beta')]);
-}, 30_000);
+  // The stack loads the IdP's module graph on demand, inside this hook: room for a loaded machine.
+}, 60_000);
 
 afterAll(async () => {
   alpha?.close();

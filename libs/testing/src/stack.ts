@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ManagedProcess } from './processes.js';
+import { ManagedProcess, type LogLine } from './processes.js';
 import { graphql, type GraphqlResponse } from './graphql.js';
 import type { CertificateFiles } from './tls.js';
 
@@ -73,8 +73,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
   const env = controlPlaneEnv({ ...options, adminToken, env: { ...CONTROL_PLANE_TEST_TUNING, ...options.env } });
   const process = new ManagedProcess('control-plane', CONTROL_PLANE_MAIN, env);
-  const grpc = await process.waitForMessage('grpc listening', 30_000);
-  const http = await process.waitForMessage('http listening', 30_000);
+  let grpc: LogLine;
+  let http: LogLine;
+  try {
+    grpc = await process.waitForMessage('grpc listening', 30_000);
+    http = await process.waitForMessage('http listening', 30_000);
+  } catch (error) {
+    // A control plane that never came up is not left running behind the failed test.
+    await process.stop('SIGKILL');
+    throw error;
+  }
   const relay = process.logs.find((line) => line.msg === 'postgres relay listening');
   const httpUrl = `http://127.0.0.1:${String(http['port'])}`;
   const graphqlUrl = `${httpUrl}/graphql`;
