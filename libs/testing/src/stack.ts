@@ -79,9 +79,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     grpc = await process.waitForMessage('grpc listening', 30_000);
     http = await process.waitForMessage('http listening', 30_000);
   } catch (error) {
-    // A control plane that never came up is not left running behind the failed test.
+    // A control plane that never came up is not left running behind the failed test; its last
+    // words go into the failure.
     await process.stop('SIGKILL');
-    throw error;
+    const tail = process.output().split('\n').slice(-12).join('\n');
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${tail}`);
   }
   const relay = process.logs.find((line) => line.msg === 'postgres relay listening');
   const httpUrl = `http://127.0.0.1:${String(http['port'])}`;
