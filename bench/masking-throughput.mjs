@@ -7,7 +7,8 @@
 // median is reported. Socket I/O is left out, so the ratios are pessimistic: the agent spends
 // about 0.78 µs of CPU per streamed row in total (docs/benchmarks.md).
 import { BackendParser } from '../libs/wire-postgres/dist/index.js';
-import { compileMaskingPolicy, parseMaskingSpec } from '../libs/policy/dist/index.js';
+import { parseMaskingSpec } from '../libs/policy/dist/index.js';
+import { compileMaskingPolicy } from '../libs/policy-postgres/dist/index.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const repeats = 5;

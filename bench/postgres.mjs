@@ -1284,9 +1284,9 @@ function markdown(summary) {
     pgbouncer: 'pgbouncer (session mode)',
     local: 'Postern local ingress',
     localPolicy: 'Postern local ingress, policy on',
-    relay: 'Postern relay (control plane → gRPC → agent)',
+    relay: 'Postern relay (control plane → data connection → agent)',
     localTls: 'Postern local ingress, TLS',
-    relayTls: 'Postern relay, TLS (client TLS + TLS gRPC)',
+    relayTls: 'Postern relay, TLS (client TLS + TLS data connection)',
     nodePipe: 'reference: bare Node.js TCP pipe (no Postern code)',
   };
   const tpsRow = (what, s, config, ref, targetName, extra = '') => {

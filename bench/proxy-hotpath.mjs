@@ -28,7 +28,10 @@ const { SessionRecorder } = await import(join(ROOT, 'apps/agent/dist/recording/s
 const { RecordingSpool } = await import(join(ROOT, 'apps/agent/dist/recording/spool.js'));
 const { createLogger } = await import(join(ROOT, 'libs/logging/dist/index.js'));
 const { CatalogCache } = await import(join(ROOT, 'apps/agent/dist/engines/postgres/catalog.js'));
-const policyLib = await import(join(ROOT, 'libs/policy/dist/index.js'));
+const policyLib = {
+  ...(await import(join(ROOT, 'libs/policy/dist/index.js'))),
+  ...(await import(join(ROOT, 'libs/policy-postgres/dist/index.js'))),
+};
 
 const flag = (name, fallback) => {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));

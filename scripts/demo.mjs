@@ -231,6 +231,7 @@ async function main() {
       POSTERN_GRPC_TLS_KEY_FILE: tls.keyFile,
       POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
       POSTERN_RELAY_POSTGRES_PORT: String(relayPgPort),
+      POSTERN_RELAY_DATA_HOST: '127.0.0.1',
       // Sign-in through the development IdP: browsers (code + PKCE) and the CLI (device flow).
       POSTERN_OIDC_ISSUER: idp.issuer,
       POSTERN_OIDC_CLIENT_ID: idp.clients.dashboard.clientId,

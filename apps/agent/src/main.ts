@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import { initSqlParser } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import type { ApprovalDecision__Output, OpenTunnel__Output, Revoke__Output } from '@postern/proto';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js';
 import { ControlClient, EnrollmentRefusedError } from './control/control-client.js';
-import { TunnelStream } from './control/tunnel-stream.js';
+import { dialRelayData } from './control/relay-data-dialer.js';
 import { EngineRegistry } from './engines/engine.js';
 import { PostgresEngine } from './engines/postgres/postgres-engine.js';
 import { tunnelRefusal, unservableConnections } from './policy/servable.js';
@@ -142,10 +142,18 @@ async function main(): Promise<void> {
       logger.warn({ protocol: request.protocol, connectionId: request.connectionId, refusal }, 'tunnel refused');
       return;
     }
-    const stream = new TunnelStream(control.openTunnel(request.tunnelId));
-    stream.on('error', (error) => logger.debug({ err: error }, 'tunnel stream error'));
-    // The control plane terminated the client's TLS; the tunnel itself is the agent's TLS channel.
-    manager.serve(stream, {
+    const credential = control.agentCredential;
+    if (!credential) return;
+    let data;
+    try {
+      data = dialRelayData(config.controlPlane, credential, request);
+    } catch (error) {
+      logger.warn({ err: error }, 'relay data connection not opened');
+      return;
+    }
+    data.on('error', (error) => logger.debug({ err: error }, 'relay data connection error'));
+    // The control plane terminated the client's TLS; the data connection is the agent's own TLS.
+    manager.serve(data, {
       protocol: request.protocol,
       ingress: 'relay',
       clientAddress: request.clientAddress,

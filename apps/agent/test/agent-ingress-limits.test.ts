@@ -7,9 +7,9 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { createSecureContext } from 'node:tls';
+import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import { initSqlParser } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import { selfSignedCertificate } from '@postern/testing';
 import { decodeDataRow, frontend } from '@postern/wire-postgres';
 import { LocalListener } from '../src/ingress/local-listener.js';
@@ -157,6 +157,25 @@ describe('the local ingress', () => {
     stalled.write(frontend.sslRequest());
     await new Promise((resolve) => stalled.once('data', resolve));
     await stalledClosed;
+    expect(gw.closedSummaries().map((s) => s.endReason)).toEqual(['auth_failed']);
+  });
+
+  test('the authentication deadline closes a client that finishes TLS and then says nothing', async () => {
+    const certificate = await selfSignedCertificate(['localhost']);
+    const clientTls = createSecureContext({ cert: certificate.cert, key: readFileSync(certificate.keyFile) });
+    const gw = await gateway({ connections: { shop }, clientTls, engine: { authTimeoutMs: 300, closeGraceMs: 200 } });
+    const raw = connect(gw.port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    raw.write(frontend.sslRequest());
+    await new Promise((resolve) => raw.once('data', resolve));
+    const silent = tlsConnect({ socket: raw, rejectUnauthorized: false });
+    silent.on('error', () => undefined);
+    await new Promise((resolve) => silent.once('secureConnect', resolve));
+    // Read what the agent says (the FATAL, inside TLS) like a client would, or its end never shows.
+    const said: Buffer[] = [];
+    silent.on('data', (chunk: Buffer) => said.push(chunk));
+    await closed(silent);
+    expect(Buffer.concat(said).toString('latin1')).toContain('C57014');
     expect(gw.closedSummaries().map((s) => s.endReason)).toEqual(['auth_failed']);
   });
 });

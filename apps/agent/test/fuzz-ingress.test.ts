@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { FrontendCode, frontend } from '@postern/wire-postgres';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '@postern/testing';
-import { initSqlParser } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import { ALICE, RawClient, TestGateway } from './postgres-harness.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 150);

@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
-import { initSqlParser } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import type { TestDatabase } from '@postern/testing';
 import { ALICE, runClient, TestGateway } from './postgres-harness.js';
 import { createLineageDatabase, findLeak, LINEAGE_RULES } from './masking-lineage-fixture.js';

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { BackendCode, decodeErrorResponse, frontend, type Frame } from '@postern/wire-postgres';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '@postern/testing';
-import { initSqlParser, type MaskingRuleInput } from '@postern/policy';
+import { type MaskingRuleInput } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import { ALICE, RawClient, runClient, TestGateway } from './postgres-harness.js';
 
 const S1_CARD = '4111111111111111';

@@ -8,13 +8,8 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import {
-  compileMaskingPolicy,
-  compileStatementPolicy,
-  type ApprovalRuleInput,
-  type MaskingRuleInput,
-  type StatementRuleInput,
-} from '@postern/policy';
+import { type ApprovalRuleInput, type MaskingRuleInput, type StatementRuleInput } from '@postern/policy';
+import { compileMaskingPolicy, compileStatementPolicy } from '@postern/policy-postgres';
 import { BackendParser, frontend, decodeErrorResponse, type Frame } from '@postern/wire-postgres';
 import {
   SessionAbortError,

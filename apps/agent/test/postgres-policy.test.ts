@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
 import { BackendCode, decodeErrorResponse, decodeNoticeResponse, frontend } from '@postern/wire-postgres';
 import { createTestDatabase, queryDatabase, waitFor, type TestDatabase } from '@postern/testing';
-import { initSqlParser, type ApprovalRuleInput, type MaskingRuleInput, type StatementRuleInput } from '@postern/policy';
+import { type ApprovalRuleInput, type MaskingRuleInput, type StatementRuleInput } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import { ALICE, RawClient, runClient, TestGateway, type TestPolicy } from './postgres-harness.js';
 
 const CARD = '4111111111111111';

@@ -4,7 +4,7 @@
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import pg from 'pg';
-import { initSqlParser } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '@postern/testing';
 import { ALICE, TestGateway } from './postgres-harness.js';
 

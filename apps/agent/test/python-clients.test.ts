@@ -4,7 +4,7 @@
 // must succeed, show masked values where a rule applies and real data everywhere else.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { initSqlParser } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import type { TestDatabase } from '@postern/testing';
 import { ALICE, runClient, TestGateway } from './postgres-harness.js';
 import { createLineageDatabase, findLeak, LINEAGE_RULES } from './masking-lineage-fixture.js';

@@ -126,7 +126,8 @@ describe('publishing', () => {
       (l) =>
         l.msg === 'audit checkpoint' &&
         BigInt((l as unknown as Published).checkpoint.seq) > BigInt(onDemand.checkpoint.seq),
-      10_000,
+      // A 1 s BullMQ schedule; generous for a loaded machine (the wait ends at the event).
+      60_000,
       'a periodic checkpoint past the on-demand one',
     );
 
@@ -142,7 +143,7 @@ describe('publishing', () => {
     // The whole log as the operator keeps it: checkpoint lines among all the others.
     checkpointsFile = join(scratch, 'control-plane.log');
     writeFileSync(checkpointsFile, cp.process.logs.map((l) => JSON.stringify(l)).join('\n'));
-  });
+  }, 90_000);
 
   test('the intact log verifies against its checkpoints', async () => {
     const cli = await verifyCli(withCheckpoints());

@@ -119,6 +119,7 @@ describe('rules API and the policy snapshot', () => {
         groups: ['engineers'],
         action: 'block',
         specJson: expect.any(String),
+        dialect: 'postgres',
       },
     ]);
     expect(JSON.parse(snapshot.guardrails[0]!.specJson)).toMatchObject({ statementKinds: ['DROP TABLE', 'TRUNCATE'] });
@@ -132,6 +133,7 @@ describe('rules API and the policy snapshot', () => {
         requiredApprovals: 2,
         timeoutSeconds: 120,
         specJson: expect.any(String),
+        dialect: 'postgres',
       },
     ]);
     expect(JSON.parse(snapshot.approvalRules[0]!.specJson)).toMatchObject({
@@ -145,6 +147,7 @@ describe('rules API and the policy snapshot', () => {
         connectionIds: [],
         exemptGroups: ['support-leads'],
         specJson: expect.any(String),
+        dialect: 'postgres',
       },
     ]);
     expect(JSON.parse(snapshot.maskingRules[0]!.specJson)).toMatchObject({
@@ -152,6 +155,8 @@ describe('rules API and the policy snapshot', () => {
       detectors: ['payment_card'],
       style: 'partial',
     });
+    // The dialect travels beside the body: agents parse masking specs strictly.
+    expect(JSON.parse(snapshot.maskingRules[0]!.specJson)).not.toHaveProperty('dialect');
     expect(snapshot.guardrails.map((g) => g.id)).not.toContain(foreign.id);
     const otherSnapshot = await other.snapshot((s) => s.guardrails.length > 0, 'the other agent gets its guardrail');
     expect(otherSnapshot.guardrails.map((g) => g.id)).toEqual([foreign.id]);

@@ -40,11 +40,20 @@ function open(): Promise<Socket> {
   });
 }
 
-/** Everything the relay sends until it closes the connection. */
+/** A PasswordMessage with a password no connection accepts. */
+const WRONG_PASSWORD = Buffer.concat([Buffer.from('p'), Buffer.from([0, 0, 0, 10]), Buffer.from('wrong\0')]);
+
+/**
+ * Everything the relay sends until it closes the connection; asked for a password
+ * (AuthenticationCleartextPassword), the client gives a wrong one.
+ */
 function answer(socket: Socket, send?: Buffer): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      if (chunk[0] === 0x52 && chunk.length >= 9 && chunk.readInt32BE(5) === 3) socket.write(WRONG_PASSWORD);
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
     if (send) socket.write(send);
@@ -75,8 +84,9 @@ describe('relay admission limits per client host', () => {
     };
     const answers: string[] = [];
     for (let i = 0; i < 5; i += 1) answers.push(await answerOnce(startup('no-such-connection')));
-    // The burst (3) is routed (and refused as unknown: 3D000); then the bucket is empty.
-    expect(answers.slice(0, 3).every((a) => a.includes('C3D000'))).toBe(true);
+    // The burst (3) gets to log in — asked for a password like any connection, known or not, and
+    // refused (28P01); then the bucket is empty and startups are refused before any login.
+    expect(answers.slice(0, 3).every((a) => a.startsWith('R') && a.includes('C28P01'))).toBe(true);
     expect(answers.slice(3).every((a) => a.includes('C53300') && a.includes('too many new sessions'))).toBe(true);
   });
 });

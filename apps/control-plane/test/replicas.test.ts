@@ -17,6 +17,7 @@ import {
   selfSignedCertificate,
   startAgent,
   startControlPlane,
+  freePort,
   startTcpBalancer,
   waitFor,
   type CertificateFiles,
@@ -37,6 +38,8 @@ let target: TestDatabase;
 let tls: CertificateFiles;
 let replicas: Record<'cp-a' | 'cp-b', ControlPlaneHandle>;
 let balancer: TcpBalancer;
+/** One address for both replicas' relay data ports: agents' data connections often reach the other replica. */
+let dataBalancer: TcpBalancer;
 let agent: ManagedProcess;
 let agentId: string;
 let agentPort: number;
@@ -92,12 +95,30 @@ beforeAll(async () => {
     POSTERN_INTERNAL_SECRET: randomBytes(32).toString('base64'),
     ...approvalsEnv(idp),
   };
+  // Both replicas advertise one balanced address for their data ports, as behind a single load
+  // balancer: a data connection reaching the replica that did not ask is joined over the link.
+  const dataPorts = { a: await freePort(), b: await freePort() };
+  dataBalancer = await startTcpBalancer([{ port: dataPorts.a }, { port: dataPorts.b }]);
+  const dataAddress = dataBalancer.address;
   // One after the other: the first applies the migrations.
-  const a = await startControlPlane({ ...shared, env: { ...env, POSTERN_INSTANCE_ID: 'cp-a' } });
+  const a = await startControlPlane({
+    ...shared,
+    env: {
+      ...env,
+      POSTERN_INSTANCE_ID: 'cp-a',
+      POSTERN_RELAY_DATA_PORT: String(dataPorts.a),
+      POSTERN_RELAY_DATA_ADVERTISE_ADDRESS: dataAddress,
+    },
+  });
   const b = await startControlPlane({
     ...shared,
     adminToken: a.adminToken,
-    env: { ...env, POSTERN_INSTANCE_ID: 'cp-b' },
+    env: {
+      ...env,
+      POSTERN_INSTANCE_ID: 'cp-b',
+      POSTERN_RELAY_DATA_PORT: String(dataPorts.b),
+      POSTERN_RELAY_DATA_ADVERTISE_ADDRESS: dataAddress,
+    },
   });
   replicas = { 'cp-a': a, 'cp-b': b };
   await Promise.all([
@@ -180,6 +201,7 @@ afterAll(async () => {
   await agent?.stop();
   await Promise.all(Object.values(replicas ?? {}).map((cp) => cp.process.stop()));
   await balancer?.close();
+  await dataBalancer?.close();
   await idp?.close();
   await Promise.all([cpDatabase?.drop(), target?.drop()]);
 });
@@ -208,6 +230,9 @@ describe('a client on the replica without the agent stream', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/canceling statement due to user request/);
+    // The data connections (two sessions, a cancel) alternate between the replicas' data ports:
+    // those that reached the other replica were joined to the holder over the internal link.
+    expect(holder.process.logs.some((l) => l.msg === 'relay data connection forwarded by another replica')).toBe(true);
   });
 
   test('an approval given through the other replica resumes the held statement', async () => {

@@ -4,15 +4,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as ControlProto } from './generated/control.js';
-import type { ProtoGrpcType as TunnelProto } from './generated/tunnel.js';
 import type { ProtoGrpcType as RecordingProto } from './generated/recording.js';
 
 /** The proto files that make up the agent contract, relative to the proto root. */
-export const AGENT_PROTO_FILES = [
-  'postern/agent/v1/control.proto',
-  'postern/agent/v1/tunnel.proto',
-  'postern/agent/v1/recording.proto',
-] as const;
+export const AGENT_PROTO_FILES = ['postern/agent/v1/control.proto', 'postern/agent/v1/recording.proto'] as const;
 
 /**
  * Loader options shared by both sides. They must match the flags the TypeScript types are
@@ -29,8 +24,9 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
 };
 
 /**
- * Largest gRPC message either side accepts or sends. Tunnel frames and recording chunks are
- * bounded well below this; a peer sending more gets RESOURCE_EXHAUSTED for that call only.
+ * Largest gRPC message either side accepts or sends. Recording chunks are bounded well below
+ * this (relayed client bytes travel on relay data connections, not gRPC); a peer sending more
+ * gets RESOURCE_EXHAUSTED for that call only.
  */
 export const MAX_GRPC_MESSAGE_BYTES = 8 * 1024 * 1024;
 
@@ -54,7 +50,7 @@ export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.http2.min_ping_interval_without_data_ms': 5_000,
 };
 
-export type AgentProto = ControlProto & TunnelProto & RecordingProto;
+export type AgentProto = ControlProto & RecordingProto;
 
 /**
  * Where the .proto files live. In the repository (and in the container image, which keeps its

@@ -33,6 +33,7 @@ const guardrail = (id: string, spec = '{}') => ({
   groups: [],
   action: 'block',
   specJson: spec,
+  dialect: 'postgres',
 });
 
 describe('policy deltas', () => {

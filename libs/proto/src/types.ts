@@ -4,7 +4,6 @@
 export type { AgentMessage, AgentMessage__Output } from './generated/postern/agent/v1/AgentMessage.js';
 export type { ControlMessage, ControlMessage__Output } from './generated/postern/agent/v1/ControlMessage.js';
 export type { ControlClient, ControlHandlers } from './generated/postern/agent/v1/Control.js';
-export type { TunnelClient, TunnelHandlers } from './generated/postern/agent/v1/Tunnel.js';
 export type { RecordingClient, RecordingHandlers } from './generated/postern/agent/v1/Recording.js';
 export type { EnrollRequest, EnrollRequest__Output } from './generated/postern/agent/v1/EnrollRequest.js';
 export type { EnrollResponse, EnrollResponse__Output } from './generated/postern/agent/v1/EnrollResponse.js';
@@ -20,7 +19,6 @@ export type { SessionOpened, SessionOpened__Output } from './generated/postern/a
 export type { SessionClosed, SessionClosed__Output } from './generated/postern/agent/v1/SessionClosed.js';
 export type { AuditEvent, AuditEvent__Output } from './generated/postern/agent/v1/AuditEvent.js';
 export type { OpenTunnel, OpenTunnel__Output } from './generated/postern/agent/v1/OpenTunnel.js';
-export type { TunnelFrame, TunnelFrame__Output } from './generated/postern/agent/v1/TunnelFrame.js';
 export type { RecordingChunk, RecordingChunk__Output } from './generated/postern/agent/v1/RecordingChunk.js';
 export type { RecordingAck, RecordingAck__Output } from './generated/postern/agent/v1/RecordingAck.js';
 export type { Connection, Connection__Output } from './generated/postern/agent/v1/Connection.js';

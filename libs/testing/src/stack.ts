@@ -29,6 +29,8 @@ export interface ControlPlaneOptions {
   /** Fixed ports (a benchmark's, a restart's); 0, the OS's choice, when not given. */
   httpPort?: number;
   grpcPort?: number;
+  /** The relay data port agents open relayed sessions' data connections to. */
+  relayDataPort?: number;
   relayPort?: number;
   adminToken?: string;
   /** A Redis key prefix of its own, so parallel suites never share BullMQ queues. */
@@ -61,6 +63,8 @@ export function controlPlaneEnv(options: ControlPlaneOptions & { adminToken: str
     POSTERN_GRPC_PORT: String(options.grpcPort ?? 0),
     POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
     POSTERN_RELAY_POSTGRES_PORT: String(options.relayPort ?? 0),
+    POSTERN_RELAY_DATA_HOST: '127.0.0.1',
+    POSTERN_RELAY_DATA_PORT: String(options.relayDataPort ?? 0),
     ...(options.tls
       ? { POSTERN_GRPC_TLS_CERT_FILE: options.tls.certFile, POSTERN_GRPC_TLS_KEY_FILE: options.tls.keyFile }
       : { POSTERN_GRPC_INSECURE: 'true', POSTERN_RELAY_INSECURE: 'true' }),

@@ -11,9 +11,6 @@ import {
   type RecordingAck__Output,
   type RecordingChunk,
   type RecordingClient,
-  type TunnelClient,
-  type TunnelFrame,
-  type TunnelFrame__Output,
 } from '@postern/proto';
 import type { AgentConfig } from '../config.js';
 import { AGENT_VERSION } from '../version.js';
@@ -58,10 +55,9 @@ export class ControlClient extends EventEmitter {
   readonly policy = new PolicyCache();
   readonly instanceId = randomUUID();
   private channel!: Channel;
-  /** Tunnel and Recording calls open on the current channel (cancelled with it). */
+  /** Recording calls open on the current channel (cancelled with it). */
   private calls = new Set<{ cancel(): void }>();
   private client!: GrpcControlClient;
-  private tunnels!: TunnelClient;
   private recordings!: RecordingClient;
   private credential: string | null = null;
   private welcomed = false;
@@ -95,7 +91,7 @@ export class ControlClient extends EventEmitter {
   }
 
   /**
-   * One HTTP/2 connection for the Control, Tunnel and Recording services. The channel keeps its
+   * One HTTP/2 connection for the Control and Recording services. The channel keeps its
    * own subchannel pool, so that after closing it (a stalled link) the next one dials a new TCP
    * connection instead of reusing the stalled one.
    */
@@ -106,7 +102,6 @@ export class ControlClient extends EventEmitter {
     const shared = { channelOverride: this.channel };
     const service = agentV1();
     this.client = new service.Control(address, credentials, shared) as unknown as GrpcControlClient;
-    this.tunnels = new service.Tunnel(address, credentials, shared) as unknown as TunnelClient;
     this.recordings = new service.Recording(address, credentials, shared) as unknown as RecordingClient;
   }
 
@@ -156,14 +151,9 @@ export class ControlClient extends EventEmitter {
     this.outbox.push(message);
   }
 
-  /** Opens the Tunnel stream the control plane asked for; its first frame names the tunnel. */
-  openTunnel(tunnelId: string): ClientDuplexStream<TunnelFrame, TunnelFrame__Output> {
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${this.credential ?? ''}`);
-    const call = this.tunnels.Open(metadata);
-    this.track(call);
-    call.write({ open: { tunnelId } });
-    return call;
+  /** The agent credential, for relay data connections (null before enrollment). */
+  get agentCredential(): string | null {
+    return this.credential;
   }
 
   /** Opens a Recording stream (the shipper sends spooled chunks on it and reads the acks). */

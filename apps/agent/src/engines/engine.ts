@@ -1,7 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
-import type { ApprovalRuleInput, SessionMasker, SessionStatementPolicy } from '@postern/policy';
+import type { ApprovalRuleInput, SessionStatementPolicy } from '@postern/policy';
+import type { SessionMasker } from '@postern/policy-postgres';
 import type { SessionReach } from '../reach/agent-reach.js';
 import type { AgentAuditKind } from '@postern/proto';
 

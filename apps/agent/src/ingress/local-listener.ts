@@ -1,19 +1,17 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
+import { SocketListener } from '@postern/net';
 import type { SessionManager } from '../sessions/session-manager.js';
 
 /**
  * The agent's own listener for workloads in its network segment (local ingress): each accepted
  * socket becomes a session of the given protocol. TLS, when configured, is negotiated by the
- * engine inside the protocol (PostgreSQL's SSLRequest), not at the socket.
+ * engine inside the protocol (PostgreSQL's SSLRequest), not at the socket. The listener lifecycle
+ * and the per-address cap are @postern/net's SocketListener, shared with the control plane.
  */
 export class LocalListener {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  /** Open sockets per client address (entries leave with their last socket). */
-  private readonly perAddress = new Map<string, number>();
-  private refusedCount = 0;
+  private readonly listener: SocketListener;
   private refusalLogAt = 0;
 
   constructor(
@@ -27,17 +25,21 @@ export class LocalListener {
     },
     private readonly sessions: SessionManager,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.listener = new SocketListener(
+      {
+        name: `${options.protocol} local ingress`,
+        host: options.host,
+        port: options.port,
+        maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+        onRefused: (socket, address) => this.refuse(socket, address),
+      },
+      (socket) => this.accept(socket),
+    );
+  }
 
   async start(): Promise<number> {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => resolve());
-    });
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : this.options.port;
+    const port = await this.listener.start();
     this.logger.info(
       { protocol: this.options.protocol, host: this.options.host, port, tls: Boolean(this.options.tls) },
       'local ingress listening',
@@ -47,22 +49,10 @@ export class LocalListener {
 
   /** Connections closed at once because their address held too many already. */
   get refused(): number {
-    return this.refusedCount;
+    return this.listener.refused;
   }
 
   private accept(socket: Socket): void {
-    socket.on('error', () => undefined);
-    const address = socket.remoteAddress ?? '?';
-    const open = this.perAddress.get(address) ?? 0;
-    if (open >= this.options.maxConnectionsPerAddress) return this.refuse(socket, address);
-    this.perAddress.set(address, open + 1);
-    this.sockets.add(socket);
-    socket.on('close', () => {
-      this.sockets.delete(socket);
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, left);
-    });
     this.sessions.serve(socket, {
       protocol: this.options.protocol,
       ingress: 'local',
@@ -76,7 +66,6 @@ export class LocalListener {
    * and logged at most once a second so a flood does not become a flood of log lines.
    */
   private refuse(socket: Socket, address: string): void {
-    this.refusedCount += 1;
     socket.destroy();
     const now = Date.now();
     if (now - this.refusalLogAt < 1_000) return;
@@ -86,7 +75,7 @@ export class LocalListener {
         protocol: this.options.protocol,
         clientAddress: address,
         limit: this.options.maxConnectionsPerAddress,
-        refusedTotal: this.refusedCount,
+        refusedTotal: this.listener.refused,
       },
       'connection refused: too many open connections from this address',
     );
@@ -94,8 +83,6 @@ export class LocalListener {
 
   /** Stops accepting; running sessions are ended by the session manager. */
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.listener.close();
   }
 }

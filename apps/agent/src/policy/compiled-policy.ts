@@ -1,15 +1,18 @@
 import type { Logger } from '@postern/logging';
 import {
-  compileMaskingPolicy,
-  compileStatementPolicy,
   parseMaskingSpec,
-  parseStatementMatch,
   type ApprovalRuleInput,
-  type MaskingPolicy,
   type MaskingRuleInput,
   type StatementPolicy,
   type StatementRuleInput,
 } from '@postern/policy';
+import {
+  compileMaskingPolicy,
+  compileStatementPolicy,
+  parseStatementMatch,
+  POSTGRES_DIALECT,
+  type MaskingPolicy,
+} from '@postern/policy-postgres';
 import type { PolicySnapshot__Output } from '@postern/proto';
 
 /** The rule engines built from one policy snapshot; rebuilt only when the snapshot changes. */
@@ -29,14 +32,14 @@ export interface CompiledPolicy {
  */
 export function compilePolicy(snapshot: PolicySnapshot__Output, hashKey: Buffer): CompiledPolicy {
   const problems: string[] = [];
-  const guardrails: StatementRuleInput[] = snapshot.guardrails.map((rule) => ({
+  const guardrails: StatementRuleInput[] = snapshot.guardrails.filter(forPostgres).map((rule) => ({
     id: rule.id,
     name: rule.name,
     connectionIds: rule.connectionIds,
     groups: rule.groups,
     match: statementMatch(rule.specJson, `guardrail ${rule.name}`, problems),
   }));
-  const approvals: ApprovalRuleInput[] = snapshot.approvalRules.map((rule) => ({
+  const approvals: ApprovalRuleInput[] = snapshot.approvalRules.filter(forPostgres).map((rule) => ({
     id: rule.id,
     name: rule.name,
     connectionIds: rule.connectionIds,
@@ -46,7 +49,7 @@ export function compilePolicy(snapshot: PolicySnapshot__Output, hashKey: Buffer)
     timeoutSeconds: Math.max(1, rule.timeoutSeconds),
     match: statementMatch(rule.specJson, `approval rule ${rule.name}`, problems),
   }));
-  const masking: MaskingRuleInput[] = snapshot.maskingRules.map((rule) => ({
+  const masking: MaskingRuleInput[] = snapshot.maskingRules.filter(forPostgres).map((rule) => ({
     id: rule.id,
     name: rule.name,
     connectionIds: rule.connectionIds,
@@ -59,6 +62,14 @@ export function compilePolicy(snapshot: PolicySnapshot__Output, hashKey: Buffer)
     masking: compileMaskingPolicy(masking, { hashKey }),
     problems,
   };
+}
+
+/**
+ * Rules for PostgreSQL sessions: a rule's dialect names the protocol whose analyser reads it
+ * (empty from control planes older than dialects: postgres); other protocols' rules are theirs.
+ */
+function forPostgres(rule: { dialect?: string }): boolean {
+  return !rule.dialect || rule.dialect === POSTGRES_DIALECT.name;
 }
 
 /** Caches the compiled form of the current snapshot (snapshots are replaced, never mutated). */

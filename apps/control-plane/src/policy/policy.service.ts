@@ -5,6 +5,7 @@ import type { Agent } from '../agents/agent.types.js';
 import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { RedisService } from '../platform/infra/redis/redis.service.js';
 import { POLICY_CHANGED_CHANNEL, type PolicyChanged } from './policy.events.js';
+import { DEFAULT_RULE_DIALECT } from '../rules/rule-dialects.js';
 import { PolicyRepository, type CompiledRule } from './policy.repository.js';
 import { IdentityProviderKeys } from './identity-provider-keys.js';
 import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
@@ -126,7 +127,8 @@ export class PolicyService {
 /**
  * Guardrails, approval rules and masking rules in the agent contract. Rule bodies travel as the
  * JSON libs/policy validates: a StatementMatch for guardrails and approval rules, a MaskingSpec
- * for masking rules.
+ * for masking rules; each rule's dialect (stored in its spec, absent before dialects: postgres)
+ * travels beside it, so an agent hands a rule only to that protocol's engine.
  */
 export function compileRules(
   rules: CompiledRule[],
@@ -140,6 +142,7 @@ export function compileRules(
       groups: r.groups,
       action: 'block',
       specJson: JSON.stringify(r.spec['match'] ?? {}),
+      dialect: specDialect(r.spec),
     })),
     approvalRules: of('approval').map((r) => {
       const spec = r.spec as {
@@ -157,16 +160,25 @@ export function compileRules(
         requiredApprovals: spec.requiredApprovals ?? 1,
         timeoutSeconds: spec.timeoutSeconds ?? 0,
         specJson: JSON.stringify(spec.match ?? {}),
+        dialect: specDialect(r.spec),
       };
     }),
-    maskingRules: of('masking').map((r) => ({
-      id: r.id,
-      name: r.name,
-      connectionIds: r.connectionIds,
-      exemptGroups: r.groups,
-      specJson: JSON.stringify(r.spec),
-    })),
+    maskingRules: of('masking').map((r) => {
+      const { dialect: _dialect, ...spec } = r.spec;
+      return {
+        id: r.id,
+        name: r.name,
+        connectionIds: r.connectionIds,
+        exemptGroups: r.groups,
+        specJson: JSON.stringify(spec),
+        dialect: specDialect(r.spec),
+      };
+    }),
   };
+}
+
+function specDialect(spec: Record<string, unknown>): string {
+  return typeof spec['dialect'] === 'string' ? spec['dialect'] : DEFAULT_RULE_DIALECT;
 }
 
 /** Runs at most `width` tasks at once, the others in arrival order. */

@@ -1,36 +1,40 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
-import { agentV1 } from '@postern/proto';
+import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module.js';
 import { AgentsModule } from '../agents/agents.module.js';
 import { ConnectionsModule } from '../connections/connections.module.js';
-import { GrpcServerService } from '../platform/infra/grpc/grpc-server.service.js';
-import { CancelRoutes } from './cancel-routes.js';
-import { InternalLinkClient } from './internal-link.client.js';
-import { InternalLinkServer } from './internal-link.server.js';
-import { PostgresRelay } from './postgres-relay.js';
-import { StreamDirectory } from './stream-directory.js';
-import { TunnelBroker } from './tunnel-broker.js';
-import { TunnelGrpcHandlers } from './tunnel.grpc.js';
+import { FRONT_DOORS, type FrontDoor } from './core/front-door.js';
+import { InternalLinkClient } from './core/internal-link.client.js';
+import { InternalLinkServer } from './core/internal-link.server.js';
+import { RelayDataServer } from './core/relay-data.server.js';
+import { RelayListeners } from './core/relay-listeners.js';
+import { RelayRouter } from './core/relay-router.js';
+import { StreamDirectory } from './core/stream-directory.js';
+import { TunnelBroker } from './core/tunnel-broker.js';
+import { FRONT_DOOR_CLASSES } from './front-doors.js';
+import { CancelRoutes } from './postgres/cancel-routes.js';
 
+/**
+ * The relay: a protocol-neutral core (`core/`: listeners and limits, login check and routing,
+ * tunnel tickets and the data port, the stream directory and the internal link between replicas)
+ * and one front door per protocol (`postgres/`, …) registered in `front-doors.ts`.
+ */
 @Module({
   imports: [AccessModule, AgentsModule, ConnectionsModule],
   providers: [
     TunnelBroker,
-    TunnelGrpcHandlers,
-    CancelRoutes,
-    PostgresRelay,
+    RelayDataServer,
+    RelayRouter,
+    RelayListeners,
     StreamDirectory,
     InternalLinkClient,
     InternalLinkServer,
+    CancelRoutes,
+    ...FRONT_DOOR_CLASSES,
+    {
+      provide: FRONT_DOORS,
+      useFactory: (...doors: FrontDoor[]) => doors,
+      inject: [...FRONT_DOOR_CLASSES],
+    },
   ],
 })
-export class RelayModule implements OnModuleInit {
-  constructor(
-    private readonly grpc: GrpcServerService,
-    private readonly tunnel: TunnelGrpcHandlers,
-  ) {}
-
-  onModuleInit(): void {
-    this.grpc.register({ definition: agentV1().Tunnel.service, implementation: this.tunnel.handlers() });
-  }
-}
+export class RelayModule {}

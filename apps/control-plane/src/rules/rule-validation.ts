@@ -1,12 +1,7 @@
-import {
-  PolicySpecError,
-  parseMaskingSpec,
-  parseStatementMatch,
-  type MaskingSpec,
-  type StatementMatch,
-} from '@postern/policy';
+import { PolicySpecError, parseMaskingSpec, type MaskingSpec, type StatementMatch } from '@postern/policy';
 import { UUID } from '../platform/common/validation.js';
 import { InvalidArgumentError } from '../platform/errors/domain-error.js';
+import { parseDialectMatch, ruleDialect } from './rule-dialects.js';
 import type { RuleRecord } from './rule.types.js';
 
 const GROUP = /^[\w.@:/-]{1,128}$/;
@@ -51,9 +46,18 @@ export function integerIn(field: string, value: number, min: number, max: number
   return value;
 }
 
-/** Validates a statement match with libs/policy; its errors name the offending field. */
-export function statementMatch(input: unknown): StatementMatch {
-  return withSpecErrors('match', () => parseStatementMatch(withoutNulls(input)));
+/**
+ * Validates a statement match with its dialect's analyser (absent: postgres); its errors name the
+ * offending field.
+ */
+export function statementMatch(input: unknown, dialect?: string | null): StatementMatch {
+  const analyser = ruleDialect(dialect);
+  return withSpecErrors('match', () => parseDialectMatch(analyser, withoutNulls(input)));
+}
+
+/** The dialect a rule names, checked against the registered analysers; absent: postgres. */
+export function dialectOf(dialect: string | null | undefined): string {
+  return ruleDialect(dialect).name;
 }
 
 export function maskingSpec(input: unknown): MaskingSpec {
@@ -106,6 +110,8 @@ type Maybe<T> = T | null | undefined;
 
 export interface GuardrailFields {
   name: string;
+  /** The protocol whose analyser reads `match` (RULE_DIALECTS); absent: postgres. */
+  dialect?: Maybe<string>;
   connectionIds?: Maybe<string[]>;
   groups?: Maybe<string[]>;
   match: unknown;
@@ -120,6 +126,8 @@ export interface ApprovalRuleFields extends GuardrailFields {
 
 export interface MaskingRuleFields {
   name: string;
+  /** The protocol whose results the rule masks; absent: postgres. */
+  dialect?: Maybe<string>;
   connectionIds?: Maybe<string[]>;
   exemptGroups?: Maybe<string[]>;
   spec: unknown;
@@ -133,7 +141,7 @@ export function guardrailRecord(input: GuardrailFields): RuleRecord & { kind: 'g
     name: ruleName(input.name),
     connectionIds: connectionIdList(input.connectionIds ?? []),
     groups: groupList('groups', input.groups ?? []),
-    spec: { match: statementMatch(input.match) },
+    spec: { match: statementMatch(input.match, input.dialect), dialect: dialectOf(input.dialect) },
     enabled: input.enabled ?? true,
   };
 }
@@ -150,7 +158,8 @@ export function approvalRecord(
     connectionIds: connectionIdList(input.connectionIds ?? []),
     groups: groupList('groups', input.groups ?? []),
     spec: {
-      match: statementMatch(input.match),
+      match: statementMatch(input.match, input.dialect),
+      dialect: dialectOf(input.dialect),
       approverGroups: groupList('approverGroups', input.approverGroups, true),
       requiredApprovals: integerIn('requiredApprovals', input.requiredApprovals ?? 1, 1, MAX_REQUIRED_APPROVALS),
       timeoutSeconds: integerIn(
@@ -171,7 +180,7 @@ export function maskingRecord(input: MaskingRuleFields): RuleRecord & { kind: 'm
     name: ruleName(input.name),
     connectionIds: connectionIdList(input.connectionIds ?? []),
     groups: groupList('exemptGroups', input.exemptGroups ?? []),
-    spec: { ...maskingSpec(input.spec) },
+    spec: { ...maskingSpec(input.spec), dialect: dialectOf(input.dialect) },
     enabled: input.enabled ?? true,
   };
 }

@@ -5,6 +5,8 @@ export type RuleKind = 'guardrail' | 'approval' | 'masking';
 interface RuleBase {
   id: string;
   name: string;
+  /** The protocol whose analyser validated the rule and whose sessions it applies to ("postgres"). */
+  dialect: string;
   /** Empty: every connection. */
   connectionIds: string[];
   enabled: boolean;

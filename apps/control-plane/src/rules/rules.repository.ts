@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { MaskingSpec, StatementMatch } from '@postern/policy';
 import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import type { PolicyRule as Row, Prisma } from '../generated/prisma/client.js';
+import { DEFAULT_RULE_DIALECT } from './rule-dialects.js';
 import type { ApprovalRule, Guardrail, MaskingRule, RuleKind, RuleRecord } from './rule.types.js';
 
 function base(row: Row) {
   return {
     id: row.id,
     name: row.name,
+    dialect: dialectOf(row),
     connectionIds: row.connectionIds,
     enabled: row.enabled,
     createdAt: row.createdAt,
@@ -15,7 +17,13 @@ function base(row: Row) {
   };
 }
 
-// Bodies were validated by libs/policy when written; they are read back as stored.
+/** Rules stored before dialects existed carry none: they are PostgreSQL rules. */
+function dialectOf(row: Row): string {
+  const dialect = (row.spec as { dialect?: unknown } | null)?.dialect;
+  return typeof dialect === 'string' ? dialect : DEFAULT_RULE_DIALECT;
+}
+
+// Bodies were validated by their dialect's analyser when written; they are read back as stored.
 function toGuardrail(row: Row): Guardrail {
   const spec = row.spec as unknown as { match: StatementMatch };
   return { ...base(row), groups: row.groups, match: spec.match };
@@ -39,7 +47,8 @@ function toApprovalRule(row: Row): ApprovalRule {
 }
 
 function toMaskingRule(row: Row): MaskingRule {
-  return { ...base(row), exemptGroups: row.groups, spec: row.spec as unknown as MaskingSpec };
+  const { dialect: _dialect, ...spec } = row.spec as unknown as MaskingSpec & { dialect?: string };
+  return { ...base(row), exemptGroups: row.groups, spec };
 }
 
 const CONVERT = { guardrail: toGuardrail, approval: toApprovalRule, masking: toMaskingRule } as const;

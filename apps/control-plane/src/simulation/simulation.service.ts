@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  compileStatementPolicy,
-  initSqlParser,
   type ApprovalRuleInput,
   type SessionStatementPolicy,
   type StatementMatch,
@@ -20,6 +18,7 @@ import {
   integerIn,
   maskingRecord,
 } from '../rules/rule-validation.js';
+import { compileDialectPolicy, DEFAULT_RULE_DIALECT, ruleDialect } from '../rules/rule-dialects.js';
 import type { RuleRecord } from '../rules/rule.types.js';
 import { RecordedSession } from './recorded-session.js';
 import { SimulationTally, ruleId } from './simulation-tally.js';
@@ -96,7 +95,7 @@ export class SimulationService {
       SIMULATION_LIMITS.maxStatements,
     );
 
-    await initSqlParser();
+    await REPLAY_DIALECT.ready();
     const replay: Replay = {
       policy: policyOf(guardrails, approvals),
       tally: new SimulationTally(guardrails, approvals, masking),
@@ -227,11 +226,18 @@ function statementRule(rule: RuleRecord, id: string): StatementRuleInput {
   };
 }
 
+/**
+ * Recordings replayed are PostgreSQL sessions' (the only engine so far), so the rules replayed are
+ * PostgreSQL rules, read by PostgreSQL's analyser.
+ */
+const REPLAY_DIALECT = ruleDialect(DEFAULT_RULE_DIALECT);
+
 /** The enabled proposed rules as libs/policy takes them, under synthetic ids (simulation-tally.ts). */
 function policyOf(guardrails: RuleRecord[], approvals: RuleRecord[]): StatementPolicy {
-  const blocks = guardrails.flatMap((rule, i) => (rule.enabled ? [statementRule(rule, ruleId('guardrail', i))] : []));
+  const replayed = (rule: RuleRecord) => rule.enabled && rule.spec['dialect'] === REPLAY_DIALECT.name;
+  const blocks = guardrails.flatMap((rule, i) => (replayed(rule) ? [statementRule(rule, ruleId('guardrail', i))] : []));
   const holds = approvals.flatMap((rule, i): ApprovalRuleInput[] =>
-    rule.enabled
+    replayed(rule)
       ? [
           {
             ...statementRule(rule, ruleId('approval', i)),
@@ -242,7 +248,7 @@ function policyOf(guardrails: RuleRecord[], approvals: RuleRecord[]): StatementP
         ]
       : [],
   );
-  return compileStatementPolicy(blocks, holds, { cacheSize: PARSE_CACHE_ENTRIES });
+  return compileDialectPolicy(REPLAY_DIALECT, blocks, holds, PARSE_CACHE_ENTRIES);
 }
 
 function notes(replay: Replay, withoutRecording: number, limits: { maxSessions: number; maxStatements: number }) {

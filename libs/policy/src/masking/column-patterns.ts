@@ -1,31 +1,29 @@
-import type { ColumnSource } from '../lineage/facts.js';
-import type { ResultColumn } from './contract.js';
+import type { ColumnRef, ColumnSource } from './contract.js';
 
 /**
  * A compiled column pattern (`email`, `customers.email`, `public.customers.card_*`). One part
  * matches the column in any table, and also a computed column (no table) of that name; two or
- * three parts need the column's table, which the agent resolves from RowDescription's table OID
- * (the column name is the table's own, so `SELECT email AS e` is still `email`). Case-insensitive.
+ * three parts need the column's table, which the protocol resolves (PostgreSQL: from
+ * RowDescription's table OID; the column name is the table's own, so `SELECT email AS e` is still
+ * `email`). Case-insensitive.
  */
 export interface ColumnMatcher {
   readonly qualified: boolean;
-  matches(column: ResultColumn): boolean;
+  matches(column: ColumnRef): boolean;
   /**
    * Whether a column the SQL names (lineage) could be one this pattern masks. An unqualified
    * relation may live in any schema; a whole row (`column` null) holds every column of its table,
    * so any pattern for that table matches it, and a one-part pattern matches every table's whole
-   * row but the system catalogs'.
+   * row but the system catalogs' (as the dialect's `isSystemRelation` tells).
    */
   mayMatchSource(source: ColumnSource): boolean;
 }
 
-/** pg_catalog and information_schema relations (unqualified `pg_*` names resolve to pg_catalog first). */
-export function isSystemRelation(source: ColumnSource): boolean {
-  if (source.schema === null) return source.relation.startsWith('pg_');
-  return source.schema === 'pg_catalog' || source.schema === 'information_schema';
-}
-
-export function compileColumnPattern(pattern: string): ColumnMatcher {
+/** `pattern` passed parseMaskingSpec; `isSystemRelation` names the dialect's catalog relations. */
+export function compileColumnPattern(
+  pattern: string,
+  isSystemRelation: (source: ColumnSource) => boolean = () => false,
+): ColumnMatcher {
   const parts = pattern.split('.').map(globToRegex);
   const [column, table, schema] = parts.reverse() as [RegExp, RegExp | undefined, RegExp | undefined];
   return {

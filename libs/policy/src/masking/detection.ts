@@ -1,5 +1,7 @@
-import type { MaskingStyle } from './contract.js';
-import { candidatesInBytes, candidatesInString, Candidate, type MatchSink } from './detectors/index.js';
+import type { DetectorName, MaskingStyle } from './contract.js';
+import { eachMatch } from './detectors/detector.js';
+import { candidatesInBytes, candidatesInString, Candidate, DETECTORS, type MatchSink } from './detectors/index.js';
+import type { CompiledMaskingRule } from './rules.js';
 import { type Hasher, maskMatch, STYLE_STRENGTH } from './styles.js';
 
 /** One thing to look for inside values, on behalf of one rule, masked in that rule's style. */
@@ -139,3 +141,33 @@ export class DetectionEngine {
 const CUSTOM_BIT = 1 << 30;
 /** "Unknown yet": compute the bits from the decoded text. */
 const ALL_BITS = -1;
+
+/**
+ * One entry per built-in detector (on behalf of the rule with the strongest style among those
+ * enabling it, which also gets the counts) and one per custom pattern.
+ */
+export function detectionEntries(rules: readonly CompiledMaskingRule[]): DetectionEntry[] {
+  const byDetector = new Map<DetectorName, { rule: number; style: MaskingStyle }>();
+  const customs: DetectionEntry[] = [];
+  rules.forEach((r, index) => {
+    for (const name of r.detectors) {
+      const current = byDetector.get(name);
+      if (current === undefined || STYLE_STRENGTH[r.style] > STYLE_STRENGTH[current.style]) {
+        byDetector.set(name, { rule: index, style: r.style });
+      }
+    }
+    for (const { regex } of r.customPatterns) {
+      customs.push({ candidate: 0, scan: customScan(regex), rule: index, style: r.style });
+    }
+  });
+  const builtIns = [...byDetector].map(([name, owner]) => ({
+    candidate: DETECTORS[name].candidate,
+    scan: DETECTORS[name].scan,
+    ...owner,
+  }));
+  return [...builtIns, ...customs];
+}
+
+function customScan(regex: RegExp): (text: string, found: MatchSink) => void {
+  return (text, found) => eachMatch(regex, text, (m) => found(m.index, m.index + m[0].length, m[0]));
+}

@@ -1,4 +1,4 @@
-import { analyzeSql } from '@postern/policy';
+import { analyzeSql } from '@postern/policy-postgres';
 
 /** A COPY … TO STDOUT / FROM STDIN statement, as masking needs it. */
 export interface CopyStatement {

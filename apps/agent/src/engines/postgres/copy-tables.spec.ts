@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { initSqlParser } from '@postern/policy';
+import { initSqlParser } from '@postern/policy-postgres';
 import { copiedColumns, copyFollowsOtherStatements, copyTablesQuery } from './copy-tables.js';
 
 beforeAll(async () => {

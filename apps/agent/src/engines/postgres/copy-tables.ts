@@ -1,4 +1,4 @@
-import { analyzeSql } from '@postern/policy';
+import { analyzeSql } from '@postern/policy-postgres';
 import type { CopyStatement } from './copy-statements.js';
 
 export type CopyRelation = NonNullable<CopyStatement['relation']>;

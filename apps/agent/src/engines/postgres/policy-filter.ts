@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@postern/logging';
 import type { AgentAuditKind } from '@postern/proto';
+import { type StatementDecision } from '@postern/policy';
 import {
   analyzeSql,
   type CopyMasker,
@@ -8,9 +9,8 @@ import {
   type RowMasker,
   type ResultMasking,
   type SessionMasker,
-  type StatementDecision,
   type StatementMasking,
-} from '@postern/policy';
+} from '@postern/policy-postgres';
 import {
   BackendCode,
   decodeCopyOutResponse,

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@postern/logging';
-import { DEFAULT_ANALYSIS_LIMITS } from '@postern/policy';
+import { DEFAULT_ANALYSIS_LIMITS } from '@postern/policy-postgres';
 import {
   backend,
   BackendCode,

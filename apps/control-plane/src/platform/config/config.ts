@@ -29,6 +29,13 @@ export interface ControlPlaneConfig {
   relay: {
     postgres: { host: string; port: number } | null;
     tls: { certFile: string; keyFile: string } | null;
+    /**
+     * The relay data port agents dial, one connection per relayed session (TLS with the gRPC
+     * certificate). `advertiseAddress` is sent in OpenTunnel; null = `:<port>`, i.e. the host the
+     * agent dials for gRPC. Null = off: this replica cannot open tunnels.
+     */
+    data: { host: string; port: number; advertiseAddress: string | null } | null;
+    /** How long an OpenTunnel ticket waits for the agent's data connection. */
     tunnelTimeoutMs: number;
     /** New relayed sessions per second per client host (token bucket), and its burst. */
     connectRatePerAddress: number;
@@ -192,6 +199,12 @@ const envSchema = z.object({
   POSTERN_RELAY_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_INSECURE: bool(false),
   POSTERN_RELAY_TUNNEL_TIMEOUT_MS: millis(10_000, 100),
+  POSTERN_RELAY_DATA_HOST: z.string().min(1).default('0.0.0.0'),
+  POSTERN_RELAY_DATA_PORT: z.union([z.literal('off'), port(8445)]).default(8445),
+  POSTERN_RELAY_DATA_ADVERTISE_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:]*):\d{1,5}$/, 'host:port, [v6]:port or :port')
+    .optional(),
   POSTERN_RELAY_CONNECT_RATE_PER_ADDRESS: z.coerce.number().positive().max(100_000).default(50),
   POSTERN_RELAY_CONNECT_BURST_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
   POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(500),
@@ -389,6 +402,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
           ? null
           : { host: e.POSTERN_RELAY_POSTGRES_HOST, port: e.POSTERN_RELAY_POSTGRES_PORT },
       tls: relayCert && relayKey ? { certFile: relayCert, keyFile: relayKey } : null,
+      data:
+        e.POSTERN_RELAY_DATA_PORT === 'off'
+          ? null
+          : {
+              host: e.POSTERN_RELAY_DATA_HOST,
+              port: e.POSTERN_RELAY_DATA_PORT,
+              advertiseAddress: e.POSTERN_RELAY_DATA_ADVERTISE_ADDRESS ?? null,
+            },
       tunnelTimeoutMs: e.POSTERN_RELAY_TUNNEL_TIMEOUT_MS,
       connectRatePerAddress: e.POSTERN_RELAY_CONNECT_RATE_PER_ADDRESS,
       connectBurstPerAddress: e.POSTERN_RELAY_CONNECT_BURST_PER_ADDRESS,

@@ -104,6 +104,10 @@ export class MaskingSpecInput {
 export class GuardrailModel {
   @Field(() => ID) id!: string;
   @Field() name!: string;
+  @Field({
+    description: 'The protocol whose analyser validated the rule and whose sessions it applies to, e.g. "postgres".',
+  })
+  dialect!: string;
   @Field(() => [ID], { description: 'Empty: every connection.' }) connectionIds!: string[];
   @Field(() => [String], { description: 'Whose statements it applies to; empty: everyone.' }) groups!: string[];
   @Field(() => StatementMatchModel) match!: StatementMatchModel;
@@ -120,6 +124,10 @@ export class GuardrailModel {
 export class ApprovalRuleModel {
   @Field(() => ID) id!: string;
   @Field() name!: string;
+  @Field({
+    description: 'The protocol whose analyser validated the rule and whose sessions it applies to, e.g. "postgres".',
+  })
+  dialect!: string;
   @Field(() => [ID], { description: 'Empty: every connection.' }) connectionIds!: string[];
   @Field(() => [String], { description: 'Whose statements are held; empty: everyone.' }) groups!: string[];
   @Field(() => StatementMatchModel) match!: StatementMatchModel;
@@ -141,6 +149,10 @@ export class ApprovalRuleModel {
 export class MaskingRuleModel {
   @Field(() => ID) id!: string;
   @Field() name!: string;
+  @Field({
+    description: 'The protocol whose analyser validated the rule and whose sessions it applies to, e.g. "postgres".',
+  })
+  dialect!: string;
   @Field(() => [ID], { description: 'Empty: every connection.' }) connectionIds!: string[];
   @Field(() => [String], { description: 'Groups that see unmasked values.' }) exemptGroups!: string[];
   @Field(() => MaskingSpecModel) spec!: MaskingSpecModel;
@@ -156,6 +168,11 @@ export class MaskingRuleModel {
 @InputType('CreateGuardrailInput')
 export class CreateGuardrailInput {
   @Field() name!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The protocol whose analyser validates the rule, e.g. "postgres" (the default when absent).',
+  })
+  dialect?: string | null;
   @Field(() => [ID], { nullable: true, description: 'Empty or absent: every connection.' }) connectionIds?:
     string[] | null;
   @Field(() => [String], { nullable: true, description: 'Empty or absent: everyone.' }) groups?: string[] | null;
@@ -166,6 +183,7 @@ export class CreateGuardrailInput {
 @InputType('UpdateGuardrailInput', { description: 'Fields left out (or null) keep their value.' })
 export class UpdateGuardrailInput {
   @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) dialect?: string | null;
   @Field(() => [ID], { nullable: true }) connectionIds?: string[] | null;
   @Field(() => [String], { nullable: true }) groups?: string[] | null;
   @Field(() => StatementMatchInput, { nullable: true }) match?: StatementMatchInput | null;
@@ -193,6 +211,11 @@ export class UpdateApprovalRuleInput extends UpdateGuardrailInput {
 @InputType('CreateMaskingRuleInput')
 export class CreateMaskingRuleInput {
   @Field() name!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The protocol whose analyser validates the rule, e.g. "postgres" (the default when absent).',
+  })
+  dialect?: string | null;
   @Field(() => [ID], { nullable: true, description: 'Empty or absent: every connection.' }) connectionIds?:
     string[] | null;
   @Field(() => [String], { nullable: true, description: 'Groups that see unmasked values.' }) exemptGroups?:
@@ -204,6 +227,7 @@ export class CreateMaskingRuleInput {
 @InputType('UpdateMaskingRuleInput', { description: 'Fields left out (or null) keep their value.' })
 export class UpdateMaskingRuleInput {
   @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) dialect?: string | null;
   @Field(() => [ID], { nullable: true }) connectionIds?: string[] | null;
   @Field(() => [String], { nullable: true }) exemptGroups?: string[] | null;
   @Field(() => MaskingSpecInput, { nullable: true }) spec?: MaskingSpecInput | null;

@@ -10,6 +10,7 @@ export interface ApprovalRule {
   'timeoutSeconds'?: (number);
   'specJson'?: (string);
   'groups'?: (string)[];
+  'dialect'?: (string);
 }
 
 export interface ApprovalRule__Output {
@@ -21,4 +22,5 @@ export interface ApprovalRule__Output {
   'timeoutSeconds': (number);
   'specJson': (string);
   'groups': (string)[];
+  'dialect': (string);
 }

@@ -8,6 +8,7 @@ export interface Guardrail {
   'groups'?: (string)[];
   'action'?: (string);
   'specJson'?: (string);
+  'dialect'?: (string);
 }
 
 export interface Guardrail__Output {
@@ -17,4 +18,5 @@ export interface Guardrail__Output {
   'groups': (string)[];
   'action': (string);
   'specJson': (string);
+  'dialect': (string);
 }

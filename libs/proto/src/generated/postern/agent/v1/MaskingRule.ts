@@ -7,6 +7,7 @@ export interface MaskingRule {
   'connectionIds'?: (string)[];
   'exemptGroups'?: (string)[];
   'specJson'?: (string);
+  'dialect'?: (string);
 }
 
 export interface MaskingRule__Output {
@@ -15,4 +16,5 @@ export interface MaskingRule__Output {
   'connectionIds': (string)[];
   'exemptGroups': (string)[];
   'specJson': (string);
+  'dialect': (string);
 }

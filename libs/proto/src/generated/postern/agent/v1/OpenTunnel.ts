@@ -6,6 +6,8 @@ export interface OpenTunnel {
   'connectionId'?: (string);
   'clientAddress'?: (string);
   'protocol'?: (string);
+  'ticket'?: (Buffer | Uint8Array | string);
+  'dataAddress'?: (string);
 }
 
 export interface OpenTunnel__Output {
@@ -13,4 +15,6 @@ export interface OpenTunnel__Output {
   'connectionId': (string);
   'clientAddress': (string);
   'protocol': (string);
+  'ticket': (Buffer);
+  'dataAddress': (string);
 }

@@ -1,0 +1,100 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** A client's data connection to its agent, opened on this replica, and whose backend it reaches. */
+export interface LocalRoute {
+  data: Duplex;
+  agentId: string;
+  connectionId: string;
+}
+
+/** The internal link to the replica holding the agent's stream, ready to carry raw bytes. */
+export interface ForwardedRoute {
+  link: Duplex;
+}
+
+/** Why the relay will not serve a client; each front door says it in its protocol's words. */
+export type RefusalKind =
+  /** Too many connections, sessions or failed logins from this host. */
+  | 'busy'
+  /** Bad or expired credential. */
+  | 'auth_failed'
+  /** Valid credential, but not for this user or this connection. */
+  | 'no_access'
+  /** No agent serving the connection can be reached. */
+  | 'unavailable';
+
+export interface RelayRefusal {
+  kind: RefusalKind;
+  message: string;
+  hint?: string;
+}
+
+/** What a client presented, as its front door learnt it from the first bytes. */
+export interface RelayLogin {
+  /** The Postern connection name (PostgreSQL: the `database` startup parameter). */
+  connection: string;
+  user: string;
+  /** The connection credential or data-plane token. */
+  password: string;
+}
+
+/**
+ * The protocol-neutral relay core, as a front door sees it: login check, then a data connection
+ * to the agent serving the connection — here, or through the replica holding its stream.
+ */
+export interface RelayCore {
+  route(
+    protocol: string,
+    login: RelayLogin,
+    clientAddress: string,
+  ): Promise<LocalRoute | ForwardedRoute | RelayRefusal>;
+}
+
+/**
+ * A relay front door: everything the control plane's relay knows about one protocol. The core
+ * owns the listener (limits per client host), the login check, the choice of agent, cross-replica
+ * forwarding and the data connection; the door owns the bytes until the connection name and the
+ * login are known, then joins the client to the route and steps aside (the agent's engine is the
+ * one place that parses the rest).
+ *
+ * How each protocol learns the connection name:
+ * - **PostgreSQL** (client speaks first): SSLRequest → TLS, StartupMessage `database`, then a
+ *   cleartext password request for the credential (`postgres/`).
+ * - **MySQL** (server speaks first): `accept` writes a HandshakeV10 greeting of its own (TLS
+ *   capability, a scramble), reads the HandshakeResponse41 (`database` = connection name,
+ *   `user`; the credential through mysql_clear_password after an AuthSwitchRequest), then routes;
+ *   the agent's own greeting is swallowed on the way back, as PostgreSQL's password request is.
+ * - **SSH**: the door runs the key exchange and user-auth (ssh2 server) — the user name carries
+ *   `user@connection` or `connection` is the user and the credential is the password or keyboard-
+ *   interactive answer; after routing it hands the decrypted channel bytes to the agent, which
+ *   speaks SSH to the target.
+ * - **HTTP / Kubernetes**: TLS SNI (`<connection>.relay.example`) or the first request's Host or
+ *   path prefix (`/c/<connection>/…`) names the connection; a bearer token is the credential. The
+ *   request already read is replayed first on the data connection.
+ *
+ * A new door is a folder `relay/<protocol>/` with its class, and one line in `front-doors.ts`.
+ */
+export interface FrontDoor {
+  /** The engine protocol name the agent serves it with (`postgres`, `mysql`, …). */
+  readonly protocol: string;
+  /** Where its listener binds, or null when it is off. */
+  listenOn(): { host: string; port: number } | null;
+  /** A new client on its listener (within the per-host limit). */
+  accept(socket: Socket, clientAddress: string): void;
+  /** Over the per-host connection limit: say so in the protocol if it can, then close. */
+  refuseBusy(socket: Socket, host: string): void;
+  /**
+   * A client forwarded by another replica, whose route this replica opened: its bytes arrive raw
+   * from the first one the other replica read (that replica's door already checked the login).
+   */
+  adopt(client: Duplex, clientAddress: string, route: LocalRoute): void;
+  /**
+   * An out-of-band request forwarded by another replica for an agent this replica holds
+   * (PostgreSQL: a CancelRequest). Optional.
+   */
+  signal?(route: { agentId: string; connectionId: string }, packet: Buffer, clientAddress: string): Promise<void>;
+}
+
+/** The Nest token under which the registered front doors are injected. */
+export const FRONT_DOORS = Symbol('FRONT_DOORS');

@@ -1,0 +1,51 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from '@postern/logging';
+import { SocketListener } from '@postern/net';
+import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
+import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
+import { FRONT_DOORS, type FrontDoor } from './front-door.js';
+
+/**
+ * One listener per registered front door that is on, with the same lifecycle and the same
+ * per-host connection cap (POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS): a host over the cap is
+ * refused before a byte is read, so one host cannot hold every socket of the relay.
+ */
+@Injectable()
+export class RelayListeners implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly listeners: SocketListener[] = [];
+
+  constructor(
+    @Inject(CONFIG) private readonly config: ControlPlaneConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(FRONT_DOORS) private readonly doors: FrontDoor[],
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const door of this.doors) {
+      const listen = door.listenOn();
+      if (!listen) continue;
+      const listener = new SocketListener(
+        {
+          name: `${door.protocol} relay`,
+          ...listen,
+          maxConnectionsPerAddress: this.config.relay.maxConnectionsPerAddress,
+          onRefused: (socket, host) => {
+            this.logger.debug({ host, limit: this.config.relay.maxConnectionsPerAddress }, 'relay connection refused');
+            door.refuseBusy(socket, host);
+          },
+        },
+        (socket) => door.accept(socket, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`),
+      );
+      this.listeners.push(listener);
+      const port = await listener.start();
+      this.logger.info(
+        { host: listen.host, port, tls: Boolean(this.config.relay.tls) },
+        `${door.protocol} relay listening`,
+      );
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.listeners.map((listener) => listener.stop()));
+  }
+}
