@@ -75,6 +75,26 @@ export default tseslint.config(
     },
   },
   {
+    // Control plane: shared plumbing (src/platform/: auth, config, errors, infra, ...) serves the
+    // feature folders and never imports one; features reach plumbing, not the other way round.
+    // A new feature folder joins this list.
+    files: ['apps/control-plane/src/platform/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(\\.\\./)+(access|agents|audit|connections|identity|notifications|policy|recordings|relay|reviews|rules|sessions|simulation)/',
+              message: 'platform/ is shared plumbing: it must not import a feature folder (invert the dependency).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/test/**/*.ts', 'scripts/**', 'bench/**', '**/cli.ts', '**/cli/**'],
     rules: { 'no-console': 'off' },
   },

@@ -70,7 +70,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -85,7 +84,7 @@ const BENCH_LOGIN = 'bench@example.com';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CONTROL_PLANE_MAIN = join(ROOT, 'apps/control-plane/dist/main.js');
 const AGENT_MAIN = join(ROOT, 'apps/agent/dist/main.js');
-const TESTING_TLS = join(ROOT, 'libs/testing/dist/tls.js');
+const TESTING = join(ROOT, 'libs/testing/dist/index.js');
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -371,30 +370,14 @@ class Service {
   }
 }
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitUntil(what, check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await sleep(200);
-  }
-}
+/**
+ * libs/testing, built: the helpers, the control-plane and agent environments and the GraphQL
+ * client the test suites use, rather than copies of them here. Loaded once preflight() has made
+ * sure the repository is built.
+ */
+let testing;
+const freePort = () => testing.freePort();
+const waitUntil = (what, check, timeoutMs = 30_000) => testing.waitFor(check, { what, timeoutMs, intervalMs: 200 });
 
 async function adminQuery(sql, database = pgAdmin.pathname.slice(1) || 'postgres') {
   const url = new URL(settings.pgUrl);
@@ -453,7 +436,7 @@ async function preflight() {
     if (install.code !== 0) throw new Error(`apt-get install pgbouncer failed:\n${install.stderr.slice(-2000)}`);
   }
   if (!firstLine('id', ['-u', 'postgres'])) throw new Error('no "postgres" system user to run pgbouncer as');
-  for (const file of [CONTROL_PLANE_MAIN, AGENT_MAIN, TESTING_TLS]) {
+  for (const file of [CONTROL_PLANE_MAIN, AGENT_MAIN, TESTING]) {
     if (!existsSync(file)) {
       say(`${relative(ROOT, file)} is missing: building the repository (pnpm build)`);
       const build = await run('pnpm', ['build'], { env: { HOME: os.homedir() }, timeoutMs: 600_000 });
@@ -641,36 +624,28 @@ async function startStack(kind, workdir, benchDb, bouncer, tls) {
   const adminToken = randomBytes(32).toString('base64url');
   const redisPrefix = `postern-bench-${RUN_ID}-${kind}`;
   onCleanup(`delete Redis keys ${redisPrefix}:*`, () => deleteRedisKeys(redisPrefix));
-  const cpEnv = baseEnv({
-    POSTERN_DATABASE_URL: cpDb.url,
-    POSTERN_REDIS_URL: settings.redisUrl,
-    POSTERN_REDIS_PREFIX: redisPrefix,
-    POSTERN_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-    POSTERN_HTTP_HOST: '127.0.0.1',
-    POSTERN_HTTP_PORT: String(httpPort),
-    POSTERN_GRPC_HOST: '127.0.0.1',
-    POSTERN_GRPC_PORT: String(grpcPort),
-    POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
-    POSTERN_RELAY_POSTGRES_PORT: String(relayPort),
-    POSTERN_RELAY_DATA_HOST: '127.0.0.1',
-    POSTERN_RELAY_DATA_PORT: '0',
-    POSTERN_SHUTDOWN_GRACE_MS: '2000',
-    POSTERN_LOG_LEVEL: settings.logLevel,
-    ...(tls
-      ? { POSTERN_GRPC_TLS_CERT_FILE: tls.certFile, POSTERN_GRPC_TLS_KEY_FILE: tls.keyFile }
-      : { POSTERN_GRPC_INSECURE: 'true', POSTERN_RELAY_INSECURE: 'true' }),
-  });
+  const cpEnv = baseEnv(
+    testing.controlPlaneEnv({
+      databaseUrl: cpDb.url,
+      redisPrefix,
+      adminToken,
+      httpPort,
+      grpcPort,
+      relayPort,
+      ...(tls ? { tls } : {}),
+      env: {
+        POSTERN_REDIS_URL: settings.redisUrl,
+        POSTERN_SHUTDOWN_GRACE_MS: '2000',
+        POSTERN_LOG_LEVEL: settings.logLevel,
+      },
+    }),
+  );
   const stack = { kind, dir, cpEnv, cpDb, httpPort, grpcPort, relayPort, agentPort, cp: null, agent: null };
   onCleanup(`stop ${kind} control plane`, () => stack.cp?.stop());
   await startControlPlane(stack);
 
   const gql = async (query, variables = {}) => {
-    const response = await fetch(`http://127.0.0.1:${httpPort}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await response.json();
+    const body = await testing.graphql(`http://127.0.0.1:${httpPort}/graphql`, query, variables, adminToken);
     if (body.errors) throw new Error(`GraphQL: ${body.errors.map((e) => e.message).join('; ')}`);
     return body.data;
   };
@@ -678,30 +653,29 @@ async function startStack(kind, workdir, benchDb, bouncer, tls) {
   const created = await gql(
     `mutation { createAgent(input: { name: "bench-${kind}" }) { agent { id } enrollment { token } } }`,
   );
-  const agentEnv = baseEnv({
-    POSTERN_CONTROL_PLANE_ADDRESS: `127.0.0.1:${grpcPort}`,
-    POSTERN_AGENT_STATE_DIR: join(dir, 'agent-state'),
-    POSTERN_AGENT_POSTGRES_LISTEN: `127.0.0.1:${agentPort}`,
-    POSTERN_LOG_LEVEL: settings.logLevel,
-    POSTERN_SHUTDOWN_GRACE_MS: '2000',
-    POSTERN_BENCH_TARGET_PASSWORD: 'unused-with-trust-auth',
-    // Admission limits off: every client here is 127.0.0.1 and one principal, and the memory and
-    // session-rate phases open sessions far faster and in far greater numbers than they allow.
-    POSTERN_AGENT_CONNECT_RATE_PER_ADDRESS: '100000',
-    POSTERN_AGENT_CONNECT_BURST_PER_ADDRESS: '100000',
-    POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL: '100000',
-    POSTERN_AGENT_MAX_CONNECTIONS_PER_ADDRESS: '100000',
-    POSTERN_AGENT_SECRET_ALLOW: 'env:POSTERN_BENCH_TARGET_PASSWORD',
-    POSTERN_AGENT_TARGET_ALLOW: '127.0.0.1',
-    ...(tls
-      ? {
-          POSTERN_CONTROL_PLANE_CA_FILE: tls.certFile,
-          POSTERN_CONTROL_PLANE_SERVER_NAME: 'localhost',
-          POSTERN_AGENT_TLS_CERT_FILE: tls.certFile,
-          POSTERN_AGENT_TLS_KEY_FILE: tls.keyFile,
-        }
-      : { POSTERN_CONTROL_PLANE_INSECURE: 'true' }),
-  });
+  const agentEnv = baseEnv(
+    testing.agentEnv({
+      controlPlaneAddress: `127.0.0.1:${grpcPort}`,
+      stateDir: join(dir, 'agent-state'),
+      ...(tls ? { caFile: tls.certFile } : {}),
+      env: {
+        POSTERN_AGENT_POSTGRES_LISTEN: `127.0.0.1:${agentPort}`,
+        POSTERN_LOG_LEVEL: settings.logLevel,
+        POSTERN_SHUTDOWN_GRACE_MS: '2000',
+        POSTERN_BENCH_TARGET_PASSWORD: 'unused-with-trust-auth',
+        // Admission limits off: every client here is 127.0.0.1 and one principal, and the memory and
+        // session-rate phases open sessions far faster and in far greater numbers than they allow.
+        POSTERN_AGENT_CONNECT_RATE_PER_ADDRESS: '100000',
+        POSTERN_AGENT_CONNECT_BURST_PER_ADDRESS: '100000',
+        POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL: '100000',
+        POSTERN_AGENT_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+        POSTERN_AGENT_SECRET_ALLOW: 'env:POSTERN_BENCH_TARGET_PASSWORD',
+        POSTERN_AGENT_TARGET_ALLOW: '127.0.0.1',
+        // The agent's own ingress TLS, with the control plane's certificate.
+        ...(tls ? { POSTERN_AGENT_TLS_CERT_FILE: tls.certFile, POSTERN_AGENT_TLS_KEY_FILE: tls.keyFile } : {}),
+      },
+    }),
+  );
   Object.assign(stack, { gql, agentEnv });
   await startAgent(stack, { POSTERN_ENROLLMENT_TOKEN: created.createAgent.enrollment.token });
   onCleanup(`stop ${kind} agent`, () => stack.agent?.stop());
@@ -1474,6 +1448,7 @@ async function main() {
     .replaceAll(':', '-');
   say(`Postern PostgreSQL benchmark ${settings.quick ? '(quick smoke run: not a measurement) ' : ''}— run ${RUN_ID}`);
   await preflight();
+  testing = await import(TESTING);
   const facts = await machineFacts();
   say(
     `machine: ${facts.machine.nproc} CPUs (${facts.machine.cpuModel}), node ${facts.machine.node}, PostgreSQL ${facts.machine.postgres}, commit ${facts.git.commit}`,
@@ -1486,8 +1461,7 @@ async function main() {
 
   say(`setup: pgbench database (scale ${settings.scale}), pgbouncer, Postern stacks`);
   const benchDb = await createDatabase(`postern_bench_pgbench_${RUN_ID}`);
-  const { selfSignedCertificate } = await import(TESTING_TLS);
-  const tls = settings.tls ? await selfSignedCertificate(['localhost']) : null;
+  const tls = settings.tls ? await testing.selfSignedCertificate(['localhost']) : null;
   if (tls) onCleanup(`remove ${tls.dir}`, () => rmSync(tls.dir, { recursive: true, force: true }));
   const init = preparePgbenchDatabase(benchDb);
   init.catch(() => undefined);

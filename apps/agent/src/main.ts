@@ -6,6 +6,7 @@ import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js
 import { ControlClient, EnrollmentRefusedError } from './control/control-client.js';
 import { dialRelayData } from './control/relay-data-dialer.js';
 import { createEngines } from './engines/registry.js';
+import { tunnelRefusal, unservableConnections } from './policy/servable.js';
 import { LocalListener } from './ingress/local-listener.js';
 import { loadMaskingKey } from './policy/masking-key.js';
 import { SessionRecorder } from './recording/session-recorder.js';
@@ -116,6 +117,14 @@ async function main(): Promise<void> {
 
   // Policy changes (a user disabled, a rule or credential removed) end affected sessions at once.
   control.on('policy', () => manager.reauthorize());
+  const reportedUnservable = new Set<string>();
+  control.on('policy', () => {
+    for (const connection of unservableConnections(control.policy.current, engines.protocols)) {
+      if (reportedUnservable.has(connection.id)) continue;
+      reportedUnservable.add(connection.id);
+      logger.warn(connection, 'connection of a protocol this agent has no engine for: its sessions are refused');
+    }
+  });
   control.on('approvalDecision', (decision: ApprovalDecision__Output) => manager.approvalDecided(decision));
   control.on('revoke', (revoke: Revoke__Output) => {
     const scope =
@@ -129,8 +138,9 @@ async function main(): Promise<void> {
   });
 
   control.on('openTunnel', (request: OpenTunnel__Output) => {
-    if (!engines.get(request.protocol)) {
-      logger.warn({ protocol: request.protocol }, 'tunnel requested for a protocol this agent does not serve');
+    const refusal = tunnelRefusal(control.policy.current, request, engines.protocols);
+    if (refusal) {
+      logger.warn({ protocol: request.protocol, connectionId: request.connectionId, refusal }, 'tunnel refused');
       return;
     }
     const credential = control.agentCredential;

@@ -2,10 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { Logger } from '@postern/logging';
-import type { ControlPlaneConfig } from './config/config.js';
-import { InfraModule } from './infra/infra.module.js';
-import { AuthModule } from './auth/auth.module.js';
-import { HealthModule } from './health/health.module.js';
+import type { ControlPlaneConfig } from './platform/config/config.js';
+import { InfraModule } from './platform/infra/infra.module.js';
+import { AuthModule } from './platform/auth/auth.module.js';
+import { HealthModule } from './platform/health/health.module.js';
 import { AgentsModule } from './agents/agents.module.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { IdentityModule } from './identity/identity.module.js';
@@ -18,12 +18,12 @@ import { RulesModule } from './rules/rules.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { SimulationModule } from './simulation/simulation.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
-import { ApiAuthenticator } from './auth/authenticator.js';
-import { GraphqlWsAuthentication } from './live/graphql-ws.js';
-import { graphqlErrorFormatter } from './errors/graphql-errors.js';
-import { ApiLimitsModule } from './api-limits/api-limits.module.js';
-import { GraphqlOperationGate } from './api-limits/graphql-limits.plugin.js';
-import { parseOptionsFor, validationRulesFor } from './api-limits/graphql-limits.js';
+import { API_AUTHENTICATION, type ApiAuthentication } from './platform/auth/api-authentication.js';
+import { GraphqlWsAuthentication } from './platform/live/graphql-ws.js';
+import { graphqlErrorFormatter } from './platform/errors/graphql-errors.js';
+import { ApiLimitsModule } from './platform/api-limits/api-limits.module.js';
+import { GraphqlOperationGate } from './platform/api-limits/graphql-limits.plugin.js';
+import { parseOptionsFor, validationRulesFor } from './platform/api-limits/graphql-limits.js';
 
 /** Feature modules served over GraphQL; the schema printer builds the same set. */
 export const FEATURE_MODULES = [
@@ -48,13 +48,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         InfraModule.forRoot(config, logger),
-        AuthModule,
+        AuthModule.forRoot(IdentityModule),
         HealthModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          imports: [AuthModule, ApiLimitsModule],
-          inject: [ApiAuthenticator, GraphqlOperationGate],
-          useFactory: (authenticator: ApiAuthenticator, gate: GraphqlOperationGate) => {
+          imports: [ApiLimitsModule],
+          inject: [API_AUTHENTICATION, GraphqlOperationGate],
+          useFactory: (authenticator: ApiAuthentication, gate: GraphqlOperationGate) => {
             const ws = new GraphqlWsAuthentication(authenticator, config.dashboard.url, logger, gate);
             return {
               path: '/graphql',

@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { createLogger, type Logger } from '@postern/logging';
-import { ConfigError, loadConfig, type ControlPlaneConfig } from './config/config.js';
+import { ConfigError, loadConfig, type ControlPlaneConfig } from './platform/config/config.js';
 import { AppModule } from './app.module.js';
-import { NestPinoLogger } from './infra/logging/nest-logger.js';
-import { runMigrations } from './infra/prisma/migrations.service.js';
-import { checkDependencies } from './infra/preflight.js';
+import { NestPinoLogger } from './platform/infra/logging/nest-logger.js';
+import { runMigrations } from './platform/infra/prisma/migrations.service.js';
+import { checkDependencies } from './platform/infra/preflight.js';
 import { CONTROL_PLANE_VERSION } from './version.js';
 
 async function main(): Promise<void> {

@@ -3,13 +3,14 @@
 // a raw agent holds commands and ships recording chunks, people from the real OIDC provider
 // subscribe over graphql-ws and decide over GraphQL.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as netServer, type AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import { chainHash, chainSeed } from '@postern/contracts';
 import { agentV1, type RecordingAck__Output } from '@postern/proto';
 import {
   createTestDatabase,
@@ -132,16 +133,11 @@ async function subscribedOnRedis(topic: string): Promise<void> {
 // ---------- recordings ----------
 
 function chunks(sessionId: string, events: Array<Array<Record<string, unknown>>>) {
-  let prev = createHash('sha256').update(`postern-recording:${sessionId}`).digest();
+  let prev = chainSeed(sessionId);
   return events.map((lines, seq) => {
     const data = Buffer.from(lines.map((e) => `${JSON.stringify(e)}\n`).join(''));
     const final = seq === events.length - 1;
-    const header = Buffer.alloc(9);
-    header.writeBigUInt64BE(BigInt(seq));
-    header[8] = final ? 1 : 0;
-    prev = createHash('sha256')
-      .update(Buffer.concat([prev, header, data]))
-      .digest();
+    prev = chainHash(prev, seq, final, data);
     return { sessionId, seq: String(seq), data, chainHash: prev, final };
   });
 }

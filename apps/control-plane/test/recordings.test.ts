@@ -4,23 +4,24 @@
 // the verify CLI, tampering done directly in the database, and retention.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import { chainHash, chainSeed } from '@postern/contracts';
 import { agentV1, type AgentMessage, type ControlMessage__Output, type RecordingAck__Output } from '@postern/proto';
 import {
+  POSTERN_AUDIENCE,
   REPO_ROOT,
-  createTestDatabase,
   graphql,
   queryDatabase,
-  startControlPlane,
+  startStack,
   waitFor,
   type ControlPlaneHandle,
+  type DevIdp,
   type TestDatabase,
+  type TestStack,
 } from '@postern/testing';
-import { POSTERN_AUDIENCE, startDevIdp, type DevIdp } from '../../../libs/testing/src/idp/dev-idp.js';
-import { devIdpEnv } from './support/oidc-login.js';
 
 const run = promisify(execFile);
 const VERIFY_CLI = `${REPO_ROOT}apps/control-plane/dist/cli/verify-recording.js`;
@@ -40,30 +41,22 @@ interface Chunk {
 }
 type Event = Record<string, unknown>;
 
+let stack: TestStack;
 let idp: DevIdp;
 let database: TestDatabase;
 let cp: ControlPlaneHandle;
 let alpha: TestAgent;
 let beta: TestAgent;
 
-// ---------- the contract, written out independently of the control plane's code ----------
-
-function link(prev: Buffer, seq: number, final: boolean, data: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeBigUInt64BE(BigInt(seq));
-  header[8] = final ? 1 : 0;
-  return createHash('sha256')
-    .update(Buffer.concat([prev, header, data]))
-    .digest();
-}
+// ---------- the contract: chunks chained as @postern/contracts defines (its vectors pin the bytes) ----------
 
 /** A session's recording: one chunk per array of events, the last chunk final. */
 function recording(sessionId: string, chunks: Event[][]): Chunk[] {
-  let prev = createHash('sha256').update(`postern-recording:${sessionId}`).digest();
+  let prev = chainSeed(sessionId);
   return chunks.map((events, seq) => {
     const data = Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     const final = seq === chunks.length - 1;
-    prev = link(prev, seq, final, data);
+    prev = chainHash(prev, seq, final, data);
     return { sessionId, seq: String(seq), data, chainHash: prev, final };
   });
 }
@@ -255,28 +248,30 @@ async function verifyCli(id: string): Promise<{ code: number; stdout: string }> 
 }
 
 beforeAll(async () => {
-  [idp, database] = await Promise.all([startDevIdp(), createTestDatabase('postern_rec')]);
-  cp = await startControlPlane({
-    databaseUrl: database.url,
-    env: {
-      POSTERN_RELAY_POSTGRES_PORT: 'off',
-      ...devIdpEnv(idp),
-      // The raw Control streams here send no heartbeats.
-      POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '10000',
-      POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '60000',
-      POSTERN_RECORDING_RETENTION_DAYS: '30',
-      POSTERN_RECORDING_RETENTION_SWEEP_SECONDS: '1',
+  stack = await startStack({
+    name: 'postern_rec',
+    idp: true,
+    controlPlane: {
+      env: {
+        POSTERN_RELAY_POSTGRES_PORT: 'off',
+        // The raw Control streams here send no heartbeats.
+        POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '10000',
+        POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '60000',
+        POSTERN_RECORDING_RETENTION_DAYS: '30',
+        POSTERN_RECORDING_RETENTION_SWEEP_SECONDS: '1',
+      },
     },
   });
+  ({ database, cp } = stack);
+  idp = stack.idp!;
   [alpha, beta] = await Promise.all([TestAgent.enroll('rec-alpha'), TestAgent.enroll('rec-beta')]);
-}, 30_000);
+  // The stack loads the IdP's module graph on demand, inside this hook: room for a loaded machine.
+}, 60_000);
 
 afterAll(async () => {
   alpha?.close();
   beta?.close();
-  await cp?.process.stop();
-  await idp?.close();
-  await database?.drop();
+  await stack?.stop();
 });
 
 describe('shipping chunks', () => {

@@ -8,3 +8,7 @@ export * from './stack.js';
 export * from './private-postgres.js';
 export * from './tcp-balancer.js';
 export * from './private-redis.js';
+export * from './strict-mock.js';
+export * from './stack-fixture.js';
+export * from './idp/audiences.js';
+export type { DevIdp, DevIdpOptions, DevUser } from './idp/dev-idp.js';

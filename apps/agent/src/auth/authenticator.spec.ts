@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
+import { CONNECTION_CREDENTIAL_VECTOR } from '@postern/contracts';
 import type { PolicySnapshot__Output } from '@postern/proto';
 import { Authenticator, resolveConnection } from './authenticator.js';
 
@@ -275,4 +276,30 @@ test('nextCheck is the earliest expiry that can end a session without a policy c
     sessionDeadline: null,
   } as const;
   expect(auth.nextCheck(tokenGrant)).toBe(now + 5_000);
+});
+
+describe('the connection credential contract (@postern/contracts, shared with the control plane)', () => {
+  const pinned = snapshot();
+  pinned.credentials[0] = {
+    ...pinned.credentials[0]!,
+    id: CONNECTION_CREDENTIAL_VECTOR.credentialId,
+    secretHash: Buffer.from(CONNECTION_CREDENTIAL_VECTOR.secretHashHex, 'hex'),
+  };
+  const orders = resolveConnection(pinned, 'orders', 'postgres')!;
+
+  test('admits the pinned token the control plane mints for the pinned hash', async () => {
+    const result = await new Authenticator(() => pinned).authenticate(
+      orders,
+      'alice@example.com',
+      CONNECTION_CREDENTIAL_VECTOR.token,
+    );
+    expect(result).toMatchObject({ ok: true, grant: { credentialId: CONNECTION_CREDENTIAL_VECTOR.credentialId } });
+  });
+
+  test('refuses the near misses the control plane refuses', async () => {
+    const auth = new Authenticator(() => pinned);
+    for (const token of CONNECTION_CREDENTIAL_VECTOR.malformed) {
+      expect(await auth.authenticate(orders, 'alice@example.com', token)).toMatchObject({ ok: false });
+    }
+  });
 });

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   createTokenVerifier,
   loginNames,
@@ -8,9 +7,9 @@ import {
   type TokenVerifierOptions,
 } from '@postern/oidc';
 import type { PolicySnapshot__Output } from '@postern/proto';
+import { parseSecret, secretMatches, type ParsedSecret } from '@postern/contracts';
 import type { AuthenticationResult, Principal, ResolvedConnection } from '../engines/engine.js';
 
-const CONNECTION_CREDENTIAL = /^postern_conn_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /**
  * Allowance for clock skew between the IdP and this agent, applied alike when a token is
@@ -31,10 +30,6 @@ export type Admission = (AuthenticationResult & { ok: false }) | { ok: true; pri
 
 type Verdict = { ok: true } | { ok: false; reason: string };
 type Credential = PolicySnapshot__Output['credentials'][number];
-
-function uuidOf(hex: string): string {
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 const INVALID = { ok: false, reason: 'invalid_credential', message: 'password authentication failed' } as const;
 
@@ -70,7 +65,8 @@ export class Authenticator {
     const snapshot = this.policy();
     if (!snapshot) return INVALID;
     let admission: Admission & { loginNames?: string[] };
-    if (CONNECTION_CREDENTIAL.test(password)) admission = this.admitCredential(snapshot, connection, password, now);
+    const credential = parseSecret('conn', password);
+    if (credential) admission = this.admitCredential(snapshot, connection, credential, now);
     else if (JWT_SHAPE.test(password) && snapshot.identity)
       admission = await this.admitToken(snapshot, connection, password);
     else return INVALID;
@@ -144,14 +140,11 @@ export class Authenticator {
   private admitCredential(
     snapshot: PolicySnapshot__Output,
     connection: ResolvedConnection,
-    password: string,
+    presented: ParsedSecret,
     now: number,
   ): Admission & { loginNames?: string[] } {
-    const match = CONNECTION_CREDENTIAL.exec(password)!;
-    const credential = this.credential(snapshot, uuidOf(match[1]!));
-    const presented = createHash('sha256').update(match[2]!, 'utf8').digest();
-    if (!credential || credential.secretHash.length !== 32 || !timingSafeEqual(presented, credential.secretHash))
-      return INVALID;
+    const credential = this.credential(snapshot, presented.id);
+    if (!credential || !secretMatches(presented.secret, credential.secretHash)) return INVALID;
     if (credential.connectionId !== connection.id || !credential.principal) return INVALID;
     if (Number(credential.expiresAt?.unixMs ?? 0) <= now) {
       return { ok: false, reason: 'expired_credential', message: 'credential expired: mint a new one' };

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createLogger } from '@postern/logging';
+import { chainHash, chainSeed } from '@postern/contracts';
 import { SessionRecorder, type RecorderOptions, type RecordingMode } from './session-recorder.js';
-import { chainHash, chainSeed, RecordingSpool, SpoolFullError, type SpooledChunk } from './spool.js';
+import { RecordingSpool, SpoolFullError, type SpooledChunk } from './spool.js';
 
 const SESSION = '8f14e45f-ceea-467f-a0e6-0a1b2c3d4e5f';
 const logger = createLogger({ name: 'test', level: 'silent' });

@@ -1,7 +1,8 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '@postern/logging';
-import { chainHash, chainSeed, SpoolFullError, type RecordingSpool } from './spool.js';
+import { chainHash, chainSeed } from '@postern/contracts';
+import { SpoolFullError, type RecordingSpool } from './spool.js';
 
 const gzipAsync = promisify(gzip);
 /**

@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globa
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { createLogger } from '@postern/logging';
 import type { RecordingAck__Output, RecordingChunk } from '@postern/proto';
+import { chainHash, chainSeed } from '@postern/contracts';
 import { RecordingShipper } from './shipper.js';
-import { chainHash, chainSeed, RecordingSpool } from './spool.js';
+import { RecordingSpool } from './spool.js';
 
 const A = '8f14e45f-ceea-467f-a0e6-0a1b2c3d4e5f';
 const B = '9f14e45f-ceea-467f-a0e6-0a1b2c3d4e5f';

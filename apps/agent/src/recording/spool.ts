@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,19 +28,6 @@ const HEADER = MAGIC.length + 1 + 32;
 const CHUNK_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{12})\.chunk$/;
 /** Fresh chunks kept in memory for shipping, at most (older ones are read from disk). */
 const MEMORY_BYTES = 32 * 1024 * 1024;
-
-/** The seed of a session's chain: binds the chain to its session. */
-export function chainSeed(sessionId: string): Buffer {
-  return createHash('sha256').update(`postern-recording:${sessionId}`, 'utf8').digest();
-}
-
-/** sha256(prev || uint64be(seq) || final || data): the recording's hash chain (see recording.proto). */
-export function chainHash(prev: Buffer, seq: number, final: boolean, data: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeBigUInt64BE(BigInt(seq), 0);
-  header[8] = final ? 1 : 0;
-  return createHash('sha256').update(prev).update(header).update(data).digest();
-}
 
 /**
  * The agent's append-only recording spool: one file per chunk (`<session>.<seq>.chunk`, in one

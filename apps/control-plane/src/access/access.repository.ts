@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import type { AccessRule as Row, ConnectionCredential as CredentialRow } from '../generated/prisma/client.js';
 import type { AccessRule, ConnectionCredentialInfo, Operation } from './access.types.js';
 

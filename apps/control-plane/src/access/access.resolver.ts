@@ -1,7 +1,7 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Roles } from '../auth/roles.decorator.js';
-import { PermissionDeniedError } from '../errors/domain-error.js';
-import { CurrentActor, type Actor } from '../auth/actor.js';
+import { Roles } from '../platform/auth/roles.decorator.js';
+import { PermissionDeniedError } from '../platform/errors/domain-error.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
 import { AccessService } from './access.service.js';
 import {
   AccessRuleModel,

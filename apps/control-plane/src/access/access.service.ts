@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { mintSecret } from '../common/secrets.js';
+import { mintSecret } from '@postern/contracts';
 import { AuditService } from '../audit/audit.service.js';
-import { auditActor, type Actor } from '../auth/actor.js';
-import { requireGroupNames, requireUuid } from '../common/validation.js';
+import { auditActor, type Actor } from '../platform/auth/actor.js';
+import { requireGroupNames, requireUuid } from '../platform/common/validation.js';
 import { ConnectionsService } from '../connections/connections.service.js';
-import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../errors/domain-error.js';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../platform/errors/domain-error.js';
 import { UsersService } from '../identity/users.service.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { AccessRepository } from './access.repository.js';

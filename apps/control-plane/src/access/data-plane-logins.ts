@@ -1,10 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { loginNames, matchesLoginName, TokenRejectedError } from '@postern/oidc';
+import { parseSecret, secretMatches, type ParsedSecret } from '@postern/contracts';
 import { DataPlaneTokenVerifier } from '../identity/token-verifier.js';
 import { AccessRepository } from './access.repository.js';
 
-const CONNECTION_CREDENTIAL = /^postern_conn_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** Why a database login was refused; `detail` is for the operator's log, never the client. */
@@ -34,7 +33,7 @@ export class DataPlaneLogins {
 
   /** `connectionId` null: the name is unknown; the answer is the one an existing connection gives. */
   async check(connectionId: string | null, user: string, password: string, now = new Date()): Promise<LoginVerdict> {
-    const credential = CONNECTION_CREDENTIAL.exec(password);
+    const credential = parseSecret('conn', password);
     if (credential) return this.checkCredential(connectionId, user, credential, now);
     if (JWT_SHAPE.test(password) && this.tokens.enabled) return this.checkToken(connectionId, user, password);
     return { ok: false, reason: 'invalid_credential', detail: 'neither a connection credential nor a token' };
@@ -43,13 +42,11 @@ export class DataPlaneLogins {
   private async checkCredential(
     connectionId: string | null,
     user: string,
-    [, hex, secret]: RegExpExecArray,
+    presented: ParsedSecret,
     now: Date,
   ): Promise<LoginVerdict> {
-    const id = `${hex!.slice(0, 8)}-${hex!.slice(8, 12)}-${hex!.slice(12, 16)}-${hex!.slice(16, 20)}-${hex!.slice(20)}`;
-    const found = await this.repository.credentialForLogin(id);
-    const presented = createHash('sha256').update(secret!, 'utf8').digest();
-    if (!found || found.secretHash.length !== 32 || !timingSafeEqual(presented, found.secretHash)) {
+    const found = await this.repository.credentialForLogin(presented.id);
+    if (!found || !secretMatches(presented.secret, found.secretHash)) {
       return { ok: false, reason: 'invalid_credential', detail: 'unknown connection credential' };
     }
     if (found.revokedAt || found.user.disabledAt || found.connectionId !== connectionId) {

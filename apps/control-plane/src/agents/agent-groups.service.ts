@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { RESOURCE_NAME, UUID } from '../common/validation.js';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
+import { RESOURCE_NAME, UUID } from '../platform/common/validation.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../platform/errors/domain-error.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { AgentGroupsRepository, DuplicateAgentGroupNameError } from './agent-groups.repository.js';
 import { AgentsRepository } from './agents.repository.js';

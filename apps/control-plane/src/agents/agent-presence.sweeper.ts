@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import { QueuesService } from '../infra/queues/queues.service.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { QueuesService } from '../platform/infra/queues/queues.service.js';
 import { AgentsService } from './agents.service.js';
 
 const QUEUE = 'agent-presence';

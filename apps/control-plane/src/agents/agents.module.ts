@@ -1,7 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { agentV1 } from '@postern/proto';
 import { AuditModule } from '../audit/audit.module.js';
-import { GrpcServerService } from '../infra/grpc/grpc-server.service.js';
+import { GrpcServerService } from '../platform/infra/grpc/grpc-server.service.js';
 import { PolicyModule } from '../policy/policy.module.js';
 import { CommandReviewsModule } from '../reviews/command-reviews.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';

@@ -1,6 +1,6 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 import { AgentsService } from './agents.service.js';
 import { AgentModel, AgentStatusEnum, CreateAgentPayload, EnrollmentTokenModel } from './dto/agent.model.js';
 import { CreateAgentInput } from './dto/create-agent.input.js';

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { UUID } from '../common/validation.js';
+import { UUID } from '../platform/common/validation.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { mintSecret, parseSecret, secretMatches } from '@postern/contracts';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import {
   AlreadyExistsError,
@@ -11,10 +12,9 @@ import {
   NotFoundError,
   PermissionDeniedError,
   UnauthenticatedError,
-} from '../errors/domain-error.js';
-import { mintSecret, parseSecret, secretMatches } from '../common/secrets.js';
+} from '../platform/errors/domain-error.js';
 import { AgentStreams } from './agent-streams.js';
-import { RedisService } from '../infra/redis/redis.service.js';
+import { RedisService } from '../platform/infra/redis/redis.service.js';
 import { AGENT_CLOSED_CHANNEL, type AgentCloseOrder } from '../policy/policy.events.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { AgentGroupsRepository } from './agent-groups.repository.js';

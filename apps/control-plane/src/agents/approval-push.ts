@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import { RedisService } from '../infra/redis/redis.service.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { RedisService } from '../platform/infra/redis/redis.service.js';
 import { APPROVAL_DECISION_CHANNEL, type ApprovalDecisionOrder } from '../policy/policy.events.js';
 import { AgentStreams } from './agent-streams.js';
 

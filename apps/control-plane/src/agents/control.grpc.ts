@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import type { ControlHandlers } from '@postern/proto';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { DomainError, toGrpcStatus } from '../errors/domain-error.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { DomainError, toGrpcStatus } from '../platform/errors/domain-error.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { CommandReviewsService } from '../reviews/command-reviews.service.js';

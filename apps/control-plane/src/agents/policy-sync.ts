@@ -7,8 +7,8 @@ import {
   type PolicySnapshot,
   type PolicySnapshot__Output,
 } from '@postern/proto';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { RedisService } from '../infra/redis/redis.service.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { RedisService } from '../platform/infra/redis/redis.service.js';
 
 /** Policy states sent and not yet acknowledged beyond which an agent is treated as not acking. */
 const MAX_IN_FLIGHT = 32;

@@ -2,9 +2,9 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { sourceHost } from '@postern/policy';
 import { AuditService } from '../audit/audit.service.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { DomainError } from '../errors/domain-error.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { DomainError } from '../platform/errors/domain-error.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 
 /** A refused call before (or instead of) authentication: a bad enrollment token or agent credential. */
 export interface Refusal {

@@ -1,5 +1,5 @@
 import { isAgentAuditKind, type AuditEvent__Output } from '@postern/proto';
-import { UUID } from '../common/validation.js';
+import { UUID } from '../platform/common/validation.js';
 
 export const AUDIT_KIND = /^[a-z][a-z0-9_.]{1,63}$/;
 const DECISION = /^[a-z][a-z0-9_]{0,31}$/;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { withoutNul } from '../common/validation.js';
+import { withoutNul } from '../platform/common/validation.js';
 
 /**
  * The audit log's hash chain. Pure functions: no I/O.

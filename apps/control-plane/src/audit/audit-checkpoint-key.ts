@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
-import { secretKeyMaterial } from '../common/secret-box.js';
-import type { ControlPlaneConfig } from '../config/config.js';
+import { secretKeyMaterial } from '../platform/common/secret-box.js';
+import type { ControlPlaneConfig } from '../platform/config/config.js';
 
 /** DER of a PKCS#8 Ed25519 private key up to its 32-byte seed (RFC 8410). */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');

@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '@postern/logging';
-import { auditActor, type Actor } from '../auth/actor.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import { QueuesService } from '../infra/queues/queues.service.js';
+import { auditActor, type Actor } from '../platform/auth/actor.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { QueuesService } from '../platform/infra/queues/queues.service.js';
 import { checkpointSigningKey, publicKeyPem } from './audit-checkpoint-key.js';
 import { keyIdOf, publishedCheckpoint, signCheckpoint, type PublishedCheckpoint } from './audit-checkpoint.js';
 import { AuditRepository } from './audit.repository.js';

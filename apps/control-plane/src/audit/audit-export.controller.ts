@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Logger } from '@postern/logging';
-import { CurrentActor, type Actor } from '../auth/actor.js';
-import { Roles } from '../auth/roles.decorator.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
+import { Roles } from '../platform/auth/roles.decorator.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { AuditIntegrityService } from './audit-integrity.service.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Actor } from '../auth/actor.js';
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 import { exportLine } from './audit-export.js';
 import { AuditVerifier, type AuditVerification } from './audit-verifier.js';
 import { AuditRepository } from './audit.repository.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 import type { ChainedAuditRow } from './audit-chain.js';
 import { verifyAuditChain, type AuditChainSource, type AuditProblem } from './audit-chain-verification.js';
 import { AuditRepository } from './audit.repository.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import type { AuditEvent as Row, Prisma } from '../generated/prisma/client.js';
 import { GENESIS, auditHash, normalizeContent, type AuditContent } from './audit-chain.js';
 import type { ChainAnchor } from './audit-chain-verification.js';

@@ -1,7 +1,7 @@
 import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
-import { Roles } from '../auth/roles.decorator.js';
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
+import { Roles } from '../platform/auth/roles.decorator.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 import { AuditEventFilterInput, AuditEventModel, AuditEventPageModel } from './dto/audit-event.model.js';
 import { AuditVerificationModel } from './dto/audit-verification.model.js';
 import { AuditCheckpointKeyModel, AuditCheckpointModel } from './dto/audit-checkpoint.model.js';

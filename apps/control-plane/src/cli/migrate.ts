@@ -1,8 +1,8 @@
 // `pnpm db:migrate`: applies pending migrations exactly as the control plane does at boot
 // (same advisory lock), for operators who run migrations as a separate deployment step.
 import { createLogger } from '@postern/logging';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { runMigrations } from '../infra/prisma/migrations.service.js';
+import { ConfigError, loadConfig } from '../platform/config/config.js';
+import { runMigrations } from '../platform/infra/prisma/migrations.service.js';
 
 const env = {
   // Only the database settings matter here; the rest must not be required to migrate.

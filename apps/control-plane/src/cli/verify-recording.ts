@@ -4,9 +4,9 @@
 // the database could not be read.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { DomainError } from '../errors/domain-error.js';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { ConfigError, loadConfig } from '../platform/config/config.js';
+import { DomainError } from '../platform/errors/domain-error.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import { RecordingVerifier } from '../recordings/recording-verifier.js';
 import { RecordingsRepository } from '../recordings/recordings.repository.js';
 import type { RecordingVerification } from '../recordings/recording.types.js';

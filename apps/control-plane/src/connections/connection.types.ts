@@ -16,8 +16,41 @@ export interface Connection {
   secretRef: string | null;
   tlsMode: TlsMode;
   tlsCaRef: string | null;
+  /** What only some protocols have; validated by the protocol's validator (protocols/). */
+  settings: ConnectionSettings;
   recordingMode: 'STRICT' | 'BEST_EFFORT';
   createdAt: Date;
+}
+
+/** Per-protocol target settings, kept in the connection's `settings` and pushed to agents. */
+export interface ConnectionSettings {
+  /** SSH: the target's host key as `ssh-keygen -l` prints it (`SHA256:<base64>`); never trusted on first use. */
+  hostKeyFingerprint?: string;
+  /** KUBERNETES (the API server) and HTTP: the base URL requests go to. */
+  url?: string;
+  /** HTTP: the request header the agent sets to the resolved secret (`secretRef`). */
+  authHeaderName?: string;
+}
+
+/**
+ * A connection as an administrator described it, before its protocol's validator checked it and
+ * filled in the protocol's defaults: fields a protocol has no use for must be absent.
+ */
+export interface ConnectionSpec {
+  name: string;
+  protocol: ConnectionProtocol;
+  agentId: string | null;
+  agentGroupId: string | null;
+  targetHost: string | null;
+  targetPort: number | null;
+  targetDatabase: string | null;
+  targetUser: string | null;
+  secretRef: string | null;
+  tlsMode: string | null;
+  tlsCaRef: string | null;
+  url: string | null;
+  hostKeyFingerprint: string | null;
+  authHeaderName: string | null;
 }
 
 /** A connection to create: exactly one of agentId and agentGroupId. */

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Connection as ConnectionRow } from '../generated/prisma/client.js';
-import type { Connection, ConnectionServer, NewConnection, TlsMode } from './connection.types.js';
+import type { Connection, ConnectionServer, ConnectionSettings, NewConnection, TlsMode } from './connection.types.js';
 
 function toConnection(row: ConnectionRow): Connection {
-  const settings = (row.settings ?? {}) as { tlsCaRef?: string };
+  const { tlsCaRef, ...settings } = (row.settings ?? {}) as ConnectionSettings & { tlsCaRef?: string };
   return {
     id: row.id,
     name: row.name,
@@ -18,7 +18,8 @@ function toConnection(row: ConnectionRow): Connection {
     targetUser: row.targetUser,
     secretRef: row.secretRef,
     tlsMode: row.tlsMode as TlsMode,
-    tlsCaRef: settings.tlsCaRef ?? null,
+    tlsCaRef: tlsCaRef ?? null,
+    settings,
     recordingMode: row.recordingMode,
     createdAt: row.createdAt,
   };
@@ -42,9 +43,11 @@ export class ConnectionsRepository {
 
   async create(input: NewConnection): Promise<Connection> {
     try {
-      const { tlsCaRef, ...fields } = input;
+      const { tlsCaRef, settings, ...fields } = input;
       return toConnection(
-        await this.prisma.connection.create({ data: { ...fields, settings: tlsCaRef ? { tlsCaRef } : {} } }),
+        await this.prisma.connection.create({
+          data: { ...fields, settings: { ...settings, ...(tlsCaRef ? { tlsCaRef } : {}) } },
+        }),
       );
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {

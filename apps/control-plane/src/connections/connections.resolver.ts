@@ -1,8 +1,7 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
 import { ConnectionModel, CreateConnectionInput, SetConnectionServerInput } from './dto/connection.model.js';
 import { ConnectionsService } from './connections.service.js';
-import type { TlsMode } from './connection.types.js';
 
 @Resolver(() => ConnectionModel)
 export class ConnectionsResolver {
@@ -26,13 +25,16 @@ export class ConnectionsResolver {
         protocol: input.protocol,
         agentId: input.agentId ?? null,
         agentGroupId: input.agentGroupId ?? null,
-        targetHost: input.targetHost,
-        targetPort: input.targetPort,
+        targetHost: input.targetHost ?? null,
+        targetPort: input.targetPort ?? null,
         targetDatabase: input.targetDatabase ?? null,
         targetUser: input.targetUser ?? null,
         secretRef: input.secretRef ?? null,
-        tlsMode: (input.tlsMode ?? 'prefer') as TlsMode,
+        tlsMode: input.tlsMode ?? null,
         tlsCaRef: input.tlsCaRef ?? null,
+        url: input.url ?? null,
+        hostKeyFingerprint: input.hostKeyFingerprint ?? null,
+        authHeaderName: input.authHeaderName ?? null,
       },
       actor.id,
     );

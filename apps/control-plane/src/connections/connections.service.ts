@@ -2,19 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { AgentGroupsService } from '../agents/agent-groups.service.js';
 import { AgentsService } from '../agents/agents.service.js';
-import { RESOURCE_NAME, UUID } from '../common/validation.js';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
+import { RESOURCE_NAME, UUID } from '../platform/common/validation.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../platform/errors/domain-error.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { REVOKE_CHANNEL, type RevokeOrder } from '../policy/policy.events.js';
-import { RedisService } from '../infra/redis/redis.service.js';
-import { auditActor, type Actor } from '../auth/actor.js';
+import { RedisService } from '../platform/infra/redis/redis.service.js';
+import { auditActor, type Actor } from '../platform/auth/actor.js';
 import { ConnectionsRepository, DuplicateConnectionNameError } from './connections.repository.js';
-import type { Connection, ConnectionServer, NewConnection, TlsMode } from './connection.types.js';
-
-const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:\/[^\0]{1,1023})$/;
-const TLS_MODES: TlsMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
-/** Protocols an agent can serve today; the others join as their engines land. */
-const SUPPORTED: NewConnection['protocol'][] = ['POSTGRES'];
+import type { Connection, ConnectionServer, ConnectionSpec, NewConnection } from './connection.types.js';
+import { CONNECTION_VALIDATORS } from './protocols/index.js';
 
 @Injectable()
 export class ConnectionsService {
@@ -27,8 +23,9 @@ export class ConnectionsService {
     private readonly redis: RedisService,
   ) {}
 
-  async create(input: NewConnection, actor: string): Promise<Connection> {
-    validate(input);
+  /** Creates a connection of any protocol of the enum, checked by that protocol's validator. */
+  async create(spec: ConnectionSpec, actor: string): Promise<Connection> {
+    const input = validate(spec);
     await this.requireServer(input);
     try {
       const connection = await this.repository.create(input);
@@ -139,29 +136,15 @@ export class ConnectionsService {
   }
 }
 
-function validate(input: NewConnection): void {
-  if (!RESOURCE_NAME.test(input.name)) {
+function validate(spec: ConnectionSpec): NewConnection {
+  if (!RESOURCE_NAME.test(spec.name)) {
     throw new InvalidArgumentError('connection name must be 1-63 lowercase letters, digits, "_" or "-"');
   }
-  if (!SUPPORTED.includes(input.protocol))
-    throw new InvalidArgumentError(`protocol ${input.protocol} is not supported by agents yet`);
-  validateServer(input);
-  if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(input.targetHost))
-    throw new InvalidArgumentError('targetHost is not a valid host name or address');
-  if (!Number.isInteger(input.targetPort) || input.targetPort < 1 || input.targetPort > 65535) {
-    throw new InvalidArgumentError('targetPort must be 1..65535');
-  }
-  if (!input.targetDatabase || !input.targetUser)
-    throw new InvalidArgumentError('targetDatabase and targetUser are required for PostgreSQL');
-  if (input.secretRef !== null && !SECRET_REF.test(input.secretRef)) {
-    throw new InvalidArgumentError(
-      'secretRef must be env:NAME or file:/absolute/path (the secret itself is never sent to Postern)',
-    );
-  }
-  if (input.tlsCaRef !== null && !SECRET_REF.test(input.tlsCaRef))
-    throw new InvalidArgumentError('tlsCaRef must be env:NAME or file:/absolute/path');
-  if (!TLS_MODES.includes(input.tlsMode))
-    throw new InvalidArgumentError(`tlsMode must be one of ${TLS_MODES.join(', ')}`);
+  const validator = Object.hasOwn(CONNECTION_VALIDATORS, spec.protocol) ? CONNECTION_VALIDATORS[spec.protocol] : null;
+  if (!validator) throw new InvalidArgumentError(`protocol ${String(spec.protocol)} is not a connection protocol`);
+  const server = { agentId: spec.agentId, agentGroupId: spec.agentGroupId };
+  validateServer(server);
+  return { name: spec.name, protocol: spec.protocol, ...server, ...validator.validate(spec) };
 }
 
 function validateServer(server: ConnectionServer): void {

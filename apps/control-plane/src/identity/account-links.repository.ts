@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
-import { UUID } from '../common/validation.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
+import { UUID } from '../platform/common/validation.js';
 
 /** What links an account to others: its subject, and its e-mail when verified. */
 export interface AccountKeys {

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { AuditService } from '../audit/audit.service.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import { RedisService } from '../infra/redis/redis.service.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { RedisService } from '../platform/infra/redis/redis.service.js';
 import { ApiSessionsRepository } from './api-sessions.repository.js';
 
 /** Published when a session ends, so every replica closes the WebSockets opened with its token. */

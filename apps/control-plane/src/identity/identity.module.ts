@@ -11,6 +11,8 @@ import { OidcSignInService } from './oidc/sign-in.service.js';
 import { UsedSignInTransactions } from './oidc/used-transactions.js';
 import { ApiSessionsRepository } from './api-sessions.repository.js';
 import { ApiSessionsService } from './api-sessions.service.js';
+import { API_AUTHENTICATION } from '../platform/auth/api-authentication.js';
+import { ApiAuthenticator } from './api-authenticator.js';
 
 @Module({
   imports: [AuditModule, PolicyModule],
@@ -25,7 +27,9 @@ import { ApiSessionsService } from './api-sessions.service.js';
     UsedSignInTransactions,
     ApiSessionsRepository,
     ApiSessionsService,
+    ApiAuthenticator,
+    { provide: API_AUTHENTICATION, useExisting: ApiAuthenticator },
   ],
-  exports: [UsersService, IdentityService, ApiTokenVerifier, ApiSessionsService],
+  exports: [UsersService, IdentityService, ApiTokenVerifier, ApiSessionsService, API_AUTHENTICATION],
 })
 export class IdentityModule {}

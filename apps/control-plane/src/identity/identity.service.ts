@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { VerifiedIdentity } from '@postern/oidc';
-import type { Actor, Role } from '../auth/actor.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { PermissionDeniedError } from '../errors/domain-error.js';
+import type { Actor, Role } from '../platform/auth/actor.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { PermissionDeniedError } from '../platform/errors/domain-error.js';
 import { UsersRepository } from './users.repository.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createTokenVerifier, TokenRejectedError, type TokenVerifier, type VerifiedIdentity } from '@postern/oidc';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
 
 /**
  * Verifies OIDC access tokens for one side of the gateway, when OIDC is configured: the API's

@@ -1,7 +1,7 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
 import { CreateUserInput, MeModel, UserModel } from './dto/user.model.js';
-import { Roles } from '../auth/roles.decorator.js';
+import { Roles } from '../platform/auth/roles.decorator.js';
 import { UsersService } from './users.service.js';
 
 @Resolver(() => UserModel)

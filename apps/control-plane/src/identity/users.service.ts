@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { requireGroupNames, UUID } from '../common/validation.js';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
+import { requireGroupNames, UUID } from '../platform/common/validation.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../platform/errors/domain-error.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { UsersRepository, DuplicateUserError } from './users.repository.js';
 import { LOCAL_ISSUER, type User } from './user.types.js';

@@ -2,25 +2,15 @@ import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globa
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@postern/logging';
+import { strictMock } from '@postern/testing';
 import type { AuditService } from '../audit/audit.service.js';
-import { loadConfig } from '../config/config.js';
+import { loadConfig } from '../platform/config/config.js';
 import type { ReviewEvents } from '../reviews/review-events.js';
 import { NotificationDeliveriesService } from './notification-deliveries.service.js';
 import type { NotificationQueue } from './notification-queue.js';
 import { NotificationSecrets } from './notification-secrets.js';
 import { DELIVERY_FAILED, type AttemptResult, type DeliveryToSend } from './notification.types.js';
 import type { NotificationsRepository } from './notifications.repository.js';
-
-/** A stand-in whose every method not given here throws when called. */
-function strictMock<T extends object>(methods: Partial<T>): T {
-  return new Proxy(methods, {
-    get(target, name) {
-      if (name in target) return target[name as keyof typeof target];
-      if (name === 'then') return undefined;
-      throw new Error(`unexpected call: ${String(name)}`);
-    },
-  }) as T;
-}
 
 const config = loadConfig({
   POSTERN_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS: 'true',

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../audit/audit.service.js';
-import { nameUuid } from '../common/name-uuid.js';
-import { requireUuid } from '../common/validation.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { DomainError, NotFoundError } from '../errors/domain-error.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { nameUuid } from '../platform/common/name-uuid.js';
+import { requireUuid } from '../platform/common/validation.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { DomainError, NotFoundError } from '../platform/errors/domain-error.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { ReviewEvents, type ReviewEvent } from '../reviews/review-events.js';
 import { slackBody, webhookBody } from './notification-messages.js';
 import { NotificationQueue, type DeliveryJob } from './notification-queue.js';

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../audit/audit.service.js';
-import { requireUuid } from '../common/validation.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { AlreadyExistsError, DomainError, InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
+import { requireUuid } from '../platform/common/validation.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import {
+  AlreadyExistsError,
+  DomainError,
+  InvalidArgumentError,
+  NotFoundError,
+} from '../platform/errors/domain-error.js';
 import { REVIEW_EVENT_TYPES, type ReviewEventType } from '../reviews/review-events.js';
 import { endpointAddressRefusal } from './notification-sender.js';
 import { checkEndpointUrl, displayUrl } from './notification-url.js';

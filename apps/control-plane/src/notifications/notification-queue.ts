@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { QueuesService } from '../infra/queues/queues.service.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { QueuesService } from '../platform/infra/queues/queues.service.js';
 
 const QUEUE = 'review-notifications';
 /** Deliveries sent at once per replica (one slow receiver must not hold back the others). */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SecretBox, secretKeyMaterial } from '../common/secret-box.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
+import { SecretBox, secretKeyMaterial } from '../platform/common/secret-box.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
 
 /**
  * Endpoint secrets at rest — a webhook's signing key, a Slack webhook URL — sealed with

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 import type { NotificationKind } from './notification.types.js';
 
 const MAX_URL_LENGTH = 2048;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import type { ReviewEventType } from '../reviews/review-events.js';
 import type {
   AttemptResult,

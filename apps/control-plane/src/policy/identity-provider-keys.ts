@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 
 const REFRESH_MS = 5 * 60_000;
 const FETCH_TIMEOUT_MS = 5_000;

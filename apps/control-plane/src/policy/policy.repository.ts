@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { loginNames } from '@postern/oidc';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 
 export interface CompiledConnection {
   id: string;
@@ -13,6 +13,8 @@ export interface CompiledConnection {
   secretRef: string | null;
   tlsMode: string;
   tlsCaRef: string | null;
+  /** The protocol's own settings (SSH host key, URL, auth header name), pushed as they are. */
+  settings: Record<string, string>;
   recordingMode: string;
 }
 
@@ -122,6 +124,7 @@ export class PolicyRepository {
             secretRef: c.secretRef,
             tlsMode: c.tlsMode,
             tlsCaRef: ((c.settings ?? {}) as { tlsCaRef?: string }).tlsCaRef ?? null,
+            settings: protocolSettings(c.settings),
             recordingMode: c.recordingMode,
           })),
           accessRules: rules.map((r): CompiledAccessRule => ({
@@ -170,4 +173,14 @@ export class PolicyRepository {
       { isolationLevel: 'RepeatableRead' },
     );
   }
+}
+
+/** The string-valued settings of a connection other than tlsCaRef (which has a field of its own). */
+function protocolSettings(stored: unknown): Record<string, string> {
+  const settings: Record<string, string> = {};
+  if (typeof stored !== 'object' || stored === null) return settings;
+  for (const [key, value] of Object.entries(stored)) {
+    if (key !== 'tlsCaRef' && typeof value === 'string') settings[key] = value;
+  }
+  return settings;
 }

@@ -2,13 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import type { PolicySnapshot } from '@postern/proto';
 import type { Agent } from '../agents/agent.types.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import { RedisService } from '../infra/redis/redis.service.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { RedisService } from '../platform/infra/redis/redis.service.js';
 import { POLICY_CHANGED_CHANNEL, type PolicyChanged } from './policy.events.js';
 import { DEFAULT_RULE_DIALECT } from '../rules/rule-dialects.js';
 import { PolicyRepository, type CompiledRule } from './policy.repository.js';
 import { IdentityProviderKeys } from './identity-provider-keys.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
 
 /**
  * Snapshot compiles running at once. Each is a repeatable-read transaction holding one of the
@@ -55,7 +55,7 @@ export class PolicyService {
         tlsMode: c.tlsMode,
         tlsCaRef: c.tlsCaRef ?? '',
         recordingMode: c.recordingMode.toLowerCase().replace('_', '-'),
-        settings: {},
+        settings: c.settings,
       })),
       accessRules: compiled.accessRules.map((r) => ({
         id: r.id,

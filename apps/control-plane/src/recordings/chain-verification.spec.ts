@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
+import { chainHash, chainSeed } from '@postern/contracts';
 import { verifyChain, type ChunkSource } from './chain-verification.js';
-import { chainHash, chainSeed } from './recording-chain.js';
 import type { StoredChunk } from './recording.types.js';
 
 const SESSION = '0b7e3c1d-2f4a-4b6c-8d9e-0f1a2b3c4d5e';

@@ -1,4 +1,4 @@
-import { chainHash, chainSeed } from './recording-chain.js';
+import { chainHash, chainSeed } from '@postern/contracts';
 import type { ChunkHead, RecordingProblem, StoredChunk } from './recording.types.js';
 
 /** Where the verification reads a session's stored chunks from. */

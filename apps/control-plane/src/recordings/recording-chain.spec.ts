@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { InvalidEventError, chainHash, chainSeed, parseEventLines } from './recording-chain.js';
+import { chainHash, chainSeed } from '@postern/contracts';
+import { InvalidEventError, parseEventLines } from './recording-chain.js';
 
 const SESSION = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 

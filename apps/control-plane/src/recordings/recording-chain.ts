@@ -1,26 +1,8 @@
-import { createHash } from 'node:crypto';
-
 /**
- * The recording hash chain and event format shared with the agent (recording.proto):
- * `chain_hash = sha256(prev || uint64be(seq) || byte(final ? 1 : 0) || data)`, where `prev` is
- * the previous chunk's chain hash and, for seq 0, `sha256("postern-recording:" + session id)`.
- * Chunk data is UTF-8 JSON Lines, one event object per line with at least `at` (epoch ms) and
- * `type`. Pure functions: no I/O.
+ * The recording event format shared with the agent (recording.proto): chunk data is UTF-8 JSON
+ * Lines, one event object per line with at least `at` (epoch ms) and `type`. The chunks' hash
+ * chain is in `@postern/contracts`, the one copy both apps use. Pure functions: no I/O.
  */
-
-export const CHAIN_HASH_BYTES = 32;
-
-/** The seed of a session's chain; binds the chain to the session (canonical lowercase id). */
-export function chainSeed(sessionId: string): Buffer {
-  return createHash('sha256').update(`postern-recording:${sessionId.toLowerCase()}`, 'utf8').digest();
-}
-
-export function chainHash(prev: Uint8Array, seq: number, final: boolean, data: Uint8Array): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeBigUInt64BE(BigInt(seq), 0);
-  header[8] = final ? 1 : 0;
-  return createHash('sha256').update(prev).update(header).update(data).digest();
-}
 
 /** One line of a chunk, as replay serves it. */
 export interface EventLine {

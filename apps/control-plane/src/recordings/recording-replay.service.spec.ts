@@ -1,22 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
+import { chainHash, chainSeed } from '@postern/contracts';
+import { strictMock } from '@postern/testing';
 import type { AuditService } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
-import { chainHash, chainSeed } from './recording-chain.js';
+import type { Actor } from '../platform/auth/actor.js';
 import { RecordingReplayService } from './recording-replay.service.js';
 import type { RecordingVerifier } from './recording-verifier.js';
 import type { RecordingsRepository } from './recordings.repository.js';
 import type { RecordingSession, StoredChunk } from './recording.types.js';
-
-/** A stand-in whose every method not given here throws when called. */
-function strictMock<T extends object>(methods: Partial<T>): T {
-  return new Proxy(methods, {
-    get(target, name) {
-      if (name in target) return target[name as keyof typeof target];
-      if (name === 'then') return undefined;
-      throw new Error(`unexpected call: ${String(name)}`);
-    },
-  }) as T;
-}
 
 const SESSION = '5a2b3c4d-1e2f-4a5b-8c6d-7e8f9a0b1c2d';
 const OWNER = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';

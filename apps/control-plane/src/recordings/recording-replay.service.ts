@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { hasRole, type Actor } from '../auth/actor.js';
-import { UUID } from '../common/validation.js';
-import { DomainError, InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
+import { hasRole, type Actor } from '../platform/auth/actor.js';
+import { UUID } from '../platform/common/validation.js';
+import { DomainError, InvalidArgumentError, NotFoundError } from '../platform/errors/domain-error.js';
 import { InvalidEventError, parseEventLines } from './recording-chain.js';
 import { RecordingVerifier } from './recording-verifier.js';
 import { RecordingsRepository } from './recordings.repository.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { requireUuid } from '../common/validation.js';
-import { NotFoundError } from '../errors/domain-error.js';
+import { requireUuid } from '../platform/common/validation.js';
+import { NotFoundError } from '../platform/errors/domain-error.js';
 import { verifyChain } from './chain-verification.js';
 import { RecordingsRepository } from './recordings.repository.js';
 import type { RecordingVerification } from './recording.types.js';

@@ -5,8 +5,8 @@ import type { RecordingAck, RecordingChunk__Output, RecordingHandlers } from '@p
 import type { Agent } from '../agents/agent.types.js';
 import { AgentsService } from '../agents/agents.service.js';
 import { bearerFrom } from '../agents/control-stream.js';
-import { toGrpcStatus } from '../errors/domain-error.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { toGrpcStatus } from '../platform/errors/domain-error.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { RecordingsService } from './recordings.service.js';
 
 type ShipCall = ServerDuplexStream<RecordingChunk__Output, RecordingAck>;

@@ -1,6 +1,6 @@
 import { Args, ID, Int, Query, Resolver } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
-import { Roles } from '../auth/roles.decorator.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
+import { Roles } from '../platform/auth/roles.decorator.js';
 import { RecordingPageModel, RecordingVerificationModel } from './dto/recording.model.js';
 import { RecordingReplayService } from './recording-replay.service.js';
 

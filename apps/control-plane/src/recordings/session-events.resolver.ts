@@ -1,11 +1,11 @@
 import { Args, ID, Resolver, Subscription } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
-import { Roles } from '../auth/roles.decorator.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
+import { Roles } from '../platform/auth/roles.decorator.js';
 import { AuditService } from '../audit/audit.service.js';
-import { DomainError } from '../errors/domain-error.js';
-import { LiveEvents } from '../live/live-events.js';
-import type { LiveQueue } from '../live/live-queue.js';
-import { liveValue } from '../live/live-value.js';
+import { DomainError } from '../platform/errors/domain-error.js';
+import { LiveEvents } from '../platform/live/live-events.js';
+import type { LiveQueue } from '../platform/live/live-queue.js';
+import { liveValue } from '../platform/live/live-value.js';
 import { RecordingEventModel } from './dto/recording.model.js';
 import { RecordingReplayService } from './recording-replay.service.js';
 import type { ReplayEvent } from './recording.types.js';

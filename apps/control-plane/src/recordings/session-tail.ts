@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import { LiveEvents } from '../live/live-events.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { LiveEvents } from '../platform/live/live-events.js';
 import { parseEventLines } from './recording-chain.js';
 import type { IncomingChunk, ReplayEvent } from './recording.types.js';
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { QueuesService } from '../infra/queues/queues.service.js';
+import { QueuesService } from '../platform/infra/queues/queues.service.js';
 
 const QUEUE = 'command-review-expiry';
 

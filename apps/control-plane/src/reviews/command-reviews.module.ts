@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AccountLinksModule } from '../identity/account-links.module.js';
-import { LiveModule } from '../live/live.module.js';
+import { LiveModule } from '../platform/live/live.module.js';
 import { CommandReviewExpiry } from './command-review-expiry.js';
 import { CommandReviewsRepository } from './command-reviews.repository.js';
 import { CommandReviewsService } from './command-reviews.service.js';

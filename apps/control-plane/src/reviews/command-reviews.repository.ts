@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { UUID } from '../common/validation.js';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { UUID } from '../platform/common/validation.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import { REVIEW_INCLUDE as include, toReview } from './review-rows.js';
 import type { CommandApprovalRule, CommandSession, Review, ReviewStatus } from './review.types.js';
 

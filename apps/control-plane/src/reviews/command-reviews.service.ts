@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import type { ApprovalRequest__Output } from '@postern/proto';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../audit/audit.service.js';
-import { UUID, storableText } from '../common/validation.js';
-import { DomainError, InvalidArgumentError, PermissionDeniedError } from '../errors/domain-error.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import { RedisService } from '../infra/redis/redis.service.js';
+import { UUID, storableText } from '../platform/common/validation.js';
+import { DomainError, InvalidArgumentError, PermissionDeniedError } from '../platform/errors/domain-error.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { RedisService } from '../platform/infra/redis/redis.service.js';
 import { APPROVAL_DECISION_CHANNEL, type ApprovalDecisionOrder } from '../policy/policy.events.js';
 import { CommandReviewExpiry } from './command-review-expiry.js';
 import { CommandReviewsRepository } from './command-reviews.repository.js';

@@ -2,8 +2,8 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Logger } from '@postern/logging';
 import { AuditService } from '../audit/audit.service.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import { QueuesService } from '../infra/queues/queues.service.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { QueuesService } from '../platform/infra/queues/queues.service.js';
 import { PolicyService } from '../policy/policy.service.js';
 
 const QUEUE = 'grant-expiry';

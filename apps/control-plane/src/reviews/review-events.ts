@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { nameUuid } from '../common/name-uuid.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
-import { LiveEvents } from '../live/live-events.js';
+import { nameUuid } from '../platform/common/name-uuid.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { LiveEvents } from '../platform/live/live-events.js';
 import type { Review, ReviewStatus } from './review.types.js';
 
 /** Live topics (Redis pub/sub, see LiveEvents) of the reviewCreated and reviewDecided subscriptions. */

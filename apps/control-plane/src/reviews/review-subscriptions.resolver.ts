@@ -1,9 +1,9 @@
 import { Resolver, Subscription } from '@nestjs/graphql';
-import { CurrentActor, hasRole, type Actor } from '../auth/actor.js';
-import { Roles } from '../auth/roles.decorator.js';
-import { LiveEvents } from '../live/live-events.js';
-import type { LiveQueue } from '../live/live-queue.js';
-import { liveValue } from '../live/live-value.js';
+import { CurrentActor, hasRole, type Actor } from '../platform/auth/actor.js';
+import { Roles } from '../platform/auth/roles.decorator.js';
+import { LiveEvents } from '../platform/live/live-events.js';
+import type { LiveQueue } from '../platform/live/live-queue.js';
+import { liveValue } from '../platform/live/live-value.js';
 import { ReviewModel } from './dto/review.model.js';
 import { REVIEW_CREATED_TOPIC, REVIEW_DECIDED_TOPIC, reviewFromJson } from './review-events.js';
 import type { Review } from './review.types.js';

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ConnectionsModule } from '../connections/connections.module.js';
-import { LiveModule } from '../live/live.module.js';
+import { LiveModule } from '../platform/live/live.module.js';
 import { PolicyModule } from '../policy/policy.module.js';
 import { CommandReviewsModule } from './command-reviews.module.js';
 import { GrantExpiry } from './grant-expiry.js';

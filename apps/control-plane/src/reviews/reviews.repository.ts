@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import { REVIEW_INCLUDE as include, toReview } from './review-rows.js';
 import type { Grant, Review, ReviewKind, ReviewStatus } from './review.types.js';
 

@@ -1,6 +1,6 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
-import { Roles } from '../auth/roles.decorator.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
+import { Roles } from '../platform/auth/roles.decorator.js';
 import { GrantModel, RequestAccessInput, ReviewModel } from './dto/review.model.js';
 import { ReviewsService } from './reviews.service.js';
 import type { ReviewKind, ReviewStatus } from './review.types.js';

@@ -1,11 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
 import { AccessService } from '../access/access.service.js';
-import { auditActor, type Actor } from '../auth/actor.js';
+import { auditActor, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../audit/audit.service.js';
-import { requireUuid } from '../common/validation.js';
+import { requireUuid } from '../platform/common/validation.js';
 import { ConnectionsService } from '../connections/connections.service.js';
-import { InvalidArgumentError, NotFoundError, PermissionDeniedError, DomainError } from '../errors/domain-error.js';
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  DomainError,
+} from '../platform/errors/domain-error.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { CommandReviewsService } from './command-reviews.service.js';
 import { GrantExpiry } from './grant-expiry.js';

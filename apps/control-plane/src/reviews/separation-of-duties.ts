@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Actor } from '../auth/actor.js';
-import { DomainError, PermissionDeniedError } from '../errors/domain-error.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { DomainError, PermissionDeniedError } from '../platform/errors/domain-error.js';
 import { AccountLinks } from '../identity/account-links.js';
 import type { Review } from './review.types.js';
 

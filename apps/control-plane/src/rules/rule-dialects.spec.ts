@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 import { DEFAULT_RULE_DIALECT, RULE_DIALECTS, ruleDialect } from './rule-dialects.js';
 import { guardrailRecord, maskingRecord } from './rule-validation.js';
 

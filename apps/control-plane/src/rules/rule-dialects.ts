@@ -9,7 +9,7 @@ import {
   type StatementRuleInput,
 } from '@postern/policy';
 import { AnalysisCache, initSqlParser, POSTGRES_DIALECT, postgresAnalyser } from '@postern/policy-postgres';
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 
 /**
  * A protocol whose command rules this control plane validates and simulates: a rule's `dialect`

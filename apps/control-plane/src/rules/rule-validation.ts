@@ -1,6 +1,6 @@
 import { PolicySpecError, parseMaskingSpec, type MaskingSpec, type StatementMatch } from '@postern/policy';
-import { UUID } from '../common/validation.js';
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import { UUID } from '../platform/common/validation.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 import { parseDialectMatch, ruleDialect } from './rule-dialects.js';
 import type { RuleRecord } from './rule.types.js';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { MaskingSpec, StatementMatch } from '@postern/policy';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import type { PolicyRule as Row, Prisma } from '../generated/prisma/client.js';
 import { DEFAULT_RULE_DIALECT } from './rule-dialects.js';
 import type { ApprovalRule, Guardrail, MaskingRule, RuleKind, RuleRecord } from './rule.types.js';

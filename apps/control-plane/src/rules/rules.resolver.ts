@@ -1,5 +1,5 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
 import {
   ApprovalRuleModel,
   CreateApprovalRuleInput,

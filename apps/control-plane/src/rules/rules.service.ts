@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { requireUuid } from '../common/validation.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { InvalidArgumentError, NotFoundError } from '../errors/domain-error.js';
+import { requireUuid } from '../platform/common/validation.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { InvalidArgumentError, NotFoundError } from '../platform/errors/domain-error.js';
 import { PolicyService } from '../policy/policy.service.js';
 import {
   approvalRecord,

@@ -1,6 +1,6 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
-import { Roles } from '../auth/roles.decorator.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
+import { Roles } from '../platform/auth/roles.decorator.js';
 import { SessionModel } from './dto/session.model.js';
 import { SessionsService } from './sessions.service.js';
 

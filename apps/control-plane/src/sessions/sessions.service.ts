@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UUID, storableText } from '../common/validation.js';
+import { UUID, storableText } from '../platform/common/validation.js';
 import type { Logger } from '@postern/logging';
 import type { SessionClosed__Output, SessionOpened__Output } from '@postern/proto';
-import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../errors/domain-error.js';
-import { LOGGER } from '../infra/logging/nest-logger.js';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../platform/errors/domain-error.js';
+import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { AuditService } from '../audit/audit.service.js';
-import { RedisService } from '../infra/redis/redis.service.js';
+import { RedisService } from '../platform/infra/redis/redis.service.js';
 import { REVOKE_CHANNEL, type RevokeOrder } from '../policy/policy.events.js';
 import { SessionsRepository } from './sessions.repository.js';
 import type { SessionFilter, SessionRecord } from './session.types.js';

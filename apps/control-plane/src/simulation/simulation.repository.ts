@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../infra/prisma/prisma.service.js';
+import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import { decodeStoredChunk } from '../recordings/chunk-encoding.js';
 import type { SimulatedSession } from './simulation.types.js';
 

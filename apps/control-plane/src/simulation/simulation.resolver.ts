@@ -1,5 +1,5 @@
 import { Args, Query, Resolver } from '@nestjs/graphql';
-import { CurrentActor, type Actor } from '../auth/actor.js';
+import { CurrentActor, type Actor } from '../platform/auth/actor.js';
 import { PolicySimulationModel, SimulatePolicyInput } from './dto/simulation.model.js';
 import { SimulationService } from './simulation.service.js';
 

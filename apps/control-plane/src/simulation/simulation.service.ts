@@ -7,9 +7,9 @@ import {
   type StatementRuleInput,
 } from '@postern/policy';
 import { AuditService } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
-import { CONFIG, type ControlPlaneConfig } from '../config/config.js';
-import { InvalidArgumentError } from '../errors/domain-error.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
+import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 import { InvalidEventError, parseEventLines } from '../recordings/recording-chain.js';
 import {
   approvalRecord,

@@ -4,7 +4,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { POSTERN_AUDIENCE, type DevIdp } from '../../../../libs/testing/src/idp/dev-idp.js';
 
+import { devIdpEnv } from '@postern/testing';
+
 export { POSTERN_DATA_PLANE_AUDIENCE } from '../../../../libs/testing/src/idp/dev-idp.js';
+/** The control-plane settings that trust the development IdP (one copy, in libs/testing). */
+export { devIdpEnv };
 
 const REDIRECT_URI = 'http://127.0.0.1/callback';
 
@@ -105,15 +109,6 @@ class Browser {
     for (const [name, value] of Object.entries(fields)) values.set(name, value);
     return this.follow(new URL(action.replace(/&amp;/g, '&'), page.url).href, { method: 'POST', form: values });
   }
-}
-
-/** Control-plane settings that trust the development IdP: its issuer, the dashboard client, Postern's audience. */
-export function devIdpEnv(idp: DevIdp): Record<string, string> {
-  return {
-    POSTERN_OIDC_ISSUER: idp.issuer,
-    POSTERN_OIDC_CLIENT_ID: 'postern-dashboard',
-    POSTERN_OIDC_AUDIENCE: POSTERN_AUDIENCE,
-  };
 }
 
 /** The same, with the roles of the approval tests: `postern-admins` administer, `approvers` approve. */

@@ -1,10 +1,9 @@
-// Session recordings as an agent's spool ships them: chunks of JSON Lines events chained by
-// sha256(prev || uint64be(seq) || final || data) from sha256("postern-recording:" + session id),
-// sent on a raw Recording.Ship stream. Written out from the contract, independently of the
-// control plane's code.
-import { createHash } from 'node:crypto';
+// Session recordings as an agent's spool ships them: chunks of JSON Lines events chained by the
+// recording chain of @postern/contracts (whose pinned vectors both apps' specs check), sent on a
+// raw Recording.Ship stream.
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import { chainHash, chainSeed } from '@postern/contracts';
 import { agentV1, type RecordingAck__Output } from '@postern/proto';
 
 export interface Chunk {
@@ -25,16 +24,11 @@ export function recordingChunks(
   chunks: Array<Array<Record<string, unknown>>>,
   options: { gzip?: number[] } = {},
 ): Chunk[] {
-  let prev = createHash('sha256').update(`postern-recording:${sessionId}`).digest();
+  let prev = chainSeed(sessionId);
   return chunks.map((events, seq) => {
     const data = Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     const final = seq === chunks.length - 1;
-    const header = Buffer.alloc(9);
-    header.writeBigUInt64BE(BigInt(seq));
-    header[8] = final ? 1 : 0;
-    prev = createHash('sha256')
-      .update(Buffer.concat([prev, header, data]))
-      .digest();
+    prev = chainHash(prev, seq, final, data);
     return options.gzip?.includes(seq)
       ? {
           sessionId,

@@ -26,11 +26,21 @@ export class ConnectionModel {
     string | null;
   @Field() tlsMode!: string;
   @Field(() => String, { nullable: true }) tlsCaRef!: string | null;
+  @Field(() => String, { nullable: true, description: 'KUBERNETES, HTTP: the base URL.' }) url!: string | null;
+  @Field(() => String, { nullable: true, description: 'SSH: the host key fingerprint (SHA256:…).' })
+  hostKeyFingerprint!: string | null;
+  @Field(() => String, { nullable: true, description: 'HTTP: the header set to the secret.' })
+  authHeaderName!: string | null;
   @Field() recordingMode!: string;
   @Field() createdAt!: Date;
 
   static from(c: Connection): ConnectionModel {
-    return Object.assign(new ConnectionModel(), c);
+    const { settings, ...fields } = c;
+    return Object.assign(new ConnectionModel(), fields, {
+      url: settings.url ?? null,
+      hostKeyFingerprint: settings.hostKeyFingerprint ?? null,
+      authHeaderName: settings.authHeaderName ?? null,
+    });
   }
 }
 
@@ -42,18 +52,34 @@ export class CreateConnectionInput {
   agentId?: string | null;
   @Field(() => ID, { nullable: true, description: 'An agent group whose members all serve it; or give agentId.' })
   agentGroupId?: string | null;
-  @Field() targetHost!: string;
-  @Field(() => Int) targetPort!: number;
+  @Field(() => String, { nullable: true, description: 'POSTGRES, MYSQL, SSH (KUBERNETES and HTTP take url).' })
+  targetHost?: string | null;
+  @Field(() => Int, { nullable: true, description: "Default: the protocol's port (5432, 3306, 22)." })
+  targetPort?: number | null;
   @Field(() => String, { nullable: true }) targetDatabase?: string | null;
   @Field(() => String, { nullable: true }) targetUser?: string | null;
   @Field(() => String, { nullable: true, description: 'env:NAME or file:/path, resolved on the agent.' }) secretRef?:
     string | null;
   @Field(() => String, {
     nullable: true,
-    description: 'disable | prefer | require | verify-ca | verify-full (default prefer)',
+    description:
+      'disable | prefer | require | verify-ca | verify-full (default: prefer for databases, verify-full for https, ' +
+      'disable for SSH and http)',
   })
   tlsMode?: string | null;
   @Field(() => String, { nullable: true }) tlsCaRef?: string | null;
+  @Field(() => String, { nullable: true, description: 'KUBERNETES: the API server URL; HTTP: the base URL.' })
+  url?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'SSH: the target host key, SHA256:… as ssh-keygen -l prints it.',
+  })
+  hostKeyFingerprint?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'HTTP: the header the agent sets to the secret of secretRef (default Authorization).',
+  })
+  authHeaderName?: string | null;
 }
 
 @InputType('SetConnectionServerInput', { description: 'Exactly one of agentId and agentGroupId.' })

@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from '@postern/logging';
-import { Public } from '../../auth/public.decorator.js';
-import { SESSION_COOKIE } from '../../auth/auth.guard.js';
-import { LOGGER } from '../../infra/logging/nest-logger.js';
+import { Public } from '../../platform/auth/public.decorator.js';
+import { SESSION_COOKIE } from '../../platform/auth/credentials.js';
+import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
 import { readCookie, serializeCookie } from './cookies.js';
 import { SignInError } from './sign-in.errors.js';
 import { OidcSignInService, SIGN_IN_TRANSACTION_TTL_MS } from './sign-in.service.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../platform/config/config.js';
 import { isLoopbackHttp } from './loopback.js';
 import { signInSettings } from './sign-in.settings.js';
 

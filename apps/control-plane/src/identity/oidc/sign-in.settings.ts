@@ -1,4 +1,4 @@
-import type { ControlPlaneConfig } from '../../config/config.js';
+import type { ControlPlaneConfig } from '../../platform/config/config.js';
 import { isLoopbackHttp } from './loopback.js';
 
 export interface SignInSettings {

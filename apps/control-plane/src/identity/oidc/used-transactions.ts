@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
-import { RedisService } from '../../infra/redis/redis.service.js';
+import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
+import { RedisService } from '../../platform/infra/redis/redis.service.js';
 
 /**
  * Remembers consumed sign-in transactions in Redis (shared by every replica) until they would

@@ -4,8 +4,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from '@postern/logging';
 import { SocketListener, readDataHello } from '@postern/net';
 import { AgentsService } from '../../agents/agents.service.js';
-import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
-import { LOGGER } from '../../infra/logging/nest-logger.js';
+import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
+import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
 import { InternalLinkClient } from './internal-link.client.js';
 import { TunnelBroker } from './tunnel-broker.js';
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { SocketListener } from '@postern/net';
-import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
-import { LOGGER } from '../../infra/logging/nest-logger.js';
+import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
+import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
 import { FRONT_DOORS, type FrontDoor } from './front-door.js';
 
 /**

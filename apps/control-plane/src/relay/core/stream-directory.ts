@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { AgentStreams } from '../../agents/agent-streams.js';
-import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
-import { LOGGER } from '../../infra/logging/nest-logger.js';
-import { RedisService } from '../../infra/redis/redis.service.js';
+import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
+import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
+import { RedisService } from '../../platform/infra/redis/redis.service.js';
 
 /**
  * Which replicas hold each agent's Control stream, shared in Redis so that a relay client landing

@@ -1,7 +1,7 @@
 import { describe, expect, jest, test } from '@jest/globals';
 import type { Socket } from 'node:net';
 import type { LiveStream } from '../../agents/agent-streams.js';
-import type { ControlPlaneConfig } from '../../config/config.js';
+import type { ControlPlaneConfig } from '../../platform/config/config.js';
 import { TunnelBroker } from './tunnel-broker.js';
 
 function setup(tunnelTimeoutMs = 1_000) {

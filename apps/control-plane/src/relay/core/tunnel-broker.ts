@@ -2,8 +2,8 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { RELAY_TICKET_BYTES } from '@postern/net';
-import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
-import { DomainError } from '../../errors/domain-error.js';
+import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
+import { DomainError } from '../../platform/errors/domain-error.js';
 import type { LiveStream } from '../../agents/agent-streams.js';
 
 interface Pending {

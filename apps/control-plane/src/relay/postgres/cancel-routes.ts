@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { CONFIG, type ControlPlaneConfig } from '../../config/config.js';
-import { LOGGER } from '../../infra/logging/nest-logger.js';
-import { RedisService } from '../../infra/redis/redis.service.js';
+import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
+import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
+import { RedisService } from '../../platform/infra/redis/redis.service.js';
 
 export interface CancelRoute {
   agentId: string;

@@ -1,0 +1,3 @@
+export * from './recording-chain.js';
+export * from './bearer-secrets.js';
+export * from './vectors.js';
