@@ -51,7 +51,9 @@ beforeAll(async () => {
   const httpPort = await freePort();
   const redirectUrl = `http://127.0.0.1:${httpPort}/auth/callback`;
   idpProcess = await startIdp(redirectUrl);
-  const listening = await idpProcess.waitForMessage('dev idp listening', 15_000);
+  // The first suites of a run start while both cores compile tests: the IdP's module graph
+  // (oidc-provider) may load slowly then. The wait ends as soon as it listens.
+  const listening = await idpProcess.waitForMessage('dev idp listening', 60_000);
   idp = listening as unknown as IdpInfo;
   [cp, noOidc] = await Promise.all([
     startControlPlane({
@@ -71,7 +73,7 @@ beforeAll(async () => {
     }),
     startControlPlane({ databaseUrl: database.url, env: { POSTERN_RELAY_POSTGRES_PORT: 'off' } }),
   ]);
-}, 45_000);
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all([cp?.process.stop(), noOidc?.process.stop(), idpProcess?.stop()]);
