@@ -89,12 +89,16 @@ function psql(sql: string) {
 
 /** Connects a client and returns it with the id of the session the control plane recorded for it. */
 async function openSession(): Promise<{ client: pg.Client; sessionId: string }> {
-  const known = new Set((await sessions('ACTIVE')).map((s) => s.id));
   const client = aliceClient();
   await client.connect();
-  const sessionId = await waitFor(async () => (await sessions('ACTIVE')).find((s) => !known.has(s.id))?.id, {
-    what: 'the new session in the control plane',
-  });
+  // This client's session, by its source port: a previous test's short session may be reported
+  // (opened) only now, after a fault, and must not be taken for this one.
+  const localPort = (client as unknown as { connection: { stream: { localPort: number } } }).connection.stream
+    .localPort;
+  const sessionId = await waitFor(
+    async () => (await sessions('ACTIVE')).find((s) => s.clientAddress === `127.0.0.1:${localPort}`)?.id,
+    { what: 'the new session in the control plane' },
+  );
   return { client, sessionId };
 }
 
@@ -103,11 +107,12 @@ interface SessionRow {
   status: string;
   endReason: string | null;
   statementCount: number;
+  clientAddress: string | null;
 }
 
 async function sessions(status?: string): Promise<SessionRow[]> {
   const data = await admin<{ sessions: SessionRow[] }>(
-    'query($status: String) { sessions(limit: 500, status: $status) { id status endReason statementCount } }',
+    'query($status: String) { sessions(limit: 500, status: $status) { id status endReason statementCount clientAddress } }',
     { status: status ?? null },
   );
   return data.sessions;
