@@ -92,3 +92,25 @@ export function targetUrl(
     secure,
   };
 }
+
+/**
+ * A database reached by host, port, database and user with a password reference and a TLS mode
+ * (PostgreSQL, MySQL): fields of other protocols are refused.
+ */
+export function databaseValidator(protocol: string, defaultPort: number): ConnectionValidator {
+  return {
+    validate(spec: ConnectionSpec): ConnectionTarget {
+      requireAbsent(spec, protocol, ['url', 'hostKeyFingerprint', 'authHeaderName']);
+      return {
+        targetHost: requireHost(spec.targetHost),
+        targetPort: requirePort(spec.targetPort, defaultPort),
+        targetDatabase: requireText(spec.targetDatabase, 'targetDatabase', protocol),
+        targetUser: requireText(spec.targetUser, 'targetUser', protocol),
+        secretRef: secretRef(spec.secretRef),
+        tlsMode: tlsMode(spec.tlsMode, 'prefer'),
+        tlsCaRef: secretRef(spec.tlsCaRef, 'tlsCaRef'),
+        settings: {},
+      };
+    },
+  };
+}
