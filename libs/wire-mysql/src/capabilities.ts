@@ -13,7 +13,7 @@ export interface SessionCapabilities {
 
 /** Whether `flag` (one of `Capability.*`) is set in `flags`; correct for bit 31 too. */
 export function hasCapability(flags: number, flag: number): boolean {
-  return ((flags & flag) >>> 0) !== 0;
+  return (flags & flag) >>> 0 !== 0;
 }
 
 /** Whether the MariaDB extended capability `flag` (one of `MariaDbCapability.*`) is in force. */

@@ -230,7 +230,8 @@ export function encodeHandshakeResponse41(message: HandshakeResponse41): Buffer 
   writer.cstring(message.username);
   if (hasCapability(flags, Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA)) writer.lenencBytes(message.authResponse);
   else if (hasCapability(flags, Capability.SECURE_CONNECTION)) {
-    if (message.authResponse.length > 0xff) throw new RangeError('auth response over 255 bytes needs LENENC_CLIENT_DATA');
+    if (message.authResponse.length > 0xff)
+      throw new RangeError('auth response over 255 bytes needs LENENC_CLIENT_DATA');
     writer.u8(message.authResponse.length).bytes(message.authResponse);
   } else writer.cstring(message.authResponse);
   // Optional fields are written in order. A client may end the payload before them; one left
