@@ -65,7 +65,13 @@ describe('16 MiB payloads', () => {
 
   test('are reassembled from any chunking, and `bytes` rebuilds the exact packets', () => {
     const bytes = packet(big, 9);
-    for (const cuts of [[], [3], [MAX_PACKET_PAYLOAD + 2], [MAX_PACKET_PAYLOAD + 4, MAX_PACKET_PAYLOAD + 6], [65536, 131072]]) {
+    for (const cuts of [
+      [],
+      [3],
+      [MAX_PACKET_PAYLOAD + 2],
+      [MAX_PACKET_PAYLOAD + 4, MAX_PACKET_PAYLOAD + 6],
+      [65536, 131072],
+    ]) {
       const [message, ...rest] = messagesOf(new PacketReader(), ...splitAt(bytes, cuts));
       expect(rest).toHaveLength(0);
       expect(message!.payload.equals(big)).toBe(true);

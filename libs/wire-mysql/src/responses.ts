@@ -40,7 +40,10 @@ export function isErrPacket(payload: Buffer): boolean {
   return payload[0] === ResponseHeader.ERR;
 }
 
-/** A classic EOF packet (0xFE, under 9 bytes). */
+/**
+ * A classic EOF packet (0xFE, under 9 bytes). Under CLIENT_DEPRECATE_EOF a short OK with the 0xFE
+ * header looks the same: use `isResultSetEnd` / `decodeResultSetEnd` where the session decides.
+ */
 export function isEofPacket(payload: Buffer): boolean {
   return payload[0] === ResponseHeader.EOF && payload.length < EOF_MAX_LENGTH;
 }
@@ -179,7 +182,7 @@ export function encodeResultSetEnd(eof: EofPacket, capabilities: SessionCapabili
 
 /** Status flags and warnings of a result-set end, whichever form it has. */
 export function decodeResultSetEnd(payload: Buffer, capabilities: SessionCapabilities): EofPacket {
-  if (isEofPacket(payload)) return decodeEof(payload, capabilities);
+  if (!hasCapability(capabilities.flags, Capability.DEPRECATE_EOF)) return decodeEof(payload, capabilities);
   const ok = decodeOk(payload, capabilities);
   return { warnings: ok.warnings, statusFlags: ok.statusFlags };
 }

@@ -14,15 +14,24 @@ export function only(bytes: Buffer): Message {
   return messages[0]!;
 }
 
-/** Reads `bytes` split in two at every offset and checks each reading gives the same payloads. */
-export function readAtEveryOffset(bytes: Buffer): Buffer[][] {
-  const readings: Buffer[][] = [];
-  for (let cut = 0; cut <= bytes.length; cut++) {
+/**
+ * Reads `bytes` split in two at every offset; throws unless every reading yields the same
+ * payloads and sequence ids as the reading in one chunk, which it returns.
+ */
+export function readAtEveryOffset(bytes: Buffer): Message[] {
+  const whole = messagesOf(new PacketReader(), bytes);
+  for (let cut = 1; cut < bytes.length; cut++) {
     const reader = new PacketReader();
-    readings.push(messagesOf(reader, ...splitAt(Buffer.from(bytes), [cut])).map((m) => m.payload));
+    const split = messagesOf(reader, bytes.subarray(0, cut), bytes.subarray(cut));
     if (reader.bufferedBytes !== 0) throw new Error(`bytes left over after a cut at ${cut}`);
+    if (
+      split.length !== whole.length ||
+      split.some((m, i) => m.sequenceId !== whole[i]!.sequenceId || !m.payload.equals(whole[i]!.payload))
+    ) {
+      throw new Error(`a cut at ${cut} changed the messages`);
+    }
   }
-  return readings;
+  return whole;
 }
 
 export function failure(run: () => unknown): MySqlProtocolError {
