@@ -1,5 +1,4 @@
 import { type Message, MySqlProtocolError, PacketReader } from '../src/index.js';
-import { splitAt } from './bytes.js';
 
 export function messagesOf(reader: PacketReader, ...chunks: Buffer[]): Message[] {
   const messages: Message[] = [];
