@@ -101,6 +101,7 @@ export * from './responses.js';
 export * from './binary-values.js';
 export * from './resultset.js';
 export * from './commands.js';
+export { ResponseReader, type ExpectedResponse, type ResponseEvent } from './response-reader.js';
 export {
   RowCells,
   rewriteBinaryRow,

@@ -24,6 +24,7 @@ import {
   decodeStmtPrepareOk,
   decodeTextRow,
   ed25519Password,
+  encodeColumnDefinition,
   encodeCommand,
   encodeHandshakeResponse41,
   encodeHandshakeV10,
@@ -46,6 +47,9 @@ import {
   ServerStatus,
   type SessionCapabilities,
   SessionTrack,
+  type ExpectedResponse,
+  ResponseReader,
+  type ResponseEvent,
 } from '../src/index.js';
 import { readAtEveryOffset } from './fixtures.js';
 
@@ -73,6 +77,7 @@ class Client {
   closed = false;
   handshake!: HandshakeV10;
   caps!: SessionCapabilities;
+  responses: ResponseReader | undefined;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
@@ -161,34 +166,25 @@ class Client {
     }
   }
 
-  /** Sends a command and collects its response: OK/ERR, or result sets up to the last one's end. */
-  async command(payload: Buffer): Promise<Message[]> {
-    this.send(payload, 0);
-    const out: Message[] = [];
-    for (;;) {
-      const status = await this.result(out);
-      if ((status & ServerStatus.MORE_RESULTS_EXISTS) === 0) return out;
-    }
+  /**
+   * Sends a command and collects its response with the codec's ResponseReader: every message
+   * with the event the reader gave it.
+   */
+  async command(payload: Buffer, expected: ExpectedResponse = { command: 'query' }): Promise<Message[]> {
+    const events = await this.exchange(payload, expected);
+    return events.map(([message]) => message);
   }
 
-  /** Reads one result (OK, ERR or a result set) into `out`; returns its status flags. */
-  private async result(out: Message[]): Promise<number> {
-    const first = await this.next();
-    out.push(first);
-    const kind = commandResponseKind(first.payload);
-    if (kind === 'ok') return decodeOk(first.payload, this.caps).statusFlags;
-    if (kind !== 'result-set') return 0;
-    const { columnCount, metadataFollows } = decodeColumnCount(first.payload, this.caps);
-    const deprecateEof = (this.caps.flags & Capability.DEPRECATE_EOF) !== 0;
-    if (metadataFollows) {
-      for (let i = 0; i < columnCount; i++) out.push(await this.next());
-      if (!deprecateEof) out.push(await this.next()); // EOF after the definitions
-    }
-    for (;;) {
+  async exchange(payload: Buffer, expected: ExpectedResponse): Promise<[Message, ResponseEvent][]> {
+    this.responses ??= new ResponseReader(this.caps);
+    this.responses.expect(expected);
+    this.send(payload, 0);
+    const out: [Message, ResponseEvent][] = [];
+    do {
       const message = await this.next();
-      out.push(message);
-      if (isResultSetEnd(message.payload, this.caps)) return decodeResultSetEnd(message.payload, this.caps).statusFlags;
-    }
+      out.push([message, this.responses.next(message.payload)]);
+    } while (!this.responses.done);
+    return out;
   }
 }
 
@@ -298,13 +294,16 @@ describe('a session with CLIENT_DEPRECATE_EOF, session tracking and MariaDB exte
     ];
     for (const sql of setup) expect((await client.command(query(sql, client.caps)))[0]!.payload[0]).toBe(0);
 
-    client.send(encodeCommand({ type: 'StmtPrepare', sql: 'SELECT * FROM typed WHERE id = ?' }, client.caps), 0);
-    const prepare = decodeStmtPrepareOk((await client.next()).payload);
+    const prepared = await client.exchange(
+      encodeCommand({ type: 'StmtPrepare', sql: 'SELECT * FROM typed WHERE id = ?' }, client.caps),
+      { command: 'prepare' },
+    );
+    const events = prepared.map(([, event]) => event);
+    expect(events.map((e) => e.type)).toEqual(['prepare-ok', 'param', ...Array<string>(13).fill('column')]);
+    const prepare = (events[0] as Extract<ResponseEvent, { type: 'prepare-ok' }>).ok;
     expect(prepare).toMatchObject({ columnCount: 13, paramCount: 1 });
-    const param = decodeColumnDefinition((await client.next()).payload, client.caps);
-    expect(param.name).toBe('?');
-    const columns: ColumnDefinition[] = [];
-    for (let i = 0; i < 13; i++) columns.push(decodeColumnDefinition((await client.next()).payload, client.caps));
+    expect((events[1] as Extract<ResponseEvent, { type: 'param' }>).column.name).toBe('?');
+    const columns = [...client.responses!.currentColumns];
     expect(columns.map((c) => c.orgName)).toEqual([
       'id',
       't',
@@ -321,19 +320,25 @@ describe('a session with CLIENT_DEPRECATE_EOF, session tracking and MariaDB exte
       'n',
     ]);
     expect(columns[6]).toMatchObject({ orgTable: 'typed', table: 'typed', schema: DATABASE });
+    // Every definition the server sent re-encodes byte for byte.
+    for (const [message, event] of prepared.slice(1)) {
+      if (event.type === 'param' || event.type === 'column') {
+        expect(encodeColumnDefinition(event.column, client.caps).equals(message.payload)).toBe(true);
+      }
+    }
 
     const execute = encodeStmtExecute(
       { statementId: prepare.statementId, params: [{ type: ColumnType.LONGLONG, unsigned: false, value: 1n }] },
       client.caps,
     );
-    const messages = await client.command(execute);
-    const count = decodeColumnCount(messages[0]!.payload, client.caps);
-    expect(count.columnCount).toBe(13);
-    // The mariadb connector's CACHE_METADATA: the definitions come again only when asked for.
-    const resent = count.metadataFollows ? definitions(messages, client.caps) : columns;
-    expect(resent.map((c) => c.type)).toEqual(columns.map((c) => c.type));
-    const body = count.metadataFollows ? rows(messages, client.caps) : messages.slice(1, -1);
+    // MARIADB_CLIENT_CACHE_METADATA (asked for in the handshake's filler): the definitions came
+    // with the prepare, so executes leave them out and the reader uses the cached ones.
+    const again = await client.exchange(execute, { command: 'execute', columns });
+    expect(again.map(([, e]) => e.type)).toEqual(['result-set', 'row', 'result-end']);
+    expect(again[0]![1]).toEqual({ type: 'result-set', columnCount: 13, metadataFollows: false });
+    const body = again.filter(([, e]) => e.type === 'row').map(([m]) => m);
     expect(body).toHaveLength(1);
+    expect(again[1]![1]).toMatchObject({ type: 'row', format: 'binary', columns });
     const values = decodeBinaryRow(body[0]!.payload, columns);
     const expected: BinaryValue[] = [
       1,
