@@ -381,16 +381,21 @@ export function encodeChangeUser(message: Omit<ChangeUserCommand, 'type'>, capab
     writer.cstring(message.authResponse);
   }
   writer.cstring(message.database);
-  const plugin = hasCapability(flags, Capability.PLUGIN_AUTH) ? message.authPluginName : undefined;
-  const attributes = hasCapability(flags, Capability.CONNECT_ATTRS) ? message.attributes : undefined;
-  if (message.characterSet === undefined && plugin === undefined && attributes === undefined) return writer.finish();
+  // The tail is optional as a whole; once written, MariaDB requires the attributes whenever
+  // CONNECT_ATTRS is in force (without them it answers "Unknown command"), so they default to none.
+  const withPlugin = hasCapability(flags, Capability.PLUGIN_AUTH);
+  const withAttributes = hasCapability(flags, Capability.CONNECT_ATTRS);
+  const tail =
+    message.characterSet !== undefined ||
+    (withPlugin && message.authPluginName !== undefined) ||
+    (withAttributes && message.attributes !== undefined);
+  if (!tail) return writer.finish();
   writer.u16(message.characterSet ?? 0);
-  if (plugin !== undefined || attributes !== undefined) {
-    if (hasCapability(flags, Capability.PLUGIN_AUTH)) writer.cstring(plugin ?? '');
-  }
-  if (attributes !== undefined) {
+  if (withPlugin && (message.authPluginName !== undefined || withAttributes))
+    writer.cstring(message.authPluginName ?? '');
+  if (withAttributes) {
     const attrs = new PayloadWriter();
-    for (const [key, value] of attributes) attrs.lenencBytes(key).lenencBytes(value);
+    for (const [key, value] of message.attributes ?? []) attrs.lenencBytes(key).lenencBytes(value);
     writer.lenencBytes(attrs.finish());
   }
   return writer.finish();

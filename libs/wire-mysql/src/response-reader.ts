@@ -37,13 +37,15 @@ export type ExpectedResponse =
   | { command: 'fetch'; columns: readonly ColumnDefinition[] }
   /** COM_STMT_PREPARE: COM_STMT_PREPARE_OK, parameter and column definitions, or ERR. */
   | { command: 'prepare' }
-  /** Commands answered by one OK or ERR (PING, INIT_DB, RESET_CONNECTION, SET_OPTION, STMT_RESET, …). */
+  /** Commands answered by one OK or ERR (PING, INIT_DB, RESET_CONNECTION, STMT_RESET, …), or EOF (SET_OPTION). */
   | { command: 'simple' };
 
 export type ResponseEvent =
   /** `more`: another result follows (MORE_RESULTS_EXISTS). */
   | { type: 'ok'; ok: OkPacket; more: boolean }
   | { type: 'err'; err: ErrPacket }
+  /** COM_SET_OPTION's answer (an EOF packet, in either EOF mode). */
+  | { type: 'eof'; eof: EofPacket }
   /** The client now sends the file's contents; the server's OK or ERR follows. */
   | { type: 'local-infile'; filename: string }
   | { type: 'result-set'; columnCount: number; metadataFollows: boolean }
@@ -142,7 +144,14 @@ export class ResponseReader {
       return { type: 'ok', ok, more: this.endOrMore(ok.statusFlags) };
     }
     if (header === ResponseHeader.ERR) return this.err(payload);
-    if (this.simple) throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'expected OK or ERR');
+    if (this.simple) {
+      // An EOF is 5 bytes; an OK with the 0xFE header at least 7.
+      if (header !== ResponseHeader.EOF || payload.length >= 7) {
+        throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'expected OK, EOF or ERR');
+      }
+      this.state = 'idle';
+      return { type: 'eof', eof: decodeEof(payload, this.capabilities) };
+    }
     if (header === ResponseHeader.LOCAL_INFILE && this.format === 'text') {
       return { type: 'local-infile', filename: decodeLocalInfileRequest(payload) };
     }

@@ -123,7 +123,9 @@ function runClient(port: number, args: string[]): Promise<{ code: number; stdout
 }
 
 let server: Server | undefined;
-afterEach(() => server?.close());
+afterEach(() => {
+  server?.close();
+});
 
 const oneRow = (value: string | null) => (_sql: string, caps: SessionCapabilities) => [
   encodeColumnCount({ columnCount: 2, metadataFollows: true }, caps),

@@ -19,9 +19,7 @@ import {
   decodeErr,
   decodeHandshakeV10,
   decodeOk,
-  decodeResultSetEnd,
   decodeSessionState,
-  decodeStmtPrepareOk,
   decodeTextRow,
   ed25519Password,
   encodeColumnDefinition,
@@ -31,7 +29,6 @@ import {
   encodeStmtExecute,
   type HandshakeV10,
   isEofPacket,
-  isResultSetEnd,
   MariaDbCapability,
   type Message,
   nativePassword,
@@ -47,6 +44,14 @@ import {
   ServerStatus,
   type SessionCapabilities,
   SessionTrack,
+  type CommandMessage,
+  CursorFlag,
+  decodeCommand,
+  encodeColumnCount,
+  encodeOk,
+  encodeResultSetEnd,
+  encodeTextRow,
+  SetOption,
   type ExpectedResponse,
   ResponseReader,
   type ResponseEvent,
@@ -407,21 +412,235 @@ describe('a session with CLIENT_DEPRECATE_EOF, session tracking and MariaDB exte
   });
 });
 
-describe('a classic session (EOF packets)', () => {
-  test('result sets end with EOF packets', async () => {
-    const client = await Client.open();
+describe('a classic session (EOF packets) through every command', () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = await Client.open();
+    const reply = await client.login({
+      user: 'root',
+      password: '',
+      flags: BASE_FLAGS | Capability.LOCAL_FILES | Capability.PS_MULTI_RESULTS,
+      database: DATABASE,
+    });
+    expect(reply[0]).toBe(0);
+  });
+  afterAll(() => client.destroy());
+
+  const kinds = (exchange: [Message, ResponseEvent][]) => exchange.map(([, e]) => e.type);
+
+  test('result sets end with EOF packets; multi-statements give several results', async () => {
+    const single = await client.exchange(query('SELECT 1 AS a UNION SELECT 2', client.caps), { command: 'query' });
+    expect(kinds(single)).toEqual(['result-set', 'column', 'columns-end', 'row', 'row', 'result-end']);
+    expect(isEofPacket(single[2]![0].payload)).toBe(true);
+    expect(
+      rows(
+        single.map(([m]) => m),
+        client.caps,
+      ).map((r) => decodeTextRow(r.payload, 1)[0]!.toString()),
+    ).toEqual(['1', '2']);
+    const multi = await client.exchange(query('SELECT 1; DO 0; SELECT 2', client.caps), { command: 'query' });
+    expect(kinds(multi)).toEqual([
+      ...['result-set', 'column', 'columns-end', 'row', 'result-end'],
+      'ok',
+      ...['result-set', 'column', 'columns-end', 'row', 'result-end'],
+    ]);
+    expect(multi.filter(([, e]) => 'more' in e).map(([, e]) => (e as { more: boolean }).more)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  test('server packets re-encode byte for byte: definitions, rows, ends, OKs', async () => {
+    const exchange = await client.exchange(
+      query(
+        "SELECT 'x' AS a, NULL AS b, 12345678901 AS c; CREATE TEMPORARY TABLE t_ok (a INT); INSERT INTO t_ok VALUES (1), (2)",
+        client.caps,
+      ),
+      { command: 'query' },
+    );
+    for (const [message, event] of exchange) {
+      const payload = message.payload;
+      const again =
+        event.type === 'column'
+          ? encodeColumnDefinition(event.column, client.caps)
+          : event.type === 'row'
+            ? encodeTextRow(decodeTextRow(payload, 3))
+            : event.type === 'result-end'
+              ? encodeResultSetEnd(event.end, client.caps)
+              : event.type === 'columns-end'
+                ? payload
+                : event.type === 'ok'
+                  ? encodeOk(event.ok, client.caps)
+                  : encodeColumnCount({ columnCount: 3, metadataFollows: true }, client.caps);
+      expect([event.type, again.toString('hex')]).toEqual([event.type, payload.toString('hex')]);
+    }
+    expect(kinds(exchange).at(-1)).toBe('ok');
+  });
+
+  test('prepare with EOFs, SEND_LONG_DATA, execute reusing types, RESET, CLOSE', async () => {
+    await client.command(
+      query('CREATE TABLE docs (id INT PRIMARY KEY, body MEDIUMBLOB, note VARCHAR(10))', client.caps),
+    );
+    const prepared = await client.exchange(
+      encodeCommand({ type: 'StmtPrepare', sql: 'INSERT INTO docs VALUES (?, ?, ?)' }, client.caps),
+      { command: 'prepare' },
+    );
+    expect(kinds(prepared)).toEqual(['prepare-ok', 'param', 'param', 'param', 'params-end']);
+    const id = (prepared[0]![1] as Extract<ResponseEvent, { type: 'prepare-ok' }>).ok.statementId;
+    const blob = Buffer.alloc(100_000, 0x42);
+    // Long data has no response; the execute then leaves that parameter out of its values.
+    client.send(
+      encodeCommand(
+        { type: 'StmtSendLongData', statementId: id, paramId: 1, data: blob.subarray(0, 60_000) },
+        client.caps,
+      ),
+      0,
+    );
+    client.send(
+      encodeCommand(
+        { type: 'StmtSendLongData', statementId: id, paramId: 1, data: blob.subarray(60_000) },
+        client.caps,
+      ),
+      0,
+    );
+    const params = [
+      { type: ColumnType.LONG, unsigned: false, value: 1 },
+      { type: ColumnType.BLOB, unsigned: false, value: undefined },
+      { type: ColumnType.VAR_STRING, unsigned: false, value: 'first' },
+    ];
+    const inserted = await client.exchange(encodeStmtExecute({ statementId: id, params }, client.caps), {
+      command: 'execute',
+    });
+    expect(inserted.map(([, e]) => e)).toMatchObject([{ type: 'ok', ok: { affectedRows: 1n } }]);
+    // Same types again: new-params-bound 0, values only.
+    const reused = encodeStmtExecute(
+      {
+        statementId: id,
+        newParamsBound: false,
+        params: [
+          { type: ColumnType.LONG, unsigned: false, value: 2 },
+          { type: ColumnType.BLOB, unsigned: false, value: Buffer.from('short') },
+          { type: ColumnType.VAR_STRING, unsigned: false, value: null },
+        ],
+      },
+      client.caps,
+    );
+    expect(decodeCommand(reused, client.caps, () => ({ paramCount: 3, paramTypes: params }))).toMatchObject({
+      newParamsBound: false,
+      params: [{ value: 2 }, { value: Buffer.from('short') }, { value: null }],
+    });
+    expect((await client.exchange(reused, { command: 'execute' }))[0]![1].type).toBe('ok');
+    const reset = await client.exchange(encodeCommand({ type: 'StmtReset', statementId: id }, client.caps), {
+      command: 'simple',
+    });
+    expect(kinds(reset)).toEqual(['ok']);
+    client.send(encodeCommand({ type: 'StmtClose', statementId: id }, client.caps), 0);
+
+    const check = await client.command(query('SELECT id, LENGTH(body), note FROM docs ORDER BY id', client.caps));
+    expect(rows(check, client.caps).map((r) => decodeTextRow(r.payload, 3).map((c) => c?.toString() ?? null))).toEqual([
+      ['1', '100000', 'first'],
+      ['2', '5', null],
+    ]);
+  });
+
+  test('a read-only cursor: execute opens it, FETCH brings the rows in batches', async () => {
+    const prepared = await client.exchange(
+      encodeCommand({ type: 'StmtPrepare', sql: 'SELECT seq FROM seq_1_to_5' }, client.caps),
+      { command: 'prepare' },
+    );
+    expect(kinds(prepared)).toEqual(['prepare-ok', 'column', 'columns-end']);
+    const columns = [...client.responses!.currentColumns];
+    const id = (prepared[0]![1] as Extract<ResponseEvent, { type: 'prepare-ok' }>).ok.statementId;
+    const opened = await client.exchange(
+      encodeStmtExecute({ statementId: id, flags: CursorFlag.READ_ONLY, params: [] }, client.caps),
+      { command: 'execute', columns },
+    );
+    expect(opened.map(([, e]) => e)).toMatchObject([
+      { type: 'result-set' },
+      { type: 'column' },
+      { type: 'columns-end', cursor: true },
+    ]);
+    const fetch = encodeCommand({ type: 'StmtFetch', statementId: id, rowCount: 3 }, client.caps);
+    const batch1 = await client.exchange(fetch, { command: 'fetch', columns });
+    expect(kinds(batch1)).toEqual(['row', 'row', 'row', 'result-end']);
+    const batch2 = await client.exchange(fetch, { command: 'fetch', columns });
+    expect(batch2.filter(([, e]) => e.type === 'row').map(([m]) => decodeBinaryRow(m.payload, columns)[0])).toEqual([
+      4n,
+      5n,
+    ]);
+    const end = batch2.at(-1)![1] as Extract<ResponseEvent, { type: 'result-end' }>;
+    expect(end.end.statusFlags & ServerStatus.LAST_ROW_SENT).not.toBe(0);
+    client.send(encodeCommand({ type: 'StmtClose', statementId: id }, client.caps), 0);
+  });
+
+  test('LOAD DATA LOCAL: the reader reports the file request; an empty file answers it', async () => {
+    await client.command(query('CREATE TABLE loaded (a INT)', client.caps));
+    client.responses!.expect({ command: 'query' });
+    client.send(query("LOAD DATA LOCAL INFILE '/tmp/postern-none.csv' INTO TABLE loaded", client.caps), 0);
+    const request = await client.next();
+    expect(client.responses!.next(request.payload)).toEqual({
+      type: 'local-infile',
+      filename: '/tmp/postern-none.csv',
+    });
+    client.send(Buffer.alloc(0), request.lastSequenceId + 1); // the empty packet ends the file
+    const reply = await client.next();
+    expect(client.responses!.next(reply.payload)).toMatchObject({ type: 'ok', ok: { affectedRows: 0n } });
+    expect(client.responses!.done).toBe(true);
+  });
+
+  test('SET_OPTION answers EOF; RESET_CONNECTION, INIT_DB, PING answer OK', async () => {
+    for (const option of [SetOption.MULTI_STATEMENTS_OFF, SetOption.MULTI_STATEMENTS_ON]) {
+      const reply = await client.exchange(encodeCommand({ type: 'SetOption', option }, client.caps), {
+        command: 'simple',
+      });
+      expect(kinds(reply)).toEqual(['eof']);
+    }
+    for (const command of [
+      { type: 'ResetConnection' },
+      { type: 'InitDb', database: DATABASE },
+      { type: 'Ping' },
+    ] as CommandMessage[]) {
+      const reply = await client.exchange(encodeCommand(command, client.caps), { command: 'simple' });
+      expect([command.type, kinds(reply)]).toEqual([command.type, ['ok']]);
+    }
+    const bad = await client.exchange(encodeCommand({ type: 'InitDb', database: 'no_such_db_here' }, client.caps), {
+      command: 'simple',
+    });
+    expect(bad[0]![1]).toMatchObject({ type: 'err', err: { code: 1049, sqlState: '42000' } });
+  });
+
+  test('COM_CHANGE_USER to another user with a password', async () => {
+    const user = `wire_cu_${process.pid}`;
+    await client.command(query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'change me'`, client.caps));
     try {
-      await client.login({ user: 'root', password: '', flags: BASE_FLAGS });
-      const messages = await client.command(query('SELECT 1 AS a UNION SELECT 2', client.caps));
-      expect(isEofPacket(messages[2]!.payload)).toBe(true);
-      expect(decodeResultSetEnd(messages.at(-1)!.payload, client.caps).statusFlags & ServerStatus.AUTOCOMMIT).not.toBe(
+      const nonce = scrambleOf(client.handshake.authPluginData);
+      client.send(
+        encodeCommand(
+          {
+            type: 'ChangeUser',
+            username: user,
+            authResponse: nativePassword('change me', nonce),
+            database: '',
+            characterSet: 45,
+            authPluginName: 'mysql_native_password',
+          },
+          client.caps,
+        ),
         0,
       );
-      expect(rows(messages, client.caps).map((r) => decodeTextRow(r.payload, 1)[0]!.toString())).toEqual(['1', '2']);
-      const multi = await client.command(query('SELECT 1; SELECT 2', client.caps));
-      expect(multi.filter((m) => isEofPacket(m.payload))).toHaveLength(4);
+      let reply = await client.next();
+      let decoded = decodeAuthReply(reply.payload, client.caps);
+      if (decoded.type === 'AuthSwitchRequest') {
+        client.send(nativePassword('change me', scrambleOf(decoded.request.pluginData)), reply.lastSequenceId + 1);
+        reply = await client.next();
+        decoded = decodeAuthReply(reply.payload, client.caps);
+      }
+      expect(decoded.type === 'Err' ? decoded.err : decoded.type).toBe('Ok');
+      const who = await client.command(query('SELECT CURRENT_USER()', client.caps));
+      expect(decodeTextRow(rows(who, client.caps)[0]!.payload, 1)[0]!.toString()).toBe(`${user}@%`);
     } finally {
-      client.destroy();
+      await admin(`DROP USER IF EXISTS '${user}'@'%'`);
     }
   });
 });
