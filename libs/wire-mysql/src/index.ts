@@ -79,7 +79,7 @@ export {
   type MessageHandler,
   type PacketReaderOptions,
 } from './packets.js';
-export { PayloadReader } from './reader.js';
+export { lenencAt, lenencPrefixSize, PayloadReader } from './reader.js';
 export { lenencSize, PayloadWriter, writeLenenc } from './writer.js';
 export {
   decodeClientHandshake,

@@ -5,7 +5,7 @@ import { binaryValueSize, encodeBinaryValue, isLengthEncodedType, type BinaryVal
 import { MAX_PACKET_PAYLOAD, PACKET_HEADER_SIZE } from './constants.js';
 import { MySqlProtocolError, malformed } from './errors.js';
 import { packet } from './packets.js';
-import { PayloadReader } from './reader.js';
+import { lenencAt, lenencPrefixSize } from './reader.js';
 import { binaryRowBitmapSize } from './resultset.js';
 import { lenencSize, writeLenenc } from './writer.js';
 
@@ -58,20 +58,25 @@ function cellsFor(count: number, reuse: RowCells | undefined): RowCells {
 export function scanTextRow(payload: Buffer, columnCount: number, reuse?: RowCells): RowCells {
   const cells = cellsFor(columnCount, reuse);
   cells.bitmapStart = -1;
-  const reader = new PayloadReader(payload, 'text row');
+  const size = payload.length;
+  let at = 0;
   for (let i = 0; i < columnCount; i++) {
-    cells.start[i] = reader.offset;
-    if (payload[reader.offset] === 0xfb) {
-      reader.skip(1);
+    cells.start[i] = at;
+    const first = payload[at];
+    if (first === 0xfb) {
       cells.valueStart[i] = -1;
+      at += 1;
     } else {
-      const length = reader.lenenc();
-      cells.valueStart[i] = reader.offset;
-      reader.skip(length);
+      const length = lenencAt(payload, at);
+      if (length < 0) throw malformed(`text row: bad or missing cell ${i}`);
+      const valueStart = at + lenencPrefixSize(first!);
+      if (length > size - valueStart) throw malformed(`text row: cell ${i} overruns the payload`);
+      cells.valueStart[i] = valueStart;
+      at = valueStart + length;
     }
-    cells.end[i] = reader.offset;
+    cells.end[i] = at;
   }
-  reader.end();
+  if (at !== size) throw malformed(`text row: ${size - at} unexpected trailing bytes`);
   return cells;
 }
 
@@ -98,16 +103,12 @@ export function scanBinaryRow(payload: Buffer, columnTypes: ArrayLike<number>, r
     }
     const type = columnTypes[i]!;
     const size = binaryValueSize(payload, at, type);
-    cells.valueStart[i] = isLengthEncodedType(type) ? at + size - lengthAfterPrefix(payload, at) : at;
+    cells.valueStart[i] = isLengthEncodedType(type) ? at + lenencPrefixSize(payload[at]!) : at;
     at += size;
     cells.end[i] = at;
   }
   if (at !== payload.length) throw malformed(`binary row: ${payload.length - at} unexpected trailing bytes`);
   return cells;
-}
-
-function lengthAfterPrefix(payload: Buffer, at: number): number {
-  return new PayloadReader(payload, 'binary value', at).lenenc();
 }
 
 /** A replacement for a text cell: new value bytes (or a string, as UTF-8), or null for SQL NULL. */
