@@ -119,3 +119,4 @@ export {
   verifyNativePassword,
 } from './auth/scramble.js';
 export { ed25519Password, ed25519PublicKey } from './auth/ed25519.js';
+export { PreparedStatements, type PreparedStatement } from './statements.js';
