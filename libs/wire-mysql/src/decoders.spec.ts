@@ -255,6 +255,12 @@ describe('OK, ERR, EOF', () => {
     });
     expect(decodeAuthReply(Buffer.from([1, 4]), c)).toEqual({ type: 'AuthMoreData', data: Buffer.from([4]) });
     expect(failure(() => decodeAuthReply(Buffer.from([0xfe]), c)).code).toBe('UNSUPPORTED');
+    expect(
+      decodeAuthReply(Buffer.concat([u8(0x02), cstr('authentication_fido_client'), text('challenge')]), c),
+    ).toEqual({
+      type: 'AuthNextFactor',
+      request: { pluginName: 'authentication_fido_client', pluginData: Buffer.from('challenge') },
+    });
   });
 });
 

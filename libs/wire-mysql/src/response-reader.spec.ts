@@ -181,7 +181,7 @@ test('CACHE_METADATA: definitions left out are taken from the prepare, and requi
 });
 
 test('garbage: the reader returns events or throws MySqlProtocolError', () => {
-  const commands = ['query', 'execute', 'prepare', 'simple'] as const;
+  const commands = ['query', 'execute', 'prepare', 'simple', 'statistics'] as const;
   fc.assert(
     fc.property(
       capabilities,

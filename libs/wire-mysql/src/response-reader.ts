@@ -37,6 +37,8 @@ export type ExpectedResponse =
   | { command: 'fetch'; columns: readonly ColumnDefinition[] }
   /** COM_STMT_PREPARE: COM_STMT_PREPARE_OK, parameter and column definitions, or ERR. */
   | { command: 'prepare' }
+  /** COM_STATISTICS: one human-readable string. */
+  | { command: 'statistics' }
   /** Commands answered by one OK or ERR (PING, INIT_DB, RESET_CONNECTION, STMT_RESET, …), or EOF (SET_OPTION). */
   | { command: 'simple' };
 
@@ -44,6 +46,8 @@ export type ResponseEvent =
   /** `more`: another result follows (MORE_RESULTS_EXISTS). */
   | { type: 'ok'; ok: OkPacket; more: boolean }
   | { type: 'err'; err: ErrPacket }
+  /** COM_STATISTICS' answer. */
+  | { type: 'statistics'; text: string }
   /** COM_SET_OPTION's answer (an EOF packet, in either EOF mode). */
   | { type: 'eof'; eof: EofPacket }
   /** The client now sends the file's contents; the server's OK or ERR follows. */
@@ -80,6 +84,7 @@ export class ResponseReader {
   private state: State = 'idle';
   private format: 'text' | 'binary' = 'text';
   private simple = false;
+  private statistics = false;
   private cached: readonly ColumnDefinition[] | undefined;
   private columns: ColumnDefinition[] = [];
   private remaining = 0;
@@ -106,6 +111,7 @@ export class ResponseReader {
       );
     }
     this.simple = expected.command === 'simple';
+    this.statistics = expected.command === 'statistics';
     this.format = expected.command === 'execute' || expected.command === 'fetch' ? 'binary' : 'text';
     this.cached = expected.command === 'execute' || expected.command === 'fetch' ? expected.columns : undefined;
     if (expected.command === 'fetch') {
@@ -139,6 +145,10 @@ export class ResponseReader {
 
   private first(payload: Buffer): ResponseEvent {
     const header = payload[0];
+    if (this.statistics) {
+      this.state = 'idle';
+      return header === ResponseHeader.ERR ? this.err(payload) : { type: 'statistics', text: payload.toString('utf8') };
+    }
     if (header === ResponseHeader.OK) {
       const ok = decodeOk(payload, this.capabilities);
       return { type: 'ok', ok, more: this.endOrMore(ok.statusFlags) };

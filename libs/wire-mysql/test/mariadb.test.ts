@@ -589,7 +589,7 @@ describe('a classic session (EOF packets) through every command', () => {
     expect(client.responses!.done).toBe(true);
   });
 
-  test('SET_OPTION answers EOF; RESET_CONNECTION, INIT_DB, PING answer OK', async () => {
+  test('SET_OPTION answers EOF; RESET_CONNECTION, INIT_DB, PING answer OK; STATISTICS a string', async () => {
     for (const option of [SetOption.MULTI_STATEMENTS_OFF, SetOption.MULTI_STATEMENTS_ON]) {
       const reply = await client.exchange(encodeCommand({ type: 'SetOption', option }, client.caps), {
         command: 'simple',
@@ -604,6 +604,8 @@ describe('a classic session (EOF packets) through every command', () => {
       const reply = await client.exchange(encodeCommand(command, client.caps), { command: 'simple' });
       expect([command.type, kinds(reply)]).toEqual([command.type, ['ok']]);
     }
+    const stats = await client.exchange(encodeCommand({ type: 'Statistics' }, client.caps), { command: 'statistics' });
+    expect(stats[0]![1]).toMatchObject({ type: 'statistics', text: expect.stringMatching(/^Uptime: \d+/) });
     const bad = await client.exchange(encodeCommand({ type: 'InitDb', database: 'no_such_db_here' }, client.caps), {
       command: 'simple',
     });
