@@ -66,8 +66,9 @@
 // cannot encode (a NUL in a C string, an integer out of range) are programming errors: RangeError.
 //
 // Why not mysql2's internals: its packet classes are not a public or stable API, they decode
-// eagerly into JS values and copy, and they speak only the client side. The tests use mysql2
-// nowhere; the oracle is the real MariaDB server.
+// eagerly into JS values and copy, and they speak only the client side. mysql2 appears only in
+// a test, as a real client talking to a server made of this codec; the other oracles are the
+// real MariaDB server and the `mariadb` CLI.
 
 export { MySqlProtocolError, type ProtocolErrorCode } from './errors.js';
 export * from './constants.js';
@@ -109,6 +110,7 @@ export {
 export * from './responses.js';
 export * from './binary-values.js';
 export * from './resultset.js';
+export * from './bound-commands.js';
 export * from './commands.js';
 export { ResponseReader, type ExpectedResponse, type ResponseEvent } from './response-reader.js';
 export {

@@ -3,7 +3,8 @@
 // read execute results (the column definitions from the prepare, for masking and for MariaDB's
 // cached metadata). Pure bookkeeping, fed with decoded messages.
 import type { ParamType } from './binary-values.js';
-import type { CommandMessage, PreparedStatementInfo } from './commands.js';
+import type { PreparedStatementInfo } from './bound-commands.js';
+import type { CommandMessage } from './commands.js';
 import type { ColumnDefinition, StmtPrepareOk } from './resultset.js';
 
 export interface PreparedStatement extends PreparedStatementInfo {
