@@ -387,6 +387,33 @@ describe('a session with CLIENT_DEPRECATE_EOF, session tracking and MariaDB exte
     client.send(encodeCommand({ type: 'StmtClose', statementId: prepare.statementId }, client.caps), 0);
   });
 
+  test('a cursor under CLIENT_DEPRECATE_EOF: the execute ends with an OK carrying CURSOR_EXISTS', async () => {
+    const prepared = await client.exchange(
+      encodeCommand({ type: 'StmtPrepare', sql: 'SELECT seq FROM seq_1_to_3' }, client.caps),
+      { command: 'prepare' },
+    );
+    const columns = [...client.responses!.currentColumns];
+    const id = (prepared[0]![1] as Extract<ResponseEvent, { type: 'prepare-ok' }>).ok.statementId;
+    const opened = await client.exchange(
+      encodeStmtExecute({ statementId: id, flags: CursorFlag.READ_ONLY, params: [] }, client.caps),
+      { command: 'execute', columns },
+    );
+    const end = opened.at(-1)![1];
+    expect(end.type).toBe('result-end');
+    expect(
+      (end as Extract<ResponseEvent, { type: 'result-end' }>).end.statusFlags & ServerStatus.CURSOR_EXISTS,
+    ).not.toBe(0);
+    const rows = await client.exchange(
+      encodeCommand({ type: 'StmtFetch', statementId: id, rowCount: 10 }, client.caps),
+      {
+        command: 'fetch',
+        columns,
+      },
+    );
+    expect(rows.filter(([, e]) => e.type === 'row')).toHaveLength(3);
+    client.send(encodeCommand({ type: 'StmtClose', statementId: id }, client.caps), 0);
+  });
+
   test('masking a real text row', async () => {
     const messages = await client.command(query('SELECT v, id, n FROM typed', client.caps));
     const [row] = rows(messages, client.caps);
