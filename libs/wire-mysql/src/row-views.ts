@@ -56,6 +56,9 @@ function cellsFor(count: number, reuse: RowCells | undefined): RowCells {
  * `MySqlProtocolError('MALFORMED')` when the payload does not hold exactly `columnCount` cells.
  */
 export function scanTextRow(payload: Buffer, columnCount: number, reuse?: RowCells): RowCells {
+  // Every cell takes at least one byte: refuse an impossible count before allocating for it.
+  if (columnCount > payload.length)
+    throw malformed(`text row: ${columnCount} cells cannot fit in ${payload.length} bytes`);
   const cells = cellsFor(columnCount, reuse);
   cells.bitmapStart = -1;
   const size = payload.length;
