@@ -18,7 +18,7 @@ export function foldName(name: string): string {
 const PLAIN = /^[a-z_$][a-z0-9_$]*$/;
 
 export function quoteIdentifierIfNeeded(identifier: string): string {
-  return PLAIN.test(identifier) ? identifier : `\`${identifier.replace(/`/g, '``')}\``;
+  return PLAIN.test(identifier) || identifier === '*' ? identifier : `\`${identifier.replace(/`/g, '``')}\``;
 }
 
 export function displayName(name: QualifiedName): string {
