@@ -275,15 +275,28 @@ function sliceOf(tokens: readonly Token[]): RawStatement {
 /** Words that begin a statement inside a program body. */
 const BODY_STATEMENTS = new Set(
   `SELECT INSERT UPDATE DELETE REPLACE TRUNCATE DROP ALTER CREATE RENAME GRANT REVOKE LOAD CALL PREPARE EXECUTE
-   DEALLOCATE SET DO HANDLER LOCK UNLOCK FLUSH KILL INSTALL UNINSTALL SHUTDOWN WITH PURGE RESET BINLOG`
+   DEALLOCATE SET DO HANDLER LOCK UNLOCK FLUSH KILL INSTALL UNINSTALL SHUTDOWN WITH PURGE RESET BINLOG USE`
     .trim()
     .split(/\s+/),
 );
 /** Tokens after which such a word starts a statement (`BEGIN`, `THEN`, `FOR EACH ROW`, a handler's condition…). */
 const BODY_STARTERS = new Set(
-  [';', ')', ':', 'BEGIN', 'THEN', 'ELSE', 'DO', 'LOOP', 'REPEAT', 'ROW', 'SQLEXCEPTION', 'SQLWARNING', 'FOUND'].map(
-    (text) => text,
-  ),
+  [
+    ';',
+    ')',
+    ':',
+    'BEGIN',
+    'ATOMIC',
+    'THEN',
+    'ELSE',
+    'DO',
+    'LOOP',
+    'REPEAT',
+    'ROW',
+    'SQLEXCEPTION',
+    'SQLWARNING',
+    'FOUND',
+  ].map((text) => text),
 );
 
 /** The statements of a program body: from each statement word to the next `;`. */

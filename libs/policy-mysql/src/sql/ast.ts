@@ -50,6 +50,9 @@ class Collector {
   readonly schemas: string[] = [];
   readonly aliases = new Set<string>();
   readonly cteNames = new Set<string>();
+  /** UPDATE/DELETE nodes anywhere (WITH … DELETE), except under EXPLAIN (not run). */
+  readonly writes: JsonObject[] = [];
+  private explaining = 0;
 
   relation(parts: readonly string[]): void {
     const name = qualifiedName(parts);
@@ -85,6 +88,13 @@ class Collector {
         this.walk(inner['filter']);
         this.walk(inner['within_group']);
         continue;
+      } else if (isWrite(key, inner) && inner && this.explaining === 0) {
+        this.writes.push(inner);
+      } else if (key === 'Explain' && inner) {
+        this.explaining += 1;
+        this.walk(value);
+        this.explaining -= 1;
+        continue;
       } else if (key === 'cte_tables') {
         for (const cte of asArray(value)) {
           const name = asObject(asObject(asObject(cte)?.['alias'])?.['name'])?.['value'];
@@ -97,6 +107,13 @@ class Collector {
       this.walk(value);
     }
   }
+}
+
+/** An UPDATE or DELETE statement node (not GRANT UPDATE's privilege, not ON DUPLICATE KEY UPDATE). */
+function isWrite(key: string, node: JsonObject | null): boolean {
+  if (!node) return false;
+  if (key === 'Update') return 'assignments' in node && 'table' in node;
+  return key === 'Delete' && 'from' in node;
 }
 
 /** Statement-specific objects that are not table factors (DROP, TRUNCATE, RENAME, GRANT…). */
@@ -171,8 +188,20 @@ export function astFacts(statement: Json): AstFacts {
     ...collector.schemas,
     ...relations.flatMap((relation) => (relation.schema === null ? [] : [relation.schema])),
   ];
-  const missingWhere = (type === 'Update' || type === 'Delete') && filtersNothing(body['selection']);
+  const missingWhere =
+    collector.writes.some((write) => filtersNothing(write['selection'])) || upsertFromQuery(top?.['Insert']);
   return { relations, functions: collector.functions, schemas, missingWhere };
+}
+
+/**
+ * `INSERT … SELECT … ON DUPLICATE KEY UPDATE`: the rows it updates come from a query, so every
+ * row may collide (PostgreSQL's upsert rule). Listed rows (`VALUES`) are a bounded set.
+ */
+function upsertFromQuery(insert: Json | undefined): boolean {
+  const node = asObject(insert);
+  if (!node || !asObject(node['on'])?.['DuplicateKeyUpdate']) return false;
+  const body = asObject(asObject(node['source'])?.['body']);
+  return body !== null && !('Values' in body);
 }
 
 type Truth = 'true' | 'false' | 'row' | 'const';
