@@ -247,21 +247,33 @@ const AFTER_INTO = new Set([
 
 /**
  * The statement as the parser is given it: `DO expr` read as `SELECT expr` (it evaluates the
- * same way), and a SELECT's `INTO OUTFILE/DUMPFILE/@var` clause blanked (sqlparser-rs does not
- * know it; the pre-pass has already reported the file).
+ * same way); a SELECT's `INTO OUTFILE/DUMPFILE/@var` clause removed (sqlparser-rs does not know
+ * it; the pre-pass has already reported the file); `||` and `&&` spelled OR and AND, which is
+ * what MySQL means by them, with their precedence (sqlparser-rs reads `||` as concatenation and
+ * binds `&&` tighter than `=`: `WHERE id = 5 || 1=1` would look like a row filter).
  */
 function parserText(raw: RawStatement, code: string, kinds: readonly string[]): string {
-  if (kinds[0] === 'DO') return `SELECT ${code.replace(/^\s*do\b/i, '')}`;
-  if (kinds[0] !== 'SELECT') return code;
   const { tokens } = raw;
-  const into = findTopLevel(tokens, 0, (token) => token.upper === 'INTO');
-  const target = tokens[into + 1];
-  if (into < 0 || !target || !(target.type === 'variable' || ['OUTFILE', 'DUMPFILE'].includes(target.upper)))
-    return code;
-  const after = findTopLevel(tokens, into + 1, (token) => token.type === 'word' && AFTER_INTO.has(token.upper));
-  const from = (tokens[into] as Token).start - raw.start;
-  const to = (after < 0 ? raw.end : (tokens[after] as Token).start) - raw.start;
-  return code.slice(0, from) + code.slice(from, to).replace(/[^\n]/g, ' ') + code.slice(to);
+  const edits: { from: number; to: number; text: string }[] = [];
+  if (kinds[0] === 'SELECT') {
+    const into = findTopLevel(tokens, 0, (token) => token.upper === 'INTO');
+    const target = tokens[into + 1];
+    if (into >= 0 && target && (target.type === 'variable' || ['OUTFILE', 'DUMPFILE'].includes(target.upper))) {
+      const after = findTopLevel(tokens, into + 1, (token) => token.type === 'word' && AFTER_INTO.has(token.upper));
+      const to = after < 0 ? raw.end : (tokens[after] as Token).start;
+      edits.push({ from: (tokens[into] as Token).start, to, text: ' ' });
+    }
+  }
+  for (const token of tokens) {
+    if (token.type !== 'operator' || (token.text !== '||' && token.text !== '&&')) continue;
+    if (edits.some((edit) => token.start >= edit.from && token.start < edit.to)) continue;
+    edits.push({ from: token.start, to: token.end, text: token.text === '||' ? ' OR ' : ' AND ' });
+  }
+  let text = code;
+  for (const edit of edits.sort((a, b) => b.from - a.from)) {
+    text = text.slice(0, edit.from - raw.start) + edit.text + text.slice(edit.to - raw.start);
+  }
+  return kinds[0] === 'DO' ? `SELECT ${text.replace(/^\s*do\b/i, '')}` : text;
 }
 
 function sliceOf(tokens: readonly Token[]): RawStatement {

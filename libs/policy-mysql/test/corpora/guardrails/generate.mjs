@@ -29,6 +29,8 @@ const BLOCKED = [
   ["DELETE FROM customers WHERE '1abc'", 'constant-where', 'no-mass-dml', 'string read as its leading number'],
   ['DELETE FROM customers WHERE @all', 'constant-where', 'no-mass-dml', 'a user variable is no row filter'],
   ['DELETE FROM customers WHERE (id = 3) OR (TRUE)', 'constant-where', 'no-mass-dml', 'parenthesised OR TRUE'],
+  ['DELETE FROM customers WHERE id = 5 || 1=1', 'constant-where', 'no-mass-dml', '|| is OR in MySQL'],
+  ['UPDATE customers SET vip = 1 WHERE id = 5 XOR 1 OR 1', 'constant-where', 'no-mass-dml', 'XOR then OR 1'],
   [
     'UPDATE customers c JOIN orders o ON o.customer_id = c.id SET c.vip = 1',
     'multi-table',
@@ -193,6 +195,7 @@ const ALLOWED = [
   ['DELETE FROM customers WHERE id = 5 LIMIT 1', 'write', 'DELETE with WHERE and LIMIT'],
   ['DELETE FROM customers WHERE created < NOW() - INTERVAL 1 YEAR', 'write', 'WHERE on a date'],
   ['UPDATE customers SET vip = 1 WHERE NOT (id = 1 OR 1 = 1) OR id = 3', 'write', 'NOT of a tautology'],
+  ['DELETE FROM customers WHERE id = 5 && 1=1', 'write', '&& is AND, with AND’s precedence'],
   ['INSERT INTO orders (id, total) VALUES (1, 10.5)', 'write', 'INSERT'],
   [
     "INSERT INTO customers (id, email) VALUES (1, 'x') ON DUPLICATE KEY UPDATE email = VALUES(email)",
