@@ -344,6 +344,28 @@ function depthFirst(statements: readonly StatementFacts[], into: StatementFacts[
   return into;
 }
 
+const ESCAPED_QUOTE = /\\['"]/;
+
+/**
+ * A text with a backslash before a quote reads differently when the session's sql_mode has
+ * NO_BACKSLASH_ESCAPES (or ANSI_QUOTES, for "…"): `'a\' ; DROP TABLE t; -- '` is one string in
+ * one mode and a DROP in the other. The gateway may not know the session's mode, so such a text
+ * is also read the other way, and rules see both readings: its statements carry the
+ * `otherQuoting` flag (and never make the text unparsable: most texts are garbage that way).
+ */
+function otherQuoting(text: string, options: LexOptions, limits: AnalysisLimits): StatementFacts[] {
+  if (options.noBackslashEscapes || !ESCAPED_QUOTE.test(text)) return [];
+  try {
+    const other = new Analysis({ ...options, noBackslashEscapes: true }, limits).text(text, null, 0);
+    return depthFirst(other).map((statement) => ({
+      ...statement,
+      flags: [...statement.flags.filter((flag) => flag !== 'unparsable'), 'otherQuoting'],
+    }));
+  } catch {
+    return []; // does not even lex that way: the server would refuse it in that mode
+  }
+}
+
 /** Facts about a MySQL/MariaDB text (uncached). Never throws. */
 export function analyzeMysqlText(
   text: string,
@@ -356,7 +378,7 @@ export function analyzeMysqlText(
   }
   try {
     const statements = new Analysis(options, limits).text(text, null, 0);
-    return { ok: true, statements, all: depthFirst(statements) };
+    return { ok: true, statements, all: [...depthFirst(statements), ...otherQuoting(text, options, limits)] };
   } catch (error) {
     if (error instanceof Uncheckable) {
       return { ok: false, message: error.message, position: error.position, uncheckable: true };
