@@ -99,6 +99,14 @@ const TOKEN_ONLY_KINDS = new Set([
   'LOAD XML',
 ]);
 
+/** Kinds the tokens describe completely, and mysqldump's `ALTER TABLE t DISABLE|ENABLE KEYS`. */
+function tokenOnly(kinds: readonly string[], tokens: readonly Token[]): boolean {
+  if (TOKEN_ONLY_KINDS.has(kinds[0] ?? '')) return true;
+  const words = tokens.map((token) => (token.type === 'word' ? token.upper : token.type));
+  const keys = words.length >= 5 && words.at(-1) === 'KEYS' && ['ENABLE', 'DISABLE'].includes(words.at(-2) ?? '');
+  return kinds[0] === 'ALTER TABLE' && keys && words.length <= 7;
+}
+
 const PROGRAM_VIA: Readonly<Record<string, NestedVia>> = {
   'CREATE PROCEDURE': 'CREATE PROCEDURE',
   'CREATE FUNCTION': 'CREATE FUNCTION',
@@ -170,7 +178,7 @@ class Analysis {
     let schemas = [...pre.schemas];
     let missingWhere = false;
     let parserMessage: string | null = null;
-    if (programVia || TOKEN_ONLY_KINDS.has(kinds[0] ?? '')) {
+    if (programVia || tokenOnly(kinds, tokens)) {
       if (programVia) {
         for (const piece of programBody(tokens)) nested.push(this.statement(piece, code, programVia, depth + 1, false));
       }

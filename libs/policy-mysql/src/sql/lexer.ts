@@ -8,6 +8,8 @@
  *   its own) is taken as executed too (fail closed). Inside one, `/* … *\/` is a nested comment and
  *   `#`/`-- ` run to the end of the line (they can swallow the closing `*\/`); another `/*!` is an
  *   error on the server and here.
+ * - `/*M!999999 … *\/` runs on no MariaDB that exists (version 99.99.99): mariadb-dump writes its
+ *   client-side sandbox command that way. It is the one version-gated comment read as a comment.
  * - Other `/* … *\/` comments do not nest: the first `*\/` ends them (`/*+ hints *\/` too).
  * - `#` runs to the end of the line; `--` only when followed by whitespace, a control character or
  *   the end (`1--1` is 1 minus -1).
@@ -181,7 +183,10 @@ class Lexer {
       return true;
     }
     if (char !== '/' || text[index + 1] !== '*') return false;
-    if (text[index + 2] === '!' || (text[index + 2] === 'M' && text[index + 3] === '!')) return false;
+    const mariadbSandbox = text.startsWith('/*M!999999', index);
+    if (!mariadbSandbox && (text[index + 2] === '!' || (text[index + 2] === 'M' && text[index + 3] === '!'))) {
+      return false;
+    }
     const end = text.indexOf('*/', index + 2);
     if (end < 0) throw new LexError('unterminated comment', index);
     this.index = end + 2;
