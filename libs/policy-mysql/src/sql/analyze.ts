@@ -11,7 +11,7 @@ import type { MysqlAnalysis, MysqlFlag, NestedVia, StatementFacts } from './fact
 import { lex, type LexOptions, type Token } from './lexer.js';
 import { statementKinds } from './kinds.js';
 import { parseStatement } from './parser.js';
-import { findTopLevel, readTokenFacts, tokenCalls, tokenRelations } from './prepass.js';
+import { findTopLevel, readTokenFacts, tokenCalls, tokenRelations, tokenSchemasAndShows } from './prepass.js';
 import { splitStatements, type RawStatement } from './split.js';
 
 export interface AnalysisLimits {
@@ -50,6 +50,7 @@ const TOKEN_ONLY_KINDS = new Set([
   'EXECUTE',
   'DEALLOCATE PREPARE',
   'USE',
+  'ALTER DATABASE',
   'CREATE USER',
   'ALTER USER',
   'DROP USER',
@@ -182,7 +183,9 @@ class Analysis {
       if (programVia) {
         for (const piece of programBody(tokens)) nested.push(this.statement(piece, code, programVia, depth + 1, false));
       }
-      relations = tokenRelations(tokens);
+      const named = tokenSchemasAndShows(tokens);
+      relations = named.relations ?? tokenRelations(tokens);
+      schemas.push(...named.schemas);
       functions = tokenCalls(tokens, false);
     } else {
       // DO evaluates expressions like a SELECT that returns nothing: read it as one.
@@ -197,6 +200,7 @@ class Analysis {
         flags.add('unparsable');
         parserMessage = parsed.message;
         relations = tokenRelations(tokens);
+        schemas.push(...tokenSchemasAndShows(tokens).schemas);
         functions = tokenCalls(tokens, false);
         // Without a tree the filter cannot be judged: only its presence is known.
         missingWhere = (kinds[0] === 'UPDATE' || kinds[0] === 'DELETE') && !pre.hasWhere;

@@ -231,6 +231,28 @@ const NAME_SKIP = new Set([
 const LIST_INTRODUCERS = new Set(['FROM', 'TABLE', 'TABLES', 'TRUNCATE', 'UPDATE']);
 const INTRODUCERS = new Set([...LIST_INTRODUCERS, 'JOIN', 'INTO', 'HANDLER', 'DESCRIBE', 'DESC', 'STRAIGHT_JOIN']);
 const NOT_NAMES = new Set([
+  'FROM',
+  'IN',
+  'LIKE',
+  'AS',
+  'ON',
+  'USING',
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'CROSS',
+  'NATURAL',
+  'STRAIGHT_JOIN',
+  'ORDER',
+  'GROUP',
+  'LIMIT',
+  'UNION',
+  'PARTITION',
+  'FOR',
+  'LOCK',
+  'READ',
+  'WRITE',
   'SELECT',
   'WITH',
   'LATERAL',
@@ -295,4 +317,48 @@ function isClauseWord(token: Token): boolean {
       token.upper,
     )
   );
+}
+
+const TABLE_SHOWS = new Set(['COLUMNS', 'FIELDS', 'INDEX', 'INDEXES', 'KEYS']);
+
+/**
+ * Databases and tables a statement names outside table positions: `CREATE|ALTER|DROP DATABASE
+ * db`, and SHOW's `FROM|IN` (`SHOW TABLES FROM db`, `SHOW COLUMNS FROM t FROM db`, `SHOW CREATE
+ * TABLE db.t`). Relations here replace tokenRelations' for SHOW.
+ */
+export function tokenSchemasAndShows(tokens: readonly Token[]): {
+  schemas: string[];
+  relations: QualifiedName[] | null;
+} {
+  const schemas: string[] = [];
+  for (let index = 0; index < Math.min(tokens.length, 4); index += 1) {
+    if (!['DATABASE', 'SCHEMA'].includes(word(tokens[index]))) continue;
+    let cursor = index + 1;
+    while (['IF', 'NOT', 'EXISTS'].includes(word(tokens[cursor]))) cursor += 1;
+    const read = readName(tokens, cursor);
+    if (read && read.name.schema === null) schemas.push(read.name.name);
+    break;
+  }
+  if (word(tokens[0]) !== 'SHOW') return { schemas, relations: null };
+  const relations: QualifiedName[] = [];
+  let cursor = 1;
+  while (['FULL', 'EXTENDED', 'GLOBAL', 'SESSION'].includes(word(tokens[cursor]))) cursor += 1;
+  const target = word(tokens[cursor]);
+  if (target === 'CREATE') {
+    const read = readName(tokens, cursor + 2);
+    if (read && ['DATABASE', 'SCHEMA'].includes(word(tokens[cursor + 1]))) schemas.push(read.name.name);
+    else if (read) relations.push(read.name);
+    return { schemas, relations };
+  }
+  const places = tokens.flatMap((token, at) => (['FROM', 'IN'].includes(word(token)) ? [at] : []));
+  const names = places.map((at) => readName(tokens, at + 1)?.name).filter((name) => name !== undefined);
+  if (TABLE_SHOWS.has(target) && names[0]) {
+    const table = names[0];
+    const database = names[1]?.name ?? table.schema;
+    relations.push({ schema: database, name: table.name });
+  } else {
+    for (const name of names) schemas.push(name.schema ?? name.name);
+  }
+  schemas.push(...relations.flatMap((relation) => (relation.schema === null ? [] : [relation.schema])));
+  return { schemas, relations };
 }
