@@ -186,12 +186,26 @@ const NOT_CALLS = new Set(
    INTERSECT LATERAL DUAL FOR EACH BY HAVING LIMIT OFFSET ORDER GROUP AGAINST COLUMNS FULLTEXT SPATIAL
    INT INTEGER TINYINT SMALLINT MEDIUMINT BIGINT DECIMAL NUMERIC DEC FIXED FLOAT DOUBLE REAL BIT CHAR
    VARCHAR BINARY VARBINARY TEXT BLOB ENUM DATETIME TIMESTAMP TIME YEAR NCHAR NVARCHAR CHARACTER VARYING
-   DESC ASC IF IGNORE REPLACE UPDATE DELETE INSERT CALL DO DUPLICATE`
+   DESC ASC IF IGNORE REPLACE UPDATE DELETE INSERT CALL DO DUPLICATE THAN`
     .trim()
     .split(/\s+/),
 );
 /** Before a name, these make it a relation (or column list owner), not a call. */
-const RELATION_INTRODUCERS = new Set(['INTO', 'TABLE', 'FROM', 'JOIN', 'UPDATE', 'REFERENCES', 'ON', 'VIEW']);
+const RELATION_INTRODUCERS = new Set([
+  'INTO',
+  'TABLE',
+  'FROM',
+  'JOIN',
+  'UPDATE',
+  'REFERENCES',
+  'ON',
+  'VIEW',
+  // CREATE PROCEDURE p(…), KEY name (col): names being defined, not calls.
+  'PROCEDURE',
+  'FUNCTION',
+  'KEY',
+  'INDEX',
+]);
 
 /**
  * Calls seen in the tokens: a name (or `db.name`) followed by `(`. With the parser's result this
