@@ -136,6 +136,7 @@ class LineageWalker {
         kind: 'value',
         name: typeof alias === 'string' ? alias : expressionName(expression),
         lineage: this.expression(expression, scope),
+        named: this.named(expression, scope),
       });
     }
     return items;
@@ -179,13 +180,28 @@ class LineageWalker {
   }
 
   private expand(source: Source): OutputItem[] {
-    if (source.kind === 'derived') return [...source.outputs];
+    // Through a derived table the metadata names the derived alias, never the base column.
+    if (source.kind === 'derived') return source.outputs.map((item) => ({ ...item, named: false }));
     const lineage: ValueLineage = {
       sources: [{ schema: source.schema, relation: source.relation, column: null }],
       direct: true,
       transformed: false,
     };
-    return [{ kind: 'columns', lineage, table: true }];
+    return [{ kind: 'columns', lineage, named: true }];
+  }
+
+  /** Whether the metadata names this projection's column: a plain column of a table in this FROM. */
+  private named(expression: Json, scope: Scope): boolean {
+    const object = asObject(expression);
+    const identifier = asObject(object?.['Identifier']);
+    let qualifier: string | null = null;
+    if (Array.isArray(object?.['CompoundIdentifier'])) {
+      qualifier = foldName(nameParts(object['CompoundIdentifier']).at(-2) ?? '');
+    } else if (!identifier || String(identifier['value']).startsWith('@')) {
+      return false;
+    }
+    const sources = qualifier === null ? [...scope.entries.values()] : [scope.entries.get(qualifier)];
+    return sources.length === 1 && sources[0]?.kind === 'table';
   }
 
   private column(scope: Scope, qualifier: string | null, column: string): ValueLineage {
@@ -281,21 +297,22 @@ class LineageWalker {
 
   private unknown(why: string): OutputItem {
     this.opaque.push(why);
-    return { kind: 'columns', lineage: EMPTY, table: false };
+    return { kind: 'columns', lineage: EMPTY, named: false };
   }
 }
 
 function mergeByPosition(left: readonly OutputItem[], right: readonly OutputItem[]): OutputItem[] {
   const positional = left.length === right.length && [...left, ...right].every((item) => item.kind === 'value');
   if (!positional) {
-    return [{ kind: 'columns', lineage: union([...left, ...right].map(lineageOf), false), table: false }];
+    return [{ kind: 'columns', lineage: union([...left, ...right].map(lineageOf), false), named: false }];
   }
   return left.map((item, index) => {
     const other = right[index] as OutputItem;
     const merged = union([item.lineage, other.lineage], false);
-    // A UNION column is one table column only when both branches are that same column.
+    // A UNION column is one table column only when both branches are that same column; the
+    // metadata of a UNION names no table.
     const same = item.lineage.direct && other.lineage.direct && merged.sources.length === 1;
-    return { ...item, lineage: { ...merged, direct: same } };
+    return { ...item, lineage: { ...merged, direct: same }, named: false };
   });
 }
 

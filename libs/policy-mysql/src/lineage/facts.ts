@@ -19,14 +19,19 @@ export interface ValueLineage {
 
 /** One item of a result's column list. */
 export type OutputItem =
-  /** `name`: the alias or column name; null for an unaliased expression. */
-  | { readonly kind: 'value'; readonly name: string | null; readonly lineage: ValueLineage }
   /**
-   * Several columns of unknown number: `*`/`t.*` over a table (`table`: every column is a plain
-   * column that the result's metadata names — it needs that metadata), or something this
-   * analysis cannot read (`table` false: refuse masked results, or mask every column).
+   * `name`: the alias or column name; null for an unaliased expression. `named`: the result's
+   * metadata (org_table, org_name) names the source column — a plain column of a table in the
+   * query's own FROM. Through a derived table or a CTE MariaDB names the derived alias instead
+   * (`SELECT x.m FROM (SELECT email AS m FROM customers) x` says `x.m`): only lineage knows.
    */
-  | { readonly kind: 'columns'; readonly lineage: ValueLineage; readonly table: boolean };
+  | { readonly kind: 'value'; readonly name: string | null; readonly lineage: ValueLineage; readonly named: boolean }
+  /**
+   * Several columns of unknown number: `*`/`t.*`. `named`: over a table of the query's own FROM,
+   * so the metadata names each column; otherwise (through a derived table, a CTE, a UNION, or
+   * something the analysis cannot read) the positions cannot be tied to `sources`.
+   */
+  | { readonly kind: 'columns'; readonly lineage: ValueLineage; readonly named: boolean };
 
 export interface StatementLineage {
   /** The result's columns in order; null when the statement is not a query. */
