@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import mysql from 'mysql2/promise';
-import { analyzeMysqlText, initSqlParser, type StatementFacts } from '@postern/policy-mysql';
+import { analyzeLineage, analyzeMysqlText, initSqlParser, type StatementFacts } from '@postern/policy-mysql';
 
 const database = `postern_policy_mysql_${process.pid}`;
 let connection: mysql.Connection;
@@ -124,6 +124,19 @@ describe('the analyser reads what MariaDB runs', () => {
       unresolvedDynamicSql: true,
       flags: ['prepared', 'multiStatement'],
     });
+  });
+
+  test('result metadata names a derived table, not its base table: lineage does', async () => {
+    await freshTable();
+    const sql = 'SELECT x.m, (SELECT b FROM t LIMIT 1) AS s FROM (SELECT a AS m FROM t) x';
+    const [, fields] = await connection.query(sql);
+    expect(fields.map((field) => `${field.orgTable}.${field.orgName}`)).toEqual(['x.m', '.']);
+    const lineage = analyzeLineage(sql);
+    if (!lineage.ok) throw new Error(lineage.message);
+    expect(lineage.statements[0]?.outputs).toMatchObject([
+      { kind: 'value', named: false, lineage: { sources: [{ relation: 't', column: 'a' }] } },
+      { kind: 'value', named: false, lineage: { sources: [{ relation: 't', column: 'b' }] } },
+    ]);
   });
 
   test('a mysqldump of a schema is read whole: nothing unparsable, its sql_mode changes seen', async () => {
