@@ -17,6 +17,7 @@ export type NestedVia =
   | 'CREATE FUNCTION'
   | 'CREATE TRIGGER'
   | 'CREATE EVENT'
+  | 'ALTER EVENT'
   | 'CREATE PACKAGE'
   | 'COMPOUND';
 

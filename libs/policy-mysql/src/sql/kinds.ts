@@ -268,6 +268,8 @@ export function afterWithClause(tokens: readonly Token[], from: number): number 
   return -1;
 }
 
+const COMPOUND_WORDS = new Set(['IF', 'CASE', 'LOOP', 'WHILE', 'REPEAT']);
+
 /** Kinds of one statement from its tokens, most specific first; ["UNKNOWN"] when unrecognised. */
 export function statementKinds(tokens: readonly Token[]): string[] {
   const words = new Words(tokens);
@@ -279,6 +281,10 @@ export function statementKinds(tokens: readonly Token[]): string[] {
       : ['UNKNOWN'];
   }
   const first = words.peek();
+  // A labelled block (`lbl: BEGIN NOT ATOMIC …`) or a top-level IF/CASE/LOOP/WHILE/REPEAT (MariaDB).
+  if ((tokens[0]?.type === 'word' && tokens[1]?.text === ':') || COMPOUND_WORDS.has(first)) {
+    if (tokens[1]?.text !== '(') return ['COMPOUND'];
+  }
   const dml = dmlKinds(first, tokens);
   if (dml) return dml;
   words.index = 1;
