@@ -282,9 +282,8 @@ export function statementKinds(tokens: readonly Token[]): string[] {
   }
   const first = words.peek();
   // A labelled block (`lbl: BEGIN NOT ATOMIC …`) or a top-level IF/CASE/LOOP/WHILE/REPEAT (MariaDB).
-  if ((tokens[0]?.type === 'word' && tokens[1]?.text === ':') || COMPOUND_WORDS.has(first)) {
-    if (tokens[1]?.text !== '(') return ['COMPOUND'];
-  }
+  // No statement starts with a call, so `IF (x > 1) THEN` is the compound statement too.
+  if ((tokens[0]?.type === 'word' && tokens[1]?.text === ':') || COMPOUND_WORDS.has(first)) return ['COMPOUND'];
   const dml = dmlKinds(first, tokens);
   if (dml) return dml;
   words.index = 1;

@@ -25,7 +25,7 @@ function startsProgram(tokens: readonly Token[], index: number): boolean {
   const first = tokens[index];
   if (first?.type !== 'word') return false;
   if (first.upper === 'BEGIN') return tokens[index + 1]?.upper === 'NOT';
-  if (COMPOUND_STARTS.has(first.upper)) return tokens[index + 1]?.text !== '(';
+  if (COMPOUND_STARTS.has(first.upper)) return true;
   // A label: `name: BEGIN …`.
   if (tokens[index + 1]?.text === ':') return true;
   if (first.upper !== 'CREATE' && first.upper !== 'ALTER') return false;

@@ -162,6 +162,7 @@ const SPECIAL_BLOCKED = [
   ['WITH x AS (SELECT 1) DELETE FROM customers', 'kind', 'no-mass-dml', 'WITH before DELETE'],
   ['lbl: BEGIN NOT ATOMIC DELETE FROM customers; END', 'program', 'no-mass-dml', 'labelled compound statement'],
   ['IF 1 THEN DELETE FROM customers; END IF', 'program', 'no-mass-dml', 'top-level IF (MariaDB)'],
+  ['IF (1 > 0) THEN SELECT 1; END IF; DROP TABLE orders', 'program', 'no-drop', 'after a parenthesised IF'],
   ['ALTER EVENT e DO BEGIN TRUNCATE orders; END', 'program', 'no-truncate', 'ALTER EVENT body'],
   ['(SELECT * FROM secrets)', 'relation', 'protect-secrets', 'parenthesised query'],
   ['TABLE secrets', 'relation', 'protect-secrets', 'TABLE statement'],
