@@ -1,6 +1,7 @@
 // Statement kinds from the leading keywords: what `statementKinds` in a MySQL rule matches.
 import { describe, expect, test } from '@jest/globals';
-import { canonicalStatementKind, statementKinds } from './kinds.js';
+import { canonicalStatementKind } from './kinds.js';
+import { statementKinds } from './statement-kinds.js';
 import { lex } from './lexer.js';
 
 function kinds(sql: string): string[] {
