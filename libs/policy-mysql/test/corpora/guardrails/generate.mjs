@@ -30,6 +30,22 @@ const BLOCKED = [
   ['DELETE FROM customers WHERE @all', 'constant-where', 'no-mass-dml', 'a user variable is no row filter'],
   ['DELETE FROM customers WHERE (id = 3) OR (TRUE)', 'constant-where', 'no-mass-dml', 'parenthesised OR TRUE'],
   ['DELETE FROM customers WHERE id = 5 || 1=1', 'constant-where', 'no-mass-dml', '|| is OR in MySQL'],
+  ['DELETE FROM customers WHERE EXISTS (SELECT 1 FROM dual)', 'constant-where', 'no-mass-dml', 'uncorrelated EXISTS'],
+  [
+    'UPDATE customers SET vip = 1 WHERE (SELECT COUNT(*) FROM orders) > 0',
+    'constant-where',
+    'no-mass-dml',
+    'uncorrelated scalar subquery',
+  ],
+  ['DELETE FROM customers WHERE 1 IN (1, 2)', 'constant-where', 'no-mass-dml', 'constant IN list'],
+  ['DELETE FROM customers WHERE 1 BETWEEN 0 AND 2', 'constant-where', 'no-mass-dml', 'constant BETWEEN'],
+  ["DELETE FROM customers WHERE 'x' LIKE '%'", 'constant-where', 'no-mass-dml', 'constant LIKE'],
+  [
+    'DELETE FROM customers WHERE CURRENT_USER() = CURRENT_USER()',
+    'constant-where',
+    'no-mass-dml',
+    'same call both sides',
+  ],
   ['UPDATE customers SET vip = 1 WHERE id = 5 XOR 1 OR 1', 'constant-where', 'no-mass-dml', 'XOR then OR 1'],
   [
     'UPDATE customers c JOIN orders o ON o.customer_id = c.id SET c.vip = 1',
@@ -216,6 +232,12 @@ const ALLOWED = [
   ['DELETE FROM customers WHERE created < NOW() - INTERVAL 1 YEAR', 'write', 'WHERE on a date'],
   ['UPDATE customers SET vip = 1 WHERE NOT (id = 1 OR 1 = 1) OR id = 3', 'write', 'NOT of a tautology'],
   ['DELETE FROM customers WHERE id = 5 && 1=1', 'write', '&& is AND, with AND’s precedence'],
+  [
+    'DELETE FROM customers WHERE EXISTS (SELECT 1 FROM payments p WHERE p.customer_id = customers.id)',
+    'write',
+    'correlated EXISTS',
+  ],
+  ['DELETE c FROM customers c WHERE c.id IN (SELECT customer_id FROM refunds)', 'write', 'IN a subquery'],
   ['INSERT INTO orders (id, total) VALUES (1, 10.5)', 'write', 'INSERT'],
   [
     "INSERT INTO customers (id, email) VALUES (1, 'x') ON DUPLICATE KEY UPDATE email = VALUES(email)",
