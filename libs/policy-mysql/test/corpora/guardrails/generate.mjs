@@ -116,6 +116,9 @@ const BLOCKED = [
   ['SET sql_log_bin = 0', 'settings', 'session-settings', 'sql_log_bin'],
   ['SET @@global.read_only = 0', 'settings', 'session-settings', '@@global.'],
   ["SET @@sql_mode = 'ANSI_QUOTES'", 'settings', 'session-settings', '@@sql_mode'],
+  ['CALL admin_purge(30)', 'call', 'admin-procedures', 'CALL of a procedure by name pattern'],
+  ['CALL ops.rotate_keys()', 'call', 'admin-procedures', 'CALL of a procedure in a database'],
+  ['SELECT ops.report(1)', 'call', 'admin-procedures', 'a stored function in a database'],
   ['DELETE FROM orders WHERE id = 7', 'relation-kind', 'orders-no-delete', 'DELETE with WHERE'],
   ['DELETE FROM shop.orders WHERE id IN (1, 2)', 'relation-kind', 'orders-no-delete', 'qualified'],
   [
