@@ -17,7 +17,7 @@ import { tokenCalls, tokenRelations, tokenSchemasAndShows } from './token-names.
 import { splitStatements, type RawStatement } from './split.js';
 
 export interface AnalysisLimits {
-  /** Longer texts are not analysed (uncheckable). Default 1 Mi characters. */
+  /** Longer texts are not analysed (uncheckable). Default 4 Mi characters (mysqldump's extended inserts are ~1 MiB). */
   readonly maxLength: number;
   /** Statements in one text. Default 1000. */
   readonly maxStatements: number;
@@ -28,7 +28,7 @@ export interface AnalysisLimits {
 }
 
 export const DEFAULT_ANALYSIS_LIMITS: AnalysisLimits = {
-  maxLength: 1024 * 1024,
+  maxLength: 4 * 1024 * 1024,
   maxStatements: 1000,
   maxNested: 512,
   maxDepth: 4,
