@@ -124,9 +124,11 @@ beforeAll(async () => {
   };
   shopId = await create('shop');
   const paymentsId = await create('payments');
+  const ledger2Id = await create('ledger2');
   for (const [connectionId, requiresApproval] of [
     [shopId, false],
     [paymentsId, true],
+    [ledger2Id, true],
   ] as const) {
     const rule = await stack.cp.admin(
       'mutation($id: ID!, $jit: Boolean) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"], requiresApproval: $jit, approverGroups: ["approvers"] }) { id } }',
@@ -209,9 +211,21 @@ describe('reaching connections', () => {
       access: string;
     }>;
     expect(json.map((c) => [c.name, c.access]).sort()).toEqual([
+      ['ledger2', 'requestable'],
       ['payments', 'requestable'],
       ['shop', 'standing'],
     ]);
+    // The JSON shape is the API's, stable for scripts.
+    for (const row of json) {
+      expect(Object.keys(row).sort()).toEqual([
+        'access',
+        'connectionId',
+        'expiresAt',
+        'name',
+        'operations',
+        'protocol',
+      ]);
+    }
   });
 
   test('connect starts psql through the relay with a fresh credential in its environment only', async () => {
@@ -323,6 +337,40 @@ describe('just-in-time access and reviews', () => {
     expect(request.state.stdout).toMatch(/Approved by bob@example\.com: go ahead/);
     const grants = await cli(users.alice, ['grants']);
     expect(grants.stdout).toMatch(/payments/);
+  });
+
+  test('reviews --watch shows a new request as it arrives (GraphQL subscription), as JSON lines', async () => {
+    const watch = background(users.bob, ['-o', 'json', 'reviews', '--watch']);
+    try {
+      // The initial list (a JSON array) comes first, then one JSON object per event.
+      await waitFor(() => watch.state.stderr.includes('Watching for new and decided reviews'), {
+        what: 'the watch to start',
+      });
+      const request = background(users.alice, [
+        'request-access',
+        'ledger2',
+        '--for',
+        '30m',
+        '--reason',
+        'live please',
+        '--no-wait',
+      ]);
+      expect(await request.exited).toBe(0);
+      const line = (await waitFor(
+        () => watch.state.stdout.split('\n').find((l) => l.startsWith('{') && l.includes('live please')),
+        { what: `the new review on the watch (${watch.state.stdout})` },
+      )) as string;
+      const event = JSON.parse(line) as Record<string, unknown>;
+      expect(event).toMatchObject({
+        kind: 'ACCESS',
+        status: 'PENDING',
+        connectionName: 'ledger2',
+        reason: 'live please',
+      });
+    } finally {
+      watch.child.kill('SIGINT');
+      await watch.exited;
+    }
   });
 
   test('a rejected request ends with exit 5 and the reason', async () => {
