@@ -29,7 +29,9 @@ beforeAll(async () => {
     env: {
       POSTERN_RELAY_POSTGRES_PORT: 'off',
       POSTERN_GRPC_REFUSAL_BURST_PER_ADDRESS: String(BURST),
-      POSTERN_GRPC_REFUSALS_PER_MINUTE_PER_ADDRESS: '30',
+      // Next to no refill: a busy machine taking seconds between the flood and the Connect below must
+      // not hand the peer a fresh token (the budget would then let that call through to a lookup).
+      POSTERN_GRPC_REFUSALS_PER_MINUTE_PER_ADDRESS: '0.01',
       POSTERN_GRPC_REFUSAL_AUDIT_WINDOW_MS: '1000',
     },
   });
