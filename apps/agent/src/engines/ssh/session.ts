@@ -68,7 +68,9 @@ export class SshSession implements ChannelHost {
     this.client.on('error', (error) => this.finish(new SessionEnd('client_closed', describeError(error))));
     this.client.on('close', () => this.finish(SessionEnd.clean('client_closed', 'client closed')));
 
-    const server = new ssh2.Server({ hostKeys: [this.hostKey.key], ident: 'Postern' });
+    // ssh2 takes an already parsed key as `{ key }` (parsed once per engine, not per session).
+    const hostKey = { key: this.hostKey.key as unknown as Buffer };
+    const server = new ssh2.Server({ hostKeys: [hostKey], ident: 'Postern' });
     server.on('connection', (connection) => this.accept(connection, () => auth.clear()));
     server.on('error', () => undefined);
     // ssh2 serves any stream that behaves like a socket; relayed sessions arrive as a plain Duplex.
