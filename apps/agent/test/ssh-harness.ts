@@ -45,7 +45,9 @@ export class PrivateSshd {
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
-    const fingerprint = (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_key.pub')])).split(' ')[1]!;
+    const fingerprint = (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_key.pub')])).split(
+      ' ',
+    )[1]!;
     const port = await freePort();
     writeFileSync(
       join(dir, 'sshd_config'),
@@ -66,7 +68,9 @@ export class PrivateSshd {
         '',
       ].join('\n'),
     );
-    const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<never>((_resolve, reject) =>
@@ -154,7 +158,10 @@ export class SshGateway {
   }
 
   events(type: string): Record<string, unknown>[] {
-    return [...this.recorded.values()].flat().filter((e) => e.type === type).map((e) => e.event);
+    return [...this.recorded.values()]
+      .flat()
+      .filter((e) => e.type === type)
+      .map((e) => e.event);
   }
 
   async stop(): Promise<void> {
@@ -247,7 +254,8 @@ export class SshGateway {
 
 function testAuthenticate(user: string, password: string): AuthenticationResult {
   if (password !== ALICE.password) return { ok: false, reason: 'invalid_credential', message: 'unknown credential' };
-  if (user !== ALICE.login) return { ok: false, reason: 'user_mismatch', message: 'not alice', loginNames: [ALICE.login] };
+  if (user !== ALICE.login)
+    return { ok: false, reason: 'user_mismatch', message: 'not alice', loginNames: [ALICE.login] };
   return { ok: true, principal: { id: 'user-alice', kind: 'user', displayName: 'Alice', groups: ['dev'] } };
 }
 
@@ -291,7 +299,11 @@ export function runWithPassword(
     const child = execFile(
       'sshpass',
       ['-p', options.password ?? ALICE.password, program, ...args],
-      { env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', HOME: tmpdir() }, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 30_000 },
+      {
+        env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', HOME: tmpdir() },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: options.timeoutMs ?? 30_000,
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout, stderr, ms: Date.now() - started });
@@ -309,7 +321,11 @@ export function ssh(
   command: string[],
   options: Parameters<typeof runWithPassword>[2] & { extra?: string[] } = {},
 ): Promise<CommandResult> {
-  return runWithPassword('ssh', [...sshOptions(port), ...(options.extra ?? []), '-l', login, '127.0.0.1', ...command], options);
+  return runWithPassword(
+    'ssh',
+    [...sshOptions(port), ...(options.extra ?? []), '-l', login, '127.0.0.1', ...command],
+    options,
+  );
 }
 
 /** Resolves once `predicate` holds, checking after every event loop turn (bounded). */
@@ -323,7 +339,9 @@ export async function waitUntil(predicate: () => boolean, what: string, timeoutM
 
 function run(program: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(program, args, (error, stdout, stderr) => (error ? reject(new Error(`${program}: ${stderr}`)) : resolve(stdout))),
+    execFile(program, args, (error, stdout, stderr) =>
+      error ? reject(new Error(`${program}: ${stderr}`)) : resolve(stdout),
+    ),
   );
 }
 

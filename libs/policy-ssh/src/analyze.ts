@@ -96,7 +96,10 @@ function analyzeText(text: string, frame: Frame, out: ShellCommandFacts[]): void
     if (root.hasError) {
       const error = firstError(root);
       const where = frame.via === null ? '' : ` inside ${frame.via}`;
-      throw new ParseFailure(`does not parse as a shell command line${where}`, frame.via === null ? (error?.startIndex ?? null) : null);
+      throw new ParseFailure(
+        `does not parse as a shell command line${where}`,
+        frame.via === null ? (error?.startIndex ?? null) : null,
+      );
     }
     walk(root, frame, out);
   } finally {
@@ -139,7 +142,12 @@ function commandFacts(node: Node, frame: Frame, out: ShellCommandFacts[]): void 
  * One command's facts, then the commands it runs: a wrapper's command, a shell's `-c` string,
  * eval's words.
  */
-function runCommand(argv: readonly (string | null)[], frame: Frame, readsPipe: boolean, out: ShellCommandFacts[]): void {
+function runCommand(
+  argv: readonly (string | null)[],
+  frame: Frame,
+  readsPipe: boolean,
+  out: ShellCommandFacts[],
+): void {
   const [program, ...args] = argv;
   const name = program === null || program === undefined ? null : program;
   const base = name === null ? null : basename(name);
@@ -161,8 +169,7 @@ function runCommand(argv: readonly (string | null)[], frame: Frame, readsPipe: b
     else if (script.kind === 'dynamic-file') {
       unresolved = true;
       kinds.unshift(SHELL_KINDS.PIPE_TO_SHELL);
-    }
-    else if (script.kind === 'stdin' && readsPipe) kinds.unshift(SHELL_KINDS.PIPE_TO_SHELL);
+    } else if (script.kind === 'stdin' && readsPipe) kinds.unshift(SHELL_KINDS.PIPE_TO_SHELL);
   } else if (base === 'su') {
     const index = args.findIndex((a) => a === '-c' || a === '--command');
     if (index >= 0) {

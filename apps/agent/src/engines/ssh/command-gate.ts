@@ -19,8 +19,19 @@ export async function admitCommand(
   const policy = context.policy();
   const decision = policy.statements.evaluate(command);
   const shown = command.length > SHOWN ? `${command.slice(0, SHOWN)}…` : command;
-  const audit = (kind: Parameters<EngineContext['audit']>[0]['kind'], decisionName: string, ruleId: string | undefined, details: Record<string, unknown>) =>
-    context.audit({ kind, decision: decisionName, ...(ruleId === undefined ? {} : { ruleId }), policyVersion: policy.version, details: { command: shown, ...details } });
+  const audit = (
+    kind: Parameters<EngineContext['audit']>[0]['kind'],
+    decisionName: string,
+    ruleId: string | undefined,
+    details: Record<string, unknown>,
+  ) =>
+    context.audit({
+      kind,
+      decision: decisionName,
+      ...(ruleId === undefined ? {} : { ruleId }),
+      policyVersion: policy.version,
+      details: { command: shown, ...details },
+    });
   switch (decision.action) {
     case 'allow':
       return { ok: true };

@@ -37,7 +37,7 @@ export function forwardLocal(
       kind: 'statement.blocked',
       decision: 'blocked',
       policyVersion: context.policy().version,
-      details: { forward: destination, reason: 'destination not in the connection\'s forwardDestinations' },
+      details: { forward: destination, reason: "destination not in the connection's forwardDestinations" },
     });
     context.logger.info({ destination }, 'ssh local forwarding refused');
     return reject();

@@ -1,4 +1,10 @@
-import { compileCommandPolicy, MATCH_EVERY_COMMAND, parseCommandMatch, type ApprovalRuleInput, type StatementRuleInput } from '@postern/policy';
+import {
+  compileCommandPolicy,
+  MATCH_EVERY_COMMAND,
+  parseCommandMatch,
+  type ApprovalRuleInput,
+  type StatementRuleInput,
+} from '@postern/policy';
 import { shellAnalyser, SSH_DIALECT } from '@postern/policy-ssh';
 import type { CompiledRules, DialectRules, EngineContext, SessionRules } from '../engine.js';
 
@@ -31,7 +37,10 @@ export function compileSshRules(rules: DialectRules): CompiledRules<SshSessionRu
   }));
   if (rules.maskingRules.length > 0) problems.push('masking rules are not applied to SSH sessions');
   const statements = compileCommandPolicy(shellAnalyser(), guardrails, approvals);
-  return { problems, forSession: (connectionId, groups) => ({ statements: statements.forSession(connectionId, groups) }) };
+  return {
+    problems,
+    forSession: (connectionId, groups) => ({ statements: statements.forSession(connectionId, groups) }),
+  };
 }
 
 function commandMatch(json: string, label: string, problems: string[]): StatementRuleInput['match'] {

@@ -68,7 +68,8 @@ export class SessionChannel implements Closable {
       accept?.();
     });
     session.on('window-change', (accept, _reject, info) => {
-      if (this.pty) Object.assign(this.pty, { cols: info.cols, rows: info.rows, width: info.width, height: info.height });
+      if (this.pty)
+        Object.assign(this.pty, { cols: info.cols, rows: info.rows, width: info.width, height: info.height });
       this.target?.setWindow(info.rows, info.cols, info.height, info.width);
       this.recorder?.resize(info.cols, info.rows);
       accept?.();

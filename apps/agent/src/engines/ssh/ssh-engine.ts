@@ -34,7 +34,8 @@ export class SshEngine implements ProtocolEngine<SshSessionRules> {
     for (const key of Object.keys(DEFAULTS) as (keyof SshSessionSettings)[]) {
       const value = options[key];
       if (value === undefined) continue;
-      if (!Number.isInteger(value) || value < 0) throw new RangeError(`${key} must be a non-negative integer, got ${value}`);
+      if (!Number.isInteger(value) || value < 0)
+        throw new RangeError(`${key} must be a non-negative integer, got ${value}`);
       settings[key] = value;
     }
     this.settings = settings;

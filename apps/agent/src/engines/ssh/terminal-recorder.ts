@@ -45,7 +45,8 @@ export class TerminalRecorder {
       this.truncated = true;
       return;
     }
-    const piece = chunk.length > this.maxBytes - this.recordedBytes ? chunk.subarray(0, this.maxBytes - this.recordedBytes) : chunk;
+    const piece =
+      chunk.length > this.maxBytes - this.recordedBytes ? chunk.subarray(0, this.maxBytes - this.recordedBytes) : chunk;
     if (piece.length < chunk.length) this.truncated = true;
     this.recordedBytes += piece.length;
     const text = (stderr ? this.err : this.out).write(piece);
