@@ -14,14 +14,32 @@ describe('rule dialects', () => {
   });
 
   test('a dialect without a registered analyser is refused before its body is read', () => {
-    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres']);
+    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres', 'ssh']);
     // A MySQL rule must never be validated by PostgreSQL's parser: until MySQL registers its
     // analyser, such a rule is refused, naming the field.
     const mysql = () => guardrailRecord({ name: 'm', dialect: 'mysql', match: { statementKinds: ['DROP TABLE'] } });
     expect(mysql).toThrow(InvalidArgumentError);
-    expect(mysql).toThrow('dialect: "mysql" is not a rule dialect (known: postgres)');
+    expect(mysql).toThrow('dialect: "mysql" is not a rule dialect (known: postgres, ssh)');
     expect(() => maskingRecord({ name: 'm', dialect: 'mysql', spec: { columns: ['email'], style: 'redact' } })).toThrow(
       'dialect:',
+    );
+  });
+
+  test('the SSH analyser validates shell rules: its kinds, program names and paths', () => {
+    const guardrail = guardrailRecord({
+      name: 'no curl | sh',
+      dialect: 'ssh',
+      match: { statementKinds: ['pipe_to_shell'], functions: ['curl', 'mkfs.*'], relations: ['/etc/*'] },
+    });
+    expect(guardrail.spec).toEqual({
+      match: { statementKinds: ['PIPE_TO_SHELL'], functions: ['curl', 'mkfs.*'], relations: ['/etc/*'] },
+      dialect: 'ssh',
+    });
+    expect(() => guardrailRecord({ name: 'g', dialect: 'ssh', match: { statementKinds: ['DROP TABLE'] } })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => guardrailRecord({ name: 'g', dialect: 'ssh', match: { functions: ['rm; ls'] } })).toThrow(
+      'match.functions[0]',
     );
   });
 

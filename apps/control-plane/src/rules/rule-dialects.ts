@@ -9,6 +9,7 @@ import {
   type StatementRuleInput,
 } from '@postern/policy';
 import { AnalysisCache, initSqlParser, POSTGRES_DIALECT, postgresAnalyser } from '@postern/policy-postgres';
+import { initShellParser, ShellAnalysisCache, shellAnalyser, SSH_DIALECT } from '@postern/policy-ssh';
 import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 
 /**
@@ -33,6 +34,12 @@ export const RULE_DIALECTS: readonly RuleDialect[] = [
     commands: POSTGRES_DIALECT,
     ready: initSqlParser,
     analyser: (cacheEntries) => postgresAnalyser(new AnalysisCache({ maxEntries: cacheEntries })),
+  },
+  {
+    name: SSH_DIALECT.name,
+    commands: SSH_DIALECT,
+    ready: initShellParser,
+    analyser: (cacheEntries) => shellAnalyser(new ShellAnalysisCache({ maxEntries: cacheEntries })),
   },
 ];
 
