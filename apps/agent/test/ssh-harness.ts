@@ -292,13 +292,26 @@ export function sshOptions(port: number): string[] {
 export function runWithPassword(
   program: string,
   args: string[],
-  options: { password?: string; input?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
+  options: {
+    password?: string;
+    input?: string;
+    timeoutMs?: number;
+    onSpawn?: (child: ChildProcess) => void;
+    /** sshpass waits for a prompt containing this (default "assword"). */
+    prompt?: string;
+  } = {},
 ): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = execFile(
       'sshpass',
-      ['-p', options.password ?? ALICE.password, program, ...args],
+      [
+        '-p',
+        options.password ?? ALICE.password,
+        ...(options.prompt === undefined ? [] : ['-P', options.prompt]),
+        program,
+        ...args,
+      ],
       {
         env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', HOME: tmpdir() },
         maxBuffer: 64 * 1024 * 1024,
@@ -323,7 +336,7 @@ export function ssh(
 ): Promise<CommandResult> {
   return runWithPassword(
     'ssh',
-    [...sshOptions(port), ...(options.extra ?? []), '-l', login, '127.0.0.1', ...command],
+    [...(options.extra ?? []), ...sshOptions(port), '-l', login, '127.0.0.1', ...command],
     options,
   );
 }
@@ -345,7 +358,7 @@ function run(program: string, args: string[]): Promise<string> {
   );
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -54,7 +54,13 @@ export function forwardLocal(
         let fromClient = 0;
         let fromTarget = 0;
         context.record('ssh.channel', { channel: id, type: 'direct-tcpip', destination });
-        const untrack = host.track({ endWithMessage: () => client.close() });
+        const untrack = host.track({
+          endWithMessage: () => {
+            const closed = new Promise<void>((resolve) => client.once('close', resolve));
+            client.close();
+            return closed;
+          },
+        });
         client.on('data', (chunk: Buffer) => ((fromClient += chunk.length), host.countFromClient(chunk.length)));
         target.on('data', (chunk: Buffer) => ((fromTarget += chunk.length), host.countFromTarget(chunk.length)));
         client.on('error', () => undefined);

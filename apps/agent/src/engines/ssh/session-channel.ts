@@ -20,7 +20,8 @@ export interface ChannelHost {
 
 /** A channel the session can end with a message (revocation, shutdown). */
 export interface Closable {
-  endWithMessage(message: string): void;
+  /** Tells the client why and closes the channel; settles once the client has closed its side. */
+  endWithMessage(message: string): Promise<void>;
 }
 
 /** Exit status a client sees for a command Postern refused (126: "cannot execute"). */
@@ -51,6 +52,7 @@ export class SessionChannel implements Closable {
   private recorder: TerminalRecorder | null = null;
   private readonly id: number;
   private finished = false;
+  private closed = false;
   private untrack: () => void = () => undefined;
 
   constructor(
@@ -88,14 +90,18 @@ export class SessionChannel implements Closable {
     });
   }
 
-  endWithMessage(message: string): void {
+  endWithMessage(message: string): Promise<void> {
     const client = this.client;
-    if (client === null || this.finished) return;
-    this.finished = true;
-    this.target?.close();
-    client.stderr.write(`\r\n${message}\r\n`);
-    client.exit(255);
-    client.end();
+    if (client === null || this.closed) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => client.once('close', resolve));
+    if (!this.finished) {
+      this.finished = true;
+      this.target?.close();
+      client.stderr.write(`\r\n${message}\r\n`);
+      client.exit(255);
+      client.end();
+    }
+    return closed;
   }
 
   private async shell(client: ssh2.ServerChannel | undefined): Promise<void> {
@@ -106,7 +112,8 @@ export class SessionChannel implements Closable {
     this.recorder = new TerminalRecorder(this.host.context, this.id, this.host.recordingMaxBytes);
     this.recorder.open('shell', this.pty, undefined);
     const window = this.pty === null ? false : this.ptyOptions(this.pty);
-    upstream.shell(window, { env: this.env }, (error, channel) => this.piped(client, error, channel));
+    const requested = this.pty === null ? null : { cols: this.pty.cols, rows: this.pty.rows };
+    upstream.shell(window, { env: this.env }, (error, channel) => this.piped(client, requested, error, channel));
   }
 
   private async exec(client: ssh2.ServerChannel | undefined, command: string): Promise<void> {
@@ -125,7 +132,8 @@ export class SessionChannel implements Closable {
       this.host.context.record('ssh.channel', { channel: this.id, type: 'exec', command });
     }
     const options: ssh2.ExecOptions = { env: this.env, ...(this.pty ? { pty: this.ptyOptions(this.pty) } : {}) };
-    upstream.exec(command, options, (error, channel) => this.piped(client, error, channel));
+    const requested = this.pty === null ? null : { cols: this.pty.cols, rows: this.pty.rows };
+    upstream.exec(command, options, (error, channel) => this.piped(client, requested, error, channel));
   }
 
   private async subsystem(client: ssh2.ServerChannel | undefined, name: string): Promise<void> {
@@ -134,7 +142,7 @@ export class SessionChannel implements Closable {
     const upstream = await this.targetOrFail(client);
     if (upstream === null) return;
     this.host.context.record('ssh.channel', { channel: this.id, type: 'subsystem', command: name });
-    upstream.subsys(name, (error, channel) => this.piped(client, error, channel));
+    upstream.subsys(name, (error, channel) => this.piped(client, null, error, channel));
   }
 
   private attach(client: ssh2.ServerChannel): void {
@@ -143,6 +151,7 @@ export class SessionChannel implements Closable {
     client.on('error', () => undefined);
     client.on('close', () => {
       this.finished = true;
+      this.closed = true;
       this.target?.close();
       this.untrack();
     });
@@ -167,13 +176,27 @@ export class SessionChannel implements Closable {
   }
 
   /** Pipes the client's channel and the target's until the target's side closes. */
-  private piped(client: ssh2.ServerChannel, error: Error | undefined, target: ssh2.ClientChannel): void {
+  private piped(
+    client: ssh2.ServerChannel,
+    requested: { cols: number; rows: number } | null,
+    error: Error | undefined,
+    target: ssh2.ClientChannel,
+  ): void {
     if (error) return this.refuse(client, `Postern: the target refused the channel: ${error.message}`, 255);
     if (this.finished) {
       target.close();
       return;
     }
     this.target = target;
+    if (
+      this.pty !== null &&
+      requested !== null &&
+      (this.pty.cols !== requested.cols || this.pty.rows !== requested.rows)
+    ) {
+      // The client resized while the target's channel was being opened.
+      target.setWindow(this.pty.rows, this.pty.cols, this.pty.height, this.pty.width);
+      this.recorder?.resize(this.pty.cols, this.pty.rows);
+    }
     const started = Date.now();
     let fromClient = 0;
     let fromTarget = 0;

@@ -161,7 +161,11 @@ export class SshSession implements ChannelHost {
     return opening;
   }
 
-  /** Ends the session once: open channels are told why, the client is disconnected, the target closed. */
+  /**
+   * Ends the session once. Open channels are told why first, and the client is disconnected only
+   * once it has closed them (or after closeGraceMs): OpenSSH's client exits on a disconnect
+   * without writing the channel output it still holds, the message included.
+   */
   private finish(end: SessionEnd): void {
     if (this.finished) return;
     this.finished = true;
@@ -170,13 +174,19 @@ export class SshSession implements ChannelHost {
       if (!end.clean) this.summary.error = end.message;
     }
     const message = end.fatal?.message;
-    if (message !== undefined) for (const channel of [...this.channels]) channel.endWithMessage(`Postern: ${message}`);
-    this.targetClient?.end();
-    this.context.closed(this.summary);
-    this.connection?.end();
-    const grace = setTimeout(() => this.client.destroy(), message === undefined ? 0 : this.settings.closeGraceMs);
-    grace.unref();
-    if (this.client.destroyed) clearTimeout(grace);
-    this.resolveDone();
+    const told =
+      message === undefined ? [] : [...this.channels].map((channel) => channel.endWithMessage(`Postern: ${message}`));
+    let grace: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<void>((resolve) => (grace = setTimeout(resolve, this.settings.closeGraceMs)));
+    void Promise.race([Promise.all(told), timeUp]).then(() => {
+      clearTimeout(grace);
+      this.targetClient?.end();
+      this.context.closed(this.summary);
+      // Sends the disconnect and ends the stream; a peer that does not close in time is cut off.
+      this.connection?.end();
+      this.client.end();
+      setTimeout(() => this.client.destroy(), this.settings.closeGraceMs).unref();
+      this.resolveDone();
+    });
   }
 }
