@@ -9,6 +9,19 @@ import type { HostKey } from './host-key.js';
 import { SessionChannel, type ChannelHost, type Closable } from './session-channel.js';
 import { connectUpstream } from './upstream.js';
 
+/**
+ * Ciphers offered to clients. OpenSSH's client picks chacha20-poly1305 first when offered, and
+ * ssh2 without its optional native binding (not built here: no install scripts) computes
+ * Poly1305 in JavaScript; AES-GCM runs in OpenSSL with the CPU's AES instructions.
+ */
+const CLIENT_CIPHERS: ssh2.CipherAlgorithm[] = [
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes192-ctr',
+  'aes256-ctr',
+];
+
 export interface SshSessionSettings {
   authTimeoutMs: number;
   targetConnectTimeoutMs: number;
@@ -70,7 +83,7 @@ export class SshSession implements ChannelHost {
 
     // ssh2 takes an already parsed key as `{ key }` (parsed once per engine, not per session).
     const hostKey = { key: this.hostKey.key as unknown as Buffer };
-    const server = new ssh2.Server({ hostKeys: [hostKey], ident: 'Postern' });
+    const server = new ssh2.Server({ hostKeys: [hostKey], ident: 'Postern', algorithms: { cipher: CLIENT_CIPHERS } });
     server.on('connection', (connection) => this.accept(connection, () => auth.clear()));
     server.on('error', () => undefined);
     // ssh2 serves any stream that behaves like a socket; relayed sessions arrive as a plain Duplex.
