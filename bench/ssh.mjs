@@ -1,3 +1,4 @@
+/* global AbortController */
 // SSH through Postern's engine versus direct and a plain TCP relay, measured in one run.
 //
 //   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20]

@@ -118,6 +118,19 @@ describe('ssh engine: file transfer', () => {
     expect(down).toMatchObject({ code: 0 });
     expect(sha(remote)).toBe(sha(local));
     expect(sha(back)).toBe(sha(local));
+    if (mode.length === 0) {
+      // SFTP mode: the file operations are recorded with their sizes.
+      expect(gateway.events('ssh.sftp')).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ op: 'write', path: remote, bytes: 10 * 1024 * 1024, status: 'ok' }),
+          expect.objectContaining({ op: 'read', path: remote, bytes: 10 * 1024 * 1024, status: 'ok' }),
+        ]),
+      );
+    } else {
+      expect(gateway.events('ssh.channel')).toContainEqual(
+        expect.objectContaining({ type: 'exec', command: expect.stringMatching(/^scp .*-t/) }),
+      );
+    }
   });
 });
 

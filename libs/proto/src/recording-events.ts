@@ -79,6 +79,19 @@ export interface RecordingEventBodies {
    * "COLSxROWS"), and the text.
    */
   'ssh.output': { channel: number; event: [number, 'o' | 'r', string]; stderr?: boolean };
+  /**
+   * One SFTP operation on a `subsystem` channel (sftp, and scp in its default SFTP mode): a file
+   * read or written (reported when its handle is closed, with the bytes moved through it), a
+   * directory listed, a path removed, created or renamed; `status` is the server's answer.
+   */
+  'ssh.sftp': {
+    channel: number;
+    op: 'read' | 'write' | 'list' | 'remove' | 'mkdir' | 'rmdir' | 'rename' | 'setstat' | 'symlink';
+    path: string;
+    target?: string;
+    bytes?: number;
+    status: string | null;
+  };
   /** The channel's end: the exit status or signal the target reported, and its byte counts. */
   'ssh.channel.end': {
     channel: number;
@@ -115,6 +128,7 @@ export const RECORDING_EVENT_TYPES = [
   'statement',
   'ssh.channel',
   'ssh.output',
+  'ssh.sftp',
   'ssh.channel.end',
 ] as const satisfies readonly RecordingEventType[];
 

@@ -3,6 +3,7 @@ import type ssh2 from 'ssh2';
 import { describeError, SessionEnd } from '../common/index.js';
 import type { EngineContext } from '../engine.js';
 import { admitCommand } from './command-gate.js';
+import { SftpObserver } from './sftp-observer.js';
 import { TerminalRecorder } from './terminal-recorder.js';
 
 /** What a session channel needs of its SSH session. */
@@ -50,6 +51,7 @@ export class SessionChannel implements Closable {
   private client: ssh2.ServerChannel | null = null;
   private target: ssh2.ClientChannel | null = null;
   private recorder: TerminalRecorder | null = null;
+  private sftp: SftpObserver | null = null;
   private readonly id: number;
   private finished = false;
   private closed = false;
@@ -142,6 +144,9 @@ export class SessionChannel implements Closable {
     const upstream = await this.targetOrFail(client);
     if (upstream === null) return;
     this.host.context.record('ssh.channel', { channel: this.id, type: 'subsystem', command: name });
+    this.sftp = new SftpObserver((operation) =>
+      this.host.context.record('ssh.sftp', { channel: this.id, ...operation }),
+    );
     upstream.subsys(name, (error, channel) => this.piped(client, null, error, channel));
   }
 
@@ -209,11 +214,13 @@ export class SessionChannel implements Closable {
     client.on('data', (chunk: Buffer) => {
       fromClient += chunk.length;
       this.host.countFromClient(chunk.length);
+      this.sftp?.fromClient.feed(chunk);
     });
     target.on('data', (chunk: Buffer) => {
       fromTarget += chunk.length;
       this.host.countFromTarget(chunk.length);
       this.recorder?.output(chunk, false);
+      this.sftp?.fromServer.feed(chunk);
     });
     target.stderr.on('data', (chunk: Buffer) => {
       fromTarget += chunk.length;
@@ -229,6 +236,7 @@ export class SessionChannel implements Closable {
     target.on('error', () => undefined);
     target.on('close', () => {
       void drained(client, client.stderr).then(() => {
+        this.sftp?.end();
         this.host.context.record('ssh.channel.end', {
           channel: this.id,
           exitStatus: exit.status,
