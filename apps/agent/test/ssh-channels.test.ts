@@ -22,6 +22,7 @@ let sshd: PrivateSshd;
 let gateway: SshGateway;
 let echo: Server;
 let closedEcho: Server;
+let guardedEcho: Server;
 const login = `${ALICE.login}+web01`;
 
 beforeAll(async () => {
@@ -29,7 +30,10 @@ beforeAll(async () => {
   sshd = await PrivateSshd.start();
   echo = createServer((socket) => socket.pipe(socket));
   closedEcho = createServer((socket) => socket.pipe(socket));
-  await Promise.all([echo, closedEcho].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+  guardedEcho = createServer((socket) => socket.pipe(socket));
+  await Promise.all(
+    [echo, closedEcho, guardedEcho].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))),
+  );
   gateway = await SshGateway.start(
     {
       web01: {
@@ -38,10 +42,22 @@ beforeAll(async () => {
         user: sshd.user,
         secret: sshd.clientKey,
         hostKeyFingerprint: sshd.fingerprint,
-        forwardDestinations: `127.0.0.1:${(echo.address() as AddressInfo).port}`,
+        forwardDestinations: [echo, guardedEcho].map((s) => `127.0.0.1:${(s.address() as AddressInfo).port}`).join(','),
       },
     },
     {
+      guardrails: [
+        {
+          id: 'no-forward-to-guarded',
+          name: 'no-forward-to-guarded',
+          connectionIds: [],
+          groups: [],
+          match: {
+            statementKinds: ['FORWARD'],
+            relations: [`127.0.0.1:${(guardedEcho.address() as AddressInfo).port}`],
+          },
+        },
+      ],
       approvals: [
         {
           id: 'reboot',
@@ -61,7 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.stop();
   await sshd?.stop();
-  for (const server of [echo, closedEcho]) await new Promise((resolve) => server?.close(resolve));
+  for (const server of [echo, closedEcho, guardedEcho]) await new Promise((resolve) => server?.close(resolve));
 });
 
 /** An ssh2 client logged in through the gateway, for what OpenSSH's client cannot be scripted to do. */
@@ -171,6 +187,19 @@ describe('ssh engine: forwarding', () => {
     expect(error?.message).toMatch(/prohibited|refused|failure/i);
     expect(gateway.audits).toContainEqual(
       expect.objectContaining({ details: expect.objectContaining({ forward: `127.0.0.1:${port}` }) }),
+    );
+  });
+
+  test('a listed destination a guardrail blocks is refused too', async () => {
+    const c = await client();
+    const port = (guardedEcho.address() as AddressInfo).port;
+    const error = await new Promise<Error | undefined>((resolve) =>
+      c.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (e) => resolve(e)),
+    );
+    c.end();
+    expect(error).toBeDefined();
+    expect(gateway.audits).toContainEqual(
+      expect.objectContaining({ kind: 'statement.blocked', ruleId: 'no-forward-to-guarded' }),
     );
   });
 

@@ -1,11 +1,11 @@
 // Exec command rules of the SSH engine, with the real ssh client against a private sshd:
 // guardrails on the parsed command line (nested commands included) and approval holds.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initShellParser } from '@postern/policy-ssh';
 import { REFUSED_EXIT_STATUS } from '../src/engines/ssh/index.js';
-import { ALICE, PrivateSshd, ssh, SshGateway, waitUntil } from './ssh-harness.js';
+import { ALICE, PrivateSshd, runWithPassword, ssh, SshGateway, sshOptions, waitUntil } from './ssh-harness.js';
 
 let sshd: PrivateSshd;
 let gateway: SshGateway;
@@ -30,8 +30,15 @@ beforeAll(async () => {
         rule('no-rm-root', { functions: ['rm'], relations: ['/', '/etc', '/usr'] }),
         rule('no-pipe-to-shell', { statementKinds: ['PIPE_TO_SHELL'] }),
         rule('no-dynamic', { unresolvedDynamicSql: true }),
+        rule('no-sftp', { statementKinds: ['SFTP'] }),
       ],
       approvals: [
+        {
+          ...rule('shell-needs-review', { statementKinds: ['INTERACTIVE_SHELL'] }),
+          approverGroups: ['ops'],
+          requiredApprovals: 1,
+          timeoutSeconds: 60,
+        },
         {
           ...rule('touch-needs-review', { functions: ['touch'] }),
           approverGroups: ['ops'],
@@ -126,5 +133,44 @@ describe('ssh engine: approval holds', () => {
     heldFor(command)!.decide({ outcome: 'approved', decidedBy: 'bob', comment: '' });
     const result = await running;
     expect(result).toMatchObject({ code: 0, stdout: 'done\n' });
+  });
+});
+
+describe('ssh engine: rules on opening a shell or sftp', () => {
+  const shellHolds = () => gateway.held.filter((h) => h.command === 'interactive shell');
+
+  test('an interactive shell waits for its review and opens once approved', async () => {
+    const before = shellHolds().length;
+    const running = ssh(gateway.port, login, [], { extra: ['-tt'], input: 'echo shell-approved-$((1+1))\nexit\n' });
+    await waitUntil(() => shellHolds().length > before, 'the hold');
+    shellHolds().at(-1)!.decide({ outcome: 'approved', decidedBy: 'bob', comment: '' });
+    const result = await running;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('shell-approved-2');
+    expect(result.stdout + result.stderr).toContain('interactive shell held for approval');
+  });
+
+  test('a rejected shell never opens', async () => {
+    const before = shellHolds().length;
+    const running = ssh(gateway.port, login, [], { extra: ['-tt'], input: 'echo never-$((1+1))\nexit\n' });
+    await waitUntil(() => shellHolds().length > before, 'the hold');
+    shellHolds().at(-1)!.decide({ outcome: 'rejected', decidedBy: 'bob', comment: 'use exec' });
+    const result = await running;
+    expect(result.code).toBe(REFUSED_EXIT_STATUS);
+    expect(result.stdout + result.stderr).toContain('interactive shell not allowed: rejected by bob: use exec');
+    expect(result.stdout).not.toContain('never-2');
+  });
+
+  test('a guardrail on SFTP refuses sftp-mode scp; scp -O (an exec) still copies', async () => {
+    const local = join(sshd.dir, 'sftp-source.txt');
+    writeFileSync(local, 'copied\n');
+    const target = `${login}@127.0.0.1:${join(sshd.dir, 'sftp-copy.txt')}`;
+    const sftpMode = await runWithPassword('scp', [...sshOptions(gateway.port), local, target]);
+    expect(sftpMode.code).not.toBe(0);
+    expect(sftpMode.stderr).toContain('sftp blocked by rule "no-sftp"');
+    expect(existsSync(join(sshd.dir, 'sftp-copy.txt'))).toBe(false);
+    const execMode = await runWithPassword('scp', [...sshOptions(gateway.port), '-O', local, target]);
+    expect(execMode.code).toBe(0);
+    expect(existsSync(join(sshd.dir, 'sftp-copy.txt'))).toBe(true);
   });
 });

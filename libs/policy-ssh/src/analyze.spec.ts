@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { compileCommandPolicy, parseCommandMatch, type StatementMatch } from '@postern/policy';
-import { analyzeShell, type ShellCommandFacts } from './analyze.js';
+import { analyzeShell, channelRequest, type ShellCommandFacts } from './analyze.js';
 import { shellAnalyser, ShellAnalysisCache } from './cache.js';
 import { SSH_DIALECT } from './dialect.js';
 import { initShellParser } from './parser.js';
@@ -82,6 +82,22 @@ describe('shell analysis: command names anywhere in the tree', () => {
     for (let i = 0; i < 12; i++) nested = `sh -c ${JSON.stringify(nested)}`;
     expect(analyzeShell(nested)).toMatchObject({ ok: false, uncheckable: true });
     expect(analyzeShell('x'.repeat(70_000))).toMatchObject({ ok: false, uncheckable: true });
+  });
+});
+
+describe('channel requests', () => {
+  test('a shell, sftp and a forward are facts of their own kind', () => {
+    expect(facts(channelRequest('shell'))).toEqual([
+      expect.objectContaining({ kinds: ['INTERACTIVE_SHELL'], functions: [] }),
+    ]);
+    expect(facts(channelRequest('sftp'))).toEqual([expect.objectContaining({ kinds: ['SFTP'] })]);
+    expect(facts(channelRequest('forward', 'db.internal:5432'))).toEqual([
+      expect.objectContaining({ kinds: ['FORWARD'], relations: [{ schema: null, name: 'db.internal:5432' }] }),
+    ]);
+  });
+
+  test('an exec command cannot pass for one: a NUL makes it uncheckable', () => {
+    expect(analyzeShell('ls\u0000postern:shell')).toMatchObject({ ok: false, uncheckable: true });
   });
 });
 

@@ -59,8 +59,44 @@ interface Frame {
 
 class Uncheckable extends Error {}
 
-/** Analyses one command line; never throws. */
+/**
+ * What an SSH client asks for besides an exec command — a shell, the SFTP subsystem, a local
+ * forwarding — as the text the rules evaluate: it starts with a NUL, which no exec command the
+ * engine lets through contains, so a client cannot pass its command off as one of these.
+ */
+export function channelRequest(kind: 'shell' | 'sftp' | 'forward', destination = ''): string {
+  return `${CHANNEL_PREFIX}${kind}${kind === 'forward' ? ` ${destination}` : ''}`;
+}
+
+const CHANNEL_PREFIX = '\u0000postern:';
+const CHANNEL_KINDS: Readonly<Record<string, string>> = {
+  shell: SHELL_KINDS.INTERACTIVE_SHELL,
+  sftp: SHELL_KINDS.SFTP,
+  forward: SHELL_KINDS.FORWARD,
+};
+
+function channelFacts(text: string): CommandAnalysis<ShellCommandFacts> {
+  const [kind = '', destination] = text.slice(CHANNEL_PREFIX.length).split(' ');
+  const canonical = CHANNEL_KINDS[kind];
+  if (canonical === undefined) return uncheckable('not a command', null);
+  const facts: ShellCommandFacts = {
+    kinds: [canonical],
+    relations: destination === undefined ? [] : [path(destination)],
+    schemas: [],
+    functions: [],
+    missingWhere: false,
+    copyProgram: false,
+    unresolvedDynamicSql: false,
+    via: null,
+    argv: [],
+  };
+  return { ok: true, statements: [facts], all: [facts] };
+}
+
+/** Analyses one command line (or a channelRequest); never throws. */
 export function analyzeShell(text: string): CommandAnalysis<ShellCommandFacts> {
+  if (text.startsWith(CHANNEL_PREFIX)) return channelFacts(text);
+  if (text.includes('\u0000')) return uncheckable('contains a NUL character', text.indexOf('\u0000'));
   if (text.length > MAX_COMMAND_LENGTH) return uncheckable(`longer than ${MAX_COMMAND_LENGTH} characters`, null);
   if (shellParser() === null) return uncheckable('the shell parser is not loaded', null);
   try {

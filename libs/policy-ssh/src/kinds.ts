@@ -13,9 +13,17 @@ export const SHELL_KINDS = {
   PRIVILEGED: 'PRIVILEGED',
   /** An output redirection to a file (`>`, `>>`, `&>`); its path is in `relations`. */
   WRITE_REDIRECT: 'WRITE_REDIRECT',
+  /** Opening an interactive shell (a `shell` request), checked before the shell starts. */
+  INTERACTIVE_SHELL: 'INTERACTIVE_SHELL',
+  /** Opening the SFTP subsystem (sftp, and scp in its default mode). */
+  SFTP: 'SFTP',
+  /** A local forwarding (`ssh -L`); its destination `host:port` is in `relations`. */
+  FORWARD: 'FORWARD',
 } as const;
 
 const ALIASES: Readonly<Record<string, string>> = {
+  SHELL_SESSION: SHELL_KINDS.INTERACTIVE_SHELL,
+  'PORT FORWARD': SHELL_KINDS.FORWARD,
   'PIPE TO SHELL': SHELL_KINDS.PIPE_TO_SHELL,
   SUDO: SHELL_KINDS.PRIVILEGED,
   REDIRECT: SHELL_KINDS.WRITE_REDIRECT,

@@ -15,10 +15,12 @@ export async function admitCommand(
   command: string,
   context: EngineContext,
   notify: (line: string) => void,
+  /** How the request is shown in audit events and reviews (a channel request is not a command line). */
+  label: string = command,
 ): Promise<CommandVerdict> {
   const policy = context.policy();
   const decision = policy.statements.evaluate(command);
-  const shown = command.length > SHOWN ? `${command.slice(0, SHOWN)}…` : command;
+  const shown = label.length > SHOWN ? `${label.slice(0, SHOWN)}…` : label;
   const audit = (
     kind: Parameters<EngineContext['audit']>[0]['kind'],
     decisionName: string,
@@ -40,12 +42,17 @@ export async function admitCommand(
       return { ok: false, message: `Postern: command refused: it cannot be checked (${decision.message})` };
     case 'block':
       audit('statement.blocked', 'blocked', decision.rule.id, { rule: decision.rule.name, reason: decision.reason });
-      return { ok: false, message: `Postern: command blocked by rule "${decision.rule.name}": ${decision.reason}` };
+      return {
+        ok: false,
+        message: `Postern: ${what(label, command)} blocked by rule "${decision.rule.name}": ${decision.reason}`,
+      };
     case 'hold': {
       const { rule } = decision;
       const { reviewId, outcome } = context.requestApproval({ rule, command: shown });
       audit('statement.held', 'held', rule.id, { reviewId, reason: decision.reason });
-      notify(`Postern: command held for approval by rule "${rule.name}" (${decision.reason}); review ${reviewId}`);
+      notify(
+        `Postern: ${what(label, command)} held for approval by rule "${rule.name}" (${decision.reason}); review ${reviewId}`,
+      );
       const result = await outcome;
       const details = { reviewId, decidedBy: result.decidedBy, comment: result.comment };
       if (result.outcome === 'approved') {
@@ -60,7 +67,12 @@ export async function admitCommand(
           : result.outcome === 'expired'
             ? 'no decision in time'
             : `cancelled${result.comment ? `: ${result.comment}` : ''}`;
-      return { ok: false, message: `Postern: command not run: ${why} (review ${reviewId})` };
+      return { ok: false, message: `Postern: ${what(label, command)} not allowed: ${why} (review ${reviewId})` };
     }
   }
+}
+
+/** "command", or the channel request's label ("interactive shell", "sftp", …). */
+function what(label: string, command: string): string {
+  return label === command ? 'command' : label;
 }

@@ -1,4 +1,6 @@
 import type ssh2 from 'ssh2';
+import { channelRequest } from '@postern/policy-ssh';
+import { admitCommand } from './command-gate.js';
 import type { ChannelHost } from './session-channel.js';
 
 /**
@@ -43,8 +45,12 @@ export function forwardLocal(
     return reject();
   }
   const id = host.nextChannelId();
-  void host
-    .upstream()
+  const notify = (line: string): void => context.logger.info({ destination }, line);
+  void admitCommand(channelRequest('forward', destination), context, notify, `forward to ${destination}`)
+    .then((verdict) => {
+      if (!verdict.ok) throw new Error(verdict.message);
+      return host.upstream();
+    })
     .then((upstream) =>
       upstream.forwardOut(info.srcIP, info.srcPort, info.destIP, info.destPort, (error, target) => {
         if (error) return reject();

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type ssh2 from 'ssh2';
+import { channelRequest } from '@postern/policy-ssh';
 import { describeError, SessionEnd } from '../common/index.js';
 import type { EngineContext } from '../engine.js';
 import { admitCommand } from './command-gate.js';
@@ -109,6 +110,7 @@ export class SessionChannel implements Closable {
   private async shell(client: ssh2.ServerChannel | undefined): Promise<void> {
     if (!client) return;
     this.attach(client);
+    if (!(await this.admitChannel(client, channelRequest('shell'), 'interactive shell'))) return;
     const upstream = await this.targetOrFail(client);
     if (upstream === null) return;
     this.recorder = new TerminalRecorder(this.host.context, this.id, this.host.recordingMaxBytes);
@@ -141,6 +143,7 @@ export class SessionChannel implements Closable {
   private async subsystem(client: ssh2.ServerChannel | undefined, name: string): Promise<void> {
     if (!client) return;
     this.attach(client);
+    if (!(await this.admitChannel(client, channelRequest('sftp'), name))) return;
     const upstream = await this.targetOrFail(client);
     if (upstream === null) return;
     this.host.context.record('ssh.channel', { channel: this.id, type: 'subsystem', command: name });
@@ -148,6 +151,15 @@ export class SessionChannel implements Closable {
       this.host.context.record('ssh.sftp', { channel: this.id, ...operation }),
     );
     upstream.subsys(name, (error, channel) => this.piped(client, null, error, channel));
+  }
+
+  /** Rules on opening a shell or a subsystem (kinds INTERACTIVE_SHELL, SFTP): false when refused. */
+  private async admitChannel(client: ssh2.ServerChannel, request: string, label: string): Promise<boolean> {
+    const notify = (line: string): boolean => client.stderr.write(`${line}\r\n`);
+    const verdict = await admitCommand(request, this.host.context, notify, label);
+    if (this.finished) return false;
+    if (!verdict.ok) this.refuse(client, verdict.message);
+    return verdict.ok;
   }
 
   private attach(client: ssh2.ServerChannel): void {
