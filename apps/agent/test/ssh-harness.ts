@@ -7,6 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -132,6 +133,9 @@ export class SshGateway {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
+  /** Serve each socket as a plain Duplex, as relayed sessions arrive (not a net.Socket). */
+  wrapInDuplex = false;
+
   private constructor(
     private readonly connections: Record<string, ConnectionSpec>,
     policy: SshTestPolicy,
@@ -182,7 +186,8 @@ export class SshGateway {
       done: Promise.resolve(),
     };
     this.sessions.push(record);
-    record.done = this.engine.serve(socket, this.context(record, socket));
+    const client = this.wrapInDuplex ? new SocketDuplex(socket) : socket;
+    record.done = this.engine.serve(client, this.context(record, socket));
   }
 
   private context(record: SessionRecord, socket: Socket): SshContext {
@@ -380,5 +385,35 @@ async function waitForPort(port: number): Promise<void> {
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A Duplex over a socket that is not a net.Socket itself, like a relayed tunnel. */
+class SocketDuplex extends Duplex {
+  constructor(private readonly socket: Socket) {
+    super();
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (error) => this.destroy(error));
+    socket.on('close', () => this.destroy());
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.socket.write(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.socket.end(callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.socket.destroy();
+    callback(error);
   }
 }

@@ -162,7 +162,14 @@ export class SshSession implements ChannelHost {
         this.targetClient = client;
         if (this.finished) return client.end();
         client.on('error', (error) => this.context.logger.warn({ err: error }, 'ssh target connection error'));
-        client.on('close', () => this.finish(new SessionEnd('target_closed', 'target connection closed')));
+        client.on('close', () =>
+          this.finish(
+            new SessionEnd('target_closed', 'target connection closed', {
+              kind: 'connection_lost',
+              message: `the connection to "${who.connection.name}" was closed by the target`,
+            }),
+          ),
+        );
       },
       (error: unknown) => {
         const end = error instanceof SessionEnd ? error : new SessionEnd('target_unreachable', describeError(error));
