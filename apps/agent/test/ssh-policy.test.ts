@@ -69,6 +69,7 @@ describe('ssh engine: guardrails', () => {
     expect(result.code).toBe(REFUSED_EXIT_STATUS);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`blocked by rule "${ruleName}"`);
+    expect(result.stderr).not.toContain('\r'); // no terminal: plain line ends
     expect(gateway.audits).toContainEqual(
       expect.objectContaining({
         kind: 'statement.blocked',

@@ -100,7 +100,7 @@ export class SessionChannel implements Closable {
     if (!this.finished) {
       this.finished = true;
       this.target?.close();
-      client.stderr.write(`\r\n${message}\r\n`);
+      client.stderr.write(`${this.eol}${message}${this.eol}`);
       client.exit(255);
       client.end();
     }
@@ -124,7 +124,7 @@ export class SessionChannel implements Closable {
     if (!client) return;
     this.attach(client);
     this.host.countCommand();
-    const verdict = await admitCommand(command, this.host.context, (line) => client.stderr.write(`${line}\r\n`));
+    const verdict = await admitCommand(command, this.host.context, (line) => client.stderr.write(`${line}${this.eol}`));
     if (this.finished) return;
     if (!verdict.ok) return this.refuse(client, verdict.message);
     const upstream = await this.targetOrFail(client);
@@ -155,7 +155,7 @@ export class SessionChannel implements Closable {
 
   /** Rules on opening a shell or a subsystem (kinds INTERACTIVE_SHELL, SFTP): false when refused. */
   private async admitChannel(client: ssh2.ServerChannel, request: string, label: string): Promise<boolean> {
-    const notify = (line: string): boolean => client.stderr.write(`${line}\r\n`);
+    const notify = (line: string): boolean => client.stderr.write(`${line}${this.eol}`);
     const verdict = await admitCommand(request, this.host.context, notify, label);
     if (this.finished) return false;
     if (!verdict.ok) this.refuse(client, verdict.message);
@@ -187,7 +187,7 @@ export class SessionChannel implements Closable {
 
   private refuse(client: ssh2.ServerChannel, message: string, status = REFUSED_EXIT_STATUS): void {
     this.finished = true;
-    client.stderr.write(`${message}\r\n`);
+    client.stderr.write(`${message}${this.eol}`);
     client.exit(status);
     client.end();
   }
@@ -265,6 +265,11 @@ export class SessionChannel implements Closable {
         client.end();
       });
     });
+  }
+
+  /** Line ends of our own messages: a terminal needs CR LF, a pipe gets a plain LF. */
+  private get eol(): string {
+    return this.pty === null ? '\n' : '\r\n';
   }
 
   private ptyOptions(pty: Pty): ssh2.PseudoTtyOptions {
