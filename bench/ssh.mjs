@@ -1,7 +1,7 @@
 /* global AbortController */
 // SSH through Postern's engine versus direct and a plain TCP relay, measured in one run.
 //
-//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20]
+//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20] [--echoes=300]
 //
 // Needs the repository built, OpenSSH's sshd/ssh/scp and sshpass (CI installs them, .ci/run).
 // Starts a private sshd (free port, its own host key, the current user with a key made here), a
@@ -10,7 +10,8 @@
 // paths in rounds:
 //   1. scp of an `mb` MiB file up and down (SFTP, OpenSSH's default): seconds, MB/s, median of rounds;
 //   2. `ssh … true` sessions per second (sequential, `execs` of them);
-//   3. the engine's CPU per MB moved (this process's user+system CPU during the Postern transfers).
+//   3. the engine's CPU per MB moved (this process's user+system CPU during the Postern transfers);
+//   4. keystroke echo latency p50/p99: `echoes` single characters typed into a PTY (`cat -u`).
 // Results: bench/results/ssh-<date>.json and a markdown table on stdout.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -34,6 +35,7 @@ const arg = (name, fallback) => {
 const MB = arg('mb', 100);
 const ROUNDS = arg('rounds', 3);
 const EXECS = arg('execs', 20);
+const ECHOES = arg('echoes', 300);
 const PASSWORD = 'postern_conn_bench';
 const user = userInfo().username;
 const dir = mkdtempSync(join(tmpdir(), 'postern-bench-ssh-'));
@@ -109,6 +111,8 @@ try {
   // 2. baseline relay
   const relay = createServer((socket) => {
     const upstream = connect(sshdPort, '127.0.0.1');
+    socket.setNoDelay(true);
+    upstream.setNoDelay(true);
     socket.pipe(upstream).pipe(socket);
     socket.on('error', () => upstream.destroy());
     upstream.on('error', () => socket.destroy());
@@ -247,9 +251,51 @@ try {
     results.sessionsPerSecond[name] = EXECS / (Number(process.hrtime.bigint() - started) / 1e9);
   }
 
+  // Keystroke echo: one character typed into a PTY (`cat -u` in raw mode echoes it), one at a time.
+  results.echoMs = {};
+  for (const [name, path] of Object.entries(paths)) {
+    const client = new ssh2.Client();
+    await new Promise((resolve, reject) => {
+      client.once('ready', resolve).once('error', reject);
+      client.connect({
+        host: '127.0.0.1',
+        port: path.port,
+        username: path.login,
+        ...(path.key ? { privateKey: clientKey } : { password: PASSWORD }),
+      });
+    });
+    client.setNoDelay(true);
+    const channel = await new Promise((resolve, reject) =>
+      client.exec('stty raw -echo; echo ready; exec cat -u', { pty: true }, (error, ch) =>
+        error ? reject(error) : resolve(ch),
+      ),
+    );
+    let waiting = null;
+    let output = '';
+    channel.on('data', (chunk) => {
+      output += chunk.toString();
+      waiting?.();
+    });
+    while (!output.includes('ready')) await new Promise((resolve) => (waiting = resolve));
+    const samples = [];
+    for (let i = 0; i < ECHOES; i++) {
+      const echoed = new Promise((resolve) => (waiting = resolve));
+      const started = process.hrtime.bigint();
+      channel.write('x');
+      await echoed;
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    client.end();
+    samples.sort((a, b) => a - b);
+    results.echoMs[name] = {
+      p50: samples[Math.floor(samples.length * 0.5)],
+      p99: samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))],
+    };
+  }
+
   const lines = [
-    '| path | scp up (MB/s) | scp down (MB/s) | vs direct | sessions/s |',
-    '| --- | --- | --- | --- | --- |',
+    '| path | scp up (MB/s) | scp down (MB/s) | vs direct | sessions/s | echo p50 / p99 (ms) |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
   const rate = (seconds) => MB / seconds;
   const directUp = rate(median(results.scp.direct.up));
@@ -259,7 +305,7 @@ try {
     const down = rate(median(results.scp[name].down));
     results.scp[name].medianMBps = { up, down };
     lines.push(
-      `| ${name} | ${up.toFixed(1)} | ${down.toFixed(1)} | ${(up / directUp).toFixed(2)}× / ${(down / directDown).toFixed(2)}× | ${results.sessionsPerSecond[name].toFixed(2)} |`,
+      `| ${name} | ${up.toFixed(1)} | ${down.toFixed(1)} | ${(up / directUp).toFixed(2)}× / ${(down / directDown).toFixed(2)}× | ${results.sessionsPerSecond[name].toFixed(2)} | ${results.echoMs[name].p50.toFixed(2)} / ${results.echoMs[name].p99.toFixed(2)} |`,
     );
   }
   lines.push(

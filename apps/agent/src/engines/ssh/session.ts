@@ -121,6 +121,9 @@ export class SshSession implements ChannelHost {
 
   private accept(connection: ssh2.Connection, authenticated: () => void): void {
     this.connection = connection;
+    // Keystrokes go out at once (no Nagle delay): every SSH packet is already a whole message.
+    // (ssh2's server-side connection has setNoDelay; its typings lack it.)
+    (connection as unknown as { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
     const auth = new ClientAuth(
       this.context,
       this.settings.maxAuthAttempts,

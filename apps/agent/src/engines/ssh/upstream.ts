@@ -47,6 +47,7 @@ export async function connectUpstream(
     };
     client.once('ready', () => {
       client.removeAllListeners('error');
+      client.setNoDelay(true);
       resolve(client);
     });
     client.on('error', (error) => {
