@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const { SshEngine, parseHostKey } = await import(`${ROOT}/apps/agent/dist/engines/ssh/index.js`);
+const { SshEngine, generateHostKey, parseHostKey } = await import(`${ROOT}/apps/agent/dist/engines/ssh/index.js`);
 const { compileCommandPolicy } = await import(`${ROOT}/libs/policy/dist/index.js`);
 const { initShellParser, shellAnalyser } = await import(`${ROOT}/libs/policy-ssh/dist/index.js`);
 const { createLogger } = await import(`${ROOT}/libs/logging/dist/index.js`);
@@ -122,7 +122,7 @@ try {
 
   // 3. the engine
   await initShellParser();
-  const engine = new SshEngine({ hostKey: parseHostKey(ssh2.utils.generateKeyPairSync('ed25519').private) });
+  const engine = new SshEngine({ hostKey: parseHostKey(generateHostKey()) });
   const statements = compileCommandPolicy(shellAnalyser(), [], []).forSession('c', []);
   const logger = createLogger({ name: 'bench', level: 'warn', destination: { write: () => undefined } });
   const clientKey = readFileSync(join(dir, 'client_key'), 'utf8');

@@ -10,7 +10,6 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { Duplex } from 'node:stream';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { createLogger } from '@postern/logging';
 import { compileCommandPolicy, type ApprovalRuleInput, type StatementRuleInput } from '@postern/policy';
 import { shellAnalyser } from '@postern/policy-ssh';
@@ -23,7 +22,13 @@ import {
   type ResolvedConnection,
   type SessionSummary,
 } from '../src/engines/engine.js';
-import { parseHostKey, SshEngine, type SshContext, type SshEngineOptions } from '../src/engines/ssh/index.js';
+import {
+  generateHostKey,
+  parseHostKey,
+  SshEngine,
+  type SshContext,
+  type SshEngineOptions,
+} from '../src/engines/ssh/index.js';
 
 export const ALICE = { login: 'alice@example.com', password: 'postern_conn_alice_test_credential' };
 
@@ -141,7 +146,7 @@ export class SshGateway {
     policy: SshTestPolicy,
     engine: Partial<SshEngineOptions>,
   ) {
-    const hostKey = parseHostKey(ssh2.utils.generateKeyPairSync('ed25519').private);
+    const hostKey = parseHostKey(generateHostKey());
     this.engine = new SshEngine({ hostKey, ...engine });
     this.policy = compileCommandPolicy(shellAnalyser(), policy.guardrails ?? [], policy.approvals ?? []);
     this.server = createServer((socket) => this.accept(socket));

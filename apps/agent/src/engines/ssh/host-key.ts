@@ -26,7 +26,7 @@ export function loadOrCreateHostKey(stateDir: string): HostKey {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    text = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'postern-agent' }).private;
+    text = generateHostKey();
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     chmodSync(stateDir, 0o700);
     const temporary = join(stateDir, `.${HOST_KEY_FILE}.${process.pid}.tmp`);
@@ -34,6 +34,24 @@ export function loadOrCreateHostKey(stateDir: string): HostKey {
     renameSync(temporary, path);
   }
   return parseHostKey(text, path);
+}
+
+/**
+ * A new Ed25519 private key in OpenSSH format that ssh2 reads back. About 3 in 1,000 keys from
+ * ssh2's own generateKeyPairSync do not parse again ("Malformed OpenSSH private key", measured
+ * here with ssh2 1.17): such a key must never be written, or the agent could not start again.
+ */
+export function generateHostKey(): string {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const text = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'postern-agent' }).private;
+    try {
+      parseHostKey(text);
+      return text;
+    } catch {
+      // generate another
+    }
+  }
+  throw new Error('could not generate an SSH host key that ssh2 reads back');
 }
 
 export function parseHostKey(text: string, origin = 'host key'): HostKey {
