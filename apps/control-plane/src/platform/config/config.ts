@@ -33,6 +33,10 @@ export interface ControlPlaneConfig {
      * 5433). Each protocol needs a registered front door, checked when the relay starts.
      */
     doors: Readonly<Record<string, RelayDoorListen>>;
+    /** The host name clients use to reach the relay, told to clients (the CLI); null: the API URL's host. */
+    publicHost: string | null;
+    /** A PEM CA file clients verify the relay's certificate with, handed out by the API; null: none. */
+    caFile: string | null;
     tls: { certFile: string; keyFile: string } | null;
     /**
      * The relay data port agents dial, one connection per relayed session (TLS with the gRPC
@@ -209,6 +213,11 @@ const envSchema = z.object({
     .regex(/^\s*([a-z][a-z0-9]*\s*(,\s*[a-z][a-z0-9]*\s*)*)?$/, 'must be a comma-separated list of protocol names')
     .default('postgres'),
   POSTERN_RELAY_TLS_CERT_FILE: z.string().min(1).optional(),
+  POSTERN_RELAY_PUBLIC_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:\-[\]]{1,253}$/, 'must be a host name or address')
+    .optional(),
+  POSTERN_RELAY_TLS_CA_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_INSECURE: bool(false),
   POSTERN_RELAY_TUNNEL_TIMEOUT_MS: millis(10_000, 100),
@@ -464,6 +473,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     },
     relay: {
       doors,
+      publicHost: e.POSTERN_RELAY_PUBLIC_HOST ?? null,
+      caFile: e.POSTERN_RELAY_TLS_CA_FILE ?? null,
       tls: relayCert && relayKey ? { certFile: relayCert, keyFile: relayKey } : null,
       data:
         e.POSTERN_RELAY_DATA_PORT === 'off'

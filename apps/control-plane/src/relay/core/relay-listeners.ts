@@ -5,6 +5,13 @@ import { CONFIG, ConfigError, type ControlPlaneConfig } from '../../platform/con
 import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
 import { FRONT_DOORS, type FrontDoor } from './front-door.js';
 
+/** A front door as clients reach it. */
+export interface RelayEndpoint {
+  protocol: string;
+  port: number;
+  tls: boolean;
+}
+
 /**
  * One listener per registered front door that is on, with the same lifecycle and the same
  * per-host connection cap (POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS): a host over the cap is
@@ -13,6 +20,7 @@ import { FRONT_DOORS, type FrontDoor } from './front-door.js';
 @Injectable()
 export class RelayListeners implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly listeners: SocketListener[] = [];
+  private readonly bound: RelayEndpoint[] = [];
 
   constructor(
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
@@ -46,11 +54,17 @@ export class RelayListeners implements OnApplicationBootstrap, OnModuleDestroy {
       );
       this.listeners.push(listener);
       const port = await listener.start();
+      this.bound.push({ protocol, port, tls: Boolean(this.config.relay.tls) });
       this.logger.info(
         { host: listen.host, port, tls: Boolean(this.config.relay.tls) },
         `${door.protocol} relay listening`,
       );
     }
+  }
+
+  /** The front doors listening on this replica, with the ports they bound. */
+  endpoints(): readonly RelayEndpoint[] {
+    return this.bound;
   }
 
   async onModuleDestroy(): Promise<void> {
