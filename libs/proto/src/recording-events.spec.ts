@@ -10,6 +10,10 @@ describe('recording event types', () => {
       'recording.gap': true,
       decision: true,
       statement: true,
+      'ssh.channel': true,
+      'ssh.output': true,
+      'ssh.sftp': true,
+      'ssh.channel.end': true,
     };
     expect([...RECORDING_EVENT_TYPES].sort()).toEqual(Object.keys(all).sort());
     expect(new Set(RECORDING_EVENT_TYPES).size).toBe(RECORDING_EVENT_TYPES.length);

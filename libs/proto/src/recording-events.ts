@@ -49,6 +49,60 @@ export interface RecordingEventBodies {
     params?: string[];
     error?: { code: string; message: string };
   };
+
+  // ------------------------------------------------------------------ SSH
+  /**
+   * A channel the client opened and the agent let through. Shells and exec commands carry an
+   * asciicast v2 header (`asciicast`): with the channel's `ssh.output` events in order, it is a
+   * playable .cast file.
+   */
+  'ssh.channel': {
+    channel: number;
+    type: 'shell' | 'exec' | 'subsystem' | 'direct-tcpip';
+    /** exec: the command line; subsystem: its name (sftp). */
+    command?: string;
+    /** direct-tcpip: host:port the target was asked to connect to. */
+    destination?: string;
+    asciicast?: {
+      version: 2;
+      width: number;
+      height: number;
+      /** Unix seconds. */
+      timestamp: number;
+      command?: string;
+      env?: { TERM?: string };
+    };
+  };
+  /**
+   * Terminal output of a shell or exec channel, as one asciicast v2 event line: seconds since the
+   * channel opened, `o` (output; `stderr` marks the exec's error stream) or `r` (resize,
+   * "COLSxROWS"), and the text.
+   */
+  'ssh.output': { channel: number; event: [number, 'o' | 'r', string]; stderr?: boolean };
+  /**
+   * One SFTP operation on a `subsystem` channel (sftp, and scp in its default SFTP mode): a file
+   * read or written (reported when its handle is closed, with the bytes moved through it), a
+   * directory listed, a path removed, created or renamed; `status` is the server's answer.
+   */
+  'ssh.sftp': {
+    channel: number;
+    op: 'read' | 'write' | 'list' | 'remove' | 'mkdir' | 'rmdir' | 'rename' | 'setstat' | 'symlink';
+    path: string;
+    target?: string;
+    bytes?: number;
+    status: string | null;
+  };
+  /** The channel's end: the exit status or signal the target reported, and its byte counts. */
+  'ssh.channel.end': {
+    channel: number;
+    exitStatus: number | null;
+    exitSignal: string | null;
+    durationMs: number;
+    bytesFromClient: number;
+    bytesFromTarget: number;
+    /** Output past the per-channel recording bound was not recorded. */
+    truncated?: boolean;
+  };
 }
 
 export interface RecordedPrincipal {
@@ -72,6 +126,10 @@ export const RECORDING_EVENT_TYPES = [
   'recording.gap',
   'decision',
   'statement',
+  'ssh.channel',
+  'ssh.output',
+  'ssh.sftp',
+  'ssh.channel.end',
 ] as const satisfies readonly RecordingEventType[];
 
 const TYPES: ReadonlySet<string> = new Set(RECORDING_EVENT_TYPES);

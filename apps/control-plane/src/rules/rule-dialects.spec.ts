@@ -14,10 +14,10 @@ describe('rule dialects', () => {
   });
 
   test('a dialect without a registered analyser is refused before its body is read', () => {
-    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres', 'mysql']);
+    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres', 'mysql', 'ssh']);
     const oracle = () => guardrailRecord({ name: 'o', dialect: 'oracle', match: { statementKinds: ['DROP TABLE'] } });
     expect(oracle).toThrow(InvalidArgumentError);
-    expect(oracle).toThrow('dialect: "oracle" is not a rule dialect (known: postgres, mysql)');
+    expect(oracle).toThrow('dialect: "oracle" is not a rule dialect (known: postgres, mysql, ssh)');
     expect(() =>
       maskingRecord({ name: 'o', dialect: 'oracle', spec: { columns: ['email'], style: 'redact' } }),
     ).toThrow('dialect:');
@@ -58,6 +58,24 @@ describe('rule dialects', () => {
     await mysql.ready();
     const analysis = mysql.analyser(16).analyze('SELECT 1; /*!50000 DROP TABLE t */');
     expect(analysis.ok && analysis.all.map((statement) => statement.kinds[0])).toEqual(['SELECT', 'DROP TABLE']);
+  });
+
+  test('the SSH analyser validates shell rules: its kinds, program names and paths', () => {
+    const guardrail = guardrailRecord({
+      name: 'no curl | sh',
+      dialect: 'ssh',
+      match: { statementKinds: ['pipe_to_shell'], functions: ['curl', 'mkfs.*'], relations: ['/etc/*'] },
+    });
+    expect(guardrail.spec).toEqual({
+      match: { statementKinds: ['PIPE_TO_SHELL'], functions: ['curl', 'mkfs.*'], relations: ['/etc/*'] },
+      dialect: 'ssh',
+    });
+    expect(() => guardrailRecord({ name: 'g', dialect: 'ssh', match: { statementKinds: ['DROP TABLE'] } })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => guardrailRecord({ name: 'g', dialect: 'ssh', match: { functions: ['rm; ls'] } })).toThrow(
+      'match.functions[0]',
+    );
   });
 
   test('the PostgreSQL analyser validates kinds and names its own way', () => {

@@ -15,6 +15,7 @@ import {
   mysqlAnalyser,
 } from '@postern/policy-mysql';
 import { AnalysisCache, initSqlParser, POSTGRES_DIALECT, postgresAnalyser } from '@postern/policy-postgres';
+import { initShellParser, ShellAnalysisCache, shellAnalyser, SSH_DIALECT } from '@postern/policy-ssh';
 import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 
 /**
@@ -45,6 +46,12 @@ export const RULE_DIALECTS: readonly RuleDialect[] = [
     commands: MYSQL_DIALECT,
     ready: initMysqlParser,
     analyser: (cacheEntries) => mysqlAnalyser(new MysqlAnalysisCache({ maxEntries: cacheEntries })),
+  },
+  {
+    name: SSH_DIALECT.name,
+    commands: SSH_DIALECT,
+    ready: initShellParser,
+    analyser: (cacheEntries) => shellAnalyser(new ShellAnalysisCache({ maxEntries: cacheEntries })),
   },
 ];
 
