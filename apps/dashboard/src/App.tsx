@@ -1,0 +1,90 @@
+import { NavLink, Navigate, Route, Routes } from 'react-router';
+import { useQuery } from 'urql';
+import { MeQuery } from './api/operations';
+import { MeProvider, displayNameOf, hasRole, signInUrl, type Me } from './auth/me';
+import { ErrorNotice, Loading } from './components/State';
+import { MaskingRulesPage } from './features/admin/MaskingRulesPage';
+import { AuditPage } from './features/audit/AuditPage';
+import { MyAccessPage } from './features/access/MyAccessPage';
+import { InboxPage } from './features/reviews/InboxPage';
+import { SessionDetailPage } from './features/sessions/SessionDetailPage';
+import { SessionsPage } from './features/sessions/SessionsPage';
+
+export interface AppProps {
+  /** Ends the server-side session (POST /auth/logout) and leaves the app. */
+  onSignOut: () => void;
+}
+
+export function App({ onSignOut }: AppProps) {
+  const [{ data, fetching, error }] = useQuery({ query: MeQuery, requestPolicy: 'network-only' });
+  if (fetching && !data) return <Loading what="your account" />;
+  const unauthenticated = error?.graphQLErrors.some((e) => e.extensions?.['code'] === 'UNAUTHENTICATED');
+  if (unauthenticated || (!data && !error)) return <SignedOut />;
+  if (error && !data) return <ErrorNotice error={error} title="The dashboard could not start" />;
+  const me = data!.me;
+  return (
+    <MeProvider me={me}>
+      <Shell me={me} onSignOut={onSignOut} />
+    </MeProvider>
+  );
+}
+
+function SignedOut() {
+  const here = window.location.pathname + window.location.search;
+  return (
+    <main className="signed-out">
+      <h1>Postern</h1>
+      <p>Sign in with your organisation's account to see reviews, sessions and your access.</p>
+      <a className="button" href={signInUrl(here)}>
+        Sign in
+      </a>
+    </main>
+  );
+}
+
+function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
+  const approver = hasRole(me, 'approver');
+  const auditor = hasRole(me, 'auditor');
+  const admin = hasRole(me, 'admin');
+  return (
+    <>
+      <header className="topbar">
+        <h1>Postern</h1>
+        <nav aria-label="main">
+          {approver ? <NavLink to="/inbox">Inbox</NavLink> : null}
+          <NavLink to="/access">My access</NavLink>
+          {auditor ? <NavLink to="/sessions">Sessions</NavLink> : null}
+          {auditor ? <NavLink to="/audit">Audit</NavLink> : null}
+          {admin ? <NavLink to="/admin/masking-rules">Masking rules</NavLink> : null}
+        </nav>
+        <div className="whoami" aria-label="signed in as">
+          <span>{displayNameOf(me)}</span> <span className="muted">({me.roles.join(', ')})</span>{' '}
+          <button type="button" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main>
+        <Routes>
+          <Route path="/" element={<Navigate to={approver ? '/inbox' : '/access'} replace />} />
+          {approver ? <Route path="/inbox" element={<InboxPage />} /> : null}
+          <Route path="/access" element={<MyAccessPage />} />
+          {auditor ? <Route path="/sessions" element={<SessionsPage />} /> : null}
+          {auditor ? <Route path="/sessions/:id" element={<SessionDetailPage />} /> : null}
+          {auditor ? <Route path="/audit" element={<AuditPage />} /> : null}
+          {admin ? <Route path="/admin/masking-rules" element={<MaskingRulesPage />} /> : null}
+          <Route path="*" element={<NotAvailable />} />
+        </Routes>
+      </main>
+    </>
+  );
+}
+
+function NotAvailable() {
+  return (
+    <section>
+      <h2>Not available</h2>
+      <p>This page does not exist, or your roles do not include it.</p>
+    </section>
+  );
+}

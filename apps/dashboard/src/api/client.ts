@@ -1,0 +1,47 @@
+import { Client, fetchExchange, subscriptionExchange, type Exchange } from '@urql/core';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { dashboardCache } from './cache';
+
+export interface DashboardClient {
+  client: Client;
+  /** Closes the WebSocket (on sign-out: the server also closes it when the session ends). */
+  close(): void;
+}
+
+/** graphql-ws on the same origin: the browser sends the session cookie with the upgrade. */
+function webSocketUrl(origin: string): string {
+  const url = new URL('/graphql', origin);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
+}
+
+/**
+ * The one GraphQL client: same-origin POSTs carrying the session cookie (JSON bodies, which
+ * Apollo's CSRF prevention accepts), subscriptions over graphql-ws, and the normalised cache.
+ */
+export function createDashboardClient(origin = window.location.origin, exchanges: Exchange[] = []): DashboardClient {
+  const ws: WsClient = createWsClient({ url: webSocketUrl(origin), lazy: true, retryAttempts: 20 });
+  const client = new Client({
+    url: new URL('/graphql', origin).href,
+    preferGetMethod: false,
+    requestPolicy: 'cache-and-network',
+    fetchOptions: { credentials: 'same-origin' },
+    exchanges: [
+      ...exchanges,
+      dashboardCache(),
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const input = { ...request, query: request.query ?? '' };
+          return {
+            subscribe(sink) {
+              const unsubscribe = ws.subscribe(input, sink);
+              return { unsubscribe };
+            },
+          };
+        },
+      }),
+    ],
+  });
+  return { client, close: () => void ws.dispose() };
+}

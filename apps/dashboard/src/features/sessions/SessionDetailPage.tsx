@@ -1,0 +1,115 @@
+import { useState } from 'react';
+import { useParams } from 'react-router';
+import { useMutation, useQuery } from 'urql';
+import { SessionQuery, SessionRecordingQuery, TerminateSessionMutation } from '../../api/operations';
+import { hasRole, useMe } from '../../auth/me';
+import { ErrorNotice, Loading, errorMessage } from '../../components/State';
+import { Time } from '../../components/Time';
+import type { SessionQuery as SessionData } from '../../generated/graphql/graphql';
+import { Replay } from './Replay';
+import { protocolOf, type RecordedEvent } from './timeline';
+
+export function SessionDetailPage() {
+  const { id = '' } = useParams();
+  const me = useMe();
+  const [{ data, fetching, error }] = useQuery({ query: SessionQuery, variables: { id } });
+  const [terminated, terminate] = useMutation(TerminateSessionMutation);
+  if (fetching && !data) return <Loading what="the session" />;
+  if (error && !data) return <ErrorNotice error={error} title="The session could not be loaded" />;
+  if (!data) return null;
+  const { session, verifySessionRecording: verdict } = data;
+
+  return (
+    <section aria-labelledby="session-title">
+      <h2 id="session-title">
+        Session of {session.principalName ?? session.principalId} on {session.connectionName}
+      </h2>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd>{session.status}</dd>
+        <dt>Started</dt>
+        <dd>
+          <Time value={session.startedAt} />
+        </dd>
+        <dt>Ended</dt>
+        <dd>
+          <Time value={session.endedAt} /> {session.endReason ? `(${session.endReason})` : ''}
+        </dd>
+        <dt>Statements</dt>
+        <dd>{session.statementCount}</dd>
+        <dt>Client</dt>
+        <dd>
+          {session.clientAddress ?? '—'} via {session.ingress}
+        </dd>
+        <dt>Policy version</dt>
+        <dd>{session.policyVersion ?? '—'}</dd>
+      </dl>
+      <Verdict verdict={verdict} />
+      {session.status === 'ACTIVE' && hasRole(me, 'admin') ? (
+        <p>
+          <button type="button" className="danger" onClick={() => void terminate({ id: session.id })}>
+            Terminate session
+          </button>
+          {terminated.error ? <span role="alert"> {errorMessage(terminated.error)}</span> : null}
+        </p>
+      ) : null}
+      <h3>Replay</h3>
+      <Recording sessionId={session.id} />
+    </section>
+  );
+}
+
+function Verdict({ verdict }: { verdict: SessionData['verifySessionRecording'] }) {
+  const state = verdict.purged
+    ? 'purged by retention'
+    : verdict.ok
+      ? verdict.complete
+        ? 'intact and complete'
+        : 'intact so far (not complete yet)'
+      : `tampered: ${verdict.problems.length} problem(s)`;
+  return (
+    <section aria-label="recording integrity" className={`verdict ${verdict.ok ? 'verdict-ok' : 'verdict-bad'}`}>
+      <strong>Recording integrity:</strong> {state} · {verdict.chunks} chunk(s)
+      {verdict.headHash ? <code className="hash"> {verdict.headHash.slice(0, 16)}…</code> : null}
+      {verdict.problems.length > 0 ? (
+        <ul>
+          {verdict.problems.map((p) => (
+            <li key={`${p.seq}-${p.problem}`}>
+              chunk {p.seq}: {p.problem} — {p.detail}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
+/** Reads the recording page by page (100 chunks each) and replays what was read. */
+function Recording({ sessionId }: { sessionId: string }) {
+  const [pages, setPages] = useState<Array<number | null>>([null]);
+  const [events, setEvents] = useState<Record<string, RecordedEvent[]>>({});
+  const last = pages[pages.length - 1] ?? null;
+  const [{ data, fetching, error }] = useQuery({
+    query: SessionRecordingQuery,
+    variables: { sessionId, afterSeq: last },
+  });
+  const key = String(last);
+  if (data && events[key] !== data.sessionRecording.events) {
+    setEvents({ ...events, [key]: data.sessionRecording.events });
+  }
+  if (error) return <ErrorNotice error={error} title="The recording could not be read" />;
+  if (fetching && pages.length === 1 && !data) return <Loading what="the recording" />;
+  const all = pages.flatMap((page) => events[String(page)] ?? []);
+  const next = data?.sessionRecording.nextSeq;
+  return (
+    <>
+      {data?.sessionRecording.purged ? <p className="muted">Retention deleted this recording.</p> : null}
+      <Replay protocol={protocolOf(all) ?? 'POSTGRES'} events={all} />
+      {next !== null && next !== undefined && data?.sessionRecording.events.length ? (
+        <button type="button" onClick={() => setPages([...pages, next - 1])}>
+          Load more
+        </button>
+      ) : null}
+    </>
+  );
+}
