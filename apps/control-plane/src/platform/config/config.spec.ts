@@ -109,6 +109,22 @@ describe('the internal link between replicas', () => {
   });
 });
 
+describe('dashboard files', () => {
+  test('a given folder must hold index.html; "off" serves none; the problem names the variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'postern-dashboard-config-'));
+    try {
+      expect(problemsOf({ ...valid, POSTERN_DASHBOARD_DIR: dir })[0]).toMatch(
+        /^POSTERN_DASHBOARD_DIR must be a folder holding the built dashboard's index.html/,
+      );
+      writeFileSync(join(dir, 'index.html'), '<!doctype html>');
+      expect(loadConfig({ ...valid, POSTERN_DASHBOARD_DIR: dir }).dashboard.staticDir).toBe(dir);
+      expect(loadConfig({ ...valid, POSTERN_DASHBOARD_DIR: 'off' }).dashboard.staticDir).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('notifications', () => {
   test('defaults: https only, 5 attempts from 30 s, no dashboard links, key derived from the bootstrap token', () => {
     const config = loadConfig(valid);
