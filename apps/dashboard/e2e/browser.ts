@@ -1,7 +1,6 @@
 // Debian's Chromium driven by playwright-core (no browser download): the flags keep it off the
-// network this machine refuses, and a fresh profile per launch keeps runs apart.
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// network this machine refuses; Playwright gives every launch a fresh, empty profile.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import playwright, { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from '@postern/testing';
@@ -15,7 +14,6 @@ export interface TestBrowser {
 }
 
 export async function launchChromium(): Promise<TestBrowser> {
-  const profile = mkdtempSync(join(tmpdir(), 'postern-chromium-'));
   const browser = await playwright.chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -27,26 +25,28 @@ export async function launchChromium(): Promise<TestBrowser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   });
   return {
     browser,
-    close: async () => {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close: () => browser.close(),
   };
 }
 
-/** A page whose console errors and uncaught exceptions are collected (a test asserts there are none). */
-export async function openPage(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
+/**
+ * A page whose console errors and uncaught exceptions on the dashboard's origin are collected (a
+ * test asserts there are none; the IdP's own pages are not ours to judge).
+ */
+export async function openPage(context: BrowserContext, origin: string): Promise<{ page: Page; problems: string[] }> {
   const page = await context.newPage();
   const problems: string[] = [];
+  const ours = () => page.url().startsWith(origin);
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && ours()) problems.push(`console on ${page.url()}: ${message.text()}`);
   });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('pageerror', (error) => {
+    if (ours()) problems.push(`page error on ${page.url()}: ${error.message}`);
+  });
   return { page, problems };
 }
 

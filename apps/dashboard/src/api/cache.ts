@@ -58,15 +58,11 @@ export function placeReview(cache: Cache, review: ReviewLike): void {
     if (links === null) continue;
     const present = links.includes(key);
     const shows = reviewListShows(field.arguments, full);
-    if (shows && !present) cache.link('Query', field.fieldName, field.arguments ?? {}, [key, ...links]);
-    if (!shows && present) {
-      cache.link(
-        'Query',
-        field.fieldName,
-        field.arguments ?? {},
-        links.filter((link) => link !== key),
-      );
-    }
+    if (shows === present) continue;
+    const next = shows ? [key, ...links] : links.filter((link) => link !== key);
+    // A field read without arguments is stored under its bare name: link it the same way.
+    if (field.arguments) cache.link('Query', field.fieldName, field.arguments, next);
+    else cache.link('Query', field.fieldName, next);
   }
 }
 

@@ -58,6 +58,21 @@ describe('reviewer inbox', () => {
     expect(card).toHaveTextContent('refund changes');
     expect(card).toHaveTextContent('0 of 1 approval');
     expect(within(card).getByRole('button', { name: 'Approve' })).toBeEnabled();
+
+    // Decided elsewhere: it leaves pending and shows, decided, in the recent list — no refetch.
+    api.push('ReviewDecided', {
+      reviewDecided: {
+        __typename: 'Review',
+        id: 'r-1',
+        status: 'EXPIRED',
+        decidedAt: new Date().toISOString(),
+        decisions: [],
+      },
+    });
+    expect(await within(pending).findByText('Nothing waits for a decision.')).toBeInTheDocument();
+    const decided = screen.getByRole('region', { name: 'decided reviews' });
+    expect(await within(decided).findByLabelText('status EXPIRED')).toBeInTheDocument();
+    expect(api.calls.filter((c) => c.name === 'Reviews')).toHaveLength(2);
   });
 
   test('approve with a comment sends it; the decided review moves out of pending, in place', async () => {
