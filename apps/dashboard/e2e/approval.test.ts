@@ -31,6 +31,7 @@ let dashboard: string;
 let agentPort: number;
 let databaseToken: string;
 let shopId: string;
+let ledgerId: string;
 const contexts: BrowserContext[] = [];
 const problems: string[] = [];
 
@@ -128,6 +129,19 @@ beforeAll(async () => {
       match: { statementKinds: ['UPDATE'], relations: ['refunds'] },
     },
   });
+  ledgerId = await createConnection(stack.cp, 'ledger', agent.id, {
+    database: target.name,
+    secretRef: 'env:SHOP_PASSWORD',
+  });
+  await admin('mutation($input: CreateAccessRuleInput!) { createAccessRule(input: $input) { id } }', {
+    input: {
+      connectionId: ledgerId,
+      groups: ['engineers'],
+      operations: ['read'],
+      requiresApproval: true,
+      approverGroups: ['approvers'],
+    },
+  });
   await grantEngineers(stack.cp, shopId);
   databaseToken = await accessTokenFor(stack.idp!, 'alice', POSTERN_DATA_PLANE_AUDIENCE);
   await waitFor(
@@ -163,6 +177,23 @@ describe('the dashboard in Chromium', () => {
     const bobOtherTab = await bob.context().newPage();
     await bobOtherTab.goto(`${dashboard}/inbox`);
     await bobOtherTab.getByRole('heading', { name: 'Inbox' }).waitFor();
+    // Alice asks for just-in-time access in her page; both of Bob's tabs show it as it is made —
+    // which also proves their subscriptions are live before the statement below is held.
+    const request = alice.getByRole('form', { name: 'request access' });
+    await request.getByLabel('Connection id').fill(ledgerId);
+    await request.getByLabel('Duration (minutes)').fill('30');
+    await request.getByLabel('Reason').fill('reconcile the ledger');
+    await request.getByRole('button', { name: 'Request access' }).click();
+    await alice
+      .getByRole('region', { name: 'my requests' })
+      .getByRole('article', { name: 'Access request on ledger' })
+      .waitFor();
+    for (const tab of [bob, bobOtherTab]) {
+      const access = tab.getByRole('article', { name: 'Access request on ledger' });
+      await access.waitFor({ timeout: 30_000 });
+      await access.getByText('reconcile the ledger').waitFor();
+      await access.getByText('30 min 0 s').waitFor();
+    }
     // Marks the documents: a reload or navigation would lose the mark.
     await bob.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
@@ -178,7 +209,13 @@ describe('the dashboard in Chromium', () => {
     const pending = bob.getByRole('region', { name: 'pending reviews' }).getByRole('article').filter({
       hasText: "UPDATE refunds SET state = 'paid' WHERE id = 1",
     });
-    await pending.waitFor({ timeout: 30_000 });
+    // The statement waits; were it to end first, its output says why.
+    await Promise.race([
+      pending.waitFor({ timeout: 30_000 }),
+      held.then((r) => {
+        throw new Error(`psql ended before the review appeared: ${r.code} ${r.stdout} ${r.stderr}`);
+      }),
+    ]);
     await expect(bob.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).resolves.toBe(true);
     await pending.getByText('0 of 1 approval').waitFor();
     await expect(pending.textContent()).resolves.toContain('alice@example.com');

@@ -4,9 +4,10 @@ import { BrowserRouter } from 'react-router';
 import { Provider } from 'urql';
 import { createDashboardClient } from './api/client';
 import { App } from './App';
+import { LiveConnectionContext } from './features/reviews/live';
 import './styles.css';
 
-const { client, close } = createDashboardClient();
+const { client, close, onConnected } = createDashboardClient();
 
 /** Ends the session on the server (every replica refuses its token from now on), then reloads signed out. */
 async function signOut(): Promise<void> {
@@ -18,9 +19,11 @@ async function signOut(): Promise<void> {
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <Provider value={client}>
-      <BrowserRouter>
-        <App onSignOut={() => void signOut()} />
-      </BrowserRouter>
+      <LiveConnectionContext.Provider value={onConnected}>
+        <BrowserRouter>
+          <App onSignOut={() => void signOut()} />
+        </BrowserRouter>
+      </LiveConnectionContext.Provider>
     </Provider>
   </StrictMode>,
 );

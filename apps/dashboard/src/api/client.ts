@@ -4,6 +4,8 @@ import { dashboardCache } from './cache';
 
 export interface DashboardClient {
   client: Client;
+  /** Calls `listener` each time the WebSocket (re)connects; returns the unsubscribe. */
+  onConnected(listener: () => void): () => void;
   /** Closes the WebSocket (on sign-out: the server also closes it when the session ends). */
   close(): void;
 }
@@ -20,7 +22,13 @@ function webSocketUrl(origin: string): string {
  * Apollo's CSRF prevention accepts), subscriptions over graphql-ws, and the normalised cache.
  */
 export function createDashboardClient(origin = window.location.origin, exchanges: Exchange[] = []): DashboardClient {
-  const ws: WsClient = createWsClient({ url: webSocketUrl(origin), lazy: true, retryAttempts: 20 });
+  const listeners = new Set<() => void>();
+  const ws: WsClient = createWsClient({
+    url: webSocketUrl(origin),
+    lazy: true,
+    retryAttempts: 20,
+    on: { connected: () => listeners.forEach((listener) => listener()) },
+  });
   const client = new Client({
     url: new URL('/graphql', origin).href,
     preferGetMethod: false,
@@ -43,5 +51,12 @@ export function createDashboardClient(origin = window.location.origin, exchanges
       }),
     ],
   });
-  return { client, close: () => void ws.dispose() };
+  return {
+    client,
+    onConnected(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => void ws.dispose(),
+  };
 }

@@ -14,9 +14,9 @@ const OWN_REQUESTS_POLL_MS = 3_000;
 export function MyAccessPage() {
   const me = useMe();
   const live = hasRole(me, 'approver') || hasRole(me, 'auditor');
-  useLiveReviews(live);
   const [{ data: grants, error: grantsError }] = useQuery({ query: GrantsQuery });
   const [{ data: reviews, fetching, error }, reread] = useQuery({ query: ReviewsQuery, variables: {} });
+  useLiveReviews(live, () => reread({ requestPolicy: 'network-only' }));
   usePoll(!live, () => reread({ requestPolicy: 'network-only' }));
   const mine = (reviews?.reviews ?? []).filter((r) => r.requesterId === me.id || r.requesterPrincipalId === me.id);
   const known = new Map(mine.map((r) => [r.connectionId, r.connectionName]));

@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Provider } from 'urql';
 import { describe, expect, test } from 'vitest';
@@ -6,9 +6,11 @@ import { MeProvider, type Me } from '../../auth/me';
 import { BOB, review } from '../../test/fixtures';
 import { fakeApi } from '../../test/fake-api';
 import { InboxPage } from './InboxPage';
+import { LiveConnectionContext } from './live';
 
 function renderInbox(me: Me, initial: ReturnType<typeof review>[] = []) {
   let current = initial;
+  const connected = new Set<() => void>();
   const api = fakeApi({
     Reviews: (variables) => ({
       data: {
@@ -36,12 +38,26 @@ function renderInbox(me: Me, initial: ReturnType<typeof review>[] = []) {
   });
   render(
     <Provider value={api.client}>
-      <MeProvider me={me}>
-        <InboxPage />
-      </MeProvider>
+      <LiveConnectionContext.Provider
+        value={(listener) => {
+          connected.add(listener);
+          return () => connected.delete(listener);
+        }}
+      >
+        <MeProvider me={me}>
+          <InboxPage />
+        </MeProvider>
+      </LiveConnectionContext.Provider>
     </Provider>,
   );
-  return api;
+  return {
+    ...api,
+    /** The server's list changes while the socket is down; then it reconnects. */
+    reconnect(reviews: ReturnType<typeof review>[]) {
+      current = reviews;
+      connected.forEach((listener) => listener());
+    },
+  };
 }
 
 describe('reviewer inbox', () => {
@@ -112,6 +128,13 @@ describe('reviewer inbox', () => {
       },
     });
     expect(await within(pending).findByText('Nothing waits for a decision.')).toBeInTheDocument();
+  });
+
+  test('a review created while the socket was down shows once it reconnects', async () => {
+    const api = renderInbox(BOB);
+    expect(await screen.findByText('Nothing waits for a decision.')).toBeInTheDocument();
+    act(() => api.reconnect([review({ id: 'r-9', connectionName: 'ledger' })]));
+    expect(await screen.findByRole('article', { name: 'Held command on ledger' })).toBeInTheDocument();
   });
 
   test('the requester sees their own request without approve or reject', async () => {

@@ -11,9 +11,15 @@ import { useLiveReviews } from './live';
 export function InboxPage() {
   const me = useMe();
   const approver = hasRole(me, 'approver');
-  useLiveReviews(approver || hasRole(me, 'auditor'));
-  const [{ data, fetching, error }] = useQuery({ query: ReviewsQuery, variables: { status: 'PENDING' } });
-  const [{ data: recent }] = useQuery({ query: ReviewsQuery, variables: {} });
+  const [{ data, fetching, error }, rereadPending] = useQuery({
+    query: ReviewsQuery,
+    variables: { status: 'PENDING' },
+  });
+  const [{ data: recent }, rereadRecent] = useQuery({ query: ReviewsQuery, variables: {} });
+  useLiveReviews(approver || hasRole(me, 'auditor'), () => {
+    rereadPending({ requestPolicy: 'network-only' });
+    rereadRecent({ requestPolicy: 'network-only' });
+  });
   const pending = useMemo(() => (data?.reviews ?? []).filter((r) => r.status === 'PENDING'), [data]);
   const decided = useMemo(() => (recent?.reviews ?? []).filter((r) => r.status !== 'PENDING').slice(0, 20), [recent]);
   const [selected, setSelected] = useState(0);
