@@ -300,7 +300,7 @@ describe('the dashboard in Chromium', () => {
       { timeoutMs: 20_000, what: 'the new masking rule to reach the agent' },
     );
     expect(masked.stdout).toContain('Ada|');
-    await psql(`SELECT name FROM customers WHERE email = '${EMAIL}'`);
+    await psql(`SELECT name, email FROM customers WHERE email = '${EMAIL}'`);
     // Its session, once the agent has shipped the complete recording.
     await waitFor(
       async () => {
@@ -324,7 +324,8 @@ describe('the dashboard in Chromium', () => {
     await latest.click();
     await carol.getByRole('heading', { name: /^Session of .+ on shop$/ }).waitFor();
     const replay = carol.getByRole('region', { name: 'replay' });
-    await replay.getByText('SELECT name FROM customers WHERE email').waitFor({ timeout: 30_000 });
+    await replay.getByText('SELECT name, email FROM customers WHERE email').waitFor({ timeout: 30_000 });
+    await replay.getByText('1 values masked', { exact: false }).waitFor();
     await expect(replay.textContent()).resolves.not.toContain(EMAIL);
     await carol.getByRole('region', { name: 'recording integrity' }).waitFor();
     await screenshot(carol, 'session-replay');

@@ -33,6 +33,17 @@ const EVENTS: RecordedEvent[] = [
   event('decision', { kind: 'statement.held', decision: 'held' }, 400),
   event('decision', { kind: 'statement.approved', decision: 'approved' }, 900),
   event('statement', { sql: "UPDATE refunds SET state = 'paid'", durationMs: 520, rows: 1, tags: [] }, 910),
+  event(
+    'decision',
+    {
+      kind: 'session.policy_summary',
+      decision: 'summary',
+      statementsAllowed: 3,
+      statementsRefusedByRule: {},
+      valuesMaskedByRule: { 'rule-a': 2, 'rule-b': 1 },
+    },
+    990,
+  ),
   event('session.end', { endReason: 'client_closed' }, 1000),
 ];
 
@@ -41,7 +52,14 @@ describe('statement replay', () => {
     const items = timelineOf(EVENTS);
     const update = items.find((i) => i.kind === 'statement' && i.sql.startsWith('UPDATE'));
     expect(update).toMatchObject({ decisions: ['held', 'approved'], durationMs: 520, rows: 1 });
-    expect(decisionCounts(items)).toEqual({ blocked: 1, held: 1, approved: 1, rejected: 0, masked: 1 });
+    expect(decisionCounts(items)).toEqual({
+      blocked: 1,
+      held: 1,
+      approved: 1,
+      rejected: 0,
+      masked: 1,
+      valuesMasked: 3,
+    });
     expect(protocolOf(EVENTS)).toBe('POSTGRES');
   });
 
@@ -49,7 +67,7 @@ describe('statement replay', () => {
     render(<Replay protocol="POSTGRES" events={EVENTS} />);
     const replay = screen.getByRole('region', { name: 'replay' });
     expect(within(replay).getByLabelText('decision counts')).toHaveTextContent(
-      '4 statements · 1 blocked · 1 held · 1 approved · 0 rejected · 1 masked',
+      '4 statements · 1 blocked · 1 held · 1 approved · 0 rejected · 1 masked · 3 values masked',
     );
     expect(replay).toHaveTextContent("SELECT name FROM customers WHERE email = '***'");
     expect(replay).toHaveTextContent('520 ms · 1 row');
@@ -59,6 +77,7 @@ describe('statement replay', () => {
 
   test('seeking: the slider and a click on a row move the position', async () => {
     render(<Replay protocol="POSTGRES" events={EVENTS} />);
+    const replay = () => screen.getByRole('region', { name: 'replay' });
     const slider = screen.getByLabelText('Position');
     expect(slider).toHaveAttribute('aria-valuetext', `${EVENTS.length} of ${EVENTS.length} events`);
     fireEvent.change(slider, { target: { value: '2' } });
@@ -66,6 +85,7 @@ describe('statement replay', () => {
     const items = screen.getAllByRole('listitem');
     expect(items[1]).toHaveAttribute('aria-current', 'step');
     expect(items[5]).toHaveClass('timeline-future');
+    expect(replay()).toHaveTextContent('3 statements allowed, 3 values masked');
     await userEvent.click(within(items[5]!).getByRole('button'));
     expect(slider).toHaveAttribute('aria-valuetext', `6 of ${EVENTS.length} events`);
   });

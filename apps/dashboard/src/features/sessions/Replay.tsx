@@ -32,7 +32,7 @@ export function StatementReplay({ events }: { events: readonly RecordedEvent[] }
     <section aria-label="replay" className="replay">
       <p className="replay-summary" aria-label="decision counts">
         {statements} statements · {counts.blocked} blocked · {counts.held} held · {counts.approved} approved ·{' '}
-        {counts.rejected} rejected · {counts.masked} masked
+        {counts.rejected} rejected · {counts.masked} masked · {counts.valuesMasked} values masked
       </p>
       <label htmlFor={sliderId}>Position</label>
       <input

@@ -22,7 +22,7 @@ export type TimelineItem =
       /** The decisions recorded just before it (blocked, held, approved, masked…). */
       decisions: string[];
     })
-  | (Base & { kind: 'decision'; decision: string; detail: string })
+  | (Base & { kind: 'decision'; decision: string; detail: string; valuesMasked: number })
   | (Base & { kind: 'start'; detail: string })
   | (Base & { kind: 'end'; detail: string })
   | (Base & { kind: 'gap'; detail: string })
@@ -34,6 +34,8 @@ export interface DecisionCounts {
   approved: number;
   rejected: number;
   masked: number;
+  /** Values masked in result rows (from the session's closing summary). */
+  valuesMasked: number;
 }
 
 function parse(json: string): Record<string, unknown> {
@@ -76,9 +78,16 @@ export function timelineOf(events: readonly RecordedEvent[]): TimelineItem[] {
       }
       case 'decision': {
         const decision = text(body['decision']) || text(body['kind']);
-        waiting = [...waiting, decision];
-        const detail = [text(body['kind']), text(body['reason']), text(body['sql'])].filter(Boolean).join(' — ');
-        items.push({ key, at: event.at, kind: 'decision', decision, detail });
+        // The closing summary counts masked values per rule (masking is not one decision per row).
+        const byRule = body['valuesMaskedByRule'];
+        const valuesMasked =
+          byRule && typeof byRule === 'object' ? Object.values(byRule).reduce<number>((n, v) => n + count(v), 0) : 0;
+        if (decision !== 'summary') waiting = [...waiting, decision];
+        const detail =
+          decision === 'summary'
+            ? `${count(body['statementsAllowed'])} statements allowed, ${valuesMasked} values masked`
+            : [text(body['kind']), text(body['reason']), text(body['sql'])].filter(Boolean).join(' — ');
+        items.push({ key, at: event.at, kind: 'decision', decision, detail, valuesMasked });
         break;
       }
       case 'session.start': {
@@ -106,11 +115,12 @@ export function timelineOf(events: readonly RecordedEvent[]): TimelineItem[] {
 }
 
 export function decisionCounts(items: readonly TimelineItem[]): DecisionCounts {
-  const counts: DecisionCounts = { blocked: 0, held: 0, approved: 0, rejected: 0, masked: 0 };
+  const counts: DecisionCounts = { blocked: 0, held: 0, approved: 0, rejected: 0, masked: 0, valuesMasked: 0 };
   for (const item of items) {
     if (item.kind !== 'decision') continue;
+    counts.valuesMasked += item.valuesMasked;
     const decision = item.decision as keyof DecisionCounts;
-    if (decision in counts) counts[decision] += 1;
+    if (decision !== 'valuesMasked' && decision in counts) counts[decision] += 1;
   }
   return counts;
 }
