@@ -7,6 +7,7 @@ import { MaskingRulesPage } from './features/admin/MaskingRulesPage';
 import { AuditPage } from './features/audit/AuditPage';
 import { MyAccessPage } from './features/access/MyAccessPage';
 import { InboxPage } from './features/reviews/InboxPage';
+import { ReviewPage } from './features/reviews/ReviewPage';
 import { SessionDetailPage } from './features/sessions/SessionDetailPage';
 import { SessionsPage } from './features/sessions/SessionsPage';
 
@@ -68,6 +69,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
         <Routes>
           <Route path="/" element={<Navigate to={approver ? '/inbox' : '/access'} replace />} />
           {approver ? <Route path="/inbox" element={<InboxPage />} /> : null}
+          <Route path="/reviews/:id" element={<ReviewPage />} />
           <Route path="/access" element={<MyAccessPage />} />
           {auditor ? <Route path="/sessions" element={<SessionsPage />} /> : null}
           {auditor ? <Route path="/sessions/:id" element={<SessionDetailPage />} /> : null}
