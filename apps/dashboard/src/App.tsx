@@ -3,6 +3,9 @@ import { useQuery } from 'urql';
 import { MeQuery } from './api/operations';
 import { MeProvider, displayNameOf, hasRole, signInUrl, type Me } from './auth/me';
 import { ErrorNotice, Loading } from './components/State';
+import { AgentsPage } from './features/admin/AgentsPage';
+import { ApprovalRulesPage } from './features/admin/ApprovalRulesPage';
+import { ConnectionsPage } from './features/admin/ConnectionsPage';
 import { MaskingRulesPage } from './features/admin/MaskingRulesPage';
 import { AuditPage } from './features/audit/AuditPage';
 import { MyAccessPage } from './features/access/MyAccessPage';
@@ -56,7 +59,10 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
           <NavLink to="/access">My access</NavLink>
           {auditor ? <NavLink to="/sessions">Sessions</NavLink> : null}
           {auditor ? <NavLink to="/audit">Audit</NavLink> : null}
+          {admin ? <NavLink to="/admin/connections">Connections</NavLink> : null}
+          {admin ? <NavLink to="/admin/approval-rules">Approval rules</NavLink> : null}
           {admin ? <NavLink to="/admin/masking-rules">Masking rules</NavLink> : null}
+          {admin ? <NavLink to="/admin/agents">Agents</NavLink> : null}
         </nav>
         <div className="whoami" aria-label="signed in as">
           <span>{displayNameOf(me)}</span> <span className="muted">({me.roles.join(', ')})</span>{' '}
@@ -75,6 +81,9 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
           {auditor ? <Route path="/sessions/:id" element={<SessionDetailPage />} /> : null}
           {auditor ? <Route path="/audit" element={<AuditPage />} /> : null}
           {admin ? <Route path="/admin/masking-rules" element={<MaskingRulesPage />} /> : null}
+          {admin ? <Route path="/admin/approval-rules" element={<ApprovalRulesPage />} /> : null}
+          {admin ? <Route path="/admin/connections" element={<ConnectionsPage />} /> : null}
+          {admin ? <Route path="/admin/agents" element={<AgentsPage />} /> : null}
           <Route path="*" element={<NotAvailable />} />
         </Routes>
       </main>

@@ -403,3 +403,136 @@ export const DeleteMaskingRuleMutation = graphql(`
     }
   }
 `);
+
+export const AgentsQuery = graphql(`
+  query Agents {
+    agents {
+      id
+      name
+      status
+      version
+      hostname
+      policyVersion
+      policyBehind
+      lastSeenAt
+      enrolledAt
+    }
+  }
+`);
+
+export const CreateAgentMutation = graphql(`
+  mutation CreateAgent($input: CreateAgentInput!) {
+    createAgent(input: $input) {
+      agent {
+        id
+        name
+        status
+        version
+        hostname
+        policyVersion
+        policyBehind
+        lastSeenAt
+        enrolledAt
+      }
+      enrollment {
+        token
+        expiresAt
+      }
+    }
+  }
+`);
+
+export const CreateConnectionMutation = graphql(`
+  mutation CreateConnection($input: CreateConnectionInput!) {
+    createConnection(input: $input) {
+      id
+      name
+      protocol
+      targetHost
+      targetPort
+      targetDatabase
+      targetUser
+      tlsMode
+      recordingMode
+      agentId
+      agentGroupId
+      createdAt
+    }
+  }
+`);
+
+export const ApprovalRulesQuery = graphql(`
+  query ApprovalRules {
+    approvalRules {
+      id
+      name
+      enabled
+      approverGroups
+      groups
+      connectionIds
+      requiredApprovals
+      timeoutSeconds
+      match {
+        statementKinds
+        relations
+        missingWhere
+      }
+    }
+  }
+`);
+
+export const CreateApprovalRuleMutation = graphql(`
+  mutation CreateApprovalRule($input: CreateApprovalRuleInput!) {
+    createApprovalRule(input: $input) {
+      id
+      name
+      enabled
+      approverGroups
+      groups
+      connectionIds
+      requiredApprovals
+      timeoutSeconds
+      match {
+        statementKinds
+        relations
+        missingWhere
+      }
+    }
+  }
+`);
+
+export const SimulateMaskingQuery = graphql(`
+  query SimulateMasking($input: SimulatePolicyInput!) {
+    simulatePolicy(input: $input) {
+      sessions
+      statements
+      truncated
+      maskingRules {
+        index
+        name
+        sessions
+        statements
+      }
+    }
+  }
+`);
+
+export const SimulateApprovalQuery = graphql(`
+  query SimulateApproval($input: SimulatePolicyInput!) {
+    simulatePolicy(input: $input) {
+      sessions
+      statements
+      truncated
+      approvalRules {
+        index
+        name
+        sessions
+        statements
+        examples {
+          sql
+          at
+        }
+      }
+    }
+  }
+`);

@@ -4,6 +4,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** PENDING: created, not enrolled yet. ONLINE: holds a Control stream. DISABLED: credential revoked. */
+export type AgentStatus =
+  | 'DISABLED'
+  | 'OFFLINE'
+  | 'ONLINE'
+  | 'PENDING';
+
 /** Every field set must match. */
 export type AuditEventFilter = {
   actorId?: string | null | undefined;
@@ -28,6 +35,71 @@ export type ConnectionProtocol =
   | 'POSTGRES'
   | 'SSH';
 
+export type CreateAgentInput = {
+  /** Make the agent a replica in this agent group. */
+  agentGroupId?: string | number | null | undefined;
+  labels?: Array<LabelInput> | null | undefined;
+  /** Unique, DNS-label style: lowercase letters, digits and "-". */
+  name: string;
+};
+
+export type CreateApprovalRuleInput = {
+  approverGroups: Array<string>;
+  /** Empty or absent: every connection. */
+  connectionIds?: Array<string | number> | null | undefined;
+  /** The protocol whose analyser validates the rule, e.g. "postgres" (the default when absent). */
+  dialect?: string | null | undefined;
+  /** Default true. */
+  enabled?: boolean | null | undefined;
+  /** Empty or absent: everyone. */
+  groups?: Array<string> | null | undefined;
+  match: StatementMatchInput;
+  name: string;
+  /** 1 to 5; default 1. */
+  requiredApprovals?: number | null | undefined;
+  /** Seconds, from POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS (default 10) to 86400; default 300. */
+  timeoutSeconds?: number | null | undefined;
+};
+
+export type CreateConnectionInput = {
+  /** An agent group whose members all serve it; or give agentId. */
+  agentGroupId?: string | number | null | undefined;
+  /** The agent serving it; or give agentGroupId. */
+  agentId?: string | number | null | undefined;
+  /** HTTP: the header the agent sets to the secret of secretRef (default Authorization). */
+  authHeaderName?: string | null | undefined;
+  /** SSH: the target host key, SHA256:… as ssh-keygen -l prints it. */
+  hostKeyFingerprint?: string | null | undefined;
+  name: string;
+  protocol: ConnectionProtocol;
+  /** env:NAME or file:/path, resolved on the agent. */
+  secretRef?: string | null | undefined;
+  targetDatabase?: string | null | undefined;
+  /** POSTGRES, MYSQL, SSH (KUBERNETES and HTTP take url). */
+  targetHost?: string | null | undefined;
+  /** Default: the protocol's port (5432, 3306, 22). */
+  targetPort?: number | null | undefined;
+  targetUser?: string | null | undefined;
+  tlsCaRef?: string | null | undefined;
+  /** disable | prefer | require | verify-ca | verify-full (default: prefer for databases, verify-full for https, disable for SSH and http) */
+  tlsMode?: string | null | undefined;
+  /** KUBERNETES: the API server URL; HTTP: the base URL. */
+  url?: string | null | undefined;
+};
+
+export type CreateGuardrailInput = {
+  /** Empty or absent: every connection. */
+  connectionIds?: Array<string | number> | null | undefined;
+  /** The protocol whose analyser validates the rule, e.g. "postgres" (the default when absent). */
+  dialect?: string | null | undefined;
+  /** Default true. */
+  enabled?: boolean | null | undefined;
+  /** Empty or absent: everyone. */
+  groups?: Array<string> | null | undefined;
+  match: StatementMatchInput;
+  name: string;
+};
+
 export type CreateMaskingRuleInput = {
   /** Empty or absent: every connection. */
   connectionIds?: Array<string | number> | null | undefined;
@@ -39,6 +111,11 @@ export type CreateMaskingRuleInput = {
   exemptGroups?: Array<string> | null | undefined;
   name: string;
   spec: MaskingSpecInput;
+};
+
+export type LabelInput = {
+  key: string;
+  value: string;
 };
 
 export type MaskingPatternInput = {
@@ -59,6 +136,34 @@ export type RequestAccessInput = {
   /** How long the grant should last, in seconds. */
   durationSeconds: number;
   reason: string;
+};
+
+/** Proposed rules (the inputs of createGuardrail, createApprovalRule, createMaskingRule, validated the same way) and the recorded history to replay them on. */
+export type SimulatePolicyInput = {
+  approvalRules?: Array<CreateApprovalRuleInput> | null | undefined;
+  /** Only sessions on these connections; absent: every one. */
+  connectionIds?: Array<string | number> | null | undefined;
+  /** Statements recorded at or after this instant. */
+  from: string;
+  guardrails?: Array<CreateGuardrailInput> | null | undefined;
+  maskingRules?: Array<CreateMaskingRuleInput> | null | undefined;
+  /** Sessions replayed at most: default 200, up to 1000. */
+  maxSessions?: number | null | undefined;
+  /** Statements evaluated at most: default 20000, up to 100000. */
+  maxStatements?: number | null | undefined;
+  /** Statements recorded before this instant. */
+  to: string;
+};
+
+export type StatementMatchInput = {
+  copyProgram?: boolean | null | undefined;
+  functions?: Array<string> | null | undefined;
+  missingWhere?: boolean | null | undefined;
+  relations?: Array<string> | null | undefined;
+  schemas?: Array<string> | null | undefined;
+  statementKinds?: Array<string> | null | undefined;
+  unresolvedDynamicSql?: boolean | null | undefined;
+  userFunctions?: boolean | null | undefined;
 };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
@@ -196,6 +301,51 @@ export type DeleteMaskingRuleMutationVariables = Exact<{
 
 export type DeleteMaskingRuleMutation = { deleteMaskingRule: { id: string } };
 
+export type AgentsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AgentsQuery = { agents: Array<{ id: string, name: string, status: AgentStatus, version: string | null, hostname: string | null, policyVersion: string | null, policyBehind: number | null, lastSeenAt: string | null, enrolledAt: string | null }> };
+
+export type CreateAgentMutationVariables = Exact<{
+  input: CreateAgentInput;
+}>;
+
+
+export type CreateAgentMutation = { createAgent: { agent: { id: string, name: string, status: AgentStatus, version: string | null, hostname: string | null, policyVersion: string | null, policyBehind: number | null, lastSeenAt: string | null, enrolledAt: string | null }, enrollment: { token: string, expiresAt: string } } };
+
+export type CreateConnectionMutationVariables = Exact<{
+  input: CreateConnectionInput;
+}>;
+
+
+export type CreateConnectionMutation = { createConnection: { id: string, name: string, protocol: ConnectionProtocol, targetHost: string, targetPort: number, targetDatabase: string | null, targetUser: string | null, tlsMode: string, recordingMode: string, agentId: string | null, agentGroupId: string | null, createdAt: string } };
+
+export type ApprovalRulesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ApprovalRulesQuery = { approvalRules: Array<{ id: string, name: string, enabled: boolean, approverGroups: Array<string>, groups: Array<string>, connectionIds: Array<string>, requiredApprovals: number, timeoutSeconds: number, match: { statementKinds: Array<string> | null, relations: Array<string> | null, missingWhere: boolean | null } }> };
+
+export type CreateApprovalRuleMutationVariables = Exact<{
+  input: CreateApprovalRuleInput;
+}>;
+
+
+export type CreateApprovalRuleMutation = { createApprovalRule: { id: string, name: string, enabled: boolean, approverGroups: Array<string>, groups: Array<string>, connectionIds: Array<string>, requiredApprovals: number, timeoutSeconds: number, match: { statementKinds: Array<string> | null, relations: Array<string> | null, missingWhere: boolean | null } } };
+
+export type SimulateMaskingQueryVariables = Exact<{
+  input: SimulatePolicyInput;
+}>;
+
+
+export type SimulateMaskingQuery = { simulatePolicy: { sessions: number, statements: number, truncated: boolean, maskingRules: Array<{ index: number, name: string, sessions: number, statements: number }> } };
+
+export type SimulateApprovalQueryVariables = Exact<{
+  input: SimulatePolicyInput;
+}>;
+
+
+export type SimulateApprovalQuery = { simulatePolicy: { sessions: number, statements: number, truncated: boolean, approvalRules: Array<{ index: number, name: string, sessions: number, statements: number, examples: Array<{ sql: string, at: string }> }> } };
+
 
 export const MeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}},{"kind":"Field","name":{"kind":"Name","value":"groups"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}}]}}]}}]}}]} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
 export const ReviewsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Reviews"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"kind"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reviews"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}},{"kind":"Argument","name":{"kind":"Name","value":"kind"},"value":{"kind":"Variable","name":{"kind":"Name","value":"kind"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"command"}},{"kind":"Field","name":{"kind":"Name","value":"connectionId"}},{"kind":"Field","name":{"kind":"Name","value":"connectionName"}},{"kind":"Field","name":{"kind":"Name","value":"requesterId"}},{"kind":"Field","name":{"kind":"Name","value":"requesterName"}},{"kind":"Field","name":{"kind":"Name","value":"requesterPrincipalId"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"requestedSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"ruleId"}},{"kind":"Field","name":{"kind":"Name","value":"ruleName"}},{"kind":"Field","name":{"kind":"Name","value":"sessionId"}},{"kind":"Field","name":{"kind":"Name","value":"approverGroups"}},{"kind":"Field","name":{"kind":"Name","value":"requiredApprovals"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"decidedAt"}},{"kind":"Field","name":{"kind":"Name","value":"decisions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userId"}},{"kind":"Field","name":{"kind":"Name","value":"userName"}},{"kind":"Field","name":{"kind":"Name","value":"approved"}},{"kind":"Field","name":{"kind":"Name","value":"comment"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]}}]} as unknown as DocumentNode<ReviewsQuery, ReviewsQueryVariables>;
@@ -217,3 +367,10 @@ export const VerifyAuditDocument = {"kind":"Document","definitions":[{"kind":"Op
 export const MaskingRulesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MaskingRules"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"maskingRules"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"dialect"}},{"kind":"Field","name":{"kind":"Name","value":"connectionIds"}},{"kind":"Field","name":{"kind":"Name","value":"exemptGroups"}},{"kind":"Field","name":{"kind":"Name","value":"spec"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"columns"}},{"kind":"Field","name":{"kind":"Name","value":"detectors"}},{"kind":"Field","name":{"kind":"Name","value":"style"}},{"kind":"Field","name":{"kind":"Name","value":"customPatterns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"regex"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]}}]} as unknown as DocumentNode<MaskingRulesQuery, MaskingRulesQueryVariables>;
 export const CreateMaskingRuleDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateMaskingRule"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateMaskingRuleInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createMaskingRule"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"dialect"}},{"kind":"Field","name":{"kind":"Name","value":"connectionIds"}},{"kind":"Field","name":{"kind":"Name","value":"exemptGroups"}},{"kind":"Field","name":{"kind":"Name","value":"spec"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"columns"}},{"kind":"Field","name":{"kind":"Name","value":"detectors"}},{"kind":"Field","name":{"kind":"Name","value":"style"}},{"kind":"Field","name":{"kind":"Name","value":"customPatterns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"regex"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]}}]} as unknown as DocumentNode<CreateMaskingRuleMutation, CreateMaskingRuleMutationVariables>;
 export const DeleteMaskingRuleDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteMaskingRule"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteMaskingRule"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<DeleteMaskingRuleMutation, DeleteMaskingRuleMutationVariables>;
+export const AgentsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Agents"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agents"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"hostname"}},{"kind":"Field","name":{"kind":"Name","value":"policyVersion"}},{"kind":"Field","name":{"kind":"Name","value":"policyBehind"}},{"kind":"Field","name":{"kind":"Name","value":"lastSeenAt"}},{"kind":"Field","name":{"kind":"Name","value":"enrolledAt"}}]}}]}}]} as unknown as DocumentNode<AgentsQuery, AgentsQueryVariables>;
+export const CreateAgentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateAgent"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateAgentInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createAgent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"hostname"}},{"kind":"Field","name":{"kind":"Name","value":"policyVersion"}},{"kind":"Field","name":{"kind":"Name","value":"policyBehind"}},{"kind":"Field","name":{"kind":"Name","value":"lastSeenAt"}},{"kind":"Field","name":{"kind":"Name","value":"enrolledAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"enrollment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}}]}}]} as unknown as DocumentNode<CreateAgentMutation, CreateAgentMutationVariables>;
+export const CreateConnectionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateConnection"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateConnectionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createConnection"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"protocol"}},{"kind":"Field","name":{"kind":"Name","value":"targetHost"}},{"kind":"Field","name":{"kind":"Name","value":"targetPort"}},{"kind":"Field","name":{"kind":"Name","value":"targetDatabase"}},{"kind":"Field","name":{"kind":"Name","value":"targetUser"}},{"kind":"Field","name":{"kind":"Name","value":"tlsMode"}},{"kind":"Field","name":{"kind":"Name","value":"recordingMode"}},{"kind":"Field","name":{"kind":"Name","value":"agentId"}},{"kind":"Field","name":{"kind":"Name","value":"agentGroupId"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]} as unknown as DocumentNode<CreateConnectionMutation, CreateConnectionMutationVariables>;
+export const ApprovalRulesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ApprovalRules"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"approvalRules"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"approverGroups"}},{"kind":"Field","name":{"kind":"Name","value":"groups"}},{"kind":"Field","name":{"kind":"Name","value":"connectionIds"}},{"kind":"Field","name":{"kind":"Name","value":"requiredApprovals"}},{"kind":"Field","name":{"kind":"Name","value":"timeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"match"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"statementKinds"}},{"kind":"Field","name":{"kind":"Name","value":"relations"}},{"kind":"Field","name":{"kind":"Name","value":"missingWhere"}}]}}]}}]}}]} as unknown as DocumentNode<ApprovalRulesQuery, ApprovalRulesQueryVariables>;
+export const CreateApprovalRuleDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateApprovalRule"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateApprovalRuleInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createApprovalRule"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"approverGroups"}},{"kind":"Field","name":{"kind":"Name","value":"groups"}},{"kind":"Field","name":{"kind":"Name","value":"connectionIds"}},{"kind":"Field","name":{"kind":"Name","value":"requiredApprovals"}},{"kind":"Field","name":{"kind":"Name","value":"timeoutSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"match"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"statementKinds"}},{"kind":"Field","name":{"kind":"Name","value":"relations"}},{"kind":"Field","name":{"kind":"Name","value":"missingWhere"}}]}}]}}]}}]} as unknown as DocumentNode<CreateApprovalRuleMutation, CreateApprovalRuleMutationVariables>;
+export const SimulateMaskingDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SimulateMasking"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SimulatePolicyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"simulatePolicy"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sessions"}},{"kind":"Field","name":{"kind":"Name","value":"statements"}},{"kind":"Field","name":{"kind":"Name","value":"truncated"}},{"kind":"Field","name":{"kind":"Name","value":"maskingRules"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"index"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"sessions"}},{"kind":"Field","name":{"kind":"Name","value":"statements"}}]}}]}}]}}]} as unknown as DocumentNode<SimulateMaskingQuery, SimulateMaskingQueryVariables>;
+export const SimulateApprovalDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SimulateApproval"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SimulatePolicyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"simulatePolicy"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sessions"}},{"kind":"Field","name":{"kind":"Name","value":"statements"}},{"kind":"Field","name":{"kind":"Name","value":"truncated"}},{"kind":"Field","name":{"kind":"Name","value":"approvalRules"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"index"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"sessions"}},{"kind":"Field","name":{"kind":"Name","value":"statements"}},{"kind":"Field","name":{"kind":"Name","value":"examples"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sql"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]}}]}}]} as unknown as DocumentNode<SimulateApprovalQuery, SimulateApprovalQueryVariables>;
