@@ -329,6 +329,19 @@ describe('the dashboard in Chromium', () => {
     await expect(replay.textContent()).resolves.not.toContain(EMAIL);
     await carol.getByRole('region', { name: 'recording integrity' }).waitFor();
     await screenshot(carol, 'session-replay');
+
+    // Administration: the agent with its status and policy version.
+    await carol.getByRole('link', { name: 'Agents' }).click();
+    await carol.getByRole('cell', { name: 'edge-dashboard' }).waitFor();
+    await carol.getByText('(up to date)').first().waitFor({ timeout: 30_000 });
+    await screenshot(carol, 'agents');
+
+    // A narrow screen: everything reflows, nothing scrolls sideways.
+    await carol.setViewportSize({ width: 390, height: 844 });
+    await carol.getByRole('link', { name: 'Inbox' }).click();
+    await carol.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await expect(carol.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+    await screenshot(carol, 'inbox-narrow');
     await carol.close();
     expect(problems).toEqual([]);
   });

@@ -536,3 +536,15 @@ export const SimulateApprovalQuery = graphql(`
     }
   }
 `);
+
+export const SessionEventsSubscription = graphql(`
+  subscription SessionEvents($sessionId: ID!) {
+    sessionEvents(sessionId: $sessionId) {
+      seq
+      index
+      at
+      type
+      json
+    }
+  }
+`);

@@ -1,11 +1,19 @@
 import { useState } from 'react';
 import { useParams } from 'react-router';
-import { useMutation, useQuery } from 'urql';
-import { SessionQuery, SessionRecordingQuery, TerminateSessionMutation } from '../../api/operations';
+import { useMutation, useQuery, useSubscription } from 'urql';
+import {
+  SessionEventsSubscription,
+  SessionQuery,
+  SessionRecordingQuery,
+  TerminateSessionMutation,
+} from '../../api/operations';
 import { hasRole, useMe } from '../../auth/me';
 import { ErrorNotice, Loading, errorMessage } from '../../components/State';
 import { Time } from '../../components/Time';
-import type { SessionQuery as SessionData } from '../../generated/graphql/graphql';
+import type {
+  SessionQuery as SessionData,
+  SessionEventsSubscription as SessionEventsSubscriptionData,
+} from '../../generated/graphql/graphql';
 import { Replay } from './Replay';
 import { protocolOf, type RecordedEvent } from './timeline';
 
@@ -54,7 +62,7 @@ export function SessionDetailPage() {
         </p>
       ) : null}
       <h3>Replay</h3>
-      <Recording sessionId={session.id} />
+      <Recording sessionId={session.id} live={session.status === 'ACTIVE'} />
     </section>
   );
 }
@@ -84,8 +92,18 @@ function Verdict({ verdict }: { verdict: SessionData['verifySessionRecording'] }
   );
 }
 
-/** Reads the recording page by page (100 chunks each) and replays what was read. */
-function Recording({ sessionId }: { sessionId: string }) {
+/**
+ * Reads the recording page by page (100 chunks each) and replays what was read; for a live
+ * session, the events committed from now on arrive through the sessionEvents subscription.
+ */
+function Recording({ sessionId, live }: { sessionId: string; live: boolean }) {
+  const [{ data: arrived }] = useSubscription(
+    { query: SessionEventsSubscription, variables: { sessionId }, pause: !live },
+    (previous: RecordedEvent[] | undefined, event: SessionEventsSubscriptionData) => [
+      ...(previous ?? []),
+      event.sessionEvents,
+    ],
+  );
   const [pages, setPages] = useState<Array<number | null>>([null]);
   const [events, setEvents] = useState<Record<string, RecordedEvent[]>>({});
   const last = pages[pages.length - 1] ?? null;
@@ -99,7 +117,7 @@ function Recording({ sessionId }: { sessionId: string }) {
   }
   if (error) return <ErrorNotice error={error} title="The recording could not be read" />;
   if (fetching && pages.length === 1 && !data) return <Loading what="the recording" />;
-  const all = pages.flatMap((page) => events[String(page)] ?? []);
+  const all = withoutDuplicates([...pages.flatMap((page) => events[String(page)] ?? []), ...(arrived ?? [])]);
   const next = data?.sessionRecording.nextSeq;
   return (
     <>
@@ -112,4 +130,11 @@ function Recording({ sessionId }: { sessionId: string }) {
       ) : null}
     </>
   );
+}
+
+/** A chunk read by a page and also pushed live is shown once, in recording order. */
+function withoutDuplicates(events: RecordedEvent[]): RecordedEvent[] {
+  const seen = new Map<string, RecordedEvent>();
+  for (const event of events) seen.set(`${event.seq}:${event.index}`, event);
+  return [...seen.values()].sort((a, b) => a.seq - b.seq || a.index - b.index);
 }

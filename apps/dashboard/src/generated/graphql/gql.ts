@@ -41,6 +41,7 @@ type Documents = {
     "\n  mutation CreateApprovalRule($input: CreateApprovalRuleInput!) {\n    createApprovalRule(input: $input) {\n      id\n      name\n      enabled\n      approverGroups\n      groups\n      connectionIds\n      requiredApprovals\n      timeoutSeconds\n      match {\n        statementKinds\n        relations\n        missingWhere\n      }\n    }\n  }\n": typeof types.CreateApprovalRuleDocument,
     "\n  query SimulateMasking($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      maskingRules {\n        index\n        name\n        sessions\n        statements\n      }\n    }\n  }\n": typeof types.SimulateMaskingDocument,
     "\n  query SimulateApproval($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      approvalRules {\n        index\n        name\n        sessions\n        statements\n        examples {\n          sql\n          at\n        }\n      }\n    }\n  }\n": typeof types.SimulateApprovalDocument,
+    "\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n": typeof types.SessionEventsDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me {\n      id\n      kind\n      roles\n      groups\n      user {\n        id\n        email\n        displayName\n      }\n    }\n  }\n": types.MeDocument,
@@ -70,6 +71,7 @@ const documents: Documents = {
     "\n  mutation CreateApprovalRule($input: CreateApprovalRuleInput!) {\n    createApprovalRule(input: $input) {\n      id\n      name\n      enabled\n      approverGroups\n      groups\n      connectionIds\n      requiredApprovals\n      timeoutSeconds\n      match {\n        statementKinds\n        relations\n        missingWhere\n      }\n    }\n  }\n": types.CreateApprovalRuleDocument,
     "\n  query SimulateMasking($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      maskingRules {\n        index\n        name\n        sessions\n        statements\n      }\n    }\n  }\n": types.SimulateMaskingDocument,
     "\n  query SimulateApproval($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      approvalRules {\n        index\n        name\n        sessions\n        statements\n        examples {\n          sql\n          at\n        }\n      }\n    }\n  }\n": types.SimulateApprovalDocument,
+    "\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n": types.SessionEventsDocument,
 };
 
 /**
@@ -194,6 +196,10 @@ export function graphql(source: "\n  query SimulateMasking($input: SimulatePolic
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SimulateApproval($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      approvalRules {\n        index\n        name\n        sessions\n        statements\n        examples {\n          sql\n          at\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulateApproval($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      approvalRules {\n        index\n        name\n        sessions\n        statements\n        examples {\n          sql\n          at\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n"): (typeof documents)["\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
