@@ -288,6 +288,11 @@ describe('the dashboard in Chromium', () => {
     await form.getByRole('alert').filter({ hasText: 'must be column, table.column or schema.table.column' }).waitFor();
     await expect(form.getByLabel('Columns').getAttribute('aria-invalid')).resolves.toBe('true');
     await form.getByLabel('Columns').fill('customers.email');
+    // Before saving: where it would have applied, on the sessions recorded so far.
+    await form.getByRole('button', { name: 'Preview on last week' }).click();
+    await expect(form.getByRole('region', { name: 'simulation' }).textContent()).resolves.toMatch(
+      /would have applied to \d+ of last week’s \d+ sessions/,
+    );
     await form.getByRole('button', { name: 'Create masking rule' }).click();
     await carol.getByRole('status').filter({ hasText: 'Masking rule “emails” created.' }).waitFor();
     await screenshot(carol, 'masking-rules');
@@ -329,6 +334,13 @@ describe('the dashboard in Chromium', () => {
     await expect(replay.textContent()).resolves.not.toContain(EMAIL);
     await carol.getByRole('region', { name: 'recording integrity' }).waitFor();
     await screenshot(carol, 'session-replay');
+
+    // The audit log, and its hash chain verified.
+    await carol.getByRole('link', { name: 'Audit' }).click();
+    await carol.getByRole('cell', { name: 'review.approved' }).first().waitFor();
+    await carol.getByRole('button', { name: 'Verify chain' }).click();
+    await carol.getByRole('region', { name: 'chain verification' }).getByText('Audit chain intact').waitFor();
+    await screenshot(carol, 'audit');
 
     // Administration: the agent with its status and policy version.
     await carol.getByRole('link', { name: 'Agents' }).click();

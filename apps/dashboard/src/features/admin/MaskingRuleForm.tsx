@@ -1,11 +1,12 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { ConnectionsQuery, CreateMaskingRuleMutation } from '../../api/operations';
+import { ConnectionsQuery, CreateMaskingRuleMutation, SimulateMaskingQuery } from '../../api/operations';
 import { errorMessage, fieldErrorOf } from '../../components/State';
 import type { CreateMaskingRuleInput } from '../../generated/graphql/graphql';
 
 export const DETECTORS = ['email', 'payment_card', 'iban', 'phone', 'national_id', 'secret'] as const;
 export const STYLES = ['redact', 'partial', 'hash'] as const;
+const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 const list = (value: string): string[] =>
   value
@@ -63,6 +64,18 @@ export function MaskingRuleForm({ onCreated }: { onCreated?: (id: string) => voi
   const [formError, setFormError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [{ data: connections }] = useQuery({ query: ConnectionsQuery });
+  const [preview, setPreview] = useState<CreateMaskingRuleInput | null>(null);
+  const [window] = useState(() => ({
+    from: new Date(Date.now() - WEEK_MS).toISOString(),
+    to: new Date().toISOString(),
+  }));
+  const [simulation] = useQuery({
+    query: SimulateMaskingQuery,
+    variables: { input: { ...window, maskingRules: preview ? [preview] : [] } },
+    pause: preview === null,
+    requestPolicy: 'network-only',
+  });
+  const simulated = simulation.data?.simulatePolicy.maskingRules[0];
   const [state, create] = useMutation(CreateMaskingRuleMutation);
 
   const submit = async (event: FormEvent) => {
@@ -183,6 +196,23 @@ export function MaskingRuleForm({ onCreated }: { onCreated?: (id: string) => voi
         <input id={ids.enabled} type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
         Enabled
       </label>
+      <button
+        type="button"
+        onClick={() =>
+          setPreview(maskingRuleInput({ name, columns, detectors, style, exemptGroups, connectionIds, enabled }))
+        }
+      >
+        Preview on last week
+      </button>
+      {preview && simulation.fetching ? <p role="status">Replaying last week’s sessions…</p> : null}
+      {preview && simulation.error ? <p role="alert">{errorMessage(simulation.error)}</p> : null}
+      {preview && simulated ? (
+        <section aria-label="simulation" className="verdict">
+          This rule would have applied to {simulated.sessions} of last week’s{' '}
+          {simulation.data?.simulatePolicy.sessions ?? 0} sessions ({simulated.statements} statements). Result values
+          are not recorded, so what it would have masked in them cannot be shown.
+        </section>
+      ) : null}
       {formError ? (
         <p role="alert" className="state-error">
           {formError}

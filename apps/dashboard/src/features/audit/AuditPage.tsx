@@ -120,7 +120,11 @@ function Verification() {
   if (!data) return null;
   const v = data.verifyAuditLog;
   return (
-    <section aria-label="chain verification" className={`verdict ${v.ok ? 'verdict-ok' : 'verdict-bad'}`} role="status">
+    <section
+      aria-label="chain verification"
+      className={`verdict ${v.ok ? 'verdict-ok' : 'verdict-bad'}`}
+      aria-live="polite"
+    >
       <strong>{v.ok ? 'Audit chain intact' : `Audit chain broken at seq ${v.firstBadSeq ?? '?'}`}</strong>: {v.checked}{' '}
       events checked (seq {v.fromSeq}–{v.toSeq}), {v.legacy} older than the chain
       {v.problems.length > 0 ? (
