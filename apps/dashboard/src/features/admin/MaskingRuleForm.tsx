@@ -106,6 +106,7 @@ export function MaskingRuleForm({ onCreated }: { onCreated?: (id: string) => voi
     }
     if (result.data) {
       setSaved(result.data.createMaskingRule.name);
+      setPreview(null);
       setName('');
       setColumns('');
       setDetectors([]);
