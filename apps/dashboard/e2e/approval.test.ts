@@ -54,6 +54,9 @@ async function person(): Promise<Page> {
     timezoneId: 'Europe/Paris',
   });
   contexts.push(context);
+  // The suite shares two cores with the rest of `pnpm test`: slow is not broken.
+  context.setDefaultTimeout(60_000);
+  context.setDefaultNavigationTimeout(60_000);
   const { page, problems: found } = await openPage(context, dashboard);
   page.on('close', () => problems.push(...found));
   return page;
@@ -150,7 +153,7 @@ beforeAll(async () => {
       if (result.code !== 0) throw new Error(result.stderr.trim());
       return true;
     },
-    { timeoutMs: 20_000, what: 'access for alice' },
+    { timeoutMs: 45_000, what: 'access for alice' },
   );
 }, 180_000);
 
@@ -190,7 +193,7 @@ describe('the dashboard in Chromium', () => {
       .waitFor();
     for (const tab of [bob, bobOtherTab]) {
       const access = tab.getByRole('article', { name: 'Access request on ledger' });
-      await access.waitFor({ timeout: 30_000 });
+      await access.waitFor({ timeout: 60_000 });
       await access.getByText('reconcile the ledger').waitFor();
       await access.getByText('30 min 0 s').waitFor();
     }
@@ -211,7 +214,7 @@ describe('the dashboard in Chromium', () => {
     });
     // The statement waits; were it to end first, its output says why.
     await Promise.race([
-      pending.waitFor({ timeout: 30_000 }),
+      pending.waitFor({ timeout: 60_000 }),
       held.then((r) => {
         throw new Error(`psql ended before the review appeared: ${r.code} ${r.stdout} ${r.stderr}`);
       }),
@@ -226,7 +229,7 @@ describe('the dashboard in Chromium', () => {
       .getByRole('region', { name: 'my requests' })
       .getByRole('article')
       .filter({ hasText: 'UPDATE refunds' });
-    await own.waitFor({ timeout: 30_000 });
+    await own.waitFor({ timeout: 60_000 });
     await expect(own.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
     await expect(alice.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
     const reviewId = await pending.getAttribute('data-review-id');
@@ -256,7 +259,7 @@ describe('the dashboard in Chromium', () => {
     await expect(
       bobOtherTab.getByRole('region', { name: 'pending reviews' }).locator(`[data-review-id="${reviewId}"]`).count(),
     ).resolves.toBe(0);
-    await own.getByLabel('status APPROVED').waitFor({ timeout: 30_000 });
+    await own.getByLabel('status APPROVED').waitFor({ timeout: 60_000 });
     await screenshot(bob, 'inbox-decided');
 
     // Sign-out ends the session on the server: the cookie it had is refused from then on.
@@ -273,7 +276,7 @@ describe('the dashboard in Chromium', () => {
     await bobOtherTab.close();
     await bob.close();
     await alice.close();
-  });
+  }, 240_000);
 
   test('Carol creates a masking rule in the UI; the next session is masked and its replay shows it masked', async () => {
     const carol = await person();
@@ -302,7 +305,7 @@ describe('the dashboard in Chromium', () => {
         const result = await psql('SELECT name, email FROM customers');
         return result.code === 0 && !result.stdout.includes(EMAIL) ? result : undefined;
       },
-      { timeoutMs: 20_000, what: 'the new masking rule to reach the agent' },
+      { timeoutMs: 45_000, what: 'the new masking rule to reach the agent' },
     );
     expect(masked.stdout).toContain('Ada|');
     await psql(`SELECT name, email FROM customers WHERE email = '${EMAIL}'`);
@@ -320,7 +323,7 @@ describe('the dashboard in Chromium', () => {
         );
         return page.sessionRecording.complete;
       },
-      { timeoutMs: 20_000, what: 'the complete recording of the last session' },
+      { timeoutMs: 45_000, what: 'the complete recording of the last session' },
     );
 
     await carol.getByRole('link', { name: 'Sessions' }).click();
@@ -329,7 +332,7 @@ describe('the dashboard in Chromium', () => {
     await latest.click();
     await carol.getByRole('heading', { name: /^Session of .+ on shop$/ }).waitFor();
     const replay = carol.getByRole('region', { name: 'replay' });
-    await replay.getByText('SELECT name, email FROM customers WHERE email').waitFor({ timeout: 30_000 });
+    await replay.getByText('SELECT name, email FROM customers WHERE email').waitFor({ timeout: 60_000 });
     await expect(replay.getByLabel('decision counts').textContent()).resolves.toContain('· 1 values masked');
     await expect(replay.textContent()).resolves.not.toContain(EMAIL);
     await carol.getByRole('region', { name: 'recording integrity' }).waitFor();
@@ -345,7 +348,7 @@ describe('the dashboard in Chromium', () => {
     // Administration: the agent with its status and policy version.
     await carol.getByRole('link', { name: 'Agents' }).click();
     await carol.getByRole('cell', { name: 'edge-dashboard' }).waitFor();
-    await carol.getByText('(up to date)').first().waitFor({ timeout: 30_000 });
+    await carol.getByText('(up to date)').first().waitFor({ timeout: 60_000 });
     await screenshot(carol, 'agents');
 
     // A narrow screen: everything reflows, nothing scrolls sideways.
@@ -356,5 +359,5 @@ describe('the dashboard in Chromium', () => {
     await screenshot(carol, 'inbox-narrow');
     await carol.close();
     expect(problems).toEqual([]);
-  });
+  }, 240_000);
 });

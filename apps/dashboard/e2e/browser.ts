@@ -66,13 +66,13 @@ export async function signIn(page: Page, dashboardUrl: string, login: string, pa
     (origin) =>
       window.location.href.startsWith(origin) || document.querySelector('input[name="prompt"][value="consent"]'),
     dashboardUrl,
-    { timeout: 30_000 },
+    { timeout: 60_000 },
   );
   if (!page.url().startsWith(dashboardUrl) && (await consent.count()) > 0) {
     await page.locator('button[type="submit"]').click();
   }
-  await page.waitForURL((url) => url.href.startsWith(dashboardUrl), { timeout: 30_000 });
-  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 30_000 });
+  await page.waitForURL((url) => url.href.startsWith(dashboardUrl), { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 60_000 });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
