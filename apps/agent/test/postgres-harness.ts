@@ -17,12 +17,12 @@ import {
   type AuthenticationResult,
   type PolicyAuditEvent,
   type SessionPolicy,
-  type EngineContext,
   type Principal,
   type ResolvedConnection,
   type SessionSummary,
 } from '../src/engines/engine.js';
 import { PostgresEngine, type PostgresEngineOptions } from '../src/engines/postgres/index.js';
+import type { PostgresContext, PostgresSessionRules } from '../src/engines/postgres/rules.js';
 import type { AgentReach } from '../src/reach/agent-reach.js';
 
 /** Credentials the test authenticator knows (user → password → outcome). */
@@ -30,12 +30,17 @@ export const ALICE = { user: 'alice', password: 'alice-token-0f9c' };
 export const NO_ACCESS = { user: 'mallory', password: 'mallory-token-77aa' };
 export const EXPIRED = { user: 'eve', password: 'eve-token-expired' };
 
-export type TargetSpec = Omit<ResolvedConnection['target'], 'secretRef' | 'tlsCaRef'> & {
+export interface TargetSpec {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  tlsMode: ResolvedConnection['target']['tls']['mode'];
   password: string;
   ca?: string;
   /** With `reach`: the reference the connection names (resolved by the agent's own resolver). */
   secretRef?: string;
-};
+}
 
 export interface GatewayOptions {
   connections: Record<string, TargetSpec>;
@@ -147,7 +152,7 @@ export class TestGateway {
   }
 
   /** With `reach`, the agent's own resolver and allow-lists answer, as in the session manager. */
-  private reachOf(record: SessionRecord): Partial<EngineContext> {
+  private reachOf(record: SessionRecord): Partial<PostgresContext> {
     if (this.options.reach === undefined) return {};
     return this.options.reach.forSession({
       sessionId: record.id,
@@ -156,7 +161,7 @@ export class TestGateway {
     });
   }
 
-  private context(record: SessionRecord, socket: Socket): EngineContext {
+  private context(record: SessionRecord, socket: Socket): PostgresContext {
     const logger = createLogger({
       name: 'agent-test',
       level: 'debug',
@@ -174,15 +179,18 @@ export class TestGateway {
       resolveConnection: (name, protocol) => {
         const spec = Object.hasOwn(connections, name) ? connections[name] : undefined;
         if (spec === undefined || protocol !== 'postgres') return null;
-        const { password: _password, ca, secretRef, ...target } = spec;
+        const { ca, secretRef } = spec;
         return {
           id: `conn-${name}`,
           name,
           protocol,
           target: {
-            ...target,
+            host: spec.host,
+            port: spec.port,
+            user: spec.user,
             secretRef: secretRef ?? `test:${name}`,
-            tlsCaRef: ca === undefined ? null : `test-ca:${name}`,
+            tls: { mode: spec.tlsMode, caRef: ca === undefined ? null : `test-ca:${name}` },
+            settings: { database: spec.database },
           },
           recordingMode: 'strict',
         };
@@ -198,7 +206,7 @@ export class TestGateway {
       dialTarget: async (host) => host,
       revealPassword: () => undefined,
       ...this.reachOf(record),
-      policy: (): SessionPolicy => {
+      policy: (): SessionPolicy<PostgresSessionRules> => {
         const { version, statements, masking } = this.compiled;
         const connectionId = record.opened[0]?.connection.id ?? '';
         const groups = record.opened[0]?.principal.groups ?? [];

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentialsPath, loadCredentials, saveCredentials, type StoredCredentials } from './credentials.js';
+import { loadCredentials, saveCredentials, type StoredCredentials } from './credentials.js';
+import { credentialsPathFor } from './profiles.js';
 import { currentCredentials } from './session.js';
 
 const credentials: StoredCredentials = {
@@ -31,9 +32,10 @@ afterEach(async () => {
 
 describe('credentials', () => {
   test('live in $POSTERN_CONFIG_DIR, else the XDG config directory, else ~/.config/postern', () => {
-    expect(credentialsPath({ POSTERN_CONFIG_DIR: '/etc/p' })).toBe('/etc/p/credentials.json');
-    expect(credentialsPath({ XDG_CONFIG_HOME: '/x' })).toBe('/x/postern/credentials.json');
-    expect(credentialsPath({})).toMatch(/\/\.config\/postern\/credentials\.json$/);
+    expect(credentialsPathFor({ POSTERN_CONFIG_DIR: '/etc/p' }, 'default')).toBe('/etc/p/credentials.json');
+    expect(credentialsPathFor({ XDG_CONFIG_HOME: '/x' }, 'default')).toBe('/x/postern/credentials.json');
+    expect(credentialsPathFor({}, 'default')).toMatch(/\/\.config\/postern\/credentials\.json$/);
+    expect(credentialsPathFor({ POSTERN_CONFIG_DIR: '/etc/p' }, 'prod')).toBe('/etc/p/credentials-prod.json');
   });
 
   test('are written readable by their owner only, and read back', async () => {

@@ -1,7 +1,6 @@
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { CliError, LOGIN_AGAIN } from './errors.js';
+import { dirname } from 'node:path';
+import { CliError, EXIT, LOGIN_AGAIN } from './errors.js';
 
 /** The token set `postern login` stores, and where it came from (to refresh it). */
 export interface StoredCredentials {
@@ -21,14 +20,6 @@ export interface StoredCredentials {
   /** Who signed in, from the ID token, for messages. */
   subject: string | null;
   obtainedAt: string;
-}
-
-/** `$POSTERN_CONFIG_DIR/credentials.json`, else `$XDG_CONFIG_HOME/postern/…`, else `~/.config/postern/…`. */
-export function credentialsPath(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env['POSTERN_CONFIG_DIR'];
-  if (configured) return join(configured, 'credentials.json');
-  const base = env['XDG_CONFIG_HOME'] || join(homedir(), '.config');
-  return join(base, 'postern', 'credentials.json');
 }
 
 /**
@@ -56,7 +47,10 @@ export async function loadCredentials(path: string): Promise<{ credentials: Stor
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new CliError(`not signed in (no credentials in ${path}): run \`postern login --issuer <url>\``);
+      throw new CliError(
+        `not signed in (no credentials in ${path}): run \`postern login --issuer <url>\``,
+        EXIT.signIn,
+      );
     }
     throw error;
   }

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
 import { saveCredentials, type StoredCredentials } from './credentials.js';
 import { CliError, LOGIN_AGAIN } from './errors.js';
@@ -43,6 +46,12 @@ export async function login(options: LoginOptions, output: Output): Promise<Stor
     throw pollFailure(error, options.signal);
   }
 
+  return store(options, tokens, output);
+}
+
+type TokenSet = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+
+async function store(options: LoginOptions, tokens: TokenSet, output: Output): Promise<StoredCredentials> {
   const expiresIn = tokens.expiresIn();
   const now = new Date();
   const credentials: StoredCredentials = {
@@ -83,4 +92,97 @@ function pollFailure(error: unknown, signal: AbortSignal | undefined): CliError 
     return new CliError(`the code expired before it was confirmed: ${LOGIN_AGAIN}`);
   }
   return new CliError(`sign-in failed: ${reason(error)}`);
+}
+
+export interface BrowserLoginOptions extends LoginOptions {
+  /** Try to open the page with the desktop's browser (xdg-open / open); the URL is printed anyway. */
+  open: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+const BROWSER_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * `postern login --browser`: authorization code with PKCE (RFC 7636) and a loopback redirect
+ * (RFC 8252 §7.3): a one-shot listener on 127.0.0.1 with a port of the system's choosing takes the
+ * redirect, the `state` is checked, and the code is exchanged with the verifier. Nothing but this
+ * process can redeem the code (no client secret exists for the CLI; PKCE binds the code to it).
+ */
+export async function loginWithBrowser(options: BrowserLoginOptions, output: Output): Promise<StoredCredentials> {
+  const configuration = await discover(options.issuer, options.clientId);
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const resource: Record<string, string> = options.audience ? { resource: options.audience } : {};
+
+  let settle!: { resolve: (url: URL) => void; reject: (error: Error) => void };
+  const callback = new Promise<URL>((resolve, reject) => (settle = { resolve, reject }));
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== '/callback') {
+      response.writeHead(404).end();
+      return;
+    }
+    const failed = url.searchParams.get('error');
+    response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    response.end(
+      failed ? `Sign-in failed: ${failed}. You can close this tab.` : 'Signed in to Postern. You can close this tab.',
+    );
+    settle.resolve(new URL(`${redirectUri}${url.search}`));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
+  try {
+    const authorize = client.buildAuthorizationUrl(configuration, {
+      redirect_uri: redirectUri,
+      scope: options.scope,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      ...resource,
+    });
+    output.err(`To sign in, open this page in your browser:\n  ${authorize.href}`);
+    if (options.open) openBrowser(authorize.href, options.env);
+    const timeout = setTimeout(
+      () => settle.reject(new CliError(`no sign-in within 5 minutes: ${LOGIN_AGAIN}`)),
+      BROWSER_TIMEOUT_MS,
+    );
+    const onAbort = () => settle.reject(new CliError('sign-in cancelled', 130));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let returned: URL;
+    try {
+      returned = await callback;
+    } finally {
+      clearTimeout(timeout);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    let tokens: TokenSet;
+    try {
+      tokens = await client.authorizationCodeGrant(
+        configuration,
+        returned,
+        { pkceCodeVerifier: verifier, expectedState: state },
+        resource,
+      );
+    } catch (error) {
+      throw new CliError(`sign-in failed: ${reason(error)}`);
+    }
+    return await store(options, tokens, output);
+  } finally {
+    server.close();
+  }
+}
+
+/** Best effort: the desktop's URL opener, detached; without one the printed URL is the way. */
+function openBrowser(url: string, env: NodeJS.ProcessEnv): void {
+  const opener = env['BROWSER'] || (process.platform === 'darwin' ? 'open' : 'xdg-open');
+  try {
+    const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // No opener: the URL is on the terminal.
+  }
 }

@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { loadCredentials, saveCredentials, type StoredCredentials } from './credentials.js';
-import { CliError, LOGIN_AGAIN } from './errors.js';
+import { CliError, EXIT, LOGIN_AGAIN } from './errors.js';
 import { discover, reason } from './oidc.js';
 import type { Output } from './output.js';
 
@@ -16,7 +16,7 @@ export async function currentCredentials(path: string, output: Output, now = Dat
   if (warning) output.err(`warning: ${warning}`);
   if (!isExpired(credentials, now)) return credentials;
   if (!credentials.refreshToken) {
-    throw new CliError(`your Postern token expired at ${credentials.expiresAt}: ${LOGIN_AGAIN}`);
+    throw new CliError(`your Postern token expired at ${credentials.expiresAt}: ${LOGIN_AGAIN}`, EXIT.signIn);
   }
   const refreshed = await refresh(credentials);
   await saveCredentials(path, refreshed);
@@ -37,7 +37,10 @@ async function refresh(credentials: StoredCredentials): Promise<StoredCredential
       credentials.audience ? { resource: credentials.audience } : undefined,
     );
   } catch (error) {
-    throw new CliError(`your Postern token expired and could not be refreshed (${reason(error)}): ${LOGIN_AGAIN}`);
+    throw new CliError(
+      `your Postern token expired and could not be refreshed (${reason(error)}): ${LOGIN_AGAIN}`,
+      EXIT.signIn,
+    );
   }
   const expiresIn = tokens.expiresIn();
   const now = new Date();

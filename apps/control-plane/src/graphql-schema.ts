@@ -14,6 +14,7 @@ import { SimulationResolver } from './simulation/simulation.resolver.js';
 import { NotificationsResolver } from './notifications/notifications.resolver.js';
 import { ReviewSubscriptionsResolver } from './reviews/review-subscriptions.resolver.js';
 import { SessionEventsResolver } from './recordings/session-events.resolver.js';
+import { GatewayResolver } from './relay/gateway.resolver.js';
 
 /** Every resolver class of the API; the schema file is printed from exactly these. */
 export const RESOLVERS = [
@@ -30,6 +31,7 @@ export const RESOLVERS = [
   NotificationsResolver,
   ReviewSubscriptionsResolver,
   SessionEventsResolver,
+  GatewayResolver,
 ];
 
 const HEADER =

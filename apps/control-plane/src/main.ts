@@ -97,6 +97,11 @@ function installProcessHandlers(logger: Logger): void {
 }
 
 main().catch((error: unknown) => {
+  // A setting only checkable once the modules exist (a relay protocol without a front door).
+  if (error instanceof ConfigError) {
+    process.stderr.write(`postern control plane: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(
     `postern control plane failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
   );

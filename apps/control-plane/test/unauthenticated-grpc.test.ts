@@ -3,6 +3,7 @@
 // its budget of refusals is spent, and adds a bounded number of rows to the hash-chained audit log
 // (the first refusal of a window at once, the rest summed into one row when the window ends).
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { connect } from 'node:net';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { agentV1, type ControlClient } from '@postern/proto';
 import {
@@ -61,6 +62,17 @@ const refusalRows = () =>
       WHERE kind IN ('agent.enrollment_refused', 'agent.connect_refused', 'agent.refusals_aggregated') ORDER BY seq`,
   );
 
+/** Opens a data-port connection from `localAddress`, writes `bytes`, resolves once the server closed it. */
+function dataConnection(port: number, localAddress: string, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, localAddress });
+    socket.on('connect', () => socket.write(bytes, () => undefined));
+    socket.on('error', () => undefined); // a reset is a close too
+    socket.on('close', () => resolve());
+    socket.setTimeout(20_000, () => reject(new Error('the data port kept a garbage connection open')));
+  });
+}
+
 test(`${FLOOD} garbage Enroll calls are refused, rate-limited per peer, and audited in two rows`, async () => {
   const errors = await Promise.all(
     Array.from({ length: FLOOD }, (_, i) => enroll(`postern_enroll_garbage_${i}_${'A'.repeat(43)}`)),
@@ -98,4 +110,41 @@ test(`${FLOOD} garbage Enroll calls are refused, rate-limited per peer, and audi
   // The audit log's chain grew by a handful of rows, not one per call.
   const [{ n }] = await queryDatabase<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM audit_events');
   expect(n).toBeLessThan(10);
+});
+
+test('garbage openings on the relay data port spend the same per-peer budget and are audited in aggregate', async () => {
+  const listening = cp.process.logs.find((line) => line.msg === 'relay data port listening');
+  const port = Number(listening?.['port']);
+  expect(port).toBeGreaterThan(0);
+  // Another loopback source address: a peer with a budget of its own.
+  const peer = '127.0.0.2';
+  const garbage = Buffer.concat([Buffer.from([0, 0, 0, 4]), Buffer.from('nope')]);
+  const attempts = 60;
+  await Promise.all(Array.from({ length: attempts }, () => dataConnection(port, peer, garbage)));
+
+  const rows = await waitFor(
+    async () => {
+      const found = await queryDatabase<Row>(
+        database.url,
+        `SELECT kind, details FROM audit_events
+          WHERE kind IN ('agent.relay_data_refused', 'agent.refusals_aggregated') AND details->>'peer' LIKE $1
+          ORDER BY seq`,
+        [`${peer}%`],
+      );
+      return found.some((r) => r.kind === 'agent.refusals_aggregated') && found;
+    },
+    { what: "the data port's aggregated refusals row" },
+  );
+  expect(rows).toHaveLength(2);
+  expect(rows[0]).toMatchObject({
+    kind: 'agent.relay_data_refused',
+    details: { reason: 'relay data hello is not JSON' },
+  });
+  expect(rows[1]).toMatchObject({ kind: 'agent.refusals_aggregated', details: { peer, count: attempts - 1 } });
+  // Past the burst, connections are closed before their opening is read.
+  const byReason = rows[1]!.details.byReason ?? '';
+  const read = Number(/RelayData: relay data hello is not JSON=(\d+)/.exec(byReason)?.[1] ?? 0);
+  const turnedAway = Number(/RelayData: rate limited=(\d+)/.exec(byReason)?.[1] ?? 0);
+  expect(read).toBeLessThanOrEqual(BURST);
+  expect(turnedAway).toBeGreaterThanOrEqual(attempts - BURST - 1);
 });

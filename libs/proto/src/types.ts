@@ -28,3 +28,6 @@ export type {
   ConnectionCredential__Output,
 } from './generated/postern/agent/v1/ConnectionCredential.js';
 export type { AccessRule, AccessRule__Output } from './generated/postern/agent/v1/AccessRule.js';
+export type { Guardrail, Guardrail__Output } from './generated/postern/agent/v1/Guardrail.js';
+export type { ApprovalRule, ApprovalRule__Output } from './generated/postern/agent/v1/ApprovalRule.js';
+export type { MaskingRule, MaskingRule__Output } from './generated/postern/agent/v1/MaskingRule.js';

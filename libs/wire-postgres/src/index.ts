@@ -68,7 +68,7 @@ export {
   commandTag,
   copyDataPayload,
   DATA_ROW_HEADER_SIZE,
-  DataRowLayoutError,
+  MessageLayoutError,
   describeTarget,
   errorCodeAndMessage,
   executePortal,

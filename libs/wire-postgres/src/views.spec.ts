@@ -9,7 +9,7 @@ import {
   bindHead,
   commandTag,
   copyDataPayload,
-  DataRowLayoutError,
+  MessageLayoutError,
   describeTarget,
   errorCodeAndMessage,
   executePortal,
@@ -84,13 +84,13 @@ describe('byte layouts', () => {
 
   test('walkDataRow refuses every malformed layout', () => {
     const row = backend.dataRow(['ab']);
-    expect(() => walkDataRow(row, 2, () => undefined)).toThrow(DataRowLayoutError);
+    expect(() => walkDataRow(row, 2, () => undefined)).toThrow(MessageLayoutError);
     const overrun = Buffer.from(row);
     overrun.writeInt32BE(99, 7);
     expect(() => walkDataRow(overrun, 1, () => undefined)).toThrow(/overruns/);
     expect(() => walkDataRow(Buffer.concat([row, Buffer.from([0])]), 1, () => undefined)).toThrow(/length/);
     for (let cut = 0; cut < row.length; cut++) {
-      expect(() => walkDataRow(row.subarray(0, cut), 1, () => undefined)).toThrow(DataRowLayoutError);
+      expect(() => walkDataRow(row.subarray(0, cut), 1, () => undefined)).toThrow(MessageLayoutError);
     }
   });
 
@@ -100,5 +100,7 @@ describe('byte layouts', () => {
     const rebuilt = Buffer.alloc(5 + 4);
     Buffer.from('2\ty\n').copy(rebuilt, 5);
     expect(sealMessage(rebuilt, BackendCode.CopyData)).toEqual(backend.copyData(Buffer.from('2\ty\n')));
+    expect(() => copyDataPayload(backend.copyDone())).toThrow(MessageLayoutError);
+    expect(() => copyDataPayload(message.subarray(0, message.length - 1))).toThrow(/length/);
   });
 });

@@ -106,9 +106,9 @@ export const DATA_ROW_HEADER_SIZE = 7;
 /** A CopyData's header: type byte 'd', int32 length. The payload follows. */
 export const COPY_DATA_HEADER_SIZE = 5;
 
-/** Why a DataRow's bytes cannot be walked. */
-export class DataRowLayoutError extends Error {
-  override readonly name = 'DataRowLayoutError';
+/** Why a DataRow's or CopyData's bytes cannot be walked. */
+export class MessageLayoutError extends Error {
+  override readonly name = 'MessageLayoutError';
 }
 
 /**
@@ -123,28 +123,33 @@ export function walkDataRow(
 ): number {
   const size = frame.length;
   if (size < DATA_ROW_HEADER_SIZE || frame[0] !== BackendCode.DataRow)
-    throw new DataRowLayoutError('not a DataRow message');
-  if (frame.readInt32BE(1) !== size - 1) throw new DataRowLayoutError('DataRow length does not match its frame');
+    throw new MessageLayoutError('not a DataRow message');
+  if (frame.readInt32BE(1) !== size - 1) throw new MessageLayoutError('DataRow length does not match its frame');
   const columns = (frame[5]! << 8) | frame[6]!;
   if (columns !== expectedColumns) {
-    throw new DataRowLayoutError(`DataRow has ${columns} columns, its description ${expectedColumns}`);
+    throw new MessageLayoutError(`DataRow has ${columns} columns, its description ${expectedColumns}`);
   }
   let at = DATA_ROW_HEADER_SIZE;
   for (let i = 0; i < columns; i++) {
-    if (at + 4 > size) throw new DataRowLayoutError('DataRow ends inside a column length');
+    if (at + 4 > size) throw new MessageLayoutError('DataRow ends inside a column length');
     const length = frame.readInt32BE(at);
     at += 4;
     if (length === -1) continue;
-    if (length < 0 || length > size - at) throw new DataRowLayoutError('DataRow column length overruns the frame');
+    if (length < 0 || length > size - at) throw new MessageLayoutError('DataRow column length overruns the frame');
     visit(i, at, at + length);
     at += length;
   }
-  if (at !== size) throw new DataRowLayoutError('DataRow has bytes after its last column');
+  if (at !== size) throw new MessageLayoutError('DataRow has bytes after its last column');
   return columns;
 }
 
-/** The payload of a complete CopyData message (a view). */
+/** The payload of a complete CopyData message (a view), its type and length checked. */
 export function copyDataPayload(frame: Buffer): Buffer {
+  if (frame.length < COPY_DATA_HEADER_SIZE || frame[0] !== BackendCode.CopyData) {
+    throw new MessageLayoutError('not a CopyData message');
+  }
+  if (frame.readInt32BE(1) !== frame.length - 1)
+    throw new MessageLayoutError('CopyData length does not match its frame');
   return frame.subarray(COPY_DATA_HEADER_SIZE);
 }
 

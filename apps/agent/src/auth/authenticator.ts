@@ -291,8 +291,8 @@ export function resolveConnection(
   const c = snapshot?.connections.find((x) => x.name === name && x.protocol === protocol);
   if (!c) return null;
   const tlsModes = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-  const tlsMode = (tlsModes as readonly string[]).includes(c.tlsMode)
-    ? (c.tlsMode as ResolvedConnection['target']['tlsMode'])
+  const mode = (tlsModes as readonly string[]).includes(c.tlsMode)
+    ? (c.tlsMode as ResolvedConnection['target']['tls']['mode'])
     : 'verify-full';
   return {
     id: c.id,
@@ -301,11 +301,11 @@ export function resolveConnection(
     target: {
       host: c.targetHost,
       port: c.targetPort,
-      database: c.targetDatabase,
       user: c.targetUser,
       secretRef: c.secretRef,
-      tlsMode,
-      tlsCaRef: c.tlsCaRef || null,
+      tls: { mode, caRef: c.tlsCaRef || null },
+      // The snapshot's own field for the database is kept for older control planes' snapshots.
+      settings: c.targetDatabase ? { ...c.settings, database: c.targetDatabase } : { ...c.settings },
     },
     // Unknown or unset: strict, the fail-closed reading.
     recordingMode: c.recordingMode === 'best-effort' ? 'best-effort' : 'strict',

@@ -2,9 +2,15 @@ import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
 import type { ApprovalRuleInput, SessionStatementPolicy } from '@postern/policy';
-import type { SessionMasker } from '@postern/policy-postgres';
 import type { SessionReach } from '../reach/agent-reach.js';
-import type { AgentAuditKind, RecordingEventBodies, RecordingEventType } from '@postern/proto';
+import type {
+  AgentAuditKind,
+  ApprovalRule__Output,
+  Guardrail__Output,
+  MaskingRule__Output,
+  RecordingEventBodies,
+  RecordingEventType,
+} from '@postern/proto';
 
 /**
  * One protocol engine per wire protocol (postgres, mysql, ssh, …), all behind this interface and
@@ -12,14 +18,53 @@ import type { AgentAuditKind, RecordingEventBodies, RecordingEventType } from '@
  * agent's policy (through the EngineContext callbacks, never by calling the control plane itself),
  * opens the target with credentials the client never sees, and proxies.
  */
-export interface ProtocolEngine {
+export interface ProtocolEngine<R extends SessionRules = SessionRules> {
   /** Matches Connection.protocol in the policy snapshot, e.g. "postgres". */
   readonly protocol: string;
+  /**
+   * The dialect of the rules this engine reads (a guardrail, approval or masking rule names its
+   * dialect, and only that protocol's analyser ever reads it), e.g. "postgres".
+   */
+  readonly dialect: string;
+  /**
+   * Compiles this dialect's rules of one policy snapshot (called once per snapshot, never per
+   * session). A rule that does not load must not silently stop applying: it is replaced by its
+   * fail-closed stand-in and named in `problems`.
+   */
+  compileRules(rules: DialectRules, options: RuleCompileOptions): CompiledRules<R>;
   /**
    * Serves one client connection until it ends. Resolves (never rejects) when the session is
    * over; every failure ends only this session, with a protocol-native error to the client.
    */
-  serve(client: Duplex, context: EngineContext): Promise<void>;
+  serve(client: Duplex, context: EngineContext<R>): Promise<void>;
+}
+
+/** The snapshot's rules of one dialect, as the control plane pushed them. */
+export interface DialectRules {
+  guardrails: Guardrail__Output[];
+  approvalRules: ApprovalRule__Output[];
+  maskingRules: MaskingRule__Output[];
+}
+
+export interface RuleCompileOptions {
+  /** Key of the masking rules' deterministic hash style (the same on every agent). */
+  hashKey: Buffer;
+}
+
+/** One snapshot's rules compiled by an engine. */
+export interface CompiledRules<R extends SessionRules = SessionRules> {
+  /** The rules that apply to a principal of `groups` on one connection. */
+  forSession(connectionId: string, groups: readonly string[]): R;
+  /** Rules that did not load (each replaced by its fail-closed stand-in). */
+  problems: string[];
+}
+
+/**
+ * What every engine's per-session rules have: the statement (command) rules of the neutral rule
+ * model. An engine adds what its protocol needs (PostgreSQL: its result masker).
+ */
+export interface SessionRules {
+  statements: SessionStatementPolicy;
 }
 
 /** Who is on the other end, once authenticated. */
@@ -38,16 +83,31 @@ export interface ResolvedConnection {
   target: {
     host: string;
     port: number;
-    database: string;
+    /** The login the agent uses at the target ('' where the protocol has none). */
     user: string;
     /** `env:NAME` or `file:/path`; resolved on the agent, never sent anywhere. */
     secretRef: string;
-    tlsMode: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
-    /** `env:`/`file:` reference to a PEM CA for verify-ca / verify-full. */
-    tlsCaRef: string | null;
+    tls: TargetTls;
+    /**
+     * What only some protocols have, as the connection's validator in the control plane checked
+     * it: `database` (PostgreSQL, MySQL), `hostKeyFingerprint` (SSH), `url` (Kubernetes, HTTP), …
+     * A key the protocol needs and does not find is that engine's error.
+     */
+    settings: Readonly<Record<string, string>>;
   };
   /** strict: the session ends if its recording cannot be spooled; best-effort: gaps are marked. */
   recordingMode: 'strict' | 'best-effort';
+}
+
+/**
+ * TLS towards the target, in one vocabulary for every protocol (each maps it to its own: libpq's
+ * sslmode, MySQL's ssl-mode, an https URL's verification): disable, prefer (TLS if offered),
+ * require (TLS, unverified), verify-ca (chain), verify-full (chain and host name).
+ */
+export interface TargetTls {
+  mode: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  /** `env:`/`file:` reference to a PEM CA for verify-ca / verify-full; null: the system's CAs. */
+  caRef: string | null;
 }
 
 export type AuthenticationResult =
@@ -80,7 +140,7 @@ export interface SessionSummary {
 }
 
 /** What the agent gives an engine for one client connection. */
-export interface EngineContext {
+export interface EngineContext<R extends SessionRules = SessionRules> {
   sessionId: string;
   ingress: 'local' | 'relay';
   clientAddress: string;
@@ -111,7 +171,7 @@ export interface EngineContext {
    * The statement rules and masking that apply to this session now (they follow policy changes
    * mid-session). Call it per statement / per result: it is a cached lookup.
    */
-  policy(): SessionPolicy;
+  policy(): SessionPolicy<R>;
   /**
    * Holds a command for a human decision: the control plane creates a review whose id is
    * `reviewId` (known at once, so the waiting client can be told). Settles with the outcome;
@@ -137,13 +197,8 @@ export interface EngineContext {
   signal: AbortSignal;
 }
 
-/** What applies to one session under the current policy version. */
-export interface SessionPolicy {
-  version: string;
-  statements: SessionStatementPolicy;
-  /** null: nothing is masked for this principal on this connection. */
-  masker: SessionMasker | null;
-}
+/** What applies to one session under the current policy version: the engine's rules and the version. */
+export type SessionPolicy<R extends SessionRules = SessionRules> = R & { version: string };
 
 export type ApprovalOutcome =
   | { outcome: 'approved'; decidedBy: string; comment: string }
@@ -183,9 +238,11 @@ export class SessionAbortError extends Error {
 export class EngineRegistry {
   private readonly engines = new Map<string, ProtocolEngine>();
 
-  register(engine: ProtocolEngine): this {
+  register<R extends SessionRules>(engine: ProtocolEngine<R>): this {
     if (this.engines.has(engine.protocol)) throw new Error(`engine ${engine.protocol} registered twice`);
-    this.engines.set(engine.protocol, engine);
+    // Stored without its rules' type: the rules an engine's sessions get are the ones the same
+    // engine compiled (SessionManager), so they always match at run time.
+    this.engines.set(engine.protocol, engine as unknown as ProtocolEngine);
     return this;
   }
 
@@ -195,5 +252,9 @@ export class EngineRegistry {
 
   get protocols(): string[] {
     return [...this.engines.keys()];
+  }
+
+  all(): ProtocolEngine[] {
+    return [...this.engines.values()];
   }
 }

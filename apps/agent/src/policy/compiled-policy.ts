@@ -1,75 +1,46 @@
 import type { Logger } from '@postern/logging';
-import {
-  parseMaskingSpec,
-  type ApprovalRuleInput,
-  type MaskingRuleInput,
-  type StatementPolicy,
-  type StatementRuleInput,
-} from '@postern/policy';
-import {
-  compileMaskingPolicy,
-  compileStatementPolicy,
-  parseStatementMatch,
-  POSTGRES_DIALECT,
-  type MaskingPolicy,
-} from '@postern/policy-postgres';
 import type { PolicySnapshot__Output } from '@postern/proto';
+import type { CompiledRules, DialectRules, EngineRegistry, ProtocolEngine } from '../engines/engine.js';
 
-/** The rule engines built from one policy snapshot; rebuilt only when the snapshot changes. */
+/**
+ * Rules pushed by control planes older than rule dialects carry none: those control planes only
+ * had PostgreSQL rules, so an empty dialect reads as this one.
+ */
+export const LEGACY_RULE_DIALECT = 'postgres';
+
+/** Every engine's rules built from one policy snapshot; rebuilt only when the snapshot changes. */
 export interface CompiledPolicy {
   version: string;
-  statements: StatementPolicy;
-  masking: MaskingPolicy;
-  /** Rules this agent could not load, each replaced by its fail-closed stand-in. */
+  /** By protocol: the rules that protocol's engine compiled from the rules of its dialect. */
+  byProtocol: ReadonlyMap<string, CompiledRules>;
+  /** Rules an engine could not load, each replaced by its fail-closed stand-in. */
   problems: string[];
 }
 
-/**
- * Turns the snapshot's rules into libs/policy engines. The control plane validated every rule
- * when it was written; one that still does not load here (an older agent, a corrupted push)
- * must not silently stop applying, so it is replaced by its fail-closed stand-in: a guardrail
- * or approval rule that matches every statement, a masking rule that redacts every column.
- */
-export function compilePolicy(snapshot: PolicySnapshot__Output, hashKey: Buffer): CompiledPolicy {
-  const problems: string[] = [];
-  const guardrails: StatementRuleInput[] = snapshot.guardrails.filter(forPostgres).map((rule) => ({
-    id: rule.id,
-    name: rule.name,
-    connectionIds: rule.connectionIds,
-    groups: rule.groups,
-    match: statementMatch(rule.specJson, `guardrail ${rule.name}`, problems),
-  }));
-  const approvals: ApprovalRuleInput[] = snapshot.approvalRules.filter(forPostgres).map((rule) => ({
-    id: rule.id,
-    name: rule.name,
-    connectionIds: rule.connectionIds,
-    groups: rule.groups,
-    approverGroups: rule.approverGroups,
-    requiredApprovals: Math.max(1, rule.requiredApprovals),
-    timeoutSeconds: Math.max(1, rule.timeoutSeconds),
-    match: statementMatch(rule.specJson, `approval rule ${rule.name}`, problems),
-  }));
-  const masking: MaskingRuleInput[] = snapshot.maskingRules.filter(forPostgres).map((rule) => ({
-    id: rule.id,
-    name: rule.name,
-    connectionIds: rule.connectionIds,
-    exemptGroups: rule.exemptGroups,
-    spec: maskingSpec(rule.specJson, `masking rule ${rule.name}`, problems),
-  }));
+/** The snapshot's rules that `dialect`'s analyser reads; other dialects' rules are not its to read. */
+export function rulesOfDialect(snapshot: PolicySnapshot__Output, dialect: string): DialectRules {
+  const ours = (rule: { dialect?: string }) => (rule.dialect || LEGACY_RULE_DIALECT) === dialect;
   return {
-    version: snapshot.version,
-    statements: compileStatementPolicy(guardrails, approvals),
-    masking: compileMaskingPolicy(masking, { hashKey }),
-    problems,
+    guardrails: snapshot.guardrails.filter(ours),
+    approvalRules: snapshot.approvalRules.filter(ours),
+    maskingRules: snapshot.maskingRules.filter(ours),
   };
 }
 
-/**
- * Rules for PostgreSQL sessions: a rule's dialect names the protocol whose analyser reads it
- * (empty from control planes older than dialects: postgres); other protocols' rules are theirs.
- */
-function forPostgres(rule: { dialect?: string }): boolean {
-  return !rule.dialect || rule.dialect === POSTGRES_DIALECT.name;
+/** Has each engine compile the rules of its dialect. */
+export function compilePolicy(
+  snapshot: PolicySnapshot__Output,
+  engines: readonly ProtocolEngine[],
+  hashKey: Buffer,
+): CompiledPolicy {
+  const byProtocol = new Map<string, CompiledRules>();
+  const problems: string[] = [];
+  for (const engine of engines) {
+    const compiled = engine.compileRules(rulesOfDialect(snapshot, engine.dialect), { hashKey });
+    byProtocol.set(engine.protocol, compiled);
+    problems.push(...compiled.problems.map((problem) => `${engine.protocol}: ${problem}`));
+  }
+  return { version: snapshot.version, byProtocol, problems };
 }
 
 /** Caches the compiled form of the current snapshot (snapshots are replaced, never mutated). */
@@ -78,6 +49,7 @@ export class PolicyCompiler {
   private compiled: CompiledPolicy | null = null;
 
   constructor(
+    private readonly engines: EngineRegistry,
     private readonly hashKey: Buffer,
     private readonly logger: Logger,
   ) {}
@@ -85,31 +57,12 @@ export class PolicyCompiler {
   current(snapshot: PolicySnapshot__Output | null): CompiledPolicy | null {
     if (snapshot === null) return null;
     if (snapshot !== this.source) {
-      this.compiled = compilePolicy(snapshot, this.hashKey);
+      this.compiled = compilePolicy(snapshot, this.engines.all(), this.hashKey);
       this.source = snapshot;
       for (const problem of this.compiled.problems) {
         this.logger.error({ policyVersion: snapshot.version, problem }, 'policy rule not loadable; failing closed');
       }
     }
     return this.compiled;
-  }
-}
-
-function statementMatch(json: string, label: string, problems: string[]): StatementRuleInput['match'] {
-  try {
-    return parseStatementMatch(JSON.parse(json));
-  } catch (error) {
-    problems.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);
-    // Every statement has a kind; "*" relation patterns would miss relation-less statements.
-    return parseStatementMatch({ statementKinds: ['*'] });
-  }
-}
-
-function maskingSpec(json: string, label: string, problems: string[]): MaskingRuleInput['spec'] {
-  try {
-    return parseMaskingSpec(JSON.parse(json));
-  } catch (error) {
-    problems.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);
-    return { columns: ['*'], style: 'redact' };
   }
 }

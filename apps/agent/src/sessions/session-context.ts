@@ -42,7 +42,7 @@ export interface SessionServices {
   /** Statements held for a decision, by review id (across sessions: decisions arrive by id). */
   approvals: Map<string, PendingApproval>;
   audit(sessionId: string, event: PolicyAuditEvent): void;
-  sessionPolicy(version: string, connectionId: string, groups: readonly string[]): SessionPolicy;
+  sessionPolicy(protocol: string, version: string, connectionId: string, groups: readonly string[]): SessionPolicy;
   /** A final recording chunk being written (awaited on shutdown). */
   closing(recording: Promise<void>): void;
 }
@@ -56,6 +56,7 @@ type RequesterPrincipal = NonNullable<AgentMessage['approvalRequest']>['requeste
  */
 export class SessionContext implements EngineContext {
   readonly sessionId = randomUUID();
+  readonly protocol: string;
   readonly ingress: 'local' | 'relay';
   readonly clientAddress: string;
   readonly clientTls: SecureContext | null;
@@ -90,6 +91,7 @@ export class SessionContext implements EngineContext {
     origin: SessionOrigin,
   ) {
     const { deps } = services;
+    this.protocol = origin.protocol;
     this.ingress = origin.ingress;
     this.clientAddress = origin.clientAddress;
     this.clientTls = origin.clientTls;
@@ -167,7 +169,7 @@ export class SessionContext implements EngineContext {
   policy(): SessionPolicy {
     const version = this.services.deps.policyVersion();
     if (this.cachedPolicy === null || this.cachedPolicy.version !== version) {
-      this.cachedPolicy = this.services.sessionPolicy(version, this.connectionId, this.principalGroups);
+      this.cachedPolicy = this.services.sessionPolicy(this.protocol, version, this.connectionId, this.principalGroups);
     }
     return this.cachedPolicy;
   }

@@ -62,7 +62,7 @@ export class SessionManager {
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.authenticator = new Authenticator(deps.policy);
-    this.compiler = new PolicyCompiler(deps.maskingHashKey, deps.logger);
+    this.compiler = new PolicyCompiler(deps.engines, deps.maskingHashKey, deps.logger);
     this.limits = new AdmissionLimits(deps.limits);
     this.services = {
       deps,
@@ -70,7 +70,8 @@ export class SessionManager {
       limits: this.limits,
       approvals: this.approvals,
       audit: (sessionId, event) => this.audit(sessionId, event),
-      sessionPolicy: (version, connectionId, groups) => this.sessionPolicy(version, connectionId, groups),
+      sessionPolicy: (protocol, version, connectionId, groups) =>
+        this.sessionPolicy(protocol, version, connectionId, groups),
       closing: (recording) => {
         this.closingRecordings.add(recording);
         void recording.finally(() => this.closingRecordings.delete(recording));
@@ -196,14 +197,15 @@ export class SessionManager {
    * What applies to one session under `version`. Before the first snapshot, or for a session
    * not yet authenticated, nothing is admitted anyway; the empty policy is never consulted.
    */
-  private sessionPolicy(version: string, connectionId: string, groups: readonly string[]): SessionPolicy {
-    const compiled = this.compiledPolicy();
-    if (compiled === null) throw new Error('no policy yet: sessions cannot have been admitted');
-    return {
-      version,
-      statements: compiled.statements.forSession(connectionId, groups),
-      masker: compiled.masking.forSession(connectionId, groups),
-    };
+  private sessionPolicy(
+    protocol: string,
+    version: string,
+    connectionId: string,
+    groups: readonly string[],
+  ): SessionPolicy {
+    const rules = this.compiledPolicy()?.byProtocol.get(protocol);
+    if (rules === undefined) throw new Error('no policy yet: sessions cannot have been admitted');
+    return { ...rules.forSession(connectionId, groups), version };
   }
 
   /** Ends every session (agent shutdown: clients get 57P01) and waits for them to report. */

@@ -9,6 +9,7 @@ import {
   CreateAccessRuleInput,
   MintConnectionCredentialInput,
   MintedConnectionCredentialModel,
+  ReachableConnectionModel,
 } from './dto/access.model.js';
 
 @Resolver()
@@ -34,8 +35,22 @@ export class AccessResolver {
     description: 'A short-lived password for one user and one connection, checked by the agent.',
   })
   async mintConnectionCredential(@Args('input') input: MintConnectionCredentialInput, @CurrentActor() actor: Actor) {
-    const { credential, token, connection } = await this.service.mintCredential(input, actor);
-    return { credential: ConnectionCredentialModel.from(credential), password: token, database: connection.name };
+    const { credential, token, connection, loginName } = await this.service.mintCredential(input, actor);
+    return {
+      credential: ConnectionCredentialModel.from(credential),
+      password: token,
+      database: connection.name,
+      loginName,
+    };
+  }
+
+  @Query(() => [ReachableConnectionModel], {
+    description: 'Connections you can reach now (standing rule or just-in-time grant) or may request.',
+  })
+  @Roles('user')
+  async myAccess(@CurrentActor() actor: Actor) {
+    if (actor.kind !== 'user') throw new PermissionDeniedError('only signed-in users have access of their own');
+    return (await this.service.reachable(actor.id)).map(ReachableConnectionModel.from);
   }
 
   @Mutation(() => MintedConnectionCredentialModel, {
@@ -48,11 +63,16 @@ export class AccessResolver {
     @CurrentActor() actor: Actor,
   ) {
     if (actor.kind !== 'user') throw new PermissionDeniedError('only signed-in users mint credentials for themselves');
-    const { credential, token, connection } = await this.service.mintCredential(
+    const { credential, token, connection, loginName } = await this.service.mintCredential(
       { connectionId, userId: actor.id, ttlSeconds },
       actor,
     );
-    return { credential: ConnectionCredentialModel.from(credential), password: token, database: connection.name };
+    return {
+      credential: ConnectionCredentialModel.from(credential),
+      password: token,
+      database: connection.name,
+      loginName,
+    };
   }
 
   @Mutation(() => ConnectionCredentialModel)

@@ -9,7 +9,7 @@ import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../p
 import { UsersService } from '../identity/users.service.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { AccessRepository } from './access.repository.js';
-import { OPERATIONS, type AccessRule, type Operation } from './access.types.js';
+import { OPERATIONS, type AccessRule, type Operation, type ReachableConnection } from './access.types.js';
 
 const MAX_CREDENTIAL_TTL_SECONDS = 12 * 3600;
 const DEFAULT_CREDENTIAL_TTL_SECONDS = 3600;
@@ -83,6 +83,37 @@ export class AccessService {
     return rule;
   }
 
+  /**
+   * What one user can reach now: connections a standing rule of their groups opens, connections an
+   * active just-in-time grant opens (until when), and connections they may request.
+   */
+  async reachable(userId: string, now = new Date()): Promise<ReachableConnection[]> {
+    const user = await this.users.get(requireUuid(userId, 'userId'));
+    if (user.disabledAt) return [];
+    const [connections, rules] = await Promise.all([this.connections.list(), this.repository.rulesFor(undefined)]);
+    const reachable: ReachableConnection[] = [];
+    for (const connection of connections) {
+      const mine = rules.filter(
+        (rule) => rule.connectionId === connection.id && rule.groups.some((g) => user.groups.includes(g)),
+      );
+      if (mine.length === 0) continue;
+      const standing = mine.filter((rule) => !rule.requiresApproval);
+      const operations = [...new Set(mine.flatMap((rule) => rule.operations))].sort();
+      if (standing.length > 0) {
+        reachable.push({ connection, access: 'standing', expiresAt: null, operations });
+        continue;
+      }
+      const grantExpiry = await this.repository.activeGrantExpiry(user.id, connection.id, now);
+      reachable.push({
+        connection,
+        access: grantExpiry ? 'granted' : 'requestable',
+        expiresAt: grantExpiry,
+        operations,
+      });
+    }
+    return reachable;
+  }
+
   rules(connectionId?: string): Promise<AccessRule[]> {
     return this.repository.rulesFor(connectionId ? requireUuid(connectionId, 'connectionId') : undefined);
   }
@@ -126,7 +157,8 @@ export class AccessService {
       details: { credentialId: id, userId: user.id, ttlSeconds: ttl },
     });
     await this.policy.changed('connection credential minted', connection.agentId ? [connection.agentId] : []);
-    return { credential, token: minted.token, connection };
+    // The name to present as the client's user: what the agent accepts for this principal.
+    return { credential, token: minted.token, connection, loginName: user.email ?? user.subject };
   }
 
   async revokeCredential(id: string, actor: string) {

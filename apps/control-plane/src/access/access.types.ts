@@ -1,3 +1,5 @@
+import type { Connection } from '../connections/connection.types.js';
+
 export type Operation = 'read' | 'write' | 'admin' | 'exec';
 export const OPERATIONS: Operation[] = ['read', 'write', 'admin', 'exec'];
 
@@ -11,6 +13,15 @@ export interface AccessRule {
   approverGroups: string[];
   maxSessionSeconds: number | null;
   createdAt: Date;
+}
+
+/** A connection one user can reach, and how. */
+export interface ReachableConnection {
+  connection: Connection;
+  /** standing: a rule opens it; granted: a just-in-time grant does, until `expiresAt`; requestable: ask first. */
+  access: 'standing' | 'granted' | 'requestable';
+  expiresAt: Date | null;
+  operations: string[];
 }
 
 export interface ConnectionCredentialInfo {

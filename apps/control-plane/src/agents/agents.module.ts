@@ -38,7 +38,7 @@ import { UnauthenticatedCalls } from './unauthenticated-calls.js';
     ApprovalPush,
     UnauthenticatedCalls,
   ],
-  exports: [AgentsService, AgentGroupsService, AgentStreams],
+  exports: [AgentsService, AgentGroupsService, AgentStreams, UnauthenticatedCalls],
 })
 export class AgentsModule implements OnModuleInit {
   constructor(

@@ -6,9 +6,12 @@ import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 
-/** A refused call before (or instead of) authentication: a bad enrollment token or agent credential. */
+/**
+ * A refused call before (or instead of) authentication: a bad enrollment token or agent
+ * credential on gRPC, or a bad opening (ticket, tunnel, credential) on the relay data port.
+ */
 export interface Refusal {
-  method: 'Enroll' | 'Connect';
+  method: 'Enroll' | 'Connect' | 'RelayData';
   reason: string;
   /** The agent the presented token or credential names, when it names a real one. */
   agentId: string | null;
@@ -32,10 +35,12 @@ const MAX_REASONS = 20;
 const FIRST_KIND: Record<Refusal['method'], string> = {
   Enroll: 'agent.enrollment_refused',
   Connect: 'agent.connect_refused',
+  RelayData: 'agent.relay_data_refused',
 };
 
 /**
- * Calls on the agents' gRPC port that present no valid token cost the caller, not the audit log.
+ * Calls on the agents' gRPC port and connections to the relay data port that present no valid
+ * token cost the caller, not the audit log (one budget per peer for both).
  * Each peer address has a budget of refused calls (a token bucket); once spent, its calls are
  * refused with RESOURCE_EXHAUSTED before any lookup. Refusals are audited per peer and window: the
  * first at once, with its reason, and the rest as one `agent.refusals_aggregated` row with a count

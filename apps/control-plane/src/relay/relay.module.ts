@@ -11,6 +11,7 @@ import { RelayRouter } from './core/relay-router.js';
 import { StreamDirectory } from './core/stream-directory.js';
 import { TunnelBroker } from './core/tunnel-broker.js';
 import { FRONT_DOOR_CLASSES } from './front-doors.js';
+import { GatewayResolver } from './gateway.resolver.js';
 import { CancelRoutes } from './postgres/cancel-routes.js';
 
 /**
@@ -29,6 +30,7 @@ import { CancelRoutes } from './postgres/cancel-routes.js';
     InternalLinkClient,
     InternalLinkServer,
     CancelRoutes,
+    GatewayResolver,
     ...FRONT_DOOR_CLASSES,
     {
       provide: FRONT_DOORS,

@@ -1,11 +1,8 @@
+import { BackendCode, COPY_DATA_HEADER_SIZE, copyDataPayload, sealMessage } from '@postern/wire-postgres';
 import type { CopyMasker } from './contract.js';
-import { MaskingError } from '@postern/policy';
 import { asMaskingError } from './row-masker.js';
-import { readInt32, Splice } from './splice.js';
+import { Splice } from './splice.js';
 import type { ValuePlan } from './value-plans.js';
-
-const COPY_DATA = 0x64; // 'd'
-const FRAME_HEADER = 5; // type byte, int32 length
 export const NEWLINE = 0x0a;
 
 /**
@@ -32,9 +29,7 @@ export abstract class CopyStreamMasker implements CopyMasker {
 
   maskCopyData(frame: Buffer): Buffer {
     try {
-      if (frame.length < FRAME_HEADER || frame[0] !== COPY_DATA) throw new MaskingError('not a CopyData message');
-      if (readInt32(frame, 1) !== frame.length - 1) throw new MaskingError('CopyData length does not match its frame');
-      const body = frame.subarray(FRAME_HEADER);
+      const body = copyDataPayload(frame);
       const carried = this.carry;
       const data = carried === null ? body : Buffer.concat([carried, body]);
       this.splice.reset();
@@ -64,10 +59,7 @@ export abstract class CopyStreamMasker implements CopyMasker {
   }
 
   private frameOf(data: Buffer, consumed: number): Buffer {
-    const out = this.splice.build(data, 0, consumed, FRAME_HEADER);
-    out[0] = COPY_DATA;
-    out.writeInt32BE(out.length - 1, 1);
-    return out;
+    return sealMessage(this.splice.build(data, 0, consumed, COPY_DATA_HEADER_SIZE), BackendCode.CopyData);
   }
 
   /**

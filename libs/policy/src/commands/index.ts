@@ -3,7 +3,7 @@
  * rules, evaluated over the facts a protocol's analyser reports. Interfaces in ./contract.ts.
  */
 export * from './contract.js';
-export { parseCommandMatch, StatementMatcher, type MatchEvidence } from './match.js';
+export { MATCH_EVERY_COMMAND, parseCommandMatch, StatementMatcher, type MatchEvidence } from './match.js';
 export { compileCommandPolicy, type CommandPolicyOptions } from './policy.js';
 export { describeMatch } from './reason.js';
 export { compilePattern, nameMatches, NamePatternSet, patternProblem, type NamePattern } from './patterns.js';

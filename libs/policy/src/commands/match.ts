@@ -44,6 +44,13 @@ function statementMatchSchema(dialect: CommandDialect) {
     );
 }
 
+/**
+ * The stand-in for a rule an agent could not load: no condition, so it holds for every command.
+ * parseCommandMatch refuses a rule without a condition from an administrator; this one object is
+ * the only way to have one, and only the agent's fail-closed path uses it.
+ */
+export const MATCH_EVERY_COMMAND: StatementMatch = Object.freeze({});
+
 /** One schema per dialect, built on first use. */
 const schemas = new WeakMap<CommandDialect, ReturnType<typeof statementMatchSchema>>();
 
@@ -53,6 +60,7 @@ const schemas = new WeakMap<CommandDialect, ReturnType<typeof statementMatchSche
  * canonical (upper case, aliases such as ALTER USER resolved).
  */
 export function parseCommandMatch(dialect: CommandDialect, spec: unknown, path = ''): StatementMatch {
+  if (spec === MATCH_EVERY_COMMAND) return MATCH_EVERY_COMMAND;
   let schema = schemas.get(dialect);
   if (schema === undefined) {
     schema = statementMatchSchema(dialect);

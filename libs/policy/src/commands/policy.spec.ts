@@ -3,7 +3,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { PolicySpecError } from '../errors.js';
 import type { CommandAnalysis, CommandDialect, CommandFacts, NameSyntax, QualifiedName } from './contract.js';
-import { parseCommandMatch } from './match.js';
+import { MATCH_EVERY_COMMAND, parseCommandMatch } from './match.js';
 import { compileCommandPolicy } from './policy.js';
 
 const BACKQUOTED: NameSyntax = {
@@ -100,5 +100,13 @@ describe('the command rule model over another dialect', () => {
       reason: 'LOAD with dynamic SQL that cannot be checked inside a prepared statement',
     });
     expect(policy.evaluate('garbage')).toEqual({ action: 'invalid', message: 'syntax error', position: 0 });
+  });
+
+  test('a rule without a condition is refused from a spec; the fail-closed stand-in matches every command', () => {
+    expect(() => parseCommandMatch(TOY, {})).toThrow('sets no condition');
+    const policy = compileCommandPolicy(toyAnalyser, [rule('unloadable', MATCH_EVERY_COMMAND)], []).forSession('c', []);
+    for (const command of ['drop table orders', 'prepare']) {
+      expect(policy.evaluate(command)).toMatchObject({ action: 'block', rule: { id: 'unloadable' } });
+    }
   });
 });

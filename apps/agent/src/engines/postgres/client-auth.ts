@@ -1,8 +1,9 @@
 import type { Duplex } from 'node:stream';
 import { backend, decodePasswordMessage, FrontendCode, type Frame } from '@postern/wire-postgres';
-import type { EngineContext, Principal, ResolvedConnection } from '../engine.js';
+import type { Principal, ResolvedConnection } from '../engine.js';
 import type { FrameReader } from '../common/frame-reader.js';
 import { SessionEnd, SqlStates } from './session-end.js';
+import type { PostgresContext } from './rules.js';
 
 /**
  * Asks the client for its Postern credential as a cleartext password (the ingress is where TLS
@@ -14,7 +15,7 @@ export async function authenticateClient(
   reader: FrameReader<Frame>,
   connection: ResolvedConnection,
   user: string,
-  context: EngineContext,
+  context: PostgresContext,
   maxPasswordLength: number,
   signal: AbortSignal,
 ): Promise<Principal> {

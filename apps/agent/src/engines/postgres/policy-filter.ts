@@ -12,7 +12,6 @@ import {
   querySql,
   type Frame,
 } from '@postern/wire-postgres';
-import type { EngineContext } from '../engine.js';
 import type { CatalogCache, CatalogQuery } from './catalog.js';
 import { ActivityRecorder } from './filter/activity-recorder.js';
 import { RequestMatcher } from './filter/request-matcher.js';
@@ -20,9 +19,10 @@ import { ResultMasking } from './filter/result-masking.js';
 import { StatementGate } from './filter/statement-gate.js';
 import type { FilterIo, FrameFilter, FrameVerdict } from './proxy.js';
 import { SessionLookup } from './session-lookup.js';
+import type { PostgresContext } from './rules.js';
 
 export interface PolicyFilterDeps {
-  context: EngineContext;
+  context: PostgresContext;
   connectionId: string;
   catalog: CatalogCache;
   catalogQuery: CatalogQuery;

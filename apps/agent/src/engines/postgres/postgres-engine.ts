@@ -1,11 +1,13 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@postern/logging';
 import { DEFAULT_FRONTEND_MAX_MESSAGE_LENGTH } from '@postern/wire-postgres';
-import type { EngineContext, ProtocolEngine } from '../engine.js';
+import { POSTGRES_DIALECT } from '@postern/policy-postgres';
+import type { CompiledRules, DialectRules, ProtocolEngine, RuleCompileOptions } from '../engine.js';
 import { CancelRegistry } from './cancel-registry.js';
 import { CatalogCache } from './catalog.js';
 import { PostgresSession } from './session.js';
 import { BufferBudget } from '../../sessions/buffer-budget.js';
+import { compilePostgresRules, type PostgresContext, type PostgresSessionRules } from './rules.js';
 
 export interface PostgresEngineOptions {
   /**
@@ -50,8 +52,9 @@ const DEFAULTS: PostgresEngineSettings = {
  * serves every PostgreSQL session of the agent; it owns the cancel keys it hands out, so a
  * cancel request reaches the right target backend whichever session it arrives on.
  */
-export class PostgresEngine implements ProtocolEngine {
+export class PostgresEngine implements ProtocolEngine<PostgresSessionRules> {
   readonly protocol = 'postgres';
+  readonly dialect = POSTGRES_DIALECT.name;
   private readonly settings: PostgresEngineSettings;
   private readonly cancelRegistry = new CancelRegistry();
   private readonly catalog = new CatalogCache();
@@ -78,7 +81,11 @@ export class PostgresEngine implements ProtocolEngine {
     return this.cancelRegistry.size;
   }
 
-  serve(client: Duplex, context: EngineContext): Promise<void> {
+  compileRules(rules: DialectRules, options: RuleCompileOptions): CompiledRules<PostgresSessionRules> {
+    return compilePostgresRules(rules, options);
+  }
+
+  serve(client: Duplex, context: PostgresContext): Promise<void> {
     // run() handles every failure itself; this net only keeps a bug from rejecting serve().
     return new PostgresSession(client, context, this.settings, this.cancelRegistry, this.catalog, this.buffers)
       .run()

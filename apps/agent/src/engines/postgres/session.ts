@@ -13,7 +13,7 @@ import {
   type FrontendParser,
 } from '@postern/wire-postgres';
 import type { BufferAccount, BufferBudget } from '../../sessions/buffer-budget.js';
-import type { EngineContext, ResolvedConnection, SessionSummary } from '../engine.js';
+import type { ResolvedConnection, SessionSummary } from '../engine.js';
 import type { CancelRegistry, IssuedCancelKey } from './cancel-registry.js';
 import { authenticateClient } from './client-auth.js';
 import { readClientOpening, type ClientOpening } from './client-startup.js';
@@ -29,6 +29,7 @@ import { describeError, fatalResponse, SessionEnd, SqlStates } from './session-e
 import { PostgresSessionState } from './session-state.js';
 import { protocolOptions, readClientStartup, type ClientStartup } from './startup-parameters.js';
 import { connectTarget, forwardCancel, type ConnectedTarget } from './target-connect.js';
+import type { PostgresContext } from './rules.js';
 
 type StartupOpening = Extract<ClientOpening, { kind: 'startup' }>;
 
@@ -50,7 +51,7 @@ export class PostgresSession {
 
   constructor(
     private readonly client: Duplex,
-    private readonly context: EngineContext,
+    private readonly context: PostgresContext,
     private readonly settings: PostgresEngineSettings,
     private readonly cancelRegistry: CancelRegistry,
     private readonly catalog: CatalogCache,
@@ -354,7 +355,7 @@ function unknownConnection(name: string): ResolvedConnection {
     id: '',
     name,
     protocol: 'postgres',
-    target: { host: '', port: 0, database: '', user: '', secretRef: '', tlsMode: 'verify-full', tlsCaRef: null },
+    target: { host: '', port: 0, user: '', secretRef: '', tls: { mode: 'verify-full', caRef: null }, settings: {} },
     recordingMode: 'strict',
   };
 }

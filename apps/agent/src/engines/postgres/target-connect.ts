@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@postern/logging';
 import { frontend, ProtocolError } from '@postern/wire-postgres';
-import type { EngineContext, ResolvedConnection } from '../engine.js';
+import type { ResolvedConnection } from '../engine.js';
 import { ReachRefusedError } from '../../reach/reach-policy.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
@@ -16,6 +16,7 @@ import {
   type TargetSession,
 } from './target-auth.js';
 import { openTargetTransport, type TargetEndpoint } from './target-transport.js';
+import type { PostgresContext } from './rules.js';
 
 export interface ConnectedTarget {
   stream: Duplex;
@@ -35,7 +36,7 @@ const PASSED_THROUGH_STATES = new Set(['53300', '57P03']);
 export async function connectTarget(
   connection: ResolvedConnection,
   startup: ClientStartup,
-  context: EngineContext,
+  context: PostgresContext,
   signal: AbortSignal,
   logger: Logger,
   countBytes: (bytes: number) => void,
@@ -47,9 +48,9 @@ export async function connectTarget(
     const address = await context.dialTarget(target.host, target.port);
     const [password, ca] = await Promise.all([
       context.resolveSecret(target.secretRef),
-      target.tlsCaRef === null ? null : context.resolveSecret(target.tlsCaRef),
+      target.tls.caRef === null ? null : context.resolveSecret(target.tls.caRef),
     ]);
-    const endpoint: TargetEndpoint = { host: target.host, port: target.port, address, tlsMode: target.tlsMode, ca };
+    const endpoint: TargetEndpoint = { host: target.host, port: target.port, address, tlsMode: target.tls.mode, ca };
     const transport = await openTargetTransport(endpoint, signal);
     stream = transport.stream;
     stream.on('error', ignore);
@@ -57,7 +58,7 @@ export async function connectTarget(
     const link = transport.verified ? 'verified-tls' : transport.encrypted ? 'unverified-tls' : 'plaintext';
     const login: TargetLogin = {
       user: target.user,
-      database: target.database,
+      database: target.settings.database ?? '',
       password,
       parameters: startup.forwarded,
       revealPassword: (method) =>

@@ -6,7 +6,7 @@ import type { ResolvedConnection } from '../engine.js';
 import { FrameReader } from '../common/frame-reader.js';
 import { tlsHandshake } from '../common/tls.js';
 
-export type TargetTlsMode = ResolvedConnection['target']['tlsMode'];
+export type TargetTlsMode = ResolvedConnection['target']['tls']['mode'];
 
 /** Where the target is and how to secure the link, resolved (the CA is PEM, not a reference). */
 export interface TargetEndpoint {

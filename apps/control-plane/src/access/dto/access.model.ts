@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import type { AccessRule, ConnectionCredentialInfo } from '../access.types.js';
+import type { AccessRule, ConnectionCredentialInfo, ReachableConnection } from '../access.types.js';
 
 @ObjectType('AccessRule', { description: 'Members of any of `groups` may use the connection for `operations`.' })
 export class AccessRuleModel {
@@ -48,6 +48,10 @@ export class MintedConnectionCredentialModel {
   @Field(() => ConnectionCredentialModel) credential!: ConnectionCredentialModel;
   @Field({ description: 'The password to present (shown once; only its hash is kept).' }) password!: string;
   @Field({ description: 'The database name to present: the connection name.' }) database!: string;
+  @Field({
+    description: "The user name to present: the credential's user, as the agent accepts it (e-mail or subject).",
+  })
+  loginName!: string;
 }
 
 @InputType('MintConnectionCredentialInput')
@@ -55,4 +59,26 @@ export class MintConnectionCredentialInput {
   @Field(() => ID) connectionId!: string;
   @Field(() => ID) userId!: string;
   @Field(() => Int, { nullable: true, description: 'Lifetime, 30 s to 12 h; default 1 h.' }) ttlSeconds?: number | null;
+}
+
+@ObjectType('ReachableConnection', { description: 'A connection you can reach now, or may request.' })
+export class ReachableConnectionModel {
+  @Field(() => ID) connectionId!: string;
+  @Field() name!: string;
+  @Field() protocol!: string;
+  @Field({ description: 'standing (an access rule of your groups), granted (a just-in-time grant) or requestable' })
+  access!: string;
+  @Field(() => Date, { nullable: true, description: 'When a grant ends (granted only).' }) expiresAt!: Date | null;
+  @Field(() => [String]) operations!: string[];
+
+  static from(reachable: ReachableConnection): ReachableConnectionModel {
+    return Object.assign(new ReachableConnectionModel(), {
+      connectionId: reachable.connection.id,
+      name: reachable.connection.name,
+      protocol: reachable.connection.protocol,
+      access: reachable.access,
+      expiresAt: reachable.expiresAt,
+      operations: reachable.operations,
+    });
+  }
 }

@@ -52,8 +52,11 @@ describe('loadConfig', () => {
     expect(problemsOf({ POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(40) })[0]).toMatch(/POSTERN_GRPC_TLS_CERT_FILE/);
     expect(problemsOf({ ...valid, POSTERN_RELAY_INSECURE: 'false' })[0]).toMatch(/POSTERN_RELAY_TLS_CERT_FILE/);
     expect(
-      loadConfig({ ...valid, POSTERN_RELAY_INSECURE: 'false', POSTERN_RELAY_POSTGRES_PORT: 'off' }).relay.postgres,
-    ).toBeNull();
+      loadConfig({ ...valid, POSTERN_RELAY_INSECURE: 'false', POSTERN_RELAY_POSTGRES_PORT: 'off' }).relay.doors,
+    ).toEqual({});
+    expect(loadConfig({ ...valid, POSTERN_RELAY_INSECURE: 'false', POSTERN_RELAY_PROTOCOLS: '' }).relay.doors).toEqual(
+      {},
+    );
     expect(
       loadConfig({
         ...valid,
@@ -64,6 +67,28 @@ describe('loadConfig', () => {
       }).relay.tls,
     ).toEqual({ certFile: '/c', keyFile: '/k' });
     expect(problemsOf({ ...valid, POSTERN_GRPC_TLS_CERT_FILE: '/c.pem' })[0]).toMatch(/must be set together/);
+  });
+
+  test('relay front doors: listed protocols listen, with their own host and port variables', () => {
+    expect(loadConfig(valid).relay.doors).toEqual({ postgres: { host: '0.0.0.0', port: null } });
+    expect(
+      loadConfig({
+        ...valid,
+        POSTERN_RELAY_PROTOCOLS: 'postgres, mysql',
+        POSTERN_RELAY_POSTGRES_PORT: '15433',
+        POSTERN_RELAY_MYSQL_HOST: '127.0.0.1',
+        POSTERN_RELAY_DATA_PORT: '18445',
+      }).relay.doors,
+    ).toEqual({ postgres: { host: '0.0.0.0', port: 15433 }, mysql: { host: '127.0.0.1', port: null } });
+    expect(problemsOf({ ...valid, POSTERN_RELAY_MYSQL_PORT: '3307' })).toEqual([
+      expect.stringMatching(/^POSTERN_RELAY_MYSQL_PORT is set, but mysql is not in POSTERN_RELAY_PROTOCOLS/),
+    ]);
+    expect(problemsOf({ ...valid, POSTERN_RELAY_POSTGRES_PORT: 'fifty' })).toEqual([
+      expect.stringMatching(/^POSTERN_RELAY_POSTGRES_PORT must be a port number/),
+    ]);
+    expect(problemsOf({ ...valid, POSTERN_RELAY_PROTOCOLS: 'postgres;drop' })[0]).toMatch(
+      /^POSTERN_RELAY_PROTOCOLS must be a comma-separated list/,
+    );
   });
 
   test('heartbeat timeout must leave room for missed heartbeats', () => {

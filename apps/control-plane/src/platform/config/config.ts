@@ -28,7 +28,16 @@ export interface ControlPlaneConfig {
   };
   database: { url: string; migrateOnStart: boolean; migrationsDir: string };
   relay: {
-    postgres: { host: string; port: number } | null;
+    /**
+     * The relay front doors that listen, by protocol (POSTERN_RELAY_PROTOCOLS), each with
+     * POSTERN_RELAY_<PROTOCOL>_HOST / _PORT; a null port is the door's own default (PostgreSQL:
+     * 5433). Each protocol needs a registered front door, checked when the relay starts.
+     */
+    doors: Readonly<Record<string, RelayDoorListen>>;
+    /** The host name clients use to reach the relay, told to clients (the CLI); null: the API URL's host. */
+    publicHost: string | null;
+    /** A PEM CA file clients verify the relay's certificate with, handed out by the API; null: none. */
+    caFile: string | null;
     tls: { certFile: string; keyFile: string } | null;
     /**
      * The relay data port agents dial, one connection per relayed session (TLS with the gRPC
@@ -128,6 +137,12 @@ export interface ControlPlaneConfig {
   shutdownGraceMs: number;
 }
 
+/** Where one relay front door listens; `port` null: the door's default port. */
+export interface RelayDoorListen {
+  host: string;
+  port: number | null;
+}
+
 /** A configuration value that stops the process at boot, naming the variable at fault. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -213,9 +228,16 @@ const envSchema = z.object({
   POSTERN_GRPC_REFUSAL_BURST_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
   POSTERN_GRPC_REFUSALS_PER_MINUTE_PER_ADDRESS: z.coerce.number().positive().max(1_000_000).default(30),
   POSTERN_GRPC_REFUSAL_AUDIT_WINDOW_MS: millis(60_000, 100),
-  POSTERN_RELAY_POSTGRES_HOST: z.string().min(1).default('0.0.0.0'),
-  POSTERN_RELAY_POSTGRES_PORT: z.union([z.literal('off'), port(5433)]).default(5433),
+  POSTERN_RELAY_PROTOCOLS: z
+    .string()
+    .regex(/^\s*([a-z][a-z0-9]*\s*(,\s*[a-z][a-z0-9]*\s*)*)?$/, 'must be a comma-separated list of protocol names')
+    .default('postgres'),
   POSTERN_RELAY_TLS_CERT_FILE: z.string().min(1).optional(),
+  POSTERN_RELAY_PUBLIC_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:\-[\]]{1,253}$/, 'must be a host name or address')
+    .optional(),
+  POSTERN_RELAY_TLS_CA_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_INSECURE: bool(false),
   POSTERN_RELAY_TUNNEL_TIMEOUT_MS: millis(10_000, 100),
@@ -325,6 +347,58 @@ const envSchema = z.object({
   POSTERN_SHUTDOWN_GRACE_MS: millis(10_000, 0),
 });
 
+/** `POSTERN_RELAY_<PROTOCOL>_HOST` / `_PORT`; DATA is the agents' data port, not a front door. */
+const RELAY_DOOR_VARIABLE = /^POSTERN_RELAY_([A-Z][A-Z0-9]*)_(HOST|PORT)$/;
+
+/**
+ * The front doors that listen: every protocol in POSTERN_RELAY_PROTOCOLS whose port is not `off`.
+ * Host and port variables of a protocol not in the list are a mistake worth stopping for (a door
+ * the operator thinks is configured would not listen), except `_PORT=off`.
+ */
+function relayDoors(env: NodeJS.ProcessEnv, protocols: string, problems: string[]): Record<string, RelayDoorListen> {
+  const listed = new Set(
+    protocols
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  );
+  const settings = new Map<string, { host?: string; port?: string }>();
+  for (const [variable, value] of Object.entries(env)) {
+    const match = RELAY_DOOR_VARIABLE.exec(variable);
+    if (!match || match[1] === 'DATA' || value === undefined) continue;
+    const protocol = match[1]!.toLowerCase();
+    const entry = settings.get(protocol) ?? {};
+    if (match[2] === 'HOST') entry.host = value;
+    else entry.port = value;
+    settings.set(protocol, entry);
+  }
+  for (const [protocol, entry] of settings) {
+    if (listed.has(protocol) || entry.port === 'off') continue;
+    const variable = `POSTERN_RELAY_${protocol.toUpperCase()}_${entry.port !== undefined ? 'PORT' : 'HOST'}`;
+    problems.push(`${variable} is set, but ${protocol} is not in POSTERN_RELAY_PROTOCOLS (got "${protocols}")`);
+  }
+  const doors: Record<string, RelayDoorListen> = {};
+  for (const protocol of listed) {
+    const { host = '0.0.0.0', port: portText } = settings.get(protocol) ?? {};
+    const prefix = `POSTERN_RELAY_${protocol.toUpperCase()}`;
+    if (portText === 'off') continue;
+    let portNumber: number | null = null;
+    if (portText !== undefined) {
+      portNumber = Number(portText);
+      if (!/^\d+$/.test(portText) || portNumber < 0 || portNumber > 65535) {
+        problems.push(`${prefix}_PORT must be a port number (0-65535) or off (got ${JSON.stringify(portText)})`);
+        continue;
+      }
+    }
+    if (host.trim() === '') {
+      problems.push(`${prefix}_HOST must not be empty`);
+      continue;
+    }
+    doors[protocol] = { host, port: portNumber };
+  }
+  return doors;
+}
+
 /** Validates the environment into a ControlPlaneConfig, or throws a ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   const parsed = envSchema.safeParse(env);
@@ -364,11 +438,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   if (Boolean(e.POSTERN_RELAY_TLS_CERT_FILE) !== Boolean(e.POSTERN_RELAY_TLS_KEY_FILE)) {
     problems.push('POSTERN_RELAY_TLS_CERT_FILE and POSTERN_RELAY_TLS_KEY_FILE must be set together');
   }
-  if (e.POSTERN_RELAY_POSTGRES_PORT !== 'off' && !relayCert && !e.POSTERN_RELAY_INSECURE) {
+  const doors = relayDoors(env, e.POSTERN_RELAY_PROTOCOLS, problems);
+  if (Object.keys(doors).length > 0 && !relayCert && !e.POSTERN_RELAY_INSECURE) {
     problems.push(
       'POSTERN_RELAY_TLS_CERT_FILE/POSTERN_RELAY_TLS_KEY_FILE (or the gRPC certificate) are required: clients send ' +
         'their credential as a password (set POSTERN_RELAY_INSECURE=true only for local development, ' +
-        'or POSTERN_RELAY_POSTGRES_PORT=off)',
+        'or turn the relay doors off: POSTERN_RELAY_PROTOCOLS= or POSTERN_RELAY_<PROTOCOL>_PORT=off)',
     );
   }
   if (e.POSTERN_INTERNAL_PORT !== 'off' && !e.POSTERN_INTERNAL_SECRET) {
@@ -419,10 +494,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       migrationsDir: e.POSTERN_MIGRATIONS_DIR,
     },
     relay: {
-      postgres:
-        e.POSTERN_RELAY_POSTGRES_PORT === 'off'
-          ? null
-          : { host: e.POSTERN_RELAY_POSTGRES_HOST, port: e.POSTERN_RELAY_POSTGRES_PORT },
+      doors,
+      publicHost: e.POSTERN_RELAY_PUBLIC_HOST ?? null,
+      caFile: e.POSTERN_RELAY_TLS_CA_FILE ?? null,
       tls: relayCert && relayKey ? { certFile: relayCert, keyFile: relayKey } : null,
       data:
         e.POSTERN_RELAY_DATA_PORT === 'off'

@@ -73,13 +73,17 @@ export interface RelayCore {
  *   path prefix (`/c/<connection>/…`) names the connection; a bearer token is the credential. The
  *   request already read is replayed first on the data connection.
  *
- * A new door is a folder `relay/<protocol>/` with its class, and one line in `front-doors.ts`.
+ * A new door is a folder `relay/<protocol>/` with its class, and one line in `front-doors.ts`;
+ * operators open it by adding its protocol to POSTERN_RELAY_PROTOCOLS.
  */
 export interface FrontDoor {
   /** The engine protocol name the agent serves it with (`postgres`, `mysql`, …). */
   readonly protocol: string;
-  /** Where its listener binds, or null when it is off. */
-  listenOn(): { host: string; port: number } | null;
+  /**
+   * The port its listener binds when POSTERN_RELAY_<PROTOCOL>_PORT does not say (the door
+   * listens when its protocol is in POSTERN_RELAY_PROTOCOLS).
+   */
+  readonly defaultPort: number;
   /** A new client on its listener (within the per-host limit). */
   accept(socket: Socket, clientAddress: string): void;
   /** Over the per-host connection limit: say so in the protocol if it can, then close. */

@@ -4,6 +4,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from '@postern/logging';
 import { SocketListener, readDataHello } from '@postern/net';
 import { AgentsService } from '../../agents/agents.service.js';
+import { UnauthenticatedCalls } from '../../agents/unauthenticated-calls.js';
 import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
 import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
 import { InternalLinkClient } from './internal-link.client.js';
@@ -18,7 +19,10 @@ const HELLO_TIMEOUT_MS = 5_000;
  * connection without a word (fail closed). Then the socket is handed to the waiting front door
  * as a raw byte pipe: TLS and TCP flow control are the per-session backpressure, and no message
  * size limit applies. A connection for a tunnel another replica asked for is joined to that
- * replica over the internal link (agents may reach all replicas through one address). TLS with the gRPC certificate; plain TCP only when gRPC is insecure too.
+ * replica over the internal link (agents may reach all replicas through one address). TLS with
+ * the gRPC certificate; plain TCP only when gRPC is insecure too. Refused openings spend the
+ * peer's budget of unauthenticated calls (shared with the gRPC port, audited in aggregate);
+ * once it is spent, the peer's connections are closed before a byte is read or a lookup made.
  */
 @Injectable()
 export class RelayDataServer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -30,6 +34,7 @@ export class RelayDataServer implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly agents: AgentsService,
     private readonly broker: TunnelBroker,
     private readonly link: InternalLinkClient,
+    private readonly refusals: UnauthenticatedCalls,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -58,12 +63,20 @@ export class RelayDataServer implements OnApplicationBootstrap, OnModuleDestroy 
 
   private accept(socket: Socket): void {
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    if (!this.refusals.admit(peer, 'RelayData')) {
+      socket.destroy();
+      return;
+    }
     let buffered: Buffer = Buffer.alloc(0);
-    const refuse = (reason: string) => {
+    let refused = false;
+    const refuse = (reason: string, agentId: string | null = null) => {
       clearTimeout(timer);
       socket.removeListener('data', onData);
-      this.logger.warn({ peer, reason }, 'relay data connection refused');
       socket.destroy();
+      if (refused) return;
+      refused = true;
+      // Logged (as a warning) and audited by the refusal budget.
+      void this.refusals.refused(peer, { method: 'RelayData', reason, agentId });
     };
     const timer = setTimeout(() => refuse('no opening in time'), HELLO_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
@@ -92,7 +105,7 @@ export class RelayDataServer implements OnApplicationBootstrap, OnModuleDestroy 
         (agent) => {
           if (agent.id !== claimed.agentId) {
             claimed.refuse();
-            return refuse('the tunnel was asked of another agent');
+            return refuse('the tunnel was asked of another agent', agent.id);
           }
           if (socket.destroyed) return claimed.refuse();
           claimed.accept(socket);
@@ -104,6 +117,10 @@ export class RelayDataServer implements OnApplicationBootstrap, OnModuleDestroy 
       );
     };
     socket.on('data', onData);
+    // A peer that hangs up before its opening was not refused: nothing to count.
+    socket.once('close', () => {
+      if (!refused) clearTimeout(timer);
+    });
   }
 
   /**

@@ -1,9 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { SocketListener } from '@postern/net';
-import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
+import { CONFIG, ConfigError, type ControlPlaneConfig } from '../../platform/config/config.js';
 import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
 import { FRONT_DOORS, type FrontDoor } from './front-door.js';
+
+/** A front door as clients reach it. */
+export interface RelayEndpoint {
+  protocol: string;
+  port: number;
+  tls: boolean;
+}
 
 /**
  * One listener per registered front door that is on, with the same lifecycle and the same
@@ -13,6 +20,7 @@ import { FRONT_DOORS, type FrontDoor } from './front-door.js';
 @Injectable()
 export class RelayListeners implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly listeners: SocketListener[] = [];
+  private readonly bound: RelayEndpoint[] = [];
 
   constructor(
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
@@ -21,9 +29,17 @@ export class RelayListeners implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const door of this.doors) {
-      const listen = door.listenOn();
-      if (!listen) continue;
+    const known = new Map(this.doors.map((door) => [door.protocol, door]));
+    const unknown = Object.keys(this.config.relay.doors).filter((protocol) => !known.has(protocol));
+    if (unknown.length > 0) {
+      throw new ConfigError([
+        `POSTERN_RELAY_PROTOCOLS names ${unknown.join(', ')}, which this build has no relay front door for ` +
+          `(it has: ${[...known.keys()].join(', ')})`,
+      ]);
+    }
+    for (const [protocol, settings] of Object.entries(this.config.relay.doors)) {
+      const door = known.get(protocol)!;
+      const listen = { host: settings.host, port: settings.port ?? door.defaultPort };
       const listener = new SocketListener(
         {
           name: `${door.protocol} relay`,
@@ -38,11 +54,17 @@ export class RelayListeners implements OnApplicationBootstrap, OnModuleDestroy {
       );
       this.listeners.push(listener);
       const port = await listener.start();
+      this.bound.push({ protocol, port, tls: Boolean(this.config.relay.tls) });
       this.logger.info(
         { host: listen.host, port, tls: Boolean(this.config.relay.tls) },
         `${door.protocol} relay listening`,
       );
     }
+  }
+
+  /** The front doors listening on this replica, with the ports they bound. */
+  endpoints(): readonly RelayEndpoint[] {
+    return this.bound;
   }
 
   async onModuleDestroy(): Promise<void> {

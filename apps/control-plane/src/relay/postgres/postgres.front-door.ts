@@ -32,6 +32,7 @@ const SQLSTATE: Record<RefusalKind, string> = {
 @Injectable()
 export class PostgresFrontDoor implements FrontDoor, PostgresSessionHost {
   readonly protocol = POSTGRES;
+  readonly defaultPort = 5433;
   private readonly tls: SecureContext | null;
 
   constructor(
@@ -41,12 +42,8 @@ export class PostgresFrontDoor implements FrontDoor, PostgresSessionHost {
     private readonly cancelRoutes: CancelRoutes,
     private readonly link: InternalLinkClient,
   ) {
-    const tls = config.relay.postgres ? config.relay.tls : null;
+    const tls = config.relay.doors[POSTGRES] ? config.relay.tls : null;
     this.tls = tls ? createSecureContext({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }) : null;
-  }
-
-  listenOn(): { host: string; port: number } | null {
-    return this.config.relay.postgres;
   }
 
   accept(socket: Socket, clientAddress: string): void {

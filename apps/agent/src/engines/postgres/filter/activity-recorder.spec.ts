@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import type { EngineContext, PolicyAuditEvent } from '../../engine.js';
+import type { PolicyAuditEvent } from '../../engine.js';
 import { ActivityRecorder } from './activity-recorder.js';
 import { RequestMatcher } from './request-matcher.js';
+import type { PostgresContext } from '../rules.js';
 
 function fakeContext(maskText: (text: string) => string = (t) => t) {
   const recorded: { type: string; event: unknown }[] = [];
@@ -10,7 +11,7 @@ function fakeContext(maskText: (text: string) => string = (t) => t) {
     policy: () => ({ version: '7', statements: { empty: true }, masker: { maskText } }),
     record: (type: string, event: unknown) => recorded.push({ type, event }),
     audit: (event: PolicyAuditEvent) => audited.push(event),
-  } as unknown as EngineContext;
+  } as unknown as PostgresContext;
   return { context, recorded, audited };
 }
 

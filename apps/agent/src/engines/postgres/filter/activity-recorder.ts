@@ -1,7 +1,7 @@
 import type { AgentAuditKind, RecordingEventBodies } from '@postern/proto';
 import type { SessionMasker } from '@postern/policy-postgres';
-import type { EngineContext } from '../../engine.js';
 import type { ActivityExpectation, RequestMatcher } from './request-matcher.js';
+import type { PostgresContext } from '../rules.js';
 
 /** Statement text kept in audit events, reviews and recordings. */
 const MAX_AUDITED_SQL = 4096;
@@ -13,7 +13,7 @@ const MAX_AUDITED_SQL = 4096;
  */
 export class ActivityRecorder {
   constructor(
-    private readonly context: EngineContext,
+    private readonly context: PostgresContext,
     private readonly requests: RequestMatcher,
   ) {}
 

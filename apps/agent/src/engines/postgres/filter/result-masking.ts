@@ -14,7 +14,6 @@ import {
   type FieldDescription,
   type Frame,
 } from '@postern/wire-postgres';
-import type { EngineContext } from '../../engine.js';
 import type { CatalogCache, CatalogQuery } from '../catalog.js';
 import { copyStatementsOf, type CopyStatement } from '../copy-statements.js';
 import { copiedColumns, copyFollowsOtherStatements, copyTablesQuery, type CopyRelation } from '../copy-tables.js';
@@ -24,6 +23,7 @@ import type { SessionLookup } from '../session-lookup.js';
 import type { ActivityRecorder } from './activity-recorder.js';
 import type { ExecuteExpectation, Expectation, RequestMatcher } from './request-matcher.js';
 import { MARKER_PATTERN, type MaskingAdmission, type StandIn } from './statement-gate.js';
+import type { PostgresContext } from '../rules.js';
 
 /** How a COPY … TO STDOUT of a table goes on once its names are looked up. */
 type CopyResolution =
@@ -40,7 +40,7 @@ export interface Refuser {
 }
 
 export interface ResultMaskingDeps {
-  context: EngineContext;
+  context: PostgresContext;
   connectionId: string;
   catalog: CatalogCache;
   catalogQuery: CatalogQuery;

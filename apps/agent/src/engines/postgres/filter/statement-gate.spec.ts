@@ -9,10 +9,11 @@ import {
   querySql,
   type Frame,
 } from '@postern/wire-postgres';
-import type { EngineContext, PolicyAuditEvent } from '../../engine.js';
+import type { PolicyAuditEvent } from '../../engine.js';
 import { ActivityRecorder } from './activity-recorder.js';
 import { RequestMatcher } from './request-matcher.js';
 import { StatementGate, type MaskingAdmission } from './statement-gate.js';
+import type { PostgresContext } from '../rules.js';
 
 function clientFrame(bytes: Buffer): Frame {
   const frames: Frame[] = [];
@@ -34,7 +35,7 @@ function gate(evaluate: (sql: string) => unknown) {
     policy: () => ({ version: '3', statements: { empty: false, evaluate }, masker: null }),
     audit: (event: PolicyAuditEvent) => audited.push(event),
     record: () => undefined,
-  } as unknown as EngineContext;
+  } as unknown as PostgresContext;
   const passThrough: MaskingAdmission = { refusal: () => null, admit: (_sql, frame) => frame.bytes };
   const stage = new StatementGate(
     context,

@@ -10,10 +10,10 @@ import {
   noticeResponse,
   type Frame,
 } from '@postern/wire-postgres';
-import type { EngineContext } from '../../engine.js';
 import type { FilterIo, FrameVerdict } from '../proxy.js';
 import { SqlStates } from '../session-end.js';
 import type { ActivityRecorder } from './activity-recorder.js';
+import type { PostgresContext } from '../rules.js';
 
 /** Builds the message that replaces a refused one, around the marker statement `marker`. */
 export type StandIn = (marker: string) => Buffer;
@@ -61,7 +61,7 @@ export class StatementGate {
   ]);
 
   constructor(
-    private readonly context: EngineContext,
+    private readonly context: PostgresContext,
     private readonly activity: ActivityRecorder,
     private readonly masking: MaskingAdmission,
     private readonly io: () => FilterIo | null,
