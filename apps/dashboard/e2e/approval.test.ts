@@ -183,7 +183,10 @@ describe('the dashboard in Chromium', () => {
     // Alice asks for just-in-time access in her page; both of Bob's tabs show it as it is made —
     // which also proves their subscriptions are live before the statement below is held.
     const request = alice.getByRole('form', { name: 'request access' });
-    await request.getByLabel('Connection id').fill(ledgerId);
+    await expect(alice.getByRole('listitem', { name: 'connection ledger' }).textContent()).resolves.toContain(
+      'requestable',
+    );
+    await request.getByLabel('Connection').selectOption({ label: 'ledger' });
     await request.getByLabel('Duration (minutes)').fill('30');
     await request.getByLabel('Reason').fill('reconcile the ledger');
     await request.getByRole('button', { name: 'Request access' }).click();
@@ -200,14 +203,14 @@ describe('the dashboard in Chromium', () => {
     // Marks the documents: a reload or navigation would lose the mark.
     await bob.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
-    // Alice's database password: a short-lived credential minted with her browser session, so the
-    // held statement is hers as a Postern user (an IdP token connects as oidc:<subject>).
-    const minted = (await graphqlInPage(
-      alice,
-      'mutation($c: ID!) { mintMyConnectionCredential(connectionId: $c) { password } }',
-      { c: shopId },
-    )) as { data?: { mintMyConnectionCredential: { password: string } } };
-    const password = minted.data!.mintMyConnectionCredential.password;
+    // Alice's database password: a short-lived credential revealed on her page (an IdP token would
+    // connect as oidc:<subject>, which her requests list does not count as hers).
+    const shop = alice.getByRole('listitem', { name: 'connection shop' });
+    await shop.getByRole('button', { name: 'reveal a credential for shop' }).click();
+    const password = (await alice.getByLabel('password for shop').textContent())!.trim();
+    await expect(alice.getByLabel('connection instructions for shop').textContent()).resolves.toContain(
+      'dbname=shop user=alice@example.com',
+    );
     const held = psql("UPDATE refunds SET state = 'paid' WHERE id = 1", password);
     const pending = bob.getByRole('region', { name: 'pending reviews' }).getByRole('article').filter({
       hasText: "UPDATE refunds SET state = 'paid' WHERE id = 1",

@@ -25,6 +25,9 @@ const EMBEDDED = [
   'SimulationTotals',
   'StatementMatch',
   'AuditCheckpointKey',
+  'ReachableConnection',
+  'Gateway',
+  'RelayEndpoint',
 ];
 
 interface ReviewLike {

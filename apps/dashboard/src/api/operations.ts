@@ -211,10 +211,32 @@ export const RequestAccessMutation = graphql(`
   }
 `);
 
+export const MyAccessQuery = graphql(`
+  query MyAccess {
+    myAccess {
+      connectionId
+      name
+      protocol
+      access
+      operations
+      expiresAt
+    }
+    gateway {
+      relays {
+        protocol
+        host
+        port
+        tls
+      }
+    }
+  }
+`);
+
 export const MintCredentialMutation = graphql(`
   mutation MintMyCredential($connectionId: ID!) {
     mintMyConnectionCredential(connectionId: $connectionId) {
       database
+      loginName
       password
       credential {
         id
