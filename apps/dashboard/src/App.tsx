@@ -6,6 +6,7 @@ import { ErrorNotice, Loading } from './components/State';
 import { AgentsPage } from './features/admin/AgentsPage';
 import { ApprovalRulesPage } from './features/admin/ApprovalRulesPage';
 import { ConnectionsPage } from './features/admin/ConnectionsPage';
+import { GuardrailsPage } from './features/admin/GuardrailsPage';
 import { MaskingRulesPage } from './features/admin/MaskingRulesPage';
 import { AuditPage } from './features/audit/AuditPage';
 import { MyAccessPage } from './features/access/MyAccessPage';
@@ -60,6 +61,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
           {auditor ? <NavLink to="/sessions">Sessions</NavLink> : null}
           {auditor ? <NavLink to="/audit">Audit</NavLink> : null}
           {admin ? <NavLink to="/admin/connections">Connections</NavLink> : null}
+          {admin ? <NavLink to="/admin/guardrails">Guardrails</NavLink> : null}
           {admin ? <NavLink to="/admin/approval-rules">Approval rules</NavLink> : null}
           {admin ? <NavLink to="/admin/masking-rules">Masking rules</NavLink> : null}
           {admin ? <NavLink to="/admin/agents">Agents</NavLink> : null}
@@ -82,6 +84,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
           {auditor ? <Route path="/audit" element={<AuditPage />} /> : null}
           {admin ? <Route path="/admin/masking-rules" element={<MaskingRulesPage />} /> : null}
           {admin ? <Route path="/admin/approval-rules" element={<ApprovalRulesPage />} /> : null}
+          {admin ? <Route path="/admin/guardrails" element={<GuardrailsPage />} /> : null}
           {admin ? <Route path="/admin/connections" element={<ConnectionsPage />} /> : null}
           {admin ? <Route path="/admin/agents" element={<AgentsPage />} /> : null}
           <Route path="*" element={<NotAvailable />} />

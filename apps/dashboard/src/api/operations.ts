@@ -570,3 +570,39 @@ export const SessionEventsSubscription = graphql(`
     }
   }
 `);
+
+export const GuardrailsQuery = graphql(`
+  query Guardrails {
+    guardrails {
+      id
+      name
+      enabled
+      groups
+      connectionIds
+      match {
+        statementKinds
+        relations
+        functions
+        missingWhere
+      }
+    }
+  }
+`);
+
+export const CreateGuardrailMutation = graphql(`
+  mutation CreateGuardrail($input: CreateGuardrailInput!) {
+    createGuardrail(input: $input) {
+      id
+      name
+      enabled
+      groups
+      connectionIds
+      match {
+        statementKinds
+        relations
+        functions
+        missingWhere
+      }
+    }
+  }
+`);

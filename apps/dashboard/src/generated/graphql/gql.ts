@@ -43,6 +43,8 @@ type Documents = {
     "\n  query SimulateMasking($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      maskingRules {\n        index\n        name\n        sessions\n        statements\n      }\n    }\n  }\n": typeof types.SimulateMaskingDocument,
     "\n  query SimulateApproval($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      approvalRules {\n        index\n        name\n        sessions\n        statements\n        examples {\n          sql\n          at\n        }\n      }\n    }\n  }\n": typeof types.SimulateApprovalDocument,
     "\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n": typeof types.SessionEventsDocument,
+    "\n  query Guardrails {\n    guardrails {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n": typeof types.GuardrailsDocument,
+    "\n  mutation CreateGuardrail($input: CreateGuardrailInput!) {\n    createGuardrail(input: $input) {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n": typeof types.CreateGuardrailDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me {\n      id\n      kind\n      roles\n      groups\n      user {\n        id\n        email\n        displayName\n      }\n    }\n  }\n": types.MeDocument,
@@ -74,6 +76,8 @@ const documents: Documents = {
     "\n  query SimulateMasking($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      maskingRules {\n        index\n        name\n        sessions\n        statements\n      }\n    }\n  }\n": types.SimulateMaskingDocument,
     "\n  query SimulateApproval($input: SimulatePolicyInput!) {\n    simulatePolicy(input: $input) {\n      sessions\n      statements\n      truncated\n      approvalRules {\n        index\n        name\n        sessions\n        statements\n        examples {\n          sql\n          at\n        }\n      }\n    }\n  }\n": types.SimulateApprovalDocument,
     "\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n": types.SessionEventsDocument,
+    "\n  query Guardrails {\n    guardrails {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n": types.GuardrailsDocument,
+    "\n  mutation CreateGuardrail($input: CreateGuardrailInput!) {\n    createGuardrail(input: $input) {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n": types.CreateGuardrailDocument,
 };
 
 /**
@@ -206,6 +210,14 @@ export function graphql(source: "\n  query SimulateApproval($input: SimulatePoli
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n"): (typeof documents)["\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Guardrails {\n    guardrails {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n"): (typeof documents)["\n  query Guardrails {\n    guardrails {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateGuardrail($input: CreateGuardrailInput!) {\n    createGuardrail(input: $input) {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateGuardrail($input: CreateGuardrailInput!) {\n    createGuardrail(input: $input) {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
