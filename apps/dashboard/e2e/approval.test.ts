@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
+import pg from 'pg';
 import {
   REPO_ROOT,
   createTestDatabase,
@@ -362,5 +363,43 @@ describe('the dashboard in Chromium', () => {
     await screenshot(carol, 'inbox-narrow');
     await carol.close();
     expect(problems).toEqual([]);
+  }, 240_000);
+
+  test('Carol follows a live session as it runs, then terminates it from its page', async () => {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: agentPort,
+      user: 'alice',
+      password: databaseToken,
+      database: 'shop',
+    });
+    const ended = new Promise<Error>((resolve) => client.on('error', resolve));
+    await client.connect();
+    try {
+      await client.query('SELECT 1');
+      const session = await waitFor(
+        async () => {
+          const data = await admin<{ sessions: { id: string }[] }>('{ sessions(limit: 1, status: "ACTIVE") { id } }');
+          return data.sessions[0];
+        },
+        { timeoutMs: 45_000, what: 'the live session' },
+      );
+      const carol = await person();
+      await signIn(carol, dashboard, 'carol', `/sessions/${session.id}`);
+      await carol.getByRole('heading', { name: /^Session of .+ on shop$/ }).waitFor();
+      const replay = carol.getByRole('region', { name: 'replay' });
+      await replay.getByText('SELECT 1').waitFor();
+
+      await client.query("SELECT 'live marker' AS said");
+      await replay.getByText("SELECT 'live marker' AS said").waitFor();
+
+      await carol.getByRole('button', { name: 'Terminate session' }).click();
+      await expect(ended).resolves.toBeInstanceOf(Error);
+      await expect(client.query('SELECT 2')).rejects.toThrow();
+      await carol.close();
+      expect(problems).toEqual([]);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }, 240_000);
 });

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useParams } from 'react-router';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import {
@@ -16,6 +16,9 @@ import type {
 } from '../../generated/graphql/graphql';
 import { Replay } from './Replay';
 import { protocolOf, type RecordedEvent } from './timeline';
+
+/** How often a live session's recording is re-read besides its subscription. */
+const LIVE_REREAD_MS = 5_000;
 
 export function SessionDetailPage() {
   const { id = '' } = useParams();
@@ -107,10 +110,17 @@ function Recording({ sessionId, live }: { sessionId: string; live: boolean }) {
   const [pages, setPages] = useState<Array<number | null>>([null]);
   const [events, setEvents] = useState<Record<string, RecordedEvent[]>>({});
   const last = pages[pages.length - 1] ?? null;
-  const [{ data, fetching, error }] = useQuery({
+  const [{ data, fetching, error }, reread] = useQuery({
     query: SessionRecordingQuery,
     variables: { sessionId, afterSeq: last },
   });
+  // The subscription only carries events committed after it was registered on the server: a
+  // slow re-read of the last page catches what was committed in between.
+  useEffect(() => {
+    if (!live) return undefined;
+    const timer = setInterval(() => reread({ requestPolicy: 'network-only' }), LIVE_REREAD_MS);
+    return () => clearInterval(timer);
+  }, [live, reread]);
   const key = String(last);
   if (data && events[key] !== data.sessionRecording.events) {
     setEvents({ ...events, [key]: data.sessionRecording.events });
