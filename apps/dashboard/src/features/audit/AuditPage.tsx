@@ -54,7 +54,7 @@ export function AuditPage() {
         <label htmlFor={ids.to}>To</label>
         <input id={ids.to} type="datetime-local" value={draft.to} onChange={set('to')} />
         <button type="submit">Apply filters</button>
-        <a href="/audit/export" download>
+        <a href={exportHref(filter)} download>
           Export
         </a>
         <button type="button" onClick={() => setVerify(true)}>
@@ -111,6 +111,16 @@ export function AuditPage() {
       </nav>
     </section>
   );
+}
+
+/** The JSON Lines export of what the filters select (the export takes kind prefix and time range). */
+export function exportHref(filter: AuditEventFilter): string {
+  const query = new URLSearchParams();
+  if (filter.kindPrefix) query.set('kind', filter.kindPrefix);
+  if (filter.from) query.set('from', String(filter.from));
+  if (filter.to) query.set('to', String(filter.to));
+  const search = query.toString();
+  return search ? `/audit/export?${search}` : '/audit/export';
 }
 
 function Verification() {
