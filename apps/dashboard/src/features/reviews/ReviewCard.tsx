@@ -17,6 +17,8 @@ export interface ReviewCardProps {
   onSelect?: () => void;
   /** Extra context under the review (the requester's recent statements). */
   context?: React.ReactNode;
+  /** Puts the focus on this button (a notification's approve or reject link). */
+  focus?: 'approve' | 'reject' | undefined;
 }
 
 export function approvalProgress(review: Pick<Review, 'decisions' | 'requiredApprovals'>): string {
@@ -24,7 +26,15 @@ export function approvalProgress(review: Pick<Review, 'decisions' | 'requiredApp
   return `${approvals} of ${review.requiredApprovals} approval${review.requiredApprovals === 1 ? '' : 's'}`;
 }
 
-export function ReviewCard({ review, canDecide, cannotDecideReason, selected, onSelect, context }: ReviewCardProps) {
+export function ReviewCard({
+  review,
+  canDecide,
+  cannotDecideReason,
+  selected,
+  onSelect,
+  context,
+  focus,
+}: ReviewCardProps) {
   const headingId = useId();
   const commentId = useId();
   const [comment, setComment] = useState('');
@@ -122,10 +132,17 @@ export function ReviewCard({ review, canDecide, cannotDecideReason, selected, on
             onChange={(e) => setComment(e.target.value)}
             placeholder="Why (shown to the requester)"
           />
-          <button type="submit" disabled={busy} data-action="approve">
+          <button type="submit" disabled={busy} data-action="approve" autoFocus={focus === 'approve'}>
             Approve
           </button>
-          <button type="button" disabled={busy} onClick={decide(false)} className="danger" data-action="reject">
+          <button
+            type="button"
+            disabled={busy}
+            onClick={decide(false)}
+            className="danger"
+            data-action="reject"
+            autoFocus={focus === 'reject'}
+          >
             Reject
           </button>
         </form>

@@ -1,4 +1,4 @@
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { ReviewsQuery } from '../../api/operations';
 import { hasRole, isOwnRequest, useMe } from '../../auth/me';
@@ -12,6 +12,8 @@ import { useLiveReviews } from './live';
  */
 export function ReviewPage() {
   const { id = '' } = useParams();
+  const [search] = useSearchParams();
+  const wanted = search.get('decision');
   const me = useMe();
   const approver = hasRole(me, 'approver');
   const [{ data, fetching, error }, reread] = useQuery({ query: ReviewsQuery, variables: {} });
@@ -37,6 +39,7 @@ export function ReviewPage() {
         review={review}
         canDecide={approver && !own}
         cannotDecideReason={own ? 'This is your own request: another approver decides it.' : undefined}
+        focus={wanted === 'approve' || wanted === 'reject' ? wanted : undefined}
       />
     </section>
   );
