@@ -3,6 +3,7 @@ import { useQuery } from 'urql';
 import { MeQuery } from './api/operations';
 import { MeProvider, displayNameOf, hasRole, signInUrl, type Me } from './auth/me';
 import { ErrorNotice, Loading } from './components/State';
+import { AccessRulesPage } from './features/admin/AccessRulesPage';
 import { AgentsPage } from './features/admin/AgentsPage';
 import { ApprovalRulesPage } from './features/admin/ApprovalRulesPage';
 import { ConnectionsPage } from './features/admin/ConnectionsPage';
@@ -61,6 +62,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
           {auditor ? <NavLink to="/sessions">Sessions</NavLink> : null}
           {auditor ? <NavLink to="/audit">Audit</NavLink> : null}
           {admin ? <NavLink to="/admin/connections">Connections</NavLink> : null}
+          {admin ? <NavLink to="/admin/access-rules">Access rules</NavLink> : null}
           {admin ? <NavLink to="/admin/guardrails">Guardrails</NavLink> : null}
           {admin ? <NavLink to="/admin/approval-rules">Approval rules</NavLink> : null}
           {admin ? <NavLink to="/admin/masking-rules">Masking rules</NavLink> : null}
@@ -85,6 +87,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
           {admin ? <Route path="/admin/masking-rules" element={<MaskingRulesPage />} /> : null}
           {admin ? <Route path="/admin/approval-rules" element={<ApprovalRulesPage />} /> : null}
           {admin ? <Route path="/admin/guardrails" element={<GuardrailsPage />} /> : null}
+          {admin ? <Route path="/admin/access-rules" element={<AccessRulesPage />} /> : null}
           {admin ? <Route path="/admin/connections" element={<ConnectionsPage />} /> : null}
           {admin ? <Route path="/admin/agents" element={<AgentsPage />} /> : null}
           <Route path="*" element={<NotAvailable />} />

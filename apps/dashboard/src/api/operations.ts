@@ -606,3 +606,35 @@ export const CreateGuardrailMutation = graphql(`
     }
   }
 `);
+
+export const AccessRulesQuery = graphql(`
+  query AccessRules {
+    accessRules {
+      id
+      connectionId
+      groups
+      operations
+      requiresApproval
+      approverGroups
+      maxSessionSeconds
+    }
+    connections {
+      id
+      name
+    }
+  }
+`);
+
+export const CreateAccessRuleMutation = graphql(`
+  mutation CreateAccessRule($input: CreateAccessRuleInput!) {
+    createAccessRule(input: $input) {
+      id
+      connectionId
+      groups
+      operations
+      requiresApproval
+      approverGroups
+      maxSessionSeconds
+    }
+  }
+`);

@@ -45,6 +45,8 @@ type Documents = {
     "\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n": typeof types.SessionEventsDocument,
     "\n  query Guardrails {\n    guardrails {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n": typeof types.GuardrailsDocument,
     "\n  mutation CreateGuardrail($input: CreateGuardrailInput!) {\n    createGuardrail(input: $input) {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n": typeof types.CreateGuardrailDocument,
+    "\n  query AccessRules {\n    accessRules {\n      id\n      connectionId\n      groups\n      operations\n      requiresApproval\n      approverGroups\n      maxSessionSeconds\n    }\n    connections {\n      id\n      name\n    }\n  }\n": typeof types.AccessRulesDocument,
+    "\n  mutation CreateAccessRule($input: CreateAccessRuleInput!) {\n    createAccessRule(input: $input) {\n      id\n      connectionId\n      groups\n      operations\n      requiresApproval\n      approverGroups\n      maxSessionSeconds\n    }\n  }\n": typeof types.CreateAccessRuleDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me {\n      id\n      kind\n      roles\n      groups\n      user {\n        id\n        email\n        displayName\n      }\n    }\n  }\n": types.MeDocument,
@@ -78,6 +80,8 @@ const documents: Documents = {
     "\n  subscription SessionEvents($sessionId: ID!) {\n    sessionEvents(sessionId: $sessionId) {\n      seq\n      index\n      at\n      type\n      json\n    }\n  }\n": types.SessionEventsDocument,
     "\n  query Guardrails {\n    guardrails {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n": types.GuardrailsDocument,
     "\n  mutation CreateGuardrail($input: CreateGuardrailInput!) {\n    createGuardrail(input: $input) {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n": types.CreateGuardrailDocument,
+    "\n  query AccessRules {\n    accessRules {\n      id\n      connectionId\n      groups\n      operations\n      requiresApproval\n      approverGroups\n      maxSessionSeconds\n    }\n    connections {\n      id\n      name\n    }\n  }\n": types.AccessRulesDocument,
+    "\n  mutation CreateAccessRule($input: CreateAccessRuleInput!) {\n    createAccessRule(input: $input) {\n      id\n      connectionId\n      groups\n      operations\n      requiresApproval\n      approverGroups\n      maxSessionSeconds\n    }\n  }\n": types.CreateAccessRuleDocument,
 };
 
 /**
@@ -218,6 +222,14 @@ export function graphql(source: "\n  query Guardrails {\n    guardrails {\n     
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CreateGuardrail($input: CreateGuardrailInput!) {\n    createGuardrail(input: $input) {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateGuardrail($input: CreateGuardrailInput!) {\n    createGuardrail(input: $input) {\n      id\n      name\n      enabled\n      groups\n      connectionIds\n      match {\n        statementKinds\n        relations\n        functions\n        missingWhere\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AccessRules {\n    accessRules {\n      id\n      connectionId\n      groups\n      operations\n      requiresApproval\n      approverGroups\n      maxSessionSeconds\n    }\n    connections {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  query AccessRules {\n    accessRules {\n      id\n      connectionId\n      groups\n      operations\n      requiresApproval\n      approverGroups\n      maxSessionSeconds\n    }\n    connections {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateAccessRule($input: CreateAccessRuleInput!) {\n    createAccessRule(input: $input) {\n      id\n      connectionId\n      groups\n      operations\n      requiresApproval\n      approverGroups\n      maxSessionSeconds\n    }\n  }\n"): (typeof documents)["\n  mutation CreateAccessRule($input: CreateAccessRuleInput!) {\n    createAccessRule(input: $input) {\n      id\n      connectionId\n      groups\n      operations\n      requiresApproval\n      approverGroups\n      maxSessionSeconds\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
