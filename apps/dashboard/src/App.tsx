@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { NavLink, Navigate, Route, Routes } from 'react-router';
 import { useQuery } from 'urql';
 import { MeQuery } from './api/operations';
@@ -19,12 +20,17 @@ import { SessionsPage } from './features/sessions/SessionsPage';
 export interface AppProps {
   /** Ends the server-side session (POST /auth/logout) and leaves the app. */
   onSignOut: () => void;
+  /** Registers a listener for the API refusing the session from now on; returns the unsubscribe. */
+  onSessionEnded?: (listener: () => void) => () => void;
 }
 
-export function App({ onSignOut }: AppProps) {
+export function App({ onSignOut, onSessionEnded }: AppProps) {
   const [{ data, fetching, error }] = useQuery({ query: MeQuery, requestPolicy: 'network-only' });
+  const [ended, setEnded] = useState(false);
+  useEffect(() => onSessionEnded?.(() => setEnded(true)), [onSessionEnded]);
   if (fetching && !data) return <Loading what="your account" />;
   const unauthenticated = error?.graphQLErrors.some((e) => e.extensions?.['code'] === 'UNAUTHENTICATED');
+  if (data && ended) return <SignedOut reason="Your session has ended: sign in again to go on." />;
   if (unauthenticated || (!data && !error)) return <SignedOut />;
   if (error && !data) return <ErrorNotice error={error} title="The dashboard could not start" />;
   const me = data!.me;
@@ -35,11 +41,12 @@ export function App({ onSignOut }: AppProps) {
   );
 }
 
-function SignedOut() {
+function SignedOut({ reason }: { reason?: string }) {
   const here = window.location.pathname + window.location.search;
   return (
     <main className="signed-out">
       <h1>Postern</h1>
+      {reason ? <p role="status">{reason}</p> : null}
       <p>Sign in with your organisation's account to see reviews, sessions and your access.</p>
       <a className="button" href={signInUrl(here)}>
         Sign in

@@ -7,7 +7,7 @@ import { App } from './App';
 import { LiveConnectionContext } from './features/reviews/live';
 import './styles.css';
 
-const { client, close, onConnected } = createDashboardClient();
+const { client, close, onConnected, onSessionEnded } = createDashboardClient();
 
 /** Ends the session on the server (every replica refuses its token from now on), then reloads signed out. */
 async function signOut(): Promise<void> {
@@ -21,7 +21,7 @@ createRoot(document.getElementById('root')!).render(
     <Provider value={client}>
       <LiveConnectionContext.Provider value={onConnected}>
         <BrowserRouter>
-          <App onSignOut={() => void signOut()} />
+          <App onSignOut={() => void signOut()} onSessionEnded={onSessionEnded} />
         </BrowserRouter>
       </LiveConnectionContext.Provider>
     </Provider>

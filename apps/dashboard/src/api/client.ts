@@ -1,4 +1,4 @@
-import { Client, fetchExchange, subscriptionExchange, type Exchange } from '@urql/core';
+import { Client, fetchExchange, mapExchange, subscriptionExchange, type Exchange } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { dashboardCache } from './cache';
 
@@ -6,6 +6,8 @@ export interface DashboardClient {
   client: Client;
   /** Calls `listener` each time the WebSocket (re)connects; returns the unsubscribe. */
   onConnected(listener: () => void): () => void;
+  /** Calls `listener` once the API stops accepting the session (token expired, signed out elsewhere). */
+  onSessionEnded(listener: () => void): () => void;
   /** Closes the WebSocket (on sign-out: the server also closes it when the session ends). */
   close(): void;
 }
@@ -23,11 +25,20 @@ function webSocketUrl(origin: string): string {
  */
 export function createDashboardClient(origin = window.location.origin, exchanges: Exchange[] = []): DashboardClient {
   const listeners = new Set<() => void>();
+  const ended = new Set<() => void>();
+  const sessionEnded = () => ended.forEach((listener) => listener());
   const ws: WsClient = createWsClient({
     url: webSocketUrl(origin),
     lazy: true,
     retryAttempts: 20,
-    on: { connected: () => listeners.forEach((listener) => listener()) },
+    on: {
+      connected: () => listeners.forEach((listener) => listener()),
+      // 4401: the session's token expired or it was signed out; 4403: the cookie is refused.
+      closed: (event) => {
+        const code = (event as { code?: number } | undefined)?.code;
+        if (code === 4401 || code === 4403) sessionEnded();
+      },
+    },
   });
   const client = new Client({
     url: new URL('/graphql', origin).href,
@@ -36,6 +47,11 @@ export function createDashboardClient(origin = window.location.origin, exchanges
     fetchOptions: { credentials: 'same-origin' },
     exchanges: [
       ...exchanges,
+      mapExchange({
+        onError(error) {
+          if (error.graphQLErrors.some((e) => e.extensions?.['code'] === 'UNAUTHENTICATED')) sessionEnded();
+        },
+      }),
       dashboardCache(),
       fetchExchange,
       subscriptionExchange({
@@ -56,6 +72,10 @@ export function createDashboardClient(origin = window.location.origin, exchanges
     onConnected(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onSessionEnded(listener) {
+      ended.add(listener);
+      return () => ended.delete(listener);
     },
     close: () => void ws.dispose(),
   };
