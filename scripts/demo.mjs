@@ -230,6 +230,9 @@ async function main() {
       POSTERN_GRPC_TLS_CERT_FILE: tls.certFile,
       POSTERN_GRPC_TLS_KEY_FILE: tls.keyFile,
       POSTERN_RELAY_POSTGRES_HOST: '127.0.0.1',
+      // What `postern connect` is told: the relay's name in its certificate, and the CA to verify it.
+      POSTERN_RELAY_PUBLIC_HOST: 'localhost',
+      POSTERN_RELAY_TLS_CA_FILE: tls.certFile,
       POSTERN_RELAY_POSTGRES_PORT: String(relayPgPort),
       POSTERN_RELAY_DATA_HOST: '127.0.0.1',
       // Sign-in through the development IdP: browsers (code + PKCE) and the CLI (device flow).
@@ -240,6 +243,7 @@ async function main() {
       POSTERN_OIDC_REDIRECT_URL: `http://127.0.0.1:${httpPort}/auth/callback`,
       POSTERN_ROLE_ADMIN_GROUPS: 'postern-admins',
       POSTERN_ROLE_APPROVER_GROUPS: 'approvers',
+      POSTERN_ROLE_AUDITOR_GROUPS: 'approvers',
       // Schema explorers work for signed-in people; anonymous callers never see the schema.
       POSTERN_GRAPHQL_INTROSPECTION: 'authenticated',
       // The approvers' dashboard (built by `pnpm build`), served at / on the same origin.
@@ -389,14 +393,16 @@ async function main() {
   say('    DELETE FROM orders;                                  -- blocked by "WHERE required"');
   say("    UPDATE customers SET country = 'FR' WHERE id = 1;   -- held until an approver decides");
   say(
-    `  approve as bob in the dashboard: http://127.0.0.1:${httpPort}/inbox (the requester never can), or with the CLI:`,
+    `  approve as bob in the dashboard: http://127.0.0.1:${httpPort}/inbox (the requester never can), or with the postern CLI:`,
   );
+  say(`    alias postern="node $PWD/apps/cli/dist/main.js"`);
   say(
-    `    node apps/cli/dist/main.js login --issuer ${idp.issuer} --api http://127.0.0.1:${httpPort}   # sign in as bob`,
+    `    POSTERN_PROFILE=bob postern login --issuer ${idp.issuer} --api http://127.0.0.1:${httpPort}   # sign in as bob`,
   );
-  say(`    curl -s http://127.0.0.1:${httpPort}/graphql -H 'content-type: application/json' \\`);
-  say('      -H "authorization: Bearer $(node apps/cli/dist/main.js token)" \\');
-  say(`      -d '{"query":"mutation { approveReview(id: \\"<review id from the NOTICE>\\") { status } }"}'`);
+  say('    POSTERN_PROFILE=bob postern reviews            # what waits (add --watch to keep it live)');
+  say('    POSTERN_PROFILE=bob postern approve <review id from the NOTICE> --comment "ok"');
+  say('  or sign in as alice with the CLI and let it mint the credential and start psql:');
+  say(`    postern login --issuer ${idp.issuer} --api http://127.0.0.1:${httpPort} && postern connect shop`);
   say('');
   say('Sign in as a person (users alice, bob, carol; any password in the development IdP):');
   say(`  browser:  http://127.0.0.1:${httpPort}/auth/login`);
@@ -419,7 +425,7 @@ async function main() {
   say(
     `    -d '{"query":"{ agents { name status version lastSeenAt } sessions { id principalName connectionName ingress status startedAt endReason statementCount } }"}'`,
   );
-  say('  then replay a session: {"query":"{ sessionRecording(sessionId: \\"<id>\\") { events { type json } } }"}');
+  say('  then, signed in as bob (an auditor here): postern sessions, postern replay <id>, postern verify <id>');
   say('');
   say('Ctrl-C stops everything.');
 }

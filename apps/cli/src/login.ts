@@ -141,6 +141,8 @@ export async function loginWithBrowser(options: BrowserLoginOptions, output: Out
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
+      // A refresh token (offline_access) is issued with the user's explicit consent only.
+      ...(options.scope.split(' ').includes('offline_access') ? { prompt: 'consent' } : {}),
       ...resource,
     });
     output.err(`To sign in, open this page in your browser:\n  ${authorize.href}`);

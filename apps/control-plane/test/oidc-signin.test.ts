@@ -13,7 +13,9 @@ import WebSocket from 'ws';
 import {
   ManagedProcess,
   REPO_ROOT,
+  ScriptedBrowser,
   createTestDatabase,
+  type Page,
   freePort,
   queryDatabase,
   startAgent,
@@ -83,7 +85,7 @@ afterAll(async () => {
 
 describe('dashboard sign-in (authorization code + PKCE)', () => {
   test('alice signs in through the IdP pages; the session cookie makes her `me` with her IdP groups', async () => {
-    const browser = new Browser();
+    const browser = new ScriptedBrowser();
     const callback = await browser.signInAt(`${cp.httpUrl}/auth/login?redirect=/connections%3Fview%3Dmine`, 'alice');
     expect(callback.searchParams.get('code')).toBeTruthy();
 
@@ -124,14 +126,14 @@ describe('dashboard sign-in (authorization code + PKCE)', () => {
   });
 
   test('a redirect to another site after sign-in is replaced by /', async () => {
-    const browser = new Browser();
+    const browser = new ScriptedBrowser();
     const callback = await browser.signInAt(`${cp.httpUrl}/auth/login?redirect=//evil.example/x`, 'alice');
     const landed = await browser.request('GET', callback.href);
     expect(landed.headers.get('location')).toBe('/');
   });
 
   test('a tampered state, a tampered or missing transaction cookie and a replayed callback are refused with 400', async () => {
-    const browser = new Browser();
+    const browser = new ScriptedBrowser();
     const callback = await browser.signInAt(`${cp.httpUrl}/auth/login`, 'alice');
     const transaction = browser.jar.get(cp.httpUrl, 'postern_sign_in')!;
 
@@ -194,7 +196,7 @@ describe('sign-out', () => {
   }
 
   test('logout ends the session on the server: its cookie and token are refused over HTTP and WebSocket, open sockets close', async () => {
-    const browser = new Browser();
+    const browser = new ScriptedBrowser();
     const callback = await browser.signInAt(`${cp.httpUrl}/auth/login`, 'alice');
     expect((await browser.request('GET', callback.href)).status).toBe(303);
     const token = browser.jar.get(cp.httpUrl, 'postern_session')!;
@@ -291,7 +293,7 @@ describe('command line sign-in (device flow)', () => {
     );
     const [, verificationUri, userCode] = prompt as unknown as [string, string, string];
 
-    const browser = new Browser();
+    const browser = new ScriptedBrowser();
     const entry = await browser.navigate(verificationUri);
     const confirm = await browser.submit(entry, { user_code: userCode });
     expect(confirm.body).toContain(userCode);
@@ -318,11 +320,14 @@ describe('command line sign-in (device flow)', () => {
     expect((await token.exit()).code).toBe(0);
     expect(token.logs.map((line) => line.msg)).toEqual([stored.accessToken]);
 
-    await writeFile(file, JSON.stringify({ ...stored, expiresAt: new Date(Date.now() - 60_000).toISOString() }), {
-      mode: 0o600,
-    });
+    // Expired, with no refresh token (the sign-in could not be renewed): sign in again, exit 3.
+    await writeFile(
+      file,
+      JSON.stringify({ ...stored, refreshToken: null, expiresAt: new Date(Date.now() - 60_000).toISOString() }),
+      { mode: 0o600 },
+    );
     const expired = new ManagedProcess('postern-token-expired', CLI_MAIN, env, ['token']);
-    expect((await expired.exit()).code).toBe(1);
+    expect((await expired.exit()).code).toBe(3);
     expect(expired.output()).toMatch(/your Postern token expired at .*: run `postern login` again/);
   });
 });
@@ -361,7 +366,7 @@ async function gql<T = Record<string, unknown>>(
 
 /** A full browser sign-in; returns the session cookie's value (the access token). */
 async function sessionFor(login: string): Promise<string> {
-  const browser = new Browser();
+  const browser = new ScriptedBrowser();
   const callback = await browser.signInAt(`${cp.httpUrl}/auth/login`, login);
   expect((await browser.request('GET', callback.href)).status).toBe(303);
   return browser.jar.get(cp.httpUrl, 'postern_session')!;
@@ -416,138 +421,6 @@ process.on('SIGTERM', () => void idp.close().then(() => process.exit(0)));
     REDIRECT_URL: redirectUrl,
     MACHINE_SECRET: randomBytes(24).toString('base64url'),
   });
-}
-
-interface Page {
-  url: string;
-  status: number;
-  headers: Headers;
-  body: string;
-}
-
-/** Cookies per host name (as browsers scope them, ports ignored), with Path, Max-Age and Secure. */
-class CookieJar {
-  private readonly cookies = new Map<string, { value: string; path: string; secure: boolean }>();
-
-  store(url: string, setCookie: string): void {
-    const [pair, ...attributes] = setCookie.split(';').map((part) => part.trim());
-    const separator = pair!.indexOf('=');
-    const name = pair!.slice(0, separator);
-    const value = pair!.slice(separator + 1);
-    const attribute = (key: string) =>
-      attributes.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1) ??
-      (attributes.some((a) => a.toLowerCase() === key) ? '' : undefined);
-    const key = `${new URL(url).hostname}|${name}`;
-    const maxAge = attribute('max-age');
-    const expires = attribute('expires');
-    if ((maxAge !== undefined && Number(maxAge) <= 0) || (expires && Date.parse(expires) < Date.now())) {
-      this.cookies.delete(key);
-      return;
-    }
-    this.cookies.set(key, { value, path: attribute('path') || '/', secure: attribute('secure') !== undefined });
-  }
-
-  header(url: string): string {
-    const target = new URL(url);
-    return [...this.cookies.entries()]
-      .filter(([key, cookie]) => key.startsWith(`${target.hostname}|`) && target.pathname.startsWith(cookie.path))
-      .filter(([, cookie]) => !cookie.secure || target.protocol === 'https:')
-      .map(([key, cookie]) => `${key.split('|')[1]}=${cookie.value}`)
-      .join('; ');
-  }
-
-  get(url: string, name: string): string | undefined {
-    const value = this.cookies.get(`${new URL(url).hostname}|${name}`)?.value;
-    return value === undefined ? undefined : decodeURIComponent(value);
-  }
-
-  set(url: string, name: string, value: string): void {
-    this.cookies.set(`${new URL(url).hostname}|${name}`, {
-      value: encodeURIComponent(value),
-      path: '/',
-      secure: false,
-    });
-  }
-}
-
-/** Just enough of a browser for oidc-provider's development pages: redirects, cookies, forms. */
-class Browser {
-  readonly jar = new CookieJar();
-
-  async request(method: 'GET' | 'POST', url: string, form?: URLSearchParams): Promise<Page> {
-    const cookie = this.jar.header(url);
-    const response = await fetch(url, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(cookie ? { cookie } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(form ? { body: form } : {}),
-    });
-    for (const setCookie of response.headers.getSetCookie()) this.jar.store(url, setCookie);
-    return { url, status: response.status, headers: response.headers, body: await response.text() };
-  }
-
-  /** GETs `url` and follows redirects, stopping before any URL `stopBefore` matches. */
-  async navigate(url: string, stopBefore: (next: URL) => boolean = () => false): Promise<Page> {
-    return this.follow(await this.request('GET', url), stopBefore);
-  }
-
-  async follow(page: Page, stopBefore: (next: URL) => boolean = () => false): Promise<Page> {
-    for (let hops = 0; page.status >= 300 && page.status < 400; hops += 1) {
-      if (hops > 10) throw new Error(`too many redirects from ${page.url}`);
-      const next = new URL(page.headers.get('location')!, page.url);
-      if (stopBefore(next)) return { ...page, url: next.href };
-      page = await this.request('GET', next.href);
-    }
-    return page;
-  }
-
-  /** Submits the page's (first) POST form with its hidden fields plus `fields`, following redirects. */
-  async submit(page: Page, fields: Record<string, string>, stopBefore?: (next: URL) => boolean): Promise<Page> {
-    const form = /<form([^>]*)>([\s\S]*?)<\/form>/i.exec(page.body);
-    if (!form) throw new Error(`no form on ${page.url} (HTTP ${page.status}): ${page.body.slice(0, 300)}`);
-    const action = /action="([^"]*)"/i.exec(form[1]!)?.[1] ?? page.url;
-    const values = new URLSearchParams();
-    for (const input of form[2]!.matchAll(/<input([^>]*)>/gi)) {
-      const name = /name="([^"]*)"/i.exec(input[1]!)?.[1];
-      const value = /value="([^"]*)"/i.exec(input[1]!)?.[1];
-      if (name && value !== undefined && !(name in fields)) values.set(name, unescapeHtml(value));
-    }
-    for (const [name, value] of Object.entries(fields)) values.set(name, value);
-    const response = await this.request('POST', new URL(unescapeHtml(action), page.url).href, values);
-    return this.follow(response, stopBefore);
-  }
-
-  /** Logs in as `login` (any password) and consents, until the IdP lets go of the browser. */
-  async completeInteractions(page: Page, login: string, stopBefore?: (next: URL) => boolean): Promise<Page> {
-    for (let step = 0; step < 4 && /name="prompt"/.test(page.body); step += 1) {
-      const isLogin = /name="prompt" value="login"/.test(page.body);
-      page = await this.submit(page, isLogin ? { login, password: 'anything' } : {}, stopBefore);
-    }
-    return page;
-  }
-
-  /** Starts at `/auth/login` and returns the callback URL the IdP redirects to (not yet followed). */
-  async signInAt(loginUrl: string, login: string): Promise<URL> {
-    const isCallback = (next: URL) => next.pathname === '/auth/callback';
-    const first = await this.navigate(loginUrl, isCallback);
-    const last = await this.completeInteractions(first, login, isCallback);
-    const callback = new URL(last.url);
-    if (!isCallback(callback))
-      throw new Error(`sign-in did not reach the callback: ${last.status} ${last.body.slice(0, 300)}`);
-    return callback;
-  }
-}
-
-function unescapeHtml(text: string): string {
-  return text
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 }
 
 describe('just-in-time access (request, approval, grant, expiry)', () => {

@@ -11,4 +11,5 @@ export * from './private-redis.js';
 export * from './strict-mock.js';
 export * from './stack-fixture.js';
 export * from './idp/audiences.js';
+export * from './idp/scripted-browser.js';
 export type { DevIdp, DevIdpOptions, DevUser } from './idp/dev-idp.js';

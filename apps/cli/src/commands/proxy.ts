@@ -68,8 +68,11 @@ export async function proxy(
   const server = createServer((client) => {
     client.on('error', () => undefined);
     void (async () => {
-      if (!(await ownedBy(client, uid))) {
-        context.printer.warn(`refused a connection from ${client.remotePort}: not a process of this user`);
+      // Looked up before a byte is answered; told after the startup, where the client can read it.
+      const owned = await ownedBy(client, uid);
+      const startup = await readStartup(client);
+      if (!owned) {
+        context.printer.warn(`refused a connection from port ${client.remotePort}: not a process of this user`);
         client.end(
           errorResponse({
             severity: 'FATAL',
@@ -79,7 +82,7 @@ export async function proxy(
         );
         return;
       }
-      await serveClient(client, endpoint, await credential());
+      await serveClient(client, startup, endpoint, await credential());
     })().catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       if (!client.destroyed)
@@ -121,9 +124,13 @@ async function ownedBy(socket: Socket, uid: number): Promise<boolean> {
   return false;
 }
 
-/** Reads the client's startup (declining TLS: it is local), logs in upstream, then pipes. */
-async function serveClient(client: Socket, endpoint: Endpoint, minted: Minted): Promise<void> {
-  const startup = await readStartup(client);
+/** Logs in upstream with the client's startup parameters (but user and database), then pipes. */
+async function serveClient(
+  client: Socket,
+  startup: Map<string, string>,
+  endpoint: Endpoint,
+  minted: Minted,
+): Promise<void> {
   const parameters = new Map(startup);
   parameters.delete('user');
   parameters.delete('database');
@@ -141,6 +148,7 @@ async function serveClient(client: Socket, endpoint: Endpoint, minted: Minted): 
   upstream.on('close', () => client.destroy());
 }
 
+/** Reads the client's startup message, declining TLS (the connection is local). */
 function readStartup(client: Socket): Promise<Map<string, string>> {
   const parser = new FrontendParser();
   return new Promise((resolve, reject) => {

@@ -14,15 +14,50 @@ describe('rule dialects', () => {
   });
 
   test('a dialect without a registered analyser is refused before its body is read', () => {
-    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres']);
-    // A MySQL rule must never be validated by PostgreSQL's parser: until MySQL registers its
-    // analyser, such a rule is refused, naming the field.
-    const mysql = () => guardrailRecord({ name: 'm', dialect: 'mysql', match: { statementKinds: ['DROP TABLE'] } });
-    expect(mysql).toThrow(InvalidArgumentError);
-    expect(mysql).toThrow('dialect: "mysql" is not a rule dialect (known: postgres)');
-    expect(() => maskingRecord({ name: 'm', dialect: 'mysql', spec: { columns: ['email'], style: 'redact' } })).toThrow(
-      'dialect:',
+    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres', 'mysql']);
+    const oracle = () => guardrailRecord({ name: 'o', dialect: 'oracle', match: { statementKinds: ['DROP TABLE'] } });
+    expect(oracle).toThrow(InvalidArgumentError);
+    expect(oracle).toThrow('dialect: "oracle" is not a rule dialect (known: postgres, mysql)');
+    expect(() =>
+      maskingRecord({ name: 'o', dialect: 'oracle', spec: { columns: ['email'], style: 'redact' } }),
+    ).toThrow('dialect:');
+  });
+
+  test('a MySQL rule is read by the MySQL analyser: its kinds, backquoted names and flags', () => {
+    const mysql = guardrailRecord({
+      name: 'm',
+      dialect: 'mysql',
+      match: {
+        statementKinds: ['load data', 'REPLACE'],
+        relations: ['`Shop DB`.orders'],
+        flags: ['executableComment'],
+      },
+    });
+    expect(mysql.spec).toEqual({
+      match: {
+        statementKinds: ['LOAD DATA', 'REPLACE'],
+        relations: ['`Shop DB`.orders'],
+        flags: ['executableComment'],
+      },
+      dialect: 'mysql',
+    });
+    // PostgreSQL's kinds, quoting and flags are not MySQL's, and the other way round.
+    expect(() => guardrailRecord({ name: 'm', dialect: 'mysql', match: { statementKinds: ['COPY'] } })).toThrow(
+      'match.statementKinds[0]',
     );
+    expect(() => guardrailRecord({ name: 'm', dialect: 'mysql', match: { relations: ['"Orders"'] } })).toThrow(
+      'match.relations[0]',
+    );
+    expect(() => guardrailRecord({ name: 'p', match: { flags: ['executableComment'] } })).toThrow('match.flags[0]');
+    const masking = maskingRecord({ name: 'm', dialect: 'mysql', spec: { columns: ['email'], style: 'redact' } });
+    expect(masking.spec).toEqual({ columns: ['email'], style: 'redact', dialect: 'mysql' });
+  });
+
+  test('the MySQL analyser is registered with its parser', async () => {
+    const mysql = ruleDialect('mysql');
+    await mysql.ready();
+    const analysis = mysql.analyser(16).analyze('SELECT 1; /*!50000 DROP TABLE t */');
+    expect(analysis.ok && analysis.all.map((statement) => statement.kinds[0])).toEqual(['SELECT', 'DROP TABLE']);
   });
 
   test('the PostgreSQL analyser validates kinds and names its own way', () => {

@@ -98,6 +98,7 @@ describe('custom regex safety', () => {
     const started = Date.now();
     expect(customRegexProblem('(x+x+)+y')).not.toBeNull();
     expect(customRegexProblem('[a-z]+@')).toMatch(/too slow/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Not a benchmark: a bound that only a probe running into the large inputs for long would break.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

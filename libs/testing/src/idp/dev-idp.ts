@@ -75,6 +75,8 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     clients: [
       {
         client_id: 'postern-cli',
+        // A native app (RFC 8252): its loopback redirect may use any port the CLI binds.
+        application_type: 'native',
         token_endpoint_auth_method: 'none',
         grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token', 'authorization_code'],
         response_types: ['code'],
@@ -117,6 +119,8 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       devInteractions: { enabled: true },
       deviceFlow: { enabled: true },
       clientCredentials: { enabled: true },
+      // `postern logout` revokes its refresh token here (RFC 7009).
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => POSTERN_AUDIENCE,

@@ -65,7 +65,7 @@ export class MintConnectionCredentialInput {
 export class ReachableConnectionModel {
   @Field(() => ID) connectionId!: string;
   @Field() name!: string;
-  @Field() protocol!: string;
+  @Field({ description: 'postgres, mysql, ssh, kubernetes or http' }) protocol!: string;
   @Field({ description: 'standing (an access rule of your groups), granted (a just-in-time grant) or requestable' })
   access!: string;
   @Field(() => Date, { nullable: true, description: 'When a grant ends (granted only).' }) expiresAt!: Date | null;
@@ -75,7 +75,8 @@ export class ReachableConnectionModel {
     return Object.assign(new ReachableConnectionModel(), {
       connectionId: reachable.connection.id,
       name: reachable.connection.name,
-      protocol: reachable.connection.protocol,
+      // The engine's name, as agents and relay endpoints call the protocol (POSTGRES → postgres).
+      protocol: reachable.connection.protocol.toLowerCase(),
       access: reachable.access,
       expiresAt: reachable.expiresAt,
       operations: reachable.operations,

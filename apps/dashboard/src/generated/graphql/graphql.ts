@@ -167,6 +167,7 @@ export type SimulatePolicyInput = {
 
 export type StatementMatchInput = {
   copyProgram?: boolean | null | undefined;
+  flags?: Array<string> | null | undefined;
   functions?: Array<string> | null | undefined;
   missingWhere?: boolean | null | undefined;
   relations?: Array<string> | null | undefined;
