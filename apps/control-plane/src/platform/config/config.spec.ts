@@ -80,6 +80,10 @@ describe('loadConfig', () => {
         POSTERN_RELAY_DATA_PORT: '18445',
       }).relay.doors,
     ).toEqual({ postgres: { host: '0.0.0.0', port: 15433 }, mysql: { host: '127.0.0.1', port: null } });
+    // The public host is what clients are told, not a door (the demo sets it).
+    expect(loadConfig({ ...valid, POSTERN_RELAY_PUBLIC_HOST: 'localhost' }).relay.doors).toEqual(
+      loadConfig(valid).relay.doors,
+    );
     expect(problemsOf({ ...valid, POSTERN_RELAY_MYSQL_PORT: '3307' })).toEqual([
       expect.stringMatching(/^POSTERN_RELAY_MYSQL_PORT is set, but mysql is not in POSTERN_RELAY_PROTOCOLS/),
     ]);

@@ -365,7 +365,8 @@ function relayDoors(env: NodeJS.ProcessEnv, protocols: string, problems: string[
   const settings = new Map<string, { host?: string; port?: string }>();
   for (const [variable, value] of Object.entries(env)) {
     const match = RELAY_DOOR_VARIABLE.exec(variable);
-    if (!match || match[1] === 'DATA' || value === undefined) continue;
+    // DATA (the agents' data port) and PUBLIC (the host clients are told) are not front doors.
+    if (!match || match[1] === 'DATA' || match[1] === 'PUBLIC' || value === undefined) continue;
     const protocol = match[1]!.toLowerCase();
     const entry = settings.get(protocol) ?? {};
     if (match[2] === 'HOST') entry.host = value;
