@@ -246,6 +246,9 @@ async function main() {
       POSTERN_ROLE_AUDITOR_GROUPS: 'approvers',
       // Schema explorers work for signed-in people; anonymous callers never see the schema.
       POSTERN_GRAPHQL_INTROSPECTION: 'authenticated',
+      // The approvers' dashboard (built by `pnpm build`), served at / on the same origin.
+      POSTERN_DASHBOARD_DIR: join(root, 'apps/dashboard/dist'),
+      POSTERN_DASHBOARD_URL: `http://127.0.0.1:${httpPort}`,
     },
     (l) => l.msg === 'control plane started',
   );
@@ -366,6 +369,8 @@ async function main() {
   const online = await gql(adminToken, 'query($id: ID!) { agent(id: $id) { name status version } }', { id: agent.id });
 
   say('');
+  say(`Dashboard: http://127.0.0.1:${httpPort}/   (sign in as bob to approve, alice to request, carol to administer)`);
+  say('');
   say('Postern demo is running.');
   say(`  control plane   http://127.0.0.1:${httpPort}/graphql   (agents: grpcs://127.0.0.1:${grpcPort})`);
   say(`  agent           ${online.agent.name}: ${online.agent.status} (v${online.agent.version})`);
@@ -387,7 +392,9 @@ async function main() {
   say('    DROP TABLE orders;                                   -- blocked by "no schema changes" (42501)');
   say('    DELETE FROM orders;                                  -- blocked by "WHERE required"');
   say("    UPDATE customers SET country = 'FR' WHERE id = 1;   -- held until an approver decides");
-  say('  approve as bob (an approver; the requester never can), with the postern CLI:');
+  say(
+    `  approve as bob in the dashboard: http://127.0.0.1:${httpPort}/inbox (the requester never can), or with the postern CLI:`,
+  );
   say(`    alias postern="node $PWD/apps/cli/dist/main.js"`);
   say(
     `    POSTERN_PROFILE=bob postern login --issuer ${idp.issuer} --api http://127.0.0.1:${httpPort}   # sign in as bob`,

@@ -1,6 +1,7 @@
 // `pnpm test`: everything CI runs, in order — build (type-checks every package), lint and format
-// check, then every unit and integration test of every package in one Jest run. Ends with the
-// line CI reads: `Tests: N passed, N failed`.
+// check, the dashboard's component tests (Vitest), then every unit, integration and browser test
+// of every package in one Jest run. Ends with the line CI reads: `Tests: N passed, N failed`,
+// counting Vitest's tests and Jest's together.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +29,19 @@ if (!step('build', 'pnpm', ['-r', '--workspace-concurrency=1', 'run', 'build']))
 }
 if (!step('lint', 'pnpm', ['run', 'lint'])) failedSteps += 1;
 
+// The dashboard's component tests run in Vitest (jsdom, React); their counts join Jest's below.
+const vitestFile = join(resultsDir, 'vitest.json');
+const vitestOk = step('vitest (dashboard components)', 'pnpm', [
+  '--filter',
+  '@postern/dashboard',
+  'exec',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile=${vitestFile}`,
+]);
+
 const resultsFile = join(resultsDir, 'jest.json');
 const jestOk = step(
   'jest',
@@ -48,6 +62,14 @@ if (existsSync(resultsFile)) {
 } else if (!jestOk) {
   failed += 1;
 }
+if (existsSync(vitestFile)) {
+  const results = JSON.parse(readFileSync(vitestFile, 'utf8'));
+  passed += results.numPassedTests;
+  failed += results.numFailedTests;
+  if (!vitestOk && results.numFailedTests === 0) failed += 1;
+} else if (!vitestOk) {
+  failed += 1;
+}
 failed += failedSteps;
 process.stdout.write(`\nTests: ${passed} passed, ${failed} failed\n`);
-process.exit(failed === 0 && jestOk ? 0 : 1);
+process.exit(failed === 0 && jestOk && vitestOk ? 0 : 1);

@@ -8,6 +8,7 @@ import { NestPinoLogger } from './platform/infra/logging/nest-logger.js';
 import { runMigrations } from './platform/infra/prisma/migrations.service.js';
 import { checkDependencies } from './platform/infra/preflight.js';
 import { CONTROL_PLANE_VERSION } from './version.js';
+import { staticDashboard } from './platform/dashboard/static-dashboard.js';
 
 async function main(): Promise<void> {
   let config: ControlPlaneConfig;
@@ -34,6 +35,12 @@ async function main(): Promise<void> {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
   });
+  if (config.dashboard.staticDir) {
+    // Before Nest registers its routes: the dashboard's files and client routes, never the
+    // server's own paths (platform/dashboard/static-dashboard.ts).
+    app.use(staticDashboard(config.dashboard.staticDir));
+    logger.info({ dir: config.dashboard.staticDir }, 'serving the dashboard at /');
+  }
   await app.listen(config.http.port, config.http.host);
   handleShutdownSignals(logger, config.shutdownGraceMs, () => app.close());
   const { port } = app.getHttpServer().address() as AddressInfo;

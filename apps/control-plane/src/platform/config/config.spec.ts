@@ -80,6 +80,10 @@ describe('loadConfig', () => {
         POSTERN_RELAY_DATA_PORT: '18445',
       }).relay.doors,
     ).toEqual({ postgres: { host: '0.0.0.0', port: 15433 }, mysql: { host: '127.0.0.1', port: null } });
+    // The public host is what clients are told, not a door (the demo sets it).
+    expect(loadConfig({ ...valid, POSTERN_RELAY_PUBLIC_HOST: 'localhost' }).relay.doors).toEqual(
+      loadConfig(valid).relay.doors,
+    );
     expect(problemsOf({ ...valid, POSTERN_RELAY_MYSQL_PORT: '3307' })).toEqual([
       expect.stringMatching(/^POSTERN_RELAY_MYSQL_PORT is set, but mysql is not in POSTERN_RELAY_PROTOCOLS/),
     ]);
@@ -131,6 +135,22 @@ describe('the internal link between replicas', () => {
     expect(problemsOf({ ...valid, POSTERN_INTERNAL_SECRET: 'short' })[0]).toMatch(
       /^POSTERN_INTERNAL_SECRET must be at least 32 characters .*\(got "\*\*\*"\)$/,
     );
+  });
+});
+
+describe('dashboard files', () => {
+  test('a given folder must hold index.html; "off" serves none; the problem names the variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'postern-dashboard-config-'));
+    try {
+      expect(problemsOf({ ...valid, POSTERN_DASHBOARD_DIR: dir })[0]).toMatch(
+        /^POSTERN_DASHBOARD_DIR must be a folder holding the built dashboard's index.html/,
+      );
+      writeFileSync(join(dir, 'index.html'), '<!doctype html>');
+      expect(loadConfig({ ...valid, POSTERN_DASHBOARD_DIR: dir }).dashboard.staticDir).toBe(dir);
+      expect(loadConfig({ ...valid, POSTERN_DASHBOARD_DIR: 'off' }).dashboard.staticDir).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

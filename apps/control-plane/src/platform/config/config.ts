@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -119,8 +120,11 @@ export interface ControlPlaneConfig {
     mutationsPerSecond: number;
     mutationBurst: number;
   };
-  /** The dashboard's base URL, for links in notifications (null: notifications carry no links). */
-  dashboard: { url: string | null };
+  /**
+   * The dashboard's base URL, for links in notifications (null: notifications carry no links), and
+   * the folder of its built files served at `/` (null: the control plane serves no dashboard).
+   */
+  dashboard: { url: string | null; staticDir: string | null };
   /** Review notifications (webhooks, Slack) delivered by BullMQ with exponential backoff. */
   notifications: { allowHttp: boolean; allowPrivateNetworks: boolean; attempts: number; backoffMs: number };
   /** Key sealing secrets stored by the control plane (AES-256-GCM); null = derived from the bootstrap token. */
@@ -148,6 +152,22 @@ export class ConfigError extends Error {
 }
 
 const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../../../prisma/migrations', import.meta.url));
+/** apps/dashboard/dist of this checkout: served when it was built and POSTERN_DASHBOARD_DIR is not set. */
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../../dashboard/dist', import.meta.url));
+
+/** The dashboard folder to serve: a given one must hold index.html; the default only when built. */
+function dashboardDir(value: string | undefined, problems: string[]): string | null {
+  if (value === 'off') return null;
+  if (value === undefined) return existsSync(join(DEFAULT_DASHBOARD_DIR, 'index.html')) ? DEFAULT_DASHBOARD_DIR : null;
+  const dir = resolve(value);
+  if (!existsSync(join(dir, 'index.html'))) {
+    problems.push(
+      `POSTERN_DASHBOARD_DIR must be a folder holding the built dashboard's index.html, or "off" (got ${JSON.stringify(value)})`,
+    );
+    return null;
+  }
+  return dir;
+}
 
 const port = (fallback: number) =>
   z.coerce
@@ -305,6 +325,7 @@ const envSchema = z.object({
     .string()
     .refine((value) => /^https?:\/\/[^/]/.test(value) && URL.canParse(value), 'must be an http:// or https:// URL')
     .optional(),
+  POSTERN_DASHBOARD_DIR: z.string().min(1, 'must be a folder or "off"').optional(),
   POSTERN_NOTIFICATIONS_ALLOW_HTTP: bool(false),
   POSTERN_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS: bool(false),
   POSTERN_NOTIFICATIONS_ATTEMPTS: z.coerce
@@ -344,7 +365,8 @@ function relayDoors(env: NodeJS.ProcessEnv, protocols: string, problems: string[
   const settings = new Map<string, { host?: string; port?: string }>();
   for (const [variable, value] of Object.entries(env)) {
     const match = RELAY_DOOR_VARIABLE.exec(variable);
-    if (!match || match[1] === 'DATA' || value === undefined) continue;
+    // DATA (the agents' data port) and PUBLIC (the host clients are told) are not front doors.
+    if (!match || match[1] === 'DATA' || match[1] === 'PUBLIC' || value === undefined) continue;
     const protocol = match[1]!.toLowerCase();
     const entry = settings.get(protocol) ?? {};
     if (match[2] === 'HOST') entry.host = value;
@@ -448,6 +470,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   if (e.POSTERN_OIDC_ISSUER && !e.POSTERN_OIDC_CLIENT_ID) {
     problems.push('POSTERN_OIDC_CLIENT_ID is required when POSTERN_OIDC_ISSUER is set');
   }
+  const dashboardStaticDir = dashboardDir(e.POSTERN_DASHBOARD_DIR, problems);
   const checkpointKeyPem = ed25519KeyPem('POSTERN_AUDIT_CHECKPOINT_KEY', e.POSTERN_AUDIT_CHECKPOINT_KEY, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -544,7 +567,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       mutationsPerSecond: e.POSTERN_GRAPHQL_MUTATIONS_PER_SECOND,
       mutationBurst: e.POSTERN_GRAPHQL_MUTATION_BURST,
     },
-    dashboard: { url: e.POSTERN_DASHBOARD_URL?.replace(/\/+$/, '') ?? null },
+    dashboard: { url: e.POSTERN_DASHBOARD_URL?.replace(/\/+$/, '') ?? null, staticDir: dashboardStaticDir },
     notifications: {
       allowHttp: e.POSTERN_NOTIFICATIONS_ALLOW_HTTP,
       allowPrivateNetworks: e.POSTERN_NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS,
