@@ -1,0 +1,128 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  type BinaryValue,
+  ColumnType,
+  decodeBinaryRow,
+  decodeTextRow,
+  encodeBinaryRow,
+  encodeTextRow,
+  MAX_PACKET_PAYLOAD,
+  rewriteBinaryRow,
+  rewriteTextRow,
+  RowCells,
+  scanBinaryRow,
+  scanTextRow,
+} from './index.js';
+import { binaryRow, bytes, textRow, typedValue } from '../test/arbitraries.js';
+import { readAtEveryOffset } from '../test/fixtures.js';
+
+/** The payload of the one message in `wire`, read through the packet reader. */
+function payloadOf(wire: Buffer, sequenceId: number): Buffer {
+  const [message, ...rest] = readAtEveryOffset(wire);
+  expect(rest).toHaveLength(0);
+  expect(message!.sequenceId).toBe(sequenceId);
+  return message!.payload;
+}
+
+describe('text rows', () => {
+  test('scanning finds every cell as a view, NULLs included', () => {
+    const payload = encodeTextRow(['alice', null, 'x'.repeat(300)]);
+    const cells = scanTextRow(payload, 3);
+    expect(cells.value(payload, 0)!.buffer).toBe(payload.buffer);
+    expect([0, 1, 2].map((i) => cells.value(payload, i)?.toString() ?? null)).toEqual(['alice', null, 'x'.repeat(300)]);
+    expect(cells.isNull(1)).toBe(true);
+    expect(cells.valueLength(2)).toBe(300);
+  });
+
+  test('a reused RowCells allocates nothing new', () => {
+    const cells = new RowCells(8);
+    expect(scanTextRow(encodeTextRow(['a', 'b']), 2, cells)).toBe(cells);
+    expect(cells.count).toBe(2);
+  });
+
+  test('rewriting replaces exactly the chosen cells (property)', () => {
+    fc.assert(
+      fc.property(
+        textRow.filter((row) => row.length > 0),
+        fc.array(fc.tuple(fc.nat(), fc.option(bytes(300), { nil: null })), { maxLength: 5 }),
+        fc.integer({ min: 0, max: 255 }),
+        (row, picks, sequenceId) => {
+          const payload = encodeTextRow(row);
+          const replacements = new Map(picks.map(([i, value]) => [i % row.length, value] as const));
+          const wire = rewriteTextRow(payload, scanTextRow(payload, row.length), replacements, sequenceId);
+          const expected = row.map((cell, i) => (replacements.has(i) ? replacements.get(i)! : cell));
+          expect(decodeTextRow(payloadOf(wire, sequenceId), row.length)).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('binary rows', () => {
+  test('rewriting replaces the chosen cells and fixes the NULL bitmap (property)', () => {
+    fc.assert(
+      fc.property(
+        binaryRow.filter((row) => row.columns.length > 0),
+        fc.array(fc.tuple(fc.nat(), typedValue, fc.boolean()), { maxLength: 5 }),
+        ({ columns, values }, picks) => {
+          const payload = encodeBinaryRow(values, columns);
+          const types = columns.map((c) => c.type);
+          const cells = scanBinaryRow(payload, types);
+          // A replacement has the column's type: take the pick's value only when the types match.
+          const replacements = new Map<number, BinaryValue>();
+          for (const [raw, candidate, makeNull] of picks) {
+            const index = raw % columns.length;
+            if (makeNull) replacements.set(index, null);
+            else if (candidate.type === types[index] && candidate.unsigned === (columns[index]!.flags !== 0)) {
+              replacements.set(index, candidate.value);
+            }
+          }
+          const wire = rewriteBinaryRow(payload, cells, types, replacements, 1);
+          const expected = values.map((v, i) => (replacements.has(i) ? replacements.get(i)! : v));
+          expect(decodeBinaryRow(payloadOf(wire, 1), columns)).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('value views: past the length prefix for strings, the whole encoding for fixed types', () => {
+    const columns = [
+      { type: ColumnType.VAR_STRING, flags: 0 },
+      { type: ColumnType.LONG, flags: 0 },
+      { type: ColumnType.BLOB, flags: 0 },
+    ];
+    const payload = encodeBinaryRow([Buffer.from('card 4111'), 7, null], columns);
+    const cells = scanBinaryRow(
+      payload,
+      columns.map((c) => c.type),
+    );
+    expect(cells.value(payload, 0)!.toString()).toBe('card 4111');
+    expect(cells.value(payload, 1)!.readInt32LE()).toBe(7);
+    expect(cells.isNull(2)).toBe(true);
+    const wire = rewriteBinaryRow(
+      payload,
+      cells,
+      [ColumnType.VAR_STRING, ColumnType.LONG, ColumnType.BLOB],
+      new Map([[2, 'now set']]),
+      4,
+    );
+    expect(decodeBinaryRow(wire.subarray(4), columns)).toEqual([Buffer.from('card 4111'), 7, Buffer.from('now set')]);
+  });
+});
+
+describe('rows of 16 MiB and more', () => {
+  test('a rewrite that grows a row past 0xFFFFFF bytes comes out as several packets', () => {
+    const payload = encodeTextRow(['small', 'x'.repeat(MAX_PACKET_PAYLOAD - 100)]);
+    const wire = rewriteTextRow(payload, scanTextRow(payload, 2), new Map([[0, 'y'.repeat(200)]]), 250);
+    expect(wire.readUIntLE(0, 3)).toBe(MAX_PACKET_PAYLOAD);
+    expect(wire[3]).toBe(250);
+    expect(wire[4 + MAX_PACKET_PAYLOAD + 3]).toBe(251);
+    const rejoined = Buffer.concat([wire.subarray(4, 4 + MAX_PACKET_PAYLOAD), wire.subarray(8 + MAX_PACKET_PAYLOAD)]);
+    const cells = decodeTextRow(rejoined, 2);
+    expect(cells[0]!.toString()).toBe('y'.repeat(200));
+    expect(cells[1]!.length).toBe(MAX_PACKET_PAYLOAD - 100);
+  });
+});
