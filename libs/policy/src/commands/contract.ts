@@ -43,6 +43,11 @@ export interface CommandFacts {
   readonly unresolvedDynamicSql: boolean;
   /** How this command is reached from its parent (dialect-defined, see describeVia); null at top level. */
   readonly via: string | null;
+  /**
+   * Dialect-specific facts that hold for this command (names from CommandDialect.flags, e.g.
+   * MySQL's "executableComment"); absent where the dialect defines none.
+   */
+  readonly flags?: readonly string[];
 }
 
 /** The analysis of one command text: every command in it, or why it cannot be checked. */
@@ -88,6 +93,11 @@ export interface CommandDialect {
   readonly names: NameSyntax;
   /** Words for a `via` value in a reason: "a DO block", "dynamic SQL (EXECUTE)". */
   describeVia(via: string): string;
+  /**
+   * Dialect-specific facts a rule may name in `flags`, each with the words a reason uses for it
+   * ("in an executable comment"). Absent: the dialect has none and `flags` is refused.
+   */
+  readonly flags?: Readonly<Record<string, string>>;
 }
 
 /** A dialect with its analyser: what a statement policy is compiled against. */
@@ -120,6 +130,8 @@ export interface StatementMatch {
    * anything schema-qualified other than the catalog): its body was never checked.
    */
   userFunctions?: boolean;
+  /** Dialect-specific facts (CommandDialect.flags), e.g. MySQL "executableComment", "loadData"; any one holds. */
+  flags?: string[];
 }
 
 export interface StatementRuleInput {

@@ -14,6 +14,10 @@ function statementMatchSchema(dialect: CommandDialect) {
   const kindSchema = z.string().refine((kind) => dialect.canonicalKind(kind) !== null, {
     message: 'is not a statement kind this gateway recognises (see STATEMENT_KINDS)',
   });
+  const flags = dialect.flags ?? {};
+  const flagSchema = z.string().refine((flag) => Object.hasOwn(flags, flag), {
+    message: `is not a condition of the ${dialect.name} dialect (known: ${Object.keys(flags).join(', ') || 'none'})`,
+  });
   const patternSchema = (maxParts: 1 | 2) =>
     z.string().superRefine((pattern, context) => {
       const problem = patternProblem(dialect.names, pattern, maxParts);
@@ -29,6 +33,7 @@ function statementMatchSchema(dialect: CommandDialect) {
       copyProgram: z.boolean().optional(),
       unresolvedDynamicSql: z.boolean().optional(),
       userFunctions: z.boolean().optional(),
+      flags: nonEmptyList(flagSchema),
     })
     .refine(
       (match) =>
@@ -39,7 +44,8 @@ function statementMatchSchema(dialect: CommandDialect) {
         match.missingWhere === true ||
         match.copyProgram === true ||
         match.unresolvedDynamicSql === true ||
-        match.userFunctions === true,
+        match.userFunctions === true ||
+        match.flags !== undefined,
       { message: 'sets no condition: it would match every statement' },
     );
 }
@@ -95,6 +101,8 @@ export interface MatchEvidence {
   readonly relation: QualifiedName | null;
   readonly schema: string | null;
   readonly function: FunctionRef | null;
+  /** The dialect-specific fact that matched (`flags`), if the rule names any. */
+  readonly flag: string | null;
 }
 
 export class StatementMatcher {
@@ -102,6 +110,7 @@ export class StatementMatcher {
   private readonly relations: NamePatternSet | null;
   private readonly schemas: NamePatternSet | null;
   private readonly functions: NamePatternSet | null;
+  private readonly flags: ReadonlySet<string> | null;
 
   /** `match` must have gone through parseCommandMatch with the same dialect. */
   constructor(
@@ -113,6 +122,7 @@ export class StatementMatcher {
     this.relations = match.relations ? new NamePatternSet(names, match.relations) : null;
     this.schemas = match.schemas ? new NamePatternSet(names, match.schemas) : null;
     this.functions = match.functions ? new NamePatternSet(names, match.functions) : null;
+    this.flags = match.flags ? new Set(match.flags) : null;
   }
 
   /** Evidence when every condition holds for this command, else null. */
@@ -122,6 +132,8 @@ export class StatementMatcher {
     if (match.copyProgram === true && !statement.copyProgram) return null;
     if (match.unresolvedDynamicSql === true && !statement.unresolvedDynamicSql) return null;
     if (this.kinds && !statement.kinds.some((kind) => this.kinds?.has(kind))) return null;
+    const flag = this.flags ? (statement.flags?.find((fact) => this.flags?.has(fact)) ?? null) : null;
+    if (this.flags && flag === null) return null;
     const relation = this.relations ? this.relations.firstName(statement.relations) : null;
     if (this.relations && !relation) return null;
     const schema = this.schemas ? this.schemas.firstSchema(statement.schemas) : null;
@@ -130,7 +142,7 @@ export class StatementMatcher {
     if (this.functions && !call) return null;
     const userCall = match.userFunctions === true ? firstUserFunction(statement.functions) : null;
     if (match.userFunctions === true && !userCall) return null;
-    return { statement, relation, schema, function: call ?? userCall };
+    return { statement, relation, schema, function: call ?? userCall, flag };
   }
 }
 

@@ -110,3 +110,36 @@ describe('the command rule model over another dialect', () => {
     }
   });
 });
+
+describe('dialect-specific flags', () => {
+  const FLAGGED: CommandDialect = { ...TOY, name: 'flagged', flags: { hidden: 'in a hidden comment' } };
+  const flaggedAnalyser = {
+    dialect: FLAGGED,
+    analyze: (text: string): CommandAnalysis =>
+      text === 'hidden drop'
+        ? { ok: true, statements: [], all: [facts({ kinds: ['DROP'], flags: ['hidden'] })] }
+        : { ok: true, statements: [], all: [facts({ kinds: ['DROP'] })] },
+  };
+
+  test('a rule may name only the flags its dialect defines', () => {
+    expect(parseCommandMatch(FLAGGED, { flags: ['hidden'] })).toEqual({ flags: ['hidden'] });
+    expect(() => parseCommandMatch(FLAGGED, { flags: ['other'] }, 'match')).toThrow(
+      'match.flags[0]: is not a condition of the flagged dialect (known: hidden)',
+    );
+    expect(() => parseCommandMatch(TOY, { flags: ['hidden'] }, 'match')).toThrow('(known: none)');
+    expect(() => parseCommandMatch(FLAGGED, { flags: [] }, 'match')).toThrow('match.flags: must not be empty');
+  });
+
+  test('a flag matches the commands that carry it, and the reason says so', () => {
+    const policy = compileCommandPolicy(flaggedAnalyser, [rule('hidden', { flags: ['hidden'] })], []).forSession(
+      'c',
+      [],
+    );
+    expect(policy.evaluate('hidden drop')).toEqual({
+      action: 'block',
+      rule: { id: 'hidden', name: 'hidden' },
+      reason: 'DROP in a hidden comment',
+    });
+    expect(policy.evaluate('plain drop')).toEqual({ action: 'allow' });
+  });
+});

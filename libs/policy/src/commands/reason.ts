@@ -13,6 +13,7 @@ export function describeMatch(dialect: CommandDialect, match: StatementMatch, ev
   const pieces = [statement.copyProgram ? `${kind} PROGRAM` : kind];
   if (match.missingWhere === true) pieces.push('without a row filter');
   if (match.unresolvedDynamicSql === true) pieces.push('with dynamic SQL that cannot be checked');
+  if (evidence.flag !== null) pieces.push(dialect.flags?.[evidence.flag] ?? evidence.flag);
   if (evidence.function) {
     const notation = evidence.function.attributeNotation ? ' (attribute notation)' : '';
     const origin = match.userFunctions === true && !evidence.function.builtin ? ' (not a built-in)' : '';

@@ -1,0 +1,355 @@
+/*
+ * Text → facts: the lexer unwraps executable comments and drops comments, the splitter finds the
+ * statements, the token pre-pass reads what the token stream alone tells (kinds, files, prepared
+ * statements, variables), and sqlparser-rs reads relations, functions and WHERE on the unwrapped
+ * text. A statement the parser cannot read keeps the pre-pass's facts and the `unparsable` flag:
+ * never a silent pass.
+ */
+import type { FunctionRef, QualifiedName } from '@postern/policy';
+import { astFacts, type Json } from './ast.js';
+import type { MysqlAnalysis, MysqlFlag, NestedVia, StatementFacts } from './facts.js';
+import { lex, type LexOptions, type Token } from './lexer.js';
+import { statementKinds } from './kinds.js';
+import { parseStatement } from './parser.js';
+import { findTopLevel, readTokenFacts, tokenCalls, tokenRelations } from './prepass.js';
+import { splitStatements, type RawStatement } from './split.js';
+
+export interface AnalysisLimits {
+  /** Longer texts are not analysed (uncheckable). Default 1 Mi characters. */
+  readonly maxLength: number;
+  /** Statements in one text. Default 1000. */
+  readonly maxStatements: number;
+  /** Nested statements (PREPARE text, program bodies…) in one text, at any depth. Default 512. */
+  readonly maxNested: number;
+  /** Nesting depth (PREPARE of EXECUTE IMMEDIATE of …). Default 4. */
+  readonly maxDepth: number;
+}
+
+export const DEFAULT_ANALYSIS_LIMITS: AnalysisLimits = {
+  maxLength: 1024 * 1024,
+  maxStatements: 1000,
+  maxNested: 512,
+  maxDepth: 4,
+};
+
+class Uncheckable extends Error {
+  constructor(
+    message: string,
+    readonly position: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Kinds whose facts the token stream gives completely (no expressions with tables or row
+ * filters): the parser is not asked, so they are never `unparsable`.
+ */
+const TOKEN_ONLY_KINDS = new Set([
+  'PREPARE',
+  'EXECUTE',
+  'DEALLOCATE PREPARE',
+  'USE',
+  'CREATE USER',
+  'ALTER USER',
+  'DROP USER',
+  'RENAME USER',
+  'CREATE ROLE',
+  'DROP ROLE',
+  'SET PASSWORD',
+  'SET ROLE',
+  'SET DEFAULT ROLE',
+  'SET NAMES',
+  'SET TRANSACTION',
+  'BEGIN',
+  'COMMIT',
+  'ROLLBACK',
+  'SAVEPOINT',
+  'RELEASE SAVEPOINT',
+  'ROLLBACK TO SAVEPOINT',
+  'XA',
+  'LOCK TABLES',
+  'UNLOCK TABLES',
+  'HELP',
+  'SHUTDOWN',
+  'RESTART',
+  'KILL',
+  'FLUSH',
+  'RESET',
+  'PURGE',
+  'BINLOG',
+  'INSTALL',
+  'UNINSTALL',
+  'SHOW',
+  'CACHE INDEX',
+  'LOAD INDEX',
+  'ANALYZE TABLE',
+  'OPTIMIZE TABLE',
+  'CHECK TABLE',
+  'REPAIR TABLE',
+  'CHECKSUM TABLE',
+  'BACKUP',
+  'SIGNAL',
+  'RESIGNAL',
+  'GET DIAGNOSTICS',
+  'REPLICATION',
+  'HANDLER',
+  'SET STATEMENT',
+  'LOAD DATA',
+  'LOAD XML',
+]);
+
+const PROGRAM_VIA: Readonly<Record<string, NestedVia>> = {
+  'CREATE PROCEDURE': 'CREATE PROCEDURE',
+  'CREATE FUNCTION': 'CREATE FUNCTION',
+  'CREATE TRIGGER': 'CREATE TRIGGER',
+  'CREATE EVENT': 'CREATE EVENT',
+  'CREATE PACKAGE': 'CREATE PACKAGE',
+  'CREATE PACKAGE BODY': 'CREATE PACKAGE',
+  COMPOUND: 'COMPOUND',
+};
+
+class Analysis {
+  private nestedCount = 0;
+
+  constructor(
+    private readonly options: LexOptions,
+    private readonly limits: AnalysisLimits,
+  ) {}
+
+  /** Every statement of `text`; throws Uncheckable when it cannot be lexed or is over a limit. */
+  text(text: string, via: NestedVia | null, depth: number): StatementFacts[] {
+    const lexed = lex(text, this.options);
+    if (!lexed.ok) throw new Uncheckable(lexed.message, depth === 0 ? lexed.position : null);
+    const raws = splitStatements(lexed.tokens);
+    if (raws.length > this.limits.maxStatements) {
+      throw new Uncheckable(`more than ${this.limits.maxStatements} statements in one text`, null);
+    }
+    const multi = raws.length > 1;
+    return raws.map((raw) => this.statement(raw, lexed.code, via, depth, multi));
+  }
+
+  private nested(): void {
+    this.nestedCount += 1;
+    if (this.nestedCount > this.limits.maxNested) {
+      throw new Uncheckable(`more than ${this.limits.maxNested} nested statements`, null);
+    }
+  }
+
+  private statement(
+    raw: RawStatement,
+    code: string,
+    via: NestedVia | null,
+    depth: number,
+    multi: boolean,
+  ): StatementFacts {
+    if (via !== null) this.nested();
+    const { tokens } = raw;
+    const kinds = statementKinds(tokens);
+    const pre = readTokenFacts(tokens, kinds);
+    const flags = pre.flags as Set<MysqlFlag>;
+    if (multi) flags.add('multiStatement');
+    const statementCode = code.slice(raw.start, raw.end);
+    const nested: StatementFacts[] = [];
+    let unresolvedDynamicSql = false;
+    if (pre.dynamicSql) {
+      if (pre.dynamicSql.text === null) unresolvedDynamicSql = true;
+      else
+        nested.push(
+          ...this.dynamic(pre.dynamicSql.text, kinds[0] === 'PREPARE' ? 'PREPARE' : 'EXECUTE IMMEDIATE', depth),
+        );
+    }
+    if (pre.innerStatement > 0 && pre.innerStatement < tokens.length) {
+      const inner = tokens.slice(pre.innerStatement);
+      const innerVia: NestedVia = kinds[0] === 'SET STATEMENT' ? 'SET STATEMENT' : 'ANALYZE';
+      nested.push(this.statement(sliceOf(inner), code, innerVia, depth + 1, false));
+    }
+    const programVia = PROGRAM_VIA[kinds[0] ?? ''];
+    let relations: QualifiedName[];
+    let functions: FunctionRef[];
+    let schemas = [...pre.schemas];
+    let missingWhere = false;
+    let parserMessage: string | null = null;
+    if (programVia || TOKEN_ONLY_KINDS.has(kinds[0] ?? '')) {
+      if (programVia) {
+        for (const piece of programBody(tokens)) nested.push(this.statement(piece, code, programVia, depth + 1, false));
+      }
+      relations = tokenRelations(tokens);
+      functions = tokenCalls(tokens, false);
+    } else {
+      // DO evaluates expressions like a SELECT that returns nothing: read it as one.
+      const parsed = parseStatement(parserText(raw, statementCode, kinds));
+      if (parsed.ok) {
+        const facts = astFacts(parsed.ast as Json);
+        relations = facts.relations;
+        functions = [...facts.functions, ...tokenCalls(tokens, true)];
+        schemas.push(...facts.schemas);
+        missingWhere = facts.missingWhere;
+      } else {
+        flags.add('unparsable');
+        parserMessage = parsed.message;
+        relations = tokenRelations(tokens);
+        functions = tokenCalls(tokens, false);
+        // Without a tree the filter cannot be judged: only its presence is known.
+        missingWhere = (kinds[0] === 'UPDATE' || kinds[0] === 'DELETE') && !pre.hasWhere;
+      }
+    }
+    for (const inner of nested) {
+      relations.push(...inner.relations);
+      functions.push(...inner.functions);
+      schemas.push(...inner.schemas);
+    }
+    schemas.push(...relations.flatMap((relation) => (relation.schema === null ? [] : [relation.schema])));
+    schemas = [...new Set(schemas.filter((schema) => schema !== '' && schema !== '*'))];
+    return {
+      kinds,
+      relations: uniqueNames(relations),
+      schemas,
+      functions: uniqueNames(functions),
+      missingWhere,
+      copyProgram: false,
+      unresolvedDynamicSql,
+      via,
+      flags: [...flags],
+      nested,
+      start: raw.start,
+      end: raw.end,
+      code: statementCode,
+      parserMessage,
+      limited: pre.hasLimit && (kinds.includes('UPDATE') || kinds.includes('DELETE')),
+      variables: pre.variables,
+      prepareName: pre.prepareName,
+      executeName: pre.executeName,
+    };
+  }
+
+  /** SQL text run by PREPARE/EXECUTE IMMEDIATE: analysed like any text, one level down. */
+  private dynamic(text: string, via: NestedVia, depth: number): StatementFacts[] {
+    if (depth + 1 > this.limits.maxDepth) throw new Uncheckable('dynamic SQL nested too deeply', null);
+    return this.text(text, via, depth + 1);
+  }
+}
+
+const AFTER_INTO = new Set([
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'ORDER',
+  'LIMIT',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+  'FOR',
+  'LOCK',
+  'WINDOW',
+]);
+
+/**
+ * The statement as the parser is given it: `DO expr` read as `SELECT expr` (it evaluates the
+ * same way), and a SELECT's `INTO OUTFILE/DUMPFILE/@var` clause blanked (sqlparser-rs does not
+ * know it; the pre-pass has already reported the file).
+ */
+function parserText(raw: RawStatement, code: string, kinds: readonly string[]): string {
+  if (kinds[0] === 'DO') return `SELECT ${code.replace(/^\s*do\b/i, '')}`;
+  if (kinds[0] !== 'SELECT') return code;
+  const { tokens } = raw;
+  const into = findTopLevel(tokens, 0, (token) => token.upper === 'INTO');
+  const target = tokens[into + 1];
+  if (into < 0 || !target || !(target.type === 'variable' || ['OUTFILE', 'DUMPFILE'].includes(target.upper)))
+    return code;
+  const after = findTopLevel(tokens, into + 1, (token) => token.type === 'word' && AFTER_INTO.has(token.upper));
+  const from = (tokens[into] as Token).start - raw.start;
+  const to = (after < 0 ? raw.end : (tokens[after] as Token).start) - raw.start;
+  return code.slice(0, from) + code.slice(from, to).replace(/[^\n]/g, ' ') + code.slice(to);
+}
+
+function sliceOf(tokens: readonly Token[]): RawStatement {
+  return {
+    tokens,
+    start: (tokens[0] as Token).start,
+    end: (tokens[tokens.length - 1] as Token).end,
+  };
+}
+
+/** Words that begin a statement inside a program body. */
+const BODY_STATEMENTS = new Set(
+  `SELECT INSERT UPDATE DELETE REPLACE TRUNCATE DROP ALTER CREATE RENAME GRANT REVOKE LOAD CALL PREPARE EXECUTE
+   DEALLOCATE SET DO HANDLER LOCK UNLOCK FLUSH KILL INSTALL UNINSTALL SHUTDOWN WITH PURGE RESET BINLOG USE`
+    .trim()
+    .split(/\s+/),
+);
+/** Tokens after which such a word starts a statement (`BEGIN`, `THEN`, `FOR EACH ROW`, a handler's condition…). */
+const BODY_STARTERS = new Set(
+  [
+    ';',
+    ')',
+    ':',
+    'BEGIN',
+    'ATOMIC',
+    'THEN',
+    'ELSE',
+    'DO',
+    'LOOP',
+    'REPEAT',
+    'ROW',
+    'SQLEXCEPTION',
+    'SQLWARNING',
+    'FOUND',
+  ].map((text) => text),
+);
+
+/** The statements of a program body: from each statement word to the next `;`. */
+function programBody(tokens: readonly Token[]): RawStatement[] {
+  const pieces: RawStatement[] = [];
+  for (let index = 1; index < tokens.length; index += 1) {
+    const token = tokens[index] as Token;
+    const previous = tokens[index - 1] as Token;
+    if (token.type !== 'word' || !BODY_STATEMENTS.has(token.upper)) continue;
+    if (!BODY_STARTERS.has(previous.type === 'word' ? previous.upper : previous.text)) continue;
+    let end = index;
+    while (end < tokens.length && tokens[end]?.text !== ';') end += 1;
+    pieces.push(sliceOf(tokens.slice(index, end)));
+  }
+  return pieces;
+}
+
+function uniqueNames<T extends QualifiedName>(names: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return names.filter((name) => {
+    const key = `${name.schema ?? ''}\u0000${name.name}\u0000${'builtin' in name ? String(name.builtin) : ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function depthFirst(statements: readonly StatementFacts[], into: StatementFacts[] = []): StatementFacts[] {
+  for (const statement of statements) {
+    into.push(statement);
+    depthFirst(statement.nested, into);
+  }
+  return into;
+}
+
+/** Facts about a MySQL/MariaDB text (uncached). Never throws. */
+export function analyzeMysqlText(
+  text: string,
+  options: LexOptions = {},
+  limits: AnalysisLimits = DEFAULT_ANALYSIS_LIMITS,
+): MysqlAnalysis {
+  if (typeof text !== 'string') return { ok: false, message: 'not a string', position: null, uncheckable: true };
+  if (text.length > limits.maxLength) {
+    return { ok: false, message: `longer than ${limits.maxLength} characters`, position: null, uncheckable: true };
+  }
+  try {
+    const statements = new Analysis(options, limits).text(text, null, 0);
+    return { ok: true, statements, all: depthFirst(statements) };
+  } catch (error) {
+    if (error instanceof Uncheckable) {
+      return { ok: false, message: error.message, position: error.position, uncheckable: true };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, message: `analysis failed: ${message}`, position: null, uncheckable: true };
+  }
+}
