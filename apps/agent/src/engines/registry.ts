@@ -1,9 +1,10 @@
 import type { EngineDeps, EngineModule } from './engine-module.js';
 import { EngineRegistry } from './engine.js';
+import { mysqlModule } from './mysql/module.js';
 import { postgresModule } from './postgres/module.js';
 
 /** The protocols this agent build serves: a new engine is its folder and one line here. */
-export const ENGINE_MODULES: readonly EngineModule[] = [postgresModule];
+export const ENGINE_MODULES: readonly EngineModule[] = [postgresModule, mysqlModule];
 
 /** Initialises every engine (each loads what it needs) and registers it. */
 export async function createEngines(

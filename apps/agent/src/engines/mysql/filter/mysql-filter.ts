@@ -1,0 +1,351 @@
+import type { StatementDecision } from '@postern/policy';
+import { analyzeSql } from '@postern/policy-mysql';
+import type { AgentAuditKind, RecordingEventBodies } from '@postern/proto';
+import {
+  Command,
+  packet,
+  PACKET_HEADER_SIZE,
+  querySql,
+  statementIdOf,
+  type Message,
+  type SessionCapabilities,
+} from '@postern/wire-mysql';
+import type { FilterIo, FrameFilter, FrameVerdict } from '../../common/proxy.js';
+import { Errors, errPacket, type MysqlError } from '../errors.js';
+import { lineageOf, UNKNOWN_LINEAGE, type MysqlSessionMasker, type StatementLineage } from '../masking.js';
+import type { MysqlContext } from '../rules.js';
+import { Part, ResponseReader, type ResponseShape } from './response-reader.js';
+import { RowMasker } from './row-masker.js';
+
+/** Statement text kept in audit events, reviews and recordings. */
+const MAX_AUDITED_SQL = 4096;
+const ALLOW: StatementDecision = { action: 'allow' };
+/** What a refused command becomes on its way to the target: COM_PING, answered by one OK we replace. */
+const STAND_IN = packet(Buffer.of(Command.PING), 0);
+
+/** A command forwarded to the target, waiting for (or reading) its response. */
+interface Request {
+  kind: 'query' | 'prepare' | 'execute' | 'other' | 'refused';
+  reader: ResponseReader;
+  sql: string | null;
+  statementId: number | null;
+  startedAt: number;
+  /** A refused command's ERR, sent in place of its stand-in's answer. */
+  replacement: Buffer | null;
+  rowMasker: RowMasker | null;
+  /** Packets added (or removed) by rewritten rows that crossed 16 MiB: later packets are renumbered. */
+  shift: number;
+}
+
+export interface MysqlFilterOptions {
+  context: MysqlContext;
+  capabilities: SessionCapabilities;
+  /** The connection's own database at the target, and the name clients use for it. */
+  database: string;
+  connectionName: string;
+}
+
+/**
+ * The policy filter of a MySQL session, one stage per concern on the kit's proxy loop:
+ * 1. commands: what the engine follows is forwarded, the rest refused (COM_CHANGE_USER, binlog,
+ *    cursors, another database);
+ * 2. statements: COM_QUERY and COM_STMT_PREPARE checked by the rules (allowed, blocked, held for a
+ *    human); a refused command reaches the target as COM_PING, whose answer is replaced by our
+ *    ERR, so answers stay in order behind pipelined commands;
+ * 3. responses: each command's answer followed to its end (ResponseReader), rows of result sets
+ *    masked by column and detectors (RowMasker);
+ * 4. activity: a `statement` recording event per COM_QUERY/COM_STMT_EXECUTE, audit events for
+ *    decisions, a summary at the end.
+ */
+export class MysqlFilter implements FrameFilter<Message, Message> {
+  private readonly queue: Request[] = [];
+  /** Prepared statements of the session: their SQL (checked at PREPARE), for recordings and masking. */
+  private readonly statements = new Map<number, string>();
+  private readonly tally = { allowed: 0, refused: new Map<string, number>() };
+  private readonly maskers = new Set<MysqlSessionMasker>();
+  private io: FilterIo | null = null;
+
+  constructor(private readonly options: MysqlFilterOptions) {}
+
+  attach(io: FilterIo): void {
+    this.io = io;
+  }
+
+  /** Whether a command is being answered (a fatal ERR then continues its sequence). */
+  get busy(): boolean {
+    return this.queue.length > 0;
+  }
+
+  fromClient(frame: Message): FrameVerdict {
+    const payload = frame.payload;
+    const reply = (frame.lastSequenceId + 1) & 0xff;
+    switch (payload[0]) {
+      case Command.QUIT:
+      case Command.STMT_SEND_LONG_DATA:
+        return frame.bytes;
+      case Command.QUERY:
+        return this.statement(frame, querySql(payload, this.options.capabilities), 'query', reply);
+      case Command.STMT_PREPARE:
+        return this.statement(frame, payload.toString('utf8', 1), 'prepare', reply);
+      case Command.STMT_EXECUTE:
+        return this.execute(frame, reply);
+      case Command.STMT_CLOSE:
+        this.statements.delete(statementIdOf(payload));
+        return frame.bytes;
+      case Command.RESET_CONNECTION:
+        this.statements.clear();
+        return this.forward(frame, 'single');
+      case Command.STMT_RESET:
+      case Command.PING:
+      case Command.SET_OPTION:
+      case Command.STATISTICS:
+        return this.forward(frame, 'single');
+      case Command.FIELD_LIST:
+        return this.forward(frame, 'field-list');
+      case Command.INIT_DB:
+        return this.initDb(frame, reply);
+      case Command.CHANGE_USER:
+        return this.refuse(reply, Errors.CommandDenied, 'Postern: COM_CHANGE_USER is not allowed: open a new connection with another credential');
+      default:
+        return this.refuse(reply, Errors.UnknownCommand, `Postern does not allow command 0x${(payload[0] ?? 0).toString(16)} on this connection`);
+    }
+  }
+
+  fromTarget(frame: Message): FrameVerdict {
+    const request = this.queue[0];
+    if (request === undefined) return frame.bytes; // unsolicited (a server shutting down the connection)
+    const part = request.reader.read(frame.payload);
+    let out: Buffer | null = request.shift === 0 ? frame.bytes : packet(frame.payload, frame.sequenceId + request.shift);
+    if (request.replacement !== null) out = request.replacement;
+    else if (part === Part.ColumnsComplete) request.rowMasker = this.rowMasker(request);
+    else if (part === Part.Row && request.rowMasker !== null) {
+      const masked = request.rowMasker.mask(frame.payload, frame.sequenceId + request.shift);
+      if (masked !== null) {
+        request.shift += packetsIn(masked) - frame.packetCount;
+        out = masked;
+      }
+    }
+    if (request.reader.done) {
+      this.queue.shift();
+      this.answered(request);
+    }
+    return out;
+  }
+
+  /** The session ends: commands the target never answered are recorded as such. */
+  sessionEnded(reason: string): void {
+    for (const request of this.queue.splice(0)) {
+      request.reader.error ??= { code: 'unanswered', message: `the session ended (${reason}) before the server answered` };
+      this.answered(request);
+    }
+  }
+
+  /** The session's per-rule policy counts (null when no policy applied). */
+  summary(): Record<string, unknown> | null {
+    const masked: Record<string, number> = {};
+    for (const masker of this.maskers) {
+      masker.rules.forEach((rule, index) => {
+        const n = masker.counts[index]!;
+        if (n > 0) masked[rule.id] = (masked[rule.id] ?? 0) + n;
+      });
+    }
+    if (this.maskers.size === 0 && this.tally.refused.size === 0 && this.options.context.policy().statements.empty) {
+      return null;
+    }
+    return {
+      statementsAllowed: this.tally.allowed,
+      statementsRefusedByRule: Object.fromEntries(this.tally.refused),
+      valuesMaskedByRule: masked,
+    };
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  private forward(frame: Message, shape: ResponseShape, kind: Request['kind'] = 'other', sql: string | null = null): Buffer {
+    this.queue.push(this.request(kind, new ResponseReader(shape, this.options.capabilities, kind === 'execute'), sql));
+    return frame.bytes;
+  }
+
+  private execute(frame: Message, reply: number): FrameVerdict {
+    const id = statementIdOf(frame.payload);
+    if (frame.payload.length > 5 && frame.payload[5] !== 0) {
+      return this.refuse(reply, Errors.CommandDenied, 'Postern: server-side cursors (COM_STMT_EXECUTE with a cursor type) are not supported');
+    }
+    const sql = this.statements.get(id) ?? null;
+    const request = this.request('execute', new ResponseReader('results', this.options.capabilities, true), sql);
+    request.statementId = id;
+    this.queue.push(request);
+    return frame.bytes;
+  }
+
+  /**
+   * COM_INIT_DB: the connection is scoped to its database. The connection's name (what the client
+   * logged in with) and the target database itself are accepted (sent as the target database);
+   * any other is refused, whatever the target user's grants.
+   */
+  private initDb(frame: Message, reply: number): FrameVerdict {
+    const wanted = frame.payload.toString('utf8', 1);
+    const { database, connectionName } = this.options;
+    if (wanted === database) return this.forward(frame, 'single');
+    if (wanted === connectionName) {
+      this.queue.push(this.request('other', new ResponseReader('single', this.options.capabilities), null));
+      return packet(Buffer.concat([Buffer.of(Command.INIT_DB), Buffer.from(database)]), frame.sequenceId);
+    }
+    this.audit('statement.blocked', 'blocked', undefined, { sql: `COM_INIT_DB ${wanted.slice(0, 64)}`, reason: 'another database' });
+    return this.refuse(reply, Errors.DatabaseAccessDenied, databaseRefusal(wanted, connectionName));
+  }
+
+  private refuse(reply: number, error: MysqlError, message: string): Buffer {
+    const request = this.request('refused', new ResponseReader('single', this.options.capabilities), null);
+    request.replacement = errPacket(error, message, reply);
+    this.queue.push(request);
+    return STAND_IN;
+  }
+
+  private request(kind: Request['kind'], reader: ResponseReader, sql: string | null): Request {
+    return { kind, reader, sql, statementId: null, startedAt: Date.now(), replacement: null, rowMasker: null, shift: 0 };
+  }
+
+  // ------------------------------------------------------------------ statements
+
+  private statement(frame: Message, sql: string, kind: 'query' | 'prepare', reply: number): FrameVerdict {
+    const policy = this.options.context.policy();
+    const away = this.otherDatabase(sql);
+    if (away !== null) {
+      this.blocked(sql, 'switches to another database');
+      return this.refuse(reply, Errors.DatabaseAccessDenied, databaseRefusal(away, this.options.connectionName));
+    }
+    const decision = policy.statements.empty ? ALLOW : policy.statements.evaluate(sql);
+    switch (decision.action) {
+      case 'allow':
+        return this.admit(frame, sql, kind);
+      case 'block':
+        this.count(decision.rule.id);
+        this.audit('statement.blocked', 'blocked', decision.rule.id, {
+          sql: this.shown(sql),
+          rule: decision.rule.name,
+          reason: decision.reason,
+        });
+        return this.refuse(reply, Errors.StatementDenied, `Postern rule "${decision.rule.name}" blocked this statement: ${decision.reason}`);
+      case 'invalid':
+        this.blocked(sql, decision.message);
+        return this.refuse(reply, Errors.ParseError, `Postern: ${decision.message}`);
+      case 'hold':
+        return this.hold(decision, frame, sql, kind, reply);
+    }
+  }
+
+  private admit(frame: Message, sql: string, kind: 'query' | 'prepare'): Buffer {
+    this.tally.allowed++;
+    return kind === 'query' ? this.forward(frame, 'results', 'query', sql) : this.forward(frame, 'prepare', 'prepare', sql);
+  }
+
+  /** Holds the statement (and, by the proxy's lane, everything the client sent after it) for a human. */
+  private async hold(
+    decision: Extract<StatementDecision, { action: 'hold' }>,
+    frame: Message,
+    sql: string,
+    kind: 'query' | 'prepare',
+    reply: number,
+  ): Promise<Buffer | null> {
+    const { rule } = decision;
+    const shown = this.shown(sql);
+    const { reviewId, outcome } = this.options.context.requestApproval({ rule, command: shown });
+    this.audit('statement.held', 'held', rule.id, { sql: shown, reviewId, reason: decision.reason });
+    const result = await outcome;
+    if (result.outcome === 'cancelled') return null;
+    const details = { reviewId, decidedBy: result.decidedBy, comment: result.comment };
+    if (result.outcome === 'approved') {
+      this.audit('statement.approved', 'approved', rule.id, details);
+      return this.admit(frame, sql, kind);
+    }
+    this.count(rule.id);
+    this.audit(`statement.${result.outcome}`, result.outcome, rule.id, details);
+    const why =
+      result.outcome === 'rejected'
+        ? `rejected by ${result.decidedBy || 'a reviewer'}${result.comment ? `: ${result.comment}` : ''}`
+        : 'no approval in time';
+    return this.refuse(reply, Errors.StatementDenied, `Postern: statement not approved (review ${reviewId}): ${why}`);
+  }
+
+  /** The database a `USE` in the text switches to, when it is not the connection's own. */
+  private otherDatabase(sql: string): string | null {
+    if (!/use/i.test(sql)) return null;
+    const analysis = analyzeSql(sql);
+    if (!analysis.ok) return null; // the statement rules refuse what cannot be read
+    for (const statement of analysis.all) {
+      if (!statement.kinds.includes('USE')) continue;
+      const schema = statement.schemas[0] ?? '';
+      if (schema !== this.options.database && schema !== this.options.connectionName) return schema;
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ responses
+
+  private rowMasker(request: Request): RowMasker | null {
+    const masker = this.options.context.policy().masker;
+    if (masker === null) return null;
+    this.maskers.add(masker);
+    const plan = masker.plan(request.reader.columns, this.lineage(request.sql));
+    return plan === null ? null : new RowMasker(masker, plan, request.reader.binary);
+  }
+
+  private lineage(sql: string | null): StatementLineage {
+    if (sql === null) return UNKNOWN_LINEAGE;
+    const analysis = analyzeSql(sql);
+    if (!analysis.ok) return UNKNOWN_LINEAGE;
+    return lineageOf(sql, analysis.all.flatMap((statement) => statement.relations));
+  }
+
+  private answered(request: Request): void {
+    const { reader } = request;
+    if (request.kind === 'prepare' && reader.prepared !== null && request.sql !== null) {
+      this.statements.set(reader.prepared.statementId, request.sql);
+    }
+    if (request.kind !== 'query' && request.kind !== 'execute') return;
+    const event: RecordingEventBodies['statement'] = {
+      protocol: request.kind === 'query' ? 'simple' : 'extended',
+      sql: request.sql === null ? '(a statement prepared before)' : this.shown(request.sql),
+      durationMs: Date.now() - request.startedAt,
+      rows: reader.rows,
+      tags: [request.kind === 'query' ? 'COM_QUERY' : 'COM_STMT_EXECUTE'],
+    };
+    if (request.statementId !== null) event.statement = String(request.statementId);
+    if (reader.error !== null) event.error = reader.error;
+    this.options.context.record('statement', event);
+  }
+
+  // ------------------------------------------------------------------ activity
+
+  /** Statement text as audit events, reviews and recordings keep it: bounded, values masked. */
+  private shown(sql: string): string {
+    const bounded = sql.length <= MAX_AUDITED_SQL ? sql : `${sql.slice(0, MAX_AUDITED_SQL)}…`;
+    const masker = this.options.context.policy().masker;
+    return masker === null ? bounded : masker.maskText(bounded);
+  }
+
+  private blocked(sql: string, reason: string): void {
+    this.audit('statement.blocked', 'blocked', undefined, { sql: this.shown(sql), reason });
+  }
+
+  private audit(kind: AgentAuditKind, decision: string, ruleId: string | undefined, details: Record<string, unknown>): void {
+    const { context } = this.options;
+    context.audit({ kind, decision, ...(ruleId === undefined ? {} : { ruleId }), policyVersion: context.policy().version, details });
+  }
+
+  private count(ruleId: string): void {
+    this.tally.refused.set(ruleId, (this.tally.refused.get(ruleId) ?? 0) + 1);
+  }
+}
+
+function databaseRefusal(wanted: string, connectionName: string): string {
+  return `Access denied to database '${wanted.slice(0, 64)}': Postern connection '${connectionName}' is scoped to its own database`;
+}
+
+/** How many packets a framed message spans (a rewritten row of 16 MiB or more takes several). */
+function packetsIn(bytes: Buffer): number {
+  let count = 0;
+  for (let at = 0; at < bytes.length; count++) at += PACKET_HEADER_SIZE + bytes.readUIntLE(at, 3);
+  return count;
+}
