@@ -11,7 +11,7 @@ import {
   type QualifiedName,
 } from '@postern/policy';
 import { lex } from '@postern/policy-mysql';
-import { ColumnType, isLengthEncodedType, type ColumnDefinition } from '@postern/wire-mysql';
+import { ColumnType, type ColumnDefinition } from '@postern/wire-mysql';
 
 /**
  * What masking knows of the statement a result answers: the tables it names and every name it
@@ -47,9 +47,9 @@ export interface ResultPlan {
   styles: (MaskingStyle | null)[];
   /** The rule (index in the session's rules) each masked column is counted under; -1 when none. */
   owners: number[];
-  /** Whether a value of the column is text the detectors read (string types). */
+  /** Whether a value of the column is text (detectors read it; a masked one gets the token, others NULL). */
   textual: boolean[];
-  /** binary rows: each column's type; fixed-size types can only become NULL. */
+  /** Each column's type (binary rows are laid out by it). */
   types: number[];
   /** Detectors run over textual columns that no column rule masks. */
   detect: boolean;
@@ -161,9 +161,4 @@ function isTextual(type: number): boolean {
     default:
       return false;
   }
-}
-
-/** Whether a masked token fits a binary cell of this type (else the cell becomes NULL). */
-export function holdsText(type: number): boolean {
-  return isTextual(type) || (isLengthEncodedType(type) && type !== ColumnType.GEOMETRY);
 }

@@ -7,12 +7,13 @@ import {
   type BinaryValue,
   type TextCellReplacement,
 } from '@postern/wire-mysql';
-import { holdsText, type MysqlSessionMasker, type ResultPlan } from '../masking.js';
+import type { MysqlSessionMasker, ResultPlan } from '../masking.js';
 
 /**
  * Masks the rows of one result set in flight, text or binary, with the plan made from its column
- * definitions: a masked column's value is replaced whole (text rows: the style's token; binary
- * rows: the token in a string cell, NULL in a numeric or temporal one); detectors rewrite what
+ * definitions: a masked column's value is replaced whole (the style's token in a string column;
+ * NULL in a numeric or temporal one, text or binary rows alike, since a client would read the
+ * token as a plausible number: mysql2 parses '********' as -66666666); detectors rewrite what
  * they find inside the other text values. Returns the row's new wire bytes, or null when it is
  * unchanged (the original bytes are forwarded).
  */
@@ -38,7 +39,7 @@ export class RowMasker {
       const end = cells.end[i]!;
       let replacement: Buffer | null | undefined;
       if (style !== null && style !== undefined) {
-        replacement = !this.binary || holdsText(plan.types[i]!) ? masker.maskValue(style, payload, start, end) : null;
+        replacement = plan.textual[i] ? masker.maskValue(style, payload, start, end) : null;
         masker.counts[plan.owners[i]!]!++;
       } else if (plan.detect && plan.textual[i]) {
         const bits = masker.detection.candidates(payload, start, end);

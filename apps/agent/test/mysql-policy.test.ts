@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { ApprovalRuleInput } from '@postern/policy';
+import { connectThrough, MARIADB, MysqlTestGateway, runMariadb, TargetDatabase } from './mysql-harness.js';
+
+let db: TargetDatabase;
+let gateway: MysqlTestGateway;
+
+const HOLD_UPDATES: ApprovalRuleInput = {
+  id: 'rule-hold-updates',
+  name: 'updates need a second pair of eyes',
+  connectionIds: [],
+  groups: [],
+  approverGroups: ['dba'],
+  requiredApprovals: 1,
+  timeoutSeconds: 60,
+  match: { statementKinds: ['UPDATE'] },
+};
+
+beforeAll(async () => {
+  db = await TargetDatabase.create();
+  await db.root(
+    `CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(64), email VARCHAR(128), card VARCHAR(32), score INT, note TEXT)`,
+  );
+  await db.root(`CREATE TABLE victims (id INT)`);
+  await db.root(
+    `INSERT INTO customers VALUES (1, 'Ada', 'ada@example.com', '4111111111111111', 7, 'call ada@example.com'), (2, 'Bob', 'bob@example.com', '5500000000000004', 9, 'nothing')`,
+  );
+  gateway = await MysqlTestGateway.start({
+    connections: {
+      shop: { ...MARIADB, database: db.name, user: db.native.user, password: db.native.password, tlsMode: 'disable' },
+    },
+    policy: {
+      guardrails: [
+        { id: 'rule-no-drop', name: 'no drops', connectionIds: [], groups: [], match: { statementKinds: ['DROP TABLE'] } },
+      ],
+      approvals: [HOLD_UPDATES],
+      masking: [
+        { id: 'mask-email', name: 'emails', connectionIds: [], exemptGroups: [], spec: { columns: ['customers.email'], style: 'redact' } },
+        { id: 'mask-score', name: 'scores', connectionIds: [], exemptGroups: [], spec: { columns: ['score'], style: 'redact' } },
+        { id: 'mask-cards', name: 'cards', connectionIds: [], exemptGroups: [], spec: { detectors: ['email'], style: 'redact' } },
+      ],
+    },
+  });
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await db?.drop();
+});
+
+async function tableExists(name: string): Promise<boolean> {
+  const rows = (await db.root(`SHOW TABLES LIKE '${name}'`)) as unknown[];
+  return rows.length > 0;
+}
+
+describe('guardrails', () => {
+  test('DROP TABLE is blocked with the rule named; the session goes on', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    await expect(connection.query('DROP TABLE victims')).rejects.toMatchObject({
+      errno: 1142,
+      message: expect.stringContaining('no drops'),
+    });
+    const [rows] = await connection.query('SELECT 1 AS still');
+    expect(rows).toEqual([{ still: 1 }]);
+    await connection.end();
+    expect(await tableExists('victims')).toBe(true);
+  });
+
+  test('a DROP hidden in an executable comment is blocked too (mariadb CLI)', async () => {
+    const cli = await runMariadb(gateway.port, 'shop', 'SELECT 1; /*!50000 DROP TABLE victims */;', undefined, ['--comments']);
+    expect(cli.stderr).toContain('ERROR 1142');
+    expect(await tableExists('victims')).toBe(true);
+  });
+
+  test('a blocked statement cannot be prepared, so it is never executed', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    await expect(connection.execute('DROP TABLE victims')).rejects.toMatchObject({ errno: 1142 });
+    await expect(connection.query("PREPARE s FROM 'DROP TABLE victims'")).rejects.toMatchObject({ errno: 1142 });
+    await connection.end();
+    expect(await tableExists('victims')).toBe(true);
+  });
+
+  test('a blocked statement in a multi-statement text blocks the whole text', async () => {
+    const connection = await connectThrough(gateway.port, 'shop', undefined, { multipleStatements: true });
+    await expect(connection.query('SELECT 1; DROP TABLE victims')).rejects.toMatchObject({ errno: 1142 });
+    await connection.end();
+    expect(await tableExists('victims')).toBe(true);
+  });
+});
+
+describe('approvals', () => {
+  test('a held UPDATE waits on the wire and completes once approved', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    const before = gateway.held.length;
+    const update = connection.query("UPDATE customers SET name = 'Ada L.' WHERE id = 1");
+    const held = await gateway.nextHeld(before + 1);
+    expect(held.command).toContain('UPDATE customers');
+    expect(((await db.root('SELECT name FROM customers WHERE id = 1')) as { name: string }[])[0]!.name).toBe('Ada');
+    held.decide({ outcome: 'approved', decidedBy: 'bob', comment: 'ok' });
+    const [result] = (await update) as unknown as [{ affectedRows: number }];
+    expect(result.affectedRows).toBe(1);
+    expect(((await db.root('SELECT name FROM customers WHERE id = 1')) as { name: string }[])[0]!.name).toBe('Ada L.');
+    await connection.end();
+  });
+
+  test('a rejected UPDATE fails with the reason; the session goes on', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    const before = gateway.held.length;
+    const update = connection.query("UPDATE customers SET name = 'Mallory' WHERE id = 2");
+    const held = await gateway.nextHeld(before + 1);
+    held.decide({ outcome: 'rejected', decidedBy: 'carol', comment: 'not today' });
+    await expect(update).rejects.toMatchObject({ errno: 1142, message: expect.stringContaining('rejected by carol: not today') });
+    const [rows] = await connection.query('SELECT name FROM customers WHERE id = 2');
+    expect(rows).toEqual([{ name: 'Bob' }]);
+    await connection.end();
+  });
+});
+
+describe('masking', () => {
+  const masked = '********';
+
+  test('masked columns in text and binary results, under an alias and inside CONCAT()', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    const [text] = await connection.query('SELECT id, name, email, score FROM customers ORDER BY id');
+    expect(text).toEqual([
+      { id: 1, name: expect.any(String), email: masked, score: null },
+      { id: 2, name: 'Bob', email: masked, score: null },
+    ]);
+    const [binary] = await connection.execute('SELECT id, email AS contact, score FROM customers WHERE id = ?', [2]);
+    // A masked number cannot hold the token (a client would read a plausible number): it is NULL.
+    expect(binary).toEqual([{ id: 2, contact: masked, score: null }]);
+    const [concat] = await connection.query(
+      "SELECT CONCAT(c.email, '!') AS e, UPPER(name) AS n FROM customers c WHERE id = 2",
+    );
+    expect(concat).toEqual([{ e: masked, n: masked }]);
+    const [executed] = await connection.execute("SELECT CONCAT(email, '?') AS e FROM customers WHERE id = ?", [2]);
+    expect(executed).toEqual([{ e: masked }]);
+    // A derived table or a CTE hides the original table from the column definitions: masked still.
+    const [derived] = await connection.query('SELECT x.e FROM (SELECT email AS e FROM customers WHERE id = 2) x');
+    expect(derived).toEqual([{ e: masked }]);
+    const [cte] = await connection.query('WITH w AS (SELECT email FROM customers WHERE id = 2) SELECT email FROM w');
+    expect(cte).toEqual([{ email: masked }]);
+    // Computed columns of a statement that names a masked column are masked (fail closed, no lineage yet).
+    const [unrelated] = await connection.query('SELECT UPPER(name) AS n FROM customers WHERE id = 2');
+    expect(unrelated).toEqual([{ n: 'BOB' }]);
+    await connection.end();
+  });
+
+  test('detectors mask values inside other text columns', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    const [rows] = await connection.query('SELECT note FROM customers WHERE id = 1');
+    expect(rows).toEqual([{ note: 'call ****' }]);
+    await connection.end();
+  });
+
+  test('the mariadb CLI sees masked values', async () => {
+    const cli = await runMariadb(gateway.port, 'shop', 'SELECT email AS e FROM customers ORDER BY id;');
+    expect(cli.stdout).toBe(`e\n${masked}\n${masked}\n`);
+    expect(cli.stdout).not.toContain('@example.com');
+  });
+});
+
+describe('recording', () => {
+  test('every statement is recorded with rows, timing and errors; decisions are audited', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    const session = gateway.sessions.at(-1)!;
+    await connection.query('SELECT id FROM customers');
+    await connection.execute('SELECT id FROM customers WHERE id = ?', [1]);
+    await connection.query('SELECT * FROM no_such_table').catch(() => undefined);
+    await connection.query('DROP TABLE victims').catch(() => undefined);
+    await connection.end();
+    await session.done;
+    const statements = (gateway.recorded.get(session.id) ?? []).filter((e) => e.type === 'statement').map((e) => e.event);
+    expect(statements).toEqual([
+      expect.objectContaining({ protocol: 'simple', sql: 'SELECT id FROM customers', rows: 2 }),
+      expect.objectContaining({ protocol: 'extended', sql: 'SELECT id FROM customers WHERE id = ?', rows: 1 }),
+      expect.objectContaining({ sql: 'SELECT * FROM no_such_table', error: expect.objectContaining({ code: '1146/42S02' }) }),
+    ]);
+    expect(typeof statements[0]!['durationMs']).toBe('number');
+    expect(gateway.audits).toContainEqual(
+      expect.objectContaining({ kind: 'statement.blocked', ruleId: 'rule-no-drop' }),
+    );
+    expect(session.closed[0]).toMatchObject({ endReason: 'client_closed', statementCount: 4 });
+    expect(gateway.audits).toContainEqual(
+      expect.objectContaining({
+        kind: 'session.policy_summary',
+        details: expect.objectContaining({ statementsRefusedByRule: { 'rule-no-drop': 1 } }),
+      }),
+    );
+  });
+});
