@@ -9,14 +9,16 @@ import {
   encodeAuthSwitchRequest,
   encodeHandshakeV10,
   hasCapability,
+  MySqlProtocolError,
   packet,
+  PACKET_HEADER_SIZE,
   PacketReader,
   ServerStatus,
   type HandshakeResponse41,
   type Message,
   type SessionCapabilities,
 } from '@postern/wire-mysql';
-import { FrameReader } from '../common/frame-reader.js';
+import { FrameReader, PeerClosedError } from '../common/frame-reader.js';
 import { tlsHandshake } from '../common/tls.js';
 import { errorCode, Errors, SessionEnd } from './errors.js';
 
@@ -96,13 +98,10 @@ export async function readClientLogin(
   const advertised = (ADVERTISED_CAPABILITIES | (options.clientTls === null ? 0 : Capability.SSL)) >>> 0;
   link.stream.write(packet(encodeHandshakeV10(greeting(advertised, options.connectionId)), 0));
   link.sequenceId = 1;
-  let packets = new PacketReader({ maxMessageLength: PRE_LOGIN_MESSAGE_LENGTH });
-  let reader = new FrameReader<Message>(link.stream, packets, options.countBytes);
-  let first = await reader.next(signal);
+  let first = await readFirstPacket(link.stream, options.countBytes, signal);
   let opening = decodeClientHandshake(first.payload);
   if (opening.type === 'SslRequest') {
     if (options.clientTls === null) throw violation('SSL requested but the agent has no certificate for this ingress');
-    reader.detach();
     const tls = new TLSSocket(link.stream, { isServer: true, secureContext: options.clientTls });
     options.onTlsSocket(tls);
     link.stream = await tlsHandshake(tls, {
@@ -112,12 +111,12 @@ export async function readClientLogin(
       onAbort: 'reason',
     });
     link.encrypted = true;
-    packets = new PacketReader({ maxMessageLength: PRE_LOGIN_MESSAGE_LENGTH });
-    reader = new FrameReader<Message>(link.stream, packets, options.countBytes);
-    first = await reader.next(signal);
+    first = await readFirstPacket(link.stream, options.countBytes, signal);
     opening = decodeClientHandshake(first.payload);
     if (opening.type === 'SslRequest') throw violation('a second SSLRequest inside TLS');
   }
+  const packets = new PacketReader({ maxMessageLength: PRE_LOGIN_MESSAGE_LENGTH });
+  const reader = new FrameReader<Message>(link.stream, packets, options.countBytes);
   link.sequenceId = (first.lastSequenceId + 1) & 0xff;
   const response = opening.message;
   if (options.clientTls !== null && !link.encrypted) {
@@ -154,6 +153,64 @@ export async function readClientLogin(
 
 /** Largest packet accepted before login (a handshake response with an OIDC token in it). */
 const PRE_LOGIN_MESSAGE_LENGTH = 64 * 1024;
+
+/**
+ * Reads exactly one packet and puts back whatever followed it: a client does not wait for an
+ * answer to its SSLRequest (there is none) and its TLS ClientHello often shares the chunk
+ * (mysql2 does that); the TLS socket must find those bytes in the stream.
+ */
+function readFirstPacket(
+  stream: Duplex,
+  countBytes: (bytes: number) => void,
+  signal: AbortSignal,
+): Promise<{ payload: Buffer; lastSequenceId: number }> {
+  return new Promise((resolve, reject) => {
+    let held = Buffer.alloc(0);
+    const cleanup = (): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+      stream.off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+      stream.pause();
+    };
+    const onData = (chunk: Buffer): void => {
+      held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+      if (held.length < PACKET_HEADER_SIZE) return;
+      const length = held.readUIntLE(0, 3);
+      if (length >= PRE_LOGIN_MESSAGE_LENGTH) {
+        cleanup();
+        reject(new MySqlProtocolError('MESSAGE_TOO_LARGE', `a ${length}-byte packet before login`));
+        return;
+      }
+      const total = PACKET_HEADER_SIZE + length;
+      if (held.length < total) return;
+      cleanup();
+      countBytes(total);
+      if (held.length > total) stream.unshift(held.subarray(total));
+      resolve({ payload: held.subarray(PACKET_HEADER_SIZE, total), lastSequenceId: held[3]! });
+    };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new PeerClosedError('the peer closed the connection'));
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const onAbort = (): void => {
+      cleanup();
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('close', onEnd);
+    stream.once('error', onError);
+    stream.resume();
+  });
+}
 
 function greeting(capabilityFlags: number, connectionId: number) {
   return {
