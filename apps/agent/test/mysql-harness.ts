@@ -20,7 +20,13 @@ import {
   type SessionPolicy,
   type SessionSummary,
 } from '../src/engines/engine.js';
-import { compileMysqlPolicy, MysqlEngine, type MysqlContext, type MysqlEngineOptions, type MysqlSessionRules } from '../src/engines/mysql/index.js';
+import {
+  compileMysqlPolicy,
+  MysqlEngine,
+  type MysqlContext,
+  type MysqlEngineOptions,
+  type MysqlSessionRules,
+} from '../src/engines/mysql/index.js';
 
 export const ALICE = { user: 'alice', password: 'postern_conn_alice-token-0f9c' };
 export const NO_ACCESS = { user: 'mallory', password: 'mallory-token-77aa' };
@@ -282,12 +288,16 @@ export class TargetDatabase {
     const root = await rootConnection();
     try {
       await root.query(`CREATE DATABASE ${name}`);
-      await root.query(`CREATE USER '${native.user}'@'127.0.0.1' IDENTIFIED VIA mysql_native_password USING PASSWORD('${native.password}')`);
+      await root.query(
+        `CREATE USER '${native.user}'@'127.0.0.1' IDENTIFIED VIA mysql_native_password USING PASSWORD('${native.password}')`,
+      );
       await root.query(`GRANT ALL ON ${name}.* TO '${native.user}'@'127.0.0.1'`);
       let ed25519: typeof ed | null = ed;
       try {
         await root.query(`INSTALL SONAME 'auth_ed25519'`).catch(() => undefined);
-        await root.query(`CREATE USER '${ed.user}'@'127.0.0.1' IDENTIFIED VIA ed25519 USING PASSWORD('${ed.password}')`);
+        await root.query(
+          `CREATE USER '${ed.user}'@'127.0.0.1' IDENTIFIED VIA ed25519 USING PASSWORD('${ed.password}')`,
+        );
         await root.query(`GRANT ALL ON ${name}.* TO '${ed.user}'@'127.0.0.1'`);
       } catch {
         ed25519 = null;

@@ -31,13 +31,37 @@ beforeAll(async () => {
     },
     policy: {
       guardrails: [
-        { id: 'rule-no-drop', name: 'no drops', connectionIds: [], groups: [], match: { statementKinds: ['DROP TABLE'] } },
+        {
+          id: 'rule-no-drop',
+          name: 'no drops',
+          connectionIds: [],
+          groups: [],
+          match: { statementKinds: ['DROP TABLE'] },
+        },
       ],
       approvals: [HOLD_UPDATES],
       masking: [
-        { id: 'mask-email', name: 'emails', connectionIds: [], exemptGroups: [], spec: { columns: ['customers.email'], style: 'redact' } },
-        { id: 'mask-score', name: 'scores', connectionIds: [], exemptGroups: [], spec: { columns: ['score'], style: 'redact' } },
-        { id: 'mask-cards', name: 'cards', connectionIds: [], exemptGroups: [], spec: { detectors: ['email'], style: 'redact' } },
+        {
+          id: 'mask-email',
+          name: 'emails',
+          connectionIds: [],
+          exemptGroups: [],
+          spec: { columns: ['customers.email'], style: 'redact' },
+        },
+        {
+          id: 'mask-score',
+          name: 'scores',
+          connectionIds: [],
+          exemptGroups: [],
+          spec: { columns: ['score'], style: 'redact' },
+        },
+        {
+          id: 'mask-cards',
+          name: 'cards',
+          connectionIds: [],
+          exemptGroups: [],
+          spec: { detectors: ['email'], style: 'redact' },
+        },
       ],
     },
   });
@@ -67,7 +91,9 @@ describe('guardrails', () => {
   });
 
   test('a DROP hidden in an executable comment is blocked too (mariadb CLI)', async () => {
-    const cli = await runMariadb(gateway.port, 'shop', 'SELECT 1; /*!50000 DROP TABLE victims */;', undefined, ['--comments']);
+    const cli = await runMariadb(gateway.port, 'shop', 'SELECT 1; /*!50000 DROP TABLE victims */;', undefined, [
+      '--comments',
+    ]);
     expect(cli.stderr).toContain('ERROR 1142');
     expect(await tableExists('victims')).toBe(true);
   });
@@ -109,7 +135,10 @@ describe('approvals', () => {
     const update = connection.query("UPDATE customers SET name = 'Mallory' WHERE id = 2");
     const held = await gateway.nextHeld(before + 1);
     held.decide({ outcome: 'rejected', decidedBy: 'carol', comment: 'not today' });
-    await expect(update).rejects.toMatchObject({ errno: 1142, message: expect.stringContaining('rejected by carol: not today') });
+    await expect(update).rejects.toMatchObject({
+      errno: 1142,
+      message: expect.stringContaining('rejected by carol: not today'),
+    });
     const [rows] = await connection.query('SELECT name FROM customers WHERE id = 2');
     expect(rows).toEqual([{ name: 'Bob' }]);
     await connection.end();
@@ -170,11 +199,16 @@ describe('recording', () => {
     await connection.query('DROP TABLE victims').catch(() => undefined);
     await connection.end();
     await session.done;
-    const statements = (gateway.recorded.get(session.id) ?? []).filter((e) => e.type === 'statement').map((e) => e.event);
+    const statements = (gateway.recorded.get(session.id) ?? [])
+      .filter((e) => e.type === 'statement')
+      .map((e) => e.event);
     expect(statements).toEqual([
       expect.objectContaining({ protocol: 'simple', sql: 'SELECT id FROM customers', rows: 2 }),
       expect.objectContaining({ protocol: 'extended', sql: 'SELECT id FROM customers WHERE id = ?', rows: 1 }),
-      expect.objectContaining({ sql: 'SELECT * FROM no_such_table', error: expect.objectContaining({ code: '1146/42S02' }) }),
+      expect.objectContaining({
+        sql: 'SELECT * FROM no_such_table',
+        error: expect.objectContaining({ code: '1146/42S02' }),
+      }),
     ]);
     expect(typeof statements[0]!['durationMs']).toBe('number');
     expect(gateway.audits).toContainEqual(

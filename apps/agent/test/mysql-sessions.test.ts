@@ -14,7 +14,15 @@ beforeAll(async () => {
       shop: { ...MARIADB, database: db.name, user: db.native.user, password: db.native.password, tlsMode: 'disable' },
       ...(db.ed25519 === null
         ? {}
-        : { 'shop-ed': { ...MARIADB, database: db.name, user: db.ed25519.user, password: db.ed25519.password, tlsMode: 'disable' } }),
+        : {
+            'shop-ed': {
+              ...MARIADB,
+              database: db.name,
+              user: db.ed25519.user,
+              password: db.ed25519.password,
+              tlsMode: 'disable',
+            },
+          }),
       broken: { ...MARIADB, database: db.name, user: db.native.user, password: 'not-the-password', tlsMode: 'disable' },
     },
   });
@@ -98,16 +106,17 @@ describe('queries', () => {
       const blob = Buffer.alloc(20 * 1024 * 1024, 0x61);
       blob.write('start', 0);
       blob.write('end', blob.length - 3);
-      const [inserted] = (await connection.execute('INSERT INTO items (name, data) VALUES (?, ?)', ['big', blob])) as unknown as [
-        { insertId: number },
-      ];
-      const [rows] = (await connection.query('SELECT data FROM items WHERE id = ?', [inserted.insertId])) as unknown as [
-        { data: Buffer }[],
-      ];
+      const [inserted] = (await connection.execute('INSERT INTO items (name, data) VALUES (?, ?)', [
+        'big',
+        blob,
+      ])) as unknown as [{ insertId: number }];
+      const [rows] = (await connection.query('SELECT data FROM items WHERE id = ?', [
+        inserted.insertId,
+      ])) as unknown as [{ data: Buffer }[]];
       expect(rows[0]!.data.equals(blob)).toBe(true);
-      const [binary] = (await connection.execute('SELECT data FROM items WHERE id = ?', [inserted.insertId])) as unknown as [
-        { data: Buffer }[],
-      ];
+      const [binary] = (await connection.execute('SELECT data FROM items WHERE id = ?', [
+        inserted.insertId,
+      ])) as unknown as [{ data: Buffer }[]];
       expect(binary[0]!.data.equals(blob)).toBe(true);
       await connection.end();
     } finally {

@@ -15,7 +15,10 @@ beforeAll(async () => {
     connections: {
       shop: { ...MARIADB, database: db.name, user: db.native.user, password: db.native.password, tlsMode: 'disable' },
     },
-    clientTls: createSecureContext({ cert: readFileSync(certificate.certFile), key: readFileSync(certificate.keyFile) }),
+    clientTls: createSecureContext({
+      cert: readFileSync(certificate.certFile),
+      key: readFileSync(certificate.keyFile),
+    }),
   });
 });
 

@@ -129,7 +129,8 @@ export async function readClientLogin(
   if ((response.capabilityFlags & REQUIRED_CAPABILITIES) !== REQUIRED_CAPABILITIES) {
     throw new SessionEnd('protocol_error', 'client without 4.1 protocol and plugin authentication', {
       code: errorCode(Errors.AuthModeNotSupported),
-      message: 'Client does not support the authentication protocol of the Postern agent (4.1 protocol with plugin auth)',
+      message:
+        'Client does not support the authentication protocol of the Postern agent (4.1 protocol with plugin auth)',
     });
   }
   const connectionName = response.database ?? '';
@@ -165,7 +166,7 @@ function readFirstPacket(
   signal: AbortSignal,
 ): Promise<{ payload: Buffer; lastSequenceId: number }> {
   return new Promise((resolve, reject) => {
-    let held = Buffer.alloc(0);
+    let held: Buffer = Buffer.alloc(0);
     const cleanup = (): void => {
       stream.off('data', onData);
       stream.off('end', onEnd);

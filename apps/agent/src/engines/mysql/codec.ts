@@ -51,7 +51,10 @@ export class MysqlFrameCodec implements FrameCodec<Message, Message> {
     }
     if (error instanceof MySqlProtocolError && error.code === 'MESSAGE_TOO_LARGE') {
       const message = `packet too large: ${error.message}`;
-      return new SessionEnd('protocol_error', message, { code: errorCode(Errors.PacketTooLarge), message: 'Got a packet bigger than the Postern agent allows' });
+      return new SessionEnd('protocol_error', message, {
+        code: errorCode(Errors.PacketTooLarge),
+        message: 'Got a packet bigger than the Postern agent allows',
+      });
     }
     const message = `invalid packet from the client: ${describeError(error)}`;
     return new SessionEnd('protocol_error', message, { code: errorCode(Errors.AbortingConnection), message });

@@ -122,7 +122,10 @@ export class MysqlSessionMasker {
     this.rules.forEach((rule, index) => {
       if (rule.columns.length === 0) return;
       const applies = rule.columns.some((matcher) => {
-        if (direct && matcher.matches({ name: column.orgName, table: { schema: column.schema, name: column.orgTable } }))
+        if (
+          direct &&
+          matcher.matches({ name: column.orgName, table: { schema: column.schema, name: column.orgTable } })
+        )
           return true;
         if (!direct && matcher.matches({ name: column.name, table: null })) return true;
         if (fromNamedTable) return false;

@@ -51,7 +51,8 @@ export class MysqlEngine implements ProtocolEngine<MysqlSessionRules> {
     for (const key of Object.keys(DEFAULTS) as (keyof MysqlEngineSettings)[]) {
       const value = options[key];
       if (value === undefined) continue;
-      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${key} must be a positive integer, got ${value}`);
+      if (!Number.isInteger(value) || value <= 0)
+        throw new RangeError(`${key} must be a positive integer, got ${value}`);
       settings[key] = value;
     }
     this.settings = settings;

@@ -23,7 +23,10 @@ export type MysqlContext = EngineContext<MysqlSessionRules>;
  * replaced by its fail-closed stand-in (a statement rule matching every statement, a masking rule
  * redacting every column) and named in `problems`, as for PostgreSQL.
  */
-export function compileMysqlRules(rules: DialectRules, { hashKey }: RuleCompileOptions): CompiledRules<MysqlSessionRules> {
+export function compileMysqlRules(
+  rules: DialectRules,
+  { hashKey }: RuleCompileOptions,
+): CompiledRules<MysqlSessionRules> {
   const problems: string[] = [];
   const guardrails: StatementRuleInput[] = rules.guardrails.map((rule) => ({
     id: rule.id,

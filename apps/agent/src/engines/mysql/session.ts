@@ -92,7 +92,10 @@ export class MysqlSession {
         message: `Access denied for user '${login.user}' to database '${connection.name}'`,
       });
     }
-    this.logger.debug({ user: login.user, principal: principal.id, connection: connection.name }, 'client authenticated');
+    this.logger.debug(
+      { user: login.user, principal: principal.id, connection: connection.name },
+      'client authenticated',
+    );
     const pendingFromClient = login.reader.detach();
     auth.clear();
     await this.openTarget(connection, login);
@@ -100,7 +103,10 @@ export class MysqlSession {
     this.buffers = this.budget.account(principal.id);
     const target = this.target!;
     // The client is logged in: our OK, with the target's status (autocommit, transaction).
-    const ok = encodeOk({ statusFlags: target.ok.statusFlags & ~ServerStatus.SESSION_STATE_CHANGED }, login.capabilities);
+    const ok = encodeOk(
+      { statusFlags: target.ok.statusFlags & ~ServerStatus.SESSION_STATE_CHANGED },
+      login.capabilities,
+    );
     this.link.stream.write(packet(ok, this.link.sequenceId));
     this.filter = new MysqlFilter({
       context: this.context,
@@ -110,7 +116,8 @@ export class MysqlSession {
     });
     // A client waits for our OK before its first command: nothing can be half-read here. The
     // command phase gets the larger message limit (16 MiB packets reassembled).
-    if (login.packets.bufferedBytes > 0) throw new SessionEnd('protocol_error', 'client sent a partial packet before the login OK');
+    if (login.packets.bufferedBytes > 0)
+      throw new SessionEnd('protocol_error', 'client sent a partial packet before the login OK');
     const clientPackets = new PacketReader({ maxMessageLength: this.settings.maxMessageBytes });
     const outcome = await proxySession<Message, Message>({
       client: this.link.stream,
@@ -127,7 +134,11 @@ export class MysqlSession {
     return outcome.end;
   }
 
-  private async authenticate(connection: ResolvedConnection, login: ClientLogin, signal: AbortSignal): Promise<Principal> {
+  private async authenticate(
+    connection: ResolvedConnection,
+    login: ClientLogin,
+    signal: AbortSignal,
+  ): Promise<Principal> {
     const result = await abortable(this.context.authenticate(connection, login.user, login.password), signal);
     if (result.ok) return result.principal;
     const summary = `${result.reason}: ${result.message}`;
@@ -153,7 +164,10 @@ export class MysqlSession {
           ...(result.loginNames?.length ? { hint: `connect with --user=${result.loginNames.at(-1)}` } : {}),
         });
       case 'rate_limited':
-        throw new SessionEnd('auth_failed', summary, { code: errorCode(Errors.TooManyConnections), message: result.message });
+        throw new SessionEnd('auth_failed', summary, {
+          code: errorCode(Errors.TooManyConnections),
+          message: result.message,
+        });
       case 'policy_stale':
         throw new SessionEnd('auth_failed', summary, {
           code: errorCode(Errors.ServerShutdown),
@@ -203,7 +217,11 @@ export class MysqlSession {
     if (error instanceof TargetRefusedError) {
       return unreachable('the target server refused the login of the Postern agent (see the agent log)', error.message);
     }
-    if (error instanceof TargetUnavailableError || error instanceof MySqlProtocolError || error instanceof PeerClosedError) {
+    if (
+      error instanceof TargetUnavailableError ||
+      error instanceof MySqlProtocolError ||
+      error instanceof PeerClosedError
+    ) {
       return unreachable('the target server is not available', describeError(error));
     }
     return unreachable('the target server is not available', describeError(error));
@@ -217,7 +235,10 @@ export class MysqlSession {
       if (error instanceof SessionEnd) throw error;
       if (this.context.signal.aborted) throw endForAbort(this.context.signal);
       if (signal.aborted) {
-        throw new SessionEnd('auth_failed', 'authentication timeout', { kind: 'timeout', message: 'Postern: login timed out' });
+        throw new SessionEnd('auth_failed', 'authentication timeout', {
+          kind: 'timeout',
+          message: 'Postern: login timed out',
+        });
       }
       if (error instanceof PeerClosedError) throw new SessionEnd('client_closed', error.message);
       if (error instanceof MySqlProtocolError) {

@@ -102,7 +102,9 @@ export async function connectTarget(login: TargetLogin, signal: AbortSignal): Pr
     const wanted = (login.capabilities.flags | Capability.CONNECT_WITH_DB) & ~Capability.SSL;
     const missing = (wanted & LAYOUT_CAPABILITIES & ~greeting.capabilityFlags) >>> 0;
     if (missing !== 0 || !hasCapability(greeting.capabilityFlags, Capability.PLUGIN_AUTH)) {
-      throw new TargetUnavailableError('the target lacks a protocol capability the engine needs (4.1, DEPRECATE_EOF, SESSION_TRACK, plugin auth)');
+      throw new TargetUnavailableError(
+        'the target lacks a protocol capability the engine needs (4.1, DEPRECATE_EOF, SESSION_TRACK, plugin auth)',
+      );
     }
     // CLIENT_MYSQL stays set: MariaDB then uses no extended capabilities (no CACHE_METADATA).
     let flags = (wanted & greeting.capabilityFlags) | Capability.LONG_PASSWORD;
@@ -112,7 +114,12 @@ export async function connectTarget(login: TargetLogin, signal: AbortSignal): Pr
       if (hasCapability(greeting.capabilityFlags, Capability.SSL)) {
         flags |= Capability.SSL;
         reader.detach();
-        const head = { capabilityFlags: flags >>> 0, mariaDbCapabilityFlags: 0, maxPacketSize: login.maxPacketSize, characterSet: login.characterSet };
+        const head = {
+          capabilityFlags: flags >>> 0,
+          mariaDbCapabilityFlags: 0,
+          maxPacketSize: login.maxPacketSize,
+          characterSet: login.characterSet,
+        };
         stream.write(packet(encodeSslRequest(head), sequenceId));
         sequenceId = (sequenceId + 1) & 0xff;
         stream = await startTls(socket, connection, login.ca, signal);
@@ -145,7 +152,14 @@ export async function connectTarget(login: TargetLogin, signal: AbortSignal): Pr
     });
     stream.write(packet(response, sequenceId));
     const capabilities: SessionCapabilities = { flags: flags >>> 0, mariaDbFlags: 0 };
-    const { ok, plugin: used } = await auth.exchange(stream, reader, capabilities, plugin, scrambleOf(greeting.authPluginData), signal);
+    const { ok, plugin: used } = await auth.exchange(
+      stream,
+      reader,
+      capabilities,
+      plugin,
+      scrambleOf(greeting.authPluginData),
+      signal,
+    );
     const pending = reader.detach();
     return { stream, packets, pending, greeting, ok, plugin: used, encrypted };
   } catch (error) {
@@ -176,7 +190,9 @@ class TargetAuth {
         this.login.revealPassword(this.link);
         return clearPassword(password);
       default:
-        throw new TargetUnavailableError(`the target asks for auth plugin ${plugin.slice(0, 64)}, which the agent does not speak`);
+        throw new TargetUnavailableError(
+          `the target asks for auth plugin ${plugin.slice(0, 64)}, which the agent does not speak`,
+        );
     }
   }
 
@@ -258,7 +274,12 @@ function connectTcp(connection: ResolvedConnection, address: string, signal: Abo
 }
 
 /** TLS like MySQL's ssl-mode: require does not verify (unless a CA is given), verify-ca checks the chain, verify-full the name too. */
-function startTls(socket: Socket, connection: ResolvedConnection, ca: string | null, signal: AbortSignal): Promise<TLSSocket> {
+function startTls(
+  socket: Socket,
+  connection: ResolvedConnection,
+  ca: string | null,
+  signal: AbortSignal,
+): Promise<TLSSocket> {
   const { host } = connection.target;
   const mode = connection.target.tls.mode;
   const verify = mode === 'verify-ca' || mode === 'verify-full' || ca !== null;

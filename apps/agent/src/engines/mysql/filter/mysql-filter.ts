@@ -105,9 +105,17 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       case Command.INIT_DB:
         return this.initDb(frame, reply);
       case Command.CHANGE_USER:
-        return this.refuse(reply, Errors.CommandDenied, 'Postern: COM_CHANGE_USER is not allowed: open a new connection with another credential');
+        return this.refuse(
+          reply,
+          Errors.CommandDenied,
+          'Postern: COM_CHANGE_USER is not allowed: open a new connection with another credential',
+        );
       default:
-        return this.refuse(reply, Errors.UnknownCommand, `Postern does not allow command 0x${(payload[0] ?? 0).toString(16)} on this connection`);
+        return this.refuse(
+          reply,
+          Errors.UnknownCommand,
+          `Postern does not allow command 0x${(payload[0] ?? 0).toString(16)} on this connection`,
+        );
     }
   }
 
@@ -115,7 +123,8 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     const request = this.queue[0];
     if (request === undefined) return frame.bytes; // unsolicited (a server shutting down the connection)
     const part = request.reader.read(frame.payload);
-    let out: Buffer | null = request.shift === 0 ? frame.bytes : packet(frame.payload, frame.sequenceId + request.shift);
+    let out: Buffer | null =
+      request.shift === 0 ? frame.bytes : packet(frame.payload, frame.sequenceId + request.shift);
     if (request.replacement !== null) out = request.replacement;
     else if (part === Part.ColumnsComplete) request.rowMasker = this.rowMasker(request);
     else if (part === Part.Row && request.rowMasker !== null) {
@@ -135,7 +144,10 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   /** The session ends: commands the target never answered are recorded as such. */
   sessionEnded(reason: string): void {
     for (const request of this.queue.splice(0)) {
-      request.reader.error ??= { code: 'unanswered', message: `the session ended (${reason}) before the server answered` };
+      request.reader.error ??= {
+        code: 'unanswered',
+        message: `the session ended (${reason}) before the server answered`,
+      };
       this.answered(request);
     }
   }
@@ -161,7 +173,12 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
 
   // ------------------------------------------------------------------ commands
 
-  private forward(frame: Message, shape: ResponseShape, kind: Request['kind'] = 'other', sql: string | null = null): Buffer {
+  private forward(
+    frame: Message,
+    shape: ResponseShape,
+    kind: Request['kind'] = 'other',
+    sql: string | null = null,
+  ): Buffer {
     this.queue.push(this.request(kind, new ResponseReader(shape, this.options.capabilities, kind === 'execute'), sql));
     return frame.bytes;
   }
@@ -169,7 +186,11 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   private execute(frame: Message, reply: number): FrameVerdict {
     const id = statementIdOf(frame.payload);
     if (frame.payload.length > 5 && frame.payload[5] !== 0) {
-      return this.refuse(reply, Errors.CommandDenied, 'Postern: server-side cursors (COM_STMT_EXECUTE with a cursor type) are not supported');
+      return this.refuse(
+        reply,
+        Errors.CommandDenied,
+        'Postern: server-side cursors (COM_STMT_EXECUTE with a cursor type) are not supported',
+      );
     }
     const sql = this.statements.get(id) ?? null;
     const request = this.request('execute', new ResponseReader('results', this.options.capabilities, true), sql);
@@ -191,7 +212,10 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       this.queue.push(this.request('other', new ResponseReader('single', this.options.capabilities), null));
       return packet(Buffer.concat([Buffer.of(Command.INIT_DB), Buffer.from(database)]), frame.sequenceId);
     }
-    this.audit('statement.blocked', 'blocked', undefined, { sql: `COM_INIT_DB ${wanted.slice(0, 64)}`, reason: 'another database' });
+    this.audit('statement.blocked', 'blocked', undefined, {
+      sql: `COM_INIT_DB ${wanted.slice(0, 64)}`,
+      reason: 'another database',
+    });
     return this.refuse(reply, Errors.DatabaseAccessDenied, databaseRefusal(wanted, connectionName));
   }
 
@@ -203,7 +227,16 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   }
 
   private request(kind: Request['kind'], reader: ResponseReader, sql: string | null): Request {
-    return { kind, reader, sql, statementId: null, startedAt: Date.now(), replacement: null, rowMasker: null, shift: 0 };
+    return {
+      kind,
+      reader,
+      sql,
+      statementId: null,
+      startedAt: Date.now(),
+      replacement: null,
+      rowMasker: null,
+      shift: 0,
+    };
   }
 
   // ------------------------------------------------------------------ statements
@@ -226,7 +259,11 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
           rule: decision.rule.name,
           reason: decision.reason,
         });
-        return this.refuse(reply, Errors.StatementDenied, `Postern rule "${decision.rule.name}" blocked this statement: ${decision.reason}`);
+        return this.refuse(
+          reply,
+          Errors.StatementDenied,
+          `Postern rule "${decision.rule.name}" blocked this statement: ${decision.reason}`,
+        );
       case 'invalid':
         this.blocked(sql, decision.message);
         return this.refuse(reply, Errors.ParseError, `Postern: ${decision.message}`);
@@ -237,7 +274,9 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
 
   private admit(frame: Message, sql: string, kind: 'query' | 'prepare'): Buffer {
     this.tally.allowed++;
-    return kind === 'query' ? this.forward(frame, 'results', 'query', sql) : this.forward(frame, 'prepare', 'prepare', sql);
+    return kind === 'query'
+      ? this.forward(frame, 'results', 'query', sql)
+      : this.forward(frame, 'prepare', 'prepare', sql);
   }
 
   /** Holds the statement (and, by the proxy's lane, everything the client sent after it) for a human. */
@@ -295,7 +334,10 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     if (sql === null) return UNKNOWN_LINEAGE;
     const analysis = analyzeSql(sql);
     if (!analysis.ok) return UNKNOWN_LINEAGE;
-    return lineageOf(sql, analysis.all.flatMap((statement) => statement.relations));
+    return lineageOf(
+      sql,
+      analysis.all.flatMap((statement) => statement.relations),
+    );
   }
 
   private answered(request: Request): void {
@@ -329,9 +371,20 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     this.audit('statement.blocked', 'blocked', undefined, { sql: this.shown(sql), reason });
   }
 
-  private audit(kind: AgentAuditKind, decision: string, ruleId: string | undefined, details: Record<string, unknown>): void {
+  private audit(
+    kind: AgentAuditKind,
+    decision: string,
+    ruleId: string | undefined,
+    details: Record<string, unknown>,
+  ): void {
     const { context } = this.options;
-    context.audit({ kind, decision, ...(ruleId === undefined ? {} : { ruleId }), policyVersion: context.policy().version, details });
+    context.audit({
+      kind,
+      decision,
+      ...(ruleId === undefined ? {} : { ruleId }),
+      policyVersion: context.policy().version,
+      details,
+    });
   }
 
   private count(ruleId: string): void {

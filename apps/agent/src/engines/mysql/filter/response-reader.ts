@@ -77,7 +77,8 @@ export class ResponseReader {
         this.phase = this.deprecateEof ? 'rows' : 'columns-eof';
         return this.deprecateEof ? Part.ColumnsComplete : Part.Other;
       case 'columns-eof':
-        if (payload[0] !== ResponseHeader.EOF) throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'expected EOF after columns');
+        if (payload[0] !== ResponseHeader.EOF)
+          throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'expected EOF after columns');
         this.phase = 'rows';
         return Part.ColumnsComplete;
       case 'rows':
