@@ -70,6 +70,8 @@ export interface GatewayOptions {
   engine?: MysqlEngineOptions;
   clientTls?: SecureContext | null;
   policy?: TestPolicy;
+  /** The agent's allow-list refuses every cleartext (or RSA-wrapped, unpinned-key) password. */
+  refusePlainPasswords?: boolean;
 }
 
 export class MysqlTestGateway {
@@ -192,7 +194,10 @@ export class MysqlTestGateway {
         return spec.password;
       },
       dialTarget: async (host) => host,
-      revealPassword: () => undefined,
+      revealPassword: () => {
+        if (this.options.refusePlainPasswords)
+          throw new ReachRefusedError('plain_password_not_allowed', 'no plain passwords');
+      },
       policy: (): SessionPolicy<MysqlSessionRules> => {
         const connectionId = record.opened[0]?.connection.id ?? '';
         const groups = record.opened[0]?.principal.groups ?? [];
