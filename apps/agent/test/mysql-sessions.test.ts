@@ -128,11 +128,35 @@ describe('queries', () => {
   test('USE of another database is refused; the connection name is accepted', async () => {
     const connection = await connectThrough(gateway.port, 'shop');
     await expect(connection.query('USE mysql')).rejects.toMatchObject({ errno: 1044 });
-    await connection.changeUser({ database: 'shop' }).catch(() => undefined);
-    await connection.end().catch(() => undefined);
+    await connection.end();
     const cli = await runMariadb(gateway.port, 'shop', 'use shop\nSELECT DATABASE();\nuse mysql\n');
     expect(cli.stdout).toContain(db.name);
     expect(cli.stderr).toContain('1044');
+  });
+});
+
+describe('refused commands', () => {
+  test('COM_CHANGE_USER is refused with a clear error', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    await expect(connection.changeUser({ user: 'root' })).rejects.toMatchObject({
+      errno: 1227,
+      message: expect.stringContaining('COM_CHANGE_USER'),
+    });
+    connection.destroy();
+  });
+
+  test('LOAD DATA LOCAL INFILE never reads a client file: the agent offers no LOCAL_FILES', async () => {
+    const cli = await runMariadb(
+      gateway.port,
+      'shop',
+      "LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE items (name);",
+      ALICE,
+      ['--local-infile=1'],
+    );
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toMatch(/ERROR (1148|4166)/);
+    const rows = (await db.root('SELECT COUNT(*) AS n FROM items WHERE id > 1000')) as { n: number }[];
+    expect(rows[0]!.n).toBe(0);
   });
 });
 
