@@ -3,13 +3,14 @@
 // private database and target users on the machine's MariaDB, and the real clients.
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
 import type { ApprovalRuleInput, MaskingRuleInput, StatementRuleInput } from '@postern/policy';
 import { initSqlParser } from '@postern/policy-mysql';
 import mysql from 'mysql2/promise';
+import { Capability, encodeHandshakeResponse41, packet, PacketReader, type Message } from '@postern/wire-mysql';
 import {
   SessionAbortError,
   type ApprovalOutcome,
@@ -402,4 +403,74 @@ export function runMariadb(
     );
     child.stdin?.end(sql);
   });
+}
+
+/** A hand-driven MySQL client for what real clients never do (pipelining, odd commands). */
+export class RawMysqlClient {
+  readonly messages: Message[] = [];
+  closed = false;
+  private readonly reader = new PacketReader();
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => this.reader.parse(chunk, (message) => this.messages.push(message)));
+    socket.on('error', () => undefined);
+    socket.on('close', () => (this.closed = true));
+  }
+
+  /** Logs in presenting the credential with mysql_clear_password in the handshake response. */
+  static async login(port: number, connection: string, credential = ALICE): Promise<RawMysqlClient> {
+    const socket = netConnect(port, '127.0.0.1');
+    const client = new RawMysqlClient(socket);
+    await client.next();
+    const flags =
+      Capability.PROTOCOL_41 |
+      Capability.SECURE_CONNECTION |
+      Capability.PLUGIN_AUTH |
+      Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA |
+      Capability.CONNECT_WITH_DB |
+      Capability.DEPRECATE_EOF |
+      Capability.MULTI_RESULTS |
+      Capability.LONG_PASSWORD;
+    const response = encodeHandshakeResponse41({
+      capabilityFlags: flags,
+      mariaDbCapabilityFlags: 0,
+      maxPacketSize: 1 << 24,
+      characterSet: 45,
+      username: credential.user,
+      authResponse: Buffer.from(`${credential.password}\0`),
+      database: connection,
+      authPluginName: 'mysql_clear_password',
+    });
+    socket.write(packet(response, 1));
+    const ok = await client.next();
+    if (ok.payload[0] !== 0) throw new Error(`login failed: ${ok.payload.toString('latin1')}`);
+    client.messages.length = 0;
+    return client;
+  }
+
+  /** Writes several commands in one write (each with sequence id 0). */
+  pipeline(...payloads: Buffer[]): void {
+    this.socket.write(Buffer.concat(payloads.map((payload) => packet(payload, 0))));
+  }
+
+  /** Resolves once `count` messages have arrived in all. */
+  async received(count: number, timeoutMs = 10_000): Promise<Message[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages.length < count) {
+      if (this.closed) throw new Error('closed');
+      if (Date.now() > deadline) throw new Error(`timed out with ${this.messages.length} of ${count} messages`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return this.messages.slice(0, count);
+  }
+
+  private async next(): Promise<Message> {
+    const [message] = await this.received(1);
+    this.messages.shift();
+    return message!;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
 }

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ApprovalRuleInput } from '@postern/policy';
-import { connectThrough, MARIADB, MysqlTestGateway, runMariadb, TargetDatabase } from './mysql-harness.js';
+import { Command, decodeErr } from '@postern/wire-mysql';
+import {
+  connectThrough,
+  MARIADB,
+  MysqlTestGateway,
+  RawMysqlClient,
+  runMariadb,
+  TargetDatabase,
+} from './mysql-harness.js';
 
 let db: TargetDatabase;
 let gateway: MysqlTestGateway;
@@ -114,7 +122,34 @@ describe('guardrails', () => {
   });
 });
 
+describe('pipelined commands', () => {
+  test('a refused command answers in its place, after the answers of the commands before it', async () => {
+    const client = await RawMysqlClient.login(gateway.port, 'shop');
+    const query = (sql: string) => Buffer.concat([Buffer.of(Command.QUERY), Buffer.from(sql)]);
+    client.pipeline(query('SELECT 1'), query('DROP TABLE victims'), query('SELECT 2'));
+    // SELECT 1: column count, column, row, end; DROP: ERR; SELECT 2: four again.
+    const messages = await client.received(9);
+    expect(messages.map((m) => m.payload[0])).toEqual([1, 3, 1, 0xfe, 0xff, 1, 3, 1, 0xfe]);
+    expect(decodeErr(messages[4]!.payload)).toMatchObject({ code: 1142, message: expect.stringContaining('no drops') });
+    expect(messages[4]!.sequenceId).toBe(1);
+    client.close();
+    expect(await tableExists('victims')).toBe(true);
+  });
+});
+
 describe('approvals', () => {
+  test('a held prepared UPDATE (binary protocol) waits at PREPARE and runs once approved', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    const before = gateway.held.length;
+    const update = connection.execute('UPDATE customers SET score = ? WHERE id = ?', [8, 1]);
+    const held = await gateway.nextHeld(before + 1);
+    expect(held.command).toBe('UPDATE customers SET score = ? WHERE id = ?');
+    held.decide({ outcome: 'approved', decidedBy: 'bob', comment: '' });
+    const [result] = (await update) as unknown as [{ affectedRows: number }];
+    expect(result.affectedRows).toBe(1);
+    await connection.end();
+  });
+
   test('a held UPDATE waits on the wire and completes once approved', async () => {
     const connection = await connectThrough(gateway.port, 'shop');
     const before = gateway.held.length;
