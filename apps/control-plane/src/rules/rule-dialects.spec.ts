@@ -14,14 +14,28 @@ describe('rule dialects', () => {
   });
 
   test('a dialect without a registered analyser is refused before its body is read', () => {
-    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres']);
-    // A MySQL rule must never be validated by PostgreSQL's parser: until MySQL registers its
-    // analyser, such a rule is refused, naming the field.
-    const mysql = () => guardrailRecord({ name: 'm', dialect: 'mysql', match: { statementKinds: ['DROP TABLE'] } });
-    expect(mysql).toThrow(InvalidArgumentError);
-    expect(mysql).toThrow('dialect: "mysql" is not a rule dialect (known: postgres)');
-    expect(() => maskingRecord({ name: 'm', dialect: 'mysql', spec: { columns: ['email'], style: 'redact' } })).toThrow(
-      'dialect:',
+    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres', 'mysql']);
+    const oracle = () => guardrailRecord({ name: 'o', dialect: 'oracle', match: { statementKinds: ['DROP TABLE'] } });
+    expect(oracle).toThrow(InvalidArgumentError);
+    expect(oracle).toThrow('dialect: "oracle" is not a rule dialect (known: postgres, mysql)');
+    expect(() =>
+      maskingRecord({ name: 'm', dialect: 'oracle', spec: { columns: ['email'], style: 'redact' } }),
+    ).toThrow('dialect:');
+  });
+
+  test('MySQL rules are validated by the MySQL dialect only', () => {
+    const mysql = guardrailRecord({
+      name: 'm',
+      dialect: 'mysql',
+      match: { statementKinds: ['drop table'], flags: ['executableComment'] },
+    });
+    expect(mysql.spec).toEqual({
+      match: { statementKinds: ['DROP TABLE'], flags: ['executableComment'] },
+      dialect: 'mysql',
+    });
+    // A flag PostgreSQL has no word for is MySQL's own.
+    expect(() => guardrailRecord({ name: 'p', dialect: 'postgres', match: { flags: ['executableComment'] } })).toThrow(
+      'match.flags[0]',
     );
   });
 

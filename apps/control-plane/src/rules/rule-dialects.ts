@@ -9,6 +9,12 @@ import {
   type StatementRuleInput,
 } from '@postern/policy';
 import { AnalysisCache, initSqlParser, POSTGRES_DIALECT, postgresAnalyser } from '@postern/policy-postgres';
+import {
+  AnalysisCache as MysqlAnalysisCache,
+  initSqlParser as initMysqlSqlParser,
+  MYSQL_DIALECT,
+  mysqlAnalyser,
+} from '@postern/policy-mysql';
 import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 
 /**
@@ -33,6 +39,12 @@ export const RULE_DIALECTS: readonly RuleDialect[] = [
     commands: POSTGRES_DIALECT,
     ready: initSqlParser,
     analyser: (cacheEntries) => postgresAnalyser(new AnalysisCache({ maxEntries: cacheEntries })),
+  },
+  {
+    name: MYSQL_DIALECT.name,
+    commands: MYSQL_DIALECT,
+    ready: initMysqlSqlParser,
+    analyser: (cacheEntries) => mysqlAnalyser(new MysqlAnalysisCache({ maxEntries: cacheEntries })),
   },
 ];
 
