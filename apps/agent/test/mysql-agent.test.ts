@@ -21,12 +21,16 @@ beforeAll(async () => {
   db = await TargetDatabase.create();
   await db.root(`CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(64))`);
   await db.root(`INSERT INTO items VALUES (1, 'apple')`);
+  await db.root(`CREATE TABLE customers (id INT PRIMARY KEY, email VARCHAR(64))`);
+  await db.root(`INSERT INTO customers VALUES (1, 'ada@example.com')`);
   stack = await startStack({ name: 'postern_mysql_agent' });
   agent = await stack.enrollAgent('edge-mysql', {
     POSTERN_AGENT_MYSQL_LISTEN: '127.0.0.1:0',
     SHOP_MYSQL_PASSWORD: db.native.password,
     POSTERN_AGENT_SECRET_ALLOW: 'env:SHOP_MYSQL_PASSWORD',
     POSTERN_AGENT_TARGET_ALLOW: '127.0.0.1',
+    // A shared, busy machine: a brief reconnect must not fail this suite's logins.
+    POSTERN_AGENT_POLICY_MAX_STALENESS_SECONDS: '60',
   });
   port = Number(
     (await agent.process.waitForLog((line) => line.msg === 'local ingress listening' && line['protocol'] === 'mysql'))[
@@ -57,6 +61,13 @@ beforeAll(async () => {
       id: connectionId,
     },
   );
+  // MySQL rules, validated by the control plane with policy-mysql and pushed to the agent.
+  await admin(
+    `mutation { createGuardrail(input: { name: "no drops", dialect: "mysql", match: { statementKinds: ["DROP TABLE"] } }) { id } }`,
+  );
+  await admin(
+    `mutation { createMaskingRule(input: { name: "emails", dialect: "mysql", spec: { columns: ["customers.email"], style: "redact" } }) { id } }`,
+  );
   const userId = (
     await admin<{ createUser: { id: string } }>(
       'mutation { createUser(input: { email: "alice@example.com", displayName: "Alice", groups: ["engineers"] }) { id } }',
@@ -75,6 +86,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (process.env['MYSQL_AGENT_DEBUG']) console.log(agent?.process.output());
   await stack?.stop();
   await db?.drop();
 });
@@ -94,6 +106,18 @@ test('the mariadb CLI and mysql2 work through the agent with a minted connection
   await connection.end();
 });
 
+test('rules written in the API for the mysql dialect are enforced by the agent', async () => {
+  const connection = await connectThrough(port, 'shop-mysql', credential);
+  await expect(connection.query('/*!50000 DROP TABLE items */')).rejects.toMatchObject({
+    errno: 1142,
+    message: expect.stringContaining('no drops'),
+  });
+  const [rows] = await connection.query('SELECT email AS contact FROM customers');
+  expect(rows).toEqual([{ contact: '********' }]);
+  await connection.end();
+  expect(((await db.root("SHOW TABLES LIKE 'items'")) as unknown[]).length).toBe(1);
+});
+
 test('a wrong credential is refused by the agent', async () => {
   const cli = await runMariadb(port, 'shop-mysql', 'SELECT 1;', {
     user: credential.user,
@@ -105,13 +129,16 @@ test('a wrong credential is refused by the agent', async () => {
 
 test('sessions are reported to the control plane; terminating one ends it with an ERR at once', async () => {
   const connection = await connectThrough(port, 'shop-mysql', credential);
+  // The control plane knows the session by the client's address.
+  const stream = (connection as unknown as { connection: { stream: { localPort: number } } }).connection.stream;
+  const clientAddress = `127.0.0.1:${stream.localPort}`;
   const sleeping = connection.query('SELECT SLEEP(30)');
   const active = await waitFor(
     async () => {
-      const data = await admin<{ sessions: { id: string; connectionName: string }[] }>(
-        '{ sessions(status: "ACTIVE") { id connectionName } }',
+      const data = await admin<{ sessions: { id: string; clientAddress: string | null }[] }>(
+        '{ sessions(status: "ACTIVE") { id clientAddress } }',
       );
-      return data.sessions.find((s) => s.connectionName === 'shop-mysql');
+      return data.sessions.find((s) => s.clientAddress === clientAddress);
     },
     { timeoutMs: 10_000, what: 'the active session in the control plane' },
   );
