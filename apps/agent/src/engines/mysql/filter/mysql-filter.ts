@@ -20,6 +20,8 @@ import { RowMasker } from './row-masker.js';
 /** Statement text kept in audit events, reviews and recordings. */
 const MAX_AUDITED_SQL = 4096;
 const ALLOW: StatementDecision = { action: 'allow' };
+/** Statements whose lineage facts a session keeps (prepared statements run again and again). */
+const LINEAGE_CACHE_ENTRIES = 256;
 /** What a refused command becomes on its way to the target: COM_PING, answered by one OK we replace. */
 const STAND_IN = packet(Buffer.of(Command.PING), 0);
 
@@ -63,6 +65,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   private readonly statements = new Map<number, string>();
   private readonly tally = { allowed: 0, refused: new Map<string, number>() };
   private readonly maskers = new Set<MysqlSessionMasker>();
+  private readonly lineages = new Map<string, StatementLineage>();
   private io: FilterIo | null = null;
 
   constructor(private readonly options: MysqlFilterOptions) {}
@@ -309,7 +312,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
 
   /** The database a `USE` in the text switches to, when it is not the connection's own. */
   private otherDatabase(sql: string): string | null {
-    if (!/use/i.test(sql)) return null;
+    if (!/\buse\b/i.test(sql)) return null;
     const analysis = analyzeSql(sql);
     if (!analysis.ok) return null; // the statement rules refuse what cannot be read
     for (const statement of analysis.all) {
@@ -330,14 +333,22 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     return plan === null ? null : new RowMasker(masker, plan, request.reader.binary);
   }
 
+  /** The lineage facts of a statement, kept for the statements the session repeats. */
   private lineage(sql: string | null): StatementLineage {
     if (sql === null) return UNKNOWN_LINEAGE;
-    const analysis = analyzeSql(sql);
-    if (!analysis.ok) return UNKNOWN_LINEAGE;
-    return lineageOf(
-      sql,
-      analysis.all.flatMap((statement) => statement.relations),
-    );
+    let lineage = this.lineages.get(sql);
+    if (lineage === undefined) {
+      const analysis = analyzeSql(sql);
+      lineage = analysis.ok
+        ? lineageOf(
+            sql,
+            analysis.all.flatMap((statement) => statement.relations),
+          )
+        : UNKNOWN_LINEAGE;
+      if (this.lineages.size >= LINEAGE_CACHE_ENTRIES) this.lineages.clear();
+      this.lineages.set(sql, lineage);
+    }
+    return lineage;
   }
 
   private answered(request: Request): void {
