@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SessionAbortError } from '../src/engines/engine.js';
-import { ALICE, connectThrough, MARIADB, MysqlTestGateway, runMariadb, TargetDatabase } from './mysql-harness.js';
+import { decodeErr } from '@postern/wire-mysql';
+import {
+  ALICE,
+  connectThrough,
+  MARIADB,
+  MysqlTestGateway,
+  RawMysqlClient,
+  runMariadb,
+  TargetDatabase,
+} from './mysql-harness.js';
 
 let db: TargetDatabase;
 let gateway: MysqlTestGateway;
@@ -159,6 +168,46 @@ describe('refused commands', () => {
     expect(rows[0]!.n).toBe(0);
   });
 });
+
+describe('faults', () => {
+  test('an unknown command gets ERR 1047 and the session goes on', async () => {
+    const client = await RawMysqlClient.login(gateway.port, 'shop');
+    client.pipeline(Buffer.of(0x99, 1, 2, 3), Buffer.from('\x03SELECT 7', 'latin1'));
+    const messages = await client.received(5);
+    expect(decodeErr(messages[0]!.payload)).toMatchObject({ code: 1047 });
+    expect(messages.slice(1).map((m) => m.payload[0])).toEqual([1, 3, 1, 0xfe]);
+    client.close();
+  });
+
+  test('a target connection killed under a running statement ends only that session', async () => {
+    const victim = await connectThrough(gateway.port, 'shop');
+    const [[{ id }]] = (await victim.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+    const sleeping = victim.query('SELECT SLEEP(20)');
+    const session = gateway.sessions.at(-1)!;
+    await waitForProcess(id, 'SELECT SLEEP(20)');
+    await db.root(`KILL ${id}`);
+    await expect(sleeping).rejects.toThrow();
+    await session.done;
+    expect(session.closed[0]?.endReason).toBe('target_closed');
+    victim.destroy();
+    const other = await connectThrough(gateway.port, 'shop');
+    const [rows] = await other.query('SELECT 1 AS fine');
+    expect(rows).toEqual([{ fine: 1 }]);
+    await other.end();
+  });
+});
+
+/** Waits until the target runs `info` on thread `id` (what the client sent reached the server). */
+async function waitForProcess(id: number, info: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const rows = (await db.root(`SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = ${id}`)) as {
+      INFO: string | null;
+    }[];
+    if (rows[0]?.INFO === info) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`thread ${id} never ran ${info}`);
+}
 
 describe('session end', () => {
   test('revocation ends a session with an ERR the client sees', async () => {
