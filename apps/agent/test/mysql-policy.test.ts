@@ -239,7 +239,12 @@ describe('recording', () => {
       .map((e) => e.event);
     expect(statements).toEqual([
       expect.objectContaining({ protocol: 'simple', sql: 'SELECT id FROM customers', rows: 2 }),
-      expect.objectContaining({ protocol: 'extended', sql: 'SELECT id FROM customers WHERE id = ?', rows: 1 }),
+      expect.objectContaining({
+        protocol: 'extended',
+        sql: 'SELECT id FROM customers WHERE id = ?',
+        params: ['1'],
+        rows: 1,
+      }),
       expect.objectContaining({
         sql: 'SELECT * FROM no_such_table',
         error: expect.objectContaining({ code: '1146/42S02' }),

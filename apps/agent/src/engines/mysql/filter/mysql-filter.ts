@@ -15,6 +15,7 @@ import { Errors, errPacket, type MysqlError } from '../errors.js';
 import { lineageOf, UNKNOWN_LINEAGE, type MysqlSessionMasker, type StatementLineage } from '../masking.js';
 import type { MysqlContext } from '../rules.js';
 import { Part, ResponseReader, type ResponseShape } from './response-reader.js';
+import { PreparedStatements } from './prepared-statements.js';
 import { RowMasker } from './row-masker.js';
 
 /** Statement text kept in audit events, reviews and recordings. */
@@ -31,6 +32,8 @@ interface Request {
   reader: ResponseReader;
   sql: string | null;
   statementId: number | null;
+  /** COM_STMT_EXECUTE: its parameters as text, for the recording. */
+  params: string[] | null;
   startedAt: number;
   /** A refused command's ERR, sent in place of its stand-in's answer. */
   replacement: Buffer | null;
@@ -61,8 +64,7 @@ export interface MysqlFilterOptions {
  */
 export class MysqlFilter implements FrameFilter<Message, Message> {
   private readonly queue: Request[] = [];
-  /** Prepared statements of the session: their SQL (checked at PREPARE), for recordings and masking. */
-  private readonly statements = new Map<number, string>();
+  private readonly statements = new PreparedStatements();
   private readonly tally = { allowed: 0, refused: new Map<string, number>() };
   private readonly maskers = new Set<MysqlSessionMasker>();
   private readonly lineages = new Map<string, StatementLineage>();
@@ -84,7 +86,9 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     const reply = (frame.lastSequenceId + 1) & 0xff;
     switch (payload[0]) {
       case Command.QUIT:
+        return frame.bytes;
       case Command.STMT_SEND_LONG_DATA:
+        if (payload.length >= 7) this.statements.longData(statementIdOf(payload), payload.readUInt16LE(5));
         return frame.bytes;
       case Command.QUERY:
         return this.statement(frame, querySql(payload, this.options.capabilities), 'query', reply);
@@ -93,7 +97,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       case Command.STMT_EXECUTE:
         return this.execute(frame, reply);
       case Command.STMT_CLOSE:
-        this.statements.delete(statementIdOf(payload));
+        this.statements.close(statementIdOf(payload));
         return frame.bytes;
       case Command.RESET_CONNECTION:
         this.statements.clear();
@@ -195,9 +199,13 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
         'Postern: server-side cursors (COM_STMT_EXECUTE with a cursor type) are not supported',
       );
     }
-    const sql = this.statements.get(id) ?? null;
-    const request = this.request('execute', new ResponseReader('results', this.options.capabilities, true), sql);
+    const request = this.request(
+      'execute',
+      new ResponseReader('results', this.options.capabilities, true),
+      this.statements.sql(id),
+    );
     request.statementId = id;
+    request.params = this.statements.params(id, frame.payload, this.options.capabilities);
     this.queue.push(request);
     return frame.bytes;
   }
@@ -235,6 +243,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       reader,
       sql,
       statementId: null,
+      params: null,
       startedAt: Date.now(),
       replacement: null,
       rowMasker: null,
@@ -354,7 +363,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   private answered(request: Request): void {
     const { reader } = request;
     if (request.kind === 'prepare' && reader.prepared !== null && request.sql !== null) {
-      this.statements.set(reader.prepared.statementId, request.sql);
+      this.statements.prepared(reader.prepared.statementId, request.sql, reader.prepared.paramCount);
     }
     if (request.kind !== 'query' && request.kind !== 'execute') return;
     const event: RecordingEventBodies['statement'] = {
@@ -365,6 +374,10 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       tags: [request.kind === 'query' ? 'COM_QUERY' : 'COM_STMT_EXECUTE'],
     };
     if (request.statementId !== null) event.statement = String(request.statementId);
+    if (request.params !== null && request.params.length > 0) {
+      const masker = this.options.context.policy().masker;
+      event.params = masker === null ? request.params : request.params.map((p) => masker.maskText(p));
+    }
     if (reader.error !== null) event.error = reader.error;
     this.options.context.record('statement', event);
   }
