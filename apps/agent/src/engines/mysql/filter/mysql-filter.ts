@@ -1,6 +1,4 @@
-import type { StatementDecision } from '@postern/policy';
 import { analyzeSql } from '@postern/policy-mysql';
-import type { AgentAuditKind, RecordingEventBodies } from '@postern/proto';
 import {
   Command,
   packet,
@@ -10,17 +8,16 @@ import {
   type Message,
   type SessionCapabilities,
 } from '@postern/wire-mysql';
-import type { FilterIo, FrameFilter, FrameVerdict } from '../../common/proxy.js';
+import type { FrameFilter, FrameVerdict } from '../../common/proxy.js';
 import { Errors, errPacket, type MysqlError } from '../errors.js';
 import { lineageOf, UNKNOWN_LINEAGE, type MysqlSessionMasker, type StatementLineage } from '../masking.js';
 import type { MysqlContext } from '../rules.js';
 import { Part, ResponseReader, type ResponseShape } from './response-reader.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { RowMasker } from './row-masker.js';
+import { Activity } from './activity.js';
+import { databaseRefusal, StatementGate, type GateVerdict } from './statement-gate.js';
 
-/** Statement text kept in audit events, reviews and recordings. */
-const MAX_AUDITED_SQL = 4096;
-const ALLOW: StatementDecision = { action: 'allow' };
 /** Statements whose lineage facts a session keeps (prepared statements run again and again). */
 const LINEAGE_CACHE_ENTRIES = 256;
 /** What a refused command becomes on its way to the target: COM_PING, answered by one OK we replace. */
@@ -52,34 +49,31 @@ export interface MysqlFilterOptions {
 
 /**
  * The policy filter of a MySQL session, one stage per concern on the kit's proxy loop:
- * 1. commands: what the engine follows is forwarded, the rest refused (COM_CHANGE_USER, binlog,
- *    cursors, another database);
- * 2. statements: COM_QUERY and COM_STMT_PREPARE checked by the rules (allowed, blocked, held for a
- *    human); a refused command reaches the target as COM_PING, whose answer is replaced by our
- *    ERR, so answers stay in order behind pipelined commands;
- * 3. responses: each command's answer followed to its end (ResponseReader), rows of result sets
- *    masked by column and detectors (RowMasker);
- * 4. activity: a `statement` recording event per COM_QUERY/COM_STMT_EXECUTE, audit events for
- *    decisions, a summary at the end.
+ * 1. commands (here): what the engine follows is forwarded, the rest refused (COM_CHANGE_USER,
+ *    binlog, cursors, another database); prepared statements kept (PreparedStatements);
+ * 2. statements (StatementGate): COM_QUERY and COM_STMT_PREPARE checked by the rules (allowed,
+ *    blocked, held for a human); a refused command reaches the target as COM_PING, whose answer
+ *    is replaced by our ERR, so answers stay in order behind pipelined commands;
+ * 3. responses (ResponseReader, RowMasker): each command's answer followed to its end, rows of
+ *    result sets masked by column and detectors;
+ * 4. activity (Activity): a `statement` recording event per COM_QUERY/COM_STMT_EXECUTE, audit
+ *    events for decisions, a summary at the end.
  */
 export class MysqlFilter implements FrameFilter<Message, Message> {
   private readonly queue: Request[] = [];
   private readonly statements = new PreparedStatements();
-  private readonly tally = { allowed: 0, refused: new Map<string, number>() };
+  private readonly activity: Activity;
+  private readonly gate: StatementGate;
   private readonly maskers = new Set<MysqlSessionMasker>();
   private readonly lineages = new Map<string, StatementLineage>();
-  private io: FilterIo | null = null;
 
-  constructor(private readonly options: MysqlFilterOptions) {}
-
-  attach(io: FilterIo): void {
-    this.io = io;
+  constructor(private readonly options: MysqlFilterOptions) {
+    this.activity = new Activity(options.context);
+    this.gate = new StatementGate(options.context, this.activity, options);
   }
 
-  /** Whether a command is being answered (a fatal ERR then continues its sequence). */
-  get busy(): boolean {
-    return this.queue.length > 0;
-  }
+  /** Nothing of the filter's own is ever written out of turn: refusals travel as stand-ins. */
+  attach(): void {}
 
   fromClient(frame: Message): FrameVerdict {
     const payload = frame.payload;
@@ -168,12 +162,16 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
         if (n > 0) masked[rule.id] = (masked[rule.id] ?? 0) + n;
       });
     }
-    if (this.maskers.size === 0 && this.tally.refused.size === 0 && this.options.context.policy().statements.empty) {
+    if (
+      this.maskers.size === 0 &&
+      this.gate.tally.refused.size === 0 &&
+      this.options.context.policy().statements.empty
+    ) {
       return null;
     }
     return {
-      statementsAllowed: this.tally.allowed,
-      statementsRefusedByRule: Object.fromEntries(this.tally.refused),
+      statementsAllowed: this.gate.tally.allowed,
+      statementsRefusedByRule: Object.fromEntries(this.gate.tally.refused),
       valuesMaskedByRule: masked,
     };
   }
@@ -223,11 +221,11 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       this.queue.push(this.request('other', new ResponseReader('single', this.options.capabilities), null));
       return packet(Buffer.concat([Buffer.of(Command.INIT_DB), Buffer.from(database)]), frame.sequenceId);
     }
-    this.audit('statement.blocked', 'blocked', undefined, {
+    this.activity.audit('statement.blocked', 'blocked', undefined, {
       sql: `COM_INIT_DB ${wanted.slice(0, 64)}`,
       reason: 'another database',
     });
-    return this.refuse(reply, Errors.DatabaseAccessDenied, databaseRefusal(wanted, connectionName));
+    return this.refuse(reply, Errors.DatabaseAccessDenied, databaseRefusal(wanted, this.options));
   }
 
   private refuse(reply: number, error: MysqlError, message: string): Buffer {
@@ -254,82 +252,29 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   // ------------------------------------------------------------------ statements
 
   private statement(frame: Message, sql: string, kind: 'query' | 'prepare', reply: number): FrameVerdict {
-    const policy = this.options.context.policy();
-    const away = this.otherDatabase(sql);
-    if (away !== null) {
-      this.blocked(sql, 'switches to another database');
-      return this.refuse(reply, Errors.DatabaseAccessDenied, databaseRefusal(away, this.options.connectionName));
-    }
-    const decision = policy.statements.empty ? ALLOW : policy.statements.evaluate(sql);
-    switch (decision.action) {
-      case 'allow':
-        return this.admit(frame, sql, kind);
-      case 'block':
-        this.count(decision.rule.id);
-        this.audit('statement.blocked', 'blocked', decision.rule.id, {
-          sql: this.shown(sql),
-          rule: decision.rule.name,
-          reason: decision.reason,
-        });
-        return this.refuse(
-          reply,
-          Errors.StatementDenied,
-          `Postern rule "${decision.rule.name}" blocked this statement: ${decision.reason}`,
-        );
-      case 'invalid':
-        this.blocked(sql, decision.message);
-        return this.refuse(reply, Errors.ParseError, `Postern: ${decision.message}`);
-      case 'hold':
-        return this.hold(decision, frame, sql, kind, reply);
-    }
+    const verdict = this.gate.check(sql);
+    return verdict instanceof Promise
+      ? verdict.then((settled) => this.apply(settled, frame, sql, kind, reply))
+      : this.apply(verdict, frame, sql, kind, reply);
   }
 
-  private admit(frame: Message, sql: string, kind: 'query' | 'prepare'): Buffer {
-    this.tally.allowed++;
-    return kind === 'query'
-      ? this.forward(frame, 'results', 'query', sql)
-      : this.forward(frame, 'prepare', 'prepare', sql);
-  }
-
-  /** Holds the statement (and, by the proxy's lane, everything the client sent after it) for a human. */
-  private async hold(
-    decision: Extract<StatementDecision, { action: 'hold' }>,
+  private apply(
+    verdict: GateVerdict,
     frame: Message,
     sql: string,
     kind: 'query' | 'prepare',
     reply: number,
-  ): Promise<Buffer | null> {
-    const { rule } = decision;
-    const shown = this.shown(sql);
-    const { reviewId, outcome } = this.options.context.requestApproval({ rule, command: shown });
-    this.audit('statement.held', 'held', rule.id, { sql: shown, reviewId, reason: decision.reason });
-    const result = await outcome;
-    if (result.outcome === 'cancelled') return null;
-    const details = { reviewId, decidedBy: result.decidedBy, comment: result.comment };
-    if (result.outcome === 'approved') {
-      this.audit('statement.approved', 'approved', rule.id, details);
-      return this.admit(frame, sql, kind);
+  ): Buffer | null {
+    switch (verdict.action) {
+      case 'admit':
+        return kind === 'query'
+          ? this.forward(frame, 'results', 'query', sql)
+          : this.forward(frame, 'prepare', 'prepare', sql);
+      case 'refuse':
+        return this.refuse(reply, verdict.error, verdict.message);
+      case 'drop':
+        return null;
     }
-    this.count(rule.id);
-    this.audit(`statement.${result.outcome}`, result.outcome, rule.id, details);
-    const why =
-      result.outcome === 'rejected'
-        ? `rejected by ${result.decidedBy || 'a reviewer'}${result.comment ? `: ${result.comment}` : ''}`
-        : 'no approval in time';
-    return this.refuse(reply, Errors.StatementDenied, `Postern: statement not approved (review ${reviewId}): ${why}`);
-  }
-
-  /** The database a `USE` in the text switches to, when it is not the connection's own. */
-  private otherDatabase(sql: string): string | null {
-    if (!/\buse\b/i.test(sql)) return null;
-    const analysis = analyzeSql(sql);
-    if (!analysis.ok) return null; // the statement rules refuse what cannot be read
-    for (const statement of analysis.all) {
-      if (!statement.kinds.includes('USE')) continue;
-      const schema = statement.schemas[0] ?? '';
-      if (schema !== this.options.database && schema !== this.options.connectionName) return schema;
-    }
-    return null;
   }
 
   // ------------------------------------------------------------------ responses
@@ -366,58 +311,17 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       this.statements.prepared(reader.prepared.statementId, request.sql, reader.prepared.paramCount);
     }
     if (request.kind !== 'query' && request.kind !== 'execute') return;
-    const event: RecordingEventBodies['statement'] = {
-      protocol: request.kind === 'query' ? 'simple' : 'extended',
-      sql: request.sql === null ? '(a statement prepared before)' : this.shown(request.sql),
-      durationMs: Date.now() - request.startedAt,
+    const { sql, statementId, params, startedAt } = request;
+    this.activity.record({
+      kind: request.kind,
+      sql,
+      statementId,
+      params,
+      startedAt,
       rows: reader.rows,
-      tags: [request.kind === 'query' ? 'COM_QUERY' : 'COM_STMT_EXECUTE'],
-    };
-    if (request.statementId !== null) event.statement = String(request.statementId);
-    if (request.params !== null && request.params.length > 0) {
-      const masker = this.options.context.policy().masker;
-      event.params = masker === null ? request.params : request.params.map((p) => masker.maskText(p));
-    }
-    if (reader.error !== null) event.error = reader.error;
-    this.options.context.record('statement', event);
-  }
-
-  // ------------------------------------------------------------------ activity
-
-  /** Statement text as audit events, reviews and recordings keep it: bounded, values masked. */
-  private shown(sql: string): string {
-    const bounded = sql.length <= MAX_AUDITED_SQL ? sql : `${sql.slice(0, MAX_AUDITED_SQL)}…`;
-    const masker = this.options.context.policy().masker;
-    return masker === null ? bounded : masker.maskText(bounded);
-  }
-
-  private blocked(sql: string, reason: string): void {
-    this.audit('statement.blocked', 'blocked', undefined, { sql: this.shown(sql), reason });
-  }
-
-  private audit(
-    kind: AgentAuditKind,
-    decision: string,
-    ruleId: string | undefined,
-    details: Record<string, unknown>,
-  ): void {
-    const { context } = this.options;
-    context.audit({
-      kind,
-      decision,
-      ...(ruleId === undefined ? {} : { ruleId }),
-      policyVersion: context.policy().version,
-      details,
+      error: reader.error,
     });
   }
-
-  private count(ruleId: string): void {
-    this.tally.refused.set(ruleId, (this.tally.refused.get(ruleId) ?? 0) + 1);
-  }
-}
-
-function databaseRefusal(wanted: string, connectionName: string): string {
-  return `Access denied to database '${wanted.slice(0, 64)}': Postern connection '${connectionName}' is scoped to its own database`;
 }
 
 /** How many packets a framed message spans (a rewritten row of 16 MiB or more takes several). */
