@@ -58,6 +58,12 @@ describe('login', () => {
     });
   });
 
+  test('mysql2 must be told it may send the credential in clear (enableCleartextPlugin)', async () => {
+    await expect(connectThrough(gateway.port, 'shop', ALICE, { enableCleartextPlugin: false })).rejects.toMatchObject({
+      code: 'MYSQL_CLEAR_PASSWORD_NOT_ENABLED',
+    });
+  });
+
   test('an unknown connection name is refused like a connection without access', async () => {
     await expect(connectThrough(gateway.port, 'nope')).rejects.toMatchObject({ errno: 1044 });
   });
