@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SessionAbortError } from '../src/engines/engine.js';
-import { decodeErr } from '@postern/wire-mysql';
+import { connect } from 'node:net';
+import { decodeErr, PacketReader, type Message } from '@postern/wire-mysql';
 import {
   ALICE,
   connectThrough,
@@ -183,6 +184,26 @@ describe('faults', () => {
     expect(decodeErr(messages[0]!.payload)).toMatchObject({ code: 1047 });
     expect(messages.slice(1).map((m) => m.payload[0])).toEqual([1, 3, 1, 0xfe]);
     client.close();
+  });
+
+  test('a client that stalls in the handshake is timed out with an ERR', async () => {
+    const impatient = await MysqlTestGateway.start({ connections: {}, engine: { authTimeoutMs: 300 } });
+    try {
+      const socket = connect(impatient.port, '127.0.0.1');
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      await new Promise((resolve) => socket.once('close', resolve));
+      const messages: Message[] = [];
+      new PacketReader().parse(Buffer.concat(received), (m) => messages.push(m));
+      expect(messages.map((m) => m.payload[0])).toEqual([0x0a, 0xff]); // greeting, ERR
+      expect(decodeErr(messages[1]!.payload)).toMatchObject({
+        code: 1159,
+        message: expect.stringContaining('timed out'),
+      });
+      expect((await impatient.closedCount(1))[0]).toMatchObject({ endReason: 'auth_failed' });
+    } finally {
+      await impatient.stop();
+    }
   });
 
   test('a target connection killed under a running statement ends only that session', async () => {
