@@ -2,7 +2,7 @@
 // attributes): one encoding per column type.
 import { ColumnType } from './constants.js';
 import { malformed } from './errors.js';
-import { PayloadReader } from './reader.js';
+import { lenencAt, lenencPrefixSize, type PayloadReader } from './reader.js';
 import { PayloadWriter } from './writer.js';
 
 /** DATE, DATETIME and TIMESTAMP values, as the protocol carries them (no time zone). */
@@ -80,9 +80,9 @@ export function binaryValueSize(payload: Buffer, offset: number, type: number): 
     if (offset >= payload.length) throw malformed('binary value: payload ends early');
     size = 1 + payload[offset]!;
   } else {
-    const reader = new PayloadReader(payload, 'binary value', offset);
-    const length = reader.lenenc();
-    size = reader.offset - offset + length;
+    const length = lenencAt(payload, offset);
+    if (length < 0) throw malformed('binary value: bad or truncated length');
+    size = lenencPrefixSize(payload[offset]!) + length;
   }
   if (size > payload.length - offset) throw malformed('binary value: payload ends early');
   return size;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import {
   Capability,
   CLIENT_MYSQL,
@@ -21,6 +22,8 @@ import {
   encodeErr,
   encodeResultSetEnd,
   isResultSetEnd,
+  lenencAt,
+  lenencPrefixSize,
   MariaDbCapability,
   PayloadReader,
   PayloadWriter,
@@ -42,6 +45,25 @@ describe('length-encoded integers', () => {
       expect(new PayloadWriter().lenenc(n).finish()).toEqual(bytes);
     },
   );
+
+  test('lenencAt (the allocation-free reader of row scans) agrees with PayloadReader', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 10 }), (raw) => {
+        const bytes = Buffer.from(raw);
+        const fast = lenencAt(bytes, 0);
+        const reader = new PayloadReader(bytes, 't');
+        let slow = -1;
+        try {
+          slow = reader.lenenc();
+        } catch {
+          // not an integer, or truncated: lenencAt says -1
+        }
+        expect(fast).toBe(slow);
+        if (fast >= 0) expect(lenencPrefixSize(bytes[0]!)).toBe(reader.offset);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 
   test('0xFB and 0xFF are not integers; a truncated one is MALFORMED', () => {
     expect(failure(() => new PayloadReader(Buffer.from([0xfb]), 't').lenenc()).code).toBe('MALFORMED');
@@ -233,6 +255,12 @@ describe('OK, ERR, EOF', () => {
     });
     expect(decodeAuthReply(Buffer.from([1, 4]), c)).toEqual({ type: 'AuthMoreData', data: Buffer.from([4]) });
     expect(failure(() => decodeAuthReply(Buffer.from([0xfe]), c)).code).toBe('UNSUPPORTED');
+    expect(
+      decodeAuthReply(Buffer.concat([u8(0x02), cstr('authentication_fido_client'), text('challenge')]), c),
+    ).toEqual({
+      type: 'AuthNextFactor',
+      request: { pluginName: 'authentication_fido_client', pluginData: Buffer.from('challenge') },
+    });
   });
 });
 

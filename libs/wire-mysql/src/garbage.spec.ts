@@ -69,6 +69,8 @@ const decoders: [string, (p: Buffer, caps: SessionCapabilities, columnTypes: num
       ),
   ],
   ['text row', (p, _caps, t) => decodeTextRow(p, t.length)],
+  ['text row with a column count from a hostile server', (p) => decodeTextRow(p, 2 ** 40)],
+  ['text row scan with a column count from a hostile server', (p) => scanTextRow(p, 2 ** 40)],
   [
     'binary row',
     (p, _caps, t) =>

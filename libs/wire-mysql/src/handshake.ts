@@ -94,6 +94,9 @@ export function encodeHandshakeV10(message: HandshakeV10): Buffer {
     data = Buffer.concat([data, Buffer.alloc(PART1_LENGTH + MIN_PART2_LENGTH - data.length)]);
   }
   if (!secure && data.length !== PART1_LENGTH) throw new RangeError('without SECURE_CONNECTION the data is 8 bytes');
+  if (secure && !hasCapability(flags, Capability.PLUGIN_AUTH) && data.length !== PART1_LENGTH + MIN_PART2_LENGTH) {
+    throw new RangeError('without PLUGIN_AUTH the data is 21 bytes (its length is not sent)');
+  }
   if (data.length > 0xff) throw new RangeError('auth plugin data is at most 255 bytes');
   const writer = new PayloadWriter(64 + data.length);
   writer

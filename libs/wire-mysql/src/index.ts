@@ -28,28 +28,37 @@
 //       `nativePasswordHash`, `verifyNativePassword`, `ed25519PublicKey`.
 //
 //  3. Command phase.
-//     client → server: `decodeCommand(payload, caps, statementLookup)` → `CommandMessage` union
-//       (Query, StmtPrepare, StmtExecute, StmtSendLongData, StmtClose, StmtReset, StmtFetch,
-//       InitDb, Ping, Quit, ChangeUser, ResetConnection, SetOption, …, Other). COM_STMT_EXECUTE
-//       needs the statement's `paramCount` (from its COM_STMT_PREPARE_OK), the previous types
-//       and the long-data parameters: keep them per statement id and pass `PreparedStatementInfo`.
+//     client → server: `decodeCommand(payload, caps, statements.lookup)` → `CommandMessage`
+//       union (Query, StmtPrepare, StmtExecute, StmtSendLongData, StmtClose, StmtReset,
+//       StmtFetch, InitDb, Ping, Quit, ChangeUser, ResetConnection, SetOption, …, Other).
+//       COM_STMT_EXECUTE cannot be decoded alone: it needs the statement's parameter count (from
+//       its COM_STMT_PREPARE_OK), the types of its previous execute and which parameters came as
+//       long data. `PreparedStatements` keeps exactly that: `add(prepareOk, columns, sql)` when a
+//       prepare succeeds, `observe(command)` for every decoded command, `lookup` for decodeCommand.
 //       Cheap views: `commandOf(payload)`, `statementIdOf(payload)`, `querySql(payload, caps)`.
 //       `encodeCommand(message, caps)` and per-command encoders (`encodeQuery`, `encodeStmtExecute`, …).
-//     server → client: `commandResponseKind(payload)` says OK / ERR / LOCAL INFILE / result set;
-//       `decodeOk`, `decodeErr`, `decodeEof`, `isResultSetEnd` (EOF, or OK with 0xFE under
-//       CLIENT_DEPRECATE_EOF), `decodeResultSetEnd`, `decodeSessionState`;
-//       result sets: `decodeColumnCount` (MariaDB metadata-follows byte), `decodeColumnDefinition`,
-//       `decodeTextRow`, `decodeBinaryRow`, `decodeStmtPrepareOk`, and their encoders.
+//     server → client: `ResponseReader` follows the response to each command:
+//       `responses.expect({ command: 'query' | 'execute' | 'fetch' | 'prepare' | 'simple' })`
+//       when a command goes out, then `responses.next(payload)` for each server message, which
+//       says what it is (ok, err, eof, local-infile, result-set, column, columns-end, row with
+//       its column definitions, result-end with `more`, prepare-ok, param, params-end) until
+//       `responses.done`. It handles both EOF modes, multi-results, cursors and MariaDB's
+//       cached metadata (pass the prepare's columns to 'execute').
+//       Single decoders: `commandResponseKind`, `decodeOk`, `decodeErr`, `decodeEof`,
+//       `isResultSetEnd`, `decodeResultSetEnd`, `decodeSessionState`, `decodeColumnCount`,
+//       `decodeColumnDefinition`, `decodeTextRow`, `decodeBinaryRow`, `decodeStmtPrepareOk`, and
+//       an encoder for each.
 //     answering the client yourself: `encodeErr({ code, sqlState, message })`, `encodeOk`,
-//       `encodeResultSetEnd`.
-//     Follow `ServerStatus.MORE_RESULTS_EXISTS` in the status flags for multi-results.
+//       `encodeEof`, `encodeResultSetEnd`, `encodeColumnCount`, `encodeColumnDefinition`
+//       (`columnDefinition({ name })` fills defaults), `encodeTextRow`, `encodeBinaryRow`.
+//       Without CLIENT_DEPRECATE_EOF an EOF follows the column definitions.
 //
 //  4. Masking rows in flight. `scanTextRow(payload, columnCount, reuse?)` and
 //     `scanBinaryRow(payload, columnTypes, reuse?)` fill a reusable `RowCells` (offsets of every
 //     cell, NULLs, no copies); `rewriteTextRow` / `rewriteBinaryRow(payload, cells, …, replacements,
 //     sequenceId)` return the WIRE BYTES of the new row (header included), copying untouched
 //     bytes in runs. A rewritten row of 16 MiB or more takes more packets than the original:
-//     renumber the packets that follow (`nextSequenceId`).
+//     renumber the packets that follow (`nextSequenceId`). `bench/codec.mjs` measures it.
 //
 // Errors: every bad input from the network throws `MySqlProtocolError` (`code`: MALFORMED,
 // MESSAGE_TOO_LARGE, PACKET_OUT_OF_ORDER, UNEXPECTED_MESSAGE, UNSUPPORTED), never another
@@ -57,8 +66,9 @@
 // cannot encode (a NUL in a C string, an integer out of range) are programming errors: RangeError.
 //
 // Why not mysql2's internals: its packet classes are not a public or stable API, they decode
-// eagerly into JS values and copy, and they speak only the client side. The tests use mysql2
-// nowhere; the oracle is the real MariaDB server.
+// eagerly into JS values and copy, and they speak only the client side. mysql2 appears only in
+// a test, as a real client talking to a server made of this codec; the other oracles are the
+// real MariaDB server and the `mariadb` CLI.
 
 export { MySqlProtocolError, type ProtocolErrorCode } from './errors.js';
 export * from './constants.js';
@@ -79,7 +89,7 @@ export {
   type MessageHandler,
   type PacketReaderOptions,
 } from './packets.js';
-export { PayloadReader } from './reader.js';
+export { lenencAt, lenencPrefixSize, PayloadReader } from './reader.js';
 export { lenencSize, PayloadWriter, writeLenenc } from './writer.js';
 export {
   decodeClientHandshake,
@@ -100,7 +110,9 @@ export {
 export * from './responses.js';
 export * from './binary-values.js';
 export * from './resultset.js';
+export * from './bound-commands.js';
 export * from './commands.js';
+export { ResponseReader, type ExpectedResponse, type ResponseEvent } from './response-reader.js';
 export {
   RowCells,
   rewriteBinaryRow,
@@ -118,3 +130,4 @@ export {
   verifyNativePassword,
 } from './auth/scramble.js';
 export { ed25519Password, ed25519PublicKey } from './auth/ed25519.js';
+export { PreparedStatements, type PreparedStatement } from './statements.js';

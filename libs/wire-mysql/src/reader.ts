@@ -136,3 +136,25 @@ export class PayloadReader {
     if (length > this.payload.length - this.offset) throw malformed(`${this.what}: payload ends early`);
   }
 }
+
+/** Bytes a length-encoded integer whose first byte is `first` takes (1, 3, 4 or 9). */
+export function lenencPrefixSize(first: number): number {
+  return first < 0xfb ? 1 : first === 0xfc ? 3 : first === 0xfd ? 4 : 9;
+}
+
+/**
+ * The length-encoded integer at `offset`, without allocating: -1 when it is truncated, is not
+ * an integer (0xFB, 0xFF) or does not fit a safe JS number. For hot loops over row cells.
+ */
+export function lenencAt(payload: Buffer, offset: number): number {
+  const first = payload[offset];
+  if (first === undefined) return -1;
+  if (first < 0xfb) return first;
+  const size = lenencPrefixSize(first);
+  if (first === 0xfb || first === 0xff || offset + size > payload.length) return -1;
+  if (first === 0xfc) return payload.readUInt16LE(offset + 1);
+  if (first === 0xfd) return payload.readUIntLE(offset + 1, 3);
+  const high = payload.readUInt32LE(offset + 5);
+  if (high > 0x1f_ffff) return -1;
+  return high * 0x1_0000_0000 + payload.readUInt32LE(offset + 1);
+}

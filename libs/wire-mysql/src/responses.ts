@@ -270,12 +270,17 @@ export function cachingSha2Marker(data: Buffer): 'fast-auth-success' | 'perform-
   return undefined;
 }
 
+/** The header of MySQL's AuthNextFactor packet (multi-factor authentication). */
+const AUTH_NEXT_FACTOR = 0x02;
+
 /** A server packet of the authentication phase, told apart by its header. */
 export type AuthReply =
   | { type: 'Ok'; ok: OkPacket }
   | { type: 'Err'; err: ErrPacket }
   | { type: 'AuthSwitchRequest'; request: AuthSwitchRequest }
-  | { type: 'AuthMoreData'; data: Buffer };
+  | { type: 'AuthMoreData'; data: Buffer }
+  /** MySQL 8.0.27+ multi-factor authentication: the next factor's plugin and its data. */
+  | { type: 'AuthNextFactor'; request: AuthSwitchRequest };
 
 export function decodeAuthReply(payload: Buffer, capabilities: SessionCapabilities): AuthReply {
   switch (payload[0]) {
@@ -287,6 +292,10 @@ export function decodeAuthReply(payload: Buffer, capabilities: SessionCapabiliti
       return { type: 'AuthSwitchRequest', request: decodeAuthSwitchRequest(payload) };
     case ResponseHeader.AUTH_MORE_DATA:
       return { type: 'AuthMoreData', data: decodeAuthMoreData(payload) };
+    case AUTH_NEXT_FACTOR: {
+      const reader = new PayloadReader(payload, 'AuthNextFactor', 1);
+      return { type: 'AuthNextFactor', request: { pluginName: reader.cstring(), pluginData: reader.rest() } };
+    }
     default:
       throw malformed(`unexpected authentication reply header ${payload[0] ?? 'none'}`);
   }

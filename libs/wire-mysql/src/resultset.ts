@@ -148,6 +148,8 @@ export function isUnsignedColumn(column: BinaryColumn): boolean {
 /** A text row's cells: the bytes as the server sent them (views), null for SQL NULL. */
 export function decodeTextRow(payload: Buffer, columnCount: number): (Buffer | null)[] {
   const reader = new PayloadReader(payload, 'text row');
+  // Every cell takes at least one byte: refuse an impossible count before allocating for it.
+  reader.checkCount(columnCount, 1);
   const cells = new Array<Buffer | null>(columnCount);
   for (let i = 0; i < columnCount; i++) {
     if (payload[reader.offset] === 0xfb) {

@@ -45,13 +45,16 @@ describe('text rows', () => {
     fc.assert(
       fc.property(
         textRow.filter((row) => row.length > 0),
-        fc.array(fc.tuple(fc.nat(), fc.option(bytes(300), { nil: null })), { maxLength: 5 }),
+        fc.array(fc.tuple(fc.nat(), fc.option(fc.oneof(bytes(300), fc.string({ unit: 'grapheme' })), { nil: null })), {
+          maxLength: 5,
+        }),
         fc.integer({ min: 0, max: 255 }),
         (row, picks, sequenceId) => {
           const payload = encodeTextRow(row);
           const replacements = new Map(picks.map(([i, value]) => [i % row.length, value] as const));
           const wire = rewriteTextRow(payload, scanTextRow(payload, row.length), replacements, sequenceId);
-          const expected = row.map((cell, i) => (replacements.has(i) ? replacements.get(i)! : cell));
+          const asBytes = (value: Buffer | string | null) => (typeof value === 'string' ? Buffer.from(value) : value);
+          const expected = row.map((cell, i) => (replacements.has(i) ? asBytes(replacements.get(i)!) : cell));
           expect(decodeTextRow(payloadOf(wire, sequenceId), row.length)).toEqual(expected);
         },
       ),

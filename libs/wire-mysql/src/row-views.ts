@@ -5,7 +5,7 @@ import { binaryValueSize, encodeBinaryValue, isLengthEncodedType, type BinaryVal
 import { MAX_PACKET_PAYLOAD, PACKET_HEADER_SIZE } from './constants.js';
 import { MySqlProtocolError, malformed } from './errors.js';
 import { packet } from './packets.js';
-import { PayloadReader } from './reader.js';
+import { lenencAt, lenencPrefixSize } from './reader.js';
 import { binaryRowBitmapSize } from './resultset.js';
 import { lenencSize, writeLenenc } from './writer.js';
 
@@ -56,22 +56,30 @@ function cellsFor(count: number, reuse: RowCells | undefined): RowCells {
  * `MySqlProtocolError('MALFORMED')` when the payload does not hold exactly `columnCount` cells.
  */
 export function scanTextRow(payload: Buffer, columnCount: number, reuse?: RowCells): RowCells {
+  // Every cell takes at least one byte: refuse an impossible count before allocating for it.
+  if (columnCount > payload.length)
+    throw malformed(`text row: ${columnCount} cells cannot fit in ${payload.length} bytes`);
   const cells = cellsFor(columnCount, reuse);
   cells.bitmapStart = -1;
-  const reader = new PayloadReader(payload, 'text row');
+  const size = payload.length;
+  let at = 0;
   for (let i = 0; i < columnCount; i++) {
-    cells.start[i] = reader.offset;
-    if (payload[reader.offset] === 0xfb) {
-      reader.skip(1);
+    cells.start[i] = at;
+    const first = payload[at];
+    if (first === 0xfb) {
       cells.valueStart[i] = -1;
+      at += 1;
     } else {
-      const length = reader.lenenc();
-      cells.valueStart[i] = reader.offset;
-      reader.skip(length);
+      const length = lenencAt(payload, at);
+      if (length < 0) throw malformed(`text row: bad or missing cell ${i}`);
+      const valueStart = at + lenencPrefixSize(first!);
+      if (length > size - valueStart) throw malformed(`text row: cell ${i} overruns the payload`);
+      cells.valueStart[i] = valueStart;
+      at = valueStart + length;
     }
-    cells.end[i] = reader.offset;
+    cells.end[i] = at;
   }
-  reader.end();
+  if (at !== size) throw malformed(`text row: ${size - at} unexpected trailing bytes`);
   return cells;
 }
 
@@ -98,16 +106,12 @@ export function scanBinaryRow(payload: Buffer, columnTypes: ArrayLike<number>, r
     }
     const type = columnTypes[i]!;
     const size = binaryValueSize(payload, at, type);
-    cells.valueStart[i] = isLengthEncodedType(type) ? at + size - lengthAfterPrefix(payload, at) : at;
+    cells.valueStart[i] = isLengthEncodedType(type) ? at + lenencPrefixSize(payload[at]!) : at;
     at += size;
     cells.end[i] = at;
   }
   if (at !== payload.length) throw malformed(`binary row: ${payload.length - at} unexpected trailing bytes`);
   return cells;
-}
-
-function lengthAfterPrefix(payload: Buffer, at: number): number {
-  return new PayloadReader(payload, 'binary value', at).lenenc();
 }
 
 /** A replacement for a text cell: new value bytes (or a string, as UTF-8), or null for SQL NULL. */
@@ -116,7 +120,8 @@ export type TextCellReplacement = Uint8Array | string | null;
 /**
  * A new text row with the cells in `replacements` (by column index) replaced, as wire bytes: the
  * packet header (sequence id `sequenceId`) included, split into several packets if the row
- * reaches 16 MiB. Untouched cells are copied in runs, not re-encoded.
+ * reaches 16 MiB. Untouched bytes are copied in runs, not re-encoded; strings are written as
+ * UTF-8 straight into the new row.
  */
 export function rewriteTextRow(
   payload: Buffer,
@@ -124,28 +129,28 @@ export function rewriteTextRow(
   replacements: ReadonlyMap<number, TextCellReplacement>,
   sequenceId: number,
 ): Buffer {
-  const encoded = new Map<number, Buffer | null>();
+  const indexes = sortedIndexes(replacements, cells);
+  const values = indexes.map((index) => replacements.get(index)!);
+  const lengths = values.map((value) => (value === null ? -1 : byteLength(value)));
   let size = payload.length;
-  for (const [index, replacement] of replacements) {
-    checkIndex(cells, index);
-    const bytes =
-      replacement === null
-        ? null
-        : typeof replacement === 'string'
-          ? Buffer.from(replacement)
-          : Buffer.from(replacement.buffer, replacement.byteOffset, replacement.length);
-    encoded.set(index, bytes);
-    size += (bytes === null ? 1 : lenencSize(bytes.length) + bytes.length) - (cells.end[index]! - cells.start[index]!);
+  for (let k = 0; k < indexes.length; k++) {
+    const length = lengths[k]!;
+    size += (length < 0 ? 1 : lenencSize(length) + length) - cellSize(cells, indexes[k]!);
   }
-  return splice(payload, cells, encoded, size, sequenceId, (out, at, bytes) => {
-    if (bytes === null) {
-      out[at] = 0xfb;
-      return at + 1;
-    }
-    at = writeLenenc(out, bytes.length, at);
-    out.set(bytes, at);
-    return at + bytes.length;
-  });
+  const row = allocateRow(size);
+  const out = row.out;
+  let at = row.start;
+  let copied = 0;
+  for (let k = 0; k < indexes.length; k++) {
+    const index = indexes[k]!;
+    at = copyBytes(payload, copied, cells.start[index]!, out, at);
+    const value = values[k]!;
+    if (value === null) out[at++] = 0xfb;
+    else at = writeBytes(out, writeLenenc(out, lengths[k]!, at), value, lengths[k]!);
+    copied = cells.end[index]!;
+  }
+  at = copyBytes(payload, copied, payload.length, out, at);
+  return finishRow(row, at, sequenceId);
 }
 
 /**
@@ -161,68 +166,106 @@ export function rewriteBinaryRow(
   sequenceId: number,
 ): Buffer {
   if (cells.bitmapStart < 0) throw new RangeError('cells of a text row given to rewriteBinaryRow');
-  const encoded = new Map<number, Buffer | null>();
+  const indexes = sortedIndexes(replacements, cells);
+  // Strings for length-encoded columns are written directly; other values are encoded first.
+  const values = indexes.map((index) => {
+    const value = replacements.get(index)!;
+    const type = columnTypes[index]!;
+    return value === null || (typeof value === 'string' && isLengthEncodedType(type))
+      ? value
+      : encodeBinaryValue(type, value);
+  });
+  const lengths = values.map((value) => (value === null ? -1 : byteLength(value as string | Uint8Array)));
   let size = payload.length;
-  for (const [index, replacement] of replacements) {
-    checkIndex(cells, index);
-    const bytes = replacement === null ? null : encodeBinaryValue(columnTypes[index]!, replacement);
-    encoded.set(index, bytes);
-    size += (bytes === null ? 0 : bytes.length) - (cells.end[index]! - cells.start[index]!);
+  for (let k = 0; k < indexes.length; k++) {
+    const length = lengths[k]!;
+    const value = values[k];
+    const encoded = length < 0 ? 0 : typeof value === 'string' ? lenencSize(length) + length : length;
+    size += encoded - cellSize(cells, indexes[k]!);
   }
-  return splice(
-    payload,
-    cells,
-    encoded,
-    size,
-    sequenceId,
-    (target, at, bytes) => {
-      if (bytes === null) return at;
-      target.set(bytes, at);
-      return at + bytes.length;
-    },
-    (newPayload) => setBits(newPayload.subarray(cells.bitmapStart), encoded),
-  );
-}
-
-function setBits(bitmap: Buffer, encoded: ReadonlyMap<number, Buffer | null>): void {
-  for (const [index, bytes] of encoded) {
-    const bit = index + 2;
-    if (bytes === null) bitmap[bit >> 3]! |= 1 << (bit & 7);
-    else bitmap[bit >> 3]! &= ~(1 << (bit & 7));
-  }
-}
-
-function checkIndex(cells: RowCells, index: number): void {
-  if (!Number.isInteger(index) || index < 0 || index >= cells.count) {
-    throw new RangeError(`no cell ${index} in a row of ${cells.count}`);
-  }
-}
-
-/** Copies `payload` into a framed buffer, writing replaced cells with `write`. */
-function splice(
-  payload: Buffer,
-  cells: RowCells,
-  encoded: ReadonlyMap<number, Buffer | null>,
-  size: number,
-  sequenceId: number,
-  write: (out: Buffer, at: number, bytes: Buffer | null) => number,
-  fixup?: (newPayload: Buffer) => void,
-): Buffer {
-  const single = size < MAX_PACKET_PAYLOAD;
-  const out = Buffer.allocUnsafe(single ? size + PACKET_HEADER_SIZE : size);
-  let at = single ? PACKET_HEADER_SIZE : 0;
+  const row = allocateRow(size);
+  const out = row.out;
+  let at = row.start;
   let copied = 0;
-  const indexes = [...encoded.keys()].sort((a, b) => a - b);
-  for (const index of indexes) {
-    at += payload.copy(out, at, copied, cells.start[index]!);
-    at = write(out, at, encoded.get(index)!);
+  for (let k = 0; k < indexes.length; k++) {
+    const index = indexes[k]!;
+    at = copyBytes(payload, copied, cells.start[index]!, out, at);
+    const value = values[k]!;
+    if (typeof value === 'string') at = writeBytes(out, writeLenenc(out, lengths[k]!, at), value, lengths[k]!);
+    else if (value !== null) at = writeBytes(out, at, value as Uint8Array, lengths[k]!);
     copied = cells.end[index]!;
   }
-  at += payload.copy(out, at, copied, payload.length);
-  if (at !== out.length) throw new MySqlProtocolError('MALFORMED', 'row cells do not match the payload');
-  fixup?.(single ? out.subarray(PACKET_HEADER_SIZE) : out);
-  if (!single) return packet(out, sequenceId);
-  out.writeUIntLE(size, 0, 3);
-  out[3] = sequenceId & 0xff;
-  return out;
+  at = copyBytes(payload, copied, payload.length, out, at);
+  // The NULL bitmap lies before every cell, so it was copied unchanged: fix the replaced bits.
+  const bitmap = row.start + cells.bitmapStart;
+  for (let k = 0; k < indexes.length; k++) {
+    const bit = indexes[k]! + 2;
+    if (values[k] === null) out[bitmap + (bit >> 3)]! |= 1 << (bit & 7);
+    else out[bitmap + (bit >> 3)]! &= ~(1 << (bit & 7));
+  }
+  return finishRow(row, at, sequenceId);
+}
+
+function byteLength(value: string | Uint8Array): number {
+  return typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+}
+
+function cellSize(cells: RowCells, index: number): number {
+  return cells.end[index]! - cells.start[index]!;
+}
+
+/** The replaced column indexes in row order, each checked. Usually one to three of them. */
+function sortedIndexes(replacements: ReadonlyMap<number, unknown>, cells: RowCells): number[] {
+  const indexes: number[] = [];
+  for (const index of replacements.keys()) {
+    if (!Number.isInteger(index) || index < 0 || index >= cells.count) {
+      throw new RangeError(`no cell ${index} in a row of ${cells.count}`);
+    }
+    let at = indexes.length;
+    indexes.push(index);
+    for (; at > 0 && indexes[at - 1]! > index; at--) indexes[at] = indexes[at - 1]!;
+    indexes[at] = index;
+  }
+  return indexes;
+}
+
+/** Short runs are copied by a loop: Buffer#copy costs more than the bytes of a typical cell. */
+function copyBytes(source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): number {
+  const length = end - start;
+  if (length < 48) {
+    for (let i = 0; i < length; i++) target[at + i] = source[start + i]!;
+  } else {
+    target.set(source.subarray(start, end), at);
+  }
+  return at + length;
+}
+
+function writeBytes(out: Buffer, at: number, value: string | Uint8Array, length: number): number {
+  if (typeof value === 'string') out.write(value, at, length, 'utf8');
+  else copyBytes(value, 0, length, out, at);
+  return at + length;
+}
+
+interface RowBuffer {
+  out: Buffer;
+  /** Where the payload starts in `out`: after the header room of a single packet. */
+  start: number;
+  size: number;
+}
+
+function allocateRow(size: number): RowBuffer {
+  const single = size < MAX_PACKET_PAYLOAD;
+  return {
+    out: Buffer.allocUnsafe(single ? size + PACKET_HEADER_SIZE : size),
+    start: single ? PACKET_HEADER_SIZE : 0,
+    size,
+  };
+}
+
+function finishRow(row: RowBuffer, end: number, sequenceId: number): Buffer {
+  if (end !== row.start + row.size) throw new MySqlProtocolError('MALFORMED', 'row cells do not match the payload');
+  if (row.start === 0) return packet(row.out, sequenceId); // 16 MiB or more: several packets
+  row.out.writeUIntLE(row.size, 0, 3);
+  row.out[3] = sequenceId & 0xff;
+  return row.out;
 }

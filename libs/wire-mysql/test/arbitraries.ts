@@ -242,10 +242,12 @@ export const command: fc.Arbitrary<[CommandMessage, SessionCapabilities]> = capa
           authResponse: has(Capability.SECURE_CONNECTION) ? r.auth : Buffer.from(r.auth.filter((b) => b !== 0)),
           database: r.database,
         };
-        if (r.cut >= 1) message.characterSet = r.characterSet;
-        if (r.cut >= 2 && has(Capability.PLUGIN_AUTH)) message.authPluginName = r.plugin;
-        if (r.cut >= 3 && has(Capability.PLUGIN_AUTH) && has(Capability.CONNECT_ATTRS))
-          message.attributes = r.attributes;
+        if (r.cut >= 1) {
+          message.characterSet = r.characterSet;
+          const withAttributes = has(Capability.CONNECT_ATTRS);
+          if (has(Capability.PLUGIN_AUTH) && (r.cut >= 2 || withAttributes)) message.authPluginName = r.plugin;
+          if (withAttributes) message.attributes = r.cut >= 3 ? r.attributes : [];
+        }
         return message;
       }),
     fc

@@ -19,18 +19,16 @@ import {
   decodeErr,
   decodeHandshakeV10,
   decodeOk,
-  decodeResultSetEnd,
   decodeSessionState,
-  decodeStmtPrepareOk,
   decodeTextRow,
   ed25519Password,
+  encodeColumnDefinition,
   encodeCommand,
   encodeHandshakeResponse41,
   encodeHandshakeV10,
   encodeStmtExecute,
   type HandshakeV10,
   isEofPacket,
-  isResultSetEnd,
   MariaDbCapability,
   type Message,
   nativePassword,
@@ -46,6 +44,17 @@ import {
   ServerStatus,
   type SessionCapabilities,
   SessionTrack,
+  type CommandMessage,
+  CursorFlag,
+  decodeCommand,
+  encodeColumnCount,
+  encodeOk,
+  encodeResultSetEnd,
+  encodeTextRow,
+  SetOption,
+  type ExpectedResponse,
+  ResponseReader,
+  type ResponseEvent,
 } from '../src/index.js';
 import { readAtEveryOffset } from './fixtures.js';
 
@@ -73,6 +82,7 @@ class Client {
   closed = false;
   handshake!: HandshakeV10;
   caps!: SessionCapabilities;
+  responses: ResponseReader | undefined;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
@@ -161,34 +171,25 @@ class Client {
     }
   }
 
-  /** Sends a command and collects its response: OK/ERR, or result sets up to the last one's end. */
-  async command(payload: Buffer): Promise<Message[]> {
-    this.send(payload, 0);
-    const out: Message[] = [];
-    for (;;) {
-      const status = await this.result(out);
-      if ((status & ServerStatus.MORE_RESULTS_EXISTS) === 0) return out;
-    }
+  /**
+   * Sends a command and collects its response with the codec's ResponseReader: every message
+   * with the event the reader gave it.
+   */
+  async command(payload: Buffer, expected: ExpectedResponse = { command: 'query' }): Promise<Message[]> {
+    const events = await this.exchange(payload, expected);
+    return events.map(([message]) => message);
   }
 
-  /** Reads one result (OK, ERR or a result set) into `out`; returns its status flags. */
-  private async result(out: Message[]): Promise<number> {
-    const first = await this.next();
-    out.push(first);
-    const kind = commandResponseKind(first.payload);
-    if (kind === 'ok') return decodeOk(first.payload, this.caps).statusFlags;
-    if (kind !== 'result-set') return 0;
-    const { columnCount, metadataFollows } = decodeColumnCount(first.payload, this.caps);
-    const deprecateEof = (this.caps.flags & Capability.DEPRECATE_EOF) !== 0;
-    if (metadataFollows) {
-      for (let i = 0; i < columnCount; i++) out.push(await this.next());
-      if (!deprecateEof) out.push(await this.next()); // EOF after the definitions
-    }
-    for (;;) {
+  async exchange(payload: Buffer, expected: ExpectedResponse): Promise<[Message, ResponseEvent][]> {
+    this.responses ??= new ResponseReader(this.caps);
+    this.responses.expect(expected);
+    this.send(payload, 0);
+    const out: [Message, ResponseEvent][] = [];
+    do {
       const message = await this.next();
-      out.push(message);
-      if (isResultSetEnd(message.payload, this.caps)) return decodeResultSetEnd(message.payload, this.caps).statusFlags;
-    }
+      out.push([message, this.responses.next(message.payload)]);
+    } while (!this.responses.done);
+    return out;
   }
 }
 
@@ -298,13 +299,16 @@ describe('a session with CLIENT_DEPRECATE_EOF, session tracking and MariaDB exte
     ];
     for (const sql of setup) expect((await client.command(query(sql, client.caps)))[0]!.payload[0]).toBe(0);
 
-    client.send(encodeCommand({ type: 'StmtPrepare', sql: 'SELECT * FROM typed WHERE id = ?' }, client.caps), 0);
-    const prepare = decodeStmtPrepareOk((await client.next()).payload);
+    const prepared = await client.exchange(
+      encodeCommand({ type: 'StmtPrepare', sql: 'SELECT * FROM typed WHERE id = ?' }, client.caps),
+      { command: 'prepare' },
+    );
+    const events = prepared.map(([, event]) => event);
+    expect(events.map((e) => e.type)).toEqual(['prepare-ok', 'param', ...Array<string>(13).fill('column')]);
+    const prepare = (events[0] as Extract<ResponseEvent, { type: 'prepare-ok' }>).ok;
     expect(prepare).toMatchObject({ columnCount: 13, paramCount: 1 });
-    const param = decodeColumnDefinition((await client.next()).payload, client.caps);
-    expect(param.name).toBe('?');
-    const columns: ColumnDefinition[] = [];
-    for (let i = 0; i < 13; i++) columns.push(decodeColumnDefinition((await client.next()).payload, client.caps));
+    expect((events[1] as Extract<ResponseEvent, { type: 'param' }>).column.name).toBe('?');
+    const columns = [...client.responses!.currentColumns];
     expect(columns.map((c) => c.orgName)).toEqual([
       'id',
       't',
@@ -321,19 +325,25 @@ describe('a session with CLIENT_DEPRECATE_EOF, session tracking and MariaDB exte
       'n',
     ]);
     expect(columns[6]).toMatchObject({ orgTable: 'typed', table: 'typed', schema: DATABASE });
+    // Every definition the server sent re-encodes byte for byte.
+    for (const [message, event] of prepared.slice(1)) {
+      if (event.type === 'param' || event.type === 'column') {
+        expect(encodeColumnDefinition(event.column, client.caps).equals(message.payload)).toBe(true);
+      }
+    }
 
     const execute = encodeStmtExecute(
       { statementId: prepare.statementId, params: [{ type: ColumnType.LONGLONG, unsigned: false, value: 1n }] },
       client.caps,
     );
-    const messages = await client.command(execute);
-    const count = decodeColumnCount(messages[0]!.payload, client.caps);
-    expect(count.columnCount).toBe(13);
-    // The mariadb connector's CACHE_METADATA: the definitions come again only when asked for.
-    const resent = count.metadataFollows ? definitions(messages, client.caps) : columns;
-    expect(resent.map((c) => c.type)).toEqual(columns.map((c) => c.type));
-    const body = count.metadataFollows ? rows(messages, client.caps) : messages.slice(1, -1);
+    // MARIADB_CLIENT_CACHE_METADATA (asked for in the handshake's filler): the definitions came
+    // with the prepare, so executes leave them out and the reader uses the cached ones.
+    const again = await client.exchange(execute, { command: 'execute', columns });
+    expect(again.map(([, e]) => e.type)).toEqual(['result-set', 'row', 'result-end']);
+    expect(again[0]![1]).toEqual({ type: 'result-set', columnCount: 13, metadataFollows: false });
+    const body = again.filter(([, e]) => e.type === 'row').map(([m]) => m);
     expect(body).toHaveLength(1);
+    expect(again[1]![1]).toMatchObject({ type: 'row', format: 'binary', columns });
     const values = decodeBinaryRow(body[0]!.payload, columns);
     const expected: BinaryValue[] = [
       1,
@@ -377,6 +387,33 @@ describe('a session with CLIENT_DEPRECATE_EOF, session tracking and MariaDB exte
     client.send(encodeCommand({ type: 'StmtClose', statementId: prepare.statementId }, client.caps), 0);
   });
 
+  test('a cursor under CLIENT_DEPRECATE_EOF: the execute ends with an OK carrying CURSOR_EXISTS', async () => {
+    const prepared = await client.exchange(
+      encodeCommand({ type: 'StmtPrepare', sql: 'SELECT seq FROM seq_1_to_3' }, client.caps),
+      { command: 'prepare' },
+    );
+    const columns = [...client.responses!.currentColumns];
+    const id = (prepared[0]![1] as Extract<ResponseEvent, { type: 'prepare-ok' }>).ok.statementId;
+    const opened = await client.exchange(
+      encodeStmtExecute({ statementId: id, flags: CursorFlag.READ_ONLY, params: [] }, client.caps),
+      { command: 'execute', columns },
+    );
+    const end = opened.at(-1)![1];
+    expect(end.type).toBe('result-end');
+    expect(
+      (end as Extract<ResponseEvent, { type: 'result-end' }>).end.statusFlags & ServerStatus.CURSOR_EXISTS,
+    ).not.toBe(0);
+    const rows = await client.exchange(
+      encodeCommand({ type: 'StmtFetch', statementId: id, rowCount: 10 }, client.caps),
+      {
+        command: 'fetch',
+        columns,
+      },
+    );
+    expect(rows.filter(([, e]) => e.type === 'row')).toHaveLength(3);
+    client.send(encodeCommand({ type: 'StmtClose', statementId: id }, client.caps), 0);
+  });
+
   test('masking a real text row', async () => {
     const messages = await client.command(query('SELECT v, id, n FROM typed', client.caps));
     const [row] = rows(messages, client.caps);
@@ -402,21 +439,237 @@ describe('a session with CLIENT_DEPRECATE_EOF, session tracking and MariaDB exte
   });
 });
 
-describe('a classic session (EOF packets)', () => {
-  test('result sets end with EOF packets', async () => {
-    const client = await Client.open();
+describe('a classic session (EOF packets) through every command', () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = await Client.open();
+    const reply = await client.login({
+      user: 'root',
+      password: '',
+      flags: BASE_FLAGS | Capability.LOCAL_FILES | Capability.PS_MULTI_RESULTS,
+      database: DATABASE,
+    });
+    expect(reply[0]).toBe(0);
+  });
+  afterAll(() => client.destroy());
+
+  const kinds = (exchange: [Message, ResponseEvent][]) => exchange.map(([, e]) => e.type);
+
+  test('result sets end with EOF packets; multi-statements give several results', async () => {
+    const single = await client.exchange(query('SELECT 1 AS a UNION SELECT 2', client.caps), { command: 'query' });
+    expect(kinds(single)).toEqual(['result-set', 'column', 'columns-end', 'row', 'row', 'result-end']);
+    expect(isEofPacket(single[2]![0].payload)).toBe(true);
+    expect(
+      rows(
+        single.map(([m]) => m),
+        client.caps,
+      ).map((r) => decodeTextRow(r.payload, 1)[0]!.toString()),
+    ).toEqual(['1', '2']);
+    const multi = await client.exchange(query('SELECT 1; DO 0; SELECT 2', client.caps), { command: 'query' });
+    expect(kinds(multi)).toEqual([
+      ...['result-set', 'column', 'columns-end', 'row', 'result-end'],
+      'ok',
+      ...['result-set', 'column', 'columns-end', 'row', 'result-end'],
+    ]);
+    expect(multi.filter(([, e]) => 'more' in e).map(([, e]) => (e as { more: boolean }).more)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  test('server packets re-encode byte for byte: definitions, rows, ends, OKs', async () => {
+    const exchange = await client.exchange(
+      query(
+        "SELECT 'x' AS a, NULL AS b, 12345678901 AS c; CREATE TEMPORARY TABLE t_ok (a INT); INSERT INTO t_ok VALUES (1), (2)",
+        client.caps,
+      ),
+      { command: 'query' },
+    );
+    for (const [message, event] of exchange) {
+      const payload = message.payload;
+      const again =
+        event.type === 'column'
+          ? encodeColumnDefinition(event.column, client.caps)
+          : event.type === 'row'
+            ? encodeTextRow(decodeTextRow(payload, 3))
+            : event.type === 'result-end'
+              ? encodeResultSetEnd(event.end, client.caps)
+              : event.type === 'columns-end'
+                ? payload
+                : event.type === 'ok'
+                  ? encodeOk(event.ok, client.caps)
+                  : encodeColumnCount({ columnCount: 3, metadataFollows: true }, client.caps);
+      expect([event.type, again.toString('hex')]).toEqual([event.type, payload.toString('hex')]);
+    }
+    expect(kinds(exchange).at(-1)).toBe('ok');
+  });
+
+  test('prepare with EOFs, SEND_LONG_DATA, execute reusing types, RESET, CLOSE', async () => {
+    await client.command(
+      query('CREATE TABLE docs (id INT PRIMARY KEY, body MEDIUMBLOB, note VARCHAR(10))', client.caps),
+    );
+    const prepared = await client.exchange(
+      encodeCommand({ type: 'StmtPrepare', sql: 'INSERT INTO docs VALUES (?, ?, ?)' }, client.caps),
+      { command: 'prepare' },
+    );
+    expect(kinds(prepared)).toEqual(['prepare-ok', 'param', 'param', 'param', 'params-end']);
+    const id = (prepared[0]![1] as Extract<ResponseEvent, { type: 'prepare-ok' }>).ok.statementId;
+    const blob = Buffer.alloc(100_000, 0x42);
+    // Long data has no response; the execute then leaves that parameter out of its values.
+    client.send(
+      encodeCommand(
+        { type: 'StmtSendLongData', statementId: id, paramId: 1, data: blob.subarray(0, 60_000) },
+        client.caps,
+      ),
+      0,
+    );
+    client.send(
+      encodeCommand(
+        { type: 'StmtSendLongData', statementId: id, paramId: 1, data: blob.subarray(60_000) },
+        client.caps,
+      ),
+      0,
+    );
+    const params = [
+      { type: ColumnType.LONG, unsigned: false, value: 1 },
+      { type: ColumnType.BLOB, unsigned: false, value: undefined },
+      { type: ColumnType.VAR_STRING, unsigned: false, value: 'first' },
+    ];
+    const inserted = await client.exchange(encodeStmtExecute({ statementId: id, params }, client.caps), {
+      command: 'execute',
+    });
+    expect(inserted.map(([, e]) => e)).toMatchObject([{ type: 'ok', ok: { affectedRows: 1n } }]);
+    // Same types again: new-params-bound 0, values only.
+    const reused = encodeStmtExecute(
+      {
+        statementId: id,
+        newParamsBound: false,
+        params: [
+          { type: ColumnType.LONG, unsigned: false, value: 2 },
+          { type: ColumnType.BLOB, unsigned: false, value: Buffer.from('short') },
+          { type: ColumnType.VAR_STRING, unsigned: false, value: null },
+        ],
+      },
+      client.caps,
+    );
+    expect(decodeCommand(reused, client.caps, () => ({ paramCount: 3, paramTypes: params }))).toMatchObject({
+      newParamsBound: false,
+      params: [{ value: 2 }, { value: Buffer.from('short') }, { value: null }],
+    });
+    expect((await client.exchange(reused, { command: 'execute' }))[0]![1].type).toBe('ok');
+    const reset = await client.exchange(encodeCommand({ type: 'StmtReset', statementId: id }, client.caps), {
+      command: 'simple',
+    });
+    expect(kinds(reset)).toEqual(['ok']);
+    client.send(encodeCommand({ type: 'StmtClose', statementId: id }, client.caps), 0);
+
+    const check = await client.command(query('SELECT id, LENGTH(body), note FROM docs ORDER BY id', client.caps));
+    expect(rows(check, client.caps).map((r) => decodeTextRow(r.payload, 3).map((c) => c?.toString() ?? null))).toEqual([
+      ['1', '100000', 'first'],
+      ['2', '5', null],
+    ]);
+  });
+
+  test('a read-only cursor: execute opens it, FETCH brings the rows in batches', async () => {
+    const prepared = await client.exchange(
+      encodeCommand({ type: 'StmtPrepare', sql: 'SELECT seq FROM seq_1_to_5' }, client.caps),
+      { command: 'prepare' },
+    );
+    expect(kinds(prepared)).toEqual(['prepare-ok', 'column', 'columns-end']);
+    const columns = [...client.responses!.currentColumns];
+    const id = (prepared[0]![1] as Extract<ResponseEvent, { type: 'prepare-ok' }>).ok.statementId;
+    const opened = await client.exchange(
+      encodeStmtExecute({ statementId: id, flags: CursorFlag.READ_ONLY, params: [] }, client.caps),
+      { command: 'execute', columns },
+    );
+    expect(opened.map(([, e]) => e)).toMatchObject([
+      { type: 'result-set' },
+      { type: 'column' },
+      { type: 'columns-end', cursor: true },
+    ]);
+    const fetch = encodeCommand({ type: 'StmtFetch', statementId: id, rowCount: 3 }, client.caps);
+    const batch1 = await client.exchange(fetch, { command: 'fetch', columns });
+    expect(kinds(batch1)).toEqual(['row', 'row', 'row', 'result-end']);
+    const batch2 = await client.exchange(fetch, { command: 'fetch', columns });
+    expect(batch2.filter(([, e]) => e.type === 'row').map(([m]) => decodeBinaryRow(m.payload, columns)[0])).toEqual([
+      4n,
+      5n,
+    ]);
+    const end = batch2.at(-1)![1] as Extract<ResponseEvent, { type: 'result-end' }>;
+    expect(end.end.statusFlags & ServerStatus.LAST_ROW_SENT).not.toBe(0);
+    client.send(encodeCommand({ type: 'StmtClose', statementId: id }, client.caps), 0);
+  });
+
+  test('LOAD DATA LOCAL: the reader reports the file request; an empty file answers it', async () => {
+    await client.command(query('CREATE TABLE loaded (a INT)', client.caps));
+    client.responses!.expect({ command: 'query' });
+    client.send(query("LOAD DATA LOCAL INFILE '/tmp/postern-none.csv' INTO TABLE loaded", client.caps), 0);
+    const request = await client.next();
+    expect(client.responses!.next(request.payload)).toEqual({
+      type: 'local-infile',
+      filename: '/tmp/postern-none.csv',
+    });
+    client.send(Buffer.alloc(0), request.lastSequenceId + 1); // the empty packet ends the file
+    const reply = await client.next();
+    expect(client.responses!.next(reply.payload)).toMatchObject({ type: 'ok', ok: { affectedRows: 0n } });
+    expect(client.responses!.done).toBe(true);
+  });
+
+  test('SET_OPTION answers EOF; RESET_CONNECTION, INIT_DB, PING answer OK; STATISTICS a string', async () => {
+    for (const option of [SetOption.MULTI_STATEMENTS_OFF, SetOption.MULTI_STATEMENTS_ON]) {
+      const reply = await client.exchange(encodeCommand({ type: 'SetOption', option }, client.caps), {
+        command: 'simple',
+      });
+      expect(kinds(reply)).toEqual(['eof']);
+    }
+    for (const command of [
+      { type: 'ResetConnection' },
+      { type: 'InitDb', database: DATABASE },
+      { type: 'Ping' },
+    ] as CommandMessage[]) {
+      const reply = await client.exchange(encodeCommand(command, client.caps), { command: 'simple' });
+      expect([command.type, kinds(reply)]).toEqual([command.type, ['ok']]);
+    }
+    const stats = await client.exchange(encodeCommand({ type: 'Statistics' }, client.caps), { command: 'statistics' });
+    expect(stats[0]![1]).toMatchObject({ type: 'statistics', text: expect.stringMatching(/^Uptime: \d+/) });
+    const bad = await client.exchange(encodeCommand({ type: 'InitDb', database: 'no_such_db_here' }, client.caps), {
+      command: 'simple',
+    });
+    expect(bad[0]![1]).toMatchObject({ type: 'err', err: { code: 1049, sqlState: '42000' } });
+  });
+
+  test('COM_CHANGE_USER to another user with a password', async () => {
+    const user = `wire_cu_${process.pid}`;
+    await client.command(query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'change me'`, client.caps));
     try {
-      await client.login({ user: 'root', password: '', flags: BASE_FLAGS });
-      const messages = await client.command(query('SELECT 1 AS a UNION SELECT 2', client.caps));
-      expect(isEofPacket(messages[2]!.payload)).toBe(true);
-      expect(decodeResultSetEnd(messages.at(-1)!.payload, client.caps).statusFlags & ServerStatus.AUTOCOMMIT).not.toBe(
+      const nonce = scrambleOf(client.handshake.authPluginData);
+      client.send(
+        encodeCommand(
+          {
+            type: 'ChangeUser',
+            username: user,
+            authResponse: nativePassword('change me', nonce),
+            database: '',
+            characterSet: 45,
+            authPluginName: 'mysql_native_password',
+          },
+          client.caps,
+        ),
         0,
       );
-      expect(rows(messages, client.caps).map((r) => decodeTextRow(r.payload, 1)[0]!.toString())).toEqual(['1', '2']);
-      const multi = await client.command(query('SELECT 1; SELECT 2', client.caps));
-      expect(multi.filter((m) => isEofPacket(m.payload))).toHaveLength(4);
+      let reply = await client.next();
+      let decoded = decodeAuthReply(reply.payload, client.caps);
+      if (decoded.type === 'AuthSwitchRequest') {
+        client.send(nativePassword('change me', scrambleOf(decoded.request.pluginData)), reply.lastSequenceId + 1);
+        reply = await client.next();
+        decoded = decodeAuthReply(reply.payload, client.caps);
+      }
+      expect(decoded.type === 'Err' ? decoded.err : decoded.type).toBe('Ok');
+      const who = await client.command(query('SELECT CURRENT_USER()', client.caps));
+      expect(decodeTextRow(rows(who, client.caps)[0]!.payload, 1)[0]!.toString()).toBe(`${user}@%`);
     } finally {
-      client.destroy();
+      await admin(`DROP USER IF EXISTS '${user}'@'%'`);
     }
   });
 });
