@@ -4,3 +4,4 @@
  * of result columns for masking.
  */
 export * from './sql/index.js';
+export * from './lineage/index.js';

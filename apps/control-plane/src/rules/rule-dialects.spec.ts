@@ -19,24 +19,45 @@ describe('rule dialects', () => {
     expect(oracle).toThrow(InvalidArgumentError);
     expect(oracle).toThrow('dialect: "oracle" is not a rule dialect (known: postgres, mysql)');
     expect(() =>
-      maskingRecord({ name: 'm', dialect: 'oracle', spec: { columns: ['email'], style: 'redact' } }),
+      maskingRecord({ name: 'o', dialect: 'oracle', spec: { columns: ['email'], style: 'redact' } }),
     ).toThrow('dialect:');
   });
 
-  test('MySQL rules are validated by the MySQL dialect only', () => {
+  test('a MySQL rule is read by the MySQL analyser: its kinds, backquoted names and flags', () => {
     const mysql = guardrailRecord({
       name: 'm',
       dialect: 'mysql',
-      match: { statementKinds: ['drop table'], flags: ['executableComment'] },
+      match: {
+        statementKinds: ['load data', 'REPLACE'],
+        relations: ['`Shop DB`.orders'],
+        flags: ['executableComment'],
+      },
     });
     expect(mysql.spec).toEqual({
-      match: { statementKinds: ['DROP TABLE'], flags: ['executableComment'] },
+      match: {
+        statementKinds: ['LOAD DATA', 'REPLACE'],
+        relations: ['`Shop DB`.orders'],
+        flags: ['executableComment'],
+      },
       dialect: 'mysql',
     });
-    // A flag PostgreSQL has no word for is MySQL's own.
-    expect(() => guardrailRecord({ name: 'p', dialect: 'postgres', match: { flags: ['executableComment'] } })).toThrow(
-      'match.flags[0]',
+    // PostgreSQL's kinds, quoting and flags are not MySQL's, and the other way round.
+    expect(() => guardrailRecord({ name: 'm', dialect: 'mysql', match: { statementKinds: ['COPY'] } })).toThrow(
+      'match.statementKinds[0]',
     );
+    expect(() => guardrailRecord({ name: 'm', dialect: 'mysql', match: { relations: ['"Orders"'] } })).toThrow(
+      'match.relations[0]',
+    );
+    expect(() => guardrailRecord({ name: 'p', match: { flags: ['executableComment'] } })).toThrow('match.flags[0]');
+    const masking = maskingRecord({ name: 'm', dialect: 'mysql', spec: { columns: ['email'], style: 'redact' } });
+    expect(masking.spec).toEqual({ columns: ['email'], style: 'redact', dialect: 'mysql' });
+  });
+
+  test('the MySQL analyser is registered with its parser', async () => {
+    const mysql = ruleDialect('mysql');
+    await mysql.ready();
+    const analysis = mysql.analyser(16).analyze('SELECT 1; /*!50000 DROP TABLE t */');
+    expect(analysis.ok && analysis.all.map((statement) => statement.kinds[0])).toEqual(['SELECT', 'DROP TABLE']);
   });
 
   test('the PostgreSQL analyser validates kinds and names its own way', () => {

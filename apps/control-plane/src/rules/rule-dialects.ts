@@ -8,13 +8,13 @@ import {
   type StatementPolicy,
   type StatementRuleInput,
 } from '@postern/policy';
-import { AnalysisCache, initSqlParser, POSTGRES_DIALECT, postgresAnalyser } from '@postern/policy-postgres';
 import {
   AnalysisCache as MysqlAnalysisCache,
-  initSqlParser as initMysqlSqlParser,
+  initSqlParser as initMysqlParser,
   MYSQL_DIALECT,
   mysqlAnalyser,
 } from '@postern/policy-mysql';
+import { AnalysisCache, initSqlParser, POSTGRES_DIALECT, postgresAnalyser } from '@postern/policy-postgres';
 import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 
 /**
@@ -43,7 +43,7 @@ export const RULE_DIALECTS: readonly RuleDialect[] = [
   {
     name: MYSQL_DIALECT.name,
     commands: MYSQL_DIALECT,
-    ready: initMysqlSqlParser,
+    ready: initMysqlParser,
     analyser: (cacheEntries) => mysqlAnalyser(new MysqlAnalysisCache({ maxEntries: cacheEntries })),
   },
 ];

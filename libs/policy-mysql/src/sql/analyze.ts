@@ -8,10 +8,12 @@
 import type { FunctionRef, QualifiedName } from '@postern/policy';
 import { astFacts, type Json } from './ast.js';
 import type { MysqlAnalysis, MysqlFlag, NestedVia, StatementFacts } from './facts.js';
-import { lex, type LexOptions, type Token } from './lexer.js';
-import { statementKinds } from './kinds.js';
+import { lex, type LexOptions } from './lexer.js';
+import { statementKinds } from './statement-kinds.js';
 import { parseStatement } from './parser.js';
-import { findTopLevel, readTokenFacts, tokenCalls, tokenRelations } from './prepass.js';
+import { parserText, programBody, PROGRAM_VIA, sliceOf, tokenOnly } from './pieces.js';
+import { readTokenFacts } from './prepass.js';
+import { tokenCalls, tokenRelations, tokenSchemasAndShows } from './token-names.js';
 import { splitStatements, type RawStatement } from './split.js';
 
 export interface AnalysisLimits {
@@ -40,74 +42,6 @@ class Uncheckable extends Error {
     super(message);
   }
 }
-
-/**
- * Kinds whose facts the token stream gives completely (no expressions with tables or row
- * filters): the parser is not asked, so they are never `unparsable`.
- */
-const TOKEN_ONLY_KINDS = new Set([
-  'PREPARE',
-  'EXECUTE',
-  'DEALLOCATE PREPARE',
-  'USE',
-  'CREATE USER',
-  'ALTER USER',
-  'DROP USER',
-  'RENAME USER',
-  'CREATE ROLE',
-  'DROP ROLE',
-  'SET PASSWORD',
-  'SET ROLE',
-  'SET DEFAULT ROLE',
-  'SET NAMES',
-  'SET TRANSACTION',
-  'BEGIN',
-  'COMMIT',
-  'ROLLBACK',
-  'SAVEPOINT',
-  'RELEASE SAVEPOINT',
-  'ROLLBACK TO SAVEPOINT',
-  'XA',
-  'LOCK TABLES',
-  'UNLOCK TABLES',
-  'HELP',
-  'SHUTDOWN',
-  'RESTART',
-  'KILL',
-  'FLUSH',
-  'RESET',
-  'PURGE',
-  'BINLOG',
-  'INSTALL',
-  'UNINSTALL',
-  'SHOW',
-  'CACHE INDEX',
-  'LOAD INDEX',
-  'ANALYZE TABLE',
-  'OPTIMIZE TABLE',
-  'CHECK TABLE',
-  'REPAIR TABLE',
-  'CHECKSUM TABLE',
-  'BACKUP',
-  'SIGNAL',
-  'RESIGNAL',
-  'GET DIAGNOSTICS',
-  'REPLICATION',
-  'HANDLER',
-  'SET STATEMENT',
-  'LOAD DATA',
-  'LOAD XML',
-]);
-
-const PROGRAM_VIA: Readonly<Record<string, NestedVia>> = {
-  'CREATE PROCEDURE': 'CREATE PROCEDURE',
-  'CREATE FUNCTION': 'CREATE FUNCTION',
-  'CREATE TRIGGER': 'CREATE TRIGGER',
-  'CREATE EVENT': 'CREATE EVENT',
-  'CREATE PACKAGE': 'CREATE PACKAGE',
-  'CREATE PACKAGE BODY': 'CREATE PACKAGE',
-  COMPOUND: 'COMPOUND',
-};
 
 class Analysis {
   private nestedCount = 0;
@@ -170,11 +104,13 @@ class Analysis {
     let schemas = [...pre.schemas];
     let missingWhere = false;
     let parserMessage: string | null = null;
-    if (programVia || TOKEN_ONLY_KINDS.has(kinds[0] ?? '')) {
+    if (programVia || tokenOnly(kinds, tokens)) {
       if (programVia) {
         for (const piece of programBody(tokens)) nested.push(this.statement(piece, code, programVia, depth + 1, false));
       }
-      relations = tokenRelations(tokens);
+      const named = tokenSchemasAndShows(tokens);
+      relations = named.relations ?? tokenRelations(tokens);
+      schemas.push(...named.schemas);
       functions = tokenCalls(tokens, false);
     } else {
       // DO evaluates expressions like a SELECT that returns nothing: read it as one.
@@ -189,6 +125,7 @@ class Analysis {
         flags.add('unparsable');
         parserMessage = parsed.message;
         relations = tokenRelations(tokens);
+        schemas.push(...tokenSchemasAndShows(tokens).schemas);
         functions = tokenCalls(tokens, false);
         // Without a tree the filter cannot be judged: only its presence is known.
         missingWhere = (kinds[0] === 'UPDATE' || kinds[0] === 'DELETE') && !pre.hasWhere;
@@ -230,90 +167,6 @@ class Analysis {
   }
 }
 
-const AFTER_INTO = new Set([
-  'FROM',
-  'WHERE',
-  'GROUP',
-  'HAVING',
-  'ORDER',
-  'LIMIT',
-  'UNION',
-  'EXCEPT',
-  'INTERSECT',
-  'FOR',
-  'LOCK',
-  'WINDOW',
-]);
-
-/**
- * The statement as the parser is given it: `DO expr` read as `SELECT expr` (it evaluates the
- * same way), and a SELECT's `INTO OUTFILE/DUMPFILE/@var` clause blanked (sqlparser-rs does not
- * know it; the pre-pass has already reported the file).
- */
-function parserText(raw: RawStatement, code: string, kinds: readonly string[]): string {
-  if (kinds[0] === 'DO') return `SELECT ${code.replace(/^\s*do\b/i, '')}`;
-  if (kinds[0] !== 'SELECT') return code;
-  const { tokens } = raw;
-  const into = findTopLevel(tokens, 0, (token) => token.upper === 'INTO');
-  const target = tokens[into + 1];
-  if (into < 0 || !target || !(target.type === 'variable' || ['OUTFILE', 'DUMPFILE'].includes(target.upper)))
-    return code;
-  const after = findTopLevel(tokens, into + 1, (token) => token.type === 'word' && AFTER_INTO.has(token.upper));
-  const from = (tokens[into] as Token).start - raw.start;
-  const to = (after < 0 ? raw.end : (tokens[after] as Token).start) - raw.start;
-  return code.slice(0, from) + code.slice(from, to).replace(/[^\n]/g, ' ') + code.slice(to);
-}
-
-function sliceOf(tokens: readonly Token[]): RawStatement {
-  return {
-    tokens,
-    start: (tokens[0] as Token).start,
-    end: (tokens[tokens.length - 1] as Token).end,
-  };
-}
-
-/** Words that begin a statement inside a program body. */
-const BODY_STATEMENTS = new Set(
-  `SELECT INSERT UPDATE DELETE REPLACE TRUNCATE DROP ALTER CREATE RENAME GRANT REVOKE LOAD CALL PREPARE EXECUTE
-   DEALLOCATE SET DO HANDLER LOCK UNLOCK FLUSH KILL INSTALL UNINSTALL SHUTDOWN WITH PURGE RESET BINLOG USE`
-    .trim()
-    .split(/\s+/),
-);
-/** Tokens after which such a word starts a statement (`BEGIN`, `THEN`, `FOR EACH ROW`, a handler's condition…). */
-const BODY_STARTERS = new Set(
-  [
-    ';',
-    ')',
-    ':',
-    'BEGIN',
-    'ATOMIC',
-    'THEN',
-    'ELSE',
-    'DO',
-    'LOOP',
-    'REPEAT',
-    'ROW',
-    'SQLEXCEPTION',
-    'SQLWARNING',
-    'FOUND',
-  ].map((text) => text),
-);
-
-/** The statements of a program body: from each statement word to the next `;`. */
-function programBody(tokens: readonly Token[]): RawStatement[] {
-  const pieces: RawStatement[] = [];
-  for (let index = 1; index < tokens.length; index += 1) {
-    const token = tokens[index] as Token;
-    const previous = tokens[index - 1] as Token;
-    if (token.type !== 'word' || !BODY_STATEMENTS.has(token.upper)) continue;
-    if (!BODY_STARTERS.has(previous.type === 'word' ? previous.upper : previous.text)) continue;
-    let end = index;
-    while (end < tokens.length && tokens[end]?.text !== ';') end += 1;
-    pieces.push(sliceOf(tokens.slice(index, end)));
-  }
-  return pieces;
-}
-
 function uniqueNames<T extends QualifiedName>(names: readonly T[]): T[] {
   const seen = new Set<string>();
   return names.filter((name) => {
@@ -332,6 +185,28 @@ function depthFirst(statements: readonly StatementFacts[], into: StatementFacts[
   return into;
 }
 
+const ESCAPED_QUOTE = /\\['"]/;
+
+/**
+ * A text with a backslash before a quote reads differently when the session's sql_mode has
+ * NO_BACKSLASH_ESCAPES (or ANSI_QUOTES, for "…"): `'a\' ; DROP TABLE t; -- '` is one string in
+ * one mode and a DROP in the other. The gateway may not know the session's mode, so such a text
+ * is also read the other way, and rules see both readings: its statements carry the
+ * `otherQuoting` flag (and never make the text unparsable: most texts are garbage that way).
+ */
+function otherQuoting(text: string, options: LexOptions, limits: AnalysisLimits): StatementFacts[] {
+  if (options.noBackslashEscapes || !ESCAPED_QUOTE.test(text)) return [];
+  try {
+    const other = new Analysis({ ...options, noBackslashEscapes: true }, limits).text(text, null, 0);
+    return depthFirst(other).map((statement) => ({
+      ...statement,
+      flags: [...statement.flags.filter((flag) => flag !== 'unparsable'), 'otherQuoting'],
+    }));
+  } catch {
+    return []; // does not even lex that way: the server would refuse it in that mode
+  }
+}
+
 /** Facts about a MySQL/MariaDB text (uncached). Never throws. */
 export function analyzeMysqlText(
   text: string,
@@ -344,7 +219,7 @@ export function analyzeMysqlText(
   }
   try {
     const statements = new Analysis(options, limits).text(text, null, 0);
-    return { ok: true, statements, all: depthFirst(statements) };
+    return { ok: true, statements, all: [...depthFirst(statements), ...otherQuoting(text, options, limits)] };
   } catch (error) {
     if (error instanceof Uncheckable) {
       return { ok: false, message: error.message, position: error.position, uncheckable: true };

@@ -181,15 +181,17 @@ export function astFacts(statement: Json): AstFacts {
   } else {
     statementObjects(collector, type, body);
   }
+  // CTE names and DUAL (no table) are not relations.
   const relations = collector.relations.filter(
-    (relation) => !(relation.schema === null && collector.cteNames.has(relation.name)),
+    (relation) => relation.schema !== null || !(collector.cteNames.has(relation.name) || relation.name === 'dual'),
   );
   const schemas = [
     ...collector.schemas,
     ...relations.flatMap((relation) => (relation.schema === null ? [] : [relation.schema])),
   ];
   const missingWhere =
-    collector.writes.some((write) => filtersNothing(write['selection'])) || upsertFromQuery(top?.['Insert']);
+    collector.writes.some((write) => filtersNothing(write['selection'], writtenNames(write))) ||
+    upsertFromQuery(top?.['Insert']);
   return { relations, functions: collector.functions, schemas, missingWhere };
 }
 
@@ -206,10 +208,22 @@ function upsertFromQuery(insert: Json | undefined): boolean {
 
 type Truth = 'true' | 'false' | 'row' | 'const';
 
-/** No WHERE, or a WHERE that is true, or may be, whatever the row (`1`, `1=1`, `TRUE`, `x OR 1=1`, `@v`). */
-export function filtersNothing(selection: Json | undefined): boolean {
+/** Names (tables and aliases) of the rows an UPDATE/DELETE reads: what a correlated subquery names. */
+function writtenNames(write: JsonObject): ReadonlySet<string> {
+  const collector = new Collector();
+  for (const key of ['table', 'from', 'using', 'tables']) collector.walk(write[key]);
+  for (const target of asArray(write['tables'])) collector.relation(nameParts(target));
+  return new Set([...collector.relations.map((relation) => relation.name), ...collector.aliases]);
+}
+
+/**
+ * No WHERE, or a WHERE that is true, or may be, whatever the row (`1`, `1=1`, `TRUE`, `x OR 1=1`,
+ * `@v`, `EXISTS (SELECT 1 FROM dual)`). `outer`: the written rows' table names and aliases — a
+ * subquery depends on the row only through a column qualified with one of them.
+ */
+export function filtersNothing(selection: Json | undefined, outer: ReadonlySet<string> = new Set()): boolean {
   if (selection === undefined || selection === null) return true;
-  const truth = truthOf(selection);
+  const truth = truthOf(selection, outer);
   return truth === 'true' || truth === 'const';
 }
 
@@ -223,20 +237,20 @@ const COMPARISONS: Readonly<Record<string, (a: number, b: number) => boolean>> =
   GtEq: (a, b) => a >= b,
 };
 
-function truthOf(node: Json): Truth {
+function truthOf(node: Json, outer: ReadonlySet<string>): Truth {
   const object = asObject(node);
   if (!object) return 'const';
   const nested = object['Nested'];
-  if (nested !== undefined) return truthOf(nested);
+  if (nested !== undefined) return truthOf(nested, outer);
   const unary = asObject(object['UnaryOp']);
   if (unary?.['op'] === 'Not') {
-    const inner = truthOf(unary['expr'] ?? null);
+    const inner = truthOf(unary['expr'] ?? null, outer);
     return inner === 'true' ? 'false' : inner === 'false' ? 'true' : inner;
   }
   const binary = asObject(object['BinaryOp']);
   if (binary && (binary['op'] === 'Or' || binary['op'] === 'And' || binary['op'] === 'Xor')) {
-    const left = truthOf(binary['left'] ?? null);
-    const right = truthOf(binary['right'] ?? null);
+    const left = truthOf(binary['left'] ?? null, outer);
+    const right = truthOf(binary['right'] ?? null, outer);
     if (binary['op'] === 'Or') {
       if (left === 'true' || right === 'true') return 'true';
       if (left === 'const' || right === 'const') return 'const';
@@ -249,7 +263,7 @@ function truthOf(node: Json): Truth {
     }
     return left === 'row' || right === 'row' ? 'row' : 'const';
   }
-  if (referencesColumn(node)) return 'row';
+  if (referencesColumn(node, outer)) return 'row';
   const value = numericValue(node);
   if (value !== null) return value !== 0 ? 'true' : 'false';
   const compare = binary ? COMPARISONS[String(binary['op'])] : undefined;
@@ -289,22 +303,34 @@ function stripSpans(node: Json): Json {
   return copy;
 }
 
-/** A column anywhere in the expression (subqueries included); variables (`@x`, `@@x`) are not columns. */
-export function referencesColumn(node: Json | undefined): boolean {
-  if (Array.isArray(node)) return node.some(referencesColumn);
+/**
+ * A column of the row in the expression; variables (`@x`, `@@x`) are not columns. Inside a
+ * subquery, only a column qualified with one of the `outer` names is the row's: an unqualified
+ * one belongs to the subquery's own tables as far as the gateway can tell (no catalog), so
+ * `EXISTS (SELECT 1 FROM orders)` does not filter rows, `EXISTS (… WHERE o.c = customers.id)` does.
+ */
+export function referencesColumn(node: Json | undefined, outer: ReadonlySet<string>, inSubquery = false): boolean {
+  if (Array.isArray(node)) return node.some((item) => referencesColumn(item, outer, inSubquery));
   const object = asObject(node);
   if (!object) return false;
   for (const [key, value] of Object.entries(object)) {
+    if (key === 'span') continue;
     if (key === 'Identifier' && asObject(value) && !String(asObject(value)?.['value']).startsWith('@')) {
-      return true;
-    }
-    if (key === 'CompoundIdentifier' && !nameParts(value)[0]?.startsWith('@')) return true;
-    if (key === 'Function') {
-      if (referencesColumn(asObject(value)?.['args'])) return true;
+      if (!inSubquery) return true;
       continue;
     }
-    if (key === 'Table' || key === 'Derived') return true;
-    if (key !== 'span' && referencesColumn(value)) return true;
+    if (key === 'CompoundIdentifier') {
+      const parts = nameParts(value);
+      if (parts[0]?.startsWith('@')) continue;
+      if (!inSubquery || outer.has(foldName(parts.at(-2) ?? ''))) return true;
+      continue;
+    }
+    if (key === 'Function') {
+      if (referencesColumn(asObject(value)?.['args'], outer, inSubquery)) return true;
+      continue;
+    }
+    const subquery = key === 'Subquery' || key === 'subquery' || key === 'Derived';
+    if (referencesColumn(value, outer, inSubquery || subquery)) return true;
   }
   return false;
 }

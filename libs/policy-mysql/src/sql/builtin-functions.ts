@@ -4,7 +4,7 @@
  * Generated from MariaDB 10.11 with
  *   SELECT lower(FUNCTION) FROM information_schema.SQL_FUNCTIONS
  *   UNION the function topics of mysql.help_topic (categories named …Functions/…Operators/geometry)
- * plus the keyword functions neither lists (IF, CHAR, DATE, LEFT, REPLACE, INSERT, CURRENT_USER…).
+ * plus the keyword functions neither lists (IF, CHAR, DATE, LEFT, REPLACE, INSERT, CURRENT_USER, ROW…).
  * Built-ins of newer servers missing here count as user functions (fail closed).
  */
 export const BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set(
@@ -45,7 +45,7 @@ export const BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set(
   point pointfromtext pointfromwkb pointn pointonsurface polyfromtext polyfromwkb polygon
   polygonfromtext polygonfromwkb position pow power previous_value quarter quote radians rand
   random_bytes rank regexp regexp_instr regexp_like regexp_replace regexp_substr
-  release_all_locks release_lock repeat replace replace_oracle reverse right rlike round
+  release_all_locks release_lock repeat replace replace_oracle reverse right rlike round row
   row_count row_number rownum rpad rpad_oracle rtrim rtrim_oracle schema schemas sec_to_time
   second session_user setval sformat sha sha1 sha2 sign sin sleep some soundex space sqrt srid
   st_astext st_contains st_distance st_geomfromtext st_intersects st_x st_y startpoint std stddev

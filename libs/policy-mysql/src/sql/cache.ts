@@ -10,6 +10,7 @@ import { analyzeMysqlText, DEFAULT_ANALYSIS_LIMITS, type AnalysisLimits } from '
 import type { MysqlAnalysis } from './facts.js';
 import type { LexOptions } from './lexer.js';
 import { sqlParserReady } from './parser.js';
+import { forText, literalShape, shapeable } from './shape.js';
 
 export interface AnalysisCacheOptions {
   /** Distinct SQL strings kept. Default 4096; 0 disables caching. */
@@ -23,9 +24,14 @@ export interface AnalysisCacheOptions {
   sqlMode?: LexOptions;
 }
 
+/** Literal shapes kept (each at most 8 Ki characters). */
+const SHAPE_ENTRIES = 1024;
+
 export class AnalysisCache {
   /** Map iteration order is insertion order: the first key is the least recently used. */
   private readonly entries = new Map<string, MysqlAnalysis>();
+  /** Literal shape → analysis, for analyses that hold for the whole shape (also LRU). */
+  private readonly shapes = new Map<string, MysqlAnalysis>();
   private totalLength = 0;
   private readonly maxEntries: number;
   private readonly maxTotalLength: number;
@@ -53,14 +59,32 @@ export class AnalysisCache {
       this.entries.set(sql, cached);
       return cached;
     }
+    const shape = this.maxEntries === 0 ? null : literalShape(sql, this.sqlMode);
+    if (shape !== null) {
+      const shared = this.shapes.get(shape.key);
+      if (shared !== undefined) {
+        this.shapes.delete(shape.key);
+        this.shapes.set(shape.key, shared);
+        const own = forText(shared, shape);
+        this.remember(sql, own);
+        return own;
+      }
+    }
     const analysis = analyzeMysqlText(sql, this.sqlMode, this.limits);
     // Before initSqlParser() resolves every statement is unparsable: never remember that.
-    if (sqlParserReady()) this.remember(sql, analysis);
+    if (!sqlParserReady()) return analysis;
+    if (shape !== null && shapeable(analysis)) {
+      this.shapes.set(shape.key, analysis);
+      if (this.shapes.size > SHAPE_ENTRIES) this.shapes.delete(this.shapes.keys().next().value as string);
+    }
+    // Exact texts are kept too: a repeated text then costs a lookup, not a lexing.
+    this.remember(sql, analysis);
     return analysis;
   }
 
   clear(): void {
     this.entries.clear();
+    this.shapes.clear();
     this.totalLength = 0;
   }
 

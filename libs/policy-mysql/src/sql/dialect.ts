@@ -17,6 +17,7 @@ const VIA_TEXT: Readonly<Record<NestedVia, string>> = {
   'CREATE FUNCTION': 'the body of CREATE FUNCTION',
   'CREATE TRIGGER': 'the body of CREATE TRIGGER',
   'CREATE EVENT': 'the body of CREATE EVENT',
+  'ALTER EVENT': 'the body of ALTER EVENT',
   'CREATE PACKAGE': 'the body of CREATE PACKAGE',
   COMPOUND: 'a compound statement (BEGIN NOT ATOMIC, IF, LOOP…)',
 };

@@ -17,6 +17,7 @@ export type NestedVia =
   | 'CREATE FUNCTION'
   | 'CREATE TRIGGER'
   | 'CREATE EVENT'
+  | 'ALTER EVENT'
   | 'CREATE PACKAGE'
   | 'COMPOUND';
 
@@ -37,6 +38,7 @@ export const MYSQL_FLAGS = {
   globalVariable: 'setting a global server variable',
   sqlMode: 'changing sql_mode',
   binlog: 'changing sql_log_bin',
+  otherQuoting: 'when read with sql_mode NO_BACKSLASH_ESCAPES',
 } as const;
 
 export type MysqlFlag = keyof typeof MYSQL_FLAGS;

@@ -14,9 +14,15 @@ describe('the lexer', () => {
     expect(codeTokens(lex('/*!50000 DROP TABLE t */'))).toEqual(['DROP', 'TABLE', 't']);
     // A version above the server's is skipped by the server: the gateway still counts it (fail closed).
     expect(codeTokens(lex('SELECT 6 /*!99999 , 7 */'))).toEqual(['SELECT', '6', ',', '7']);
-    expect(codeTokens(lex('SELECT 9 /*!500001, 10*/'))).toEqual(['SELECT', '9', ',', '10']);
+    // MariaDB takes 500001 as the version (and skips it); MySQL reads 50000 and then `1` as code.
+    // The gateway keeps MySQL's reading, which can only add a token (at worst: unparsable).
+    expect(codeTokens(lex('SELECT 9 /*!500001, 10*/'))).toEqual(['SELECT', '9', '1', ',', '10']);
+    expect(codeTokens(lex('SELECT 9 /*M!500001, 10*/'))).toEqual(['SELECT', '9', ',', '10']);
     expect(codeTokens(lex('SELECT 8 /*M! , 9 */'))).toEqual(['SELECT', '8', ',', '9']);
     expect(codeTokens(lex('SELECT 23 /*M!100000 , 24 */'))).toEqual(['SELECT', '23', ',', '24']);
+    // mariadb-dump's sandbox line: version 99.99.99 runs on no MariaDB, the one gated comment read as a comment.
+    expect(codeTokens(lex('/*M!999999\\- enable the sandbox mode */ SELECT 1'))).toEqual(['SELECT', '1']);
+    expect(codeTokens(lex('/*M!99999 , 2 */'))).toEqual([',', '2']);
     // Four digits are not a version: they are code.
     expect(codeTokens(lex('SELECT 11 /*!5000, 12*/'))).toEqual(['SELECT', '11', '5000', ',', '12']);
     const result = lex('SELECT 1 /*!50000 , 2 */');

@@ -2,11 +2,14 @@
  * The MySQL/MariaDB token stream as the server reads it, so that nothing the server executes is
  * hidden from the gateway. Measured against MariaDB 10.11 (src/sql/lexer.spec.ts names each case):
  *
- * - `/*! … *\/`, `/*!50000 … *\/` (5 or 6 version digits) and MariaDB's `/*M! … *\/` are code: their
+ * - `/*! … *\/`, `/*!50000 … *\/` (5 version digits; MariaDB also reads 6, which here leaves the
+ *   sixth as code) and MariaDB's `/*M! … *\/` (5 or 6 digits) are code: their
  *   content is lexed as ordinary tokens. A version-gated one the server would skip (version above
  *   its own) is taken as executed too (fail closed). Inside one, `/* … *\/` is a nested comment and
  *   `#`/`-- ` run to the end of the line (they can swallow the closing `*\/`); another `/*!` is an
  *   error on the server and here.
+ * - `/*M!999999 … *\/` runs on no MariaDB that exists (version 99.99.99): mariadb-dump writes its
+ *   client-side sandbox command that way. It is the one version-gated comment read as a comment.
  * - Other `/* … *\/` comments do not nest: the first `*\/` ends them (`/*+ hints *\/` too).
  * - `#` runs to the end of the line; `--` only when followed by whitespace, a control character or
  *   the end (`1--1` is 1 minus -1).
@@ -180,7 +183,10 @@ class Lexer {
       return true;
     }
     if (char !== '/' || text[index + 1] !== '*') return false;
-    if (text[index + 2] === '!' || (text[index + 2] === 'M' && text[index + 3] === '!')) return false;
+    const mariadbSandbox = text.startsWith('/*M!999999', index);
+    if (!mariadbSandbox && (text[index + 2] === '!' || (text[index + 2] === 'M' && text[index + 3] === '!'))) {
+      return false;
+    }
     const end = text.indexOf('*/', index + 2);
     if (end < 0) throw new LexError('unterminated comment', index);
     this.index = end + 2;
@@ -194,8 +200,10 @@ class Lexer {
     const mariadb = text[index + 2] === 'M';
     let cursor = index + (mariadb ? 4 : 3);
     if (this.executableStart >= 0) throw new LexError('executable comment inside an executable comment', index);
+    // MariaDB reads 5 or 6 version digits, MySQL 5: after `/*!` a sixth digit stays code (the
+    // MySQL reading, which can only add a token), after `/*M!` (MariaDB only) it is the version.
     let digits = 0;
-    while (digits < 6 && /[0-9]/.test(text[cursor + digits] ?? '')) digits += 1;
+    while (digits < (mariadb ? 6 : 5) && /[0-9]/.test(text[cursor + digits] ?? '')) digits += 1;
     const version = digits >= 5 ? Number(text.slice(cursor, cursor + digits)) : null;
     if (version !== null) cursor += digits;
     this.executableStart = index;

@@ -136,4 +136,20 @@ describe('MySQL decisions', () => {
     // Still checked on what the tokens tell: the kind and the relation.
     expect(forwarding.evaluate('DROP TABLE t WITH SYSTEM VERSIONING')).toMatchObject({ action: 'block' });
   });
+
+  test('user functions: CALL and unknown calls, not the names a statement defines', () => {
+    const udf = compileStatementPolicy([guardrail('udf', { userFunctions: true })], []).forSession('c', []);
+    expect(udf.evaluate('CALL shop.purge_all()')).toMatchObject({
+      action: 'block',
+      reason: 'CALL calling shop.purge_all() (not a built-in)',
+    });
+    expect(udf.evaluate("SELECT sys_eval('id')")).toMatchObject({ action: 'block' });
+    expect(udf.evaluate('CREATE PROCEDURE p(IN x INT) BEGIN SELECT LOWER(name) FROM t WHERE id = x; END')).toEqual({
+      action: 'allow',
+    });
+    expect(udf.evaluate('CREATE TABLE t (id INT, name VARCHAR(20), KEY by_name (name))')).toEqual({ action: 'allow' });
+    expect(udf.evaluate('SELECT NOW(), ROW(1, 2) = ROW(1, 2), JSON_EXTRACT(doc, "$.a") FROM t')).toEqual({
+      action: 'allow',
+    });
+  });
 });

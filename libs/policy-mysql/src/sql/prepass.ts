@@ -1,10 +1,8 @@
 /*
  * What the token stream alone tells about one statement, before (and regardless of) the SQL
- * parser: the MySQL-specific facts (files, prepared statements, variables set, USE) and the
- * fallback relations and functions used when the parser cannot read the statement.
+ * parser: the MySQL-specific facts (files, prepared statements, variables set, USE, statements
+ * run by SET STATEMENT/ANALYZE). Fallback names and calls are in token-names.ts.
  */
-import type { FunctionRef, QualifiedName } from '@postern/policy';
-import { BUILTIN_FUNCTIONS } from './builtin-functions.js';
 import type { Token } from './lexer.js';
 import { foldName } from './names.js';
 
@@ -176,123 +174,4 @@ function readSet(tokens: readonly Token[], facts: TokenFacts & { innerStatement:
     if (variable.name === 'sql_mode') flags.add('sqlMode');
     if (variable.name === 'sql_log_bin') flags.add('binlog');
   }
-}
-
-/** Keywords that take a parenthesis without being calls. */
-const NOT_CALLS = new Set(
-  `IN VALUES VALUE EXISTS AS ON USING INTO TABLE KEY INDEX PRIMARY UNIQUE FOREIGN REFERENCES CHECK CONSTRAINT
-   OVER PARTITION WINDOW FROM JOIN WHERE AND OR NOT XOR SELECT ROW ROWS WITH RECURSIVE ALL ANY SOME IS LIKE
-   BETWEEN THEN ELSE WHEN CASE RETURNS RETURN PROCEDURE FUNCTION TRIGGER VIEW SET DISTINCT UNION EXCEPT
-   INTERSECT LATERAL DUAL FOR EACH BY HAVING LIMIT OFFSET ORDER GROUP AGAINST COLUMNS FULLTEXT SPATIAL
-   INT INTEGER TINYINT SMALLINT MEDIUMINT BIGINT DECIMAL NUMERIC DEC FIXED FLOAT DOUBLE REAL BIT CHAR
-   VARCHAR BINARY VARBINARY TEXT BLOB ENUM DATETIME TIMESTAMP TIME YEAR NCHAR NVARCHAR CHARACTER VARYING
-   DESC ASC IF IGNORE REPLACE UPDATE DELETE INSERT CALL DO DUPLICATE`
-    .trim()
-    .split(/\s+/),
-);
-/** Before a name, these make it a relation (or column list owner), not a call. */
-const RELATION_INTRODUCERS = new Set(['INTO', 'TABLE', 'FROM', 'JOIN', 'UPDATE', 'REFERENCES', 'ON', 'VIEW']);
-
-/**
- * Calls seen in the tokens: a name (or `db.name`) followed by `(`. With the parser's result this
- * adds the built-ins it represents as special syntax; alone (unparsable text) it is all there is.
- */
-export function tokenCalls(tokens: readonly Token[], builtinsOnly: boolean): FunctionRef[] {
-  const calls: FunctionRef[] = [];
-  for (let index = 0; index + 1 < tokens.length; index += 1) {
-    const token = tokens[index] as Token;
-    if (tokens[index + 1]?.text !== '(' || (token.type !== 'word' && token.type !== 'identifier')) continue;
-    if (token.type === 'word' && NOT_CALLS.has(token.upper)) continue;
-    const qualified = tokens[index - 1]?.text === '.' && tokens[index - 2] !== undefined;
-    const schemaToken = qualified ? (tokens[index - 2] as Token) : null;
-    const before = tokens[qualified ? index - 3 : index - 1];
-    if (before && RELATION_INTRODUCERS.has(word(before))) continue;
-    const name = foldName(token.value);
-    const schema = schemaToken ? foldName(schemaToken.value) : null;
-    const builtin = schema === null && token.type === 'word' && BUILTIN_FUNCTIONS.has(name);
-    if (builtinsOnly && !builtin) continue;
-    calls.push({ schema, name, builtin, attributeNotation: false });
-  }
-  return calls;
-}
-
-const NAME_SKIP = new Set([
-  'TABLE',
-  'IF',
-  'NOT',
-  'EXISTS',
-  'LOW_PRIORITY',
-  'IGNORE',
-  'QUICK',
-  'DELAYED',
-  'HIGH_PRIORITY',
-  'ONLY',
-]);
-const LIST_INTRODUCERS = new Set(['FROM', 'TABLE', 'TABLES', 'TRUNCATE', 'UPDATE']);
-const INTRODUCERS = new Set([...LIST_INTRODUCERS, 'JOIN', 'INTO', 'HANDLER', 'DESCRIBE', 'DESC', 'STRAIGHT_JOIN']);
-const NOT_NAMES = new Set([
-  'SELECT',
-  'WITH',
-  'LATERAL',
-  'DUAL',
-  'OUTFILE',
-  'DUMPFILE',
-  'SET',
-  'VALUES',
-  'VALUE',
-  'WHERE',
-  'STATUS',
-]);
-
-/** `name` or `db.name` at `index` (word or `quoted`), or null. */
-function readName(tokens: readonly Token[], index: number): { name: QualifiedName; end: number } | null {
-  const part = (token: Token | undefined) =>
-    token && (token.type === 'identifier' || (token.type === 'word' && !NOT_NAMES.has(token.upper)))
-      ? foldName(token.value)
-      : null;
-  const first = part(tokens[index]);
-  if (first === null) return null;
-  if (tokens[index + 1]?.text === '.') {
-    const second = tokens[index + 2]?.text === '*' ? '*' : part(tokens[index + 2]);
-    if (second !== null) return { name: { schema: first, name: second }, end: index + 3 };
-  }
-  return { name: { schema: null, name: first }, end: index + 1 };
-}
-
-/**
- * Relations named after FROM/JOIN/INTO/UPDATE/TABLE/TRUNCATE/HANDLER…, comma lists included:
- * what a rule can still match when the parser could not read the statement. Over-inclusive on
- * purpose (a CTE name or an alias may come out as a relation).
- */
-export function tokenRelations(tokens: readonly Token[]): QualifiedName[] {
-  const relations: QualifiedName[] = [];
-  for (let index = 0; index < tokens.length; index += 1) {
-    const keyword = word(tokens[index]);
-    const onObject = keyword === 'ON' && ['GRANT', 'REVOKE', 'CREATE'].includes(word(tokens[0]));
-    if (!INTRODUCERS.has(keyword) && !onObject) continue;
-    if (keyword === 'UPDATE' && index > 0 && word(tokens[index - 1]) === 'KEY') continue;
-    let cursor = index + 1;
-    while (NAME_SKIP.has(word(tokens[cursor]))) cursor += 1;
-    for (;;) {
-      const read = readName(tokens, cursor);
-      if (!read) break;
-      relations.push(read.name);
-      cursor = read.end;
-      if (!LIST_INTRODUCERS.has(keyword)) break;
-      // Skip an alias (`t AS x`, `t x`) or a lock mode (`t READ`), then continue after a comma.
-      const comma = tokens.findIndex((token, at) => at >= cursor && (token.text === ',' || isClauseWord(token)));
-      if (comma < 0 || tokens[comma]?.text !== ',' || comma > cursor + 3) break;
-      cursor = comma + 1;
-    }
-  }
-  return relations;
-}
-
-function isClauseWord(token: Token): boolean {
-  return (
-    token.type === 'word' &&
-    ['WHERE', 'JOIN', 'SET', 'ON', 'USING', 'GROUP', 'ORDER', 'LIMIT', 'SELECT', 'VALUES', 'INNER', 'LEFT'].includes(
-      token.upper,
-    )
-  );
 }

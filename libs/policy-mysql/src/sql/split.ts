@@ -1,6 +1,6 @@
 /*
  * Statement boundaries: `;` ends a statement, except inside the body of a stored program
- * (CREATE PROCEDURE/FUNCTION/TRIGGER/EVENT/PACKAGE, MariaDB's `BEGIN NOT ATOMIC … END` and
+ * (CREATE PROCEDURE/FUNCTION/TRIGGER/EVENT/PACKAGE, ALTER EVENT … DO, MariaDB's `BEGIN NOT ATOMIC … END` and
  * top-level IF/CASE/LOOP/WHILE/REPEAT), which the client sends whole (that is what the mysql
  * client's DELIMITER command is for: it never reaches the server). A `;` inside an executable
  * comment ends a statement too: its content is code.
@@ -25,10 +25,10 @@ function startsProgram(tokens: readonly Token[], index: number): boolean {
   const first = tokens[index];
   if (first?.type !== 'word') return false;
   if (first.upper === 'BEGIN') return tokens[index + 1]?.upper === 'NOT';
-  if (COMPOUND_STARTS.has(first.upper)) return tokens[index + 1]?.text !== '(';
+  if (COMPOUND_STARTS.has(first.upper)) return true;
   // A label: `name: BEGIN …`.
   if (tokens[index + 1]?.text === ':') return true;
-  if (first.upper !== 'CREATE') return false;
+  if (first.upper !== 'CREATE' && first.upper !== 'ALTER') return false;
   for (let cursor = index + 1; cursor < tokens.length && cursor < index + 24; cursor += 1) {
     const token = tokens[cursor] as Token;
     if (token.type === 'word' && PROGRAM_NOUNS.has(token.upper)) return true;

@@ -2,9 +2,10 @@
 // root, no password) in a scratch database: executable comments run, comments and quotes end
 // where the lexer says, and statements are split where it says. Each case asserts the server's
 // behaviour and the analyser's reading of the same text.
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import mysql from 'mysql2/promise';
-import { analyzeMysqlText, initSqlParser, type StatementFacts } from '@postern/policy-mysql';
+import { analyzeLineage, analyzeMysqlText, initSqlParser, type StatementFacts } from '@postern/policy-mysql';
 
 const database = `postern_policy_mysql_${process.pid}`;
 let connection: mysql.Connection;
@@ -124,4 +125,57 @@ describe('the analyser reads what MariaDB runs', () => {
       flags: ['prepared', 'multiStatement'],
     });
   });
+
+  test('result metadata names a derived table, not its base table: lineage does', async () => {
+    await freshTable();
+    const sql = 'SELECT x.m, (SELECT b FROM t LIMIT 1) AS s FROM (SELECT a AS m FROM t) x';
+    const [, fields] = await connection.query(sql);
+    expect(fields.map((field) => `${field.orgTable}.${field.orgName}`)).toEqual(['x.m', '.']);
+    const lineage = analyzeLineage(sql);
+    if (!lineage.ok) throw new Error(lineage.message);
+    expect(lineage.statements[0]?.outputs).toMatchObject([
+      { kind: 'value', named: false, lineage: { sources: [{ relation: 't', column: 'a' }] } },
+      { kind: 'value', named: false, lineage: { sources: [{ relation: 't', column: 'b' }] } },
+    ]);
+  });
+
+  test('a mysqldump of a schema is read whole: nothing unparsable, its sql_mode changes seen', async () => {
+    await freshTable();
+    await connection.query('CREATE OR REPLACE VIEW v AS SELECT a FROM t');
+    await connection.query('CREATE PROCEDURE p() BEGIN SELECT * FROM t WHERE a = 1; END');
+    await connection.query('CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.b = NEW.a');
+    const dump = execFileSync('mysqldump', ['-h', '127.0.0.1', '-u', 'root', '--routines', '--triggers', database], {
+      encoding: 'utf8',
+    });
+    const texts = clientStatements(dump);
+    expect(texts.length).toBeGreaterThan(40);
+    const unread = texts.filter((text) => {
+      const analysis = analyzeMysqlText(text);
+      return !analysis.ok || analysis.all.some((statement) => statement.flags.includes('unparsable'));
+    });
+    expect(unread).toEqual([]);
+    const flags = new Set(texts.flatMap((text) => statements(text).flatMap((statement) => statement.flags)));
+    expect([...flags].sort()).toEqual(['executableComment', 'sqlMode', 'systemVariable']);
+  });
 });
+
+/** Statements as the mysql client sends a file: split at its delimiter, DELIMITER lines not sent. */
+function clientStatements(script: string): string[] {
+  const texts: string[] = [];
+  let delimiter = ';';
+  let buffer = '';
+  for (const line of script.split('\n')) {
+    const change = /^DELIMITER\s+(\S+)/i.exec(line);
+    if (change) {
+      delimiter = change[1] as string;
+      continue;
+    }
+    buffer += `${line}\n`;
+    if (line.trimEnd().endsWith(delimiter)) {
+      const text = buffer.trimEnd().slice(0, -delimiter.length).trim();
+      if (text !== '' && !/^(--[^\n]*\n?)*$/.test(text)) texts.push(text);
+      buffer = '';
+    }
+  }
+  return texts;
+}

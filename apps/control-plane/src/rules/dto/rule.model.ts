@@ -41,6 +41,12 @@ export class StatementMatchModel {
       'Calls a function that is not a PostgreSQL built-in (extensions, functions created earlier, pg_temp): its body was never checked.',
   })
   userFunctions?: boolean;
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "Conditions of the rule's dialect (MySQL: executableComment, multiStatement, unparsable, loadData, localFile, serverFile, writesFile, prepared, systemVariable, globalVariable, sqlMode, binlog); any one holds.",
+  })
+  flags?: string[];
 
   static from(match: StatementMatch): StatementMatchModel {
     return Object.assign(new StatementMatchModel(), match);
@@ -57,6 +63,7 @@ export class StatementMatchInput {
   @Field(() => Boolean, { nullable: true }) copyProgram?: boolean | null;
   @Field(() => Boolean, { nullable: true }) unresolvedDynamicSql?: boolean | null;
   @Field(() => Boolean, { nullable: true }) userFunctions?: boolean | null;
+  @Field(() => [String], { nullable: true }) flags?: string[] | null;
 }
 
 @ObjectType('MaskingPattern')
