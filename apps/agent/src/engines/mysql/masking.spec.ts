@@ -65,6 +65,16 @@ describe('result plans', () => {
   });
 });
 
+describe('result plans with policy-mysql lineage', () => {
+  const rules = masker([{ columns: ['customers.email'] }]);
+
+  test('the lineage decides computed columns; the metadata still masks named ones', () => {
+    const columns = [column({ name: 'email' }), columnDefinition({ name: 'e' }), columnDefinition({ name: 'n' })];
+    const plan = rules.plan(columns, UNKNOWN_LINEAGE, ['keep', 'redact', 'keep']);
+    expect(plan?.styles).toEqual(['redact', 'redact', null]);
+  });
+});
+
 describe('RowMasker', () => {
   const rules = masker([{ columns: ['email', 'score'] }, { detectors: ['email'] }]);
   const columns = [

@@ -10,7 +10,7 @@ import {
   type MaskingStyle,
   type QualifiedName,
 } from '@postern/policy';
-import { lex } from '@postern/policy-mysql';
+import { lex, type ColumnAction, type LineageColumnRule } from '@postern/policy-mysql';
 import { ColumnType, type ColumnDefinition } from '@postern/wire-mysql';
 
 /**
@@ -28,6 +28,8 @@ export interface StatementLineage {
 }
 
 export const UNKNOWN_LINEAGE: StatementLineage = { relations: [], names: new Set(), unknown: true };
+/** Only what the result's metadata names: the lineage analysis decided the rest. */
+const NAMED_ONLY: StatementLineage = { relations: [], names: new Set(), unknown: false };
 
 /** The lineage facts of one SQL text (relations from the analyser, names from the lexer). */
 export function lineageOf(sql: string, relations: readonly QualifiedName[]): StatementLineage {
@@ -77,6 +79,7 @@ export class MysqlSessionMasker {
   readonly counts: Float64Array;
   readonly detection: DetectionEngine;
   readonly hasColumnRules: boolean;
+  private lineageRuleList: LineageColumnRule[] | undefined;
 
   constructor(
     readonly rules: readonly CompiledMaskingRule[],
@@ -88,9 +91,26 @@ export class MysqlSessionMasker {
     this.hasColumnRules = rules.some((rule) => rule.columns.length > 0);
   }
 
-  /** The plan for a result set, or null when nothing in it can be masked. */
-  plan(columns: readonly ColumnDefinition[], lineage: StatementLineage): ResultPlan | null {
-    const decided = columns.map((column) => this.columnStyle(column, lineage));
+  /** The column rules as policy-mysql's lineage planner takes them. */
+  get lineageRules(): LineageColumnRule[] {
+    return (this.lineageRuleList ??= this.rules
+      .filter((rule) => rule.columns.length > 0)
+      .map((rule) => ({ name: rule.name, matchers: rule.columns })));
+  }
+
+  /**
+   * The plan for a result set, or null when nothing in it can be masked. `actions`: policy-mysql's
+   * lineage for each column (redact a value derived from a masked column that the metadata does
+   * not name); without it (a statement lineage cannot place), the name heuristic of `lineage`.
+   */
+  plan(
+    columns: readonly ColumnDefinition[],
+    lineage: StatementLineage,
+    actions?: readonly ColumnAction[],
+  ): ResultPlan | null {
+    const decided = columns.map((column, index) =>
+      actions === undefined ? this.columnStyle(column, lineage) : this.byLineage(column, actions[index] ?? 'redact'),
+    );
     const styles = decided.map((d) => d.style);
     const textual = columns.map((column) => isTextual(column.type));
     const detect = this.detection.active && textual.some((t, i) => t && styles[i] === null);
@@ -109,6 +129,14 @@ export class MysqlSessionMasker {
     return maskWholeBytes(style, this.hasher, payload, start, end);
   }
 
+  /** The metadata's own match, and a redaction where the lineage says the value derives from a masked column. */
+  private byLineage(column: ColumnDefinition, action: ColumnAction): { style: MaskingStyle | null; owner: number } {
+    const named = this.columnStyle(column, NAMED_ONLY);
+    if (action !== 'redact') return named;
+    const owner = named.owner >= 0 ? named.owner : this.rules.findIndex((rule) => rule.columns.length > 0);
+    return { style: 'redact', owner };
+  }
+
   private columnStyle(
     column: ColumnDefinition,
     lineage: StatementLineage,
@@ -118,7 +146,8 @@ export class MysqlSessionMasker {
     if (!this.hasColumnRules) return { style: best, owner };
     const direct = column.orgTable !== '' && column.orgName !== '';
     const fromNamedTable =
-      direct && lineage.relations.some((relation) => relation.name.toLowerCase() === column.orgTable.toLowerCase());
+      lineage === NAMED_ONLY ||
+      (direct && lineage.relations.some((relation) => relation.name.toLowerCase() === column.orgTable.toLowerCase()));
     this.rules.forEach((rule, index) => {
       if (rule.columns.length === 0) return;
       const applies = rule.columns.some((matcher) => {

@@ -1,4 +1,3 @@
-import { analyzeSql } from '@postern/policy-mysql';
 import {
   Command,
   packet,
@@ -10,16 +9,14 @@ import {
 } from '@postern/wire-mysql';
 import type { FrameFilter, FrameVerdict } from '../../common/proxy.js';
 import { Errors, errPacket, type MysqlError } from '../errors.js';
-import { lineageOf, UNKNOWN_LINEAGE, type MysqlSessionMasker, type StatementLineage } from '../masking.js';
 import type { MysqlContext } from '../rules.js';
 import { Part, ResponseReader, type ResponseShape } from './response-reader.js';
 import { PreparedStatements } from './prepared-statements.js';
-import { RowMasker } from './row-masker.js';
+import { ResultMasking } from './result-masking.js';
+import type { RowMasker } from './row-masker.js';
 import { Activity } from './activity.js';
 import { databaseRefusal, StatementGate, type GateVerdict } from './statement-gate.js';
 
-/** Statements whose lineage facts a session keeps (prepared statements run again and again). */
-const LINEAGE_CACHE_ENTRIES = 256;
 /** What a refused command becomes on its way to the target: COM_PING, answered by one OK we replace. */
 const STAND_IN = packet(Buffer.of(Command.PING), 0);
 
@@ -64,12 +61,12 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   private readonly statements = new PreparedStatements();
   private readonly activity: Activity;
   private readonly gate: StatementGate;
-  private readonly maskers = new Set<MysqlSessionMasker>();
-  private readonly lineages = new Map<string, StatementLineage>();
+  private readonly masking: ResultMasking;
 
   constructor(private readonly options: MysqlFilterOptions) {
     this.activity = new Activity(options.context);
     this.gate = new StatementGate(options.context, this.activity, options);
+    this.masking = new ResultMasking(options.context);
   }
 
   /** Nothing of the filter's own is ever written out of turn: refusals travel as stand-ins. */
@@ -127,8 +124,10 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     let out: Buffer | null =
       request.shift === 0 ? frame.bytes : packet(frame.payload, frame.sequenceId + request.shift);
     if (request.replacement !== null) out = request.replacement;
-    else if (part === Part.ColumnsComplete) request.rowMasker = this.rowMasker(request);
-    else if (part === Part.Row && request.rowMasker !== null) {
+    else if (part === Part.ColumnsComplete) {
+      const { reader } = request;
+      request.rowMasker = this.masking.rowMasker(request.sql, reader.results, reader.columns, reader.binary);
+    } else if (part === Part.Row && request.rowMasker !== null) {
       const masked = request.rowMasker.mask(frame.payload, frame.sequenceId + request.shift);
       if (masked !== null) {
         request.shift += packetsIn(masked) - frame.packetCount;
@@ -156,14 +155,14 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   /** The session's per-rule policy counts (null when no policy applied). */
   summary(): Record<string, unknown> | null {
     const masked: Record<string, number> = {};
-    for (const masker of this.maskers) {
+    for (const masker of this.masking.maskers) {
       masker.rules.forEach((rule, index) => {
         const n = masker.counts[index]!;
         if (n > 0) masked[rule.id] = (masked[rule.id] ?? 0) + n;
       });
     }
     if (
-      this.maskers.size === 0 &&
+      this.masking.maskers.size === 0 &&
       this.gate.tally.refused.size === 0 &&
       this.options.context.policy().statements.empty
     ) {
@@ -266,10 +265,16 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     reply: number,
   ): Buffer | null {
     switch (verdict.action) {
-      case 'admit':
+      case 'admit': {
+        const refusal = this.masking.refusal(sql);
+        if (refusal !== null) {
+          this.activity.blocked(sql, refusal);
+          return this.refuse(reply, Errors.StatementDenied, `Postern: ${refusal}`);
+        }
         return kind === 'query'
           ? this.forward(frame, 'results', 'query', sql)
           : this.forward(frame, 'prepare', 'prepare', sql);
+      }
       case 'refuse':
         return this.refuse(reply, verdict.error, verdict.message);
       case 'drop':
@@ -278,32 +283,6 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   }
 
   // ------------------------------------------------------------------ responses
-
-  private rowMasker(request: Request): RowMasker | null {
-    const masker = this.options.context.policy().masker;
-    if (masker === null) return null;
-    this.maskers.add(masker);
-    const plan = masker.plan(request.reader.columns, this.lineage(request.sql));
-    return plan === null ? null : new RowMasker(masker, plan, request.reader.binary);
-  }
-
-  /** The lineage facts of a statement, kept for the statements the session repeats. */
-  private lineage(sql: string | null): StatementLineage {
-    if (sql === null) return UNKNOWN_LINEAGE;
-    let lineage = this.lineages.get(sql);
-    if (lineage === undefined) {
-      const analysis = analyzeSql(sql);
-      lineage = analysis.ok
-        ? lineageOf(
-            sql,
-            analysis.all.flatMap((statement) => statement.relations),
-          )
-        : UNKNOWN_LINEAGE;
-      if (this.lineages.size >= LINEAGE_CACHE_ENTRIES) this.lineages.clear();
-      this.lineages.set(sql, lineage);
-    }
-    return lineage;
-  }
 
   private answered(request: Request): void {
     const { reader } = request;

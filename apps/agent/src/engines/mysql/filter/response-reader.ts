@@ -44,6 +44,11 @@ export class ResponseReader {
   done = false;
   /** Rows of every result set, or affected rows of OK packets. */
   rows = 0;
+  /**
+   * Results completed so far (an OK or a result set each; one per statement of a multi-statement
+   * text): while a result set's columns arrive, the index of its statement.
+   */
+  results = 0;
   error: { code: string; message: string } | null = null;
   columns: ColumnDefinition[] = [];
   /** Binary rows (COM_STMT_EXECUTE results). */
@@ -140,6 +145,7 @@ export class ResponseReader {
 
   /** A result's end: the next result follows (multi-statements, procedures) or the response is over. */
   private more(statusFlags: number): void {
+    this.results++;
     if ((statusFlags & ServerStatus.MORE_RESULTS_EXISTS) !== 0) this.phase = 'first';
     else this.done = true;
   }
