@@ -21,8 +21,8 @@ function toy(protocol: string, init?: () => Promise<void>): EngineModule {
 }
 
 describe('engine registration', () => {
-  test('this build registers PostgreSQL', () => {
-    expect(ENGINE_MODULES.map((m) => m.protocol)).toEqual(['postgres']);
+  test('this build registers PostgreSQL and MySQL', () => {
+    expect(ENGINE_MODULES.map((m) => m.protocol)).toEqual(['postgres', 'mysql']);
   });
 
   test('every engine is initialised before it is registered', async () => {
