@@ -75,6 +75,8 @@ describe('login', () => {
     expect(rows).toEqual([{ db: db.name, who: `${db.native.user}@127.0.0.1` }]);
     await connection.end();
     expect(gateway.sentText()).not.toContain(db.native.password);
+    expect(gateway.logLines.join('')).not.toContain(db.native.password);
+    expect(JSON.stringify([...gateway.recorded.values()])).not.toContain(db.native.password);
   });
 
   test('the agent logs in to an ed25519 account', async () => {
