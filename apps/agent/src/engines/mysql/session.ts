@@ -4,11 +4,12 @@ import type { Logger } from '@postern/logging';
 import { encodeOk, MySqlProtocolError, packet, PacketReader, ServerStatus, type Message } from '@postern/wire-mysql';
 import { ReachRefusedError } from '../../reach/reach-policy.js';
 import type { BufferAccount, BufferBudget } from '../../sessions/buffer-budget.js';
-import type { Principal, ResolvedConnection, SessionSummary } from '../engine.js';
+import type { ResolvedConnection, SessionSummary } from '../engine.js';
 import { deadline, type Deadline } from '../common/deadline.js';
 import { PeerClosedError } from '../common/frame-reader.js';
 import { proxySession } from '../common/proxy.js';
 import { endForAbort } from '../common/session-end.js';
+import { authenticateClient } from './client-auth.js';
 import { readClientLogin, type ClientLink, type ClientLogin } from './client-handshake.js';
 import { MysqlFrameCodec, MysqlSessionState } from './codec.js';
 import { describeError, errorCode, Errors, fatalPacket, SessionEnd } from './errors.js';
@@ -85,7 +86,10 @@ export class MysqlSession {
     // An unknown name gets the answers an existing connection would give (the credential is
     // checked; a good one has "no access"), so names cannot be probed before login.
     const connection = known ?? unknownConnection(login.connectionName);
-    const principal = await this.clientPhase(() => this.authenticate(connection, login, auth.signal), auth.signal);
+    const principal = await this.clientPhase(
+      () => authenticateClient(this.context, connection, login, auth.signal),
+      auth.signal,
+    );
     if (known === null) {
       throw new SessionEnd('unknown_connection', `unknown connection "${connection.name}"`, {
         code: errorCode(Errors.DatabaseAccessDenied),
@@ -132,48 +136,6 @@ export class MysqlSession {
     });
     this.terminateForwarded = outcome.terminateForwarded;
     return outcome.end;
-  }
-
-  private async authenticate(
-    connection: ResolvedConnection,
-    login: ClientLogin,
-    signal: AbortSignal,
-  ): Promise<Principal> {
-    const result = await abortable(this.context.authenticate(connection, login.user, login.password), signal);
-    if (result.ok) return result.principal;
-    const summary = `${result.reason}: ${result.message}`;
-    const denied = `Access denied for user '${login.user}' (using password: YES)`;
-    switch (result.reason) {
-      case 'invalid_credential':
-        throw new SessionEnd('auth_failed', summary, { code: errorCode(Errors.AccessDenied), message: denied });
-      case 'expired_credential':
-        throw new SessionEnd('auth_failed', summary, {
-          code: errorCode(Errors.AccessDenied),
-          message: `${denied}: the credential has expired`,
-          hint: 'obtain a fresh credential and connect again',
-        });
-      case 'no_access':
-        throw new SessionEnd('auth_failed', summary, {
-          code: errorCode(Errors.DatabaseAccessDenied),
-          message: `Access denied for user '${login.user}' to database '${connection.name}'`,
-        });
-      case 'user_mismatch':
-        throw new SessionEnd('auth_failed', summary, {
-          code: errorCode(Errors.AccessDenied),
-          message: `${denied}: the credential does not belong to user '${login.user}'`,
-          ...(result.loginNames?.length ? { hint: `connect with --user=${result.loginNames.at(-1)}` } : {}),
-        });
-      case 'rate_limited':
-        throw new SessionEnd('auth_failed', summary, {
-          code: errorCode(Errors.TooManyConnections),
-          message: result.message,
-        });
-      case 'policy_stale':
-        throw new SessionEnd('auth_failed', summary, {
-          code: errorCode(Errors.ServerShutdown),
-          message: 'the Postern agent cannot reach its control plane: new sessions are refused until it can',
-        });
-    }
   }
 
   private async openTarget(connection: ResolvedConnection, login: ClientLogin): Promise<void> {
@@ -329,25 +291,6 @@ function unknownConnection(name: string): ResolvedConnection {
     target: { host: '', port: 0, user: '', secretRef: '', tls: { mode: 'verify-full', caRef: null }, settings: {} },
     recordingMode: 'strict',
   };
-}
-
-/** Settles with `promise`, or rejects as soon as `signal` aborts (the work itself goes on). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /** Waits until `stream` closes, destroying it after `graceMs` (a peer that never reads). */
