@@ -96,8 +96,9 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       case Command.STMT_RESET:
       case Command.PING:
       case Command.SET_OPTION:
-      case Command.STATISTICS:
         return this.forward(frame, 'single');
+      case Command.STATISTICS:
+        return this.forward(frame, 'statistics');
       case Command.FIELD_LIST:
         return this.forward(frame, 'field-list');
       case Command.INIT_DB:

@@ -1,17 +1,13 @@
 import {
   Capability,
-  decodeColumnCount,
-  decodeColumnDefinition,
   decodeErr,
-  decodeOk,
-  decodeResultSetEnd,
-  decodeStmtPrepareOk,
   hasCapability,
   isResultSetEnd,
   MySqlProtocolError,
   ResponseHeader,
-  ServerStatus,
+  ResponseReader as ServerResponses,
   type ColumnDefinition,
+  type ExpectedResponse,
   type SessionCapabilities,
 } from '@postern/wire-mysql';
 
@@ -23,7 +19,9 @@ export type ResponseShape =
   | 'prepare'
   /** COM_FIELD_LIST: column definitions up to an EOF, or ERR. */
   | 'field-list'
-  /** One packet: OK/ERR (ping, init db, reset, set option), the COM_STATISTICS string. */
+  /** COM_STATISTICS: one string. */
+  | 'statistics'
+  /** One OK/ERR (ping, init db, reset), or SET_OPTION's EOF. */
   | 'single';
 
 /** What one packet of a response was. */
@@ -36,9 +34,10 @@ export const Part = {
 export type Part = (typeof Part)[keyof typeof Part];
 
 /**
- * Follows one command's response packet by packet: where it ends, which packets are rows, the
- * column definitions of each result set, affected rows and the error if any. Decodes only the
- * headers and metadata; rows are not decoded here.
+ * One command's response, packet by packet, on wire-mysql's ResponseReader (the codec says which
+ * packet is which): where it ends, which packets are rows, the column definitions of each result
+ * set, affected rows, the error if any, and the statement a result set answers in a
+ * multi-statement text. Rows are not decoded here.
  */
 export class ResponseReader {
   done = false;
@@ -50,103 +49,107 @@ export class ResponseReader {
    */
   results = 0;
   error: { code: string; message: string } | null = null;
-  columns: ColumnDefinition[] = [];
-  /** Binary rows (COM_STMT_EXECUTE results). */
-  readonly binary: boolean;
   /** COM_STMT_PREPARE: the statement id and counts from PREPARE_OK. */
   prepared: { statementId: number; paramCount: number; columnCount: number } | null = null;
-  private phase: 'first' | 'columns' | 'columns-eof' | 'rows' | 'prepare-rest' | 'field-list' = 'first';
-  private columnCount = 0;
-  private remaining = 0;
+  private readonly server: ServerResponses;
   private readonly deprecateEof: boolean;
+  private columnCount = 0;
+  private fieldList: ColumnDefinition[] | null = null;
 
   constructor(
     readonly shape: ResponseShape,
     private readonly capabilities: SessionCapabilities,
-    binary = false,
+    /** Binary rows (COM_STMT_EXECUTE results). */
+    readonly binary = false,
   ) {
-    this.binary = binary;
     this.deprecateEof = hasCapability(capabilities.flags, Capability.DEPRECATE_EOF);
-    if (shape === 'field-list') this.phase = 'field-list';
+    this.server = new ServerResponses(capabilities);
+    if (shape === 'field-list') this.fieldList = [];
+    else this.server.expect(expected(shape, binary));
+  }
+
+  /** The definitions of the current result set. */
+  get columns(): readonly ColumnDefinition[] {
+    return this.server.currentColumns;
   }
 
   /** Reads the next packet of the response; throws MySqlProtocolError on one that does not fit. */
   read(payload: Buffer): Part {
     if (this.done) throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'a packet after the end of a response');
-    switch (this.phase) {
-      case 'first':
-        return this.first(payload);
-      case 'columns':
-        this.columns.push(decodeColumnDefinition(payload, this.capabilities));
-        if (this.columns.length < this.columnCount) return Part.Other;
-        this.phase = this.deprecateEof ? 'rows' : 'columns-eof';
-        return this.deprecateEof ? Part.ColumnsComplete : Part.Other;
-      case 'columns-eof':
-        if (payload[0] !== ResponseHeader.EOF)
-          throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'expected EOF after columns');
-        this.phase = 'rows';
-        return Part.ColumnsComplete;
-      case 'rows':
-        if (payload[0] === ResponseHeader.ERR) return this.failed(payload);
-        if (isResultSetEnd(payload, this.capabilities)) {
-          this.more(decodeResultSetEnd(payload, this.capabilities).statusFlags);
-          return Part.Other;
-        }
+    if (this.fieldList !== null) return this.fieldListPart(payload);
+    const event = this.server.next(payload);
+    let part: Part = Part.Other;
+    switch (event.type) {
+      case 'ok':
+        this.rows += Number(event.ok.affectedRows);
+        this.results++;
+        break;
+      case 'err':
+        this.failed(event.err.code, event.err.sqlState, event.err.message);
+        break;
+      case 'local-infile':
+        // The agent never offers LOCAL_FILES to the target: a server asking for a file is not one we talk to.
+        throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'the target asked for a LOCAL INFILE');
+      case 'result-set':
+        this.columnCount = event.columnCount;
+        if (!event.metadataFollows)
+          throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'a result set without column definitions');
+        break;
+      case 'column':
+        if (this.shape === 'results' && this.deprecateEof && event.index === this.columnCount - 1)
+          part = Part.ColumnsComplete;
+        break;
+      case 'columns-end':
+        if (event.cursor) throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'a cursor the agent did not allow');
+        if (this.shape === 'results') part = Part.ColumnsComplete;
+        break;
+      case 'row':
         this.rows++;
-        return Part.Row;
-      case 'prepare-rest':
-        if (--this.remaining === 0) this.done = true;
-        return Part.Other;
-      case 'field-list':
-        if (payload[0] === ResponseHeader.ERR) return this.failed(payload);
-        if (isResultSetEnd(payload, this.capabilities)) this.done = true;
-        return Part.Other;
+        part = Part.Row;
+        break;
+      case 'result-end':
+        this.results++;
+        break;
+      case 'prepare-ok':
+        this.prepared = {
+          statementId: event.ok.statementId,
+          paramCount: event.ok.paramCount,
+          columnCount: event.ok.columnCount,
+        };
+        break;
+      default:
+        break;
     }
+    this.done = this.server.done;
+    return part;
   }
 
-  private first(payload: Buffer): Part {
-    const header = payload[0];
-    if (header === ResponseHeader.ERR) return this.failed(payload);
-    if (this.shape === 'single') {
+  /** COM_FIELD_LIST (which the codec's reader does not follow): definitions up to an EOF, or ERR. */
+  private fieldListPart(payload: Buffer): Part {
+    if (payload[0] === ResponseHeader.ERR) {
+      const err = decodeErr(payload);
+      this.failed(err.code, err.sqlState, err.message);
+    } else if (isResultSetEnd(payload, this.capabilities)) {
       this.done = true;
-      return Part.Other;
     }
-    if (this.shape === 'prepare') {
-      const ok = decodeStmtPrepareOk(payload);
-      this.prepared = { statementId: ok.statementId, paramCount: ok.paramCount, columnCount: ok.columnCount };
-      const eofs = this.deprecateEof ? 0 : Number(ok.paramCount > 0) + Number(ok.columnCount > 0);
-      this.remaining = ok.paramCount + ok.columnCount + eofs;
-      if (this.remaining === 0) this.done = true;
-      else this.phase = 'prepare-rest';
-      return Part.Other;
-    }
-    if (header === ResponseHeader.OK) {
-      const ok = decodeOk(payload, this.capabilities);
-      this.rows += Number(ok.affectedRows);
-      this.more(ok.statusFlags);
-      return Part.Other;
-    }
-    if (header === ResponseHeader.LOCAL_INFILE) {
-      // The agent never offers LOCAL_FILES to the target: a server asking for a file is not one we talk to.
-      throw new MySqlProtocolError('UNEXPECTED_MESSAGE', 'the target asked for a LOCAL INFILE');
-    }
-    this.columnCount = decodeColumnCount(payload, this.capabilities).columnCount;
-    this.columns = [];
-    this.phase = 'columns';
     return Part.Other;
   }
 
-  private failed(payload: Buffer): Part {
-    const err = decodeErr(payload);
-    this.error = { code: `${err.code}${err.sqlState === undefined ? '' : `/${err.sqlState}`}`, message: err.message };
+  private failed(code: number, sqlState: string | undefined, message: string): void {
+    this.error = { code: `${code}${sqlState === undefined ? '' : `/${sqlState}`}`, message };
     this.done = true;
-    return Part.Other;
   }
+}
 
-  /** A result's end: the next result follows (multi-statements, procedures) or the response is over. */
-  private more(statusFlags: number): void {
-    this.results++;
-    if ((statusFlags & ServerStatus.MORE_RESULTS_EXISTS) !== 0) this.phase = 'first';
-    else this.done = true;
+function expected(shape: Exclude<ResponseShape, 'field-list'>, binary: boolean): ExpectedResponse {
+  switch (shape) {
+    case 'results':
+      return binary ? { command: 'execute' } : { command: 'query' };
+    case 'prepare':
+      return { command: 'prepare' };
+    case 'statistics':
+      return { command: 'statistics' };
+    case 'single':
+      return { command: 'simple' };
   }
 }
