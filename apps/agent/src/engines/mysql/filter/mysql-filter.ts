@@ -58,7 +58,7 @@ export interface MysqlFilterOptions {
  */
 export class MysqlFilter implements FrameFilter<Message, Message> {
   private readonly queue: Request[] = [];
-  private readonly statements = new PreparedStatements();
+  private readonly statements: PreparedStatements;
   private readonly activity: Activity;
   private readonly gate: StatementGate;
   private readonly masking: ResultMasking;
@@ -67,6 +67,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     this.activity = new Activity(options.context);
     this.gate = new StatementGate(options.context, this.activity, options);
     this.masking = new ResultMasking(options.context);
+    this.statements = new PreparedStatements(options.capabilities);
   }
 
   /** Nothing of the filter's own is ever written out of turn: refusals travel as stand-ins. */
@@ -79,7 +80,8 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       case Command.QUIT:
         return frame.bytes;
       case Command.STMT_SEND_LONG_DATA:
-        if (payload.length >= 7) this.statements.longData(statementIdOf(payload), payload.readUInt16LE(5));
+      case Command.STMT_CLOSE:
+        this.statements.observe(payload);
         return frame.bytes;
       case Command.QUERY:
         return this.statement(frame, querySql(payload, this.options.capabilities), 'query', reply);
@@ -87,13 +89,10 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
         return this.statement(frame, payload.toString('utf8', 1), 'prepare', reply);
       case Command.STMT_EXECUTE:
         return this.execute(frame, reply);
-      case Command.STMT_CLOSE:
-        this.statements.close(statementIdOf(payload));
-        return frame.bytes;
       case Command.RESET_CONNECTION:
-        this.statements.clear();
-        return this.forward(frame, 'single');
       case Command.STMT_RESET:
+        this.statements.observe(payload);
+        return this.forward(frame, 'single');
       case Command.PING:
       case Command.SET_OPTION:
         return this.forward(frame, 'single');
@@ -203,7 +202,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       this.statements.sql(id),
     );
     request.statementId = id;
-    request.params = this.statements.params(id, frame.payload, this.options.capabilities);
+    request.params = this.statements.params(id, frame.payload);
     this.queue.push(request);
     return frame.bytes;
   }
@@ -288,7 +287,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   private answered(request: Request): void {
     const { reader } = request;
     if (request.kind === 'prepare' && reader.prepared !== null && request.sql !== null) {
-      this.statements.prepared(reader.prepared.statementId, request.sql, reader.prepared.paramCount);
+      this.statements.prepared(reader.prepared, request.sql);
     }
     if (request.kind !== 'query' && request.kind !== 'execute') return;
     const { sql, statementId, params, startedAt } = request;

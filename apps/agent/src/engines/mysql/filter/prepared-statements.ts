@@ -1,69 +1,57 @@
 import {
+  decodeCommand,
   decodeStmtExecute,
   MySqlProtocolError,
+  PreparedStatements as StatementTable,
   type BinaryValue,
-  type ParamType,
   type SessionCapabilities,
 } from '@postern/wire-mysql';
 
 /** Characters of one parameter kept in a recording. */
 const MAX_RECORDED_PARAM = 256;
 
-interface Prepared {
-  sql: string;
-  paramCount: number;
-  /** The types the last execute bound (an execute may reuse them without sending them). */
-  paramTypes: ParamType[] | undefined;
-  /** Parameters sent with COM_STMT_SEND_LONG_DATA since the last execute. */
-  longData: Set<number>;
-}
-
 /**
- * The session's prepared statements, by the id the target gave them: their SQL (checked by the
- * rules at PREPARE, so an EXECUTE runs only what was allowed; masking reads its names) and what
- * decoding an EXECUTE's parameters needs, for the recording.
+ * The session's prepared statements on wire-mysql's table (parameter counts, bound types, long
+ * data), by the id the target gave them, with their SQL: checked by the rules at PREPARE (so an
+ * EXECUTE runs only what was allowed), read by masking, shown in recordings with the parameters.
  */
 export class PreparedStatements {
-  private readonly byId = new Map<number, Prepared>();
+  private readonly table = new StatementTable();
 
-  prepared(statementId: number, sql: string, paramCount: number): void {
-    this.byId.set(statementId, { sql, paramCount, paramTypes: undefined, longData: new Set() });
+  constructor(private readonly capabilities: SessionCapabilities) {}
+
+  /** A COM_STMT_PREPARE the target accepted. */
+  prepared(ok: { statementId: number; paramCount: number; columnCount: number }, sql: string): void {
+    this.table.add({ ...ok, warnings: 0 }, [], sql);
   }
 
   sql(statementId: number): string | null {
-    return this.byId.get(statementId)?.sql ?? null;
-  }
-
-  longData(statementId: number, paramId: number): void {
-    this.byId.get(statementId)?.longData.add(paramId);
-  }
-
-  close(statementId: number): void {
-    this.byId.delete(statementId);
-  }
-
-  /** COM_RESET_CONNECTION: the target forgot them all. */
-  clear(): void {
-    this.byId.clear();
+    return this.table.get(statementId)?.sql ?? null;
   }
 
   /**
-   * The parameters of a COM_STMT_EXECUTE as text for the recording (bounded), remembering the
-   * types it bound; null when the statement is unknown or the packet cannot be read (the target
-   * answers it with its own error).
+   * A command about prepared statements the client sent (SEND_LONG_DATA, RESET, CLOSE,
+   * RESET_CONNECTION): the table follows it. One that does not decode is the target's to refuse.
    */
-  params(statementId: number, payload: Buffer, capabilities: SessionCapabilities): string[] | null {
-    const statement = this.byId.get(statementId);
+  observe(payload: Buffer): void {
+    try {
+      this.table.observe(decodeCommand(payload, this.capabilities, this.table.lookup));
+    } catch (error) {
+      if (!(error instanceof MySqlProtocolError)) throw error;
+    }
+  }
+
+  /**
+   * The parameters of a COM_STMT_EXECUTE as text for the recording (bounded), the table
+   * following its bound types; null when the statement is unknown or the packet cannot be read
+   * (the target answers it with its own error).
+   */
+  params(statementId: number, payload: Buffer): string[] | null {
+    const statement = this.table.get(statementId);
     if (statement === undefined) return null;
     try {
-      const execute = decodeStmtExecute(
-        payload,
-        { paramCount: statement.paramCount, paramTypes: statement.paramTypes, longDataParams: statement.longData },
-        capabilities,
-      );
-      if (execute.newParamsBound)
-        statement.paramTypes = execute.params.map(({ type, unsigned }) => ({ type, unsigned }));
-      statement.longData.clear();
+      const execute = decodeStmtExecute(payload, statement, this.capabilities);
+      this.table.observe(execute);
       return execute.params.map((param) => shown(param.value));
     } catch (error) {
       if (error instanceof MySqlProtocolError) return null;
