@@ -43,6 +43,8 @@ export interface TargetSpec {
   user: string;
   password: string;
   tlsMode: ResolvedConnection['target']['tls']['mode'];
+  /** PEM CA the connection names (tlsCaRef); absent: Node's roots. */
+  ca?: string;
 }
 
 export interface TestPolicy {
@@ -182,7 +184,7 @@ export class MysqlTestGateway {
             port: spec.port,
             user: spec.user,
             secretRef: `test:${name}`,
-            tls: { mode: spec.tlsMode, caRef: null },
+            tls: { mode: spec.tlsMode, caRef: spec.ca === undefined ? null : `test-ca:${name}` },
             settings: { database: spec.database },
           },
           recordingMode: 'strict',
@@ -190,9 +192,10 @@ export class MysqlTestGateway {
       },
       authenticate: async (_connection, user, password) => testAuthenticate(user, password),
       resolveSecret: async (ref) => {
-        const spec = connections[ref.split(':')[1] ?? ''];
+        const [kind, name = ''] = ref.split(':');
+        const spec = connections[name];
         if (spec === undefined) throw new Error(`no secret ${ref}`);
-        return spec.password;
+        return kind === 'test-ca' ? (spec.ca ?? '') : spec.password;
       },
       dialTarget: async (host) => host,
       revealPassword: () => {
