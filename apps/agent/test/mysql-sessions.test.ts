@@ -239,13 +239,13 @@ async function waitForProcess(id: number, info: string): Promise<void> {
 }
 
 describe('session end', () => {
-  test('revocation ends a session with an ERR the client sees', async () => {
+  test('revocation ends a session with an ERR the client sees, under a running statement', async () => {
     const connection = await connectThrough(gateway.port, 'shop');
-    const before = gateway.sessions.length;
+    const session = gateway.sessions.at(-1)!;
+    const [[{ id }]] = (await connection.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
     const sleeping = connection.query('SELECT SLEEP(20)');
-    // The session is the last one opened; abort it as the session manager does on a revoke.
-    const session = gateway.sessions[before - 1]!;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await waitForProcess(id, 'SELECT SLEEP(20)');
+    // As the session manager does on a revoke.
     session.controller.abort(new SessionAbortError('revoked'));
     await expect(sleeping).rejects.toMatchObject({ errno: 1927, message: expect.stringContaining('access revoked') });
     await session.done;
