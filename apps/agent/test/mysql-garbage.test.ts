@@ -3,7 +3,7 @@
 // payloads (well framed) after it. Deterministic: a seeded generator.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { packet } from '@postern/wire-mysql';
+import { decodeErr, packet } from '@postern/wire-mysql';
 import { connectThrough, MARIADB, MysqlTestGateway, RawMysqlClient, TargetDatabase } from './mysql-harness.js';
 
 let db: TargetDatabase;
@@ -60,6 +60,18 @@ test('random bytes before login end only that session', async () => {
   const [rows] = await client.query('SELECT 1 AS alive');
   expect(rows).toEqual([{ alive: 1 }]);
   await client.end();
+});
+
+test('commands too short for their layout get ERR 1835; the session goes on, or ends when no answer is due', async () => {
+  const client = await RawMysqlClient.login(gateway.port, 'shop');
+  client.pipeline(Buffer.of(0x17), Buffer.of(0x17, 1, 0), Buffer.from('\x03SELECT 1', 'latin1'));
+  const messages = await client.received(6);
+  expect(messages.slice(0, 2).map((m) => decodeErr(m.payload).code)).toEqual([1835, 1835]);
+  expect(messages.slice(2).map((m) => m.payload[0])).toEqual([1, 3, 1, 0xfe]);
+  client.pipeline(Buffer.of(0x19)); // COM_STMT_CLOSE has no answer to put an ERR in: the session ends
+  const [, , , , , , last] = await client.received(7);
+  expect(decodeErr(last!.payload).code).toBe(1835);
+  client.close();
 });
 
 test('random command payloads after login are refused or answered; the engine goes on', async () => {

@@ -31,6 +31,8 @@ export const Errors = {
   OutOfMemory: { errno: 1041, sqlState: 'HY000' },
   /** ER_TABLEACCESS_DENIED_ERROR: a statement refused by a rule. */
   StatementDenied: { errno: 1142, sqlState: '42000' },
+  /** ER_MALFORMED_PACKET */
+  MalformedPacket: { errno: 1835, sqlState: 'HY000' },
   /** ER_NET_PACKET_TOO_LARGE */
   PacketTooLarge: { errno: 1153, sqlState: '08S01' },
   /** ER_NET_READ_INTERRUPTED: a step did not finish in time. */

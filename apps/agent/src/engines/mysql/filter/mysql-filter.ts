@@ -1,5 +1,6 @@
 import {
   Command,
+  MySqlProtocolError,
   packet,
   PACKET_HEADER_SIZE,
   querySql,
@@ -8,7 +9,7 @@ import {
   type SessionCapabilities,
 } from '@postern/wire-mysql';
 import type { FrameFilter, FrameVerdict } from '../../common/proxy.js';
-import { Errors, errPacket, type MysqlError } from '../errors.js';
+import { errorCode, Errors, errPacket, SessionEnd, type MysqlError } from '../errors.js';
 import type { MysqlContext } from '../rules.js';
 import { Part, ResponseReader, type ResponseShape } from './response-reader.js';
 import { PreparedStatements } from './prepared-statements.js';
@@ -74,6 +75,20 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   attach(): void {}
 
   fromClient(frame: Message): FrameVerdict {
+    try {
+      return this.command(frame);
+    } catch (error) {
+      // A command too short for its own layout: the client's mistake, answered as the server would.
+      if (!(error instanceof MySqlProtocolError)) throw error;
+      return this.refuse(
+        (frame.lastSequenceId + 1) & 0xff,
+        Errors.MalformedPacket,
+        `Malformed packet: ${error.message}`,
+      );
+    }
+  }
+
+  private command(frame: Message): FrameVerdict {
     const payload = frame.payload;
     const reply = (frame.lastSequenceId + 1) & 0xff;
     switch (payload[0]) {
@@ -81,6 +96,11 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
         return frame.bytes;
       case Command.STMT_SEND_LONG_DATA:
       case Command.STMT_CLOSE:
+        // No answer comes to these: a malformed one cannot be refused in turn, it ends the session.
+        if (payload.length < (payload[0] === Command.STMT_CLOSE ? 5 : 7)) {
+          const message = 'Malformed packet: a statement command without its statement id';
+          throw new SessionEnd('protocol_error', message, { code: errorCode(Errors.MalformedPacket), message });
+        }
         this.statements.observe(payload);
         return frame.bytes;
       case Command.QUERY:
