@@ -2,7 +2,9 @@
 // be: a scripted server built from wire-mysql's encoders checks the scramble (fast auth), or asks
 // for full authentication and reads the password RSA-wrapped with its own key, as MySQL 8 does.
 import { constants, createHash, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   AuthPlugin,
@@ -18,6 +20,7 @@ import {
   ServerStatus,
   type Message,
 } from '@postern/wire-mysql';
+import { selfSignedCertificate, type CertificateFiles } from '@postern/testing';
 import { connectThrough, MysqlTestGateway } from './mysql-harness.js';
 
 const PASSWORD = 'sha2-target-secret';
@@ -40,13 +43,16 @@ const FLAGS =
 
 /** A MySQL 8 stand-in: caching_sha2_password login (fast or full auth), then OK to every command. */
 class Sha2Server {
-  readonly logins: ('fast' | 'full-rsa')[] = [];
+  readonly logins: ('fast' | 'full-rsa' | 'full-tls')[] = [];
   /** Every byte the agent sent, to check the password never crossed in clear. */
   readonly received: Buffer[] = [];
   private readonly keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly server: Server;
 
-  constructor(private readonly cached: boolean) {
+  constructor(
+    private readonly cached: boolean,
+    private readonly tls: { key: string; cert: string } | null = null,
+  ) {
     this.server = createServer((socket) => this.serve(socket));
   }
 
@@ -59,15 +65,26 @@ class Sha2Server {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private serve(socket: Socket): void {
+  private serve(plain: Socket): void {
     const nonce = Buffer.from(randomBytes(20).map((b) => (b % 94) + 33));
-    const reader = new PacketReader();
+    let socket: Socket = plain;
+    let reader = new PacketReader();
     let step: 'response' | 'full' | 'key' | 'commands' = 'response';
     const ok = (sequenceId: number) =>
       socket.write(packet(encodeOk({ statusFlags: ServerStatus.AUTOCOMMIT }, { flags: FLAGS }), sequenceId));
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       this.received.push(chunk);
+      if (this.tls !== null && socket === plain && chunk.length >= 36 && chunk.readUIntLE(0, 3) === 32) {
+        // SSLRequest: the rest is inside TLS (the ClientHello may share the chunk).
+        plain.off('data', onData);
+        plain.pause();
+        if (chunk.length > 36) plain.unshift(chunk.subarray(36));
+        socket = new TLSSocket(plain, { isServer: true, ...this.tls });
+        socket.on('error', () => undefined);
+        socket.on('data', onData);
+        reader = new PacketReader();
+        return;
+      }
       reader.parse(chunk, (message: Message) => {
         const next = (message.lastSequenceId + 1) & 0xff;
         if (step === 'response') {
@@ -83,17 +100,26 @@ class Sha2Server {
             socket.write(packet(encodeAuthMoreData(Buffer.of(CachingSha2.PERFORM_FULL_AUTHENTICATION)), next));
             step = 'full';
           }
+        } else if (step === 'full' && socket !== plain) {
+          // Over TLS the client sends the password in clear.
+          if (message.payload.equals(Buffer.from(`${PASSWORD}\0`))) {
+            this.logins.push('full-tls');
+            ok(next);
+            step = 'commands';
+          } else {
+            socket.destroy();
+          }
         } else if (step === 'full') {
           expect(message.payload).toEqual(Buffer.of(CachingSha2.REQUEST_PUBLIC_KEY));
           const pem = this.keys.publicKey.export({ type: 'spki', format: 'pem' });
           socket.write(packet(encodeAuthMoreData(Buffer.from(pem)), next));
           step = 'key';
         } else if (step === 'key') {
-          const plain = privateDecrypt(
+          const plainText = privateDecrypt(
             { key: this.keys.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
             message.payload,
           );
-          const password = Buffer.from(plain.map((b, i) => b ^ nonce[i % nonce.length]!));
+          const password = Buffer.from(plainText.map((b, i) => b ^ nonce[i % nonce.length]!));
           if (password.equals(Buffer.from(`${PASSWORD}\0`))) {
             this.logins.push('full-rsa');
             ok(next);
@@ -105,36 +131,50 @@ class Sha2Server {
           ok(next);
         }
       });
-    });
+    };
+    plain.on('error', () => undefined);
+    plain.on('data', onData);
     const greeting = encodeHandshakeV10({
       serverVersion: '8.0.36',
       connectionId: 7,
       authPluginData: Buffer.concat([nonce, Buffer.of(0)]),
-      capabilityFlags: FLAGS,
+      capabilityFlags: this.tls === null ? FLAGS : (FLAGS | Capability.SSL) >>> 0,
       mariaDbCapabilityFlags: 0,
       characterSet: 255,
       statusFlags: ServerStatus.AUTOCOMMIT,
       authPluginName: AuthPlugin.CACHING_SHA2_PASSWORD,
     });
-    socket.write(packet(greeting, 0));
+    plain.write(packet(greeting, 0));
   }
 }
 
-const servers = { fast: new Sha2Server(true), full: new Sha2Server(false) };
+const servers = { fast: new Sha2Server(true), full: new Sha2Server(false), tls: null as Sha2Server | null };
+let certificate: CertificateFiles;
 let gateway: MysqlTestGateway;
 let refusing: MysqlTestGateway;
 
 beforeAll(async () => {
-  const [fastPort, fullPort] = await Promise.all([servers.fast.start(), servers.full.start()]);
+  certificate = await selfSignedCertificate(['localhost']);
+  servers.tls = new Sha2Server(false, { key: readFileSync(certificate.keyFile, 'utf8'), cert: certificate.cert });
+  const [fastPort, fullPort, tlsPort] = await Promise.all([
+    servers.fast.start(),
+    servers.full.start(),
+    servers.tls.start(),
+  ]);
   const spec = { host: '127.0.0.1', database: 'app', user: 'app', password: PASSWORD, tlsMode: 'disable' as const };
-  const connections = { fast: { ...spec, port: fastPort }, full: { ...spec, port: fullPort } };
+  const connections = {
+    fast: { ...spec, port: fastPort },
+    full: { ...spec, port: fullPort },
+    tls: { ...spec, port: tlsPort, tlsMode: 'verify-full' as const, ca: certificate.cert },
+  };
   gateway = await MysqlTestGateway.start({ connections });
   refusing = await MysqlTestGateway.start({ connections, refusePlainPasswords: true });
 });
 
 afterAll(async () => {
   await Promise.all([gateway?.stop(), refusing?.stop()]);
-  await Promise.all([servers.fast.stop(), servers.full.stop()]);
+  await Promise.all([servers.fast.stop(), servers.full.stop(), servers.tls?.stop()]);
+  if (certificate) rmSync(certificate.dir, { recursive: true, force: true });
 });
 
 describe('caching_sha2_password targets', () => {
@@ -153,6 +193,14 @@ describe('caching_sha2_password targets', () => {
     const sent = Buffer.concat(servers.full.received);
     expect(sent.includes(Buffer.from(PASSWORD))).toBe(false);
     expect(sent.includes(createHash('sha256').update(PASSWORD).digest())).toBe(false);
+  });
+
+  test('full authentication over verified TLS: the password in clear inside TLS', async () => {
+    const connection = await connectThrough(gateway.port, 'tls');
+    await connection.ping();
+    await connection.end();
+    // 'full-tls' is only reached inside the TLS session the agent opened with the SSLRequest.
+    expect(servers.tls!.logins).toEqual(['full-tls']);
   });
 
   test('an agent whose allow-list forbids plain passwords to the target refuses full authentication over plaintext', async () => {
