@@ -12,7 +12,8 @@ import type { MysqlContext } from '../rules.js';
 import { RowMasker } from './row-masker.js';
 
 /** Statement texts whose analyses a session keeps (prepared statements run again and again). */
-const CACHE_ENTRIES = 256;
+const CACHE_ENTRIES = 1024;
+const NOTHING_TO_PLAN: LineagePlan = { refuse: null, statements: [] };
 
 interface Analysed {
   /** policy-mysql's lineage bound to the session's column rules. */
@@ -75,7 +76,12 @@ export class ResultMasking {
     }
     let analysed = this.analysed.get(sql);
     if (analysed === undefined) {
-      const plan = planLineage(analyzeLineage(sql), masker.lineageRules, { detectors: masker.detection.active });
+      const detectors = masker.detection.active;
+      // Without column rules or detectors there is nothing for lineage to decide: no parse.
+      const plan =
+        masker.lineageRules.length === 0 && !detectors
+          ? NOTHING_TO_PLAN
+          : planLineage(analyzeLineage(sql), masker.lineageRules, { detectors });
       const facts = analyzeSql(sql);
       const names = facts.ok
         ? lineageOf(
