@@ -17,7 +17,7 @@ import { tokenCalls, tokenRelations, tokenSchemasAndShows } from './token-names.
 import { splitStatements, type RawStatement } from './split.js';
 
 export interface AnalysisLimits {
-  /** Longer texts are not analysed (uncheckable). Default 1 Mi characters. */
+  /** Longer texts are not analysed (uncheckable). Default 4 Mi characters (mysqldump's extended inserts are ~1 MiB). */
   readonly maxLength: number;
   /** Statements in one text. Default 1000. */
   readonly maxStatements: number;
@@ -28,7 +28,7 @@ export interface AnalysisLimits {
 }
 
 export const DEFAULT_ANALYSIS_LIMITS: AnalysisLimits = {
-  maxLength: 1024 * 1024,
+  maxLength: 4 * 1024 * 1024,
   maxStatements: 1000,
   maxNested: 512,
   maxDepth: 4,
@@ -41,6 +41,14 @@ class Uncheckable extends Error {
   ) {
     super(message);
   }
+}
+
+/** Statements whose facts another literal could change (a constant WHERE was judged). */
+const LITERAL_DEPENDENT = new WeakSet<StatementFacts>();
+
+/** Whether another literal in the same place could change these facts (see shape.ts). */
+export function dependsOnLiterals(statement: StatementFacts): boolean {
+  return LITERAL_DEPENDENT.has(statement);
 }
 
 class Analysis {
@@ -104,6 +112,7 @@ class Analysis {
     let schemas = [...pre.schemas];
     let missingWhere = false;
     let parserMessage: string | null = null;
+    let literalDependent = false;
     if (programVia || tokenOnly(kinds, tokens)) {
       if (programVia) {
         for (const piece of programBody(tokens)) nested.push(this.statement(piece, code, programVia, depth + 1, false));
@@ -121,6 +130,7 @@ class Analysis {
         functions = [...facts.functions, ...tokenCalls(tokens, true)];
         schemas.push(...facts.schemas);
         missingWhere = facts.missingWhere;
+        literalDependent = facts.literalDependent;
       } else {
         flags.add('unparsable');
         parserMessage = parsed.message;
@@ -138,7 +148,7 @@ class Analysis {
     }
     schemas.push(...relations.flatMap((relation) => (relation.schema === null ? [] : [relation.schema])));
     schemas = [...new Set(schemas.filter((schema) => schema !== '' && schema !== '*'))];
-    return {
+    const facts: StatementFacts = {
       kinds,
       relations: uniqueNames(relations),
       schemas,
@@ -158,6 +168,8 @@ class Analysis {
       prepareName: pre.prepareName,
       executeName: pre.executeName,
     };
+    if (literalDependent) LITERAL_DEPENDENT.add(facts);
+    return facts;
   }
 
   /** SQL text run by PREPARE/EXECUTE IMMEDIATE: analysed like any text, one level down. */

@@ -42,6 +42,8 @@ export interface AstFacts {
   readonly schemas: string[];
   /** UPDATE/DELETE: no WHERE, or one that does not depend on the row. False for other statements. */
   readonly missingWhere: boolean;
+  /** The WHERE judgement evaluated a part without columns: another literal could change it. */
+  readonly literalDependent: boolean;
 }
 
 class Collector {
@@ -189,10 +191,11 @@ export function astFacts(statement: Json): AstFacts {
     ...collector.schemas,
     ...relations.flatMap((relation) => (relation.schema === null ? [] : [relation.schema])),
   ];
+  const judged = { constant: false };
   const missingWhere =
-    collector.writes.some((write) => filtersNothing(write['selection'], writtenNames(write))) ||
+    collector.writes.some((write) => filtersNothing(write['selection'], writtenNames(write), judged)) ||
     upsertFromQuery(top?.['Insert']);
-  return { relations, functions: collector.functions, schemas, missingWhere };
+  return { relations, functions: collector.functions, schemas, missingWhere, literalDependent: judged.constant };
 }
 
 /**
@@ -221,9 +224,13 @@ function writtenNames(write: JsonObject): ReadonlySet<string> {
  * `@v`, `EXISTS (SELECT 1 FROM dual)`). `outer`: the written rows' table names and aliases — a
  * subquery depends on the row only through a column qualified with one of them.
  */
-export function filtersNothing(selection: Json | undefined, outer: ReadonlySet<string> = new Set()): boolean {
+export function filtersNothing(
+  selection: Json | undefined,
+  outer: ReadonlySet<string> = new Set(),
+  judged: { constant: boolean } = { constant: false },
+): boolean {
   if (selection === undefined || selection === null) return true;
-  const truth = truthOf(selection, outer);
+  const truth = truthOf(selection, outer, judged);
   return truth === 'true' || truth === 'const';
 }
 
@@ -237,20 +244,23 @@ const COMPARISONS: Readonly<Record<string, (a: number, b: number) => boolean>> =
   GtEq: (a, b) => a >= b,
 };
 
-function truthOf(node: Json, outer: ReadonlySet<string>): Truth {
+function truthOf(node: Json, outer: ReadonlySet<string>, judged: { constant: boolean }): Truth {
   const object = asObject(node);
-  if (!object) return 'const';
+  if (!object) {
+    judged.constant = true;
+    return 'const';
+  }
   const nested = object['Nested'];
-  if (nested !== undefined) return truthOf(nested, outer);
+  if (nested !== undefined) return truthOf(nested, outer, judged);
   const unary = asObject(object['UnaryOp']);
   if (unary?.['op'] === 'Not') {
-    const inner = truthOf(unary['expr'] ?? null, outer);
+    const inner = truthOf(unary['expr'] ?? null, outer, judged);
     return inner === 'true' ? 'false' : inner === 'false' ? 'true' : inner;
   }
   const binary = asObject(object['BinaryOp']);
   if (binary && (binary['op'] === 'Or' || binary['op'] === 'And' || binary['op'] === 'Xor')) {
-    const left = truthOf(binary['left'] ?? null, outer);
-    const right = truthOf(binary['right'] ?? null, outer);
+    const left = truthOf(binary['left'] ?? null, outer, judged);
+    const right = truthOf(binary['right'] ?? null, outer, judged);
     if (binary['op'] === 'Or') {
       if (left === 'true' || right === 'true') return 'true';
       if (left === 'const' || right === 'const') return 'const';
@@ -264,6 +274,7 @@ function truthOf(node: Json, outer: ReadonlySet<string>): Truth {
     return left === 'row' || right === 'row' ? 'row' : 'const';
   }
   if (referencesColumn(node, outer)) return 'row';
+  judged.constant = true;
   const value = numericValue(node);
   if (value !== null) return value !== 0 ? 'true' : 'false';
   const compare = binary ? COMPARISONS[String(binary['op'])] : undefined;

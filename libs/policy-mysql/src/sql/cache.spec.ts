@@ -33,10 +33,21 @@ describe('the analysis cache', () => {
     expect(escaped.ok && escaped.all.map((statement) => statement.kinds[0])).toContain('DROP TABLE');
   });
 
-  test('writes are never shared: a constant WHERE depends on the literals', () => {
+  test('writes whose row filter names a column share; a constant WHERE is judged for each text', () => {
+    const cache = new AnalysisCache();
+    const first = cache.analyze('UPDATE orders SET paid = 1 WHERE id = 1');
+    const second = cache.analyze('UPDATE orders SET paid = 0 WHERE id = 2');
+    if (!first.ok || !second.ok) throw new Error('not analysed');
+    expect(second.statements[0]?.relations).toBe(first.statements[0]?.relations);
+    expect(second.statements[0]?.code).toBe('UPDATE orders SET paid = 0 WHERE id = 2');
+  });
+
+  test('a constant WHERE depends on the literals', () => {
     const cache = new AnalysisCache();
     const filtered = cache.analyze('DELETE FROM orders WHERE 1 = 2');
     const everything = cache.analyze('DELETE FROM orders WHERE 1 = 1');
+    const mixed = cache.analyze('DELETE FROM orders WHERE id = 3 OR 4 = 4');
+    expect(mixed.ok && mixed.statements[0]?.missingWhere).toBe(true);
     expect(filtered.ok && filtered.statements[0]?.missingWhere).toBe(false);
     expect(everything.ok && everything.statements[0]?.missingWhere).toBe(true);
   });

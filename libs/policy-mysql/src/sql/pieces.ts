@@ -66,9 +66,47 @@ export const TOKEN_ONLY_KINDS = new Set([
   'LOAD XML',
 ]);
 
-/** Kinds the tokens describe completely, and mysqldump's `ALTER TABLE t DISABLE|ENABLE KEYS`. */
+const INSERT_MODIFIERS = new Set(['INSERT', 'REPLACE', 'LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'INTO']);
+const LITERAL_WORDS = new Set(['NULL', 'TRUE', 'FALSE', 'DEFAULT']);
+
+/**
+ * `INSERT|REPLACE [INTO] t [(columns)] VALUES (literals), …` — a bulk load (mysqldump's extended
+ * inserts, ORMs' batches): the tokens say everything, and sqlparser-rs would spend milliseconds
+ * building a tree of the literals.
+ */
+function literalRowsInsert(tokens: readonly Token[]): boolean {
+  let index = 0;
+  while (tokens[index]?.type === 'word' && INSERT_MODIFIERS.has((tokens[index] as Token).upper)) index += 1;
+  const isName = (token: Token | undefined) => token?.type === 'word' || token?.type === 'identifier';
+  if (!isName(tokens[index])) return false;
+  index += 1;
+  if (tokens[index]?.text === '.' && isName(tokens[index + 1])) index += 2;
+  if (tokens[index]?.text === '(') {
+    index += 1;
+    while (isName(tokens[index]) || tokens[index]?.text === ',') index += 1;
+    if (tokens[index]?.text !== ')') return false;
+    index += 1;
+  }
+  if (!['VALUES', 'VALUE'].includes(tokens[index]?.upper ?? '')) return false;
+  for (const token of tokens.slice(index + 1)) {
+    const literal =
+      token.type === 'number' ||
+      token.type === 'string' ||
+      (token.type === 'punct' && (token.text === '(' || token.text === ')' || token.text === ',')) ||
+      (token.type === 'operator' && (token.text === '-' || token.text === '+')) ||
+      (token.type === 'word' && LITERAL_WORDS.has(token.upper));
+    if (!literal) return false;
+  }
+  return true;
+}
+
+/**
+ * Kinds the tokens describe completely, mysqldump's `ALTER TABLE t DISABLE|ENABLE KEYS`, and
+ * inserts of literal rows.
+ */
 export function tokenOnly(kinds: readonly string[], tokens: readonly Token[]): boolean {
   if (TOKEN_ONLY_KINDS.has(kinds[0] ?? '')) return true;
+  if ((kinds[0] === 'INSERT' || kinds[0] === 'REPLACE') && kinds.length <= 3) return literalRowsInsert(tokens);
   const words = tokens.map((token) => (token.type === 'word' ? token.upper : token.type));
   const keys = words.length >= 5 && words.at(-1) === 'KEYS' && ['ENABLE', 'DISABLE'].includes(words.at(-2) ?? '');
   return kinds[0] === 'ALTER TABLE' && keys && words.length <= 7;

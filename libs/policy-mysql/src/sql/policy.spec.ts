@@ -152,4 +152,16 @@ describe('MySQL decisions', () => {
       action: 'allow',
     });
   });
+
+  test('inserts of literal rows are read from tokens; anything else in VALUES is parsed', () => {
+    const secrets = compileStatementPolicy([guardrail('secrets', { relations: ['secrets'] })], []).forSession('c', []);
+    const rows = Array.from({ length: 2000 }, (_, index) => `(${index}, 'name ${index}', NULL, -1.5)`).join(', ');
+    expect(secrets.evaluate(`INSERT INTO shop.customers (id, name, note, score) VALUES ${rows}`)).toEqual({
+      action: 'allow',
+    });
+    expect(secrets.evaluate('INSERT INTO notes VALUES (1, (SELECT token FROM secrets LIMIT 1))')).toMatchObject({
+      action: 'block',
+      reason: 'INSERT on secrets',
+    });
+  });
 });

@@ -11,7 +11,7 @@ import {
   compileCommandPolicy,
   parseCommandMatch,
   type ApprovalRuleInput,
-  type CommandPolicyOptions,
+  type CommandAnalyser,
   type SessionStatementPolicy,
   type StatementDecision,
   type StatementMatch,
@@ -20,8 +20,9 @@ import {
 } from '@postern/policy';
 import { AnalysisCache, sharedAnalysisCache } from './cache.js';
 import { MYSQL_DIALECT, mysqlAnalyser } from './dialect.js';
+import type { MysqlAnalysis, StatementFacts } from './facts.js';
 
-export interface StatementPolicyOptions extends CommandPolicyOptions {
+export interface StatementPolicyOptions {
   /**
    * What a statement the SQL parser could not read gets when no rule blocked or held it.
    * Default "block" (refused as invalid, naming the parser's message).
@@ -42,24 +43,38 @@ export function compileStatementPolicy(
   const cache =
     options.cache ??
     (options.cacheSize === undefined ? sharedAnalysisCache : new AnalysisCache({ maxEntries: options.cacheSize }));
-  const inner = compileCommandPolicy(mysqlAnalyser(cache), guardrails, approvals, {
-    unparseable: options.unparseable ?? 'block',
-  });
-  if (options.unparsable === 'forward') return inner;
+  if (options.unparsable === 'forward') {
+    return compileCommandPolicy(mysqlAnalyser(cache), guardrails, approvals, { unparseable: 'block' });
+  }
+  // The analysis the rules were just matched against, for the unparsable check that follows.
+  let last: { sql: string; analysis: MysqlAnalysis } | null = null;
+  const analyser: CommandAnalyser<StatementFacts> = {
+    dialect: MYSQL_DIALECT,
+    analyze(sql) {
+      const analysis = cache.analyze(sql);
+      last = { sql, analysis };
+      return analysis;
+    },
+  };
+  const inner = compileCommandPolicy(analyser, guardrails, approvals, { unparseable: 'block' });
+  const analysed = (sql: string): MysqlAnalysis => (last?.sql === sql ? last.analysis : cache.analyze(sql));
   return {
     forSession(connectionId, groups) {
-      return refuseUnparsable(inner.forSession(connectionId, groups), cache);
+      return refuseUnparsable(inner.forSession(connectionId, groups), analysed);
     },
   };
 }
 
-function refuseUnparsable(session: SessionStatementPolicy, cache: AnalysisCache): SessionStatementPolicy {
+function refuseUnparsable(
+  session: SessionStatementPolicy,
+  analysed: (sql: string) => MysqlAnalysis,
+): SessionStatementPolicy {
   return {
     empty: session.empty,
     evaluate(sql: string): StatementDecision {
       const decision = session.evaluate(sql);
       if (decision.action !== 'allow' || session.empty) return decision;
-      const analysis = cache.analyze(sql);
+      const analysis = analysed(sql);
       if (!analysis.ok) return decision;
       const unread = analysis.all.find((statement) => statement.flags.includes('unparsable'));
       if (!unread) return decision;

@@ -1,17 +1,20 @@
 /*
- * Literal shapes: plain SELECTs that differ only in their literals (`… WHERE id = 17`, `… = 42`,
+ * Literal shapes: statements that differ only in their literals (`… WHERE id = 17`, `… = 42`,
  * what mysql2's client-side placeholders send) share one analysis, so a stream of distinct
  * literals costs a lexing instead of a parse. Only texts whose reading cannot depend on a literal
- * get a shape: one statement, starting with SELECT, no executable comment (its code would share a
- * shape with plain text but not the `executableComment` flag), no backslash before a quote (read
- * another way under NO_BACKSLASH_ESCAPES). Only analyses that hold for every literal are shared
- * (see `shapeable`): kinds exactly SELECT, no flag, nothing nested, no dynamic SQL.
+ * get a shape: one SELECT/INSERT/REPLACE/UPDATE/DELETE, no executable comment (its code would
+ * share a shape with plain text but not the `executableComment` flag), no backslash before a
+ * quote (read another way under NO_BACKSLASH_ESCAPES). Only analyses that hold for every literal
+ * are shared (see `shapeable`): no flag, nothing nested, no dynamic SQL, and no WHERE judged on a
+ * part without columns (`WHERE 1 = 1` and `WHERE 1 = 2` have one shape and two verdicts).
  */
+import { dependsOnLiterals } from './analyze.js';
 import type { MysqlAnalysis, StatementFacts } from './facts.js';
 import { lex, type LexOptions } from './lexer.js';
 
 const MAX_SHAPE_LENGTH = 8 * 1024;
 const ESCAPED_QUOTE = /\\['"]/;
+const SHAPED = new Set(['SELECT', 'INSERT', 'REPLACE', 'UPDATE', 'DELETE']);
 
 export interface Shape {
   readonly key: string;
@@ -29,7 +32,7 @@ export function literalShape(sql: string, options: LexOptions): Shape | null {
   const { tokens } = lexed;
   const first = tokens[0];
   const last = tokens[tokens.length - 1];
-  if (!first || !last || first.upper !== 'SELECT') return null;
+  if (!first || !last || !SHAPED.has(first.upper)) return null;
   const parts: string[] = [];
   for (const token of tokens) {
     if (token.type === 'punct' && token.text === ';') return null;
@@ -46,11 +49,10 @@ export function shapeable(analysis: MysqlAnalysis): boolean {
   if (!analysis.ok || analysis.statements.length !== 1 || analysis.all.length !== 1) return false;
   const statement = analysis.statements[0] as StatementFacts;
   return (
-    statement.kinds.length === 1 &&
-    statement.kinds[0] === 'SELECT' &&
     statement.flags.length === 0 &&
     statement.nested.length === 0 &&
-    !statement.unresolvedDynamicSql
+    !statement.unresolvedDynamicSql &&
+    !dependsOnLiterals(statement)
   );
 }
 
