@@ -130,6 +130,38 @@ describe('guardrails', () => {
   });
 });
 
+describe('character sets', () => {
+  test('a multi-byte set that can hide a quote (gbk) is not checked: refused until SET NAMES utf8mb4', async () => {
+    const connection = await connectThrough(gateway.port, 'shop', undefined, { charset: 'GBK_CHINESE_CI' });
+    await expect(connection.query('SELECT 1')).rejects.toMatchObject({
+      errno: 1142,
+      message: expect.stringContaining('character set'),
+    });
+    await connection.query('SET NAMES utf8mb4');
+    const [rows] = await connection.query('SELECT 1 AS readable');
+    expect(rows).toEqual([{ readable: 1 }]);
+    await connection.end();
+  });
+
+  test('switching a checked session to gbk is followed (or refused), never read as UTF-8', async () => {
+    const connection = await connectThrough(gateway.port, 'shop');
+    await connection.query('SET NAMES gbk').catch(() => undefined);
+    await expect(connection.query('SELECT 1')).rejects.toMatchObject({ errno: 1142 });
+    await connection.query('SET NAMES utf8mb4');
+    const [rows] = await connection.query('SELECT 2 AS back');
+    expect(rows).toEqual([{ back: 2 }]);
+    await connection.end();
+  });
+
+  test('latin1 sessions are checked, their text decoded as latin1', async () => {
+    const connection = await connectThrough(gateway.port, 'shop', undefined, { charset: 'LATIN1_SWEDISH_CI' });
+    await expect(connection.query('/*!50000 DROP TABLE victims */')).rejects.toMatchObject({ errno: 1142 });
+    const [rows] = await connection.query('SELECT 3 AS fine');
+    expect(rows).toEqual([{ fine: 3 }]);
+    await connection.end();
+  });
+});
+
 describe('pipelined commands', () => {
   test('a refused command answers in its place, after the answers of the commands before it', async () => {
     const client = await RawMysqlClient.login(gateway.port, 'shop');

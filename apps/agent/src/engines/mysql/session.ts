@@ -117,6 +117,7 @@ export class MysqlSession {
       capabilities: login.capabilities,
       database: connection.target.settings['database'] ?? '',
       connectionName: connection.name,
+      characterSet: login.response.characterSet,
     });
     // A client waits for our OK before its first command: nothing can be half-read here. The
     // command phase gets the larger message limit (16 MiB packets reassembled).

@@ -1,9 +1,10 @@
 import {
+  Capability,
   Command,
+  hasCapability,
   MySqlProtocolError,
   packet,
   PACKET_HEADER_SIZE,
-  querySql,
   statementIdOf,
   type Message,
   type SessionCapabilities,
@@ -16,6 +17,7 @@ import { PreparedStatements } from './prepared-statements.js';
 import { ResultMasking } from './result-masking.js';
 import type { RowMasker } from './row-masker.js';
 import { Activity } from './activity.js';
+import { ClientCharset } from './client-charset.js';
 import { databaseRefusal, StatementGate, type GateVerdict } from './statement-gate.js';
 
 /** What a refused command becomes on its way to the target: COM_PING, answered by one OK we replace. */
@@ -43,6 +45,8 @@ export interface MysqlFilterOptions {
   /** The connection's own database at the target, and the name clients use for it. */
   database: string;
   connectionName: string;
+  /** The collation of the client's handshake (how the server reads its statements at first). */
+  characterSet: number;
 }
 
 /**
@@ -63,12 +67,17 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   private readonly activity: Activity;
   private readonly gate: StatementGate;
   private readonly masking: ResultMasking;
+  private readonly charset: ClientCharset;
 
   constructor(private readonly options: MysqlFilterOptions) {
     this.activity = new Activity(options.context);
     this.gate = new StatementGate(options.context, this.activity, options);
     this.masking = new ResultMasking(options.context);
     this.statements = new PreparedStatements(options.capabilities);
+    this.charset = new ClientCharset(
+      options.characterSet,
+      hasCapability(options.capabilities.flags, Capability.SESSION_TRACK),
+    );
   }
 
   /** Nothing of the filter's own is ever written out of turn: refusals travel as stand-ins. */
@@ -104,9 +113,9 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
         this.statements.observe(payload);
         return frame.bytes;
       case Command.QUERY:
-        return this.statement(frame, querySql(payload, this.options.capabilities), 'query', reply);
+        return this.statement(frame, this.charset.decode(payload, 1), 'query', reply);
       case Command.STMT_PREPARE:
-        return this.statement(frame, payload.toString('utf8', 1), 'prepare', reply);
+        return this.statement(frame, this.charset.decode(payload, 1), 'prepare', reply);
       case Command.STMT_EXECUTE:
         return this.execute(frame, reply);
       case Command.RESET_CONNECTION:
@@ -141,6 +150,10 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     const request = this.queue[0];
     if (request === undefined) return frame.bytes; // unsolicited (a server shutting down the connection)
     const part = request.reader.read(frame.payload);
+    if (request.reader.sessionState !== null) {
+      this.charset.observe(request.reader.sessionState);
+      request.reader.sessionState = null;
+    }
     let out: Buffer | null =
       request.shift === 0 ? frame.bytes : packet(frame.payload, frame.sequenceId + request.shift);
     if (request.replacement !== null) out = request.replacement;
@@ -271,6 +284,11 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   // ------------------------------------------------------------------ statements
 
   private statement(frame: Message, sql: string, kind: 'query' | 'prepare', reply: number): FrameVerdict {
+    const unreadable = this.options.context.policy().statements.empty ? null : this.charset.refusal(sql);
+    if (unreadable !== null) {
+      this.activity.blocked(sql, unreadable);
+      return this.refuse(reply, Errors.StatementDenied, unreadable);
+    }
     const verdict = this.gate.check(sql);
     return verdict instanceof Promise
       ? verdict.then((settled) => this.apply(settled, frame, sql, kind, reply))
@@ -308,6 +326,10 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     const { reader } = request;
     if (request.kind === 'prepare' && reader.prepared !== null && request.sql !== null) {
       this.statements.prepared(reader.prepared, request.sql);
+    }
+    if (request.kind === 'query' && reader.error === null && request.sql !== null) {
+      const switched = this.charset.pending(request.sql);
+      if (switched !== null) this.charset.switched(switched);
     }
     if (request.kind !== 'query' && request.kind !== 'execute') return;
     const { sql, statementId, params, startedAt } = request;

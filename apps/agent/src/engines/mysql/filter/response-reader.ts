@@ -49,6 +49,8 @@ export class ResponseReader {
    */
   results = 0;
   error: { code: string; message: string } | null = null;
+  /** Session state changes of the last OK read (CLIENT_SESSION_TRACK); the caller takes and clears it. */
+  sessionState: Buffer | null = null;
   /** COM_STMT_PREPARE: the statement id and counts from PREPARE_OK. */
   prepared: { statementId: number; paramCount: number; columnCount: number } | null = null;
   private readonly server: ServerResponses;
@@ -83,6 +85,7 @@ export class ResponseReader {
       case 'ok':
         this.rows += Number(event.ok.affectedRows);
         this.results++;
+        if (event.ok.sessionState !== undefined) this.sessionState = event.ok.sessionState;
         break;
       case 'err':
         this.failed(event.err.code, event.err.sqlState, event.err.message);
