@@ -149,7 +149,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   fromTarget(frame: Message): FrameVerdict {
     const request = this.queue[0];
     if (request === undefined) return frame.bytes; // unsolicited (a server shutting down the connection)
-    const part = request.reader.read(frame.payload);
+    const part = this.readResponse(request, frame.payload);
     if (request.reader.sessionState !== null) {
       this.charset.observe(request.reader.sessionState);
       request.reader.sessionState = null;
@@ -172,6 +172,19 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       this.answered(request);
     }
     return out;
+  }
+
+  /** The next packet of a response; one that does not fit ends the session as a target protocol error. */
+  private readResponse(request: Request, payload: Buffer): Part {
+    try {
+      return request.reader.read(payload);
+    } catch (error) {
+      if (!(error instanceof MySqlProtocolError)) throw error;
+      throw new SessionEnd('protocol_error', `invalid packet from the target: ${error.message}`, {
+        code: errorCode(Errors.AbortingConnection),
+        message: 'invalid packet from the target server',
+      });
+    }
   }
 
   /** The session ends: commands the target never answered are recorded as such. */
