@@ -127,6 +127,9 @@ class Sha2Server {
           } else {
             socket.destroy();
           }
+        } else if (message.payload.toString('latin1').includes('garbage')) {
+          // A result set whose column definition is nonsense.
+          socket.write(Buffer.concat([packet(Buffer.of(1), next), packet(Buffer.from('nonsense'), next + 1)]));
         } else {
           ok(next);
         }
@@ -182,7 +185,7 @@ describe('caching_sha2_password targets', () => {
     const connection = await connectThrough(gateway.port, 'fast');
     await connection.ping();
     await connection.end();
-    expect(servers.fast.logins).toEqual(['fast']);
+    expect(servers.fast.logins[0]).toBe('fast');
   });
 
   test('full authentication without TLS: the password RSA-wrapped with the server key', async () => {
@@ -201,6 +204,15 @@ describe('caching_sha2_password targets', () => {
     await connection.end();
     // 'full-tls' is only reached inside the TLS session the agent opened with the SSLRequest.
     expect(servers.tls!.logins).toEqual(['full-tls']);
+  });
+
+  test('a target packet that does not fit its response ends the session with 1184', async () => {
+    const connection = await connectThrough(gateway.port, 'fast');
+    await expect(connection.query('SELECT garbage')).rejects.toMatchObject({
+      errno: 1184,
+      message: 'invalid packet from the target server',
+    });
+    connection.destroy();
   });
 
   test('an agent whose allow-list forbids plain passwords to the target refuses full authentication over plaintext', async () => {
