@@ -21,8 +21,8 @@ function toy(protocol: string, init?: () => Promise<void>): EngineModule {
 }
 
 describe('engine registration', () => {
-  test('this build registers PostgreSQL and SSH', () => {
-    expect(ENGINE_MODULES.map((m) => m.protocol)).toEqual(expect.arrayContaining(['postgres', 'ssh']));
+  test('this build registers PostgreSQL, SSH and MySQL', () => {
+    expect(ENGINE_MODULES.map((m) => m.protocol)).toEqual(['postgres', 'ssh', 'mysql']);
   });
 
   test('every engine is initialised before it is registered', async () => {
