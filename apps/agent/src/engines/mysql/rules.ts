@@ -1,11 +1,6 @@
-import {
-  MATCH_EVERY_COMMAND,
-  parseMaskingSpec,
-  type ApprovalRuleInput,
-  type MaskingRuleInput,
-  type StatementRuleInput,
-} from '@postern/policy';
+import type { ApprovalRuleInput, MaskingRuleInput, StatementRuleInput } from '@postern/policy';
 import { compileStatementPolicy, parseStatementMatch } from '@postern/policy-mysql';
+import { ruleInputs } from '../../policy/rule-inputs.js';
 import type { CompiledRules, DialectRules, EngineContext, RuleCompileOptions, SessionRules } from '../engine.js';
 import { compileMysqlMasking, type MysqlSessionMasker } from './masking.js';
 
@@ -18,41 +13,13 @@ export interface MysqlSessionRules extends SessionRules {
 /** The context a MySQL session is served with: its policy() carries MysqlSessionRules. */
 export type MysqlContext = EngineContext<MysqlSessionRules>;
 
-/**
- * Turns the snapshot's MySQL rules into policy engines. A rule that does not load here is
- * replaced by its fail-closed stand-in (a statement rule matching every statement, a masking rule
- * redacting every column) and named in `problems`, as for PostgreSQL.
- */
+/** The snapshot's MySQL rules compiled with policy-mysql's analyser (fail-closed: ruleInputs). */
 export function compileMysqlRules(
   rules: DialectRules,
   { hashKey }: RuleCompileOptions,
 ): CompiledRules<MysqlSessionRules> {
-  const problems: string[] = [];
-  const guardrails: StatementRuleInput[] = rules.guardrails.map((rule) => ({
-    id: rule.id,
-    name: rule.name,
-    connectionIds: rule.connectionIds,
-    groups: rule.groups,
-    match: statementMatch(rule.specJson, `guardrail ${rule.name}`, problems),
-  }));
-  const approvals: ApprovalRuleInput[] = rules.approvalRules.map((rule) => ({
-    id: rule.id,
-    name: rule.name,
-    connectionIds: rule.connectionIds,
-    groups: rule.groups,
-    approverGroups: rule.approverGroups,
-    requiredApprovals: Math.max(1, rule.requiredApprovals),
-    timeoutSeconds: Math.max(1, rule.timeoutSeconds),
-    match: statementMatch(rule.specJson, `approval rule ${rule.name}`, problems),
-  }));
-  const masking: MaskingRuleInput[] = rules.maskingRules.map((rule) => ({
-    id: rule.id,
-    name: rule.name,
-    connectionIds: rule.connectionIds,
-    exemptGroups: rule.exemptGroups,
-    spec: maskingSpec(rule.specJson, `masking rule ${rule.name}`, problems),
-  }));
-  return { problems, ...compileMysqlPolicy({ guardrails, approvals, masking }, hashKey) };
+  const { problems, ...inputs } = ruleInputs(rules, (body) => parseStatementMatch(body));
+  return { problems, ...compileMysqlPolicy(inputs, hashKey) };
 }
 
 /** Rules already in libs/policy's input form (tests, simulation) compiled for MySQL sessions. */
@@ -68,22 +35,4 @@ export function compileMysqlPolicy(
       masker: masker.forSession(connectionId, groups),
     }),
   };
-}
-
-function statementMatch(json: string, label: string, problems: string[]): StatementRuleInput['match'] {
-  try {
-    return parseStatementMatch(JSON.parse(json));
-  } catch (error) {
-    problems.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);
-    return MATCH_EVERY_COMMAND;
-  }
-}
-
-function maskingSpec(json: string, label: string, problems: string[]): MaskingRuleInput['spec'] {
-  try {
-    return parseMaskingSpec(JSON.parse(json));
-  } catch (error) {
-    problems.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);
-    return { columns: ['*'], style: 'redact' };
-  }
 }
