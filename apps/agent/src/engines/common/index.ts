@@ -22,4 +22,5 @@ export {
   type SessionError,
   type SessionErrorKind,
 } from './session-end.js';
+export { auditPolicySummary, closeTarget } from './teardown.js';
 export { tlsHandshake, type TlsHandshakeOptions } from './tls.js';

@@ -17,6 +17,7 @@ import { MysqlFilter } from './filter/mysql-filter.js';
 import type { MysqlEngineSettings } from './mysql-engine.js';
 import type { MysqlContext } from './rules.js';
 import { connectTarget, TargetRefusedError, TargetUnavailableError, type ConnectedTarget } from './target-connect.js';
+import { auditPolicySummary, closeTarget } from '../common/teardown.js';
 
 /**
  * One MySQL client connection, from our greeting to `ctx.closed`. Phases throw `SessionEnd`;
@@ -228,11 +229,13 @@ export class MysqlSession {
       stream.write(fatalPacket(end.fatal, sequenceId));
     }
     this.buffers?.release();
-    if (this.target !== undefined) this.closeTarget(this.target.stream);
+    if (this.target !== undefined) {
+      closeTarget(this.target.stream, this.terminateForwarded ? null : QUIT, this.settings.closeGraceMs);
+    }
     const level = end.reason === 'error' ? 'error' : 'debug';
     this.logger[level]({ reason: end.reason, error: end.message, ...this.counters() }, 'mysql session ended');
     this.filter?.sessionEnded(end.reason);
-    this.auditSummary();
+    auditPolicySummary(this.context, () => this.filter?.summary(), this.logger);
     const summary: SessionSummary = { endReason: end.reason, ...this.counters() };
     if (!end.clean) summary.error = end.message;
     try {
@@ -244,35 +247,6 @@ export class MysqlSession {
     await settle(stream, this.settings.closeGraceMs);
     this.tlsSocket?.destroy();
     this.client.destroy();
-  }
-
-  /** Says goodbye with COM_QUIT unless the client's own was forwarded, then closes. */
-  private closeTarget(stream: Duplex): void {
-    if (stream.destroyed) return;
-    if (stream.writable) {
-      if (!this.terminateForwarded) stream.write(QUIT);
-      stream.end();
-    }
-    if (stream.writableFinished) return void stream.destroy();
-    const timer = setTimeout(() => stream.destroy(), this.settings.closeGraceMs);
-    timer.unref();
-    stream.once('finish', () => stream.destroy());
-    stream.once('close', () => clearTimeout(timer));
-  }
-
-  private auditSummary(): void {
-    try {
-      const summary = this.filter?.summary();
-      if (summary === undefined || summary === null) return;
-      this.context.audit({
-        kind: 'session.policy_summary',
-        decision: 'summary',
-        policyVersion: this.context.policy().version,
-        details: summary,
-      });
-    } catch (error) {
-      this.logger.error({ err: error }, 'policy summary could not be recorded');
-    }
   }
 
   private counters(): Pick<SessionSummary, 'bytesFromClient' | 'bytesFromTarget' | 'statementCount'> {

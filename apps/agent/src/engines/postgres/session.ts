@@ -30,6 +30,7 @@ import { PostgresSessionState } from './session-state.js';
 import { protocolOptions, readClientStartup, type ClientStartup } from './startup-parameters.js';
 import { connectTarget, forwardCancel, type ConnectedTarget } from './target-connect.js';
 import type { PostgresContext } from './rules.js';
+import { auditPolicySummary, closeTarget } from '../common/teardown.js';
 
 type StartupOpening = Extract<ClientOpening, { kind: 'startup' }>;
 
@@ -284,13 +285,19 @@ export class PostgresSession {
     if (end.fatal !== undefined && client.writable) client.write(fatalResponse(end.fatal));
     this.cancelKey?.release();
     this.buffers?.release();
-    if (this.target !== undefined) this.closeTarget(this.target.stream);
+    if (this.target !== undefined) {
+      closeTarget(
+        this.target.stream,
+        this.terminateForwarded ? null : frontend.terminate(),
+        this.settings.closeGraceMs,
+      );
+    }
     // The session manager's 'session closed' line carries the outcome at info; this one is the
     // engine's detail (one write fewer per session), except for an internal error.
     const level = end.reason === 'error' ? 'error' : 'debug';
     this.logger[level]({ reason: end.reason, error: end.message, ...this.counters() }, 'postgres session ended');
     this.filter?.sessionEnded(end.reason);
-    this.auditSummary();
+    auditPolicySummary(this.context, () => this.filter?.summary(), this.logger);
     const summary: SessionSummary = { endReason: end.reason, ...this.counters() };
     if (!end.clean) summary.error = end.message;
     this.report(summary);
@@ -298,41 +305,6 @@ export class PostgresSession {
     await settle(client, this.settings.closeGraceMs);
     this.tlsSocket?.destroy();
     this.client.destroy();
-  }
-
-  /**
-   * Says goodbye with Terminate, then closes the socket as soon as that is flushed. An idle
-   * backend reads Terminate and exits quietly; a busy one (still streaming a result nobody will
-   * read) has unread data on our side, so the close resets the connection and the backend stops
-   * at its next send, instead of us draining the rest of its result.
-   */
-  private closeTarget(stream: Duplex): void {
-    if (stream.destroyed) return;
-    if (stream.writable) {
-      if (!this.terminateForwarded) stream.write(frontend.terminate());
-      stream.end();
-    }
-    if (stream.writableFinished) return void stream.destroy();
-    const timer = setTimeout(() => stream.destroy(), this.settings.closeGraceMs);
-    timer.unref();
-    stream.once('finish', () => stream.destroy());
-    stream.once('close', () => clearTimeout(timer));
-  }
-
-  /** The session's per-rule policy counts, as one audit event (when any policy applied). */
-  private auditSummary(): void {
-    try {
-      const summary = this.filter?.summary();
-      if (summary === undefined || summary === null) return;
-      this.context.audit({
-        kind: 'session.policy_summary',
-        decision: 'summary',
-        policyVersion: this.context.policy().version,
-        details: summary,
-      });
-    } catch (error) {
-      this.logger.error({ err: error }, 'policy summary could not be recorded');
-    }
   }
 
   private counters(): Pick<SessionSummary, 'bytesFromClient' | 'bytesFromTarget' | 'statementCount'> {
