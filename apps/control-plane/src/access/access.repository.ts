@@ -68,6 +68,20 @@ export class AccessRepository {
     return grant?.expiresAt ?? null;
   }
 
+  /** The latest expiry of each connection's active just-in-time grants of a user (one query). */
+  async activeGrantExpiries(userId: string, now: Date): Promise<Map<string, Date>> {
+    const rows = await this.prisma.grant.findMany({
+      where: { userId, revokedAt: null, expiresAt: { gt: now } },
+      select: { connectionId: true, expiresAt: true },
+    });
+    const latest = new Map<string, Date>();
+    for (const row of rows) {
+      const seen = latest.get(row.connectionId);
+      if (!seen || row.expiresAt > seen) latest.set(row.connectionId, row.expiresAt);
+    }
+    return latest;
+  }
+
   /** A connection credential with what a login needs of its user, or null. */
   async credentialForLogin(id: string): Promise<CredentialForLogin | null> {
     const row = await this.prisma.connectionCredential.findUnique({

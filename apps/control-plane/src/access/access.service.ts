@@ -90,20 +90,23 @@ export class AccessService {
   async reachable(userId: string, now = new Date()): Promise<ReachableConnection[]> {
     const user = await this.users.get(requireUuid(userId, 'userId'));
     if (user.disabledAt) return [];
-    const [connections, rules] = await Promise.all([this.connections.list(), this.repository.rulesFor(undefined)]);
+    const [connections, rules, grants] = await Promise.all([
+      this.connections.list(),
+      this.repository.rulesFor(undefined),
+      this.repository.activeGrantExpiries(user.id, now),
+    ]);
     const reachable: ReachableConnection[] = [];
     for (const connection of connections) {
       const mine = rules.filter(
         (rule) => rule.connectionId === connection.id && rule.groups.some((g) => user.groups.includes(g)),
       );
       if (mine.length === 0) continue;
-      const standing = mine.filter((rule) => !rule.requiresApproval);
       const operations = [...new Set(mine.flatMap((rule) => rule.operations))].sort();
-      if (standing.length > 0) {
+      if (mine.some((rule) => !rule.requiresApproval)) {
         reachable.push({ connection, access: 'standing', expiresAt: null, operations });
         continue;
       }
-      const grantExpiry = await this.repository.activeGrantExpiry(user.id, connection.id, now);
+      const grantExpiry = grants.get(connection.id) ?? null;
       reachable.push({
         connection,
         access: grantExpiry ? 'granted' : 'requestable',
