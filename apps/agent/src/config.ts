@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ReachEntryError, ReachPolicy, type ReachSettings } from './reach/reach-policy.js';
 import type { LimitSettings } from './sessions/limits.js';
@@ -11,6 +12,12 @@ export interface AgentConfig {
     tls: { caFile: string | null; serverName: string | null } | null;
   };
   enrollmentToken: string | null;
+  /**
+   * The host name this agent reports (hello, enrollment). An agent-group join token names each
+   * replica `<group>-<host>`, so it must differ between replicas: the Helm chart sets the pod's
+   * name (which also holds with hostNetwork, where os.hostname() is the node's).
+   */
+  hostname: string;
   /**
    * Local ingress listeners, one per `POSTERN_AGENT_<PROTOCOL>_LISTEN` variable set (protocol in
    * lower case: `POSTERN_AGENT_POSTGRES_LISTEN` → `postgres`). Each needs a registered engine.
@@ -109,6 +116,10 @@ const envSchema = z.object({
   POSTERN_CONTROL_PLANE_SERVER_NAME: z.string().min(1).optional(),
   POSTERN_CONTROL_PLANE_INSECURE: bool(false),
   POSTERN_ENROLLMENT_TOKEN: z.string().min(1).optional(),
+  POSTERN_AGENT_HOSTNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'must be a host name (letters, digits, "-", ".")')
+    .optional(),
   POSTERN_AGENT_POSTGRES_LISTEN: z
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port (port 0 lets the OS choose)')
@@ -235,6 +246,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
         : { caFile: e.POSTERN_CONTROL_PLANE_CA_FILE ?? null, serverName: e.POSTERN_CONTROL_PLANE_SERVER_NAME ?? null },
     },
     enrollmentToken: e.POSTERN_ENROLLMENT_TOKEN ?? null,
+    hostname: e.POSTERN_AGENT_HOSTNAME ?? hostname(),
     credential: e.POSTERN_AGENT_CREDENTIAL ?? null,
     stateDir: e.POSTERN_AGENT_STATE_DIR,
     reconnect: { initialMs: e.POSTERN_RECONNECT_INITIAL_MS, maxMs: e.POSTERN_RECONNECT_MAX_MS },

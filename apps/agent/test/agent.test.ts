@@ -336,3 +336,132 @@ describe('enrollment and presence', () => {
     expect((await agentView(agentId)).status).toBe('DISABLED');
   });
 });
+
+describe('agent-group join tokens: replicas of one group, each with its own identity', () => {
+  interface GroupView {
+    agentGroups: {
+      id: string;
+      name: string;
+      joinTokens: { id: string; agentCount: number; maxAgents: number | null; revokedAt: string | null }[];
+    }[];
+  }
+  let groupId: string;
+  let joinToken: string;
+  let joinTokenId: string;
+  const replicas: { stateDir: string; process: ManagedProcess }[] = [];
+
+  function launchReplica(host: string, token: string): { stateDir: string; process: ManagedProcess } {
+    const stateDir = join(mkdtempSync(join(tmpdir(), 'postern-replica-')), 'state');
+    const process = startAgent({
+      controlPlaneAddress: `127.0.0.1:${grpcPort}`,
+      stateDir,
+      caFile: tls.certFile,
+      enrollmentToken: token,
+      env: { POSTERN_AGENT_HOSTNAME: host },
+    });
+    processes.push(process);
+    return { stateDir, process };
+  }
+
+  async function members(): Promise<AgentView[]> {
+    const response = await cp.admin<{ agents: AgentView[] }>(
+      `query($g: ID!) { agents(agentGroupId: $g) { ${AGENT_FIELDS} } }`,
+      { g: groupId },
+    );
+    if (response.errors) throw new Error(response.errors[0]!.message);
+    return response.data!.agents;
+  }
+
+  beforeAll(async () => {
+    const group = await cp.admin<{ createAgentGroup: { id: string } }>(
+      'mutation { createAgentGroup(name: "edge_pool") { id } }',
+    );
+    groupId = group.data!.createAgentGroup.id;
+    const issued = await cp.admin<{ createAgentGroupJoinToken: { token: string; joinToken: { id: string } } }>(
+      'mutation($g: ID!) { createAgentGroupJoinToken(agentGroupId: $g, maxAgents: 2) { token joinToken { id } } }',
+      { g: groupId },
+    );
+    expect(issued.errors).toBeUndefined();
+    joinToken = issued.data!.createAgentGroupJoinToken.token;
+    joinTokenId = issued.data!.createAgentGroupJoinToken.joinToken.id;
+    expect(joinToken).toMatch(/^postern_join_[0-9a-f]{32}_/);
+  });
+
+  test('two replicas sharing one join token become two agents of the group, both online, no flapping', async () => {
+    replicas.push(launchReplica('edge-pool-0', joinToken), launchReplica('edge-pool-1', joinToken));
+    const online = await waitFor(
+      async () => {
+        const list = await members();
+        return list.length === 2 && list.every((a) => a.status === 'ONLINE') ? list : undefined;
+      },
+      { timeoutMs: 20_000, what: 'both replicas online' },
+    );
+    expect(online.map((a) => a.name).sort()).toEqual(['edge-pool-edge-pool-0', 'edge-pool-edge-pool-1']);
+    // Each kept a credential of its own: two different files, each naming its own agent.
+    const credentials = replicas.map((r) => readFileSync(join(r.stateDir, 'agent-credential'), 'utf8').trim());
+    expect(new Set(credentials).size).toBe(2);
+    for (const [i, credential] of credentials.entries()) {
+      expect(credential).toMatch(new RegExp(`^postern_agent_${online[i]!.id.replaceAll('-', '')}_`));
+    }
+    // Both stay on their first streams through later heartbeats: neither rotated the other's credential.
+    const before = online.map((a) => a.connectedAt);
+    await waitFor(
+      async () => {
+        const list = await members();
+        return list.every((a, i) => Date.parse(a.lastSeenAt!) > Date.parse(online[i]!.lastSeenAt!)) ? list : undefined;
+      },
+      { timeoutMs: 20_000, what: 'a heartbeat from each replica' },
+    );
+    const after = await members();
+    expect(after.every((a) => a.status === 'ONLINE')).toBe(true);
+    expect(after.map((a) => a.connectedAt)).toEqual(before);
+  });
+
+  test('a restarted replica that lost its volume re-joins as the same agent with a new credential', async () => {
+    const [first] = replicas;
+    const agentBefore = (await members()).find((a) => a.name === 'edge-pool-edge-pool-0')!;
+    await first!.process.stop('SIGKILL');
+    replicas[0] = launchReplica('edge-pool-0', joinToken); // fresh state directory
+    const back = await waitFor(
+      async () => {
+        const list = await members();
+        const again = list.find((a) => a.name === 'edge-pool-edge-pool-0');
+        return list.length === 2 && again?.status === 'ONLINE' && again.connectedAt !== agentBefore.connectedAt
+          ? again
+          : undefined;
+      },
+      { timeoutMs: 20_000, what: 'replica 0 back' },
+    );
+    expect(back.id).toBe(agentBefore.id);
+  });
+
+  test('the cap counts distinct agents; a third replica is refused and audited, the others stay online', async () => {
+    const third = launchReplica('edge-pool-2', joinToken);
+    expect((await third.process.exit()).code).toBe(1);
+    expect(third.process.output()).toMatch(/enrollment refused by the control plane: enrollment token is invalid/);
+    expect((await members()).length).toBe(2);
+    const groups = await cp.admin<GroupView>(
+      '{ agentGroups { id name joinTokens { id agentCount maxAgents revokedAt } } }',
+    );
+    const token = groups.data!.agentGroups.find((g) => g.id === groupId)!.joinTokens.find((t) => t.id === joinTokenId)!;
+    expect(token).toMatchObject({ agentCount: 2, maxAgents: 2, revokedAt: null });
+    // The real reason is the control plane's to know (logged at once; audited, aggregated per peer).
+    const warned = cp.process.logs.filter(
+      (l) => l.msg === 'agent call refused' && /token used up/.test(String(l['reason'])),
+    );
+    expect(warned.length).toBe(1);
+    expect(String(warned[0]!['reason'])).toContain('edge-pool-edge-pool-2');
+  });
+
+  test('a revoked join token lets no new replica in; joined agents keep working', async () => {
+    const revoked = await cp.admin<{ revokeAgentGroupJoinToken: boolean }>(
+      'mutation($id: ID!) { revokeAgentGroupJoinToken(id: $id) }',
+      { id: joinTokenId },
+    );
+    expect(revoked.data?.revokeAgentGroupJoinToken).toBe(true);
+    const client = controlClient();
+    await expect(enroll(client, joinToken)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    client.close();
+    expect((await members()).every((a) => a.status === 'ONLINE')).toBe(true);
+  });
+});

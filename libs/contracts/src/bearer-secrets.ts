@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Bearer secrets minted by the control plane: one-time enrollment tokens, agent credentials and
+ * Bearer secrets minted by the control plane: one-time enrollment tokens, agent-group join tokens
+ * (reusable: each replica that presents one enrols as an agent of its own), agent credentials and
  * connection credentials (what a user presents as the database password). The control plane mints
- * and checks all three; the agent checks connection credentials against the hashes in its policy
+ * and checks all four; the agent checks connection credentials against the hashes in its policy
  * snapshot, so both must read the format the same way.
  *
  * Shape: `postern_<kind>_<id as 32 hex>_<43 chars of base64url randomness (256 bits)>`. The id
@@ -11,9 +12,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * right tool here (not bcrypt/argon2): the secret is 256 random bits, so there is nothing to
  * brute-force, and the comparison runs on every connection.
  */
-export type SecretKind = 'enroll' | 'agent' | 'conn';
+export type SecretKind = 'enroll' | 'join' | 'agent' | 'conn';
 
-const SHAPE = /^postern_(enroll|agent|conn)_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const SHAPE = /^postern_(enroll|join|agent|conn)_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 export const SECRET_HASH_BYTES = 32;
 
 export interface MintedSecret {

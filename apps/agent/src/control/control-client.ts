@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Channel, Metadata, status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from '@postern/logging';
@@ -232,7 +231,7 @@ export class ControlClient extends EventEmitter {
   private enroll(token: string) {
     return new Promise<{ agentId: string; agentName: string; credential: string }>((resolve, reject) => {
       this.client.Enroll(
-        { enrollmentToken: token, agentVersion: AGENT_VERSION, hostname: hostname() },
+        { enrollmentToken: token, agentVersion: AGENT_VERSION, hostname: this.config.hostname },
         { deadline: Date.now() + ENROLL_DEADLINE_MS },
         (error, response) =>
           error || !response ? reject(error ?? new Error('empty enroll response')) : resolve(response),
@@ -280,7 +279,7 @@ export class ControlClient extends EventEmitter {
       stream.write({
         hello: {
           agentVersion: AGENT_VERSION,
-          hostname: hostname(),
+          hostname: this.config.hostname,
           capabilities: this.capabilities,
           policyVersion: this.policy.version,
           instanceId: this.instanceId,

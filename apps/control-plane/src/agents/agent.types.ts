@@ -36,3 +36,20 @@ export interface AgentPresence {
   /** Unique per agent process start. */
   instanceId: string;
 }
+
+/** A reusable token with which replicas join an agent group, each as an agent of its own. */
+export interface AgentGroupJoinToken {
+  id: string;
+  agentGroupId: string;
+  expiresAt: Date;
+  /** How many distinct agents may join with it; null: no cap besides expiry. */
+  maxAgents: number | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+  /** Agents that enrolled with it so far. */
+  agentCount: number;
+}
+
+/** Why a join was refused (audited; the caller sees one generic refusal). */
+export type JoinRefusal =
+  'token revoked or expired' | 'token used up' | 'name taken outside the group' | 'agent disabled';

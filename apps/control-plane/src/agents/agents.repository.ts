@@ -4,7 +4,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { Agent as AgentRow } from '../generated/prisma/client.js';
 import type { Agent, AgentPresence } from './agent.types.js';
 
-function toAgent(row: AgentRow): Agent {
+export function toAgent(row: AgentRow): Agent {
   return {
     id: row.id,
     name: row.name,

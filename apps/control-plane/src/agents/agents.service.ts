@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { UUID } from '../platform/common/validation.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
-import { mintSecret, parseSecret, secretMatches } from '@postern/contracts';
+import { formatSecret, hashSecret, mintSecret, parseSecret, secretMatches } from '@postern/contracts';
 import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
 import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -17,6 +17,7 @@ import { AgentStreams } from './agent-streams.js';
 import { RedisService } from '../platform/infra/redis/redis.service.js';
 import { AGENT_CLOSED_CHANNEL, type AgentCloseOrder } from '../policy/policy.events.js';
 import { PolicyService } from '../policy/policy.service.js';
+import { AgentGroupJoinTokensRepository } from './agent-group-join-tokens.repository.js';
 import { AgentGroupsRepository } from './agent-groups.repository.js';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository.js';
 import type { Agent, AgentPresence } from './agent.types.js';
@@ -37,6 +38,7 @@ export class AgentsService {
   constructor(
     private readonly repository: AgentsRepository,
     private readonly groups: AgentGroupsRepository,
+    private readonly joinTokens: AgentGroupJoinTokensRepository,
     private readonly policy: PolicyService,
     private readonly streams: AgentStreams,
     private readonly audit: AuditService,
@@ -113,15 +115,19 @@ export class AgentsService {
   }
 
   /**
-   * Exchanges a one-time enrollment token for the agent's long-lived credential. Every refusal
-   * looks the same to the caller (no hint whether the token existed, was used or expired) and is
-   * audited with its real reason (aggregated per peer: UnauthenticatedCalls).
+   * Exchanges an enrollment token for the agent's long-lived credential: a one-time token of one
+   * agent (`postern_enroll_…`), or an agent group's join token (`postern_join_…`), with which each
+   * replica enrols as an agent of its own named after its host. Every refusal looks the same to the
+   * caller (no hint whether the token existed, was used or expired) and is audited with its real
+   * reason (aggregated per peer: UnauthenticatedCalls).
    */
   async enroll(input: { enrollmentToken: string; version: string; hostname: string; peer: string }) {
     const refuse = async (reason: string, agentId: string | null) => {
       await this.refusals.refused(input.peer, { method: 'Enroll', reason, agentId });
       return new PermissionDeniedError('enrollment token is invalid, expired or already used');
     };
+    const joining = parseSecret('join', input.enrollmentToken);
+    if (joining) return this.join(joining, input, refuse);
     const parsed = parseSecret('enroll', input.enrollmentToken);
     if (!parsed) throw await refuse('malformed token', null);
     const stored = await this.repository.findEnrollmentToken(parsed.id);
@@ -138,17 +144,55 @@ export class AgentsService {
       now,
     });
     if (!agent) throw await refuse('token already used or agent disabled', stored.agentId);
+    return this.enrolled(agent, credential.token, input, { rotated: true });
+  }
+
+  private async join(
+    parsed: { id: string; secret: string },
+    input: { version: string; hostname: string; peer: string },
+    refuse: (reason: string, agentId: string | null) => Promise<Error>,
+  ) {
+    const stored = await this.joinTokens.find(parsed.id);
+    if (!stored || !secretMatches(parsed.secret, stored.tokenHash)) throw await refuse('unknown join token', null);
+    const name = replicaAgentName(stored.groupName, input.hostname);
+    if (!name) throw await refuse('join without a usable hostname', null);
+    // The credential carries the agent's id, known once the row (new, or the replica's own) is
+    // chosen; only the secret's hash goes into that row, so the secret is drawn first.
+    const secret = randomBytes(32).toString('base64url');
+    const joined = await this.joinTokens.join({
+      tokenId: parsed.id,
+      agentGroupId: stored.agentGroupId,
+      name,
+      credentialHash: hashSecret(secret),
+      now: new Date(),
+    });
+    if ('refused' in joined) throw await refuse(`join token: ${joined.refused} (${name})`, null);
+    const credential = formatSecret('agent', joined.agent.id, secret);
+    return this.enrolled(joined.agent, credential.token, input, { rotated: joined.rejoined, joinTokenId: parsed.id });
+  }
+
+  private async enrolled(
+    agent: Agent,
+    credential: string,
+    input: { version: string; hostname: string; peer: string },
+    how: { rotated: boolean; joinTokenId?: string },
+  ) {
     // A re-enrollment replaces the credential: streams opened with the old one must go.
-    await this.closeStreamsEverywhere(agent.id, 'agent credential rotated');
+    if (how.rotated) await this.closeStreamsEverywhere(agent.id, 'agent credential rotated');
     await this.audit.record({
       kind: 'agent.enrolled',
       actorId: agent.id,
       actorKind: 'agent',
       agentId: agent.id,
-      details: { hostname: input.hostname.slice(0, 255), version: input.version.slice(0, 64), peer: input.peer },
+      details: {
+        hostname: input.hostname.slice(0, 255),
+        version: input.version.slice(0, 64),
+        peer: input.peer,
+        ...(how.joinTokenId ? { joinTokenId: how.joinTokenId, agentGroupId: agent.agentGroupId ?? '' } : {}),
+      },
     });
     this.logger.info({ agentId: agent.id, agent: agent.name, peer: input.peer }, 'agent enrolled');
-    return { agent, credential: credential.token };
+    return { agent, credential };
   }
 
   /** Resolves an agent credential to its (enabled, enrolled) agent; constant-time secret check. */
@@ -250,6 +294,30 @@ export class AgentsService {
   private enrollmentExpiry(): Date {
     return new Date(Date.now() + this.config.agents.enrollmentTokenTtlSeconds * 1000);
   }
+}
+
+/**
+ * The name of a replica that joins `group` from `hostname` (a StatefulSet pod's name is stable, so
+ * a restarted pod is the same agent): `<group>-<host>`, in agent-name characters; names too long
+ * for 63 characters keep a hash of the host so two long host names stay apart. Null when nothing
+ * usable is left.
+ */
+export function replicaAgentName(group: string, hostname: string): string | null {
+  const clean = (value: string) =>
+    value
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^-+|-+$/g, '');
+  const host = clean(hostname.split('.')[0] ?? '');
+  const prefix = clean(group);
+  if (!host || !prefix) return null;
+  let name = `${prefix}-${host}`;
+  if (name.length > 63) {
+    const digest = createHash('sha256').update(hostname).digest('hex').slice(0, 8);
+    name = `${clean(name.slice(0, 63 - 9))}-${digest}`;
+  }
+  return AGENT_NAME.test(name) ? name : null;
 }
 
 function validateAgentName(name: string): void {

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import type { Agent, AgentGroup, AgentStatus } from '../agent.types.js';
+import type { Agent, AgentGroup, AgentGroupJoinToken, AgentStatus } from '../agent.types.js';
 
 export enum AgentStatusEnum {
   PENDING = 'PENDING',
@@ -83,4 +83,33 @@ export class AgentGroupModel {
   static from(group: AgentGroup): AgentGroupModel {
     return Object.assign(new AgentGroupModel(), group);
   }
+}
+
+@ObjectType('AgentGroupJoinToken', {
+  description:
+    'A reusable token with which replicas join an agent group, each enrolling as an agent of its own ' +
+    '(named <group>-<hostname>) with its own credential.',
+})
+export class AgentGroupJoinTokenModel {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) agentGroupId!: string;
+  @Field() expiresAt!: Date;
+  @Field(() => Int, { nullable: true, description: 'How many agents may join with it; null: no cap.' })
+  maxAgents!: number | null;
+  @Field(() => Date, { nullable: true }) revokedAt!: Date | null;
+  @Field() createdAt!: Date;
+  @Field(() => Int, { description: 'Agents that enrolled with it so far.' }) agentCount!: number;
+
+  static from(token: AgentGroupJoinToken): AgentGroupJoinTokenModel {
+    return Object.assign(new AgentGroupJoinTokenModel(), token);
+  }
+}
+
+@ObjectType('CreateAgentGroupJoinTokenPayload')
+export class CreateAgentGroupJoinTokenPayload {
+  @Field({
+    description: 'The token for POSTERN_ENROLLMENT_TOKEN of every replica. Shown once; only its hash is stored.',
+  })
+  token!: string;
+  @Field(() => AgentGroupJoinTokenModel) joinToken!: AgentGroupJoinTokenModel;
 }
