@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ReachEntryError, ReachPolicy, type ReachSettings } from './reach/reach-policy.js';
@@ -18,6 +19,11 @@ export interface AgentConfig {
    * name (which also holds with hostNetwork, where os.hostname() is the node's).
    */
   hostname: string;
+  /**
+   * The observability port (`/metrics`, `/healthz`, `/readyz`), off when null; `token` is the
+   * bearer /metrics requires (read from POSTERN_AGENT_METRICS_TOKEN_FILE at boot), null for none.
+   */
+  metrics: { host: string; port: number; token: string | null } | null;
   /**
    * Local ingress listeners, one per `POSTERN_AGENT_<PROTOCOL>_LISTEN` variable set (protocol in
    * lower case: `POSTERN_AGENT_POSTGRES_LISTEN` → `postgres`). Each needs a registered engine.
@@ -116,6 +122,11 @@ const envSchema = z.object({
   POSTERN_CONTROL_PLANE_SERVER_NAME: z.string().min(1).optional(),
   POSTERN_CONTROL_PLANE_INSECURE: bool(false),
   POSTERN_ENROLLMENT_TOKEN: z.string().min(1).optional(),
+  POSTERN_AGENT_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port (port 0 lets the OS choose)')
+    .optional(),
+  POSTERN_AGENT_METRICS_TOKEN_FILE: z.string().min(1).optional(),
   POSTERN_AGENT_HOSTNAME: z
     .string()
     .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'must be a host name (letters, digits, "-", ".")')
@@ -247,6 +258,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     },
     enrollmentToken: e.POSTERN_ENROLLMENT_TOKEN ?? null,
     hostname: e.POSTERN_AGENT_HOSTNAME ?? hostname(),
+    metrics: metricsSettings(e.POSTERN_AGENT_METRICS_ADDRESS, e.POSTERN_AGENT_METRICS_TOKEN_FILE),
     credential: e.POSTERN_AGENT_CREDENTIAL ?? null,
     stateDir: e.POSTERN_AGENT_STATE_DIR,
     reconnect: { initialMs: e.POSTERN_RECONNECT_INITIAL_MS, maxMs: e.POSTERN_RECONNECT_MAX_MS },
@@ -311,4 +323,26 @@ function ownSecrets(e: z.infer<typeof envSchema>): ReachSettings['never'] {
   if (masking?.startsWith('file:')) files.push(masking.slice(5));
   if (masking?.startsWith('env:')) env.push(masking.slice(4));
   return { files: files.filter((f): f is string => f !== undefined), env };
+}
+
+function metricsSettings(address: string | undefined, tokenFile: string | undefined): AgentConfig['metrics'] {
+  if (tokenFile !== undefined && address === undefined) {
+    throw new AgentConfigError(['POSTERN_AGENT_METRICS_TOKEN_FILE is set but POSTERN_AGENT_METRICS_ADDRESS is not']);
+  }
+  if (address === undefined) return null;
+  const split = address.lastIndexOf(':');
+  const host = address.slice(0, split).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(split + 1));
+  if (port > 65535) throw new AgentConfigError(['POSTERN_AGENT_METRICS_ADDRESS: port out of range']);
+  let token: string | null = null;
+  if (tokenFile !== undefined) {
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (error) {
+      throw new AgentConfigError([`POSTERN_AGENT_METRICS_TOKEN_FILE: ${(error as Error).message}`]);
+    }
+    if (token.length < 16)
+      throw new AgentConfigError(['POSTERN_AGENT_METRICS_TOKEN_FILE: the token must be at least 16 characters']);
+  }
+  return { host, port, token };
 }

@@ -16,6 +16,8 @@ import { AgentReach } from './reach/agent-reach.js';
 import { BufferBudget } from './sessions/buffer-budget.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { AGENT_VERSION } from './version.js';
+import { AgentMetrics } from './observability/metrics.js';
+import { startMetricsEndpoint } from '@postern/net';
 
 async function main(): Promise<void> {
   let config: AgentConfig;
@@ -76,7 +78,15 @@ async function main(): Promise<void> {
   if (!reach.dialsAnything) {
     logger.warn('POSTERN_AGENT_TARGET_ALLOW is empty: every session will be refused until targets are allowed');
   }
+  const metrics = new AgentMetrics({
+    controlConnected: () => control.connected,
+    policyVersion: () => control.policy.version,
+    spool: () => ({ chunks: spool.pendingChunks, bytes: spool.usedBytes }),
+    journal: () => control.journalPending,
+    activeSessions: () => manager.activeSessions,
+  });
   const manager: SessionManager = new SessionManager({
+    observer: metrics,
     limits: config.limits,
     policyUsable: () => unreachableSince === null || Date.now() - unreachableSince <= config.policyMaxStalenessMs,
     engines,
@@ -172,6 +182,22 @@ async function main(): Promise<void> {
   );
 
   let stopping = false;
+  const metricsServer = config.metrics
+    ? await startMetricsEndpoint(
+        {
+          ...config.metrics,
+          render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+          ready: () =>
+            !stopping &&
+            control.policy.current !== null &&
+            (unreachableSince === null || Date.now() - unreachableSince <= config.policyMaxStalenessMs),
+        },
+        logger,
+      ).catch((error: unknown) => {
+        process.stderr.write(`postern agent: POSTERN_AGENT_METRICS_ADDRESS: ${(error as Error).message}\n`);
+        process.exit(2);
+      })
+    : null;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -180,6 +206,7 @@ async function main(): Promise<void> {
     force.unref();
     (async () => {
       await Promise.all(listeners.map((listener) => listener.stop()));
+      metricsServer?.close();
       await manager.closeAll();
       // Spooled chunks not yet acknowledged stay on disk and are shipped after the next start.
       shipper.stop();

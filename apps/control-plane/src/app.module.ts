@@ -6,6 +6,8 @@ import type { ControlPlaneConfig } from './platform/config/config.js';
 import { InfraModule } from './platform/infra/infra.module.js';
 import { AuthModule } from './platform/auth/auth.module.js';
 import { HealthModule } from './platform/health/health.module.js';
+import { MetricsModule } from './platform/metrics/metrics.module.js';
+import { MetricsService } from './platform/metrics/metrics.service.js';
 import { AgentsModule } from './agents/agents.module.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { IdentityModule } from './identity/identity.module.js';
@@ -50,11 +52,12 @@ export class AppModule {
         InfraModule.forRoot(config, logger),
         AuthModule.forRoot(IdentityModule),
         HealthModule,
+        MetricsModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           imports: [ApiLimitsModule],
-          inject: [API_AUTHENTICATION, GraphqlOperationGate],
-          useFactory: (authenticator: ApiAuthentication, gate: GraphqlOperationGate) => {
+          inject: [API_AUTHENTICATION, GraphqlOperationGate, MetricsService],
+          useFactory: (authenticator: ApiAuthentication, gate: GraphqlOperationGate, metrics: MetricsService) => {
             const ws = new GraphqlWsAuthentication(authenticator, config.dashboard.url, logger, gate);
             return {
               path: '/graphql',
@@ -68,7 +71,7 @@ export class AppModule {
               // Abuse limits, enforced before any resolver runs (api-limits/graphql-limits.ts).
               parseOptions: parseOptionsFor(config.graphql),
               validationRules: validationRulesFor(config.graphql),
-              plugins: [gate.plugin()],
+              plugins: [gate.plugin(), metrics.graphqlPlugin()],
               playground: false,
               includeStacktraceInErrorResponses: false,
               context: ws.context,

@@ -3,7 +3,7 @@
 // the wire, the machine's PostgreSQL, and psql / node-postgres / Prisma Client as the clients.
 // Alice connects with her IdP access token as the password; Bob approves through GraphQL.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -36,6 +36,9 @@ let agent: ManagedProcess;
 let agentPort: number;
 let grpcPort: number;
 let shopId: string;
+let cpMetricsPort: number;
+let agentMetricsPort: number;
+const METRICS_TOKEN = 'metrics-scraper-token-0123456789';
 const tokens: Record<string, string> = {};
 /** Alice's token for database logins (data-plane audience); `tokens` are for the API. */
 let databaseToken: string;
@@ -94,10 +97,16 @@ beforeAll(async () => {
      INSERT INTO refunds VALUES (1, 10, 'requested');`,
   );
   grpcPort = await freePort();
+  cpMetricsPort = await freePort();
+  const metricsTokenFile = join(workdir, 'metrics-token');
+  writeFileSync(metricsTokenFile, `${METRICS_TOKEN}\n`);
   cp = await startControlPlane({
     databaseUrl: cpDatabase.url,
     grpcPort,
     env: {
+      POSTERN_METRICS_PORT: String(cpMetricsPort),
+      POSTERN_METRICS_HOST: '127.0.0.1',
+      POSTERN_METRICS_TOKEN_FILE: metricsTokenFile,
       POSTERN_RELAY_POSTGRES_PORT: 'off',
       ...approvalsEnv(idp),
     },
@@ -118,8 +127,10 @@ beforeAll(async () => {
       POSTERN_RECORDING_FLUSH_MS: '100',
       POSTERN_AGENT_MAX_SESSIONS_PER_PRINCIPAL: '4',
       POSTERN_AGENT_AUTH_FAILURES_PER_MINUTE: '5',
+      POSTERN_AGENT_METRICS_ADDRESS: '127.0.0.1:0',
     },
   });
+  agentMetricsPort = Number((await agent.waitForMessage('metrics listening'))['port']);
   agentPort = Number((await agent.waitForMessage('local ingress listening'))['port']);
   await agent.waitForMessage('connected to control plane');
   shopId = await createConnection(cp, 'shop', created.createAgent.agent.id, {
@@ -247,6 +258,86 @@ describe('rules made in GraphQL are enforced by the agent', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+/** One sample of a Prometheus text exposition: the value of `name` with exactly these labels (0 if absent). */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const match = /^([^{ ]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    const keys = Object.keys(labels);
+    if (keys.length === Object.keys(found).length && keys.every((k) => found[k] === labels[k])) return Number(match[3]);
+  }
+  return 0;
+}
+
+async function scrape(port: number, token?: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+describe('metrics move with the sessions, decisions and reviews above', () => {
+  test("the agent's /metrics counts sessions, policy decisions and approval waits; /healthz and /readyz answer", async () => {
+    const { status, text } = await scrape(agentMetricsPort);
+    expect(status).toBe(200);
+    // psql and node-postgres sessions above: every one started and ended, through the local ingress.
+    expect(
+      sample(text, 'postern_agent_sessions_started_total', { protocol: 'postgres', ingress: 'local' }),
+    ).toBeGreaterThanOrEqual(5);
+    const ended = text
+      .split('\n')
+      .filter((l) => l.startsWith('postern_agent_sessions_ended_total{'))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    expect(ended).toBeGreaterThanOrEqual(4);
+    // The guardrail's block, the held statements' approval and rejection, by rule.
+    expect(text).toMatch(
+      /postern_agent_policy_decisions_total\{protocol="postgres",kind="[^"]+",decision="blocked",rule="[0-9a-f-]{36}"\} [1-9]/,
+    );
+    expect(
+      sample(text, 'postern_agent_approval_wait_seconds_count', { protocol: 'postgres', outcome: 'approved' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'postern_agent_approval_wait_seconds_count', { protocol: 'postgres', outcome: 'rejected' }),
+    ).toBe(1);
+    expect(sample(text, 'postern_agent_control_stream_up')).toBe(1);
+    expect(sample(text, 'postern_agent_policy_version')).toBeGreaterThan(0);
+    expect(text).toContain('postern_agent_recording_spool_bytes');
+    expect(text).toContain('postern_agent_process_resident_memory_bytes');
+    expect((await fetch(`http://127.0.0.1:${agentMetricsPort}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${agentMetricsPort}/readyz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${agentMetricsPort}/other`)).status).toBe(404);
+  });
+
+  test("the control plane's /metrics needs its bearer, and counts reviews, session reports, agents and GraphQL", async () => {
+    expect((await scrape(cpMetricsPort)).status).toBe(401);
+    expect((await scrape(cpMetricsPort, 'wrong-token-0123456789')).status).toBe(401);
+    const { status, text } = await scrape(cpMetricsPort, METRICS_TOKEN);
+    expect(status).toBe(200);
+    expect(sample(text, 'postern_cp_approval_wait_seconds_count', { kind: 'command', outcome: 'approved' })).toBe(1);
+    expect(sample(text, 'postern_cp_approval_wait_seconds_count', { kind: 'command', outcome: 'rejected' })).toBe(1);
+    expect(
+      sample(text, 'postern_cp_session_reports_total', { event: 'opened', ingress: 'local', end_reason: '' }),
+    ).toBeGreaterThanOrEqual(5);
+    expect(sample(text, 'postern_cp_agents', { status: 'online' })).toBe(1);
+    expect(sample(text, 'postern_cp_agent_streams')).toBe(1);
+    expect(sample(text, 'postern_cp_agents_policy_lag_max')).toBe(0);
+    expect(text).toMatch(/postern_cp_policy_decisions_total\{kind="[^"]+",decision="blocked"\} [1-9]/);
+    // Every GraphQL request above, by operation type (the tests send anonymous operations).
+    expect(
+      sample(text, 'postern_cp_graphql_request_duration_seconds_count', {
+        operation: 'anonymous',
+        type: 'mutation',
+        outcome: 'ok',
+      }),
+    ).toBeGreaterThan(3);
+    expect(text).toMatch(/postern_cp_queue_jobs\{queue="agent-presence",state="delayed"\} \d/);
   });
 });
 

@@ -8,3 +8,4 @@ export {
   type DataHello,
 } from './relay-data.js';
 export { splitAddress } from './address.js';
+export { startMetricsEndpoint, type MetricsEndpointOptions } from './metrics-endpoint.js';

@@ -169,6 +169,11 @@ export class ControlClient extends EventEmitter {
     return call;
   }
 
+  /** Session and audit reports journaled and not yet acknowledged by the control plane. */
+  get journalPending(): { entries: number; bytes: number } {
+    return this.journal.backlog;
+  }
+
   get connected(): boolean {
     return this.stream !== null && this.welcomed;
   }

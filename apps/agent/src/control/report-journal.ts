@@ -57,6 +57,11 @@ export class ReportJournal {
     private readonly onWriteError: (error: Error) => void,
   ) {}
 
+  /** Reports kept until the control plane acknowledges storing them: how many, and their bytes. */
+  get backlog(): { entries: number; bytes: number } {
+    return { entries: this.entries.length - this.head, bytes: this.unackedBytes };
+  }
+
   get path(): string {
     return join(this.dir, FILE);
   }

@@ -90,6 +90,11 @@ export class RecordingSpool extends EventEmitter {
     return unfinished;
   }
 
+  /** Chunks written and not yet acknowledged by the control plane. */
+  get pendingChunks(): number {
+    return this.queue.length;
+  }
+
   get usedBytes(): number {
     return this.used;
   }

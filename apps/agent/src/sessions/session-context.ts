@@ -19,6 +19,7 @@ import { SessionRecorder } from '../recording/session-recorder.js';
 import type { SessionReach } from '../reach/agent-reach.js';
 import { sourceHost, type AdmissionLimits } from './limits.js';
 import type { SessionManagerDeps } from './session-manager.js';
+import { NO_SESSION_OBSERVER, type SessionObserver } from './session-observer.js';
 
 /** How a session came in: the ingress, the client's address and the client-side TLS, if any. */
 export interface SessionOrigin {
@@ -81,6 +82,7 @@ export class SessionContext implements EngineContext {
   /** The connection the client asked for, once known (for the reach audit trail). */
   private asked: { id: string; name: string } | null = null;
   private readonly reach: SessionReach;
+  private readonly observer: SessionObserver;
 
   readonly resolveSecret: EngineContext['resolveSecret'];
   readonly dialTarget: EngineContext['dialTarget'];
@@ -105,6 +107,7 @@ export class SessionContext implements EngineContext {
       connection: () => this.asked,
       principal: () => this.grant?.principalId ?? null,
     });
+    this.observer = deps.observer ?? NO_SESSION_OBSERVER;
     this.resolveSecret = this.reach.resolveSecret;
     this.dialTarget = this.reach.dialTarget;
     this.revealPassword = this.reach.revealPassword;
@@ -193,6 +196,7 @@ export class SessionContext implements EngineContext {
         policyVersion: deps.policyVersion(),
       },
     };
+    const heldAt = performance.now();
     const outcome = new Promise<ApprovalOutcome>((resolve) => {
       const timer = setTimeout(
         () => settle({ outcome: 'expired', decidedBy: '', comment: 'no decision in time' }),
@@ -205,6 +209,7 @@ export class SessionContext implements EngineContext {
         if (!approvals.delete(reviewId)) return;
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
+        this.observer.approvalSettled(this.protocol, result.outcome, (performance.now() - heldAt) / 1000);
         resolve(result);
       };
       approvals.set(reviewId, { sessionId, settle, request });
@@ -215,6 +220,7 @@ export class SessionContext implements EngineContext {
 
   audit(event: PolicyAuditEvent): void {
     this.services.audit(this.sessionId, event);
+    this.observer.decision(this.protocol, event.kind, event.decision, event.ruleId ?? '');
     this.recorder?.record('decision', {
       kind: event.kind,
       decision: event.decision,
@@ -242,6 +248,7 @@ export class SessionContext implements EngineContext {
     } as const;
     this.principal = principal;
     this.logger.info({ principal: who.id, connection: connection.name }, 'session opened');
+    this.observer.opened(this.protocol, ingress);
     const recorder = new SessionRecorder(
       deps.spool,
       sessionId,
@@ -287,6 +294,12 @@ export class SessionContext implements EngineContext {
       },
       'session closed',
     );
+    this.observer.closed(this.protocol, this.ingress, {
+      endReason: summary.endReason,
+      bytesFromClient: summary.bytesFromClient,
+      bytesFromTarget: summary.bytesFromTarget,
+      wasOpened: this.openedAt !== null,
+    });
     // Sessions refused before authentication were never reported open; their refusal is in the log.
     if (!this.openedAt) return;
     if (this.recorder !== null) {

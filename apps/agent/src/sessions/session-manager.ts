@@ -1,3 +1,4 @@
+import type { SessionObserver } from './session-observer.js';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@postern/logging';
@@ -31,6 +32,8 @@ export interface SessionManagerDeps {
   limits: LimitSettings;
   /** The agent's own allow-lists of secrets and targets (DESIGN.md §6b). */
   reach: AgentReach;
+  /** Counts sessions, decisions and approval waits (the agent's metrics); none when absent. */
+  observer?: SessionObserver;
 }
 
 /** Audit events are sent in batches of at most this many (one message per batch). */

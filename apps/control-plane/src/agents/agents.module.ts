@@ -11,6 +11,7 @@ import { RevokePush } from './revoke-push.js';
 import { ApprovalPush } from './approval-push.js';
 import { AgentPresenceSweeper } from './agent-presence.sweeper.js';
 import { AgentStreams } from './agent-streams.js';
+import { FleetMetrics } from './fleet-metrics.js';
 import { AgentGroupJoinTokensRepository } from './agent-group-join-tokens.repository.js';
 import { AgentGroupsRepository } from './agent-groups.repository.js';
 import { AgentGroupsResolver } from './agent-groups.resolver.js';
@@ -39,6 +40,7 @@ import { UnauthenticatedCalls } from './unauthenticated-calls.js';
     RevokePush,
     ApprovalPush,
     UnauthenticatedCalls,
+    FleetMetrics,
   ],
   exports: [AgentsService, AgentGroupsService, AgentStreams, UnauthenticatedCalls],
 })

@@ -136,6 +136,22 @@ export class AgentsRepository {
     return rows.map(toAgent);
   }
 
+  /**
+   * The fleet at a glance, for metrics: agents per status, and among agents with a known policy
+   * version, how many enforce an older one than `latest` and by how many versions at most.
+   */
+  async fleet(latest: bigint): Promise<{ byStatus: Record<string, number>; behind: number; maxLag: bigint }> {
+    const [groups, behind, oldest] = await Promise.all([
+      this.prisma.agent.groupBy({ by: ['status'], _count: { _all: true } }),
+      this.prisma.agent.count({ where: { status: 'ONLINE', policyVersion: { lt: latest } } }),
+      this.prisma.agent.aggregate({ where: { status: 'ONLINE' }, _min: { policyVersion: true } }),
+    ]);
+    const byStatus: Record<string, number> = {};
+    for (const group of groups) byStatus[group.status] = group._count._all;
+    const min = oldest._min.policyVersion;
+    return { byStatus, behind, maxLag: min === null || min >= latest ? 0n : latest - min };
+  }
+
   /** Ids of the members of a group that hold a Control stream (on any replica). */
   async onlineMemberIds(agentGroupId: string): Promise<string[]> {
     const rows = await this.prisma.agent.findMany({

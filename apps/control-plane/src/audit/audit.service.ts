@@ -1,3 +1,4 @@
+import { MetricsService } from '../platform/metrics/metrics.service.js';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
@@ -34,6 +35,7 @@ export class AuditService {
   constructor(
     private readonly repository: AuditRepository,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: MetricsService,
   ) {
     this.appender = new GroupAppender((events) => repository.appendChained(events, { skipExisting: false }), GROUPING);
   }
@@ -114,6 +116,7 @@ export class AuditService {
     }
     // One chain append (one lock) for the whole batch; ids already stored are skipped.
     const stored = await this.repository.appendChained(rows, { skipExisting: true });
+    for (const row of rows) this.metrics.agentDecisions.inc({ kind: row.kind, decision: row.decision ?? 'none' });
     this.logger.debug({ agentId, received: events.length, stored, refused }, 'audit events received');
     return { stored, refused };
   }

@@ -3,6 +3,7 @@ import type { Logger } from '@postern/logging';
 import { nameUuid } from '../platform/common/name-uuid.js';
 import { LOGGER } from '../platform/infra/logging/nest-logger.js';
 import { LiveEvents } from '../platform/live/live-events.js';
+import { MetricsService } from '../platform/metrics/metrics.service.js';
 import type { Review, ReviewStatus } from './review.types.js';
 
 /** Live topics (Redis pub/sub, see LiveEvents) of the reviewCreated and reviewDecided subscriptions. */
@@ -47,6 +48,7 @@ export class ReviewEvents {
   constructor(
     private readonly live: LiveEvents,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: MetricsService,
   ) {}
 
   onEvent(listener: ReviewEventListener): void {
@@ -63,6 +65,11 @@ export class ReviewEvents {
   async decided(review: Review): Promise<void> {
     const type = DECIDED[review.status];
     if (!type) return;
+    const decidedAt = review.decidedAt ?? new Date();
+    this.metrics.approvalWait.observe(
+      { kind: review.kind.toLowerCase(), outcome: review.status.toLowerCase() },
+      Math.max(0, decidedAt.getTime() - review.createdAt.getTime()) / 1000,
+    );
     await this.announce(type, review, review.decidedAt ?? new Date(), REVIEW_DECIDED_TOPIC);
   }
 

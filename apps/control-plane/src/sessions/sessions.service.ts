@@ -1,3 +1,4 @@
+import { MetricsService } from '../platform/metrics/metrics.service.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { UUID, storableText } from '../platform/common/validation.js';
 import type { Logger } from '@postern/logging';
@@ -37,6 +38,7 @@ export class SessionsService {
     private readonly audit: AuditService,
     private readonly redis: RedisService,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Ends an active session now: its agent sends the client a protocol-native error and closes. */
@@ -95,6 +97,11 @@ export class SessionsService {
       sessionId: message.sessionId,
       details: { ingress: storableText(message.ingress, 16), clientAddress: storableText(message.clientAddress, 255) },
     });
+    this.metrics.sessionReports.inc({
+      event: 'opened',
+      ingress: message.ingress === 'relay' ? 'relay' : 'local',
+      end_reason: '',
+    });
   }
 
   async closed(agentId: string, message: SessionClosed__Output): Promise<void> {
@@ -112,6 +119,9 @@ export class SessionsService {
       this.logger.warn({ agentId, sessionId: message.sessionId }, 'session closed for an unknown session; ignored');
       return;
     }
+    // End reasons are the agents' words: well-formed ones only as labels, so series stay bounded.
+    const reason = /^[a-z_]{1,32}$/.test(message.endReason) ? message.endReason : 'other';
+    this.metrics.sessionReports.inc({ event: 'closed', ingress: '', end_reason: reason });
     await this.audit.record({
       kind: 'session.closed',
       actorKind: 'agent',

@@ -134,6 +134,11 @@ export interface ControlPlaneConfig {
    * derived from the secrets key material), and how often one is published (0 = on demand only).
    */
   auditCheckpoints: { keyPem: string | null; intervalSeconds: number };
+  /**
+   * The observability port (`/metrics` in Prometheus text), off when null; `token` is the bearer it
+   * requires (read from POSTERN_METRICS_TOKEN_FILE at boot), null for none.
+   */
+  metrics: { host: string; port: number; token: string | null } | null;
   shutdownGraceMs: number;
 }
 
@@ -344,6 +349,9 @@ const envSchema = z.object({
     .optional(),
   POSTERN_AUDIT_CHECKPOINT_KEY: z.string().min(1).optional(),
   POSTERN_AUDIT_CHECKPOINT_INTERVAL_SECONDS: limit(300, 0, 86_400),
+  POSTERN_METRICS_PORT: z.union([z.literal('off'), port(9464)]).default('off'),
+  POSTERN_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  POSTERN_METRICS_TOKEN_FILE: z.string().min(1).optional(),
   POSTERN_SHUTDOWN_GRACE_MS: millis(10_000, 0),
 });
 
@@ -472,6 +480,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   }
   const dashboardStaticDir = dashboardDir(e.POSTERN_DASHBOARD_DIR, problems);
   const checkpointKeyPem = ed25519KeyPem('POSTERN_AUDIT_CHECKPOINT_KEY', e.POSTERN_AUDIT_CHECKPOINT_KEY, problems);
+  const metricsTokenValue = metricsToken(e.POSTERN_METRICS_PORT, e.POSTERN_METRICS_TOKEN_FILE, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -578,6 +587,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       encryptionKey: e.POSTERN_SECRETS_ENCRYPTION_KEY ? Buffer.from(e.POSTERN_SECRETS_ENCRYPTION_KEY, 'base64') : null,
     },
     auditCheckpoints: { keyPem: checkpointKeyPem, intervalSeconds: e.POSTERN_AUDIT_CHECKPOINT_INTERVAL_SECONDS },
+    metrics:
+      e.POSTERN_METRICS_PORT === 'off'
+        ? null
+        : { host: e.POSTERN_METRICS_HOST, port: e.POSTERN_METRICS_PORT, token: metricsTokenValue },
     shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
   };
 }
@@ -620,3 +633,20 @@ function sensitive(variable: string): boolean {
 
 /** Injection token for the validated configuration. */
 export const CONFIG = Symbol('ControlPlaneConfig');
+
+/** The bearer /metrics requires, from a file (so it never sits in the environment); null: none. */
+function metricsToken(port: number | 'off', file: string | undefined, problems: string[]): string | null {
+  if (file === undefined) return null;
+  if (port === 'off') {
+    problems.push('POSTERN_METRICS_TOKEN_FILE is set but POSTERN_METRICS_PORT is off');
+    return null;
+  }
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token.length >= 16) return token;
+    problems.push('POSTERN_METRICS_TOKEN_FILE: the token must be at least 16 characters');
+  } catch (error) {
+    problems.push(`POSTERN_METRICS_TOKEN_FILE: ${(error as Error).message}`);
+  }
+  return null;
+}

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { MetricsService } from '../../platform/metrics/metrics.service.js';
 import { RELAY_TICKET_BYTES } from '@postern/net';
 import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
 import { DomainError } from '../../platform/errors/domain-error.js';
@@ -33,7 +34,10 @@ export class TunnelBroker {
   /** Where agents dial this replica's data port (`:port` = the host they dial for gRPC). */
   private dataAddress: string | null = null;
 
-  constructor(@Inject(CONFIG) private readonly config: ControlPlaneConfig) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: ControlPlaneConfig,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
 
   /** Called once the data port listens; until then no tunnel can be asked for. */
   advertise(address: string): void {
@@ -48,7 +52,7 @@ export class TunnelBroker {
     }
     const tunnelId = randomUUID();
     const ticket = randomBytes(RELAY_TICKET_BYTES);
-    return new Promise<Socket>((resolve, reject) => {
+    const opened = new Promise<Socket>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(tunnelId);
         reject(new DomainError('UNAVAILABLE', 'the agent did not open the tunnel in time'));
@@ -56,6 +60,27 @@ export class TunnelBroker {
       this.pending.set(tunnelId, { agentId: stream.agentId, ticket, resolve, reject, timer });
       stream.send({ openTunnel: { tunnelId, ticket, dataAddress, ...details } });
     });
+    return this.metrics ? this.counted(opened, details.protocol, this.metrics) : opened;
+  }
+
+  /** Tunnels by outcome, open now, and their bytes once they end (socket counters: no per-chunk work). */
+  private counted(opened: Promise<Socket>, protocol: string, metrics: MetricsService): Promise<Socket> {
+    return opened.then(
+      (data) => {
+        metrics.relayTunnels.inc({ protocol, outcome: 'opened' });
+        metrics.relayOpen.inc({ protocol });
+        data.once('close', () => {
+          metrics.relayOpen.dec({ protocol });
+          metrics.relayBytes.inc({ protocol, direction: 'from_client' }, data.bytesWritten);
+          metrics.relayBytes.inc({ protocol, direction: 'to_client' }, data.bytesRead);
+        });
+        return data;
+      },
+      (error: unknown) => {
+        metrics.relayTunnels.inc({ protocol, outcome: 'failed' });
+        throw error;
+      },
+    );
   }
 
   /**

@@ -19,6 +19,17 @@ export class QueuesService implements OnApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** Jobs per queue and state (waiting, active, delayed, failed), for the queue-depth metric. */
+  async depths(): Promise<{ queue: string; state: string; count: number }[]> {
+    const depths = await Promise.all(
+      this.queues.map(async (queue) => {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+        return Object.entries(counts).map(([state, count]) => ({ queue: queue.name, state, count }));
+      }),
+    );
+    return depths.flat();
+  }
+
   queue(name: string): Queue {
     const queue = new Queue(name, { connection: this.connection(), prefix: this.config.redis.prefix });
     queue.on('error', (error) => this.logger.warn({ err: error, queue: name }, 'queue connection error'));
