@@ -60,9 +60,13 @@ const cpScenarios = [['defaults', null] as const, ...scenarios('cp-')];
 /** The model class of an object's apiVersion/kind, from kubernetes-models. */
 async function validate(object: K8sObject): Promise<void> {
   const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
-  const path = group
-    ? `kubernetes-models/${group}/${version}/${object.kind}`
-    : `kubernetes-models/${version}/${object.kind}`;
+  // The Prometheus Operator's kinds come from its own models package (its CRDs' schemas).
+  const path =
+    group === 'monitoring.coreos.com'
+      ? `@kubernetes-models/prometheus-operator/${group}/${version}/${object.kind}`
+      : group
+        ? `kubernetes-models/${group}/${version}/${object.kind}`
+        : `kubernetes-models/${version}/${object.kind}`;
   const module = (await import(path)) as Record<string, new (data: unknown) => { validate(): void }>;
   const Model = module[object.kind]!;
   new Model(object).validate();
@@ -227,7 +231,7 @@ describe('postern-agent specifics', () => {
   test('listeners become container ports, Service ports, environment and NetworkPolicy ingress', () => {
     const objects = render(charts.agent, '-f', join(valuesDir, 'agent-ha.yaml'));
     const container = (objects.find((o) => o.kind === 'StatefulSet')!.spec as any).template.spec.containers[0];
-    expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([3306, 5432, 2222]);
+    expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([3306, 5432, 2222, 9464]);
     const names = container.env.map((e: { name: string }) => e.name);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -240,7 +244,11 @@ describe('postern-agent specifics', () => {
     expect((service.spec as any).ports.map((p: { port: number }) => p.port)).toEqual([3306, 5432, 2222]);
     const policy = objects.find((o) => o.kind === 'NetworkPolicy')!.spec as any;
     expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(policy.ingress[0].ports.map((p: { port: number }) => p.port)).toEqual([3306, 5432, 2222]);
+    expect(policy.ingress[0]).toEqual({
+      ports: [{ port: 9464, protocol: 'TCP' }],
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+    });
+    expect(policy.ingress[1].ports.map((p: { port: number }) => p.port)).toEqual([3306, 5432, 2222]);
     // Egress: the control plane, DNS, the declared targets — nothing else.
     expect(policy.egress).toHaveLength(4);
     expect(policy.egress[0].to).toEqual([{ ipBlock: { cidr: '203.0.113.10/32' } }]);
@@ -251,6 +259,36 @@ describe('postern-agent specifics', () => {
     const noCp = run(['template', 'rel', charts.agent, '--set', 'networkPolicy.enabled=true']);
     expect(noCp.status).toBe(1);
     expect(noCp.out).toContain('the agent must reach its control plane');
+  });
+
+  test('metrics: probes on /readyz and /healthz, a ServiceMonitor with the bearer from a Secret, never inlined', () => {
+    const objects = render(charts.agent, '-f', join(valuesDir, 'agent-ha.yaml'));
+    const container = (objects.find((o) => o.kind === 'StatefulSet')!.spec as any).template.spec.containers[0];
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(container.env).toContainEqual({ name: 'POSTERN_AGENT_METRICS_ADDRESS', value: '0.0.0.0:9464' });
+    expect(container.env).toContainEqual({
+      name: 'POSTERN_AGENT_METRICS_TOKEN_FILE',
+      value: '/etc/postern/metrics-token/token',
+    });
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor')!;
+    expect(monitor.metadata.labels).toMatchObject({ release: 'prometheus' });
+    expect((monitor.spec as any).endpoints[0]).toMatchObject({
+      port: 'metrics',
+      authorization: { type: 'Bearer', credentials: { name: 'edge-metrics', key: 'token' } },
+    });
+    // The monitor selects the headless Service, which carries the metrics port.
+    const headless = objects.find((o) => o.metadata.name === 'rel-postern-agent-pods')!;
+    expect(headless.metadata.labels).toMatchObject((monitor.spec as any).selector.matchLabels);
+    expect((headless.spec as any).ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics' });
+    const podMonitor = render(charts.agent, '-f', join(valuesDir, 'agent-inline-token-ephemeral.yaml')).find(
+      (o) => o.kind === 'PodMonitor',
+    )!;
+    expect((podMonitor.spec as any).podMetricsEndpoints[0].port).toBe('metrics');
+    // Metrics off: TCP probes on the first listener instead.
+    const off = render(charts.agent, '--set', 'metrics.enabled=false');
+    const probe = (off.find((o) => o.kind === 'StatefulSet')!.spec as any).template.spec.containers[0].readinessProbe;
+    expect(probe.tcpSocket).toEqual({ port: 5432 });
   });
 
   test('rollouts drain: preStop sleep, then the shutdown grace inside terminationGracePeriodSeconds; a PDB', () => {
@@ -317,9 +355,40 @@ describe('postern-control-plane specifics', () => {
     });
     const relay = objects.find((o) => o.metadata.name === 'rel-postern-control-plane-relay')!.spec as any;
     expect(relay.ports.map((p: { port: number }) => p.port)).toEqual([3307, 5433, 2222]);
+    const metricsService = objects.find((o) => o.metadata.name === 'rel-postern-control-plane-metrics')!;
+    expect((metricsService.spec as any).type).toBe('ClusterIP');
+    expect(env).toMatchObject({
+      POSTERN_METRICS_PORT: '9464',
+      POSTERN_METRICS_TOKEN_FILE: '/etc/postern/metrics-token/token',
+    });
+    expect((objects.find((o) => o.kind === 'ServiceMonitor')!.spec as any).endpoints[0].authorization).toEqual({
+      type: 'Bearer',
+      credentials: { name: 'postern-metrics', key: 'token' },
+    });
     const refused = run(['template', 'rel', charts.cp, '--set', 'replicas=2', '--set', 'secrets.internalSecretKey=']);
     expect(refused.status).toBe(1);
     expect(refused.out).toContain('needs secrets.internalSecretKey');
+  });
+});
+
+describe('Grafana dashboard', () => {
+  test('every metric it queries is one the processes export (docs/operations.md lists them)', () => {
+    const dashboard = JSON.parse(readFileSync(join(deployDir, 'grafana/postern.json'), 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const documented = readFileSync(join(deployDir, '../docs/operations.md'), 'utf8');
+    const used = new Set(
+      dashboard.panels.flatMap((p) =>
+        p.targets.flatMap((t) => [...t.expr.matchAll(/postern_[a-z_]+/g)].map((m) => m[0])),
+      ),
+    );
+    expect(used.size).toBeGreaterThan(10);
+    for (const metric of used) {
+      // Node's process metrics come from prom-client under each process's prefix.
+      if (/^postern_(agent|cp)_process_/.test(metric)) continue;
+      const base = metric.replace(/_(bucket|count|sum)$/, '');
+      expect({ metric, documented: documented.includes(`\`${base}\``) }).toEqual({ metric, documented: true });
+    }
   });
 });
 
