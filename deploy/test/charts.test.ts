@@ -166,7 +166,8 @@ describe('postern-agent specifics', () => {
     const role = objects.find((o) => o.kind === 'ClusterRole')!;
     const rules = role['rules'] as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
     expect(rules).toEqual([
-      { apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] },
+      { apiGroups: [''], resources: ['users', 'serviceaccounts'], verbs: ['impersonate'] },
+      { apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: ['engineers', 'sre'] },
     ]);
     const binding = objects.find((o) => o.kind === 'ClusterRoleBinding')!;
     expect(binding['roleRef']).toMatchObject({ kind: 'ClusterRole', name: role.metadata.name });
@@ -182,8 +183,12 @@ describe('postern-agent specifics', () => {
     // Its token is mounted only then.
     const pod = (objects.find((o) => o.kind === 'StatefulSet')!.spec as any).template.spec;
     expect(pod.automountServiceAccountToken).toBe(true);
+    // ...and its directory is the one secret reference added to the operator's allow-list.
+    const allow = pod.containers[0].env.find((e: { name: string }) => e.name === 'POSTERN_AGENT_SECRET_ALLOW');
+    expect(allow.value).toBe('env:TARGET_*,file:/var/run/secrets/kubernetes.io/serviceaccount/');
     const plain = (render(charts.agent).find((o) => o.kind === 'StatefulSet')!.spec as any).template.spec;
     expect(plain.automountServiceAccountToken).toBe(false);
+    expect(plain.containers[0].env).toContainEqual({ name: 'POSTERN_AGENT_SECRET_ALLOW', value: '' });
   });
 
   test('with an existing Secret the token is referenced, never inlined, and no Secret is created', () => {
@@ -231,7 +236,9 @@ describe('postern-agent specifics', () => {
   test('listeners become container ports, Service ports, environment and NetworkPolicy ingress', () => {
     const objects = render(charts.agent, '-f', join(valuesDir, 'agent-ha.yaml'));
     const container = (objects.find((o) => o.kind === 'StatefulSet')!.spec as any).template.spec.containers[0];
-    expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([3306, 5432, 2222, 9464]);
+    expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([
+      6443, 3306, 5432, 2222, 9464,
+    ]);
     const names = container.env.map((e: { name: string }) => e.name);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -241,14 +248,14 @@ describe('postern-agent specifics', () => {
       ]),
     );
     const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'rel-postern-agent')!;
-    expect((service.spec as any).ports.map((p: { port: number }) => p.port)).toEqual([3306, 5432, 2222]);
+    expect((service.spec as any).ports.map((p: { port: number }) => p.port)).toEqual([6443, 3306, 5432, 2222]);
     const policy = objects.find((o) => o.kind === 'NetworkPolicy')!.spec as any;
     expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.ingress[0]).toEqual({
       ports: [{ port: 9464, protocol: 'TCP' }],
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
     });
-    expect(policy.ingress[1].ports.map((p: { port: number }) => p.port)).toEqual([3306, 5432, 2222]);
+    expect(policy.ingress[1].ports.map((p: { port: number }) => p.port)).toEqual([6443, 3306, 5432, 2222]);
     // Egress: the control plane, DNS, the declared targets — nothing else.
     expect(policy.egress).toHaveLength(4);
     expect(policy.egress[0].to).toEqual([{ ipBlock: { cidr: '203.0.113.10/32' } }]);
