@@ -1,7 +1,12 @@
 import type { Connection } from '../connections/connection.types.js';
 
-export type Operation = 'read' | 'write' | 'admin' | 'exec';
-export const OPERATIONS: Operation[] = ['read', 'write', 'admin', 'exec'];
+/**
+ * What an access rule allows. `shell`, `exec`, `sftp` and `forward` are SSH's: a rule naming at
+ * least one of them allows only those on an SSH connection; a rule naming none of them (every rule
+ * written before they existed) allows all four.
+ */
+export type Operation = 'read' | 'write' | 'admin' | 'exec' | 'shell' | 'sftp' | 'forward';
+export const OPERATIONS: Operation[] = ['read', 'write', 'admin', 'exec', 'shell', 'sftp', 'forward'];
 
 export interface AccessRule {
   id: string;
