@@ -4,6 +4,7 @@ import { channelRequest } from '@postern/policy-ssh';
 import { describeError, SessionEnd } from '../common/index.js';
 import type { EngineContext } from '../engine.js';
 import { admitCommand } from './command-gate.js';
+import { refuseOperation } from './operations.js';
 import { SftpObserver } from './sftp-observer.js';
 import { TerminalRecorder } from './terminal-recorder.js';
 
@@ -110,6 +111,8 @@ export class SessionChannel implements Closable {
   private async shell(client: ssh2.ServerChannel | undefined): Promise<void> {
     if (!client) return;
     this.attach(client);
+    const refused = refuseOperation(this.host.context, 'shell', 'interactive shell');
+    if (refused !== null) return this.refuse(client, refused);
     if (!(await this.admitChannel(client, channelRequest('shell'), 'interactive shell'))) return;
     const upstream = await this.targetOrFail(client);
     if (upstream === null) return;
@@ -124,6 +127,8 @@ export class SessionChannel implements Closable {
     if (!client) return;
     this.attach(client);
     this.host.countCommand();
+    const refused = refuseOperation(this.host.context, isFileCopy(command) ? 'sftp' : 'exec', command);
+    if (refused !== null) return this.refuse(client, refused);
     const verdict = await admitCommand(command, this.host.context, (line) => client.stderr.write(`${line}${this.eol}`));
     if (this.finished) return;
     if (!verdict.ok) return this.refuse(client, verdict.message);
@@ -143,6 +148,8 @@ export class SessionChannel implements Closable {
   private async subsystem(client: ssh2.ServerChannel | undefined, name: string): Promise<void> {
     if (!client) return;
     this.attach(client);
+    const refused = refuseOperation(this.host.context, 'sftp', `subsystem ${name}`);
+    if (refused !== null) return this.refuse(client, refused);
     if (!(await this.admitChannel(client, channelRequest('sftp'), name))) return;
     const upstream = await this.targetOrFail(client);
     if (upstream === null) return;
