@@ -27,6 +27,15 @@ export class SshKeysResolver {
     return SshKeyModel.from(await this.service.remove(id, actor));
   }
 
+  @Mutation(() => SshKeyModel, { description: 'Registers an SSH public key for a user (operators provisioning).' })
+  async addSshKey(
+    @Args('userId', { type: () => ID }) userId: string,
+    @Args('input') input: AddSshKeyInput,
+    @CurrentActor() actor: Actor,
+  ) {
+    return SshKeyModel.from(await this.service.add(userId, input, actor));
+  }
+
   @Query(() => [SshKeyModel], { description: 'A user\'s SSH public keys.' })
   async sshKeys(@Args('userId', { type: () => ID }) userId: string) {
     return (await this.service.list(userId)).map(SshKeyModel.from);
