@@ -8,7 +8,7 @@ export class AccessRuleModel {
   @Field(() => [String]) groups!: string[];
   @Field(() => [String], {
     description:
-      'read | write | admin | exec | shell | sftp | forward. On SSH connections a rule naming any of shell, exec, sftp, forward allows only those; naming none of them allows all four.',
+      'read | write | admin | exec | shell | sftp | forward | line-guard. On SSH connections a rule naming any of shell, exec, sftp, forward allows only those; naming none of them allows all four; line-guard checks the lines typed in interactive shells (advisory).',
   })
   operations!: string[];
   @Field({ description: 'Members must request access and be approved (just-in-time grant).' })
