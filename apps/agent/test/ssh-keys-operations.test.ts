@@ -26,11 +26,30 @@ function keygen(name: string): { file: string; blob: Buffer } {
 /** OpenSSH with one key and nothing else (no password, no agent). */
 function sshWithKey(key: string, command: string[], extra: string[] = []) {
   const options = sshOptions(gateway.port).map((o) =>
-    o === 'PreferredAuthentications=password' ? 'PreferredAuthentications=publickey' : o === 'PubkeyAuthentication=no' ? 'PubkeyAuthentication=yes' : o,
+    o === 'PreferredAuthentications=password'
+      ? 'PreferredAuthentications=publickey'
+      : o === 'PubkeyAuthentication=no'
+        ? 'PubkeyAuthentication=yes'
+        : o,
   );
   return runWithPassword(
     'ssh',
-    [...extra, ...options, '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-i', key, '-l', login, '127.0.0.1', ...command],
+    [
+      ...extra,
+      ...options,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityAgent=none',
+      '-i',
+      key,
+      '-l',
+      login,
+      '127.0.0.1',
+      ...command,
+    ],
     { password: 'unused' },
   );
 }
@@ -78,7 +97,7 @@ describe('ssh engine: public-key login', () => {
     expect(result.stdout).toBe('');
   });
 
-  test("a client offering the registered public key but signing with another key is refused", async () => {
+  test('a client offering the registered public key but signing with another key is refused', async () => {
     const real = ssh2.utils.parseKey(readFileSync(registered.file)) as ssh2.ParsedKey;
     const other = ssh2.utils.parseKey(readFileSync(stranger.file)) as ssh2.ParsedKey;
     // Presents alice's public key and signs with the stranger's private key.
@@ -109,16 +128,27 @@ describe('ssh engine: access-rule operations', () => {
     expect(shell.stdout).not.toContain('should-not-run\r\n');
     const local = join(sshd.dir, 'ops-source.txt');
     execFileSync('sh', ['-c', `echo payload > ${local}`]);
-    const scp = await runWithPassword('scp', [...sshOptions(gateway.port), local, `${login}@127.0.0.1:${join(sshd.dir, 'ops-copy.txt')}`]);
+    const scp = await runWithPassword('scp', [
+      ...sshOptions(gateway.port),
+      local,
+      `${login}@127.0.0.1:${join(sshd.dir, 'ops-copy.txt')}`,
+    ]);
     expect(scp.code).not.toBe(0);
-    const legacyScp = await runWithPassword('scp', [...sshOptions(gateway.port), '-O', local, `${login}@127.0.0.1:${join(sshd.dir, 'ops-copy.txt')}`]);
+    const legacyScp = await runWithPassword('scp', [
+      ...sshOptions(gateway.port),
+      '-O',
+      local,
+      `${login}@127.0.0.1:${join(sshd.dir, 'ops-copy.txt')}`,
+    ]);
     expect(legacyScp.code).not.toBe(0);
     expect(legacyScp.stderr).toContain('does not allow sftp');
     const port = (echo.address() as AddressInfo).port;
     const forward = await ssh(gateway.port, login, ['-W', `127.0.0.1:${port}`], { input: 'ping\n' });
     expect(forward.code).not.toBe(0);
     expect(forward.stdout).toBe('');
-    const refusals = gateway.audits.filter((a) => a.details?.['operation'] !== undefined).map((a) => a.details?.['operation']);
+    const refusals = gateway.audits
+      .filter((a) => a.details?.['operation'] !== undefined)
+      .map((a) => a.details?.['operation']);
     expect(refusals).toEqual(expect.arrayContaining(['shell', 'sftp', 'forward']));
   });
 
@@ -129,7 +159,11 @@ describe('ssh engine: access-rule operations', () => {
     expect(exec.stderr).toContain('does not allow exec');
     const local = join(sshd.dir, 'ops-source2.txt');
     execFileSync('sh', ['-c', `echo payload2 > ${local}`]);
-    const scp = await runWithPassword('scp', [...sshOptions(gateway.port), local, `${login}@127.0.0.1:${join(sshd.dir, 'ops-copy2.txt')}`]);
+    const scp = await runWithPassword('scp', [
+      ...sshOptions(gateway.port),
+      local,
+      `${login}@127.0.0.1:${join(sshd.dir, 'ops-copy2.txt')}`,
+    ]);
     expect(scp.code).toBe(0);
     expect(readFileSync(join(sshd.dir, 'ops-copy2.txt'), 'utf8')).toBe('payload2\n');
     gateway.operations = [['shell', 'sftp'], ['forward']];

@@ -33,7 +33,12 @@ beforeAll(async () => {
     {
       guardrails: [rule('no-rm', { functions: ['rm'] })],
       approvals: [
-        { ...rule('touch-needs-review', { functions: ['touch'] }), approverGroups: ['ops'], requiredApprovals: 1, timeoutSeconds: 60 },
+        {
+          ...rule('touch-needs-review', { functions: ['touch'] }),
+          approverGroups: ['ops'],
+          requiredApprovals: 1,
+          timeoutSeconds: 60,
+        },
       ],
     },
   );
@@ -56,9 +61,13 @@ class Terminal {
   }
 
   static open(): Terminal {
-    const child = spawn('sshpass', ['-p', ALICE.password, 'ssh', '-tt', ...sshOptions(gateway.port), '-l', login, '127.0.0.1'], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: tmpdir(), TERM: 'xterm' },
-    });
+    const child = spawn(
+      'sshpass',
+      ['-p', ALICE.password, 'ssh', '-tt', ...sshOptions(gateway.port), '-l', login, '127.0.0.1'],
+      {
+        env: { PATH: process.env['PATH'] ?? '', HOME: tmpdir(), TERM: 'xterm' },
+      },
+    );
     return new Terminal(child);
   }
 

@@ -141,7 +141,9 @@ describe('ssh through the real agent and control plane', () => {
     for (const file of [local, remote, back]) rmSync(file, { force: true });
     // Reported in docs/benchmarks.md. The bound is generous on purpose (garbage collection runs
     // when it likes); what it catches is a relay that buffers the file instead of following windows.
-    process.stderr.write(`agent RSS during 2 x 100 MB scp: ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB peak\n`);
+    process.stderr.write(
+      `agent RSS during 2 x 100 MB scp: ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB peak\n`,
+    );
     expect(peak - before).toBeLessThan(150);
   }, 400_000);
 

@@ -121,7 +121,11 @@ export class Authenticator {
       )
       .map((rule) => rule.operations);
     for (const g of snapshot.grants) {
-      if (g.principalId === grant.principalId && g.connectionId === grant.connectionId && Number(g.expiresAt?.unixMs ?? 0) > now)
+      if (
+        g.principalId === grant.principalId &&
+        g.connectionId === grant.connectionId &&
+        Number(g.expiresAt?.unixMs ?? 0) > now
+      )
         lists.push(g.operations);
     }
     return lists;
@@ -197,7 +201,10 @@ export class Authenticator {
     let index = this.sshKeyIndex.get(snapshot);
     if (!index) {
       const keys = snapshot.sshKeys ?? [];
-      index = { byId: new Map(keys.map((k) => [k.id, k])), byFingerprint: new Map(keys.map((k) => [k.fingerprint, k])) };
+      index = {
+        byId: new Map(keys.map((k) => [k.id, k])),
+        byFingerprint: new Map(keys.map((k) => [k.fingerprint, k])),
+      };
       this.sshKeyIndex.set(snapshot, index);
     }
     return index;

@@ -16,7 +16,13 @@ function ed25519Blob(): Buffer {
 const aliceKey = ed25519Blob();
 const otherKey = ed25519Blob();
 
-function snapshot(overrides: { keys?: Buffer[]; rules?: { groups: string[]; operations: string[]; requiresApproval?: boolean }[]; grants?: { operations: string[]; expiresAt: number }[] } = {}): PolicySnapshot__Output {
+function snapshot(
+  overrides: {
+    keys?: Buffer[];
+    rules?: { groups: string[]; operations: string[]; requiresApproval?: boolean }[];
+    grants?: { operations: string[]; expiresAt: number }[];
+  } = {},
+): PolicySnapshot__Output {
   return {
     version: '3',
     connections: [
@@ -47,7 +53,13 @@ function snapshot(overrides: { keys?: Buffer[]; rules?: { groups: string[]; oper
       id: `k${i}`,
       fingerprint: sshKeyFingerprint(key),
       publicKey: key,
-      principal: { id: 'u1', displayName: 'Alice', groups: ['ops'], kind: 'KIND_USER', loginNames: ['alice@example.com'] },
+      principal: {
+        id: 'u1',
+        displayName: 'Alice',
+        groups: ['ops'],
+        kind: 'KIND_USER',
+        loginNames: ['alice@example.com'],
+      },
     })),
     grants: (overrides.grants ?? []).map((g, i) => ({
       id: `g${i}`,
@@ -77,8 +89,14 @@ describe('Authenticator: SSH public keys', () => {
       principal: { id: 'u1', groups: ['ops'] },
       grant: { kind: 'ssh-key', keyId: 'k0', principalId: 'u1' },
     });
-    expect(await auth.authenticate(web01, 'bob@example.com', proof(aliceKey))).toMatchObject({ ok: false, reason: 'user_mismatch' });
-    expect(await auth.authenticate(web01, 'alice@example.com', proof(otherKey))).toMatchObject({ ok: false, reason: 'invalid_credential' });
+    expect(await auth.authenticate(web01, 'bob@example.com', proof(aliceKey))).toMatchObject({
+      ok: false,
+      reason: 'user_mismatch',
+    });
+    expect(await auth.authenticate(web01, 'alice@example.com', proof(otherKey))).toMatchObject({
+      ok: false,
+      reason: 'invalid_credential',
+    });
     expect(auth.knowsSshKey(web01, 'alice@example.com', aliceKey)).toBe(true);
     expect(auth.knowsSshKey(web01, 'bob@example.com', aliceKey)).toBe(false);
     expect(auth.knowsSshKey(web01, 'alice@example.com', otherKey)).toBe(false);
@@ -86,11 +104,21 @@ describe('Authenticator: SSH public keys', () => {
 
   test('a key is not a credential for other protocols, nor without access', async () => {
     const postgres = { ...web01, protocol: 'postgres' };
-    expect(await new Authenticator(() => snapshot()).authenticate(postgres, 'alice@example.com', proof(aliceKey))).toMatchObject({ ok: false });
+    expect(
+      await new Authenticator(() => snapshot()).authenticate(postgres, 'alice@example.com', proof(aliceKey)),
+    ).toMatchObject({ ok: false });
     const noRule = new Authenticator(() => snapshot({ rules: [{ groups: ['other'], operations: [] }] }));
-    expect(await noRule.authenticate(web01, 'alice@example.com', proof(aliceKey))).toMatchObject({ ok: false, reason: 'no_access' });
-    const approvalOnly = new Authenticator(() => snapshot({ rules: [{ groups: ['ops'], operations: [], requiresApproval: true }] }));
-    expect(await approvalOnly.authenticate(web01, 'alice@example.com', proof(aliceKey))).toMatchObject({ ok: false, reason: 'no_access' });
+    expect(await noRule.authenticate(web01, 'alice@example.com', proof(aliceKey))).toMatchObject({
+      ok: false,
+      reason: 'no_access',
+    });
+    const approvalOnly = new Authenticator(() =>
+      snapshot({ rules: [{ groups: ['ops'], operations: [], requiresApproval: true }] }),
+    );
+    expect(await approvalOnly.authenticate(web01, 'alice@example.com', proof(aliceKey))).toMatchObject({
+      ok: false,
+      reason: 'no_access',
+    });
   });
 
   test('a just-in-time grant admits the key holder, with the grant’s operations', async () => {
@@ -105,7 +133,12 @@ describe('Authenticator: SSH public keys', () => {
   });
 
   test('removing the key or the access ends the session at the next check; operations follow the rules', async () => {
-    let policy = snapshot({ rules: [{ groups: ['ops'], operations: ['exec'] }, { groups: ['ops'], operations: ['read'] }] });
+    let policy = snapshot({
+      rules: [
+        { groups: ['ops'], operations: ['exec'] },
+        { groups: ['ops'], operations: ['read'] },
+      ],
+    });
     const auth = new Authenticator(() => policy);
     const admitted = (await auth.authenticate(web01, 'alice@example.com', proof(aliceKey))) as { grant: Grant };
     expect(auth.stillAuthorized(admitted.grant)).toEqual({ ok: true });

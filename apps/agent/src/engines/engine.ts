@@ -160,7 +160,11 @@ export interface EngineContext<R extends SessionRules = SessionRules> {
    * Checks the credential presented as the password (Postern connection credential or OIDC token),
    * or a public key the client proved it holds (SSH: the engine verified the signature).
    */
-  authenticate(connection: ResolvedConnection, user: string, password: string | ClientProof): Promise<AuthenticationResult>;
+  authenticate(
+    connection: ResolvedConnection,
+    user: string,
+    password: string | ClientProof,
+  ): Promise<AuthenticationResult>;
   /**
    * Whether `publicKey` is registered to a principal with login name `user` who may reach the
    * connection (no session is admitted, no limit spent): SSH answers a key query with it.

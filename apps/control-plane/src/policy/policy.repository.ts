@@ -132,7 +132,10 @@ export class PolicyRepository {
                 where: {
                   user: {
                     disabledAt: null,
-                    OR: [{ memberships: { some: { group: { name: { in: sshGroups } } } } }, { id: { in: sshGrantUsers } }],
+                    OR: [
+                      { memberships: { some: { group: { name: { in: sshGroups } } } } },
+                      { id: { in: sshGrantUsers } },
+                    ],
                   },
                 },
                 include: { user: { include: { memberships: { include: { group: true } } } } },

@@ -21,7 +21,7 @@ export class SshKeysResolver {
     return SshKeyModel.from(await this.service.add(userOf(actor), input, actor));
   }
 
-  @Mutation(() => SshKeyModel, { description: 'Removes one of your SSH keys (admins: anyone\'s); its sessions end.' })
+  @Mutation(() => SshKeyModel, { description: "Removes one of your SSH keys (admins: anyone's); its sessions end." })
   @Roles('user')
   async removeSshKey(@Args('id', { type: () => ID }) id: string, @CurrentActor() actor: Actor) {
     return SshKeyModel.from(await this.service.remove(id, actor));
@@ -36,7 +36,7 @@ export class SshKeysResolver {
     return SshKeyModel.from(await this.service.add(userId, input, actor));
   }
 
-  @Query(() => [SshKeyModel], { description: 'A user\'s SSH public keys.' })
+  @Query(() => [SshKeyModel], { description: "A user's SSH public keys." })
   async sshKeys(@Args('userId', { type: () => ID }) userId: string) {
     return (await this.service.list(userId)).map(SshKeyModel.from);
   }

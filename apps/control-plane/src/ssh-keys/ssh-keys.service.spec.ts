@@ -35,10 +35,7 @@ function setup(add: SshKeysRepository['add'] = async (input) => ({ ...input, id:
     createdAt: new Date(0),
   };
   const service = new SshKeysService(
-    strictMock<SshKeysRepository>(
-      { add, get: async () => stored, remove: async () => stored },
-      'SshKeysRepository',
-    ),
+    strictMock<SshKeysRepository>({ add, get: async () => stored, remove: async () => stored }, 'SshKeysRepository'),
     strictMock<UsersService>({ get: async (id: string) => ({ id, disabledAt: null }) as never }, 'UsersService'),
     strictMock<PolicyService>({ changed: async (reason: string) => (changes.push(reason), 1n) }, 'PolicyService'),
     strictMock<AuditService>({ record: async (entry) => void audits.push(entry.kind) }, 'AuditService'),

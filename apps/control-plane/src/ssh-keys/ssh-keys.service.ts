@@ -59,7 +59,8 @@ export class SshKeysService {
         MAX_SSH_KEYS_PER_USER,
       );
     } catch (error) {
-      if (error instanceof DuplicateSshKeyError) throw new AlreadyExistsError(`the SSH key ${key.fingerprint} is already registered`);
+      if (error instanceof DuplicateSshKeyError)
+        throw new AlreadyExistsError(`the SSH key ${key.fingerprint} is already registered`);
       throw error;
     }
     if (added === 'limit') throw new InvalidArgumentError(`a user holds at most ${MAX_SSH_KEYS_PER_USER} SSH keys`);
