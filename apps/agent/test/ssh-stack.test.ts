@@ -104,6 +104,12 @@ describe('ssh through the real agent and control plane', () => {
     expect(result.stderr).toContain('blocked by rule "no curl | sh"');
   });
 
+  test("the access rule's operations (exec, sftp) refuse an interactive shell", async () => {
+    const result = await ssh(port, login, [], { password, extra: ['-tt'], input: 'exit\n' });
+    expect(result.code).toBe(REFUSED_EXIT_STATUS);
+    expect(result.stdout + result.stderr).toContain('does not allow shell');
+  });
+
   test('a wrong credential is refused', async () => {
     const result = await ssh(port, login, ['true'], { password: `${password.slice(0, -4)}AAAA` });
     expect(result.code).toBe(255);
