@@ -156,6 +156,8 @@ try {
         password === PASSWORD && login === 'bench'
           ? { ok: true, principal: { id: 'p', kind: 'user', displayName: 'bench', groups: [] } }
           : { ok: false, reason: 'invalid_credential', message: 'no' },
+      knowsPublicKey: () => false,
+      operations: () => [[]],
       resolveSecret: async () => clientKey,
       dialTarget: async (host) => host,
       revealPassword: () => undefined,

@@ -190,7 +190,12 @@ export class MysqlTestGateway {
           recordingMode: 'strict',
         };
       },
-      authenticate: async (_connection, user, password) => testAuthenticate(user, password),
+      authenticate: async (_connection, user, password) =>
+        typeof password === 'string'
+          ? testAuthenticate(user, password)
+          : { ok: false, reason: 'invalid_credential', message: 'no public keys here' },
+      knowsPublicKey: () => false,
+      operations: () => [[]],
       resolveSecret: async (ref) => {
         const [kind, name = ''] = ref.split(':');
         const spec = connections[name];

@@ -138,6 +138,11 @@ export class SshGateway {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
+  /** Public keys (SSH wire blobs) registered to alice. */
+  readonly aliceKeys: Buffer[] = [];
+  /** The operations of the rules admitting alice, one list per rule ([[]]: a rule naming none, all allowed). */
+  operations: string[][] = [[]];
+
   /** Serve each socket as a plain Duplex, as relayed sessions arrive (not a net.Socket). */
   wrapInDuplex = false;
 
@@ -230,7 +235,15 @@ export class SshGateway {
           recordingMode: 'strict',
         };
       },
-      authenticate: async (_connection, user, password) => testAuthenticate(user, password),
+      authenticate: async (_connection, user, password) =>
+        typeof password === 'string'
+          ? testAuthenticate(user, password)
+          : this.aliceKeys.some((key) => key.equals(password.publicKey))
+            ? testAuthenticate(user, ALICE.password)
+            : { ok: false, reason: 'invalid_credential', message: 'unknown key' },
+      knowsPublicKey: (_connection, user, publicKey) =>
+        user === ALICE.login && this.aliceKeys.some((key) => key.equals(publicKey)),
+      operations: () => this.operations,
       resolveSecret: async (ref) => {
         const spec = this.connections[ref.slice('test:'.length)];
         if (spec === undefined) throw new Error(`no secret ${ref}`);

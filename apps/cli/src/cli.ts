@@ -7,6 +7,7 @@ import { configGet, configList, configSet, configUse } from './commands/config.j
 import { proxy } from './commands/proxy.js';
 import { decide, review, reviews } from './commands/reviews.js';
 import { replay, sessions, verify } from './commands/sessions.js';
+import { addSshKey, listSshKeys, removeSshKey } from './commands/ssh-keys.js';
 import { CommandContext, type GlobalOptions } from './context.js';
 import { CliError, EXIT } from './errors.js';
 import type { Output } from './output.js';
@@ -207,6 +208,20 @@ export function buildProgram(
     .argument('<id>', 'session id')
     .description("check a recording's hash chain")
     .action(action(verify));
+
+  const sshKeys = program.command('ssh-keys').description('the SSH public keys you log in to SSH connections with');
+  sshKeys.command('list').description('your SSH keys').action(action(listSshKeys));
+  sshKeys
+    .command('add')
+    .argument('[file]', 'a .pub file, - for stdin (default: ~/.ssh/id_ed25519.pub, id_ecdsa.pub, id_rsa.pub)')
+    .option('--name <name>', 'a name for the key (default: its comment)')
+    .description('register a public key (ed25519, ecdsa, or rsa of 3072 bits and more)')
+    .action(action((context, file: string | undefined, flags: { name?: string }) => addSshKey(context, file, flags)));
+  sshKeys
+    .command('remove')
+    .argument('<key>', 'key id or SHA256 fingerprint')
+    .description('remove a key; sessions opened with it end')
+    .action(action(removeSshKey));
 
   program
     .command('completion')

@@ -404,6 +404,29 @@ describe('just-in-time access and reviews', () => {
   });
 });
 
+describe('ssh keys', () => {
+  test('ssh-keys add, list and remove (by fingerprint) as alice', async () => {
+    const file = join(workDir, 'alice_ed25519');
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice laptop', '-f', file]);
+    const added = await cli(users.alice, ['-o', 'json', 'ssh-keys', 'add', `${file}.pub`]);
+    expect(added.code).toBe(0);
+    const key = JSON.parse(added.stdout) as { fingerprint: string; name: string };
+    expect(key.name).toBe('alice laptop');
+    const printed = spawnSync('ssh-keygen', ['-l', '-f', `${file}.pub`], { encoding: 'utf8' }).stdout.split(' ')[1];
+    expect(key.fingerprint).toBe(printed);
+    const privateKey = await cli(users.alice, ['ssh-keys', 'add', file]);
+    expect(privateKey).toMatchObject({ code: 2 });
+    expect(privateKey.stderr).toMatch(/private key/);
+    const listed = await cli(users.alice, ['ssh-keys', 'list']);
+    expect(listed.stdout).toContain(key.fingerprint);
+    expect(listed.stdout).toContain('ssh-ed25519 256');
+    const removed = await cli(users.alice, ['ssh-keys', 'remove', key.fingerprint]);
+    expect(removed).toMatchObject({ code: 0 });
+    const empty = await cli(users.alice, ['ssh-keys', 'list']);
+    expect(empty.stdout + empty.stderr).toMatch(/No SSH keys/);
+  });
+});
+
 describe('sessions', () => {
   test('sessions, replay and verify show what alice did', async () => {
     const sessionId = (await waitFor(

@@ -20,6 +20,7 @@ import { RulesModule } from './rules/rules.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { SimulationModule } from './simulation/simulation.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { SshKeysModule } from './ssh-keys/ssh-keys.module.js';
 import { API_AUTHENTICATION, type ApiAuthentication } from './platform/auth/api-authentication.js';
 import { GraphqlWsAuthentication } from './platform/live/graphql-ws.js';
 import { graphqlErrorFormatter } from './platform/errors/graphql-errors.js';
@@ -41,6 +42,7 @@ export const FEATURE_MODULES = [
   AuditModule,
   SimulationModule,
   NotificationsModule,
+  SshKeysModule,
 ];
 
 @Module({})

@@ -1,3 +1,4 @@
 export * from './recording-chain.js';
 export * from './bearer-secrets.js';
 export * from './vectors.js';
+export * from './ssh-public-key.js';

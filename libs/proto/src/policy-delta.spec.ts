@@ -22,6 +22,7 @@ function snapshot(version: string, overrides: Partial<PolicySnapshot> = {}): Pol
     revokedPrincipals: [],
     identity: null,
     credentials: [],
+    sshKeys: [],
     ...overrides,
   } as PolicySnapshot__Output;
 }

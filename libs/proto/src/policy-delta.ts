@@ -12,6 +12,7 @@ const LISTS = [
   ['approvalRules', 'removedApprovalRuleIds', 'id'],
   ['grants', 'removedGrantIds', 'id'],
   ['credentials', 'removedCredentialIds', 'id'],
+  ['sshKeys', 'removedSshKeyIds', 'id'],
   ['revokedPrincipals', 'removedRevokedPrincipalIds', 'principalId'],
 ] as const;
 
@@ -88,7 +89,7 @@ export function applyPolicyUpdate(
     const removed = new Set(update[removal]);
     const incoming = new Map(((upserts?.[list] ?? []) as unknown as Item[]).map((item) => [keyOf(item, key), item]));
     const merged: Item[] = [];
-    for (const item of base[list] as unknown as Item[]) {
+    for (const item of (base[list] ?? []) as unknown as Item[]) {
       const id = keyOf(item, key);
       if (removed.has(id)) continue;
       const replacement = incoming.get(id);

@@ -7,8 +7,8 @@ import {
   type TokenVerifierOptions,
 } from '@postern/oidc';
 import type { PolicySnapshot__Output } from '@postern/proto';
-import { parseSecret, secretMatches, type ParsedSecret } from '@postern/contracts';
-import type { AuthenticationResult, Principal, ResolvedConnection } from '../engines/engine.js';
+import { parseSecret, secretMatches, sshKeyFingerprint, type ParsedSecret } from '@postern/contracts';
+import type { AuthenticationResult, ClientProof, Principal, ResolvedConnection } from '../engines/engine.js';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /**
@@ -21,6 +21,7 @@ export const TOKEN_CLOCK_TOLERANCE_SECONDS = 5;
 export type Grant = (
   | { kind: 'credential'; credentialId: string; connectionId: string; principalId: string }
   | { kind: 'token'; expiresAt: number; groups: string[]; connectionId: string; principalId: string }
+  | { kind: 'ssh-key'; keyId: string; connectionId: string; principalId: string }
 ) & {
   /** End of the session by the access rules' maximum session length (ms since epoch), if any. */
   sessionDeadline: number | null;
@@ -30,6 +31,7 @@ export type Admission = (AuthenticationResult & { ok: false }) | { ok: true; pri
 
 type Verdict = { ok: true } | { ok: false; reason: string };
 type Credential = PolicySnapshot__Output['credentials'][number];
+type SshKey = PolicySnapshot__Output['sshKeys'][number];
 
 const INVALID = { ok: false, reason: 'invalid_credential', message: 'password authentication failed' } as const;
 
@@ -48,6 +50,11 @@ export class Authenticator {
   private verifier: { key: string; verifier: TokenVerifier } | null = null;
   /** Credentials by id, built once per pushed snapshot (live sessions are re-checked in bulk). */
   private readonly credentialIndex = new WeakMap<PolicySnapshot__Output, Map<string, Credential>>();
+  /** SSH keys by id and by fingerprint, built once per pushed snapshot. */
+  private readonly sshKeyIndex = new WeakMap<
+    PolicySnapshot__Output,
+    { byId: Map<string, SshKey>; byFingerprint: Map<string, SshKey> }
+  >();
 
   constructor(private readonly policy: () => PolicySnapshot__Output | null) {}
 
@@ -59,14 +66,15 @@ export class Authenticator {
   async authenticate(
     connection: ResolvedConnection,
     user: string,
-    password: string,
+    password: string | ClientProof,
     now = Date.now(),
   ): Promise<Admission> {
     const snapshot = this.policy();
     if (!snapshot) return INVALID;
     let admission: Admission & { loginNames?: string[] };
-    const credential = parseSecret('conn', password);
-    if (credential) admission = this.admitCredential(snapshot, connection, credential, now);
+    const credential = typeof password === 'string' ? parseSecret('conn', password) : null;
+    if (typeof password !== 'string') admission = this.admitSshKey(snapshot, connection, password.publicKey, now);
+    else if (credential) admission = this.admitCredential(snapshot, connection, credential, now);
     else if (JWT_SHAPE.test(password) && snapshot.identity)
       admission = await this.admitToken(snapshot, connection, password);
     else return INVALID;
@@ -84,6 +92,51 @@ export class Authenticator {
     return admitted;
   }
 
+  /**
+   * Whether an SSH client offering this public key (before it proves it holds the private half)
+   * would be admitted as `user` to the connection: a registered key of a principal with that login
+   * name and access. Lets the SSH engine answer a key query honestly without opening a session.
+   */
+  knowsSshKey(connection: ResolvedConnection, user: string, publicKey: Buffer, now = Date.now()): boolean {
+    const snapshot = this.policy();
+    if (!snapshot) return false;
+    const admission = this.admitSshKey(snapshot, connection, publicKey, now);
+    return admission.ok && matchesLoginName(user, admission.loginNames ?? []);
+  }
+
+  /**
+   * The operations each rule or grant admitting this session allows now, one list per rule or
+   * grant (what an operation name means, and what an empty or foreign list means, is the engine's).
+   */
+  operations(grant: Grant, now = Date.now()): string[][] {
+    const snapshot = this.policy();
+    if (!snapshot) return [];
+    const groups = this.grantGroups(snapshot, grant);
+    const lists = snapshot.accessRules
+      .filter(
+        (rule) =>
+          rule.connectionId === grant.connectionId &&
+          !rule.requiresApproval &&
+          rule.groups.some((g) => groups.includes(g)),
+      )
+      .map((rule) => rule.operations);
+    for (const g of snapshot.grants) {
+      if (
+        g.principalId === grant.principalId &&
+        g.connectionId === grant.connectionId &&
+        Number(g.expiresAt?.unixMs ?? 0) > now
+      )
+        lists.push(g.operations);
+    }
+    return lists;
+  }
+
+  private grantGroups(snapshot: PolicySnapshot__Output, grant: Grant): string[] {
+    if (grant.kind === 'token') return grant.groups;
+    if (grant.kind === 'ssh-key') return this.sshKeys(snapshot).byId.get(grant.keyId)?.principal?.groups ?? [];
+    return this.credential(snapshot, grant.credentialId)?.principal?.groups ?? [];
+  }
+
   /** Whether a live session may go on under the current policy. */
   stillAuthorized(grant: Grant, now = Date.now()): Verdict {
     const snapshot = this.policy();
@@ -95,6 +148,13 @@ export class Authenticator {
       if (snapshot.revokedPrincipals.some((r) => r.principalId === grant.principalId))
         return { ok: false, reason: 'identity disabled' };
       return allowed(snapshot, grant.connectionId, grant.groups, grant.principalId, now)
+        ? { ok: true }
+        : { ok: false, reason: 'access rule removed' };
+    }
+    if (grant.kind === 'ssh-key') {
+      const key = this.sshKeys(snapshot).byId.get(grant.keyId);
+      if (!key || key.principal?.id !== grant.principalId) return { ok: false, reason: 'ssh key removed' };
+      return allowed(snapshot, grant.connectionId, key.principal.groups, grant.principalId, now)
         ? { ok: true }
         : { ok: false, reason: 'access rule removed' };
     }
@@ -116,7 +176,7 @@ export class Authenticator {
     const snapshot = this.policy();
     let at = grant.sessionDeadline ?? Number.POSITIVE_INFINITY;
     if (grant.kind === 'token') at = Math.min(at, grant.expiresAt);
-    else {
+    else if (grant.kind === 'credential') {
       const credential = snapshot ? this.credential(snapshot, grant.credentialId) : undefined;
       if (credential) at = Math.min(at, Number(credential.expiresAt?.unixMs ?? 0));
     }
@@ -135,6 +195,49 @@ export class Authenticator {
       this.credentialIndex.set(snapshot, index);
     }
     return index.get(id);
+  }
+
+  private sshKeys(snapshot: PolicySnapshot__Output) {
+    let index = this.sshKeyIndex.get(snapshot);
+    if (!index) {
+      const keys = snapshot.sshKeys ?? [];
+      index = {
+        byId: new Map(keys.map((k) => [k.id, k])),
+        byFingerprint: new Map(keys.map((k) => [k.fingerprint, k])),
+      };
+      this.sshKeyIndex.set(snapshot, index);
+    }
+    return index;
+  }
+
+  /**
+   * A public key the client has proven it holds (the engine verified the signature): admitted as
+   * the key's principal when the key is registered (the whole blob matches, not only its
+   * fingerprint) and the principal may reach the connection.
+   */
+  private admitSshKey(
+    snapshot: PolicySnapshot__Output,
+    connection: ResolvedConnection,
+    publicKey: Buffer,
+    now: number,
+  ): Admission & { loginNames?: string[] } {
+    if (connection.protocol !== 'ssh') return INVALID;
+    const key = this.sshKeys(snapshot).byFingerprint.get(sshKeyFingerprint(publicKey));
+    if (!key || !key.principal || !Buffer.from(key.publicKey).equals(publicKey)) return INVALID;
+    const principal = key.principal;
+    if (!allowed(snapshot, connection.id, principal.groups, principal.id, now)) return noAccess(connection);
+    return {
+      ok: true,
+      loginNames: principal.loginNames,
+      principal: { id: principal.id, kind: 'user', displayName: principal.displayName, groups: principal.groups },
+      grant: {
+        kind: 'ssh-key',
+        keyId: key.id,
+        connectionId: connection.id,
+        principalId: principal.id,
+        sessionDeadline: sessionDeadline(snapshot, connection.id, principal.groups, now),
+      },
+    };
   }
 
   private admitCredential(

@@ -110,6 +110,13 @@ export interface TargetTls {
   caRef: string | null;
 }
 
+/** A public key the client proved it holds (the engine checked the signature over its session). */
+export interface ClientProof {
+  kind: 'public-key';
+  /** The key blob in SSH wire format. */
+  publicKey: Buffer;
+}
+
 export type AuthenticationResult =
   | { ok: true; principal: Principal }
   | {
@@ -149,8 +156,26 @@ export interface EngineContext<R extends SessionRules = SessionRules> {
   clientTls: SecureContext | null;
   /** The connection the client named (PostgreSQL `dbname`), or null when there is none. */
   resolveConnection(name: string, protocol: string): ResolvedConnection | null;
-  /** Checks the credential presented as the password (Postern connection credential or OIDC token). */
-  authenticate(connection: ResolvedConnection, user: string, password: string): Promise<AuthenticationResult>;
+  /**
+   * Checks the credential presented as the password (Postern connection credential or OIDC token),
+   * or a public key the client proved it holds (SSH: the engine verified the signature).
+   */
+  authenticate(
+    connection: ResolvedConnection,
+    user: string,
+    password: string | ClientProof,
+  ): Promise<AuthenticationResult>;
+  /**
+   * Whether `publicKey` is registered to a principal with login name `user` who may reach the
+   * connection (no session is admitted, no limit spent): SSH answers a key query with it.
+   */
+  knowsPublicKey(connection: ResolvedConnection, user: string, publicKey: Buffer): boolean;
+  /**
+   * Once authenticated: the operations of each access rule or grant admitting the session now, one
+   * list each (they follow policy changes). What the names mean is the engine's (SSH: shell, exec,
+   * sftp, forward; a list naming none of those allows all of them).
+   */
+  operations(): string[][];
   /**
    * Resolves an `env:`/`file:` secret reference on this agent, if the agent's own allow-list lets
    * it (DESIGN.md §6b); otherwise throws ReachRefusedError, already audited.

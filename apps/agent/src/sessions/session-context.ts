@@ -8,6 +8,7 @@ import {
   SessionAbortError,
   type ApprovalOutcome,
   type AuthenticationResult,
+  type ClientProof,
   type EngineContext,
   type PolicyAuditEvent,
   type Principal,
@@ -127,7 +128,19 @@ export class SessionContext implements EngineContext {
     return resolveConnection(this.services.deps.policy(), name, protocol);
   }
 
-  async authenticate(connection: ResolvedConnection, user: string, password: string): Promise<AuthenticationResult> {
+  knowsPublicKey(connection: ResolvedConnection, user: string, publicKey: Buffer): boolean {
+    return this.services.deps.policyUsable() && this.services.authenticator.knowsSshKey(connection, user, publicKey);
+  }
+
+  operations(): string[][] {
+    return this.grant === null ? [] : this.services.authenticator.operations(this.grant);
+  }
+
+  async authenticate(
+    connection: ResolvedConnection,
+    user: string,
+    password: string | ClientProof,
+  ): Promise<AuthenticationResult> {
     const { deps, limits, authenticator } = this.services;
     const logger = this.logger;
     this.asked = { id: connection.id, name: connection.name };

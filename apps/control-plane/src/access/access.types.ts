@@ -1,7 +1,13 @@
 import type { Connection } from '../connections/connection.types.js';
 
-export type Operation = 'read' | 'write' | 'admin' | 'exec';
-export const OPERATIONS: Operation[] = ['read', 'write', 'admin', 'exec'];
+/**
+ * What an access rule allows. `shell`, `exec`, `sftp` and `forward` are SSH's: a rule naming at
+ * least one of them allows only those on an SSH connection; a rule naming none of them (every rule
+ * written before they existed) allows all four. `line-guard` turns on the SSH engine's advisory
+ * line guard in interactive shells of the sessions the rule admits (it allows nothing by itself).
+ */
+export type Operation = 'read' | 'write' | 'admin' | 'exec' | 'shell' | 'sftp' | 'forward' | 'line-guard';
+export const OPERATIONS: Operation[] = ['read', 'write', 'admin', 'exec', 'shell', 'sftp', 'forward', 'line-guard'];
 
 export interface AccessRule {
   id: string;

@@ -48,6 +48,13 @@ export interface CompiledCredential {
   principal: { id: string; displayName: string; groups: string[]; loginNames: string[] };
 }
 
+export interface CompiledSshKey {
+  id: string;
+  fingerprint: string;
+  publicKey: Buffer;
+  principal: { id: string; displayName: string; groups: string[]; loginNames: string[] };
+}
+
 /** Reads what one agent must enforce, in one consistent snapshot (a repeatable-read transaction). */
 @Injectable()
 export class PolicyRepository {
@@ -111,8 +118,42 @@ export class PolicyRepository {
           },
           include: { user: { include: { memberships: { include: { group: true } } } } },
         });
+        // SSH keys of enabled users who may reach one of this agent's SSH connections: by a rule
+        // naming one of their groups, or by a grant. Other users' keys are no business of this agent.
+        const sshConnectionIds = connections.filter((c) => c.protocol === 'SSH').map((c) => c.id);
+        const sshGroups = [
+          ...new Set(rules.filter((r) => sshConnectionIds.includes(r.connectionId)).flatMap((r) => r.groups)),
+        ];
+        const sshGrantUsers = grants.filter((g) => sshConnectionIds.includes(g.connectionId)).map((g) => g.userId);
+        const sshKeys =
+          sshConnectionIds.length === 0
+            ? []
+            : await tx.sshPublicKey.findMany({
+                where: {
+                  user: {
+                    disabledAt: null,
+                    OR: [
+                      { memberships: { some: { group: { name: { in: sshGroups } } } } },
+                      { id: { in: sshGrantUsers } },
+                    ],
+                  },
+                },
+                include: { user: { include: { memberships: { include: { group: true } } } } },
+                orderBy: { id: 'asc' },
+              });
         return {
           version,
+          sshKeys: sshKeys.map((k): CompiledSshKey => ({
+            id: k.id,
+            fingerprint: k.fingerprint,
+            publicKey: Buffer.from(k.publicKey),
+            principal: {
+              id: k.user.id,
+              displayName: k.user.displayName ?? k.user.email ?? k.user.subject,
+              groups: k.user.memberships.map((m) => m.group.name).sort(),
+              loginNames: loginNames({ subject: k.user.subject, email: k.user.email ?? undefined }),
+            },
+          })),
           connections: connections.map((c): CompiledConnection => ({
             id: c.id,
             name: c.name,

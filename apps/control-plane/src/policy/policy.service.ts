@@ -78,6 +78,18 @@ export class PolicyService {
           loginNames: c.principal.loginNames,
         },
       })),
+      sshKeys: compiled.sshKeys.map((k) => ({
+        id: k.id,
+        fingerprint: k.fingerprint,
+        publicKey: k.publicKey,
+        principal: {
+          id: k.principal.id,
+          displayName: k.principal.displayName,
+          groups: k.principal.groups,
+          kind: 'KIND_USER',
+          loginNames: k.principal.loginNames,
+        },
+      })),
       identity: this.identitySettings(),
       ...compileRules(compiled.policyRules),
       grants: compiled.grants.map((g) => ({

@@ -32,6 +32,7 @@ import type { Revoke as _postern_agent_v1_Revoke, Revoke__Output as _postern_age
 import type { RevokedPrincipal as _postern_agent_v1_RevokedPrincipal, RevokedPrincipal__Output as _postern_agent_v1_RevokedPrincipal__Output } from './postern/agent/v1/RevokedPrincipal.js';
 import type { SessionClosed as _postern_agent_v1_SessionClosed, SessionClosed__Output as _postern_agent_v1_SessionClosed__Output } from './postern/agent/v1/SessionClosed.js';
 import type { SessionOpened as _postern_agent_v1_SessionOpened, SessionOpened__Output as _postern_agent_v1_SessionOpened__Output } from './postern/agent/v1/SessionOpened.js';
+import type { SshUserKey as _postern_agent_v1_SshUserKey, SshUserKey__Output as _postern_agent_v1_SshUserKey__Output } from './postern/agent/v1/SshUserKey.js';
 import type { Welcome as _postern_agent_v1_Welcome, Welcome__Output as _postern_agent_v1_Welcome__Output } from './postern/agent/v1/Welcome.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -73,6 +74,7 @@ export interface ProtoGrpcType {
         RevokedPrincipal: MessageTypeDefinition<_postern_agent_v1_RevokedPrincipal, _postern_agent_v1_RevokedPrincipal__Output>
         SessionClosed: MessageTypeDefinition<_postern_agent_v1_SessionClosed, _postern_agent_v1_SessionClosed__Output>
         SessionOpened: MessageTypeDefinition<_postern_agent_v1_SessionOpened, _postern_agent_v1_SessionOpened__Output>
+        SshUserKey: MessageTypeDefinition<_postern_agent_v1_SshUserKey, _postern_agent_v1_SshUserKey__Output>
         Welcome: MessageTypeDefinition<_postern_agent_v1_Welcome, _postern_agent_v1_Welcome__Output>
       }
     }

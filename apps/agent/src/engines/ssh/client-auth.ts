@@ -1,5 +1,5 @@
-import type ssh2 from 'ssh2';
-import type { AuthenticationResult, EngineContext, Principal, ResolvedConnection } from '../engine.js';
+import ssh2 from 'ssh2';
+import type { AuthenticationResult, ClientProof, EngineContext, Principal, ResolvedConnection } from '../engine.js';
 import { parseLogin } from './login.js';
 
 /** Who logged in, through which connection. */
@@ -9,20 +9,25 @@ export interface Authenticated {
   user: string;
 }
 
-const METHODS: ssh2.AuthenticationType[] = ['password', 'keyboard-interactive'];
+const METHODS: ssh2.AuthenticationType[] = ['publickey', 'password', 'keyboard-interactive'];
+/** Key queries (a client asking whether a key would do, before signing) answered per connection. */
+const MAX_KEY_QUERIES = 20;
 
 /**
  * Client authentication: the login name names the Postern user and the connection
  * (`<login>+<connection>`, see login.ts) and the password is the Postern credential (a
  * connection credential `postern_conn_…` or an OIDC access token), checked by the agent's
- * authenticator through the context. Password and keyboard-interactive carry it; other methods
- * are refused. Keyboard-interactive tells the client why its last attempt failed (OpenSSH prints
+ * authenticator through the context. Password and keyboard-interactive carry it. Public-key
+ * login: a key the user registered in Postern (in the policy snapshot); the engine checks the
+ * client's signature over the session, then the authenticator admits the key's principal if the
+ * login name is theirs and they have access. Other methods are refused. Keyboard-interactive tells the client why its last attempt failed (OpenSSH prints
  * a prompt's instructions); with password auth the client only sees "Permission denied".
  */
 export class ClientAuth {
   private attempts = 0;
   private lastFailure = '';
   private busy = false;
+  private keyQueries = 0;
 
   constructor(
     private readonly context: EngineContext,
@@ -38,6 +43,8 @@ export class ClientAuth {
     }
     if (ctx.method === 'password') {
       void this.check(ctx, ctx.username, ctx.password);
+    } else if (ctx.method === 'publickey') {
+      this.publicKey(ctx);
     } else if (ctx.method === 'keyboard-interactive') {
       const instructions = this.lastFailure === '' ? 'Password: your Postern credential' : this.lastFailure;
       ctx.prompt([{ prompt: 'Postern credential: ', echo: false }], 'Postern', instructions, (answers) => {
@@ -48,7 +55,31 @@ export class ClientAuth {
     }
   }
 
-  private async check(ctx: ssh2.AuthContext, username: string, password: string): Promise<void> {
+  /**
+   * A key query (no signature) is answered from the snapshot without opening anything; a signed
+   * request is verified (the signature over the session id, by the offered key, with the algorithm
+   * the client named) before the key is presented to the authenticator.
+   */
+  private publicKey(ctx: ssh2.PublicKeyAuthContext): void {
+    if (ctx.signature === undefined || ctx.blob === undefined) {
+      this.keyQueries += 1;
+      const login = parseLogin(ctx.username);
+      const connection = login === null ? null : this.context.resolveConnection(login.connection, 'ssh');
+      const known =
+        this.keyQueries <= MAX_KEY_QUERIES &&
+        login !== null &&
+        connection !== null &&
+        this.context.knowsPublicKey(connection, login.user, ctx.key.data);
+      return known ? ctx.accept() : ctx.reject(METHODS);
+    }
+    if (!signatureValid(ctx)) {
+      void this.check(ctx, ctx.username, null);
+      return;
+    }
+    void this.check(ctx, ctx.username, { kind: 'public-key', publicKey: ctx.key.data });
+  }
+
+  private async check(ctx: ssh2.AuthContext, username: string, password: string | ClientProof | null): Promise<void> {
     this.busy = true;
     try {
       const failure = await this.verify(username, password);
@@ -67,11 +98,12 @@ export class ClientAuth {
   }
 
   /** null when authenticated (and onSuccess called), else what went wrong. */
-  private async verify(username: string, password: string): Promise<string | null> {
+  private async verify(username: string, password: string | ClientProof | null): Promise<string | null> {
     const login = parseLogin(username);
     if (login === null) return `log in as <postern login>+<connection>, not "${username.slice(0, 80)}"`;
     const connection = this.context.resolveConnection(login.connection, 'ssh');
     if (connection === null) return `no SSH connection named "${login.connection.slice(0, 80)}"`;
+    if (password === null) return 'the public-key signature does not verify';
     if (password === '') return 'empty credential';
     const result = await this.context.authenticate(connection, login.user, password);
     if (!result.ok) return refusal(result, login.user, connection);
@@ -94,5 +126,18 @@ function refusal(result: Exclude<AuthenticationResult, { ok: true }>, user: stri
       return result.message;
     case 'policy_stale':
       return 'the Postern agent cannot reach its control plane: new sessions are refused until it can';
+  }
+}
+
+/** Whether the client's signature was made by the key it offered (ssh2 leaves this to the server). */
+function signatureValid(ctx: ssh2.PublicKeyAuthContext): boolean {
+  const key = ssh2.utils.parseKey(ctx.key.data);
+  if (key instanceof Error) return false;
+  // The parsed key must be the offered blob itself, not a key derived from part of it.
+  if (!key.getPublicSSH().equals(ctx.key.data)) return false;
+  try {
+    return key.verify(ctx.blob!, ctx.signature!, ctx.hashAlgo) === true;
+  } catch {
+    return false;
   }
 }

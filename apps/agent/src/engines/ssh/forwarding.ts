@@ -1,6 +1,7 @@
 import type ssh2 from 'ssh2';
 import { channelRequest } from '@postern/policy-ssh';
 import { admitCommand } from './command-gate.js';
+import { refuseOperation } from './operations.js';
 import type { ChannelHost } from './session-channel.js';
 
 /**
@@ -34,6 +35,7 @@ export function forwardLocal(
 ): void {
   const destination = `${info.destIP.toLowerCase()}:${info.destPort}`;
   const { context } = host;
+  if (refuseOperation(context, 'forward', destination) !== null) return reject();
   if (!allowed.has(destination)) {
     context.audit({
       kind: 'statement.blocked',

@@ -4,6 +4,8 @@ import { channelRequest } from '@postern/policy-ssh';
 import { describeError, SessionEnd } from '../common/index.js';
 import type { EngineContext } from '../engine.js';
 import { admitCommand } from './command-gate.js';
+import { LineGuard, lineGuardWanted } from './line-guard.js';
+import { refuseOperation } from './operations.js';
 import { SftpObserver } from './sftp-observer.js';
 import { TerminalRecorder } from './terminal-recorder.js';
 
@@ -53,6 +55,7 @@ export class SessionChannel implements Closable {
   private target: ssh2.ClientChannel | null = null;
   private recorder: TerminalRecorder | null = null;
   private sftp: SftpObserver | null = null;
+  private guard: LineGuard | null = null;
   private readonly id: number;
   private finished = false;
   private closed = false;
@@ -110,20 +113,29 @@ export class SessionChannel implements Closable {
   private async shell(client: ssh2.ServerChannel | undefined): Promise<void> {
     if (!client) return;
     this.attach(client);
+    const refused = refuseOperation(this.host.context, 'shell', 'interactive shell');
+    if (refused !== null) return this.refuse(client, refused);
     if (!(await this.admitChannel(client, channelRequest('shell'), 'interactive shell'))) return;
     const upstream = await this.targetOrFail(client);
     if (upstream === null) return;
     this.recorder = new TerminalRecorder(this.host.context, this.id, this.host.recordingMaxBytes);
     this.recorder.open('shell', this.pty, undefined);
+    const guarded = this.pty !== null && lineGuardWanted(this.host.context);
     const window = this.pty === null ? false : this.ptyOptions(this.pty);
     const requested = this.pty === null ? null : { cols: this.pty.cols, rows: this.pty.rows };
-    upstream.shell(window, { env: this.env }, (error, channel) => this.piped(client, requested, error, channel));
+    upstream.shell(window, { env: this.env }, (error, channel) => {
+      if (!error && guarded && !this.finished)
+        this.guard = new LineGuard(this.host.context, client, channel, (text) => client.write(text));
+      this.piped(client, requested, error, channel);
+    });
   }
 
   private async exec(client: ssh2.ServerChannel | undefined, command: string): Promise<void> {
     if (!client) return;
     this.attach(client);
     this.host.countCommand();
+    const refused = refuseOperation(this.host.context, isFileCopy(command) ? 'sftp' : 'exec', command);
+    if (refused !== null) return this.refuse(client, refused);
     const verdict = await admitCommand(command, this.host.context, (line) => client.stderr.write(`${line}${this.eol}`));
     if (this.finished) return;
     if (!verdict.ok) return this.refuse(client, verdict.message);
@@ -143,6 +155,8 @@ export class SessionChannel implements Closable {
   private async subsystem(client: ssh2.ServerChannel | undefined, name: string): Promise<void> {
     if (!client) return;
     this.attach(client);
+    const refused = refuseOperation(this.host.context, 'sftp', `subsystem ${name}`);
+    if (refused !== null) return this.refuse(client, refused);
     if (!(await this.admitChannel(client, channelRequest('sftp'), name))) return;
     const upstream = await this.targetOrFail(client);
     if (upstream === null) return;
@@ -233,6 +247,7 @@ export class SessionChannel implements Closable {
       this.host.countFromTarget(chunk.length);
       this.recorder?.output(chunk, false);
       this.sftp?.fromServer.feed(chunk);
+      this.guard?.observeOutput(chunk);
     });
     target.stderr.on('data', (chunk: Buffer) => {
       fromTarget += chunk.length;
@@ -242,7 +257,8 @@ export class SessionChannel implements Closable {
     target.on('exit', (status: number | null, signal?: string, dumped?: boolean, description?: string) => {
       exit = { status, signal: signal ?? null, dumped: dumped === true, description: description ?? '' };
     });
-    client.pipe(target);
+    // With the line guard, it carries the keystrokes to the target itself.
+    if (this.guard === null) client.pipe(target);
     target.pipe(client, { end: false });
     target.stderr.pipe(client.stderr, { end: false });
     target.on('error', () => undefined);

@@ -6,7 +6,11 @@ export class AccessRuleModel {
   @Field(() => ID) id!: string;
   @Field(() => ID) connectionId!: string;
   @Field(() => [String]) groups!: string[];
-  @Field(() => [String], { description: 'read | write | admin | exec' }) operations!: string[];
+  @Field(() => [String], {
+    description:
+      'read | write | admin | exec | shell | sftp | forward | line-guard. On SSH connections a rule naming any of shell, exec, sftp, forward allows only those; naming none of them allows all four; line-guard checks the lines typed in interactive shells (advisory).',
+  })
+  operations!: string[];
   @Field({ description: 'Members must request access and be approved (just-in-time grant).' })
   requiresApproval!: boolean;
   @Field(() => [String]) approverGroups!: string[];

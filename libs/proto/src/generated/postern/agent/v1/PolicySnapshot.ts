@@ -10,6 +10,7 @@ import type { Grant as _postern_agent_v1_Grant, Grant__Output as _postern_agent_
 import type { RevokedPrincipal as _postern_agent_v1_RevokedPrincipal, RevokedPrincipal__Output as _postern_agent_v1_RevokedPrincipal__Output } from '../../../postern/agent/v1/RevokedPrincipal.js';
 import type { IdentitySettings as _postern_agent_v1_IdentitySettings, IdentitySettings__Output as _postern_agent_v1_IdentitySettings__Output } from '../../../postern/agent/v1/IdentitySettings.js';
 import type { ConnectionCredential as _postern_agent_v1_ConnectionCredential, ConnectionCredential__Output as _postern_agent_v1_ConnectionCredential__Output } from '../../../postern/agent/v1/ConnectionCredential.js';
+import type { SshUserKey as _postern_agent_v1_SshUserKey, SshUserKey__Output as _postern_agent_v1_SshUserKey__Output } from '../../../postern/agent/v1/SshUserKey.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface PolicySnapshot {
@@ -24,6 +25,7 @@ export interface PolicySnapshot {
   'revokedPrincipals'?: (_postern_agent_v1_RevokedPrincipal)[];
   'identity'?: (_postern_agent_v1_IdentitySettings | null);
   'credentials'?: (_postern_agent_v1_ConnectionCredential)[];
+  'sshKeys'?: (_postern_agent_v1_SshUserKey)[];
 }
 
 export interface PolicySnapshot__Output {
@@ -38,4 +40,5 @@ export interface PolicySnapshot__Output {
   'revokedPrincipals': (_postern_agent_v1_RevokedPrincipal__Output)[];
   'identity': (_postern_agent_v1_IdentitySettings__Output | null);
   'credentials': (_postern_agent_v1_ConnectionCredential__Output)[];
+  'sshKeys': (_postern_agent_v1_SshUserKey__Output)[];
 }

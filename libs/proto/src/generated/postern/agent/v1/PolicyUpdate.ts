@@ -15,6 +15,7 @@ export interface PolicyUpdate {
   'removedGrantIds'?: (string)[];
   'removedCredentialIds'?: (string)[];
   'removedRevokedPrincipalIds'?: (string)[];
+  'removedSshKeyIds'?: (string)[];
 }
 
 export interface PolicyUpdate__Output {
@@ -29,4 +30,5 @@ export interface PolicyUpdate__Output {
   'removedGrantIds': (string)[];
   'removedCredentialIds': (string)[];
   'removedRevokedPrincipalIds': (string)[];
+  'removedSshKeyIds': (string)[];
 }
