@@ -14,6 +14,7 @@ import {
   MYSQL_DIALECT,
   mysqlAnalyser,
 } from '@postern/policy-mysql';
+import { KUBERNETES_DIALECT, kubernetesAnalyser } from '@postern/policy-kubernetes';
 import { AnalysisCache, initSqlParser, POSTGRES_DIALECT, postgresAnalyser } from '@postern/policy-postgres';
 import { initShellParser, ShellAnalysisCache, shellAnalyser, SSH_DIALECT } from '@postern/policy-ssh';
 import { InvalidArgumentError } from '../platform/errors/domain-error.js';
@@ -52,6 +53,13 @@ export const RULE_DIALECTS: readonly RuleDialect[] = [
     commands: SSH_DIALECT,
     ready: initShellParser,
     analyser: (cacheEntries) => shellAnalyser(new ShellAnalysisCache({ maxEntries: cacheEntries })),
+  },
+  {
+    name: KUBERNETES_DIALECT.name,
+    commands: KUBERNETES_DIALECT,
+    ready: () => Promise.resolve(),
+    // Request lines are read without a parser: nothing worth caching.
+    analyser: () => kubernetesAnalyser(),
   },
 ];
 
