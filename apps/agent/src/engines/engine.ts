@@ -73,6 +73,8 @@ export interface Principal {
   kind: 'user' | 'service';
   displayName: string;
   groups: string[];
+  /** The login name a target is told (Kubernetes `Impersonate-User`): e-mail when known, else the IdP subject. */
+  loginName?: string;
 }
 
 /** A connection from the policy snapshot, as an engine needs it. */
@@ -149,8 +151,12 @@ export interface EngineContext<R extends SessionRules = SessionRules> {
   clientTls: SecureContext | null;
   /** The connection the client named (PostgreSQL `dbname`), or null when there is none. */
   resolveConnection(name: string, protocol: string): ResolvedConnection | null;
-  /** Checks the credential presented as the password (Postern connection credential or OIDC token). */
-  authenticate(connection: ResolvedConnection, user: string, password: string): Promise<AuthenticationResult>;
+  /**
+   * Checks the credential presented as the password (Postern connection credential or OIDC token).
+   * `user` must be one of its principal's login names; null where the protocol carries a bearer
+   * credential and no user name (HTTP, Kubernetes): the credential's principal is the user.
+   */
+  authenticate(connection: ResolvedConnection, user: string | null, password: string): Promise<AuthenticationResult>;
   /**
    * Resolves an `env:`/`file:` secret reference on this agent, if the agent's own allow-list lets
    * it (DESIGN.md §6b); otherwise throws ReachRefusedError, already audited.

@@ -124,8 +124,14 @@ export class SessionContext implements EngineContext {
     return resolveConnection(this.services.deps.policy(), name, protocol);
   }
 
-  async authenticate(connection: ResolvedConnection, user: string, password: string): Promise<AuthenticationResult> {
+  async authenticate(
+    connection: ResolvedConnection,
+    presentedUser: string | null,
+    password: string,
+  ): Promise<AuthenticationResult> {
     const { deps, limits, authenticator } = this.services;
+    // A bearer credential without a user name (HTTP, Kubernetes) is limited per source under ''.
+    const user = presentedUser ?? '';
     const logger = this.logger;
     this.asked = { id: connection.id, name: connection.name };
     if (!deps.policyUsable()) {
@@ -141,7 +147,7 @@ export class SessionContext implements EngineContext {
       logger.warn({ connection: connection.name, user, limit: throttled.limit }, 'new session refused by a limit');
       return { ok: false, reason: 'rate_limited', message: throttled.message };
     }
-    const admission = await authenticator.authenticate(connection, user, password);
+    const admission = await authenticator.authenticate(connection, presentedUser, password);
     if (!admission.ok) {
       if (admission.reason === 'invalid_credential' || admission.reason === 'expired_credential') {
         limits.authFailed(source, user);

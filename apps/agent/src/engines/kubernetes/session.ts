@@ -1,0 +1,438 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
+import { requestInfo, requestText, type KubernetesRequestInfo } from '@postern/policy-kubernetes';
+import { describeError, endForAbort, SessionEnd } from '../common/index.js';
+import type { Principal, ResolvedConnection, SessionSummary } from '../engine.js';
+import { addressed, ClientAuth, CONNECTION_PREFIX } from './client-auth.js';
+import { MaskingRefused } from './errors.js';
+import { ExecRecorder } from './exec-recorder.js';
+import { admitRequest } from './request-gate.js';
+import type { KubernetesContext } from './rules.js';
+import { sendMasked } from './secret-response.js';
+import { sendStatus, statusBody, statusCode, writeRawStatus, type StatusReason } from './status.js';
+import { openUpstream, sendUpstream, upstreamHeaders, type Upstream } from './upstream.js';
+
+export interface KubernetesSessionSettings {
+  /** Time a client has to complete TLS and a first authenticated request. */
+  authTimeoutMs: number;
+  maxAuthFailures: number;
+  maxHeaderBytes: number;
+  /** Largest Secret response read whole to be masked (and largest watch event). */
+  maxMaskedBytes: number;
+  /** Terminal I/O recorded per exec stream; past it the stream's recording is marked truncated. */
+  recordingMaxBytes: number;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'trailer', 'te']);
+
+interface Admitted {
+  principal: Principal;
+  connection: ResolvedConnection;
+  target: string;
+  info: KubernetesRequestInfo | null;
+}
+
+/**
+ * One client connection of the Kubernetes engine: TLS with the ingress's certificate, HTTP/1.1
+ * served by node:http (HTTP/2 is not offered; client-go falls back), every request
+ * authenticated (client-auth.ts), checked by the `kubernetes` rules (request-gate.ts), forwarded
+ * to the API server with the agent's token and the identity as impersonation (upstream.ts),
+ * Secret values masked (secret-response.ts), exec/attach recorded (exec-recorder.ts), and every
+ * request recorded. Revocation or shutdown cuts the connection and every upstream stream at once.
+ */
+export class KubernetesSession {
+  private readonly auth: ClientAuth;
+  private upstream: Promise<Upstream> | null = null;
+  private socket: Duplex | null = null;
+  private readonly live = new Set<{ destroy(): void }>();
+  private streams = 0;
+  private readonly summary: SessionSummary = {
+    endReason: 'client_closed',
+    bytesFromClient: 0,
+    bytesFromTarget: 0,
+    statementCount: 0,
+  };
+  private finished = false;
+  private resolveDone!: () => void;
+  private readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+
+  constructor(
+    private readonly client: Duplex,
+    private readonly context: KubernetesContext,
+    private readonly settings: KubernetesSessionSettings,
+  ) {
+    this.auth = new ClientAuth(context, settings.maxAuthFailures);
+  }
+
+  async run(): Promise<void> {
+    const { context } = this;
+    if (context.signal.aborted) {
+      this.client.destroy();
+      this.finish(endForAbort(context.signal));
+      return this.done;
+    }
+    if (context.clientTls === null) {
+      // kubectl speaks https only; an ingress without a certificate cannot serve it.
+      this.client.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${statusBody('BadRequest', 'Postern: this listener has no TLS certificate; the Kubernetes engine needs one')}`);
+      this.finish(new SessionEnd('protocol_error', 'no TLS certificate on the ingress'));
+      return this.done;
+    }
+    const socket = new TLSSocket(this.client, { isServer: true, secureContext: context.clientTls, ALPNProtocols: ['http/1.1'] });
+    this.socket = socket;
+    socket.on('error', (error) => this.finish(new SessionEnd('client_closed', describeError(error))));
+    socket.on('close', () => this.finish(SessionEnd.clean('client_closed', 'client closed')));
+    this.client.on('error', () => socket.destroy());
+    const onAbort = (): void => this.finish(endForAbort(context.signal));
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    const authTimer = setTimeout(() => {
+      if (!this.auth.authenticated) this.finish(new SessionEnd('auth_failed', 'no authenticated request in time'));
+    }, this.settings.authTimeoutMs);
+    authTimer.unref();
+
+    const server = createServer({ maxHeaderSize: this.settings.maxHeaderBytes, joinDuplicateHeaders: false });
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      this.serveRequest(request, response).catch((error: unknown) => {
+        context.logger.error({ err: error }, 'kubernetes request failed');
+        sendStatus(response, 'InternalError', 'Postern: internal error');
+      });
+    });
+    server.on('upgrade', (request: IncomingMessage, stream: Duplex, head: Buffer) => {
+      this.serveUpgrade(request, stream, head).catch((error: unknown) => {
+        context.logger.error({ err: error }, 'kubernetes upgrade failed');
+        stream.destroy();
+      });
+    });
+    server.on('clientError', (_error, stream: Duplex) => {
+      if (stream.writable) writeRawStatus(stream, 'BadRequest', 'Postern: malformed HTTP request');
+      else stream.destroy();
+      this.finish(new SessionEnd('protocol_error', 'malformed HTTP request'));
+    });
+    server.emit('connection', socket);
+    await this.done;
+    clearTimeout(authTimer);
+    context.signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Authenticates and checks one request; null when the client has been answered already. */
+  private async admit(
+    request: IncomingMessage,
+    refuse: (reason: StatusReason, message: string, close: boolean) => void,
+  ): Promise<Admitted | null> {
+    const where = addressed(request.url ?? '/');
+    if (where === null) {
+      refuse('NotFound', `Postern: address a Kubernetes connection as ${CONNECTION_PREFIX}<connection> (see \`postern kubeconfig\`)`, false);
+      return null;
+    }
+    const verdict = await this.auth.check(request, where.connectionName);
+    if (!verdict.ok) {
+      refuse(verdict.reason, verdict.message, verdict.close);
+      if (verdict.close) this.finish(new SessionEnd('auth_failed', verdict.message));
+      return null;
+    }
+    if (verdict.first) {
+      this.context.opened(verdict.principal, verdict.connection);
+      this.upstream = openUpstream(verdict.connection, this.context);
+      this.upstream.catch(() => undefined);
+    }
+    const method = request.method ?? 'GET';
+    let info: KubernetesRequestInfo | null = null;
+    try {
+      info = requestInfo(method, where.target);
+    } catch {
+      // admitRequest refuses what cannot be read.
+    }
+    const gate = await admitRequest(requestText(method, where.target), info, this.context);
+    if (!gate.ok) {
+      refuse(gate.reason, gate.message, false);
+      return null;
+    }
+    return { principal: verdict.principal, connection: verdict.connection, target: where.target, info };
+  }
+
+  private async target(): Promise<Upstream> {
+    if (this.upstream === null) throw new Error('not authenticated');
+    return this.upstream;
+  }
+
+  private async serveRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const method = request.method ?? 'GET';
+    let refused: string | undefined;
+    let bytesFromClient = 0;
+    let bytesFromTarget = 0;
+    let masked = 0;
+    let info: KubernetesRequestInfo | null = null;
+    let target = request.url ?? '/';
+    response.once('close', () => {
+      if (this.auth.authenticated) this.recordRequest(method, target, info, response.statusCode, started, bytesFromClient, bytesFromTarget, masked, refused);
+    });
+    const admitted = await this.admit(request, (reason, message, close) => {
+      refused = message;
+      if (close) response.setHeader('connection', 'close');
+      sendStatus(response, reason, message);
+      request.resume();
+    });
+    if (admitted === null) return;
+    ({ info, target } = admitted);
+    let upstream: Upstream;
+    try {
+      upstream = await this.target();
+    } catch (error) {
+      refused = describeError(error);
+      this.context.logger.warn(`kubernetes target: ${refused}`);
+      sendStatus(response, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
+      request.resume();
+      return;
+    }
+    const secrets = info?.resource === 'secrets';
+    const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, { upgrade: false, forceJson: secrets });
+    const outgoing = sendUpstream(upstream, method, target, headers, false);
+    this.live.add(outgoing);
+    outgoing.on('close', () => this.live.delete(outgoing));
+    request.on('data', (chunk: Buffer) => {
+      bytesFromClient += chunk.length;
+      this.summary.bytesFromClient += chunk.length;
+    });
+    request.pipe(outgoing);
+    response.once('close', () => {
+      if (!response.writableFinished) outgoing.destroy();
+    });
+    outgoing.on('error', (error) => {
+      refused ??= describeError(error);
+      if (!response.headersSent) {
+        sendStatus(response, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
+      } else response.destroy();
+    });
+    outgoing.on('response', (reply: IncomingMessage) => {
+      reply.on('data', (chunk: Buffer) => {
+        bytesFromTarget += chunk.length;
+        this.summary.bytesFromTarget += chunk.length;
+      });
+      const replyHeaders = responseHeaders(reply);
+      if (secrets && (reply.statusCode ?? 500) < 300) {
+        sendMasked(reply, response, replyHeaders, { watch: info?.verb === 'watch', maxBytes: this.settings.maxMaskedBytes }).then(
+          (count) => {
+            masked = count;
+          },
+          (error: unknown) => {
+            refused = describeError(error);
+            if (!(error instanceof MaskingRefused)) this.context.logger.error({ err: error }, 'secret masking failed');
+            else this.context.logger.warn(refused);
+            if (!response.headersSent) sendStatus(response, 'InternalError', 'Postern: the response could not be masked, so it was not sent');
+            else response.destroy();
+          },
+        );
+        return;
+      }
+      response.writeHead(reply.statusCode ?? 502, replyHeaders);
+      // Streams (logs -f, watches) reach the client as they arrive.
+      response.flushHeaders();
+      reply.pipe(response);
+    });
+  }
+
+  private async serveUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const started = Date.now();
+    const method = request.method ?? 'GET';
+    let status = 0;
+    let refused: string | undefined;
+    const admitted = await this.admit(request, (reason, message) => {
+      refused = message;
+      status = statusCode(reason);
+      writeRawStatus(socket, reason, message);
+    });
+    if (admitted === null) {
+      if (this.auth.authenticated) this.recordRequest(method, request.url ?? '/', null, status, started, 0, 0, 0, refused);
+      return;
+    }
+    const { info, target } = admitted;
+    const record = (code: number, fromClient: number, fromTarget: number, why?: string) =>
+      this.recordRequest(method, target, info, code, started, fromClient, fromTarget, 0, why);
+    if (String(request.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      // SPDY streams are multiplexed and compressed: the engine could not record them, so it
+      // does not relay them. kubectl 1.30+ asks for a WebSocket first.
+      const message = 'Postern: SPDY streams are not relayed; use a client that speaks WebSocket (kubectl 1.30 or later)';
+      writeRawStatus(socket, 'BadRequest', message);
+      return record(400, 0, 0, message);
+    }
+    let upstream: Upstream;
+    try {
+      upstream = await this.target();
+    } catch (error) {
+      writeRawStatus(socket, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
+      return record(503, 0, 0, describeError(error));
+    }
+    const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, { upgrade: true, forceJson: false });
+    const outgoing = sendUpstream(upstream, method, target, headers, true);
+    this.live.add(outgoing);
+    outgoing.on('error', (error) => {
+      this.live.delete(outgoing);
+      if (socket.writable) writeRawStatus(socket, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
+      record(503, 0, 0, describeError(error));
+    });
+    outgoing.on('response', (reply: IncomingMessage) => {
+      // The API server refused the upgrade (forbidden by RBAC, no such pod): its answer as it is.
+      this.live.delete(outgoing);
+      const lines = [`HTTP/1.1 ${reply.statusCode ?? 502} ${reply.statusMessage ?? ''}`];
+      for (let i = 0; i < reply.rawHeaders.length; i += 2) {
+        if (!HOP_BY_HOP.has(reply.rawHeaders[i]!.toLowerCase())) lines.push(`${reply.rawHeaders[i]}: ${reply.rawHeaders[i + 1]}`);
+      }
+      lines.push('connection: close', '', '');
+      socket.write(lines.join('\r\n'));
+      reply.pipe(socket);
+      record(reply.statusCode ?? 502, 0, 0);
+    });
+    outgoing.on('upgrade', (reply: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
+      this.live.delete(outgoing);
+      this.pipeUpgraded(socket, head, upstreamSocket, upstreamHead, reply, admitted, record);
+    });
+    outgoing.end();
+  }
+
+  private pipeUpgraded(
+    socket: Duplex,
+    head: Buffer,
+    upstreamSocket: Duplex,
+    upstreamHead: Buffer,
+    reply: IncomingMessage,
+    admitted: Admitted,
+    record: (code: number, fromClient: number, fromTarget: number, why?: string) => void,
+  ): void {
+    const { info } = admitted;
+    const query = new URLSearchParams(admitted.target.split('?')[1] ?? '');
+    const protocol = String(reply.headers['sec-websocket-protocol'] ?? '');
+    const stream = this.streams++;
+    const interactive = info?.subresource === 'exec' || info?.subresource === 'attach';
+    const end = () => {
+      socket.destroy();
+      upstreamSocket.destroy();
+    };
+    const recorder = interactive
+      ? new ExecRecorder(
+          this.context,
+          stream,
+          {
+            subresource: info.subresource as 'exec' | 'attach',
+            namespace: info.namespace,
+            pod: info.name,
+            container: query.get('container'),
+            command: query.getAll('command'),
+            tty: query.get('tty') === 'true' || query.get('tty') === '1',
+            protocol,
+          },
+          this.settings.recordingMaxBytes,
+          (why) => {
+            this.context.logger.warn(`exec stream ended: ${why}`);
+            end();
+          },
+        )
+      : null;
+    let fromClient = 0;
+    let fromTarget = 0;
+    const lines = [`HTTP/1.1 101 Switching Protocols`];
+    for (let i = 0; i < reply.rawHeaders.length; i += 2) lines.push(`${reply.rawHeaders[i]}: ${reply.rawHeaders[i + 1]}`);
+    lines.push('', '');
+    socket.write(lines.join('\r\n'));
+    const fromClientChunk = (chunk: Buffer) => {
+      fromClient += chunk.length;
+      this.summary.bytesFromClient += chunk.length;
+      recorder?.client(chunk);
+      if (!upstreamSocket.write(chunk)) socket.pause();
+    };
+    const fromTargetChunk = (chunk: Buffer) => {
+      fromTarget += chunk.length;
+      this.summary.bytesFromTarget += chunk.length;
+      recorder?.target(chunk);
+      if (!socket.write(chunk)) upstreamSocket.pause();
+    };
+    if (head.length > 0) fromClientChunk(head);
+    if (upstreamHead.length > 0) fromTargetChunk(upstreamHead);
+    socket.on('data', fromClientChunk);
+    upstreamSocket.on('data', fromTargetChunk);
+    upstreamSocket.on('drain', () => socket.resume());
+    socket.on('drain', () => upstreamSocket.resume());
+    socket.on('end', () => upstreamSocket.end());
+    upstreamSocket.on('end', () => socket.end());
+    socket.on('error', end);
+    upstreamSocket.on('error', end);
+    const live = { destroy: end };
+    this.live.add(live);
+    let closed = 0;
+    const onClose = () => {
+      closed += 1;
+      if (closed === 1) {
+        end();
+        return;
+      }
+      this.live.delete(live);
+      recorder?.end();
+      record(101, fromClient, fromTarget);
+    };
+    socket.once('close', onClose);
+    upstreamSocket.once('close', onClose);
+  }
+
+  private recordRequest(
+    method: string,
+    target: string,
+    info: KubernetesRequestInfo | null,
+    status: number,
+    started: number,
+    bytesFromClient: number,
+    bytesFromTarget: number,
+    masked: number,
+    refused: string | undefined,
+  ): void {
+    this.summary.statementCount += 1;
+    const path = target.split('?')[0] ?? target;
+    this.context.record('kubernetes.request', {
+      method,
+      path,
+      verb: info?.verb ?? method.toLowerCase(),
+      apiGroup: info?.apiGroup ?? '',
+      resource: info?.resource ?? '',
+      ...(info?.subresource ? { subresource: info.subresource } : {}),
+      ...(info?.namespace ? { namespace: info.namespace } : {}),
+      ...(info?.name ? { name: info.name } : {}),
+      status,
+      durationMs: Date.now() - started,
+      bytesFromClient,
+      bytesFromTarget,
+      ...(masked > 0 ? { masked } : {}),
+      ...(refused === undefined ? {} : { refused }),
+    });
+  }
+
+  private finish(end: SessionEnd): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.summary.endReason = end.reason;
+    if (!end.clean) this.summary.error = end.message;
+    for (const stream of [...this.live]) stream.destroy();
+    this.live.clear();
+    this.socket?.destroy();
+    this.client.destroy();
+    void this.upstream?.then(
+      (upstream) => upstream.agent.destroy(),
+      () => undefined,
+    );
+    this.context.closed(this.summary);
+    this.resolveDone();
+  }
+}
+
+/** The API server's response headers without hop-by-hop ones (node:http frames the reply itself). */
+function responseHeaders(reply: IncomingMessage): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i < reply.rawHeaders.length; i += 2) {
+    const name = reply.rawHeaders[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name)) continue;
+    const value = reply.rawHeaders[i + 1]!;
+    const existing = headers[name];
+    headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return headers;
+}
+
+
