@@ -14,6 +14,8 @@ describe('recording event types', () => {
       'ssh.output': true,
       'ssh.sftp': true,
       'ssh.channel.end': true,
+      'http.request': true,
+      'http.upgrade': true,
     };
     expect([...RECORDING_EVENT_TYPES].sort()).toEqual(Object.keys(all).sort());
     expect(new Set(RECORDING_EVENT_TYPES).size).toBe(RECORDING_EVENT_TYPES.length);
