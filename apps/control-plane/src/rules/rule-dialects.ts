@@ -15,6 +15,7 @@ import {
   mysqlAnalyser,
 } from '@postern/policy-mysql';
 import { AnalysisCache, initSqlParser, POSTGRES_DIALECT, postgresAnalyser } from '@postern/policy-postgres';
+import { HTTP_DIALECT, httpAnalyser } from '@postern/policy-http';
 import { initShellParser, ShellAnalysisCache, shellAnalyser, SSH_DIALECT } from '@postern/policy-ssh';
 import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 
@@ -52,6 +53,13 @@ export const RULE_DIALECTS: readonly RuleDialect[] = [
     commands: SSH_DIALECT,
     ready: initShellParser,
     analyser: (cacheEntries) => shellAnalyser(new ShellAnalysisCache({ maxEntries: cacheEntries })),
+  },
+  {
+    name: HTTP_DIALECT.name,
+    commands: HTTP_DIALECT,
+    // Requests are analysed from their text alone: nothing to load, nothing worth caching.
+    ready: async () => undefined,
+    analyser: () => httpAnalyser(),
   },
 ];
 
