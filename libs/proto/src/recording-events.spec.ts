@@ -18,6 +18,8 @@ describe('recording event types', () => {
       'kubernetes.exec': true,
       'kubernetes.exec.output': true,
       'kubernetes.exec.end': true,
+      'http.request': true,
+      'http.upgrade': true,
     };
     expect([...RECORDING_EVENT_TYPES].sort()).toEqual(Object.keys(all).sort());
     expect(new Set(RECORDING_EVENT_TYPES).size).toBe(RECORDING_EVENT_TYPES.length);

@@ -155,6 +155,44 @@ export interface RecordingEventBodies {
     bytesFromTarget: number;
     truncated?: boolean;
   };
+
+  // ------------------------------------------------------------------ HTTP
+  /**
+   * One HTTP call, written when its answer ended (or the call failed): the request as forwarded
+   * (the caller's credential removed, secret headers `[redacted]`), the answer's status, and the
+   * bodies up to the connection's recording cap, masked as the caller saw them (`base64` when they
+   * are not UTF-8 text). `status` 0: no answer reached the caller (refused, upstream failure).
+   */
+  'http.request': {
+    id: number;
+    method: string;
+    /** Path and query as forwarded. */
+    path: string;
+    status: number;
+    durationMs: number;
+    requestHeaders: Record<string, string>;
+    responseHeaders: Record<string, string>;
+    requestBytes: number;
+    responseBytes: number;
+    requestBody?: string;
+    responseBody?: string;
+    /** Bodies recorded as base64 (not text). */
+    base64?: boolean;
+    /** A body went past the recording cap: only its first bytes were recorded. */
+    truncated?: boolean;
+    /** Why it did not complete (a guardrail, the upstream, an abort). */
+    error?: string;
+  };
+  /** An upgraded call (WebSocket): its request, and at its end the bytes each way. */
+  'http.upgrade': {
+    id: number;
+    path: string;
+    protocol: string;
+    durationMs: number;
+    bytesFromClient: number;
+    bytesFromTarget: number;
+    endedBy: string;
+  };
 }
 
 export interface RecordedPrincipal {
@@ -186,6 +224,8 @@ export const RECORDING_EVENT_TYPES = [
   'kubernetes.exec',
   'kubernetes.exec.output',
   'kubernetes.exec.end',
+  'http.request',
+  'http.upgrade',
 ] as const satisfies readonly RecordingEventType[];
 
 const TYPES: ReadonlySet<string> = new Set(RECORDING_EVENT_TYPES);

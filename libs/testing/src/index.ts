@@ -15,3 +15,4 @@ export * from './idp/scripted-browser.js';
 export type { DevIdp, DevIdpOptions, DevUser } from './idp/dev-idp.js';
 export * from './kube/stand-in-apiserver.js';
 export type { KubeObject, WatchEvent } from './kube/store.js';
+export * from './http-upstream.js';

@@ -22,7 +22,7 @@ function toy(protocol: string, init?: () => Promise<void>): EngineModule {
 
 describe('engine registration', () => {
   test('this build registers PostgreSQL, SSH and MySQL', () => {
-    expect(ENGINE_MODULES.map((m) => m.protocol)).toEqual(['postgres', 'ssh', 'mysql']);
+    expect(ENGINE_MODULES.map((m) => m.protocol)).toEqual(['postgres', 'ssh', 'mysql', 'http']);
   });
 
   test('every engine is initialised before it is registered', async () => {

@@ -51,7 +51,58 @@ export const httpValidator: ConnectionValidator = {
         ? tlsMode(spec.tlsMode, 'verify-full', ['verify-ca', 'verify-full'])
         : tlsMode(spec.tlsMode, 'disable', ['disable']),
       tlsCaRef: secretRef(spec.tlsCaRef, 'tlsCaRef'),
-      settings: { url: target.url, ...(spec.secretRef !== null ? { authHeaderName: header } : {}) },
+      settings: {
+        url: target.url,
+        ...(spec.secretRef !== null && !(spec.http?.authQueryParam && spec.authHeaderName === null && !spec.http.authScheme)
+          ? { authHeaderName: header }
+          : {}),
+        ...httpOptions(spec),
+      },
     };
   },
 };
+
+const QUERY_PARAM = /^[A-Za-z0-9._~-]{1,64}$/;
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+
+/** The HTTP options as the agent reads them from the connection's settings (strings). */
+function httpOptions(spec: ConnectionSpec): Record<string, string> {
+  const http = spec.http;
+  if (!http) return {};
+  const out: Record<string, string> = {};
+  if (http.authScheme != null) {
+    if (!['raw', 'bearer', 'basic'].includes(http.authScheme)) throw new InvalidArgumentError('http.authScheme must be raw, bearer or basic');
+    if (spec.secretRef === null) throw new InvalidArgumentError('http.authScheme needs secretRef');
+    out.authScheme = http.authScheme;
+  }
+  if (http.authQueryParam != null) {
+    if (!QUERY_PARAM.test(http.authQueryParam)) throw new InvalidArgumentError('http.authQueryParam must be a plain parameter name');
+    if (spec.secretRef === null) throw new InvalidArgumentError('http.authQueryParam needs secretRef');
+    out.authQueryParam = http.authQueryParam;
+  }
+  if (http.extraHeaders != null && http.extraHeaders.length > 0) {
+    const headers: Record<string, string> = {};
+    for (const { name, secretRef: ref } of http.extraHeaders) {
+      if (!HEADER_NAME.test(name) || RESERVED_HEADERS.has(name.toLowerCase())) {
+        throw new InvalidArgumentError(`http.extraHeaders: "${name.slice(0, 64)}" is not a header the agent may set`);
+      }
+      headers[name.toLowerCase()] = secretRef(ref, 'http.extraHeaders.secretRef')!;
+    }
+    out.extraHeaders = JSON.stringify(headers);
+  }
+  for (const key of ['credentialHeader', 'credentialCookie'] as const) {
+    const value = http[key];
+    if (value == null) continue;
+    const valid = key === 'credentialHeader' ? HEADER_NAME.test(value) && !RESERVED_HEADERS.has(value.toLowerCase()) : COOKIE_NAME.test(value);
+    if (!valid) throw new InvalidArgumentError(`http.${key} is not a valid name`);
+    out[key] = value;
+  }
+  if (http.approvalHoldSeconds != null) {
+    if (!Number.isInteger(http.approvalHoldSeconds) || http.approvalHoldSeconds < 0 || http.approvalHoldSeconds > 3600) {
+      throw new InvalidArgumentError('http.approvalHoldSeconds must be 0–3600');
+    }
+    out.approvalHoldSeconds = String(http.approvalHoldSeconds);
+  }
+  if (http.identityAssertion === true) out.identityAssertion = 'true';
+  return out;
+}
