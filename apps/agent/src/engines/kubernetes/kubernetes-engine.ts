@@ -11,6 +11,7 @@ const DEFAULTS: KubernetesSessionSettings = {
   authTimeoutMs: 30_000,
   maxAuthFailures: 3,
   maxHeaderBytes: 32 * 1024,
+  idleTimeoutMs: 120_000,
   maxMaskedBytes: 64 * 1024 * 1024,
   recordingMaxBytes: 16 * 1024 * 1024,
 };

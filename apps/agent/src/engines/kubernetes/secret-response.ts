@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { maskSecretsInJson } from '@postern/policy-kubernetes';
 import { MaskingRefused } from './errors.js';
 
@@ -10,21 +11,21 @@ import { MaskingRefused } from './errors.js';
  * MaskingRefused. Returns the count of masked values.
  */
 export async function sendMasked(
-  upstream: IncomingMessage,
+  upstream: { statusCode: number; body: Readable },
   response: ServerResponse,
   headers: Record<string, string | string[]>,
   options: { watch: boolean; maxBytes: number },
 ): Promise<number> {
-  const type = String(upstream.headers['content-type'] ?? '');
-  const encoding = String(upstream.headers['content-encoding'] ?? 'identity');
+  const type = String(headers['content-type'] ?? '');
+  const encoding = String(headers['content-encoding'] ?? 'identity');
   if ((type !== '' && !/^application\/json\b/.test(type)) || encoding !== 'identity') {
-    upstream.resume();
+    upstream.body.destroy();
     throw new MaskingRefused(`a Secret response in ${type || 'no content type'} (${encoding}) cannot be masked`);
   }
   delete headers['content-length'];
   delete headers['content-encoding'];
   if (options.watch) return streamWatch(upstream, response, headers, options.maxBytes);
-  const body = await readAll(upstream, options.maxBytes);
+  const body = await readAll(upstream.body, options.maxBytes);
   let text = body.toString('utf8');
   let masked = 0;
   if (text.trim() !== '') {
@@ -32,7 +33,7 @@ export async function sendMasked(
     if (result !== null) ({ text, masked } = result);
   }
   headers['content-length'] = String(Buffer.byteLength(text));
-  response.writeHead(upstream.statusCode ?? 502, headers);
+  response.writeHead(upstream.statusCode, headers);
   response.end(text);
   return masked;
 }
@@ -45,7 +46,7 @@ function maskJson(text: string): { text: string; masked: number } | null {
   }
 }
 
-async function readAll(stream: IncomingMessage, maxBytes: number): Promise<Buffer> {
+async function readAll(stream: Readable, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -61,12 +62,12 @@ async function readAll(stream: IncomingMessage, maxBytes: number): Promise<Buffe
 
 /** Watch events are one JSON document per line: each is masked before it is passed on. */
 async function streamWatch(
-  upstream: IncomingMessage,
+  upstream: { statusCode: number; body: Readable },
   response: ServerResponse,
   headers: Record<string, string | string[]>,
   maxLine: number,
 ): Promise<number> {
-  response.writeHead(upstream.statusCode ?? 502, headers);
+  response.writeHead(upstream.statusCode, headers);
   response.flushHeaders();
   let pending: Buffer[] = [];
   let pendingLength = 0;
@@ -79,7 +80,7 @@ async function streamWatch(
     masked += result.masked;
     return response.write(`${result.text}\n`);
   };
-  for await (const chunk of upstream as AsyncIterable<Buffer>) {
+  for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
     let start = 0;
     let newline = chunk.indexOf(0x0a, start);
     let ok = true;

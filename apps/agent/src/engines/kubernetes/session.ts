@@ -1,8 +1,15 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Duplex } from 'node:stream';
-import { TLSSocket } from 'node:tls';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type Duplex } from 'node:stream';
 import { requestInfo, requestText, type KubernetesRequestInfo } from '@postern/policy-kubernetes';
 import { describeError, endForAbort, SessionEnd } from '../common/index.js';
+import {
+  endToEndHeaders,
+  pipeUpgraded,
+  sendUpstream,
+  serveHttp,
+  switchingProtocols,
+  upgradeUpstream,
+} from '../common/http/index.js';
 import type { Principal, ResolvedConnection, SessionSummary } from '../engine.js';
 import { addressed, ClientAuth, CONNECTION_PREFIX } from './client-auth.js';
 import { MaskingRefused } from './errors.js';
@@ -11,20 +18,20 @@ import { admitRequest } from './request-gate.js';
 import type { KubernetesContext } from './rules.js';
 import { sendMasked } from './secret-response.js';
 import { sendStatus, statusBody, statusCode, writeRawStatus, type StatusReason } from './status.js';
-import { openUpstream, sendUpstream, upstreamHeaders, type Upstream } from './upstream.js';
+import { openUpstream, upstreamHeaders, upstreamPath, type Upstream } from './upstream.js';
 
 export interface KubernetesSessionSettings {
   /** Time a client has to complete TLS and a first authenticated request. */
   authTimeoutMs: number;
   maxAuthFailures: number;
   maxHeaderBytes: number;
+  /** A kept-alive client connection with no request for this long is closed. */
+  idleTimeoutMs: number;
   /** Largest Secret response read whole to be masked (and largest watch event). */
   maxMaskedBytes: number;
   /** Terminal I/O recorded per exec stream; past it the stream's recording is marked truncated. */
   recordingMaxBytes: number;
 }
-
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'trailer', 'te']);
 
 interface Admitted {
   principal: Principal;
@@ -44,7 +51,6 @@ interface Admitted {
 export class KubernetesSession {
   private readonly auth: ClientAuth;
   private upstream: Promise<Upstream> | null = null;
-  private socket: Duplex | null = null;
   private readonly live = new Set<{ destroy(): void }>();
   private streams = 0;
   private readonly summary: SessionSummary = {
@@ -78,40 +84,44 @@ export class KubernetesSession {
       this.finish(new SessionEnd('protocol_error', 'no TLS certificate on the ingress'));
       return this.done;
     }
-    const socket = new TLSSocket(this.client, { isServer: true, secureContext: context.clientTls, ALPNProtocols: ['http/1.1'] });
-    this.socket = socket;
-    socket.on('error', (error) => this.finish(new SessionEnd('client_closed', describeError(error))));
-    socket.on('close', () => this.finish(SessionEnd.clean('client_closed', 'client closed')));
-    this.client.on('error', () => socket.destroy());
     const onAbort = (): void => this.finish(endForAbort(context.signal));
     context.signal.addEventListener('abort', onAbort, { once: true });
     const authTimer = setTimeout(() => {
       if (!this.auth.authenticated) this.finish(new SessionEnd('auth_failed', 'no authenticated request in time'));
     }, this.settings.authTimeoutMs);
     authTimer.unref();
-
-    const server = createServer({ maxHeaderSize: this.settings.maxHeaderBytes, joinDuplicateHeaders: false });
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      this.serveRequest(request, response).catch((error: unknown) => {
-        context.logger.error({ err: error }, 'kubernetes request failed');
-        sendStatus(response, 'InternalError', 'Postern: internal error');
-      });
-    });
-    server.on('upgrade', (request: IncomingMessage, stream: Duplex, head: Buffer) => {
-      this.serveUpgrade(request, stream, head).catch((error: unknown) => {
-        context.logger.error({ err: error }, 'kubernetes upgrade failed');
-        stream.destroy();
-      });
-    });
-    server.on('clientError', (_error, stream: Duplex) => {
-      if (stream.writable) writeRawStatus(stream, 'BadRequest', 'Postern: malformed HTTP request');
-      else stream.destroy();
-      this.finish(new SessionEnd('protocol_error', 'malformed HTTP request'));
-    });
-    server.emit('connection', socket);
-    await this.done;
+    // The HTTP kit's front: TLS, node:http on the Duplex, framing checks against smuggling.
+    const served = await serveHttp(
+      this.client,
+      {
+        tls: context.clientTls,
+        signal: context.signal,
+        maxHeaderBytes: this.settings.maxHeaderBytes,
+        idleTimeoutMs: this.settings.idleTimeoutMs,
+      },
+      {
+        request: (request, response) => {
+          this.serveRequest(request, response).catch((error: unknown) => {
+            context.logger.error({ err: error }, 'kubernetes request failed');
+            sendStatus(response, 'InternalError', 'Postern: internal error');
+          });
+        },
+        upgrade: (request, stream, head) => {
+          this.serveUpgrade(request, stream, head).catch((error: unknown) => {
+            context.logger.error({ err: error }, 'kubernetes upgrade failed');
+            stream.destroy();
+          });
+        },
+      },
+    );
     clearTimeout(authTimer);
     context.signal.removeEventListener('abort', onAbort);
+    this.finish(
+      served.endedBy === 'tls'
+        ? new SessionEnd('protocol_error', 'TLS handshake failed')
+        : SessionEnd.clean('client_closed', served.endedBy === 'idle' ? 'idle connection closed' : 'client closed'),
+    );
+    return this.done;
   }
 
   /** Authenticates and checks one request; null when the client has been answered already. */
@@ -186,50 +196,71 @@ export class KubernetesSession {
       return;
     }
     const secrets = info?.resource === 'secrets';
-    const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, { upgrade: false, forceJson: secrets });
-    const outgoing = sendUpstream(upstream, method, target, headers, false);
-    this.live.add(outgoing);
-    outgoing.on('close', () => this.live.delete(outgoing));
-    request.on('data', (chunk: Buffer) => {
-      bytesFromClient += chunk.length;
-      this.summary.bytesFromClient += chunk.length;
+    const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, {
+      forceJson: secrets,
     });
-    request.pipe(outgoing);
+    const abort = new AbortController();
+    const live = { destroy: () => abort.abort() };
+    this.live.add(live);
     response.once('close', () => {
-      if (!response.writableFinished) outgoing.destroy();
+      this.live.delete(live);
+      if (!response.writableFinished) abort.abort();
     });
-    outgoing.on('error', (error) => {
-      refused ??= describeError(error);
-      if (!response.headersSent) {
-        sendStatus(response, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
-      } else response.destroy();
-    });
-    outgoing.on('response', (reply: IncomingMessage) => {
-      reply.on('data', (chunk: Buffer) => {
-        bytesFromTarget += chunk.length;
-        this.summary.bytesFromTarget += chunk.length;
+    const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
+    // Counted on the way through (a 'data' listener would start the flow before undici reads).
+    const requestBody = hasBody
+      ? request.pipe(
+          new Transform({
+            transform: (chunk: Buffer, _encoding, done) => {
+              bytesFromClient += chunk.length;
+              this.summary.bytesFromClient += chunk.length;
+              done(null, chunk);
+            },
+          }),
+        )
+      : null;
+    let answer;
+    try {
+      answer = await sendUpstream(upstream.pool, {
+        method,
+        path: upstreamPath(upstream, target),
+        headers,
+        body: requestBody,
+        signal: abort.signal,
       });
-      const replyHeaders = responseHeaders(reply);
-      if (secrets && (reply.statusCode ?? 500) < 300) {
-        sendMasked(reply, response, replyHeaders, { watch: info?.verb === 'watch', maxBytes: this.settings.maxMaskedBytes }).then(
-          (count) => {
-            masked = count;
-          },
-          (error: unknown) => {
-            refused = describeError(error);
-            if (!(error instanceof MaskingRefused)) this.context.logger.error({ err: error }, 'secret masking failed');
-            else this.context.logger.warn(refused);
-            if (!response.headersSent) sendStatus(response, 'InternalError', 'Postern: the response could not be masked, so it was not sent');
-            else response.destroy();
-          },
-        );
-        return;
-      }
-      response.writeHead(reply.statusCode ?? 502, replyHeaders);
-      // Streams (logs -f, watches) reach the client as they arrive.
-      response.flushHeaders();
-      reply.pipe(response);
+    } catch (error) {
+      refused ??= describeError(error);
+      if (!abort.signal.aborted) this.context.logger.warn(`kubernetes target: ${refused}`);
+      sendStatus(response, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
+      return;
+    }
+    const body = answer.body;
+    body.on('data', (chunk: Buffer) => {
+      bytesFromTarget += chunk.length;
+      this.summary.bytesFromTarget += chunk.length;
     });
+    body.on('error', () => response.destroy());
+    const replyHeaders = endToEndHeaders(answer.headers);
+    if (secrets && answer.statusCode < 300) {
+      try {
+        masked = await sendMasked({ statusCode: answer.statusCode, body }, response, replyHeaders, {
+          watch: info?.verb === 'watch',
+          maxBytes: this.settings.maxMaskedBytes,
+        });
+      } catch (error) {
+        refused = describeError(error);
+        if (error instanceof MaskingRefused) this.context.logger.warn(refused);
+        else if (!abort.signal.aborted) this.context.logger.error({ err: error }, 'secret masking failed');
+        body.destroy();
+        if (!response.headersSent) sendStatus(response, 'InternalError', 'Postern: the response could not be masked, so it was not sent');
+        else response.destroy();
+      }
+      return;
+    }
+    response.writeHead(answer.statusCode, replyHeaders);
+    // Streams (logs -f, watches) reach the client as they arrive.
+    response.flushHeaders();
+    body.pipe(response);
   }
 
   private async serveUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -263,51 +294,50 @@ export class KubernetesSession {
       writeRawStatus(socket, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
       return record(503, 0, 0, describeError(error));
     }
-    const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, { upgrade: true, forceJson: false });
-    const outgoing = sendUpstream(upstream, method, target, headers, true);
-    this.live.add(outgoing);
-    outgoing.on('error', (error) => {
-      this.live.delete(outgoing);
-      if (socket.writable) writeRawStatus(socket, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
-      record(503, 0, 0, describeError(error));
+    const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, {
+      forceJson: false,
     });
-    outgoing.on('response', (reply: IncomingMessage) => {
-      // The API server refused the upgrade (forbidden by RBAC, no such pod): its answer as it is.
-      this.live.delete(outgoing);
-      const lines = [`HTTP/1.1 ${reply.statusCode ?? 502} ${reply.statusMessage ?? ''}`];
-      for (let i = 0; i < reply.rawHeaders.length; i += 2) {
-        if (!HOP_BY_HOP.has(reply.rawHeaders[i]!.toLowerCase())) lines.push(`${reply.rawHeaders[i]}: ${reply.rawHeaders[i + 1]}`);
-      }
-      lines.push('connection: close', '', '');
-      socket.write(lines.join('\r\n'));
-      reply.pipe(socket);
-      record(reply.statusCode ?? 502, 0, 0);
-    });
-    outgoing.on('upgrade', (reply: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
-      this.live.delete(outgoing);
-      this.pipeUpgraded(socket, head, upstreamSocket, upstreamHead, reply, admitted, record);
-    });
-    outgoing.end();
+    const abort = new AbortController();
+    const live = { destroy: () => abort.abort() };
+    this.live.add(live);
+    let upgraded;
+    try {
+      upgraded = await upgradeUpstream(upstream.pool, {
+        method,
+        path: upstreamPath(upstream, target),
+        headers,
+        protocol: 'websocket',
+        signal: abort.signal,
+      });
+    } catch (error) {
+      this.live.delete(live);
+      // undici does not hand over a refused upgrade's answer (RBAC's 403, a missing pod): the
+      // client gets the reason in the agent's words; the API server's is in the agent log.
+      const why = describeError(error);
+      if (!abort.signal.aborted) this.context.logger.warn(`kubernetes upgrade refused upstream: ${why}`);
+      writeRawStatus(socket, 'Forbidden', `Postern: the API server of "${admitted.connection.name}" refused the stream`);
+      return record(403, 0, 0, why);
+    }
+    this.live.delete(live);
+    this.pipeUpgraded(socket, head, upgraded.socket, upgraded.headers as Record<string, string | string[] | undefined>, admitted, record);
   }
 
   private pipeUpgraded(
     socket: Duplex,
     head: Buffer,
     upstreamSocket: Duplex,
-    upstreamHead: Buffer,
-    reply: IncomingMessage,
+    replyHeaders: Record<string, string | string[] | undefined>,
     admitted: Admitted,
     record: (code: number, fromClient: number, fromTarget: number, why?: string) => void,
   ): void {
     const { info } = admitted;
     const query = new URLSearchParams(admitted.target.split('?')[1] ?? '');
-    const protocol = String(reply.headers['sec-websocket-protocol'] ?? '');
+    const protocol = String(replyHeaders['sec-websocket-protocol'] ?? '');
     const stream = this.streams++;
     const interactive = info?.subresource === 'exec' || info?.subresource === 'attach';
-    const end = () => {
-      socket.destroy();
-      upstreamSocket.destroy();
-    };
+    const cut = new AbortController();
+    const live = { destroy: () => cut.abort() };
+    this.live.add(live);
     const recorder = interactive
       ? new ExecRecorder(
           this.context,
@@ -324,53 +354,31 @@ export class KubernetesSession {
           this.settings.recordingMaxBytes,
           (why) => {
             this.context.logger.warn(`exec stream ended: ${why}`);
-            end();
+            cut.abort();
           },
         )
       : null;
-    let fromClient = 0;
-    let fromTarget = 0;
-    const lines = [`HTTP/1.1 101 Switching Protocols`];
-    for (let i = 0; i < reply.rawHeaders.length; i += 2) lines.push(`${reply.rawHeaders[i]}: ${reply.rawHeaders[i + 1]}`);
-    lines.push('', '');
-    socket.write(lines.join('\r\n'));
-    const fromClientChunk = (chunk: Buffer) => {
-      fromClient += chunk.length;
-      this.summary.bytesFromClient += chunk.length;
-      recorder?.client(chunk);
-      if (!upstreamSocket.write(chunk)) socket.pause();
-    };
-    const fromTargetChunk = (chunk: Buffer) => {
-      fromTarget += chunk.length;
-      this.summary.bytesFromTarget += chunk.length;
-      recorder?.target(chunk);
-      if (!socket.write(chunk)) upstreamSocket.pause();
-    };
-    if (head.length > 0) fromClientChunk(head);
-    if (upstreamHead.length > 0) fromTargetChunk(upstreamHead);
-    socket.on('data', fromClientChunk);
-    upstreamSocket.on('data', fromTargetChunk);
-    upstreamSocket.on('drain', () => socket.resume());
-    socket.on('drain', () => upstreamSocket.resume());
-    socket.on('end', () => upstreamSocket.end());
-    upstreamSocket.on('end', () => socket.end());
-    socket.on('error', end);
-    upstreamSocket.on('error', end);
-    const live = { destroy: end };
-    this.live.add(live);
-    let closed = 0;
-    const onClose = () => {
-      closed += 1;
-      if (closed === 1) {
-        end();
-        return;
-      }
+    socket.write(switchingProtocols(replyHeaders));
+    if (head.length > 0) {
+      recorder?.client(head);
+      upstreamSocket.write(head);
+    }
+    void pipeUpgraded(socket, upstreamSocket, {
+      signal: cut.signal,
+      onChunk: (direction, chunk) => {
+        if (direction === 'client') {
+          this.summary.bytesFromClient += chunk.length;
+          recorder?.client(chunk);
+        } else {
+          this.summary.bytesFromTarget += chunk.length;
+          recorder?.target(chunk);
+        }
+      },
+    }).then((result) => {
       this.live.delete(live);
       recorder?.end();
-      record(101, fromClient, fromTarget);
-    };
-    socket.once('close', onClose);
-    upstreamSocket.once('close', onClose);
+      record(101, result.bytesFromClient + head.length, result.bytesFromUpstream);
+    });
   }
 
   private recordRequest(
@@ -411,10 +419,9 @@ export class KubernetesSession {
     if (!end.clean) this.summary.error = end.message;
     for (const stream of [...this.live]) stream.destroy();
     this.live.clear();
-    this.socket?.destroy();
     this.client.destroy();
     void this.upstream?.then(
-      (upstream) => upstream.agent.destroy(),
+      (upstream) => upstream.pool.destroy(),
       () => undefined,
     );
     this.context.closed(this.summary);
@@ -422,17 +429,6 @@ export class KubernetesSession {
   }
 }
 
-/** The API server's response headers without hop-by-hop ones (node:http frames the reply itself). */
-function responseHeaders(reply: IncomingMessage): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  for (let i = 0; i < reply.rawHeaders.length; i += 2) {
-    const name = reply.rawHeaders[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name)) continue;
-    const value = reply.rawHeaders[i + 1]!;
-    const existing = headers[name];
-    headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
-  return headers;
-}
+
 
 
