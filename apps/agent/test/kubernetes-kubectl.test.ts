@@ -32,7 +32,13 @@ beforeAll(async () => {
       guardrail('no-delete-namespace', { statementKinds: ['DELETE'], relations: ['namespaces'] }),
       guardrail('no-exec-kube-system', { statementKinds: ['EXEC'], schemas: ['kube-system'] }),
     ],
-    approvals: [approval('prod-deployment-delete', { statementKinds: ['DELETE'], relations: ['deployments.apps'], schemas: ['prod'] })],
+    approvals: [
+      approval('prod-deployment-delete', {
+        statementKinds: ['DELETE'],
+        relations: ['deployments.apps'],
+        schemas: ['prod'],
+      }),
+    ],
   });
   config = gateway.kubeconfig();
 }, 60_000);
@@ -64,7 +70,9 @@ describe('kubectl through the Kubernetes engine', () => {
     expect(recorded).toContainEqual(
       expect.objectContaining({ method: 'GET', verb: 'list', resource: 'pods', namespace: 'prod', status: 200 }),
     );
-    expect(recorded).toContainEqual(expect.objectContaining({ verb: 'get', resource: 'pods', name: 'web-0', status: 200 }));
+    expect(recorded).toContainEqual(
+      expect.objectContaining({ verb: 'get', resource: 'pods', name: 'web-0', status: 200 }),
+    );
   }, 60_000);
 
   test('impersonation headers a client sends are stripped; only the verified identity reaches the API server', async () => {
@@ -129,7 +137,9 @@ describe('kubectl through the Kubernetes engine', () => {
     expect(exec.stderr).toContain('no-exec-kube-system');
     expect(gateway.apiServer.requests.slice(before).some((r) => r.method === 'DELETE')).toBe(false);
     expect(gateway.apiServer.store.get('/namespaces', '', 'default')).toBeDefined();
-    expect(gateway.audits).toContainEqual(expect.objectContaining({ kind: 'statement.blocked', ruleId: 'no-delete-namespace' }));
+    expect(gateway.audits).toContainEqual(
+      expect.objectContaining({ kind: 'statement.blocked', ruleId: 'no-delete-namespace' }),
+    );
   }, 60_000);
 
   test('delete deployment in prod is held for approval, then goes through once approved', async () => {
@@ -144,8 +154,19 @@ describe('kubectl through the Kubernetes engine', () => {
     expect(result.stdout).toContain('deployment.apps "web" deleted');
     expect(gateway.apiServer.store.get('apps/deployments', 'prod', 'web')).toBeUndefined();
 
-    const rejected = kubectl(config, ['delete', 'deployment', 'web', '-n', 'prod', '--wait=false', '--ignore-not-found']);
-    gateway.apiServer.store.put('apps/deployments', { metadata: { name: 'web', namespace: 'prod' }, spec: { replicas: 1 } });
+    const rejected = kubectl(config, [
+      'delete',
+      'deployment',
+      'web',
+      '-n',
+      'prod',
+      '--wait=false',
+      '--ignore-not-found',
+    ]);
+    gateway.apiServer.store.put('apps/deployments', {
+      metadata: { name: 'web', namespace: 'prod' },
+      spec: { replicas: 1 },
+    });
     await waitFor(() => gateway.held.length > 0, { timeoutMs: 30_000 });
     gateway.held.shift()!.decide({ outcome: 'rejected', decidedBy: 'bob@example.com', comment: 'not now' });
     const refused = await rejected;
@@ -166,9 +187,16 @@ describe('kubectl through the Kubernetes engine', () => {
       expect.objectContaining({ pod: 'web-0', namespace: 'prod', command: ['cat'], protocol: 'v5.channel.k8s.io' }),
     );
     const output = gateway.events('kubernetes.exec.output');
-    expect(output).toContainEqual(expect.objectContaining({ event: [expect.any(Number), 'i', 'hello through postern\n'] }));
+    expect(output).toContainEqual(
+      expect.objectContaining({ event: [expect.any(Number), 'i', 'hello through postern\n'] }),
+    );
     expect(output).toContainEqual(expect.objectContaining({ event: [expect.any(Number), 'o', 'about to fail\n'] }));
-    expect(gateway.events('kubernetes.exec.end').map((e) => e['exitCode']).sort()).toEqual([0, 3]);
+    expect(
+      gateway
+        .events('kubernetes.exec.end')
+        .map((e) => e['exitCode'])
+        .sort(),
+    ).toEqual([0, 3]);
   }, 60_000);
 
   test('logs -f streams lines as the pod writes them', async () => {
@@ -191,7 +219,9 @@ describe('kubectl through the Kubernetes engine', () => {
   test('a revoked credential ends a running exec in under a second', async () => {
     const revokable = gateway.kubeconfig();
     let child: import('node:child_process').ChildProcess | undefined;
-    const running = kubectl(revokable, ['exec', 'web-0', '--', 'sleep', '600'], { onSpawn: (spawned) => (child = spawned) });
+    const running = kubectl(revokable, ['exec', 'web-0', '--', 'sleep', '600'], {
+      onSpawn: (spawned) => (child = spawned),
+    });
     await waitFor(() => gateway.apiServer.openExecs() === 1, { timeoutMs: 30_000 });
     const revokedAt = Date.now();
     gateway.revoke(ALICE.credential);

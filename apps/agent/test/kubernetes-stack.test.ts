@@ -132,9 +132,12 @@ describe('Kubernetes through the built agent and control plane', () => {
     type Row = { status: string; endReason: string | null };
     const sessions = await waitFor(
       async () => {
-        const data = await admin<{ sessions: Row[] }>('query($c: ID!) { sessions(connectionId: $c) { status endReason } }', {
-          c: connectionId,
-        });
+        const data = await admin<{ sessions: Row[] }>(
+          'query($c: ID!) { sessions(connectionId: $c) { status endReason } }',
+          {
+            c: connectionId,
+          },
+        );
         const closed = data.sessions.filter((s) => s.status === 'CLOSED');
         return closed.length > 0 ? closed : undefined;
       },

@@ -21,7 +21,11 @@ describe('requestInfo (as the API server reads a request)', () => {
     ['DELETE', '/api/v1/namespaces/prod/secrets', { verb: 'deletecollection', resource: 'secrets' }],
     ['PATCH', '/api/v1/namespaces/prod/configmaps/cfg', { verb: 'patch', resource: 'configmaps' }],
     ['PUT', '/api/v1/namespaces/prod/status', { verb: 'update', resource: 'namespaces', subresource: 'status' }],
-    ['DELETE', '/api/v1/namespaces/kube-system', { verb: 'delete', resource: 'namespaces', name: 'kube-system', namespace: 'kube-system' }],
+    [
+      'DELETE',
+      '/api/v1/namespaces/kube-system',
+      { verb: 'delete', resource: 'namespaces', name: 'kube-system', namespace: 'kube-system' },
+    ],
     ['GET', '/api/v1/namespaces', { verb: 'list', resource: 'namespaces', namespace: '' }],
     ['GET', '/api/v1/nodes/n1', { verb: 'get', resource: 'nodes', name: 'n1', namespace: '' }],
     ['GET', '/api/v1/namespaces/prod/secrets?fieldSelector=metadata.name%3Ddb', { verb: 'list', name: 'db' }],
@@ -32,12 +36,14 @@ describe('requestInfo (as the API server reads a request)', () => {
     expect(requestInfo(method, url)).toMatchObject(expected);
   });
 
-  test.each(['/api/v1//namespaces/x/pods', '/api/v1/namespaces/../pods', '/api/%zz', '/api/v1/namespaces/a/pods/b/exec/extra'])(
-    'refuses %s',
-    (path) => {
-      expect(analyzeRequest(`GET ${path}`)).toMatchObject({ ok: false, uncheckable: true });
-    },
-  );
+  test.each([
+    '/api/v1//namespaces/x/pods',
+    '/api/v1/namespaces/../pods',
+    '/api/%zz',
+    '/api/v1/namespaces/a/pods/b/exec/extra',
+  ])('refuses %s', (path) => {
+    expect(analyzeRequest(`GET ${path}`)).toMatchObject({ ok: false, uncheckable: true });
+  });
 });
 
 describe('kubernetes rules', () => {
@@ -121,7 +127,10 @@ describe('secret masking', () => {
     metadata: {
       name: 'db',
       annotations: {
-        'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ kind: 'Secret', stringData: { pw: 'hunter2' } }),
+        'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({
+          kind: 'Secret',
+          stringData: { pw: 'hunter2' },
+        }),
       },
     },
     data: { pw: Buffer.from('hunter2').toString('base64') },
@@ -137,7 +146,10 @@ describe('secret masking', () => {
     expect(list.text).not.toContain(secret.data.pw);
     const event = maskSecretsInJson(JSON.stringify({ type: 'ADDED', object: secret }), true)!;
     expect(event.text).not.toContain(secret.data.pw);
-    const table = maskSecretsInJson(JSON.stringify({ kind: 'Table', rows: [{ cells: ['db'], object: secret }] }), true)!;
+    const table = maskSecretsInJson(
+      JSON.stringify({ kind: 'Table', rows: [{ cells: ['db'], object: secret }] }),
+      true,
+    )!;
     expect(table.text).not.toContain(secret.data.pw);
     expect(maskSecretsInJson(JSON.stringify({ kind: 'ConfigMap', data: { a: 'b' } }), false)).toBeNull();
   });

@@ -3,7 +3,13 @@
  * server's RequestInfo reads them, as a command dialect (`kubernetes`) of libs/policy's rule
  * model, and the Secret masking of API responses.
  */
-export { analyzeRequest, kubernetesAnalyser, MAX_REQUEST_TEXT, requestFacts, type KubernetesRequestFacts } from './analyze.js';
+export {
+  analyzeRequest,
+  kubernetesAnalyser,
+  MAX_REQUEST_TEXT,
+  requestFacts,
+  type KubernetesRequestFacts,
+} from './analyze.js';
 export { KUBERNETES_DIALECT, KUBERNETES_NAMES } from './dialect.js';
 export { canonicalKubernetesKind, KUBERNETES_KINDS } from './kinds.js';
 export {

@@ -7,7 +7,13 @@ import { postgresModule } from './postgres/module.js';
 import { sshModule } from './ssh/module.js';
 
 /** The protocols this agent build serves: a new engine is its folder and one line here. */
-export const ENGINE_MODULES: readonly EngineModule[] = [postgresModule, sshModule, mysqlModule, kubernetesModule, httpModule];
+export const ENGINE_MODULES: readonly EngineModule[] = [
+  postgresModule,
+  sshModule,
+  mysqlModule,
+  kubernetesModule,
+  httpModule,
+];
 
 /** Initialises every engine (each loads what it needs) and registers it. */
 export async function createEngines(

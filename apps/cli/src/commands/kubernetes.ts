@@ -91,7 +91,8 @@ export async function kubeconfig(
   options: { via?: string; kubeconfig?: string; namespace?: string; contextName?: string; use?: boolean },
 ): Promise<number> {
   const connection = await usable(context, name);
-  if (connection.protocol !== 'kubernetes') throw new CliError(`${name} is a ${connection.protocol} connection, not Kubernetes`);
+  if (connection.protocol !== 'kubernetes')
+    throw new CliError(`${name} is a ${connection.protocol} connection, not Kubernetes`);
   const endpoint = await endpointFor(context, 'kubernetes', options.via);
   if (endpoint.caFile === null) {
     throw new CliError(
@@ -154,21 +155,30 @@ interface CachedCredential {
  * the CLI's config directory (0600) until shortly before it ends, so a burst of kubectl commands
  * mints one credential, not one each.
  */
-export async function kubeCredential(context: CommandContext, name: string, options: { ttl?: string }): Promise<number> {
+export async function kubeCredential(
+  context: CommandContext,
+  name: string,
+  options: { ttl?: string },
+): Promise<number> {
   const ttlSeconds = options.ttl === undefined ? 3600 : parseDuration(options.ttl);
   if (ttlSeconds === null) throw new CliError('--ttl must be a duration such as 30m or 2h', EXIT.usage);
   const { name: profile } = await context.load();
-  const cacheFile = join(configDir(context.env), `kube-credential-${profile}-${Buffer.from(name).toString('hex')}.json`);
+  const cacheFile = join(
+    configDir(context.env),
+    `kube-credential-${profile}-${Buffer.from(name).toString('hex')}.json`,
+  );
   let credential: CachedCredential | null = null;
   try {
     const cached = JSON.parse(await readFile(cacheFile, 'utf8')) as CachedCredential;
-    if (typeof cached.token === 'string' && Date.parse(cached.expiresAt) - Date.now() > RENEW_BEFORE_MS) credential = cached;
+    if (typeof cached.token === 'string' && Date.parse(cached.expiresAt) - Date.now() > RENEW_BEFORE_MS)
+      credential = cached;
   } catch {
     // No usable cache: mint one.
   }
   if (credential === null) {
     const connection = await usable(context, name);
-    if (connection.protocol !== 'kubernetes') throw new CliError(`${name} is a ${connection.protocol} connection, not Kubernetes`);
+    if (connection.protocol !== 'kubernetes')
+      throw new CliError(`${name} is a ${connection.protocol} connection, not Kubernetes`);
     const api = await context.api();
     const minted = (
       await api.request<{ mintMyConnectionCredential: { password: string; credential: { expiresAt: string } } }>(
@@ -184,7 +194,10 @@ export async function kubeCredential(context: CommandContext, name: string, opti
     JSON.stringify({
       apiVersion: 'client.authentication.k8s.io/v1',
       kind: 'ExecCredential',
-      status: { token: credential.token, expirationTimestamp: new Date(credential.expiresAt).toISOString().replace(/\.\d+Z$/, 'Z') },
+      status: {
+        token: credential.token,
+        expirationTimestamp: new Date(credential.expiresAt).toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
     }),
   );
   return 0;

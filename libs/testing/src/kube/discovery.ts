@@ -46,7 +46,11 @@ export function findResource(group: string, version: string, resource: string): 
 }
 
 export function apiVersions(): object {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }],
+  };
 }
 
 export function apiGroupList(): object {
@@ -81,12 +85,27 @@ export function resourceList(group: string, version: string): object | null {
         name: `${def.resource}/${sub}`,
         singularName: '',
         namespaced: def.namespaced,
-        kind: sub === 'scale' ? 'Scale' : sub === 'exec' || sub === 'portforward' || sub === 'attach' ? 'PodExecOptions' : def.kind,
-        verbs: sub === 'log' ? ['get'] : sub === 'exec' || sub === 'attach' || sub === 'portforward' ? ['create', 'get'] : ['get', 'patch', 'update'],
+        kind:
+          sub === 'scale'
+            ? 'Scale'
+            : sub === 'exec' || sub === 'portforward' || sub === 'attach'
+              ? 'PodExecOptions'
+              : def.kind,
+        verbs:
+          sub === 'log'
+            ? ['get']
+            : sub === 'exec' || sub === 'attach' || sub === 'portforward'
+              ? ['create', 'get']
+              : ['get', 'patch', 'update'],
       });
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group === '' ? version : `${group}/${version}`,
+    resources,
+  };
 }
 
 export const VERSION_INFO = {
@@ -109,7 +128,9 @@ export const VERSION_INFO = {
  */
 export function openApiRoot(): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const gv of new Set(RESOURCES.map((def) => (def.group === '' ? `api/${def.version}` : `apis/${def.group}/${def.version}`)))) {
+  for (const gv of new Set(
+    RESOURCES.map((def) => (def.group === '' ? `api/${def.version}` : `apis/${def.group}/${def.version}`)),
+  )) {
     paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=STANDIN` };
   }
   return { paths };
@@ -125,11 +146,23 @@ export function openApiDocument(groupVersionPath: string): object | null {
   for (const def of defs) {
     const gvk = { group: def.group, version: def.version, kind: def.kind };
     const base = `/${groupVersionPath}${def.namespaced ? '/namespaces/{namespace}' : ''}/${def.resource}`;
-    paths[base] = { post: { 'x-kubernetes-group-version-kind': gvk, 'x-kubernetes-action': 'post', parameters: param, responses: {} } };
+    paths[base] = {
+      post: { 'x-kubernetes-group-version-kind': gvk, 'x-kubernetes-action': 'post', parameters: param, responses: {} },
+    };
     paths[`${base}/{name}`] = {
-      patch: { 'x-kubernetes-group-version-kind': gvk, 'x-kubernetes-action': 'patch', parameters: param, responses: {} },
+      patch: {
+        'x-kubernetes-group-version-kind': gvk,
+        'x-kubernetes-action': 'patch',
+        parameters: param,
+        responses: {},
+      },
       put: { 'x-kubernetes-group-version-kind': gvk, 'x-kubernetes-action': 'put', parameters: param, responses: {} },
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes (Postern stand-in)', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes (Postern stand-in)', version: 'v1.32.0' },
+    paths,
+    components: { schemas: {} },
+  };
 }

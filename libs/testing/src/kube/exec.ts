@@ -66,7 +66,7 @@ export function runExec(socket: WebSocket, command: string[], onStdin: (data: Bu
         await wait(Number(args[0] ?? '1') * 1000);
         return 0;
       case 'exit':
-        return Number(args[0] ?? "0");
+        return Number(args[0] ?? '0');
       case 'sh':
       case 'bash':
         if (args[0] === '-c' && args[1] !== undefined) {

@@ -90,14 +90,20 @@ export async function startStandInApiServer(options: { token: string }): Promise
   let execs = 0;
   const wss = new WebSocketServer({
     noServer: true,
-    handleProtocols: (protocols) => (protocols.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false),
+    handleProtocols: (protocols) =>
+      protocols.has('v5.channel.k8s.io')
+        ? 'v5.channel.k8s.io'
+        : protocols.has('v4.channel.k8s.io')
+          ? 'v4.channel.k8s.io'
+          : false,
   });
 
   const record = (req: IncomingMessage, status: number) => {
     const url = new URL(req.url ?? '/', 'https://stand-in');
     const other: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
-      if (name.startsWith('impersonate-') && name !== 'impersonate-user' && name !== 'impersonate-group') other[name] = String(value);
+      if (name.startsWith('impersonate-') && name !== 'impersonate-user' && name !== 'impersonate-group')
+        other[name] = String(value);
     }
     const groups: string[] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -171,7 +177,8 @@ export async function startStandInApiServer(options: { token: string }): Promise
       const document = openApiDocument(path.slice('/openapi/v3/'.length));
       if (document) return respond(200, document);
     }
-    if (path.startsWith('/openapi')) return respond(404, kubeStatus(404, 'NotFound', 'the stand-in serves no such OpenAPI document'));
+    if (path.startsWith('/openapi'))
+      return respond(404, kubeStatus(404, 'NotFound', 'the stand-in serves no such OpenAPI document'));
     if (/protobuf/.test(req.headers['content-type'] ?? '')) {
       return respond(415, kubeStatus(415, 'UnsupportedMediaType', 'the stand-in reads JSON bodies only'));
     }
@@ -179,9 +186,12 @@ export async function startStandInApiServer(options: { token: string }): Promise
     if (target === 'discovery') {
       const parts = path.split('/').filter(Boolean);
       const list = parts[0] === 'api' ? resourceList('', parts[1]!) : resourceList(parts[1]!, parts[2]!);
-      return list ? respond(200, list) : respond(404, kubeStatus(404, 'NotFound', 'the server could not find the requested resource'));
+      return list
+        ? respond(200, list)
+        : respond(404, kubeStatus(404, 'NotFound', 'the server could not find the requested resource'));
     }
-    if (target === null) return respond(404, kubeStatus(404, 'NotFound', 'the server could not find the requested resource'));
+    if (target === null)
+      return respond(404, kubeStatus(404, 'NotFound', 'the server could not find the requested resource'));
     const { def, namespace, name, subresource } = target;
     const type = typeKey(def);
     const method = req.method ?? 'GET';
@@ -221,7 +231,14 @@ export async function startStandInApiServer(options: { token: string }): Promise
           const object = withKind(def, event.object);
           if (one && object.metadata.name !== one[1]) return;
           if (namespace !== '' && object.metadata.namespace !== namespace) return;
-          const payload = table ? toTable(def.resource, [object], url.searchParams.get('includeObject') ?? 'Metadata', store.resourceVersion) : object;
+          const payload = table
+            ? toTable(
+                def.resource,
+                [object],
+                url.searchParams.get('includeObject') ?? 'Metadata',
+                store.resourceVersion,
+              )
+            : object;
           res.write(`${JSON.stringify({ type: event.type, object: payload })}\n`);
         };
         if (!(since > 0)) for (const object of objects) send({ type: 'ADDED', object });
@@ -235,7 +252,10 @@ export async function startStandInApiServer(options: { token: string }): Promise
         return;
       }
       if (wantsTable(req.headers.accept)) {
-        return respond(200, toTable(def.resource, objects, url.searchParams.get('includeObject') ?? 'Metadata', store.resourceVersion));
+        return respond(
+          200,
+          toTable(def.resource, objects, url.searchParams.get('includeObject') ?? 'Metadata', store.resourceVersion),
+        );
       }
       return respond(200, {
         kind: `${def.kind}List`,
@@ -248,7 +268,15 @@ export async function startStandInApiServer(options: { token: string }): Promise
       const object = store.get(type, namespace, name);
       if (!object) return notFound();
       if (wantsTable(req.headers.accept)) {
-        return respond(200, toTable(def.resource, [withKind(def, object)], url.searchParams.get('includeObject') ?? 'Metadata', store.resourceVersion));
+        return respond(
+          200,
+          toTable(
+            def.resource,
+            [withKind(def, object)],
+            url.searchParams.get('includeObject') ?? 'Metadata',
+            store.resourceVersion,
+          ),
+        );
       }
       return respond(200, withKind(def, object));
     }
@@ -271,7 +299,8 @@ export async function startStandInApiServer(options: { token: string }): Promise
       const patch = JSON.parse(await readBody(req)) as KubeObject;
       const existing = store.get(type, namespace, name);
       if (!existing && !contentType.startsWith('application/apply-patch')) return notFound();
-      if (!/merge-patch|apply-patch/.test(contentType)) return respond(415, kubeStatus(415, 'UnsupportedMediaType', contentType));
+      if (!/merge-patch|apply-patch/.test(contentType))
+        return respond(415, kubeStatus(415, 'UnsupportedMediaType', contentType));
       const merged = mergePatch(existing ?? {}, patch) as KubeObject;
       merged.metadata = { ...merged.metadata, name };
       if (def.namespaced) merged.metadata.namespace = namespace;
@@ -300,18 +329,23 @@ export async function startStandInApiServer(options: { token: string }): Promise
     const target = parseTarget(url.pathname);
     const refuse = (status: number, text: string) => {
       record(req, status);
-      socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`,
+      );
     };
     if (!authorized(req)) return refuse(401, 'Unauthorized');
     if (target === null || target === 'discovery' || target.subresource !== 'exec') return refuse(404, 'Not Found');
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return refuse(400, 'SPDY is not served by the stand-in');
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
+      return refuse(400, 'SPDY is not served by the stand-in');
     if (store.get(typeKey(target.def), target.namespace, target.name) === undefined) return refuse(404, 'Not Found');
     wss.handleUpgrade(req, socket, head, (ws) => {
       record(req, 101);
       execs += 1;
       ws.on('close', () => (execs -= 1));
       const key = `${target.namespace}/${target.name}`;
-      runExec(ws, url.searchParams.getAll('command'), (data) => execStdin.set(key, (execStdin.get(key) ?? '') + data.toString('utf8')));
+      runExec(ws, url.searchParams.getAll('command'), (data) =>
+        execStdin.set(key, (execStdin.get(key) ?? '') + data.toString('utf8')),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -342,7 +376,8 @@ export async function startStandInApiServer(options: { token: string }): Promise
 
 /** Seeds namespaces, a pod, a deployment, a secret and a configmap (the objects the tests use). */
 export function seedStandIn(store: ObjectStore, namespaces: string[] = ['default', 'prod', 'kube-system']): void {
-  for (const ns of namespaces) store.put('/namespaces', { metadata: { name: ns }, spec: {}, status: { phase: 'Active' } });
+  for (const ns of namespaces)
+    store.put('/namespaces', { metadata: { name: ns }, spec: {}, status: { phase: 'Active' } });
   for (const ns of namespaces) {
     store.put('/pods', {
       metadata: { name: 'web-0', namespace: ns, labels: { app: 'web' } },
@@ -351,7 +386,14 @@ export function seedStandIn(store: ObjectStore, namespaces: string[] = ['default
     });
     store.put('apps/deployments', {
       metadata: { name: 'web', namespace: ns },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+        },
+      },
     });
     store.put('/secrets', {
       metadata: { name: 'db', namespace: ns },

@@ -50,7 +50,9 @@ export class ObjectStore {
   list(type: string, namespace: string): KubeObject[] {
     const prefix = `${type}|`;
     return [...this.objects.entries()]
-      .filter(([key, object]) => key.startsWith(prefix) && (namespace === '' || object.metadata.namespace === namespace))
+      .filter(
+        ([key, object]) => key.startsWith(prefix) && (namespace === '' || object.metadata.namespace === namespace),
+      )
       .map(([, object]) => structuredClone(object))
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   }
@@ -63,10 +65,14 @@ export class ObjectStore {
     const stored: KubeObject = structuredClone(object);
     stored.metadata.resourceVersion = String(this.version);
     stored.metadata.uid = previous?.metadata.uid ?? `00000000-0000-4000-8000-${String(++this.uids).padStart(12, '0')}`;
-    stored.metadata.creationTimestamp = previous?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    stored.metadata.creationTimestamp =
+      previous?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     stored.metadata.generation = (previous?.metadata.generation ?? 0) + 1;
     this.objects.set(key, stored);
-    this.events.emit(type, { type: previous ? 'MODIFIED' : 'ADDED', object: structuredClone(stored) } satisfies WatchEvent);
+    this.events.emit(type, {
+      type: previous ? 'MODIFIED' : 'ADDED',
+      object: structuredClone(stored),
+    } satisfies WatchEvent);
     return { object: structuredClone(stored), created: previous === undefined };
   }
 
@@ -86,7 +92,9 @@ export class ObjectStore {
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
   const result: Record<string, unknown> =
-    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     if (key === '$patch' || key.startsWith('$setElementOrder') || key.startsWith('$retainKeys')) continue;
     if (value === null) delete result[key];

@@ -24,7 +24,13 @@ const status = (o: KubeObject) => (o.status ?? {}) as Record<string, unknown>;
 const COLUMNS: Readonly<Record<string, Column[]>> = {
   pods: [
     NAME,
-    { name: 'Ready', type: 'string', priority: 0, cell: (o) => `${((spec(o).containers as unknown[]) ?? []).length}/${((spec(o).containers as unknown[]) ?? []).length}` },
+    {
+      name: 'Ready',
+      type: 'string',
+      priority: 0,
+      cell: (o) =>
+        `${((spec(o).containers as unknown[]) ?? []).length}/${((spec(o).containers as unknown[]) ?? []).length}`,
+    },
     { name: 'Status', type: 'string', priority: 0, cell: (o) => String(status(o).phase ?? 'Running') },
     { name: 'Restarts', type: 'integer', priority: 0, cell: () => 0 },
     AGE,
@@ -37,7 +43,11 @@ const COLUMNS: Readonly<Record<string, Column[]>> = {
     { name: 'Data', type: 'integer', priority: 0, cell: (o) => Object.keys((o.data as object) ?? {}).length },
     AGE,
   ],
-  configmaps: [NAME, { name: 'Data', type: 'integer', priority: 0, cell: (o) => Object.keys((o.data as object) ?? {}).length }, AGE],
+  configmaps: [
+    NAME,
+    { name: 'Data', type: 'integer', priority: 0, cell: (o) => Object.keys((o.data as object) ?? {}).length },
+    AGE,
+  ],
   deployments: [
     NAME,
     { name: 'Ready', type: 'string', priority: 0, cell: (o) => `${spec(o).replicas ?? 1}/${spec(o).replicas ?? 1}` },
@@ -52,13 +62,24 @@ export function wantsTable(accept: string | undefined): boolean {
   return (accept ?? '').includes('as=Table');
 }
 
-export function toTable(resource: string, objects: KubeObject[], includeObject: string, resourceVersion: string): object {
+export function toTable(
+  resource: string,
+  objects: KubeObject[],
+  includeObject: string,
+  resourceVersion: string,
+): object {
   const columns = COLUMNS[resource] ?? [NAME, AGE];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion },
-    columnDefinitions: columns.map((c) => ({ name: c.name, type: c.type, format: c.name === 'Name' ? 'name' : '', description: c.name, priority: c.priority })),
+    columnDefinitions: columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.name === 'Name' ? 'name' : '',
+      description: c.name,
+      priority: c.priority,
+    })),
     rows: objects.map((object) => ({
       cells: columns.map((c) => c.cell(object)),
       object:

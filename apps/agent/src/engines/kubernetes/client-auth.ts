@@ -81,7 +81,12 @@ export class ClientAuth {
     const verdict = await this.admitted;
     if (!verdict.ok) return this.check(request, connectionName);
     if (this.digest === null || !timingSafeEqual(digest, this.digest)) {
-      return { ok: false, reason: 'Unauthorized', message: 'Postern: a different credential on this connection: reconnect', close: true };
+      return {
+        ok: false,
+        reason: 'Unauthorized',
+        message: 'Postern: a different credential on this connection: reconnect',
+        close: true,
+      };
     }
     if (connectionName !== verdict.connection.name) {
       return {
@@ -105,7 +110,12 @@ export class ClientAuth {
         case 'expired_credential':
           return this.fail('Postern: the credential has expired: obtain a fresh one');
         case 'no_access':
-          return { ok: false, reason: 'Forbidden', message: `Postern: no access to connection "${connection.name}"`, close: true };
+          return {
+            ok: false,
+            reason: 'Forbidden',
+            message: `Postern: no access to connection "${connection.name}"`,
+            close: true,
+          };
         case 'rate_limited':
           return { ok: false, reason: 'TooManyRequests', message: `Postern: ${result.message}`, close: true };
         case 'policy_stale':

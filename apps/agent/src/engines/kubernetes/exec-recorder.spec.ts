@@ -13,8 +13,18 @@ function frame(payload: Buffer, mask: Buffer | null): Buffer {
 function recorder() {
   const events: { type: string; event: Record<string, unknown> }[] = [];
   const failures: string[] = [];
-  const context = { record: (type: string, event: Record<string, unknown>) => events.push({ type, event }) } as unknown as EngineContext;
-  const info = { subresource: 'exec' as const, namespace: 'prod', pod: 'web-0', container: 'web', command: ['sh'], tty: false, protocol: 'v5.channel.k8s.io' };
+  const context = {
+    record: (type: string, event: Record<string, unknown>) => events.push({ type, event }),
+  } as unknown as EngineContext;
+  const info = {
+    subresource: 'exec' as const,
+    namespace: 'prod',
+    pod: 'web-0',
+    container: 'web',
+    command: ['sh'],
+    tty: false,
+    protocol: 'v5.channel.k8s.io',
+  };
   return { events, failures, recorder: new ExecRecorder(context, 0, info, 1024, (why) => failures.push(why)) };
 }
 

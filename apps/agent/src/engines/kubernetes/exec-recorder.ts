@@ -118,7 +118,10 @@ export class ExecRecorder {
       this.truncated = true;
       return;
     }
-    const piece = payload.length > this.maxBytes - this.recordedBytes ? payload.subarray(0, this.maxBytes - this.recordedBytes) : payload;
+    const piece =
+      payload.length > this.maxBytes - this.recordedBytes
+        ? payload.subarray(0, this.maxBytes - this.recordedBytes)
+        : payload;
     if (piece.length < payload.length) this.truncated = true;
     this.recordedBytes += piece.length;
     const text = this.decoders[channel]!.write(piece);

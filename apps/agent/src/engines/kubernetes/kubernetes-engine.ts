@@ -33,7 +33,8 @@ export class KubernetesEngine implements ProtocolEngine<KubernetesSessionRules> 
     for (const key of Object.keys(DEFAULTS) as (keyof KubernetesSessionSettings)[]) {
       const value = options[key];
       if (value === undefined) continue;
-      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${key} must be a positive integer, got ${value}`);
+      if (!Number.isInteger(value) || value <= 0)
+        throw new RangeError(`${key} must be a positive integer, got ${value}`);
       settings[key] = value;
     }
     this.settings = settings;

@@ -40,7 +40,11 @@ export async function admitRequest(
       return { ok: true };
     case 'invalid':
       audit('statement.blocked', 'blocked', undefined, { reason: `cannot be checked: ${decision.message}` });
-      return { ok: false, reason: 'BadRequest', message: `Postern: request refused: it cannot be checked (${decision.message})` };
+      return {
+        ok: false,
+        reason: 'BadRequest',
+        message: `Postern: request refused: it cannot be checked (${decision.message})`,
+      };
     case 'block':
       audit('statement.blocked', 'blocked', decision.rule.id, { rule: decision.rule.name, reason: decision.reason });
       return {

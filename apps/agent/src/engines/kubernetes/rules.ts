@@ -15,7 +15,8 @@ export function compileKubernetesRules(rules: DialectRules): CompiledRules<Kuber
   const { guardrails, approvals, masking, problems } = ruleInputs(rules, (body) =>
     parseCommandMatch(KUBERNETES_DIALECT, body),
   );
-  if (masking.length > 0) problems.push('masking rules are not applied to Kubernetes sessions (Secret values always are)');
+  if (masking.length > 0)
+    problems.push('masking rules are not applied to Kubernetes sessions (Secret values always are)');
   const statements = compileCommandPolicy(kubernetesAnalyser(), guardrails, approvals);
   return {
     problems,

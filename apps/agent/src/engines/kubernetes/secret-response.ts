@@ -42,7 +42,9 @@ function maskJson(text: string): { text: string; masked: number } | null {
   try {
     return maskSecretsInJson(text, true);
   } catch (error) {
-    throw new MaskingRefused(`a Secret response is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new MaskingRefused(
+      `a Secret response is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -96,10 +98,12 @@ async function streamWatch(
     if (start < chunk.length) {
       pending.push(chunk.subarray(start));
       pendingLength += chunk.length - start;
-      if (pendingLength > maxLine) throw new MaskingRefused(`a watch event larger than ${maxLine} bytes cannot be masked`);
+      if (pendingLength > maxLine)
+        throw new MaskingRefused(`a watch event larger than ${maxLine} bytes cannot be masked`);
     }
     // Backpressure: a slow client stops the reading of the API server's stream.
-    if (!ok && !response.destroyed) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+    if (!ok && !response.destroyed)
+      await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
   }
   if (pendingLength > 0) emit(Buffer.concat(pending));
   response.end();

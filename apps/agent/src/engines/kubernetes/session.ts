@@ -80,7 +80,9 @@ export class KubernetesSession {
     }
     if (context.clientTls === null) {
       // kubectl speaks https only; an ingress without a certificate cannot serve it.
-      this.client.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${statusBody('BadRequest', 'Postern: this listener has no TLS certificate; the Kubernetes engine needs one')}`);
+      this.client.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${statusBody('BadRequest', 'Postern: this listener has no TLS certificate; the Kubernetes engine needs one')}`,
+      );
       this.finish(new SessionEnd('protocol_error', 'no TLS certificate on the ingress'));
       return this.done;
     }
@@ -131,7 +133,11 @@ export class KubernetesSession {
   ): Promise<Admitted | null> {
     const where = addressed(request.url ?? '/');
     if (where === null) {
-      refuse('NotFound', `Postern: address a Kubernetes connection as ${CONNECTION_PREFIX}<connection> (see \`postern kubeconfig\`)`, false);
+      refuse(
+        'NotFound',
+        `Postern: address a Kubernetes connection as ${CONNECTION_PREFIX}<connection> (see \`postern kubeconfig\`)`,
+        false,
+      );
       return null;
     }
     const verdict = await this.auth.check(request, where.connectionName);
@@ -175,7 +181,18 @@ export class KubernetesSession {
     let info: KubernetesRequestInfo | null = null;
     let target = request.url ?? '/';
     response.once('close', () => {
-      if (this.auth.authenticated) this.recordRequest(method, target, info, response.statusCode, started, bytesFromClient, bytesFromTarget, masked, refused);
+      if (this.auth.authenticated)
+        this.recordRequest(
+          method,
+          target,
+          info,
+          response.statusCode,
+          started,
+          bytesFromClient,
+          bytesFromTarget,
+          masked,
+          refused,
+        );
     });
     const admitted = await this.admit(request, (reason, message, close) => {
       refused = message;
@@ -191,7 +208,11 @@ export class KubernetesSession {
     } catch (error) {
       refused = describeError(error);
       this.context.logger.warn(`kubernetes target: ${refused}`);
-      sendStatus(response, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
+      sendStatus(
+        response,
+        'ServiceUnavailable',
+        `Postern: the API server of "${admitted.connection.name}" cannot be reached`,
+      );
       request.resume();
       return;
     }
@@ -206,7 +227,8 @@ export class KubernetesSession {
       this.live.delete(live);
       if (!response.writableFinished) abort.abort();
     });
-    const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
     // Counted on the way through (a 'data' listener would start the flow before undici reads).
     const requestBody = hasBody
       ? request.pipe(
@@ -231,7 +253,11 @@ export class KubernetesSession {
     } catch (error) {
       refused ??= describeError(error);
       if (!abort.signal.aborted) this.context.logger.warn(`kubernetes target: ${refused}`);
-      sendStatus(response, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
+      sendStatus(
+        response,
+        'ServiceUnavailable',
+        `Postern: the API server of "${admitted.connection.name}" cannot be reached`,
+      );
       return;
     }
     const body = answer.body;
@@ -252,7 +278,8 @@ export class KubernetesSession {
         if (error instanceof MaskingRefused) this.context.logger.warn(refused);
         else if (!abort.signal.aborted) this.context.logger.error({ err: error }, 'secret masking failed');
         body.destroy();
-        if (!response.headersSent) sendStatus(response, 'InternalError', 'Postern: the response could not be masked, so it was not sent');
+        if (!response.headersSent)
+          sendStatus(response, 'InternalError', 'Postern: the response could not be masked, so it was not sent');
         else response.destroy();
       }
       return;
@@ -274,7 +301,8 @@ export class KubernetesSession {
       writeRawStatus(socket, reason, message);
     });
     if (admitted === null) {
-      if (this.auth.authenticated) this.recordRequest(method, request.url ?? '/', null, status, started, 0, 0, 0, refused);
+      if (this.auth.authenticated)
+        this.recordRequest(method, request.url ?? '/', null, status, started, 0, 0, 0, refused);
       return;
     }
     const { info, target } = admitted;
@@ -283,7 +311,8 @@ export class KubernetesSession {
     if (String(request.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
       // SPDY streams are multiplexed and compressed: the engine could not record them, so it
       // does not relay them. kubectl 1.30+ asks for a WebSocket first.
-      const message = 'Postern: SPDY streams are not relayed; use a client that speaks WebSocket (kubectl 1.30 or later)';
+      const message =
+        'Postern: SPDY streams are not relayed; use a client that speaks WebSocket (kubectl 1.30 or later)';
       writeRawStatus(socket, 'BadRequest', message);
       return record(400, 0, 0, message);
     }
@@ -291,7 +320,11 @@ export class KubernetesSession {
     try {
       upstream = await this.target();
     } catch (error) {
-      writeRawStatus(socket, 'ServiceUnavailable', `Postern: the API server of "${admitted.connection.name}" cannot be reached`);
+      writeRawStatus(
+        socket,
+        'ServiceUnavailable',
+        `Postern: the API server of "${admitted.connection.name}" cannot be reached`,
+      );
       return record(503, 0, 0, describeError(error));
     }
     const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, {
@@ -315,11 +348,22 @@ export class KubernetesSession {
       // client gets the reason in the agent's words; the API server's is in the agent log.
       const why = describeError(error);
       if (!abort.signal.aborted) this.context.logger.warn(`kubernetes upgrade refused upstream: ${why}`);
-      writeRawStatus(socket, 'Forbidden', `Postern: the API server of "${admitted.connection.name}" refused the stream`);
+      writeRawStatus(
+        socket,
+        'Forbidden',
+        `Postern: the API server of "${admitted.connection.name}" refused the stream`,
+      );
       return record(403, 0, 0, why);
     }
     this.live.delete(live);
-    this.pipeUpgraded(socket, head, upgraded.socket, upgraded.headers as Record<string, string | string[] | undefined>, admitted, record);
+    this.pipeUpgraded(
+      socket,
+      head,
+      upgraded.socket,
+      upgraded.headers as Record<string, string | string[] | undefined>,
+      admitted,
+      record,
+    );
   }
 
   private pipeUpgraded(
@@ -428,7 +472,3 @@ export class KubernetesSession {
     this.resolveDone();
   }
 }
-
-
-
-

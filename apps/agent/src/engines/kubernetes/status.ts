@@ -6,13 +6,7 @@ import type { Duplex } from 'node:stream';
  * the agent's message ("Error from server (Forbidden): …") as they would the API server's.
  */
 export type StatusReason =
-  | 'Unauthorized'
-  | 'Forbidden'
-  | 'NotFound'
-  | 'BadRequest'
-  | 'ServiceUnavailable'
-  | 'InternalError'
-  | 'TooManyRequests';
+  'Unauthorized' | 'Forbidden' | 'NotFound' | 'BadRequest' | 'ServiceUnavailable' | 'InternalError' | 'TooManyRequests';
 
 const CODES: Readonly<Record<StatusReason, number>> = {
   Unauthorized: 401,
