@@ -153,6 +153,13 @@ describe('kubectl through the Kubernetes engine', () => {
     const result = await running;
     expect(result.stdout).toContain('deployment.apps "web" deleted');
     expect(gateway.apiServer.store.get('apps/deployments', 'prod', 'web')).toBeUndefined();
+    expect(gateway.audits).toContainEqual(
+      expect.objectContaining({
+        kind: 'kubernetes.request',
+        decision: 'forwarded',
+        details: expect.objectContaining({ verb: 'delete', resource: 'deployments', name: 'web', status: 200 }),
+      }),
+    );
 
     const rejected = kubectl(config, [
       'delete',

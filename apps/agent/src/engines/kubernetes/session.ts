@@ -20,6 +20,10 @@ import { sendMasked } from './secret-response.js';
 import { sendStatus, statusBody, statusCode, writeRawStatus, type StatusReason } from './status.js';
 import { openUpstream, upstreamHeaders, upstreamPath, type Upstream } from './upstream.js';
 
+/** Requests audited (besides being recorded): what changes the cluster or opens a stream into a pod. */
+const AUDITED_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+const AUDITED_SUBRESOURCES: ReadonlySet<string> = new Set(['exec', 'attach', 'portforward', 'ephemeralcontainers']);
+
 export interface KubernetesSessionSettings {
   /** Time a client has to complete TLS and a first authenticated request. */
   authTimeoutMs: number;
@@ -438,6 +442,22 @@ export class KubernetesSession {
   ): void {
     this.summary.statementCount += 1;
     const path = target.split('?')[0] ?? target;
+    if (info !== null && (AUDITED_VERBS.has(info.verb) || AUDITED_SUBRESOURCES.has(info.subresource))) {
+      this.context.audit({
+        kind: 'kubernetes.request',
+        decision: refused === undefined ? 'forwarded' : 'refused',
+        policyVersion: this.context.policy().version,
+        details: {
+          verb: info.verb,
+          resource: info.resource,
+          ...(info.apiGroup ? { apiGroup: info.apiGroup } : {}),
+          ...(info.subresource ? { subresource: info.subresource } : {}),
+          ...(info.namespace ? { namespace: info.namespace } : {}),
+          ...(info.name ? { name: info.name } : {}),
+          status,
+        },
+      });
+    }
     this.context.record('kubernetes.request', {
       method,
       path,
