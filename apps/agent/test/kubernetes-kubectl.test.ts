@@ -206,6 +206,29 @@ describe('kubectl through the Kubernetes engine', () => {
     ).toEqual([0, 3]);
   }, 60_000);
 
+  test('an exec held for approval runs once approved; rejected, reviewers are asked once (the SPDY fallback is refused)', async () => {
+    gateway.setPolicy({ approvals: [approval('exec-needs-approval', { statementKinds: ['EXEC'] })] });
+    try {
+      const approved = kubectl(config, ['exec', 'web-0', '--', 'echo', 'approved run']);
+      await waitFor(() => gateway.held.length > 0, { timeoutMs: 30_000 });
+      gateway.held.shift()!.decide({ outcome: 'approved', decidedBy: 'bob@example.com', comment: '' });
+      expect((await approved).stdout).toBe('approved run\n');
+
+      const rejected = kubectl(config, ['exec', 'web-0', '--', 'echo', 'never']);
+      await waitFor(() => gateway.held.length > 0, { timeoutMs: 30_000 });
+      const held = gateway.held.shift()!;
+      expect(held.command).toMatch(/^GET \/api\/v1\/namespaces\/prod\/pods\/web-0\/exec\?command=echo&command=never/);
+      held.decide({ outcome: 'rejected', decidedBy: 'bob@example.com', comment: 'no' });
+      const result = await rejected;
+      expect(result.code).not.toBe(0);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('was not approved: rejected by bob@example.com: no');
+      expect(gateway.held).toHaveLength(0);
+    } finally {
+      gateway.setPolicy({});
+    }
+  }, 90_000);
+
   test('logs -f streams lines as the pod writes them', async () => {
     gateway.apiServer.appendLog('prod', 'web-0', 'first line');
     let stdout = '';

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@postern/logging';
 import { KUBERNETES_DIALECT } from '@postern/policy-kubernetes';
 import type { CompiledRules, DialectRules, ProtocolEngine } from '../engine.js';
+import { RefusalMemory } from './refusal-memory.js';
 import { compileKubernetesRules, type KubernetesContext, type KubernetesSessionRules } from './rules.js';
 import { KubernetesSession, type KubernetesSessionSettings } from './session.js';
 
@@ -27,6 +28,7 @@ export class KubernetesEngine implements ProtocolEngine<KubernetesSessionRules> 
   readonly dialect = KUBERNETES_DIALECT.name;
   private readonly settings: KubernetesSessionSettings;
   private readonly logger: Logger | undefined;
+  private readonly refusals = new RefusalMemory();
 
   constructor(options: KubernetesEngineOptions = {}) {
     const settings = { ...DEFAULTS };
@@ -46,7 +48,7 @@ export class KubernetesEngine implements ProtocolEngine<KubernetesSessionRules> 
   }
 
   serve(client: Duplex, context: KubernetesContext): Promise<void> {
-    return new KubernetesSession(client, context, this.settings).run().catch((error: unknown) => {
+    return new KubernetesSession(client, context, this.settings, this.refusals).run().catch((error: unknown) => {
       (this.logger ?? context.logger).error({ err: error }, 'kubernetes session crashed');
       client.destroy();
     });

@@ -14,6 +14,7 @@ import type { Principal, ResolvedConnection, SessionSummary } from '../engine.js
 import { addressed, ClientAuth, CONNECTION_PREFIX } from './client-auth.js';
 import { MaskingRefused } from './errors.js';
 import { ExecRecorder } from './exec-recorder.js';
+import { RefusalMemory } from './refusal-memory.js';
 import { admitRequest } from './request-gate.js';
 import type { KubernetesContext } from './rules.js';
 import { sendMasked } from './secret-response.js';
@@ -71,6 +72,7 @@ export class KubernetesSession {
     private readonly client: Duplex,
     private readonly context: KubernetesContext,
     private readonly settings: KubernetesSessionSettings,
+    private readonly refusals: RefusalMemory = new RefusalMemory(),
   ) {
     this.auth = new ClientAuth(context, settings.maxAuthFailures);
   }
@@ -134,6 +136,8 @@ export class KubernetesSession {
   private async admit(
     request: IncomingMessage,
     refuse: (reason: StatusReason, message: string, close: boolean) => void,
+    /** false: authenticate only (a request refused whatever the rules say is not held for approval). */
+    gated = true,
   ): Promise<Admitted | null> {
     const where = addressed(request.url ?? '/');
     if (where === null) {
@@ -162,8 +166,12 @@ export class KubernetesSession {
     } catch {
       // admitRequest refuses what cannot be read.
     }
-    const gate = await admitRequest(requestText(method, where.target), info, this.context);
+    const gate = gated
+      ? await admitRequest(requestText(method, where.target), info, this.context)
+      : { ok: true as const };
     if (!gate.ok) {
+      if (request.headers.upgrade !== undefined)
+        this.refusals.remember(verdict.principal.id, streamKey(where.target), gate.message);
       refuse(gate.reason, gate.message, false);
       return null;
     }
@@ -299,11 +307,18 @@ export class KubernetesSession {
     const method = request.method ?? 'GET';
     let status = 0;
     let refused: string | undefined;
-    const admitted = await this.admit(request, (reason, message) => {
-      refused = message;
-      status = statusCode(reason);
-      writeRawStatus(socket, reason, message);
-    });
+    // SPDY is refused before the rules are asked: kubectl falls back to it when its WebSocket was
+    // refused, and a second hold for the same exec would ask reviewers twice.
+    const websocket = String(request.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    const admitted = await this.admit(
+      request,
+      (reason, message) => {
+        refused = message;
+        status = statusCode(reason);
+        writeRawStatus(socket, reason, message);
+      },
+      websocket,
+    );
     if (admitted === null) {
       if (this.auth.authenticated)
         this.recordRequest(method, request.url ?? '/', null, status, started, 0, 0, 0, refused);
@@ -312,9 +327,14 @@ export class KubernetesSession {
     const { info, target } = admitted;
     const record = (code: number, fromClient: number, fromTarget: number, why?: string) =>
       this.recordRequest(method, target, info, code, started, fromClient, fromTarget, 0, why);
-    if (String(request.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+    if (!websocket) {
       // SPDY streams are multiplexed and compressed: the engine could not record them, so it
       // does not relay them. kubectl 1.30+ asks for a WebSocket first.
+      const earlier = this.refusals.recall(admitted.principal.id, streamKey(target));
+      if (earlier !== null) {
+        writeRawStatus(socket, 'Forbidden', earlier);
+        return record(403, 0, 0, earlier);
+      }
       const message =
         'Postern: SPDY streams are not relayed; use a client that speaks WebSocket (kubectl 1.30 or later)';
       writeRawStatus(socket, 'BadRequest', message);
@@ -491,4 +511,9 @@ export class KubernetesSession {
     this.context.closed(this.summary);
     this.resolveDone();
   }
+}
+
+/** A stream request as kubectl repeats it over SPDY: the path and query (the method differs). */
+function streamKey(target: string): string {
+  return target;
 }
