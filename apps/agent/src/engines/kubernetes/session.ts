@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { Transform, type Duplex } from 'node:stream';
 import { requestInfo, requestText, type KubernetesRequestInfo } from '@postern/policy-kubernetes';
 import { describeError, endForAbort, SessionEnd } from '../common/index.js';
@@ -92,6 +93,9 @@ export class KubernetesSession {
       this.finish(new SessionEnd('protocol_error', 'no TLS certificate on the ingress'));
       return this.done;
     }
+    // Answers go out at once (no Nagle delay against the client's delayed ACK): each write is a
+    // whole response head or body piece already.
+    if (this.client instanceof Socket) this.client.setNoDelay(true);
     const onAbort = (): void => this.finish(endForAbort(context.signal));
     context.signal.addEventListener('abort', onAbort, { once: true });
     const authTimer = setTimeout(() => {
@@ -297,8 +301,8 @@ export class KubernetesSession {
       return;
     }
     response.writeHead(answer.statusCode, replyHeaders);
-    // Streams (logs -f, watches) reach the client as they arrive.
-    response.flushHeaders();
+    // Streams (logs -f, watches) reach the client as they arrive, their head first.
+    if (info?.verb === 'watch' || /[?&]follow=(true|1)\b/.test(target)) response.flushHeaders();
     body.pipe(response);
   }
 
