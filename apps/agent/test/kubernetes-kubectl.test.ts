@@ -126,6 +126,28 @@ describe('kubectl through the Kubernetes engine', () => {
     );
   }, 60_000);
 
+  test('secrets are masked in a watch, event by event, as they stream', async () => {
+    let stdout = '';
+    let child: import('node:child_process').ChildProcess | undefined;
+    const running = kubectl(config, ['get', 'secrets', '--watch', '-o', 'json'], {
+      onSpawn: (spawned) => {
+        child = spawned;
+        spawned.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      },
+    });
+    await waitFor(() => stdout.includes('"db"'), { timeoutMs: 30_000 });
+    gateway.apiServer.store.put('/secrets', {
+      metadata: { name: 'streamed', namespace: 'prod' },
+      data: { key: Buffer.from('streamed-secret-value').toString('base64') },
+    });
+    await waitFor(() => stdout.includes('"streamed"'), { timeoutMs: 30_000 });
+    child?.kill('SIGTERM');
+    await running;
+    expect(stdout).toContain(MASKED_BASE64);
+    expect(stdout).not.toContain(SECRET_VALUE);
+    expect(stdout).not.toContain(Buffer.from('streamed-secret-value').toString('base64'));
+  }, 60_000);
+
   test('forbidden verbs get a Kubernetes 403 naming the rule; the API server never sees them', async () => {
     const before = gateway.apiServer.requests.length;
     const deleted = await kubectl(config, ['delete', 'namespace', 'default']);
