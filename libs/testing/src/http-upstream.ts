@@ -134,15 +134,10 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
     return;
   }
   if (path === '/json') {
-    const size = Number(url.searchParams.get('size') ?? 100);
-    const item = JSON.stringify({ id: 12345, email: 'someone@example.com', name: 'A Person', ok: true });
-    const items: string[] = [];
-    let length = 2;
-    while (length < size) {
-      items.push(item);
-      length += item.length + 1;
-    }
-    return json(200, JSON.parse(`[${items.join(',')}]`));
+    const body = jsonOfSize(Number(url.searchParams.get('size') ?? 100));
+    response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    response.end(body);
+    return;
   }
   if (path === '/sse') {
     const n = Number(url.searchParams.get('n') ?? 3);
@@ -155,6 +150,21 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
     return;
   }
   json(404, { error: 'not found', path });
+}
+
+const jsonDocuments = new Map<number, Buffer>();
+
+/** A JSON array of person records about `size` bytes long (built once per size). */
+function jsonOfSize(size: number): Buffer {
+  let body = jsonDocuments.get(size);
+  if (body === undefined) {
+    const item = JSON.stringify({ id: 12345, email: 'someone@example.com', name: 'A Person', ok: true });
+    const count = Math.max(1, Math.floor((size - 2) / (item.length + 1)));
+    body = Buffer.from(`[${Array.from({ length: count }, () => item).join(',')}]`);
+    if (jsonDocuments.size > 16) jsonDocuments.clear();
+    jsonDocuments.set(size, body);
+  }
+  return body;
 }
 
 /** RFC 6455 handshake, then every text/binary frame echoed back (close answered with close). */

@@ -210,9 +210,15 @@ export async function forwardCall(
   const refused = await checkRules(session, bound, prepared.text, id);
   if (refused !== null) return answer(refused);
 
+  // One controller per call, tied to the session's signal by a listener removed when the call
+  // ends (AbortSignal.any on Node 20 keeps every call's signal attached to the session's).
   const abort = new AbortController();
-  const signal = AbortSignal.any([abort.signal, context.signal]);
+  const signal = abort.signal;
+  const onSessionAbort = () => abort.abort(context.signal.reason);
+  if (context.signal.aborted) abort.abort(context.signal.reason);
+  else context.signal.addEventListener('abort', onSessionAbort, { once: true });
   response.once('close', () => {
+    context.signal.removeEventListener('abort', onSessionAbort);
     if (!response.writableFinished) abort.abort();
   });
   const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;

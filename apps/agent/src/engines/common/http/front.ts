@@ -139,6 +139,9 @@ export function serveHttp(client: Duplex, options: HttpFrontOptions, handlers: H
     client.on('error', () => client.destroy());
     if (socket !== client) socket.once('close', () => client.destroy());
     asNetSocket(socket);
+    // Heads and bodies are written separately: without this, Nagle holds the body back for the
+    // client's delayed ACK (40 ms per answer on a kept-alive connection).
+    (client as Duplex & { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
     server.emit('connection', socket);
     armIdle();
   });
