@@ -1,3 +1,4 @@
+/* global AbortController */
 // HTTP through Postern's engine versus direct and a bare Node proxy, measured in one run with wrk.
 //
 //   node bench/http.mjs [--seconds=5] [--connections=16]
@@ -33,7 +34,8 @@ const SECONDS = arg('seconds', 5);
 const CONNECTIONS = arg('connections', 16);
 const TOKEN = 'postern_conn_bench_token';
 
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+const listen = (server) =>
+  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 
 // The upstream in its own process, so that it does not share this process's event loop.
 const upstreamProcess = spawn(
@@ -46,7 +48,9 @@ const upstreamProcess = spawn(
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
-const upstreamPort = await new Promise((resolve) => upstreamProcess.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+const upstreamPort = await new Promise((resolve) =>
+  upstreamProcess.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+);
 
 // Baseline: a bare Node reverse proxy.
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -67,7 +71,15 @@ const barePort = await listen(bare);
 const hashKey = Buffer.alloc(32, 1);
 const statements = compileCommandPolicy(httpAnalyser(), [], []).forSession('c', []);
 const maskingOn = compileMaskingRules(
-  [{ id: 'm', name: 'm', connectionIds: [], exemptGroups: [], spec: { columns: ['email'], detectors: ['email'], style: 'redact' } }],
+  [
+    {
+      id: 'm',
+      name: 'm',
+      connectionIds: [],
+      exemptGroups: [],
+      spec: { columns: ['email'], detectors: ['email'], style: 'redact' },
+    },
+  ],
   { hashKey },
 );
 let masking = null;
@@ -166,7 +178,9 @@ for (const body of bodies) {
 const loadAfter = loadavg();
 
 const f = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
-console.log(`\nload average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}; wrk -t2 ${SECONDS}s\n`);
+console.log(
+  `\nload average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}; wrk -t2 ${SECONDS}s\n`,
+);
 console.log('| body | direct | bare Node proxy | Postern | Postern + masking | Postern / bare | masking on / off |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
@@ -179,7 +193,14 @@ for (const r of results) {
 }
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 const file = join(ROOT, `bench/results/http-${new Date().toISOString().slice(0, 10)}.json`);
-writeFileSync(file, JSON.stringify({ seconds: SECONDS, connections: CONNECTIONS, loadBefore, loadAfter, results, recordedCalls: recorded }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify(
+    { seconds: SECONDS, connections: CONNECTIONS, loadBefore, loadAfter, results, recordedCalls: recorded },
+    null,
+    2,
+  ),
+);
 console.log(`\nwritten ${file}`);
 
 upstreamProcess.kill();

@@ -57,7 +57,9 @@ export async function startHttpUpstream(options: { tls?: boolean } = {}): Promis
     server = createHttpServer(handler);
   }
   server.keepAliveTimeout = 30_000;
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => webSocketEcho(request, socket, head));
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    webSocketEcho(request, socket, head),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -78,7 +80,11 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
   const path = url.pathname;
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     response.end(text);
   };
   if (path.startsWith('/echo')) {
@@ -105,13 +111,21 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
   }
   if (path === '/gzip') {
     const body = gzipSync(JSON.stringify(USER_DOCUMENT));
-    response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length });
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'content-length': body.length,
+    });
     response.end(body);
     return;
   }
   if (path === '/brotli') {
     const body = brotliCompressSync(JSON.stringify(USER_DOCUMENT));
-    response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br', 'content-length': body.length });
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-encoding': 'br',
+      'content-length': body.length,
+    });
     response.end(body);
     return;
   }

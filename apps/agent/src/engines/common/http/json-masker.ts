@@ -286,7 +286,8 @@ export class JsonMaskingStream extends Transform {
 
   private keep(chunk: Buffer, from: number, to: number): void {
     this.pendingBytes += to - from;
-    if (this.pendingBytes > this.maxValueBytes) throw new JsonMaskError('a JSON value is larger than the masking limit');
+    if (this.pendingBytes > this.maxValueBytes)
+      throw new JsonMaskError('a JSON value is larger than the masking limit');
     // Copied: the chunk's memory is not ours to hold.
     this.pending.push(Buffer.from(chunk.subarray(from, to)));
   }
@@ -294,10 +295,12 @@ export class JsonMaskingStream extends Transform {
   /** The whole token ending at `to`: a view when it lies in this chunk, else the kept bytes joined. */
   private token(chunk: Buffer, to: number): Buffer {
     if (this.tokenStart >= 0) {
-      if (to - this.tokenStart > this.maxValueBytes) throw new JsonMaskError('a JSON value is larger than the masking limit');
+      if (to - this.tokenStart > this.maxValueBytes)
+        throw new JsonMaskError('a JSON value is larger than the masking limit');
       return chunk.subarray(this.tokenStart, to);
     }
-    if (this.pendingBytes + to > this.maxValueBytes) throw new JsonMaskError('a JSON value is larger than the masking limit');
+    if (this.pendingBytes + to > this.maxValueBytes)
+      throw new JsonMaskError('a JSON value is larger than the masking limit');
     this.pending.push(chunk.subarray(0, to));
     const all = Buffer.concat(this.pending);
     this.pending = [];
