@@ -186,9 +186,17 @@ const envSchema = z.object({
     .optional(),
   POSTERN_AGENT_HTTP_DOMAIN: z
     .string()
-    .regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i, 'must be a DNS domain')
+    .regex(
+      /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i,
+      'must be a DNS domain',
+    )
     .optional(),
-  POSTERN_AGENT_HTTP_RECORD_BODY_BYTES: z.coerce.number().int().min(0).max(16 * 1024 * 1024).default(64 * 1024),
+  POSTERN_AGENT_HTTP_RECORD_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
   POSTERN_AGENT_HTTP_MAX_UPGRADE_BYTES: z.coerce.number().int().min(0).default(0),
   POSTERN_AGENT_HTTP_ASSERTION_KEY: z
     .string()

@@ -22,11 +22,25 @@ beforeAll(async () => {
   tlsUpstream = await startHttpUpstream({ tls: true });
   gateway = await HttpGateway.start(
     {
-      api: { url: upstream.url, secret: 'upstream-secret', settings: { authScheme: 'bearer', credentialCookie: 'postern', credentialHeader: 'x-postern-token', approvalHoldSeconds: '5' } },
+      api: {
+        url: upstream.url,
+        secret: 'upstream-secret',
+        settings: {
+          authScheme: 'bearer',
+          credentialCookie: 'postern',
+          credentialHeader: 'x-postern-token',
+          approvalHoldSeconds: '5',
+        },
+      },
       keyed: {
         url: `${upstream.url}/echo/base`,
         secret: 'query-secret',
-        settings: { authQueryParam: 'api_key', extraHeaders: JSON.stringify({ 'x-tenant': 'tenant-ref' }), identityAssertion: 'true', approvalHoldSeconds: '0' },
+        settings: {
+          authQueryParam: 'api_key',
+          extraHeaders: JSON.stringify({ 'x-tenant': 'tenant-ref' }),
+          identityAssertion: 'true',
+          approvalHoldSeconds: '0',
+        },
         secrets: { 'tenant-ref': 'tenant-42' },
       },
       secure: { url: tlsUpstream.url, ca: tlsUpstream.cert!, tlsMode: 'verify-full' },
@@ -40,10 +54,25 @@ beforeAll(async () => {
         rule('no-admin', { relations: ['/admin/*'] }),
       ],
       approvals: [
-        { ...rule('approve-writes', { statementKinds: ['POST'], relations: ['/echo/approve*'] }), approverGroups: ['ops'], requiredApprovals: 1, timeoutSeconds: 600 },
+        {
+          ...rule('approve-writes', { statementKinds: ['POST'], relations: ['/echo/approve*'] }),
+          approverGroups: ['ops'],
+          requiredApprovals: 1,
+          timeoutSeconds: 600,
+        },
       ],
     },
-    { domain: 'api.test', recordBodyBytes: 1024, assertion: new AssertionSigner({ header: 'x-postern-assertion', alg: 'HS256', keyRef: 'env:POSTERN_TEST_ASSERTION_KEY', ttlSeconds: 60, issuer: 'postern-test' }) },
+    {
+      domain: 'api.test',
+      recordBodyBytes: 1024,
+      assertion: new AssertionSigner({
+        header: 'x-postern-assertion',
+        alg: 'HS256',
+        keyRef: 'env:POSTERN_TEST_ASSERTION_KEY',
+        ttlSeconds: 60,
+        issuer: 'postern-test',
+      }),
+    },
   );
 });
 
@@ -59,12 +88,18 @@ describe('credentials', () => {
   test('injects the connection’s credential and removes every trace of the caller’s', async () => {
     const result = await curl([
       ...bearer(),
-      '-H', 'X-Postern-Token: also-secret',
-      '-H', 'Cookie: theme=dark; postern=cookie-secret',
+      '-H',
+      'X-Postern-Token: also-secret',
+      '-H',
+      'Cookie: theme=dark; postern=cookie-secret',
       gateway.url('api', '/echo/hello?x=1'),
     ]);
     expect(result.status).toBe(200);
-    const echoed = JSON.parse(result.body) as { path: string; query: Record<string, string>; headers: Record<string, string> };
+    const echoed = JSON.parse(result.body) as {
+      path: string;
+      query: Record<string, string>;
+      headers: Record<string, string>;
+    };
     expect(echoed.path).toBe('/echo/hello');
     expect(echoed.query).toEqual({ x: '1' });
     expect(echoed.headers['authorization']).toBe('Bearer upstream-secret');
@@ -89,14 +124,22 @@ describe('credentials', () => {
   test('query and extra header injection, and a signed identity assertion naming the caller', async () => {
     const result = await curl([...bearer(BOB), gateway.url('keyed', '/x?api_key=forged&y=2')]);
     expect(result.status).toBe(200);
-    const echoed = JSON.parse(result.body) as { path: string; query: Record<string, string>; headers: Record<string, string> };
+    const echoed = JSON.parse(result.body) as {
+      path: string;
+      query: Record<string, string>;
+      headers: Record<string, string>;
+    };
     expect(echoed.path).toBe('/echo/base/x');
     expect(echoed.query).toEqual({ y: '2', api_key: 'query-secret' });
     expect(echoed.headers['x-tenant']).toBe('tenant-42');
-    const { payload } = await jwtVerify(echoed.headers['x-postern-assertion']!, new TextEncoder().encode(ASSERTION_SECRET), {
-      issuer: 'postern-test',
-      audience: new URL(upstream.url).origin,
-    });
+    const { payload } = await jwtVerify(
+      echoed.headers['x-postern-assertion']!,
+      new TextEncoder().encode(ASSERTION_SECRET),
+      {
+        issuer: 'postern-test',
+        audience: new URL(upstream.url).origin,
+      },
+    );
     expect(payload.sub).toBe('user-bob');
     expect(payload['postern_connection']).toBe('keyed');
     expect(payload.exp! - payload.iat!).toBe(60);
@@ -117,17 +160,30 @@ describe('credentials', () => {
   });
 
   test('the connection by Host (<connection>.<domain>), the path forwarded as it is', async () => {
-    const result = await curl([...bearer(), '-H', 'Host: api.api.test', `http://127.0.0.1:${gateway.port}/echo/by-host`]);
+    const result = await curl([
+      ...bearer(),
+      '-H',
+      'Host: api.api.test',
+      `http://127.0.0.1:${gateway.port}/echo/by-host`,
+    ]);
     expect(result.status).toBe(200);
     expect(JSON.parse(result.body).path).toBe('/echo/by-host');
   });
 
   test('a kept-alive connection is bound to its first credential', async () => {
     const client = new Client(`http://127.0.0.1:${gateway.port}`, { pipelining: 1, connections: 1 } as never);
-    const first = await client.request({ method: 'GET', path: '/c/api/echo/1', headers: { authorization: `Bearer ${ALICE.credential}` } });
+    const first = await client.request({
+      method: 'GET',
+      path: '/c/api/echo/1',
+      headers: { authorization: `Bearer ${ALICE.credential}` },
+    });
     await first.body.text();
     expect(first.statusCode).toBe(200);
-    const second = await client.request({ method: 'GET', path: '/c/api/echo/2', headers: { authorization: `Bearer ${BOB.credential}` } });
+    const second = await client.request({
+      method: 'GET',
+      path: '/c/api/echo/2',
+      headers: { authorization: `Bearer ${BOB.credential}` },
+    });
     await second.body.text();
     expect(second.statusCode).toBe(401);
     await client.close();
@@ -157,7 +213,16 @@ describe('rules', () => {
 
   test('a held request passes once approved', async () => {
     const before = gateway.held.length;
-    const pending = curl([...bearer(), '-X', 'POST', '-d', '{"a":1}', '-H', 'content-type: application/json', gateway.url('api', '/echo/approve-me')]);
+    const pending = curl([
+      ...bearer(),
+      '-X',
+      'POST',
+      '-d',
+      '{"a":1}',
+      '-H',
+      'content-type: application/json',
+      gateway.url('api', '/echo/approve-me'),
+    ]);
     await waitUntil(() => gateway.held.length > before);
     gateway.held.at(-1)!.decide({ outcome: 'approved', decidedBy: 'bob', comment: '' });
     const result = await pending;
@@ -174,7 +239,9 @@ describe('rules', () => {
     expect(problem.type).toBe('urn:postern:approval-pending');
     const again = await curl(args);
     expect(JSON.parse(again.body).reviewId).toBe(problem.reviewId);
-    gateway.held.find((h) => h.reviewId === problem.reviewId)!.decide({ outcome: 'approved', decidedBy: 'bob', comment: '' });
+    gateway.held
+      .find((h) => h.reviewId === problem.reviewId)!
+      .decide({ outcome: 'approved', decidedBy: 'bob', comment: '' });
     await new Promise((resolve) => setImmediate(resolve));
     expect((await curl(args)).status).toBe(200);
     expect((await curl(args)).status).toBe(409);
@@ -185,8 +252,20 @@ describe('masking', () => {
   beforeAll(() =>
     gateway.setPolicy({
       masking: [
-        { id: 'emails', name: 'emails', connectionIds: [], exemptGroups: ['ops'], spec: { columns: ['email', 'card'], style: 'redact' } },
-        { id: 'cards', name: 'cards', connectionIds: [], exemptGroups: ['ops'], spec: { detectors: ['payment_card'], style: 'redact' } },
+        {
+          id: 'emails',
+          name: 'emails',
+          connectionIds: [],
+          exemptGroups: ['ops'],
+          spec: { columns: ['email', 'card'], style: 'redact' },
+        },
+        {
+          id: 'cards',
+          name: 'cards',
+          connectionIds: [],
+          exemptGroups: ['ops'],
+          spec: { detectors: ['payment_card'], style: 'redact' },
+        },
       ],
     }),
   );
@@ -271,7 +350,9 @@ describe('streams', () => {
     const size = 1024 * 1024 * 1024;
     const before = process.memoryUsage().rss;
     let peak = before;
-    const answer = await request(gateway.url('api', `/bytes?size=${size}`), { headers: { authorization: `Bearer ${ALICE.credential}` } });
+    const answer = await request(gateway.url('api', `/bytes?size=${size}`), {
+      headers: { authorization: `Bearer ${ALICE.credential}` },
+    });
     let received = 0;
     for await (const chunk of answer.body) {
       received += (chunk as Buffer).length;
@@ -312,10 +393,19 @@ describe('malformed requests', () => {
   const auth = `Authorization: Bearer ${ALICE.credential}\r\n`;
 
   test.each([
-    ['duplicate Content-Length', `POST /c/api/echo/s HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd`],
-    ['Content-Length with Transfer-Encoding', `POST /c/api/echo/s HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`],
+    [
+      'duplicate Content-Length',
+      `POST /c/api/echo/s HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd`,
+    ],
+    [
+      'Content-Length with Transfer-Encoding',
+      `POST /c/api/echo/s HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    ],
     ['obs-fold', `GET /c/api/echo/s HTTP/1.1\r\nHost: x\r\n${auth}X-Folded: a\r\n b\r\n\r\n`],
-    ['a Transfer-Encoding other than chunked', `POST /c/api/echo/s HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n`],
+    [
+      'a Transfer-Encoding other than chunked',
+      `POST /c/api/echo/s HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n`,
+    ],
   ])('%s → 400 and the connection closed, nothing forwarded', async (_name, text) => {
     const seen = upstream.seen.length;
     const answer = await raw(text);

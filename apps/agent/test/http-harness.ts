@@ -124,7 +124,13 @@ export class HttpGateway {
   private accept(socket: Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
-    const record: SessionRecord = { id: randomUUID(), controller: new AbortController(), opened: [], closed: [], done: Promise.resolve() };
+    const record: SessionRecord = {
+      id: randomUUID(),
+      controller: new AbortController(),
+      opened: [],
+      closed: [],
+      done: Promise.resolve(),
+    };
     this.sessions.push(record);
     record.done = this.engine.serve(socket, this.context(record, socket));
   }
@@ -156,7 +162,10 @@ export class HttpGateway {
             port: Number(url.port),
             user: '',
             secretRef: spec.secret === undefined ? '' : `test:${name}`,
-            tls: { mode: spec.tlsMode ?? (url.protocol === 'https:' ? 'verify-full' : 'disable'), caRef: spec.ca ? `ca:${name}` : null },
+            tls: {
+              mode: spec.tlsMode ?? (url.protocol === 'https:' ? 'verify-full' : 'disable'),
+              caRef: spec.ca ? `ca:${name}` : null,
+            },
             settings: { url: spec.url, ...spec.settings },
           },
           recordingMode: 'strict',
@@ -191,7 +200,8 @@ export class HttpGateway {
         return { reviewId, outcome };
       },
       audit: (event) => void this.audits.push(event),
-      record: (type, event) => void this.recorded.push({ session: record.id, type, event: event as Record<string, unknown> }),
+      record: (type, event) =>
+        void this.recorded.push({ session: record.id, type, event: event as Record<string, unknown> }),
       opened: (principal, connection) => void record.opened.push({ principal, connection }),
       closed: (summary) => void record.closed.push(summary),
     };
@@ -205,7 +215,12 @@ function testAuthenticate(user: string, password: string): AuthenticationResult 
   const alice = who === ALICE;
   return {
     ok: true,
-    principal: { id: alice ? 'user-alice' : 'user-bob', kind: 'user', displayName: alice ? 'Alice' : 'Bob', groups: alice ? ['dev'] : ['ops'] },
+    principal: {
+      id: alice ? 'user-alice' : 'user-bob',
+      kind: 'user',
+      displayName: alice ? 'Alice' : 'Bob',
+      groups: alice ? ['dev'] : ['ops'],
+    },
   };
 }
 

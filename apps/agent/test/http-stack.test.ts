@@ -95,7 +95,10 @@ describe('http through the real agent and control plane', () => {
   });
 
   test('an http guardrail written through GraphQL answers 403 naming it', async () => {
-    const result = await whenReady(['-X', 'DELETE', '-H', `Authorization: Bearer ${token}`, url('/users/5')], (s) => s === 403);
+    const result = await whenReady(
+      ['-X', 'DELETE', '-H', `Authorization: Bearer ${token}`, url('/users/5')],
+      (s) => s === 403,
+    );
     expect(result.status).toBe(403);
     expect(JSON.parse(result.body).title).toContain('no user deletes');
   });
@@ -111,7 +114,9 @@ describe('http through the real agent and control plane', () => {
     let rows: Row[] = [];
     while (Date.now() < deadline) {
       rows = (
-        await admin<{ sessions: Row[] }>('query($c: ID!) { sessions(connectionId: $c) { status endReason } }', { c: connectionId })
+        await admin<{ sessions: Row[] }>('query($c: ID!) { sessions(connectionId: $c) { status endReason } }', {
+          c: connectionId,
+        })
       ).sessions.filter((s) => s.status === 'CLOSED');
       if (rows.length >= 2) break;
       await new Promise((resolve) => setTimeout(resolve, 200));

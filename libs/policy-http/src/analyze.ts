@@ -34,7 +34,8 @@ export function requestText(parts: HttpRequestParts): string {
   let text = `${parts.method.toUpperCase()} ${parts.target}`;
   for (const [name, value] of Object.entries(parts.headers)) {
     if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) text += `\n${name.toLowerCase()}: ${v.replace(/[\r\n]/g, ' ')}`;
+    for (const v of Array.isArray(value) ? value : [value])
+      text += `\n${name.toLowerCase()}: ${v.replace(/[\r\n]/g, ' ')}`;
   }
   return text;
 }

@@ -4,7 +4,19 @@ import type { CommandDialect, NameSyntax, QualifiedName } from '@postern/policy'
  * HTTP request kinds a rule's `statementKinds` names: the method, and READ (GET, HEAD, OPTIONS)
  * or WRITE (every other method) so that one rule covers every method that changes something.
  */
-export const HTTP_KINDS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE', 'CONNECT', 'READ', 'WRITE'];
+export const HTTP_KINDS = [
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'TRACE',
+  'CONNECT',
+  'READ',
+  'WRITE',
+];
 const KNOWN = new Set(HTTP_KINDS);
 
 export function canonicalHttpKind(kind: string): string | null {

@@ -27,6 +27,8 @@ export { compileColumnPattern as compileJsonKeyPattern } from '@postern/policy';
  */
 export class JsonBodyMasker {
   readonly scanStrings: boolean;
+  /** Whether any rule names keys (else keys are not decoded at all). */
+  readonly pathsMatter: boolean;
   /** Values masked per rule, in the order of `rules`. */
   readonly counts: Float64Array;
   private readonly hasher: Hasher;
@@ -42,6 +44,12 @@ export class JsonBodyMasker {
     this.detection = new DetectionEngine(detectionEntries(rules), this.hasher, this.counts);
     this.scanStrings = this.detection.active;
     this.keyed = rules.some((rule) => rule.columns.length > 0);
+    this.pathsMatter = this.keyed;
+  }
+
+  /** The detectors' prefilter on raw JSON bytes: false when nothing can match (no decoding needed). */
+  mayMatch(bytes: Buffer, start: number, end: number): boolean {
+    return this.detection.candidates(bytes, start, end, true) !== 0;
   }
 
   /** The index of the strongest rule naming this path (as text), or null. */

@@ -57,7 +57,9 @@ export async function startHttpUpstream(options: { tls?: boolean } = {}): Promis
     server = createHttpServer(handler);
   }
   server.keepAliveTimeout = 30_000;
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => webSocketEcho(request, socket, head));
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    webSocketEcho(request, socket, head),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -78,7 +80,11 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
   const path = url.pathname;
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     response.end(text);
   };
   if (path.startsWith('/echo')) {
@@ -105,13 +111,21 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
   }
   if (path === '/gzip') {
     const body = gzipSync(JSON.stringify(USER_DOCUMENT));
-    response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length });
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'content-length': body.length,
+    });
     response.end(body);
     return;
   }
   if (path === '/brotli') {
     const body = brotliCompressSync(JSON.stringify(USER_DOCUMENT));
-    response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br', 'content-length': body.length });
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-encoding': 'br',
+      'content-length': body.length,
+    });
     response.end(body);
     return;
   }
@@ -134,15 +148,10 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
     return;
   }
   if (path === '/json') {
-    const size = Number(url.searchParams.get('size') ?? 100);
-    const item = JSON.stringify({ id: 12345, email: 'someone@example.com', name: 'A Person', ok: true });
-    const items: string[] = [];
-    let length = 2;
-    while (length < size) {
-      items.push(item);
-      length += item.length + 1;
-    }
-    return json(200, JSON.parse(`[${items.join(',')}]`));
+    const body = jsonOfSize(Number(url.searchParams.get('size') ?? 100));
+    response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    response.end(body);
+    return;
   }
   if (path === '/sse') {
     const n = Number(url.searchParams.get('n') ?? 3);
@@ -155,6 +164,21 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
     return;
   }
   json(404, { error: 'not found', path });
+}
+
+const jsonDocuments = new Map<number, Buffer>();
+
+/** A JSON array of person records about `size` bytes long (built once per size). */
+function jsonOfSize(size: number): Buffer {
+  let body = jsonDocuments.get(size);
+  if (body === undefined) {
+    const item = JSON.stringify({ id: 12345, email: 'someone@example.com', name: 'A Person', ok: true });
+    const count = Math.max(1, Math.floor((size - 2) / (item.length + 1)));
+    body = Buffer.from(`[${Array.from({ length: count }, () => item).join(',')}]`);
+    if (jsonDocuments.size > 16) jsonDocuments.clear();
+    jsonDocuments.set(size, body);
+  }
+  return body;
 }
 
 /** RFC 6455 handshake, then every text/binary frame echoed back (close answered with close). */

@@ -54,7 +54,11 @@ function prepare(bound: Bound, target: string, method: string, headers: Incoming
     ...Object.keys(bound.inject.headers),
     ...(bound.settings.credentialHeader ? [bound.settings.credentialHeader] : []),
   ]);
-  const text = requestText({ method, target: forwardTarget, headers: redactHeaders(endToEndHeaders(headers), extraRedactions) });
+  const text = requestText({
+    method,
+    target: forwardTarget,
+    headers: redactHeaders(endToEndHeaders(headers), extraRedactions),
+  });
   return { forwardTarget, text, extraRedactions };
 }
 
@@ -72,10 +76,26 @@ async function checkRules(session: HttpSession, bound: Bound, text: string, id: 
     case 'allow':
       return null;
     case 'invalid':
-      context.audit({ kind: 'statement.blocked', decision: 'invalid', policyVersion: policy.version, details: { call: id, command, reason: decision.message } });
-      return { status: 400, slug: 'uncheckable-request', title: 'The request cannot be checked', detail: decision.message };
+      context.audit({
+        kind: 'statement.blocked',
+        decision: 'invalid',
+        policyVersion: policy.version,
+        details: { call: id, command, reason: decision.message },
+      });
+      return {
+        status: 400,
+        slug: 'uncheckable-request',
+        title: 'The request cannot be checked',
+        detail: decision.message,
+      };
     case 'block':
-      context.audit({ kind: 'statement.blocked', decision: 'blocked', ruleId: decision.rule.id, policyVersion: policy.version, details: { call: id, command, reason: decision.reason } });
+      context.audit({
+        kind: 'statement.blocked',
+        decision: 'blocked',
+        ruleId: decision.rule.id,
+        policyVersion: policy.version,
+        details: { call: id, command, reason: decision.reason },
+      });
       return {
         status: 403,
         slug: 'guardrail',
@@ -102,13 +122,25 @@ async function holdForApproval(
   const key = HeldRequests.key(bound.principal.id, bound.connection.id, text);
   const known = settings.held.lookup(key);
   if (known !== null && 'approved' in known) {
-    context.audit({ kind: 'statement.approved', decision: 'approved', ruleId: rule.id, policyVersion, details: { call: id, command, retry: true } });
+    context.audit({
+      kind: 'statement.approved',
+      decision: 'approved',
+      ruleId: rule.id,
+      policyVersion,
+      details: { call: id, command, retry: true },
+    });
     return null;
   }
   let entry = known?.pending;
   if (entry === undefined) {
     const { reviewId, outcome } = context.requestApproval({ rule, command: text });
-    context.audit({ kind: 'statement.held', decision: 'held', ruleId: rule.id, policyVersion, details: { call: id, command, reviewId, reason } });
+    context.audit({
+      kind: 'statement.held',
+      decision: 'held',
+      ruleId: rule.id,
+      policyVersion,
+      details: { call: id, command, reviewId, reason },
+    });
     entry = settings.held.track(key, reviewId, outcome);
   }
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -128,10 +160,22 @@ async function holdForApproval(
   if (result === 'timeout') return pending;
   if (result.outcome === 'approved') {
     settings.held.consume(key, entry);
-    context.audit({ kind: 'statement.approved', decision: 'approved', ruleId: rule.id, policyVersion, details: { call: id, command, reviewId: entry.reviewId, by: result.decidedBy } });
+    context.audit({
+      kind: 'statement.approved',
+      decision: 'approved',
+      ruleId: rule.id,
+      policyVersion,
+      details: { call: id, command, reviewId: entry.reviewId, by: result.decidedBy },
+    });
     return null;
   }
-  context.audit({ kind: `statement.${result.outcome === 'cancelled' ? 'expired' : result.outcome}` as 'statement.rejected', decision: result.outcome, ruleId: rule.id, policyVersion, details: { call: id, command, reviewId: entry.reviewId } });
+  context.audit({
+    kind: `statement.${result.outcome === 'cancelled' ? 'expired' : result.outcome}` as 'statement.rejected',
+    decision: result.outcome,
+    ruleId: rule.id,
+    policyVersion,
+    details: { call: id, command, reviewId: entry.reviewId },
+  });
   return {
     status: 403,
     slug: `approval-${result.outcome}`,
@@ -143,13 +187,22 @@ async function holdForApproval(
 }
 
 /** The headers the upstream gets: end-to-end ones, the injected ones, the identity assertion. */
-async function upstreamHeaders(session: HttpSession, bound: Bound, headers: IncomingHttpHeaders): Promise<Record<string, string | string[]>> {
+async function upstreamHeaders(
+  session: HttpSession,
+  bound: Bound,
+  headers: IncomingHttpHeaders,
+): Promise<Record<string, string | string[]>> {
   const out = endToEndHeaders(headers);
   for (const name of NOT_FORWARDED) delete out[name];
   Object.assign(out, bound.inject.headers);
   const signer = session.settings.assertion;
   if (signer !== null && bound.settings.identityAssertion) {
-    out[signer.settings.header] = await signer.sign(bound.principal, bound.settings.url.origin, bound.connection.name, session.context.sessionId);
+    out[signer.settings.header] = await signer.sign(
+      bound.principal,
+      bound.settings.url.origin,
+      bound.connection.name,
+      session.context.sessionId,
+    );
   } else if (signer !== null) {
     delete out[signer.settings.header];
   }
@@ -192,7 +245,10 @@ export async function forwardCall(
       path: forwardTarget,
       status,
       durationMs: Math.round(performance.now() - started),
-      requestHeaders: redactHeaders(endToEndHeaders(headers), 'status' in prepared ? new Set() : prepared.extraRedactions),
+      requestHeaders: redactHeaders(
+        endToEndHeaders(headers),
+        'status' in prepared ? new Set() : prepared.extraRedactions,
+      ),
       responseHeaders,
       requestBytes: requestTap.bytes,
       responseBytes: responseTap.bytes,
@@ -210,12 +266,19 @@ export async function forwardCall(
   const refused = await checkRules(session, bound, prepared.text, id);
   if (refused !== null) return answer(refused);
 
+  // One controller per call, tied to the session's signal by a listener removed when the call
+  // ends (AbortSignal.any on Node 20 keeps every call's signal attached to the session's).
   const abort = new AbortController();
-  const signal = AbortSignal.any([abort.signal, context.signal]);
+  const signal = abort.signal;
+  const onSessionAbort = () => abort.abort(context.signal.reason);
+  if (context.signal.aborted) abort.abort(context.signal.reason);
+  else context.signal.addEventListener('abort', onSessionAbort, { once: true });
   response.once('close', () => {
+    context.signal.removeEventListener('abort', onSessionAbort);
     if (!response.writableFinished) abort.abort();
   });
-  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
   let answerData;
   try {
     const body = hasBody ? pipeline(request, requestTap, () => undefined) : null;
@@ -329,7 +392,10 @@ export async function forwardUpgrade(
   }
   socket.write(switchingProtocols(upgraded.headers as Record<string, string | string[]>));
   if (head.length > 0) upgraded.socket.write(head);
-  const result = await pipeUpgraded(socket, upgraded.socket, { signal: context.signal, maxBytes: settings.maxUpgradeBytes });
+  const result = await pipeUpgraded(socket, upgraded.socket, {
+    signal: context.signal,
+    maxBytes: settings.maxUpgradeBytes,
+  });
   session.countFromTarget(result.bytesFromUpstream);
   context.record('http.upgrade', {
     id,

@@ -1,4 +1,9 @@
-import { compileCommandPolicy, compileMaskingRules, parseCommandMatch, type CompiledMaskingRule } from '@postern/policy';
+import {
+  compileCommandPolicy,
+  compileMaskingRules,
+  parseCommandMatch,
+  type CompiledMaskingRule,
+} from '@postern/policy';
 import { HTTP_DIALECT, httpAnalyser } from '@postern/policy-http';
 import { ruleInputs } from '../../policy/rule-inputs.js';
 import type { CompiledRules, DialectRules, EngineContext, RuleCompileOptions, SessionRules } from '../engine.js';

@@ -118,7 +118,8 @@ export class HttpSession {
     if (result.endedBy === 'aborted') {
       const reason: unknown = context.signal.reason;
       const kind = (reason as { kind?: string } | undefined)?.kind;
-      this.summary.endReason = kind === 'agent_shutdown' ? 'agent_shutdown' : kind === 'recording_failed' ? 'error' : 'revoked';
+      this.summary.endReason =
+        kind === 'agent_shutdown' ? 'agent_shutdown' : kind === 'recording_failed' ? 'error' : 'revoked';
     } else if (this.bound === null) {
       this.summary.endReason = 'auth_failed';
     }
@@ -147,7 +148,8 @@ export class HttpSession {
     try {
       const admitted = await this.admit(request);
       if ('status' in admitted) {
-        if (admitted.status === 401) response.setHeader('www-authenticate', 'Bearer realm="postern", Basic realm="postern"');
+        if (admitted.status === 401)
+          response.setHeader('www-authenticate', 'Bearer realm="postern", Basic realm="postern"');
         if (admitted.close) response.shouldKeepAlive = false;
         sendProblem(response, admitted.problem);
         if (admitted.close) response.once('finish', () => this.client.end());
@@ -175,7 +177,9 @@ export class HttpSession {
   }
 
   /** Routes and authenticates a request; the caller's credential is taken out of `headers`. */
-  private async admit(request: IncomingMessage): Promise<
+  private async admit(
+    request: IncomingMessage,
+  ): Promise<
     | { bound: Bound; target: string; headers: IncomingHttpHeaders }
     | { status: number; problem: Problem; close: boolean }
   > {
@@ -193,7 +197,11 @@ export class HttpSession {
     }
     const connection = this.context.resolveConnection(route.connection, 'http');
     if (connection === null) {
-      return refuse({ status: 404, slug: 'unknown-connection', title: `No HTTP connection "${route.connection.slice(0, 64)}"` });
+      return refuse({
+        status: 404,
+        slug: 'unknown-connection',
+        title: `No HTTP connection "${route.connection.slice(0, 64)}"`,
+      });
     }
     let settings: HttpConnectionSettings;
     try {
@@ -201,10 +209,18 @@ export class HttpSession {
     } catch (error) {
       if (!(error instanceof HttpSettingsError)) throw error;
       this.context.logger.error({ connection: connection.name, err: error }, 'http connection settings refused');
-      return refuse({ status: 502, slug: 'connection-misconfigured', title: 'The connection cannot be used', detail: error.message });
+      return refuse({
+        status: 502,
+        slug: 'connection-misconfigured',
+        title: 'The connection cannot be used',
+        detail: error.message,
+      });
     }
     const headers = { ...request.headers };
-    const credential = takeCredential(headers, { header: settings.credentialHeader, cookie: settings.credentialCookie });
+    const credential = takeCredential(headers, {
+      header: settings.credentialHeader,
+      cookie: settings.credentialCookie,
+    });
     if (this.bound !== null || this.binding !== null) {
       const bound = this.bound ?? (await this.binding);
       if (bound === null || !bound || 'status' in bound) {
@@ -252,27 +268,61 @@ export class HttpSession {
       result = await context.authenticate(connection, result.loginNames[0], credential.secret);
     }
     if (!result.ok) {
-      const status = result.reason === 'rate_limited' ? 429 : result.reason === 'no_access' ? 403 : result.reason === 'policy_stale' ? 503 : 401;
-      return { status, slug: status === 401 ? 'unauthenticated' : result.reason.replace(/_/g, '-'), title: 'Authentication failed' };
+      const status =
+        result.reason === 'rate_limited'
+          ? 429
+          : result.reason === 'no_access'
+            ? 403
+            : result.reason === 'policy_stale'
+              ? 503
+              : 401;
+      return {
+        status,
+        slug: status === 401 ? 'unauthenticated' : result.reason.replace(/_/g, '-'),
+        title: 'Authentication failed',
+      };
     }
     try {
-      const address = await context.dialTarget(settings.url.hostname.replace(/^\[|\]$/g, ''), Number(settings.url.port) || (settings.url.protocol === 'https:' ? 443 : 80));
+      const address = await context.dialTarget(
+        settings.url.hostname.replace(/^\[|\]$/g, ''),
+        Number(settings.url.port) || (settings.url.protocol === 'https:' ? 443 : 80),
+      );
       const ca = connection.target.tls.caRef ? await context.resolveSecret(connection.target.tls.caRef) : null;
       const inject = await this.resolveInjection(connection, settings);
-      const key = [connection.id, settings.url.origin, address, connection.target.tls.mode, connection.target.tls.caRef ?? ''].join('|');
+      const key = [
+        connection.id,
+        settings.url.origin,
+        address,
+        connection.target.tls.mode,
+        connection.target.tls.caRef ?? '',
+      ].join('|');
       const pool = this.settings.pools.get(key, () =>
         createUpstreamPool({ url: settings.url, address, tlsMode: connection.target.tls.mode, ca }),
       );
       context.opened(result.principal, connection);
-      return { connection, principal: result.principal, settings, pool, inject, credentialDigest: digest(credential.secret) };
+      return {
+        connection,
+        principal: result.principal,
+        settings,
+        pool,
+        inject,
+        credentialDigest: digest(credential.secret),
+      };
     } catch (error) {
       context.logger.warn({ connection: connection.name, err: describeError(error) }, 'http upstream refused');
       this.summary.endReason = 'target_unreachable';
-      return { status: 502, slug: 'target-refused', title: 'The connection’s target cannot be reached from this agent' };
+      return {
+        status: 502,
+        slug: 'target-refused',
+        title: 'The connection’s target cannot be reached from this agent',
+      };
     }
   }
 
-  private async resolveInjection(connection: ResolvedConnection, settings: HttpConnectionSettings): Promise<Bound['inject']> {
+  private async resolveInjection(
+    connection: ResolvedConnection,
+    settings: HttpConnectionSettings,
+  ): Promise<Bound['inject']> {
     const headers: Record<string, string> = {};
     for (const [name, ref] of Object.entries(settings.extraHeaders)) {
       headers[name.toLowerCase()] = await this.context.resolveSecret(ref);

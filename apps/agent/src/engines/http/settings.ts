@@ -59,7 +59,8 @@ export function readHttpSettings(connection: ResolvedConnection): HttpConnection
     }
   }
   const hold = s.approvalHoldSeconds === undefined ? 30 : Number(s.approvalHoldSeconds);
-  if (!Number.isInteger(hold) || hold < 0 || hold > 3600) throw new HttpSettingsError('approvalHoldSeconds must be 0–3600');
+  if (!Number.isInteger(hold) || hold < 0 || hold > 3600)
+    throw new HttpSettingsError('approvalHoldSeconds must be 0–3600');
   const secret = connection.target.secretRef !== '';
   return {
     url,

@@ -52,7 +52,10 @@ export class HttpHeaderSecretInput {
 
 @InputType('HttpConnectionOptionsInput', { description: 'HTTP connections: injection, credential places, holds.' })
 export class HttpConnectionOptionsInput {
-  @Field(() => String, { nullable: true, description: 'raw (default) | bearer | basic: how secretRef is written in authHeaderName.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'raw (default) | bearer | basic: how secretRef is written in authHeaderName.',
+  })
   authScheme?: string | null;
   @Field(() => String, { nullable: true, description: 'A query parameter set to the secret of secretRef.' })
   authQueryParam?: string | null;
@@ -62,7 +65,10 @@ export class HttpConnectionOptionsInput {
   credentialHeader?: string | null;
   @Field(() => String, { nullable: true, description: 'A cookie callers may send their Postern credential in.' })
   credentialCookie?: string | null;
-  @Field(() => Int, { nullable: true, description: 'Seconds a held request waits before a 409 with the review id (default 30).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Seconds a held request waits before a 409 with the review id (default 30).',
+  })
   approvalHoldSeconds?: number | null;
   @Field(() => Boolean, { nullable: true, description: "Send the agent's signed identity assertion header." })
   identityAssertion?: boolean | null;

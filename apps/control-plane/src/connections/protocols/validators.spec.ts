@@ -156,15 +156,23 @@ describe('connection validators', () => {
       approvalHoldSeconds: '10',
       identityAssertion: 'true',
     });
-    const queryOnly = validate(spec('HTTP', { url: 'https://a.internal', secretRef: 'env:K', http: { authQueryParam: 'key' } }));
+    const queryOnly = validate(
+      spec('HTTP', { url: 'https://a.internal', secretRef: 'env:K', http: { authQueryParam: 'key' } }),
+    );
     expect(queryOnly.settings).toEqual({ url: 'https://a.internal', authQueryParam: 'key' });
     refused(spec('HTTP', { url: 'https://a.internal', http: { authScheme: 'bearer' } }), /needs secretRef/);
-    refused(spec('HTTP', { url: 'https://a.internal', secretRef: 'env:K', http: { authScheme: 'digest' } }), /authScheme/);
+    refused(
+      spec('HTTP', { url: 'https://a.internal', secretRef: 'env:K', http: { authScheme: 'digest' } }),
+      /authScheme/,
+    );
     refused(
       spec('HTTP', { url: 'https://a.internal', http: { extraHeaders: [{ name: 'Host', secretRef: 'env:X' }] } }),
       /not a header the agent may set/,
     );
-    refused(spec('HTTP', { url: 'https://a.internal', http: { extraHeaders: [{ name: 'X-A', secretRef: 'plain' }] } }), /env:NAME/);
+    refused(
+      spec('HTTP', { url: 'https://a.internal', http: { extraHeaders: [{ name: 'X-A', secretRef: 'plain' }] } }),
+      /env:NAME/,
+    );
     refused(spec('HTTP', { url: 'https://a.internal', http: { approvalHoldSeconds: -1 } }), /approvalHoldSeconds/);
   });
 });

@@ -22,7 +22,11 @@ describe('takeCredential', () => {
   test('reads basic (user and password), a named header, a named cookie', () => {
     const basic = { authorization: `Basic ${Buffer.from('alice:pw:x').toString('base64')}` };
     expect(takeCredential(basic)).toEqual({ user: 'alice', secret: 'pw:x', source: 'basic' });
-    expect(takeCredential({ 'x-token': ' t ' }, { header: 'x-token' })).toEqual({ user: '', secret: 't', source: 'header' });
+    expect(takeCredential({ 'x-token': ' t ' }, { header: 'x-token' })).toEqual({
+      user: '',
+      secret: 't',
+      source: 'header',
+    });
     const cookie: IncomingHttpHeaders = { cookie: 'postern_token=abc' };
     expect(takeCredential(cookie, { cookie: 'postern_token' })).toEqual({ user: '', secret: 'abc', source: 'cookie' });
     expect(cookie.cookie).toBeUndefined();
@@ -33,7 +37,14 @@ describe('takeCredential', () => {
 describe('headers', () => {
   test('drops hop-by-hop headers, those Connection names, and host', () => {
     expect(
-      endToEndHeaders({ host: 'h', connection: 'keep-alive, x-hop', 'x-hop': '1', te: 'trailers', accept: 'a', 'keep-alive': 't' }),
+      endToEndHeaders({
+        host: 'h',
+        connection: 'keep-alive, x-hop',
+        'x-hop': '1',
+        te: 'trailers',
+        accept: 'a',
+        'keep-alive': 't',
+      }),
     ).toEqual({ accept: 'a' });
   });
 

@@ -26,7 +26,10 @@ export interface PresentedCredential {
  * credential in another place is removed too, never forwarded. Returns the first found in the
  * order Authorization, Proxy-Authorization, the named header, the named cookie.
  */
-export function takeCredential(headers: IncomingHttpHeaders, sources: CredentialSources = {}): PresentedCredential | null {
+export function takeCredential(
+  headers: IncomingHttpHeaders,
+  sources: CredentialSources = {},
+): PresentedCredential | null {
   let found: PresentedCredential | null = null;
   for (const name of ['authorization', 'proxy-authorization']) {
     const value = headers[name];

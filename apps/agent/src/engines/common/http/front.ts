@@ -41,12 +41,20 @@ export interface HttpFrontResult {
  * Serves HTTP/1.1 on `client` until it closes. Resolves, never rejects. HTTP/2 is not offered
  * (ALPN `http/1.1` only): clients that offer h2 fall back to HTTP/1.1.
  */
-export function serveHttp(client: Duplex, options: HttpFrontOptions, handlers: HttpFrontHandlers): Promise<HttpFrontResult> {
+export function serveHttp(
+  client: Duplex,
+  options: HttpFrontOptions,
+  handlers: HttpFrontHandlers,
+): Promise<HttpFrontResult> {
   const result: HttpFrontResult = { requests: 0, bytesFromClient: 0, bytesToClient: 0, endedBy: null };
   const idleMs = options.idleTimeoutMs ?? 60_000;
   let socket: Duplex = client;
   if (options.tls) {
-    const tlsSocket = new TLSSocket(client, { isServer: true, secureContext: options.tls, ALPNProtocols: ['http/1.1'] });
+    const tlsSocket = new TLSSocket(client, {
+      isServer: true,
+      secureContext: options.tls,
+      ALPNProtocols: ['http/1.1'],
+    });
     tlsSocket.on('error', () => {
       result.endedBy ??= 'tls';
       tlsSocket.destroy();
@@ -139,6 +147,9 @@ export function serveHttp(client: Duplex, options: HttpFrontOptions, handlers: H
     client.on('error', () => client.destroy());
     if (socket !== client) socket.once('close', () => client.destroy());
     asNetSocket(socket);
+    // Heads and bodies are written separately: without this, Nagle holds the body back for the
+    // client's delayed ACK (40 ms per answer on a kept-alive connection).
+    (client as Duplex & { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
     server.emit('connection', socket);
     armIdle();
   });

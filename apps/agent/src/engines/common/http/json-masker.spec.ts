@@ -49,6 +49,23 @@ describe('JsonMaskingStream', () => {
     expect(await run([...bytes].map((b) => Buffer.from([b])))).toBe(EXPECTED);
   });
 
+  test('detectors only (keys not decoded) and a prefilter that skips strings, at every boundary', async () => {
+    const detectorsOnly: JsonValueMasker = {
+      ...masker,
+      pathsMatter: false,
+      matchPath: () => {
+        throw new Error('paths do not matter');
+      },
+      mayMatch: (bytes, start, end) => /\d/.test(bytes.toString('latin1', start, end)),
+    };
+    const doc = '{"email":"a@b.c","n":"4111111111111111","l":["x",{"k":"y1234567890123456z"}],"e":{}}';
+    const expected = '{"email":"a@b.c","n":"####","l":["x",{"k":"y####z"}],"e":{}}';
+    const bytes = Buffer.from(doc);
+    for (let at = 0; at <= bytes.length; at++) {
+      expect(await run([bytes.subarray(0, at), bytes.subarray(at)], detectorsOnly)).toBe(expected);
+    }
+  });
+
   test('passes several top-level values (JSON lines) and whitespace', async () => {
     expect(await run([Buffer.from('{"email":"x"}\n{"email":"y"}\n [1, 2]\n')])).toBe(
       '{"email":"****"}\n{"email":"****"}\n [1, 2]\n',

@@ -27,6 +27,13 @@ export interface JsonValueMasker {
   maskScalar(raw: string, text: string | null, match: string | null): string | undefined;
   /** Whether strings no path matched must still be decoded and shown to `maskScalar` (detectors). */
   readonly scanStrings: boolean;
+  /** False when no rule names a path: keys are then passed without being decoded. Default true. */
+  readonly pathsMatter?: boolean;
+  /**
+   * A cheap look at a string's raw bytes (quotes included) before it is decoded: false when no
+   * detector can match there, so it passes untouched. Absent: every string is decoded.
+   */
+  mayMatch?(bytes: Buffer, start: number, end: number): boolean;
 }
 
 export class JsonMaskError extends Error {
@@ -97,19 +104,36 @@ export class JsonMaskingStream extends Transform {
     super();
   }
 
+  /** What one input chunk becomes: views of it and replacements, pushed as one buffer. */
+  private out: Buffer[] = [];
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     try {
       this.scan(chunk);
+      this.flushOut();
       done();
     } catch (error) {
       done(error as Error);
     }
   }
 
+  /** One push per input chunk (a socket write per value would cost a syscall and a chunk header each). */
+  private flushOut(): void {
+    const out = this.out;
+    if (out.length === 0) return;
+    this.out = [];
+    super.push(out.length === 1 ? out[0] : Buffer.concat(out));
+  }
+
+  private output(bytes: Buffer): void {
+    if (bytes.length > 0) this.out.push(bytes);
+  }
+
   override _flush(done: TransformCallback): void {
     if (this.inScalar) {
       try {
         this.endScalar(Buffer.alloc(0), 0, 0);
+        this.flushOut();
       } catch (error) {
         done(error as Error);
         return;
@@ -120,36 +144,42 @@ export class JsonMaskingStream extends Transform {
   }
 
   private scan(chunk: Buffer): void {
-    /** Start of the bytes not yet pushed or kept. */
+    /** Start of the bytes not yet output (everything before it went out or is kept). */
     let from = 0;
     let i = 0;
     const n = chunk.length;
+    /** Next backslash at or after i (-1: none left in this chunk; -2: not looked for yet). */
+    let backslash = -2;
+    this.tokenStart = -1;
     while (i < n) {
       if (this.inString) {
-        // Find the closing quote, honouring escapes.
-        while (i < n) {
-          const b = chunk[i]!;
-          if (this.escaped) this.escaped = false;
-          else if (b === C.Backslash) this.escaped = true;
-          else if (b === C.Quote) break;
+        // Find the closing quote with memchr-speed searches, stepping over escapes.
+        if (this.escaped) {
+          this.escaped = false;
           i++;
+          continue;
         }
-        if (i === n) {
-          if (this.keeping) this.keep(chunk, from, n);
-          else this.push(chunk.subarray(from, n));
-          return;
+        const quote = chunk.indexOf(C.Quote, i);
+        if (backslash !== -1 && backslash < i) backslash = chunk.indexOf(C.Backslash, i);
+        if (backslash >= 0 && (quote < 0 || backslash < quote)) {
+          i = backslash + 2;
+          if (i > n) {
+            this.escaped = true;
+            i = n;
+          }
+          continue;
         }
-        i++; // past the quote
+        if (quote < 0) {
+          i = n;
+          break;
+        }
+        i = quote + 1;
         from = this.endString(chunk, from, i);
         continue;
       }
       if (this.inScalar) {
         while (i < n && isScalarByte(chunk[i]!)) i++;
-        if (i === n) {
-          if (this.keeping) this.keep(chunk, from, n);
-          else this.push(chunk.subarray(from, n));
-          return;
-        }
+        if (i === n) break;
         from = this.endScalar(chunk, from, i);
         continue;
       }
@@ -161,11 +191,10 @@ export class JsonMaskingStream extends Transform {
       switch (this.expect) {
         case Expect.Key:
           if (b === C.Quote) {
-            if (i > from) this.push(chunk.subarray(from, i));
-            from = i;
+            this.tokenStart = i;
             this.inString = true;
             this.stringIsKey = true;
-            this.keeping = true;
+            this.keeping = this.masker.pathsMatter !== false;
             i++;
           } else if (b === C.CloseObject && this.stack.at(-1)?.key === '') {
             i++;
@@ -200,7 +229,8 @@ export class JsonMaskingStream extends Transform {
             this.close(true);
             continue;
           }
-          const match = this.inheritedMatch() ?? this.masker.matchPath(this.path);
+          const match =
+            this.inheritedMatch() ?? (this.masker.pathsMatter === false ? null : this.masker.matchPath(this.path));
           if (b === C.OpenObject || b === C.OpenArray) {
             const array = b === C.OpenArray;
             this.stack.push({ array, key: array ? 0 : '', match });
@@ -213,8 +243,7 @@ export class JsonMaskingStream extends Transform {
           this.emptyArray = false;
           this.currentMatch = match;
           this.keeping = match !== null || (b === C.Quote && this.masker.scanStrings);
-          if (i > from) this.push(chunk.subarray(from, i));
-          from = i;
+          this.tokenStart = i;
           if (b === C.Quote) {
             this.inString = true;
             this.stringIsKey = false;
@@ -226,10 +255,19 @@ export class JsonMaskingStream extends Transform {
         }
       }
     }
-    if (from >= n) return;
-    if ((this.inString || this.inScalar) && this.keeping) this.keep(chunk, from, n);
-    else this.push(chunk.subarray(from, n));
+    if ((this.inString || this.inScalar) && this.keeping) {
+      // A token to read continues in the next chunk: hold it back (copied), send what precedes it.
+      const start = this.tokenStart >= 0 ? this.tokenStart : from;
+      if (start > from) this.output(chunk.subarray(from, start));
+      this.keep(chunk, start, n);
+      this.tokenStart = -1;
+      return;
+    }
+    if (from < n) this.output(chunk.subarray(from, n));
   }
+
+  /** Where the token being read starts in the current chunk; -1 when it began in an earlier one (kept). */
+  private tokenStart = -1;
 
   /** True right after '[' (so ']' closes an empty array rather than being an error). */
   private emptyArray = false;
@@ -248,70 +286,109 @@ export class JsonMaskingStream extends Transform {
 
   private keep(chunk: Buffer, from: number, to: number): void {
     this.pendingBytes += to - from;
-    if (this.pendingBytes > this.maxValueBytes) throw new JsonMaskError('a JSON value is larger than the masking limit');
+    if (this.pendingBytes > this.maxValueBytes)
+      throw new JsonMaskError('a JSON value is larger than the masking limit');
     // Copied: the chunk's memory is not ours to hold.
     this.pending.push(Buffer.from(chunk.subarray(from, to)));
   }
 
-  private takeToken(chunk: Buffer, from: number, to: number): Buffer {
-    if (this.pendingBytes + (to - from) > this.maxValueBytes) {
-      throw new JsonMaskError('a JSON value is larger than the masking limit');
+  /** The whole token ending at `to`: a view when it lies in this chunk, else the kept bytes joined. */
+  private token(chunk: Buffer, to: number): Buffer {
+    if (this.tokenStart >= 0) {
+      if (to - this.tokenStart > this.maxValueBytes)
+        throw new JsonMaskError('a JSON value is larger than the masking limit');
+      return chunk.subarray(this.tokenStart, to);
     }
-    if (this.pending.length === 0) return chunk.subarray(from, to);
-    this.pending.push(chunk.subarray(from, to));
+    if (this.pendingBytes + to > this.maxValueBytes)
+      throw new JsonMaskError('a JSON value is larger than the masking limit');
+    this.pending.push(chunk.subarray(0, to));
     const all = Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
     return all;
   }
 
-  /** The string ended at `to` (after its quote); returns where unpushed bytes start. */
+  /**
+   * A token ended at `to` (`replacement` undefined: unchanged). Returns where unsent bytes start:
+   * unchanged tokens in this chunk stay in the run of untouched bytes; a kept token or a
+   * replacement is written out here.
+   */
+  private finishToken(chunk: Buffer, from: number, to: number, token: Buffer, replacement: string | undefined): number {
+    const inChunk = this.tokenStart >= 0;
+    const start = this.tokenStart;
+    this.tokenStart = -1;
+    if (replacement === undefined) {
+      if (inChunk) return from;
+      this.output(token);
+      return to;
+    }
+    this.masked++;
+    if (inChunk && start > from) this.output(chunk.subarray(from, start));
+    this.output(Buffer.from(replacement));
+    return to;
+  }
+
+  /** The string ended at `to` (after its quote); returns where unsent bytes start. */
   private endString(chunk: Buffer, from: number, to: number): number {
     this.inString = false;
     if (!this.keeping) {
-      this.afterValue();
+      this.tokenStart = -1;
+      if (this.stringIsKey) this.expect = Expect.Colon;
+      else this.afterValue();
       return from;
     }
     this.keeping = false;
-    const token = this.takeToken(chunk, from, to);
+    if (
+      !this.stringIsKey &&
+      this.currentMatch === null &&
+      this.tokenStart >= 0 &&
+      this.masker.mayMatch?.(chunk, this.tokenStart, to) === false
+    ) {
+      this.tokenStart = -1;
+      this.afterValue();
+      return from;
+    }
+    const token = this.token(chunk, to);
     if (this.stringIsKey) {
-      const key = JSON.parse(token.toString('utf8')) as string;
+      const key = decodeJsonString(token);
       const top = this.stack.at(-1)!;
       top.key = key;
       this.path[this.path.length - 1] = key;
-      this.push(token);
       this.expect = Expect.Colon;
-      return to;
+      return this.finishToken(chunk, from, to, token, undefined);
     }
     const raw = token.toString('utf8');
-    const replacement = this.masker.maskScalar(raw, JSON.parse(raw) as string, this.currentMatch);
-    if (replacement !== undefined) this.masked++;
-    this.push(replacement !== undefined ? Buffer.from(replacement) : token);
+    const replacement = this.masker.maskScalar(raw, decodeJsonString(token, raw), this.currentMatch);
     this.afterValue();
-    return to;
+    return this.finishToken(chunk, from, to, token, replacement);
   }
 
   private endScalar(chunk: Buffer, from: number, to: number): number {
     this.inScalar = false;
     if (!this.keeping) {
+      this.tokenStart = -1;
       this.afterValue();
       return from;
     }
     this.keeping = false;
-    const token = this.takeToken(chunk, from, to);
+    const token = this.token(chunk, to);
     const raw = token.toString('utf8');
     if (!/^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/.test(raw)) {
       throw new JsonMaskError('invalid JSON literal');
     }
     const replacement = raw === 'null' ? undefined : this.masker.maskScalar(raw, null, this.currentMatch);
-    if (replacement !== undefined) this.masked++;
-    this.push(replacement !== undefined ? Buffer.from(replacement) : token);
     this.afterValue();
-    return to;
+    return this.finishToken(chunk, from, to, token, replacement);
   }
 
   private afterValue(): void {
     this.currentMatch = null;
     this.expect = Expect.After;
   }
+}
+
+/** A JSON string token's value; without escapes it is the bytes between the quotes. */
+function decodeJsonString(token: Buffer, raw?: string): string {
+  if (token.indexOf(0x5c) < 0) return token.toString('utf8', 1, token.length - 1);
+  return JSON.parse(raw ?? token.toString('utf8')) as string;
 }
