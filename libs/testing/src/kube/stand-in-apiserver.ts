@@ -5,7 +5,9 @@
  * configmaps and events (get, list with tables, create, update, merge/strategic/apply patches,
  * delete, watch), pod logs (with follow) and exec over the remote-command WebSocket protocols
  * (v5.channel.k8s.io, v4.channel.k8s.io). SPDY upgrades are refused with 400, which kubectl 1.32
- * only ever sees after its WebSocket attempt. Port-forward is not served.
+ * only ever sees after its WebSocket attempt. Port-forward is not served. Request bodies must be
+ * JSON: typed clients that send protobuf (`kubectl create secret generic`) get 415, where a real
+ * API server would accept them (the agent forwards bodies untouched).
  *
  * It checks the caller's bearer token (the agent's service-account token) and records every
  * request with the impersonation headers it carried, so tests can assert who the "cluster" saw.
