@@ -44,6 +44,21 @@ export interface AgentConfig {
    * random key in its state directory.
    */
   maskingKeyRef: string | null;
+  /** The HTTP engine's settings (POSTERN_AGENT_HTTP_*; docs/operations.md). */
+  http: {
+    /** Host routing: `<connection>.<domain>`; null: path prefixes (`/c/<connection>/…`) only. */
+    domain: string | null;
+    recordBodyBytes: number;
+    maxUpgradeBytes: number;
+    /** The signed identity assertion, when a key is configured. */
+    assertion: {
+      keyRef: string;
+      alg: 'ES256' | 'RS256' | 'EdDSA' | 'HS256';
+      header: string;
+      ttlSeconds: number;
+      issuer: string;
+    } | null;
+  };
   /**
    * How long after losing the control plane new sessions are still admitted under the cached
    * policy (DESIGN.md §7). 0, the default, fails closed: only sessions already open go on.
@@ -191,6 +206,31 @@ const envSchema = z.object({
     .string()
     .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be env:NAME or file:/path')
     .optional(),
+  POSTERN_AGENT_HTTP_DOMAIN: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i,
+      'must be a DNS domain',
+    )
+    .optional(),
+  POSTERN_AGENT_HTTP_RECORD_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
+  POSTERN_AGENT_HTTP_MAX_UPGRADE_BYTES: z.coerce.number().int().min(0).default(0),
+  POSTERN_AGENT_HTTP_ASSERTION_KEY: z
+    .string()
+    .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be env:NAME or file:/path')
+    .optional(),
+  POSTERN_AGENT_HTTP_ASSERTION_ALG: z.enum(['ES256', 'RS256', 'EdDSA', 'HS256']).default('ES256'),
+  POSTERN_AGENT_HTTP_ASSERTION_HEADER: z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, 'must be a header name')
+    .default('x-postern-assertion'),
+  POSTERN_AGENT_HTTP_ASSERTION_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  POSTERN_AGENT_HTTP_ASSERTION_ISSUER: z.string().min(1).max(200).default('postern-agent'),
 });
 
 export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
@@ -264,6 +304,20 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     reconnect: { initialMs: e.POSTERN_RECONNECT_INITIAL_MS, maxMs: e.POSTERN_RECONNECT_MAX_MS },
     shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
     maskingKeyRef: e.POSTERN_AGENT_MASKING_KEY ?? null,
+    http: {
+      domain: e.POSTERN_AGENT_HTTP_DOMAIN?.toLowerCase() ?? null,
+      recordBodyBytes: e.POSTERN_AGENT_HTTP_RECORD_BODY_BYTES,
+      maxUpgradeBytes: e.POSTERN_AGENT_HTTP_MAX_UPGRADE_BYTES,
+      assertion: e.POSTERN_AGENT_HTTP_ASSERTION_KEY
+        ? {
+            keyRef: e.POSTERN_AGENT_HTTP_ASSERTION_KEY,
+            alg: e.POSTERN_AGENT_HTTP_ASSERTION_ALG,
+            header: e.POSTERN_AGENT_HTTP_ASSERTION_HEADER.toLowerCase(),
+            ttlSeconds: e.POSTERN_AGENT_HTTP_ASSERTION_TTL_SECONDS,
+            issuer: e.POSTERN_AGENT_HTTP_ASSERTION_ISSUER,
+          }
+        : null,
+    },
     policyMaxStalenessMs: e.POSTERN_AGENT_POLICY_MAX_STALENESS_SECONDS * 1000,
     limits: {
       connectRatePerAddress: e.POSTERN_AGENT_CONNECT_RATE_PER_ADDRESS,

@@ -4,6 +4,7 @@ import { completionScript } from './completion.js';
 import { connect, connections, env, grants, requestAccess } from './commands/access.js';
 import { loginCommand, logoutCommand, tokenCommand, whoamiCommand } from './commands/auth.js';
 import { configGet, configList, configSet, configUse } from './commands/config.js';
+import { kubeCredential, kubeconfig } from './commands/kubernetes.js';
 import { proxy } from './commands/proxy.js';
 import { decide, review, reviews } from './commands/reviews.js';
 import { replay, sessions, verify } from './commands/sessions.js';
@@ -149,6 +150,30 @@ export function buildProgram(
       .option('--port <port>', 'local port (default: any free port)')
       .description('a local PostgreSQL listener for tools that cannot present a credential'),
   ).action(action((context, name: string, flags: Record<string, string>) => proxy(context, name, flags)));
+  program
+    .command('kubeconfig')
+    .argument('<name>', 'Kubernetes connection name')
+    .option('--via <host:port>', 'reach it here instead of the relay (an agent listener)')
+    .option('--kubeconfig <file>', 'the file to merge into (default: $KUBECONFIG, else ~/.kube/config)')
+    .option('--namespace <namespace>', "the context's default namespace")
+    .option('--context-name <name>', 'context, cluster and user name (default postern-<name>)')
+    .option('--use', 'make it the current context')
+    .description('add a kubectl context for a Kubernetes connection (merged; other contexts are kept)')
+    .action(
+      action(
+        (
+          context,
+          name: string,
+          flags: { via?: string; kubeconfig?: string; namespace?: string; contextName?: string; use?: boolean },
+        ) => kubeconfig(context, name, flags),
+      ),
+    );
+  program
+    .command('kube-credential')
+    .argument('<name>', 'Kubernetes connection name')
+    .option('--ttl <duration>', 'credential lifetime, e.g. 30m (default 1h)')
+    .description("kubectl's exec credential plugin (written into the kubeconfig by `postern kubeconfig`)")
+    .action(action((context, name: string, flags: { ttl?: string }) => kubeCredential(context, name, flags)));
 
   program
     .command('request-access')

@@ -13,6 +13,12 @@ export const AGENT_AUDIT_KINDS = [
   'session.policy_summary',
   /** The agent's own allow-lists refused a connection's secret, target or password method. */
   'target.refused',
+  /**
+   * A Kubernetes request that changed something or opened a stream into a pod (create, update,
+   * patch, delete, deletecollection, exec, attach, port-forward), with its answer's status. Reads
+   * are in the session recording only.
+   */
+  'kubernetes.request',
 ] as const;
 
 export type AgentAuditKind = (typeof AGENT_AUDIT_KINDS)[number];

@@ -14,6 +14,12 @@ describe('recording event types', () => {
       'ssh.output': true,
       'ssh.sftp': true,
       'ssh.channel.end': true,
+      'kubernetes.request': true,
+      'kubernetes.exec': true,
+      'kubernetes.exec.output': true,
+      'kubernetes.exec.end': true,
+      'http.request': true,
+      'http.upgrade': true,
     };
     expect([...RECORDING_EVENT_TYPES].sort()).toEqual(Object.keys(all).sort());
     expect(new Set(RECORDING_EVENT_TYPES).size).toBe(RECORDING_EVENT_TYPES.length);

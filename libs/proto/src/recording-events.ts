@@ -103,6 +103,96 @@ export interface RecordingEventBodies {
     /** Output past the per-channel recording bound was not recorded. */
     truncated?: boolean;
   };
+
+  // ------------------------------------------------------------------ Kubernetes
+  /**
+   * One API request, once its response ended: what the API server's RequestInfo would say about
+   * it, the status the client got (the agent's own 401/403 included) and its duration.
+   */
+  'kubernetes.request': {
+    method: string;
+    /** Path as sent to the API server, without the query. */
+    path: string;
+    verb: string;
+    apiGroup: string;
+    resource: string;
+    subresource?: string;
+    namespace?: string;
+    name?: string;
+    status: number;
+    durationMs: number;
+    bytesFromClient: number;
+    bytesFromTarget: number;
+    /** Secret values masked in the response. */
+    masked?: number;
+    /** Why the agent answered itself (blocked, not approved, could not mask…). */
+    refused?: string;
+  };
+  /**
+   * An exec or attach stream let through: the pod, container and command, with an asciicast v2
+   * header; with its `kubernetes.exec.output` events in order it is a playable .cast file.
+   */
+  'kubernetes.exec': {
+    stream: number;
+    subresource: 'exec' | 'attach';
+    namespace: string;
+    pod: string;
+    container?: string;
+    command: string[];
+    tty: boolean;
+    /** The remote-command protocol negotiated (v5.channel.k8s.io, v4.channel.k8s.io). */
+    protocol: string;
+    asciicast: { version: 2; width: number; height: number; timestamp: number; command?: string };
+  };
+  /** Terminal I/O of an exec stream as one asciicast v2 event: `o` output (`stderr` marks the error stream), `i` input, `r` resize. */
+  'kubernetes.exec.output': { stream: number; event: [number, 'o' | 'i' | 'r', string]; stderr?: boolean };
+  /** The exec stream's end: the exit code the API server reported (null: none), its duration and byte counts. */
+  'kubernetes.exec.end': {
+    stream: number;
+    exitCode: number | null;
+    durationMs: number;
+    bytesFromClient: number;
+    bytesFromTarget: number;
+    truncated?: boolean;
+  };
+
+  // ------------------------------------------------------------------ HTTP
+  /**
+   * One HTTP call, written when its answer ended (or the call failed): the request as forwarded
+   * (the caller's credential removed, secret headers `[redacted]`), the answer's status, and the
+   * bodies up to the connection's recording cap, masked as the caller saw them (`base64` when they
+   * are not UTF-8 text). `status` 0: no answer reached the caller (refused, upstream failure).
+   */
+  'http.request': {
+    id: number;
+    method: string;
+    /** Path and query as forwarded. */
+    path: string;
+    status: number;
+    durationMs: number;
+    requestHeaders: Record<string, string>;
+    responseHeaders: Record<string, string>;
+    requestBytes: number;
+    responseBytes: number;
+    requestBody?: string;
+    responseBody?: string;
+    /** Bodies recorded as base64 (not text). */
+    base64?: boolean;
+    /** A body went past the recording cap: only its first bytes were recorded. */
+    truncated?: boolean;
+    /** Why it did not complete (a guardrail, the upstream, an abort). */
+    error?: string;
+  };
+  /** An upgraded call (WebSocket): its request, and at its end the bytes each way. */
+  'http.upgrade': {
+    id: number;
+    path: string;
+    protocol: string;
+    durationMs: number;
+    bytesFromClient: number;
+    bytesFromTarget: number;
+    endedBy: string;
+  };
 }
 
 export interface RecordedPrincipal {
@@ -130,6 +220,12 @@ export const RECORDING_EVENT_TYPES = [
   'ssh.output',
   'ssh.sftp',
   'ssh.channel.end',
+  'kubernetes.request',
+  'kubernetes.exec',
+  'kubernetes.exec.output',
+  'kubernetes.exec.end',
+  'http.request',
+  'http.upgrade',
 ] as const satisfies readonly RecordingEventType[];
 
 const TYPES: ReadonlySet<string> = new Set(RECORDING_EVENT_TYPES);

@@ -13,3 +13,6 @@ export * from './stack-fixture.js';
 export * from './idp/audiences.js';
 export * from './idp/scripted-browser.js';
 export type { DevIdp, DevIdpOptions, DevUser } from './idp/dev-idp.js';
+export * from './kube/stand-in-apiserver.js';
+export type { KubeObject, WatchEvent } from './kube/store.js';
+export * from './http-upstream.js';

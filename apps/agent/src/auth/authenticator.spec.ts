@@ -68,11 +68,24 @@ function snapshot(
 describe('Authenticator', () => {
   const orders = resolveConnection(snapshot(), 'orders', 'postgres')!;
 
+  test('a bearer credential without a user name (HTTP, Kubernetes) is its own principal', async () => {
+    const result = await new Authenticator(() => snapshot()).authenticate(orders, null, password);
+    expect(result).toMatchObject({ ok: true, principal: { id: 'u1', loginName: 'alice@example.com' } });
+    const wrong = await new Authenticator(() => snapshot()).authenticate(orders, null, `${password.slice(0, -4)}AAAA`);
+    expect(wrong).toMatchObject({ ok: false, reason: 'invalid_credential' });
+  });
+
   test('admits a valid credential with its principal', async () => {
     const result = await new Authenticator(() => snapshot()).authenticate(orders, 'alice@example.com', password);
     expect(result).toEqual({
       ok: true,
-      principal: { id: 'u1', kind: 'user', displayName: 'Alice', groups: ['engineers'] },
+      principal: {
+        id: 'u1',
+        kind: 'user',
+        displayName: 'Alice',
+        groups: ['engineers'],
+        loginName: 'alice@example.com',
+      },
       grant: { kind: 'credential', credentialId, connectionId, principalId: 'u1', sessionDeadline: null },
     });
   });

@@ -61,11 +61,12 @@ export class Authenticator {
   /**
    * `user` is the name the client gave (PostgreSQL's `user`): it must be one of the principal's
    * login names (e-mail or IdP subject), so a session is never recorded under a name other than
-   * the one its credential belongs to.
+   * the one its credential belongs to. null: the protocol carries a bearer credential and no user
+   * name (HTTP, Kubernetes), so the credential's own principal is the user.
    */
   async authenticate(
     connection: ResolvedConnection,
-    user: string,
+    user: string | null,
     password: string | ClientProof,
     now = Date.now(),
   ): Promise<Admission> {
@@ -81,7 +82,7 @@ export class Authenticator {
     if (!admission.ok) return admission;
     // A principal without login names (a control plane older than this agent) matches no name: fail closed.
     const { loginNames: names = [], ...admitted } = admission;
-    if (!matchesLoginName(user, names)) {
+    if (user !== null && !matchesLoginName(user, names)) {
       return {
         ok: false,
         reason: 'user_mismatch',
@@ -89,7 +90,10 @@ export class Authenticator {
         loginNames: names,
       };
     }
-    return admitted;
+    // The name a target that knows people by name (Kubernetes impersonation) is told: the
+    // e-mail address when there is one, else the IdP subject.
+    const loginName = names.at(-1);
+    return loginName === undefined ? admitted : { ...admitted, principal: { ...admitted.principal, loginName } };
   }
 
   /**

@@ -73,6 +73,8 @@ export interface Principal {
   kind: 'user' | 'service';
   displayName: string;
   groups: string[];
+  /** The login name a target is told (Kubernetes `Impersonate-User`): e-mail when known, else the IdP subject. */
+  loginName?: string;
 }
 
 /** A connection from the policy snapshot, as an engine needs it. */
@@ -158,11 +160,13 @@ export interface EngineContext<R extends SessionRules = SessionRules> {
   resolveConnection(name: string, protocol: string): ResolvedConnection | null;
   /**
    * Checks the credential presented as the password (Postern connection credential or OIDC token),
-   * or a public key the client proved it holds (SSH: the engine verified the signature).
+   * or a public key the client proved it holds (SSH: the engine verified the signature). `user`
+   * must be one of its principal's login names; null where the protocol carries a bearer
+   * credential and no user name (HTTP, Kubernetes): the credential's principal is the user.
    */
   authenticate(
     connection: ResolvedConnection,
-    user: string,
+    user: string | null,
     password: string | ClientProof,
   ): Promise<AuthenticationResult>;
   /**

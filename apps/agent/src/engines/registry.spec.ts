@@ -21,8 +21,8 @@ function toy(protocol: string, init?: () => Promise<void>): EngineModule {
 }
 
 describe('engine registration', () => {
-  test('this build registers PostgreSQL, SSH and MySQL', () => {
-    expect(ENGINE_MODULES.map((m) => m.protocol)).toEqual(['postgres', 'ssh', 'mysql']);
+  test('this build registers PostgreSQL, SSH, MySQL, Kubernetes and HTTP', () => {
+    expect(ENGINE_MODULES.map((m) => m.protocol)).toEqual(['postgres', 'ssh', 'mysql', 'kubernetes', 'http']);
   });
 
   test('every engine is initialised before it is registered', async () => {

@@ -1,11 +1,19 @@
 import type { EngineDeps, EngineModule } from './engine-module.js';
 import { EngineRegistry } from './engine.js';
+import { httpModule } from './http/module.js';
+import { kubernetesModule } from './kubernetes/module.js';
 import { mysqlModule } from './mysql/module.js';
 import { postgresModule } from './postgres/module.js';
 import { sshModule } from './ssh/module.js';
 
 /** The protocols this agent build serves: a new engine is its folder and one line here. */
-export const ENGINE_MODULES: readonly EngineModule[] = [postgresModule, sshModule, mysqlModule];
+export const ENGINE_MODULES: readonly EngineModule[] = [
+  postgresModule,
+  sshModule,
+  mysqlModule,
+  kubernetesModule,
+  httpModule,
+];
 
 /** Initialises every engine (each loads what it needs) and registers it. */
 export async function createEngines(

@@ -138,10 +138,12 @@ export class SessionContext implements EngineContext {
 
   async authenticate(
     connection: ResolvedConnection,
-    user: string,
+    presentedUser: string | null,
     password: string | ClientProof,
   ): Promise<AuthenticationResult> {
     const { deps, limits, authenticator } = this.services;
+    // A bearer credential without a user name (HTTP, Kubernetes) is limited per source under ''.
+    const user = presentedUser ?? '';
     const logger = this.logger;
     this.asked = { id: connection.id, name: connection.name };
     if (!deps.policyUsable()) {
@@ -157,7 +159,7 @@ export class SessionContext implements EngineContext {
       logger.warn({ connection: connection.name, user, limit: throttled.limit }, 'new session refused by a limit');
       return { ok: false, reason: 'rate_limited', message: throttled.message };
     }
-    const admission = await authenticator.authenticate(connection, user, password);
+    const admission = await authenticator.authenticate(connection, presentedUser, password);
     if (!admission.ok) {
       if (admission.reason === 'invalid_credential' || admission.reason === 'expired_credential') {
         limits.authFailed(source, user);

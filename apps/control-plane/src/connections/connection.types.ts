@@ -30,6 +30,30 @@ export interface ConnectionSettings {
   url?: string;
   /** HTTP: the request header the agent sets to the resolved secret (`secretRef`). */
   authHeaderName?: string;
+  /** HTTP: how the secret is written in that header: raw (as is), bearer, basic (of `user:password`). */
+  authScheme?: string;
+  /** HTTP: a query parameter set to the secret. */
+  authQueryParam?: string;
+  /** HTTP: more headers from secret references, as JSON `{"x-tenant":"env:TENANT"}`. */
+  extraHeaders?: string;
+  /** HTTP: a header / cookie where callers may send their Postern credential (besides Authorization). */
+  credentialHeader?: string;
+  credentialCookie?: string;
+  /** HTTP: seconds a held request waits for a decision before it is answered 409 (default 30). */
+  approvalHoldSeconds?: string;
+  /** HTTP: "true" to send the agent's signed identity assertion header. */
+  identityAssertion?: string;
+}
+
+/** HTTP connection options as an administrator gives them (CreateConnectionInput.http). */
+export interface HttpOptionsSpec {
+  authScheme?: string | null;
+  authQueryParam?: string | null;
+  extraHeaders?: { name: string; secretRef: string }[] | null;
+  credentialHeader?: string | null;
+  credentialCookie?: string | null;
+  approvalHoldSeconds?: number | null;
+  identityAssertion?: boolean | null;
 }
 
 /**
@@ -51,6 +75,8 @@ export interface ConnectionSpec {
   url: string | null;
   hostKeyFingerprint: string | null;
   authHeaderName: string | null;
+  /** HTTP only: injection, credential places, approval hold, identity assertion. */
+  http?: HttpOptionsSpec | null;
 }
 
 /** A connection to create: exactly one of agentId and agentGroupId. */

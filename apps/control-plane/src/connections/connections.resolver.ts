@@ -35,6 +35,7 @@ export class ConnectionsResolver {
         url: input.url ?? null,
         hostKeyFingerprint: input.hostKeyFingerprint ?? null,
         authHeaderName: input.authHeaderName ?? null,
+        http: input.http ?? null,
       },
       actor.id,
     );

@@ -142,6 +142,8 @@ function validate(spec: ConnectionSpec): NewConnection {
   }
   const validator = Object.hasOwn(CONNECTION_VALIDATORS, spec.protocol) ? CONNECTION_VALIDATORS[spec.protocol] : null;
   if (!validator) throw new InvalidArgumentError(`protocol ${String(spec.protocol)} is not a connection protocol`);
+  if ((spec.http ?? null) !== null && spec.protocol !== 'HTTP')
+    throw new InvalidArgumentError('http options are for HTTP connections');
   const server = { agentId: spec.agentId, agentGroupId: spec.agentGroupId };
   validateServer(server);
   return { name: spec.name, protocol: spec.protocol, ...server, ...validator.validate(spec) };

@@ -14,10 +14,10 @@ describe('rule dialects', () => {
   });
 
   test('a dialect without a registered analyser is refused before its body is read', () => {
-    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres', 'mysql', 'ssh']);
+    expect(RULE_DIALECTS.map((d) => d.name)).toEqual(['postgres', 'mysql', 'ssh', 'kubernetes', 'http']);
     const oracle = () => guardrailRecord({ name: 'o', dialect: 'oracle', match: { statementKinds: ['DROP TABLE'] } });
     expect(oracle).toThrow(InvalidArgumentError);
-    expect(oracle).toThrow('dialect: "oracle" is not a rule dialect (known: postgres, mysql, ssh)');
+    expect(oracle).toThrow('dialect: "oracle" is not a rule dialect (known: postgres, mysql, ssh, kubernetes, http)');
     expect(() =>
       maskingRecord({ name: 'o', dialect: 'oracle', spec: { columns: ['email'], style: 'redact' } }),
     ).toThrow('dialect:');

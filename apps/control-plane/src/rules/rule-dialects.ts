@@ -14,7 +14,9 @@ import {
   MYSQL_DIALECT,
   mysqlAnalyser,
 } from '@postern/policy-mysql';
+import { KUBERNETES_DIALECT, kubernetesAnalyser } from '@postern/policy-kubernetes';
 import { AnalysisCache, initSqlParser, POSTGRES_DIALECT, postgresAnalyser } from '@postern/policy-postgres';
+import { HTTP_DIALECT, httpAnalyser } from '@postern/policy-http';
 import { initShellParser, ShellAnalysisCache, shellAnalyser, SSH_DIALECT } from '@postern/policy-ssh';
 import { InvalidArgumentError } from '../platform/errors/domain-error.js';
 
@@ -52,6 +54,20 @@ export const RULE_DIALECTS: readonly RuleDialect[] = [
     commands: SSH_DIALECT,
     ready: initShellParser,
     analyser: (cacheEntries) => shellAnalyser(new ShellAnalysisCache({ maxEntries: cacheEntries })),
+  },
+  {
+    name: KUBERNETES_DIALECT.name,
+    commands: KUBERNETES_DIALECT,
+    ready: () => Promise.resolve(),
+    // Request lines are read without a parser: nothing worth caching.
+    analyser: () => kubernetesAnalyser(),
+  },
+  {
+    name: HTTP_DIALECT.name,
+    commands: HTTP_DIALECT,
+    // Requests are analysed from their text alone: nothing to load, nothing worth caching.
+    ready: async () => undefined,
+    analyser: () => httpAnalyser(),
   },
 ];
 

@@ -44,6 +44,36 @@ export class ConnectionModel {
   }
 }
 
+@InputType('HttpHeaderSecretInput', { description: 'A request header the agent sets to a secret.' })
+export class HttpHeaderSecretInput {
+  @Field() name!: string;
+  @Field({ description: 'env:NAME or file:/path, resolved on the agent.' }) secretRef!: string;
+}
+
+@InputType('HttpConnectionOptionsInput', { description: 'HTTP connections: injection, credential places, holds.' })
+export class HttpConnectionOptionsInput {
+  @Field(() => String, {
+    nullable: true,
+    description: 'raw (default) | bearer | basic: how secretRef is written in authHeaderName.',
+  })
+  authScheme?: string | null;
+  @Field(() => String, { nullable: true, description: 'A query parameter set to the secret of secretRef.' })
+  authQueryParam?: string | null;
+  @Field(() => [HttpHeaderSecretInput], { nullable: true, description: 'More headers set from secret references.' })
+  extraHeaders?: HttpHeaderSecretInput[] | null;
+  @Field(() => String, { nullable: true, description: 'A header callers may send their Postern credential in.' })
+  credentialHeader?: string | null;
+  @Field(() => String, { nullable: true, description: 'A cookie callers may send their Postern credential in.' })
+  credentialCookie?: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Seconds a held request waits before a 409 with the review id (default 30).',
+  })
+  approvalHoldSeconds?: number | null;
+  @Field(() => Boolean, { nullable: true, description: "Send the agent's signed identity assertion header." })
+  identityAssertion?: boolean | null;
+}
+
 @InputType('CreateConnectionInput')
 export class CreateConnectionInput {
   @Field() name!: string;
@@ -80,6 +110,8 @@ export class CreateConnectionInput {
     description: 'HTTP: the header the agent sets to the secret of secretRef (default Authorization).',
   })
   authHeaderName?: string | null;
+  @Field(() => HttpConnectionOptionsInput, { nullable: true, description: 'HTTP only.' })
+  http?: HttpConnectionOptionsInput | null;
 }
 
 @InputType('SetConnectionServerInput', { description: 'Exactly one of agentId and agentGroupId.' })

@@ -134,4 +134,45 @@ describe('connection validators', () => {
     refused(spec('HTTP', { url: 'http://api.internal', tlsCaRef: 'env:CA' }), /tlsCaRef needs an https url/);
     refused(spec('HTTP', {}), /url is required/);
   });
+
+  test('HTTP options: injection, credential places, hold time, identity assertion', () => {
+    const http = {
+      authScheme: 'bearer',
+      authQueryParam: 'api_key',
+      extraHeaders: [{ name: 'X-Tenant', secretRef: 'env:TENANT' }],
+      credentialHeader: 'X-Postern-Token',
+      credentialCookie: 'postern',
+      approvalHoldSeconds: 10,
+      identityAssertion: true,
+    };
+    expect(validate(spec('HTTP', { url: 'https://api.internal', secretRef: 'env:K', http })).settings).toEqual({
+      url: 'https://api.internal',
+      authHeaderName: 'Authorization',
+      authScheme: 'bearer',
+      authQueryParam: 'api_key',
+      extraHeaders: '{"x-tenant":"env:TENANT"}',
+      credentialHeader: 'X-Postern-Token',
+      credentialCookie: 'postern',
+      approvalHoldSeconds: '10',
+      identityAssertion: 'true',
+    });
+    const queryOnly = validate(
+      spec('HTTP', { url: 'https://a.internal', secretRef: 'env:K', http: { authQueryParam: 'key' } }),
+    );
+    expect(queryOnly.settings).toEqual({ url: 'https://a.internal', authQueryParam: 'key' });
+    refused(spec('HTTP', { url: 'https://a.internal', http: { authScheme: 'bearer' } }), /needs secretRef/);
+    refused(
+      spec('HTTP', { url: 'https://a.internal', secretRef: 'env:K', http: { authScheme: 'digest' } }),
+      /authScheme/,
+    );
+    refused(
+      spec('HTTP', { url: 'https://a.internal', http: { extraHeaders: [{ name: 'Host', secretRef: 'env:X' }] } }),
+      /not a header the agent may set/,
+    );
+    refused(
+      spec('HTTP', { url: 'https://a.internal', http: { extraHeaders: [{ name: 'X-A', secretRef: 'plain' }] } }),
+      /env:NAME/,
+    );
+    refused(spec('HTTP', { url: 'https://a.internal', http: { approvalHoldSeconds: -1 } }), /approvalHoldSeconds/);
+  });
 });

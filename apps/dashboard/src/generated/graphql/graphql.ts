@@ -80,6 +80,8 @@ export type CreateConnectionInput = {
   authHeaderName?: string | null | undefined;
   /** SSH: the target host key, SHA256:… as ssh-keygen -l prints it. */
   hostKeyFingerprint?: string | null | undefined;
+  /** HTTP only. */
+  http?: HttpConnectionOptionsInput | null | undefined;
   name: string;
   protocol: ConnectionProtocol;
   /** env:NAME or file:/path, resolved on the agent. */
@@ -121,6 +123,31 @@ export type CreateMaskingRuleInput = {
   exemptGroups?: Array<string> | null | undefined;
   name: string;
   spec: MaskingSpecInput;
+};
+
+/** HTTP connections: injection, credential places, holds. */
+export type HttpConnectionOptionsInput = {
+  /** Seconds a held request waits before a 409 with the review id (default 30). */
+  approvalHoldSeconds?: number | null | undefined;
+  /** A query parameter set to the secret of secretRef. */
+  authQueryParam?: string | null | undefined;
+  /** raw (default) | bearer | basic: how secretRef is written in authHeaderName. */
+  authScheme?: string | null | undefined;
+  /** A cookie callers may send their Postern credential in. */
+  credentialCookie?: string | null | undefined;
+  /** A header callers may send their Postern credential in. */
+  credentialHeader?: string | null | undefined;
+  /** More headers set from secret references. */
+  extraHeaders?: Array<HttpHeaderSecretInput> | null | undefined;
+  /** Send the agent's signed identity assertion header. */
+  identityAssertion?: boolean | null | undefined;
+};
+
+/** A request header the agent sets to a secret. */
+export type HttpHeaderSecretInput = {
+  name: string;
+  /** env:NAME or file:/path, resolved on the agent. */
+  secretRef: string;
 };
 
 export type LabelInput = {

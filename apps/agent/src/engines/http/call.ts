@@ -1,0 +1,409 @@
+/*
+ * One HTTP call, as a chain of small stages: canonical path → request rules (allow, 403, hold for
+ * approval) → upstream headers (the caller's credential already gone, the connection's injected,
+ * the optional identity assertion) → upstream request → response masking (JSON, gzip/deflate) →
+ * recording of the call.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline, type Duplex, type Readable } from 'node:stream';
+import { canonicalPath, JsonBodyMasker, requestText } from '@postern/policy-http';
+import { describeError } from '../common/index.js';
+import {
+  codingStreams,
+  endToEndHeaders,
+  isJsonMediaType,
+  joinPath,
+  JsonMaskingStream,
+  pipeUpgraded,
+  readableCoding,
+  redactHeaders,
+  sendProblem,
+  sendUpstream,
+  switchingProtocols,
+  upgradeUpstream,
+  writeRawProblem,
+  type Problem,
+} from '../common/http/index.js';
+import { HeldRequests } from './approvals.js';
+import { BodyTap } from './body-tap.js';
+import type { Bound, HttpSession } from './session.js';
+
+/** Request headers never forwarded besides hop-by-hop ones: undici frames the request itself. */
+const NOT_FORWARDED = new Set(['expect', 'content-length']);
+
+/** `/a b/%2F` → `/a%20b/%2F`: the canonical path written back for the upstream. */
+function encodePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURI(segment).replace(/\?/g, '%3F').replace(/#/g, '%23').replace(/%252F/gi, '%2F'))
+    .join('/');
+}
+
+interface Prepared {
+  forwardTarget: string;
+  text: string;
+  extraRedactions: ReadonlySet<string>;
+}
+
+/** The checked form of a request: the path we check is the path we send. */
+function prepare(bound: Bound, target: string, method: string, headers: IncomingHttpHeaders): Prepared | Problem {
+  const canonical = canonicalPath(target);
+  if (canonical === null) return { status: 400, slug: 'bad-path', title: 'The request path is not valid' };
+  const forwardTarget = encodePath(canonical.path) + (canonical.query === '' ? '' : `?${canonical.query}`);
+  const extraRedactions = new Set([
+    ...Object.keys(bound.inject.headers),
+    ...(bound.settings.credentialHeader ? [bound.settings.credentialHeader] : []),
+  ]);
+  const text = requestText({
+    method,
+    target: forwardTarget,
+    headers: redactHeaders(endToEndHeaders(headers), extraRedactions),
+  });
+  return { forwardTarget, text, extraRedactions };
+}
+
+/**
+ * Applies the request rules. Resolves with null to go on, or the problem to answer. A held
+ * request waits up to the connection's hold time; a retry of one already approved goes on once.
+ */
+async function checkRules(session: HttpSession, bound: Bound, text: string, id: number): Promise<Problem | null> {
+  const { context } = session;
+  const policy = context.policy();
+  if (policy.statements.empty) return null;
+  const decision = policy.statements.evaluate(text);
+  const command = text.split('\n', 1)[0]!;
+  switch (decision.action) {
+    case 'allow':
+      return null;
+    case 'invalid':
+      context.audit({
+        kind: 'statement.blocked',
+        decision: 'invalid',
+        policyVersion: policy.version,
+        details: { call: id, command, reason: decision.message },
+      });
+      return {
+        status: 400,
+        slug: 'uncheckable-request',
+        title: 'The request cannot be checked',
+        detail: decision.message,
+      };
+    case 'block':
+      context.audit({
+        kind: 'statement.blocked',
+        decision: 'blocked',
+        ruleId: decision.rule.id,
+        policyVersion: policy.version,
+        details: { call: id, command, reason: decision.reason },
+      });
+      return {
+        status: 403,
+        slug: 'guardrail',
+        title: `Blocked by the guardrail "${decision.rule.name}"`,
+        detail: decision.reason,
+        rule: { id: decision.rule.id, name: decision.rule.name },
+      };
+    case 'hold':
+      return holdForApproval(session, bound, text, command, decision.rule, decision.reason, id);
+  }
+}
+
+async function holdForApproval(
+  session: HttpSession,
+  bound: Bound,
+  text: string,
+  command: string,
+  rule: Parameters<HttpSession['context']['requestApproval']>[0]['rule'],
+  reason: string,
+  id: number,
+): Promise<Problem | null> {
+  const { context, settings } = session;
+  const policyVersion = context.policy().version;
+  const key = HeldRequests.key(bound.principal.id, bound.connection.id, text);
+  const known = settings.held.lookup(key);
+  if (known !== null && 'approved' in known) {
+    context.audit({
+      kind: 'statement.approved',
+      decision: 'approved',
+      ruleId: rule.id,
+      policyVersion,
+      details: { call: id, command, retry: true },
+    });
+    return null;
+  }
+  let entry = known?.pending;
+  if (entry === undefined) {
+    const { reviewId, outcome } = context.requestApproval({ rule, command: text });
+    context.audit({
+      kind: 'statement.held',
+      decision: 'held',
+      ruleId: rule.id,
+      policyVersion,
+      details: { call: id, command, reviewId, reason },
+    });
+    entry = settings.held.track(key, reviewId, outcome);
+  }
+  const timeout = new Promise<'timeout'>((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), bound.settings.approvalHoldMs);
+    timer.unref();
+    void entry.outcome.then(() => clearTimeout(timer));
+  });
+  const result = await Promise.race([entry.outcome, timeout]);
+  const pending = {
+    status: 409,
+    slug: 'approval-pending',
+    title: `Waiting for approval under "${rule.name}"`,
+    detail: 'retry the same request once the review is approved',
+    reviewId: entry.reviewId,
+    rule: { id: rule.id, name: rule.name },
+  };
+  if (result === 'timeout') return pending;
+  if (result.outcome === 'approved') {
+    settings.held.consume(key, entry);
+    context.audit({
+      kind: 'statement.approved',
+      decision: 'approved',
+      ruleId: rule.id,
+      policyVersion,
+      details: { call: id, command, reviewId: entry.reviewId, by: result.decidedBy },
+    });
+    return null;
+  }
+  context.audit({
+    kind: `statement.${result.outcome === 'cancelled' ? 'expired' : result.outcome}` as 'statement.rejected',
+    decision: result.outcome,
+    ruleId: rule.id,
+    policyVersion,
+    details: { call: id, command, reviewId: entry.reviewId },
+  });
+  return {
+    status: 403,
+    slug: `approval-${result.outcome}`,
+    title: `The request was ${result.outcome} under "${rule.name}"`,
+    detail: result.comment || undefined,
+    reviewId: entry.reviewId,
+    rule: { id: rule.id, name: rule.name },
+  };
+}
+
+/** The headers the upstream gets: end-to-end ones, the injected ones, the identity assertion. */
+async function upstreamHeaders(
+  session: HttpSession,
+  bound: Bound,
+  headers: IncomingHttpHeaders,
+): Promise<Record<string, string | string[]>> {
+  const out = endToEndHeaders(headers);
+  for (const name of NOT_FORWARDED) delete out[name];
+  Object.assign(out, bound.inject.headers);
+  const signer = session.settings.assertion;
+  if (signer !== null && bound.settings.identityAssertion) {
+    out[signer.settings.header] = await signer.sign(
+      bound.principal,
+      bound.settings.url.origin,
+      bound.connection.name,
+      session.context.sessionId,
+    );
+  } else if (signer !== null) {
+    delete out[signer.settings.header];
+  }
+  return out;
+}
+
+function withInjectedQuery(bound: Bound, target: string): string {
+  if (bound.inject.query === null) return target;
+  const [name, value] = bound.inject.query;
+  const q = target.indexOf('?');
+  const params = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
+  params.delete(name);
+  params.append(name, value);
+  return `${q < 0 ? target : target.slice(0, q)}?${params.toString()}`;
+}
+
+export async function forwardCall(
+  session: HttpSession,
+  bound: Bound,
+  target: string,
+  headers: IncomingHttpHeaders,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { context, settings } = session;
+  const id = session.nextCallId();
+  const started = performance.now();
+  const method = request.method ?? 'GET';
+  const requestTap = new BodyTap(settings.recordBodyBytes);
+  const responseTap = new BodyTap(settings.recordBodyBytes);
+  let status = 0;
+  let error: string | undefined;
+  let responseHeaders: Record<string, string> = {};
+  const prepared = prepare(bound, target, method, headers);
+  const forwardTarget = 'status' in prepared ? target : prepared.forwardTarget;
+  const record = () =>
+    context.record('http.request', {
+      id,
+      method,
+      path: forwardTarget,
+      status,
+      durationMs: Math.round(performance.now() - started),
+      requestHeaders: redactHeaders(
+        endToEndHeaders(headers),
+        'status' in prepared ? new Set() : prepared.extraRedactions,
+      ),
+      responseHeaders,
+      requestBytes: requestTap.bytes,
+      responseBytes: responseTap.bytes,
+      ...bodies(requestTap, responseTap),
+      ...(error !== undefined ? { error } : {}),
+    });
+  const answer = (problem: Problem) => {
+    status = problem.status;
+    error = problem.title;
+    request.resume();
+    sendProblem(response, problem);
+    record();
+  };
+  if ('status' in prepared) return answer(prepared);
+  const refused = await checkRules(session, bound, prepared.text, id);
+  if (refused !== null) return answer(refused);
+
+  // One controller per call, tied to the session's signal by a listener removed when the call
+  // ends (AbortSignal.any on Node 20 keeps every call's signal attached to the session's).
+  const abort = new AbortController();
+  const signal = abort.signal;
+  const onSessionAbort = () => abort.abort(context.signal.reason);
+  if (context.signal.aborted) abort.abort(context.signal.reason);
+  else context.signal.addEventListener('abort', onSessionAbort, { once: true });
+  response.once('close', () => {
+    context.signal.removeEventListener('abort', onSessionAbort);
+    if (!response.writableFinished) abort.abort();
+  });
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  let answerData;
+  try {
+    const body = hasBody ? pipeline(request, requestTap, () => undefined) : null;
+    answerData = await sendUpstream(bound.pool, {
+      method,
+      path: withInjectedQuery(bound, joinPath(bound.settings.url, prepared.forwardTarget)),
+      headers: await upstreamHeaders(session, bound, headers),
+      body: body as Readable | null,
+      signal,
+    });
+  } catch (failure) {
+    context.logger.info({ call: id, err: describeError(failure) }, 'http upstream request failed');
+    const timedOut = /timeout/i.test(describeError(failure));
+    return answer({
+      status: context.signal.aborted ? 503 : timedOut ? 504 : 502,
+      slug: context.signal.aborted ? 'session-ended' : 'upstream-failed',
+      title: context.signal.aborted ? 'The session was ended' : 'The upstream did not answer',
+    });
+  }
+  status = answerData.statusCode;
+  const outHeaders = endToEndHeaders(answerData.headers as IncomingHttpHeaders);
+  responseHeaders = redactHeaders(outHeaders);
+  const masking = context.policy().masking;
+  let stages: Duplex[] = [];
+  let masker: JsonBodyMasker | null = null;
+  const bodyless = method === 'HEAD' || status === 204 || status === 304;
+  if (masking !== null && !bodyless && isJsonMediaType(outHeaders['content-type'])) {
+    const coding = readableCoding(outHeaders['content-encoding']);
+    if (coding === null) {
+      answerData.body.on('error', () => undefined).destroy();
+      return answer({
+        status: 502,
+        slug: 'unreadable-encoding',
+        title: 'The answer must be masked but its content encoding cannot be read',
+        detail: `content-encoding ${String(outHeaders['content-encoding'])}: ask with Accept-Encoding: gzip, deflate or identity`,
+      });
+    }
+    masker = new JsonBodyMasker(masking, context.policy().hashKey);
+    const coder = codingStreams(coding);
+    const maskStream = new JsonMaskingStream(masker, settings.maxMaskedValueBytes);
+    stages = coder ? [coder.decode, maskStream, coder.encode] : [maskStream];
+    delete outHeaders['content-length'];
+  }
+  response.writeHead(status, outHeaders);
+  if (bodyless) {
+    answerData.body.resume();
+    response.end();
+    record();
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    const streams = [answerData.body, ...stages, responseTap, response] as unknown as [Readable, ...Duplex[]];
+    pipeline(streams, (failure) => {
+      session.countFromTarget(responseTap.bytes);
+      if (failure) {
+        error = describeError(failure);
+        response.destroy();
+      }
+      if (masker !== null) {
+        session.countMasked(masker.maskedByRule());
+      }
+      record();
+      resolve();
+    });
+  });
+}
+
+function bodies(requestTap: BodyTap, responseTap: BodyTap) {
+  const req = requestTap.recorded();
+  const res = responseTap.recorded();
+  const base64 = (req?.base64 ?? false) || (res?.base64 ?? false);
+  return {
+    ...(req ? { requestBody: base64 && !req.base64 ? Buffer.from(req.text).toString('base64') : req.text } : {}),
+    ...(res ? { responseBody: base64 && !res.base64 ? Buffer.from(res.text).toString('base64') : res.text } : {}),
+    ...(base64 ? { base64: true } : {}),
+    ...(requestTap.truncated || responseTap.truncated ? { truncated: true } : {}),
+  };
+}
+
+export async function forwardUpgrade(
+  session: HttpSession,
+  bound: Bound,
+  target: string,
+  headers: IncomingHttpHeaders,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  const { context, settings } = session;
+  const id = session.nextCallId();
+  const started = performance.now();
+  const method = request.method ?? 'GET';
+  const prepared = prepare(bound, target, method, { ...headers, upgrade: request.headers.upgrade });
+  if ('status' in prepared) return writeRawProblem(socket, prepared);
+  const refused = await checkRules(session, bound, prepared.text, id);
+  if (refused !== null) return writeRawProblem(socket, refused);
+  const protocol = String(request.headers.upgrade ?? 'websocket');
+  const outHeaders = await upstreamHeaders(session, bound, headers);
+  let upgraded;
+  try {
+    upgraded = await upgradeUpstream(bound.pool, {
+      method,
+      path: withInjectedQuery(bound, joinPath(bound.settings.url, prepared.forwardTarget)),
+      headers: outHeaders,
+      protocol,
+      signal: context.signal,
+    });
+  } catch (failure) {
+    context.logger.info({ call: id, err: describeError(failure) }, 'http upgrade refused upstream');
+    return writeRawProblem(socket, { status: 502, slug: 'upstream-failed', title: 'The upstream refused the upgrade' });
+  }
+  socket.write(switchingProtocols(upgraded.headers as Record<string, string | string[]>));
+  if (head.length > 0) upgraded.socket.write(head);
+  const result = await pipeUpgraded(socket, upgraded.socket, {
+    signal: context.signal,
+    maxBytes: settings.maxUpgradeBytes,
+  });
+  session.countFromTarget(result.bytesFromUpstream);
+  context.record('http.upgrade', {
+    id,
+    path: prepared.forwardTarget,
+    protocol,
+    durationMs: Math.round(performance.now() - started),
+    bytesFromClient: result.bytesFromClient,
+    bytesFromTarget: result.bytesFromUpstream,
+    endedBy: result.endedBy,
+  });
+}

@@ -1,0 +1,211 @@
+/* global AbortController */
+// HTTP through Postern's engine versus direct and a bare Node proxy, measured in one run with wrk.
+//
+//   node bench/http.mjs [--seconds=5] [--connections=16]
+//
+// Needs the repository built and `wrk` (apt-get install -y wrk). Starts libs/testing's HTTP
+// upstream in a child process, a bare Node proxy (node:http server + http.request with a
+// keep-alive Agent, piping both ways: no auth, no rules) and the agent's HTTP engine in this
+// process (from apps/agent/dist: a bearer credential checked and removed, the upstream token
+// injected, recording to memory; masking off, then a masking rule on `email` plus the email
+// detector). For each body — a small JSON document (~200 B) and a 10 MB JSON array — wrk runs
+// against direct / bare proxy / Postern (masking off) / Postern (masking on), in that order.
+// Results: bench/results/http-<date>.json and a markdown table on stdout, with the load average.
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent, createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const { HttpEngine } = await import(`${ROOT}/apps/agent/dist/engines/http/index.js`);
+const { compileCommandPolicy, compileMaskingRules } = await import(`${ROOT}/libs/policy/dist/index.js`);
+const { httpAnalyser } = await import(`${ROOT}/libs/policy-http/dist/index.js`);
+const { createLogger } = await import(`${ROOT}/libs/logging/dist/index.js`);
+
+const arg = (name, fallback) => {
+  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return Number(flag ? flag.split('=')[1] : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback));
+};
+const SECONDS = arg('seconds', 5);
+const CONNECTIONS = arg('connections', 16);
+const TOKEN = 'postern_conn_bench_token';
+
+const listen = (server) =>
+  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+
+// The upstream in its own process, so that it does not share this process's event loop.
+const upstreamProcess = spawn(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `const { startHttpUpstream } = await import(${JSON.stringify(`${ROOT}/libs/testing/dist/http-upstream.js`)});
+     const u = await startHttpUpstream(); console.log(u.port);`,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const upstreamPort = await new Promise((resolve) =>
+  upstreamProcess.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+);
+
+// Baseline: a bare Node reverse proxy.
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const bare = createHttpServer((req, res) => {
+  const upstream = httpRequest(
+    { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', () => res.destroy());
+  req.pipe(upstream);
+});
+const barePort = await listen(bare);
+
+// Postern: the engine with a test context.
+const hashKey = Buffer.alloc(32, 1);
+const statements = compileCommandPolicy(httpAnalyser(), [], []).forSession('c', []);
+const maskingOn = compileMaskingRules(
+  [
+    {
+      id: 'm',
+      name: 'm',
+      connectionIds: [],
+      exemptGroups: [],
+      spec: { columns: ['email'], detectors: ['email'], style: 'redact' },
+    },
+  ],
+  { hashKey },
+);
+let masking = null;
+const engine = new HttpEngine({ recordBodyBytes: 64 * 1024 });
+const logger = createLogger({ name: 'bench', level: 'warn' });
+const connection = {
+  id: 'c',
+  name: 'api',
+  protocol: 'http',
+  target: {
+    host: '127.0.0.1',
+    port: upstreamPort,
+    user: '',
+    secretRef: 'env:BENCH',
+    tls: { mode: 'disable', caRef: null },
+    settings: { url: `http://127.0.0.1:${upstreamPort}`, authScheme: 'bearer' },
+  },
+  recordingMode: 'best-effort',
+};
+let recorded = 0;
+const postern = createServer((socket) => {
+  const controller = new AbortController();
+  void engine.serve(socket, {
+    sessionId: randomUUID(),
+    ingress: 'local',
+    clientAddress: '127.0.0.1',
+    logger,
+    clientTls: null,
+    signal: controller.signal,
+    resolveConnection: (name) => (name === 'api' ? connection : null),
+    authenticate: async (_c, user, password) =>
+      password === TOKEN
+        ? user === 'bench@example.com'
+          ? { ok: true, principal: { id: 'u', kind: 'user', displayName: 'Bench', groups: [] } }
+          : { ok: false, reason: 'user_mismatch', message: '', loginNames: ['bench@example.com'] }
+        : { ok: false, reason: 'invalid_credential', message: '' },
+    resolveSecret: async () => 'upstream-token',
+    dialTarget: async () => '127.0.0.1',
+    revealPassword: () => undefined,
+    policy: () => ({ version: '1', statements, masking: masking?.forSession('c', []) ?? null, hashKey }),
+    requestApproval: () => {
+      throw new Error('no approvals in the bench');
+    },
+    audit: () => undefined,
+    record: () => void recorded++,
+    opened: () => undefined,
+    closed: () => undefined,
+  });
+});
+const posternPort = await listen(postern);
+
+const wrk = async (url, connections) => {
+  const cpu = process.cpuUsage();
+  const result = await wrkRun(url, connections);
+  const used = process.cpuUsage(cpu);
+  // This process hosts the bare proxy and Postern (never the upstream or wrk): its CPU per request
+  // is the proxy's own cost, a steadier figure than req/s on a loaded machine.
+  result.cpuUsPerRequest = result.requests > 0 ? (used.user + used.system) / result.requests : 0;
+  return result;
+};
+
+const wrkRun = (url, connections) =>
+  new Promise((resolve, reject) => {
+    execFile(
+      'wrk',
+      ['-t2', `-c${connections}`, `-d${SECONDS}s`, '-H', `Authorization: Bearer ${TOKEN}`, url],
+      { maxBuffer: 1 << 20 },
+      (error, stdout) => {
+        if (error) return reject(error);
+        const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
+        const transfer = /Transfer\/sec:\s+([\d.]+)(\w+)/.exec(stdout);
+        const scale = { B: 1 / 1048576, KB: 1 / 1024, MB: 1, GB: 1024 }[transfer?.[2] ?? 'MB'] ?? 1;
+        const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
+        const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
+        resolve({ rps, mbPerSecond: Number(transfer?.[1] ?? 0) * scale, non2xx, requests });
+      },
+    );
+  });
+
+const bodies = [
+  { name: 'small JSON (~200 B)', path: '/json?size=200', connections: CONNECTIONS },
+  { name: '10 MB JSON', path: `/json?size=${10 * 1024 * 1024}`, connections: 4 },
+];
+const results = [];
+const loadBefore = loadavg();
+for (const body of bodies) {
+  const row = { body: body.name };
+  row.direct = await wrk(`http://127.0.0.1:${upstreamPort}${body.path}`, body.connections);
+  row.bareProxy = await wrk(`http://127.0.0.1:${barePort}${body.path}`, body.connections);
+  masking = null;
+  row.postern = await wrk(`http://127.0.0.1:${posternPort}/c/api${body.path}`, body.connections);
+  masking = maskingOn;
+  row.posternMasking = await wrk(`http://127.0.0.1:${posternPort}/c/api${body.path}`, body.connections);
+  results.push(row);
+}
+const loadAfter = loadavg();
+
+const f = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+console.log(
+  `\nload average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}; wrk -t2 ${SECONDS}s\n`,
+);
+console.log('| body | direct | bare Node proxy | Postern | Postern + masking | Postern / bare | masking on / off |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of results) {
+  const cell = (x) =>
+    `${f(x.rps)} req/s (${f(x.mbPerSecond)} MB/s${x.cpuUsPerRequest ? `, ${f(x.cpuUsPerRequest)} µs CPU/req` : ''})${x.non2xx ? ` ⚠ ${x.non2xx} non-2xx` : ''}`;
+  console.log(
+    `| ${r.body} | ${cell(r.direct)} | ${cell(r.bareProxy)} | ${cell(r.postern)} | ${cell(r.posternMasking)} | ` +
+      `${(r.postern.rps / r.bareProxy.rps).toFixed(2)} | ${(r.posternMasking.rps / r.postern.rps).toFixed(2)} |`,
+  );
+}
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+const file = join(ROOT, `bench/results/http-${new Date().toISOString().slice(0, 10)}.json`);
+writeFileSync(
+  file,
+  JSON.stringify(
+    { seconds: SECONDS, connections: CONNECTIONS, loadBefore, loadAfter, results, recordedCalls: recorded },
+    null,
+    2,
+  ),
+);
+console.log(`\nwritten ${file}`);
+
+upstreamProcess.kill();
+postern.close();
+bare.close();
+agent.destroy();
+await engine.close();
+process.exit(0);

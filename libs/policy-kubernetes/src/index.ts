@@ -1,0 +1,22 @@
+/*
+ * @postern/policy-kubernetes: Kubernetes' side of the policy — API requests read as the API
+ * server's RequestInfo reads them, as a command dialect (`kubernetes`) of libs/policy's rule
+ * model, and the Secret masking of API responses.
+ */
+export {
+  analyzeRequest,
+  kubernetesAnalyser,
+  MAX_REQUEST_TEXT,
+  requestFacts,
+  type KubernetesRequestFacts,
+} from './analyze.js';
+export { KUBERNETES_DIALECT, KUBERNETES_NAMES } from './dialect.js';
+export { canonicalKubernetesKind, KUBERNETES_KINDS } from './kinds.js';
+export {
+  requestInfo,
+  RequestInfoError,
+  requestText,
+  type KubernetesRequestInfo,
+  type KubernetesVerb,
+} from './request-info.js';
+export { maskSecretsInDocument, maskSecretsInJson, MASKED_BASE64, MASKED_TEXT } from './secret-masking.js';
