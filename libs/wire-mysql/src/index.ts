@@ -81,6 +81,8 @@ export {
 } from './capabilities.js';
 export {
   DEFAULT_MAX_MESSAGE_LENGTH,
+  leadingPacket,
+  type LeadingPacket,
   nextSequenceId,
   packet,
   packetCountFor,
@@ -131,3 +133,11 @@ export {
 } from './auth/scramble.js';
 export { ed25519Password, ed25519PublicKey } from './auth/ed25519.js';
 export { PreparedStatements, type PreparedStatement } from './statements.js';
+export {
+  GATEWAY_CAPABILITIES,
+  GATEWAY_REQUIRED_CAPABILITIES,
+  GATEWAY_SERVER_VERSION,
+  gatewayGreeting,
+  ServerError,
+  type ServerErrorCode,
+} from './gateway.js';
