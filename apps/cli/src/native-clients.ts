@@ -58,7 +58,10 @@ export function nativeClient(protocol: string, endpoint: Endpoint, minted: Minte
     case 'postgres':
       return { command: 'psql', args: extra, env };
     case 'mysql':
-      return { ...mariadbClient(endpoint, minted, extra, env), fallback: oracleMysqlClient(endpoint, minted, extra, env) };
+      return {
+        ...mariadbClient(endpoint, minted, extra, env),
+        fallback: oracleMysqlClient(endpoint, minted, extra, env),
+      };
     default:
       throw new CliError(`postern connect does not know ${protocol}'s client yet`);
   }

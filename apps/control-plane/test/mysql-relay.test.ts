@@ -263,9 +263,11 @@ test('refusals in MySQL words: plaintext 3159, bad credential 1045, no access an
   const errnos: number[] = [];
   for (let i = 0; i < 5 && !errnos.includes(1040); i++) {
     errnos.push(
-      ((await mysql2('shop-mysql', 'postern_conn_guess', 'mallory@example.com').catch((e: unknown) => e)) as {
-        errno: number;
-      }).errno,
+      (
+        (await mysql2('shop-mysql', 'postern_conn_guess', 'mallory@example.com').catch((e: unknown) => e)) as {
+          errno: number;
+        }
+      ).errno,
     );
   }
   expect(errnos.slice(0, 3)).toEqual([1045, 1045, 1045]);
@@ -291,12 +293,17 @@ test('garbage, oversized and vanishing clients get an ERR or a close, never a cr
   // Random bytes, whole or cut short, then gone.
   for (let i = 0; i < 30; i++) {
     const client = await RawClient.open(portA);
-    client.socket.end(randomBytes(1 + (i * 7) % 90));
+    client.socket.end(randomBytes(1 + ((i * 7) % 90)));
     await client.closed;
   }
 
   // Gone after an SSLRequest, in the middle of TLS, and after the response before the password.
-  const head = { capabilityFlags: GATEWAY_CAPABILITIES, mariaDbCapabilityFlags: 0, maxPacketSize: 1 << 24, characterSet: 45 };
+  const head = {
+    capabilityFlags: GATEWAY_CAPABILITIES,
+    mariaDbCapabilityFlags: 0,
+    maxPacketSize: 1 << 24,
+    characterSet: 45,
+  };
   const ssl = await RawClient.open(portA);
   await ssl.waitForPackets(1);
   ssl.socket.end(packet(encodeSslRequest(head), 1));

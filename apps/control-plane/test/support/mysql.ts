@@ -10,7 +10,12 @@ import { decodeErr, leadingPacket, type ErrPacket } from '@postern/wire-mysql';
 export const MARIADB = { host: '127.0.0.1', port: 3306 };
 
 function root(database?: string): Promise<mysql.Connection> {
-  return mysql.createConnection({ ...MARIADB, user: 'root', multipleStatements: true, ...(database ? { database } : {}) });
+  return mysql.createConnection({
+    ...MARIADB,
+    user: 'root',
+    multipleStatements: true,
+    ...(database ? { database } : {}),
+  });
 }
 
 /** A fresh database and a mysql_native_password user owning it, dropped by `drop()`. */
@@ -23,7 +28,11 @@ export class MysqlTarget {
 
   static async create(): Promise<MysqlTarget> {
     const suffix = randomBytes(4).toString('hex');
-    const target = new MysqlTarget(`postern_relay_${suffix}`, `pt_relay_${suffix}`, `Relay-${randomBytes(8).toString('hex')}`);
+    const target = new MysqlTarget(
+      `postern_relay_${suffix}`,
+      `pt_relay_${suffix}`,
+      `Relay-${randomBytes(8).toString('hex')}`,
+    );
     const connection = await root();
     try {
       await connection.query(`CREATE DATABASE ${target.database}`);

@@ -62,10 +62,16 @@ export function loginToAgent(upstream: Duplex, login: AgentLogin): Promise<Agent
         const greeting = decodeHandshakeV10(payload);
         sessionFlags = (login.response.capabilityFlags & GATEWAY_CAPABILITIES & ~Capability.SSL) >>> 0;
         const missing = (sessionFlags & ~greeting.capabilityFlags) >>> 0;
-        if (missing !== 0 || (greeting.capabilityFlags & GATEWAY_REQUIRED_CAPABILITIES) !== GATEWAY_REQUIRED_CAPABILITIES) {
+        if (
+          missing !== 0 ||
+          (greeting.capabilityFlags & GATEWAY_REQUIRED_CAPABILITIES) !== GATEWAY_REQUIRED_CAPABILITIES
+        ) {
           // The client settled on what the relay offered; an engine offering less would read the
           // session differently. Fail closed rather than guess.
-          throw new MySqlProtocolError('UNSUPPORTED', `the agent's engine lacks capabilities 0x${missing.toString(16)}`);
+          throw new MySqlProtocolError(
+            'UNSUPPORTED',
+            `the agent's engine lacks capabilities 0x${missing.toString(16)}`,
+          );
         }
         upstream.write(packet(encodeHandshakeResponse41(responseFor(login, sessionFlags)), (sequenceId + 1) & 0xff));
         phase = 'auth';

@@ -104,7 +104,8 @@ export class MysqlRelaySession {
         this.onPacket(next.payload);
         if (this.closed) return;
       }
-      if (this.held.length >= PRE_LOGIN_PACKET_LIMIT) this.refuse(ServerError.PacketTooLarge, 'Got a packet bigger than expected before login');
+      if (this.held.length >= PRE_LOGIN_PACKET_LIMIT)
+        this.refuse(ServerError.PacketTooLarge, 'Got a packet bigger than expected before login');
     } catch (error) {
       if (error instanceof MySqlProtocolError && error.code === 'MESSAGE_TOO_LARGE') {
         return this.refuse(ServerError.PacketTooLarge, 'Got a packet bigger than expected before login');
@@ -153,7 +154,10 @@ export class MysqlRelaySession {
       );
     }
     if (!response.database) {
-      return this.refuse(ServerError.NoDatabaseSelected, 'No database selected: name the Postern connection as the database');
+      return this.refuse(
+        ServerError.NoDatabaseSelected,
+        'No database selected: name the Postern connection as the database',
+      );
     }
     this.response = response;
     if (response.authPluginName === AuthPlugin.CLEAR_PASSWORD && response.authResponse.length > 0) {
@@ -181,12 +185,13 @@ export class MysqlRelaySession {
   }
 
   private async join(login: RelayLogin): Promise<void> {
-    const routed = await this.host.route(login, this.clientAddress).catch(
-      (error: unknown): MysqlRefusal => {
-        this.logger.warn({ err: error, clientAddress: this.clientAddress }, 'mysql relay could not route a login');
-        return { error: ServerError.AbortingConnection, message: 'the agent serving this connection could not be reached' };
-      },
-    );
+    const routed = await this.host.route(login, this.clientAddress).catch((error: unknown): MysqlRefusal => {
+      this.logger.warn({ err: error, clientAddress: this.clientAddress }, 'mysql relay could not route a login');
+      return {
+        error: ServerError.AbortingConnection,
+        message: 'the agent serving this connection could not be reached',
+      };
+    });
     if ('error' in routed) return this.refuse(routed.error, routed.message);
     const upstream = 'link' in routed ? routed.link : routed.data;
     upstream.on('error', (error: Error) => {
@@ -212,7 +217,10 @@ export class MysqlRelaySession {
     // status) or its ERR (the agent's own check of the credential, or its limits).
     this.client.write(packet(verdict.payload, this.sequenceId));
     if (verdict.type === 'err') {
-      this.logger.info({ clientAddress: this.clientAddress, user: login.user }, 'the agent refused a relayed mysql login');
+      this.logger.info(
+        { clientAddress: this.clientAddress, user: login.user },
+        'the agent refused a relayed mysql login',
+      );
       upstream.destroy();
       this.client.end();
       this.close();
