@@ -75,10 +75,10 @@ function mariadb(port: number, sql: string, options: { connection?: string; pw?:
 }
 
 /** mysql2 through the relay: TLS verified against the relay's CA, the credential in clear inside it. */
-function mysql2(connection = 'shop-mysql', pw = password, user = DANA) {
+function mysql2(connection = 'shop-mysql', pw = password, user = DANA, port = portA) {
   return mysql.createConnection({
     host: '127.0.0.1',
-    port: portA,
+    port,
     user,
     password: pw,
     database: connection,
@@ -338,7 +338,7 @@ test('garbage, oversized and vanishing clients get an ERR or a close, never a cr
   expect((await mariadb(portA, 'SELECT 2 AS two;')).stdout).toBe('two\n2\n');
 });
 
-test('a client of the other replica is forwarded over the internal link to the agent\u2019s replica', async () => {
+test('a client of the other replica is forwarded over the internal link; its session is the agent\u2019s and ends when terminated', async () => {
   const run = await mariadb(portB, 'SELECT name FROM items WHERE id = 1; SELECT email FROM customers;');
   expect(run.stderr).toBe('');
   expect(run.stdout).toBe('name\napple\nemail\n********\n');
@@ -347,6 +347,29 @@ test('a client of the other replica is forwarded over the internal link to the a
       (line) => line.msg === 'relay client forwarded by another replica' && line['protocol'] === 'mysql',
     ),
   ).toBe(true);
+
+  // The agent reports the relayed session with the client's own address; terminating it ends
+  // the client's statement with MariaDB's "connection killed", through both replicas.
+  const connection = await mysql2('shop-mysql', password, DANA, portB);
+  const stream = (
+    connection as unknown as { connection: { stream: { localPort?: number; socket?: { localPort: number } } } }
+  ).connection.stream;
+  const clientAddress = `127.0.0.1:${stream.localPort ?? stream.socket?.localPort}`;
+  const sleeping = connection.query('SELECT SLEEP(30)');
+  sleeping.catch(() => undefined);
+  const active = await waitFor(
+    async () => {
+      const data = await admin<{ sessions: { id: string; clientAddress: string | null; ingress: string }[] }>(
+        '{ sessions(status: "ACTIVE") { id clientAddress ingress } }',
+      );
+      return data.sessions.find((s) => s.clientAddress === clientAddress);
+    },
+    { timeoutMs: 15_000, what: `the active relayed session of ${clientAddress}` },
+  );
+  expect(active.ingress).toBe('relay');
+  await admin('mutation($id: ID!) { terminateSession(id: $id) { id } }', { id: active.id });
+  await expect(sleeping).rejects.toMatchObject({ errno: 1927 });
+  connection.destroy();
 });
 
 test('postern connect and postern env reach a MySQL connection through the relay, TLS verified with the CA the API hands out', async () => {
