@@ -200,6 +200,25 @@ test('the mariadb CLI logs in over TLS verified against the relay CA and works a
   );
   expect(run.stderr).toBe('');
   expect(run.stdout).toBe(`name\napple\npear\nme\n${target.user}@127.0.0.1\n`);
+  // A client that sends the clear password in its first answer skips the auth switch: the
+  // relay's OK then comes one sequence id earlier, and the client accepts it.
+  const direct = await runMariadb(
+    [
+      '-P',
+      String(portA),
+      '--ssl',
+      '--ssl-verify-server-cert',
+      `--ssl-ca=${relayTls.certFile}`,
+      '--default-auth=mysql_clear_password',
+      '-u',
+      DANA,
+      'shop-mysql',
+    ],
+    password,
+    'SELECT COUNT(*) AS n FROM items;',
+  );
+  expect(direct.stderr).toBe('');
+  expect(direct.stdout).toBe('n\n2\n');
 });
 
 test('mysql2 through the relay: text queries, prepared statements (binary protocol), a transaction', async () => {
