@@ -10,11 +10,12 @@
 // `postgres,mysql`; the agent's local MySQL ingress; admission limits raised: every sysbench
 // thread is one principal on 127.0.0.1; recording on, no rules). Then runs the four
 // configurations interleaved in rounds, so machine noise hits them alike, and prints the median
-// transactions per second and the ratios. Everything it created is removed at the end.
+// transactions per second and the ratios, and the time of one login (mysql2, one after the other). Everything it created is removed at the end.
 // Settings: `--name=value` or BENCH_<NAME>.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -29,6 +30,7 @@ const ROUNDS = arg('rounds', 3);
 const DURATION = arg('duration', 10);
 const THREADS = arg('threads', 8);
 const TABLE_SIZE = arg('table_size', 10_000);
+const LOGINS = arg('logins', 50);
 
 const suffix = randomBytes(4).toString('hex');
 const database = `postern_bench_${suffix}`;
@@ -98,6 +100,24 @@ async function pointSelect({ port, user, password, db }, duration = DURATION) {
   const match = /transactions:\s+\d+\s+\(([\d.]+) per sec/.exec(out);
   if (!match) throw new Error(`no transactions in sysbench output:\n${out}`);
   return Number(match[1]);
+}
+
+/** Milliseconds per login (connect, authenticate, `SELECT 1`, quit), `count` one after the other. */
+async function loginMs({ port, user, password, db }, count = LOGINS) {
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const connection = await mysql.createConnection({
+      host: '127.0.0.1',
+      port,
+      user,
+      password,
+      database: db,
+      enableCleartextPlugin: true,
+    });
+    await connection.query('SELECT 1');
+    await connection.end();
+  }
+  return (performance.now() - started) / count;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -214,19 +234,24 @@ try {
   });
 
   const results = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
+  const logins = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, config] of Object.entries(configs)) {
       results[name].push(await pointSelect(config));
-      console.error(`round ${round + 1}: ${name} ${results[name].at(-1)} tps`);
+      logins[name].push(await loginMs(config));
+      console.error(
+        `round ${round + 1}: ${name} ${results[name].at(-1)} tps, ${logins[name].at(-1).toFixed(2)} ms/login`,
+      );
     }
   }
   const tps = Object.fromEntries(Object.entries(results).map(([name, values]) => [name, median(values)]));
   console.log(`\nsysbench oltp_point_select, ${THREADS} threads, ${DURATION} s, median of ${ROUNDS} rounds\n`);
-  console.log('| configuration | tps | × direct | × node pipe |');
-  console.log('| --- | ---: | ---: | ---: |');
+  console.log(`(and ${LOGINS} logins one after the other with mysql2: connect, SELECT 1, quit)\n`);
+  console.log('| configuration | tps | × direct | × node pipe | ms per login |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const [name, value] of Object.entries(tps)) {
     console.log(
-      `| ${name} | ${value.toFixed(0)} | ${(value / tps.direct).toFixed(2)} | ${(value / tps['node pipe']).toFixed(2)} |`,
+      `| ${name} | ${value.toFixed(0)} | ${(value / tps.direct).toFixed(2)} | ${(value / tps['node pipe']).toFixed(2)} | ${median(logins[name]).toFixed(2)} |`,
     );
   }
 } finally {
