@@ -114,6 +114,10 @@ beforeAll(async () => {
     POSTERN_RELAY_TLS_KEY_FILE: relayTls.keyFile,
     POSTERN_RELAY_TLS_CA_FILE: relayTls.certFile,
     POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE: '3',
+    // Slower heartbeats than the fixture's (200 ms / 1.5 s): on a loaded machine a stalled agent
+    // would be taken for gone, and relayed logins refused as unavailable, mid-suite.
+    POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '1000',
+    POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '10000',
   };
   stack = await startStack({
     name: 'postern_mysql_relay',
@@ -425,11 +429,10 @@ test('postern connect and postern env reach a MySQL connection through the relay
     });
   const connect = await cli(['connect', 'shop-mysql', '--', '--batch', '-e', 'SELECT name FROM items WHERE id = 1']);
   expect(connect.stderr).toMatch(/Connecting to shop-mysql \(mysql\) at 127\.0\.0\.1:\d+ as alice@example\.com/);
-  expect(connect.code).toBe(0);
-  expect(connect.stdout).toBe('name\napple\n');
+  expect(connect).toMatchObject({ code: 0, stdout: 'name\napple\n' });
 
   const exported = await cli(['env', 'shop-mysql']);
-  expect(exported.code).toBe(0);
+  expect(exported).toMatchObject({ code: 0 });
   expect(exported.stdout).toContain('export MYSQL_PWD=');
   const viaEnv = spawnSync(
     'sh',
