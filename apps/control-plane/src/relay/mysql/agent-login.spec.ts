@@ -31,7 +31,7 @@ const CLIENT: HandshakeResponse41 = {
 const SESSION = { flags: (GATEWAY_CAPABILITIES & ~Capability.SSL) >>> 0, mariaDbFlags: 0 };
 
 let server: Server | undefined;
-afterEach(() => server?.close());
+afterEach(() => void server?.close());
 
 /**
  * A scripted engine on a real socket: `script` gets each packet the relay sends and answers it.

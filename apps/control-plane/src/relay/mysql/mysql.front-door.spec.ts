@@ -12,7 +12,7 @@ const config = {
 } as unknown as ControlPlaneConfig;
 
 let server: Server | undefined;
-afterEach(() => server?.close());
+afterEach(() => void server?.close());
 
 describe('the MySQL front door', () => {
   test('over the per-host cap a client gets ERR 1040 instead of a greeting, as from a MySQL server', async () => {
