@@ -85,6 +85,20 @@ describe('the relay logs in to the agent engine for the client', () => {
     upstream.destroy();
   });
 
+  test('attributes that would not fit beside a long credential are left out, the login goes on', async () => {
+    const seen: HandshakeResponse41[] = [];
+    const upstream = await engine(greeting(), (payload, _seq, socket) => {
+      seen.push(decodeHandshakeResponse41(payload));
+      socket.write(packet(encodeOk({}, SESSION), 2));
+    });
+    const bulky = { ...CLIENT, attributes: [['padding', 'x'.repeat(50_000)]] as [string, string][] };
+    const token = 't'.repeat(15_000);
+    expect((await loginToAgent(upstream, { response: bulky, password: token })).type).toBe('ok');
+    expect(seen[0]!.attributes ?? []).toEqual([]);
+    expect(seen[0]!.authResponse.length).toBe(15_001);
+    upstream.destroy();
+  });
+
   test("the engine's refusal, before or after the greeting, is handed back as its ERR", async () => {
     const err = encodeErr({ code: 1045, sqlState: '28000', message: "Access denied for user 'dana'" });
     const afterGreeting = await engine(greeting(), (_payload, _seq, socket) => socket.write(packet(err, 2)));

@@ -73,7 +73,7 @@ export function loginToAgent(upstream: Duplex, login: AgentLogin): Promise<Agent
             `the agent's engine lacks capabilities 0x${missing.toString(16)}`,
           );
         }
-        upstream.write(packet(encodeHandshakeResponse41(responseFor(login, sessionFlags)), (sequenceId + 1) & 0xff));
+        upstream.write(packet(handshakeResponse(login, sessionFlags), (sequenceId + 1) & 0xff));
         phase = 'auth';
         return null;
       }
@@ -118,6 +118,19 @@ export function loginToAgent(upstream: Duplex, login: AgentLogin): Promise<Agent
     upstream.once('error', onError);
     upstream.resume();
   });
+}
+
+/**
+ * The engine reads a handshake response of up to 64 KiB: a client's attributes that would not fit
+ * beside a long credential (an OIDC token) are left out rather than the login refused.
+ */
+const AGENT_RESPONSE_LIMIT = 60 * 1024;
+
+function handshakeResponse(login: AgentLogin, sessionFlags: number): Buffer {
+  const full = encodeHandshakeResponse41(responseFor(login, sessionFlags));
+  if (full.length < AGENT_RESPONSE_LIMIT) return full;
+  const { attributes: _dropped, ...response } = login.response;
+  return encodeHandshakeResponse41(responseFor({ ...login, response }, sessionFlags));
 }
 
 /** The client's handshake response as the agent's engine reads it: clear password, connection as database. */
