@@ -9,13 +9,6 @@ export interface Minted {
   credential: { id: string; expiresAt: string };
 }
 
-/** How to start a protocol's usual client with a credential in its environment (never in argv). */
-export interface NativeClient {
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-}
-
 /**
  * The environment a protocol's own tools read. The password travels in the environment only:
  * never on a command line (visible in `ps`) or in shell history.
@@ -46,29 +39,82 @@ export function clientEnvironment(protocol: string, endpoint: Endpoint, minted: 
   }
 }
 
-/** The client to start: `psql` for PostgreSQL, `mariadb` (or `mysql`) for MySQL; `extra` goes after ours. */
+/** How to start a protocol's usual client with a credential in its environment (never in argv). */
+export interface NativeClient {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Another client to start when `command` is not installed. */
+  fallback?: NativeClient;
+}
+
+/**
+ * The client to start: `psql` for PostgreSQL, `mariadb` for MySQL (else Oracle's `mysql`);
+ * `extra` goes after ours.
+ */
 export function nativeClient(protocol: string, endpoint: Endpoint, minted: Minted, extra: string[]): NativeClient {
   const env = clientEnvironment(protocol, endpoint, minted);
   switch (protocol) {
     case 'postgres':
       return { command: 'psql', args: extra, env };
-    case 'mysql': {
-      // The mariadb client takes no user or database from the environment; these are not secrets.
-      const tls =
-        endpoint.tls === 'verify-full'
-          ? ['--ssl', '--ssl-verify-server-cert', `--ssl-ca=${endpoint.caFile}`]
-          : endpoint.tls === 'disable'
-            ? ['--skip-ssl']
-            : [];
+    case 'mysql':
       return {
-        command: 'mariadb',
-        args: [`--user=${minted.loginName}`, `--database=${minted.database}`, ...tls, ...extra],
-        env,
+        ...mariadbClient(endpoint, minted, extra, env),
+        fallback: oracleMysqlClient(endpoint, minted, extra, env),
       };
-    }
     default:
       throw new CliError(`postern connect does not know ${protocol}'s client yet`);
   }
+}
+
+/**
+ * MySQL clients take no user or database from the environment; these are not secrets, so they go
+ * in argv. `--protocol=TCP` always: with host `localhost` a MySQL client would otherwise use the
+ * local server's Unix socket — another server than Postern, which would get the credential.
+ */
+function mysqlTarget(endpoint: Endpoint, minted: Minted): string[] {
+  return [
+    '--protocol=TCP',
+    `--host=${endpoint.host}`,
+    `--port=${endpoint.port}`,
+    `--user=${minted.loginName}`,
+    `--database=${minted.database}`,
+  ];
+}
+
+/** MariaDB's client answers Postern's request for the clear password by itself (over TLS). */
+function mariadbClient(endpoint: Endpoint, minted: Minted, extra: string[], env: Record<string, string>): NativeClient {
+  const tls =
+    endpoint.tls === 'verify-full'
+      ? ['--ssl', '--ssl-verify-server-cert', `--ssl-ca=${endpoint.caFile}`]
+      : endpoint.tls === 'disable'
+        ? ['--skip-ssl']
+        : [];
+  return { command: 'mariadb', args: [...mysqlTarget(endpoint, minted), ...tls, ...extra], env };
+}
+
+/**
+ * Oracle's client (8.x) has `--ssl-mode` instead of `--ssl`, and sends a clear password only with
+ * `--enable-cleartext-plugin`. A system with MariaDB's client has `mariadb`, so a `mysql` found
+ * alone is taken to be Oracle's.
+ */
+function oracleMysqlClient(
+  endpoint: Endpoint,
+  minted: Minted,
+  extra: string[],
+  env: Record<string, string>,
+): NativeClient {
+  const tls =
+    endpoint.tls === 'verify-full'
+      ? ['--ssl-mode=VERIFY_IDENTITY', `--ssl-ca=${endpoint.caFile}`]
+      : endpoint.tls === 'disable'
+        ? ['--ssl-mode=DISABLED']
+        : ['--ssl-mode=PREFERRED'];
+  return {
+    command: 'mysql',
+    args: [...mysqlTarget(endpoint, minted), '--enable-cleartext-plugin', ...tls, ...extra],
+    env,
+  };
 }
 
 /** `export NAME='value'` lines (POSIX shells) or `set -x NAME 'value'` (fish). */

@@ -60,6 +60,11 @@
 //     bytes in runs. A rewritten row of 16 MiB or more takes more packets than the original:
 //     renumber the packets that follow (`nextSequenceId`). `bench/codec.mjs` measures it.
 //
+//  5. Postern's endpoints. `gatewayGreeting(GATEWAY_CAPABILITIES | …, connectionId)` is the
+//     greeting the agent's engine and the relay's front door both send; `ServerError` holds the
+//     error numbers they answer with. `leadingPacket(buffer, max)` reads one packet at a time
+//     during a handshake (what follows an SSLRequest is TLS, not MySQL).
+//
 // Errors: every bad input from the network throws `MySqlProtocolError` (`code`: MALFORMED,
 // MESSAGE_TOO_LARGE, PACKET_OUT_OF_ORDER, UNEXPECTED_MESSAGE, UNSUPPORTED), never another
 // exception and never loops: every length is bounds-checked before it is used. Values a caller
@@ -81,6 +86,8 @@ export {
 } from './capabilities.js';
 export {
   DEFAULT_MAX_MESSAGE_LENGTH,
+  leadingPacket,
+  type LeadingPacket,
   nextSequenceId,
   packet,
   packetCountFor,
@@ -131,3 +138,11 @@ export {
 } from './auth/scramble.js';
 export { ed25519Password, ed25519PublicKey } from './auth/ed25519.js';
 export { PreparedStatements, type PreparedStatement } from './statements.js';
+export {
+  GATEWAY_CAPABILITIES,
+  GATEWAY_REQUIRED_CAPABILITIES,
+  GATEWAY_SERVER_VERSION,
+  gatewayGreeting,
+  ServerError,
+  type ServerErrorCode,
+} from './gateway.js';

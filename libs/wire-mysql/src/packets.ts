@@ -215,3 +215,29 @@ export function packet(payload: Uint8Array, sequenceId: number): Buffer {
   }
   return out;
 }
+
+/** One whole packet at the start of a buffer, and how many bytes it took. */
+export interface LeadingPacket {
+  sequenceId: number;
+  payload: Buffer;
+  /** Header and payload: the rest of the buffer starts here. */
+  length: number;
+}
+
+/**
+ * The first packet in `buffer` (a view), or null until all of it has arrived: for a handshake
+ * read one packet at a time, where what follows a packet may not be MySQL at all (a TLS
+ * ClientHello after an SSLRequest) and must be handed on untouched. A packet of `maxLength`
+ * bytes or more (which would continue in another packet) throws MESSAGE_TOO_LARGE as soon as its
+ * header is read.
+ */
+export function leadingPacket(buffer: Buffer, maxLength: number): LeadingPacket | null {
+  if (buffer.length < PACKET_HEADER_SIZE) return null;
+  const length = buffer.readUIntLE(0, 3);
+  if (length >= maxLength || length === MAX_PACKET_PAYLOAD) {
+    throw new MySqlProtocolError('MESSAGE_TOO_LARGE', `a ${length}-byte packet where at most ${maxLength - 1} fit`);
+  }
+  const total = PACKET_HEADER_SIZE + length;
+  if (buffer.length < total) return null;
+  return { sequenceId: buffer[3]!, payload: buffer.subarray(PACKET_HEADER_SIZE, total), length: total };
+}

@@ -3,7 +3,7 @@ import type { CommandContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { localTime, parseDuration, relative } from '../format.js';
 import { endpointFor } from '../gateway.js';
-import { clientEnvironment, nativeClient, shellExports, type Minted } from '../native-clients.js';
+import { clientEnvironment, nativeClient, shellExports, type Minted, type NativeClient } from '../native-clients.js';
 import { myAccess, reachable, usable, type Reachable } from '../resolve.js';
 
 const MINT =
@@ -59,7 +59,19 @@ export async function connect(context: CommandContext, name: string, options: Co
     `Connecting to ${name} (${connection.protocol}) at ${endpoint.host}:${endpoint.port} as ${minted.loginName}; ` +
       `credential valid until ${localTime(minted.credential.expiresAt)}.`,
   );
-  return new Promise<number>((resolve, reject) => {
+  for (let next: NativeClient | undefined = client; next; next = next.fallback) {
+    const code = await runClient(context, next);
+    if (code !== null) return code;
+  }
+  throw new CliError(
+    `${[client.command, client.fallback?.command].filter(Boolean).join(' or ')} is not installed (or not on PATH): ` +
+      `use postern env ${name} with your own client`,
+  );
+}
+
+/** Runs a client on the terminal; resolves with its exit code, or null when it is not installed. */
+function runClient(context: CommandContext, client: NativeClient): Promise<number | null> {
+  return new Promise<number | null>((resolve, reject) => {
     const child = spawn(client.command, client.args, {
       stdio: 'inherit',
       env: { ...context.env, ...client.env },
@@ -69,13 +81,8 @@ export async function connect(context: CommandContext, name: string, options: Co
     process.on('SIGINT', ignore);
     child.on('error', (error: NodeJS.ErrnoException) => {
       process.off('SIGINT', ignore);
-      reject(
-        error.code === 'ENOENT'
-          ? new CliError(
-              `${client.command} is not installed (or not on PATH): use postern env ${name} with your own client`,
-            )
-          : error,
-      );
+      if (error.code === 'ENOENT') resolve(null);
+      else reject(error);
     });
     child.on('exit', (code, signal) => {
       process.off('SIGINT', ignore);

@@ -1,19 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import {
   AuthPlugin,
   Capability,
-  Charset,
   decodeClientHandshake,
   encodeAuthSwitchRequest,
   encodeHandshakeV10,
+  GATEWAY_CAPABILITIES,
+  GATEWAY_REQUIRED_CAPABILITIES,
+  gatewayGreeting,
   hasCapability,
   MySqlProtocolError,
   packet,
   PACKET_HEADER_SIZE,
   PacketReader,
-  ServerStatus,
   type HandshakeResponse41,
   type Message,
   type SessionCapabilities,
@@ -22,37 +22,11 @@ import { FrameReader, PeerClosedError } from '../common/frame-reader.js';
 import { tlsHandshake } from '../common/tls.js';
 import { errorCode, Errors, SessionEnd } from './errors.js';
 
-/**
- * What the agent offers a client. Only what the engine follows: no COMPRESS, no LOCAL_FILES
- * (the agent never serves a file to the target), no QUERY_ATTRIBUTES (it changes COM_QUERY's
- * layout), no OPTIONAL_RESULTSET_METADATA and no MariaDB extended capabilities (CLIENT_MYSQL is
- * set, so a MariaDB client asks for no CACHE_METADATA: masking needs every result's column
- * definitions), no IGNORE_SPACE (it changes how the server reads names the rules match).
- */
-export const ADVERTISED_CAPABILITIES =
-  (Capability.LONG_PASSWORD |
-    Capability.FOUND_ROWS |
-    Capability.LONG_FLAG |
-    Capability.CONNECT_WITH_DB |
-    Capability.PROTOCOL_41 |
-    Capability.INTERACTIVE |
-    Capability.TRANSACTIONS |
-    Capability.SECURE_CONNECTION |
-    Capability.MULTI_STATEMENTS |
-    Capability.MULTI_RESULTS |
-    Capability.PS_MULTI_RESULTS |
-    Capability.PLUGIN_AUTH |
-    Capability.CONNECT_ATTRS |
-    Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA |
-    Capability.SESSION_TRACK |
-    Capability.DEPRECATE_EOF) >>>
-  0;
+/** What the agent offers a client (shared with the relay's front door, which greets alike). */
+export const ADVERTISED_CAPABILITIES = GATEWAY_CAPABILITIES;
 
 /** Capabilities a client must have: the engine reads only the 4.1 protocol with plugin auth. */
-const REQUIRED_CAPABILITIES = Capability.PROTOCOL_41 | Capability.SECURE_CONNECTION | Capability.PLUGIN_AUTH;
-
-/** The version the agent greets with: a MySQL-compatible number that names the gateway. */
-export const GREETING_VERSION = '8.0.35-postern';
+const REQUIRED_CAPABILITIES = GATEWAY_REQUIRED_CAPABILITIES;
 
 /** The client side of a session: its stream (TLS once upgraded) and the next sequence id it expects. */
 export interface ClientLink {
@@ -96,7 +70,7 @@ export async function readClientLogin(
   signal: AbortSignal,
 ): Promise<ClientLogin> {
   const advertised = (ADVERTISED_CAPABILITIES | (options.clientTls === null ? 0 : Capability.SSL)) >>> 0;
-  link.stream.write(packet(encodeHandshakeV10(greeting(advertised, options.connectionId)), 0));
+  link.stream.write(packet(encodeHandshakeV10(gatewayGreeting(advertised, options.connectionId)), 0));
   link.sequenceId = 1;
   let first = await readFirstPacket(link.stream, options.countBytes, signal);
   let opening = decodeClientHandshake(first.payload);
@@ -136,7 +110,7 @@ export async function readClientLogin(
   const connectionName = response.database ?? '';
   if (connectionName === '') {
     throw new SessionEnd('unknown_connection', 'no connection named', {
-      code: errorCode({ errno: 1046, sqlState: '3D000' }),
+      code: errorCode(Errors.NoDatabaseSelected),
       message: 'No database selected: name the Postern connection as the database',
     });
   }
@@ -211,27 +185,6 @@ function readFirstPacket(
     stream.once('error', onError);
     stream.resume();
   });
-}
-
-function greeting(capabilityFlags: number, connectionId: number) {
-  return {
-    serverVersion: GREETING_VERSION,
-    connectionId,
-    // A nonce the client may scramble with; the agent never checks a scramble (it asks for the
-    // credential itself), but clients expect one. No NUL inside: the data ends with one.
-    authPluginData: Buffer.concat([nonce(20), Buffer.of(0)]),
-    capabilityFlags,
-    mariaDbCapabilityFlags: 0,
-    characterSet: Charset.UTF8MB4_GENERAL_CI,
-    statusFlags: ServerStatus.AUTOCOMMIT,
-    authPluginName: AuthPlugin.NATIVE_PASSWORD,
-  };
-}
-
-function nonce(length: number): Buffer {
-  const bytes = randomBytes(length);
-  for (let i = 0; i < length; i++) bytes[i] = (bytes[i]! % 94) + 33;
-  return bytes;
 }
 
 /**

@@ -1,55 +1,13 @@
-import { encodeErr, packet } from '@postern/wire-mysql';
+import { encodeErr, packet, ServerError, type ServerErrorCode } from '@postern/wire-mysql';
 import type { SessionError, SessionErrorKind } from '../common/session-end.js';
 
 export { describeError, SessionEnd, type EndReason } from '../common/session-end.js';
 
 /** A MySQL error: the server's error number and its SQLSTATE (what an ERR packet carries). */
-export interface MysqlError {
-  errno: number;
-  sqlState: string;
-}
+export type MysqlError = ServerErrorCode;
 
-/** The error numbers this engine sends, as MySQL/MariaDB themselves use them. */
-export const Errors = {
-  /** ER_CON_COUNT_ERROR */
-  TooManyConnections: { errno: 1040, sqlState: '08004' },
-  /** ER_HANDSHAKE_ERROR */
-  BadHandshake: { errno: 1043, sqlState: '08S01' },
-  /** ER_DBACCESS_DENIED_ERROR */
-  DatabaseAccessDenied: { errno: 1044, sqlState: '42000' },
-  /** ER_ACCESS_DENIED_ERROR */
-  AccessDenied: { errno: 1045, sqlState: '28000' },
-  /** ER_UNKNOWN_COM_ERROR */
-  UnknownCommand: { errno: 1047, sqlState: '08S01' },
-  /** ER_BAD_DB_ERROR */
-  UnknownDatabase: { errno: 1049, sqlState: '42000' },
-  /** ER_SERVER_SHUTDOWN */
-  ServerShutdown: { errno: 1053, sqlState: '08S01' },
-  /** ER_PARSE_ERROR */
-  ParseError: { errno: 1064, sqlState: '42000' },
-  /** ER_OUT_OF_RESOURCES */
-  OutOfMemory: { errno: 1041, sqlState: 'HY000' },
-  /** ER_TABLEACCESS_DENIED_ERROR: a statement refused by a rule. */
-  StatementDenied: { errno: 1142, sqlState: '42000' },
-  /** ER_MALFORMED_PACKET */
-  MalformedPacket: { errno: 1835, sqlState: 'HY000' },
-  /** ER_NET_PACKET_TOO_LARGE */
-  PacketTooLarge: { errno: 1153, sqlState: '08S01' },
-  /** ER_NET_READ_INTERRUPTED: a step did not finish in time. */
-  Timeout: { errno: 1159, sqlState: '08S01' },
-  /** ER_NEW_ABORTING_CONNECTION */
-  AbortingConnection: { errno: 1184, sqlState: '08S01' },
-  /** ER_SPECIFIC_ACCESS_DENIED_ERROR: a command Postern does not allow. */
-  CommandDenied: { errno: 1227, sqlState: '42000' },
-  /** ER_NOT_SUPPORTED_AUTH_MODE */
-  AuthModeNotSupported: { errno: 1251, sqlState: '08004' },
-  /** ER_CONNECTION_KILLED (MariaDB): revocation, shutdown. */
-  ConnectionKilled: { errno: 1927, sqlState: '70100' },
-  /** ER_INTERNAL_ERROR */
-  Internal: { errno: 1815, sqlState: 'HY000' },
-  /** ER_SECURE_TRANSPORT_REQUIRED (MySQL 5.7+) */
-  SecureTransportRequired: { errno: 3159, sqlState: 'HY000' },
-} as const satisfies Record<string, MysqlError>;
+/** The error numbers this engine sends (shared with the relay's front door, in wire-mysql). */
+export const Errors = ServerError;
 
 /** A SessionError's protocol-native `code` for MySQL: "errno/SQLSTATE". */
 export function errorCode(error: MysqlError): string {

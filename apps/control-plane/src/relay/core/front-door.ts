@@ -61,10 +61,13 @@ export interface RelayCore {
  * How each protocol learns the connection name:
  * - **PostgreSQL** (client speaks first): SSLRequest → TLS, StartupMessage `database`, then a
  *   cleartext password request for the credential (`postgres/`).
- * - **MySQL** (server speaks first): `accept` writes a HandshakeV10 greeting of its own (TLS
- *   capability, a scramble), reads the HandshakeResponse41 (`database` = connection name,
- *   `user`; the credential through mysql_clear_password after an AuthSwitchRequest), then routes;
- *   the agent's own greeting is swallowed on the way back, as PostgreSQL's password request is.
+ * - **MySQL** (server speaks first, `mysql/`): `accept` writes the HandshakeV10 greeting the
+ *   agent's engine would (wire-mysql's GATEWAY_CAPABILITIES, TLS capability), reads the
+ *   HandshakeResponse41 (`database` = connection name, `user`; the credential through
+ *   mysql_clear_password after an AuthSwitchRequest), then routes; it logs in to the engine for the
+ *   client (the engine's greeting swallowed, its OK or ERR renumbered into the client's exchange)
+ *   and pipes. Its `adopt` only joins the link to the data connection: the forwarding replica's
+ *   door speaks to the engine through the link itself.
  * - **SSH**: the door runs the key exchange and user-auth (ssh2 server) — the user name carries
  *   `user@connection` or `connection` is the user and the credential is the password or keyboard-
  *   interactive answer; after routing it hands the decrypted channel bytes to the agent, which
@@ -90,7 +93,9 @@ export interface FrontDoor {
   refuseBusy(socket: Socket, host: string): void;
   /**
    * A client forwarded by another replica, whose route this replica opened: its bytes arrive raw
-   * from the first one the other replica read (that replica's door already checked the login).
+   * from the first one the other replica read (that replica's door already checked the login;
+   * what it replays first is the door's business: PostgreSQL's startup and password, MySQL's
+   * login to the engine).
    */
   adopt(client: Duplex, clientAddress: string, route: LocalRoute): void;
   /**

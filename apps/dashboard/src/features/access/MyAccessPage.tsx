@@ -88,7 +88,7 @@ function usePoll(enabled: boolean, tick: () => void): void {
   }, [enabled]);
 }
 
-/** A psql line for a database connection: through the relay when the gateway names one. */
+/** A psql or mariadb line for a database connection: through the relay when the gateway names one. */
 export function connectionInstructions(
   connection: Pick<Reachable, 'protocol'>,
   relays: readonly Relay[],
@@ -101,7 +101,9 @@ export function connectionInstructions(
     : 'host=<agent host> port=<port>';
   const ssl = relay?.tls ? ' sslmode=require' : '';
   if (protocol === 'mysql') {
-    return `mysql -h ${relay?.host ?? window.location.hostname} -P ${relay?.port ?? '<port>'} -u '${minted.loginName}' -p'${minted.password}' ${minted.database}`;
+    // TCP always: with host localhost a MySQL client would use the local server's socket instead.
+    const tls = relay?.tls ? ' --ssl' : '';
+    return `MYSQL_PWD='${minted.password}' mariadb --protocol=TCP -h ${relay?.host ?? window.location.hostname} -P ${relay?.port ?? '<port>'} -u '${minted.loginName}'${tls} ${minted.database}`;
   }
   return `PGPASSWORD='${minted.password}' psql "${host} dbname=${minted.database} user=${minted.loginName}${ssl}"`;
 }
