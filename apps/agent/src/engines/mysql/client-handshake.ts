@@ -133,11 +133,12 @@ export async function readClientLogin(
         'Client does not support the authentication protocol of the Postern agent (4.1 protocol with plugin auth)',
     });
   }
-  const connectionName = response.database ?? '';
-  if (connectionName === '') {
+  const named = nameConnection(response.username, response.database);
+  if (named === null) {
     throw new SessionEnd('unknown_connection', 'no connection named', {
       code: errorCode({ errno: 1046, sqlState: '3D000' }),
-      message: 'No database selected: name the Postern connection as the database',
+      message:
+        'No database selected: name the Postern connection as the database, or in the user name as <user>+<connection>',
     });
   }
   const password = await askClearPassword(link, reader, response, options.maxPasswordLength, signal);
@@ -146,10 +147,33 @@ export async function readClientLogin(
     packets,
     response,
     capabilities: { flags: (response.capabilityFlags & advertised & ~Capability.SSL) >>> 0, mariaDbFlags: 0 },
-    connectionName,
-    user: response.username,
+    connectionName: named.connection,
+    user: named.user,
     password,
   };
+}
+
+/**
+ * Which Postern connection a login names, and as whom. The database of the handshake response is
+ * the connection's name. A client that connects without a database (`mysqldump`, `mariadb` with
+ * no database, tools that `USE` after connecting) names it in the user name instead:
+ * `<postern login>+<connection>`, split at the last `+` as the SSH engine does (a login name may
+ * hold a `+`, as e-mail addresses do; connection names never do). When both are given, the
+ * database names the connection, and the user name is taken whole unless it ends with
+ * `+<that connection>`.
+ */
+export function nameConnection(
+  username: string,
+  database: string | null | undefined,
+): { user: string; connection: string } | null {
+  if (database !== undefined && database !== null && database !== '') {
+    // `alice+shop` with database `shop` (a profile that sets both) is alice on shop.
+    const user = username.endsWith(`+${database}`) ? username.slice(0, -database.length - 1) : username;
+    return { user: user === '' ? username : user, connection: database };
+  }
+  const plus = username.lastIndexOf('+');
+  if (plus <= 0 || plus === username.length - 1) return null;
+  return { user: username.slice(0, plus), connection: username.slice(plus + 1) };
 }
 
 /** Largest packet accepted before login (a handshake response with an OIDC token in it). */

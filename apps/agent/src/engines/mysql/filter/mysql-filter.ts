@@ -273,6 +273,13 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     return this.refuse(reply, Errors.DatabaseAccessDenied, databaseRefusal(wanted, this.options));
   }
 
+  /** `USE <connection name>` reaches the target as a `USE` of the connection's database. */
+  private useDatabase(frame: Message, sql: string): Buffer {
+    this.queue.push(this.request('query', new ResponseReader('results', this.options.capabilities), sql));
+    const text = `USE \`${this.options.database.replaceAll('`', '``')}\``;
+    return packet(Buffer.concat([Buffer.of(Command.QUERY), Buffer.from(text)]), frame.sequenceId);
+  }
+
   private refuse(reply: number, error: MysqlError, message: string): Buffer {
     const request = this.request('refused', new ResponseReader('single', this.options.capabilities), null);
     request.replacement = errPacket(error, message, reply);
@@ -322,6 +329,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
           this.activity.blocked(sql, refusal);
           return this.refuse(reply, Errors.StatementDenied, `Postern: ${refusal}`);
         }
+        if (kind === 'query' && this.gate.usesConnectionName(sql)) return this.useDatabase(frame, sql);
         return kind === 'query'
           ? this.forward(frame, 'results', 'query', sql)
           : this.forward(frame, 'prepare', 'prepare', sql);
