@@ -118,9 +118,12 @@ const server = createServer({ noDelay: true }, (socket) => {
     resolveSecret: async () => targetPassword,
     dialTarget: async (host) => host,
     revealPassword: () => undefined,
-    opened: (_principal, conn) => (opened = conn.name),
+    opened: (_principal, conn) => {
+      // As the agent's session context does: the session's rules are picked once per policy version.
+      opened = { version: '1', ...(conn.name === 'bench_policy' ? rules : none).forSession(conn.id, []) };
+    },
     closed: () => undefined,
-    policy: () => ({ version: '1', ...(opened === 'bench_policy' ? rules : none).forSession(`conn-${opened}`, []) }),
+    policy: () => opened ?? { version: '1', ...none.forSession('', []) },
     requestApproval: () => ({
       reviewId: randomUUID(),
       outcome: Promise.resolve({ outcome: 'approved', decidedBy: 'bench', comment: '' }),

@@ -83,7 +83,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     this.gate = new StatementGate(options.context, this.activity, options);
     this.masking = new ResultMasking(options.context);
     this.statements = new PreparedStatements(options.capabilities);
-    this.views = new ViewGuard((sql) => this.lookup(sql));
+    this.views = new ViewGuard((sql) => this.lookup(sql), options.database);
     this.charset = new ClientCharset(
       options.characterSet,
       hasCapability(options.capabilities.flags, Capability.SESSION_TRACK),

@@ -26,7 +26,11 @@ const MAX_DEPTH = 8;
  * finds nothing.
  */
 export class ViewGuard {
-  constructor(private readonly lookup: SessionLookup) {}
+  constructor(
+    private readonly lookup: SessionLookup,
+    /** The session's database (the connection's: a session cannot switch to another). */
+    private readonly database: string,
+  ) {}
 
   /** Why reading `relations` is refused under `masker`, or null. */
   async refusal(masker: MysqlSessionMasker, relations: readonly QualifiedName[]): Promise<string | null> {
@@ -36,7 +40,7 @@ export class ViewGuard {
       if (depth === MAX_DEPTH) return `views nested deeper than ${MAX_DEPTH} cannot be checked while masking applies`;
       let views: ViewRow[];
       try {
-        views = (await this.lookup(viewQuery(pending))).map(([schema, name, definition]) => ({
+        views = (await this.lookup(viewQuery(pending, this.database))).map(([schema, name, definition]) => ({
           schema: schema ?? '',
           name: name ?? '',
           definition: definition ?? '',
@@ -81,12 +85,19 @@ export function reachesMaskedColumn(masker: MysqlSessionMasker, view: ViewRow): 
   return null;
 }
 
-/** The information_schema.VIEWS query for `relations` (names as hex literals: no quoting to get wrong). */
-export function viewQuery(relations: readonly QualifiedName[]): string {
-  const text = (value: string): string => `CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4)`;
+/**
+ * The information_schema.VIEWS query for `relations` in `database` (the session's: it cannot leave
+ * it). Plain literals let MariaDB look the names up rather than open every table of the schema;
+ * a name with a quote or a backslash (read differently under NO_BACKSLASH_ESCAPES) is sent as a
+ * hex literal instead, which is exact but scans the schema.
+ */
+export function viewQuery(relations: readonly QualifiedName[], database: string): string {
+  const text = (value: string): string =>
+    /['\\\u0000]/.test(value)
+      ? `CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4)`
+      : `'${value}'`;
   const conditions = relations.map(
-    (relation) =>
-      `(TABLE_SCHEMA = ${relation.schema === null ? 'DATABASE()' : text(relation.schema)} AND TABLE_NAME = ${text(relation.name)})`,
+    (relation) => `(TABLE_SCHEMA = ${text(relation.schema ?? database)} AND TABLE_NAME = ${text(relation.name)})`,
   );
   return `SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE ${conditions.join(' OR ')}`;
 }
