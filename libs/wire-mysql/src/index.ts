@@ -117,6 +117,7 @@ export {
   RowCells,
   rewriteBinaryRow,
   rewriteTextRow,
+  rewriteTextCells,
   scanBinaryRow,
   scanTextRow,
   type TextCellReplacement,

@@ -9,6 +9,7 @@ import {
   encodeTextRow,
   MAX_PACKET_PAYLOAD,
   rewriteBinaryRow,
+  rewriteTextCells,
   rewriteTextRow,
   RowCells,
   scanBinaryRow,
@@ -60,6 +61,47 @@ describe('text rows', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('text rows rewritten from arrays in row order', () => {
+  test('the same bytes as rewriteTextRow, in the slices an allocator hands out', () => {
+    const slab = Buffer.alloc(1024);
+    let used = 0;
+    const allocate = (size: number): Buffer => slab.subarray(used, (used += size));
+    const rows = [
+      ['1', 'ada@example.com', 'x'],
+      ['2', null, 'y'.repeat(300)],
+    ];
+    const written = rows.map((row, n) => {
+      const payload = encodeTextRow(row);
+      const cells = scanTextRow(payload, 3);
+      const wire = rewriteTextCells(payload, cells, [1, 2], [Buffer.from('****'), null], 2, n + 1, allocate);
+      expect(wire).toEqual(
+        rewriteTextRow(
+          payload,
+          cells,
+          new Map([
+            [1, '****'],
+            [2, null],
+          ]),
+          n + 1,
+        ),
+      );
+      return wire;
+    });
+    // Consecutive rows are adjacent in memory: the proxy writes them as one run.
+    expect(written[1]!.byteOffset).toBe(written[0]!.byteOffset + written[0]!.length);
+    expect(written[0]!.buffer).toBe(slab.buffer);
+    expect(decodeTextRow(payloadOf(written[1]!, 2), 3)).toEqual([Buffer.from('2'), Buffer.from('****'), null]);
+  });
+
+  test('cells out of row order, repeated or outside the row are refused', () => {
+    const payload = encodeTextRow(['a', 'b', 'c']);
+    const cells = scanTextRow(payload, 3);
+    expect(() => rewriteTextCells(payload, cells, [2, 1], [null, null], 2, 0)).toThrow(RangeError);
+    expect(() => rewriteTextCells(payload, cells, [1, 1], [null, null], 2, 0)).toThrow(RangeError);
+    expect(() => rewriteTextCells(payload, cells, [3], [null], 1, 0)).toThrow(RangeError);
   });
 });
 

@@ -131,22 +131,50 @@ export function rewriteTextRow(
 ): Buffer {
   const indexes = sortedIndexes(replacements, cells);
   const values = indexes.map((index) => replacements.get(index)!);
-  const lengths = values.map((value) => (value === null ? -1 : byteLength(value)));
+  return rewriteTextCells(payload, cells, indexes, values, indexes.length, sequenceId);
+}
+
+/**
+ * `rewriteTextRow` for a caller that already has the replaced cells in row order: `values[k]`
+ * replaces cell `indexes[k]` for k < `count` (arrays a masker reuses from row to row, so a masked
+ * row allocates only its own bytes). `allocate` gives the bytes of a row under 16 MiB (a masker
+ * hands out consecutive slices of a slab, so consecutive rows are adjacent in memory and leave
+ * in one write).
+ */
+export function rewriteTextCells(
+  payload: Buffer,
+  cells: RowCells,
+  indexes: ArrayLike<number>,
+  values: ArrayLike<TextCellReplacement>,
+  count: number,
+  sequenceId: number,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): Buffer {
   let size = payload.length;
-  for (let k = 0; k < indexes.length; k++) {
-    const length = lengths[k]!;
-    size += (length < 0 ? 1 : lenencSize(length) + length) - cellSize(cells, indexes[k]!);
+  let previous = -1;
+  for (let k = 0; k < count; k++) {
+    const index = indexes[k]!;
+    if (!Number.isInteger(index) || index <= previous || index >= cells.count) {
+      throw new RangeError(`cell ${index} is not in row order in a row of ${cells.count}`);
+    }
+    previous = index;
+    const value = values[k]!;
+    const length = value === null ? -1 : byteLength(value);
+    size += (length < 0 ? 1 : lenencSize(length) + length) - cellSize(cells, index);
   }
-  const row = allocateRow(size);
+  const row = allocateRow(size, allocate);
   const out = row.out;
   let at = row.start;
   let copied = 0;
-  for (let k = 0; k < indexes.length; k++) {
+  for (let k = 0; k < count; k++) {
     const index = indexes[k]!;
     at = copyBytes(payload, copied, cells.start[index]!, out, at);
     const value = values[k]!;
     if (value === null) out[at++] = 0xfb;
-    else at = writeBytes(out, writeLenenc(out, lengths[k]!, at), value, lengths[k]!);
+    else {
+      const length = byteLength(value);
+      at = writeBytes(out, writeLenenc(out, length, at), value, length);
+    }
     copied = cells.end[index]!;
   }
   at = copyBytes(payload, copied, payload.length, out, at);
@@ -253,10 +281,10 @@ interface RowBuffer {
   size: number;
 }
 
-function allocateRow(size: number): RowBuffer {
+function allocateRow(size: number, allocate: (size: number) => Buffer = Buffer.allocUnsafe): RowBuffer {
   const single = size < MAX_PACKET_PAYLOAD;
   return {
-    out: Buffer.allocUnsafe(single ? size + PACKET_HEADER_SIZE : size),
+    out: single ? allocate(size + PACKET_HEADER_SIZE) : Buffer.allocUnsafe(size),
     start: single ? PACKET_HEADER_SIZE : 0,
     size,
   };
