@@ -184,7 +184,7 @@ export function rewriteTextCells(
 /**
  * A new binary row with the cells in `replacements` replaced by values of their column's type
  * (see `BinaryValue`; strings are accepted for length-encoded types), as wire bytes like
- * `rewriteTextRow`. null sets the cell's NULL bit.
+ * `rewriteTextRow`. null sets the cell's NULL bit. `allocate`: as for `rewriteTextCells`.
  */
 export function rewriteBinaryRow(
   payload: Buffer,
@@ -192,6 +192,7 @@ export function rewriteBinaryRow(
   columnTypes: ArrayLike<number>,
   replacements: ReadonlyMap<number, BinaryValue | string>,
   sequenceId: number,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): Buffer {
   if (cells.bitmapStart < 0) throw new RangeError('cells of a text row given to rewriteBinaryRow');
   const indexes = sortedIndexes(replacements, cells);
@@ -211,7 +212,7 @@ export function rewriteBinaryRow(
     const encoded = length < 0 ? 0 : typeof value === 'string' ? lenencSize(length) + length : length;
     size += encoded - cellSize(cells, indexes[k]!);
   }
-  const row = allocateRow(size);
+  const row = allocateRow(size, allocate);
   const out = row.out;
   let at = row.start;
   let copied = 0;

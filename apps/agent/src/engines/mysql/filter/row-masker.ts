@@ -82,6 +82,6 @@ export class RowMasker {
     if (!this.binary) return rewriteTextCells(payload, cells, indexes, values, count, sequenceId, this.allocate);
     const replacements = new Map<number, BinaryValue>();
     for (let k = 0; k < count; k++) replacements.set(indexes[k]!, values[k]!);
-    return rewriteBinaryRow(payload, cells, plan.types, replacements, sequenceId);
+    return rewriteBinaryRow(payload, cells, plan.types, replacements, sequenceId, this.allocate);
   }
 }
