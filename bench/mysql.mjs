@@ -21,7 +21,7 @@
 // bench/results/mysql-<date>.json and a markdown table on stdout.
 //
 // Settings (flag --name=value or BENCH_NAME): rounds (3), duration (10 s per sysbench run),
-// threads (8), tables (4), table_size (10000), rows (1000000), stream_repeats (3), warmup (3 s per
+// threads (8), tables (4), table_size (10000), rows (1000000), stream_repeats (3), warmup (5 s per
 // configuration before the rounds), results_dir (bench/results). --quick: rounds=1, duration=3,
 // rows=100000, stream_repeats=1, warmup=1.
 import { execFile, spawn } from 'node:child_process';
@@ -64,7 +64,7 @@ const settings = {
   tableSize: Math.max(1, int('table_size', 10_000)),
   rows: Math.max(1, int('rows', 1_000_000, 100_000)),
   streamRepeats: Math.max(1, int('stream_repeats', 3, 1)),
-  warmup: int('warmup', 3, 1),
+  warmup: int('warmup', 5, 1),
   profile: setting('profile', '0') === '1',
   resultsDir: setting('results_dir', join(ROOT, 'bench/results')),
 };
@@ -102,7 +102,7 @@ function run(command, args, input = null) {
       args,
       { env: { PATH: process.env.PATH, HOME: os.tmpdir(), TZ: 'UTC' }, maxBuffer: 16 << 20, timeout: 600_000 },
       (error, stdout, stderr) =>
-        error ? reject(new Error(`${command}: ${stderr || error.message}`)) : resolve(stdout),
+        error ? reject(new Error(`${command}: ${error.message}\n${stderr}${stdout.slice(-2000)}`)) : resolve(stdout),
     );
     if (input !== null) child.stdin.end(input);
   });

@@ -9,6 +9,25 @@ import {
 import type { MysqlSessionMasker, ResultPlan } from '../masking.js';
 
 const SLAB_BYTES = 64 * 1024;
+let slab: Buffer = Buffer.allocUnsafe(0);
+let slabUsed = 0;
+
+/**
+ * Bytes for a rewritten row: consecutive slices of a 64 KiB slab shared by the process's maskers
+ * (Buffer.allocUnsafe's pool aligns each slice to 8 bytes), so the masked rows of one chunk are
+ * adjacent and the proxy merges them into one write instead of a vector of thousands. A slab is
+ * never reused: rows still queued on a socket keep theirs alive, as Node's own pool does.
+ */
+function allocateRow(size: number): Buffer {
+  if (size > SLAB_BYTES / 4) return Buffer.allocUnsafe(size);
+  if (slabUsed + size > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const row = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size;
+  return row;
+}
 
 /**
  * Masks the rows of one result set in flight, text or binary, with the plan made from its column
@@ -30,25 +49,6 @@ export class RowMasker {
   /** The replaced cells of the row being masked, in row order (reused: a row allocates only its bytes). */
   private readonly indexes: number[] = [];
   private readonly values: (Buffer | null)[] = [];
-  private slab: Buffer = Buffer.allocUnsafe(0);
-  private slabUsed = 0;
-
-  /**
-   * Bytes for a rewritten row: consecutive slices of a 64 KiB slab (Buffer.allocUnsafe's pool
-   * aligns each slice to 8 bytes), so the masked rows of one chunk are adjacent and the proxy
-   * merges them into one write instead of a vector of thousands. A slab is never reused: rows
-   * still queued on the socket keep theirs alive.
-   */
-  private readonly allocate = (size: number): Buffer => {
-    if (size > SLAB_BYTES / 4) return Buffer.allocUnsafe(size);
-    if (this.slabUsed + size > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      this.slabUsed = 0;
-    }
-    const row = this.slab.subarray(this.slabUsed, this.slabUsed + size);
-    this.slabUsed += size;
-    return row;
-  };
 
   mask(payload: Buffer, sequenceId: number): Buffer | null {
     const { plan, masker, indexes, values } = this;
@@ -79,9 +79,9 @@ export class RowMasker {
       count++;
     }
     if (count === 0) return null;
-    if (!this.binary) return rewriteTextCells(payload, cells, indexes, values, count, sequenceId, this.allocate);
+    if (!this.binary) return rewriteTextCells(payload, cells, indexes, values, count, sequenceId, allocateRow);
     const replacements = new Map<number, BinaryValue>();
     for (let k = 0; k < count; k++) replacements.set(indexes[k]!, values[k]!);
-    return rewriteBinaryRow(payload, cells, plan.types, replacements, sequenceId, this.allocate);
+    return rewriteBinaryRow(payload, cells, plan.types, replacements, sequenceId, allocateRow);
   }
 }
