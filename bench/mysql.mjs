@@ -100,7 +100,13 @@ function run(command, args, input = null) {
     const child = execFile(
       command,
       args,
-      { env: { PATH: process.env.PATH, HOME: os.tmpdir(), TZ: 'UTC' }, maxBuffer: 16 << 20, timeout: 600_000 },
+      {
+        // libmariadb loads mysql_clear_password on the first auth switch; sysbench's threads connect
+        // at once and race to load it ("it is already loaded", 1045): preload it at library init.
+        env: { PATH: process.env.PATH, HOME: os.tmpdir(), TZ: 'UTC', LIBMYSQL_PLUGINS: 'mysql_clear_password' },
+        maxBuffer: 16 << 20,
+        timeout: 600_000,
+      },
       (error, stdout, stderr) =>
         error ? reject(new Error(`${command}: ${error.message}\n${stderr}${stdout.slice(-2000)}`)) : resolve(stdout),
     );
