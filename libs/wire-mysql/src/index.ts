@@ -118,6 +118,7 @@ export {
   rewriteBinaryRow,
   rewriteTextRow,
   rewriteTextCells,
+  rewriteBinaryCells,
   scanBinaryRow,
   scanTextRow,
   type TextCellReplacement,

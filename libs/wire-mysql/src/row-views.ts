@@ -235,6 +235,65 @@ export function rewriteBinaryRow(
   return finishRow(row, at, sequenceId);
 }
 
+/**
+ * `rewriteBinaryRow` for a caller with the replaced cells in row order (`values[k]` replaces cell
+ * `indexes[k]` for k < `count`, arrays a masker reuses). A value for a length-encoded column is
+ * its bytes (or a string, as UTF-8), written with its length prefix; a value for any other column
+ * must be null (or is encoded as `encodeBinaryValue` would). `allocate`: as for `rewriteTextCells`.
+ */
+export function rewriteBinaryCells(
+  payload: Buffer,
+  cells: RowCells,
+  columnTypes: ArrayLike<number>,
+  indexes: ArrayLike<number>,
+  values: ArrayLike<Uint8Array | string | null>,
+  count: number,
+  sequenceId: number,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): Buffer {
+  if (cells.bitmapStart < 0) throw new RangeError('cells of a text row given to rewriteBinaryCells');
+  let size = payload.length;
+  let previous = -1;
+  for (let k = 0; k < count; k++) {
+    const index = indexes[k]!;
+    if (!Number.isInteger(index) || index <= previous || index >= cells.count) {
+      throw new RangeError(`cell ${index} is not in row order in a row of ${cells.count}`);
+    }
+    previous = index;
+    const value = values[k]!;
+    if (value !== null && !isLengthEncodedType(columnTypes[index]!)) {
+      // A fixed-size type given bytes or a string: the general path encodes it.
+      const replacements = new Map<number, BinaryValue | string>();
+      for (let j = 0; j < count; j++) replacements.set(indexes[j]!, values[j] as BinaryValue | string);
+      return rewriteBinaryRow(payload, cells, columnTypes, replacements, sequenceId, allocate);
+    }
+    const length = value === null ? 0 : byteLength(value);
+    size += (value === null ? 0 : lenencSize(length) + length) - cellSize(cells, index);
+  }
+  const row = allocateRow(size, allocate);
+  const out = row.out;
+  let at = row.start;
+  let copied = 0;
+  for (let k = 0; k < count; k++) {
+    const index = indexes[k]!;
+    at = copyBytes(payload, copied, cells.start[index]!, out, at);
+    const value = values[k]!;
+    if (value !== null) {
+      const length = byteLength(value);
+      at = writeBytes(out, writeLenenc(out, length, at), value, length);
+    }
+    copied = cells.end[index]!;
+  }
+  at = copyBytes(payload, copied, payload.length, out, at);
+  const bitmap = row.start + cells.bitmapStart;
+  for (let k = 0; k < count; k++) {
+    const bit = indexes[k]! + 2;
+    if (values[k] === null) out[bitmap + (bit >> 3)]! |= 1 << (bit & 7);
+    else out[bitmap + (bit >> 3)]! &= ~(1 << (bit & 7));
+  }
+  return finishRow(row, at, sequenceId);
+}
+
 function byteLength(value: string | Uint8Array): number {
   return typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
 }

@@ -1,11 +1,4 @@
-import {
-  rewriteBinaryRow,
-  rewriteTextCells,
-  RowCells,
-  scanBinaryRow,
-  scanTextRow,
-  type BinaryValue,
-} from '@postern/wire-mysql';
+import { rewriteBinaryCells, rewriteTextCells, RowCells, scanBinaryRow, scanTextRow } from '@postern/wire-mysql';
 import type { MysqlSessionMasker, ResultPlan } from '../masking.js';
 
 const SLAB_BYTES = 64 * 1024;
@@ -80,8 +73,6 @@ export class RowMasker {
     }
     if (count === 0) return null;
     if (!this.binary) return rewriteTextCells(payload, cells, indexes, values, count, sequenceId, allocateRow);
-    const replacements = new Map<number, BinaryValue>();
-    for (let k = 0; k < count; k++) replacements.set(indexes[k]!, values[k]!);
-    return rewriteBinaryRow(payload, cells, plan.types, replacements, sequenceId, allocateRow);
+    return rewriteBinaryCells(payload, cells, plan.types, indexes, values, count, sequenceId, allocateRow);
   }
 }

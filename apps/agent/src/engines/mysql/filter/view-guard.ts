@@ -93,7 +93,7 @@ export function reachesMaskedColumn(masker: MysqlSessionMasker, view: ViewRow): 
  */
 export function viewQuery(relations: readonly QualifiedName[], database: string): string {
   const text = (value: string): string =>
-    /['\\\u0000]/.test(value)
+    value.includes("'") || value.includes('\\') || value.includes('\u0000')
       ? `CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4)`
       : `'${value}'`;
   const conditions = relations.map(
