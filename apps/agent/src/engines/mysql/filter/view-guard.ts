@@ -88,12 +88,13 @@ export function reachesMaskedColumn(masker: MysqlSessionMasker, view: ViewRow): 
 /**
  * The information_schema.VIEWS query for `relations` in `database` (the session's: it cannot leave
  * it). Plain literals let MariaDB look the names up rather than open every table of the schema;
- * a name with a quote or a backslash (read differently under NO_BACKSLASH_ESCAPES) is sent as a
- * hex literal instead, which is exact but scans the schema.
+ * a name with a quote or a backslash (read differently under NO_BACKSLASH_ESCAPES) or outside
+ * printable ASCII (read in the session's character set, which may not be UTF-8) is sent as a hex
+ * literal of its UTF-8 instead, which is exact but scans the schema.
  */
 export function viewQuery(relations: readonly QualifiedName[], database: string): string {
   const text = (value: string): string =>
-    value.includes("'") || value.includes('\\') || value.includes('\u0000')
+    value.includes("'") || value.includes('\\') || !/^[\x20-\x7e]*$/.test(value)
       ? `CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4)`
       : `'${value}'`;
   const conditions = relations.map(
