@@ -4,11 +4,16 @@
 // Settings (environment): POSTERN_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postern),
 // POSTERN_REDIS_URL (default redis://127.0.0.1:6379), POSTERN_DEMO_HTTP_PORT (8080),
 // POSTERN_DEMO_GRPC_PORT (8443), POSTERN_DEMO_IDP_PORT (9090), POSTERN_DEMO_AGENT_PG_PORT (6432),
-// POSTERN_DEMO_RELAY_PG_PORT (5433), POSTERN_DEMO_DIR (.postern/demo).
+// POSTERN_DEMO_RELAY_PG_PORT (5433), POSTERN_DEMO_DIR (.postern/demo),
+// POSTERN_DEMO_AGENT_MYSQL_PORT (3307), POSTERN_DEMO_MARIADB_HOST (127.0.0.1),
+// POSTERN_DEMO_MARIADB_PORT (3306), POSTERN_DEMO_MARIADB_ADMIN_USER (root, no password).
 // The demo's target is a `postern_demo_shop` database on the same PostgreSQL, with customers,
 // emails, card numbers and phone numbers; Postern reaches it as the role `shop_app`, whose password
-// only the agent knows (a file the connection's secret reference points to).
-import { spawn } from 'node:child_process';
+// only the agent knows (a file the connection's secret reference points to). Its MariaDB twin, when
+// MariaDB answers: a `postern_demo_shop` database there with the same data, reached as the MariaDB
+// user `shop_app` (its own password file), as the connection `shop-mysql` with the same rules, on
+// the agent's MySQL listener (seeded with the `mariadb` CLI, run as the admin user).
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +31,10 @@ const grpcPort = Number(env.POSTERN_DEMO_GRPC_PORT ?? 8443);
 const idpPort = Number(env.POSTERN_DEMO_IDP_PORT ?? 9090);
 const agentPgPort = Number(env.POSTERN_DEMO_AGENT_PG_PORT ?? 6432);
 const relayPgPort = Number(env.POSTERN_DEMO_RELAY_PG_PORT ?? 5433);
+const agentMysqlPort = Number(env.POSTERN_DEMO_AGENT_MYSQL_PORT ?? 3307);
+const mariadbHost = env.POSTERN_DEMO_MARIADB_HOST ?? '127.0.0.1';
+const mariadbPort = Number(env.POSTERN_DEMO_MARIADB_PORT ?? 3306);
+const mariadbAdmin = env.POSTERN_DEMO_MARIADB_ADMIN_USER ?? 'root';
 const demoDir = resolve(root, env.POSTERN_DEMO_DIR ?? '.postern/demo');
 const children = [];
 
@@ -113,6 +122,56 @@ async function prepareDemoTarget(passwordFile) {
   }
 }
 
+/** Runs SQL with the `mariadb` CLI as the MariaDB admin user; resolves with its output. */
+function mariadbAdminSql(sql) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'mariadb',
+      ['--no-defaults', '--protocol=TCP', '-h', mariadbHost, '-P', String(mariadbPort), '-u', mariadbAdmin, '--batch'],
+      { timeout: 30_000 },
+      (error, stdout, stderr) => (error ? reject(new Error((stderr || error.message).trim())) : resolve(stdout)),
+    );
+    child.stdin.end(sql);
+  });
+}
+
+/**
+ * The MariaDB twin of the demo target: the same customers and orders in a `postern_demo_shop`
+ * database, and the user `shop_app` Postern logs in as. Null when it is ready, else why not.
+ */
+async function prepareMysqlTarget(passwordFile) {
+  const password = readFileSync(passwordFile, 'utf8').trim().replaceAll("'", "''");
+  try {
+    await mariadbAdminSql(`
+      CREATE DATABASE IF NOT EXISTS postern_demo_shop;
+      CREATE USER IF NOT EXISTS 'shop_app'@'127.0.0.1' IDENTIFIED BY '${password}';
+      ALTER USER 'shop_app'@'127.0.0.1' IDENTIFIED BY '${password}';
+      GRANT ALL ON postern_demo_shop.* TO 'shop_app'@'127.0.0.1';
+      USE postern_demo_shop;
+      CREATE TABLE IF NOT EXISTS customers (
+        id INT AUTO_INCREMENT PRIMARY KEY, full_name VARCHAR(100) NOT NULL, email VARCHAR(100) NOT NULL,
+        phone VARCHAR(40), card_number VARCHAR(40), iban VARCHAR(40), country CHAR(2),
+        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);
+      CREATE TABLE IF NOT EXISTS orders (
+        id INT AUTO_INCREMENT PRIMARY KEY, customer_id INT, total_cents INT, status VARCHAR(20),
+        placed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, FOREIGN KEY (customer_id) REFERENCES customers(id));
+      INSERT INTO customers (full_name, email, phone, card_number, iban, country)
+        SELECT * FROM (VALUES
+          ('Ada Lovelace', 'ada@analytical.engine', '+44 20 7946 0018', '4539 1488 0343 6467', 'GB82 WEST 1234 5698 7654 32', 'GB'),
+          ('Grace Hopper', 'grace.hopper@navy.example', '+1 202-555-0143', '5555 5555 5555 4444', 'DE89 3704 0044 0532 0130 00', 'US'),
+          ('Alan Turing', 'alan@bletchley.example', '+44 1908 640404', '4111 1111 1111 1111', 'FR14 2004 1010 0505 0001 3M02 606', 'GB'),
+          ('Katherine Johnson', 'kj@nasa.example', '+1 757-555-0199', '3782 822463 10005', 'NL91 ABNA 0417 1643 00', 'US'),
+          ('Margaret Hamilton', 'margaret@apollo.example', '+1 617-555-0123', '6011 1111 1111 1117', 'ES91 2100 0418 4502 0005 1332', 'US')
+        ) AS seed WHERE NOT EXISTS (SELECT 1 FROM customers);
+      INSERT INTO orders (customer_id, total_cents, status)
+        SELECT 1 + (seq % 5), 500 + (seq * 37) % 20000, ELT(1 + seq % 3, 'paid', 'shipped', 'refunded')
+        FROM seq_1_to_200 WHERE NOT EXISTS (SELECT 1 FROM orders);`);
+    return null;
+  } catch (error) {
+    return `MariaDB is not usable at ${mariadbAdmin}@${mariadbHost}:${mariadbPort} (${error.message.split('\n')[0]}): the demo runs without its MySQL twin`;
+  }
+}
+
 async function checkRedis() {
   const client = new Redis(redisUrl, {
     lazyConnect: true,
@@ -186,6 +245,64 @@ async function gql(token, query, variables = {}) {
   return body.data;
 }
 
+/** The MariaDB twin of `shop`: the connection `shop-mysql` with the same rules, written for MySQL. */
+async function mysqlTwin(adminToken, agentId, passwordFile) {
+  const { connections } = await gql(adminToken, '{ connections { id name } }');
+  const existing = connections.find((c) => c.name === 'shop-mysql');
+  if (existing) return existing;
+  const created = (
+    await gql(adminToken, `mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id name } }`, {
+      input: {
+        name: 'shop-mysql',
+        protocol: 'MYSQL',
+        agentId,
+        targetHost: mariadbHost,
+        targetPort: mariadbPort,
+        targetDatabase: 'postern_demo_shop',
+        targetUser: 'shop_app',
+        secretRef: `file:${passwordFile}`,
+        tlsMode: 'disable',
+      },
+    })
+  ).createConnection;
+  await gql(
+    adminToken,
+    'mutation($id: ID!) { createAccessRule(input: { connectionId: $id, groups: ["engineers"], operations: ["read", "write"] }) { id } }',
+    { id: created.id },
+  );
+  const rule = (kind, input) =>
+    gql(adminToken, `mutation($input: Create${kind}Input!) { create${kind}(input: $input) { id } }`, {
+      input: { dialect: 'mysql', connectionIds: [created.id], ...input },
+    });
+  await rule('Guardrail', {
+    name: 'no schema changes (MySQL)',
+    match: { statementKinds: ['DROP', 'TRUNCATE', 'ALTER'] },
+  });
+  await rule('Guardrail', { name: 'WHERE required (MySQL)', match: { missingWhere: true } });
+  // Each condition of a match must hold: reading and writing server files are two rules.
+  await rule('Guardrail', { name: 'no server files (MySQL)', match: { functions: ['load_file'] } });
+  await rule('Guardrail', {
+    name: 'no file import/export (MySQL)',
+    match: { flags: ['loadData', 'serverFile', 'writesFile'] },
+  });
+  await rule('ApprovalRule', {
+    name: 'customer changes (MySQL)',
+    approverGroups: ['approvers'],
+    timeoutSeconds: 300,
+    match: { statementKinds: ['UPDATE', 'DELETE'], relations: ['customers'] },
+  });
+  await rule('MaskingRule', {
+    name: 'card numbers (MySQL)',
+    spec: { columns: ['customers.card_number'], style: 'partial' },
+  });
+  await rule('MaskingRule', {
+    name: 'contact details (MySQL)',
+    exemptGroups: ['postern-admins'],
+    spec: { detectors: ['email', 'phone', 'iban'], style: 'redact' },
+  });
+  return created;
+}
+
 function stopAll() {
   for (const child of children) child.kill('SIGTERM');
 }
@@ -206,6 +323,12 @@ async function main() {
   if (!existsSync(targetPasswordFile))
     writeFileSync(targetPasswordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   await prepareDemoTarget(targetPasswordFile);
+  const mysqlPasswordFile = join(demoDir, 'shop-app-mysql-password');
+  if (!existsSync(mysqlPasswordFile))
+    writeFileSync(mysqlPasswordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  const mysqlProblem = await prepareMysqlTarget(mysqlPasswordFile);
+  if (mysqlProblem) say(`! ${mysqlProblem}`);
+  const withMysql = mysqlProblem === null;
 
   const idp = await start(
     'idp',
@@ -278,11 +401,12 @@ async function main() {
       POSTERN_CONTROL_PLANE_SERVER_NAME: 'localhost',
       POSTERN_AGENT_STATE_DIR: agentState,
       POSTERN_AGENT_POSTGRES_LISTEN: `127.0.0.1:${agentPgPort}`,
+      ...(withMysql ? { POSTERN_AGENT_MYSQL_LISTEN: `127.0.0.1:${agentMysqlPort}` } : {}),
       POSTERN_AGENT_TLS_CERT_FILE: tls.certFile,
       POSTERN_AGENT_TLS_KEY_FILE: tls.keyFile,
       // What this agent may reveal, decided by its own configuration (docs/security-model.md).
-      POSTERN_AGENT_SECRET_ALLOW: `file:${targetPasswordFile}`,
-      POSTERN_AGENT_TARGET_ALLOW: '127.0.0.1:5432',
+      POSTERN_AGENT_SECRET_ALLOW: `file:${targetPasswordFile},file:${mysqlPasswordFile}`,
+      POSTERN_AGENT_TARGET_ALLOW: `127.0.0.1:5432,${mariadbHost}:${mariadbPort}`,
       ...(enrollmentToken ? { POSTERN_ENROLLMENT_TOKEN: enrollmentToken } : {}),
     },
     (l) => l.msg === 'local ingress listening',
@@ -349,6 +473,7 @@ async function main() {
       spec: { detectors: ['email', 'phone', 'iban'], style: 'redact' },
     });
   }
+  const shopMysql = withMysql ? await mysqlTwin(adminToken, agent.id, mysqlPasswordFile) : null;
   const { users } = await gql(adminToken, '{ users { id email } }');
   let alice = users.find((u) => u.email === 'alice@example.com');
   if (!alice) {
@@ -366,6 +491,16 @@ async function main() {
       { c: shop.id, u: alice.id },
     )
   ).mintConnectionCredential;
+  const mintedMysql =
+    shopMysql === null
+      ? null
+      : (
+          await gql(
+            adminToken,
+            'mutation($c: ID!, $u: ID!) { mintConnectionCredential(input: { connectionId: $c, userId: $u, ttlSeconds: 43200 }) { password } }',
+            { c: shopMysql.id, u: alice.id },
+          )
+        ).mintConnectionCredential;
   const online = await gql(adminToken, 'query($id: ID!) { agent(id: $id) { name status version } }', { id: agent.id });
 
   say('');
@@ -401,6 +536,19 @@ async function main() {
   );
   say('    POSTERN_PROFILE=bob postern reviews            # what waits (add --watch to keep it live)');
   say('    POSTERN_PROFILE=bob postern approve <review id from the NOTICE> --comment "ok"');
+  if (mintedMysql !== null) {
+    say('');
+    say('The MariaDB twin, with the mariadb CLI as alice (same data, same rules; TLS to the agent):');
+    say(
+      `  mariadb --ssl --ssl-ca=${tls.certFile} -h 127.0.0.1 -P ${agentMysqlPort} -u alice@example.com --password='${mintedMysql.password}' shop-mysql`,
+    );
+    say(
+      "  (clients that connect without a database, such as mysqldump, name it in the user: -u 'alice@example.com+shop-mysql')",
+    );
+    say('  then try the same statements: the SELECT is masked, the DROP refused (ERROR 1142), the UPDATE held');
+    say('  until bob approves (the mariadb client waits; a rejection comes back as ERROR 1142 with the reason).');
+  }
+  say('');
   say('  or sign in as alice with the CLI and let it mint the credential and start psql:');
   say(`    postern login --issuer ${idp.issuer} --api http://127.0.0.1:${httpPort} && postern connect shop`);
   say('');

@@ -117,3 +117,26 @@ export const ServerError = {
   /** ER_SECURE_TRANSPORT_REQUIRED (MySQL 5.7+) */
   SecureTransportRequired: { errno: 3159, sqlState: 'HY000' },
 } as const satisfies Record<string, ServerErrorCode>;
+
+/**
+ * Which Postern connection a login names, and as whom. The database of the handshake response is
+ * the connection's name. A client that connects without a database (`mysqldump`, `mariadb` with
+ * no database, tools that `USE` after connecting) names it in the user name instead:
+ * `<postern login>+<connection>`, split at the last `+` as the SSH engine does (a login name may
+ * hold a `+`, as e-mail addresses do; connection names never do). When both are given, the
+ * database names the connection, and the user name is taken whole unless it ends with
+ * `+<that connection>`.
+ */
+export function nameConnection(
+  username: string,
+  database: string | null | undefined,
+): { user: string; connection: string } | null {
+  if (database !== undefined && database !== null && database !== '') {
+    // `alice+shop` with database `shop` (a profile that sets both) is alice on shop.
+    const user = username.endsWith(`+${database}`) ? username.slice(0, -database.length - 1) : username;
+    return { user: user === '' ? username : user, connection: database };
+  }
+  const plus = username.lastIndexOf('+');
+  if (plus <= 0 || plus === username.length - 1) return null;
+  return { user: username.slice(0, plus), connection: username.slice(plus + 1) };
+}

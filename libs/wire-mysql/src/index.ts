@@ -124,6 +124,8 @@ export {
   RowCells,
   rewriteBinaryRow,
   rewriteTextRow,
+  rewriteTextCells,
+  rewriteBinaryCells,
   scanBinaryRow,
   scanTextRow,
   type TextCellReplacement,
@@ -143,6 +145,7 @@ export {
   GATEWAY_REQUIRED_CAPABILITIES,
   GATEWAY_SERVER_VERSION,
   gatewayGreeting,
+  nameConnection,
   ServerError,
   type ServerErrorCode,
 } from './gateway.js';

@@ -8,12 +8,15 @@ import {
   encodeBinaryRow,
   encodeTextRow,
   MAX_PACKET_PAYLOAD,
+  rewriteBinaryCells,
   rewriteBinaryRow,
+  rewriteTextCells,
   rewriteTextRow,
   RowCells,
   scanBinaryRow,
   scanTextRow,
 } from './index.js';
+import { isLengthEncodedType } from './binary-values.js';
 import { binaryRow, bytes, textRow, typedValue } from '../test/arbitraries.js';
 import { readAtEveryOffset } from '../test/fixtures.js';
 
@@ -60,6 +63,47 @@ describe('text rows', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('text rows rewritten from arrays in row order', () => {
+  test('the same bytes as rewriteTextRow, in the slices an allocator hands out', () => {
+    const slab = Buffer.alloc(1024);
+    let used = 0;
+    const allocate = (size: number): Buffer => slab.subarray(used, (used += size));
+    const rows = [
+      ['1', 'ada@example.com', 'x'],
+      ['2', null, 'y'.repeat(300)],
+    ];
+    const written = rows.map((row, n) => {
+      const payload = encodeTextRow(row);
+      const cells = scanTextRow(payload, 3);
+      const wire = rewriteTextCells(payload, cells, [1, 2], [Buffer.from('****'), null], 2, n + 1, allocate);
+      expect(wire).toEqual(
+        rewriteTextRow(
+          payload,
+          cells,
+          new Map([
+            [1, '****'],
+            [2, null],
+          ]),
+          n + 1,
+        ),
+      );
+      return wire;
+    });
+    // Consecutive rows are adjacent in memory: the proxy writes them as one run.
+    expect(written[1]!.byteOffset).toBe(written[0]!.byteOffset + written[0]!.length);
+    expect(written[0]!.buffer).toBe(slab.buffer);
+    expect(decodeTextRow(payloadOf(written[1]!, 2), 3)).toEqual([Buffer.from('2'), Buffer.from('****'), null]);
+  });
+
+  test('cells out of row order, repeated or outside the row are refused', () => {
+    const payload = encodeTextRow(['a', 'b', 'c']);
+    const cells = scanTextRow(payload, 3);
+    expect(() => rewriteTextCells(payload, cells, [2, 1], [null, null], 2, 0)).toThrow(RangeError);
+    expect(() => rewriteTextCells(payload, cells, [1, 1], [null, null], 2, 0)).toThrow(RangeError);
+    expect(() => rewriteTextCells(payload, cells, [3], [null], 1, 0)).toThrow(RangeError);
   });
 });
 
@@ -113,6 +157,41 @@ describe('binary rows', () => {
       4,
     );
     expect(decodeBinaryRow(wire.subarray(4), columns)).toEqual([Buffer.from('card 4111'), 7, Buffer.from('now set')]);
+  });
+});
+
+describe('binary rows rewritten from arrays in row order', () => {
+  test('the same bytes as rewriteBinaryRow: strings and bytes for length-encoded columns, NULL for any (property)', () => {
+    fc.assert(
+      fc.property(
+        binaryRow.filter((row) => row.columns.length > 0),
+        fc.array(fc.tuple(fc.nat(), fc.option(fc.oneof(bytes(40), fc.string()), { nil: null })), { maxLength: 5 }),
+        ({ columns, values }, picks) => {
+          const payload = encodeBinaryRow(values, columns);
+          const types = columns.map((c) => c.type);
+          const cells = scanBinaryRow(payload, types);
+          const chosen = new Map<number, Buffer | string | null>();
+          for (const [raw, value] of picks) chosen.set(raw % columns.length, value);
+          const indexes = [...chosen.keys()].sort((a, b) => a - b);
+          // Bytes and strings only where the column is length-encoded (what a masker gives); NULL anywhere.
+          const replacement = (index: number) => {
+            const value = chosen.get(index)!;
+            return value !== null && !isLengthEncodedType(types[index]!) ? null : value;
+          };
+          const cellValues = indexes.map(replacement);
+          const fromArrays = rewriteBinaryCells(payload, cells, types, indexes, cellValues, indexes.length, 3);
+          const fromMap = rewriteBinaryRow(
+            payload,
+            cells,
+            types,
+            new Map(indexes.map((index, k) => [index, cellValues[k] as BinaryValue | string])),
+            3,
+          );
+          expect(fromArrays).toEqual(fromMap);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -131,22 +131,50 @@ export function rewriteTextRow(
 ): Buffer {
   const indexes = sortedIndexes(replacements, cells);
   const values = indexes.map((index) => replacements.get(index)!);
-  const lengths = values.map((value) => (value === null ? -1 : byteLength(value)));
+  return rewriteTextCells(payload, cells, indexes, values, indexes.length, sequenceId);
+}
+
+/**
+ * `rewriteTextRow` for a caller that already has the replaced cells in row order: `values[k]`
+ * replaces cell `indexes[k]` for k < `count` (arrays a masker reuses from row to row, so a masked
+ * row allocates only its own bytes). `allocate` gives the bytes of a row under 16 MiB (a masker
+ * hands out consecutive slices of a slab, so consecutive rows are adjacent in memory and leave
+ * in one write).
+ */
+export function rewriteTextCells(
+  payload: Buffer,
+  cells: RowCells,
+  indexes: ArrayLike<number>,
+  values: ArrayLike<TextCellReplacement>,
+  count: number,
+  sequenceId: number,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): Buffer {
   let size = payload.length;
-  for (let k = 0; k < indexes.length; k++) {
-    const length = lengths[k]!;
-    size += (length < 0 ? 1 : lenencSize(length) + length) - cellSize(cells, indexes[k]!);
+  let previous = -1;
+  for (let k = 0; k < count; k++) {
+    const index = indexes[k]!;
+    if (!Number.isInteger(index) || index <= previous || index >= cells.count) {
+      throw new RangeError(`cell ${index} is not in row order in a row of ${cells.count}`);
+    }
+    previous = index;
+    const value = values[k]!;
+    const length = value === null ? -1 : byteLength(value);
+    size += (length < 0 ? 1 : lenencSize(length) + length) - cellSize(cells, index);
   }
-  const row = allocateRow(size);
+  const row = allocateRow(size, allocate);
   const out = row.out;
   let at = row.start;
   let copied = 0;
-  for (let k = 0; k < indexes.length; k++) {
+  for (let k = 0; k < count; k++) {
     const index = indexes[k]!;
     at = copyBytes(payload, copied, cells.start[index]!, out, at);
     const value = values[k]!;
     if (value === null) out[at++] = 0xfb;
-    else at = writeBytes(out, writeLenenc(out, lengths[k]!, at), value, lengths[k]!);
+    else {
+      const length = byteLength(value);
+      at = writeBytes(out, writeLenenc(out, length, at), value, length);
+    }
     copied = cells.end[index]!;
   }
   at = copyBytes(payload, copied, payload.length, out, at);
@@ -156,7 +184,7 @@ export function rewriteTextRow(
 /**
  * A new binary row with the cells in `replacements` replaced by values of their column's type
  * (see `BinaryValue`; strings are accepted for length-encoded types), as wire bytes like
- * `rewriteTextRow`. null sets the cell's NULL bit.
+ * `rewriteTextRow`. null sets the cell's NULL bit. `allocate`: as for `rewriteTextCells`.
  */
 export function rewriteBinaryRow(
   payload: Buffer,
@@ -164,6 +192,7 @@ export function rewriteBinaryRow(
   columnTypes: ArrayLike<number>,
   replacements: ReadonlyMap<number, BinaryValue | string>,
   sequenceId: number,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): Buffer {
   if (cells.bitmapStart < 0) throw new RangeError('cells of a text row given to rewriteBinaryRow');
   const indexes = sortedIndexes(replacements, cells);
@@ -183,7 +212,7 @@ export function rewriteBinaryRow(
     const encoded = length < 0 ? 0 : typeof value === 'string' ? lenencSize(length) + length : length;
     size += encoded - cellSize(cells, indexes[k]!);
   }
-  const row = allocateRow(size);
+  const row = allocateRow(size, allocate);
   const out = row.out;
   let at = row.start;
   let copied = 0;
@@ -199,6 +228,65 @@ export function rewriteBinaryRow(
   // The NULL bitmap lies before every cell, so it was copied unchanged: fix the replaced bits.
   const bitmap = row.start + cells.bitmapStart;
   for (let k = 0; k < indexes.length; k++) {
+    const bit = indexes[k]! + 2;
+    if (values[k] === null) out[bitmap + (bit >> 3)]! |= 1 << (bit & 7);
+    else out[bitmap + (bit >> 3)]! &= ~(1 << (bit & 7));
+  }
+  return finishRow(row, at, sequenceId);
+}
+
+/**
+ * `rewriteBinaryRow` for a caller with the replaced cells in row order (`values[k]` replaces cell
+ * `indexes[k]` for k < `count`, arrays a masker reuses). A value for a length-encoded column is
+ * its bytes (or a string, as UTF-8), written with its length prefix; a value for any other column
+ * must be null (or is encoded as `encodeBinaryValue` would). `allocate`: as for `rewriteTextCells`.
+ */
+export function rewriteBinaryCells(
+  payload: Buffer,
+  cells: RowCells,
+  columnTypes: ArrayLike<number>,
+  indexes: ArrayLike<number>,
+  values: ArrayLike<Uint8Array | string | null>,
+  count: number,
+  sequenceId: number,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): Buffer {
+  if (cells.bitmapStart < 0) throw new RangeError('cells of a text row given to rewriteBinaryCells');
+  let size = payload.length;
+  let previous = -1;
+  for (let k = 0; k < count; k++) {
+    const index = indexes[k]!;
+    if (!Number.isInteger(index) || index <= previous || index >= cells.count) {
+      throw new RangeError(`cell ${index} is not in row order in a row of ${cells.count}`);
+    }
+    previous = index;
+    const value = values[k]!;
+    if (value !== null && !isLengthEncodedType(columnTypes[index]!)) {
+      // A fixed-size type given bytes or a string: the general path encodes it.
+      const replacements = new Map<number, BinaryValue | string>();
+      for (let j = 0; j < count; j++) replacements.set(indexes[j]!, values[j] as BinaryValue | string);
+      return rewriteBinaryRow(payload, cells, columnTypes, replacements, sequenceId, allocate);
+    }
+    const length = value === null ? 0 : byteLength(value);
+    size += (value === null ? 0 : lenencSize(length) + length) - cellSize(cells, index);
+  }
+  const row = allocateRow(size, allocate);
+  const out = row.out;
+  let at = row.start;
+  let copied = 0;
+  for (let k = 0; k < count; k++) {
+    const index = indexes[k]!;
+    at = copyBytes(payload, copied, cells.start[index]!, out, at);
+    const value = values[k]!;
+    if (value !== null) {
+      const length = byteLength(value);
+      at = writeBytes(out, writeLenenc(out, length, at), value, length);
+    }
+    copied = cells.end[index]!;
+  }
+  at = copyBytes(payload, copied, payload.length, out, at);
+  const bitmap = row.start + cells.bitmapStart;
+  for (let k = 0; k < count; k++) {
     const bit = indexes[k]! + 2;
     if (values[k] === null) out[bitmap + (bit >> 3)]! |= 1 << (bit & 7);
     else out[bitmap + (bit >> 3)]! &= ~(1 << (bit & 7));
@@ -253,10 +341,10 @@ interface RowBuffer {
   size: number;
 }
 
-function allocateRow(size: number): RowBuffer {
+function allocateRow(size: number, allocate: (size: number) => Buffer = Buffer.allocUnsafe): RowBuffer {
   const single = size < MAX_PACKET_PAYLOAD;
   return {
-    out: Buffer.allocUnsafe(single ? size + PACKET_HEADER_SIZE : size),
+    out: single ? allocate(size + PACKET_HEADER_SIZE) : Buffer.allocUnsafe(size),
     start: single ? PACKET_HEADER_SIZE : 0,
     size,
   };

@@ -17,6 +17,7 @@ import {
   type HandshakeResponse41,
   type Message,
   type SessionCapabilities,
+  nameConnection,
 } from '@postern/wire-mysql';
 import { FrameReader, PeerClosedError } from '../common/frame-reader.js';
 import { tlsHandshake } from '../common/tls.js';
@@ -107,11 +108,12 @@ export async function readClientLogin(
         'Client does not support the authentication protocol of the Postern agent (4.1 protocol with plugin auth)',
     });
   }
-  const connectionName = response.database ?? '';
-  if (connectionName === '') {
+  const named = nameConnection(response.username, response.database);
+  if (named === null) {
     throw new SessionEnd('unknown_connection', 'no connection named', {
       code: errorCode(Errors.NoDatabaseSelected),
-      message: 'No database selected: name the Postern connection as the database',
+      message:
+        'No database selected: name the Postern connection as the database, or in the user name as <user>+<connection>',
     });
   }
   const password = await askClearPassword(link, reader, response, options.maxPasswordLength, signal);
@@ -120,8 +122,8 @@ export async function readClientLogin(
     packets,
     response,
     capabilities: { flags: (response.capabilityFlags & advertised & ~Capability.SSL) >>> 0, mariaDbFlags: 0 },
-    connectionName,
-    user: response.username,
+    connectionName: named.connection,
+    user: named.user,
     password,
   };
 }

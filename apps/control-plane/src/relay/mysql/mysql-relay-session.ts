@@ -17,6 +17,7 @@ import {
   ServerError,
   type HandshakeResponse41,
   type ServerErrorCode,
+  nameConnection,
 } from '@postern/wire-mysql';
 import type { ForwardedRoute, LocalRoute, RelayLogin } from '../core/front-door.js';
 import { loginToAgent } from './agent-login.js';
@@ -71,6 +72,8 @@ export class MysqlRelaySession {
   /** Sequence id of our next packet to the client. */
   private sequenceId = 1;
   private response: HandshakeResponse41 | null = null;
+  /** The connection and login the handshake names (nameConnection). */
+  private named: { user: string; connection: string } | null = null;
   /** The agent side (data connection or internal link) while logging in, before the join. */
   private upstream: Duplex | null = null;
   private closed = false;
@@ -153,12 +156,16 @@ export class MysqlRelaySession {
         'Client does not support the authentication protocol of the Postern relay (4.1 protocol with plugin auth)',
       );
     }
-    if (!response.database) {
+    // The connection is the database, or — for clients that connect without one (mysqldump) — the
+    // end of the user name (`<login>+<connection>`), read as the agent's engine reads it.
+    const named = nameConnection(response.username, response.database);
+    if (!named) {
       return this.refuse(
         ServerError.NoDatabaseSelected,
-        'No database selected: name the Postern connection as the database',
+        'No database selected: name the Postern connection as the database, or in the user name as <user>+<connection>',
       );
     }
+    this.named = named;
     this.response = response;
     if (response.authPluginName === AuthPlugin.CLEAR_PASSWORD && response.authResponse.length > 0) {
       return this.onPassword(response.authResponse);
@@ -181,7 +188,7 @@ export class MysqlRelaySession {
       return this.refuse(ServerError.AccessDenied, `${denied} (password too long)`);
     }
     this.phase = 'routing';
-    void this.join({ connection: response.database!, user: response.username, password: bytes.toString('utf8') });
+    void this.join({ connection: this.named!.connection, user: this.named!.user, password: bytes.toString('utf8') });
   }
 
   private async join(login: RelayLogin): Promise<void> {

@@ -1,6 +1,7 @@
 import {
   Capability,
   Command,
+  decodeTextRow,
   hasCapability,
   MySqlProtocolError,
   packet,
@@ -9,7 +10,8 @@ import {
   type Message,
   type SessionCapabilities,
 } from '@postern/wire-mysql';
-import type { FrameFilter, FrameVerdict } from '../../common/proxy.js';
+import { analyzeSql } from '@postern/policy-mysql';
+import type { FilterIo, FrameFilter, FrameVerdict } from '../../common/proxy.js';
 import { errorCode, Errors, errPacket, SessionEnd, type MysqlError } from '../errors.js';
 import type { MysqlContext } from '../rules.js';
 import { Part, ResponseReader, type ResponseShape } from './response-reader.js';
@@ -19,13 +21,14 @@ import type { RowMasker } from './row-masker.js';
 import { Activity } from './activity.js';
 import { ClientCharset } from './client-charset.js';
 import { databaseRefusal, StatementGate, type GateVerdict } from './statement-gate.js';
+import { ViewGuard } from './view-guard.js';
 
 /** What a refused command becomes on its way to the target: COM_PING, answered by one OK we replace. */
 const STAND_IN = packet(Buffer.of(Command.PING), 0);
 
 /** A command forwarded to the target, waiting for (or reading) its response. */
 interface Request {
-  kind: 'query' | 'prepare' | 'execute' | 'other' | 'refused';
+  kind: 'query' | 'prepare' | 'execute' | 'other' | 'refused' | 'lookup';
   reader: ResponseReader;
   sql: string | null;
   statementId: number | null;
@@ -37,6 +40,8 @@ interface Request {
   rowMasker: RowMasker | null;
   /** Packets added (or removed) by rewritten rows that crossed 16 MiB: later packets are renumbered. */
   shift: number;
+  /** A lookup of the filter's own: its rows, and what waits for them. The client sees none of it. */
+  lookup: { rows: (string | null)[][]; settle(error: Error | null): void } | null;
 }
 
 export interface MysqlFilterOptions {
@@ -68,20 +73,30 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   private readonly gate: StatementGate;
   private readonly masking: ResultMasking;
   private readonly charset: ClientCharset;
+  private readonly views: ViewGuard;
+  private io: FilterIo | null = null;
+  /** Waiting for every forwarded command to be answered (a lookup goes in the gap). */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: MysqlFilterOptions) {
     this.activity = new Activity(options.context);
     this.gate = new StatementGate(options.context, this.activity, options);
     this.masking = new ResultMasking(options.context);
     this.statements = new PreparedStatements(options.capabilities);
+    this.views = new ViewGuard((sql) => this.lookup(sql), options.database);
     this.charset = new ClientCharset(
       options.characterSet,
       hasCapability(options.capabilities.flags, Capability.SESSION_TRACK),
     );
   }
 
-  /** Nothing of the filter's own is ever written out of turn: refusals travel as stand-ins. */
-  attach(): void {}
+  /**
+   * Refusals travel as stand-ins; the only bytes of the filter's own are lookups to the target,
+   * written while the client lane waits on the statement they are for.
+   */
+  attach(io: FilterIo): void {
+    this.io = io;
+  }
 
   fromClient(frame: Message): FrameVerdict {
     try {
@@ -150,6 +165,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     const request = this.queue[0];
     if (request === undefined) return frame.bytes; // unsolicited (a server shutting down the connection)
     const part = this.readResponse(request, frame.payload);
+    if (request.lookup !== null) return this.lookupAnswer(request, part, frame.payload);
     if (request.reader.sessionState !== null) {
       this.charset.observe(request.reader.sessionState);
       request.reader.sessionState = null;
@@ -170,8 +186,43 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     if (request.reader.done) {
       this.queue.shift();
       this.answered(request);
+      if (this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
     return out;
+  }
+
+  /** A packet of a lookup's answer: rows kept, nothing passed on to the client. */
+  private lookupAnswer(request: Request, part: Part, payload: Buffer): null {
+    const lookup = request.lookup!;
+    if (part === Part.Row) {
+      const cells = decodeTextRow(payload, request.reader.columns.length);
+      lookup.rows.push(cells.map((cell) => (cell === null ? null : cell.toString('utf8'))));
+    }
+    if (request.reader.done) {
+      this.queue.shift();
+      const { error } = request.reader;
+      lookup.settle(error === null ? null : new Error(error.message));
+      if (this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+    return null;
+  }
+
+  /**
+   * A read-only query on the session's own target connection, once every forwarded command has
+   * been answered (MySQL answers in order: its answer is then the next). Only called while the
+   * client lane waits on a statement's verdict, so nothing of the client's goes out meanwhile.
+   */
+  private async lookup(sql: string): Promise<(string | null)[][]> {
+    const io = this.io;
+    if (io === null) throw new Error('the filter is not attached');
+    while (this.queue.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve, reject) => {
+      const request = this.request('lookup', new ResponseReader('results', this.options.capabilities), null);
+      const rows: (string | null)[][] = [];
+      request.lookup = { rows, settle: (error) => (error === null ? resolve(rows) : reject(error)) };
+      this.queue.push(request);
+      io.toTarget(packet(Buffer.concat([Buffer.of(Command.QUERY), Buffer.from(sql, 'utf8')]), 0));
+    });
   }
 
   /** The next packet of a response; one that does not fit ends the session as a target protocol error. */
@@ -190,6 +241,10 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
   /** The session ends: commands the target never answered are recorded as such. */
   sessionEnded(reason: string): void {
     for (const request of this.queue.splice(0)) {
+      if (request.lookup !== null) {
+        request.lookup.settle(new Error(`the session ended (${reason})`));
+        continue;
+      }
       request.reader.error ??= {
         code: 'unanswered',
         message: `the session ended (${reason}) before the server answered`,
@@ -273,6 +328,19 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     return this.refuse(reply, Errors.DatabaseAccessDenied, databaseRefusal(wanted, this.options));
   }
 
+  private admitted(frame: Message, sql: string, kind: 'query' | 'prepare'): Buffer {
+    return kind === 'query'
+      ? this.forward(frame, 'results', 'query', sql)
+      : this.forward(frame, 'prepare', 'prepare', sql);
+  }
+
+  /** `USE <connection name>` reaches the target as a `USE` of the connection's database. */
+  private useDatabase(frame: Message, sql: string): Buffer {
+    this.queue.push(this.request('query', new ResponseReader('results', this.options.capabilities), sql));
+    const text = `USE \`${this.options.database.replaceAll('`', '``')}\``;
+    return packet(Buffer.concat([Buffer.of(Command.QUERY), Buffer.from(text)]), frame.sequenceId);
+  }
+
   private refuse(reply: number, error: MysqlError, message: string): Buffer {
     const request = this.request('refused', new ResponseReader('single', this.options.capabilities), null);
     request.replacement = errPacket(error, message, reply);
@@ -291,6 +359,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
       replacement: null,
       rowMasker: null,
       shift: 0,
+      lookup: null,
     };
   }
 
@@ -314,7 +383,7 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
     sql: string,
     kind: 'query' | 'prepare',
     reply: number,
-  ): Buffer | null {
+  ): FrameVerdict {
     switch (verdict.action) {
       case 'admit': {
         const refusal = this.masking.refusal(sql);
@@ -322,9 +391,20 @@ export class MysqlFilter implements FrameFilter<Message, Message> {
           this.activity.blocked(sql, refusal);
           return this.refuse(reply, Errors.StatementDenied, `Postern: ${refusal}`);
         }
-        return kind === 'query'
-          ? this.forward(frame, 'results', 'query', sql)
-          : this.forward(frame, 'prepare', 'prepare', sql);
+        if (kind === 'query' && this.gate.usesConnectionName(sql)) return this.useDatabase(frame, sql);
+        const masker = this.options.context.policy().masker;
+        if (masker !== null && masker.hasColumnRules) {
+          const facts = analyzeSql(sql);
+          const relations = facts.ok ? facts.all.flatMap((statement) => statement.relations) : [];
+          if (relations.length > 0) {
+            return this.views.refusal(masker, relations).then((why) => {
+              if (why === null) return this.admitted(frame, sql, kind);
+              this.activity.blocked(sql, why);
+              return this.refuse(reply, Errors.StatementDenied, `Postern: ${why}`);
+            });
+          }
+        }
+        return this.admitted(frame, sql, kind);
       }
       case 'refuse':
         return this.refuse(reply, verdict.error, verdict.message);

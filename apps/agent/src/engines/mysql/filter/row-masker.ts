@@ -1,13 +1,26 @@
-import {
-  rewriteBinaryRow,
-  rewriteTextRow,
-  RowCells,
-  scanBinaryRow,
-  scanTextRow,
-  type BinaryValue,
-  type TextCellReplacement,
-} from '@postern/wire-mysql';
+import { rewriteBinaryCells, rewriteTextCells, RowCells, scanBinaryRow, scanTextRow } from '@postern/wire-mysql';
 import type { MysqlSessionMasker, ResultPlan } from '../masking.js';
+
+const SLAB_BYTES = 64 * 1024;
+let slab: Buffer = Buffer.allocUnsafe(0);
+let slabUsed = 0;
+
+/**
+ * Bytes for a rewritten row: consecutive slices of a 64 KiB slab shared by the process's maskers
+ * (Buffer.allocUnsafe's pool aligns each slice to 8 bytes), so the masked rows of one chunk are
+ * adjacent and the proxy merges them into one write instead of a vector of thousands. A slab is
+ * never reused: rows still queued on a socket keep theirs alive, as Node's own pool does.
+ */
+function allocateRow(size: number): Buffer {
+  if (size > SLAB_BYTES / 4) return Buffer.allocUnsafe(size);
+  if (slabUsed + size > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const row = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size;
+  return row;
+}
 
 /**
  * Masks the rows of one result set in flight, text or binary, with the plan made from its column
@@ -26,12 +39,16 @@ export class RowMasker {
     private readonly binary: boolean,
   ) {}
 
+  /** The replaced cells of the row being masked, in row order (reused: a row allocates only its bytes). */
+  private readonly indexes: number[] = [];
+  private readonly values: (Buffer | null)[] = [];
+
   mask(payload: Buffer, sequenceId: number): Buffer | null {
-    const { plan, masker } = this;
+    const { plan, masker, indexes, values } = this;
     const cells = (this.cells = this.binary
       ? scanBinaryRow(payload, plan.types, this.cells)
       : scanTextRow(payload, plan.types.length, this.cells));
-    let replacements: Map<number, Buffer | null> | null = null;
+    let count = 0;
     for (let i = 0; i < plan.styles.length; i++) {
       if (cells.isNull(i)) continue;
       const style = plan.styles[i];
@@ -50,11 +67,12 @@ export class RowMasker {
       } else {
         continue;
       }
-      (replacements ??= new Map()).set(i, replacement);
+      indexes[count] = i;
+      values[count] = replacement;
+      count++;
     }
-    if (replacements === null) return null;
-    return this.binary
-      ? rewriteBinaryRow(payload, cells, plan.types, replacements as Map<number, BinaryValue>, sequenceId)
-      : rewriteTextRow(payload, cells, replacements as Map<number, TextCellReplacement>, sequenceId);
+    if (count === 0) return null;
+    if (!this.binary) return rewriteTextCells(payload, cells, indexes, values, count, sequenceId, allocateRow);
+    return rewriteBinaryCells(payload, cells, plan.types, indexes, values, count, sequenceId, allocateRow);
   }
 }

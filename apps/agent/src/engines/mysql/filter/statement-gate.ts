@@ -107,6 +107,18 @@ export class StatementGate {
     return null;
   }
 
+  /**
+   * Whether `sql` is one `USE` of the connection's Postern name where that name is not the target
+   * database's: the filter sends it on as a `USE` of the target database (as it does COM_INIT_DB).
+   */
+  usesConnectionName(sql: string): boolean {
+    if (this.scope.connectionName === this.scope.database || !/\buse\b/i.test(sql)) return false;
+    const analysis = analyzeSql(sql);
+    if (!analysis.ok || analysis.all.length !== 1) return false;
+    const [statement] = analysis.all;
+    return statement!.kinds.includes('USE') && statement!.schemas[0] === this.scope.connectionName;
+  }
+
   private count(ruleId: string): void {
     this.tally.refused.set(ruleId, (this.tally.refused.get(ruleId) ?? 0) + 1);
   }
