@@ -1,10 +1,12 @@
 // The HTTP engine against a real upstream (libs/testing's startHttpUpstream, plain and TLS) with
 // real clients: curl and undici. One gateway and one upstream shared by the whole file.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { jwtVerify } from 'jose';
 import { Client, request, WebSocket } from 'undici';
-import { startHttpUpstream, USER_DOCUMENT, type HttpUpstream } from '@postern/testing';
+import { selfSignedCertificate, startHttpUpstream, USER_DOCUMENT, type HttpUpstream } from '@postern/testing';
 import { AssertionSigner } from '../src/engines/http/assertion.js';
 import { ALICE, BOB, curl, HttpGateway } from './http-harness.js';
 
@@ -339,6 +341,47 @@ describe('streams', () => {
   test('server-sent events stream through', async () => {
     const result = await curl([...bearer(), '-N', gateway.url('api', '/sse?n=3')]);
     expect(result.body).toContain('data: {"n":2}');
+  });
+
+  test('HTTPS ingress: TLS with the agent’s certificate, then the same request handling', async () => {
+    const certificate = await selfSignedCertificate(['localhost']);
+    gateway.clientTls = createSecureContext({ cert: certificate.cert, key: readFileSync(certificate.keyFile) });
+    try {
+      const result = await curl([
+        ...bearer(),
+        '--cacert',
+        certificate.certFile,
+        `https://localhost:${gateway.port}/c/api/echo/tls-in`,
+      ]);
+      expect(result.status).toBe(200);
+      expect(JSON.parse(result.body).headers.authorization).toBe('Bearer upstream-secret');
+      const plain = await curl([...bearer(), gateway.url('api', '/echo/plain')]);
+      expect(plain.status).not.toBe(200);
+    } finally {
+      gateway.clientTls = null;
+    }
+  });
+
+  test('a WebSocket upgrade is a request the rules see (flag websocket)', async () => {
+    gateway.setPolicy({ guardrails: [rule('no-websockets', { flags: ['websocket'] })] });
+    try {
+      const result = await curl([
+        ...bearer(),
+        '-H',
+        'Connection: Upgrade',
+        '-H',
+        'Upgrade: websocket',
+        '-H',
+        'Sec-WebSocket-Version: 13',
+        '-H',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        gateway.url('api', '/ws'),
+      ]);
+      expect(result.status).toBe(403);
+      expect(JSON.parse(result.body).rule.id).toBe('no-websockets');
+    } finally {
+      gateway.setPolicy({});
+    }
   });
 
   test('TLS upstream: verified with the connection’s CA, refused without it', async () => {

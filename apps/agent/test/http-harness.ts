@@ -8,6 +8,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
 import {
   compileCommandPolicy,
@@ -75,6 +76,9 @@ export class HttpGateway {
   private masking!: ReturnType<typeof compileMaskingRules>;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+
+  /** TLS for the client side (the ingress certificate); null: plain HTTP. */
+  clientTls: SecureContext | null = null;
 
   private constructor(
     private readonly connections: Record<string, HttpConnectionSpec>,
@@ -147,7 +151,7 @@ export class HttpGateway {
       ingress: 'local',
       clientAddress: `${socket.remoteAddress}:${socket.remotePort}`,
       logger,
-      clientTls: null,
+      clientTls: this.clientTls,
       signal: record.controller.signal,
       resolveConnection: (name, protocol) => {
         const spec = Object.hasOwn(this.connections, name) ? this.connections[name] : undefined;

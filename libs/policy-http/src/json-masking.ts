@@ -52,18 +52,26 @@ export class JsonBodyMasker {
     return this.detection.candidates(bytes, start, end, true) !== 0;
   }
 
+  /** Decisions by the last three keys: a large body repeats the same few key paths. */
+  private readonly decisions = new Map<string, string | null>();
+
   /** The index of the strongest rule naming this path (as text), or null. */
   matchPath(path: readonly (string | number)[]): string | null {
     if (!this.keyed) return null;
     const column = columnOf(path);
     if (column === null) return null;
+    const key = `${column.table?.schema ?? ''}\0${column.table?.name ?? ''}\0${column.name}\0${column.table ? 1 : 0}`;
+    const known = this.decisions.get(key);
+    if (known !== undefined) return known;
     let best = -1;
     for (let i = 0; i < this.rules.length; i++) {
       const rule = this.rules[i]!;
       if (!rule.columns.some((matcher) => matcher.matches(column))) continue;
       if (best < 0 || STYLE_STRENGTH[rule.style] > STYLE_STRENGTH[this.rules[best]!.style]) best = i;
     }
-    return best < 0 ? null : String(best);
+    const decision = best < 0 ? null : String(best);
+    if (this.decisions.size < 4096) this.decisions.set(key, decision);
+    return decision;
   }
 
   maskScalar(raw: string, text: string | null, match: string | null): string | undefined {

@@ -57,9 +57,12 @@ export async function startHttpUpstream(options: { tls?: boolean } = {}): Promis
     server = createHttpServer(handler);
   }
   server.keepAliveTimeout = 30_000;
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
-    webSocketEcho(request, socket, head),
-  );
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    webSocketEcho(request, socket, head);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -69,6 +72,8 @@ export async function startHttpUpstream(options: { tls?: boolean } = {}): Promis
     seen,
     stop: () =>
       new Promise<void>((resolve) => {
+        // Upgraded sockets left the server's bookkeeping: closeAllConnections does not see them.
+        for (const socket of upgraded) socket.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

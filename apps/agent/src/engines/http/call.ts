@@ -46,7 +46,13 @@ interface Prepared {
 }
 
 /** The checked form of a request: the path we check is the path we send. */
-function prepare(bound: Bound, target: string, method: string, headers: IncomingHttpHeaders): Prepared | Problem {
+function prepare(
+  bound: Bound,
+  target: string,
+  method: string,
+  headers: IncomingHttpHeaders,
+  upgrade?: string,
+): Prepared | Problem {
   const canonical = canonicalPath(target);
   if (canonical === null) return { status: 400, slug: 'bad-path', title: 'The request path is not valid' };
   const forwardTarget = encodePath(canonical.path) + (canonical.query === '' ? '' : `?${canonical.query}`);
@@ -54,11 +60,10 @@ function prepare(bound: Bound, target: string, method: string, headers: Incoming
     ...Object.keys(bound.inject.headers),
     ...(bound.settings.credentialHeader ? [bound.settings.credentialHeader] : []),
   ]);
-  const text = requestText({
-    method,
-    target: forwardTarget,
-    headers: redactHeaders(endToEndHeaders(headers), extraRedactions),
-  });
+  const checked = redactHeaders(endToEndHeaders(headers), extraRedactions);
+  // Upgrade is hop-by-hop (never forwarded as such), but rules must see it: `flags: ["websocket"]`.
+  if (upgrade !== undefined) checked['upgrade'] = upgrade;
+  const text = requestText({ method, target: forwardTarget, headers: checked });
   return { forwardTarget, text, extraRedactions };
 }
 
@@ -371,7 +376,7 @@ export async function forwardUpgrade(
   const id = session.nextCallId();
   const started = performance.now();
   const method = request.method ?? 'GET';
-  const prepared = prepare(bound, target, method, { ...headers, upgrade: request.headers.upgrade });
+  const prepared = prepare(bound, target, method, headers, String(request.headers.upgrade ?? ''));
   if ('status' in prepared) return writeRawProblem(socket, prepared);
   const refused = await checkRules(session, bound, prepared.text, id);
   if (refused !== null) return writeRawProblem(socket, refused);
