@@ -35,6 +35,7 @@ export class ConnectionsResolver {
         url: input.url ?? null,
         hostKeyFingerprint: input.hostKeyFingerprint ?? null,
         authHeaderName: input.authHeaderName ?? null,
+        forwardDestinations: input.forwardDestinations ?? null,
       },
       actor.id,
     );
