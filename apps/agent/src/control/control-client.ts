@@ -10,6 +10,7 @@ import {
   type ControlMessage__Output,
   type RecordingAck__Output,
   type RecordingChunk,
+  type PublicHostKey,
   type RecordingClient,
 } from '@postern/proto';
 import type { AgentConfig } from '../config.js';
@@ -80,6 +81,8 @@ export class ControlClient extends EventEmitter {
     private readonly logger: Logger,
     private readonly capabilities: string[] = [],
     private readonly activeSessions: () => number = () => 0,
+    /** Public host keys announced in every hello (the SSH engine's). */
+    private readonly hostKeys: PublicHostKey[] = [],
   ) {
     super();
     this.openChannel();
@@ -284,6 +287,7 @@ export class ControlClient extends EventEmitter {
           capabilities: this.capabilities,
           policyVersion: this.policy.version,
           instanceId: this.instanceId,
+          hostKeys: this.hostKeys,
         },
       });
     });
