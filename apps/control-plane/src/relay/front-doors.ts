@@ -1,7 +1,8 @@
 import { PostgresFrontDoor } from './postgres/postgres.front-door.js';
+import { SshFrontDoor } from './ssh/ssh.front-door.js';
 
 /**
  * The relay's front doors, one per protocol: a new protocol is a folder beside `postgres/` and
  * one line here.
  */
-export const FRONT_DOOR_CLASSES = [PostgresFrontDoor] as const;
+export const FRONT_DOOR_CLASSES = [PostgresFrontDoor, SshFrontDoor] as const;
