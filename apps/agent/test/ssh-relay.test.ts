@@ -1,0 +1,339 @@
+// The control plane's SSH relay front door with the real agent and a private sshd: OpenSSH's
+// ssh/scp/sftp reach the relay (its host key pinned from GraphQL, never "accept anything"), the
+// relay checks the login, then logs in to the agent's SSH engine with the same credential over
+// the relay data connection, verifying the host key the agent published in its hello. One stack
+// for the whole file.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { queryDatabase, startStack, type StackAgent, type TestStack } from '@postern/testing';
+import { freePort, PrivateSshd, runWithPassword, type CommandResult } from './ssh-harness.js';
+
+let sshd: PrivateSshd;
+let stack: TestStack;
+let agent: StackAgent;
+let echo: Server;
+let echoPort: number;
+let refusedPort: number;
+let relayPort: number;
+let password: string;
+let dir: string;
+let knownHosts: string;
+let relayKeyFingerprint: string;
+const login = 'alice@example.com+web01';
+
+async function admin<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await stack.cp.admin<T>(query, variables);
+  if (!response.data) throw new Error(response.errors?.[0]?.message ?? 'no data');
+  return response.data;
+}
+
+function run(program: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(program, args, (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout))),
+  );
+}
+
+/** OpenSSH options for the relay: its key pinned under the alias GraphQL names, nothing else trusted. */
+function relayOptions(method = 'password'): string[] {
+  return [
+    '-F',
+    '/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'HostKeyAlias=postern-relay',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    `PreferredAuthentications=${method}`,
+    '-o',
+    'PubkeyAuthentication=no',
+    '-o',
+    'NumberOfPasswordPrompts=1',
+    '-o',
+    `Port=${relayPort}`,
+  ];
+}
+
+function relaySsh(command: string[], options: Parameters<typeof runWithPassword>[2] & { extra?: string[] } = {}) {
+  return runWithPassword(
+    'ssh',
+    [...relayOptions(), ...(options.extra ?? []), '-l', login, '127.0.0.1', ...command],
+    { password, ...options },
+  );
+}
+
+/** Retries while the agent has not yet received the snapshot naming the connection. */
+async function relaySshWhenReady(command: string[]): Promise<CommandResult> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const result = await relaySsh(command);
+    if (result.code !== 255 || Date.now() > deadline) return result;
+  }
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'postern-ssh-relay-'));
+  sshd = await PrivateSshd.start();
+  const keyFile = join(sshd.dir, 'target_key');
+  writeFileSync(keyFile, sshd.clientKey, { mode: 0o600 });
+  // The relay's own host key, as an operator makes it.
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'relay_host_key')]);
+  relayKeyFingerprint = (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'relay_host_key.pub')])).split(
+    ' ',
+  )[1]!;
+  // A local service `ssh -L` may reach, and a port it may not.
+  echo = createServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  echoPort = (echo.address() as AddressInfo).port;
+  refusedPort = await freePort();
+  stack = await startStack({
+    name: 'ssh_relay',
+    controlPlane: {
+      env: {
+        POSTERN_RELAY_PROTOCOLS: 'postgres,ssh',
+        POSTERN_RELAY_SSH_HOST: '127.0.0.1',
+        POSTERN_RELAY_SSH_PORT: '0',
+        POSTERN_RELAY_SSH_HOST_KEY_FILE: join(dir, 'relay_host_key'),
+      },
+    },
+  });
+  relayPort = Number((await stack.cp.process.waitForMessage('ssh relay listening'))['port']);
+  agent = await stack.enrollAgent('ssh-relay-agent', {
+    POSTERN_AGENT_SECRET_ALLOW: `file:${keyFile}`,
+    POSTERN_AGENT_TARGET_ALLOW: `127.0.0.1:${sshd.port}`,
+  });
+  const created = await admin<{ createConnection: { id: string; forwardDestinations: string[] } }>(
+    'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id forwardDestinations } }',
+    {
+      input: {
+        name: 'web01',
+        protocol: 'SSH',
+        agentId: agent.id,
+        targetHost: '127.0.0.1',
+        targetPort: sshd.port,
+        targetUser: sshd.user,
+        secretRef: `file:${keyFile}`,
+        hostKeyFingerprint: sshd.fingerprint,
+        forwardDestinations: [`127.0.0.1:${echoPort}`],
+      },
+    },
+  );
+  expect(created.createConnection.forwardDestinations).toEqual([`127.0.0.1:${echoPort}`]);
+  const connectionId = created.createConnection.id;
+  const user = await admin<{ createUser: { id: string } }>(
+    'mutation { createUser(input: { email: "alice@example.com", groups: ["engineers"] }) { id } }',
+  );
+  await admin(
+    'mutation($c: ID!) { createAccessRule(input: { connectionId: $c, groups: ["engineers"], operations: ["exec"] }) { id } }',
+    { c: connectionId },
+  );
+  const minted = await admin<{ mintConnectionCredential: { password: string } }>(
+    'mutation($c: ID!, $u: ID!) { mintConnectionCredential(input: { connectionId: $c, userId: $u, ttlSeconds: 3600 }) { password } }',
+    { c: connectionId, u: user.createUser.id },
+  );
+  password = minted.mintConnectionCredential.password;
+  // The relay's key as a client gets it: GraphQL's known_hosts line, written to a known_hosts file.
+  const gateway = await admin<{
+    gateway: { relays: { protocol: string; tls: boolean; sshHostKey: { knownHostsLine: string } | null }[] };
+  }>('{ gateway { relays { protocol tls sshHostKey { knownHostsLine } } } }');
+  const relay = gateway.gateway.relays.find((r) => r.protocol === 'ssh');
+  knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `${relay!.sshHostKey!.knownHostsLine}\n`);
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await sshd?.stop();
+  await new Promise((resolve) => echo?.close(resolve));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('ssh through the relay front door', () => {
+  test('GraphQL publishes the relay key and the agent key the agent serves with', async () => {
+    const { gateway } = await admin<{
+      gateway: { relays: { protocol: string; tls: boolean; sshHostKey: { fingerprint: string; hostKeyAlias: string } | null }[] };
+    }>('{ gateway { relays { protocol tls sshHostKey { fingerprint hostKeyAlias } } } }');
+    expect(gateway.relays.find((r) => r.protocol === 'ssh')).toEqual({
+      protocol: 'ssh',
+      tls: false,
+      sshHostKey: { fingerprint: relayKeyFingerprint, hostKeyAlias: 'postern-relay' },
+    });
+    expect(gateway.relays.find((r) => r.protocol === 'postgres')?.sshHostKey).toBeNull();
+    const served = await agent.process.waitForMessage('ssh engine host key');
+    const { agent: published } = await admin<{
+      agent: { sshHostKeys: { fingerprint: string; publicKey: string; knownHostsLine: string }[] };
+    }>('query($id: ID!) { agent(id: $id) { sshHostKeys { fingerprint publicKey knownHostsLine } } }', { id: agent.id });
+    expect(published.sshHostKeys).toEqual([
+      {
+        fingerprint: served['fingerprint'],
+        publicKey: served['publicKey'],
+        knownHostsLine: `postern-agent-ssh-relay-agent ${String(served['publicKey'])}`,
+      },
+    ]);
+  });
+
+  test('exec: output, stderr and the exit code come back', async () => {
+    const result = await relaySshWhenReady(['echo relayed-$((6*7)); echo oops >&2; exit 3']);
+    expect(result).toMatchObject({ code: 3, stdout: 'relayed-42\n', stderr: 'oops\n' });
+  });
+
+  test('shell with a pty (ssh -tt): typed commands run, the exit status returns', async () => {
+    const result = await relaySsh([], { extra: ['-tt'], input: 'echo shell-$((7*6))\nexit 5\n' });
+    expect(result.code).toBe(5);
+    expect(result.stdout).toContain('shell-42');
+  });
+
+  test('keyboard-interactive carries the credential too', async () => {
+    const result = await runWithPassword(
+      'ssh',
+      [...relayOptions('keyboard-interactive'), '-l', login, '127.0.0.1', 'echo kbd'],
+      { password, prompt: 'Postern credential' },
+    );
+    expect(result).toMatchObject({ code: 0, stdout: 'kbd\n' });
+  });
+
+  test('scp both ways (SFTP and the legacy protocol), sftp commands', async () => {
+    const local = join(dir, 'upload.bin');
+    writeFileSync(local, randomBytes(3 * 1024 * 1024 + 17));
+    const remote = join(sshd.dir, 'uploaded.bin');
+    const target = `${login}@127.0.0.1`;
+    const up = await runWithPassword('scp', [...relayOptions(), local, `${target}:${remote}`], { password });
+    expect(up.code).toBe(0);
+    expect(sha256(remote)).toBe(sha256(local));
+    const back = join(dir, 'downloaded.bin');
+    const down = await runWithPassword('scp', ['-O', ...relayOptions(), `${target}:${remote}`, back], { password });
+    expect(down.code).toBe(0);
+    expect(sha256(back)).toBe(sha256(local));
+    const sftp = await runWithPassword('sftp', [...relayOptions(), target], {
+      password,
+      input: `ls ${sshd.dir}\nrm ${remote}\nbye\n`,
+    });
+    expect(sftp.code).toBe(0);
+    expect(sftp.stdout).toContain('uploaded.bin');
+  });
+
+  test('ssh -L reaches an allowed destination; a destination not listed is refused', async () => {
+    const localPort = await freePort();
+    const forward: ChildProcess = spawn(
+      'sshpass',
+      [
+        '-p',
+        password,
+        'ssh',
+        ...relayOptions(),
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-N',
+        '-L',
+        `127.0.0.1:${localPort}:127.0.0.1:${echoPort}`,
+        '-l',
+        login,
+        '127.0.0.1',
+      ],
+      { stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '', HOME: tmpdir() } },
+    );
+    try {
+      const socket = await connectWhenListening(localPort, forward);
+      const reply = await roundTrip(socket, 'through the tunnel\n');
+      expect(reply).toBe('through the tunnel\n');
+    } finally {
+      forward.kill('SIGTERM');
+    }
+    // -W is the same direct-tcpip channel as -L, on stdin/stdout.
+    const refused = await relaySsh([], { extra: ['-W', `127.0.0.1:${refusedPort}`] });
+    expect(refused.code).toBe(255);
+    expect(refused.stderr).toMatch(/forwarding failed|open failed/);
+    // Refused by the agent, by the connection's forwardDestinations (the relay decides nothing).
+    await agent.process.waitForMessage('ssh local forwarding refused');
+  });
+
+  test('a wrong credential and an unknown connection get the same answer', async () => {
+    const wrong = await runWithPassword('ssh', [...relayOptions(), '-l', login, '127.0.0.1', 'true'], {
+      password: `${password.slice(0, -4)}AAAA`,
+    });
+    const unknown = await runWithPassword(
+      'ssh',
+      [...relayOptions(), '-l', 'alice@example.com+nosuchhost', '127.0.0.1', 'true'],
+      { password },
+    );
+    expect(wrong.code).toBe(255);
+    expect(wrong.stderr).toMatch(/Permission denied/);
+    expect(unknown).toMatchObject({ code: wrong.code, stderr: wrong.stderr.replace(login, 'alice@example.com+nosuchhost') });
+  });
+
+  test('garbage at the door closes that connection only', async () => {
+    const socket = connect(relayPort, '127.0.0.1');
+    const closed = new Promise<string>((resolve) => {
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(received));
+    });
+    socket.write('SSH-2.0-fuzz\r\n');
+    socket.write(randomBytes(4096));
+    expect(await closed).toMatch(/^SSH-2\.0-Postern/);
+    const after = await relaySsh(['echo still-serving']);
+    expect(after).toMatchObject({ code: 0, stdout: 'still-serving\n' });
+  });
+
+  test("an agent whose host key is not the one it published is refused", async () => {
+    const url = stack.database.url;
+    const [row] = await queryDatabase<{ host_keys: unknown }>(url, 'SELECT host_keys FROM agents WHERE id = $1', [
+      agent.id,
+    ]);
+    const other = readFileSync(join(dir, 'relay_host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+    await queryDatabase(url, 'UPDATE agents SET host_keys = $2 WHERE id = $1', [
+      agent.id,
+      JSON.stringify([{ protocol: 'ssh', publicKey: other }]),
+    ]);
+    try {
+      const result = await relaySsh(['echo should-not-run']);
+      expect(result.code).toBe(255);
+      expect(result.stdout).toBe('');
+      await stack.cp.process.waitForMessage("ssh relay: the agent's host key is not the one it published; refused");
+    } finally {
+      await queryDatabase(url, 'UPDATE agents SET host_keys = $2 WHERE id = $1', [agent.id, JSON.stringify(row!.host_keys)]);
+    }
+  });
+});
+
+/** Connects once the forwarding ssh listens on `port` (it does after authenticating). */
+async function connectWhenListening(port: number, forward: ChildProcess): Promise<Socket> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (forward.exitCode !== null) throw new Error(`ssh -L exited with ${forward.exitCode}`);
+    const socket = await new Promise<Socket | null>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => resolve(s));
+      s.once('error', () => resolve(null));
+    });
+    if (socket) return socket;
+    if (Date.now() > deadline) throw new Error('ssh -L never listened');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function roundTrip(socket: Socket, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString();
+      if (received.length >= text.length) {
+        socket.end();
+        resolve(received);
+      }
+    });
+    socket.on('error', reject);
+    socket.write(text);
+  });
+}
