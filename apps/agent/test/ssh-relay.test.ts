@@ -11,6 +11,8 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryDatabase, startStack, type StackAgent, type TestStack } from '@postern/testing';
+// The CLI's own ssh invocation (postern connect): its askpass helper and options, run for real.
+import { askpassHelper, CREDENTIAL_VARIABLE, pinHostKey, sshOptions as cliSshOptions } from '../../cli/src/ssh-client.js';
 import { freePort, PrivateSshd, runWithPassword, type CommandResult } from './ssh-harness.js';
 
 let sshd: PrivateSshd;
@@ -200,6 +202,42 @@ describe('ssh through the relay front door', () => {
       { password, prompt: 'Postern credential' },
     );
     expect(result).toMatchObject({ code: 0, stdout: 'kbd\n' });
+  });
+
+  test("the CLI's ssh invocation: key pinned from GraphQL, credential from the askpass helper's environment", async () => {
+    const { gateway } = await admin<{
+      gateway: {
+        relays: { protocol: string; sshHostKey: { hostKeyAlias: string; knownHostsLine: string; fingerprint: string } }[];
+      };
+    }>('{ gateway { relays { protocol sshHostKey { hostKeyAlias knownHostsLine fingerprint } } } }');
+    const env = { POSTERN_CONFIG_DIR: join(dir, 'cli') };
+    const endpoint = {
+      host: '127.0.0.1',
+      port: relayPort,
+      tls: 'disable' as const,
+      caFile: null,
+      sshHostKey: gateway.relays.find((r) => r.protocol === 'ssh')!.sshHostKey,
+    };
+    const pinned = await pinHostKey(env, 'default', endpoint);
+    const askpass = await askpassHelper(env);
+    const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      const child = execFile(
+        'setsid',
+        ['-w', 'ssh', '-F', '/dev/null', ...cliSshOptions(endpoint, pinned), '-l', login, '127.0.0.1', 'echo askpass-ok'],
+        {
+          env: {
+            PATH: process.env['PATH'] ?? '',
+            HOME: tmpdir(),
+            SSH_ASKPASS: askpass,
+            SSH_ASKPASS_REQUIRE: 'force',
+            [CREDENTIAL_VARIABLE]: password,
+          },
+        },
+        (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
+      );
+      child.stdin?.end();
+    });
+    expect(result).toEqual({ code: 0, stdout: 'askpass-ok\n' });
   });
 
   test('scp both ways (SFTP and the legacy protocol), sftp commands', async () => {
