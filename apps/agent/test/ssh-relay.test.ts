@@ -10,7 +10,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { queryDatabase, startStack, type StackAgent, type TestStack } from '@postern/testing';
+import {
+  queryDatabase,
+  startControlPlane,
+  startStack,
+  type ControlPlaneHandle,
+  type StackAgent,
+  type TestStack,
+} from '@postern/testing';
 // The CLI's own ssh invocation (postern connect): its askpass helper and options, run for real.
 import { askpassHelper, CREDENTIAL_VARIABLE, pinHostKey, sshOptions as cliSshOptions } from '../../cli/src/ssh-client.js';
 import { freePort, PrivateSshd, runWithPassword, type CommandResult } from './ssh-harness.js';
@@ -26,6 +33,11 @@ let password: string;
 let dir: string;
 let knownHosts: string;
 let relayKeyFingerprint: string;
+let userId: string;
+let connectionId: string;
+/** A second replica on the same database and Redis prefix, holding no agent stream. */
+let replica: ControlPlaneHandle;
+let replicaRelayPort: number;
 const login = 'alice@example.com+web01';
 
 async function admin<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
@@ -41,7 +53,7 @@ function run(program: string, args: string[]): Promise<string> {
 }
 
 /** OpenSSH options for the relay: its key pinned under the alias GraphQL names, nothing else trusted. */
-function relayOptions(method = 'password'): string[] {
+function relayOptions(method = 'password', port = relayPort): string[] {
   return [
     '-F',
     '/dev/null',
@@ -60,7 +72,7 @@ function relayOptions(method = 'password'): string[] {
     '-o',
     'NumberOfPasswordPrompts=1',
     '-o',
-    `Port=${relayPort}`,
+    `Port=${port}`,
   ];
 }
 
@@ -98,22 +110,34 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
   echoPort = (echo.address() as AddressInfo).port;
   refusedPort = await freePort();
-  stack = await startStack({
-    name: 'ssh_relay',
-    controlPlane: {
-      env: {
-        POSTERN_RELAY_PROTOCOLS: 'postgres,ssh',
-        POSTERN_RELAY_SSH_HOST: '127.0.0.1',
-        POSTERN_RELAY_SSH_PORT: '0',
-        POSTERN_RELAY_SSH_HOST_KEY_FILE: join(dir, 'relay_host_key'),
-      },
-    },
-  });
+  // Every replica serves the same relay key (one file) and joins the internal link.
+  const replicaEnv = {
+    POSTERN_RELAY_PROTOCOLS: 'postgres,ssh',
+    POSTERN_RELAY_SSH_HOST: '127.0.0.1',
+    POSTERN_RELAY_SSH_PORT: '0',
+    POSTERN_RELAY_SSH_HOST_KEY_FILE: join(dir, 'relay_host_key'),
+    POSTERN_INTERNAL_HOST: '127.0.0.1',
+    POSTERN_INTERNAL_PORT: '0',
+    POSTERN_INTERNAL_SECRET: randomBytes(32).toString('base64'),
+    POSTERN_INTERNAL_INSECURE: 'true',
+  };
+  const redisPrefix = `postern-test-ssh-relay-${randomBytes(4).toString('hex')}`;
+  stack = await startStack({ name: 'ssh_relay', controlPlane: { redisPrefix, env: replicaEnv } });
   relayPort = Number((await stack.cp.process.waitForMessage('ssh relay listening'))['port']);
-  agent = await stack.enrollAgent('ssh-relay-agent', {
-    POSTERN_AGENT_SECRET_ALLOW: `file:${keyFile}`,
-    POSTERN_AGENT_TARGET_ALLOW: `127.0.0.1:${sshd.port}`,
-  });
+  // The replica starts while the agent enrolls with the first one (which holds its stream).
+  [replica, agent] = await Promise.all([
+    startControlPlane({
+      databaseUrl: stack.database.url,
+      redisPrefix,
+      adminToken: stack.cp.adminToken,
+      env: { ...replicaEnv, POSTERN_INSTANCE_ID: 'ssh-relay-replica' },
+    }),
+    stack.enrollAgent('ssh-relay-agent', {
+      POSTERN_AGENT_SECRET_ALLOW: `file:${keyFile}`,
+      POSTERN_AGENT_TARGET_ALLOW: `127.0.0.1:${sshd.port}`,
+    }),
+  ]);
+  replicaRelayPort = Number((await replica.process.waitForMessage('ssh relay listening'))['port']);
   const created = await admin<{ createConnection: { id: string; forwardDestinations: string[] } }>(
     'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id forwardDestinations } }',
     {
@@ -131,10 +155,11 @@ beforeAll(async () => {
     },
   );
   expect(created.createConnection.forwardDestinations).toEqual([`127.0.0.1:${echoPort}`]);
-  const connectionId = created.createConnection.id;
+  connectionId = created.createConnection.id;
   const user = await admin<{ createUser: { id: string } }>(
     'mutation { createUser(input: { email: "alice@example.com", groups: ["engineers"] }) { id } }',
   );
+  userId = user.createUser.id;
   await admin(
     'mutation($c: ID!) { createAccessRule(input: { connectionId: $c, groups: ["engineers"], operations: ["exec"] }) { id } }',
     { c: connectionId },
@@ -154,6 +179,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await replica?.process.stop();
   await stack?.stop();
   await sshd?.stop();
   await new Promise((resolve) => echo?.close(resolve));
@@ -322,6 +348,40 @@ describe('ssh through the relay front door', () => {
     expect(await closed).toMatch(/^SSH-2\.0-Postern/);
     const after = await relaySsh(['echo still-serving']);
     expect(after).toMatchObject({ code: 0, stdout: 'still-serving\n' });
+  });
+
+  test('a client of the replica without the agent stream is served through the internal link', async () => {
+    const result = await runWithPassword(
+      'ssh',
+      [...relayOptions('password', replicaRelayPort), '-l', login, '127.0.0.1', 'echo via-the-other-replica'],
+      { password },
+    );
+    expect(result).toMatchObject({ code: 0, stdout: 'via-the-other-replica\n' });
+    // The replica logged the client in and spoke SSH to the agent through the link; the holder piped.
+    await stack.cp.process.waitForMessage('relay client forwarded by another replica');
+  });
+
+  test('revoking the credential ends a relayed session, with the reason on stderr', async () => {
+    const minted = await admin<{ mintConnectionCredential: { password: string; credential: { id: string } } }>(
+      'mutation($c: ID!, $u: ID!) { mintConnectionCredential(input: { connectionId: $c, userId: $u, ttlSeconds: 600 }) { password credential { id } } }',
+      { c: connectionId, u: userId },
+    );
+    let sawStart!: () => void;
+    const startedOutput = new Promise<void>((resolve) => (sawStart = resolve));
+    const running = runWithPassword('ssh', [...relayOptions(), '-l', login, '127.0.0.1', 'echo started; sleep 60'], {
+      password: minted.mintConnectionCredential.password,
+      timeoutMs: 90_000,
+      onSpawn: (child) => child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('started') && sawStart()),
+    });
+    // Revoked once the command runs (its session is open on the agent then).
+    await startedOutput;
+    await admin('mutation($id: ID!) { revokeConnectionCredential(id: $id) { id } }', {
+      id: minted.mintConnectionCredential.credential.id,
+    });
+    const result = await running;
+    // Ended by the revocation, not by `sleep 60` (which would exit 0): the agent's reason arrives through the relay.
+    expect(result).toMatchObject({ code: 255, stdout: 'started\n' });
+    expect(result.stderr).toContain('access revoked');
   });
 
   test("an agent whose host key is not the one it published is refused", async () => {
