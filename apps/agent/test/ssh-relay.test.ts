@@ -19,7 +19,12 @@ import {
   type TestStack,
 } from '@postern/testing';
 // The CLI's own ssh invocation (postern connect): its askpass helper and options, run for real.
-import { askpassHelper, CREDENTIAL_VARIABLE, pinHostKey, sshOptions as cliSshOptions } from '../../cli/src/ssh-client.js';
+import {
+  askpassHelper,
+  CREDENTIAL_VARIABLE,
+  pinHostKey,
+  sshOptions as cliSshOptions,
+} from '../../cli/src/ssh-client.js';
 import { freePort, PrivateSshd, runWithPassword, type CommandResult } from './ssh-harness.js';
 
 let sshd: PrivateSshd;
@@ -77,11 +82,10 @@ function relayOptions(method = 'password', port = relayPort): string[] {
 }
 
 function relaySsh(command: string[], options: Parameters<typeof runWithPassword>[2] & { extra?: string[] } = {}) {
-  return runWithPassword(
-    'ssh',
-    [...relayOptions(), ...(options.extra ?? []), '-l', login, '127.0.0.1', ...command],
-    { password, ...options },
-  );
+  return runWithPassword('ssh', [...relayOptions(), ...(options.extra ?? []), '-l', login, '127.0.0.1', ...command], {
+    password,
+    ...options,
+  });
 }
 
 /** Retries while the agent has not yet received the snapshot naming the connection. */
@@ -189,7 +193,9 @@ afterAll(async () => {
 describe('ssh through the relay front door', () => {
   test('GraphQL publishes the relay key and the agent key the agent serves with', async () => {
     const { gateway } = await admin<{
-      gateway: { relays: { protocol: string; tls: boolean; sshHostKey: { fingerprint: string; hostKeyAlias: string } | null }[] };
+      gateway: {
+        relays: { protocol: string; tls: boolean; sshHostKey: { fingerprint: string; hostKeyAlias: string } | null }[];
+      };
     }>('{ gateway { relays { protocol tls sshHostKey { fingerprint hostKeyAlias } } } }');
     expect(gateway.relays.find((r) => r.protocol === 'ssh')).toEqual({
       protocol: 'ssh',
@@ -233,7 +239,10 @@ describe('ssh through the relay front door', () => {
   test("the CLI's ssh invocation: key pinned from GraphQL, credential from the askpass helper's environment", async () => {
     const { gateway } = await admin<{
       gateway: {
-        relays: { protocol: string; sshHostKey: { hostKeyAlias: string; knownHostsLine: string; fingerprint: string } }[];
+        relays: {
+          protocol: string;
+          sshHostKey: { hostKeyAlias: string; knownHostsLine: string; fingerprint: string };
+        }[];
       };
     }>('{ gateway { relays { protocol sshHostKey { hostKeyAlias knownHostsLine fingerprint } } } }');
     const env = { POSTERN_CONFIG_DIR: join(dir, 'cli') };
@@ -249,7 +258,17 @@ describe('ssh through the relay front door', () => {
     const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
       const child = execFile(
         'setsid',
-        ['-w', 'ssh', '-F', '/dev/null', ...cliSshOptions(endpoint, pinned), '-l', login, '127.0.0.1', 'echo askpass-ok'],
+        [
+          '-w',
+          'ssh',
+          '-F',
+          '/dev/null',
+          ...cliSshOptions(endpoint, pinned),
+          '-l',
+          login,
+          '127.0.0.1',
+          'echo askpass-ok',
+        ],
         {
           env: {
             PATH: process.env['PATH'] ?? '',
@@ -332,7 +351,10 @@ describe('ssh through the relay front door', () => {
     );
     expect(wrong.code).toBe(255);
     expect(wrong.stderr).toMatch(/Permission denied/);
-    expect(unknown).toMatchObject({ code: wrong.code, stderr: wrong.stderr.replace(login, 'alice@example.com+nosuchhost') });
+    expect(unknown).toMatchObject({
+      code: wrong.code,
+      stderr: wrong.stderr.replace(login, 'alice@example.com+nosuchhost'),
+    });
   });
 
   test('garbage at the door closes that connection only', async () => {
@@ -371,7 +393,8 @@ describe('ssh through the relay front door', () => {
     const running = runWithPassword('ssh', [...relayOptions(), '-l', login, '127.0.0.1', 'echo started; sleep 60'], {
       password: minted.mintConnectionCredential.password,
       timeoutMs: 90_000,
-      onSpawn: (child) => child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('started') && sawStart()),
+      onSpawn: (child) =>
+        child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('started') && sawStart()),
     });
     // Revoked once the command runs (its session is open on the agent then).
     await startedOutput;
@@ -384,7 +407,7 @@ describe('ssh through the relay front door', () => {
     expect(result.stderr).toContain('access revoked');
   });
 
-  test("an agent whose host key is not the one it published is refused", async () => {
+  test('an agent whose host key is not the one it published is refused', async () => {
     const url = stack.database.url;
     const [row] = await queryDatabase<{ host_keys: unknown }>(url, 'SELECT host_keys FROM agents WHERE id = $1', [
       agent.id,
@@ -400,7 +423,10 @@ describe('ssh through the relay front door', () => {
       expect(result.stdout).toBe('');
       await stack.cp.process.waitForMessage("ssh relay: the agent's host key is not the one it published; refused");
     } finally {
-      await queryDatabase(url, 'UPDATE agents SET host_keys = $2 WHERE id = $1', [agent.id, JSON.stringify(row!.host_keys)]);
+      await queryDatabase(url, 'UPDATE agents SET host_keys = $2 WHERE id = $1', [
+        agent.id,
+        JSON.stringify(row!.host_keys),
+      ]);
     }
   });
 });

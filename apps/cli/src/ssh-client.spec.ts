@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import type { Endpoint } from './gateway.js';
 import { askpassHelper, knownHostsFile, pinHostKey, sshConfigBlock, sshOptions } from './ssh-client.js';
 
-const key = (line: string) => ({ hostKeyAlias: 'postern-relay', knownHostsLine: `postern-relay ${line}`, fingerprint: 'SHA256:x' });
+const key = (line: string) => ({
+  hostKeyAlias: 'postern-relay',
+  knownHostsLine: `postern-relay ${line}`,
+  fingerprint: 'SHA256:x',
+});
 const endpoint = (line: string): Endpoint => ({
   host: 'relay.example',
   port: 2222,
@@ -28,16 +32,25 @@ describe('ssh client helpers', () => {
     const dir = await mkdtemp(join(tmpdir(), 'postern-cli-ssh-'));
     const env = { POSTERN_CONFIG_DIR: dir };
     try {
-      await writeFile(knownHostsFile(env, 'default'), 'other.example ssh-ed25519 AAAAother\npostern-relay ssh-ed25519 AAAAold\n');
+      await writeFile(
+        knownHostsFile(env, 'default'),
+        'other.example ssh-ed25519 AAAAother\npostern-relay ssh-ed25519 AAAAold\n',
+      );
       const file = await pinHostKey(env, 'default', endpoint('ssh-ed25519 AAAAnew'));
-      expect(await readFile(file, 'utf8')).toBe('other.example ssh-ed25519 AAAAother\npostern-relay ssh-ed25519 AAAAnew\n');
+      expect(await readFile(file, 'utf8')).toBe(
+        'other.example ssh-ed25519 AAAAother\npostern-relay ssh-ed25519 AAAAnew\n',
+      );
       expect(knownHostsFile(env, 'staging')).toBe(join(dir, 'known_hosts-staging'));
       await expect(pinHostKey(env, 'default', { ...endpoint('x'), sshHostKey: null })).rejects.toThrow(
         /publishes no SSH host key/,
       );
       const options = sshOptions(endpoint('ssh-ed25519 AAAAnew'), file);
       expect(options).toEqual(
-        expect.arrayContaining(['HostKeyAlias=postern-relay', `UserKnownHostsFile=${file}`, 'StrictHostKeyChecking=yes']),
+        expect.arrayContaining([
+          'HostKeyAlias=postern-relay',
+          `UserKnownHostsFile=${file}`,
+          'StrictHostKeyChecking=yes',
+        ]),
       );
       expect(sshConfigBlock('web01', 'alice@example.com', endpoint('k'), file)).toContain(
         '  User alice@example.com+web01\n  HostKeyAlias postern-relay\n',

@@ -62,16 +62,17 @@ export function sshUser(login: string, connection: string): string {
 
 /** OpenSSH options that pin the gateway's key and offer only the credential methods. */
 export function sshOptions(endpoint: Endpoint, knownHosts: string | null): string[] {
-  const pin = endpoint.sshHostKey && knownHosts
-    ? [
-        '-o',
-        `HostKeyAlias=${endpoint.sshHostKey.hostKeyAlias}`,
-        '-o',
-        `UserKnownHostsFile=${knownHosts}`,
-        '-o',
-        'StrictHostKeyChecking=yes',
-      ]
-    : [];
+  const pin =
+    endpoint.sshHostKey && knownHosts
+      ? [
+          '-o',
+          `HostKeyAlias=${endpoint.sshHostKey.hostKeyAlias}`,
+          '-o',
+          `UserKnownHostsFile=${knownHosts}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+        ]
+      : [];
   return [
     ...pin,
     '-o',

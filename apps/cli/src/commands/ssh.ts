@@ -3,14 +3,7 @@ import { CliError } from '../errors.js';
 import { endpointFor, type Endpoint } from '../gateway.js';
 import type { Minted, NativeClient } from '../native-clients.js';
 import { usable } from '../resolve.js';
-import {
-  askpassHelper,
-  CREDENTIAL_VARIABLE,
-  pinHostKey,
-  sshConfigBlock,
-  sshOptions,
-  sshUser,
-} from '../ssh-client.js';
+import { askpassHelper, CREDENTIAL_VARIABLE, pinHostKey, sshConfigBlock, sshOptions, sshUser } from '../ssh-client.js';
 
 const LOGIN = '{ me { user { email subject } } }';
 
@@ -32,7 +25,13 @@ export async function sshClient(
   const askpass = await askpassHelper(context.env);
   return {
     command: 'ssh',
-    args: [...sshOptions(endpoint, knownHosts), '-l', sshUser(minted.loginName, minted.database), endpoint.host, ...extra],
+    args: [
+      ...sshOptions(endpoint, knownHosts),
+      '-l',
+      sshUser(minted.loginName, minted.database),
+      endpoint.host,
+      ...extra,
+    ],
     env: { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', [CREDENTIAL_VARIABLE]: minted.password },
   };
 }
@@ -58,6 +57,8 @@ export async function sshConfig(context: CommandContext, name: string): Promise<
   const login = me.user?.email ?? me.user?.subject;
   if (!login) throw new CliError('postern ssh-config is for people signed in with OIDC (a service has no login name)');
   context.output.out(sshConfigBlock(name, login, endpoint, knownHosts));
-  context.printer.note(`# host key pinned in ${knownHosts}; append the block to ~/.ssh/config, then: ssh postern-${name}`);
+  context.printer.note(
+    `# host key pinned in ${knownHosts}; append the block to ~/.ssh/config, then: ssh postern-${name}`,
+  );
   return 0;
 }

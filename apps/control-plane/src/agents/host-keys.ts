@@ -39,7 +39,8 @@ export function checkHostKeys(announced: readonly AnnouncedHostKey[]): {
     if (typeof key === 'string') rejected.push(key);
     else keys.push(key);
   }
-  if (announced.length > MAX_KEYS) rejected.push(`${announced.length - MAX_KEYS} host keys over the limit of ${MAX_KEYS}`);
+  if (announced.length > MAX_KEYS)
+    rejected.push(`${announced.length - MAX_KEYS} host keys over the limit of ${MAX_KEYS}`);
   return { keys, rejected };
 }
 

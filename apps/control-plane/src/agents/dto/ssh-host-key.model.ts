@@ -3,7 +3,7 @@ import { knownHostsLine } from '../host-keys.js';
 
 @ObjectType('SshHostKey', {
   description:
-    'A public SSH host key Postern serves with (an agent\'s SSH engine, or the relay\'s SSH front door), for ' +
+    "A public SSH host key Postern serves with (an agent's SSH engine, or the relay's SSH front door), for " +
     "clients' known_hosts. Clients pin it under hostKeyAlias (ssh_config HostKeyAlias), so one entry " +
     'holds whatever address they dial.',
 })

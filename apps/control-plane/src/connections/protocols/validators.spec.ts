@@ -72,8 +72,7 @@ describe('connection validators', () => {
       secretRef: 'file:/keys/id_ed25519',
       hostKeyFingerprint: FINGERPRINT,
     };
-    const settings = (forwardDestinations: string[]) =>
-      validate(spec('SSH', { ...ssh, forwardDestinations })).settings;
+    const settings = (forwardDestinations: string[]) => validate(spec('SSH', { ...ssh, forwardDestinations })).settings;
     expect(settings(['DB.internal:5432', '10.0.0.7:80', '[::1]:8080', 'db.internal:5432'])).toEqual({
       hostKeyFingerprint: FINGERPRINT,
       forwardDestinations: 'db.internal:5432,10.0.0.7:80,::1:8080',
@@ -105,7 +104,10 @@ describe('connection validators', () => {
       spec('SSH', { ...ssh, forwardDestinations: Array.from({ length: 65 }, (_, i) => `h${i}:22`) }),
       /at most 64 entries/,
     );
-    refused(spec('POSTGRES', { targetHost: 'db', forwardDestinations: ['db:5432'] }), /forwardDestinations does not apply/);
+    refused(
+      spec('POSTGRES', { targetHost: 'db', forwardDestinations: ['db:5432'] }),
+      /forwardDestinations does not apply/,
+    );
   });
 
   test('SSH: host, user and the host key fingerprint (never trust on first use); no TLS', () => {

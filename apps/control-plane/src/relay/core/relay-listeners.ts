@@ -56,10 +56,7 @@ export class RelayListeners implements OnApplicationBootstrap, OnModuleDestroy {
       const port = await listener.start();
       const tls = Boolean(this.config.relay.tls) && door.ownEncryption !== true;
       this.bound.push({ protocol, port, tls });
-      this.logger.info(
-        { host: listen.host, port, tls },
-        `${door.protocol} relay listening`,
-      );
+      this.logger.info({ host: listen.host, port, tls }, `${door.protocol} relay listening`);
     }
   }
 

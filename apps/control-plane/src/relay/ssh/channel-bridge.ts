@@ -43,7 +43,8 @@ export class SessionBridge {
       accept?.();
     });
     session.on('window-change', (accept, _reject, info) => {
-      if (this.pty) Object.assign(this.pty, { cols: info.cols, rows: info.rows, width: info.width, height: info.height });
+      if (this.pty)
+        Object.assign(this.pty, { cols: info.cols, rows: info.rows, width: info.width, height: info.height });
       this.agent?.setWindow(info.rows, info.cols, info.height, info.width);
       accept?.();
     });

@@ -14,8 +14,16 @@ const MAX_USER_NAME = 255;
  * character: such a login is refused like a wrong password.
  */
 export function parseSshUser(user: string): SshLoginName | null {
-  if (user.length > MAX_USER_NAME || /[\u0000-\u001f\u007f]/.test(user)) return null;
+  if (user.length > MAX_USER_NAME || hasControlCharacter(user)) return null;
   const at = user.lastIndexOf('+');
   if (at <= 0 || at === user.length - 1) return null;
   return { login: user.slice(0, at), connection: user.slice(at + 1) };
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }

@@ -99,7 +99,8 @@ export class SshRelaySession {
     if (this.upstream !== null) return ctx.reject();
     const login = parseSshUser(ctx.username);
     const attempt = (password: string): void => {
-      if (login === null) return this.failed(ctx, `user name "${ctx.username.slice(0, 80)}" is not <login>+<connection>`);
+      if (login === null)
+        return this.failed(ctx, `user name "${ctx.username.slice(0, 80)}" is not <login>+<connection>`);
       void this.host.connectAgent(login, password, this.clientAddress).then(
         (result) => {
           if (this.finished) {
@@ -129,7 +130,10 @@ export class SshRelaySession {
   private refused(ctx: ssh2.AuthContext, refusal: RelayRefusal): void {
     if (refusal.kind === 'auth_failed' || refusal.kind === 'no_access') return this.failed(ctx, refusal.message);
     // Busy or no agent: another password cannot help. Say so with the disconnect reason.
-    this.host.logger.info({ clientAddress: this.clientAddress, refusal: refusal.kind }, `ssh relay: ${refusal.message}`);
+    this.host.logger.info(
+      { clientAddress: this.clientAddress, refusal: refusal.kind },
+      `ssh relay: ${refusal.message}`,
+    );
     ctx.reject();
     this.disconnect(refusal.kind === 'busy' ? DISCONNECT_TOO_MANY_CONNECTIONS : DISCONNECT_SERVICE_NOT_AVAILABLE);
   }
@@ -137,7 +141,10 @@ export class SshRelaySession {
   /** A wrong credential, an unknown connection and no access look the same to the client. */
   private failed(ctx: ssh2.AuthContext, reason: string): void {
     this.failures += 1;
-    this.host.logger.info({ clientAddress: this.clientAddress, failures: this.failures }, `ssh relay login refused: ${reason}`);
+    this.host.logger.info(
+      { clientAddress: this.clientAddress, failures: this.failures },
+      `ssh relay login refused: ${reason}`,
+    );
     ctx.reject(AUTH_METHODS);
     if (this.failures >= MAX_AUTH_FAILURES) this.finish('too many authentication failures');
   }

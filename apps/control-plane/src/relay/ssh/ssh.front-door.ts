@@ -79,8 +79,16 @@ export class SshFrontDoor implements FrontDoor, SshRelayHost {
     return { publicKey: this.hostKey.publicKey, fingerprint: this.hostKey.fingerprint };
   }
 
-  async connectAgent(login: SshLoginName, password: string, clientAddress: string): Promise<ssh2.Client | RelayRefusal> {
-    const routed = await this.router.route(SSH, { connection: login.connection, user: login.login, password }, clientAddress);
+  async connectAgent(
+    login: SshLoginName,
+    password: string,
+    clientAddress: string,
+  ): Promise<ssh2.Client | RelayRefusal> {
+    const routed = await this.router.route(
+      SSH,
+      { connection: login.connection, user: login.login, password },
+      clientAddress,
+    );
     if ('kind' in routed) return routed;
     const data = 'data' in routed ? routed.data : routed.link;
     const agent = await this.agents.getAgent(routed.agentId).catch(() => null);
