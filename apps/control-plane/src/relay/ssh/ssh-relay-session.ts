@@ -52,6 +52,8 @@ export class SshRelaySession {
   private upstream: ssh2.Client | null = null;
   private connection: ssh2.Connection | null = null;
   private failures = 0;
+  /** A login being checked: a client that sends another before the answer is refused outright. */
+  private checking = false;
   private finished = false;
   private readonly authTimer: NodeJS.Timeout;
 
@@ -99,10 +101,13 @@ export class SshRelaySession {
     if (this.upstream !== null) return ctx.reject();
     const login = parseSshUser(ctx.username);
     const attempt = (password: string): void => {
+      if (this.checking) return this.failed(ctx, 'a second login while the first is being checked');
       if (login === null)
         return this.failed(ctx, `user name "${ctx.username.slice(0, 80)}" is not <login>+<connection>`);
+      this.checking = true;
       void this.host.connectAgent(login, password, this.clientAddress).then(
         (result) => {
+          this.checking = false;
           if (this.finished) {
             if (!('kind' in result)) result.end();
             return;
@@ -113,7 +118,10 @@ export class SshRelaySession {
           result.on('close', () => this.finish('the agent closed the connection'));
           ctx.accept();
         },
-        (error: unknown) => this.refused(ctx, { kind: 'unavailable', message: (error as Error).message }),
+        (error: unknown) => {
+          this.checking = false;
+          this.refused(ctx, { kind: 'unavailable', message: (error as Error).message });
+        },
       );
     };
     switch (ctx.method) {
