@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import {
   queryDatabase,
   startControlPlane,
@@ -225,6 +226,42 @@ describe('ssh through the relay front door', () => {
     const result = await relaySsh([], { extra: ['-tt'], input: 'echo shell-$((7*6))\nexit 5\n' });
     expect(result.code).toBe(5);
     expect(result.stdout).toContain('shell-42');
+  });
+
+  test('window changes reach the target PTY; an exit signal comes back (ssh2 as the client)', async () => {
+    const client = new ssh2.Client();
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', resolve).once('error', reject);
+      client.connect({ host: '127.0.0.1', port: relayPort, username: login, password, hostVerifier: () => true });
+    });
+    try {
+      const exec = (command: string, options: ssh2.ExecOptions = {}) =>
+        new Promise<ssh2.ClientChannel>((resolve, reject) =>
+          client.exec(command, options, (error, channel) => (error ? reject(error) : resolve(channel))),
+        );
+      const sized = await exec('stty size; read line; stty size', { pty: { rows: 24, cols: 80, term: 'xterm' } });
+      let text = '';
+      let sawFirst!: () => void;
+      const first = new Promise<void>((resolve) => (sawFirst = resolve));
+      sized.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('24 80')) sawFirst();
+      });
+      await first;
+      sized.setWindow(50, 132, 0, 0);
+      sized.write('go\n');
+      const status = await new Promise<number>((resolve) => sized.on('exit', (code: number) => resolve(code)));
+      expect(status).toBe(0);
+      expect(text).toContain('50 132');
+      const killed = await exec("exec sh -c 'kill -TERM $$'");
+      const [code, signal] = await new Promise<unknown[]>((resolve) =>
+        killed.on('exit', (...args: unknown[]) => resolve(args)),
+      );
+      expect(code).toBeNull();
+      expect(signal).toMatch(/^(SIG)?TERM$/);
+    } finally {
+      client.end();
+    }
   });
 
   test('keyboard-interactive carries the credential too', async () => {
