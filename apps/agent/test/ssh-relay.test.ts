@@ -215,6 +215,14 @@ describe('ssh through the relay front door', () => {
         knownHostsLine: `postern-agent-ssh-relay-agent ${String(served['publicKey'])}`,
       },
     ]);
+    // The connection lists every key its clients may meet: the relay's, and its agent's.
+    const { connection } = await admin<{
+      connection: { sshHostKeys: { hostKeyAlias: string; fingerprint: string }[] };
+    }>('query($id: ID!) { connection(id: $id) { sshHostKeys { hostKeyAlias fingerprint } } }', { id: connectionId });
+    expect(connection.sshHostKeys).toEqual([
+      { hostKeyAlias: 'postern-relay', fingerprint: relayKeyFingerprint },
+      { hostKeyAlias: 'postern-agent-ssh-relay-agent', fingerprint: served['fingerprint'] },
+    ]);
   });
 
   test('exec: output, stderr and the exit code come back', async () => {

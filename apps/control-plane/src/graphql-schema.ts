@@ -15,6 +15,7 @@ import { NotificationsResolver } from './notifications/notifications.resolver.js
 import { ReviewSubscriptionsResolver } from './reviews/review-subscriptions.resolver.js';
 import { SessionEventsResolver } from './recordings/session-events.resolver.js';
 import { GatewayResolver } from './relay/gateway.resolver.js';
+import { ConnectionHostKeysResolver } from './relay/ssh/connection-host-keys.resolver.js';
 
 /** Every resolver class of the API; the schema file is printed from exactly these. */
 export const RESOLVERS = [
@@ -32,6 +33,7 @@ export const RESOLVERS = [
   ReviewSubscriptionsResolver,
   SessionEventsResolver,
   GatewayResolver,
+  ConnectionHostKeysResolver,
 ];
 
 const HEADER =
