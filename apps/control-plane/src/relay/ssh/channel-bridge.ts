@@ -31,6 +31,8 @@ export class SessionBridge {
   constructor(
     session: ssh2.Session,
     private readonly upstream: ssh2.Client,
+    /** Called with the client's channel once accepted (the session waits for it at its end). */
+    private readonly opened: (channel: ssh2.ServerChannel) => void,
   ) {
     session.on('pty', (accept, _reject, info) => {
       const modes = (info as ssh2.PseudoTtyInfo & { modes?: ssh2.TerminalModes }).modes;
@@ -76,6 +78,7 @@ export class SessionBridge {
   private attach(client: ssh2.ServerChannel | undefined): ssh2.ServerChannel | null {
     if (!client) return null;
     this.client = client;
+    this.opened(client);
     client.on('error', () => undefined);
     client.on('close', () => {
       this.closed = true;

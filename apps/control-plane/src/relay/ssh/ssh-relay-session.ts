@@ -54,6 +54,9 @@ export class SshRelaySession {
   private failures = 0;
   /** A login being checked: a client that sends another before the answer is refused outright. */
   private checking = false;
+  /** Client channels open now. */
+  private readonly open = new Set<ssh2.ServerChannel>();
+  private drainedChannels: (() => void) | null = null;
   private finished = false;
   private readonly authTimer: NodeJS.Timeout;
 
@@ -85,11 +88,11 @@ export class SshRelaySession {
     connection.on('session', (accept, reject) => {
       if (!this.upstream) return reject();
       const session = accept();
-      if (session) new SessionBridge(session, this.upstream);
+      if (session) new SessionBridge(session, this.upstream, (channel) => this.track(channel));
     });
     connection.on('tcpip', (accept, reject, info) => {
       if (!this.upstream) return reject();
-      bridgeForward(this.upstream, accept, reject, info);
+      bridgeForward(this.upstream, () => this.track(accept()), reject, info);
     });
     connection.on('request', (_accept, reject) => reject?.());
     connection.on('openssh.streamlocal', (_accept, reject) => reject());
@@ -115,7 +118,7 @@ export class SshRelaySession {
           if ('kind' in result) return this.refused(ctx, result);
           this.upstream = result;
           result.on('error', (error) => this.host.logger.debug({ err: error }, 'ssh relay: agent connection error'));
-          result.on('close', () => this.finish('the agent closed the connection'));
+          result.on('close', () => this.agentGone());
           ctx.accept();
         },
         (error: unknown) => {
@@ -133,6 +136,33 @@ export class SshRelaySession {
         // `none` and public keys: say which methods work (no failure counted for the probe).
         return ctx.reject(AUTH_METHODS);
     }
+  }
+
+  /** Counts a client channel while it is open (the end waits for them, see agentGone). */
+  private track<T extends ssh2.ServerChannel | undefined>(channel: T): T {
+    if (!channel) return channel;
+    this.open.add(channel);
+    channel.once('close', () => {
+      this.open.delete(channel);
+      if (this.open.size === 0) this.drainedChannels?.();
+    });
+    return channel;
+  }
+
+  /**
+   * The agent ended the connection (revocation, expiry, the target gone): its last words are on
+   * the channels (reason on stderr, exit status), on their way to the client. OpenSSH drops what
+   * it has not written yet when the server disconnects, so the client is disconnected only once it
+   * has closed its channels, or after the grace.
+   */
+  private agentGone(): void {
+    if (this.finished) return;
+    if (this.open.size === 0) return this.finish('the agent closed the connection');
+    const timer = setTimeout(() => this.finish('the agent closed the connection'), CLOSE_GRACE_MS);
+    this.drainedChannels = () => {
+      clearTimeout(timer);
+      this.finish('the agent closed the connection');
+    };
   }
 
   private refused(ctx: ssh2.AuthContext, refusal: RelayRefusal): void {
