@@ -104,7 +104,7 @@ export interface FrontDoor {
    */
   signal?(route: { agentId: string; connectionId: string }, packet: Buffer, clientAddress: string): Promise<void>;
   /** The public host key clients pin, for a door that has one (SSH). Optional. */
-  publicHostKey?(): { publicKey: string; fingerprint: string };
+  publicHostKey?(): { publicKey: string; fingerprint: string } | undefined;
 }
 
 /** The Nest token under which the registered front doors are injected. */

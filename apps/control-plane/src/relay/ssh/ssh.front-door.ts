@@ -30,8 +30,9 @@ export class SshFrontDoor implements FrontDoor, SshRelayHost {
   readonly protocol = SSH;
   readonly defaultPort = 2222;
   readonly ownEncryption = true;
-  readonly hostKey: RelayHostKey;
   readonly authTimeoutMs: number;
+  /** Null while the door is off (no key is read or generated then). */
+  private readonly key: RelayHostKey | null;
 
   constructor(
     @Inject(CONFIG) config: ControlPlaneConfig,
@@ -41,13 +42,17 @@ export class SshFrontDoor implements FrontDoor, SshRelayHost {
   ) {
     this.authTimeoutMs = config.relay.sshAuthTimeoutMs;
     // Loaded only when the door listens: a bad key file then stops the boot with the variable's name.
-    const on = Boolean(config.relay.doors[SSH]);
-    this.hostKey = loadRelayHostKey(on ? config.relay.sshHostKeyFile : null);
-    if (on) {
-      const { fingerprint, publicKey, ephemeral } = this.hostKey;
+    this.key = config.relay.doors[SSH] ? loadRelayHostKey(config.relay.sshHostKeyFile) : null;
+    if (this.key) {
+      const { fingerprint, publicKey, ephemeral } = this.key;
       if (ephemeral) logger.warn({ fingerprint }, 'ssh relay host key generated for this process (development only)');
       logger.info({ fingerprint, publicKey }, 'ssh relay host key');
     }
+  }
+
+  get hostKey(): RelayHostKey {
+    if (!this.key) throw new Error('the ssh relay door is off');
+    return this.key;
   }
 
   accept(socket: Socket, clientAddress: string): void {
@@ -75,8 +80,8 @@ export class SshFrontDoor implements FrontDoor, SshRelayHost {
   }
 
   /** The public half of the relay's host key, for GraphQL (`gateway.relays[].sshHostKey`). */
-  publicHostKey(): { publicKey: string; fingerprint: string } {
-    return { publicKey: this.hostKey.publicKey, fingerprint: this.hostKey.fingerprint };
+  publicHostKey(): { publicKey: string; fingerprint: string } | undefined {
+    return this.key ? { publicKey: this.key.publicKey, fingerprint: this.key.fingerprint } : undefined;
   }
 
   async connectAgent(
