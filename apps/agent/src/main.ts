@@ -6,6 +6,7 @@ import { AgentConfigError, loadAgentConfig, type AgentConfig } from './config.js
 import { ControlClient, EnrollmentRefusedError } from './control/control-client.js';
 import { dialRelayData } from './control/relay-data-dialer.js';
 import { createEngines } from './engines/registry.js';
+import { publishedHostKeys } from './control/published-host-keys.js';
 import { tunnelRefusal, unservableConnections } from './policy/servable.js';
 import { LocalListener } from './ingress/local-listener.js';
 import { loadMaskingKey } from './policy/masking-key.js';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     logger,
     engines.protocols,
     (): number => manager.activeSessions,
+    publishedHostKeys(engines),
   );
   // Since when the control plane has been out of reach (null: connected). The policy snapshot
   // follows every welcome, so while connected the cache is current.

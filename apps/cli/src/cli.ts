@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { completionScript } from './completion.js';
 import { connect, connections, env, grants, requestAccess } from './commands/access.js';
+import { sshConfig } from './commands/ssh.js';
 import { loginCommand, logoutCommand, tokenCommand, whoamiCommand } from './commands/auth.js';
 import { configGet, configList, configSet, configUse } from './commands/config.js';
 import { kubeCredential, kubeconfig } from './commands/kubernetes.js';
@@ -130,12 +131,17 @@ export function buildProgram(
       .command('connect')
       .argument('<name>', 'connection name')
       .argument('[client-args...]', 'passed to the client after --')
-      .description('start psql/mariadb with a fresh short-lived credential (in its environment only)'),
+      .description('start psql/mariadb/ssh with a fresh short-lived credential (in its environment only)'),
   ).action(
     action((context, name: string, extra: string[], flags: Record<string, string>) =>
       connect(context, name, flags, extra),
     ),
   );
+  program
+    .command('ssh-config')
+    .argument('<name>', 'ssh connection name')
+    .description("pin the relay's SSH host key and print an ssh_config block (Host postern-<name>)")
+    .action(action((context, name: string) => sshConfig(context, name)));
   credentialOptions(
     program
       .command('env')

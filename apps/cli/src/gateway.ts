@@ -11,11 +11,26 @@ export interface Endpoint {
   /** 'verify-full': TLS with the CA in `caFile`; 'disable': a plaintext listener (development, loopback). */
   tls: 'verify-full' | 'prefer' | 'disable';
   caFile: string | null;
+  /** SSH relay: the host key clients pin, as GraphQL publishes it (null: not known, e.g. with --via). */
+  sshHostKey?: SshHostKey | null;
+}
+
+/** A published SSH host key: the alias it is pinned under and its known_hosts line. */
+export interface SshHostKey {
+  hostKeyAlias: string;
+  knownHostsLine: string;
+  fingerprint: string;
 }
 
 interface GatewayAnswer {
   gateway: {
-    relays: Array<{ protocol: string; host: string | null; port: number; tls: boolean }>;
+    relays: Array<{
+      protocol: string;
+      host: string | null;
+      port: number;
+      tls: boolean;
+      sshHostKey: SshHostKey | null;
+    }>;
     relayCaPem: string | null;
   };
 }
@@ -48,7 +63,7 @@ export async function endpointFor(context: CommandContext, protocol: string, via
   }
   const api = await context.api();
   const { gateway } = await api.request<GatewayAnswer>(
-    '{ gateway { relays { protocol host port tls } relayCaPem } }',
+    '{ gateway { relays { protocol host port tls sshHostKey { hostKeyAlias knownHostsLine fingerprint } } relayCaPem } }',
     {},
     context.signal,
   );
@@ -60,7 +75,7 @@ export async function endpointFor(context: CommandContext, protocol: string, via
     );
   }
   const host = relay.host ?? new URL(await context.apiUrl()).hostname;
-  if (!relay.tls) return { host, port: relay.port, tls: 'disable', caFile: null };
+  if (!relay.tls) return { host, port: relay.port, tls: 'disable', caFile: null, sshHostKey: relay.sshHostKey };
   let caFile = profile.caFile ?? null;
   if (!caFile && gateway.relayCaPem) {
     const directory = configDir(context.env);

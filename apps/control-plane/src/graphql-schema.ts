@@ -16,6 +16,7 @@ import { ReviewSubscriptionsResolver } from './reviews/review-subscriptions.reso
 import { SessionEventsResolver } from './recordings/session-events.resolver.js';
 import { GatewayResolver } from './relay/gateway.resolver.js';
 import { SshKeysResolver } from './ssh-keys/ssh-keys.resolver.js';
+import { ConnectionHostKeysResolver } from './relay/ssh/connection-host-keys.resolver.js';
 
 /** Every resolver class of the API; the schema file is printed from exactly these. */
 export const RESOLVERS = [
@@ -34,6 +35,7 @@ export const RESOLVERS = [
   SessionEventsResolver,
   GatewayResolver,
   SshKeysResolver,
+  ConnectionHostKeysResolver,
 ];
 
 const HEADER =

@@ -8,6 +8,7 @@ export type { RecordingClient, RecordingHandlers } from './generated/postern/age
 export type { EnrollRequest, EnrollRequest__Output } from './generated/postern/agent/v1/EnrollRequest.js';
 export type { EnrollResponse, EnrollResponse__Output } from './generated/postern/agent/v1/EnrollResponse.js';
 export type { Hello, Hello__Output } from './generated/postern/agent/v1/Hello.js';
+export type { PublicHostKey, PublicHostKey__Output } from './generated/postern/agent/v1/PublicHostKey.js';
 export type { Welcome, Welcome__Output } from './generated/postern/agent/v1/Welcome.js';
 export type { Heartbeat, Heartbeat__Output } from './generated/postern/agent/v1/Heartbeat.js';
 export type { PolicySnapshot, PolicySnapshot__Output } from './generated/postern/agent/v1/PolicySnapshot.js';

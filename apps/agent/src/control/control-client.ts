@@ -9,6 +9,7 @@ import {
   type ControlMessage__Output,
   type RecordingAck__Output,
   type RecordingChunk,
+  type PublicHostKey,
   type RecordingClient,
 } from '@postern/proto';
 import type { AgentConfig } from '../config.js';
@@ -79,6 +80,8 @@ export class ControlClient extends EventEmitter {
     private readonly logger: Logger,
     private readonly capabilities: string[] = [],
     private readonly activeSessions: () => number = () => 0,
+    /** Public host keys announced in every hello (the SSH engine's). */
+    private readonly hostKeys: PublicHostKey[] = [],
   ) {
     super();
     this.openChannel();
@@ -288,6 +291,7 @@ export class ControlClient extends EventEmitter {
           capabilities: this.capabilities,
           policyVersion: this.policy.version,
           instanceId: this.instanceId,
+          hostKeys: this.hostKeys,
         },
       });
     });

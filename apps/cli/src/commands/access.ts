@@ -5,6 +5,7 @@ import { localTime, parseDuration, relative } from '../format.js';
 import { endpointFor } from '../gateway.js';
 import { clientEnvironment, nativeClient, shellExports, type Minted, type NativeClient } from '../native-clients.js';
 import { myAccess, reachable, usable, type Reachable } from '../resolve.js';
+import { sshClient } from './ssh.js';
 
 const MINT =
   'mutation($c: ID!, $ttl: Int) { mintMyConnectionCredential(connectionId: $c, ttlSeconds: $ttl) ' +
@@ -54,7 +55,10 @@ async function mint(context: CommandContext, name: string, options: ConnectOptio
  */
 export async function connect(context: CommandContext, name: string, options: ConnectOptions, extra: string[]) {
   const { connection, endpoint, minted } = await mint(context, name, options);
-  const client = nativeClient(connection.protocol, endpoint, minted, extra);
+  const client =
+    connection.protocol === 'ssh'
+      ? await sshClient(context, endpoint, minted, extra)
+      : nativeClient(connection.protocol, endpoint, minted, extra);
   context.printer.note(
     `Connecting to ${name} (${connection.protocol}) at ${endpoint.host}:${endpoint.port} as ${minted.loginName}; ` +
       `credential valid until ${localTime(minted.credential.expiresAt)}.`,

@@ -16,7 +16,19 @@ export interface Agent {
   lastSeenAt: Date | null;
   /** Policy version the agent reports enforcing (hello, heartbeats, applied policy acks). */
   policyVersion: bigint | null;
+  /** Public host keys announced in the agent's last hello (its SSH engine's). */
+  hostKeys: PublishedHostKey[];
   createdAt: Date;
+}
+
+/** A public host key an agent engine serves with, as the control plane stored and checked it. */
+export interface PublishedHostKey {
+  /** The engine, e.g. `ssh`. */
+  protocol: string;
+  /** `<algorithm> <base64 blob>` (OpenSSH public key line, no comment). */
+  publicKey: string;
+  /** `SHA256:<base64>` of the blob, computed by the control plane. */
+  fingerprint: string;
 }
 
 /** Agents that replicate each other: every member serves the group's connections. */
@@ -35,6 +47,8 @@ export interface AgentPresence {
   policyVersion: bigint;
   /** Unique per agent process start. */
   instanceId: string;
+  /** Public host keys announced in the hello, already checked (host-keys.ts). */
+  hostKeys: PublishedHostKey[];
 }
 
 /** A reusable token with which replicas join an agent group, each as an agent of its own. */

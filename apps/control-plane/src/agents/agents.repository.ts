@@ -3,6 +3,7 @@ import { PrismaService } from '../platform/infra/prisma/prisma.service.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Agent as AgentRow } from '../generated/prisma/client.js';
 import type { Agent, AgentPresence } from './agent.types.js';
+import { storedHostKeys } from './host-keys.js';
 
 export function toAgent(row: AgentRow): Agent {
   return {
@@ -18,6 +19,7 @@ export function toAgent(row: AgentRow): Agent {
     connectedAt: row.connectedAt,
     lastSeenAt: row.lastSeenAt,
     policyVersion: row.policyVersion,
+    hostKeys: storedHostKeys(row.hostKeys),
     createdAt: row.createdAt,
   };
 }
@@ -197,6 +199,7 @@ export class AgentsRepository {
         hostname: presence.hostname,
         policyVersion: presence.policyVersion,
         instanceId: presence.instanceId,
+        hostKeys: presence.hostKeys as unknown as Prisma.InputJsonValue,
       },
     });
     return { ok: result.count === 1, previousInstance: previous?.instanceId ?? null };

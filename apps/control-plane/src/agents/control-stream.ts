@@ -11,6 +11,7 @@ import type { PolicyService } from '../policy/policy.service.js';
 import type { CommandReviewsService } from '../reviews/command-reviews.service.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { decisionMessage } from './approval-push.js';
+import { checkHostKeys } from './host-keys.js';
 import type { AgentStreams, LiveStream } from './agent-streams.js';
 import type { AgentsService } from './agents.service.js';
 import type { Agent } from './agent.types.js';
@@ -146,6 +147,10 @@ export class ControlStream implements LiveStream {
   }
 
   private async onHello(hello: Hello__Output): Promise<void> {
+    const hostKeys = checkHostKeys(hello.hostKeys ?? []);
+    if (hostKeys.rejected.length > 0) {
+      this.deps.logger.warn({ agentId: this.agent.id, problems: hostKeys.rejected }, 'agent host keys not published');
+    }
     const restarted = await this.deps.agents.connected(this.agent, {
       streamId: this.streamId,
       controlPlaneInstance: this.deps.config.instanceId,
@@ -153,6 +158,7 @@ export class ControlStream implements LiveStream {
       hostname: storableText(hello.hostname, MAX_TEXT),
       policyVersion: parseVersion(hello.policyVersion),
       instanceId: storableText(hello.instanceId, 64),
+      hostKeys: hostKeys.keys,
     });
     if (restarted) await this.deps.sessions.agentRestarted(this.agent.id);
     // The state the agent says it holds, if we know its content: the first push can be a delta.

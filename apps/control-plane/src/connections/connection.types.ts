@@ -30,6 +30,12 @@ export interface ConnectionSettings {
   url?: string;
   /** HTTP: the request header the agent sets to the resolved secret (`secretRef`). */
   authHeaderName?: string;
+  /**
+   * SSH: where `ssh -L` may lead, as the target host sees them: `host:port` entries joined by
+   * commas, lower-case, IPv6 without brackets (the form the agent's engine compares with).
+   * Absent: local forwarding is refused.
+   */
+  forwardDestinations?: string;
   /** HTTP: how the secret is written in that header: raw (as is), bearer, basic (of `user:password`). */
   authScheme?: string;
   /** HTTP: a query parameter set to the secret. */
@@ -77,6 +83,8 @@ export interface ConnectionSpec {
   authHeaderName: string | null;
   /** HTTP only: injection, credential places, approval hold, identity assertion. */
   http?: HttpOptionsSpec | null;
+  /** SSH: `host:port` destinations `ssh -L` may reach (IPv6 in brackets); null or empty: none. */
+  forwardDestinations: string[] | null;
 }
 
 /** A connection to create: exactly one of agentId and agentGroupId. */

@@ -36,6 +36,7 @@ export class ConnectionsResolver {
         hostKeyFingerprint: input.hostKeyFingerprint ?? null,
         authHeaderName: input.authHeaderName ?? null,
         http: input.http ?? null,
+        forwardDestinations: input.forwardDestinations ?? null,
       },
       actor.id,
     );

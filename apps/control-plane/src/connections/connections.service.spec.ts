@@ -60,6 +60,7 @@ function spec(protocol: ConnectionProtocol, fields: Partial<ConnectionSpec>): Co
     url: null,
     hostKeyFingerprint: null,
     authHeaderName: null,
+    forwardDestinations: null,
     ...fields,
   };
 }

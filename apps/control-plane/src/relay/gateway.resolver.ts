@@ -3,6 +3,8 @@ import { Inject } from '@nestjs/common';
 import { Field, Int, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import { CONFIG, ConfigError, type ControlPlaneConfig } from '../platform/config/config.js';
 import { Roles } from '../platform/auth/roles.decorator.js';
+import { RELAY_HOST_KEY_ALIAS, SshHostKeyModel } from '../agents/dto/ssh-host-key.model.js';
+import { FRONT_DOORS, type FrontDoor } from './core/front-door.js';
 import { RelayListeners } from './core/relay-listeners.js';
 
 @ObjectType('RelayEndpoint', { description: "A relay front door: where clients reach a protocol's connections." })
@@ -15,6 +17,11 @@ export class RelayEndpointModel {
   host!: string | null;
   @Field(() => Int) port!: number;
   @Field({ description: 'Clients must use TLS (the relay has a certificate).' }) tls!: boolean;
+  @Field(() => SshHostKeyModel, {
+    nullable: true,
+    description: "ssh: the relay's own host key (POSTERN_RELAY_SSH_HOST_KEY_FILE), pinned under postern-relay.",
+  })
+  sshHostKey!: SshHostKeyModel | null;
 }
 
 @ObjectType('Gateway', { description: 'How clients reach Postern: relay endpoints and the CA that signs them.' })
@@ -35,6 +42,7 @@ export class GatewayResolver {
   constructor(
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     private readonly listeners: RelayListeners,
+    @Inject(FRONT_DOORS) private readonly doors: FrontDoor[],
   ) {
     const caFile = config.relay.caFile;
     this.caPem = caFile ? readCa(caFile) : null;
@@ -44,7 +52,14 @@ export class GatewayResolver {
   @Roles('user', 'admin', 'auditor', 'approver')
   gateway(): GatewayModel {
     return {
-      relays: this.listeners.endpoints().map((endpoint) => ({ ...endpoint, host: this.config.relay.publicHost })),
+      relays: this.listeners.endpoints().map((endpoint) => {
+        const key = this.doors.find((door) => door.protocol === endpoint.protocol)?.publicHostKey?.();
+        return {
+          ...endpoint,
+          host: this.config.relay.publicHost,
+          sshHostKey: key ? SshHostKeyModel.of(RELAY_HOST_KEY_ALIAS, key) : null,
+        };
+      }),
       relayCaPem: this.caPem,
     };
   }

@@ -13,6 +13,7 @@ import { TunnelBroker } from './core/tunnel-broker.js';
 import { FRONT_DOOR_CLASSES } from './front-doors.js';
 import { GatewayResolver } from './gateway.resolver.js';
 import { CancelRoutes } from './postgres/cancel-routes.js';
+import { ConnectionHostKeysResolver } from './ssh/connection-host-keys.resolver.js';
 
 /**
  * The relay: a protocol-neutral core (`core/`: listeners and limits, login check and routing,
@@ -31,6 +32,7 @@ import { CancelRoutes } from './postgres/cancel-routes.js';
     InternalLinkServer,
     CancelRoutes,
     GatewayResolver,
+    ConnectionHostKeysResolver,
     ...FRONT_DOOR_CLASSES,
     {
       provide: FRONT_DOORS,

@@ -27,6 +27,7 @@ import type { PolicyAck as _postern_agent_v1_PolicyAck, PolicyAck__Output as _po
 import type { PolicySnapshot as _postern_agent_v1_PolicySnapshot, PolicySnapshot__Output as _postern_agent_v1_PolicySnapshot__Output } from './postern/agent/v1/PolicySnapshot.js';
 import type { PolicyUpdate as _postern_agent_v1_PolicyUpdate, PolicyUpdate__Output as _postern_agent_v1_PolicyUpdate__Output } from './postern/agent/v1/PolicyUpdate.js';
 import type { Principal as _postern_agent_v1_Principal, Principal__Output as _postern_agent_v1_Principal__Output } from './postern/agent/v1/Principal.js';
+import type { PublicHostKey as _postern_agent_v1_PublicHostKey, PublicHostKey__Output as _postern_agent_v1_PublicHostKey__Output } from './postern/agent/v1/PublicHostKey.js';
 import type { ReportAck as _postern_agent_v1_ReportAck, ReportAck__Output as _postern_agent_v1_ReportAck__Output } from './postern/agent/v1/ReportAck.js';
 import type { Revoke as _postern_agent_v1_Revoke, Revoke__Output as _postern_agent_v1_Revoke__Output } from './postern/agent/v1/Revoke.js';
 import type { RevokedPrincipal as _postern_agent_v1_RevokedPrincipal, RevokedPrincipal__Output as _postern_agent_v1_RevokedPrincipal__Output } from './postern/agent/v1/RevokedPrincipal.js';
@@ -69,6 +70,7 @@ export interface ProtoGrpcType {
         PolicySnapshot: MessageTypeDefinition<_postern_agent_v1_PolicySnapshot, _postern_agent_v1_PolicySnapshot__Output>
         PolicyUpdate: MessageTypeDefinition<_postern_agent_v1_PolicyUpdate, _postern_agent_v1_PolicyUpdate__Output>
         Principal: MessageTypeDefinition<_postern_agent_v1_Principal, _postern_agent_v1_Principal__Output>
+        PublicHostKey: MessageTypeDefinition<_postern_agent_v1_PublicHostKey, _postern_agent_v1_PublicHostKey__Output>
         ReportAck: MessageTypeDefinition<_postern_agent_v1_ReportAck, _postern_agent_v1_ReportAck__Output>
         Revoke: MessageTypeDefinition<_postern_agent_v1_Revoke, _postern_agent_v1_Revoke__Output>
         RevokedPrincipal: MessageTypeDefinition<_postern_agent_v1_RevokedPrincipal, _postern_agent_v1_RevokedPrincipal__Output>

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import type { Agent, AgentGroup, AgentGroupJoinToken, AgentStatus } from '../agent.types.js';
+import { agentHostKeyAlias, SshHostKeyModel } from './ssh-host-key.model.js';
 
 export enum AgentStatusEnum {
   PENDING = 'PENDING',
@@ -43,6 +44,12 @@ export class AgentModel {
     description: 'Latest policy version minus the one the agent enforces (0: up to date; null: unknown).',
   })
   policyBehind!: number | null;
+  @Field(() => [SshHostKeyModel], {
+    description:
+      "The agent's SSH engine host key as announced in its last hello (empty without the ssh engine): what " +
+      'clients of its local SSH listener pin, and what the SSH relay verifies when it dials the agent.',
+  })
+  sshHostKeys!: SshHostKeyModel[];
   @Field() createdAt!: Date;
 
   static from(agent: Agent, latestPolicyVersion: bigint | null = null): AgentModel {
@@ -55,6 +62,9 @@ export class AgentModel {
       labels: Object.entries(agent.labels).map(([key, value]) => ({ key, value })),
       policyVersion: agent.policyVersion === null ? null : agent.policyVersion.toString(),
       policyBehind: behind,
+      sshHostKeys: agent.hostKeys
+        .filter((key) => key.protocol === 'ssh')
+        .map((key) => SshHostKeyModel.of(agentHostKeyAlias(agent.name), key)),
     });
   }
 }

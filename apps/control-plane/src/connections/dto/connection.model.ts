@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import type { Connection } from '../connection.types.js';
+import { forwardDestinationList } from '../protocols/ssh.validator.js';
 
 export enum ConnectionProtocolEnum {
   POSTGRES = 'POSTGRES',
@@ -31,6 +32,8 @@ export class ConnectionModel {
   hostKeyFingerprint!: string | null;
   @Field(() => String, { nullable: true, description: 'HTTP: the header set to the secret.' })
   authHeaderName!: string | null;
+  @Field(() => [String], { description: 'SSH: where ssh -L may lead (host:port, IPv6 in brackets); empty: nowhere.' })
+  forwardDestinations!: string[];
   @Field() recordingMode!: string;
   @Field() createdAt!: Date;
 
@@ -40,6 +43,7 @@ export class ConnectionModel {
       url: settings.url ?? null,
       hostKeyFingerprint: settings.hostKeyFingerprint ?? null,
       authHeaderName: settings.authHeaderName ?? null,
+      forwardDestinations: forwardDestinationList(settings.forwardDestinations),
     });
   }
 }
@@ -112,6 +116,13 @@ export class CreateConnectionInput {
   authHeaderName?: string | null;
   @Field(() => HttpConnectionOptionsInput, { nullable: true, description: 'HTTP only.' })
   http?: HttpConnectionOptionsInput | null;
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'SSH: the destinations ssh -L may reach through the target host, as host:port (a host name, an IPv4 ' +
+      'address or [IPv6]:port; exact, no wildcards). Absent or empty: local forwarding is refused.',
+  })
+  forwardDestinations?: string[] | null;
 }
 
 @InputType('SetConnectionServerInput', { description: 'Exactly one of agentId and agentGroupId.' })

@@ -100,7 +100,7 @@ export function targetUrl(
 export function databaseValidator(protocol: string, defaultPort: number): ConnectionValidator {
   return {
     validate(spec: ConnectionSpec): ConnectionTarget {
-      requireAbsent(spec, protocol, ['url', 'hostKeyFingerprint', 'authHeaderName']);
+      requireAbsent(spec, protocol, ['url', 'hostKeyFingerprint', 'authHeaderName', 'forwardDestinations']);
       return {
         targetHost: requireHost(spec.targetHost),
         targetPort: requirePort(spec.targetPort, defaultPort),

@@ -31,7 +31,14 @@ const RESERVED_HEADERS = new Set([
  */
 export const httpValidator: ConnectionValidator = {
   validate(spec: ConnectionSpec): ConnectionTarget {
-    requireAbsent(spec, 'HTTP', ['targetHost', 'targetPort', 'targetDatabase', 'targetUser', 'hostKeyFingerprint']);
+    requireAbsent(spec, 'HTTP', [
+      'targetHost',
+      'targetPort',
+      'targetDatabase',
+      'targetUser',
+      'hostKeyFingerprint',
+      'forwardDestinations',
+    ]);
     const target = targetUrl(spec.url, ['https:', 'http:']);
     if (spec.authHeaderName !== null && spec.secretRef === null) {
       throw new InvalidArgumentError('authHeaderName needs secretRef: the header is set to the referenced secret');

@@ -23,6 +23,7 @@ export const kubernetesValidator: ConnectionValidator = {
       'targetUser',
       'hostKeyFingerprint',
       'authHeaderName',
+      'forwardDestinations',
     ]);
     const target = targetUrl(spec.url, ['https:']);
     if (spec.secretRef === null) {

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { InvalidArgumentError } from '../../platform/errors/domain-error.js';
 import type { ConnectionProtocol, ConnectionSpec } from '../connection.types.js';
 import { CONNECTION_VALIDATORS } from './index.js';
+import { forwardDestinationList } from './ssh.validator.js';
 
 const FINGERPRINT = `SHA256:${'n'.repeat(42)}A`;
 
@@ -21,6 +22,7 @@ function spec(protocol: ConnectionProtocol, fields: Partial<ConnectionSpec> = {}
     url: null,
     hostKeyFingerprint: null,
     authHeaderName: null,
+    forwardDestinations: null,
     ...fields,
   };
 }
@@ -61,6 +63,51 @@ describe('connection validators', () => {
     refused(spec('MYSQL', { ...db, targetUser: null }), /targetUser is required for MYSQL/);
     refused(spec('MYSQL', { ...db, targetHost: 'bad host' }), /targetHost is not a valid/);
     refused(spec('MYSQL', { ...db, hostKeyFingerprint: FINGERPRINT }), /hostKeyFingerprint does not apply/);
+  });
+
+  test('SSH: forwardDestinations are exact host:port entries, stored as the agent compares them', () => {
+    const ssh = {
+      targetHost: 'bastion',
+      targetUser: 'deploy',
+      secretRef: 'file:/keys/id_ed25519',
+      hostKeyFingerprint: FINGERPRINT,
+    };
+    const settings = (forwardDestinations: string[]) => validate(spec('SSH', { ...ssh, forwardDestinations })).settings;
+    expect(settings(['DB.internal:5432', '10.0.0.7:80', '[::1]:8080', 'db.internal:5432'])).toEqual({
+      hostKeyFingerprint: FINGERPRINT,
+      forwardDestinations: 'db.internal:5432,10.0.0.7:80,::1:8080',
+    });
+    expect(settings([])).toEqual({ hostKeyFingerprint: FINGERPRINT });
+    expect(forwardDestinationList('db.internal:5432,::1:8080')).toEqual(['db.internal:5432', '[::1]:8080']);
+    for (const bad of [
+      'db.internal',
+      'db.internal:0',
+      'db.internal:65536',
+      'db.internal:05432',
+      '*.internal:22',
+      'db.internal:*',
+      'db.internal:22-25',
+      '::1:8080',
+      '[db.internal]:22',
+      '[::g]:22',
+      '300.1.1.1:22',
+      '1.2.3:22',
+      'a,b:22',
+      'db internal:22',
+      'db.internal.:22',
+      '-db:22',
+      'user@db:22',
+    ]) {
+      refused(spec('SSH', { ...ssh, forwardDestinations: [bad] }), /forwardDestinations: .* is not host:port/);
+    }
+    refused(
+      spec('SSH', { ...ssh, forwardDestinations: Array.from({ length: 65 }, (_, i) => `h${i}:22`) }),
+      /at most 64 entries/,
+    );
+    refused(
+      spec('POSTGRES', { targetHost: 'db', forwardDestinations: ['db:5432'] }),
+      /forwardDestinations does not apply/,
+    );
   });
 
   test('SSH: host, user and the host key fingerprint (never trust on first use); no TLS', () => {

@@ -95,6 +95,23 @@ describe('loadConfig', () => {
     );
   });
 
+  test('the ssh door: its host key file is required unless insecure; no TLS certificate needed', () => {
+    const secure = { POSTERN_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(40), POSTERN_GRPC_INSECURE: 'true' };
+    expect(problemsOf({ ...secure, POSTERN_RELAY_PROTOCOLS: 'ssh' })).toEqual([
+      expect.stringMatching(/^POSTERN_RELAY_SSH_HOST_KEY_FILE is required when ssh is in POSTERN_RELAY_PROTOCOLS/),
+    ]);
+    const relay = loadConfig({
+      ...secure,
+      POSTERN_RELAY_PROTOCOLS: 'ssh',
+      POSTERN_RELAY_SSH_HOST_KEY_FILE: '/etc/postern/ssh_host_ed25519_key',
+      POSTERN_RELAY_SSH_PORT: '2022',
+    }).relay;
+    expect(relay.doors).toEqual({ ssh: { host: '0.0.0.0', port: 2022 } });
+    expect(relay.sshHostKeyFile).toBe('/etc/postern/ssh_host_ed25519_key');
+    // Development: a key is generated at start.
+    expect(loadConfig({ ...valid, POSTERN_RELAY_PROTOCOLS: 'postgres,ssh' }).relay.sshHostKeyFile).toBeNull();
+  });
+
   test('heartbeat timeout must leave room for missed heartbeats', () => {
     expect(
       problemsOf({

@@ -54,6 +54,14 @@ export interface ControlPlaneConfig {
     maxConnectionsPerAddress: number;
     /** Failed logins per (client host, user name) per minute before that pair is locked out. */
     authFailuresPerMinute: number;
+    /**
+     * The SSH front door's own host key (POSTERN_RELAY_SSH_HOST_KEY_FILE, an unencrypted OpenSSH
+     * private key, the same file on every replica); null: a key generated at start (development
+     * only, POSTERN_RELAY_INSECURE). Null as well when the ssh door is off.
+     */
+    sshHostKeyFile: string | null;
+    /** How long an SSH relay client has to authenticate after connecting. */
+    sshAuthTimeoutMs: number;
     /** First lockout; each further lockout of the same pair doubles it, up to an hour. */
     authLockoutMs: number;
   };
@@ -245,6 +253,8 @@ const envSchema = z.object({
   POSTERN_RELAY_TLS_CA_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_TLS_KEY_FILE: z.string().min(1).optional(),
   POSTERN_RELAY_INSECURE: bool(false),
+  POSTERN_RELAY_SSH_HOST_KEY_FILE: z.string().min(1).optional(),
+  POSTERN_RELAY_SSH_AUTH_TIMEOUT_MS: millis(30_000, 1_000),
   POSTERN_RELAY_TUNNEL_TIMEOUT_MS: millis(10_000, 100),
   POSTERN_RELAY_DATA_HOST: z.string().min(1).default('0.0.0.0'),
   POSTERN_RELAY_DATA_PORT: z.union([z.literal('off'), port(8445)]).default(8445),
@@ -448,11 +458,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     problems.push('POSTERN_RELAY_TLS_CERT_FILE and POSTERN_RELAY_TLS_KEY_FILE must be set together');
   }
   const doors = relayDoors(env, e.POSTERN_RELAY_PROTOCOLS, problems);
-  if (Object.keys(doors).length > 0 && !relayCert && !e.POSTERN_RELAY_INSECURE) {
+  // SSH brings its own encryption (its door has a host key instead of the certificate).
+  const tlsDoors = Object.keys(doors).filter((protocol) => protocol !== 'ssh');
+  if (tlsDoors.length > 0 && !relayCert && !e.POSTERN_RELAY_INSECURE) {
     problems.push(
       'POSTERN_RELAY_TLS_CERT_FILE/POSTERN_RELAY_TLS_KEY_FILE (or the gRPC certificate) are required: clients send ' +
         'their credential as a password (set POSTERN_RELAY_INSECURE=true only for local development, ' +
         'or turn the relay doors off: POSTERN_RELAY_PROTOCOLS= or POSTERN_RELAY_<PROTOCOL>_PORT=off)',
+    );
+  }
+  if (doors['ssh'] && !e.POSTERN_RELAY_SSH_HOST_KEY_FILE && !e.POSTERN_RELAY_INSECURE) {
+    problems.push(
+      'POSTERN_RELAY_SSH_HOST_KEY_FILE is required when ssh is in POSTERN_RELAY_PROTOCOLS: clients pin the ' +
+        "relay's host key, so every replica must serve the same one (ssh-keygen -t ed25519 -N '' -f <file>; " +
+        'only with POSTERN_RELAY_INSECURE=true is a key generated at start)',
     );
   }
   if (e.POSTERN_INTERNAL_PORT !== 'off' && !e.POSTERN_INTERNAL_SECRET) {
@@ -522,6 +541,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       maxConnectionsPerAddress: e.POSTERN_RELAY_MAX_CONNECTIONS_PER_ADDRESS,
       authFailuresPerMinute: e.POSTERN_RELAY_AUTH_FAILURES_PER_MINUTE,
       authLockoutMs: e.POSTERN_RELAY_AUTH_LOCKOUT_SECONDS * 1000,
+      sshHostKeyFile: doors['ssh'] ? (e.POSTERN_RELAY_SSH_HOST_KEY_FILE ?? null) : null,
+      sshAuthTimeoutMs: e.POSTERN_RELAY_SSH_AUTH_TIMEOUT_MS,
     },
     redis: { url: e.POSTERN_REDIS_URL, prefix: e.POSTERN_REDIS_PREFIX },
     internal:

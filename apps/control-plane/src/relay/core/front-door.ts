@@ -11,6 +11,8 @@ export interface LocalRoute {
 /** The internal link to the replica holding the agent's stream, ready to carry raw bytes. */
 export interface ForwardedRoute {
   link: Duplex;
+  /** The agent the other replica opened the data connection to (the SSH door verifies its host key). */
+  agentId: string;
 }
 
 /** Why the relay will not serve a client; each front door says it in its protocol's words. */
@@ -68,10 +70,11 @@ export interface RelayCore {
  *   client (the engine's greeting swallowed, its OK or ERR renumbered into the client's exchange)
  *   and pipes. Its `adopt` only joins the link to the data connection: the forwarding replica's
  *   door speaks to the engine through the link itself.
- * - **SSH**: the door runs the key exchange and user-auth (ssh2 server) — the user name carries
- *   `user@connection` or `connection` is the user and the credential is the password or keyboard-
- *   interactive answer; after routing it hands the decrypted channel bytes to the agent, which
- *   speaks SSH to the target.
+ * - **SSH** (`ssh/`): encrypted end to end, so the door terminates SSH: its own host key, user
+ *   name `<login>+<connection>`, the credential as password or keyboard-interactive answer; after
+ *   routing it is an SSH client of the agent's engine with the same login (the agent checks it
+ *   again and applies the rules) and carries channels across. `adopt` only pipes: the replica
+ *   that terminated the client's SSH speaks SSH to the agent through the link.
  * - **HTTP / Kubernetes**: TLS SNI (`<connection>.relay.example`) or the first request's Host or
  *   path prefix (`/c/<connection>/…`) names the connection; a bearer token is the credential. The
  *   request already read is replayed first on the data connection.
@@ -87,6 +90,8 @@ export interface FrontDoor {
    * listens when its protocol is in POSTERN_RELAY_PROTOCOLS).
    */
   readonly defaultPort: number;
+  /** The protocol brings its own encryption (SSH): the relay's TLS certificate does not apply. */
+  readonly ownEncryption?: boolean;
   /** A new client on its listener (within the per-host limit). */
   accept(socket: Socket, clientAddress: string): void;
   /** Over the per-host connection limit: say so in the protocol if it can, then close. */
@@ -103,6 +108,8 @@ export interface FrontDoor {
    * (PostgreSQL: a CancelRequest). Optional.
    */
   signal?(route: { agentId: string; connectionId: string }, packet: Buffer, clientAddress: string): Promise<void>;
+  /** The public host key clients pin, for a door that has one (SSH). Optional. */
+  publicHostKey?(): { publicKey: string; fingerprint: string } | undefined;
 }
 
 /** The Nest token under which the registered front doors are injected. */

@@ -46,7 +46,7 @@ export class InternalLinkClient {
       for (const address of await this.directory.holders(agentId)) {
         try {
           const result = await this.relay(address, { protocol, agentId, connectionId, clientAddress });
-          return 'kind' in result ? result : { link: result };
+          return 'kind' in result ? result : { link: result, agentId };
         } catch (error) {
           this.logger.warn(
             { err: error, address, agentId },

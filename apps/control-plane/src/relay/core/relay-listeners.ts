@@ -54,11 +54,9 @@ export class RelayListeners implements OnApplicationBootstrap, OnModuleDestroy {
       );
       this.listeners.push(listener);
       const port = await listener.start();
-      this.bound.push({ protocol, port, tls: Boolean(this.config.relay.tls) });
-      this.logger.info(
-        { host: listen.host, port, tls: Boolean(this.config.relay.tls) },
-        `${door.protocol} relay listening`,
-      );
+      const tls = Boolean(this.config.relay.tls) && door.ownEncryption !== true;
+      this.bound.push({ protocol, port, tls });
+      this.logger.info({ host: listen.host, port, tls }, `${door.protocol} relay listening`);
     }
   }
 

@@ -78,6 +78,8 @@ export type CreateConnectionInput = {
   agentId?: string | number | null | undefined;
   /** HTTP: the header the agent sets to the secret of secretRef (default Authorization). */
   authHeaderName?: string | null | undefined;
+  /** SSH: the destinations ssh -L may reach through the target host, as host:port (a host name, an IPv4 address or [IPv6]:port; exact, no wildcards). Absent or empty: local forwarding is refused. */
+  forwardDestinations?: Array<string> | null | undefined;
   /** SSH: the target host key, SHA256:… as ssh-keygen -l prints it. */
   hostKeyFingerprint?: string | null | undefined;
   /** HTTP only. */

@@ -1,5 +1,6 @@
 // Original file: ../../proto/postern/agent/v1/control.proto
 
+import type { PublicHostKey as _postern_agent_v1_PublicHostKey, PublicHostKey__Output as _postern_agent_v1_PublicHostKey__Output } from '../../../postern/agent/v1/PublicHostKey.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Hello {
@@ -8,6 +9,7 @@ export interface Hello {
   'capabilities'?: (string)[];
   'policyVersion'?: (number | string | Long);
   'instanceId'?: (string);
+  'hostKeys'?: (_postern_agent_v1_PublicHostKey)[];
 }
 
 export interface Hello__Output {
@@ -16,4 +18,5 @@ export interface Hello__Output {
   'capabilities': (string)[];
   'policyVersion': (string);
   'instanceId': (string);
+  'hostKeys': (_postern_agent_v1_PublicHostKey__Output)[];
 }
