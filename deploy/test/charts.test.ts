@@ -372,6 +372,10 @@ describe('postern-control-plane specifics', () => {
       type: 'Bearer',
       credentials: { name: 'postern-metrics', key: 'token' },
     });
+    expect(env).toMatchObject({ POSTERN_RELAY_SSH_HOST_KEY_FILE: '/etc/postern/ssh-relay/ssh_host_key' });
+    const noKey = run(['template', 'rel', charts.cp, '--set', 'relay.protocols.ssh=2222']);
+    expect(noKey.status).toBe(1);
+    expect(noKey.out).toContain('set relay.sshHostKeySecret');
     const refused = run(['template', 'rel', charts.cp, '--set', 'replicas=2', '--set', 'secrets.internalSecretKey=']);
     expect(refused.status).toBe(1);
     expect(refused.out).toContain('needs secrets.internalSecretKey');
