@@ -232,8 +232,14 @@ export function buildProgram(
     .command('replay')
     .argument('<id>', 'session id')
     .option('--speed <n>', '0 prints at once (default); n replays gaps n times faster')
-    .description('a session as a timeline of statements and decisions')
-    .action(action((context, id: string, flags: { speed?: string }) => replay(context, id, flags)));
+    .option('--cast', 'write one terminal (SSH shell or exec, Kubernetes exec) as an asciicast v2 file')
+    .option('--terminal <key>', 'with --cast: which terminal (ssh:<channel>, kubernetes:<stream>); default the first')
+    .description('a session as a timeline of statements and decisions, or a terminal as asciicast (--cast)')
+    .action(
+      action((context, id: string, flags: { speed?: string; cast?: boolean; terminal?: string }) =>
+        replay(context, id, flags),
+      ),
+    );
   program
     .command('verify')
     .argument('<id>', 'session id')

@@ -1,6 +1,7 @@
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { clean, localTime } from '../format.js';
+import { castLines, terminalRecordings } from '../asciicast.js';
 
 interface SessionRow {
   id: string;
@@ -89,11 +90,16 @@ export async function recordingEvents(context: CommandContext, sessionId: string
  * time, duration, rows and error, each decision (blocked, held, approved, masked) before the
  * statement it concerns. `--speed 0` prints at once; otherwise gaps are replayed N times faster.
  */
-export async function replay(context: CommandContext, id: string, options: { speed?: string }) {
+export async function replay(
+  context: CommandContext,
+  id: string,
+  options: { speed?: string; cast?: boolean; terminal?: string },
+) {
   const speed = options.speed === undefined ? 0 : Number(options.speed);
   if (!Number.isFinite(speed) || speed < 0) throw new CliError('--speed must be 0 (at once) or more', EXIT.usage);
   const events = await recordingEvents(context, id);
   if (events.length === 0) throw new CliError(`session ${id} has no recording (yet)`);
+  if (options.cast) return cast(context, id, events, options.terminal);
   if (context.printer.format === 'json') {
     context.output.out(JSON.stringify(events, null, 2));
     return 0;
@@ -109,6 +115,34 @@ export async function replay(context: CommandContext, id: string, options: { spe
     const offset = `+${((event.at - start) / 1000).toFixed(3)}s`.padStart(10);
     context.output.out(`${paint(offset, 'dim')}  ${describeEvent(event, paint)}`);
   }
+  return 0;
+}
+
+/**
+ * `postern replay <id> --cast [--terminal <key>]`: one terminal of the session (an SSH shell or
+ * exec, a Kubernetes exec) as an asciicast v2 file on stdout, for `asciinema play` or any player.
+ * Without --terminal, the first; the others are named on stderr.
+ */
+function cast(context: CommandContext, id: string, events: RecordedEvent[], key: string | undefined): number {
+  const terminals = terminalRecordings(events);
+  if (terminals.length === 0) throw new CliError(`session ${id} recorded no terminal (shell or exec)`);
+  const chosen = key === undefined ? terminals[0] : terminals.find((t) => t.key === key);
+  if (!chosen) {
+    throw new CliError(
+      `no terminal ${key} in session ${id}; it has: ${terminals.map((t) => t.key).join(', ')}`,
+      EXIT.usage,
+    );
+  }
+  if (key === undefined && terminals.length > 1) {
+    context.output.err(
+      `${terminals.length} terminals in this session; writing ${chosen.key} (${clean(chosen.title)}). Others: ` +
+        terminals
+          .slice(1)
+          .map((t) => `${t.key} (${clean(t.title)})`)
+          .join(', '),
+    );
+  }
+  for (const line of castLines(chosen)) context.output.out(line);
   return 0;
 }
 

@@ -1,0 +1,55 @@
+import type { RecordedEvent } from './commands/sessions.js';
+
+/** One terminal of a recorded session (an SSH shell or exec channel, a Kubernetes exec stream). */
+export interface TerminalRecording {
+  /** `ssh:<channel>` or `kubernetes:<stream>`: what `--terminal` names. */
+  key: string;
+  title: string;
+  /** The asciicast v2 header the engine recorded, with a title. */
+  header: Record<string, unknown>;
+  /** asciicast v2 events: seconds since the terminal opened, `o`/`i`/`r`, text. */
+  events: [number, string, string][];
+}
+
+const KINDS = {
+  ssh: { open: 'ssh.channel', output: 'ssh.output', id: 'channel' },
+  kubernetes: { open: 'kubernetes.exec', output: 'kubernetes.exec.output', id: 'stream' },
+} as const;
+
+/**
+ * The terminals of a recording, in the order they opened, each as a playable asciicast v2
+ * recording: the header the engine wrote when the terminal opened, then its output events in
+ * recording order (the hash chain already orders them). Channels without a terminal (sftp,
+ * forwards) have no header and are left out.
+ */
+export function terminalRecordings(events: readonly RecordedEvent[]): TerminalRecording[] {
+  const terminals = new Map<string, TerminalRecording>();
+  for (const event of events) {
+    for (const [protocol, kind] of Object.entries(KINDS)) {
+      const key = `${protocol}:${String(event.body[kind.id])}`;
+      if (event.type === kind.open) {
+        const header = event.body['asciicast'] as Record<string, unknown> | undefined;
+        if (!header) continue;
+        const title = titleOf(protocol, event.body);
+        terminals.set(key, { key, title, header: { ...header, title }, events: [] });
+      } else if (event.type === kind.output) {
+        const cast = event.body['event'] as [number, string, string] | undefined;
+        if (cast && Array.isArray(cast) && cast.length === 3) terminals.get(key)?.events.push(cast);
+      }
+    }
+  }
+  return [...terminals.values()];
+}
+
+function titleOf(protocol: string, body: Record<string, unknown>): string {
+  if (protocol === 'ssh') {
+    return body['type'] === 'exec' ? `exec: ${String(body['command'] ?? '')}` : String(body['type'] ?? 'shell');
+  }
+  const command = Array.isArray(body['command']) ? (body['command'] as string[]).join(' ') : '';
+  return `${String(body['subresource'] ?? 'exec')} ${String(body['namespace'] ?? '')}/${String(body['pod'] ?? '')}: ${command}`;
+}
+
+/** The lines of an asciicast v2 file (`.cast`): the header, then one JSON array per event. */
+export function castLines(recording: TerminalRecording): string[] {
+  return [JSON.stringify(recording.header), ...recording.events.map((event) => JSON.stringify(event))];
+}
