@@ -27,6 +27,12 @@ let cp: ControlPlaneHandle;
 const processes: ManagedProcess[] = [];
 
 const HEARTBEAT_TIMEOUT_MS = 1500;
+/**
+ * This file refuses many calls from one address on purpose (replayed tokens, bad credentials,
+ * refused joins): a budget that lasts the whole file, so each refusal is answered with its own
+ * reason; the budget itself is tested in the control plane's unauthenticated-grpc suite.
+ */
+const REFUSALS = { POSTERN_GRPC_REFUSAL_BURST_PER_ADDRESS: '1000' };
 
 interface AgentView {
   id: string;
@@ -112,7 +118,7 @@ beforeAll(async () => {
   database = await createTestDatabase('postern_agent');
   tls = await selfSignedCertificate(['localhost']);
   grpcPort = await freePort();
-  cp = await startControlPlane({ databaseUrl: database.url, tls, grpcPort });
+  cp = await startControlPlane({ databaseUrl: database.url, tls, grpcPort, env: REFUSALS });
 });
 
 afterAll(async () => {
@@ -305,7 +311,13 @@ describe('enrollment and presence', () => {
     const before = await agentView(agentId);
     await cp.process.stop('SIGTERM');
     await agent.waitForMessage('control stream ended; reconnecting');
-    cp = await startControlPlane({ databaseUrl: database.url, tls, grpcPort, adminToken: cp.adminToken });
+    cp = await startControlPlane({
+      databaseUrl: database.url,
+      tls,
+      grpcPort,
+      adminToken: cp.adminToken,
+      env: REFUSALS,
+    });
     const after = await waitFor(
       async () => {
         const view = await agentView(agentId);

@@ -409,6 +409,9 @@ export function runMariadb(
         resolve({ code, stdout, stderr });
       },
     );
+    // A client refused at login exits without reading its input: EPIPE here is that refusal,
+    // which the exit code and stderr report; it must not fail the run by itself.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(sql);
   });
 }

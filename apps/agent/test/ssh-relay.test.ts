@@ -166,7 +166,7 @@ beforeAll(async () => {
   );
   userId = user.createUser.id;
   await admin(
-    'mutation($c: ID!) { createAccessRule(input: { connectionId: $c, groups: ["engineers"], operations: ["exec"] }) { id } }',
+    'mutation($c: ID!) { createAccessRule(input: { connectionId: $c, groups: ["engineers"], operations: ["shell", "exec", "sftp", "forward"] }) { id } }',
     { c: connectionId },
   );
   const minted = await admin<{ mintConnectionCredential: { password: string } }>(
