@@ -16,7 +16,7 @@ export function jestProject(packageDir, displayName) {
     testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
     moduleNameMapper: {
       // Workspace libraries resolve to their sources so unit tests never run against stale builds.
-      '^@postern/(proto|wire-postgres|wire-mysql|testing|policy|policy-postgres|policy-mysql|policy-ssh|policy-kubernetes|policy-http|migrate|logging|oidc|contracts)$':
+      '^@postern/(proto|wire-postgres|wire-mysql|testing|policy|policy-postgres|policy-mysql|policy-ssh|policy-kubernetes|policy-http|migrate|logging|oidc|contracts|recording-format)$':
         join(root, 'libs/$1/src/index.ts'),
       // NodeNext-style imports carry `.js`; map them to the TypeScript sources.
       '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -1,7 +1,7 @@
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { clean, localTime } from '../format.js';
-import { castLines, terminalRecordings } from '../asciicast.js';
+import { castLines, terminalRecordings } from '@postern/recording-format';
 
 interface SessionRow {
   id: string;

@@ -90,8 +90,8 @@ describe('statement replay', () => {
     expect(slider).toHaveAttribute('aria-valuetext', `6 of ${EVENTS.length} events`);
   });
 
-  test('a protocol without a player says so (terminal replay plugs in here)', () => {
-    render(<Replay protocol="SSH" events={[]} />);
-    expect(screen.getByText('No player for SSH recordings yet.')).toBeInTheDocument();
+  test('a protocol without a player says so', () => {
+    render(<Replay protocol="HTTP" events={[]} />);
+    expect(screen.getByText('No player for HTTP recordings yet.')).toBeInTheDocument();
   });
 });

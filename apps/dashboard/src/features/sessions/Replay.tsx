@@ -1,16 +1,19 @@
 import { useId, useState } from 'react';
 import { Time } from '../../components/Time';
+import { TerminalReplay } from './TerminalReplay';
 import { decisionCounts, timelineOf, type RecordedEvent, type TimelineItem } from './timeline';
 
 /**
- * Players by recording kind. Database sessions replay as a statement timeline; terminal
- * recordings (asciicast v2 from the SSH and Kubernetes engines) will register a player built on
- * asciinema-player here, keyed by the connection's protocol.
+ * Players by recording kind, keyed by the connection's protocol. Database sessions replay as a
+ * statement timeline; terminal recordings (asciicast v2 from the SSH and Kubernetes engines) play
+ * in asciinema-player (TerminalReplay).
  */
 export type ReplayPlayer = (props: { events: readonly RecordedEvent[] }) => React.ReactElement;
 export const REPLAY_PLAYERS: Partial<Record<string, ReplayPlayer>> = {
   POSTGRES: StatementReplay,
   MYSQL: StatementReplay,
+  SSH: TerminalReplay,
+  KUBERNETES: TerminalReplay,
 };
 
 export function Replay({ protocol, events }: { protocol: string; events: readonly RecordedEvent[] }) {

@@ -38,7 +38,8 @@ export interface DecisionCounts {
   valuesMasked: number;
 }
 
-function parse(json: string): Record<string, unknown> {
+/** An event's body; malformed JSON reads as empty (the recording is the agent's word). */
+export function parse(json: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(json);
     return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};

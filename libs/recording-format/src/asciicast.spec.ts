@@ -1,6 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { castLines, terminalRecordings } from './asciicast.js';
-import type { RecordedEvent } from './commands/sessions.js';
+import { castLines, terminalRecordings, type RecordedEvent } from './asciicast.js';
 
 const at = 1_765_000_000_000;
 const event = (type: string, body: Record<string, unknown>): RecordedEvent => ({ type, at, body });

@@ -1,4 +1,9 @@
-import type { RecordedEvent } from './commands/sessions.js';
+/** A recorded event as the API returns it (`sessionEvents`): its kind, time and body. */
+export interface RecordedEvent {
+  type: string;
+  at: number | string;
+  body: Record<string, unknown>;
+}
 
 /** One terminal of a recorded session (an SSH shell or exec channel, a Kubernetes exec stream). */
 export interface TerminalRecording {

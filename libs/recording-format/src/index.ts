@@ -1,0 +1,1 @@
+export { castLines, terminalRecordings, type RecordedEvent, type TerminalRecording } from './asciicast.js';
