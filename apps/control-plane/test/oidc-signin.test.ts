@@ -55,7 +55,7 @@ beforeAll(async () => {
   idpProcess = await startIdp(redirectUrl);
   // The first suites of a run start while both cores compile tests: the IdP's module graph
   // (oidc-provider) may load slowly then. The wait ends as soon as it listens.
-  const listening = await idpProcess.waitForMessage('dev idp listening', 60_000);
+  const listening = await idpProcess.waitForMessage('dev idp listening', 100_000);
   idp = listening as unknown as IdpInfo;
   [cp, noOidc] = await Promise.all([
     startControlPlane({
