@@ -243,7 +243,10 @@ export async function startStandInApiServer(options: { token: string }): Promise
             : object;
           res.write(`${JSON.stringify({ type: event.type, object: payload })}\n`);
         };
-        if (!(since > 0)) for (const object of objects) send({ type: 'ADDED', object });
+        // From a version: every change after it (as a real watch cache replays), then live ones;
+        // replay and subscription happen in one turn, so nothing falls between them.
+        if (since > 0) for (const event of store.changesSince(type, since)) send(event);
+        else for (const object of objects) send({ type: 'ADDED', object });
         store.events.on(type, send);
         const timeout = Number(url.searchParams.get('timeoutSeconds') ?? '0');
         const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : null;

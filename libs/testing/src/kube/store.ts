@@ -29,6 +29,12 @@ export class ObjectStore {
   private version = 1000;
   private uids = 0;
   readonly events = new EventEmitter();
+  /**
+   * Recent changes, as a real API server's watch cache keeps them: a watch from resourceVersion N
+   * (kubectl's `get --watch` lists, then watches from the list's version) first receives every
+   * change after N, so nothing made between its list and its watch is lost.
+   */
+  private readonly history: { type: string; event: WatchEvent }[] = [];
 
   constructor() {
     this.events.setMaxListeners(0);
@@ -69,11 +75,21 @@ export class ObjectStore {
       previous?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     stored.metadata.generation = (previous?.metadata.generation ?? 0) + 1;
     this.objects.set(key, stored);
-    this.events.emit(type, {
-      type: previous ? 'MODIFIED' : 'ADDED',
-      object: structuredClone(stored),
-    } satisfies WatchEvent);
+    this.changed(type, { type: previous ? 'MODIFIED' : 'ADDED', object: structuredClone(stored) });
     return { object: structuredClone(stored), created: previous === undefined };
+  }
+
+  /** Changes of `type` after resourceVersion `since`, oldest first (what a watch from `since` replays). */
+  changesSince(type: string, since: number): WatchEvent[] {
+    return this.history
+      .filter((entry) => entry.type === type && Number(entry.event.object.metadata.resourceVersion) > since)
+      .map((entry) => structuredClone(entry.event));
+  }
+
+  private changed(type: string, event: WatchEvent): void {
+    this.history.push({ type, event: structuredClone(event) });
+    if (this.history.length > 1000) this.history.shift();
+    this.events.emit(type, event);
   }
 
   delete(type: string, namespace: string, name: string): KubeObject | undefined {
@@ -83,7 +99,7 @@ export class ObjectStore {
     this.objects.delete(key);
     this.version += 1;
     previous.metadata.resourceVersion = String(this.version);
-    this.events.emit(type, { type: 'DELETED', object: structuredClone(previous) } satisfies WatchEvent);
+    this.changed(type, { type: 'DELETED', object: structuredClone(previous) });
     return structuredClone(previous);
   }
 }
