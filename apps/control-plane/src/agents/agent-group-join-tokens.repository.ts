@@ -68,7 +68,8 @@ export class AgentGroupJoinTokensRepository {
    * Enrols one replica with a join token, in one transaction that holds the token's row lock so
    * the cap holds under concurrent joins: a new agent `name` in the group, or — the same replica
    * again after losing its volume — a new credential for the group's existing agent of that name.
-   * A name held by an agent outside the group, or a disabled one, is refused.
+   * A name held by an agent outside the group, by one that did not join with a join token (an
+   * admin's agent), or by a disabled one, is refused.
    */
   async join(input: {
     tokenId: string;
@@ -88,6 +89,9 @@ export class AgentGroupJoinTokensRepository {
       const existing: AgentRow | null = await tx.agent.findUnique({ where: { name: input.name } });
       if (existing) {
         if (existing.agentGroupId !== input.agentGroupId) return { refused: 'name taken outside the group' as const };
+        // Only a replica that itself joined may re-join under its name: an agent an admin created
+        // (its own one-time token) is never taken over by a join token's holder.
+        if (existing.joinTokenId === null) return { refused: 'name held by an agent that did not join' as const };
         if (existing.status === 'DISABLED') return { refused: 'agent disabled' as const };
         const row = await tx.agent.update({
           where: { id: existing.id },

@@ -66,4 +66,8 @@ export interface AgentGroupJoinToken {
 
 /** Why a join was refused (audited; the caller sees one generic refusal). */
 export type JoinRefusal =
-  'token revoked or expired' | 'token used up' | 'name taken outside the group' | 'agent disabled';
+  | 'token revoked or expired'
+  | 'token used up'
+  | 'name taken outside the group'
+  | 'name held by an agent that did not join'
+  | 'agent disabled';
