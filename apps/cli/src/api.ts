@@ -52,18 +52,30 @@ export class Api {
     return answer.data;
   }
 
-  /** A subscription over graphql-ws with the same token; `onNext` per event until `signal` aborts. */
-  subscribe<T>(query: string, onNext: (data: T) => void, signal: AbortSignal): Promise<void> {
+  /**
+   * A subscription over graphql-ws with the same token; `onNext` per event until `signal` aborts.
+   * `ready` settles once the API has acknowledged the connection and the subscription has been
+   * sent, so a caller can list what exists *after* it (nothing created in between is missed);
+   * `done` settles when the feed ends or fails.
+   */
+  subscribe<T>(
+    query: string,
+    onNext: (data: T) => void,
+    signal: AbortSignal,
+  ): { ready: Promise<void>; done: Promise<void> } {
     const url = new URL(this.endpoint);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    let connected!: () => void;
+    const acknowledged = new Promise<void>((resolve) => (connected = resolve));
     const client: Client = createClient({
       url: url.href,
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${this.token}` },
       retryAttempts: 5,
       lazy: false,
+      on: { connected: () => connected() },
     });
-    return new Promise<void>((resolve, reject) => {
+    const done = new Promise<void>((resolve, reject) => {
       const stop = client.subscribe<T>(
         { query },
         {
@@ -88,6 +100,8 @@ export class Api {
         { once: true },
       );
     }).finally(() => void client.dispose());
+    // A feed that fails before the acknowledgement fails `ready` too.
+    return { ready: Promise.race([acknowledged, done]), done };
   }
 }
 

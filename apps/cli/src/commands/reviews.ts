@@ -73,11 +73,16 @@ export async function reviews(context: CommandContext, options: { status?: strin
     throw new CliError(`--status must be one of ${[...STATUSES, 'ALL'].join(', ').toLowerCase()}`, EXIT.usage);
   }
   const filter = status === 'ALL' ? undefined : status;
-  const rows = await list(context, filter);
-  print(context, rows);
-  if (!options.watch) return 0;
+  if (!options.watch) {
+    print(context, await list(context, filter));
+    return 0;
+  }
+  // Subscribe first and list once the API has acknowledged the feeds (their subscribe messages
+  // are then ahead of the list query): a review created while the list is read arrives as an
+  // event, merged by id, instead of falling between the two.
   const api = await context.api();
-  const current = new Map(rows.map((r) => [r.id, r]));
+  const current = new Map<string, ReviewRow>();
+  let listed = false;
   const redraw = () => {
     if (context.interactive && context.printer.format === 'table') context.output.out('\u001b[2J\u001b[H');
     print(
@@ -87,11 +92,11 @@ export async function reviews(context: CommandContext, options: { status?: strin
   };
   const onReview = (review: ReviewRow) => {
     current.set(review.id, review);
+    if (!listed) return;
     if (context.printer.format === 'json') context.output.out(JSON.stringify(review));
     else redraw();
   };
-  context.printer.note('Watching for new and decided reviews (Ctrl-C to stop)…');
-  await Promise.all([
+  const feeds = [
     api.subscribe<{ reviewCreated: ReviewRow }>(
       `subscription { reviewCreated { ${FIELDS} } }`,
       (data) => onReview(data.reviewCreated),
@@ -102,7 +107,19 @@ export async function reviews(context: CommandContext, options: { status?: strin
       (data) => onReview(data.reviewDecided),
       context.signal,
     ),
-  ]);
+  ];
+  await Promise.all(feeds.map((feed) => feed.ready));
+  const rows = await list(context, filter);
+  // An event that came while listing is newer than the list's row for the same review.
+  const early = new Map(current);
+  for (const row of rows) current.set(row.id, early.get(row.id) ?? row);
+  listed = true;
+  if (context.printer.format === 'json') {
+    print(context, rows);
+    for (const review of early.values()) context.output.out(JSON.stringify(review));
+  } else redraw();
+  context.printer.note('Watching for new and decided reviews (Ctrl-C to stop)…');
+  await Promise.all(feeds.map((feed) => feed.done));
   return 0;
 }
 
