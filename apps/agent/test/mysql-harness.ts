@@ -1,7 +1,7 @@
 // Test harness for the MySQL engine: a net.Server whose connections go straight to
 // `engine.serve` with a test EngineContext (as postgres-harness.ts does for PostgreSQL), a
 // private database and target users on the machine's MariaDB, and the real clients.
-import { execFile } from 'node:child_process';
+import { MARIADB, runMariadbCli, type MariadbRun } from '@postern/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -33,8 +33,7 @@ export const ALICE = { user: 'alice', password: 'postern_conn_alice-token-0f9c' 
 export const NO_ACCESS = { user: 'mallory', password: 'mallory-token-77aa' };
 export const MASKING_KEY = Buffer.from('test-masking-key-0123456789abcdef');
 
-/** The machine's MariaDB (root, no password). */
-export const MARIADB = { host: '127.0.0.1', port: 3306 };
+export { MARIADB };
 
 export interface TargetSpec {
   host: string;
@@ -372,11 +371,7 @@ export function connectThrough(
   });
 }
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CommandResult = MariadbRun;
 
 /** Runs the `mariadb` CLI against the gateway. */
 export function runMariadb(
@@ -386,34 +381,7 @@ export function runMariadb(
   credential = ALICE,
   extra: string[] = [],
 ): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'mariadb',
-      [
-        '--no-defaults',
-        '--protocol=TCP',
-        '-h',
-        '127.0.0.1',
-        '-P',
-        String(port),
-        '-u',
-        credential.user,
-        `--password=${credential.password}`,
-        '--batch',
-        ...extra,
-        connection,
-      ],
-      { env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC' }, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    // A client refused at login exits without reading its input: EPIPE here is that refusal,
-    // which the exit code and stderr report; it must not fail the run by itself.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(sql);
-  });
+  return runMariadbCli(['-P', String(port), '-u', credential.user, ...extra, connection], sql, credential.password);
 }
 
 /** A hand-driven MySQL client for what real clients never do (pipelining, odd commands). */

@@ -16,3 +16,4 @@ export type { DevIdp, DevIdpOptions, DevUser } from './idp/dev-idp.js';
 export * from './kube/stand-in-apiserver.js';
 export type { KubeObject, WatchEvent } from './kube/store.js';
 export * from './http-upstream.js';
+export * from './mariadb.js';

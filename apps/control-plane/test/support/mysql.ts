@@ -1,13 +1,12 @@
 // The machine's MariaDB as a relay test's target (a private database and a password user per test
 // file), the `mariadb` CLI, and a raw socket for what real clients never send.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import mysql from 'mysql2/promise';
 import { decodeErr, leadingPacket, type ErrPacket } from '@postern/wire-mysql';
+import { MARIADB, runMariadbCli, type MariadbRun } from '@postern/testing';
 
-/** The machine's MariaDB (root, no password). */
-export const MARIADB = { host: '127.0.0.1', port: 3306 };
+export { MARIADB };
 
 function root(database?: string): Promise<mysql.Connection> {
   return mysql.createConnection({
@@ -67,29 +66,11 @@ export class MysqlTarget {
   }
 }
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Run = MariadbRun;
 
 /** The `mariadb` CLI over TCP, the password in MYSQL_PWD (never in argv), SQL on stdin. */
 export function runMariadb(args: string[], password: string, sql: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'mariadb',
-      ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '--batch', ...args],
-      { env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', MYSQL_PWD: password }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    // A client refused at login exits without reading its input: EPIPE here is that refusal,
-    // which the exit code and stderr report; it must not fail the run by itself.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(sql);
-  });
+  return runMariadbCli(args, sql, password);
 }
 
 /**
