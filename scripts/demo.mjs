@@ -5,7 +5,7 @@
 // POSTERN_REDIS_URL (default redis://127.0.0.1:6379), POSTERN_DEMO_HTTP_PORT (8080),
 // POSTERN_DEMO_GRPC_PORT (8443), POSTERN_DEMO_IDP_PORT (9090), POSTERN_DEMO_AGENT_PG_PORT (6432),
 // POSTERN_DEMO_RELAY_PG_PORT (5433), POSTERN_DEMO_DIR (.postern/demo),
-// POSTERN_DEMO_AGENT_MYSQL_PORT (3307), POSTERN_DEMO_MARIADB_HOST (127.0.0.1),
+// POSTERN_DEMO_AGENT_MYSQL_PORT (6033), POSTERN_DEMO_MARIADB_HOST (127.0.0.1),
 // POSTERN_DEMO_MARIADB_PORT (3306), POSTERN_DEMO_MARIADB_ADMIN_USER (root, no password).
 // The demo's target is a `postern_demo_shop` database on the same PostgreSQL, with customers,
 // emails, card numbers and phone numbers; Postern reaches it as the role `shop_app`, whose password
@@ -31,7 +31,7 @@ const grpcPort = Number(env.POSTERN_DEMO_GRPC_PORT ?? 8443);
 const idpPort = Number(env.POSTERN_DEMO_IDP_PORT ?? 9090);
 const agentPgPort = Number(env.POSTERN_DEMO_AGENT_PG_PORT ?? 6432);
 const relayPgPort = Number(env.POSTERN_DEMO_RELAY_PG_PORT ?? 5433);
-const agentMysqlPort = Number(env.POSTERN_DEMO_AGENT_MYSQL_PORT ?? 3307);
+const agentMysqlPort = Number(env.POSTERN_DEMO_AGENT_MYSQL_PORT ?? 6033);
 const mariadbHost = env.POSTERN_DEMO_MARIADB_HOST ?? '127.0.0.1';
 const mariadbPort = Number(env.POSTERN_DEMO_MARIADB_PORT ?? 3306);
 const mariadbAdmin = env.POSTERN_DEMO_MARIADB_ADMIN_USER ?? 'root';
