@@ -89,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<TestStack> {
         env,
       });
       cleanups.push(async () => void (await process.stop()));
-      await process.waitForMessage('connected to control plane', 30_000);
+      await process.waitForMessage('connected to control plane', 60_000);
       const agent = { id: response.data.createAgent.agent.id, name, process, stateDir };
       agents.set(name, agent);
       return agent;

@@ -80,8 +80,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   let grpc: LogLine;
   let http: LogLine;
   try {
-    grpc = await process.waitForMessage('grpc listening', 30_000);
-    http = await process.waitForMessage('http listening', 30_000);
+    // A process that exits fails this at once; the cap only matters on a machine so loaded that
+    // Nest's boot (module graph, Prisma, Redis) takes tens of seconds.
+    grpc = await process.waitForMessage('grpc listening', 60_000);
+    http = await process.waitForMessage('http listening', 60_000);
   } catch (error) {
     // A control plane that never came up is not left running behind the failed test; its last
     // words go into the failure.
