@@ -4,8 +4,13 @@
  * 1.32 asks for — discovery (legacy form), /version, namespaces, pods, deployments, secrets,
  * configmaps and events (get, list with tables, create, update, merge/strategic/apply patches,
  * delete, watch), pod logs (with follow) and exec over the remote-command WebSocket protocols
- * (v5.channel.k8s.io, v4.channel.k8s.io). SPDY upgrades are refused with 400, which kubectl 1.32
- * only ever sees after its WebSocket attempt. Port-forward is not served. Request bodies must be
+ * (v5.channel.k8s.io, v4.channel.k8s.io), and port-forward both ways kubectl 1.32 asks for it: a
+ * WebSocket with subprotocol `SPDY/3.1+portforward.k8s.io` tunnelling SPDY/3.1 frames, and the
+ * plain SPDY/3.1 upgrade it falls back to (spdy.ts, spdy-server.ts, port-forward.ts). Pod ports
+ * reach real TCP services a test names with `exposePort`. Simplified SPDY: streams are accepted
+ * at once, flow control (WINDOW_UPDATE) and SETTINGS are ignored, header blocks the stand-in sends
+ * are stored (uncompressed) deflate blocks in the dictionary-primed zlib stream. Exec over SPDY is
+ * refused with 400, which kubectl 1.32 only ever sees after its WebSocket attempt. Request bodies must be
  * JSON: typed clients that send protobuf (`kubectl create secret generic`) get 415, where a real
  * API server would accept them (the agent forwards bodies untouched).
  *
@@ -14,7 +19,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { CertificateFiles } from '../tls.js';
 import { selfSignedCertificate } from '../tls.js';
@@ -30,6 +35,8 @@ import {
   type ResourceDef,
 } from './discovery.js';
 import { runExec } from './exec.js';
+import { servePortForward } from './port-forward.js';
+import type { SpdyServerConnection } from './spdy-server.js';
 import { mergePatch, ObjectStore, type KubeObject, type WatchEvent } from './store.js';
 import { toTable, wantsTable } from './tables.js';
 
@@ -61,8 +68,16 @@ export interface StandInApiServer {
   appendLog(namespace: string, pod: string, line: string): void;
   /** Number of exec sessions currently open. */
   openExecs(): number;
+  /** Makes a pod's port reach a real local TCP service (port-forward dials it). */
+  exposePort(namespace: string, pod: string, podPort: number, target: { host: string; port: number }): void;
+  /** Port-forward connections (WebSocket tunnels or SPDY upgrades) currently open. */
+  openPortForwards(): number;
   close(): Promise<void>;
 }
+
+/** port-forward's stream protocol, and its name as a WebSocket subprotocol tunnelling SPDY (kubectl 1.30+). */
+const PORTFORWARD_PROTOCOL = 'portforward.k8s.io';
+const PORTFORWARD_TUNNEL_PROTOCOL = `SPDY/3.1+${PORTFORWARD_PROTOCOL}`;
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body);
@@ -90,6 +105,12 @@ export async function startStandInApiServer(options: { token: string }): Promise
   const logFollowers = new Map<string, Set<ServerResponse>>();
   const execStdin = new Map<string, string>();
   let execs = 0;
+  const podPorts = new Map<string, { host: string; port: number }>();
+  const portForwards = new Set<SpdyServerConnection>();
+  // ws refuses `SPDY/3.1+portforward.k8s.io` as a subprotocol ('/' is not a token character):
+  // the upgrade handler checks and removes the client's offer, the answer names it again here.
+  const tunnels = new WebSocketServer({ noServer: true });
+  tunnels.on('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${PORTFORWARD_TUNNEL_PROTOCOL}`));
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols) =>
@@ -339,10 +360,55 @@ export async function startStandInApiServer(options: { token: string }): Promise
       );
     };
     if (!authorized(req)) return refuse(401, 'Unauthorized');
-    if (target === null || target === 'discovery' || target.subresource !== 'exec') return refuse(404, 'Not Found');
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
-      return refuse(400, 'SPDY is not served by the stand-in');
+    if (
+      target === null ||
+      target === 'discovery' ||
+      (target.subresource !== 'exec' && target.subresource !== 'portforward')
+    )
+      return refuse(404, 'Not Found');
     if (store.get(typeKey(target.def), target.namespace, target.name) === undefined) return refuse(404, 'Not Found');
+    const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    if (target.subresource === 'portforward') {
+      const pod = `${target.namespace}/${target.name}`;
+      const dial = (port: number) => dialPodPort(pod, port);
+      const track = (connection: SpdyServerConnection) => {
+        portForwards.add(connection);
+        return () => {
+          portForwards.delete(connection);
+          connection.close();
+        };
+      };
+      if (upgrade === 'websocket') {
+        const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(/\s*,\s*/);
+        if (!offered.includes(PORTFORWARD_TUNNEL_PROTOCOL))
+          return refuse(400, `port-forward over WebSocket needs the ${PORTFORWARD_TUNNEL_PROTOCOL} subprotocol`);
+        delete req.headers['sec-websocket-protocol'];
+        tunnels.handleUpgrade(req, socket, head, (ws) => {
+          record(req, 101);
+          // The tunnel carries the SPDY connection's bytes as binary messages, nothing else.
+          const connection = servePortForward({ write: (data) => ws.send(data), close: () => ws.close() }, dial);
+          const untrack = track(connection);
+          ws.on('message', (data: Buffer) => connection.receive(data));
+          ws.on('close', untrack);
+        });
+        return;
+      }
+      const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(/\s*,\s*/);
+      if (upgrade !== 'spdy/3.1' || !versions.includes(PORTFORWARD_PROTOCOL))
+        return refuse(400, 'port-forward needs SPDY/3.1 with portforward.k8s.io, or its WebSocket tunnel');
+      record(req, 101);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORTFORWARD_PROTOCOL}\r\n\r\n`,
+      );
+      const connection = servePortForward({ write: (data) => socket.write(data), close: () => socket.destroy() }, dial);
+      const untrack = track(connection);
+      socket.on('data', (chunk: Buffer) => connection.receive(chunk));
+      socket.on('close', untrack);
+      socket.on('error', untrack);
+      if (head.length > 0) connection.receive(head);
+      return;
+    }
+    if (upgrade !== 'websocket') return refuse(400, 'exec over SPDY is not served by the stand-in');
     wss.handleUpgrade(req, socket, head, (ws) => {
       record(req, 101);
       execs += 1;
@@ -353,6 +419,17 @@ export async function startStandInApiServer(options: { token: string }): Promise
       );
     });
   });
+  const dialPodPort = (pod: string, port: number) =>
+    new Promise<Socket>((resolve, reject) => {
+      const target = podPorts.get(`${pod}:${port}`);
+      if (target === undefined) {
+        reject(new Error(`dial tcp4 127.0.0.1:${port}: connect: connection refused`));
+        return;
+      }
+      const socket = connect(target.port, target.host);
+      socket.once('connect', () => resolve(socket));
+      socket.once('error', reject);
+    });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -370,8 +447,14 @@ export async function startStandInApiServer(options: { token: string }): Promise
       for (const follower of logFollowers.get(key) ?? []) follower.write(`${line}\n`);
     },
     openExecs: () => execs,
+    exposePort(namespace, pod, podPort, target) {
+      podPorts.set(`${namespace}/${pod}:${podPort}`, target);
+    },
+    openPortForwards: () => portForwards.size,
     async close() {
       for (const client of wss.clients) client.terminate();
+      for (const client of tunnels.clients) client.terminate();
+      for (const connection of portForwards) connection.close();
       for (const followers of logFollowers.values()) for (const follower of followers) follower.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
