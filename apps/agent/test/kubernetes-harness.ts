@@ -272,3 +272,45 @@ export function kubectl(
     options.onSpawn?.(child);
   });
 }
+
+export interface RunningPortForward {
+  /** The local port kubectl listens on. */
+  port: number;
+  /** Resolves when kubectl exits, with its exit code and output. */
+  exited: Promise<KubectlResult>;
+  /** Stops kubectl (SIGTERM) and waits for it. */
+  stop(): Promise<KubectlResult>;
+}
+
+/** Starts `kubectl port-forward <args>`; resolves once kubectl says which local port it forwards. */
+export async function portForward(kubeconfig: string, args: string[]): Promise<RunningPortForward> {
+  let child: ChildProcess | undefined;
+  let stdout = '';
+  let announced!: (port: number) => void;
+  const listening = new Promise<number>((resolve) => (announced = resolve));
+  const exited = kubectl(kubeconfig, ['port-forward', '--address', '127.0.0.1', ...args], {
+    timeoutMs: 120_000,
+    onSpawn: (spawned) => {
+      child = spawned;
+      spawned.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(stdout);
+        if (match) announced(Number(match[1]));
+      });
+    },
+  });
+  const port = await Promise.race([
+    listening,
+    exited.then((result) => {
+      throw new Error(`kubectl port-forward exited ${result.code}: ${result.stderr}`);
+    }),
+  ]);
+  return {
+    port,
+    exited,
+    stop: async () => {
+      child?.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
