@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import { compileCommandPolicy, type ApprovalRuleInput, type StatementRuleInput } from '@postern/policy';
+import {
+  compileCommandPolicy,
+  compileMaskingRules,
+  type ApprovalRuleInput,
+  type MaskingRuleInput,
+  type StatementRuleInput,
+} from '@postern/policy';
 import { kubernetesAnalyser } from '@postern/policy-kubernetes';
 import {
   seedStandIn,
@@ -42,7 +48,10 @@ export const SA_TOKEN = 'stand-in-service-account-token';
 export interface KubeTestPolicy {
   guardrails?: StatementRuleInput[];
   approvals?: ApprovalRuleInput[];
+  masking?: MaskingRuleInput[];
 }
+
+const HASH_KEY = Buffer.alloc(32, 7);
 
 export interface HeldRequest {
   reviewId: string;
@@ -70,6 +79,7 @@ export class KubeGateway {
   /** Credentials revoked since the start: their next login fails. */
   readonly revoked = new Set<string>();
   private policy: ReturnType<typeof compileCommandPolicy>;
+  private masking: ReturnType<typeof compileMaskingRules>;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly dir = mkdtempSync(join(tmpdir(), 'postern-kube-'));
@@ -80,6 +90,7 @@ export class KubeGateway {
     policy: KubeTestPolicy,
   ) {
     this.policy = compileCommandPolicy(kubernetesAnalyser(), policy.guardrails ?? [], policy.approvals ?? []);
+    this.masking = compileMaskingRules(policy.masking ?? [], { hashKey: HASH_KEY });
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -94,6 +105,7 @@ export class KubeGateway {
 
   setPolicy(policy: KubeTestPolicy): void {
     this.policy = compileCommandPolicy(kubernetesAnalyser(), policy.guardrails ?? [], policy.approvals ?? []);
+    this.masking = compileMaskingRules(policy.masking ?? [], { hashKey: HASH_KEY });
   }
 
   get port(): number {
@@ -209,7 +221,12 @@ export class KubeGateway {
       policy: () => {
         const connectionId = record.opened[0]?.connection.id ?? '';
         const groups = record.opened[0]?.principal.groups ?? [];
-        return { version: '1', statements: this.policy.forSession(connectionId, groups) };
+        return {
+          version: '1',
+          statements: this.policy.forSession(connectionId, groups),
+          masking: this.masking.forSession(connectionId, groups),
+          hashKey: this.masking.hashKey,
+        };
       },
       requestApproval: ({ rule, command }) => {
         const reviewId = randomUUID();

@@ -66,6 +66,8 @@ export interface StandInApiServer {
   execStdin: Map<string, string>;
   /** Appends a line to a pod's log; followers of the log see it at once. */
   appendLog(namespace: string, pod: string, line: string): void;
+  /** Writes raw text to a pod's log (a part of a line, several lines) as one chunk to followers. */
+  writeLog(namespace: string, pod: string, text: string): void;
   /** Number of exec sessions currently open. */
   openExecs(): number;
   /** Makes a pod's port reach a real local TCP service (port-forward dials it). */
@@ -101,7 +103,7 @@ export async function startStandInApiServer(options: { token: string }): Promise
   const certificate = await selfSignedCertificate(['localhost']);
   const store = new ObjectStore();
   const requests: RecordedKubeRequest[] = [];
-  const logs = new Map<string, string[]>();
+  const logs = new Map<string, string>();
   const logFollowers = new Map<string, Set<ServerResponse>>();
   const execStdin = new Map<string, string>();
   let execs = 0;
@@ -228,7 +230,8 @@ export async function startStandInApiServer(options: { token: string }): Promise
       const key = `${namespace}/${name}`;
       record(req, 200);
       res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
-      for (const line of logs.get(key) ?? []) res.write(`${line}\n`);
+      const written = logs.get(key);
+      if (written !== undefined) res.write(written);
       if (url.searchParams.get('follow') !== 'true') return res.end();
       const followers = logFollowers.get(key) ?? new Set();
       logFollowers.set(key, followers);
@@ -419,6 +422,11 @@ export async function startStandInApiServer(options: { token: string }): Promise
       );
     });
   });
+  const writeLog = (namespace: string, pod: string, text: string) => {
+    const key = `${namespace}/${pod}`;
+    logs.set(key, (logs.get(key) ?? '') + text);
+    for (const follower of logFollowers.get(key) ?? []) follower.write(text);
+  };
   const dialPodPort = (pod: string, port: number) =>
     new Promise<Socket>((resolve, reject) => {
       const target = podPorts.get(`${pod}:${port}`);
@@ -441,11 +449,8 @@ export async function startStandInApiServer(options: { token: string }): Promise
     store,
     requests,
     execStdin,
-    appendLog(namespace, pod, line) {
-      const key = `${namespace}/${pod}`;
-      logs.set(key, [...(logs.get(key) ?? []), line]);
-      for (const follower of logFollowers.get(key) ?? []) follower.write(`${line}\n`);
-    },
+    appendLog: (namespace, pod, line) => writeLog(namespace, pod, `${line}\n`),
+    writeLog,
     openExecs: () => execs,
     exposePort(namespace, pod, podPort, target) {
       podPorts.set(`${namespace}/${pod}:${podPort}`, target);

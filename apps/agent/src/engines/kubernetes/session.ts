@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { Transform, type Duplex } from 'node:stream';
-import { requestInfo, requestText, type KubernetesRequestInfo } from '@postern/policy-kubernetes';
+import { Transform, type Duplex, type Readable } from 'node:stream';
+import {
+  KubernetesValueMasker,
+  maskSecretsInJson,
+  requestInfo,
+  requestText,
+  type KubernetesRequestInfo,
+} from '@postern/policy-kubernetes';
 import { describeError, endForAbort, SessionEnd } from '../common/index.js';
 import {
   endToEndHeaders,
@@ -18,7 +24,8 @@ import { ExecRecorder } from './exec-recorder.js';
 import { RefusalMemory } from './refusal-memory.js';
 import { admitRequest } from './request-gate.js';
 import type { KubernetesContext } from './rules.js';
-import { sendMasked } from './secret-response.js';
+import { LogMasking } from './log-masking.js';
+import { sendMasked, type MaskedResponseOptions } from './masked-response.js';
 import { sendStatus, statusBody, statusCode, writeRawStatus, type StatusReason } from './status.js';
 import { openUpstream, upstreamHeaders, upstreamPath, type Upstream } from './upstream.js';
 
@@ -51,7 +58,8 @@ interface Admitted {
  * served by node:http (HTTP/2 is not offered; client-go falls back), every request
  * authenticated (client-auth.ts), checked by the `kubernetes` rules (request-gate.ts), forwarded
  * to the API server with the agent's token and the identity as impersonation (upstream.ts),
- * Secret values masked (secret-response.ts), exec/attach recorded (exec-recorder.ts), and every
+ * Secret values (and what masking rules name in ConfigMaps and logs) masked (masked-response.ts,
+ * log-masking.ts), exec/attach recorded (exec-recorder.ts), and every
  * request recorded. Revocation or shutdown cuts the connection and every upstream stream at once.
  */
 export class KubernetesSession {
@@ -194,6 +202,7 @@ export class KubernetesSession {
     let bytesFromClient = 0;
     let bytesFromTarget = 0;
     let masked = 0;
+    let logMasking: LogMasking | null = null;
     let info: KubernetesRequestInfo | null = null;
     let target = request.url ?? '/';
     response.once('close', () => {
@@ -206,7 +215,7 @@ export class KubernetesSession {
           started,
           bytesFromClient,
           bytesFromTarget,
-          masked,
+          masked + (logMasking?.masked ?? 0),
           refused,
         );
     });
@@ -232,9 +241,9 @@ export class KubernetesSession {
       request.resume();
       return;
     }
-    const secrets = info?.resource === 'secrets';
+    const masking = this.maskingFor(info);
     const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, {
-      forceJson: secrets,
+      forceJson: masking?.json !== undefined,
     });
     const abort = new AbortController();
     const live = { destroy: () => abort.abort() };
@@ -283,12 +292,9 @@ export class KubernetesSession {
     });
     body.on('error', () => response.destroy());
     const replyHeaders = endToEndHeaders(answer.headers);
-    if (secrets && answer.statusCode < 300) {
+    if (masking?.json !== undefined && answer.statusCode < 300) {
       try {
-        masked = await sendMasked({ statusCode: answer.statusCode, body }, response, replyHeaders, {
-          watch: info?.verb === 'watch',
-          maxBytes: this.settings.maxMaskedBytes,
-        });
+        masked = await sendMasked({ statusCode: answer.statusCode, body }, response, replyHeaders, masking.json);
       } catch (error) {
         refused = describeError(error);
         if (error instanceof MaskingRefused) this.context.logger.warn(refused);
@@ -300,10 +306,46 @@ export class KubernetesSession {
       }
       return;
     }
+    let source: Readable = body;
+    if (masking?.log !== undefined && answer.statusCode < 300) {
+      const lines = masking.log;
+      logMasking = lines;
+      delete replyHeaders['content-length'];
+      source = body.pipe(lines);
+      lines.on('error', (error) => {
+        refused = describeError(error);
+        this.context.logger.warn(refused);
+        body.destroy();
+        response.destroy();
+      });
+    }
     response.writeHead(answer.statusCode, replyHeaders);
     // Streams (logs -f, watches) reach the client as they arrive, their head first.
     if (info?.verb === 'watch' || /[?&]follow=(true|1)\b/.test(target)) response.flushHeaders();
-    body.pipe(response);
+    source.pipe(response);
+  }
+
+  /**
+   * How a request's answer is masked: Secret values always; ConfigMap values and log lines when
+   * masking rules apply to the session (ConfigMaps by key name and detectors, logs by detectors).
+   */
+  private maskingFor(
+    info: KubernetesRequestInfo | null,
+  ): { json?: MaskedResponseOptions; log?: LogMasking } | null {
+    const watch = info?.verb === 'watch';
+    const maxBytes = this.settings.maxMaskedBytes;
+    if (info?.resource === 'secrets') return { json: { what: 'Secret', mask: (text) => maskSecretsInJson(text, true), watch, maxBytes } };
+    const { masking, hashKey } = this.context.policy();
+    if (masking === null) return null;
+    if (info?.resource === 'configmaps') {
+      const masker = new KubernetesValueMasker(masking, hashKey);
+      return { json: { what: 'ConfigMap', mask: (text) => masker.maskConfigMapsInJson(text, true), watch, maxBytes } };
+    }
+    if (info?.resource === 'pods' && info.subresource === 'log') {
+      const masker = new KubernetesValueMasker(masking, hashKey);
+      return masker.detects ? { log: new LogMasking(masker, maxBytes) } : null;
+    }
+    return null;
   }
 
   private async serveUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
