@@ -51,9 +51,9 @@ describe('masking rules on ConfigMaps and logs', () => {
   test('ConfigMap values named by a rule or found by a detector are masked in -o yaml, -o json and lists; tables still work', async () => {
     const yaml = await kubectl(config, ['get', 'configmap', 'settings', '-o', 'yaml']);
     expect(yaml.stderr).toBe('');
-    expect(yaml.stdout).toContain('db_password: \'********\'');
-    expect(yaml.stdout).toContain('api_token: \'********\'');
-    expect(yaml.stdout).toContain('contact: \'on call: ****\'');
+    expect(yaml.stdout).toContain("db_password: '********'");
+    expect(yaml.stdout).toContain("api_token: '********'");
+    expect(yaml.stdout).toContain("contact: 'on call: ****'");
     expect(yaml.stdout).toContain('mode: blue');
     expect(yaml.stdout).not.toContain('pa55-in-a-configmap');
     expect(yaml.stdout).not.toContain('carol@example.com');
@@ -99,7 +99,7 @@ describe('masking rules on ConfigMaps and logs', () => {
     expect(applied.stdout).not.toContain(CARD);
     const yaml = await kubectl(config, ['get', 'configmap', 'app', '-o', 'yaml']);
     expect(yaml.stdout).toContain('db_password: not-named-here');
-    expect(yaml.stdout).toContain('session_token: \'********\'');
+    expect(yaml.stdout).toContain("session_token: '********'");
     expect(yaml.stdout).toContain('billing: card ****');
     expect(yaml.stdout).toContain('kubectl.kubernetes.io/last-applied-configuration');
     expect(yaml.stdout).not.toContain('applied-secret-token');

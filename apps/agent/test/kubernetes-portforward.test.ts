@@ -62,7 +62,12 @@ describe('kubectl port-forward through the Kubernetes engine', () => {
     // kubectl took the WebSocket path (GET with the tunnel subprotocol), not the SPDY fallback.
     const upgrades = gateway.apiServer.requests.filter((r) => r.path.endsWith('/portforward'));
     expect(upgrades).toEqual([
-      expect.objectContaining({ method: 'GET', status: 101, impersonateUser: ALICE.login, impersonateGroups: ALICE.groups }),
+      expect.objectContaining({
+        method: 'GET',
+        status: 101,
+        impersonateUser: ALICE.login,
+        impersonateGroups: ALICE.groups,
+      }),
     ]);
     await waitFor(() => gateway.events('kubernetes.request').some((e) => e['subresource'] === 'portforward'), {
       timeoutMs: 10_000,

@@ -74,12 +74,24 @@ export interface StandInApiServer {
   exposePort(namespace: string, pod: string, podPort: number, target: { host: string; port: number }): void;
   /** Port-forward connections (WebSocket tunnels or SPDY upgrades) currently open. */
   openPortForwards(): number;
+  /**
+   * Stream requests RBAC refuses, as `<namespace>/<resource>/<subresource>` (`prod/pods/exec`):
+   * their upgrade is answered 403 with a Status naming the impersonated user, as RBAC words it.
+   */
+  forbidden: Set<string>;
   close(): Promise<void>;
 }
 
 /** port-forward's stream protocol, and its name as a WebSocket subprotocol tunnelling SPDY (kubectl 1.30+). */
 const PORTFORWARD_PROTOCOL = 'portforward.k8s.io';
 const PORTFORWARD_TUNNEL_PROTOCOL = `SPDY/3.1+${PORTFORWARD_PROTOCOL}`;
+
+const STATUS_REASONS: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+};
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body);
@@ -108,6 +120,7 @@ export async function startStandInApiServer(options: { token: string }): Promise
   const execStdin = new Map<string, string>();
   let execs = 0;
   const podPorts = new Map<string, { host: string; port: number }>();
+  const forbidden = new Set<string>();
   const portForwards = new Set<SpdyServerConnection>();
   // ws refuses `SPDY/3.1+portforward.k8s.io` as a subprotocol ('/' is not a token character):
   // the upgrade handler checks and removes the client's offer, the answer names it again here.
@@ -356,20 +369,33 @@ export async function startStandInApiServer(options: { token: string }): Promise
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://stand-in');
     const target = parseTarget(url.pathname);
-    const refuse = (status: number, text: string) => {
+    const refuse = (status: number, text: string, reason = STATUS_REASONS[status] ?? 'BadRequest') => {
       record(req, status);
+      const body = JSON.stringify(kubeStatus(status, reason, text));
       socket.end(
-        `HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`,
+        `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
     };
     if (!authorized(req)) return refuse(401, 'Unauthorized');
+    if (
+      target !== null &&
+      target !== 'discovery' &&
+      forbidden.has(`${target.namespace}/${target.def.resource}/${target.subresource}`)
+    ) {
+      const user = String(req.headers['impersonate-user'] ?? 'system:serviceaccount:default:postern-agent');
+      return refuse(
+        403,
+        `${target.def.resource} "${target.name}" is forbidden: User "${user}" cannot create resource "${target.def.resource}/${target.subresource}" in API group "${target.def.group}" in the namespace "${target.namespace}"`,
+      );
+    }
     if (
       target === null ||
       target === 'discovery' ||
       (target.subresource !== 'exec' && target.subresource !== 'portforward')
     )
       return refuse(404, 'Not Found');
-    if (store.get(typeKey(target.def), target.namespace, target.name) === undefined) return refuse(404, 'Not Found');
+    if (store.get(typeKey(target.def), target.namespace, target.name) === undefined)
+      return refuse(404, `${target.def.resource} "${target.name}" not found`);
     const upgrade = (req.headers.upgrade ?? '').toLowerCase();
     if (target.subresource === 'portforward') {
       const pod = `${target.namespace}/${target.name}`;
@@ -456,6 +482,7 @@ export async function startStandInApiServer(options: { token: string }): Promise
       podPorts.set(`${namespace}/${pod}:${podPort}`, target);
     },
     openPortForwards: () => portForwards.size,
+    forbidden,
     async close() {
       for (const client of wss.clients) client.terminate();
       for (const client of tunnels.clients) client.terminate();

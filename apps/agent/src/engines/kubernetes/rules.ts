@@ -1,4 +1,9 @@
-import { compileCommandPolicy, compileMaskingRules, parseCommandMatch, type CompiledMaskingRule } from '@postern/policy';
+import {
+  compileCommandPolicy,
+  compileMaskingRules,
+  parseCommandMatch,
+  type CompiledMaskingRule,
+} from '@postern/policy';
 import { KUBERNETES_DIALECT, kubernetesAnalyser } from '@postern/policy-kubernetes';
 import { ruleInputs } from '../../policy/rule-inputs.js';
 import type { CompiledRules, DialectRules, EngineContext, RuleCompileOptions, SessionRules } from '../engine.js';

@@ -9,14 +9,7 @@ import {
   type KubernetesRequestInfo,
 } from '@postern/policy-kubernetes';
 import { describeError, endForAbort, SessionEnd } from '../common/index.js';
-import {
-  endToEndHeaders,
-  pipeUpgraded,
-  sendUpstream,
-  serveHttp,
-  switchingProtocols,
-  upgradeUpstream,
-} from '../common/http/index.js';
+import { endToEndHeaders, pipeUpgraded, sendUpstream, serveHttp, switchingProtocols } from '../common/http/index.js';
 import type { Principal, ResolvedConnection, SessionSummary } from '../engine.js';
 import { addressed, ClientAuth, CONNECTION_PREFIX } from './client-auth.js';
 import { MaskingRefused } from './errors.js';
@@ -26,7 +19,17 @@ import { admitRequest } from './request-gate.js';
 import type { KubernetesContext } from './rules.js';
 import { LogMasking } from './log-masking.js';
 import { sendMasked, type MaskedResponseOptions } from './masked-response.js';
-import { sendStatus, statusBody, statusCode, writeRawStatus, type StatusReason } from './status.js';
+import {
+  answerMessage,
+  sendStatus,
+  statusAnswer,
+  statusBody,
+  statusCode,
+  writeRawAnswer,
+  writeRawStatus,
+  type StatusReason,
+} from './status.js';
+import { upgradeStream } from './stream-upgrade.js';
 import { openUpstream, upstreamHeaders, upstreamPath, type Upstream } from './upstream.js';
 
 /** Requests audited (besides being recorded): what changes the cluster or opens a stream into a pod. */
@@ -183,7 +186,7 @@ export class KubernetesSession {
       : { ok: true as const };
     if (!gate.ok) {
       if (request.headers.upgrade !== undefined)
-        this.refusals.remember(verdict.principal.id, streamKey(where.target), gate.message);
+        this.refusals.remember(verdict.principal.id, streamKey(where.target), statusAnswer(gate.reason, gate.message));
       refuse(gate.reason, gate.message, false);
       return null;
     }
@@ -329,12 +332,11 @@ export class KubernetesSession {
    * How a request's answer is masked: Secret values always; ConfigMap values and log lines when
    * masking rules apply to the session (ConfigMaps by key name and detectors, logs by detectors).
    */
-  private maskingFor(
-    info: KubernetesRequestInfo | null,
-  ): { json?: MaskedResponseOptions; log?: LogMasking } | null {
+  private maskingFor(info: KubernetesRequestInfo | null): { json?: MaskedResponseOptions; log?: LogMasking } | null {
     const watch = info?.verb === 'watch';
     const maxBytes = this.settings.maxMaskedBytes;
-    if (info?.resource === 'secrets') return { json: { what: 'Secret', mask: (text) => maskSecretsInJson(text, true), watch, maxBytes } };
+    if (info?.resource === 'secrets')
+      return { json: { what: 'Secret', mask: (text) => maskSecretsInJson(text, true), watch, maxBytes } };
     const { masking, hashKey } = this.context.policy();
     if (masking === null) return null;
     if (info?.resource === 'configmaps') {
@@ -378,8 +380,8 @@ export class KubernetesSession {
       // does not relay them. kubectl 1.30+ asks for a WebSocket first.
       const earlier = this.refusals.recall(admitted.principal.id, streamKey(target));
       if (earlier !== null) {
-        writeRawStatus(socket, 'Forbidden', earlier);
-        return record(403, 0, 0, earlier);
+        writeRawAnswer(socket, earlier);
+        return record(earlier.code, 0, 0, answerMessage(earlier));
       }
       const message =
         'Postern: SPDY streams are not relayed; use a client that speaks WebSocket (kubectl 1.30 or later)';
@@ -405,27 +407,32 @@ export class KubernetesSession {
     this.live.add(live);
     let upgraded;
     try {
-      upgraded = await upgradeUpstream(upstream.pool, {
+      upgraded = await upgradeStream(upstream.pool, {
         method,
         path: upstreamPath(upstream, target),
         headers,
-        protocol: 'websocket',
         signal: abort.signal,
       });
     } catch (error) {
       this.live.delete(live);
-      // undici does not hand over a refused upgrade's answer (RBAC's 403, a missing pod): the
-      // client gets the reason in the agent's words; the API server's is in the agent log.
       const why = describeError(error);
-      if (!abort.signal.aborted) this.context.logger.warn(`kubernetes upgrade refused upstream: ${why}`);
+      if (!abort.signal.aborted) this.context.logger.warn(`kubernetes upgrade failed upstream: ${why}`);
       writeRawStatus(
         socket,
-        'Forbidden',
-        `Postern: the API server of "${admitted.connection.name}" refused the stream`,
+        'ServiceUnavailable',
+        `Postern: the API server of "${admitted.connection.name}" cannot be reached`,
       );
-      return record(403, 0, 0, why);
+      return record(503, 0, 0, why);
     }
     this.live.delete(live);
+    if (!upgraded.upgraded) {
+      // The API server's own answer (RBAC's 403, a missing pod) reaches the client, and its SPDY
+      // retry gets the same one.
+      const { refusal } = upgraded;
+      this.refusals.remember(admitted.principal.id, streamKey(target), refusal);
+      writeRawAnswer(socket, refusal);
+      return record(refusal.code, 0, 0, answerMessage(refusal));
+    }
     this.pipeUpgraded(
       socket,
       head,
