@@ -68,10 +68,13 @@ describe('SPDY/3.1 codec of the stand-in', () => {
   });
 
   test('header blocks compressed by a real zlib stream decompress block by block', async () => {
-    const headers = [
-      { streamtype: 'error', port: '8080', requestid: '0' },
-      { streamtype: 'data', port: '8080', requestid: '0' },
-    ];
+    // Enough blocks to push the first ones out of deflate's 32 KiB window.
+    const headers = Array.from({ length: 600 }, (_, i) => ({
+      streamtype: i % 2 === 0 ? 'error' : 'data',
+      port: '8080',
+      requestid: String(i >> 1),
+      padding: `value-${i}-`.repeat(10),
+    }));
     const compressed = await zlibBlocks(headers.map((h) => encodeHeaders(h)));
     const decompressor = new HeaderDecompressor();
     expect(compressed.map((block) => decodeHeaders(decompressor.decompress(block)))).toEqual(headers);

@@ -1,4 +1,4 @@
-import { inflateSync, constants as zlibConstants } from 'node:zlib';
+import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
 
 /*
  * A pure SPDY/3.1 codec, as much of it as the stand-in API server needs to serve kubectl's
@@ -210,26 +210,31 @@ export class HeaderCompressor {
   }
 }
 
+/** Deflate looks back at most this far: the window a block after a sync flush may refer to. */
+const WINDOW = 32 * 1024;
+
 /**
- * Decompresses the peer's header blocks: the connection's zlib stream so far is inflated again
- * with a sync-flush finish and the new output taken (quadratic, but header blocks are few and
- * small; bounded by `maxBytes`).
+ * Decompresses the peer's header blocks. Each block ends with a sync flush (spdystream flushes
+ * after every block), so the next one starts byte-aligned and can be inflated on its own as raw
+ * deflate, given the last 32 KiB of what came before (the dictionary, then earlier output) as its
+ * dictionary: synchronous, and linear in the bytes of the blocks.
  */
 export class HeaderDecompressor {
-  private compressed: Buffer = Buffer.alloc(0);
-  private produced = 0;
-
-  constructor(private readonly maxBytes = 1024 * 1024) {}
+  private window: Buffer = SPDY3_DICTIONARY;
+  private started = false;
 
   decompress(block: Buffer): Buffer {
-    this.compressed = Buffer.concat([this.compressed, block]);
-    if (this.compressed.length > this.maxBytes) throw new Error('SPDY header blocks exceed the limit');
-    const all = inflateSync(this.compressed, {
-      dictionary: SPDY3_DICTIONARY,
-      finishFlush: zlibConstants.Z_SYNC_FLUSH,
-    });
-    const fresh = all.subarray(this.produced);
-    this.produced = all.length;
-    return fresh;
+    let raw = block;
+    if (!this.started) {
+      if (block.length < 6 || (block[0]! & 0x0f) !== 8 || ((block[0]! << 8) | block[1]!) % 31 !== 0)
+        throw new Error('the header stream does not start with a zlib header');
+      if ((block[1]! & 0x20) === 0 || block.readUInt32BE(2) !== adler32(SPDY3_DICTIONARY))
+        throw new Error('the header stream is not primed with the SPDY/3 dictionary');
+      raw = block.subarray(6);
+      this.started = true;
+    }
+    const out = inflateRawSync(raw, { dictionary: this.window, finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    this.window = Buffer.concat([this.window, out]).subarray(-WINDOW);
+    return out;
   }
 }
