@@ -9,9 +9,9 @@
  * plain SPDY/3.1 upgrade it falls back to (spdy.ts, spdy-server.ts, port-forward.ts). Pod ports
  * reach real TCP services a test names with `exposePort`. Simplified SPDY: streams are accepted
  * at once, flow control (WINDOW_UPDATE) and SETTINGS are ignored, header blocks the stand-in sends
- * are stored (uncompressed) deflate blocks in the dictionary-primed zlib stream. Exec over SPDY is
- * refused with 400, which kubectl 1.32 only ever sees after its WebSocket attempt. Request bodies must be
- * JSON: typed clients that send protobuf (`kubectl create secret generic`) get 415, where a real
+ * are stored (uncompressed) deflate blocks in the dictionary-primed zlib stream. Exec is also
+ * served over SPDY/3.1 (`v4.channel.k8s.io`, one stream per channel; exec-spdy.ts), kubectl's
+ * fallback. Request bodies must be JSON: typed clients that send protobuf (`kubectl create secret generic`) get 415, where a real
  * API server would accept them (the agent forwards bodies untouched).
  *
  * It checks the caller's bearer token (the agent's service-account token) and records every
@@ -35,6 +35,7 @@ import {
   type ResourceDef,
 } from './discovery.js';
 import { runExec } from './exec.js';
+import { serveSpdyExec } from './exec-spdy.js';
 import { servePortForward } from './port-forward.js';
 import type { SpdyServerConnection } from './spdy-server.js';
 import { mergePatch, ObjectStore, type KubeObject, type WatchEvent } from './store.js';
@@ -85,6 +86,8 @@ export interface StandInApiServer {
 /** port-forward's stream protocol, and its name as a WebSocket subprotocol tunnelling SPDY (kubectl 1.30+). */
 const PORTFORWARD_PROTOCOL = 'portforward.k8s.io';
 const PORTFORWARD_TUNNEL_PROTOCOL = `SPDY/3.1+${PORTFORWARD_PROTOCOL}`;
+/** The remote-command version the stand-in speaks over SPDY (kubectl offers v5 only over WebSocket). */
+const EXEC_SPDY_PROTOCOL = 'v4.channel.k8s.io';
 
 const STATUS_REASONS: Readonly<Record<number, string>> = {
   400: 'BadRequest',
@@ -437,15 +440,40 @@ export async function startStandInApiServer(options: { token: string }): Promise
       if (head.length > 0) connection.receive(head);
       return;
     }
-    if (upgrade !== 'websocket') return refuse(400, 'exec over SPDY is not served by the stand-in');
+    const key = `${target.namespace}/${target.name}`;
+    const command = url.searchParams.getAll('command');
+    const onStdin = (data: Buffer) => execStdin.set(key, (execStdin.get(key) ?? '') + data.toString('utf8'));
+    if (upgrade !== 'websocket') {
+      const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(/\s*,\s*/);
+      if (upgrade !== 'spdy/3.1' || !versions.includes(EXEC_SPDY_PROTOCOL))
+        return refuse(400, `exec needs a WebSocket or SPDY/3.1 with ${EXEC_SPDY_PROTOCOL}`);
+      record(req, 101);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${EXEC_SPDY_PROTOCOL}\r\n\r\n`,
+      );
+      execs += 1;
+      const connection = serveSpdyExec(
+        { write: (data) => socket.write(data), close: () => socket.end() },
+        url.searchParams,
+        (exec) => runExec(exec, command, onStdin),
+      );
+      let counted = true;
+      const ended = () => {
+        if (counted) execs -= 1;
+        counted = false;
+        connection.close();
+      };
+      socket.on('data', (chunk: Buffer) => connection.receive(chunk));
+      socket.on('close', ended);
+      socket.on('error', ended);
+      if (head.length > 0) connection.receive(head);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       record(req, 101);
       execs += 1;
       ws.on('close', () => (execs -= 1));
-      const key = `${target.namespace}/${target.name}`;
-      runExec(ws, url.searchParams.getAll('command'), (data) =>
-        execStdin.set(key, (execStdin.get(key) ?? '') + data.toString('utf8')),
-      );
+      runExec(ws, command, onStdin);
     });
   });
   const writeLog = (namespace: string, pod: string, text: string) => {
