@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('kubectl port-forward through the Kubernetes engine', () => {
-  test('forwards a local port to the pod over the WebSocket tunnel; the request is recorded with its bytes', async () => {
+  test('forwards a local port to the pod over the WebSocket tunnel; the request and the forwarded bytes are recorded', async () => {
     const forward = await portForward(config, ['pod/web-0', '0:8080']);
     try {
       const first = await fetch(`http://127.0.0.1:${forward.port}/`);
@@ -77,6 +77,20 @@ describe('kubectl port-forward through the Kubernetes engine', () => {
     // Both HTTP exchanges crossed the engine (request and answer bytes, SPDY-framed).
     expect(recorded['bytesFromClient']).toBeGreaterThan('POST / HTTP/1.1\r\n'.length + 'ping 42'.length);
     expect(recorded['bytesFromTarget']).toBeGreaterThan(BODY.length + 'echo: ping 42'.length);
+    // The forwarded TCP traffic itself is recorded: port, bytes each way, the HTTP exchanges.
+    await waitFor(() => gateway.events('kubernetes.portforward').length > 0, { timeoutMs: 10_000 });
+    const forwarded = gateway.events('kubernetes.portforward');
+    expect(forwarded.every((e) => e['port'] === 8080 && e['pod'] === 'web-0' && e['namespace'] === 'prod')).toBe(
+      true,
+    );
+    const toPod = forwarded.map((e) => String(e['toPod'] ?? '')).join('');
+    const fromPod = forwarded.map((e) => String(e['fromPod'] ?? '')).join('');
+    expect(toPod).toMatch(/^GET \/ HTTP\/1\.1\r\n/);
+    expect(toPod).toContain('POST / HTTP/1.1\r\n');
+    expect(toPod).toContain('ping 42');
+    expect(fromPod).toContain(BODY);
+    expect(fromPod).toContain('echo: ping 42');
+    expect(forwarded.reduce((sum, e) => sum + Number(e['bytesToPod']), 0)).toBe(Buffer.byteLength(toPod));
     expect(gateway.audits).toContainEqual(
       expect.objectContaining({
         kind: 'kubernetes.request',

@@ -21,3 +21,22 @@ export {
 } from './request-info.js';
 export { maskSecretsInDocument, maskSecretsInJson, MASKED_BASE64, MASKED_TEXT } from './secret-masking.js';
 export { KubernetesValueMasker } from './value-masking.js';
+export {
+  controlFrame,
+  dataFrame,
+  dataFrames,
+  decodeHeaders,
+  encodeHeaders,
+  FLAG_FIN,
+  frameStreamId,
+  goAway,
+  HeaderCompressor,
+  HeaderDecompressor,
+  readSynStream,
+  rstStream,
+  SPDY3_DICTIONARY,
+  SpdyFrameReader,
+  SpdyType,
+  synReply,
+  type SpdyFrame,
+} from './spdy.js';

@@ -15,7 +15,7 @@ import {
   synReply,
   FLAG_FIN,
   type SpdyFrame,
-} from './spdy.js';
+} from '@postern/policy-kubernetes';
 
 /** Where a SPDY connection's bytes go: a raw upgraded socket or a WebSocket tunnel. */
 export interface SpdyTransport {
@@ -116,7 +116,7 @@ export class SpdyServerConnection {
       if (frame.flags & FLAG_FIN) stream.emit('end');
       return;
     }
-    switch (frame.type as SpdyType) {
+    switch (frame.type) {
       case SpdyType.SynStream: {
         const { streamId, headerBlock } = readSynStream(frame.payload);
         const headers = decodeHeaders(this.decompressor.decompress(headerBlock));

@@ -14,6 +14,7 @@ import type { Principal, ResolvedConnection, SessionSummary } from '../engine.js
 import { addressed, ClientAuth, CONNECTION_PREFIX } from './client-auth.js';
 import { MaskingRefused } from './errors.js';
 import { ExecRecorder } from './exec-recorder.js';
+import { PORTFORWARD_TUNNEL, PortForwardRecorder } from './portforward-recorder.js';
 import { RefusalMemory } from './refusal-memory.js';
 import { admitRequest } from './request-gate.js';
 import type { KubernetesContext } from './rules.js';
@@ -459,26 +460,35 @@ export class KubernetesSession {
     const cut = new AbortController();
     const live = { destroy: () => cut.abort() };
     this.live.add(live);
-    const recorder = interactive
-      ? new ExecRecorder(
-          this.context,
-          stream,
-          {
-            subresource: info.subresource as 'exec' | 'attach',
-            namespace: info.namespace,
-            pod: info.name,
-            container: query.get('container'),
-            command: query.getAll('command'),
-            tty: query.get('tty') === 'true' || query.get('tty') === '1',
-            protocol,
-          },
-          this.settings.recordingMaxBytes,
-          (why) => {
-            this.context.logger.warn(`exec stream ended: ${why}`);
-            cut.abort();
-          },
-        )
-      : null;
+    const failed = (why: string) => {
+      this.context.logger.warn(`${info?.subresource ?? 'upgraded'} stream ended: ${why}`);
+      cut.abort();
+    };
+    let recorder: StreamRecorder | null = null;
+    if (interactive)
+      recorder = new ExecRecorder(
+        this.context,
+        stream,
+        {
+          subresource: info.subresource as 'exec' | 'attach',
+          namespace: info.namespace,
+          pod: info.name,
+          container: query.get('container'),
+          command: query.getAll('command'),
+          tty: query.get('tty') === 'true' || query.get('tty') === '1',
+          protocol,
+        },
+        this.settings.recordingMaxBytes,
+        failed,
+      );
+    else if (info?.subresource === 'portforward' && protocol === PORTFORWARD_TUNNEL)
+      recorder = new PortForwardRecorder(
+        this.context,
+        stream,
+        { namespace: info.namespace, name: info.name },
+        this.settings.recordingMaxBytes,
+        failed,
+      );
     socket.write(switchingProtocols(replyHeaders));
     if (head.length > 0) {
       recorder?.client(head);
@@ -564,6 +574,13 @@ export class KubernetesSession {
     this.context.closed(this.summary);
     this.resolveDone();
   }
+}
+
+/** What records an upgraded stream from a copy of its bytes (exec/attach, port-forward). */
+interface StreamRecorder {
+  client(chunk: Buffer): void;
+  target(chunk: Buffer): void;
+  end(): void;
 }
 
 /** A stream request as kubectl repeats it over SPDY: the path and query (the method differs). */

@@ -31,7 +31,7 @@ async function zlibBlocks(blocks: Buffer[]): Promise<Buffer[]> {
   return out;
 }
 
-describe('SPDY/3.1 codec of the stand-in', () => {
+describe('SPDY/3.1 codec', () => {
   test('the dictionary is the 1423 bytes of the SPDY/3 draft', () => {
     expect(SPDY3_DICTIONARY.length).toBe(1423);
     expect(SPDY3_DICTIONARY.subarray(0, 11)).toEqual(Buffer.from('\0\0\0\x07options', 'latin1'));

@@ -1,23 +1,26 @@
 import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
 
 /*
- * A pure SPDY/3.1 codec, as much of it as the stand-in API server needs to serve kubectl's
- * port-forward and exec streams (k8s.io/apimachinery httpstream/spdy on moby/spdystream): frames
+ * A pure SPDY/3.1 codec, as much of it as Kubernetes streams need: kubectl's
+ * port-forward and exec streams (k8s.io/apimachinery httpstream/spdy on moby/spdystream) — frames
  * (SYN_STREAM, SYN_REPLY, RST_STREAM, SETTINGS, PING, GOAWAY, HEADERS, WINDOW_UPDATE, DATA) and
  * header blocks, compressed with one zlib stream per direction primed with the SPDY/3 dictionary.
- * Sockets are wired elsewhere (spdy-server.ts).
+ * The stand-in API server of libs/testing serves port-forward and exec with it; the agent's
+ * port-forward recorder reads the tunnelled frames with it. Sockets are wired elsewhere.
  */
 
-export const enum SpdyType {
-  SynStream = 1,
-  SynReply = 2,
-  RstStream = 3,
-  Settings = 4,
-  Ping = 6,
-  GoAway = 7,
-  Headers = 8,
-  WindowUpdate = 9,
-}
+/** Control frame types (an object, not a const enum: other packages read it at run time). */
+export const SpdyType = {
+  SynStream: 1,
+  SynReply: 2,
+  RstStream: 3,
+  Settings: 4,
+  Ping: 6,
+  GoAway: 7,
+  Headers: 8,
+  WindowUpdate: 9,
+} as const;
+export type SpdyType = (typeof SpdyType)[keyof typeof SpdyType];
 
 export const FLAG_FIN = 0x01;
 const SPDY_VERSION = 3;
