@@ -38,5 +38,6 @@ export {
   SpdyFrameReader,
   SpdyType,
   synReply,
+  synStream,
   type SpdyFrame,
 } from './spdy.js';

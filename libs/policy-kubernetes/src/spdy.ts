@@ -89,6 +89,15 @@ const uint32 = (value: number): Buffer => {
   return buffer;
 };
 
+/** SYN_STREAM as a client sends it (no associated stream, priority 0). */
+export function synStream(streamId: number, headerBlock: Buffer, fin = false): Buffer {
+  return controlFrame(
+    SpdyType.SynStream,
+    fin ? FLAG_FIN : 0,
+    Buffer.concat([uint32(streamId), uint32(0), Buffer.from([0, 0]), headerBlock]),
+  );
+}
+
 export function synReply(streamId: number, headerBlock: Buffer, fin = false): Buffer {
   return controlFrame(SpdyType.SynReply, fin ? FLAG_FIN : 0, Buffer.concat([uint32(streamId), headerBlock]));
 }
