@@ -80,9 +80,7 @@ describe('kubectl port-forward through the Kubernetes engine', () => {
     // The forwarded TCP traffic itself is recorded: port, bytes each way, the HTTP exchanges.
     await waitFor(() => gateway.events('kubernetes.portforward').length > 0, { timeoutMs: 10_000 });
     const forwarded = gateway.events('kubernetes.portforward');
-    expect(forwarded.every((e) => e['port'] === 8080 && e['pod'] === 'web-0' && e['namespace'] === 'prod')).toBe(
-      true,
-    );
+    expect(forwarded.every((e) => e['port'] === 8080 && e['pod'] === 'web-0' && e['namespace'] === 'prod')).toBe(true);
     const toPod = forwarded.map((e) => String(e['toPod'] ?? '')).join('');
     const fromPod = forwarded.map((e) => String(e['fromPod'] ?? '')).join('');
     expect(toPod).toMatch(/^GET \/ HTTP\/1\.1\r\n/);
