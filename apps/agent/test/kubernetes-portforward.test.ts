@@ -98,6 +98,20 @@ describe('kubectl port-forward through the Kubernetes engine', () => {
     );
   }, 60_000);
 
+  test("a port nothing listens on: the kubelet's error reaches kubectl and the recording", async () => {
+    const forward = await portForward(config, ['pod/web-0', '0:9999']);
+    await expect(fetch(`http://127.0.0.1:${forward.port}/`)).rejects.toThrow();
+    await waitFor(() => gateway.events('kubernetes.portforward').some((e) => e['port'] === 9999), {
+      timeoutMs: 10_000,
+    });
+    const exit = await forward.stop();
+    expect(exit.stderr).toContain('error forwarding port 9999');
+    expect(gateway.events('kubernetes.portforward').find((e) => e['port'] === 9999)).toMatchObject({
+      bytesFromPod: 0,
+      error: expect.stringContaining('connection refused'),
+    });
+  }, 60_000);
+
   test('a rule blocking PORTFORWARD refuses it with a 403 naming the rule; the API server never sees it', async () => {
     gateway.setPolicy({ guardrails: [rule('no-port-forward', { statementKinds: ['PORTFORWARD'] })] });
     try {
