@@ -248,6 +248,7 @@ export class KubernetesSession {
     const masking = this.maskingFor(info);
     const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, {
       forceJson: masking?.json !== undefined,
+      identity: masking?.log !== undefined,
     });
     const abort = new AbortController();
     const live = { destroy: () => abort.abort() };
@@ -312,6 +313,15 @@ export class KubernetesSession {
     }
     let source: Readable = body;
     if (masking?.log !== undefined && answer.statusCode < 300) {
+      const encoding = String(replyHeaders['content-encoding'] ?? 'identity');
+      if (encoding !== 'identity') {
+        // Asked for identity: a compressed log could not be read line by line, so it is not sent.
+        refused = `a log in ${encoding} cannot be masked`;
+        this.context.logger.warn(refused);
+        body.destroy();
+        sendStatus(response, 'InternalError', 'Postern: the log could not be masked, so it was not sent');
+        return;
+      }
       const lines = masking.log;
       logMasking = lines;
       delete replyHeaders['content-length'];
