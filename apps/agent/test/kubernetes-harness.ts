@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { createLogger } from '@postern/logging';
-import { compileCommandPolicy, type ApprovalRuleInput, type StatementRuleInput } from '@postern/policy';
+import {
+  compileCommandPolicy,
+  compileMaskingRules,
+  type ApprovalRuleInput,
+  type MaskingRuleInput,
+  type StatementRuleInput,
+} from '@postern/policy';
 import { kubernetesAnalyser } from '@postern/policy-kubernetes';
 import {
   seedStandIn,
@@ -42,7 +48,10 @@ export const SA_TOKEN = 'stand-in-service-account-token';
 export interface KubeTestPolicy {
   guardrails?: StatementRuleInput[];
   approvals?: ApprovalRuleInput[];
+  masking?: MaskingRuleInput[];
 }
+
+const HASH_KEY = Buffer.alloc(32, 7);
 
 export interface HeldRequest {
   reviewId: string;
@@ -70,6 +79,7 @@ export class KubeGateway {
   /** Credentials revoked since the start: their next login fails. */
   readonly revoked = new Set<string>();
   private policy: ReturnType<typeof compileCommandPolicy>;
+  private masking: ReturnType<typeof compileMaskingRules>;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly dir = mkdtempSync(join(tmpdir(), 'postern-kube-'));
@@ -80,6 +90,7 @@ export class KubeGateway {
     policy: KubeTestPolicy,
   ) {
     this.policy = compileCommandPolicy(kubernetesAnalyser(), policy.guardrails ?? [], policy.approvals ?? []);
+    this.masking = compileMaskingRules(policy.masking ?? [], { hashKey: HASH_KEY });
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -94,6 +105,7 @@ export class KubeGateway {
 
   setPolicy(policy: KubeTestPolicy): void {
     this.policy = compileCommandPolicy(kubernetesAnalyser(), policy.guardrails ?? [], policy.approvals ?? []);
+    this.masking = compileMaskingRules(policy.masking ?? [], { hashKey: HASH_KEY });
   }
 
   get port(): number {
@@ -209,7 +221,12 @@ export class KubeGateway {
       policy: () => {
         const connectionId = record.opened[0]?.connection.id ?? '';
         const groups = record.opened[0]?.principal.groups ?? [];
-        return { version: '1', statements: this.policy.forSession(connectionId, groups) };
+        return {
+          version: '1',
+          statements: this.policy.forSession(connectionId, groups),
+          masking: this.masking.forSession(connectionId, groups),
+          hashKey: this.masking.hashKey,
+        };
       },
       requestApproval: ({ rule, command }) => {
         const reviewId = randomUUID();
@@ -271,4 +288,46 @@ export function kubectl(
     else child.stdin?.end();
     options.onSpawn?.(child);
   });
+}
+
+export interface RunningPortForward {
+  /** The local port kubectl listens on. */
+  port: number;
+  /** Resolves when kubectl exits, with its exit code and output. */
+  exited: Promise<KubectlResult>;
+  /** Stops kubectl (SIGTERM) and waits for it. */
+  stop(): Promise<KubectlResult>;
+}
+
+/** Starts `kubectl port-forward <args>`; resolves once kubectl says which local port it forwards. */
+export async function portForward(kubeconfig: string, args: string[]): Promise<RunningPortForward> {
+  let child: ChildProcess | undefined;
+  let stdout = '';
+  let announced!: (port: number) => void;
+  const listening = new Promise<number>((resolve) => (announced = resolve));
+  const exited = kubectl(kubeconfig, ['port-forward', '--address', '127.0.0.1', ...args], {
+    timeoutMs: 120_000,
+    onSpawn: (spawned) => {
+      child = spawned;
+      spawned.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(stdout);
+        if (match) announced(Number(match[1]));
+      });
+    },
+  });
+  const port = await Promise.race([
+    listening,
+    exited.then((result) => {
+      throw new Error(`kubectl port-forward exited ${result.code}: ${result.stderr}`);
+    }),
+  ]);
+  return {
+    port,
+    exited,
+    stop: async () => {
+      child?.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

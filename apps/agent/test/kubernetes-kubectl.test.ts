@@ -251,6 +251,27 @@ describe('kubectl through the Kubernetes engine', () => {
     }
   }, 90_000);
 
+  test("the API server's refusal of an exec upgrade (RBAC) reaches kubectl in the API server's words", async () => {
+    gateway.apiServer.forbidden.add('prod/pods/exec');
+    try {
+      const result = await kubectl(config, ['exec', 'web-0', '--', 'echo', 'hi']);
+      expect(result.code).not.toBe(0);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(
+        'pods "web-0" is forbidden: User "alice@example.com" cannot create resource "pods/exec" in API group "" in the namespace "prod"',
+      );
+      expect(gateway.events('kubernetes.request')).toContainEqual(
+        expect.objectContaining({
+          subresource: 'exec',
+          status: 403,
+          refused: expect.stringContaining('pods "web-0" is forbidden'),
+        }),
+      );
+    } finally {
+      gateway.apiServer.forbidden.delete('prod/pods/exec');
+    }
+  }, 60_000);
+
   test('logs -f streams lines as the pod writes them', async () => {
     gateway.apiServer.appendLog('prod', 'web-0', 'first line');
     let stdout = '';

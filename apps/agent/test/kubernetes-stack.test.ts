@@ -2,8 +2,9 @@
 // stack), in front of the stand-in API server (a real kube-apiserver cannot run on these
 // machines): a KUBERNETES connection created through GraphQL (the service-account token and the
 // API server's CA as file references the agent's allow-list names), a `kubernetes` guardrail
-// validated by the control plane and enforced by the agent, a minted credential as kubectl's
-// bearer token, and the sessions reported back with their recordings.
+// and a `kubernetes` masking rule validated by the control plane and enforced by the agent, a
+// minted credential as kubectl's bearer token, and the sessions reported back with their
+// recordings.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,6 +79,14 @@ beforeAll(async () => {
     'mutation { createGuardrail(input: { name: "no reading secrets", dialect: "kubernetes", match: { statementKinds: ["GET", "LIST", "WATCH"], relations: ["secrets"] } }) { id } }',
     {},
   );
+  await admin(
+    'mutation { createMaskingRule(input: { name: "config passwords", dialect: "kubernetes", spec: { columns: ["*_password"], detectors: ["email"], style: "redact" } }) { id } }',
+    {},
+  );
+  apiServer.store.put('/configmaps', {
+    metadata: { name: 'app', namespace: 'prod' },
+    data: { db_password: 'stack-configmap-password', owner: 'team lead: dana@example.com', mode: 'green' },
+  });
   const minted = await admin<{ mintConnectionCredential: { password: string } }>(
     'mutation($c: ID!, $u: ID!) { mintConnectionCredential(input: { connectionId: $c, userId: $u, ttlSeconds: 3600 }) { password } }',
     { c: connectionId, u: user.createUser.id },
@@ -104,7 +113,7 @@ afterAll(async () => {
 });
 
 describe('Kubernetes through the built agent and control plane', () => {
-  test('kubectl works with impersonation, the guardrail from GraphQL refuses secrets, sessions are recorded', async () => {
+  test('kubectl works with impersonation, the guardrail from GraphQL refuses secrets, its masking rule masks ConfigMaps, sessions are recorded', async () => {
     // The agent learns the connection from its next policy snapshot.
     const pods = await waitFor(
       async () => {
@@ -124,6 +133,14 @@ describe('Kubernetes through the built agent and control plane', () => {
     expect(secrets.stderr).toContain('Error from server (Forbidden)');
     expect(secrets.stderr).toContain('blocked by rule "no reading secrets"');
     expect(apiServer.requests.some((r) => r.path.includes('/secrets'))).toBe(false);
+
+    // The masking rule made through GraphQL reaches the agent and masks ConfigMap values.
+    const configMap = await kubectl(kubeconfig, ['get', 'configmap', 'app', '-o', 'json']);
+    expect(JSON.parse(configMap.stdout).data).toEqual({
+      db_password: '********',
+      owner: 'team lead: ****',
+      mode: 'green',
+    });
 
     const exec = await kubectl(kubeconfig, ['exec', 'web-0', '--', 'sh', '-c', 'echo from the pod; exit 2']);
     expect(exec.code).toBe(2);

@@ -1,7 +1,7 @@
 /*
  * @postern/policy-kubernetes: Kubernetes' side of the policy — API requests read as the API
  * server's RequestInfo reads them, as a command dialect (`kubernetes`) of libs/policy's rule
- * model, and the Secret masking of API responses.
+ * model, the Secret masking of API responses, and masking rules on ConfigMaps and pod logs.
  */
 export {
   analyzeRequest,
@@ -20,3 +20,24 @@ export {
   type KubernetesVerb,
 } from './request-info.js';
 export { maskSecretsInDocument, maskSecretsInJson, MASKED_BASE64, MASKED_TEXT } from './secret-masking.js';
+export { KubernetesValueMasker } from './value-masking.js';
+export {
+  controlFrame,
+  dataFrame,
+  dataFrames,
+  decodeHeaders,
+  encodeHeaders,
+  FLAG_FIN,
+  frameStreamId,
+  goAway,
+  HeaderCompressor,
+  HeaderDecompressor,
+  readSynStream,
+  rstStream,
+  SPDY3_DICTIONARY,
+  SpdyFrameReader,
+  SpdyType,
+  synReply,
+  synStream,
+  type SpdyFrame,
+} from './spdy.js';

@@ -18,6 +18,7 @@ describe('recording event types', () => {
       'kubernetes.exec': true,
       'kubernetes.exec.output': true,
       'kubernetes.exec.end': true,
+      'kubernetes.portforward': true,
       'http.request': true,
       'http.upgrade': true,
     };

@@ -155,6 +155,27 @@ export interface RecordingEventBodies {
     bytesFromTarget: number;
     truncated?: boolean;
   };
+  /**
+   * One TCP connection forwarded by a port-forward stream (`stream` as in `kubernetes.request`'s
+   * order of upgrades), written when it ended: the pod's port, its bytes each way, and its first
+   * bytes each way up to the recording cap (`base64` when not UTF-8 text). `error`: what the
+   * kubelet reported on the connection's error stream.
+   */
+  'kubernetes.portforward': {
+    stream: number;
+    namespace: string;
+    pod: string;
+    port: number;
+    requestId: string;
+    durationMs: number;
+    bytesToPod: number;
+    bytesFromPod: number;
+    toPod?: string;
+    fromPod?: string;
+    base64?: boolean;
+    truncated?: boolean;
+    error?: string;
+  };
 
   // ------------------------------------------------------------------ HTTP
   /**
@@ -224,6 +245,7 @@ export const RECORDING_EVENT_TYPES = [
   'kubernetes.exec',
   'kubernetes.exec.output',
   'kubernetes.exec.end',
+  'kubernetes.portforward',
   'http.request',
   'http.upgrade',
 ] as const satisfies readonly RecordingEventType[];

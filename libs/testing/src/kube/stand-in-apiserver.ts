@@ -4,9 +4,14 @@
  * 1.32 asks for — discovery (legacy form), /version, namespaces, pods, deployments, secrets,
  * configmaps and events (get, list with tables, create, update, merge/strategic/apply patches,
  * delete, watch), pod logs (with follow) and exec over the remote-command WebSocket protocols
- * (v5.channel.k8s.io, v4.channel.k8s.io). SPDY upgrades are refused with 400, which kubectl 1.32
- * only ever sees after its WebSocket attempt. Port-forward is not served. Request bodies must be
- * JSON: typed clients that send protobuf (`kubectl create secret generic`) get 415, where a real
+ * (v5.channel.k8s.io, v4.channel.k8s.io), and port-forward both ways kubectl 1.32 asks for it: a
+ * WebSocket with subprotocol `SPDY/3.1+portforward.k8s.io` tunnelling SPDY/3.1 frames, and the
+ * plain SPDY/3.1 upgrade it falls back to (spdy.ts, spdy-server.ts, port-forward.ts). Pod ports
+ * reach real TCP services a test names with `exposePort`. Simplified SPDY: streams are accepted
+ * at once, flow control (WINDOW_UPDATE) and SETTINGS are ignored, header blocks the stand-in sends
+ * are stored (uncompressed) deflate blocks in the dictionary-primed zlib stream. Exec is also
+ * served over SPDY/3.1 (`v4.channel.k8s.io`, one stream per channel; exec-spdy.ts), kubectl's
+ * fallback. Request bodies must be JSON: typed clients that send protobuf (`kubectl create secret generic`) get 415, where a real
  * API server would accept them (the agent forwards bodies untouched).
  *
  * It checks the caller's bearer token (the agent's service-account token) and records every
@@ -14,7 +19,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { CertificateFiles } from '../tls.js';
 import { selfSignedCertificate } from '../tls.js';
@@ -30,6 +35,9 @@ import {
   type ResourceDef,
 } from './discovery.js';
 import { runExec } from './exec.js';
+import { serveSpdyExec } from './exec-spdy.js';
+import { servePortForward } from './port-forward.js';
+import type { SpdyServerConnection } from './spdy-server.js';
 import { mergePatch, ObjectStore, type KubeObject, type WatchEvent } from './store.js';
 import { toTable, wantsTable } from './tables.js';
 
@@ -59,10 +67,34 @@ export interface StandInApiServer {
   execStdin: Map<string, string>;
   /** Appends a line to a pod's log; followers of the log see it at once. */
   appendLog(namespace: string, pod: string, line: string): void;
+  /** Writes raw text to a pod's log (a part of a line, several lines) as one chunk to followers. */
+  writeLog(namespace: string, pod: string, text: string): void;
   /** Number of exec sessions currently open. */
   openExecs(): number;
+  /** Makes a pod's port reach a real local TCP service (port-forward dials it). */
+  exposePort(namespace: string, pod: string, podPort: number, target: { host: string; port: number }): void;
+  /** Port-forward connections (WebSocket tunnels or SPDY upgrades) currently open. */
+  openPortForwards(): number;
+  /**
+   * Stream requests RBAC refuses, as `<namespace>/<resource>/<subresource>` (`prod/pods/exec`):
+   * their upgrade is answered 403 with a Status naming the impersonated user, as RBAC words it.
+   */
+  forbidden: Set<string>;
   close(): Promise<void>;
 }
+
+/** port-forward's stream protocol, and its name as a WebSocket subprotocol tunnelling SPDY (kubectl 1.30+). */
+const PORTFORWARD_PROTOCOL = 'portforward.k8s.io';
+const PORTFORWARD_TUNNEL_PROTOCOL = `SPDY/3.1+${PORTFORWARD_PROTOCOL}`;
+/** The remote-command version the stand-in speaks over SPDY (kubectl offers v5 only over WebSocket). */
+const EXEC_SPDY_PROTOCOL = 'v4.channel.k8s.io';
+
+const STATUS_REASONS: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+};
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body);
@@ -86,10 +118,17 @@ export async function startStandInApiServer(options: { token: string }): Promise
   const certificate = await selfSignedCertificate(['localhost']);
   const store = new ObjectStore();
   const requests: RecordedKubeRequest[] = [];
-  const logs = new Map<string, string[]>();
+  const logs = new Map<string, string>();
   const logFollowers = new Map<string, Set<ServerResponse>>();
   const execStdin = new Map<string, string>();
   let execs = 0;
+  const podPorts = new Map<string, { host: string; port: number }>();
+  const forbidden = new Set<string>();
+  const portForwards = new Set<SpdyServerConnection>();
+  // ws refuses `SPDY/3.1+portforward.k8s.io` as a subprotocol ('/' is not a token character):
+  // the upgrade handler checks and removes the client's offer, the answer names it again here.
+  const tunnels = new WebSocketServer({ noServer: true });
+  tunnels.on('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${PORTFORWARD_TUNNEL_PROTOCOL}`));
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols) =>
@@ -207,7 +246,8 @@ export async function startStandInApiServer(options: { token: string }): Promise
       const key = `${namespace}/${name}`;
       record(req, 200);
       res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
-      for (const line of logs.get(key) ?? []) res.write(`${line}\n`);
+      const written = logs.get(key);
+      if (written !== undefined) res.write(written);
       if (url.searchParams.get('follow') !== 'true') return res.end();
       const followers = logFollowers.get(key) ?? new Set();
       logFollowers.set(key, followers);
@@ -332,27 +372,126 @@ export async function startStandInApiServer(options: { token: string }): Promise
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://stand-in');
     const target = parseTarget(url.pathname);
-    const refuse = (status: number, text: string) => {
+    const refuse = (status: number, text: string, reason = STATUS_REASONS[status] ?? 'BadRequest') => {
       record(req, status);
+      const body = JSON.stringify(kubeStatus(status, reason, text));
       socket.end(
-        `HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`,
+        `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
     };
     if (!authorized(req)) return refuse(401, 'Unauthorized');
-    if (target === null || target === 'discovery' || target.subresource !== 'exec') return refuse(404, 'Not Found');
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
-      return refuse(400, 'SPDY is not served by the stand-in');
-    if (store.get(typeKey(target.def), target.namespace, target.name) === undefined) return refuse(404, 'Not Found');
+    if (
+      target !== null &&
+      target !== 'discovery' &&
+      forbidden.has(`${target.namespace}/${target.def.resource}/${target.subresource}`)
+    ) {
+      const user = String(req.headers['impersonate-user'] ?? 'system:serviceaccount:default:postern-agent');
+      return refuse(
+        403,
+        `${target.def.resource} "${target.name}" is forbidden: User "${user}" cannot create resource "${target.def.resource}/${target.subresource}" in API group "${target.def.group}" in the namespace "${target.namespace}"`,
+      );
+    }
+    if (
+      target === null ||
+      target === 'discovery' ||
+      (target.subresource !== 'exec' && target.subresource !== 'portforward')
+    )
+      return refuse(404, 'Not Found');
+    if (store.get(typeKey(target.def), target.namespace, target.name) === undefined)
+      return refuse(404, `${target.def.resource} "${target.name}" not found`);
+    const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    if (target.subresource === 'portforward') {
+      const pod = `${target.namespace}/${target.name}`;
+      const dial = (port: number) => dialPodPort(pod, port);
+      const track = (connection: SpdyServerConnection) => {
+        portForwards.add(connection);
+        return () => {
+          portForwards.delete(connection);
+          connection.close();
+        };
+      };
+      if (upgrade === 'websocket') {
+        const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(/\s*,\s*/);
+        if (!offered.includes(PORTFORWARD_TUNNEL_PROTOCOL))
+          return refuse(400, `port-forward over WebSocket needs the ${PORTFORWARD_TUNNEL_PROTOCOL} subprotocol`);
+        delete req.headers['sec-websocket-protocol'];
+        tunnels.handleUpgrade(req, socket, head, (ws) => {
+          record(req, 101);
+          // The tunnel carries the SPDY connection's bytes as binary messages, nothing else.
+          const connection = servePortForward({ write: (data) => ws.send(data), close: () => ws.close() }, dial);
+          const untrack = track(connection);
+          ws.on('message', (data: Buffer) => connection.receive(data));
+          ws.on('close', untrack);
+        });
+        return;
+      }
+      const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(/\s*,\s*/);
+      if (upgrade !== 'spdy/3.1' || !versions.includes(PORTFORWARD_PROTOCOL))
+        return refuse(400, 'port-forward needs SPDY/3.1 with portforward.k8s.io, or its WebSocket tunnel');
+      record(req, 101);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORTFORWARD_PROTOCOL}\r\n\r\n`,
+      );
+      const connection = servePortForward({ write: (data) => socket.write(data), close: () => socket.destroy() }, dial);
+      const untrack = track(connection);
+      socket.on('data', (chunk: Buffer) => connection.receive(chunk));
+      socket.on('close', untrack);
+      socket.on('error', untrack);
+      if (head.length > 0) connection.receive(head);
+      return;
+    }
+    const key = `${target.namespace}/${target.name}`;
+    const command = url.searchParams.getAll('command');
+    const onStdin = (data: Buffer) => execStdin.set(key, (execStdin.get(key) ?? '') + data.toString('utf8'));
+    if (upgrade !== 'websocket') {
+      const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(/\s*,\s*/);
+      if (upgrade !== 'spdy/3.1' || !versions.includes(EXEC_SPDY_PROTOCOL))
+        return refuse(400, `exec needs a WebSocket or SPDY/3.1 with ${EXEC_SPDY_PROTOCOL}`);
+      record(req, 101);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${EXEC_SPDY_PROTOCOL}\r\n\r\n`,
+      );
+      execs += 1;
+      const connection = serveSpdyExec(
+        { write: (data) => socket.write(data), close: () => socket.end() },
+        url.searchParams,
+        (exec) => runExec(exec, command, onStdin),
+      );
+      let counted = true;
+      const ended = () => {
+        if (counted) execs -= 1;
+        counted = false;
+        connection.close();
+      };
+      socket.on('data', (chunk: Buffer) => connection.receive(chunk));
+      socket.on('close', ended);
+      socket.on('error', ended);
+      if (head.length > 0) connection.receive(head);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       record(req, 101);
       execs += 1;
       ws.on('close', () => (execs -= 1));
-      const key = `${target.namespace}/${target.name}`;
-      runExec(ws, url.searchParams.getAll('command'), (data) =>
-        execStdin.set(key, (execStdin.get(key) ?? '') + data.toString('utf8')),
-      );
+      runExec(ws, command, onStdin);
     });
   });
+  const writeLog = (namespace: string, pod: string, text: string) => {
+    const key = `${namespace}/${pod}`;
+    logs.set(key, (logs.get(key) ?? '') + text);
+    for (const follower of logFollowers.get(key) ?? []) follower.write(text);
+  };
+  const dialPodPort = (pod: string, port: number) =>
+    new Promise<Socket>((resolve, reject) => {
+      const target = podPorts.get(`${pod}:${port}`);
+      if (target === undefined) {
+        reject(new Error(`dial tcp4 127.0.0.1:${port}: connect: connection refused`));
+        return;
+      }
+      const socket = connect(target.port, target.host);
+      socket.once('connect', () => resolve(socket));
+      socket.once('error', reject);
+    });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -364,14 +503,18 @@ export async function startStandInApiServer(options: { token: string }): Promise
     store,
     requests,
     execStdin,
-    appendLog(namespace, pod, line) {
-      const key = `${namespace}/${pod}`;
-      logs.set(key, [...(logs.get(key) ?? []), line]);
-      for (const follower of logFollowers.get(key) ?? []) follower.write(`${line}\n`);
-    },
+    appendLog: (namespace, pod, line) => writeLog(namespace, pod, `${line}\n`),
+    writeLog,
     openExecs: () => execs,
+    exposePort(namespace, pod, podPort, target) {
+      podPorts.set(`${namespace}/${pod}:${podPort}`, target);
+    },
+    openPortForwards: () => portForwards.size,
+    forbidden,
     async close() {
       for (const client of wss.clients) client.terminate();
+      for (const client of tunnels.clients) client.terminate();
+      for (const connection of portForwards) connection.close();
       for (const followers of logFollowers.values()) for (const follower of followers) follower.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

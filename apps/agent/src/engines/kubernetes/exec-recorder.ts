@@ -1,16 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { Writable } from 'node:stream';
-import * as ws from 'ws';
 import type { EngineContext } from '../engine.js';
-
-/*
- * ws's frame parser (its Receiver, a Writable) reads the exec stream's WebSocket frames
- * passively: the bytes are forwarded untouched, a copy is parsed for the recording. ws's typings
- * do not declare the Receiver, hence the cast.
- */
-type ReceiverCtor = new (options: { isServer: boolean; maxPayload: number; skipUTF8Validation: boolean }) => Writable;
-const wsExports = ws as unknown as { Receiver?: ReceiverCtor; default?: { Receiver?: ReceiverCtor } };
-const Receiver = (wsExports.Receiver ?? wsExports.default?.Receiver)!;
+import { FrameTap } from './frame-tap.js';
 
 /** Remote-command channels (k8s.io/apimachinery remotecommand, v4/v5.channel.k8s.io). */
 const STDIN = 0;
@@ -39,8 +29,7 @@ export interface ExecInfo {
 export class ExecRecorder {
   private readonly started = Date.now();
   private readonly decoders = [new StringDecoder('utf8'), new StringDecoder('utf8'), new StringDecoder('utf8')];
-  private readonly fromClient: Writable;
-  private readonly fromTarget: Writable;
+  private readonly frames: FrameTap;
   private recordedBytes = 0;
   private headerWritten = false;
   private width = 80;
@@ -57,24 +46,17 @@ export class ExecRecorder {
     private readonly maxBytes: number,
     failed: (why: string) => void,
   ) {
-    const options = { maxPayload: 16 * 1024 * 1024, skipUTF8Validation: true };
-    this.fromClient = new Receiver({ ...options, isServer: true });
-    this.fromTarget = new Receiver({ ...options, isServer: false });
-    this.fromClient.on('message', (data: Buffer, binary: boolean) => this.message(data, binary, true));
-    this.fromTarget.on('message', (data: Buffer, binary: boolean) => this.message(data, binary, false));
-    this.fromClient.on('error', (error: Error) => failed(`client frames: ${error.message}`));
-    this.fromTarget.on('error', (error: Error) => failed(`API server frames: ${error.message}`));
+    this.frames = new FrameTap((data, binary, fromClient) => this.message(data, binary, fromClient), failed);
   }
 
   client(chunk: Buffer): void {
     this.bytesFromClient += chunk.length;
-    // ws's parser unmasks client frames in place: it reads a copy, the original goes on untouched.
-    if (!this.fromClient.destroyed) this.fromClient.write(Buffer.from(chunk));
+    this.frames.client(chunk);
   }
 
   target(chunk: Buffer): void {
     this.bytesFromTarget += chunk.length;
-    if (!this.fromTarget.destroyed) this.fromTarget.write(chunk);
+    this.frames.target(chunk);
   }
 
   end(): void {
@@ -87,8 +69,7 @@ export class ExecRecorder {
       bytesFromTarget: this.bytesFromTarget,
       ...(this.truncated ? { truncated: true } : {}),
     });
-    this.fromClient.destroy();
-    this.fromTarget.destroy();
+    this.frames.destroy();
   }
 
   private message(data: Buffer, binary: boolean, fromClient: boolean): void {

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@postern/logging';
 import { KUBERNETES_DIALECT } from '@postern/policy-kubernetes';
-import type { CompiledRules, DialectRules, ProtocolEngine } from '../engine.js';
+import type { CompiledRules, DialectRules, ProtocolEngine, RuleCompileOptions } from '../engine.js';
 import { RefusalMemory } from './refusal-memory.js';
 import { compileKubernetesRules, type KubernetesContext, type KubernetesSessionRules } from './rules.js';
 import { KubernetesSession, type KubernetesSessionSettings } from './session.js';
@@ -43,8 +43,8 @@ export class KubernetesEngine implements ProtocolEngine<KubernetesSessionRules> 
     this.logger = options.logger;
   }
 
-  compileRules(rules: DialectRules): CompiledRules<KubernetesSessionRules> {
-    return compileKubernetesRules(rules);
+  compileRules(rules: DialectRules, options: RuleCompileOptions): CompiledRules<KubernetesSessionRules> {
+    return compileKubernetesRules(rules, options);
   }
 
   serve(client: Duplex, context: KubernetesContext): Promise<void> {

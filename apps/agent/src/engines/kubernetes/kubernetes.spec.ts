@@ -66,6 +66,15 @@ describe('kubernetes engine stages', () => {
     });
   });
 
+  test('a log to be masked is asked for uncompressed, its Accept kept', () => {
+    const raw = ['Accept', 'text/plain', 'Accept-Encoding', 'gzip'];
+    const headers = upstreamHeaders({ accept: 'text/plain' }, raw, { token: 't' }, principal, {
+      forceJson: false,
+      identity: true,
+    });
+    expect(headers).toMatchObject({ accept: 'text/plain', 'accept-encoding': 'identity' });
+  });
+
   test('protobuf-only Accept becomes JSON', () => {
     expect(jsonAccept('application/vnd.kubernetes.protobuf')).toBe('application/json');
   });

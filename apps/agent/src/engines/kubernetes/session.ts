@@ -1,25 +1,36 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { Transform, type Duplex } from 'node:stream';
-import { requestInfo, requestText, type KubernetesRequestInfo } from '@postern/policy-kubernetes';
-import { describeError, endForAbort, SessionEnd } from '../common/index.js';
+import { Transform, type Duplex, type Readable } from 'node:stream';
 import {
-  endToEndHeaders,
-  pipeUpgraded,
-  sendUpstream,
-  serveHttp,
-  switchingProtocols,
-  upgradeUpstream,
-} from '../common/http/index.js';
+  KubernetesValueMasker,
+  maskSecretsInJson,
+  requestInfo,
+  requestText,
+  type KubernetesRequestInfo,
+} from '@postern/policy-kubernetes';
+import { describeError, endForAbort, SessionEnd } from '../common/index.js';
+import { endToEndHeaders, pipeUpgraded, sendUpstream, serveHttp, switchingProtocols } from '../common/http/index.js';
 import type { Principal, ResolvedConnection, SessionSummary } from '../engine.js';
 import { addressed, ClientAuth, CONNECTION_PREFIX } from './client-auth.js';
 import { MaskingRefused } from './errors.js';
 import { ExecRecorder } from './exec-recorder.js';
+import { PORTFORWARD_TUNNEL, PortForwardRecorder } from './portforward-recorder.js';
 import { RefusalMemory } from './refusal-memory.js';
 import { admitRequest } from './request-gate.js';
 import type { KubernetesContext } from './rules.js';
-import { sendMasked } from './secret-response.js';
-import { sendStatus, statusBody, statusCode, writeRawStatus, type StatusReason } from './status.js';
+import { LogMasking } from './log-masking.js';
+import { sendMasked, type MaskedResponseOptions } from './masked-response.js';
+import {
+  answerMessage,
+  sendStatus,
+  statusAnswer,
+  statusBody,
+  statusCode,
+  writeRawAnswer,
+  writeRawStatus,
+  type StatusReason,
+} from './status.js';
+import { upgradeStream } from './stream-upgrade.js';
 import { openUpstream, upstreamHeaders, upstreamPath, type Upstream } from './upstream.js';
 
 /** Requests audited (besides being recorded): what changes the cluster or opens a stream into a pod. */
@@ -51,7 +62,8 @@ interface Admitted {
  * served by node:http (HTTP/2 is not offered; client-go falls back), every request
  * authenticated (client-auth.ts), checked by the `kubernetes` rules (request-gate.ts), forwarded
  * to the API server with the agent's token and the identity as impersonation (upstream.ts),
- * Secret values masked (secret-response.ts), exec/attach recorded (exec-recorder.ts), and every
+ * Secret values (and what masking rules name in ConfigMaps and logs) masked (masked-response.ts,
+ * log-masking.ts), exec/attach recorded (exec-recorder.ts), and every
  * request recorded. Revocation or shutdown cuts the connection and every upstream stream at once.
  */
 export class KubernetesSession {
@@ -175,7 +187,7 @@ export class KubernetesSession {
       : { ok: true as const };
     if (!gate.ok) {
       if (request.headers.upgrade !== undefined)
-        this.refusals.remember(verdict.principal.id, streamKey(where.target), gate.message);
+        this.refusals.remember(verdict.principal.id, streamKey(where.target), statusAnswer(gate.reason, gate.message));
       refuse(gate.reason, gate.message, false);
       return null;
     }
@@ -194,6 +206,7 @@ export class KubernetesSession {
     let bytesFromClient = 0;
     let bytesFromTarget = 0;
     let masked = 0;
+    let logMasking: LogMasking | null = null;
     let info: KubernetesRequestInfo | null = null;
     let target = request.url ?? '/';
     response.once('close', () => {
@@ -206,7 +219,7 @@ export class KubernetesSession {
           started,
           bytesFromClient,
           bytesFromTarget,
-          masked,
+          masked + (logMasking?.masked ?? 0),
           refused,
         );
     });
@@ -232,9 +245,10 @@ export class KubernetesSession {
       request.resume();
       return;
     }
-    const secrets = info?.resource === 'secrets';
+    const masking = this.maskingFor(info);
     const headers = upstreamHeaders(request.headers, request.rawHeaders, upstream, admitted.principal, {
-      forceJson: secrets,
+      forceJson: masking?.json !== undefined,
+      identity: masking?.log !== undefined,
     });
     const abort = new AbortController();
     const live = { destroy: () => abort.abort() };
@@ -283,12 +297,9 @@ export class KubernetesSession {
     });
     body.on('error', () => response.destroy());
     const replyHeaders = endToEndHeaders(answer.headers);
-    if (secrets && answer.statusCode < 300) {
+    if (masking?.json !== undefined && answer.statusCode < 300) {
       try {
-        masked = await sendMasked({ statusCode: answer.statusCode, body }, response, replyHeaders, {
-          watch: info?.verb === 'watch',
-          maxBytes: this.settings.maxMaskedBytes,
-        });
+        masked = await sendMasked({ statusCode: answer.statusCode, body }, response, replyHeaders, masking.json);
       } catch (error) {
         refused = describeError(error);
         if (error instanceof MaskingRefused) this.context.logger.warn(refused);
@@ -300,10 +311,54 @@ export class KubernetesSession {
       }
       return;
     }
+    let source: Readable = body;
+    if (masking?.log !== undefined && answer.statusCode < 300) {
+      const encoding = String(replyHeaders['content-encoding'] ?? 'identity');
+      if (encoding !== 'identity') {
+        // Asked for identity: a compressed log could not be read line by line, so it is not sent.
+        refused = `a log in ${encoding} cannot be masked`;
+        this.context.logger.warn(refused);
+        body.destroy();
+        sendStatus(response, 'InternalError', 'Postern: the log could not be masked, so it was not sent');
+        return;
+      }
+      const lines = masking.log;
+      logMasking = lines;
+      delete replyHeaders['content-length'];
+      source = body.pipe(lines);
+      lines.on('error', (error) => {
+        refused = describeError(error);
+        this.context.logger.warn(refused);
+        body.destroy();
+        response.destroy();
+      });
+    }
     response.writeHead(answer.statusCode, replyHeaders);
     // Streams (logs -f, watches) reach the client as they arrive, their head first.
     if (info?.verb === 'watch' || /[?&]follow=(true|1)\b/.test(target)) response.flushHeaders();
-    body.pipe(response);
+    source.pipe(response);
+  }
+
+  /**
+   * How a request's answer is masked: Secret values always; ConfigMap values and log lines when
+   * masking rules apply to the session (ConfigMaps by key name and detectors, logs by detectors).
+   */
+  private maskingFor(info: KubernetesRequestInfo | null): { json?: MaskedResponseOptions; log?: LogMasking } | null {
+    const watch = info?.verb === 'watch';
+    const maxBytes = this.settings.maxMaskedBytes;
+    if (info?.resource === 'secrets')
+      return { json: { what: 'Secret', mask: (text) => maskSecretsInJson(text, true), watch, maxBytes } };
+    const { masking, hashKey } = this.context.policy();
+    if (masking === null) return null;
+    if (info?.resource === 'configmaps') {
+      const masker = new KubernetesValueMasker(masking, hashKey);
+      return { json: { what: 'ConfigMap', mask: (text) => masker.maskConfigMapsInJson(text, true), watch, maxBytes } };
+    }
+    if (info?.resource === 'pods' && info.subresource === 'log') {
+      const masker = new KubernetesValueMasker(masking, hashKey);
+      return masker.detects ? { log: new LogMasking(masker, maxBytes) } : null;
+    }
+    return null;
   }
 
   private async serveUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -336,8 +391,8 @@ export class KubernetesSession {
       // does not relay them. kubectl 1.30+ asks for a WebSocket first.
       const earlier = this.refusals.recall(admitted.principal.id, streamKey(target));
       if (earlier !== null) {
-        writeRawStatus(socket, 'Forbidden', earlier);
-        return record(403, 0, 0, earlier);
+        writeRawAnswer(socket, earlier);
+        return record(earlier.code, 0, 0, answerMessage(earlier));
       }
       const message =
         'Postern: SPDY streams are not relayed; use a client that speaks WebSocket (kubectl 1.30 or later)';
@@ -363,27 +418,32 @@ export class KubernetesSession {
     this.live.add(live);
     let upgraded;
     try {
-      upgraded = await upgradeUpstream(upstream.pool, {
+      upgraded = await upgradeStream(upstream.pool, {
         method,
         path: upstreamPath(upstream, target),
         headers,
-        protocol: 'websocket',
         signal: abort.signal,
       });
     } catch (error) {
       this.live.delete(live);
-      // undici does not hand over a refused upgrade's answer (RBAC's 403, a missing pod): the
-      // client gets the reason in the agent's words; the API server's is in the agent log.
       const why = describeError(error);
-      if (!abort.signal.aborted) this.context.logger.warn(`kubernetes upgrade refused upstream: ${why}`);
+      if (!abort.signal.aborted) this.context.logger.warn(`kubernetes upgrade failed upstream: ${why}`);
       writeRawStatus(
         socket,
-        'Forbidden',
-        `Postern: the API server of "${admitted.connection.name}" refused the stream`,
+        'ServiceUnavailable',
+        `Postern: the API server of "${admitted.connection.name}" cannot be reached`,
       );
-      return record(403, 0, 0, why);
+      return record(503, 0, 0, why);
     }
     this.live.delete(live);
+    if (!upgraded.upgraded) {
+      // The API server's own answer (RBAC's 403, a missing pod) reaches the client, and its SPDY
+      // retry gets the same one.
+      const { refusal } = upgraded;
+      this.refusals.remember(admitted.principal.id, streamKey(target), refusal);
+      writeRawAnswer(socket, refusal);
+      return record(refusal.code, 0, 0, answerMessage(refusal));
+    }
     this.pipeUpgraded(
       socket,
       head,
@@ -410,26 +470,35 @@ export class KubernetesSession {
     const cut = new AbortController();
     const live = { destroy: () => cut.abort() };
     this.live.add(live);
-    const recorder = interactive
-      ? new ExecRecorder(
-          this.context,
-          stream,
-          {
-            subresource: info.subresource as 'exec' | 'attach',
-            namespace: info.namespace,
-            pod: info.name,
-            container: query.get('container'),
-            command: query.getAll('command'),
-            tty: query.get('tty') === 'true' || query.get('tty') === '1',
-            protocol,
-          },
-          this.settings.recordingMaxBytes,
-          (why) => {
-            this.context.logger.warn(`exec stream ended: ${why}`);
-            cut.abort();
-          },
-        )
-      : null;
+    const failed = (why: string) => {
+      this.context.logger.warn(`${info?.subresource ?? 'upgraded'} stream ended: ${why}`);
+      cut.abort();
+    };
+    let recorder: StreamRecorder | null = null;
+    if (interactive)
+      recorder = new ExecRecorder(
+        this.context,
+        stream,
+        {
+          subresource: info.subresource as 'exec' | 'attach',
+          namespace: info.namespace,
+          pod: info.name,
+          container: query.get('container'),
+          command: query.getAll('command'),
+          tty: query.get('tty') === 'true' || query.get('tty') === '1',
+          protocol,
+        },
+        this.settings.recordingMaxBytes,
+        failed,
+      );
+    else if (info?.subresource === 'portforward' && protocol === PORTFORWARD_TUNNEL)
+      recorder = new PortForwardRecorder(
+        this.context,
+        stream,
+        { namespace: info.namespace, name: info.name },
+        this.settings.recordingMaxBytes,
+        failed,
+      );
     socket.write(switchingProtocols(replyHeaders));
     if (head.length > 0) {
       recorder?.client(head);
@@ -515,6 +584,13 @@ export class KubernetesSession {
     this.context.closed(this.summary);
     this.resolveDone();
   }
+}
+
+/** What records an upgraded stream from a copy of its bytes (exec/attach, port-forward). */
+interface StreamRecorder {
+  client(chunk: Buffer): void;
+  target(chunk: Buffer): void;
+  end(): void;
 }
 
 /** A stream request as kubectl repeats it over SPDY: the path and query (the method differs). */

@@ -50,8 +50,37 @@ export function sendStatus(response: ServerResponse, reason: StatusReason, messa
 
 /** The same Status on a socket whose request asked for an upgrade (no ServerResponse exists). */
 export function writeRawStatus(socket: Duplex, reason: StatusReason, message: string): void {
-  const body = statusBody(reason, message);
-  socket.end(
-    `HTTP/1.1 ${CODES[reason]} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  writeRawAnswer(socket, statusAnswer(reason, message));
+}
+
+/** An answer to an upgrade request, written as it is: a Status of the agent's or the API server's refusal. */
+export interface RawAnswer {
+  code: number;
+  contentType: string;
+  body: Buffer | string;
+}
+
+export function statusAnswer(reason: StatusReason, message: string): RawAnswer {
+  return { code: CODES[reason], contentType: 'application/json', body: statusBody(reason, message) };
+}
+
+export function writeRawAnswer(socket: Duplex, answer: RawAnswer): void {
+  const type =
+    /^[\x20-\x7e]*$/.test(answer.contentType) && answer.contentType !== '' ? answer.contentType : 'text/plain';
+  socket.write(
+    `HTTP/1.1 ${answer.code} ${answer.code >= 500 ? 'Error' : 'Refused'}\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(answer.body)}\r\nconnection: close\r\n\r\n`,
   );
+  socket.end(answer.body);
+}
+
+/** The `message` of a Status body, else its text (for logs and recordings). */
+export function answerMessage(answer: RawAnswer): string {
+  const text = answer.body.toString().slice(0, 2048);
+  try {
+    const status = JSON.parse(text) as { message?: unknown };
+    if (typeof status.message === 'string') return status.message;
+  } catch {
+    // not a Status
+  }
+  return text.trim() || `HTTP ${answer.code}`;
 }

@@ -46,7 +46,8 @@ export function upstreamHeaders(
   rawHeaders: string[],
   upstream: Pick<Upstream, 'token'>,
   principal: Principal,
-  options: { forceJson: boolean },
+  /** forceJson: JSON, uncompressed (a body the engine masks); identity: uncompressed only (a log it masks). */
+  options: { forceJson: boolean; identity?: boolean },
 ): Record<string, string | string[]> {
   const connectionTokens = new Set(
     String(incoming.connection ?? '')
@@ -72,6 +73,7 @@ export function upstreamHeaders(
     headers['accept'] = jsonAccept(String(incoming.accept ?? ''));
     headers['accept-encoding'] = 'identity';
   }
+  if (options.identity) headers['accept-encoding'] = 'identity';
   return headers;
 }
 

@@ -1,31 +1,52 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { maskSecretsInJson } from '@postern/policy-kubernetes';
 import { MaskingRefused } from './errors.js';
 
+/** Masks one JSON document (throws on non-JSON); null when nothing changed. */
+export type JsonMask = (text: string) => { text: string; masked: number } | null;
+
+export interface MaskedResponseOptions {
+  /** What the response holds, for refusals: "Secret", "ConfigMap". */
+  what: string;
+  mask: JsonMask;
+  watch: boolean;
+  maxBytes: number;
+}
+
 /**
- * Sends an API server response that may carry Secret values (any request on the `secrets`
- * resource) with those values masked. Plain responses are read whole (up to `maxBytes`) and
- * re-serialised; watches are masked one event line at a time as they stream. A body that is not
- * JSON (protobuf although the agent asked for JSON, a compressed body) is never forwarded:
- * MaskingRefused. Returns the count of masked values.
+ * Sends an API server response with values masked by `mask` (a `secrets` request: the Secret
+ * values; a `configmaps` request under masking rules: what they name). Plain responses are read
+ * whole (up to `maxBytes`) and re-serialised; watches are masked one event line at a time as they
+ * stream. A body that is not JSON (protobuf although the agent asked for JSON, a compressed body)
+ * is never forwarded: MaskingRefused. Returns the count of masked values.
  */
 export async function sendMasked(
   upstream: { statusCode: number; body: Readable },
   response: ServerResponse,
   headers: Record<string, string | string[]>,
-  options: { watch: boolean; maxBytes: number },
+  options: MaskedResponseOptions,
 ): Promise<number> {
   const type = String(headers['content-type'] ?? '');
   const encoding = String(headers['content-encoding'] ?? 'identity');
   if ((type !== '' && !/^application\/json\b/.test(type)) || encoding !== 'identity') {
     upstream.body.destroy();
-    throw new MaskingRefused(`a Secret response in ${type || 'no content type'} (${encoding}) cannot be masked`);
+    throw new MaskingRefused(
+      `a ${options.what} response in ${type || 'no content type'} (${encoding}) cannot be masked`,
+    );
   }
   delete headers['content-length'];
   delete headers['content-encoding'];
-  if (options.watch) return streamWatch(upstream, response, headers, options.maxBytes);
-  const body = await readAll(upstream.body, options.maxBytes);
+  const maskJson = (text: string) => {
+    try {
+      return options.mask(text);
+    } catch (error) {
+      throw new MaskingRefused(
+        `a ${options.what} response is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  };
+  if (options.watch) return streamWatch(upstream, response, headers, options.maxBytes, maskJson);
+  const body = await readAll(upstream.body, options.maxBytes, options.what);
   let text = body.toString('utf8');
   let masked = 0;
   if (text.trim() !== '') {
@@ -38,24 +59,14 @@ export async function sendMasked(
   return masked;
 }
 
-function maskJson(text: string): { text: string; masked: number } | null {
-  try {
-    return maskSecretsInJson(text, true);
-  } catch (error) {
-    throw new MaskingRefused(
-      `a Secret response is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-}
-
-async function readAll(stream: Readable, maxBytes: number): Promise<Buffer> {
+async function readAll(stream: Readable, maxBytes: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     length += chunk.length;
     if (length > maxBytes) {
       stream.destroy();
-      throw new MaskingRefused(`a Secret response larger than ${maxBytes} bytes cannot be masked`);
+      throw new MaskingRefused(`a ${what} response larger than ${maxBytes} bytes cannot be masked`);
     }
     chunks.push(chunk);
   }
@@ -68,6 +79,7 @@ async function streamWatch(
   response: ServerResponse,
   headers: Record<string, string | string[]>,
   maxLine: number,
+  maskJson: JsonMask,
 ): Promise<number> {
   response.writeHead(upstream.statusCode, headers);
   response.flushHeaders();
