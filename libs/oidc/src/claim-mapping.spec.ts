@@ -62,11 +62,11 @@ describe('mapClaims', () => {
         { claim: 'project_path', glob: 'acme/*' },
         { claim: 'ref_protected', equals: 'true' },
       ],
-      identity: 'gitlab:{project_path}#{pipeline_id}',
+      identity: 'gitlab:{project_path}+{pipeline_id}',
       groups: ['ci-readers'],
     };
     const mapped = mapClaims(GITLAB, [rule]);
-    expect(mapped).toMatchObject({ matched: true, identity: 'gitlab:acme/shop#1001', groups: ['ci-readers'] });
+    expect(mapped).toMatchObject({ matched: true, identity: 'gitlab:acme/shop+1001', groups: ['ci-readers'] });
     // A template may read a claim no condition pinned, when it exists; the audit keeps it too.
     expect(mapped.matched && mapped.claims).toEqual({ project_path: 'acme/shop', ref_protected: 'true', pipeline_id: '1001' });
   });
