@@ -89,7 +89,7 @@ interface AuditEvent {
 
 async function auditEvents(kind: string): Promise<AuditEvent[]> {
   const data = await admin<{ auditEvents: { events: Array<Omit<AuditEvent, 'details'> & { detailsJson: string }> } }>(
-    'query($kind: String) { auditEvents(filter: { kindPrefix: $kind }, first: 500) { events { kind actorId decision detailsJson } } }',
+    'query($kind: String) { auditEvents(filter: { kindPrefix: $kind }, first: 100) { events { kind actorId decision detailsJson } } }',
     { kind },
   );
   return data.auditEvents.events.map(({ detailsJson, ...e }) => ({ ...e, details: JSON.parse(detailsJson) as Record<string, unknown> }));

@@ -51,7 +51,10 @@ export async function startWorkloadIssuer(options: WorkloadIssuerOptions): Promi
       },
     ],
     jwks: { keys: [jwk as unknown as import('oidc-provider').JWK] },
+    ttl: { ClientCredentials: (_ctx, _token, client) => job?.ttl ?? options.ttlSeconds ?? 300 },
     features: {
+      // A token service for machines: no login pages.
+      devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
