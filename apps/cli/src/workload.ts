@@ -32,7 +32,10 @@ export async function readSubjectToken(context: CommandContext, source: Workload
     try {
       raw = await readFile(source.path, 'utf8');
     } catch (error) {
-      throw new CliError(`cannot read the workload token file ${source.path}: ${(error as NodeJS.ErrnoException).code}`, EXIT.signIn);
+      throw new CliError(
+        `cannot read the workload token file ${source.path}: ${(error as NodeJS.ErrnoException).code}`,
+        EXIT.signIn,
+      );
     }
   }
   const token = raw.trim();
@@ -78,11 +81,11 @@ export async function exchangeForConnection(
     throw new CliError(`cannot reach ${url.origin}: ${(error as Error).message}`);
   }
   const body = (await response.json().catch(() => null)) as
-    | (Partial<ExchangeAnswer> & { error?: string; error_description?: string })
-    | null;
+    (Partial<ExchangeAnswer> & { error?: string; error_description?: string }) | null;
   if (!response.ok || !body?.access_token || !body.connection || !body.login_name) {
     const reason = body?.error_description ?? body?.error ?? `HTTP ${response.status}`;
-    const code = body?.error === 'invalid_target' ? EXIT.denied : body?.error === 'invalid_grant' ? EXIT.signIn : EXIT.failed;
+    const code =
+      body?.error === 'invalid_target' ? EXIT.denied : body?.error === 'invalid_grant' ? EXIT.signIn : EXIT.failed;
     throw new CliError(`the token exchange was refused: ${reason}`, code);
   }
   const expiresAt = new Date(Date.now() + (body.expires_in ?? 0) * 1000).toISOString();
@@ -115,7 +118,10 @@ export async function rememberTokenFile(context: CommandContext, path: string, a
 /** For display only: what the token says about itself (the control plane verifies it). */
 function unverifiedClaims(token: string): { iss?: string; sub?: string } {
   try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     return {
       ...(typeof payload['iss'] === 'string' ? { iss: payload['iss'].slice(0, 120) } : {}),
       ...(typeof payload['sub'] === 'string' ? { sub: payload['sub'].slice(0, 120) } : {}),

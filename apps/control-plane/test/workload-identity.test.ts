@@ -11,7 +11,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase, REPO_ROOT, startStack, waitFor, type TestDatabase, type TestStack } from '@postern/testing';
+import {
+  createTestDatabase,
+  REPO_ROOT,
+  startStack,
+  waitFor,
+  type TestDatabase,
+  type TestStack,
+} from '@postern/testing';
 import {
   githubActionsClaims,
   gitlabCiClaims,
@@ -41,7 +48,8 @@ async function admin<T>(query: string, variables: Record<string, unknown> = {}):
   return response.data!;
 }
 
-const CREATE_ISSUER = 'mutation($input: TrustedIssuerInput!) { createTrustedIssuer(input: $input) { id name ruleCount } }';
+const CREATE_ISSUER =
+  'mutation($input: TrustedIssuerInput!) { createTrustedIssuer(input: $input) { id name ruleCount } }';
 
 async function exchange(params: Record<string, string>) {
   const response = await fetch(`${stack.cp.httpUrl}/oauth/token`, {
@@ -57,7 +65,10 @@ function exchangeFor(subjectToken: string, audience = 'warehouse') {
 }
 
 /** The `postern` CLI as a CI job runs it: no sign-in, a platform token in a file or the environment. */
-function postern(env: Record<string, string>, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function postern(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', POSTERN_API_URL: stack.cp.httpUrl, ...env },
@@ -92,7 +103,10 @@ async function auditEvents(kind: string): Promise<AuditEvent[]> {
     'query($kind: String) { auditEvents(filter: { kindPrefix: $kind }, first: 100) { events { kind actorId decision detailsJson } } }',
     { kind },
   );
-  return data.auditEvents.events.map(({ detailsJson, ...e }) => ({ ...e, details: JSON.parse(detailsJson) as Record<string, unknown> }));
+  return data.auditEvents.events.map(({ detailsJson, ...e }) => ({
+    ...e,
+    details: JSON.parse(detailsJson) as Record<string, unknown>,
+  }));
 }
 
 async function sessionOf(principalName: string) {
@@ -206,7 +220,12 @@ afterAll(async () => {
 describe('from a CI job to the database with no secret', () => {
   test('GitHub Actions: postern connect with the job token file reaches the database as the mapped identity', async () => {
     const token = await github.mint(
-      githubActionsClaims({ repository: 'acme/shop', ref: 'refs/heads/main', runId: '7012345678', environment: 'production' }),
+      githubActionsClaims({
+        repository: 'acme/shop',
+        ref: 'refs/heads/main',
+        runId: '7012345678',
+        environment: 'production',
+      }),
     );
     const tokenFile = join(workDir, 'gha-token');
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
@@ -242,7 +261,9 @@ describe('from a CI job to the database with no secret', () => {
   });
 
   test('GitLab CI: the RFC 8693 answer is a minutes-long connection credential that psql logs in with', async () => {
-    const token = await gitlab.mint(gitlabCiClaims({ projectPath: 'acme/shop', ref: 'main', pipelineId: '1001', jobId: '2002' }));
+    const token = await gitlab.mint(
+      gitlabCiClaims({ projectPath: 'acme/shop', ref: 'main', pipelineId: '1001', jobId: '2002' }),
+    );
     const { status, body } = await exchangeFor(token);
     expect(status).toBe(200);
     expect(body).toMatchObject({
@@ -254,10 +275,20 @@ describe('from a CI job to the database with no secret', () => {
     expect(body['access_token']).toMatch(/^postern_conn_/);
     expect(body['expires_in']).toBeGreaterThan(200);
     expect(body['expires_in']).toBeLessThanOrEqual(300); // never past the job token (300 s here)
-    expect(await psql('gitlab:acme/shop@main', String(body['access_token']), 'select current_database() = current_database()')).toBe('t');
+    expect(
+      await psql(
+        'gitlab:acme/shop@main',
+        String(body['access_token']),
+        'select current_database() = current_database()',
+      ),
+    ).toBe('t');
     const session = await sessionOf('gitlab:acme/shop@main');
     const granted = (await auditEvents('token_exchange.granted')).find((e) => e.actorId === session.principalId);
-    expect(granted?.details).toMatchObject({ 'claim.pipeline_id': '1001', 'claim.job_id': '2002', 'claim.project_path': 'acme/shop' });
+    expect(granted?.details).toMatchObject({
+      'claim.pipeline_id': '1001',
+      'claim.job_id': '2002',
+      'claim.project_path': 'acme/shop',
+    });
   });
 
   test('Kubernetes: the CLI re-reads the projected token file; a rotated token for another service account is refused', async () => {
@@ -285,7 +316,10 @@ describe('from a CI job to the database with no secret', () => {
     });
 
     // The kubelet rotates the file; this time it belongs to a service account no rule maps.
-    await writeFile(tokenFile, await kubernetes.mint(kubernetesServiceAccountClaims({ ...pod, serviceAccount: 'default' })));
+    await writeFile(
+      tokenFile,
+      await kubernetes.mint(kubernetesServiceAccountClaims({ ...pod, serviceAccount: 'default' })),
+    );
     const refused = await postern(env, ['env', 'warehouse', '--via', `127.0.0.1:${agentPort}`]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/no mapping rule admits this token/);
@@ -300,20 +334,39 @@ describe('from a CI job to the database with no secret', () => {
 
 describe('what the exchange refuses', () => {
   test('a job of another repository or branch kind maps to nothing: invalid_grant, the reason audited only', async () => {
-    const forked = await github.mint(githubActionsClaims({ repository: 'mallory/shop', ref: 'refs/heads/main', runId: '1', environment: 'production' }));
-    const tag = await github.mint(githubActionsClaims({ repository: 'acme/shop', ref: 'refs/tags/v1', runId: '2', environment: 'production' }));
+    const forked = await github.mint(
+      githubActionsClaims({
+        repository: 'mallory/shop',
+        ref: 'refs/heads/main',
+        runId: '1',
+        environment: 'production',
+      }),
+    );
+    const tag = await github.mint(
+      githubActionsClaims({ repository: 'acme/shop', ref: 'refs/tags/v1', runId: '2', environment: 'production' }),
+    );
     for (const token of [forked, tag]) {
       const { status, body } = await exchangeFor(token);
       expect(status).toBe(400);
-      expect(body).toEqual({ error: 'invalid_grant', error_description: 'no mapping rule admits this token (the reason is in the audit log)' });
+      expect(body).toEqual({
+        error: 'invalid_grant',
+        error_description: 'no mapping rule admits this token (the reason is in the audit log)',
+      });
     }
     const reasons = (await auditEvents('token_exchange.refused')).map((e) => String(e.details['reason']));
     expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/claim "repository" is not "acme\/shop"/)]));
-    expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/claim "ref" does not match "refs\/heads\/\*"/)]));
+    expect(reasons).toEqual(
+      expect.arrayContaining([expect.stringMatching(/claim "ref" does not match "refs\/heads\/\*"/)]),
+    );
   });
 
   test('tokens of an untrusted issuer, for another audience, forged or expired are invalid_grant', async () => {
-    const claims = githubActionsClaims({ repository: 'acme/shop', ref: 'refs/heads/main', runId: '3', environment: 'production' });
+    const claims = githubActionsClaims({
+      repository: 'acme/shop',
+      ref: 'refs/heads/main',
+      runId: '3',
+      environment: 'production',
+    });
     const untrusted = await exchangeFor(await stranger.mint(claims));
     expect(untrusted.body).toMatchObject({ error: 'invalid_grant' });
     expect(String(untrusted.body['error_description'])).toMatch(/is not a trusted issuer/);
@@ -330,25 +383,37 @@ describe('what the exchange refuses', () => {
 
     // A token about to expire buys no credential (and one already expired is refused as such).
     const dying = await exchangeFor(await github.mint(claims, { ttlSeconds: 10 }));
-    expect(dying.body).toMatchObject({ error: 'invalid_grant', error_description: 'the subject token expires in less than 30 seconds' });
+    expect(dying.body).toMatchObject({
+      error: 'invalid_grant',
+      error_description: 'the subject token expires in less than 30 seconds',
+    });
   });
 
   test('a connection the identity may not reach, or that does not exist, is invalid_target — the same answer', async () => {
-    const token = await gitlab.mint(gitlabCiClaims({ projectPath: 'acme/shop', ref: 'main', pipelineId: '5', jobId: '6' }));
+    const token = await gitlab.mint(
+      gitlabCiClaims({ projectPath: 'acme/shop', ref: 'main', pipelineId: '5', jobId: '6' }),
+    );
     const missing = await exchangeFor(token, 'no-such-db');
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ error: 'invalid_target' });
-    expect(String(missing.body['error_description'])).toMatch(/does not exist or gitlab:acme\/shop@main has no access rule/);
+    expect(String(missing.body['error_description'])).toMatch(
+      /does not exist or gitlab:acme\/shop@main has no access rule/,
+    );
   });
 
   test('malformed requests get RFC 6749 errors', async () => {
-    const token = await gitlab.mint(gitlabCiClaims({ projectPath: 'acme/shop', ref: 'main', pipelineId: '7', jobId: '8' }));
+    const token = await gitlab.mint(
+      gitlabCiClaims({ projectPath: 'acme/shop', ref: 'main', pipelineId: '7', jobId: '8' }),
+    );
     const cases: Array<[Record<string, string>, string]> = [
       [{ grant_type: 'client_credentials' }, 'unsupported_grant_type'],
       [{ grant_type: EXCHANGE_GRANT, subject_token_type: JWT_TYPE, audience: 'warehouse' }, 'invalid_request'],
       [{ grant_type: EXCHANGE_GRANT, subject_token: token, audience: 'warehouse' }, 'invalid_request'],
       [{ grant_type: EXCHANGE_GRANT, subject_token: token, subject_token_type: JWT_TYPE }, 'invalid_request'],
-      [{ grant_type: EXCHANGE_GRANT, subject_token: 'not-a-jwt', subject_token_type: JWT_TYPE, audience: 'warehouse' }, 'invalid_grant'],
+      [
+        { grant_type: EXCHANGE_GRANT, subject_token: 'not-a-jwt', subject_token_type: JWT_TYPE, audience: 'warehouse' },
+        'invalid_grant',
+      ],
     ];
     for (const [params, error] of cases) {
       const { status, body } = await exchange(params);
@@ -374,24 +439,40 @@ describe('trusted issuers over GraphQL', () => {
   test('rules that would map too much, or names a claim could choose, are refused with the reason', async () => {
     const base = { name: 'loose', issuer: 'https://token.actions.githubusercontent.com', audiences: [AUDIENCE] };
     const attempts: Array<[unknown, RegExp]> = [
-      [[{ conditions: [{ claim: 'repository', glob: '**' }], identity: 'gha:{repository}', groups: [] }], /matches everything/],
+      [
+        [{ conditions: [{ claim: 'repository', glob: '**' }], identity: 'gha:{repository}', groups: [] }],
+        /matches everything/,
+      ],
       [[{ conditions: [], identity: 'gha:x', groups: [] }], /at least one condition/],
       [[{ conditions: [{ claim: 'repository', equals: 'a/b' }], identity: '{sub}', groups: [] }], /literal prefix/],
-      [[{ conditions: [{ claim: 'repository', equals: 'a/b', glob: 'a/*' }], identity: 'gha:x', groups: [] }], /exactly one of/],
+      [
+        [{ conditions: [{ claim: 'repository', equals: 'a/b', glob: 'a/*' }], identity: 'gha:x', groups: [] }],
+        /exactly one of/,
+      ],
     ];
     for (const [rules, message] of attempts) {
       const response = await stack.cp.admin(CREATE_ISSUER, { input: { ...base, rules } });
       expect(response.errors?.[0]?.message).toMatch(message);
     }
     const plainHttp = await stack.cp.admin(CREATE_ISSUER, {
-      input: { ...base, issuer: 'http://ci.example.com', rules: [{ conditions: [{ claim: 'a', equals: 'b' }], identity: 'x:y', groups: [] }] },
+      input: {
+        ...base,
+        issuer: 'http://ci.example.com',
+        rules: [{ conditions: [{ claim: 'a', equals: 'b' }], identity: 'x:y', groups: [] }],
+      },
     });
     expect(plainHttp.errors?.[0]?.message).toMatch(/https URL/);
   });
 
   test('a disabled issuer is not trusted; its issuers list shows the rules as configured', async () => {
     const { trustedIssuers } = await admin<{
-      trustedIssuers: Array<{ id: string; name: string; issuer: string; enabled: boolean; rules: Array<{ identity: string; conditions: Array<{ claim: string; glob: string | null }> }> }>;
+      trustedIssuers: Array<{
+        id: string;
+        name: string;
+        issuer: string;
+        enabled: boolean;
+        rules: Array<{ identity: string; conditions: Array<{ claim: string; glob: string | null }> }>;
+      }>;
     }>('query { trustedIssuers { id name issuer enabled rules { identity conditions { claim glob } } } }');
     const gitlabIssuer = trustedIssuers.find((i) => i.name === 'gitlab-ci')!;
     expect(gitlabIssuer.rules[0]).toMatchObject({ identity: 'gitlab:{project_path}@{ref}' });
@@ -401,18 +482,32 @@ describe('trusted issuers over GraphQL', () => {
       issuer: gitlab.issuer,
       audiences: [AUDIENCE],
       enabled: false,
-      rules: [{ conditions: [{ claim: 'project_path', glob: 'acme/*' }], identity: 'gitlab:{project_path}@{ref}', groups: ['ci-deployers'] }],
+      rules: [
+        {
+          conditions: [{ claim: 'project_path', glob: 'acme/*' }],
+          identity: 'gitlab:{project_path}@{ref}',
+          groups: ['ci-deployers'],
+        },
+      ],
     };
-    await admin('mutation($id: ID!, $input: TrustedIssuerInput!) { updateTrustedIssuer(id: $id, input: $input) { enabled } }', {
-      id: gitlabIssuer.id,
-      input,
-    });
-    const token = await gitlab.mint(gitlabCiClaims({ projectPath: 'acme/shop', ref: 'main', pipelineId: '9', jobId: '10' }));
+    await admin(
+      'mutation($id: ID!, $input: TrustedIssuerInput!) { updateTrustedIssuer(id: $id, input: $input) { enabled } }',
+      {
+        id: gitlabIssuer.id,
+        input,
+      },
+    );
+    const token = await gitlab.mint(
+      gitlabCiClaims({ projectPath: 'acme/shop', ref: 'main', pipelineId: '9', jobId: '10' }),
+    );
     expect((await exchangeFor(token)).body).toMatchObject({ error: 'invalid_grant' });
-    await admin('mutation($id: ID!, $input: TrustedIssuerInput!) { updateTrustedIssuer(id: $id, input: $input) { enabled } }', {
-      id: gitlabIssuer.id,
-      input: { ...input, enabled: true },
-    });
+    await admin(
+      'mutation($id: ID!, $input: TrustedIssuerInput!) { updateTrustedIssuer(id: $id, input: $input) { enabled } }',
+      {
+        id: gitlabIssuer.id,
+        input: { ...input, enabled: true },
+      },
+    );
     expect((await exchangeFor(token)).status).toBe(200);
   });
 });

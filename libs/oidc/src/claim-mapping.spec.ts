@@ -1,6 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { claimValue, ClaimMappingError, mapClaims, validateClaimMappingRules, type ClaimMappingRule } from './claim-mapping.js';
+import {
+  claimValue,
+  ClaimMappingError,
+  mapClaims,
+  validateClaimMappingRules,
+  type ClaimMappingRule,
+} from './claim-mapping.js';
 
 /** Claim shapes as the platforms issue them (trimmed to what rules read). */
 const GITHUB = {
@@ -68,7 +74,11 @@ describe('mapClaims', () => {
     const mapped = mapClaims(GITLAB, [rule]);
     expect(mapped).toMatchObject({ matched: true, identity: 'gitlab:acme/shop+1001', groups: ['ci-readers'] });
     // A template may read a claim no condition pinned, when it exists; the audit keeps it too.
-    expect(mapped.matched && mapped.claims).toEqual({ project_path: 'acme/shop', ref_protected: 'true', pipeline_id: '1001' });
+    expect(mapped.matched && mapped.claims).toEqual({
+      project_path: 'acme/shop',
+      ref_protected: 'true',
+      pipeline_id: '1001',
+    });
   });
 
   test('Kubernetes claims under "kubernetes.io" are reached by dotted paths', () => {
@@ -103,7 +113,11 @@ describe('mapClaims', () => {
       matched: false,
       reasons: ['rule 1: claim "environment" is missing or not a string'],
     });
-    const broad: ClaimMappingRule = { conditions: [{ claim: 'ref', glob: 'refs/**' }], identity: 'x:{ref}', groups: [] };
+    const broad: ClaimMappingRule = {
+      conditions: [{ claim: 'ref', glob: 'refs/**' }],
+      identity: 'x:{ref}',
+      groups: [],
+    };
     expect(mapClaims({ sub: 'a' }, [broad]).matched).toBe(false);
     // Objects, arrays, null and empty strings are not values a condition can hold on.
     for (const ref of [{ nested: 'refs/heads/main' }, ['refs/heads/main'], null, '']) {
@@ -131,7 +145,9 @@ describe('mapClaims', () => {
   });
 
   test('"*" stays within one path segment, "**" crosses them, other characters are literal', () => {
-    const rule = (glob: string): ClaimMappingRule[] => [{ conditions: [{ claim: 'ref', glob }], identity: 'r:{ref}', groups: [] }];
+    const rule = (glob: string): ClaimMappingRule[] => [
+      { conditions: [{ claim: 'ref', glob }], identity: 'r:{ref}', groups: [] },
+    ];
     expect(mapClaims({ ref: 'refs/heads/main' }, rule('refs/heads/*')).matched).toBe(true);
     expect(mapClaims({ ref: 'refs/heads/feature/x' }, rule('refs/heads/*')).matched).toBe(false);
     expect(mapClaims({ ref: 'refs/heads/feature/x' }, rule('refs/heads/**')).matched).toBe(true);
@@ -164,19 +180,35 @@ describe('validateClaimMappingRules', () => {
       [{ conditions: [{ claim: 'a', equals: 'b', glob: 'c' } as never], identity: 'x:y', groups: [] }],
       /exactly one of/,
     ],
-    ['a glob matching everything', [{ conditions: [{ claim: 'a', glob: '**' }], identity: 'x:y', groups: [] }], /matches everything/],
-    ['a bad claim path', [{ conditions: [{ claim: 'a..b', equals: 'c' }], identity: 'x:y', groups: [] }], /dotted path/],
+    [
+      'a glob matching everything',
+      [{ conditions: [{ claim: 'a', glob: '**' }], identity: 'x:y', groups: [] }],
+      /matches everything/,
+    ],
+    [
+      'a bad claim path',
+      [{ conditions: [{ claim: 'a..b', equals: 'c' }], identity: 'x:y', groups: [] }],
+      /dotted path/,
+    ],
     ['an empty oneOf', [{ conditions: [{ claim: 'a', oneOf: [] }], identity: 'x:y', groups: [] }], /oneOf lists/],
     ['unbalanced braces', [{ conditions: [{ claim: 'a', equals: 'b' }], identity: 'x:{a', groups: [] }], /unbalanced/],
-    ['a name chosen by a claim', [{ conditions: [{ claim: 'a', equals: 'b' }], identity: '{sub}', groups: [] }], /literal prefix/],
-    ['a bad group', [{ conditions: [{ claim: 'a', equals: 'b' }], identity: 'x:y', groups: ['a b'] }], /not a valid group/],
+    [
+      'a name chosen by a claim',
+      [{ conditions: [{ claim: 'a', equals: 'b' }], identity: '{sub}', groups: [] }],
+      /literal prefix/,
+    ],
+    [
+      'a bad group',
+      [{ conditions: [{ claim: 'a', equals: 'b' }], identity: 'x:y', groups: ['a b'] }],
+      /not a valid group/,
+    ],
   ];
   test.each(bad)('refuses %s', (_what, rules, message) => {
     expect(() => validateClaimMappingRules(rules)).toThrow(ClaimMappingError);
     expect(() => validateClaimMappingRules(rules)).toThrow(message);
   });
 
-  test('accepts the platforms\' usual rules and de-duplicates groups', () => {
+  test("accepts the platforms' usual rules and de-duplicates groups", () => {
     expect(validateClaimMappingRules([{ ...GHA_RULE, groups: ['a', 'a'] }])[0]!.groups).toEqual(['a']);
   });
 });

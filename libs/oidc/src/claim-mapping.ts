@@ -190,7 +190,9 @@ function render(
     used[path] = value;
     return value;
   });
-  return missing === undefined ? rendered : { error: `claim "${missing}" named by a template is missing or not a string` };
+  return missing === undefined
+    ? rendered
+    : { error: `claim "${missing}" named by a template is missing or not a string` };
 }
 
 function conditionHolds(condition: ClaimCondition, value: string): boolean {

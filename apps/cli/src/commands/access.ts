@@ -39,7 +39,8 @@ async function mint(context: CommandContext, name: string, options: ConnectOptio
   if (workload) {
     // A workload has no API session: its platform token is exchanged for the credential, and
     // the server sets its lifetime (minutes, never past the platform token's).
-    if (options.ttl !== undefined) throw new CliError('--ttl: a workload credential lives as long as the server allows', EXIT.usage);
+    if (options.ttl !== undefined)
+      throw new CliError('--ttl: a workload credential lives as long as the server allows', EXIT.usage);
     const { connection, minted } = await exchangeForConnection(context, workload, name);
     if (!options.via && !(await context.load()).profile.gateway?.[connection.protocol]) {
       throw new CliError(

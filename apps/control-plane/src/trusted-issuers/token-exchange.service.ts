@@ -95,7 +95,10 @@ export class TokenExchangeService {
       Math.floor((verdict.expiresAt.getTime() - now.getTime()) / 1000),
     );
     if (ttl < MIN_TTL_SECONDS) {
-      throw new TokenExchangeError('invalid_grant', `the subject token expires in less than ${MIN_TTL_SECONDS} seconds`);
+      throw new TokenExchangeError(
+        'invalid_grant',
+        `the subject token expires in less than ${MIN_TTL_SECONDS} seconds`,
+      );
     }
     const user = await this.users.upsertMachineIdentity({
       issuer: machineIssuer(trusted.issuer),
@@ -108,7 +111,9 @@ export class TokenExchangeService {
       issuer: trusted.issuer,
       rule: verdict.rule + 1,
       subject: verdict.subject.slice(0, 255),
-      ...Object.fromEntries(Object.entries(verdict.claims).map(([claim, value]) => [`claim.${claim}`, value.slice(0, 255)])),
+      ...Object.fromEntries(
+        Object.entries(verdict.claims).map(([claim, value]) => [`claim.${claim}`, value.slice(0, 255)]),
+      ),
     };
     if (user.disabledAt) {
       await this.refused('machine identity is disabled', clientAddress, provenance, user.id);
@@ -118,7 +123,10 @@ export class TokenExchangeService {
     let minted;
     try {
       const connection = await this.connection(request.target);
-      minted = await this.access.mintCredential({ connectionId: connection.id, userId: user.id, ttlSeconds: ttl }, actor);
+      minted = await this.access.mintCredential(
+        { connectionId: connection.id, userId: user.id, ttlSeconds: ttl },
+        actor,
+      );
     } catch (error) {
       if (!(error instanceof NotFoundError || error instanceof PermissionDeniedError)) throw error;
       await this.refused(`no access to connection ${request.target}`, clientAddress, provenance, user.id);
@@ -167,7 +175,10 @@ export class TokenExchangeService {
     }
     if (!taken) {
       this.logger.warn({ clientAddress }, 'token exchange rate limit reached');
-      throw new TokenExchangeError('slow_down', `too many token requests from this address: at most ${perMinutePerAddress} a minute`);
+      throw new TokenExchangeError(
+        'slow_down',
+        `too many token requests from this address: at most ${perMinutePerAddress} a minute`,
+      );
     }
   }
 
@@ -209,11 +220,17 @@ function parseRequest(form: FormParameters): ExchangeRequest {
   if (!subjectToken) throw new TokenExchangeError('invalid_request', 'subject_token is required');
   const subjectTokenType = single(form, 'subject_token_type');
   if (subjectTokenType === undefined || !SUBJECT_TOKEN_TYPES.includes(subjectTokenType)) {
-    throw new TokenExchangeError('invalid_request', `subject_token_type must be one of ${SUBJECT_TOKEN_TYPES.join(', ')}`);
+    throw new TokenExchangeError(
+      'invalid_request',
+      `subject_token_type must be one of ${SUBJECT_TOKEN_TYPES.join(', ')}`,
+    );
   }
   const requested = single(form, 'requested_token_type');
   if (requested !== undefined && requested !== CONNECTION_CREDENTIAL_TOKEN_TYPE) {
-    throw new TokenExchangeError('invalid_request', `requested_token_type can only be ${CONNECTION_CREDENTIAL_TOKEN_TYPE}`);
+    throw new TokenExchangeError(
+      'invalid_request',
+      `requested_token_type can only be ${CONNECTION_CREDENTIAL_TOKEN_TYPE}`,
+    );
   }
   for (const unsupported of ['actor_token', 'actor_token_type']) {
     if (form[unsupported] !== undefined) {
@@ -227,7 +244,8 @@ function parseRequest(form: FormParameters): ExchangeRequest {
   if (distinct.length === 0) {
     throw new TokenExchangeError('invalid_request', 'audience (or resource) naming the connection is required');
   }
-  if (distinct.length > 1) throw new TokenExchangeError('invalid_target', 'a credential is for one connection: name one');
+  if (distinct.length > 1)
+    throw new TokenExchangeError('invalid_target', 'a credential is for one connection: name one');
   if (distinct[0]!.length > 255) throw new TokenExchangeError('invalid_target', 'the connection name is too long');
   return { subjectToken, target: distinct[0]! };
 }

@@ -15,6 +15,12 @@ import { WorkloadTokens } from './workload-tokens.js';
 @Module({
   imports: [AccessModule, AuditModule, ConnectionsModule, IdentityModule, ApiLimitsModule],
   controllers: [TokenExchangeController],
-  providers: [TrustedIssuersRepository, TrustedIssuersService, TrustedIssuersResolver, WorkloadTokens, TokenExchangeService],
+  providers: [
+    TrustedIssuersRepository,
+    TrustedIssuersService,
+    TrustedIssuersResolver,
+    WorkloadTokens,
+    TokenExchangeService,
+  ],
 })
 export class TrustedIssuersModule {}

@@ -20,7 +20,7 @@ export class TrustedIssuersResolver {
     return TrustedIssuerModel.from(await this.service.create({ ...input, rules: toRules(input.rules) }, actor));
   }
 
-  @Mutation(() => TrustedIssuerModel, { description: 'Replaces a trusted issuer\'s settings and rules.' })
+  @Mutation(() => TrustedIssuerModel, { description: "Replaces a trusted issuer's settings and rules." })
   async updateTrustedIssuer(
     @Args('id', { type: () => ID }) id: string,
     @Args('input') input: TrustedIssuerInput,

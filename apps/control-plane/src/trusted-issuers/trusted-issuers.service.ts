@@ -75,7 +75,9 @@ export class TrustedIssuersService {
 
   private validate(input: TrustedIssuerInput): TrustedIssuerSpec {
     if (!RESOURCE_NAME.test(input.name)) {
-      throw new InvalidArgumentError('name must be 1-63 of a-z, 0-9, _ and - (starting and ending with a letter or digit)');
+      throw new InvalidArgumentError(
+        'name must be 1-63 of a-z, 0-9, _ and - (starting and ending with a letter or digit)',
+      );
     }
     const issuer = requireIssuerUrl(input.issuer, 'issuer');
     const jwksUri = input.jwksUri ? requireIssuerUrl(input.jwksUri, 'jwksUri') : null;
@@ -88,7 +90,9 @@ export class TrustedIssuersService {
     const reserved = this.config.oidc ? [...this.config.oidc.audiences, this.config.oidc.dataPlaneAudience] : [];
     const clash = audiences.find((audience) => reserved.includes(audience));
     if (clash !== undefined) {
-      throw new InvalidArgumentError(`audience "${clash}" is the API's or the data plane's; give workloads an audience of their own`);
+      throw new InvalidArgumentError(
+        `audience "${clash}" is the API's or the data plane's; give workloads an audience of their own`,
+      );
     }
     const allowedAlgorithms = [...(input.allowedAlgorithms ?? DEFAULT_ALLOWED_ALGORITHMS)];
     let rules: ClaimMappingRule[];
@@ -141,7 +145,9 @@ function requireIssuerUrl(value: string, what: string): string {
   }
   const ok = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
   if (!ok || url.username || url.password || url.hash) {
-    throw new InvalidArgumentError(`${what} must be an https URL (http only on localhost), without credentials or fragment`);
+    throw new InvalidArgumentError(
+      `${what} must be an https URL (http only on localhost), without credentials or fragment`,
+    );
   }
   return value;
 }

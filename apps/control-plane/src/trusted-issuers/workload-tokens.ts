@@ -93,7 +93,12 @@ export class WorkloadTokens {
     }
     const mapped = mapClaims(claims, trusted.rules);
     if (!mapped.matched) {
-      return { ok: false, unmapped: true, trusted, reason: `no mapping rule of ${trusted.name} maps the token (${mapped.reasons.join('; ')})` };
+      return {
+        ok: false,
+        unmapped: true,
+        trusted,
+        reason: `no mapping rule of ${trusted.name} maps the token (${mapped.reasons.join('; ')})`,
+      };
     }
     return {
       ok: true,

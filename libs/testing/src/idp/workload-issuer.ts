@@ -34,7 +34,12 @@ export async function startWorkloadIssuer(options: WorkloadIssuerOptions): Promi
   const issuer = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const secret = randomBytes(24).toString('base64url');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+  const jwk = {
+    ...privateKey.export({ format: 'jwk' }),
+    kid: randomBytes(8).toString('hex'),
+    alg: 'RS256',
+    use: 'sig',
+  };
   // The job whose token is being minted; mints are serialised so each token gets its own job's claims.
   let job: { claims: Record<string, unknown>; ttl: number } | null = null;
   let queue: Promise<unknown> = Promise.resolve();
@@ -51,7 +56,7 @@ export async function startWorkloadIssuer(options: WorkloadIssuerOptions): Promi
       },
     ],
     jwks: { keys: [jwk as unknown as import('oidc-provider').JWK] },
-    ttl: { ClientCredentials: (_ctx, _token, client) => job?.ttl ?? options.ttlSeconds ?? 300 },
+    ttl: { ClientCredentials: () => job?.ttl ?? options.ttlSeconds ?? 300 },
     features: {
       // A token service for machines: no login pages.
       devInteractions: { enabled: false },

@@ -91,7 +91,8 @@ export function toRules(rules: ClaimMappingRuleInput[]): ClaimMappingRule[] {
     groups: rule.groups,
     conditions: rule.conditions.map((c): ClaimCondition => {
       const set = [c.equals, c.glob, c.oneOf].filter((v) => v !== null && v !== undefined).length;
-      if (set !== 1) throw new InvalidArgumentError(`condition on "${c.claim}": give exactly one of equals, glob, oneOf`);
+      if (set !== 1)
+        throw new InvalidArgumentError(`condition on "${c.claim}": give exactly one of equals, glob, oneOf`);
       if (c.equals !== null && c.equals !== undefined) return { claim: c.claim, equals: c.equals };
       if (c.glob !== null && c.glob !== undefined) return { claim: c.claim, glob: c.glob };
       return { claim: c.claim, oneOf: c.oneOf! };
