@@ -203,6 +203,24 @@ describe('validateClaimMappingRules', () => {
       /not a valid group/,
     ],
   ];
+  test('refuses two rules that give one identity name different groups (each exchange would reset them)', () => {
+    const main: ClaimMappingRule = {
+      conditions: [{ claim: 'ref', equals: 'refs/heads/main' }],
+      identity: 'gha:{repository}',
+      groups: ['deployers'],
+    };
+    const any: ClaimMappingRule = {
+      conditions: [{ claim: 'ref', glob: 'refs/**' }],
+      identity: 'gha:{repository}',
+      groups: ['readers'],
+    };
+    expect(() => validateClaimMappingRules([main, any])).toThrow(
+      /rules 1 and 2 map to the same identity template with different groups/,
+    );
+    expect(validateClaimMappingRules([main, { ...any, identity: 'gha:{repository}@{ref}' }])).toHaveLength(2);
+    expect(validateClaimMappingRules([main, { ...any, groups: ['deployers'] }])).toHaveLength(2);
+  });
+
   test.each(bad)('refuses %s', (_what, rules, message) => {
     expect(() => validateClaimMappingRules(rules)).toThrow(ClaimMappingError);
     expect(() => validateClaimMappingRules(rules)).toThrow(message);

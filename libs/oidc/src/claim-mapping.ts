@@ -56,7 +56,24 @@ export class ClaimMappingError extends Error {
 export function validateClaimMappingRules(rules: readonly ClaimMappingRule[]): ClaimMappingRule[] {
   if (rules.length === 0) throw new ClaimMappingError('at least one mapping rule is required');
   if (rules.length > MAX_RULES) throw new ClaimMappingError(`at most ${MAX_RULES} mapping rules`);
-  return rules.map((rule, index) => validateRule(rule, `rule ${index + 1}`));
+  const valid = rules.map((rule, index) => validateRule(rule, `rule ${index + 1}`));
+  // One name is one principal, whose groups each exchange sets: two rules giving the same name
+  // different groups would let a token of the weaker rule change what a credential of the
+  // stronger one may reach (and back).
+  for (const [index, rule] of valid.entries()) {
+    const earlier = valid.findIndex((other) => other.identity === rule.identity);
+    if (earlier < index && !sameGroups(valid[earlier]!.groups, rule.groups)) {
+      throw new ClaimMappingError(
+        `rules ${earlier + 1} and ${index + 1} map to the same identity template with different groups; ` +
+          'give them different identity names (e.g. add the claim that tells them apart)',
+      );
+    }
+  }
+  return valid;
+}
+
+function sameGroups(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().every((group, i) => group === [...b].sort()[i]);
 }
 
 function validateRule(rule: ClaimMappingRule, where: string): ClaimMappingRule {
