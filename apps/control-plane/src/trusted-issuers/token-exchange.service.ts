@@ -6,7 +6,7 @@ import { ConnectionsService } from '../connections/connections.service.js';
 import type { Connection } from '../connections/connection.types.js';
 import { UsersService } from '../identity/users.service.js';
 import { MutationRateLimiter } from '../platform/api-limits/mutation-rate-limiter.js';
-import { UUID } from '../platform/common/validation.js';
+import { storableText, UUID } from '../platform/common/validation.js';
 import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
 import { DomainError, NotFoundError, PermissionDeniedError } from '../platform/errors/domain-error.js';
 import { LOGGER } from '../platform/infra/logging/nest-logger.js';
@@ -110,9 +110,9 @@ export class TokenExchangeService {
       trustedIssuer: trusted.name,
       issuer: trusted.issuer,
       rule: verdict.rule + 1,
-      subject: verdict.subject.slice(0, 255),
+      subject: storableText(verdict.subject, 255),
       ...Object.fromEntries(
-        Object.entries(verdict.claims).map(([claim, value]) => [`claim.${claim}`, value.slice(0, 255)]),
+        Object.entries(verdict.claims).map(([claim, value]) => [`claim.${claim}`, storableText(value, 255)]),
       ),
     };
     if (user.disabledAt) {
@@ -199,7 +199,7 @@ export class TokenExchangeService {
       actorId,
       actorKind: 'service',
       decision: 'denied',
-      details: { ...details, reason: reason.slice(0, 1000), clientAddress },
+      details: { ...details, reason: storableText(reason, 1000), clientAddress },
     });
   }
 }
