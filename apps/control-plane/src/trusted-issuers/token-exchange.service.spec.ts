@@ -12,6 +12,7 @@ import { DomainError, PermissionDeniedError } from '../platform/errors/domain-er
 import { TOKEN_EXCHANGE_GRANT, TokenExchangeError, TokenExchangeService } from './token-exchange.service.js';
 import type { TrustedIssuer } from './trusted-issuers.types.js';
 import type { WorkloadTokens, WorkloadVerdict } from './workload-tokens.js';
+import type { PolicyEnforcement } from './policy-enforcement.js';
 
 // The exchange's decisions around the verified token; verification, mapping, the database and
 // the HTTP transport are exercised for real in test/workload-identity.test.ts.
@@ -56,6 +57,7 @@ function service(options: {
 }) {
   const audited: AuditEntry[] = [];
   const minted: Array<{ ttlSeconds?: number | null }> = [];
+  const enforced: bigint[] = [];
   const config = {
     tokenExchange: { credentialTtlSeconds: 600, perMinutePerAddress: 60, burstPerAddress: 20 },
   } as ControlPlaneConfig;
@@ -90,6 +92,7 @@ function service(options: {
             token: 'postern_conn_x',
             connection: { id: 'c1', name: 'warehouse', protocol: 'POSTGRES' },
             loginName: 'gha:acme/shop@refs/heads/main',
+            policyVersion: 7n,
           } as never;
         },
       },
@@ -105,10 +108,19 @@ function service(options: {
       },
       'MutationRateLimiter',
     ),
+    strictMock<PolicyEnforcement>(
+      {
+        waitUntilEnforced: async (_connection, version) => {
+          enforced.push(version);
+          return true;
+        },
+      },
+      'PolicyEnforcement',
+    ),
     config,
     strictMock<Logger>({ warn: () => undefined }, 'Logger'),
   );
-  return { exchange, audited, minted };
+  return { exchange, audited, minted, enforced };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<TokenExchangeError> {
@@ -122,8 +134,10 @@ async function refusal(promise: Promise<unknown>): Promise<TokenExchangeError> {
 
 describe('TokenExchangeService', () => {
   test('a mapped id_token buys a credential of the named connection, audited with the claims it came from', async () => {
-    const { exchange, audited, minted } = service({});
+    const { exchange, audited, minted, enforced } = service({});
     const answer = await exchange.exchange(FORM, '203.0.113.7', NOW);
+    // Answered once the serving agents enforce the policy that carries the credential.
+    expect(enforced).toEqual([7n]);
     expect(answer).toMatchObject({ token_type: 'N_A', expires_in: 600, login_name: 'gha:acme/shop@refs/heads/main' });
     expect(answer.connection).toEqual({ id: 'c1', name: 'warehouse', protocol: 'postgres', database: 'warehouse' });
     expect(minted).toEqual([{ connectionId: 'c1', userId: 'u1', ttlSeconds: 600 }]);

@@ -10,6 +10,7 @@ import { storableText, UUID } from '../platform/common/validation.js';
 import { CONFIG, type ControlPlaneConfig } from '../platform/config/config.js';
 import { DomainError, NotFoundError, PermissionDeniedError } from '../platform/errors/domain-error.js';
 import { LOGGER } from '../platform/infra/logging/nest-logger.js';
+import { PolicyEnforcement } from './policy-enforcement.js';
 import { machineIssuer } from './trusted-issuers.types.js';
 import { WorkloadTokens } from './workload-tokens.js';
 
@@ -18,6 +19,8 @@ export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exch
 export const CONNECTION_CREDENTIAL_TOKEN_TYPE = 'urn:postern:params:oauth:token-type:connection-credential';
 const SUBJECT_TOKEN_TYPES = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token'];
 const CONNECTION_URN = 'urn:postern:connection:';
+/** How long an exchange waits for the serving agents to know the new credential before answering. */
+const ENFORCEMENT_WAIT_MS = 5_000;
 /** A credential shorter-lived than this is of no use to a client; the subject token is about to expire. */
 const MIN_TTL_SECONDS = 30;
 
@@ -69,6 +72,7 @@ export class TokenExchangeService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly limiter: MutationRateLimiter,
+    private readonly enforcement: PolicyEnforcement,
     @Inject(CONFIG) private readonly config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -136,6 +140,8 @@ export class TokenExchangeService {
         `connection ${JSON.stringify(request.target)} does not exist or ${verdict.identity} has no access rule for it`,
       );
     }
+    // The job logs in right after this answer: the agent must know the credential by then.
+    await this.enforcement.waitUntilEnforced(minted.connection, minted.policyVersion, ENFORCEMENT_WAIT_MS);
     await this.audit.record({
       kind: 'token_exchange.granted',
       actorId: user.id,

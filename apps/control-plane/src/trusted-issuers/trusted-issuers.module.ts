@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module.js';
+import { AgentsModule } from '../agents/agents.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ConnectionsModule } from '../connections/connections.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
@@ -10,10 +11,11 @@ import { TrustedIssuersRepository } from './trusted-issuers.repository.js';
 import { TrustedIssuersResolver } from './trusted-issuers.resolver.js';
 import { TrustedIssuersService } from './trusted-issuers.service.js';
 import { WorkloadTokens } from './workload-tokens.js';
+import { PolicyEnforcement } from './policy-enforcement.js';
 
 /** Machine identities without static secrets: trusted issuers, claim mapping, token exchange. */
 @Module({
-  imports: [AccessModule, AuditModule, ConnectionsModule, IdentityModule, ApiLimitsModule],
+  imports: [AccessModule, AgentsModule, AuditModule, ConnectionsModule, IdentityModule, ApiLimitsModule],
   controllers: [TokenExchangeController],
   providers: [
     TrustedIssuersRepository,
@@ -21,6 +23,7 @@ import { WorkloadTokens } from './workload-tokens.js';
     TrustedIssuersResolver,
     WorkloadTokens,
     TokenExchangeService,
+    PolicyEnforcement,
   ],
 })
 export class TrustedIssuersModule {}
