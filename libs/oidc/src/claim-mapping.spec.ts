@@ -155,6 +155,13 @@ describe('mapClaims', () => {
     expect(mapClaims({ ref: 'refs/tags/v1' }, rule('refs/heads/*')).matched).toBe(false);
   });
 
+  test('a glob with many stars against a long claim answers (no backtracking blow-up)', () => {
+    const glob = `${'*a'.repeat(60)}b`;
+    const rules: ClaimMappingRule[] = [{ conditions: [{ claim: 'ref', glob }], identity: 'r:x', groups: [] }];
+    expect(mapClaims({ ref: 'a'.repeat(8000) }, rules).matched).toBe(false);
+    expect(mapClaims({ ref: `${'a'.repeat(8000)}b` }, rules).matched).toBe(true);
+  });
+
   test('numbers and booleans match as their text (GitLab and GitHub send some ids as either)', () => {
     expect(claimValue({ run_id: 42, ok: true }, 'run_id')).toBe('42');
     expect(claimValue({ run_id: 42, ok: true }, 'ok')).toBe('true');

@@ -215,7 +215,7 @@ function render(
 function conditionHolds(condition: ClaimCondition, value: string): boolean {
   if ('equals' in condition) return value === condition.equals;
   if ('oneOf' in condition) return condition.oneOf.includes(value);
-  return globToRegExp(condition.glob).test(value);
+  return matchGlob(condition.glob, value);
 }
 
 function describeCondition(condition: ClaimCondition): string {
@@ -224,27 +224,41 @@ function describeCondition(condition: ClaimCondition): string {
   return `does not match ${JSON.stringify(condition.glob)}`;
 }
 
-const globCache = new Map<string, RegExp>();
+type GlobItem = string | typeof ONE_SEGMENT | typeof ANY;
+const ONE_SEGMENT = Symbol('*');
+const ANY = Symbol('**');
 
-export function globToRegExp(glob: string): RegExp {
-  let cached = globCache.get(glob);
-  if (cached) return cached;
-  let source = '';
+/**
+ * Whether `value` matches `glob`: `*` any run of characters but `/`, `**` any run at all, every
+ * other character itself. Dynamic programming over (pattern, value), O(pattern × value) whatever
+ * the pattern: no regular expression, so no pattern can make a token's claim backtrack for long.
+ */
+export function matchGlob(glob: string, value: string): boolean {
+  const items: GlobItem[] = [];
   for (let i = 0; i < glob.length; i++) {
-    const char = glob[i]!;
-    if (char === '*' && glob[i + 1] === '*') {
-      source += '.*';
+    if (glob[i] === '*' && glob[i + 1] === '*') {
+      items.push(ANY);
       i++;
-    } else if (char === '*') {
-      source += '[^/]*';
     } else {
-      source += char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      items.push(glob[i] === '*' ? ONE_SEGMENT : glob[i]!);
     }
   }
-  cached = new RegExp(`^${source}$`, 's');
-  if (globCache.size > 1000) globCache.clear();
-  globCache.set(glob, cached);
-  return cached;
+  // row[j]: the first j items match the value read so far (two rows, swapped per character).
+  let row = new Uint8Array(items.length + 1);
+  let next = new Uint8Array(items.length + 1);
+  row[0] = 1;
+  for (let j = 1; j <= items.length; j++) row[j] = row[j - 1]! & (typeof items[j - 1] === 'symbol' ? 1 : 0);
+  for (const char of value) {
+    next[0] = 0;
+    for (let j = 1; j <= items.length; j++) {
+      const item = items[j - 1]!;
+      if (item === ANY) next[j] = next[j - 1]! | row[j]!;
+      else if (item === ONE_SEGMENT) next[j] = next[j - 1]! | (char !== '/' ? row[j]! : 0);
+      else next[j] = char === item ? row[j - 1]! : 0;
+    }
+    [row, next] = [next, row];
+  }
+  return row[items.length] === 1;
 }
 
 /**
