@@ -94,6 +94,7 @@ export function buildProgram(
     .option('--scope <scopes>', 'scopes to ask for')
     .option('--browser', 'authorization code + PKCE with a redirect to 127.0.0.1')
     .option('--no-open', 'with --browser: print the URL, do not start a browser')
+    .option('--token-file <path>', "a workload's platform token (CI job, pod), exchanged for each credential")
     .action(
       action((context, flags: Record<string, unknown>) =>
         loginCommand(context, { ...flags, ...(context.apiOverride ? { api: context.apiOverride } : {}) }),

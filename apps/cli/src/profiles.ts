@@ -16,6 +16,8 @@ export interface Profile {
   caFile?: string;
   /** Where to reach a protocol instead of the relay the API names: `postgres=127.0.0.1:6432`. */
   gateway?: Record<string, string>;
+  /** A workload's platform token file (`postern login --token-file`), exchanged for credentials. */
+  tokenFile?: string;
 }
 
 export type OutputFormat = 'table' | 'json';
@@ -36,6 +38,7 @@ export const PROFILE_KEYS: Record<string, { describe: string; check?: (value: st
   output: { describe: 'table or json', check: (v) => (v === 'table' || v === 'json' ? null : 'must be table or json') },
   caFile: { describe: "PEM file to verify the relay's certificate with" },
   'gateway.<protocol>': { describe: 'host:port to reach a protocol at instead of the relay' },
+  tokenFile: { describe: "a workload's platform token file, exchanged for credentials (no OIDC sign-in)" },
 };
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

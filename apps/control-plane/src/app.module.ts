@@ -21,6 +21,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { SimulationModule } from './simulation/simulation.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { SshKeysModule } from './ssh-keys/ssh-keys.module.js';
+import { TrustedIssuersModule } from './trusted-issuers/trusted-issuers.module.js';
 import { API_AUTHENTICATION, type ApiAuthentication } from './platform/auth/api-authentication.js';
 import { GraphqlWsAuthentication } from './platform/live/graphql-ws.js';
 import { graphqlErrorFormatter } from './platform/errors/graphql-errors.js';
@@ -43,6 +44,7 @@ export const FEATURE_MODULES = [
   SimulationModule,
   NotificationsModule,
   SshKeysModule,
+  TrustedIssuersModule,
 ];
 
 @Module({})

@@ -17,6 +17,7 @@ import { SessionEventsResolver } from './recordings/session-events.resolver.js';
 import { GatewayResolver } from './relay/gateway.resolver.js';
 import { SshKeysResolver } from './ssh-keys/ssh-keys.resolver.js';
 import { ConnectionHostKeysResolver } from './relay/ssh/connection-host-keys.resolver.js';
+import { TrustedIssuersResolver } from './trusted-issuers/trusted-issuers.resolver.js';
 
 /** Every resolver class of the API; the schema file is printed from exactly these. */
 export const RESOLVERS = [
@@ -36,6 +37,7 @@ export const RESOLVERS = [
   GatewayResolver,
   SshKeysResolver,
   ConnectionHostKeysResolver,
+  TrustedIssuersResolver,
 ];
 
 const HEADER =

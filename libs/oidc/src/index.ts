@@ -7,3 +7,14 @@ export type { FetchLike, FetchInit, FetchResponseLike } from './http.js';
 export type { IntrospectionOptions } from './introspection.js';
 export { DEFAULT_ALLOWED_ALGORITHMS } from './algorithms.js';
 export { readGroups, identityKind, loginNames, matchesLoginName } from './identity.js';
+export {
+  mapClaims,
+  validateClaimMappingRules,
+  claimValue,
+  ClaimMappingError,
+  MACHINE_IDENTITY_NAME,
+  type ClaimCondition,
+  type ClaimMappingRule,
+  type ClaimMapping,
+} from './claim-mapping.js';
+export { classifyToken } from './token-shape.js';

@@ -6,6 +6,7 @@ import { endpointFor } from '../gateway.js';
 import { clientEnvironment, nativeClient, shellExports, type Minted, type NativeClient } from '../native-clients.js';
 import { myAccess, reachable, usable, type Reachable } from '../resolve.js';
 import { sshClient } from './ssh.js';
+import { exchangeForConnection, withoutSubjectToken, workloadTokenSource } from '../workload.js';
 
 const MINT =
   'mutation($c: ID!, $ttl: Int) { mintMyConnectionCredential(connectionId: $c, ttlSeconds: $ttl) ' +
@@ -34,6 +35,22 @@ export interface ConnectOptions {
 }
 
 async function mint(context: CommandContext, name: string, options: ConnectOptions) {
+  const workload = await workloadTokenSource(context);
+  if (workload) {
+    // A workload has no API session: its platform token is exchanged for the credential, and
+    // the server sets its lifetime (minutes, never past the platform token's).
+    if (options.ttl !== undefined)
+      throw new CliError('--ttl: a workload credential lives as long as the server allows', EXIT.usage);
+    const { connection, minted } = await exchangeForConnection(context, workload, name);
+    if (!options.via && !(await context.load()).profile.gateway?.[connection.protocol]) {
+      throw new CliError(
+        `a workload names where to reach ${connection.protocol}: --via host:port or ` +
+          `postern config set gateway.${connection.protocol} host:port`,
+        EXIT.usage,
+      );
+    }
+    return { connection, endpoint: await endpointFor(context, connection.protocol, options.via), minted };
+  }
   const connection = await usable(context, name);
   const ttlSeconds = options.ttl === undefined ? null : parseDuration(options.ttl);
   if (options.ttl !== undefined && ttlSeconds === null) {
@@ -78,7 +95,7 @@ function runClient(context: CommandContext, client: NativeClient): Promise<numbe
   return new Promise<number | null>((resolve, reject) => {
     const child = spawn(client.command, client.args, {
       stdio: 'inherit',
-      env: { ...context.env, ...client.env },
+      env: { ...withoutSubjectToken(context.env), ...client.env },
     });
     // The client owns the terminal: Ctrl-C is for it (psql cancels the query), not for us.
     const ignore = () => undefined;

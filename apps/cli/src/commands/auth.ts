@@ -6,6 +6,7 @@ import { login, loginWithBrowser } from '../login.js';
 import { discover, reason } from '../oidc.js';
 import { saveConfig } from '../profiles.js';
 import { whoami as showWhoami } from '../whoami.js';
+import { rememberTokenFile } from '../workload.js';
 
 export const DEFAULT_CLIENT_ID = 'postern-cli';
 export const DEFAULT_AUDIENCE = 'urn:postern:gateway';
@@ -19,6 +20,7 @@ export interface LoginFlags {
   api?: string;
   browser?: boolean;
   open?: boolean;
+  tokenFile?: string;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface LoginFlags {
  * redirect to 127.0.0.1). What was given is remembered in the profile for next time.
  */
 export async function loginCommand(context: CommandContext, flags: LoginFlags): Promise<number> {
+  if (flags.tokenFile !== undefined) return rememberTokenFile(context, flags.tokenFile, flags.api ?? null);
   const { config, name, profile } = await context.load();
   const path = await context.credentialsPath();
   const previous = await loadCredentials(path).then(

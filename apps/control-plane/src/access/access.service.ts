@@ -159,9 +159,13 @@ export class AccessService {
       connectionId: connection.id,
       details: { credentialId: id, userId: user.id, ttlSeconds: ttl },
     });
-    await this.policy.changed('connection credential minted', connection.agentId ? [connection.agentId] : []);
-    // The name to present as the client's user: what the agent accepts for this principal.
-    return { credential, token: minted.token, connection, loginName: user.email ?? user.subject };
+    const policyVersion = await this.policy.changed(
+      'connection credential minted',
+      connection.agentId ? [connection.agentId] : [],
+    );
+    // The name to present as the client's user: what the agent accepts for this principal; the
+    // policy version from which agents know the credential.
+    return { credential, token: minted.token, connection, loginName: user.email ?? user.subject, policyVersion };
   }
 
   async revokeCredential(id: string, actor: string) {

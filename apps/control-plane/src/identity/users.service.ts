@@ -47,6 +47,22 @@ export class UsersService {
     }
   }
 
+  /**
+   * The principal standing for a machine identity mapped from a trusted issuer's token: created on
+   * first use, its groups replaced by the mapping rule's on every exchange. `issuer` names the
+   * trusted issuer, so no mapping can produce (and so take over) a person's account.
+   */
+  upsertMachineIdentity(input: { issuer: string; name: string; groups: string[] }): Promise<User> {
+    return this.repository.upsertFromIdentity({
+      issuer: input.issuer,
+      subject: input.name,
+      email: null,
+      emailVerified: null,
+      displayName: input.name,
+      groups: input.groups,
+    });
+  }
+
   async get(id: string): Promise<User> {
     const user = UUID.test(id) ? await this.repository.findById(id) : null;
     if (!user) throw new NotFoundError('user', id);

@@ -8,6 +8,6 @@ import { MutationRateLimiter } from './mutation-rate-limiter.js';
  */
 @Module({
   providers: [MutationRateLimiter, GraphqlOperationGate],
-  exports: [GraphqlOperationGate],
+  exports: [GraphqlOperationGate, MutationRateLimiter],
 })
 export class ApiLimitsModule {}

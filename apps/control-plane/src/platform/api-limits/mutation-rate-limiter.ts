@@ -64,23 +64,33 @@ export class MutationRateLimiter {
         `too many mutations in one request: ${fields} (at most ${this.burst}); send them in smaller batches`,
       );
     }
-    const key = `${this.config.redis.prefix}:ratelimit:mutations:${digest(identity)}`;
-    let taken: number;
-    try {
-      [taken] = (await withTimeout(
-        this.redis.client.eval(TAKE, 1, key, String(this.rate), String(this.burst), String(fields)),
-        REDIS_TIMEOUT_MS,
-      )) as [number, string];
-    } catch (error) {
-      this.logger.error({ err: error }, 'mutation rate limiter unavailable; refusing the mutation');
-      throw new DomainError('UNAVAILABLE', 'the rate limiter is unavailable; try again shortly');
-    }
-    if (taken !== 1) {
+    const taken = await this.takeFrom({ name: 'mutations', rate: this.rate, burst: this.burst }, identity, fields);
+    if (!taken) {
       throw new DomainError(
         'RESOURCE_EXHAUSTED',
         `rate limit: at most ${this.burst} mutations at once and ${this.rate} per second afterwards; slow down`,
       );
     }
+  }
+
+  /**
+   * Takes `cost` tokens from `identity`'s bucket of one kind (`name`): true when they were there.
+   * Other public endpoints (token exchange) meter their callers with it. Fails closed: without
+   * Redis it throws UNAVAILABLE.
+   */
+  async takeFrom(bucket: { name: string; rate: number; burst: number }, identity: string, cost = 1): Promise<boolean> {
+    const key = `${this.config.redis.prefix}:ratelimit:${bucket.name}:${digest(identity)}`;
+    let taken: number;
+    try {
+      [taken] = (await withTimeout(
+        this.redis.client.eval(TAKE, 1, key, String(bucket.rate), String(bucket.burst), String(cost)),
+        REDIS_TIMEOUT_MS,
+      )) as [number, string];
+    } catch (error) {
+      this.logger.error({ err: error, bucket: bucket.name }, 'rate limiter unavailable; refusing the request');
+      throw new DomainError('UNAVAILABLE', 'the rate limiter is unavailable; try again shortly');
+    }
+    return taken === 1;
   }
 }
 

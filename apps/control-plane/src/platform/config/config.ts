@@ -98,6 +98,12 @@ export interface ControlPlaneConfig {
     allowedAlgorithms: string[];
     clockToleranceSeconds: number;
   } | null;
+  /**
+   * Token exchange (RFC 8693, POST /oauth/token): workload tokens from trusted issuers (GraphQL
+   * `createTrustedIssuer`) traded for connection credentials that live `credentialTtlSeconds` at
+   * most (never past the workload token's own expiry); requests metered per client address.
+   */
+  tokenExchange: { credentialTtlSeconds: number; perMinutePerAddress: number; burstPerAddress: number };
   /** Groups (from the groups claim) that grant each API role; every signed-in identity is a user. */
   roles: { admin: string[]; approver: string[]; auditor: string[] };
   /** Just-in-time access: shortest grant a user may request. */
@@ -299,6 +305,10 @@ const envSchema = z.object({
   POSTERN_OIDC_REDIRECT_URL: z.string().url().optional(),
   POSTERN_OIDC_ALGORITHMS: z.string().default('RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA'),
   POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  // Token exchange for workload identities (trusted issuers).
+  POSTERN_TOKEN_EXCHANGE_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
+  POSTERN_TOKEN_EXCHANGE_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).max(100000).default(60),
+  POSTERN_TOKEN_EXCHANGE_BURST_PER_ADDRESS: z.coerce.number().int().min(1).max(100000).default(20),
   POSTERN_JIT_MIN_GRANT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
   POSTERN_ROLE_ADMIN_GROUPS: z.string().default(''),
@@ -570,6 +580,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
           clockToleranceSeconds: e.POSTERN_OIDC_CLOCK_TOLERANCE_SECONDS,
         }
       : null,
+    tokenExchange: {
+      credentialTtlSeconds: e.POSTERN_TOKEN_EXCHANGE_CREDENTIAL_TTL_SECONDS,
+      perMinutePerAddress: e.POSTERN_TOKEN_EXCHANGE_PER_MINUTE_PER_ADDRESS,
+      burstPerAddress: e.POSTERN_TOKEN_EXCHANGE_BURST_PER_ADDRESS,
+    },
     jit: { minGrantSeconds: e.POSTERN_JIT_MIN_GRANT_SECONDS },
     approvals: { minTimeoutSeconds: e.POSTERN_APPROVAL_MIN_TIMEOUT_SECONDS },
     roles: {
