@@ -131,7 +131,7 @@ describe('abusive documents are refused before they run', () => {
   const aliasedMe = (count: number) =>
     JSON.stringify({ query: `{ ${Array.from({ length: count }, (_, i) => `m${i}: me { id }`).join(' ')} }` });
 
-  test('2,000 and 1,000 aliases of __schema, deep nesting, too many aliases: clear errors, and /healthz stays under 100 ms meanwhile', async () => {
+  test('2,000 and 1,000 aliases of __schema, deep nesting, too many aliases: clear errors, each for little CPU, and /healthz keeps answering meanwhile', async () => {
     const abuse = [
       { body: schemaAliases(2000), error: /Document contains more tha[nt] 1000 tokens/ },
       { body: schemaAliases(1000), error: /Document contains more tha[nt] 1000 tokens/ },
@@ -155,6 +155,7 @@ describe('abusive documents are refused before they run', () => {
         for (const { body, error } of abuse) answers.push({ ...(await post(cp.graphqlUrl, body)), error });
       }
     };
+    const cpuBefore = cp.process.cpuMs();
     const attackers = Promise.all(Array.from({ length: 4 }, attack));
     const probes: number[] = [];
     while (probes.length < 25) {
@@ -166,6 +167,7 @@ describe('abusive documents are refused before they run', () => {
     }
     attacking = false;
     await attackers;
+    const cpuPerRequest = (cp.process.cpuMs() - cpuBefore - probes.length) / answers.length;
 
     expect(answers.length).toBeGreaterThanOrEqual(abuse.length * 4);
     for (const answer of answers) {
@@ -174,13 +176,13 @@ describe('abusive documents are refused before they run', () => {
       // An error, not 80 MB of schema.
       expect(answer.text.length).toBeLessThan(20_000);
     }
-    // Before: one such request held /healthz for 8 s. What is checked is that the event loop is
-    // never held like that again, not how fast a probe is: the test shares two cores with the
-    // control plane and, in CI, with other suites (a p90 under 100 ms failed at 101 ms in a full
-    // run), so 9 in 10 must answer within half a second and none may take two.
-    const sorted = [...probes].sort((a, b) => a - b);
-    expect(sorted[Math.floor(sorted.length * 0.9) - 1]).toBeLessThan(500);
-    expect(sorted[sorted.length - 1]).toBeLessThan(2000);
+    // Before: one such request held the event loop (and /healthz) for 8 s of CPU. What is checked
+    // is the cost of a refusal in the control plane's own CPU time, which does not depend on how
+    // busy the machine is (wall-clock percentiles did: a p90 bound failed at load 15): each must
+    // stay two orders of magnitude below that. Probes are charged 1 ms each above, generously.
+    expect(cpuPerRequest).toBeLessThan(50);
+    // And no probe waited anywhere near what one such request used to cost.
+    expect(Math.max(...probes)).toBeLessThan(4000);
     expect(cp.process.output()).not.toMatch(/heap out of memory/);
   });
 

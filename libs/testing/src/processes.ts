@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { waitFor } from './wait.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
@@ -43,6 +44,18 @@ export class ManagedProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /**
+   * CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat (Linux;
+   * clock ticks of 10 ms). Unlike wall-clock time it does not grow when the machine is busy.
+   */
+  cpuMs(): number {
+    const fields = readFileSync(`/proc/${String(this.child.pid)}/stat`, 'utf8')
+      .split(') ')[1]!
+      .split(' ');
+    // After the command name: state is field 3, utime field 14, stime field 15 (proc(5)).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   }
 
   get running(): boolean {
