@@ -960,8 +960,9 @@ async function pgbench(phase, name, target, { extra = [], duration = settings.du
     errors.push(`${phase} ${name}: ${record.error}`);
     say(`  ${target.label}: FAILED (${record.error})`);
   } else if (phase !== 'warmup') {
-    const { proxyUserUsPerTx: u, proxySystemUsPerTx: k, machineBusyPercent: busy } = record.cpu;
-    const cost = u === null ? '' : `, proxy CPU ${u} µs user + ${k} µs system per transaction`;
+    const { proxyUserUsPerTx: u, proxySystemUsPerTx: k, machineBusyPercent: busy, controlPlaneUsPerTx: cp } = record.cpu;
+    const ingest = cp === null ? '' : ` (control plane, off the data path: ${cp} µs)`;
+    const cost = u === null ? '' : `, proxy CPU ${u} µs user + ${k} µs system per transaction${ingest}`;
     say(`  ${target.label}: ${Math.round(record.tps)} tps${cost}, machine ${busy}% busy`);
   }
   if (phase !== 'warmup') runs.push(record);
@@ -1110,9 +1111,11 @@ async function profiledRun(
   mkdirSync(dir, { recursive: true });
   const prof = (who) => ['--cpu-prof', '--cpu-prof-dir', join(dir, who)];
   await stack.agent.stop();
-  if (controlPlane) {
-    await stack.cp.stop();
-    await startControlPlane(stack, prof('control-plane'));
+  // A control plane stopped by an earlier profiled run must run again, profiled or not.
+  if (controlPlane || stack.cpStopped) {
+    if (!stack.cpStopped) await stack.cp.stop();
+    await startControlPlane(stack, controlPlane ? prof('control-plane') : []);
+    stack.cpStopped = false;
   }
   await startAgent(stack, {}, prof('agent'));
   await waitUntil(`the restarted ${stack.kind} stack to admit the credential`, async () => {
@@ -1135,7 +1138,10 @@ async function profiledRun(
       : await pgbench('profile', name, target, { extra, duration });
   const window = { fromUs, toUs: nowUs() };
   await stack.agent.stop();
-  if (controlPlane) await stack.cp.stop();
+  if (controlPlane) {
+    await stack.cp.stop();
+    stack.cpStopped = true;
+  }
   const files = {};
   for (const who of controlPlane ? ['agent', 'control-plane'] : ['agent']) {
     const file = existsSync(join(dir, who)) && readdirSync(join(dir, who)).find((f) => f.endsWith('.cpuprofile'));
@@ -1615,10 +1621,12 @@ async function main() {
         controlPlane: true,
       },
       {
+        // The control plane too: it stores every session's reports, audit events and recording.
         name: 'local-connect',
-        what: 'pgbench -C -S through the local ingress',
+        what: 'pgbench -C -S through the local ingress (control plane and agent profiled)',
         target: E.local,
         extra: ['-C'],
+        controlPlane: true,
         when: failed.has('new sessions/s through the local ingress'),
       },
       {
