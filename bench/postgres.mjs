@@ -967,7 +967,12 @@ async function pgbench(phase, name, target, { extra = [], duration = settings.du
     errors.push(`${phase} ${name}: ${record.error}`);
     say(`  ${target.label}: FAILED (${record.error})`);
   } else if (phase !== 'warmup') {
-    const { proxyUserUsPerTx: u, proxySystemUsPerTx: k, machineBusyPercent: busy, controlPlaneUsPerTx: cp } = record.cpu;
+    const {
+      proxyUserUsPerTx: u,
+      proxySystemUsPerTx: k,
+      machineBusyPercent: busy,
+      controlPlaneUsPerTx: cp,
+    } = record.cpu;
     const ingest = cp === null ? '' : ` (control plane, off the data path: ${cp} µs)`;
     const cost = u === null ? '' : `, proxy CPU ${u} µs user + ${k} µs system per transaction${ingest}`;
     say(`  ${target.label}: ${Math.round(record.tps)} tps${cost}, machine ${busy}% busy`);
@@ -985,7 +990,9 @@ async function latencyRun(name, target, rate, workdir) {
   const dir = join(workdir, `latency-${name}-${rate}`);
   mkdirSync(dir, { recursive: true });
   const prefix = join(dir, 'tx');
-  const record = await pgbench('latency', name, target, { extra: ['-R', String(rate), '-l', `--log-prefix=${prefix}`] });
+  const record = await pgbench('latency', name, target, {
+    extra: ['-R', String(rate), '-l', `--log-prefix=${prefix}`],
+  });
   record.rate = rate;
   const times = [];
   const lags = [];
@@ -1444,7 +1451,8 @@ function markdown(summary) {
   );
   const latencyRuns = runs.filter((r) => r.phase === 'latency' && r.latency && r.error === undefined);
   const directAt = (rate) => latencyRuns.find((r) => r.config === 'direct' && r.rate === rate)?.latency;
-  const added = (value, base) => (value === null || base == null ? '—' : `${Math.round((value - base) * 100) / 100}`);
+  const added = (value, base) =>
+    value === null || base === null || base === undefined ? '—' : `${Math.round((value - base) * 100) / 100}`;
   const latencyRows = latencyRuns.map((r) => {
     const d = directAt(r.rate);
     const l = r.latency;
@@ -1676,7 +1684,9 @@ async function main() {
 
   // 7: latency at fixed rates well below saturation (pgbench -R, every transaction logged).
   for (const rate of wanted('latency') ? settings.latencyRates : []) {
-    say(`latency at ${rate} transactions/s: pgbench -S -R ${rate} -c ${settings.clients} -j ${settings.threads} -T ${settings.duration}`);
+    say(
+      `latency at ${rate} transactions/s: pgbench -S -R ${rate} -c ${settings.clients} -j ${settings.threads} -T ${settings.duration}`,
+    );
     for (const config of ['direct', 'pgbouncer', 'local', 'relay']) await latencyRun(config, E[config], rate, workdir);
   }
 

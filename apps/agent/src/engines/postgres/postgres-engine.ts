@@ -90,7 +90,15 @@ export class PostgresEngine implements ProtocolEngine<PostgresSessionRules> {
 
   serve(client: Duplex, context: PostgresContext): Promise<void> {
     // run() handles every failure itself; this net only keeps a bug from rejecting serve().
-    return new PostgresSession(client, context, this.settings, this.cancelRegistry, this.catalog, this.buffers, this.scramKeys)
+    return new PostgresSession(
+      client,
+      context,
+      this.settings,
+      this.cancelRegistry,
+      this.catalog,
+      this.buffers,
+      this.scramKeys,
+    )
       .run()
       .catch((error: unknown) => {
         (this.logger ?? context.logger).error({ err: error }, 'postgres session crashed');

@@ -22,7 +22,12 @@ function counting(): { cache: ScramKeyCache; derived: () => number } {
 }
 
 /** The server half of one SCRAM exchange for a stored verifier (what PostgreSQL does). */
-function serverExchange(stored: ScramKeys, salt: Buffer, derive: ReturnType<ScramKeyCache['forRole']>, password: string) {
+function serverExchange(
+  stored: ScramKeys,
+  salt: Buffer,
+  derive: ReturnType<ScramKeyCache['forRole']>,
+  password: string,
+) {
   const first = scramClientFirst();
   const serverFirst = `r=${first.clientNonce}server-part,s=${salt.toString('base64')},i=4096`;
   const final = scramClientFinal(first, serverFirst, password, undefined, derive);

@@ -163,7 +163,15 @@ export class PostgresSession {
       ]),
     );
     try {
-      const target = await connectTarget(connection, startup, this.context, signal, this.logger, ignore, this.scramKeys);
+      const target = await connectTarget(
+        connection,
+        startup,
+        this.context,
+        signal,
+        this.logger,
+        ignore,
+        this.scramKeys,
+      );
       try {
         return await runCatalogQuery(target.stream, target.session.parser, target.session.pending, sql, signal);
       } finally {
@@ -218,9 +226,17 @@ export class PostgresSession {
   private async openTarget(connection: ResolvedConnection, startup: ClientStartup): Promise<void> {
     const connect = this.deadline(this.settings.targetConnectTimeoutMs);
     try {
-      this.target = await connectTarget(connection, startup, this.context, connect.signal, this.logger, (bytes) => {
-        this.state.bytesFromTarget += bytes;
-      }, this.scramKeys);
+      this.target = await connectTarget(
+        connection,
+        startup,
+        this.context,
+        connect.signal,
+        this.logger,
+        (bytes) => {
+          this.state.bytesFromTarget += bytes;
+        },
+        this.scramKeys,
+      );
     } finally {
       connect.clear();
     }

@@ -65,7 +65,9 @@ export async function connectTarget(
       parameters: startup.forwarded,
       revealPassword: (method) =>
         context.revealPassword({ host: target.host, port: target.port, address }, method, link),
-      ...(scramKeys === undefined ? {} : { scramKeys: scramKeys.forRole(`${target.host}:${target.port}/${target.user}`) }),
+      ...(scramKeys === undefined
+        ? {}
+        : { scramKeys: scramKeys.forRole(`${target.host}:${target.port}/${target.user}`) }),
     };
     const session = await authenticateToTarget(stream, login, signal, countBytes);
     logger.debug({ target: `${target.host}:${target.port}`, tls: transport.encrypted }, 'target session opened');
