@@ -17,6 +17,8 @@
 //   5. new sessions per second (pgbench -C): direct, pgbouncer, local ingress;
 //   6. masked stream: 1,000,000 rows with 3 columns masked (policy on) versus the same query
 //      unmasked (policy off), both through the local ingress (best of 3);
+//   7. latency at fixed rates (pgbench -R 1000 and 5000, every transaction logged): p50/p99 of
+//      direct, pgbouncer, local ingress and relay, and what each adds to direct;
 // and, when a target is missed (or with --profile), profiles the agent with `node --cpu-prof`
 // during one local-ingress pgbench run. Results: bench/results/postgres-<date>.json and a
 // markdown table on stdout. Everything it created is removed at the end, on failure and on Ctrl-C.
@@ -47,7 +49,8 @@
 //   redis_url (redis://127.0.0.1:6379)
 //   results_dir (bench/results)
 //   only (all)          comma-separated phases to run:
-//                       memory,select,extended,stream,connect,masked-stream
+//                       memory,select,extended,stream,connect,masked-stream,latency
+//   latency_rates (1000,5000) transactions/s of the latency phase
 //   commit              the commit to report when ROOT is not a git checkout (an export)
 //   keep (0)            1 keeps the temp dir (process logs) and prints where it is
 //   hold (0)            1 (or --hold) sets everything up, prints the endpoints and waits for
@@ -148,6 +151,10 @@ const settings = {
     .map((p) => p.trim())
     .filter(Boolean),
   nodePipe: setting('node_pipe', '1') !== '0',
+  latencyRates: setting('latency_rates', '1000,5000')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0),
   policy: setting('policy', '1') !== '0',
   commit: setting('commit', null),
 };
@@ -155,7 +162,7 @@ if (!['auto', 'always', 'never'].includes(settings.profile)) {
   process.stderr.write('profile must be auto, always or never\n');
   process.exit(2);
 }
-const PHASES = ['memory', 'select', 'extended', 'stream', 'connect', 'masked-stream'];
+const PHASES = ['memory', 'select', 'extended', 'stream', 'connect', 'masked-stream', 'latency'];
 const only = setting('only', PHASES.join(','))
   .split(',')
   .map((p) => p.trim())
@@ -960,11 +967,61 @@ async function pgbench(phase, name, target, { extra = [], duration = settings.du
     errors.push(`${phase} ${name}: ${record.error}`);
     say(`  ${target.label}: FAILED (${record.error})`);
   } else if (phase !== 'warmup') {
-    const { proxyUserUsPerTx: u, proxySystemUsPerTx: k, machineBusyPercent: busy } = record.cpu;
-    const cost = u === null ? '' : `, proxy CPU ${u} µs user + ${k} µs system per transaction`;
+    const {
+      proxyUserUsPerTx: u,
+      proxySystemUsPerTx: k,
+      machineBusyPercent: busy,
+      controlPlaneUsPerTx: cp,
+    } = record.cpu;
+    const ingest = cp === null ? '' : ` (control plane, off the data path: ${cp} µs)`;
+    const cost = u === null ? '' : `, proxy CPU ${u} µs user + ${k} µs system per transaction${ingest}`;
     say(`  ${target.label}: ${Math.round(record.tps)} tps${cost}, machine ${busy}% busy`);
   }
   if (phase !== 'warmup') runs.push(record);
+  return record;
+}
+
+/**
+ * pgbench -S at a fixed rate with every transaction logged (`-l`): the p50/p99 of the
+ * transactions' own latency (pgbench's `time` column) and of their schedule lag, which is what a
+ * client notices when the path adds queueing.
+ */
+async function latencyRun(name, target, rate, workdir) {
+  const dir = join(workdir, `latency-${name}-${rate}`);
+  mkdirSync(dir, { recursive: true });
+  const prefix = join(dir, 'tx');
+  const record = await pgbench('latency', name, target, {
+    extra: ['-R', String(rate), '-l', `--log-prefix=${prefix}`],
+  });
+  record.rate = rate;
+  const times = [];
+  const lags = [];
+  for (const file of readdirSync(dir)) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      // client_id transaction_no time script_no time_epoch time_us schedule_lag
+      const f = line.split(' ');
+      if (f.length < 7) continue;
+      times.push(Number(f[2]));
+      lags.push(Number(f[6]));
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const pct = (values, p) => {
+    if (values.length === 0) return null;
+    const sorted = Float64Array.from(values).sort();
+    return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] / 10) / 100;
+  };
+  record.latency = {
+    transactions: times.length,
+    p50Ms: pct(times, 50),
+    p99Ms: pct(times, 99),
+    lagP50Ms: pct(lags, 50),
+    lagP99Ms: pct(lags, 99),
+  };
+  if (record.error === undefined) {
+    const l = record.latency;
+    say(`    latency p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms; schedule lag p50 ${l.lagP50Ms} ms, p99 ${l.lagP99Ms} ms`);
+  }
   return record;
 }
 
@@ -1110,9 +1167,11 @@ async function profiledRun(
   mkdirSync(dir, { recursive: true });
   const prof = (who) => ['--cpu-prof', '--cpu-prof-dir', join(dir, who)];
   await stack.agent.stop();
-  if (controlPlane) {
-    await stack.cp.stop();
-    await startControlPlane(stack, prof('control-plane'));
+  // A control plane stopped by an earlier profiled run must run again, profiled or not.
+  if (controlPlane || stack.cpStopped) {
+    if (!stack.cpStopped) await stack.cp.stop();
+    await startControlPlane(stack, controlPlane ? prof('control-plane') : []);
+    stack.cpStopped = false;
   }
   await startAgent(stack, {}, prof('agent'));
   await waitUntil(`the restarted ${stack.kind} stack to admit the credential`, async () => {
@@ -1135,7 +1194,10 @@ async function profiledRun(
       : await pgbench('profile', name, target, { extra, duration });
   const window = { fromUs, toUs: nowUs() };
   await stack.agent.stop();
-  if (controlPlane) await stack.cp.stop();
+  if (controlPlane) {
+    await stack.cp.stop();
+    stack.cpStopped = true;
+  }
   const files = {};
   for (const who of controlPlane ? ['agent', 'control-plane'] : ['agent']) {
     const file = existsSync(join(dir, who)) && readdirSync(join(dir, who)).find((f) => f.endsWith('.cpuprofile'));
@@ -1387,6 +1449,15 @@ function markdown(summary) {
         c.proxyUserUsPerTx === null ? '—' : Math.round((c.proxyUserUsPerTx + c.proxySystemUsPerTx) * 10) / 10
       } | ${c.controlPlaneUsPerTx ?? '—'} | ${c.machineBusyPercent ?? '—'} |`,
   );
+  const latencyRuns = runs.filter((r) => r.phase === 'latency' && r.latency && r.error === undefined);
+  const directAt = (rate) => latencyRuns.find((r) => r.config === 'direct' && r.rate === rate)?.latency;
+  const added = (value, base) =>
+    value === null || base === null || base === undefined ? '—' : `${Math.round((value - base) * 100) / 100}`;
+  const latencyRows = latencyRuns.map((r) => {
+    const d = directAt(r.rate);
+    const l = r.latency;
+    return `| ${r.rate}/s | ${labels[r.config]} | ${Math.round(r.tps)} | ${l.p50Ms} | ${l.p99Ms} | ${added(l.p50Ms, d?.p50Ms)} | ${added(l.p99Ms, d?.p99Ms)} | ${l.lagP99Ms} | ${r.cpu.proxyUserUsPerTx === null ? '—' : Math.round((r.cpu.proxyUserUsPerTx + r.cpu.proxySystemUsPerTx) * 10) / 10} |`;
+  });
   return [
     '| measurement | configuration | result (runs) | vs pgbouncer | target | |',
     '| --- | --- | ---: | ---: | --- | --- |',
@@ -1416,6 +1487,16 @@ function markdown(summary) {
             (maskedStream.localPolicy.proxyCpuSeconds / settings.rows) *
             1e6
           ).toFixed(2)} µs/row)`,
+        ]
+      : []),
+    ...(latencyRows.length > 0
+      ? [
+          '',
+          'Latency at a fixed rate (pgbench -S -R, every transaction logged; added = minus direct at the same rate):',
+          '',
+          '| rate | configuration | tps | p50 ms | p99 ms | added p50 ms | added p99 ms | schedule lag p99 ms | proxy CPU µs/tx |',
+          '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...latencyRows,
         ]
       : []),
   ].join('\n');
@@ -1601,6 +1682,14 @@ async function main() {
     for (const config of order) await streamRows(config, E[config], round, 'masked-stream', MASKED_STREAM_SQL);
   }
 
+  // 7: latency at fixed rates well below saturation (pgbench -R, every transaction logged).
+  for (const rate of wanted('latency') ? settings.latencyRates : []) {
+    say(
+      `latency at ${rate} transactions/s: pgbench -S -R ${rate} -c ${settings.clients} -j ${settings.threads} -T ${settings.duration}`,
+    );
+    for (const config of ['direct', 'pgbouncer', 'local', 'relay']) await latencyRun(config, E[config], rate, workdir);
+  }
+
   let summary = summarize(facts);
   const missed = summary.targets.some((x) => x.pass === false);
   const profiles = [];
@@ -1615,10 +1704,12 @@ async function main() {
         controlPlane: true,
       },
       {
+        // The control plane too: it stores every session's reports, audit events and recording.
         name: 'local-connect',
-        what: 'pgbench -C -S through the local ingress',
+        what: 'pgbench -C -S through the local ingress (control plane and agent profiled)',
         target: E.local,
         extra: ['-C'],
+        controlPlane: true,
         when: failed.has('new sessions/s through the local ingress'),
       },
       {

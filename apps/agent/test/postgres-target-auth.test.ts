@@ -146,6 +146,21 @@ describe('target authentication', () => {
     },
   );
 
+  test("SCRAM's cached salted password serves only the password it came from", async () => {
+    // 'scram' and 'wrong-password' are the same role (same salt and iterations) with different
+    // passwords: the agent's key cache must not let the second ride on the first's login.
+    const first = await connectThrough('scram');
+    await first.end();
+    expect((await refusal('wrong-password')).code).toBe('28000');
+    const again = await connectThrough('scram');
+    try {
+      const result = await again.query<{ user: string }>('select current_user as user');
+      expect(result.rows[0]!.user).toBe('postern_scram');
+    } finally {
+      await again.end();
+    }
+  });
+
   test('an unreachable target gives 08001', async () => {
     const error = await refusal('no-such-port');
     expect(error.code).toBe('08001');

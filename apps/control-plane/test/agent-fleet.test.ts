@@ -4,9 +4,11 @@
 // in exactly the snapshot a full push gives. Agents are ReplicaAgents speaking the real contract.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import {
   waitFor,
   createTestDatabase,
+  queryDatabase,
   startControlPlane,
   type ControlPlaneHandle,
   type TestDatabase,
@@ -249,5 +251,38 @@ describe('fleet visibility and policy deltas', () => {
     );
     await a.next((m) => a.received.indexOf(m) >= again && m.body === 'policyUpdate', 'another delta');
     await a.policy((p) => p.guardrails.length === 3, 'three guardrails');
+  });
+});
+
+// Last: the outsider agent it creates would show in the fleet listings above.
+describe('session reports from agents of a group', () => {
+  test("a member's session on the group's connection is stored; an outsider's report of one is refused", async () => {
+    const outsider = await ReplicaAgent.start(cp, 'outsider', null);
+    try {
+      const opened = (sessionId: string) => ({
+        sessionOpened: {
+          sessionId,
+          connectionId,
+          principal: { id: 'alice', displayName: 'alice', kind: 'KIND_USER' as const },
+          clientAddress: '127.0.0.1:50000',
+          ingress: 'local',
+          startedAt: { unixMs: String(Date.now()) },
+          policyVersion: '1',
+        },
+      });
+      const member = randomUUID();
+      const stranger = randomUUID();
+      // Reports are handled in order and acknowledged once stored or refused for good.
+      await a.report(opened(member));
+      await outsider.report(opened(stranger));
+      const stored = await queryDatabase<{ id: string; agent_id: string }>(
+        database.url,
+        'SELECT id, agent_id FROM sessions WHERE id = ANY($1::uuid[])',
+        [[member, stranger]],
+      );
+      expect(stored).toEqual([{ id: member, agent_id: a.id }]);
+    } finally {
+      outsider.close();
+    }
   });
 });

@@ -2,12 +2,15 @@
 // real API and gRPC, sessions reported on real Control streams, chunks shipped on raw
 // `Recording.Ship` streams (as the agent's spool does), replay and verification over GraphQL,
 // the verify CLI, tampering done directly in the database, and retention.
+import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { chainHash, chainSeed } from '@postern/contracts';
 import { agentV1, type AgentMessage, type ControlMessage__Output, type RecordingAck__Output } from '@postern/proto';
 import {
@@ -22,6 +25,10 @@ import {
   type TestDatabase,
   type TestStack,
 } from '@postern/testing';
+import { PrismaClient } from '../src/generated/prisma/client.js';
+import type { PrismaService } from '../src/platform/infra/prisma/prisma.service.js';
+import { RecordingsRepository } from '../src/recordings/recordings.repository.js';
+import type { IncomingChunk } from '../src/recordings/recording.types.js';
 
 const run = promisify(execFile);
 const VERIFY_CLI = `${REPO_ROOT}apps/control-plane/dist/cli/verify-recording.js`;
@@ -635,6 +642,94 @@ describe('retention', () => {
       purged: true,
     });
     expect(await verify(old)).toMatchObject({ ok: true, chunks: 0 });
+  });
+});
+
+describe('storing a chunk (one statement) against retention', () => {
+  /** The repository on its own database connection, as the control plane uses it. */
+  async function withRepository(use: (repository: RecordingsRepository) => Promise<void>): Promise<void> {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url, max: 2 }) });
+    try {
+      await use(new RecordingsRepository(prisma as unknown as PrismaService));
+    } finally {
+      await prisma.$disconnect();
+    }
+  }
+
+  const incoming = (chunk: Chunk): IncomingChunk => ({
+    sessionId: chunk.sessionId,
+    seq: Number(chunk.seq),
+    data: chunk.data,
+    encoded: chunk.data,
+    encoding: 'JSONL',
+    chainHash: chunk.chainHash,
+    final: chunk.final,
+    truncated: false,
+  });
+
+  const counters = async (id: string) =>
+    (
+      await queryDatabase<{ recording_chunks: number; completed: boolean }>(
+        database.url,
+        'SELECT recording_chunks, recording_completed_at IS NOT NULL AS completed FROM sessions WHERE id = $1',
+        [id],
+      )
+    )[0];
+
+  test('a chunk waiting on a purge in progress is not stored; a resend is answered with the stored hash', async () => {
+    const id = await alpha.openSession();
+    const chunks = recording(id, statements(2));
+    const ship = alpha.ship();
+    expect(await ship.send(chunks[0]!)).toMatchObject(committed);
+    ship.end();
+    await withRepository(async (repository) => {
+      // The chunk stored already: counted once, its hash returned.
+      expect(await repository.insert(incoming(chunks[0]!), new Date())).toEqual({
+        outcome: 'exists',
+        chainHash: chunks[0]!.chainHash,
+      });
+      expect(await counters(id)).toEqual({ recording_chunks: 1, completed: false });
+      // Retention marks the session purged and deletes its chunks in one transaction; a chunk
+      // arriving meanwhile waits for the session row, then finds it purged.
+      const retention = new pg.Client({ connectionString: database.url });
+      await retention.connect();
+      try {
+        await retention.query('BEGIN');
+        await retention.query('UPDATE sessions SET recording_purged_at = now() WHERE id = $1', [id]);
+        const racing = repository.insert(incoming(chunks[1]!), new Date());
+        await waitFor(
+          async () =>
+            (
+              await queryDatabase(
+                database.url,
+                `SELECT 1 FROM pg_stat_activity
+                  WHERE datname = current_database() AND wait_event_type = 'Lock'
+                    AND query LIKE '%INSERT INTO recording_chunks%'`,
+              )
+            ).length > 0,
+          { what: 'the chunk waiting for the session row' },
+        );
+        await retention.query('DELETE FROM recording_chunks WHERE session_id = $1', [id]);
+        await retention.query('COMMIT');
+        expect(await racing).toEqual({ outcome: 'purged' });
+      } finally {
+        await retention.end();
+      }
+      expect(await queryDatabase(database.url, 'SELECT seq FROM recording_chunks WHERE session_id = $1', [id])).toEqual(
+        [],
+      );
+      expect(await counters(id)).toEqual({ recording_chunks: 1, completed: false });
+    });
+  });
+
+  test('a final chunk completes the recording and is counted once', async () => {
+    const id = await alpha.openSession();
+    const [only] = recording(id, statements(1));
+    await withRepository(async (repository) => {
+      expect(await repository.insert(incoming(only!), new Date())).toEqual({ outcome: 'inserted' });
+      expect(await repository.insert(incoming(only!), new Date())).toMatchObject({ outcome: 'exists' });
+    });
+    expect(await counters(id)).toEqual({ recording_chunks: 1, completed: true });
   });
 });
 

@@ -59,6 +59,7 @@ export {
   type ScramClientFinal,
   type ScramClientFirst,
   type ScramClientFirstOptions,
+  type ScramKeyDerivation,
   type ScramKeys,
   type ScramServerFirst,
 } from './auth/scram.js';

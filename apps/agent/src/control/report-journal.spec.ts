@@ -110,6 +110,25 @@ describe('ReportJournal', () => {
     await rm(copy, { recursive: true, force: true });
   });
 
+  test('reports of many ticks queued behind a write in flight all reach the disk, in order', async () => {
+    const journal = await open();
+    // Each append in a tick of its own, while the first write (and its fdatasync) is under way.
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      journal.append(closed(id));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    journal.ack(1);
+    await journal.flush();
+    const copy = await mkdtemp(join(tmpdir(), 'postern-journal-copy-'));
+    await appendFile(join(copy, 'reports.journal'), await readFile(journal.path));
+    const reopened = new ReportJournal(copy, 1024 * 1024, (error) => errors.push(error));
+    await reopened.init();
+    expect(ids(reopened)).toEqual(['b', 'c', 'd', 'e']);
+    await reopened.close();
+    await journal.close();
+    await rm(copy, { recursive: true, force: true });
+  });
+
   test('a line torn by a crash mid-write is dropped, the rest is kept', async () => {
     const journal = await open();
     journal.append(closed('a'));

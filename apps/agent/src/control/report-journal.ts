@@ -20,8 +20,9 @@ const ACK_WRITE_DELAY_MS = 1_000;
  * database going away, nor the agent itself being killed loses one.
  *
  * Each report gets a sequence number and is appended as one JSON line `{"s":seq,"m":message}`;
- * an acknowledgement appends `{"a":seq}` (everything up to seq is stored). Reports of one tick
- * are written and fdatasynced together (group commit) off the session's path; the report goes to
+ * an acknowledgement appends `{"a":seq}` (everything up to seq is stored). Reports of one tick,
+ * and all those queued while the previous write was on its way to the disk, are written and
+ * fdatasynced together (group commit) off the session's path; the report goes to
  * the control plane at once and the disk write only guarantees the resend. Acknowledgements ride
  * along with the next reports, or are written on their own after `ACK_WRITE_DELAY_MS`, without
  * fdatasync: an acknowledgement lost in a crash only makes the control plane see a report again,
@@ -45,6 +46,8 @@ export class ReportJournal {
   private lines: string[] = [];
   private writing: Promise<void> = Promise.resolve();
   private scheduled = false;
+  /** A write (and the ones queued behind it) is on its way to the disk. */
+  private draining = false;
   /** The newest acknowledgement not yet written, and the timer that writes it alone. */
   private ackLine: string | null = null;
   private ackTimer: NodeJS.Timeout | undefined;
@@ -137,7 +140,7 @@ export class ReportJournal {
     this.ackLine = JSON.stringify({ a: seq });
     this.ackTimer ??= setTimeout(() => {
       this.ackTimer = undefined;
-      if (this.ackLine !== null) this.writeQueued(false);
+      if (this.ackLine !== null) this.writeQueued();
     }, ACK_WRITE_DELAY_MS);
     this.ackTimer.unref();
   }
@@ -176,8 +179,11 @@ export class ReportJournal {
   /** Waits for every queued write to reach the disk. */
   async flush(): Promise<void> {
     this.scheduled = false;
-    this.writeQueued(true);
-    await this.writing;
+    // A write ending just now may not have seen what was queued after its last look: go again.
+    do {
+      this.writeQueued();
+      await this.writing;
+    } while (this.lines.length > 0 || this.ackLine !== null);
   }
 
   async close(): Promise<void> {
@@ -206,31 +212,41 @@ export class ReportJournal {
     setImmediate(() => {
       if (!this.scheduled) return;
       this.scheduled = false;
-      this.writeQueued(true);
+      this.writeQueued();
     });
   }
 
   /**
-   * Appends what is queued (reports, then the newest acknowledgement) in one write, after the
-   * writes before it; fdatasync when it holds reports.
+   * Appends what is queued (reports, then the newest acknowledgement) in one write, fdatasynced
+   * when it holds reports. While a write is on its way to the disk, what is queued meanwhile
+   * waits for it and then goes in the next write together (group commit): a burst of sessions
+   * opening and closing costs one write and one fdatasync per disk round trip, not per tick.
    */
-  private writeQueued(sync: boolean): void {
-    const lines = this.lines;
-    if (this.ackLine !== null) lines.push(this.ackLine);
-    if (lines.length === 0) return;
-    const durable = sync && lines.length > (this.ackLine === null ? 0 : 1);
-    this.ackLine = null;
-    const data = lines.join('\n') + '\n';
-    this.lines = [];
-    this.writing = this.writing
-      .then(async () => {
-        if (!this.handle) this.handle = await open(this.path, 'a', 0o600);
-        await this.handle.write(data);
-        if (durable) await this.handle.datasync();
-        this.fileBytes += Buffer.byteLength(data);
-        if (this.fileBytes > COMPACT_BYTES && this.unackedBytes < this.fileBytes / 2) await this.rewrite();
-      })
-      .catch((error: unknown) => this.onWriteError(error as Error));
+  private writeQueued(): void {
+    if (this.lines.length === 0 && this.ackLine === null) return;
+    if (this.draining) return;
+    this.draining = true;
+    this.writing = this.drain()
+      .catch((error: unknown) => this.onWriteError(error as Error))
+      .finally(() => {
+        this.draining = false;
+      });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.lines.length > 0 || this.ackLine !== null) {
+      const lines = this.lines;
+      const durable = lines.length > 0;
+      if (this.ackLine !== null) lines.push(this.ackLine);
+      this.ackLine = null;
+      this.lines = [];
+      const data = lines.join('\n') + '\n';
+      if (!this.handle) this.handle = await open(this.path, 'a', 0o600);
+      await this.handle.write(data);
+      if (durable) await this.handle.datasync();
+      this.fileBytes += Buffer.byteLength(data);
+      if (this.fileBytes > COMPACT_BYTES && this.unackedBytes < this.fileBytes / 2) await this.rewrite();
+    }
   }
 
   /** Replaces the file with the unacknowledged entries only (temporary file, fsync, rename). */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID as randomUUIDv4 } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,8 +152,52 @@ describe('recording spool and recorder', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  test('a chunk whose write a crash interrupted (never renamed) is removed at start, not shipped', async () => {
+  test("short sessions' final chunks written together share a batch file that survives a restart", async () => {
+    const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
+    await spool.init();
+    // Each a whole recording in one final chunk, chained as the recorder chains it.
+    const sessions = Array.from({ length: 4 }, () => randomUUIDv4());
+    const chunks = sessions.map((sessionId, i) => {
+      const data = Buffer.from(`{"at":1,"type":"session.start"}\n{"at":2,"type":"session.end","n":${i}}\n`);
+      return {
+        sessionId,
+        seq: 0,
+        data,
+        encoding: 'jsonl' as const,
+        chainHash: chainHash(chainSeed(sessionId), 0, true, data),
+        final: true,
+      };
+    });
+    // The first goes alone; the three written while it is on its way go together.
+    await Promise.all(chunks.map((chunk) => spool.write(chunk)));
+    const files = readdirSync(dir).sort();
+    expect(files.filter((f) => f.endsWith('.chunks'))).toHaveLength(1);
+    expect(files.filter((f) => f.endsWith('.chunk'))).toEqual([`${sessions[0]}.000000000000.chunk`]);
+
+    // The agent dies before any acknowledgement: the next run finds all four, whole.
+    const second = new RecordingSpool(dir, 10 * 1024 * 1024);
+    const unfinished = await second.init();
+    expect(unfinished.map((u) => [u.sessionId, u.lastSeq, u.final]).sort()).toEqual(
+      sessions.map((id) => [id, 0, true]).sort(),
+    );
+    for (const chunk of chunks) {
+      const read = await second.read(chunk.sessionId, 0);
+      expect(read).toMatchObject({ final: true, encoding: 'jsonl' });
+      expect(read.data.equals(chunk.data)).toBe(true);
+      expect(read.chainHash.equals(chunk.chainHash)).toBe(true);
+    }
+    expect(second.usedBytes).toBe(spool.usedBytes);
+    // The batch file goes once every chunk in it is acknowledged, not before.
+    for (const sessionId of sessions.slice(0, 3)) await second.acknowledge(sessionId, 0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.chunks'))).toHaveLength(1);
+    await second.acknowledge(sessions[3]!, 0);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(second.pendingChunks).toBe(0);
+  });
+
+  test('a chunk or batch whose write a crash interrupted (never renamed) is removed at start, not shipped', async () => {
     writeFileSync(join(dir, `${SESSION}.000000000000.chunk.tmp`), 'PRC1 torn');
+    writeFileSync(join(dir, 'batch-1765000000000-0badc0de-1.chunks.tmp'), 'torn');
     const spool = new RecordingSpool(dir, 10 * 1024 * 1024);
     expect(await spool.init()).toEqual([]);
     expect(spool.pending()).toEqual([]);

@@ -30,9 +30,6 @@ function toHead(row: { seq: bigint; chainHash: Uint8Array; final: boolean }): Ch
   return { seq: Number(row.seq), chainHash: Buffer.from(row.chainHash), final: row.final };
 }
 
-/** Thrown inside the insert transaction to roll it back when retention got there first. */
-class PurgedMeanwhile extends Error {}
-
 @Injectable()
 export class RecordingsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -94,53 +91,44 @@ export class RecordingsRepository {
 
   /**
    * Inserts the chunk (ON CONFLICT DO NOTHING on the primary key) and counts it on its session,
-   * in one transaction: an acknowledgement sent after this resolves is for a committed chunk.
+   * in one statement (one round trip, its own transaction): an acknowledgement sent after this
+   * resolves is for a committed chunk. The session row is locked first (FOR UPDATE, only while
+   * not purged), so retention marking it purged either committed before — nothing is inserted —
+   * or waits for this commit and then deletes this chunk too.
    */
   async insert(chunk: IncomingChunk, at: Date): Promise<InsertOutcome> {
-    const key = { sessionId: chunk.sessionId, seq: BigInt(chunk.seq) };
-    try {
-      return await this.prisma.$transaction(async (tx): Promise<InsertOutcome> => {
-        const { count } = await tx.recordingChunk.createMany({
-          data: [
-            {
-              ...key,
-              data: new Uint8Array(chunk.encoded),
-              encoding: chunk.encoding,
-              plainBytes: chunk.data.length,
-              chainHash: new Uint8Array(chunk.chainHash),
-              final: chunk.final,
-              receivedAt: at,
-            },
-          ],
-          skipDuplicates: true,
-        });
-        if (count === 0) {
-          const existing = await tx.recordingChunk.findUnique({
-            where: { sessionId_seq: key },
-            select: { chainHash: true },
-          });
-          return existing ? { outcome: 'exists', chainHash: Buffer.from(existing.chainHash) } : { outcome: 'purged' };
-        }
-        // Row lock on the session: retention marking it purged either happened before (0 rows:
-        // roll back) or waits for this commit and then deletes this chunk too.
-        const counted = await tx.session.updateMany({
-          where: { id: chunk.sessionId, recordingPurgedAt: null },
-          data: {
-            recordingChunks: { increment: 1 },
-            recordingBytes: { increment: BigInt(chunk.data.length) },
-            ...(chunk.final ? { recordingCompletedAt: at, recordingTruncated: chunk.truncated } : {}),
-          },
-        });
-        if (counted.count === 0) throw new PurgedMeanwhile();
-        return { outcome: 'inserted' };
-      });
-    } catch (error) {
-      if (error instanceof PurgedMeanwhile) return { outcome: 'purged' };
-      throw error;
-    }
+    const final = chunk.final;
+    const [row] = await this.prisma.$queryRaw<Array<{ locked: number; inserted: number }>>`
+      WITH s AS (
+        SELECT id FROM sessions
+         WHERE id = ${chunk.sessionId}::uuid AND recording_purged_at IS NULL
+           FOR UPDATE
+      ), ins AS (
+        INSERT INTO recording_chunks (session_id, seq, data, encoding, plain_bytes, chain_hash, final, received_at)
+        SELECT s.id, ${BigInt(chunk.seq)}, ${new Uint8Array(chunk.encoded)}, ${chunk.encoding}::"RecordingEncoding",
+               ${chunk.data.length}::int, ${new Uint8Array(chunk.chainHash)}, ${final}, ${at}::timestamptz
+          FROM s
+        ON CONFLICT (session_id, seq) DO NOTHING
+        RETURNING 1
+      ), counted AS (
+        UPDATE sessions
+           SET recording_chunks = recording_chunks + 1,
+               recording_bytes = recording_bytes + ${BigInt(chunk.data.length)},
+               recording_completed_at = CASE WHEN ${final} THEN ${at}::timestamptz ELSE recording_completed_at END,
+               recording_truncated = CASE WHEN ${final} THEN ${chunk.truncated} ELSE recording_truncated END
+         WHERE id = ${chunk.sessionId}::uuid AND EXISTS (SELECT 1 FROM ins)
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM s)::int AS locked, (SELECT count(*) FROM ins)::int AS inserted`;
+    if (row !== undefined && row.inserted === 1) return { outcome: 'inserted' };
+    if (row === undefined || row.locked === 0) return { outcome: 'purged' };
+    const existing = await this.prisma.recordingChunk.findUnique({
+      where: { sessionId_seq: { sessionId: chunk.sessionId, seq: BigInt(chunk.seq) } },
+      select: { chainHash: true },
+    });
+    return existing ? { outcome: 'exists', chainHash: Buffer.from(existing.chainHash) } : { outcome: 'purged' };
   }
 
-  /** Seq, hash and final flag of every stored chunk, in seq order (no data). */
   async heads(sessionId: string): Promise<ChunkHead[]> {
     const rows = await this.prisma.recordingChunk.findMany({
       where: { sessionId },

@@ -102,9 +102,9 @@ export class SessionsRepository {
     return rows.map(toRecord);
   }
 
+  /** The connection is served by the agent itself or by the agent's group (one query: asked per session). */
   async connectionBelongsToAgent(connectionId: string, agentId: string): Promise<boolean> {
-    const agent = await this.prisma.agent.findUnique({ where: { id: agentId }, select: { agentGroupId: true } });
-    const servers = agent?.agentGroupId ? [{ agentId }, { agentGroupId: agent.agentGroupId }] : [{ agentId }];
-    return (await this.prisma.connection.count({ where: { id: connectionId, OR: servers } })) === 1;
+    const servedBy = [{ agentId }, { agentGroup: { agents: { some: { id: agentId } } } }];
+    return (await this.prisma.connection.count({ where: { id: connectionId, OR: servedBy } })) === 1;
   }
 }

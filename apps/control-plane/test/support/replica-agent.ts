@@ -22,6 +22,7 @@ export class ReplicaAgent {
   /** When false, the next delta is refused (acked applied=false), as after a lost message. */
   acceptDeltas = true;
   private seq = 0;
+  private reportSeq = 0;
   private stream: Stream | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
 
@@ -74,6 +75,14 @@ export class ReplicaAgent {
     });
     this.heartbeat = setInterval(() => this.beat(), 200);
     await this.next((m) => m.body === 'policySnapshot' || m.body === 'policyUpdate', 'the first policy message');
+  }
+
+  /** Sends a report (a session opened, …) as the agent's journal does; resolves once acknowledged. */
+  async report(message: AgentMessage): Promise<void> {
+    this.reportSeq += 1;
+    const seq = String(this.reportSeq);
+    this.stream?.write({ ...message, reportSeq: seq });
+    await this.next((m) => m.body === 'reportAck' && m.reportAck?.seq === seq, `the acknowledgement of report ${seq}`);
   }
 
   disconnect(): void {

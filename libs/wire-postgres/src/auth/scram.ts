@@ -94,19 +94,24 @@ export function scramKeys(password: string, salt: Uint8Array, iterations: number
   };
 }
 
+/** Derives the keys for a password, salt and iteration count (`scramKeys`, or a cache in front of it). */
+export type ScramKeyDerivation = (password: string, salt: Uint8Array, iterations: number) => ScramKeys;
+
 /**
  * Answers server-first-message: returns client-final-message with the proof, and the server
- * signature to expect in server-final-message.
+ * signature to expect in server-final-message. `deriveKeys` lets a caller that logs in often
+ * with the same password reuse the PBKDF2 result (the expensive part) for a salt it has seen.
  */
 export function scramClientFinal(
   first: ScramClientFirst,
   serverFirstMessage: string | Uint8Array,
   password: string,
   maxIterations = DEFAULT_MAX_SCRAM_ITERATIONS,
+  deriveKeys: ScramKeyDerivation = scramKeys,
 ): ScramClientFinal {
   const serverFirstText = asText(serverFirstMessage);
   const serverFirst = parseScramServerFirst(serverFirstText, first.clientNonce, maxIterations);
-  const keys = scramKeys(password, serverFirst.salt, serverFirst.iterations);
+  const keys = deriveKeys(password, serverFirst.salt, serverFirst.iterations);
   const withoutProof = `c=${Buffer.from(GS2_HEADER).toString('base64')},r=${serverFirst.nonce}`;
   const authMessage = `${first.clientFirstMessageBare},${serverFirstText},${withoutProof}`;
   const clientSignature = hmac(keys.storedKey, authMessage);

@@ -125,6 +125,30 @@ describe('the kit proxy loop on a non-PostgreSQL codec', () => {
     expect((await outcome).end.reason).toBe('client_closed');
   });
 
+  test('a read forwarded unchanged goes out in one write; a frame cut by the read waits for its end', async () => {
+    const client = endpoint();
+    const target = endpoint();
+    const outcome = proxySession({
+      client: client.stream,
+      target: target.stream,
+      codec: lineCodec(),
+      pendingFromClient: [],
+      pendingFromTarget: [],
+      signal: new AbortController().signal,
+      abortEnd: () => new SessionEnd('revoked', 'revoked'),
+      filter: { attach: () => undefined, fromClient: (frame) => frame.bytes, fromTarget: (frame) => frame.bytes },
+    });
+    client.push('A\nB\nC\n');
+    await tick();
+    expect(target.written.map(String)).toEqual(['A\nB\nC\n']);
+    client.push('D\nE\nF');
+    await tick();
+    expect(target.written.map(String)).toEqual(['A\nB\nC\n', 'D\nE\n']);
+    client.push('\nQUIT\n');
+    expect((await outcome).end.reason).toBe('client_closed');
+    expect(Buffer.concat(target.written).toString()).toBe('A\nB\nC\nD\nE\nF\nQUIT\n');
+  });
+
   test('a parse failure ends the session through the codec, with a neutral error', async () => {
     const client = endpoint();
     const target = endpoint();

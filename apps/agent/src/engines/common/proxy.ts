@@ -167,7 +167,7 @@ class SessionProxy {
       return this.finish(this.codec.parseFailure('client', error));
     }
     if (!this.withinBudget()) return;
-    this.write(this.options.target, this.options.client, this.batch);
+    this.write(this.options.target, this.options.client, this.batch, chunk);
     if (this.terminateForwarded) this.finish(SessionEnd.clean('client_closed', 'the client sent Terminate'));
   };
 
@@ -187,7 +187,7 @@ class SessionProxy {
       return this.finish(this.codec.parseFailure('target', error));
     }
     if (!this.withinBudget()) return;
-    this.write(this.options.client, this.options.target, this.batch);
+    this.write(this.options.client, this.options.target, this.batch, chunk);
   };
 
   /**
@@ -308,9 +308,11 @@ class SessionProxy {
     if (this.terminateForwarded) this.finish(SessionEnd.clean('client_closed', 'the client sent Terminate'));
   }
 
-  private write(destination: Duplex, source: Duplex, frames: Buffer[]): void {
+  /** `chunk`: what was read, when `frames` came from it (forwarded whole when they are all of it). */
+  private write(destination: Duplex, source: Duplex, frames: Buffer[], chunk?: Buffer): void {
     if (frames.length === 0 || this.finished || destination.destroyed) return;
-    const segments = frames.length === 1 ? frames : coalesce(frames);
+    const segments =
+      frames.length === 1 ? frames : chunk !== undefined && tilesChunk(frames, chunk) ? [chunk] : coalesce(frames);
     let flowing = true;
     if (segments.length === 1) {
       flowing = destination.write(segments[0]);
@@ -383,6 +385,19 @@ function totalLength(segments: readonly Buffer[]): number {
   let total = 0;
   for (const segment of segments) total += segment.length;
   return total;
+}
+
+/**
+ * Whether `frames` are views that cover `chunk`'s memory exactly, in order (every frame of a read
+ * forwarded as it came, the usual case): then the chunk itself is written, with no view made.
+ */
+function tilesChunk(frames: readonly Buffer[], chunk: Buffer): boolean {
+  let end = chunk.byteOffset;
+  for (const bytes of frames) {
+    if (bytes.buffer !== chunk.buffer || bytes.byteOffset !== end) return false;
+    end += bytes.length;
+  }
+  return end === chunk.byteOffset + chunk.length;
 }
 
 /**

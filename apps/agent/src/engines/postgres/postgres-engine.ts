@@ -6,6 +6,7 @@ import type { CompiledRules, DialectRules, ProtocolEngine, RuleCompileOptions } 
 import { CancelRegistry } from './cancel-registry.js';
 import { CatalogCache } from './catalog.js';
 import { PostgresSession } from './session.js';
+import { ScramKeyCache } from './scram-key-cache.js';
 import { BufferBudget } from '../../sessions/buffer-budget.js';
 import { compilePostgresRules, type PostgresContext, type PostgresSessionRules } from './rules.js';
 
@@ -58,6 +59,8 @@ export class PostgresEngine implements ProtocolEngine<PostgresSessionRules> {
   private readonly settings: PostgresEngineSettings;
   private readonly cancelRegistry = new CancelRegistry();
   private readonly catalog = new CatalogCache();
+  /** Salted target passwords per (target role, salt, iterations): SCRAM's PBKDF2 once per role. */
+  private readonly scramKeys = new ScramKeyCache();
   private readonly logger: Logger | undefined;
   private readonly buffers: BufferBudget;
 
@@ -87,7 +90,15 @@ export class PostgresEngine implements ProtocolEngine<PostgresSessionRules> {
 
   serve(client: Duplex, context: PostgresContext): Promise<void> {
     // run() handles every failure itself; this net only keeps a bug from rejecting serve().
-    return new PostgresSession(client, context, this.settings, this.cancelRegistry, this.catalog, this.buffers)
+    return new PostgresSession(
+      client,
+      context,
+      this.settings,
+      this.cancelRegistry,
+      this.catalog,
+      this.buffers,
+      this.scramKeys,
+    )
       .run()
       .catch((error: unknown) => {
         (this.logger ?? context.logger).error({ err: error }, 'postgres session crashed');

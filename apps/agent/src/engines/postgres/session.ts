@@ -30,6 +30,7 @@ import { PostgresSessionState } from './session-state.js';
 import { protocolOptions, readClientStartup, type ClientStartup } from './startup-parameters.js';
 import { connectTarget, forwardCancel, type ConnectedTarget } from './target-connect.js';
 import type { PostgresContext } from './rules.js';
+import type { ScramKeyCache } from './scram-key-cache.js';
 import { auditPolicySummary, closeTarget } from '../common/teardown.js';
 
 type StartupOpening = Extract<ClientOpening, { kind: 'startup' }>;
@@ -57,6 +58,7 @@ export class PostgresSession {
     private readonly cancelRegistry: CancelRegistry,
     private readonly catalog: CatalogCache,
     private readonly budget: BufferBudget,
+    private readonly scramKeys?: ScramKeyCache,
   ) {
     this.clientStream = client;
     this.logger = context.logger.child({ engine: 'postgres' });
@@ -161,7 +163,15 @@ export class PostgresSession {
       ]),
     );
     try {
-      const target = await connectTarget(connection, startup, this.context, signal, this.logger, ignore);
+      const target = await connectTarget(
+        connection,
+        startup,
+        this.context,
+        signal,
+        this.logger,
+        ignore,
+        this.scramKeys,
+      );
       try {
         return await runCatalogQuery(target.stream, target.session.parser, target.session.pending, sql, signal);
       } finally {
@@ -216,9 +226,17 @@ export class PostgresSession {
   private async openTarget(connection: ResolvedConnection, startup: ClientStartup): Promise<void> {
     const connect = this.deadline(this.settings.targetConnectTimeoutMs);
     try {
-      this.target = await connectTarget(connection, startup, this.context, connect.signal, this.logger, (bytes) => {
-        this.state.bytesFromTarget += bytes;
-      });
+      this.target = await connectTarget(
+        connection,
+        startup,
+        this.context,
+        connect.signal,
+        this.logger,
+        (bytes) => {
+          this.state.bytesFromTarget += bytes;
+        },
+        this.scramKeys,
+      );
     } finally {
       connect.clear();
     }

@@ -15,6 +15,7 @@ import {
   type Frame,
   type ScramClientFinal,
   type ScramClientFirst,
+  type ScramKeyDerivation,
 } from '@postern/wire-postgres';
 import { FrameReader } from '../common/frame-reader.js';
 import { TargetUnavailableError } from './target-transport.js';
@@ -32,6 +33,8 @@ export interface TargetLogin {
    * PostgreSQL) leaves; throws when it must not. SCRAM reveals neither and is not asked.
    */
   revealPassword(method: 'cleartext' | 'md5'): void;
+  /** SCRAM key derivation (a cache of salted passwords); PBKDF2 on every login without it. */
+  scramKeys?: ScramKeyDerivation;
 }
 
 /** An authenticated target session, ready for queries. */
@@ -147,7 +150,7 @@ function answerRequest(request: Authentication, login: TargetLogin, sasl: SaslEx
       return frontend.saslInitialResponse(SCRAM_SHA_256, sasl.first.message);
     case 'AuthenticationSASLContinue':
       if (sasl.first === undefined || sasl.final !== undefined) throw outOfOrder(request.type);
-      sasl.final = scramClientFinal(sasl.first, request.data, login.password);
+      sasl.final = scramClientFinal(sasl.first, request.data, login.password, undefined, login.scramKeys);
       return frontend.saslResponse(sasl.final.message);
     case 'AuthenticationSASLFinal':
       if (sasl.final === undefined) throw outOfOrder(request.type);

@@ -17,6 +17,7 @@ import {
 } from './target-auth.js';
 import { openTargetTransport, type TargetEndpoint } from './target-transport.js';
 import type { PostgresContext } from './rules.js';
+import type { ScramKeyCache } from './scram-key-cache.js';
 
 export interface ConnectedTarget {
   stream: Duplex;
@@ -40,6 +41,7 @@ export async function connectTarget(
   signal: AbortSignal,
   logger: Logger,
   countBytes: (bytes: number) => void,
+  scramKeys?: ScramKeyCache,
 ): Promise<ConnectedTarget> {
   const { target } = connection;
   let stream: Duplex | undefined;
@@ -63,6 +65,9 @@ export async function connectTarget(
       parameters: startup.forwarded,
       revealPassword: (method) =>
         context.revealPassword({ host: target.host, port: target.port, address }, method, link),
+      ...(scramKeys === undefined
+        ? {}
+        : { scramKeys: scramKeys.forRole(`${target.host}:${target.port}/${target.user}`) }),
     };
     const session = await authenticateToTarget(stream, login, signal, countBytes);
     logger.debug({ target: `${target.host}:${target.port}`, tls: transport.encrypted }, 'target session opened');
