@@ -51,6 +51,8 @@ export interface Bound {
   /** The resolved upstream secrets: header values and the query parameter, never logged. */
   inject: { headers: Record<string, string>; query: [string, string] | null };
   credentialDigest: Buffer;
+  /** Headers shown as `[redacted]` in recordings besides the usual secrets: injected ones, the credential header. */
+  redactions: ReadonlySet<string>;
 }
 
 /** Upstream pools by target and pinned address, shared by the engine's sessions, bounded. */
@@ -307,6 +309,10 @@ export class HttpSession {
         pool,
         inject,
         credentialDigest: digest(credential.secret),
+        redactions: new Set([
+          ...Object.keys(inject.headers),
+          ...(settings.credentialHeader ? [settings.credentialHeader] : []),
+        ]),
       };
     } catch (error) {
       context.logger.warn({ connection: connection.name, err: describeError(error) }, 'http upstream refused');

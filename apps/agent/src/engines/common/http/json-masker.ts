@@ -117,6 +117,20 @@ export class JsonMaskingStream extends Transform {
     }
   }
 
+  /**
+   * A whole body at once, without the stream machinery (small answers): the same bytes the stream
+   * would give. Throws JsonMaskError when the document is cut short or malformed. Use a fresh
+   * instance, and either this or the stream, not both.
+   */
+  maskWhole(body: Buffer): Buffer {
+    this.scan(body);
+    if (this.inScalar) this.endScalar(Buffer.alloc(0), 0, 0);
+    if (this.inString || this.stack.length > 0) throw new JsonMaskError('the JSON document ended early');
+    const out = this.out;
+    this.out = [];
+    return out.length === 0 ? Buffer.alloc(0) : out.length === 1 ? out[0]! : Buffer.concat(out);
+  }
+
   /** One push per input chunk (a socket write per value would cost a syscall and a chunk header each). */
   private flushOut(): void {
     const out = this.out;
