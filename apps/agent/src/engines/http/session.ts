@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { routeHttpRequest } from '@postern/policy-http';
 import type { Dispatcher } from 'undici';
 import { auditPolicySummary, describeError } from '../common/index.js';
 import {
@@ -23,7 +24,6 @@ import type { AssertionSigner } from './assertion.js';
 import type { HeldRequests } from './approvals.js';
 import { forwardCall, forwardUpgrade } from './call.js';
 import type { HttpContext } from './rules.js';
-import { routeRequest } from './routing.js';
 import { HttpSettingsError, readHttpSettings, type HttpConnectionSettings } from './settings.js';
 
 export interface HttpSessionSettings {
@@ -186,7 +186,7 @@ export class HttpSession {
     | { status: number; problem: Problem; close: boolean }
   > {
     const refuse = (problem: Problem, close = false) => ({ status: problem.status, problem, close });
-    const route = routeRequest(request.headers.host, request.url ?? '/', this.settings.domain);
+    const route = routeHttpRequest(request.headers.host, request.url ?? '/', this.settings.domain);
     if (route === null) {
       return refuse({
         status: 404,
