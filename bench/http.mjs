@@ -231,7 +231,15 @@ const file = join(ROOT, `bench/results/http-${new Date().toISOString().slice(0, 
 writeFileSync(
   file,
   JSON.stringify(
-    { seconds: SECONDS, connections: CONNECTIONS, rounds: ROUNDS, loadBefore, loadAfter, results, recordedCalls: recorded },
+    {
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      rounds: ROUNDS,
+      loadBefore,
+      loadAfter,
+      results,
+      recordedCalls: recorded,
+    },
     null,
     2,
   ),

@@ -157,7 +157,11 @@ describe('http through the relay', () => {
 
   test('a wrong or missing credential is refused by the relay with 401 and a challenge; no path prefix → 404', async () => {
     const before = upstream.seen.length;
-    const wrong = await curl(['-H', `Authorization: Bearer ${token.slice(0, -4)}AAAA`, ...through(relayPort, '/users/9')]);
+    const wrong = await curl([
+      '-H',
+      `Authorization: Bearer ${token.slice(0, -4)}AAAA`,
+      ...through(relayPort, '/users/9'),
+    ]);
     expect(wrong.status).toBe(401);
     expect(wrong.headers.toLowerCase()).toContain('www-authenticate: bearer');
     const missing = await curl(through(relayPort, '/users/9'));

@@ -107,9 +107,17 @@ describe('http through the real agent and control plane', () => {
     type Options = { authScheme: string; approvalHoldSeconds: number; identityAssertion: boolean; extraHeaders: [] };
     const { connections } = await admin<{
       connections: { id: string; secretRef: string; http: Options | null }[];
-    }>('{ connections { id secretRef http { authScheme approvalHoldSeconds identityAssertion extraHeaders { name } } } }', {});
+    }>(
+      '{ connections { id secretRef http { authScheme approvalHoldSeconds identityAssertion extraHeaders { name } } } }',
+      {},
+    );
     const shown = connections.find((c) => c.id === connectionId)!;
-    expect(shown.http).toEqual({ authScheme: 'bearer', approvalHoldSeconds: 0, identityAssertion: false, extraHeaders: [] });
+    expect(shown.http).toEqual({
+      authScheme: 'bearer',
+      approvalHoldSeconds: 0,
+      identityAssertion: false,
+      extraHeaders: [],
+    });
     expect(shown.secretRef).toBe('env:HTTP_UPSTREAM_TOKEN');
     expect(JSON.stringify(shown)).not.toContain('upstream-token-42');
   });

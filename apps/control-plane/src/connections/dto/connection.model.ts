@@ -11,7 +11,9 @@ export enum ConnectionProtocolEnum {
 }
 registerEnumType(ConnectionProtocolEnum, { name: 'ConnectionProtocol' });
 
-@ObjectType('HttpHeaderSecret', { description: 'A request header the agent sets to a secret (its reference, never its value).' })
+@ObjectType('HttpHeaderSecret', {
+  description: 'A request header the agent sets to a secret (its reference, never its value).',
+})
 export class HttpHeaderSecretModel {
   @Field() name!: string;
   @Field({ description: 'env:NAME or file:/path, resolved on the agent.' }) secretRef!: string;
@@ -81,7 +83,10 @@ export class ConnectionModel {
   authHeaderName!: string | null;
   @Field(() => [String], { description: 'SSH: where ssh -L may lead (host:port, IPv6 in brackets); empty: nowhere.' })
   forwardDestinations!: string[];
-  @Field(() => HttpConnectionOptionsModel, { nullable: true, description: 'HTTP: its options; null for other protocols.' })
+  @Field(() => HttpConnectionOptionsModel, {
+    nullable: true,
+    description: 'HTTP: its options; null for other protocols.',
+  })
   http!: HttpConnectionOptionsModel | null;
   @Field() recordingMode!: string;
   @Field() createdAt!: Date;

@@ -70,7 +70,9 @@ export class HttpFrontDoor implements FrontDoor {
       clearTimeout(timer);
       if (head === null || 'status' in head) {
         const status = head?.status ?? 431;
-        client.end(problemAnswer(status, status === 431 ? 'headers-too-large' : 'bad-request', 'Bad request', head?.detail));
+        client.end(
+          problemAnswer(status, status === 431 ? 'headers-too-large' : 'bad-request', 'Bad request', head?.detail),
+        );
         return;
       }
       void this.serve(client, received, head, clientAddress).catch((error: unknown) => {
@@ -98,7 +100,12 @@ export class HttpFrontDoor implements FrontDoor {
       void client.end(problemAnswer(status, slug, title, detail, headers));
     const route = routeHttpRequest(head.headers.get('host')?.[0], head.target, null);
     if (route === null) {
-      return refuse(404, 'unknown-connection', 'No connection named', 'name the connection with the path /c/<connection>/…');
+      return refuse(
+        404,
+        'unknown-connection',
+        'No connection named',
+        'name the connection with the path /c/<connection>/…',
+      );
     }
     const credential = presentedCredential(head);
     if ('missing' in credential) {
@@ -113,7 +120,12 @@ export class HttpFrontDoor implements FrontDoor {
     if ('problem' in credential) return refuse(400, 'bad-request', 'Bad request', credential.problem);
     const routed = await this.router.route(
       HTTP,
-      { connection: route.connection, user: credential.user, password: credential.password, userFromCredential: credential.bearer },
+      {
+        connection: route.connection,
+        user: credential.user,
+        password: credential.password,
+        userFromCredential: credential.bearer,
+      },
       clientAddress,
     );
     if ('kind' in routed) {

@@ -49,6 +49,10 @@ test('problemAnswer is a complete HTTP/1.1 answer that closes the connection', (
   expect(text).toMatch(/^HTTP\/1\.1 401 Unauthorized\r\n/);
   expect(text).toContain('connection: close\r\n');
   const body = text.slice(text.indexOf('\r\n\r\n') + 4);
-  expect(JSON.parse(body)).toEqual({ type: 'urn:postern:unauthenticated', title: 'Authentication failed', status: 401 });
+  expect(JSON.parse(body)).toEqual({
+    type: 'urn:postern:unauthenticated',
+    title: 'Authentication failed',
+    status: 401,
+  });
   expect(text).toContain(`content-length: ${Buffer.byteLength(body)}\r\n`);
 });

@@ -24,9 +24,8 @@ describe('httpOptionLines', () => {
   });
 
   test('the defaults show as two lines', () => {
-    expect(httpOptionLines({ authScheme: 'raw', extraHeaders: [], approvalHoldSeconds: 30, identityAssertion: false })).toEqual([
-      'secret written as raw',
-      'held requests wait 30 s',
-    ]);
+    expect(
+      httpOptionLines({ authScheme: 'raw', extraHeaders: [], approvalHoldSeconds: 30, identityAssertion: false }),
+    ).toEqual(['secret written as raw', 'held requests wait 30 s']);
   });
 });

@@ -45,7 +45,8 @@ describe('JsonMaskingStream', () => {
   test('keys that look alike to the key cache (same length, first and last byte) are told apart', async () => {
     // "email" and "eXail"/"ezail" share a cache slot: only the real "email" is masked, in any order.
     const doc = '[{"email":"a","eXail":"b","ezail":"c"},{"eXail":"d","email":"e"},{"ezail":"f","email":"g"}]';
-    const masked = '[{"email":"****","eXail":"b","ezail":"c"},{"eXail":"d","email":"****"},{"ezail":"f","email":"****"}]';
+    const masked =
+      '[{"email":"****","eXail":"b","ezail":"c"},{"eXail":"d","email":"****"},{"ezail":"f","email":"****"}]';
     expect(await run([Buffer.from(doc)])).toBe(masked);
     expect(new JsonMaskingStream(masker, 1024).maskWhole(Buffer.from(doc)).toString('utf8')).toBe(masked);
   });
