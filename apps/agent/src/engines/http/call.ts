@@ -4,6 +4,7 @@
  * the optional identity assertion) → upstream request → response masking (JSON, gzip/deflate) →
  * recording of the call.
  */
+import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -275,16 +276,13 @@ export async function forwardCall(
   const refused = await checkRules(session, bound, prepared.text, id);
   if (refused !== null) return answer(refused);
 
-  // One controller per call, tied to the session's signal by a listener removed when the call
-  // ends (AbortSignal.any on Node 20 keeps every call's signal attached to the session's).
-  const abort = new AbortController();
-  const signal = abort.signal;
-  const onSessionAbort = () => abort.abort(context.signal.reason);
-  if (context.signal.aborted) abort.abort(context.signal.reason);
-  else context.signal.addEventListener('abort', onSessionAbort, { once: true });
+  // One abort per call, tied to the session's through one listener the session holds for all its
+  // calls (an AbortController and an EventTarget listener per call cost more than the call's bytes).
+  const signal = new CallAbort();
+  const untrack = session.trackCall(signal);
   response.once('close', () => {
-    context.signal.removeEventListener('abort', onSessionAbort);
-    if (!response.writableFinished) abort.abort();
+    untrack();
+    if (!response.writableFinished) signal.abort(new Error('the client went away'));
   });
   const hasBody =
     request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
@@ -381,6 +379,22 @@ export async function forwardCall(
       resolve();
     });
   });
+}
+
+/**
+ * What undici accepts as a request's signal (an EventEmitter with `aborted` and `reason`), without
+ * an AbortController's EventTarget machinery.
+ */
+export class CallAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
 }
 
 /** Answers up to this size (by Content-Length) are read whole and sent in one write. */

@@ -22,7 +22,7 @@ import {
 import type { Principal, ResolvedConnection, SessionSummary } from '../engine.js';
 import type { AssertionSigner } from './assertion.js';
 import type { HeldRequests } from './approvals.js';
-import { forwardCall, forwardUpgrade } from './call.js';
+import { forwardCall, forwardUpgrade, type CallAbort } from './call.js';
 import type { HttpContext } from './rules.js';
 import { HttpSettingsError, readHttpSettings, type HttpConnectionSettings } from './settings.js';
 
@@ -129,6 +129,32 @@ export class HttpSession {
       auditPolicySummary(context, () => ({ maskedValues: this.masked, calls: this.calls }), context.logger);
     }
     context.closed(this.summary);
+  }
+
+  /** The calls in flight, aborted together when the session's signal fires (one listener for all). */
+  private readonly inFlight = new Set<CallAbort>();
+  private listening = false;
+
+  /** Ties a call's abort to the session's signal until the returned function is called. */
+  trackCall(call: CallAbort): () => void {
+    const { signal } = this.context;
+    if (signal.aborted) {
+      call.abort(signal.reason);
+      return () => undefined;
+    }
+    if (!this.listening) {
+      this.listening = true;
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const inFlight of this.inFlight) inFlight.abort(signal.reason);
+          this.inFlight.clear();
+        },
+        { once: true },
+      );
+    }
+    this.inFlight.add(call);
+    return () => this.inFlight.delete(call);
   }
 
   nextCallId(): number {
