@@ -14,7 +14,7 @@ export function HttpCallsReplay({ events }: { events: readonly RecordedEvent[] }
   return (
     <section aria-label="HTTP calls" className="replay">
       <p className="replay-summary">
-        {calls.length} calls · {failed} refused or failed
+        {calls.length} {calls.length === 1 ? 'call' : 'calls'} · {failed} refused or failed
       </p>
       <ol className="timeline http-calls">
         {calls.map((call) => (
