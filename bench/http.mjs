@@ -1,7 +1,7 @@
 /* global AbortController */
 // HTTP through Postern's engine versus direct and a bare Node proxy, measured in one run with wrk.
 //
-//   node bench/http.mjs [--seconds=5] [--connections=16]
+//   node bench/http.mjs [--seconds=5] [--connections=16] [--rounds=3]
 //
 // Needs the repository built and `wrk` (apt-get install -y wrk). Starts libs/testing's HTTP
 // upstream in a child process, a bare Node proxy (node:http server + http.request with a
@@ -9,7 +9,9 @@
 // process (from apps/agent/dist: a bearer credential checked and removed, the upstream token
 // injected, recording to memory; masking off, then a masking rule on `email` plus the email
 // detector). For each body — a small JSON document (~200 B) and a 10 MB JSON array — wrk runs
-// against direct / bare proxy / Postern (masking off) / Postern (masking on), in that order.
+// against direct / bare proxy / Postern (masking off) / Postern (masking on), in that order, for
+// each of `rounds` rounds; the table shows each configuration's median round and the median of
+// the per-round ratios.
 // Results: bench/results/http-<date>.json and a markdown table on stdout, with the load average.
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +33,12 @@ const arg = (name, fallback) => {
   return Number(flag ? flag.split('=')[1] : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback));
 };
 const SECONDS = arg('seconds', 5);
+// --only=postern (or direct, bare, masking) with --body=small|large: one configuration, for a
+// profile of it (node --cpu-prof bench/http.mjs --only=postern --body=small).
+const textArg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? null;
+const ONLY = textArg('only');
+const BODY = textArg('body');
+const ROUNDS = arg('rounds', 3);
 const CONNECTIONS = arg('connections', 16);
 const TOKEN = 'postern_conn_bench_token';
 
@@ -165,15 +173,42 @@ const bodies = [
 ];
 const results = [];
 const loadBefore = loadavg();
+const skipped = { rps: 0, mbPerSecond: 0, non2xx: 0, requests: 0, cpuUsPerRequest: 0 };
+const run = (name, url, connections) => (ONLY === null || ONLY === name ? wrk(url, connections) : skipped);
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.floor((sorted.length - 1) / 2)];
+};
+// The middle round's figures of each configuration (by req/s), and the median of the per-round
+// ratios: configurations are interleaved round by round so that the load of the machine's other
+// users hits them alike.
+const summarise = (runs) => {
+  const byRps = [...runs].sort((a, b) => a.rps - b.rps);
+  return { ...byRps[Math.floor((byRps.length - 1) / 2)], rounds: runs.map((r) => Math.round(r.rps)) };
+};
 for (const body of bodies) {
-  const row = { body: body.name };
-  row.direct = await wrk(`http://127.0.0.1:${upstreamPort}${body.path}`, body.connections);
-  row.bareProxy = await wrk(`http://127.0.0.1:${barePort}${body.path}`, body.connections);
-  masking = null;
-  row.postern = await wrk(`http://127.0.0.1:${posternPort}/c/api${body.path}`, body.connections);
-  masking = maskingOn;
-  row.posternMasking = await wrk(`http://127.0.0.1:${posternPort}/c/api${body.path}`, body.connections);
-  results.push(row);
+  if (BODY !== null && !body.name.startsWith(BODY === 'large' ? '10 MB' : 'small')) continue;
+  const runs = { direct: [], bareProxy: [], postern: [], posternMasking: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.direct.push(await run('direct', `http://127.0.0.1:${upstreamPort}${body.path}`, body.connections));
+    runs.bareProxy.push(await run('bare', `http://127.0.0.1:${barePort}${body.path}`, body.connections));
+    masking = null;
+    runs.postern.push(await run('postern', `http://127.0.0.1:${posternPort}/c/api${body.path}`, body.connections));
+    masking = maskingOn;
+    runs.posternMasking.push(
+      await run('masking', `http://127.0.0.1:${posternPort}/c/api${body.path}`, body.connections),
+    );
+  }
+  const ratio = (a, b) => median(runs[a].map((r, i) => r.rps / (runs[b][i].rps || Number.NaN)));
+  results.push({
+    body: body.name,
+    direct: summarise(runs.direct),
+    bareProxy: summarise(runs.bareProxy),
+    postern: summarise(runs.postern),
+    posternMasking: summarise(runs.posternMasking),
+    posternOverBare: ratio('postern', 'bareProxy'),
+    maskingOnOverOff: ratio('posternMasking', 'postern'),
+  });
 }
 const loadAfter = loadavg();
 
@@ -188,7 +223,7 @@ for (const r of results) {
     `${f(x.rps)} req/s (${f(x.mbPerSecond)} MB/s${x.cpuUsPerRequest ? `, ${f(x.cpuUsPerRequest)} µs CPU/req` : ''})${x.non2xx ? ` ⚠ ${x.non2xx} non-2xx` : ''}`;
   console.log(
     `| ${r.body} | ${cell(r.direct)} | ${cell(r.bareProxy)} | ${cell(r.postern)} | ${cell(r.posternMasking)} | ` +
-      `${(r.postern.rps / r.bareProxy.rps).toFixed(2)} | ${(r.posternMasking.rps / r.postern.rps).toFixed(2)} |`,
+      `${r.posternOverBare.toFixed(2)} | ${r.maskingOnOverOff.toFixed(2)} |`,
   );
 }
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
@@ -196,7 +231,15 @@ const file = join(ROOT, `bench/results/http-${new Date().toISOString().slice(0, 
 writeFileSync(
   file,
   JSON.stringify(
-    { seconds: SECONDS, connections: CONNECTIONS, loadBefore, loadAfter, results, recordedCalls: recorded },
+    {
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      rounds: ROUNDS,
+      loadBefore,
+      loadAfter,
+      results,
+      recordedCalls: recorded,
+    },
     null,
     2,
   ),

@@ -103,6 +103,25 @@ describe('http through the real agent and control plane', () => {
     expect(JSON.parse(result.body).title).toContain('no user deletes');
   });
 
+  test('the connection shows the http options it was created with, never a secret value', async () => {
+    type Options = { authScheme: string; approvalHoldSeconds: number; identityAssertion: boolean; extraHeaders: [] };
+    const { connections } = await admin<{
+      connections: { id: string; secretRef: string; http: Options | null }[];
+    }>(
+      '{ connections { id secretRef http { authScheme approvalHoldSeconds identityAssertion extraHeaders { name } } } }',
+      {},
+    );
+    const shown = connections.find((c) => c.id === connectionId)!;
+    expect(shown.http).toEqual({
+      authScheme: 'bearer',
+      approvalHoldSeconds: 0,
+      identityAssertion: false,
+      extraHeaders: [],
+    });
+    expect(shown.secretRef).toBe('env:HTTP_UPSTREAM_TOKEN');
+    expect(JSON.stringify(shown)).not.toContain('upstream-token-42');
+  });
+
   test('a wrong credential is refused with 401', async () => {
     const result = await curl(['-H', `Authorization: Bearer ${token.slice(0, -4)}AAAA`, url('/users/5')]);
     expect(result.status).toBe(401);

@@ -13,9 +13,11 @@ import {
   createTestDatabase,
   freePort,
   queryDatabase,
+  startHttpUpstream,
   startStack,
   waitFor,
   type TestDatabase,
+  type HttpUpstream,
   type TestStack,
 } from '@postern/testing';
 import { accessTokenFor, POSTERN_DATA_PLANE_AUDIENCE } from '../../control-plane/test/support/oidc-login.js';
@@ -26,6 +28,9 @@ import { launchChromium, openPage, screenshot, signIn, type TestBrowser } from '
 const EMAIL = 'ada.lovelace@example.com';
 
 let stack: TestStack;
+let upstream: HttpUpstream;
+let httpAgentPort: number;
+let ordersId: string;
 let target: TestDatabase;
 let chromium: TestBrowser;
 let dashboard: string;
@@ -94,6 +99,7 @@ beforeAll(async () => {
      INSERT INTO customers VALUES (1, 'Ada', '${EMAIL}');`,
   );
   chromium = await launchChromium();
+  upstream = await startHttpUpstream();
   stack = await startStack({
     name: 'postern_dash',
     idp: { dashboardSecret, redirectUris: [`${dashboard}/auth/callback`] },
@@ -113,6 +119,8 @@ beforeAll(async () => {
         name: 'edge-dashboard',
         env: {
           POSTERN_AGENT_POSTGRES_LISTEN: '127.0.0.1:0',
+          POSTERN_AGENT_HTTP_LISTEN: '127.0.0.1:0',
+          ORDERS_TOKEN: 'orders-upstream-token',
           POSTERN_RECORDING_FLUSH_MS: '100',
           SHOP_PASSWORD: 'unused-with-trust',
         },
@@ -120,7 +128,10 @@ beforeAll(async () => {
     ],
   });
   const agent = stack.agents.get('edge-dashboard')!;
-  agentPort = Number((await agent.process.waitForMessage('local ingress listening'))['port']);
+  const ingress = (protocol: string) =>
+    agent.process.waitForLog((line) => line.msg === 'local ingress listening' && line['protocol'] === protocol);
+  agentPort = Number((await ingress('postgres'))['port']);
+  httpAgentPort = Number((await ingress('http'))['port']);
   shopId = await createConnection(stack.cp, 'shop', agent.id, {
     database: target.name,
     secretRef: 'env:SHOP_PASSWORD',
@@ -147,6 +158,21 @@ beforeAll(async () => {
     },
   });
   await grantEngineers(stack.cp, shopId);
+  const orders = await admin<{ createConnection: { id: string } }>(
+    'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+    {
+      input: {
+        name: 'orders-api',
+        protocol: 'HTTP',
+        agentId: agent.id,
+        url: upstream.url,
+        secretRef: 'env:ORDERS_TOKEN',
+        http: { authScheme: 'bearer' },
+      },
+    },
+  );
+  ordersId = orders.createConnection.id;
+  await grantEngineers(stack.cp, ordersId);
   databaseToken = await accessTokenFor(stack.idp!, 'alice', POSTERN_DATA_PLANE_AUDIENCE);
   await waitFor(
     async () => {
@@ -162,6 +188,7 @@ afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => undefined);
   await chromium?.close();
   await stack?.stop();
+  await upstream?.stop();
   await target?.drop();
 });
 
@@ -401,5 +428,49 @@ describe('the dashboard in Chromium', () => {
     } finally {
       await client.end().catch(() => undefined);
     }
+  }, 240_000);
+
+  test('Carol replays an HTTP session as the list of its calls', async () => {
+    // Alice calls the API through the agent's HTTP ingress with her OIDC token as bearer.
+    await waitFor(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${httpAgentPort}/c/orders-api/users/3`, {
+          headers: { authorization: `Bearer ${databaseToken}` },
+        });
+        await response.arrayBuffer();
+        return response.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 45_000, what: 'the HTTP connection to reach the agent' },
+    );
+    const sessionId = await waitFor(
+      async () => {
+        const data = await admin<{ sessions: { id: string; status: string }[] }>(
+          'query($c: ID!) { sessions(connectionId: $c) { id status } }',
+          { c: ordersId },
+        );
+        const closed = data.sessions.find((s) => s.status === 'CLOSED');
+        if (!closed) return undefined;
+        const page = await admin<{ sessionRecording: { complete: boolean } }>(
+          'query($id: ID!) { sessionRecording(sessionId: $id) { complete } }',
+          { id: closed.id },
+        );
+        return page.sessionRecording.complete ? closed.id : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the complete recording of the HTTP session' },
+    );
+    const carol = await person();
+    await signIn(carol, dashboard, 'carol', `/sessions/${sessionId}`);
+    const calls = carol.getByRole('region', { name: 'HTTP calls' });
+    const call = calls.getByLabel('GET /users/3 200');
+    await call.waitFor({ timeout: 60_000 });
+    await call.click();
+    await expect(calls.getByLabel('Response body').textContent()).resolves.toContain('Ada Lovelace');
+    // Her token was taken out before the call went on: the recording never had it.
+    await expect(calls.textContent()).resolves.toContain('Request headers');
+    await expect(calls.textContent()).resolves.not.toContain(databaseToken);
+    await expect(calls.textContent()).resolves.not.toContain('authorization');
+    await screenshot(carol, 'http-calls-replay');
+    await carol.close();
+    expect(problems).toEqual([]);
   }, 240_000);
 });

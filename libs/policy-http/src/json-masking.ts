@@ -34,6 +34,8 @@ export class JsonBodyMasker {
   private readonly hasher: Hasher;
   private readonly detection: DetectionEngine;
   private readonly keyed: boolean;
+  /** No rule names a parent key (`email`, not `customer.email`): the last key decides alone. */
+  private readonly byKeyOnly: boolean;
 
   constructor(
     private readonly rules: readonly CompiledMaskingRule[],
@@ -45,6 +47,7 @@ export class JsonBodyMasker {
     this.scanStrings = this.detection.active;
     this.keyed = rules.some((rule) => rule.columns.length > 0);
     this.pathsMatter = this.keyed;
+    this.byKeyOnly = rules.every((rule) => rule.columns.every((matcher) => !matcher.qualified));
   }
 
   /** The detectors' prefilter on raw JSON bytes: false when nothing can match (no decoding needed). */
@@ -58,11 +61,22 @@ export class JsonBodyMasker {
   /** The index of the strongest rule naming this path (as text), or null. */
   matchPath(path: readonly (string | number)[]): string | null {
     if (!this.keyed) return null;
+    if (this.byKeyOnly) {
+      const last = lastKey(path);
+      if (last === null) return null;
+      const known = this.decisions.get(last);
+      if (known !== undefined) return known;
+      return this.decide(last, { name: last, table: null });
+    }
     const column = columnOf(path);
     if (column === null) return null;
     const key = `${column.table?.schema ?? ''}\0${column.table?.name ?? ''}\0${column.name}\0${column.table ? 1 : 0}`;
     const known = this.decisions.get(key);
     if (known !== undefined) return known;
+    return this.decide(key, column);
+  }
+
+  private decide(key: string, column: ColumnRef): string | null {
     let best = -1;
     for (let i = 0; i < this.rules.length; i++) {
       const rule = this.rules[i]!;
@@ -94,6 +108,15 @@ export class JsonBodyMasker {
     });
     return out;
   }
+}
+
+/** The last object key of a path (array positions skipped), or null at the top. */
+function lastKey(path: readonly (string | number)[]): string | null {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const key = path[i];
+    if (typeof key === 'string') return key;
+  }
+  return null;
 }
 
 /** The last three keys of a path as a column reference (key, parent as table, grandparent as schema). */

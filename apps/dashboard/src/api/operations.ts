@@ -165,6 +165,19 @@ export const ConnectionsQuery = graphql(`
       recordingMode
       agentId
       agentGroupId
+      url
+      http {
+        authScheme
+        authQueryParam
+        extraHeaders {
+          name
+          secretRef
+        }
+        credentialHeader
+        credentialCookie
+        approvalHoldSeconds
+        identityAssertion
+      }
       createdAt
     }
   }

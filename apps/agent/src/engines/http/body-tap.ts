@@ -14,13 +14,18 @@ export class BodyTap extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.observe(chunk);
+    done(null, chunk);
+  }
+
+  /** Counts and keeps a chunk that went by without the stream (a small body sent whole). */
+  observe(chunk: Buffer): void {
     this.bytes += chunk.length;
     if (this.keptBytes < this.cap) {
       const part = chunk.subarray(0, this.cap - this.keptBytes);
       this.kept.push(Buffer.from(part));
       this.keptBytes += part.length;
     }
-    done(null, chunk);
   }
 
   get truncated(): boolean {

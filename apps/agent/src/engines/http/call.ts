@@ -4,8 +4,10 @@
  * the optional identity assertion) → upstream request → response masking (JSON, gzip/deflate) →
  * recording of the call.
  */
+import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { canonicalPath, JsonBodyMasker, requestText } from '@postern/policy-http';
 import { describeError } from '../common/index.js';
 import {
@@ -41,8 +43,10 @@ function encodePath(path: string): string {
 
 interface Prepared {
   forwardTarget: string;
-  text: string;
-  extraRedactions: ReadonlySet<string>;
+  /** The request as rules read it (`requestText`), built only when there are rules. */
+  text: () => string;
+  /** The request's end-to-end headers with secrets redacted: what rules see and what is recorded. */
+  checkedHeaders: Record<string, string>;
 }
 
 /** The checked form of a request: the path we check is the path we send. */
@@ -56,25 +60,29 @@ function prepare(
   const canonical = canonicalPath(target);
   if (canonical === null) return { status: 400, slug: 'bad-path', title: 'The request path is not valid' };
   const forwardTarget = encodePath(canonical.path) + (canonical.query === '' ? '' : `?${canonical.query}`);
-  const extraRedactions = new Set([
-    ...Object.keys(bound.inject.headers),
-    ...(bound.settings.credentialHeader ? [bound.settings.credentialHeader] : []),
-  ]);
-  const checked = redactHeaders(endToEndHeaders(headers), extraRedactions);
-  // Upgrade is hop-by-hop (never forwarded as such), but rules must see it: `flags: ["websocket"]`.
-  if (upgrade !== undefined) checked['upgrade'] = upgrade;
-  const text = requestText({ method, target: forwardTarget, headers: checked });
-  return { forwardTarget, text, extraRedactions };
+  const checkedHeaders = redactHeaders(endToEndHeaders(headers), bound.redactions);
+  const text = () => {
+    // Upgrade is hop-by-hop (never forwarded as such), but rules must see it: `flags: ["websocket"]`.
+    const seen = upgrade === undefined ? checkedHeaders : { ...checkedHeaders, upgrade };
+    return requestText({ method, target: forwardTarget, headers: seen });
+  };
+  return { forwardTarget, text, checkedHeaders };
 }
 
 /**
  * Applies the request rules. Resolves with null to go on, or the problem to answer. A held
  * request waits up to the connection's hold time; a retry of one already approved goes on once.
  */
-async function checkRules(session: HttpSession, bound: Bound, text: string, id: number): Promise<Problem | null> {
+async function checkRules(
+  session: HttpSession,
+  bound: Bound,
+  requestText: () => string,
+  id: number,
+): Promise<Problem | null> {
   const { context } = session;
   const policy = context.policy();
   if (policy.statements.empty) return null;
+  const text = requestText();
   const decision = policy.statements.evaluate(text);
   const command = text.split('\n', 1)[0]!;
   switch (decision.action) {
@@ -250,10 +258,7 @@ export async function forwardCall(
       path: forwardTarget,
       status,
       durationMs: Math.round(performance.now() - started),
-      requestHeaders: redactHeaders(
-        endToEndHeaders(headers),
-        'status' in prepared ? new Set() : prepared.extraRedactions,
-      ),
+      requestHeaders: 'status' in prepared ? redactHeaders(endToEndHeaders(headers)) : prepared.checkedHeaders,
       responseHeaders,
       requestBytes: requestTap.bytes,
       responseBytes: responseTap.bytes,
@@ -271,16 +276,13 @@ export async function forwardCall(
   const refused = await checkRules(session, bound, prepared.text, id);
   if (refused !== null) return answer(refused);
 
-  // One controller per call, tied to the session's signal by a listener removed when the call
-  // ends (AbortSignal.any on Node 20 keeps every call's signal attached to the session's).
-  const abort = new AbortController();
-  const signal = abort.signal;
-  const onSessionAbort = () => abort.abort(context.signal.reason);
-  if (context.signal.aborted) abort.abort(context.signal.reason);
-  else context.signal.addEventListener('abort', onSessionAbort, { once: true });
+  // One abort per call, tied to the session's through one listener the session holds for all its
+  // calls (an AbortController and an EventTarget listener per call cost more than the call's bytes).
+  const signal = new CallAbort();
+  const untrack = session.trackCall(signal);
   response.once('close', () => {
-    context.signal.removeEventListener('abort', onSessionAbort);
-    if (!response.writableFinished) abort.abort();
+    untrack();
+    if (!response.writableFinished) signal.abort(new Error('the client went away'));
   });
   const hasBody =
     request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
@@ -307,48 +309,105 @@ export async function forwardCall(
   const outHeaders = endToEndHeaders(answerData.headers as IncomingHttpHeaders);
   responseHeaders = redactHeaders(outHeaders);
   const masking = context.policy().masking;
-  let stages: Duplex[] = [];
-  let masker: JsonBodyMasker | null = null;
   const bodyless = method === 'HEAD' || status === 204 || status === 304;
-  if (masking !== null && !bodyless && isJsonMediaType(outHeaders['content-type'])) {
-    const coding = readableCoding(outHeaders['content-encoding']);
-    if (coding === null) {
-      answerData.body.on('error', () => undefined).destroy();
-      return answer({
-        status: 502,
-        slug: 'unreadable-encoding',
-        title: 'The answer must be masked but its content encoding cannot be read',
-        detail: `content-encoding ${String(outHeaders['content-encoding'])}: ask with Accept-Encoding: gzip, deflate or identity`,
-      });
+  const masked = masking !== null && !bodyless && isJsonMediaType(outHeaders['content-type']);
+  const coding = masked ? readableCoding(outHeaders['content-encoding']) : 'identity';
+  if (coding === null) {
+    answerData.body.on('error', () => undefined).destroy();
+    return answer({
+      status: 502,
+      slug: 'unreadable-encoding',
+      title: 'The answer must be masked but its content encoding cannot be read',
+      detail: `content-encoding ${String(outHeaders['content-encoding'])}: ask with Accept-Encoding: gzip, deflate or identity`,
+    });
+  }
+  const masker = masked ? new JsonBodyMasker(masking, context.policy().hashKey) : null;
+  const finish = (failure?: string) => {
+    session.countFromTarget(responseTap.bytes);
+    if (failure !== undefined) error = failure;
+    if (masker !== null) session.countMasked(masker.maskedByRule());
+    record();
+  };
+  if (bodyless) {
+    answerData.body.resume();
+    response.writeHead(status, outHeaders);
+    response.end();
+    return record();
+  }
+  const length = Number(outHeaders['content-length'] ?? Number.NaN);
+  if (Number.isSafeInteger(length) && length <= WHOLE_BODY_BYTES && coding === 'identity') {
+    // A small answer is read whole and written with its head in one write: the stream stages
+    // (pipeline, a masking Transform, the tap) cost more per call than the bytes do.
+    const read = await readWhole(answerData.body);
+    if (read instanceof Error) {
+      response.destroy();
+      return finish(describeError(read));
     }
-    masker = new JsonBodyMasker(masking, context.policy().hashKey);
+    let body = read;
+    if (masker !== null) {
+      try {
+        body = new JsonMaskingStream(masker, settings.maxMaskedValueBytes).maskWhole(read);
+      } catch (failure) {
+        // Headers are not sent yet: the caller learns why instead of a cut answer (fail closed).
+        return answer({
+          status: 502,
+          slug: 'unmaskable-answer',
+          title: 'The answer must be masked but is not valid JSON',
+          detail: describeError(failure),
+        });
+      }
+      outHeaders['content-length'] = String(body.length);
+    }
+    responseTap.observe(body);
+    response.writeHead(status, outHeaders);
+    response.end(body);
+    return finish();
+  }
+  let stages: Duplex[] = [];
+  if (masker !== null) {
     const coder = codingStreams(coding);
     const maskStream = new JsonMaskingStream(masker, settings.maxMaskedValueBytes);
     stages = coder ? [coder.decode, maskStream, coder.encode] : [maskStream];
     delete outHeaders['content-length'];
   }
   response.writeHead(status, outHeaders);
-  if (bodyless) {
-    answerData.body.resume();
-    response.end();
-    record();
-    return;
-  }
   await new Promise<void>((resolve) => {
     const streams = [answerData.body, ...stages, responseTap, response] as unknown as [Readable, ...Duplex[]];
     pipeline(streams, (failure) => {
-      session.countFromTarget(responseTap.bytes);
-      if (failure) {
-        error = describeError(failure);
-        response.destroy();
-      }
-      if (masker !== null) {
-        session.countMasked(masker.maskedByRule());
-      }
-      record();
+      if (failure) response.destroy();
+      finish(failure ? describeError(failure) : undefined);
       resolve();
     });
   });
+}
+
+/**
+ * What undici accepts as a request's signal (an EventEmitter with `aborted` and `reason`), without
+ * an AbortController's EventTarget machinery.
+ */
+export class CallAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
+/** Answers up to this size (by Content-Length) are read whole and sent in one write. */
+const WHOLE_BODY_BYTES = 64 * 1024;
+
+/** The whole body of a small answer, or the error that cut it. */
+async function readWhole(body: Dispatcher.ResponseData['body']): Promise<Buffer | Error> {
+  try {
+    const bytes = await body.bytes();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } catch (failure) {
+    return failure instanceof Error ? failure : new Error(String(failure));
+  }
 }
 
 function bodies(requestTap: BodyTap, responseTap: BodyTap) {

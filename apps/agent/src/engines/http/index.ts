@@ -1,4 +1,3 @@
 export { HttpEngine, type HttpEngineOptions } from './http-engine.js';
 export { httpModule } from './module.js';
 export { compileHttpRules, type HttpContext, type HttpSessionRules } from './rules.js';
-export { routeRequest } from './routing.js';

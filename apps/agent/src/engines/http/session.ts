@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { routeHttpRequest } from '@postern/policy-http';
 import type { Dispatcher } from 'undici';
 import { auditPolicySummary, describeError } from '../common/index.js';
 import {
@@ -21,9 +22,8 @@ import {
 import type { Principal, ResolvedConnection, SessionSummary } from '../engine.js';
 import type { AssertionSigner } from './assertion.js';
 import type { HeldRequests } from './approvals.js';
-import { forwardCall, forwardUpgrade } from './call.js';
+import { forwardCall, forwardUpgrade, type CallAbort } from './call.js';
 import type { HttpContext } from './rules.js';
-import { routeRequest } from './routing.js';
 import { HttpSettingsError, readHttpSettings, type HttpConnectionSettings } from './settings.js';
 
 export interface HttpSessionSettings {
@@ -51,6 +51,8 @@ export interface Bound {
   /** The resolved upstream secrets: header values and the query parameter, never logged. */
   inject: { headers: Record<string, string>; query: [string, string] | null };
   credentialDigest: Buffer;
+  /** Headers shown as `[redacted]` in recordings besides the usual secrets: injected ones, the credential header. */
+  redactions: ReadonlySet<string>;
 }
 
 /** Upstream pools by target and pinned address, shared by the engine's sessions, bounded. */
@@ -129,6 +131,32 @@ export class HttpSession {
     context.closed(this.summary);
   }
 
+  /** The calls in flight, aborted together when the session's signal fires (one listener for all). */
+  private readonly inFlight = new Set<CallAbort>();
+  private listening = false;
+
+  /** Ties a call's abort to the session's signal until the returned function is called. */
+  trackCall(call: CallAbort): () => void {
+    const { signal } = this.context;
+    if (signal.aborted) {
+      call.abort(signal.reason);
+      return () => undefined;
+    }
+    if (!this.listening) {
+      this.listening = true;
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const inFlight of this.inFlight) inFlight.abort(signal.reason);
+          this.inFlight.clear();
+        },
+        { once: true },
+      );
+    }
+    this.inFlight.add(call);
+    return () => this.inFlight.delete(call);
+  }
+
   nextCallId(): number {
     this.summary.statementCount++;
     return ++this.calls;
@@ -184,7 +212,7 @@ export class HttpSession {
     | { status: number; problem: Problem; close: boolean }
   > {
     const refuse = (problem: Problem, close = false) => ({ status: problem.status, problem, close });
-    const route = routeRequest(request.headers.host, request.url ?? '/', this.settings.domain);
+    const route = routeHttpRequest(request.headers.host, request.url ?? '/', this.settings.domain);
     if (route === null) {
       return refuse({
         status: 404,
@@ -307,6 +335,10 @@ export class HttpSession {
         pool,
         inject,
         credentialDigest: digest(credential.secret),
+        redactions: new Set([
+          ...Object.keys(inject.headers),
+          ...(settings.credentialHeader ? [settings.credentialHeader] : []),
+        ]),
       };
     } catch (error) {
       context.logger.warn({ connection: connection.name, err: describeError(error) }, 'http upstream refused');

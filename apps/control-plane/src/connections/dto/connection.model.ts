@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import type { Connection } from '../connection.types.js';
+import type { Connection, ConnectionSettings } from '../connection.types.js';
 import { forwardDestinationList } from '../protocols/ssh.validator.js';
 
 export enum ConnectionProtocolEnum {
@@ -10,6 +10,55 @@ export enum ConnectionProtocolEnum {
   HTTP = 'HTTP',
 }
 registerEnumType(ConnectionProtocolEnum, { name: 'ConnectionProtocol' });
+
+@ObjectType('HttpHeaderSecret', {
+  description: 'A request header the agent sets to a secret (its reference, never its value).',
+})
+export class HttpHeaderSecretModel {
+  @Field() name!: string;
+  @Field({ description: 'env:NAME or file:/path, resolved on the agent.' }) secretRef!: string;
+}
+
+@ObjectType('HttpConnectionOptions', {
+  description: 'HTTP connections: the options the connection was created with (secret references, never secrets).',
+})
+export class HttpConnectionOptionsModel {
+  @Field({ description: 'raw | bearer | basic: how secretRef is written in authHeaderName.' }) authScheme!: string;
+  @Field(() => String, { nullable: true, description: 'A query parameter set to the secret of secretRef.' })
+  authQueryParam!: string | null;
+  @Field(() => [HttpHeaderSecretModel], { description: 'More headers set from secret references.' })
+  extraHeaders!: HttpHeaderSecretModel[];
+  @Field(() => String, { nullable: true, description: 'A header callers may send their Postern credential in.' })
+  credentialHeader!: string | null;
+  @Field(() => String, { nullable: true, description: 'A cookie callers may send their Postern credential in.' })
+  credentialCookie!: string | null;
+  @Field(() => Int, { description: 'Seconds a held request waits before a 409 with the review id.' })
+  approvalHoldSeconds!: number;
+  @Field({ description: "Whether the agent's signed identity assertion header is sent." })
+  identityAssertion!: boolean;
+
+  /** The options of an HTTP connection's settings (strings, as the validator stored them). */
+  static from(settings: ConnectionSettings): HttpConnectionOptionsModel {
+    let extraHeaders: HttpHeaderSecretModel[] = [];
+    try {
+      const parsed = JSON.parse(settings.extraHeaders ?? '{}') as Record<string, unknown>;
+      extraHeaders = Object.entries(parsed)
+        .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+        .map(([name, secretRef]) => Object.assign(new HttpHeaderSecretModel(), { name, secretRef }));
+    } catch {
+      // Settings are validated when written; an unreadable value shows as no extra headers.
+    }
+    return Object.assign(new HttpConnectionOptionsModel(), {
+      authScheme: settings.authScheme ?? 'raw',
+      authQueryParam: settings.authQueryParam ?? null,
+      extraHeaders,
+      credentialHeader: settings.credentialHeader ?? null,
+      credentialCookie: settings.credentialCookie ?? null,
+      approvalHoldSeconds: Number(settings.approvalHoldSeconds ?? 30),
+      identityAssertion: settings.identityAssertion === 'true',
+    });
+  }
+}
 
 @ObjectType('Connection', { description: 'A target reachable through Postern. Its secret never leaves the agent.' })
 export class ConnectionModel {
@@ -34,6 +83,11 @@ export class ConnectionModel {
   authHeaderName!: string | null;
   @Field(() => [String], { description: 'SSH: where ssh -L may lead (host:port, IPv6 in brackets); empty: nowhere.' })
   forwardDestinations!: string[];
+  @Field(() => HttpConnectionOptionsModel, {
+    nullable: true,
+    description: 'HTTP: its options; null for other protocols.',
+  })
+  http!: HttpConnectionOptionsModel | null;
   @Field() recordingMode!: string;
   @Field() createdAt!: Date;
 
@@ -44,6 +98,7 @@ export class ConnectionModel {
       hostKeyFingerprint: settings.hostKeyFingerprint ?? null,
       authHeaderName: settings.authHeaderName ?? null,
       forwardDestinations: forwardDestinationList(settings.forwardDestinations),
+      http: c.protocol === 'HTTP' ? HttpConnectionOptionsModel.from(settings) : null,
     });
   }
 }

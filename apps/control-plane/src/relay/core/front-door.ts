@@ -39,6 +39,11 @@ export interface RelayLogin {
   user: string;
   /** The connection credential or data-plane token. */
   password: string;
+  /**
+   * The client named no user (an HTTP bearer token): the credential's own login name is taken,
+   * as the agent's HTTP engine does. Default false: the user must match.
+   */
+  userFromCredential?: boolean;
 }
 
 /**
@@ -75,9 +80,10 @@ export interface RelayCore {
  *   routing it is an SSH client of the agent's engine with the same login (the agent checks it
  *   again and applies the rules) and carries channels across. `adopt` only pipes: the replica
  *   that terminated the client's SSH speaks SSH to the agent through the link.
- * - **HTTP / Kubernetes**: TLS SNI (`<connection>.relay.example`) or the first request's Host or
- *   path prefix (`/c/<connection>/…`) names the connection; a bearer token is the credential. The
- *   request already read is replayed first on the data connection.
+ * - **HTTP** (`http/`): the first request's path prefix (`/c/<connection>/…`) names the
+ *   connection; `Authorization` (Bearer, or Basic user:credential) is the credential. The request
+ *   head already read is replayed first on the data connection; the agent's engine parses and
+ *   authenticates every request again. Kubernetes through the relay is not served yet.
  *
  * A new door is a folder `relay/<protocol>/` with its class, and one line in `front-doors.ts`;
  * operators open it by adding its protocol to POSTERN_RELAY_PROTOCOLS.

@@ -77,7 +77,17 @@ export class RelayRouter implements RelayCore {
     const found = await this.connections.findByName(login.connection);
     const connection = found && found.protocol === CONNECTION_PROTOCOL[protocol] ? found : null;
     // An unknown name is answered like a known one (names cannot be probed); the log tells them apart.
-    const verdict = await this.logins.check(connection?.id ?? null, user, login.password);
+    let verdict = await this.logins.check(connection?.id ?? null, user, login.password);
+    // A bearer token names no user: take the credential's own login name (not counted as a failure).
+    if (
+      login.userFromCredential === true &&
+      user === '' &&
+      !verdict.ok &&
+      verdict.reason === 'user_mismatch' &&
+      verdict.loginNames?.[0]
+    ) {
+      verdict = await this.logins.check(connection?.id ?? null, verdict.loginNames[0], login.password);
+    }
     if (!verdict.ok) {
       if (verdict.reason === 'invalid_credential' || verdict.reason === 'expired_credential') {
         this.failures.failed(host, user);

@@ -4,6 +4,7 @@ import { AgentsQuery, ConnectionsQuery, CreateConnectionMutation } from '../../a
 import { Field } from '../../components/Field';
 import { apiFieldErrors } from '../../components/form-errors';
 import { Empty, ErrorNotice, Loading } from '../../components/State';
+import { httpOptionLines } from './http-options';
 import type { ConnectionProtocol, CreateConnectionInput } from '../../generated/graphql/graphql';
 
 const PROTOCOLS: ConnectionProtocol[] = ['POSTGRES', 'MYSQL', 'SSH', 'KUBERNETES', 'HTTP'];
@@ -45,9 +46,20 @@ export function ConnectionsPage() {
                   <td>{c.name}</td>
                   <td>{c.protocol}</td>
                   <td>
-                    {c.targetUser ? `${c.targetUser}@` : ''}
-                    {c.targetHost}:{c.targetPort}
-                    {c.targetDatabase ? `/${c.targetDatabase}` : ''}
+                    {c.url ?? (
+                      <>
+                        {c.targetUser ? `${c.targetUser}@` : ''}
+                        {c.targetHost}:{c.targetPort}
+                        {c.targetDatabase ? `/${c.targetDatabase}` : ''}
+                      </>
+                    )}
+                    {c.http ? (
+                      <ul className="muted" aria-label={`HTTP options of ${c.name}`}>
+                        {httpOptionLines(c.http).map((line) => (
+                          <li key={line}>{line}</li>
+                        ))}
+                      </ul>
+                    ) : null}
                   </td>
                   <td>{c.tlsMode}</td>
                   <td>{c.recordingMode}</td>

@@ -91,7 +91,7 @@ describe('statement replay', () => {
   });
 
   test('a protocol without a player says so', () => {
-    render(<Replay protocol="HTTP" events={[]} />);
-    expect(screen.getByText('No player for HTTP recordings yet.')).toBeInTheDocument();
+    render(<Replay protocol="REDIS" events={[]} />);
+    expect(screen.getByText('No player for REDIS recordings yet.')).toBeInTheDocument();
   });
 });

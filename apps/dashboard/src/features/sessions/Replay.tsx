@@ -1,12 +1,13 @@
 import { useId, useState } from 'react';
 import { Time } from '../../components/Time';
+import { HttpCallsReplay } from './HttpCallsReplay';
 import { TerminalReplay } from './TerminalReplay';
 import { decisionCounts, timelineOf, type RecordedEvent, type TimelineItem } from './timeline';
 
 /**
  * Players by recording kind, keyed by the connection's protocol. Database sessions replay as a
  * statement timeline; terminal recordings (asciicast v2 from the SSH and Kubernetes engines) play
- * in asciinema-player (TerminalReplay).
+ * in asciinema-player (TerminalReplay); HTTP sessions as a list of calls (HttpCallsReplay).
  */
 export type ReplayPlayer = (props: { events: readonly RecordedEvent[] }) => React.ReactElement;
 export const REPLAY_PLAYERS: Partial<Record<string, ReplayPlayer>> = {
@@ -14,6 +15,7 @@ export const REPLAY_PLAYERS: Partial<Record<string, ReplayPlayer>> = {
   MYSQL: StatementReplay,
   SSH: TerminalReplay,
   KUBERNETES: TerminalReplay,
+  HTTP: HttpCallsReplay,
 };
 
 export function Replay({ protocol, events }: { protocol: string; events: readonly RecordedEvent[] }) {

@@ -37,6 +37,20 @@ const EXPECTED =
   '{"id":2.5e3,"email":null,"tags":[],"o":{}}],"secret":"****","esc":"q\\"\\\\ \\u00e9"}';
 
 describe('JsonMaskingStream', () => {
+  test('maskWhole gives the bytes the stream gives, and refuses a cut document', () => {
+    expect(new JsonMaskingStream(masker, 1024).maskWhole(Buffer.from(DOC)).toString('utf8')).toBe(EXPECTED);
+    expect(() => new JsonMaskingStream(masker, 1024).maskWhole(Buffer.from(DOC.slice(0, 40)))).toThrow(JsonMaskError);
+  });
+
+  test('keys that look alike to the key cache (same length, first and last byte) are told apart', async () => {
+    // "email" and "eXail"/"ezail" share a cache slot: only the real "email" is masked, in any order.
+    const doc = '[{"email":"a","eXail":"b","ezail":"c"},{"eXail":"d","email":"e"},{"ezail":"f","email":"g"}]';
+    const masked =
+      '[{"email":"****","eXail":"b","ezail":"c"},{"eXail":"d","email":"****"},{"ezail":"f","email":"****"}]';
+    expect(await run([Buffer.from(doc)])).toBe(masked);
+    expect(new JsonMaskingStream(masker, 1024).maskWhole(Buffer.from(doc)).toString('utf8')).toBe(masked);
+  });
+
   test('masks by key path (containers whole) and by detector, leaving every other byte as it came', async () => {
     expect(await run([Buffer.from(DOC)])).toBe(EXPECTED);
   });

@@ -96,6 +96,9 @@ export class JsonMaskingStream extends Transform {
   private currentMatch: string | null = null;
   /** Values masked so far. */
   masked = 0;
+  private readonly keys = new KeyCache();
+  private lastReplacement = '';
+  private lastReplacementBytes = Buffer.alloc(0);
 
   constructor(
     private readonly masker: JsonValueMasker,
@@ -115,6 +118,20 @@ export class JsonMaskingStream extends Transform {
     } catch (error) {
       done(error as Error);
     }
+  }
+
+  /**
+   * A whole body at once, without the stream machinery (small answers): the same bytes the stream
+   * would give. Throws JsonMaskError when the document is cut short or malformed. Use a fresh
+   * instance, and either this or the stream, not both.
+   */
+  maskWhole(body: Buffer): Buffer {
+    this.scan(body);
+    if (this.inScalar) this.endScalar(Buffer.alloc(0), 0, 0);
+    if (this.inString || this.stack.length > 0) throw new JsonMaskError('the JSON document ended early');
+    const out = this.out;
+    this.out = [];
+    return out.length === 0 ? Buffer.alloc(0) : out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
   /** One push per input chunk (a socket write per value would cost a syscall and a chunk header each). */
@@ -324,7 +341,12 @@ export class JsonMaskingStream extends Transform {
     }
     this.masked++;
     if (inChunk && start > from) this.output(chunk.subarray(from, start));
-    this.output(Buffer.from(replacement));
+    // Masks repeat (a redacted value is always the same text): reuse the last one's bytes.
+    if (replacement !== this.lastReplacement) {
+      this.lastReplacement = replacement;
+      this.lastReplacementBytes = Buffer.from(replacement);
+    }
+    this.output(this.lastReplacementBytes);
     return to;
   }
 
@@ -346,6 +368,15 @@ export class JsonMaskingStream extends Transform {
     ) {
       this.tokenStart = -1;
       this.afterValue();
+      return from;
+    }
+    if (this.stringIsKey && this.tokenStart >= 0) {
+      // A key within this chunk: decoded in place, no view of it made (keys repeat per record).
+      const key = this.keys.decode(chunk, this.tokenStart, to);
+      this.stack.at(-1)!.key = key;
+      this.path[this.path.length - 1] = key;
+      this.expect = Expect.Colon;
+      this.tokenStart = -1;
       return from;
     }
     const token = this.token(chunk, to);
@@ -385,6 +416,41 @@ export class JsonMaskingStream extends Transform {
     this.currentMatch = null;
     this.expect = Expect.After;
   }
+}
+
+/**
+ * Keys already decoded, by their bytes: a body repeats the same few keys once per record, and
+ * comparing a key's bytes with a cached copy costs less than decoding it again. Direct-mapped
+ * by length and first/last bytes; a miss decodes and replaces the slot.
+ */
+class KeyCache {
+  private readonly bytes: (Buffer | undefined)[] = new Array<Buffer | undefined>(256);
+  private readonly strings: string[] = new Array<string>(256);
+
+  /** The key whose token (quotes included) is `chunk[start, end)`. */
+  decode(chunk: Buffer, start: number, end: number): string {
+    const from = start + 1;
+    const to = end - 1;
+    const length = to - from;
+    if (length === 0) return '';
+    if (length > 64) return decodeToken(chunk, start, end);
+    const slot = (length * 31 + chunk[from]! * 7 + chunk[to - 1]!) & 0xff;
+    const cached = this.bytes[slot];
+    if (cached !== undefined && cached.length === length && chunk.compare(cached, 0, length, from, to) === 0) {
+      return this.strings[slot]!;
+    }
+    const key = decodeToken(chunk, start, end);
+    this.bytes[slot] = Buffer.from(chunk.subarray(from, to));
+    this.strings[slot] = key;
+    return key;
+  }
+}
+
+/** The string whose JSON token (quotes included) is `bytes[start, end)`. */
+function decodeToken(bytes: Buffer, start: number, end: number): string {
+  const backslash = bytes.indexOf(0x5c, start);
+  if (backslash < 0 || backslash >= end) return bytes.toString('utf8', start + 1, end - 1);
+  return JSON.parse(bytes.toString('utf8', start, end)) as string;
 }
 
 /** A JSON string token's value; without escapes it is the bytes between the quotes. */

@@ -89,7 +89,8 @@ export interface UpstreamRequest {
   headers: Record<string, string | string[]>;
   /** The request body (the client's request stream), or null. */
   body: Readable | null;
-  signal: AbortSignal;
+  /** An AbortSignal, or an EventEmitter with `aborted`/`reason` that emits 'abort' (undici takes both). */
+  signal: AbortSignal | (NodeJS.EventEmitter & { aborted: boolean });
 }
 
 /**

@@ -1,23 +1,24 @@
 /*
- * Which connection a request is for, from the request alone:
+ * Which connection a request is for, from the request alone (the agent's HTTP engine and the
+ * relay's HTTP front door read it the same way):
  * - by Host: `<connection>.<gateway domain>` (POSTERN_AGENT_HTTP_DOMAIN, e.g. `orders-api.api.corp`
  *   with the domain `api.corp`), the request's path forwarded as it is;
  * - by path prefix: `/c/<connection>/<rest>` on any host, forwarded as `/<rest>` — for clients
  *   that cannot choose a host name (one ingress address, no wildcard DNS).
  */
 
-export interface Route {
+export interface HttpRoute {
   connection: string;
   /** The path and query to forward (origin form). */
   target: string;
 }
 
 const CONNECTION_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,62})$/i;
-export const PATH_PREFIX = '/c/';
+export const HTTP_PATH_PREFIX = '/c/';
 
-export function routeRequest(host: string | undefined, target: string, domain: string | null): Route | null {
-  if (target.startsWith(PATH_PREFIX)) {
-    const rest = target.slice(PATH_PREFIX.length);
+export function routeHttpRequest(host: string | undefined, target: string, domain: string | null): HttpRoute | null {
+  if (target.startsWith(HTTP_PATH_PREFIX)) {
+    const rest = target.slice(HTTP_PATH_PREFIX.length);
     const end = rest.search(/[/?]/);
     const name = decodeSafe(end < 0 ? rest : rest.slice(0, end));
     if (name === null || !CONNECTION_NAME.test(name)) return null;
