@@ -253,6 +253,16 @@ try {
     results.sessionsPerSecond[name] = EXECS / (Number(process.hrtime.bigint() - started) / 1e9);
   }
 
+  // What OpenSSH's client negotiated with each path (the cipher decides most of the CPU per MB).
+  results.ciphers = {};
+  for (const [name, path] of Object.entries(paths)) {
+    const [program, args] = withAuth(path, 'ssh', ['-v', '-p', String(path.port), '-l', path.login, '127.0.0.1', 'true']);
+    const stderr = await new Promise((resolve) =>
+      execFile(program, args, { env: { PATH: process.env.PATH, HOME: dir } }, (_e, _o, err) => resolve(String(err))),
+    );
+    results.ciphers[name] = /kex: server->client cipher: (\S+) MAC: (\S+)/.exec(stderr)?.slice(1).join(' ') ?? '?';
+  }
+
   // Keystroke echo: one character typed into a PTY (`cat -u` in raw mode echoes it), one at a time.
   results.echoMs = {};
   for (const [name, path] of Object.entries(paths)) {
@@ -296,8 +306,8 @@ try {
   }
 
   const lines = [
-    '| path | scp up (MB/s) | scp down (MB/s) | vs direct | sessions/s | echo p50 / p99 (ms) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| path | scp up (MB/s) | scp down (MB/s) | vs direct | sessions/s | echo p50 / p99 (ms) | client cipher (MAC) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   const rate = (seconds) => MB / seconds;
   const directUp = rate(median(results.scp.direct.up));
@@ -307,7 +317,7 @@ try {
     const down = rate(median(results.scp[name].down));
     results.scp[name].medianMBps = { up, down };
     lines.push(
-      `| ${name} | ${up.toFixed(1)} | ${down.toFixed(1)} | ${(up / directUp).toFixed(2)}× / ${(down / directDown).toFixed(2)}× | ${results.sessionsPerSecond[name].toFixed(2)} | ${results.echoMs[name].p50.toFixed(2)} / ${results.echoMs[name].p99.toFixed(2)} |`,
+      `| ${name} | ${up.toFixed(1)} | ${down.toFixed(1)} | ${(up / directUp).toFixed(2)}× / ${(down / directDown).toFixed(2)}× | ${results.sessionsPerSecond[name].toFixed(2)} | ${results.echoMs[name].p50.toFixed(2)} / ${results.echoMs[name].p99.toFixed(2)} | ${results.ciphers[name]} |`,
     );
   }
   lines.push(

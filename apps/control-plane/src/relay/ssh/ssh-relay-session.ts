@@ -8,16 +8,12 @@ import type { RelayHostKey } from './relay-host-key.js';
 import { parseSshUser, type SshLoginName } from './ssh-login.js';
 
 /**
- * Ciphers offered: OpenSSH prefers chacha20-poly1305, which ssh2 computes in JavaScript without
- * its optional native binding (not built here: no install scripts); AES-GCM runs in OpenSSL.
+ * Ciphers offered, to clients and to the agent: AES-GCM only (OpenSSL, AES instructions, no
+ * separate MAC). Offered CTR or chacha20-poly1305 too, OpenSSH's client picks one of those first
+ * (its own order decides): CTR adds a SHA-256 HMAC per packet, and ssh2 computes Poly1305 in
+ * JavaScript without its optional native binding. Same list as the agent's engine (session.ts).
  */
-export const RELAY_CIPHERS: ssh2.CipherAlgorithm[] = [
-  'aes128-gcm@openssh.com',
-  'aes256-gcm@openssh.com',
-  'aes128-ctr',
-  'aes192-ctr',
-  'aes256-ctr',
-];
+export const RELAY_CIPHERS: ssh2.CipherAlgorithm[] = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'];
 
 /** Failed authentications on one connection before it is closed (OpenSSH's MaxAuthTries is 6). */
 const MAX_AUTH_FAILURES = 3;
