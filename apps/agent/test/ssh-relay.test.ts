@@ -509,3 +509,58 @@ function roundTrip(socket: Socket, text: string): Promise<string> {
     socket.write(text);
   });
 }
+
+describe('public-key login through the relay', () => {
+  let registered: string;
+  let stranger: string;
+
+  /** OpenSSH offering one key and nothing else (no password, no agent) to the relay. */
+  const withKey = (key: string, command: string[]) =>
+    runWithPassword(
+      'ssh',
+      [
+        ...relayOptions('publickey').map((o) => (o === 'PubkeyAuthentication=no' ? 'PubkeyAuthentication=yes' : o)),
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'IdentityAgent=none',
+        '-i',
+        key,
+        '-l',
+        login,
+        '127.0.0.1',
+        ...command,
+      ],
+      { password: 'unused' },
+    );
+
+  beforeAll(async () => {
+    registered = join(dir, 'alice_relay_key');
+    stranger = join(dir, 'stranger_relay_key');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice relay', '-f', registered]);
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+    await admin('mutation($u: ID!, $k: String!) { addSshKey(userId: $u, input: { publicKey: $k }) { id } }', {
+      u: userId,
+      k: readFileSync(`${registered}.pub`, 'utf8'),
+    });
+  });
+
+  test('ssh -i with a key registered to the user logs in (BatchMode: no password to fall back on)', async () => {
+    // The relay reads keys from the database at once; the agent knows the key once its policy
+    // snapshot carries it: until then the agent refuses the login, so retry for a while.
+    const deadline = Date.now() + 30_000;
+    let result: CommandResult;
+    do result = await withKey(registered, ['echo relayed-key-ok']);
+    while (result.code === 255 && Date.now() < deadline);
+    expect(result).toMatchObject({ code: 0, stdout: 'relayed-key-ok\n' });
+  });
+
+  test('a key not registered to anyone is refused', async () => {
+    const result = await withKey(stranger, ['echo nope']);
+    expect(result.code).toBe(255);
+    expect(result.stderr).toContain('Permission denied');
+    expect(result.stdout).toBe('');
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, jest, test } from '@jest/globals';
 import ssh2 from 'ssh2';
 import { strictMock } from '@postern/testing';
 import type { EngineContext, ResolvedConnection } from '../engine.js';
+import { UsedSessionIds } from './relayed-key.js';
 import { ClientAuth } from './client-auth.js';
 
 const connection = { id: 'c1', name: 'web01', protocol: 'ssh' } as ResolvedConnection;
@@ -31,6 +32,7 @@ function setup(registered: ssh2.ParsedKey) {
     3,
     (who) => void admitted.push(who.principal.id),
     () => undefined,
+    new UsedSessionIds(),
   );
   return { auth, authenticate, admitted };
 }

@@ -7,6 +7,7 @@ import { ClientAuth, type Authenticated } from './client-auth.js';
 import { allowedDestinations, forwardLocal } from './forwarding.js';
 import type { HostKey } from './host-key.js';
 import { SessionChannel, type ChannelHost, type Closable } from './session-channel.js';
+import type { UsedSessionIds } from './relayed-key.js';
 import { connectUpstream } from './upstream.js';
 
 /**
@@ -60,6 +61,7 @@ export class SshSession implements ChannelHost {
     readonly context: EngineContext,
     private readonly settings: SshSessionSettings,
     private readonly hostKey: HostKey,
+    private readonly usedProofs: UsedSessionIds,
   ) {
     this.recordingMaxBytes = settings.recordingMaxBytes;
   }
@@ -129,6 +131,7 @@ export class SshSession implements ChannelHost {
         this.authenticated = who;
       },
       (message) => this.finish(new SessionEnd('auth_failed', message)),
+      this.usedProofs,
     );
     connection.on('authentication', (ctx) => auth.handle(ctx));
     connection.on('ready', () => {

@@ -3,6 +3,7 @@ import type { Logger } from '@postern/logging';
 import { SSH_DIALECT } from '@postern/policy-ssh';
 import type { CompiledRules, DialectRules, ProtocolEngine } from '../engine.js';
 import type { HostKey } from './host-key.js';
+import { UsedSessionIds } from './relayed-key.js';
 import { compileSshRules, type SshContext, type SshSessionRules } from './rules.js';
 import { SshSession, type SshSessionSettings } from './session.js';
 
@@ -28,6 +29,8 @@ export class SshEngine implements ProtocolEngine<SshSessionRules> {
   readonly hostKey: HostKey;
   private readonly settings: SshSessionSettings;
   private readonly logger: Logger | undefined;
+  /** Relayed key proofs already used, across this engine's sessions (relayed-key.ts). */
+  private readonly usedProofs = new UsedSessionIds();
 
   constructor(options: SshEngineOptions) {
     const settings = { ...DEFAULTS };
@@ -48,7 +51,7 @@ export class SshEngine implements ProtocolEngine<SshSessionRules> {
   }
 
   serve(client: Duplex, context: SshContext): Promise<void> {
-    return new SshSession(client, context, this.settings, this.hostKey).run().catch((error: unknown) => {
+    return new SshSession(client, context, this.settings, this.hostKey, this.usedProofs).run().catch((error: unknown) => {
       (this.logger ?? context.logger).error({ err: error }, 'ssh session crashed');
       client.destroy();
     });

@@ -39,6 +39,11 @@ export interface RelayLogin {
   user: string;
   /** The connection credential or data-plane token. */
   password: string;
+  /**
+   * SSH: instead of the password, a public key the client proved it holds (the door verified the
+   * signature); the login check is then that the key is registered to the user.
+   */
+  publicKey?: Buffer;
 }
 
 /**

@@ -77,7 +77,9 @@ export class RelayRouter implements RelayCore {
     const found = await this.connections.findByName(login.connection);
     const connection = found && found.protocol === CONNECTION_PROTOCOL[protocol] ? found : null;
     // An unknown name is answered like a known one (names cannot be probed); the log tells them apart.
-    const verdict = await this.logins.check(connection?.id ?? null, user, login.password);
+    const verdict = login.publicKey
+      ? await this.logins.checkSshKey(connection?.id ?? null, user, login.publicKey)
+      : await this.logins.check(connection?.id ?? null, user, login.password);
     if (!verdict.ok) {
       if (verdict.reason === 'invalid_credential' || verdict.reason === 'expired_credential') {
         this.failures.failed(host, user);
