@@ -256,7 +256,15 @@ try {
   // What OpenSSH's client negotiated with each path (the cipher decides most of the CPU per MB).
   results.ciphers = {};
   for (const [name, path] of Object.entries(paths)) {
-    const [program, args] = withAuth(path, 'ssh', ['-v', '-p', String(path.port), '-l', path.login, '127.0.0.1', 'true']);
+    const [program, args] = withAuth(path, 'ssh', [
+      '-v',
+      '-p',
+      String(path.port),
+      '-l',
+      path.login,
+      '127.0.0.1',
+      'true',
+    ]);
     const stderr = await new Promise((resolve) =>
       execFile(program, args, { env: { PATH: process.env.PATH, HOME: dir } }, (_e, _o, err) => resolve(String(err))),
     );

@@ -44,7 +44,12 @@ export class DataPlaneLogins {
    * be registered (the whole blob, not only its fingerprint) to an enabled user whose login name
    * the client gave, with an access rule or grant — what the agent's engine checks again.
    */
-  async checkSshKey(connectionId: string | null, user: string, publicKey: Buffer, now = new Date()): Promise<LoginVerdict> {
+  async checkSshKey(
+    connectionId: string | null,
+    user: string,
+    publicKey: Buffer,
+    now = new Date(),
+  ): Promise<LoginVerdict> {
     const found = await this.repository.sshKeyForLogin(sshKeyFingerprint(publicKey));
     if (!found || !found.publicKey.equals(publicKey) || found.user.disabledAt) {
       return { ok: false, reason: 'invalid_credential', detail: 'ssh key not registered, or its user disabled' };

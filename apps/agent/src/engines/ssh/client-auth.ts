@@ -1,4 +1,4 @@
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
 import type { AuthenticationResult, ClientProof, EngineContext, Principal, ResolvedConnection } from '../engine.js';
 import { parseLogin } from './login.js';
 import { relayedKey, signatureValid, type UsedSessionIds } from './relayed-key.js';

@@ -51,9 +51,11 @@ export class SshEngine implements ProtocolEngine<SshSessionRules> {
   }
 
   serve(client: Duplex, context: SshContext): Promise<void> {
-    return new SshSession(client, context, this.settings, this.hostKey, this.usedProofs).run().catch((error: unknown) => {
-      (this.logger ?? context.logger).error({ err: error }, 'ssh session crashed');
-      client.destroy();
-    });
+    return new SshSession(client, context, this.settings, this.hostKey, this.usedProofs)
+      .run()
+      .catch((error: unknown) => {
+        (this.logger ?? context.logger).error({ err: error }, 'ssh session crashed');
+        client.destroy();
+      });
   }
 }
