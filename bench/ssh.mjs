@@ -1,7 +1,7 @@
 /* global AbortController */
 // SSH through Postern's engine versus direct and a plain TCP relay, measured in one run.
 //
-//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20] [--echoes=300]
+//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20] [--echoes=300] [--only=postern]
 //
 // Needs the repository built, OpenSSH's sshd/ssh/scp and sshpass (CI installs them, .ci/run).
 // Starts a private sshd (free port, its own host key, the current user with a key made here), a
@@ -184,11 +184,15 @@ try {
     '-o',
     'LogLevel=ERROR',
   ];
-  const paths = {
+  const allPaths = {
     direct: { port: sshdPort, login: user, key: true },
     'tcp relay': { port: relayPort, login: user, key: true },
     postern: { port: gatewayPort, login: 'bench+bench', key: false },
   };
+  // --only=postern: that path alone (to profile the engine: node --cpu-prof bench/ssh.mjs --only=postern).
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  const paths = only ? { [only]: allPaths[only] } : allPaths;
+  if (only && !allPaths[only]) throw new Error(`--only=${only}: not one of ${Object.keys(allPaths).join(', ')}`);
   const withAuth = (path, program, args) =>
     path.key
       ? [program, [...common, '-i', join(dir, 'client_key'), ...args]]
@@ -318,8 +322,9 @@ try {
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   const rate = (seconds) => MB / seconds;
-  const directUp = rate(median(results.scp.direct.up));
-  const directDown = rate(median(results.scp.direct.down));
+  const baseline = results.scp.direct ?? results.scp[Object.keys(paths)[0]];
+  const directUp = rate(median(baseline.up));
+  const directDown = rate(median(baseline.down));
   for (const name of Object.keys(paths)) {
     const up = rate(median(results.scp[name].up));
     const down = rate(median(results.scp[name].down));
