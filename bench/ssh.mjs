@@ -1,7 +1,7 @@
 /* global AbortController */
 // SSH through Postern's engine versus direct and a plain TCP relay, measured in one run.
 //
-//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20] [--echoes=300] [--only=postern]
+//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20] [--echoes=300] [--only=postern] [--relay]
 //
 // Needs the repository built, OpenSSH's sshd/ssh/scp and sshpass (CI installs them, .ci/run).
 // Starts a private sshd (free port, its own host key, the current user with a key made here), a
@@ -11,7 +11,11 @@
 //   1. scp of an `mb` MiB file up and down (SFTP, OpenSSH's default): seconds, MB/s, median of rounds;
 //   2. `ssh … true` sessions per second (sequential, `execs` of them);
 //   3. the engine's CPU per MB moved (this process's user+system CPU during the Postern transfers);
-//   4. keystroke echo latency p50/p99: `echoes` single characters typed into a PTY (`cat -u`).
+//   4. keystroke echo latency p50/p99: `echoes` single characters typed into a PTY (`cat -u`);
+//   5. the cipher and MAC OpenSSH's client negotiated on each path.
+// With --relay, then runs bench/ssh-relay.mjs with the same sizes: direct vs the agent's local
+// listener vs the control plane's relay, in a real stack (the same measurements, CPU per MB of the
+// control plane and the agent).
 // Results: bench/results/ssh-<date>.json and a markdown table on stdout.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -20,6 +24,8 @@ import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { echoLatency, sessionsPerSecond } from './ssh-common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const { SshEngine, generateHostKey, parseHostKey } = await import(`${ROOT}/apps/agent/dist/engines/ssh/index.js`);
@@ -251,10 +257,9 @@ try {
   }
   results.engineCpuMsPerMb = cpu.us / 1000 / cpu.mb;
   for (const [name, path] of Object.entries(paths)) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < EXECS; i++)
-      await run(...withAuth(path, 'ssh', ['-p', String(path.port), '-l', path.login, '127.0.0.1', 'true']));
-    results.sessionsPerSecond[name] = EXECS / (Number(process.hrtime.bigint() - started) / 1e9);
+    const session = () =>
+      run(...withAuth(path, 'ssh', ['-p', String(path.port), '-l', path.login, '127.0.0.1', 'true']));
+    results.sessionsPerSecond[name] = await sessionsPerSecond(session, EXECS);
   }
 
   // What OpenSSH's client negotiated with each path (the cipher decides most of the CPU per MB).
@@ -278,43 +283,8 @@ try {
   // Keystroke echo: one character typed into a PTY (`cat -u` in raw mode echoes it), one at a time.
   results.echoMs = {};
   for (const [name, path] of Object.entries(paths)) {
-    const client = new ssh2.Client();
-    await new Promise((resolve, reject) => {
-      client.once('ready', resolve).once('error', reject);
-      client.connect({
-        host: '127.0.0.1',
-        port: path.port,
-        username: path.login,
-        ...(path.key ? { privateKey: clientKey } : { password: PASSWORD }),
-      });
-    });
-    client.setNoDelay(true);
-    const channel = await new Promise((resolve, reject) =>
-      client.exec('stty raw -echo; echo ready; exec cat -u', { pty: true }, (error, ch) =>
-        error ? reject(error) : resolve(ch),
-      ),
-    );
-    let waiting = null;
-    let output = '';
-    channel.on('data', (chunk) => {
-      output += chunk.toString();
-      waiting?.();
-    });
-    while (!output.includes('ready')) await new Promise((resolve) => (waiting = resolve));
-    const samples = [];
-    for (let i = 0; i < ECHOES; i++) {
-      const echoed = new Promise((resolve) => (waiting = resolve));
-      const started = process.hrtime.bigint();
-      channel.write('x');
-      await echoed;
-      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    client.end();
-    samples.sort((a, b) => a - b);
-    results.echoMs[name] = {
-      p50: samples[Math.floor(samples.length * 0.5)],
-      p99: samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))],
-    };
+    const auth = path.key ? { privateKey: clientKey } : { password: PASSWORD };
+    results.echoMs[name] = await echoLatency(ssh2, { port: path.port, username: path.login, ...auth }, ECHOES);
   }
 
   const lines = [
@@ -344,5 +314,12 @@ try {
   console.log(`\nresults: ${out}`);
 } finally {
   cleanup();
+}
+// --relay: the same client measurements through the control plane's SSH relay (a whole stack:
+// PostgreSQL, Redis, the built control plane and agent), bench/ssh-relay.mjs, after this run.
+if (process.argv.includes('--relay')) {
+  console.log('\nthrough the relay (bench/ssh-relay.mjs):\n');
+  const relayArgs = [`--mb=${MB}`, `--rounds=${ROUNDS}`, `--execs=${EXECS}`, `--echoes=${ECHOES}`];
+  execFileSync(process.execPath, [join(ROOT, 'bench/ssh-relay.mjs'), ...relayArgs], { stdio: 'inherit' });
 }
 process.exit(0);
