@@ -165,8 +165,12 @@ export class SshRelaySession {
       this.keyQueries += 1;
       if (login === null || this.keyQueries > MAX_KEY_QUERIES || this.checking) return ctx.reject(AUTH_METHODS);
       void this.host.knowsKey(login, ctx.key.data).then(
-        (known) => (known ? ctx.accept() : ctx.reject(AUTH_METHODS)),
-        () => ctx.reject(AUTH_METHODS),
+        (known) => {
+          if (!this.finished) return known ? ctx.accept() : ctx.reject(AUTH_METHODS);
+        },
+        () => {
+          if (!this.finished) ctx.reject(AUTH_METHODS);
+        },
       );
       return;
     }
