@@ -1,7 +1,7 @@
 /* global AbortController */
 // SSH through Postern's engine versus direct and a plain TCP relay, measured in one run.
 //
-//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20] [--echoes=300] [--only=postern] [--relay]
+//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20] [--echoes=300] [--only=postern] [--relay] [--compare-ciphers]
 //
 // Needs the repository built, OpenSSH's sshd/ssh/scp and sshpass (CI installs them, .ci/run).
 // Starts a private sshd (free port, its own host key, the current user with a key made here), a
@@ -133,52 +133,64 @@ try {
   const logger = createLogger({ name: 'bench', level: 'warn', destination: { write: () => undefined } });
   const clientKey = readFileSync(join(dir, 'client_key'), 'utf8');
   let recorded = 0;
-  const gateway = createServer((socket) =>
-    engine.serve(socket, {
-      sessionId: randomUUID(),
-      ingress: 'local',
-      clientAddress: 'bench',
-      logger,
-      clientTls: null,
-      signal: new AbortController().signal,
-      resolveConnection: (name, protocol) =>
-        name === 'bench' && protocol === 'ssh'
-          ? {
-              id: 'c',
-              name,
-              protocol,
-              recordingMode: 'best-effort',
-              target: {
-                host: '127.0.0.1',
-                port: sshdPort,
-                user,
-                secretRef: 'bench',
-                tls: { mode: 'disable', caRef: null },
-                settings: { hostKeyFingerprint: fingerprint },
-              },
-            }
-          : null,
-      authenticate: async (_c, login, password) =>
-        password === PASSWORD && login === 'bench'
-          ? { ok: true, principal: { id: 'p', kind: 'user', displayName: 'bench', groups: [] } }
-          : { ok: false, reason: 'invalid_credential', message: 'no' },
-      knowsPublicKey: () => false,
-      operations: () => [[]],
-      resolveSecret: async () => clientKey,
-      dialTarget: async (host) => host,
-      revealPassword: () => undefined,
-      policy: () => ({ version: '1', statements }),
-      requestApproval: () => {
-        throw new Error('no approvals in the bench');
-      },
-      audit: () => undefined,
-      record: () => void (recorded += 1),
-      opened: () => undefined,
-      closed: () => undefined,
-    }),
-  );
+  const gatewayFor = (engine) =>
+    createServer((socket) =>
+      engine.serve(socket, {
+        sessionId: randomUUID(),
+        ingress: 'local',
+        clientAddress: 'bench',
+        logger,
+        clientTls: null,
+        signal: new AbortController().signal,
+        resolveConnection: (name, protocol) =>
+          name === 'bench' && protocol === 'ssh'
+            ? {
+                id: 'c',
+                name,
+                protocol,
+                recordingMode: 'best-effort',
+                target: {
+                  host: '127.0.0.1',
+                  port: sshdPort,
+                  user,
+                  secretRef: 'bench',
+                  tls: { mode: 'disable', caRef: null },
+                  settings: { hostKeyFingerprint: fingerprint },
+                },
+              }
+            : null,
+        authenticate: async (_c, login, password) =>
+          password === PASSWORD && login === 'bench'
+            ? { ok: true, principal: { id: 'p', kind: 'user', displayName: 'bench', groups: [] } }
+            : { ok: false, reason: 'invalid_credential', message: 'no' },
+        knowsPublicKey: () => false,
+        operations: () => [[]],
+        resolveSecret: async () => clientKey,
+        dialTarget: async (host) => host,
+        revealPassword: () => undefined,
+        policy: () => ({ version: '1', statements }),
+        requestApproval: () => {
+          throw new Error('no approvals in the bench');
+        },
+        audit: () => undefined,
+        record: () => void (recorded += 1),
+        opened: () => undefined,
+        closed: () => undefined,
+      }),
+    );
+  const gateway = gatewayFor(engine);
   const gatewayPort = await listen(gateway);
   cleanups.push(() => gateway.close());
+  // --compare-ciphers: a second engine offering the cipher list of before session 8 (AES-GCM, then
+  // AES-CTR): OpenSSH's client then picks aes128-ctr with hmac-sha2-256-etm.
+  const compare = process.argv.includes('--compare-ciphers');
+  const ctrEngine = new SshEngine({
+    hostKey: parseHostKey(generateHostKey()),
+    ciphers: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'],
+  });
+  const ctrGateway = gatewayFor(ctrEngine);
+  const ctrPort = compare ? await listen(ctrGateway) : 0;
+  if (compare) cleanups.push(() => ctrGateway.close());
 
   const common = [
     '-F',
@@ -194,6 +206,7 @@ try {
     direct: { port: sshdPort, login: user, key: true },
     'tcp relay': { port: relayPort, login: user, key: true },
     postern: { port: gatewayPort, login: 'bench+bench', key: false },
+    ...(compare ? { 'postern, CTR offered': { port: ctrPort, login: 'bench+bench', key: false } } : {}),
   };
   // --only=postern: that path alone (to profile the engine: node --cpu-prof bench/ssh.mjs --only=postern).
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -229,7 +242,7 @@ try {
     node: process.version,
   };
   for (const name of Object.keys(paths)) results.scp[name] = { up: [], down: [] };
-  const cpu = { us: 0, mb: 0 };
+  const cpu = {};
 
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, path] of Object.entries(paths)) {
@@ -242,10 +255,11 @@ try {
       const down = await run(
         ...withAuth(path, 'scp', ['-P', String(path.port), `${path.login}@127.0.0.1:${remote}`, back]),
       );
-      if (name === 'postern') {
+      if (name.startsWith('postern')) {
         const used = process.cpuUsage(before);
-        cpu.us += used.user + used.system;
-        cpu.mb += 2 * MB;
+        cpu[name] ??= { us: 0, mb: 0 };
+        cpu[name].us += used.user + used.system;
+        cpu[name].mb += 2 * MB;
       }
       if (createHash('sha256').update(readFileSync(back)).digest('hex') !== digest)
         throw new Error(`${name}: file changed`);
@@ -255,7 +269,10 @@ try {
       results.scp[name].down.push(down);
     }
   }
-  results.engineCpuMsPerMb = cpu.us / 1000 / cpu.mb;
+  results.engineCpuMsPerMb = cpu.postern ? cpu.postern.us / 1000 / cpu.postern.mb : null;
+  results.engineCpuMsPerMbByPath = Object.fromEntries(
+    Object.entries(cpu).map(([name, used]) => [name, used.us / 1000 / used.mb]),
+  );
   for (const [name, path] of Object.entries(paths)) {
     const session = () =>
       run(...withAuth(path, 'ssh', ['-p', String(path.port), '-l', path.login, '127.0.0.1', 'true']));
@@ -303,10 +320,9 @@ try {
       `| ${name} | ${up.toFixed(1)} | ${down.toFixed(1)} | ${(up / directUp).toFixed(2)}× / ${(down / directDown).toFixed(2)}× | ${results.sessionsPerSecond[name].toFixed(2)} | ${results.echoMs[name].p50.toFixed(2)} / ${results.echoMs[name].p99.toFixed(2)} | ${results.ciphers[name]} |`,
     );
   }
-  lines.push(
-    '',
-    `engine CPU: ${results.engineCpuMsPerMb.toFixed(2)} ms per MB moved (user+system of the engine's process)`,
-  );
+  lines.push('');
+  for (const [name, ms] of Object.entries(results.engineCpuMsPerMbByPath))
+    lines.push(`engine CPU (${name}): ${ms.toFixed(2)} ms per MB moved (user+system of the engine's process)`);
   console.log(lines.join('\n'));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const out = join(ROOT, `bench/results/ssh-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}Z.json`);
