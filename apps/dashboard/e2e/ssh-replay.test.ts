@@ -152,5 +152,5 @@ describe('SSH replay in Chromium', () => {
     await player.locator('.ap-terminal').getByText(MARKER).waitFor({ timeout: 30_000 });
     await screenshot(carol, 'ssh-replay');
     expect(problems).toEqual([]);
-  });
+  }, 240_000);
 });

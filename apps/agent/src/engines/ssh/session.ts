@@ -84,7 +84,11 @@ export class SshSession implements ChannelHost {
 
     // ssh2 takes an already parsed key as `{ key }` (parsed once per engine, not per session).
     const hostKey = { key: this.hostKey.key as unknown as Buffer };
-    const server = new ssh2.Server({ hostKeys: [hostKey], ident: 'Postern', algorithms: { cipher: [...this.ciphers] } });
+    const server = new ssh2.Server({
+      hostKeys: [hostKey],
+      ident: 'Postern',
+      algorithms: { cipher: [...this.ciphers] },
+    });
     server.on('connection', (connection) => this.accept(connection, () => auth.clear()));
     server.on('error', () => undefined);
     // ssh2 serves any stream that behaves like a socket; relayed sessions arrive as a plain Duplex.
