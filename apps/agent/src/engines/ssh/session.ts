@@ -11,15 +11,20 @@ import type { UsedSessionIds } from './relayed-key.js';
 import { connectUpstream } from './upstream.js';
 
 /**
- * Ciphers offered to clients: AES-GCM only. The client's order decides (RFC 4253 §7.1), and
- * OpenSSH's is chacha20-poly1305, then aes*-ctr, then aes*-gcm: offered CTR, OpenSSH picks
- * aes128-ctr with hmac-sha2-256-etm (a SHA-256 HMAC of every packet, in addition to the cipher);
- * offered chacha20-poly1305, it picks that, and ssh2 without its optional native binding (not
- * built here: no install scripts) computes Poly1305 in JavaScript. AES-GCM runs in OpenSSL with
- * the CPU's AES instructions and needs no MAC. Every maintained client has it (OpenSSH ≥ 6.2,
- * PuTTY ≥ 0.76, Go's x/crypto/ssh, ssh2); docs/benchmarks.md has the measurements.
+ * Ciphers offered to clients: AES-GCM first, then AES-CTR (with ssh2's HMACs); not
+ * chacha20-poly1305, which ssh2 computes in JavaScript without its optional native binding (not
+ * built here: no install scripts). The client's order decides (RFC 4253 §7.1): OpenSSH, which
+ * lists CTR before GCM, picks aes128-ctr with hmac-sha2-256-etm. Offering GCM only was measured
+ * against this list in the same run (bench/ssh.mjs --compare-ciphers, docs/benchmarks.md): no
+ * difference in CPU per MB or throughput beyond noise, so clients without GCM keep working.
  */
-export const CLIENT_CIPHERS: ssh2.CipherAlgorithm[] = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'];
+export const CLIENT_CIPHERS: ssh2.CipherAlgorithm[] = [
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes192-ctr',
+  'aes256-ctr',
+];
 
 export interface SshSessionSettings {
   authTimeoutMs: number;

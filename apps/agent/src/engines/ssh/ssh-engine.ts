@@ -11,7 +11,7 @@ import { SshSession, type SshSessionSettings } from './session.js';
 export type SshEngineOptions = Partial<SshSessionSettings> & {
   hostKey: HostKey;
   logger?: Logger;
-  /** Ciphers offered to clients (default CLIENT_CIPHERS, AES-GCM only; bench/ssh.mjs compares others). */
+  /** Ciphers offered to clients (default CLIENT_CIPHERS; bench/ssh.mjs --compare-ciphers offers AES-GCM only). */
   ciphers?: readonly ssh2.CipherAlgorithm[];
 };
 

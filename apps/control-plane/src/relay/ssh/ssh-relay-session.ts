@@ -9,12 +9,17 @@ import type { RelayHostKey } from './relay-host-key.js';
 import { parseSshUser, type SshLoginName } from './ssh-login.js';
 
 /**
- * Ciphers offered, to clients and to the agent: AES-GCM only (OpenSSL, AES instructions, no
- * separate MAC). Offered CTR or chacha20-poly1305 too, OpenSSH's client picks one of those first
- * (its own order decides): CTR adds a SHA-256 HMAC per packet, and ssh2 computes Poly1305 in
- * JavaScript without its optional native binding. Same list as the agent's engine (session.ts).
+ * Ciphers offered, to clients and to the agent: the agent engine's list (AES-GCM, then AES-CTR; not
+ * chacha20-poly1305, computed in JavaScript by ssh2 without its native binding). OpenSSH's client
+ * picks aes128-ctr + hmac-sha2-256-etm from it; GCM only measured no faster (docs/benchmarks.md).
  */
-export const RELAY_CIPHERS: ssh2.CipherAlgorithm[] = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'];
+export const RELAY_CIPHERS: ssh2.CipherAlgorithm[] = [
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes192-ctr',
+  'aes256-ctr',
+];
 
 /** Failed authentications on one connection before it is closed (OpenSSH's MaxAuthTries is 6). */
 const MAX_AUTH_FAILURES = 3;
