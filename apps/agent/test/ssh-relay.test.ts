@@ -433,16 +433,25 @@ describe('ssh through the relay front door', () => {
       'mutation($c: ID!, $u: ID!) { mintConnectionCredential(input: { connectionId: $c, userId: $u, ttlSeconds: 600 }) { password credential { id } } }',
       { c: connectionId, u: userId },
     );
-    let sawStart!: () => void;
-    const startedOutput = new Promise<void>((resolve) => (sawStart = resolve));
-    const running = runWithPassword('ssh', [...relayOptions(), '-l', login, '127.0.0.1', 'echo started; sleep 60'], {
-      password: minted.mintConnectionCredential.password,
-      timeoutMs: 90_000,
-      onSpawn: (child) =>
-        child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('started') && sawStart()),
-    });
-    // Revoked once the command runs (its session is open on the agent then).
-    await startedOutput;
+    // The relay reads the new credential from the database at once; the agent knows it once its
+    // policy snapshot carries it, and refuses the login until then: start again until it runs.
+    const deadline = Date.now() + 30_000;
+    let running: Promise<CommandResult>;
+    for (;;) {
+      let sawStart!: () => void;
+      const startedOutput = new Promise<void>((resolve) => (sawStart = resolve));
+      running = runWithPassword('ssh', [...relayOptions(), '-l', login, '127.0.0.1', 'echo started; sleep 60'], {
+        password: minted.mintConnectionCredential.password,
+        timeoutMs: 90_000,
+        onSpawn: (child) =>
+          child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('started') && sawStart()),
+      });
+      // Revoked once the command runs (its session is open on the agent then).
+      const started = await Promise.race([startedOutput.then(() => true), running.then(() => false)]);
+      if (started) break;
+      const refused = await running;
+      if (refused.code !== 255 || Date.now() > deadline) throw new Error(`never started: ${refused.stderr}`);
+    }
     await admin('mutation($id: ID!) { revokeConnectionCredential(id: $id) { id } }', {
       id: minted.mintConnectionCredential.credential.id,
     });
