@@ -522,9 +522,10 @@ function roundTrip(socket: Socket, text: string): Promise<string> {
 describe('public-key login through the relay', () => {
   let registered: string;
   let stranger: string;
+  let keyId: string;
 
   /** OpenSSH offering one key and nothing else (no password, no agent) to the relay. */
-  const withKey = (key: string, command: string[]) =>
+  const withKey = (key: string, command: string[], onSpawn?: (child: ChildProcess) => void) =>
     runWithPassword(
       'ssh',
       [
@@ -542,7 +543,7 @@ describe('public-key login through the relay', () => {
         '127.0.0.1',
         ...command,
       ],
-      { password: 'unused' },
+      { password: 'unused', timeoutMs: 90_000, ...(onSpawn ? { onSpawn } : {}) },
     );
 
   beforeAll(async () => {
@@ -550,10 +551,11 @@ describe('public-key login through the relay', () => {
     stranger = join(dir, 'stranger_relay_key');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice relay', '-f', registered]);
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
-    await admin('mutation($u: ID!, $k: String!) { addSshKey(userId: $u, input: { publicKey: $k }) { id } }', {
-      u: userId,
-      k: readFileSync(`${registered}.pub`, 'utf8'),
-    });
+    const added = await admin<{ addSshKey: { id: string } }>(
+      'mutation($u: ID!, $k: String!) { addSshKey(userId: $u, input: { publicKey: $k }) { id } }',
+      { u: userId, k: readFileSync(`${registered}.pub`, 'utf8') },
+    );
+    keyId = added.addSshKey.id;
   });
 
   test('ssh -i with a key registered to the user logs in (BatchMode: no password to fall back on)', async () => {
@@ -564,6 +566,22 @@ describe('public-key login through the relay', () => {
     do result = await withKey(registered, ['echo relayed-key-ok']);
     while (result.code === 255 && Date.now() < deadline);
     expect(result).toMatchObject({ code: 0, stdout: 'relayed-key-ok\n' });
+  });
+
+  test('removing the key ends the session it opened through the relay, with the reason', async () => {
+    let sawStart!: () => void;
+    const startedOutput = new Promise<void>((resolve) => (sawStart = resolve));
+    const running = withKey(registered, ['echo started; sleep 60'], (child) =>
+      child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('started') && sawStart()),
+    );
+    const started = await Promise.race([startedOutput.then(() => true), running.then(() => false)]);
+    expect(started).toBe(true);
+    // The agent admitted the key itself, so its removal (pushed to the agent) ends the session.
+    await admin('mutation($id: ID!) { removeSshKey(id: $id) { id } }', { id: keyId });
+    const result = await running;
+    expect(result.code).toBe(255);
+    expect(result.stdout).toBe('started\n');
+    expect(result.stderr).toMatch(/Postern: .*(revoked|removed)/);
   });
 
   test('a key not registered to anyone is refused', async () => {
