@@ -1,14 +1,15 @@
 // scp through the control plane's SSH relay versus the agent's local SSH listener and direct, in
 // one run, with the CPU the relay (control plane) and the agent spend per MB.
 //
-//   node bench/ssh-relay.mjs [--mb=50] [--rounds=2]
+//   node bench/ssh-relay.mjs [--mb=50] [--rounds=2] [--execs=10] [--echoes=200]
 //
 // Needs the repository built, OpenSSH's sshd/ssh/scp and sshpass (CI installs them, .ci/run), the
 // machine's PostgreSQL and Redis. Starts a private sshd (free port, its own host key, the current
 // user with a key made here), the built control plane with the ssh relay door and the built agent
 // (libs/testing's startStack), then interleaves the three paths in rounds: scp of an `mb` MiB file
 // up and down (SFTP, OpenSSH's default), median MB/s. CPU per MB: user+system time of the control
-// plane's and the agent's processes (/proc/<pid>/stat) during the relay transfers.
+// plane's and the agent's processes (/proc/<pid>/stat) during the relay transfers. Then per path:
+// sequential `ssh … true` sessions per second and keystroke echo p50/p99 (bench/ssh-common.mjs).
 // Results: bench/results/ssh-relay-<date>.json and a markdown table on stdout.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,9 +18,11 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { echoLatency, sessionsPerSecond } from './ssh-common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const { startStack } = await import(`${ROOT}/libs/testing/dist/index.js`);
+const ssh2 = (await import(`${ROOT}/apps/agent/node_modules/ssh2/lib/index.js`)).default;
 
 const arg = (name, fallback) => {
   const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -27,6 +30,8 @@ const arg = (name, fallback) => {
 };
 const MB = arg('mb', 50);
 const ROUNDS = arg('rounds', 2);
+const EXECS = arg('execs', 10);
+const ECHOES = arg('echoes', 200);
 const user = userInfo().username;
 const dir = mkdtempSync(join(tmpdir(), 'postern-bench-ssh-relay-'));
 
@@ -142,7 +147,7 @@ try {
     'mutation { createUser(input: { email: "bench@example.com", groups: ["b"] }) { id } }',
   );
   await admin(
-    'mutation($c: ID!) { createAccessRule(input: { connectionId: $c, groups: ["b"], operations: ["exec"] }) { id } }',
+    'mutation($c: ID!) { createAccessRule(input: { connectionId: $c, groups: ["b"], operations: ["exec", "sftp"] }) { id } }',
     {
       c: createConnection.id,
     },
@@ -224,18 +229,47 @@ try {
       rmSync(back, { force: true });
     }
   }
+  // Sessions per second (`ssh … true`, sequential) and keystroke echo, per path.
+  const perPath = {};
+  for (const [name, path] of Object.entries(paths)) {
+    const session = () =>
+      path.key
+        ? run('ssh', [...common, '-i', keyFile, '-p', String(path.port), '-l', path.login, '127.0.0.1', 'true'])
+        : run('sshpass', [
+            '-p',
+            password,
+            'ssh',
+            ...common,
+            '-o',
+            'PubkeyAuthentication=no',
+            '-p',
+            String(path.port),
+            '-l',
+            path.login,
+            '127.0.0.1',
+            'true',
+          ]);
+    const auth = path.key ? { privateKey: readFileSync(keyFile, 'utf8') } : { password };
+    perPath[name] = {
+      sessionsPerSecond: await sessionsPerSecond(session, EXECS),
+      echoMs: await echoLatency(ssh2, { port: path.port, username: path.login, ...auth }, ECHOES),
+    };
+  }
   const direct = { up: median(results.direct.up), down: median(results.direct.down) };
   const rows = Object.entries(results).map(([name, r]) => {
     const up = median(r.up);
     const down = median(r.down);
-    return `| ${name} | ${up.toFixed(1)} | ${down.toFixed(1)} | ${(up / direct.up).toFixed(2)}× / ${(down / direct.down).toFixed(2)}× |`;
+    const { sessionsPerSecond: rate, echoMs } = perPath[name];
+    return `| ${name} | ${up.toFixed(1)} | ${down.toFixed(1)} | ${(up / direct.up).toFixed(2)}× / ${(down / direct.down).toFixed(2)}× | ${rate.toFixed(2)} | ${echoMs.p50.toFixed(2)} / ${echoMs.p99.toFixed(2)} |`;
   });
   const cpu = {
     controlPlaneMsPerMB: (1000 * relayCpu.cp) / relayCpu.mb,
     agentMsPerMB: (1000 * relayCpu.agent) / relayCpu.mb,
   };
   console.log(`scp of ${MB} MiB, median of ${ROUNDS} rounds\n`);
-  console.log('| path | scp up (MB/s) | scp down (MB/s) | vs direct (up / down) |\n| --- | --- | --- | --- |');
+  console.log(
+    '| path | scp up (MB/s) | scp down (MB/s) | vs direct (up / down) | sessions/s | echo p50 / p99 (ms) |\n| --- | --- | --- | --- | --- | --- |',
+  );
   console.log(rows.join('\n'));
   console.log(
     `\nCPU per MB through the relay: control plane ${cpu.controlPlaneMsPerMB.toFixed(1)} ms, agent ${cpu.agentMsPerMB.toFixed(1)} ms`,
@@ -248,7 +282,7 @@ try {
   writeFileSync(
     join(ROOT, `bench/results/ssh-relay-${stamp}.json`),
     JSON.stringify(
-      { mb: MB, rounds: ROUNDS, results, cpu, load: readFileSync('/proc/loadavg', 'utf8').trim() },
+      { mb: MB, rounds: ROUNDS, results, perPath, cpu, load: readFileSync('/proc/loadavg', 'utf8').trim() },
       null,
       2,
     ),

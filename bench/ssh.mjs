@@ -1,7 +1,7 @@
 /* global AbortController */
 // SSH through Postern's engine versus direct and a plain TCP relay, measured in one run.
 //
-//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20] [--echoes=300]
+//   node bench/ssh.mjs [--mb=100] [--rounds=3] [--execs=20] [--echoes=300] [--only=postern] [--relay] [--compare-ciphers]
 //
 // Needs the repository built, OpenSSH's sshd/ssh/scp and sshpass (CI installs them, .ci/run).
 // Starts a private sshd (free port, its own host key, the current user with a key made here), a
@@ -11,7 +11,11 @@
 //   1. scp of an `mb` MiB file up and down (SFTP, OpenSSH's default): seconds, MB/s, median of rounds;
 //   2. `ssh … true` sessions per second (sequential, `execs` of them);
 //   3. the engine's CPU per MB moved (this process's user+system CPU during the Postern transfers);
-//   4. keystroke echo latency p50/p99: `echoes` single characters typed into a PTY (`cat -u`).
+//   4. keystroke echo latency p50/p99: `echoes` single characters typed into a PTY (`cat -u`);
+//   5. the cipher and MAC OpenSSH's client negotiated on each path.
+// With --relay, then runs bench/ssh-relay.mjs with the same sizes: direct vs the agent's local
+// listener vs the control plane's relay, in a real stack (the same measurements, CPU per MB of the
+// control plane and the agent).
 // Results: bench/results/ssh-<date>.json and a markdown table on stdout.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -20,6 +24,8 @@ import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { echoLatency, sessionsPerSecond } from './ssh-common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const { SshEngine, generateHostKey, parseHostKey } = await import(`${ROOT}/apps/agent/dist/engines/ssh/index.js`);
@@ -127,52 +133,64 @@ try {
   const logger = createLogger({ name: 'bench', level: 'warn', destination: { write: () => undefined } });
   const clientKey = readFileSync(join(dir, 'client_key'), 'utf8');
   let recorded = 0;
-  const gateway = createServer((socket) =>
-    engine.serve(socket, {
-      sessionId: randomUUID(),
-      ingress: 'local',
-      clientAddress: 'bench',
-      logger,
-      clientTls: null,
-      signal: new AbortController().signal,
-      resolveConnection: (name, protocol) =>
-        name === 'bench' && protocol === 'ssh'
-          ? {
-              id: 'c',
-              name,
-              protocol,
-              recordingMode: 'best-effort',
-              target: {
-                host: '127.0.0.1',
-                port: sshdPort,
-                user,
-                secretRef: 'bench',
-                tls: { mode: 'disable', caRef: null },
-                settings: { hostKeyFingerprint: fingerprint },
-              },
-            }
-          : null,
-      authenticate: async (_c, login, password) =>
-        password === PASSWORD && login === 'bench'
-          ? { ok: true, principal: { id: 'p', kind: 'user', displayName: 'bench', groups: [] } }
-          : { ok: false, reason: 'invalid_credential', message: 'no' },
-      knowsPublicKey: () => false,
-      operations: () => [[]],
-      resolveSecret: async () => clientKey,
-      dialTarget: async (host) => host,
-      revealPassword: () => undefined,
-      policy: () => ({ version: '1', statements }),
-      requestApproval: () => {
-        throw new Error('no approvals in the bench');
-      },
-      audit: () => undefined,
-      record: () => void (recorded += 1),
-      opened: () => undefined,
-      closed: () => undefined,
-    }),
-  );
+  const gatewayFor = (engine) =>
+    createServer((socket) =>
+      engine.serve(socket, {
+        sessionId: randomUUID(),
+        ingress: 'local',
+        clientAddress: 'bench',
+        logger,
+        clientTls: null,
+        signal: new AbortController().signal,
+        resolveConnection: (name, protocol) =>
+          name === 'bench' && protocol === 'ssh'
+            ? {
+                id: 'c',
+                name,
+                protocol,
+                recordingMode: 'best-effort',
+                target: {
+                  host: '127.0.0.1',
+                  port: sshdPort,
+                  user,
+                  secretRef: 'bench',
+                  tls: { mode: 'disable', caRef: null },
+                  settings: { hostKeyFingerprint: fingerprint },
+                },
+              }
+            : null,
+        authenticate: async (_c, login, password) =>
+          password === PASSWORD && login === 'bench'
+            ? { ok: true, principal: { id: 'p', kind: 'user', displayName: 'bench', groups: [] } }
+            : { ok: false, reason: 'invalid_credential', message: 'no' },
+        knowsPublicKey: () => false,
+        operations: () => [[]],
+        resolveSecret: async () => clientKey,
+        dialTarget: async (host) => host,
+        revealPassword: () => undefined,
+        policy: () => ({ version: '1', statements }),
+        requestApproval: () => {
+          throw new Error('no approvals in the bench');
+        },
+        audit: () => undefined,
+        record: () => void (recorded += 1),
+        opened: () => undefined,
+        closed: () => undefined,
+      }),
+    );
+  const gateway = gatewayFor(engine);
   const gatewayPort = await listen(gateway);
   cleanups.push(() => gateway.close());
+  // --compare-ciphers: a second engine offering AES-GCM only (the default list has AES-CTR too,
+  // which OpenSSH's client prefers: aes128-ctr with hmac-sha2-256-etm).
+  const compare = process.argv.includes('--compare-ciphers');
+  const gcmEngine = new SshEngine({
+    hostKey: parseHostKey(generateHostKey()),
+    ciphers: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'],
+  });
+  const gcmGateway = gatewayFor(gcmEngine);
+  const gcmPort = compare ? await listen(gcmGateway) : 0;
+  if (compare) cleanups.push(() => gcmGateway.close());
 
   const common = [
     '-F',
@@ -184,11 +202,16 @@ try {
     '-o',
     'LogLevel=ERROR',
   ];
-  const paths = {
+  const allPaths = {
     direct: { port: sshdPort, login: user, key: true },
     'tcp relay': { port: relayPort, login: user, key: true },
     postern: { port: gatewayPort, login: 'bench+bench', key: false },
+    ...(compare ? { 'postern, GCM only': { port: gcmPort, login: 'bench+bench', key: false } } : {}),
   };
+  // --only=postern: that path alone (to profile the engine: node --cpu-prof bench/ssh.mjs --only=postern).
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  const paths = only ? { [only]: allPaths[only] } : allPaths;
+  if (only && !allPaths[only]) throw new Error(`--only=${only}: not one of ${Object.keys(allPaths).join(', ')}`);
   const withAuth = (path, program, args) =>
     path.key
       ? [program, [...common, '-i', join(dir, 'client_key'), ...args]]
@@ -219,7 +242,7 @@ try {
     node: process.version,
   };
   for (const name of Object.keys(paths)) results.scp[name] = { up: [], down: [] };
-  const cpu = { us: 0, mb: 0 };
+  const cpu = {};
 
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, path] of Object.entries(paths)) {
@@ -232,10 +255,11 @@ try {
       const down = await run(
         ...withAuth(path, 'scp', ['-P', String(path.port), `${path.login}@127.0.0.1:${remote}`, back]),
       );
-      if (name === 'postern') {
+      if (name.startsWith('postern')) {
         const used = process.cpuUsage(before);
-        cpu.us += used.user + used.system;
-        cpu.mb += 2 * MB;
+        cpu[name] ??= { us: 0, mb: 0 };
+        cpu[name].us += used.user + used.system;
+        cpu[name].mb += 2 * MB;
       }
       if (createHash('sha256').update(readFileSync(back)).digest('hex') !== digest)
         throw new Error(`${name}: file changed`);
@@ -245,75 +269,60 @@ try {
       results.scp[name].down.push(down);
     }
   }
-  results.engineCpuMsPerMb = cpu.us / 1000 / cpu.mb;
+  results.engineCpuMsPerMb = cpu.postern ? cpu.postern.us / 1000 / cpu.postern.mb : null;
+  results.engineCpuMsPerMbByPath = Object.fromEntries(
+    Object.entries(cpu).map(([name, used]) => [name, used.us / 1000 / used.mb]),
+  );
   for (const [name, path] of Object.entries(paths)) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < EXECS; i++)
-      await run(...withAuth(path, 'ssh', ['-p', String(path.port), '-l', path.login, '127.0.0.1', 'true']));
-    results.sessionsPerSecond[name] = EXECS / (Number(process.hrtime.bigint() - started) / 1e9);
+    const session = () =>
+      run(...withAuth(path, 'ssh', ['-p', String(path.port), '-l', path.login, '127.0.0.1', 'true']));
+    results.sessionsPerSecond[name] = await sessionsPerSecond(session, EXECS);
+  }
+
+  // What OpenSSH's client negotiated with each path (the cipher decides most of the CPU per MB).
+  results.ciphers = {};
+  for (const [name, path] of Object.entries(paths)) {
+    const [program, args] = withAuth(path, 'ssh', [
+      '-v',
+      '-p',
+      String(path.port),
+      '-l',
+      path.login,
+      '127.0.0.1',
+      'true',
+    ]);
+    const stderr = await new Promise((resolve) =>
+      execFile(program, args, { env: { PATH: process.env.PATH, HOME: dir } }, (_e, _o, err) => resolve(String(err))),
+    );
+    results.ciphers[name] = /kex: server->client cipher: (\S+) MAC: (\S+)/.exec(stderr)?.slice(1).join(' ') ?? '?';
   }
 
   // Keystroke echo: one character typed into a PTY (`cat -u` in raw mode echoes it), one at a time.
   results.echoMs = {};
   for (const [name, path] of Object.entries(paths)) {
-    const client = new ssh2.Client();
-    await new Promise((resolve, reject) => {
-      client.once('ready', resolve).once('error', reject);
-      client.connect({
-        host: '127.0.0.1',
-        port: path.port,
-        username: path.login,
-        ...(path.key ? { privateKey: clientKey } : { password: PASSWORD }),
-      });
-    });
-    client.setNoDelay(true);
-    const channel = await new Promise((resolve, reject) =>
-      client.exec('stty raw -echo; echo ready; exec cat -u', { pty: true }, (error, ch) =>
-        error ? reject(error) : resolve(ch),
-      ),
-    );
-    let waiting = null;
-    let output = '';
-    channel.on('data', (chunk) => {
-      output += chunk.toString();
-      waiting?.();
-    });
-    while (!output.includes('ready')) await new Promise((resolve) => (waiting = resolve));
-    const samples = [];
-    for (let i = 0; i < ECHOES; i++) {
-      const echoed = new Promise((resolve) => (waiting = resolve));
-      const started = process.hrtime.bigint();
-      channel.write('x');
-      await echoed;
-      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    client.end();
-    samples.sort((a, b) => a - b);
-    results.echoMs[name] = {
-      p50: samples[Math.floor(samples.length * 0.5)],
-      p99: samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))],
-    };
+    const auth = path.key ? { privateKey: clientKey } : { password: PASSWORD };
+    results.echoMs[name] = await echoLatency(ssh2, { port: path.port, username: path.login, ...auth }, ECHOES);
   }
 
   const lines = [
-    '| path | scp up (MB/s) | scp down (MB/s) | vs direct | sessions/s | echo p50 / p99 (ms) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| path | scp up (MB/s) | scp down (MB/s) | vs direct | sessions/s | echo p50 / p99 (ms) | client cipher (MAC) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   const rate = (seconds) => MB / seconds;
-  const directUp = rate(median(results.scp.direct.up));
-  const directDown = rate(median(results.scp.direct.down));
+  const baseline = results.scp.direct ?? results.scp[Object.keys(paths)[0]];
+  const directUp = rate(median(baseline.up));
+  const directDown = rate(median(baseline.down));
   for (const name of Object.keys(paths)) {
     const up = rate(median(results.scp[name].up));
     const down = rate(median(results.scp[name].down));
     results.scp[name].medianMBps = { up, down };
     lines.push(
-      `| ${name} | ${up.toFixed(1)} | ${down.toFixed(1)} | ${(up / directUp).toFixed(2)}× / ${(down / directDown).toFixed(2)}× | ${results.sessionsPerSecond[name].toFixed(2)} | ${results.echoMs[name].p50.toFixed(2)} / ${results.echoMs[name].p99.toFixed(2)} |`,
+      `| ${name} | ${up.toFixed(1)} | ${down.toFixed(1)} | ${(up / directUp).toFixed(2)}× / ${(down / directDown).toFixed(2)}× | ${results.sessionsPerSecond[name].toFixed(2)} | ${results.echoMs[name].p50.toFixed(2)} / ${results.echoMs[name].p99.toFixed(2)} | ${results.ciphers[name]} |`,
     );
   }
-  lines.push(
-    '',
-    `engine CPU: ${results.engineCpuMsPerMb.toFixed(2)} ms per MB moved (user+system of the engine's process)`,
-  );
+  lines.push('');
+  for (const [name, ms] of Object.entries(results.engineCpuMsPerMbByPath))
+    lines.push(`engine CPU (${name}): ${ms.toFixed(2)} ms per MB moved (user+system of the engine's process)`);
   console.log(lines.join('\n'));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const out = join(ROOT, `bench/results/ssh-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}Z.json`);
@@ -321,5 +330,12 @@ try {
   console.log(`\nresults: ${out}`);
 } finally {
   cleanup();
+}
+// --relay: the same client measurements through the control plane's SSH relay (a whole stack:
+// PostgreSQL, Redis, the built control plane and agent), bench/ssh-relay.mjs, after this run.
+if (process.argv.includes('--relay')) {
+  console.log('\nthrough the relay (bench/ssh-relay.mjs):\n');
+  const relayArgs = [`--mb=${MB}`, `--rounds=${ROUNDS}`, `--execs=${EXECS}`, `--echoes=${ECHOES}`];
+  execFileSync(process.execPath, [join(ROOT, 'bench/ssh-relay.mjs'), ...relayArgs], { stdio: 'inherit' });
 }
 process.exit(0);

@@ -170,7 +170,7 @@ describe('ssh engine: forwarding', () => {
       const reply = await waitForEcho(local, 'through the tunnel');
       expect(reply).toBe('through the tunnel');
       expect(gateway.events('ssh.channel')).toContainEqual(
-        expect.objectContaining({ type: 'direct-tcpip', destination }),
+        expect.objectContaining({ kind: 'direct-tcpip', destination }),
       );
     } finally {
       forwarding.kill('SIGTERM');

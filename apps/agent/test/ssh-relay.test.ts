@@ -433,16 +433,25 @@ describe('ssh through the relay front door', () => {
       'mutation($c: ID!, $u: ID!) { mintConnectionCredential(input: { connectionId: $c, userId: $u, ttlSeconds: 600 }) { password credential { id } } }',
       { c: connectionId, u: userId },
     );
-    let sawStart!: () => void;
-    const startedOutput = new Promise<void>((resolve) => (sawStart = resolve));
-    const running = runWithPassword('ssh', [...relayOptions(), '-l', login, '127.0.0.1', 'echo started; sleep 60'], {
-      password: minted.mintConnectionCredential.password,
-      timeoutMs: 90_000,
-      onSpawn: (child) =>
-        child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('started') && sawStart()),
-    });
-    // Revoked once the command runs (its session is open on the agent then).
-    await startedOutput;
+    // The relay reads the new credential from the database at once; the agent knows it once its
+    // policy snapshot carries it, and refuses the login until then: start again until it runs.
+    const deadline = Date.now() + 30_000;
+    let running: Promise<CommandResult>;
+    for (;;) {
+      let sawStart!: () => void;
+      const startedOutput = new Promise<void>((resolve) => (sawStart = resolve));
+      running = runWithPassword('ssh', [...relayOptions(), '-l', login, '127.0.0.1', 'echo started; sleep 60'], {
+        password: minted.mintConnectionCredential.password,
+        timeoutMs: 90_000,
+        onSpawn: (child) =>
+          child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('started') && sawStart()),
+      });
+      // Revoked once the command runs (its session is open on the agent then).
+      const started = await Promise.race([startedOutput.then(() => true), running.then(() => false)]);
+      if (started) break;
+      const refused = await running;
+      if (refused.code !== 255 || Date.now() > deadline) throw new Error(`never started: ${refused.stderr}`);
+    }
     await admin('mutation($id: ID!) { revokeConnectionCredential(id: $id) { id } }', {
       id: minted.mintConnectionCredential.credential.id,
     });
@@ -509,3 +518,76 @@ function roundTrip(socket: Socket, text: string): Promise<string> {
     socket.write(text);
   });
 }
+
+describe('public-key login through the relay', () => {
+  let registered: string;
+  let stranger: string;
+  let keyId: string;
+
+  /** OpenSSH offering one key and nothing else (no password, no agent) to the relay. */
+  const withKey = (key: string, command: string[], onSpawn?: (child: ChildProcess) => void) =>
+    runWithPassword(
+      'ssh',
+      [
+        ...relayOptions('publickey').map((o) => (o === 'PubkeyAuthentication=no' ? 'PubkeyAuthentication=yes' : o)),
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'IdentityAgent=none',
+        '-i',
+        key,
+        '-l',
+        login,
+        '127.0.0.1',
+        ...command,
+      ],
+      { password: 'unused', timeoutMs: 90_000, ...(onSpawn ? { onSpawn } : {}) },
+    );
+
+  beforeAll(async () => {
+    registered = join(dir, 'alice_relay_key');
+    stranger = join(dir, 'stranger_relay_key');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice relay', '-f', registered]);
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+    const added = await admin<{ addSshKey: { id: string } }>(
+      'mutation($u: ID!, $k: String!) { addSshKey(userId: $u, input: { publicKey: $k }) { id } }',
+      { u: userId, k: readFileSync(`${registered}.pub`, 'utf8') },
+    );
+    keyId = added.addSshKey.id;
+  });
+
+  test('ssh -i with a key registered to the user logs in (BatchMode: no password to fall back on)', async () => {
+    // The relay reads keys from the database at once; the agent knows the key once its policy
+    // snapshot carries it: until then the agent refuses the login, so retry for a while.
+    const deadline = Date.now() + 30_000;
+    let result: CommandResult;
+    do result = await withKey(registered, ['echo relayed-key-ok']);
+    while (result.code === 255 && Date.now() < deadline);
+    expect(result).toMatchObject({ code: 0, stdout: 'relayed-key-ok\n' });
+  });
+
+  test('removing the key ends the session it opened through the relay, with the reason', async () => {
+    let sawStart!: () => void;
+    const startedOutput = new Promise<void>((resolve) => (sawStart = resolve));
+    const running = withKey(registered, ['echo started; sleep 60'], (child) =>
+      child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('started') && sawStart()),
+    );
+    const started = await Promise.race([startedOutput.then(() => true), running.then(() => false)]);
+    expect(started).toBe(true);
+    // The agent admitted the key itself, so its removal (pushed to the agent) ends the session.
+    await admin('mutation($id: ID!) { removeSshKey(id: $id) { id } }', { id: keyId });
+    const result = await running;
+    expect(result.code).toBe(255);
+    expect(result.stdout).toBe('started\n');
+    expect(result.stderr).toMatch(/Postern: .*(revoked|removed)/);
+  });
+
+  test('a key not registered to anyone is refused', async () => {
+    const result = await withKey(stranger, ['echo nope']);
+    expect(result.code).toBe(255);
+    expect(result.stderr).toContain('Permission denied');
+    expect(result.stdout).toBe('');
+  });
+});

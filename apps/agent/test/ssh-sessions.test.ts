@@ -43,7 +43,7 @@ describe('ssh engine: exec', () => {
   test('records the command, its output as asciicast and its exit status', async () => {
     await ssh(gateway.port, login(), ['echo recorded-marker; exit 5']);
     const channel = gateway.events('ssh.channel').find((e) => e['command'] === 'echo recorded-marker; exit 5');
-    expect(channel).toMatchObject({ type: 'exec', asciicast: { version: 2, width: 80, height: 24 } });
+    expect(channel).toMatchObject({ kind: 'exec', asciicast: { version: 2, width: 80, height: 24 } });
     const output = gateway
       .events('ssh.output')
       .filter((e) => e['channel'] === channel!['channel'])
@@ -86,7 +86,7 @@ describe('ssh engine: shell', () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('shell-42-marker');
-    const shell = gateway.events('ssh.channel').find((e) => e['type'] === 'shell');
+    const shell = gateway.events('ssh.channel').find((e) => e['kind'] === 'shell');
     expect(shell).toMatchObject({ asciicast: { version: 2, env: { TERM: expect.any(String) } } });
     const output = gateway
       .events('ssh.output')
@@ -128,7 +128,7 @@ describe('ssh engine: file transfer', () => {
       );
     } else {
       expect(gateway.events('ssh.channel')).toContainEqual(
-        expect.objectContaining({ type: 'exec', command: expect.stringMatching(/^scp .*-t/) }),
+        expect.objectContaining({ kind: 'exec', command: expect.stringMatching(/^scp .*-t/) }),
       );
     }
   });

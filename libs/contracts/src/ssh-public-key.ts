@@ -89,7 +89,8 @@ function keyBits(algorithm: SshKeyAlgorithm, blob: Buffer): number {
   return bits;
 }
 
-class WireReader {
+/** RFC 4251 §5 wire reading: strings (uint32 length + bytes) and single bytes; throws SshPublicKeyError. */
+export class WireReader {
   private offset = 0;
   constructor(private readonly buffer: Buffer) {}
 
@@ -100,6 +101,11 @@ class WireReader {
     if (length > this.buffer.length - start) throw new SshPublicKeyError('the key data is truncated');
     this.offset = start + length;
     return this.buffer.subarray(start, this.offset);
+  }
+
+  byte(): number {
+    if (this.offset >= this.buffer.length) throw new SshPublicKeyError('the key data is truncated');
+    return this.buffer[this.offset++]!;
   }
 
   done(): boolean {

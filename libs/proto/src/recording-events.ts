@@ -58,7 +58,12 @@ export interface RecordingEventBodies {
    */
   'ssh.channel': {
     channel: number;
-    type: 'shell' | 'exec' | 'subsystem' | 'direct-tcpip';
+    /**
+     * `kind`, not `type`: agents before session 8 wrote `type` here, which replaced the event's
+     * own type in the stored line (such events read as type "exec", "shell", …; @postern/recording-format
+     * reads both).
+     */
+    kind: 'shell' | 'exec' | 'subsystem' | 'direct-tcpip';
     /** exec: the command line; subsystem: its name (sftp). */
     command?: string;
     /** direct-tcpip: host:port the target was asked to connect to. */
@@ -255,3 +260,13 @@ const TYPES: ReadonlySet<string> = new Set(RECORDING_EVENT_TYPES);
 export function isRecordingEventType(type: string): type is RecordingEventType {
   return TYPES.has(type);
 }
+
+/**
+ * No body may name `at` or `type`: the recorder writes those first and a body field of the same
+ * name would replace them in the stored line. Fails to compile when one does.
+ */
+type NamesReserved<K extends keyof RecordingEventBodies> = Extract<keyof RecordingEventBodies[K], 'at' | 'type'>;
+type AssertNever<T extends never> = T;
+export type RecordingBodiesNameNoReservedField = AssertNever<
+  { [K in keyof RecordingEventBodies]: NamesReserved<K> }[keyof RecordingEventBodies]
+>;

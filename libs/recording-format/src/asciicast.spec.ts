@@ -9,10 +9,10 @@ describe('terminal recordings as asciicast v2', () => {
     event('session.start', {}),
     event('ssh.channel', {
       channel: 0,
-      type: 'shell',
+      kind: 'shell',
       asciicast: { version: 2, width: 80, height: 24, timestamp: 1_765_000_000, env: { TERM: 'xterm' } },
     }),
-    event('ssh.channel', { channel: 1, type: 'subsystem', command: 'sftp' }),
+    event('ssh.channel', { channel: 1, kind: 'subsystem', command: 'sftp' }),
     event('ssh.output', { channel: 0, event: [0.1, 'o', '$ '] }),
     event('ssh.sftp', { channel: 1, op: 'read', path: '/etc/hosts', status: 'ok' }),
     event('ssh.output', { channel: 0, event: [0.5, 'r', '100x30'] }),
@@ -60,5 +60,21 @@ describe('terminal recordings as asciicast v2', () => {
   test('malformed events are skipped, not thrown on', () => {
     const odd = [event('ssh.output', { channel: 9, event: 'nope' }), event('ssh.channel', { channel: 9 })];
     expect(terminalRecordings(odd)).toEqual([]);
+  });
+
+  test('a channel stored by an agent before session 8 (its kind had replaced the event type) still plays', () => {
+    // What such an agent stored: the line `{"type":"ssh.channel",…,"type":"exec",…}` reads as type "exec".
+    const stored = [
+      event('exec', {
+        channel: 2,
+        type: 'exec',
+        command: 'uptime',
+        asciicast: { version: 2, width: 80, height: 24, timestamp: 1_765_000_000 },
+      }),
+      event('ssh.output', { channel: 2, event: [0.2, 'o', 'up 3 days\n'] }),
+    ];
+    expect(terminalRecordings(stored).map((t) => [t.key, t.title, t.events])).toEqual([
+      ['ssh:2', 'exec: uptime', [[0.2, 'o', 'up 3 days\n']]],
+    ]);
   });
 });

@@ -29,7 +29,8 @@ const KINDS = {
  */
 export function terminalRecordings(events: readonly RecordedEvent[]): TerminalRecording[] {
   const terminals = new Map<string, TerminalRecording>();
-  for (const event of events) {
+  for (const stored of events) {
+    const event = sshChannelOpen(stored);
     for (const [protocol, kind] of Object.entries(KINDS)) {
       const key = `${protocol}:${String(event.body[kind.id])}`;
       if (event.type === kind.open) {
@@ -46,9 +47,23 @@ export function terminalRecordings(events: readonly RecordedEvent[]): TerminalRe
   return [...terminals.values()];
 }
 
+/** SSH channel kinds an `ssh.channel` event names (`kind`). */
+const SSH_CHANNEL_KINDS = new Set(['shell', 'exec', 'subsystem', 'direct-tcpip']);
+
+/**
+ * Agents before session 8 wrote the channel's kind as the body's `type`, which replaced the event's
+ * own type in the stored line: such an event reads as type "exec" (or "shell", …) with a `channel`.
+ * Read as the `ssh.channel` event it is.
+ */
+function sshChannelOpen(event: RecordedEvent): RecordedEvent {
+  if (!SSH_CHANNEL_KINDS.has(event.type) || typeof event.body['channel'] !== 'number') return event;
+  return { ...event, type: 'ssh.channel', body: { ...event.body, kind: event.body['kind'] ?? event.type } };
+}
+
 function titleOf(protocol: string, body: Record<string, unknown>): string {
   if (protocol === 'ssh') {
-    return body['type'] === 'exec' ? `exec: ${String(body['command'] ?? '')}` : String(body['type'] ?? 'shell');
+    const kind = body['kind'] ?? body['type'];
+    return kind === 'exec' ? `exec: ${String(body['command'] ?? '')}` : String(kind ?? 'shell');
   }
   const command = Array.isArray(body['command']) ? (body['command'] as string[]).join(' ') : '';
   return `${String(body['subresource'] ?? 'exec')} ${String(body['namespace'] ?? '')}/${String(body['pod'] ?? '')}: ${command}`;

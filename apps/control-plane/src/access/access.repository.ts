@@ -36,6 +36,11 @@ export interface CredentialForLogin {
   user: { id: string; subject: string; email: string | null; disabledAt: Date | null; groups: string[] };
 }
 
+export interface SshKeyForLogin {
+  publicKey: Buffer;
+  user: CredentialForLogin['user'];
+}
+
 @Injectable()
 export class AccessRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -95,6 +100,25 @@ export class AccessRepository {
       connectionId: row.connectionId,
       expiresAt: row.expiresAt,
       revokedAt: row.revokedAt,
+      user: {
+        id: row.user.id,
+        subject: row.user.subject,
+        email: row.user.email,
+        disabledAt: row.user.disabledAt,
+        groups: row.user.memberships.map((m) => m.group.name),
+      },
+    };
+  }
+
+  /** The registered SSH key with this fingerprint (unique across users) and its owner, for a relay login. */
+  async sshKeyForLogin(fingerprint: string): Promise<SshKeyForLogin | null> {
+    const row = await this.prisma.sshPublicKey.findUnique({
+      where: { fingerprint },
+      include: { user: { include: { memberships: { include: { group: true } } } } },
+    });
+    if (!row) return null;
+    return {
+      publicKey: Buffer.from(row.publicKey),
       user: {
         id: row.user.id,
         subject: row.user.subject,

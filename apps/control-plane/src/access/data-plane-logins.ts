@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { loginNames, matchesLoginName, TokenRejectedError } from '@postern/oidc';
-import { parseSecret, secretMatches, type ParsedSecret } from '@postern/contracts';
+import { parseSecret, secretMatches, sshKeyFingerprint, type ParsedSecret } from '@postern/contracts';
 import { DataPlaneTokenVerifier } from '../identity/token-verifier.js';
-import { AccessRepository } from './access.repository.js';
+import { AccessRepository, type CredentialForLogin } from './access.repository.js';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -39,6 +39,24 @@ export class DataPlaneLogins {
     return { ok: false, reason: 'invalid_credential', detail: 'neither a connection credential nor a token' };
   }
 
+  /**
+   * An SSH public key the client proved it holds (the relay verified its signature): the key must
+   * be registered (the whole blob, not only its fingerprint) to an enabled user whose login name
+   * the client gave, with an access rule or grant — what the agent's engine checks again.
+   */
+  async checkSshKey(
+    connectionId: string | null,
+    user: string,
+    publicKey: Buffer,
+    now = new Date(),
+  ): Promise<LoginVerdict> {
+    const found = await this.repository.sshKeyForLogin(sshKeyFingerprint(publicKey));
+    if (!found || !found.publicKey.equals(publicKey) || found.user.disabledAt) {
+      return { ok: false, reason: 'invalid_credential', detail: 'ssh key not registered, or its user disabled' };
+    }
+    return this.checkUser(connectionId, user, found.user, now);
+  }
+
   private async checkCredential(
     connectionId: string | null,
     user: string,
@@ -57,11 +75,23 @@ export class DataPlaneLogins {
       };
     }
     if (found.expiresAt <= now) return { ok: false, reason: 'expired_credential', detail: 'credential expired' };
-    const names = loginNames({ subject: found.user.subject, email: found.user.email ?? undefined });
+    return this.checkUser(connectionId, user, found.user, now);
+  }
+
+  /** The name the client gave is the user's, and the user has an access rule or grant. */
+  private async checkUser(
+    connectionId: string | null,
+    user: string,
+    owner: CredentialForLogin['user'],
+    now: Date,
+  ): Promise<LoginVerdict> {
+    const names = loginNames({ subject: owner.subject, email: owner.email ?? undefined });
     if (!matchesLoginName(user, names)) return mismatch(user, names);
-    const standing = await this.standing(connectionId, found.user.groups);
-    const granted = standing || (await this.repository.activeGrantExpiry(found.user.id, connectionId, now)) !== null;
-    return granted ? { ok: true, principalId: found.user.id } : noAccess(found.user.id);
+    const standing = await this.standing(connectionId, owner.groups);
+    const granted =
+      standing ||
+      (connectionId !== null && (await this.repository.activeGrantExpiry(owner.id, connectionId, now)) !== null);
+    return granted ? { ok: true, principalId: owner.id } : noAccess(owner.id);
   }
 
   private async checkToken(connectionId: string | null, user: string, token: string): Promise<LoginVerdict> {

@@ -1,6 +1,7 @@
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
 import type { AuthenticationResult, ClientProof, EngineContext, Principal, ResolvedConnection } from '../engine.js';
 import { parseLogin } from './login.js';
+import { relayedKey, signatureValid, type UsedSessionIds } from './relayed-key.js';
 
 /** Who logged in, through which connection. */
 export interface Authenticated {
@@ -34,6 +35,8 @@ export class ClientAuth {
     private readonly maxAttempts: number,
     private readonly onSuccess: (authenticated: Authenticated) => void,
     private readonly onGiveUp: (message: string) => void,
+    /** Session ids of relayed key proofs already used (the engine's, shared by its sessions). */
+    private readonly usedProofs: UsedSessionIds,
   ) {}
 
   handle(ctx: ssh2.AuthContext): void {
@@ -72,7 +75,7 @@ export class ClientAuth {
         this.context.knowsPublicKey(connection, login.user, ctx.key.data);
       return known ? ctx.accept() : ctx.reject(METHODS);
     }
-    if (!signatureValid(ctx)) {
+    if (!signatureValid(ctx.key.data, ctx.blob, ctx.signature, ctx.hashAlgo)) {
       void this.check(ctx, ctx.username, null);
       return;
     }
@@ -105,6 +108,13 @@ export class ClientAuth {
     if (connection === null) return `no SSH connection named "${login.connection.slice(0, 80)}"`;
     if (password === null) return 'the public-key signature does not verify';
     if (password === '') return 'empty credential';
+    // Through the relay, a public-key login arrives as the proof the client signed for the relay.
+    const relayed =
+      typeof password === 'string' && this.context.ingress === 'relay'
+        ? relayedKey(password, username, this.usedProofs)
+        : null;
+    if (relayed !== null && 'refused' in relayed) return relayed.refused;
+    if (relayed !== null) password = { kind: 'public-key', publicKey: relayed.publicKey };
     const result = await this.context.authenticate(connection, login.user, password);
     if (!result.ok) return refusal(result, login.user, connection);
     this.onSuccess({ principal: result.principal, connection, user: login.user });
@@ -126,18 +136,5 @@ function refusal(result: Exclude<AuthenticationResult, { ok: true }>, user: stri
       return result.message;
     case 'policy_stale':
       return 'the Postern agent cannot reach its control plane: new sessions are refused until it can';
-  }
-}
-
-/** Whether the client's signature was made by the key it offered (ssh2 leaves this to the server). */
-function signatureValid(ctx: ssh2.PublicKeyAuthContext): boolean {
-  const key = ssh2.utils.parseKey(ctx.key.data);
-  if (key instanceof Error) return false;
-  // The parsed key must be the offered blob itself, not a key derived from part of it.
-  if (!key.getPublicSSH().equals(ctx.key.data)) return false;
-  try {
-    return key.verify(ctx.blob!, ctx.signature!, ctx.hashAlgo) === true;
-  } catch {
-    return false;
   }
 }

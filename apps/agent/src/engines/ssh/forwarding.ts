@@ -61,7 +61,7 @@ export function forwardLocal(
         const started = Date.now();
         let fromClient = 0;
         let fromTarget = 0;
-        context.record('ssh.channel', { channel: id, type: 'direct-tcpip', destination });
+        context.record('ssh.channel', { channel: id, kind: 'direct-tcpip', destination });
         const untrack = host.track({
           endWithMessage: () => {
             const closed = new Promise<void>((resolve) => client.once('close', resolve));

@@ -145,7 +145,7 @@ export class SessionChannel implements Closable {
       this.recorder = new TerminalRecorder(this.host.context, this.id, this.host.recordingMaxBytes);
       this.recorder.open('exec', this.pty, command);
     } else {
-      this.host.context.record('ssh.channel', { channel: this.id, type: 'exec', command });
+      this.host.context.record('ssh.channel', { channel: this.id, kind: 'exec', command });
     }
     const options: ssh2.ExecOptions = { env: this.env, ...(this.pty ? { pty: this.ptyOptions(this.pty) } : {}) };
     const requested = this.pty === null ? null : { cols: this.pty.cols, rows: this.pty.rows };
@@ -160,7 +160,7 @@ export class SessionChannel implements Closable {
     if (!(await this.admitChannel(client, channelRequest('sftp'), name))) return;
     const upstream = await this.targetOrFail(client);
     if (upstream === null) return;
-    this.host.context.record('ssh.channel', { channel: this.id, type: 'subsystem', command: name });
+    this.host.context.record('ssh.channel', { channel: this.id, kind: 'subsystem', command: name });
     this.sftp = new SftpObserver((operation) =>
       this.host.context.record('ssh.sftp', { channel: this.id, ...operation }),
     );

@@ -7,14 +7,18 @@ import { ClientAuth, type Authenticated } from './client-auth.js';
 import { allowedDestinations, forwardLocal } from './forwarding.js';
 import type { HostKey } from './host-key.js';
 import { SessionChannel, type ChannelHost, type Closable } from './session-channel.js';
+import type { UsedSessionIds } from './relayed-key.js';
 import { connectUpstream } from './upstream.js';
 
 /**
- * Ciphers offered to clients. OpenSSH's client picks chacha20-poly1305 first when offered, and
- * ssh2 without its optional native binding (not built here: no install scripts) computes
- * Poly1305 in JavaScript; AES-GCM runs in OpenSSL with the CPU's AES instructions.
+ * Ciphers offered to clients: AES-GCM first, then AES-CTR (with ssh2's HMACs); not
+ * chacha20-poly1305, which ssh2 computes in JavaScript without its optional native binding (not
+ * built here: no install scripts). The client's order decides (RFC 4253 §7.1): OpenSSH, which
+ * lists CTR before GCM, picks aes128-ctr with hmac-sha2-256-etm. Offering GCM only was measured
+ * against this list in the same run (bench/ssh.mjs --compare-ciphers, docs/benchmarks.md): no
+ * difference in CPU per MB or throughput beyond noise, so clients without GCM keep working.
  */
-const CLIENT_CIPHERS: ssh2.CipherAlgorithm[] = [
+export const CLIENT_CIPHERS: ssh2.CipherAlgorithm[] = [
   'aes128-gcm@openssh.com',
   'aes256-gcm@openssh.com',
   'aes128-ctr',
@@ -62,6 +66,8 @@ export class SshSession implements ChannelHost {
     readonly context: EngineContext,
     private readonly settings: SshSessionSettings,
     private readonly hostKey: HostKey,
+    private readonly usedProofs: UsedSessionIds,
+    private readonly ciphers: readonly ssh2.CipherAlgorithm[] = CLIENT_CIPHERS,
   ) {
     this.recordingMaxBytes = settings.recordingMaxBytes;
   }
@@ -83,7 +89,11 @@ export class SshSession implements ChannelHost {
 
     // ssh2 takes an already parsed key as `{ key }` (parsed once per engine, not per session).
     const hostKey = { key: this.hostKey.key as unknown as Buffer };
-    const server = new ssh2.Server({ hostKeys: [hostKey], ident: 'Postern', algorithms: { cipher: CLIENT_CIPHERS } });
+    const server = new ssh2.Server({
+      hostKeys: [hostKey],
+      ident: 'Postern',
+      algorithms: { cipher: [...this.ciphers] },
+    });
     server.on('connection', (connection) => this.accept(connection, () => auth.clear()));
     server.on('error', () => undefined);
     // ssh2 serves any stream that behaves like a socket; relayed sessions arrive as a plain Duplex.
@@ -131,6 +141,7 @@ export class SshSession implements ChannelHost {
         this.authenticated = who;
       },
       (message) => this.finish(new SessionEnd('auth_failed', message)),
+      this.usedProofs,
     );
     connection.on('authentication', (ctx) => auth.handle(ctx));
     connection.on('ready', () => {

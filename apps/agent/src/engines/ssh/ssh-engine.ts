@@ -1,12 +1,19 @@
 import type { Duplex } from 'node:stream';
+import type ssh2 from 'ssh2';
 import type { Logger } from '@postern/logging';
 import { SSH_DIALECT } from '@postern/policy-ssh';
 import type { CompiledRules, DialectRules, ProtocolEngine } from '../engine.js';
 import type { HostKey } from './host-key.js';
+import { UsedSessionIds } from './relayed-key.js';
 import { compileSshRules, type SshContext, type SshSessionRules } from './rules.js';
 import { SshSession, type SshSessionSettings } from './session.js';
 
-export type SshEngineOptions = Partial<SshSessionSettings> & { hostKey: HostKey; logger?: Logger };
+export type SshEngineOptions = Partial<SshSessionSettings> & {
+  hostKey: HostKey;
+  logger?: Logger;
+  /** Ciphers offered to clients (default CLIENT_CIPHERS; bench/ssh.mjs --compare-ciphers offers AES-GCM only). */
+  ciphers?: readonly ssh2.CipherAlgorithm[];
+};
 
 const DEFAULTS: SshSessionSettings = {
   authTimeoutMs: 30_000,
@@ -28,6 +35,9 @@ export class SshEngine implements ProtocolEngine<SshSessionRules> {
   readonly hostKey: HostKey;
   private readonly settings: SshSessionSettings;
   private readonly logger: Logger | undefined;
+  private readonly ciphers: readonly ssh2.CipherAlgorithm[] | undefined;
+  /** Relayed key proofs already used, across this engine's sessions (relayed-key.ts). */
+  private readonly usedProofs = new UsedSessionIds();
 
   constructor(options: SshEngineOptions) {
     const settings = { ...DEFAULTS };
@@ -41,6 +51,7 @@ export class SshEngine implements ProtocolEngine<SshSessionRules> {
     this.settings = settings;
     this.hostKey = options.hostKey;
     this.logger = options.logger;
+    this.ciphers = options.ciphers;
   }
 
   compileRules(rules: DialectRules): CompiledRules<SshSessionRules> {
@@ -48,9 +59,11 @@ export class SshEngine implements ProtocolEngine<SshSessionRules> {
   }
 
   serve(client: Duplex, context: SshContext): Promise<void> {
-    return new SshSession(client, context, this.settings, this.hostKey).run().catch((error: unknown) => {
-      (this.logger ?? context.logger).error({ err: error }, 'ssh session crashed');
-      client.destroy();
-    });
+    return new SshSession(client, context, this.settings, this.hostKey, this.usedProofs, this.ciphers)
+      .run()
+      .catch((error: unknown) => {
+        (this.logger ?? context.logger).error({ err: error }, 'ssh session crashed');
+        client.destroy();
+      });
   }
 }

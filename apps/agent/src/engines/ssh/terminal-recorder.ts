@@ -25,9 +25,11 @@ export class TerminalRecorder {
     pty: { cols: number; rows: number; term: string } | null,
     command: string | undefined,
   ): void {
+    // `kind`, not `type`: the recorder writes the event's own `type` first, and a body field of
+    // the same name replaced it in the stored event (recordings before session 8 read "exec"/"shell").
     this.context.record('ssh.channel', {
       channel: this.channel,
-      type,
+      kind: type,
       ...(command === undefined ? {} : { command }),
       asciicast: {
         version: 2,

@@ -42,7 +42,7 @@ describe('the dashboard served at /', () => {
       const response = await fetch(`${base}${path}`, { headers: html });
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('<div id="root">');
-      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self' 'wasm-unsafe-eval';");
       expect(response.headers.get('cache-control')).toBe('no-cache');
     }
   });

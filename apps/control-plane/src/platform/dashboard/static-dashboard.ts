@@ -11,11 +11,13 @@ export const SERVER_PATHS = ['/graphql', '/auth', '/healthz', '/readyz', '/audit
 /**
  * The dashboard's pages: scripts only from this origin, API calls and graphql-ws only to it, no
  * framing. The same origin is what lets the session cookie (HttpOnly, SameSite=Lax) and Apollo's
- * CSRF prevention protect the API without a token in the page.
+ * CSRF prevention protect the API without a token in the page. `'wasm-unsafe-eval'` lets the page
+ * compile WebAssembly (asciinema-player's terminal emulator is WASM, bundled in its chunk), not
+ * evaluate JavaScript strings.
  */
 export const DASHBOARD_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",

@@ -44,6 +44,11 @@ export interface RelayLogin {
    * as the agent's HTTP engine does. Default false: the user must match.
    */
   userFromCredential?: boolean;
+  /**
+   * SSH: instead of the password, a public key the client proved it holds (the door verified the
+   * signature); the login check is then that the key is registered to the user.
+   */
+  publicKey?: Buffer;
 }
 
 /**

@@ -77,10 +77,13 @@ export class RelayRouter implements RelayCore {
     const found = await this.connections.findByName(login.connection);
     const connection = found && found.protocol === CONNECTION_PROTOCOL[protocol] ? found : null;
     // An unknown name is answered like a known one (names cannot be probed); the log tells them apart.
-    let verdict = await this.logins.check(connection?.id ?? null, user, login.password);
+    let verdict = login.publicKey
+      ? await this.logins.checkSshKey(connection?.id ?? null, user, login.publicKey)
+      : await this.logins.check(connection?.id ?? null, user, login.password);
     // A bearer token names no user: take the credential's own login name (not counted as a failure).
     if (
       login.userFromCredential === true &&
+      !login.publicKey &&
       user === '' &&
       !verdict.ok &&
       verdict.reason === 'user_mismatch' &&

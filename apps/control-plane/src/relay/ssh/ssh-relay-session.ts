@@ -2,14 +2,16 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@postern/logging';
 import ssh2 from 'ssh2';
+import { encodeRelayedKeyProof } from '@postern/contracts';
 import type { RelayRefusal } from '../core/front-door.js';
 import { bridgeForward, SessionBridge } from './channel-bridge.js';
 import type { RelayHostKey } from './relay-host-key.js';
 import { parseSshUser, type SshLoginName } from './ssh-login.js';
 
 /**
- * Ciphers offered: OpenSSH prefers chacha20-poly1305, which ssh2 computes in JavaScript without
- * its optional native binding (not built here: no install scripts); AES-GCM runs in OpenSSL.
+ * Ciphers offered, to clients and to the agent: the agent engine's list (AES-GCM, then AES-CTR; not
+ * chacha20-poly1305, computed in JavaScript by ssh2 without its native binding). OpenSSH's client
+ * picks aes128-ctr + hmac-sha2-256-etm from it; GCM only measured no faster (docs/benchmarks.md).
  */
 export const RELAY_CIPHERS: ssh2.CipherAlgorithm[] = [
   'aes128-gcm@openssh.com',
@@ -21,7 +23,9 @@ export const RELAY_CIPHERS: ssh2.CipherAlgorithm[] = [
 
 /** Failed authentications on one connection before it is closed (OpenSSH's MaxAuthTries is 6). */
 const MAX_AUTH_FAILURES = 3;
-const AUTH_METHODS: ssh2.AuthenticationType[] = ['keyboard-interactive', 'password'];
+const AUTH_METHODS: ssh2.AuthenticationType[] = ['publickey', 'keyboard-interactive', 'password'];
+/** Key queries (a client asking whether a key would do, before signing) answered per connection. */
+const MAX_KEY_QUERIES = 20;
 /** SSH_DISCONNECT reason codes (RFC 4253 §11.1) for refusals that are not a wrong credential. */
 const DISCONNECT_SERVICE_NOT_AVAILABLE = 7;
 const DISCONNECT_TOO_MANY_CONNECTIONS = 12;
@@ -37,8 +41,16 @@ export interface SshRelayHost {
    * Routes the login (the relay core checks it first) and logs in to the agent's SSH engine with
    * the same user name and credential, verifying the agent's published host key.
    */
-  connectAgent(login: SshLoginName, password: string, clientAddress: string): Promise<ssh2.Client | RelayRefusal>;
+  connectAgent(login: SshLoginName, secret: SshRelaySecret, clientAddress: string): Promise<ssh2.Client | RelayRefusal>;
+  /** A key query: whether `publicKey` is registered to the login's user, who may use the connection. */
+  knowsKey(login: SshLoginName, publicKey: Buffer): Promise<boolean>;
 }
+
+/**
+ * What the client authenticated with: the Postern credential, or a public key whose signature the
+ * relay verified, with that signature passed on as the agent's proof (@postern/contracts ssh-key-proof).
+ */
+export type SshRelaySecret = { password: string } | { publicKey: Buffer; proof: string };
 
 /**
  * One client of the SSH relay: the relay terminates SSH itself (the bytes are encrypted end to
@@ -52,6 +64,7 @@ export class SshRelaySession {
   private upstream: ssh2.Client | null = null;
   private connection: ssh2.Connection | null = null;
   private failures = 0;
+  private keyQueries = 0;
   /** A login being checked: a client that sends another before the answer is refused outright. */
   private checking = false;
   /** Client channels open now. */
@@ -103,12 +116,12 @@ export class SshRelaySession {
   private authenticate(ctx: ssh2.AuthContext): void {
     if (this.upstream !== null) return ctx.reject();
     const login = parseSshUser(ctx.username);
-    const attempt = (password: string): void => {
+    const attempt = (secret: SshRelaySecret): void => {
       if (this.checking) return this.failed(ctx, 'a second login while the first is being checked');
       if (login === null)
         return this.failed(ctx, `user name "${ctx.username.slice(0, 80)}" is not <login>+<connection>`);
       this.checking = true;
-      void this.host.connectAgent(login, password, this.clientAddress).then(
+      void this.host.connectAgent(login, secret, this.clientAddress).then(
         (result) => {
           this.checking = false;
           if (this.finished) {
@@ -129,13 +142,52 @@ export class SshRelaySession {
     };
     switch (ctx.method) {
       case 'password':
-        return attempt(ctx.password);
+        return attempt({ password: ctx.password });
       case 'keyboard-interactive':
-        return ctx.prompt([{ prompt: 'Postern credential: ', echo: false }], (answers) => attempt(answers[0] ?? ''));
+        return ctx.prompt([{ prompt: 'Postern credential: ', echo: false }], (answers) =>
+          attempt({ password: answers[0] ?? '' }),
+        );
+      case 'publickey':
+        return this.publicKey(ctx, login, attempt);
       default:
-        // `none` and public keys: say which methods work (no failure counted for the probe).
+        // `none`: say which methods work (no failure counted for the probe).
         return ctx.reject(AUTH_METHODS);
     }
+  }
+
+  /**
+   * A key query is answered from the database (no failure counted, at most MAX_KEY_QUERIES); a
+   * signed request is verified here, then the key is checked by the relay core and the signed
+   * data handed to the agent, which verifies the signature again and admits the key itself.
+   */
+  private publicKey(
+    ctx: ssh2.PublicKeyAuthContext,
+    login: SshLoginName | null,
+    attempt: (secret: SshRelaySecret) => void,
+  ): void {
+    const { signature, blob } = ctx;
+    if (signature === undefined || blob === undefined) {
+      this.keyQueries += 1;
+      if (login === null || this.keyQueries > MAX_KEY_QUERIES || this.checking) return ctx.reject(AUTH_METHODS);
+      void this.host.knowsKey(login, ctx.key.data).then(
+        (known) => {
+          if (!this.finished) return known ? ctx.accept() : ctx.reject(AUTH_METHODS);
+        },
+        () => {
+          if (!this.finished) ctx.reject(AUTH_METHODS);
+        },
+      );
+      return;
+    }
+    if (!signatureValid(ctx.key.data, blob, signature, ctx.hashAlgo))
+      return this.failed(ctx, 'the public-key signature does not verify');
+    const proof = encodeRelayedKeyProof({
+      publicKey: ctx.key.data,
+      signed: blob,
+      signature,
+      hashAlgo: ctx.hashAlgo ?? '',
+    });
+    attempt({ publicKey: ctx.key.data, proof });
   }
 
   /** Counts a client channel while it is open (the end waits for them, see agentGone). */
@@ -208,5 +260,17 @@ export class SshRelaySession {
     else this.socket.end();
     // Let what is written (a disconnect, channel output) leave, then make sure the socket is gone.
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+}
+
+/** Whether the client's signature was made by the key it offered (ssh2 leaves this to the server). */
+function signatureValid(publicKey: Buffer, signed: Buffer, signature: Buffer, hashAlgo?: string): boolean {
+  const key = ssh2.utils.parseKey(publicKey);
+  // The parsed key must be the offered blob itself, not a key derived from part of it.
+  if (key instanceof Error || !key.getPublicSSH().equals(publicKey)) return false;
+  try {
+    return key.verify(signed, signature, hashAlgo as never) === true;
+  } catch {
+    return false;
   }
 }

@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import ssh2 from 'ssh2';
+import { DataPlaneLogins } from '../../access/data-plane-logins.js';
 import { AgentsService } from '../../agents/agents.service.js';
+import { ConnectionsService } from '../../connections/connections.service.js';
 import { sshFingerprint } from '../../agents/host-keys.js';
 import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
 import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
@@ -11,7 +13,7 @@ import type { FrontDoor, LocalRoute, RelayRefusal } from '../core/front-door.js'
 import { RelayRouter } from '../core/relay-router.js';
 import { loadRelayHostKey, type RelayHostKey } from './relay-host-key.js';
 import type { SshLoginName } from './ssh-login.js';
-import { RELAY_CIPHERS, SshRelaySession, type SshRelayHost } from './ssh-relay-session.js';
+import { RELAY_CIPHERS, SshRelaySession, type SshRelayHost, type SshRelaySecret } from './ssh-relay-session.js';
 
 export const SSH = 'ssh';
 /** How long the agent's engine has to finish the key exchange and accept the login. */
@@ -39,6 +41,8 @@ export class SshFrontDoor implements FrontDoor, SshRelayHost {
     @Inject(LOGGER) readonly logger: Logger,
     private readonly router: RelayRouter,
     private readonly agents: AgentsService,
+    private readonly connections: ConnectionsService,
+    private readonly logins: DataPlaneLogins,
   ) {
     this.authTimeoutMs = config.relay.sshAuthTimeoutMs;
     // Loaded only when the door listens: a bad key file then stops the boot with the variable's name.
@@ -86,12 +90,14 @@ export class SshFrontDoor implements FrontDoor, SshRelayHost {
 
   async connectAgent(
     login: SshLoginName,
-    password: string,
+    secret: SshRelaySecret,
     clientAddress: string,
   ): Promise<ssh2.Client | RelayRefusal> {
     const routed = await this.router.route(
       SSH,
-      { connection: login.connection, user: login.login, password },
+      'proof' in secret
+        ? { connection: login.connection, user: login.login, password: '', publicKey: secret.publicKey }
+        : { connection: login.connection, user: login.login, password: secret.password },
       clientAddress,
     );
     if ('kind' in routed) return routed;
@@ -103,7 +109,17 @@ export class SshFrontDoor implements FrontDoor, SshRelayHost {
       this.logger.warn({ agentId: routed.agentId }, 'ssh relay: the agent has published no SSH host key');
       return { kind: 'unavailable', message: 'the agent serving this connection has published no SSH host key' };
     }
+    // A key login reaches the agent as the proof the client signed, which the agent verifies itself.
+    const password = 'proof' in secret ? secret.proof : secret.password;
     return this.login(data, login, password, pinned, routed.agentId);
+  }
+
+  /** A key query (no signature yet): whether the key is registered to the user, with access. */
+  async knowsKey(login: SshLoginName, publicKey: Buffer): Promise<boolean> {
+    const found = await this.connections.findByName(login.connection).catch(() => null);
+    if (!found || found.protocol !== 'SSH') return false;
+    const verdict = await this.logins.checkSshKey(found.id, login.login, publicKey).catch(() => null);
+    return verdict?.ok === true;
   }
 
   /** The relay as an SSH client of the agent's engine, with the client's own login. */

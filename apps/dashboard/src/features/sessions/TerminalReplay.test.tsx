@@ -24,9 +24,9 @@ function event(type: string, body: Record<string, unknown>): RecordedEvent {
 const header = { version: 2, width: 80, height: 24, timestamp: 1_765_000_000 };
 const SSH_EVENTS = [
   event('session.start', { connection: { name: 'web01', protocol: 'ssh' } }),
-  event('ssh.channel', { channel: 0, type: 'shell', asciicast: header }),
+  event('ssh.channel', { channel: 0, kind: 'shell', asciicast: header }),
   event('ssh.output', { channel: 0, event: [0.2, 'o', 'alice@web01:~$ '] }),
-  event('ssh.channel', { channel: 1, type: 'exec', command: 'uptime', asciicast: header }),
+  event('ssh.channel', { channel: 1, kind: 'exec', command: 'uptime', asciicast: header }),
   event('ssh.output', { channel: 1, event: [0.1, 'o', ' 10:00 up 3 days\r\n'] }),
   event('ssh.output', { channel: 0, event: [1.5, 'o', 'ls\r\n'] }),
   event('ssh.channel.end', { channel: 1, exitStatus: 0 }),
@@ -69,7 +69,7 @@ describe('terminal replay (SSH and Kubernetes recordings)', () => {
     await waitFor(() => expect(created).toHaveLength(1));
     unmount();
     render(
-      <Replay protocol="SSH" events={[event('ssh.channel', { channel: 0, type: 'subsystem', command: 'sftp' })]} />,
+      <Replay protocol="SSH" events={[event('ssh.channel', { channel: 0, kind: 'subsystem', command: 'sftp' })]} />,
     );
     expect(screen.getByText('This session recorded no terminal (shell or exec).')).toBeInTheDocument();
   });
