@@ -378,7 +378,12 @@ function listenersFrom(env: NodeJS.ProcessEnv): ListenerConfig[] {
 function ownSecrets(e: z.infer<typeof envSchema>): ReachSettings['never'] {
   const files = [e.POSTERN_AGENT_STATE_DIR, e.POSTERN_AGENT_SPOOL_DIR, e.POSTERN_AGENT_TLS_KEY_FILE];
   // The exporter's headers carry the tracing backend's API key, if any.
-  const env = ['POSTERN_AGENT_CREDENTIAL', 'POSTERN_ENROLLMENT_TOKEN', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'];
+  const env = [
+    'POSTERN_AGENT_CREDENTIAL',
+    'POSTERN_ENROLLMENT_TOKEN',
+    'OTEL_EXPORTER_OTLP_HEADERS',
+    'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  ];
   const masking = e.POSTERN_AGENT_MASKING_KEY;
   if (masking?.startsWith('file:')) files.push(masking.slice(5));
   if (masking?.startsWith('env:')) env.push(masking.slice(4));

@@ -15,7 +15,11 @@ import { staticDashboard } from './platform/dashboard/static-dashboard.js';
  * The control plane once its configuration is valid and tracing (if on) is started: main.ts
  * imports this module only then, so that Nest, GraphQL and ioredis load after the tracing hooks.
  */
-export async function runControlPlane(config: ControlPlaneConfig, logger: Logger, tracing: TracingHandle): Promise<void> {
+export async function runControlPlane(
+  config: ControlPlaneConfig,
+  logger: Logger,
+  tracing: TracingHandle,
+): Promise<void> {
   installProcessHandlers(logger);
 
   const unreachable = await checkDependencies(config);
@@ -92,4 +96,3 @@ function installProcessHandlers(logger: Logger): void {
     process.exit(1);
   });
 }
-

@@ -258,10 +258,7 @@ describe('OpenTelemetry traces (POSTERN_TRACING=otlp)', () => {
     setupSpanId = opened.parentSpanId;
     expect(setupSpanId).toMatch(/^[0-9a-f]{16}$/);
     const prisma = await waitFor(
-      () =>
-        trace(setupTraceId).find(
-          (span) => span.scope === '@prisma/instrumentation' && descendsFrom(span, opened.spanId),
-        ),
+      () => trace(setupTraceId).find((span) => span.scope === 'prisma' && descendsFrom(span, opened.spanId)),
       { timeoutMs: 15_000, what: 'Prisma spans under the session report' },
     );
     expect(prisma.name).toMatch(/^prisma:/);
@@ -309,10 +306,10 @@ describe('OpenTelemetry traces (POSTERN_TRACING=otlp)', () => {
       { timeoutMs: 15_000, what: 'the GraphQL operation span' },
     );
     expect(operation.attributes['graphql.source']).toBeUndefined();
-    await waitFor(
-      () => trace(operation.traceId).find((span) => span.scope === '@prisma/instrumentation'),
-      { timeoutMs: 15_000, what: 'Prisma spans in the GraphQL operation’s trace' },
-    );
+    await waitFor(() => trace(operation.traceId).find((span) => span.scope === 'prisma'), {
+      timeoutMs: 15_000,
+      what: 'Prisma spans in the GraphQL operation’s trace',
+    });
     // Redis: the control plane's ioredis commands (BullMQ, live events) are traced, by command name only.
     const redis = await waitFor(
       () => received.json.find((span) => span.scope === '@opentelemetry/instrumentation-ioredis'),
@@ -324,10 +321,10 @@ describe('OpenTelemetry traces (POSTERN_TRACING=otlp)', () => {
   test('nothing exported carries the SQL the user ran, a credential, a token or the exporter header', async () => {
     // Flush: a final GraphQL call, then wait until its spans arrived, so every earlier batch is in.
     await admin('query Flush { sessions(limit: 1) { id } }');
-    await waitFor(
-      () => received.json.find((span) => span.attributes['graphql.operation.name'] === 'Flush'),
-      { timeoutMs: 15_000, what: 'the last batch' },
-    );
+    await waitFor(() => received.json.find((span) => span.attributes['graphql.operation.name'] === 'Flush'), {
+      timeoutMs: 15_000,
+      what: 'the last batch',
+    });
     // The exporter header reached the receiver (and only as a header).
     expect(received.authorization.has(`Bearer ${COLLECTOR_TOKEN}`)).toBe(true);
     const everything = Buffer.concat(received.bodies);
@@ -342,8 +339,11 @@ describe('OpenTelemetry traces (POSTERN_TRACING=otlp)', () => {
     }
     // No statement text but Prisma's own, parameterised SQL.
     for (const span of received.json) {
-      if (span.scope === '@prisma/instrumentation') continue;
-      expect({ span: span.name, statement: span.attributes['db.statement'] ?? span.attributes['db.query.text'] }).toEqual({
+      if (span.scope === 'prisma') continue;
+      expect({
+        span: span.name,
+        statement: span.attributes['db.statement'] ?? span.attributes['db.query.text'],
+      }).toEqual({
         span: span.name,
         statement: undefined,
       });

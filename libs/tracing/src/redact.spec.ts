@@ -7,9 +7,9 @@ describe('what of a span may leave the process', () => {
   test('statement and document text only on Prisma spans (its own parameterised SQL)', () => {
     const sql = { 'db.query.text': 'SELECT "id" FROM "Session" WHERE "id" = $1', 'db.system': 'postgresql' };
     expect(redactAttributes(PRISMA_SCOPE, sql)).toBe(sql);
-    expect(redactAttributes('@opentelemetry/instrumentation-ioredis', { 'db.statement': 'set k v', 'db.system': 'redis' })).toEqual(
-      { 'db.system': 'redis' },
-    );
+    expect(
+      redactAttributes('@opentelemetry/instrumentation-ioredis', { 'db.statement': 'set k v', 'db.system': 'redis' }),
+    ).toEqual({ 'db.system': 'redis' });
     expect(
       redactAttributes('@opentelemetry/instrumentation-graphql', {
         'graphql.source': 'mutation { login(password: "hunter2") }',
@@ -26,7 +26,7 @@ describe('what of a span may leave the process', () => {
         'http.request.header.authorization': 'Bearer x',
         'db.query.parameter.0': 'alice',
         'graphql.variables.password': 'hunter2',
-        'enrollment_token': 't',
+        enrollment_token: 't',
         'client.api_key': 'k',
       }),
     ).toEqual({ 'postern.session.id': 's-1' });

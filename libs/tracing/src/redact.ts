@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 
-/** The instrumentation scope of Prisma's spans: its SQL is the control plane's own, parameterised. */
-export const PRISMA_SCOPE = '@prisma/instrumentation';
+/** The tracer name Prisma's spans carry (@prisma/instrumentation): its SQL is the control plane's own, parameterised. */
+export const PRISMA_SCOPE = 'prisma';
 
 /** Attribute keys that carry statement or document text. */
 const STATEMENT_KEYS = new Set(['db.statement', 'db.query.text', 'graphql.source']);

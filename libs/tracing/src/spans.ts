@@ -38,7 +38,8 @@ export function tracer() {
 
 /** Starts a span under `parent` (the active context when not given); the caller ends it. */
 export function startSpan(name: string, attributes: Attributes, parent?: Span | Context): Span {
-  const ctx = parent === undefined ? context.active() : isContext(parent) ? parent : trace.setSpan(context.active(), parent);
+  const ctx =
+    parent === undefined ? context.active() : isContext(parent) ? parent : trace.setSpan(context.active(), parent);
   return tracer().startSpan(name, { attributes }, ctx);
 }
 
