@@ -8,15 +8,17 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createTestDatabase,
+  selfSignedCertificate,
   startAgent,
   startControlPlane,
   waitFor,
   type ControlPlaneHandle,
+  type CertificateFiles,
   type ManagedProcess,
   type TestDatabase,
 } from '@postern/testing';
@@ -79,6 +81,7 @@ let agent: ManagedProcess;
 let agentPort: number;
 let password: string;
 let enrollmentToken: string;
+let ingressTls: CertificateFiles;
 
 function attributes(list: OtlpJsonAttribute[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -147,7 +150,7 @@ async function admin<T>(query: string, variables: Record<string, unknown> = {}):
 }
 
 function psql(sql: string) {
-  const conninfo = `host=127.0.0.1 port=${agentPort} dbname=warehouse user=ada@example.com sslmode=disable`;
+  const conninfo = `host=127.0.0.1 port=${agentPort} dbname=warehouse user=ada@example.com sslmode=require`;
   return psqlCommand(conninfo, password, sql);
 }
 
@@ -169,7 +172,11 @@ function descendsFrom(span: ReceivedSpan, ancestorId: string): boolean {
 
 beforeAll(async () => {
   const endpoint = await startReceiver();
-  [cpDatabase, warehouse] = await Promise.all([createTestDatabase('postern_trace'), createTestDatabase('postern_trw')]);
+  [cpDatabase, warehouse, ingressTls] = await Promise.all([
+    createTestDatabase('postern_trace'),
+    createTestDatabase('postern_trw'),
+    selfSignedCertificate(),
+  ]);
   cp = await startControlPlane({ databaseUrl: cpDatabase.url, env: tracingEnv(endpoint, 'http/json') });
   const created = await admin<{ createAgent: { agent: { id: string }; enrollment: { token: string } } }>(
     'mutation { createAgent(input: { name: "edge-traced" }) { agent { id } enrollment { token } } }',
@@ -182,6 +189,8 @@ beforeAll(async () => {
     env: {
       POSTERN_AGENT_POSTGRES_LISTEN: '127.0.0.1:0',
       WAREHOUSE_PASSWORD: 'trust-auth-ignores-it',
+      POSTERN_AGENT_TLS_CERT_FILE: ingressTls.certFile,
+      POSTERN_AGENT_TLS_KEY_FILE: ingressTls.keyFile,
       ...tracingEnv(endpoint, 'http/protobuf'),
     },
   });
@@ -220,6 +229,7 @@ afterAll(async () => {
   await cp?.process.stop();
   await Promise.all([cpDatabase?.drop(), warehouse?.drop()]);
   await new Promise((resolve) => receiver?.close(resolve));
+  if (ingressTls) rmSync(ingressTls.dir, { recursive: true, force: true });
 });
 
 describe('OpenTelemetry traces (POSTERN_TRACING=otlp)', () => {
@@ -281,16 +291,32 @@ describe('OpenTelemetry traces (POSTERN_TRACING=otlp)', () => {
       { timeoutMs: 15_000, what: 'the agent’s setup span' },
     );
     expect(agentExport.includes(Buffer.from(setupTraceId, 'hex'))).toBe(true);
-    for (const text of [
-      'postern-agent',
-      'postern.session.setup',
+    for (const text of ['postern-agent', 'postern.session.setup', 'postern.protocol', 'postgres']) {
+      expect({ text, exported: agentExport.includes(Buffer.from(text)) }).toEqual({ text, exported: true });
+    }
+    // Its children (each names the setup span as parent): authentication, the session's policy,
+    // the allow-list check and DNS for the target, the client's TLS handshake.
+    for (const child of [
       'postern.session.authenticate',
       'postern.session.policy',
       'postern.upstream.dial',
-      'postern.protocol',
-      'postgres',
+      'postern.tls.client_handshake',
     ]) {
-      expect({ text, exported: agentExport.includes(Buffer.from(text)) }).toEqual({ text, exported: true });
+      await waitFor(
+        () =>
+          received.protobuf.find(
+            (body) =>
+              body.includes(Buffer.from(child)) &&
+              body.includes(Buffer.from(setupSpanId, 'hex')) &&
+              body.includes(Buffer.from(setupTraceId, 'hex')),
+          ),
+        { timeoutMs: 15_000, what: `the agent's ${child} span` },
+      );
+    }
+    // The agent's own calls to the control plane: enrolling, then joining the Control stream.
+    const agentBodies = Buffer.concat(received.protobuf);
+    for (const text of ['postern.control.enroll', 'postern.control.connect', 'welcomed']) {
+      expect({ text, exported: agentBodies.includes(Buffer.from(text)) }).toEqual({ text, exported: true });
     }
   });
 
