@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   // Off by default: with POSTERN_TRACING unset nothing of the OpenTelemetry SDK is loaded.
   const tracing = await startTracing(config.tracing, {
     serviceVersion: AGENT_VERSION,
+    asyncContext: 'when-cheap',
     warn: (message) => logger.warn(message),
   });
   if (config.tracing) logger.info({ endpoint: config.tracing.exporter.url }, 'exporting traces');

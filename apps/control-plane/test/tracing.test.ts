@@ -295,12 +295,18 @@ describe('OpenTelemetry traces (POSTERN_TRACING=otlp)', () => {
       expect({ text, exported: agentExport.includes(Buffer.from(text)) }).toEqual({ text, exported: true });
     }
     // Its children (each names the setup span as parent): authentication, the session's policy,
-    // the allow-list check and DNS for the target, the client's TLS handshake.
+    // the allow-list check and DNS for the target, and — where the agent follows async context,
+    // Node 24+ (on Node 20 it does not: its cost, docs/operations.md#traces) — the client's TLS
+    // handshake, which has no stray trace of its own there.
+    const asyncContext = Number(process.versions.node.split('.')[0]) >= 24;
+    if (!asyncContext) {
+      expect(received.protobuf.some((body) => body.includes(Buffer.from('postern.tls.client_handshake')))).toBe(false);
+    }
     for (const child of [
       'postern.session.authenticate',
       'postern.session.policy',
       'postern.upstream.dial',
-      'postern.tls.client_handshake',
+      ...(asyncContext ? ['postern.tls.client_handshake'] : []),
     ]) {
       await waitFor(
         () =>

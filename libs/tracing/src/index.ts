@@ -7,6 +7,7 @@ export {
   contextFromTraceparent,
   failSpan,
   inSpan,
+  startChildOfActive,
   startSpan,
   traceparentOf,
   tracer,

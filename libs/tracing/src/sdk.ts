@@ -56,7 +56,11 @@ export async function startSdk(settings: TracingSettings, options: TracingOption
       }),
     ],
   });
-  provider.register();
+  const frameBasedContext = Number(process.versions.node.split('.')[0]) >= 24;
+  // null: no context manager, so nothing follows async calls (context.with runs the work as is).
+  provider.register({
+    contextManager: options.asyncContext === 'when-cheap' && !frameBasedContext ? null : undefined,
+  });
   const instrumentations: Instrumentation[] = [];
   if (wanted.has('prisma')) {
     const { PrismaInstrumentation } = await import('@prisma/instrumentation');

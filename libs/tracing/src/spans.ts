@@ -1,4 +1,5 @@
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -41,6 +42,16 @@ export function startSpan(name: string, attributes: Attributes, parent?: Span | 
   const ctx =
     parent === undefined ? context.active() : isContext(parent) ? parent : trace.setSpan(context.active(), parent);
   return tracer().startSpan(name, { attributes }, ctx);
+}
+
+/**
+ * A child of the active span, or a non-recording span when there is none (tracing off, or a
+ * process that does not propagate context): never a stray root span of a trace of its own.
+ */
+export function startChildOfActive(name: string, attributes: Attributes): Span {
+  return trace.getActiveSpan() === undefined
+    ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+    : tracer().startSpan(name, { attributes });
 }
 
 /** Runs `work` with `span` as the active span, so what it starts (Prisma, Redis) nests under it. */

@@ -6,6 +6,13 @@ export interface TracingOptions {
   instanceId?: string;
   /** Libraries to instrument (the control plane's); the agent has only Postern's own spans. */
   instrumentations?: ReadonlyArray<'prisma' | 'ioredis' | 'graphql'>;
+  /**
+   * Whether the active span follows asynchronous calls (AsyncLocalStorage). `always` (the control
+   * plane: GraphQL → Prisma/Redis nesting needs it); `when-cheap` (the agent, whose own spans name
+   * their parents): only on Node 24+, where AsyncLocalStorage is frame-based — on Node 20 its
+   * async hooks cost the agent about a fifth of its throughput (docs/operations.md#traces).
+   */
+  asyncContext?: 'always' | 'when-cheap';
   /** Where the SDK's own warnings go (an export that failed): the app's logger. */
   warn(message: string): void;
 }

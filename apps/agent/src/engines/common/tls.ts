@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import { failSpan, startSpan } from '@postern/tracing';
+import { failSpan, startChildOfActive } from '@postern/tracing';
 
 export interface TlsHandshakeOptions {
   /**
@@ -25,8 +25,12 @@ export interface TlsHandshakeOptions {
 export function tlsHandshake(tls: TLSSocket, options: TlsHandshakeOptions): Promise<TLSSocket> {
   const { side, signal } = options;
   const secureEvent = side === 'server' ? 'secure' : 'secureConnect';
-  // Under the session's setup span (the engine runs in its context); a no-op when tracing is off.
-  const span = startSpan(side === 'server' ? 'postern.tls.client_handshake' : 'postern.tls.upstream_handshake', {});
+  // Under the session's setup span (the engine runs in its context) when the process follows
+  // async context; a no-op when tracing is off.
+  const span = startChildOfActive(
+    side === 'server' ? 'postern.tls.client_handshake' : 'postern.tls.upstream_handshake',
+    {},
+  );
   const handshake = new Promise<TLSSocket>((resolve, reject) => {
     const cleanup = (): void => {
       tls.off(secureEvent, onSecure);
