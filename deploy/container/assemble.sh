@@ -16,9 +16,11 @@ for built in apps/control-plane/dist/main.js apps/agent/dist/main.js apps/dashbo
 done
 rm -rf "$out"
 mkdir -p "$out/apps" "$out/prisma"
-# --legacy: a workspace without injected packages; --prod: no devDependencies.
-pnpm --filter @postern/control-plane --prod deploy --legacy --offline "$out/apps/control-plane" >/dev/null
-pnpm --filter @postern/agent --prod deploy --legacy --offline "$out/apps/agent" >/dev/null
+# --legacy: a workspace without injected packages; --prod: no devDependencies; --prefer-offline:
+# the store and metadata cache first, the registry only for what they lack (--offline failed on a
+# machine whose metadata cache had no entry for pino).
+pnpm --filter @postern/control-plane --prod deploy --legacy --prefer-offline "$out/apps/control-plane" >/dev/null
+pnpm --filter @postern/agent --prod deploy --legacy --prefer-offline "$out/apps/agent" >/dev/null
 mkdir -p "$out/apps/dashboard"
 cp -R apps/dashboard/dist "$out/apps/dashboard/dist"
 cp -R prisma/migrations "$out/prisma/migrations"

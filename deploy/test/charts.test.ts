@@ -298,6 +298,54 @@ describe('postern-agent specifics', () => {
     expect(probe.tcpSocket).toEqual({ port: 5432 });
   });
 
+  test('tracing: off by default; on, the OTLP settings, headers only from a Secret, collector egress in the NetworkPolicy', async () => {
+    const env = (objects: K8sObject[]) =>
+      (objects.find((o) => o.kind === 'StatefulSet')!.spec as any).template.spec.containers[0].env as any[];
+    expect(env(render(charts.agent)).some((e) => e.name === 'POSTERN_TRACING')).toBe(false);
+    const objects = render(
+      charts.agent,
+      '-f',
+      join(valuesDir, 'agent-ha.yaml'),
+      '--set',
+      'tracing.enabled=true',
+      '--set',
+      'tracing.endpoint=http://otel-collector.observability:4318',
+      '--set',
+      'tracing.headersSecret=otel-api-key',
+      '--set-json',
+      'tracing.egressTo=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"observability"}}}]',
+    );
+    expect(env(objects)).toEqual(
+      expect.arrayContaining([
+        { name: 'POSTERN_TRACING', value: 'otlp' },
+        { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4318' },
+        { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' },
+        { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_always_on' },
+        {
+          name: 'OTEL_EXPORTER_OTLP_HEADERS',
+          valueFrom: { secretKeyRef: { name: 'otel-api-key', key: 'headers' } },
+        },
+      ]),
+    );
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy')!;
+    expect((policy.spec as any).egress).toContainEqual({
+      ports: [{ port: 4318, protocol: 'TCP' }],
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+    });
+    for (const object of objects) await validate(object);
+    const cp = render(charts.cp, '--set', 'tracing.enabled=true', '--set', 'tracing.protocol=http/json');
+    const cpEnv = (cp.find((o) => o.kind === 'Deployment')!.spec as any).template.spec.containers[0].env as any[];
+    expect(cpEnv).toEqual(
+      expect.arrayContaining([
+        { name: 'POSTERN_TRACING', value: 'otlp' },
+        { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/json' },
+      ]),
+    );
+    // A protocol the processes refuse at boot fails helm lint first.
+    const lint = run(['lint', '--strict', charts.cp, '--set', 'tracing.protocol=grpc']);
+    expect(lint.status).not.toBe(0);
+  });
+
   test('rollouts drain: preStop sleep, then the shutdown grace inside terminationGracePeriodSeconds; a PDB', () => {
     const objects = render(charts.agent, '--set', 'shutdownGraceSeconds=40');
     const pod = (objects.find((o) => o.kind === 'StatefulSet')!.spec as any).template.spec;

@@ -33,3 +33,23 @@ describe('listener settings', () => {
     expect(() => loadAgentConfig({ ...base, POSTERN_AGENT_SSH_LISTEN: 'nowhere' })).toThrow(/POSTERN_AGENT_SSH_LISTEN/);
   });
 });
+
+describe('tracing settings', () => {
+  test('off by default; POSTERN_TRACING=otlp names the agent postern-agent', () => {
+    expect(loadAgentConfig(base).tracing).toBeNull();
+    expect(loadAgentConfig({ ...base, POSTERN_TRACING: 'otlp' }).tracing?.serviceName).toBe('postern-agent');
+  });
+
+  test('a bad exporter setting stops the agent naming the variable', () => {
+    expect(() => loadAgentConfig({ ...base, POSTERN_TRACING: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL/,
+    );
+  });
+
+  test('the exporter headers (an API key) are never a connection secret the agent resolves', () => {
+    const config = loadAgentConfig({ ...base, POSTERN_AGENT_SECRET_ALLOW: 'env:*' });
+    expect(config.reach.never.env).toEqual(
+      expect.arrayContaining(['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']),
+    );
+  });
+});

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ReachEntryError, ReachPolicy, type ReachSettings } from './reach/reach-policy.js';
 import type { LimitSettings } from './sessions/limits.js';
+import { tracingSettings, type TracingSettings } from '@postern/tracing';
 import { z } from 'zod';
 
 /** The agent's configuration: read once from the environment at start and validated. */
@@ -24,6 +25,8 @@ export interface AgentConfig {
    * bearer /metrics requires (read from POSTERN_AGENT_METRICS_TOKEN_FILE at boot), null for none.
    */
   metrics: { host: string; port: number; token: string | null } | null;
+  /** OpenTelemetry traces (POSTERN_TRACING=otlp and the standard OTEL_* variables); null: off. */
+  tracing: TracingSettings | null;
   /**
    * Local ingress listeners, one per `POSTERN_AGENT_<PROTOCOL>_LISTEN` variable set (protocol in
    * lower case: `POSTERN_AGENT_POSTGRES_LISTEN` → `postgres`). Each needs a registered engine.
@@ -272,6 +275,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
       problems.push(`${variable}: ${error.message}`);
     }
   }
+  const tracing = tracingSettings(env, 'postern-agent', problems);
   if (problems.length > 0) throw new AgentConfigError(problems);
   const buffersTotal = e.POSTERN_AGENT_BUFFER_BUDGET_BYTES;
   const perPrincipal = e.POSTERN_AGENT_BUFFER_BUDGET_PER_PRINCIPAL_BYTES ?? Math.floor(buffersTotal / 4);
@@ -299,6 +303,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     enrollmentToken: e.POSTERN_ENROLLMENT_TOKEN ?? null,
     hostname: e.POSTERN_AGENT_HOSTNAME ?? hostname(),
     metrics: metricsSettings(e.POSTERN_AGENT_METRICS_ADDRESS, e.POSTERN_AGENT_METRICS_TOKEN_FILE),
+    tracing,
     credential: e.POSTERN_AGENT_CREDENTIAL ?? null,
     stateDir: e.POSTERN_AGENT_STATE_DIR,
     reconnect: { initialMs: e.POSTERN_RECONNECT_INITIAL_MS, maxMs: e.POSTERN_RECONNECT_MAX_MS },
@@ -372,7 +377,13 @@ function listenersFrom(env: NodeJS.ProcessEnv): ListenerConfig[] {
  */
 function ownSecrets(e: z.infer<typeof envSchema>): ReachSettings['never'] {
   const files = [e.POSTERN_AGENT_STATE_DIR, e.POSTERN_AGENT_SPOOL_DIR, e.POSTERN_AGENT_TLS_KEY_FILE];
-  const env = ['POSTERN_AGENT_CREDENTIAL', 'POSTERN_ENROLLMENT_TOKEN'];
+  // The exporter's headers carry the tracing backend's API key, if any.
+  const env = [
+    'POSTERN_AGENT_CREDENTIAL',
+    'POSTERN_ENROLLMENT_TOKEN',
+    'OTEL_EXPORTER_OTLP_HEADERS',
+    'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  ];
   const masking = e.POSTERN_AGENT_MASKING_KEY;
   if (masking?.startsWith('file:')) files.push(masking.slice(5));
   if (masking?.startsWith('env:')) env.push(masking.slice(4));

@@ -19,6 +19,7 @@ import { SessionManager } from './sessions/session-manager.js';
 import { AGENT_VERSION } from './version.js';
 import { AgentMetrics } from './observability/metrics.js';
 import { startMetricsEndpoint } from '@postern/net';
+import { startTracing } from '@postern/tracing';
 
 async function main(): Promise<void> {
   let config: AgentConfig;
@@ -33,6 +34,13 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'agent', level: config.logLevel });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  // Off by default: with POSTERN_TRACING unset nothing of the OpenTelemetry SDK is loaded.
+  const tracing = await startTracing(config.tracing, {
+    serviceVersion: AGENT_VERSION,
+    asyncContext: 'when-cheap',
+    warn: (message) => logger.warn(message),
+  });
+  if (config.tracing) logger.info({ endpoint: config.tracing.exporter.url }, 'exporting traces');
 
   let maskingHashKey: Buffer;
   try {
@@ -213,6 +221,7 @@ async function main(): Promise<void> {
       // Spooled chunks not yet acknowledged stay on disk and are shipped after the next start.
       shipper.stop();
       await control.stop();
+      await tracing.shutdown();
     })().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -1,15 +1,10 @@
-import 'reflect-metadata';
-import type { AddressInfo } from 'node:net';
-import { NestFactory } from '@nestjs/core';
-import { createLogger, type Logger } from '@postern/logging';
+import { createLogger } from '@postern/logging';
+import { startTracing } from '@postern/tracing';
 import { ConfigError, loadConfig, type ControlPlaneConfig } from './platform/config/config.js';
-import { AppModule } from './app.module.js';
-import { NestPinoLogger } from './platform/infra/logging/nest-logger.js';
-import { runMigrations } from './platform/infra/prisma/migrations.service.js';
-import { checkDependencies } from './platform/infra/preflight.js';
 import { CONTROL_PLANE_VERSION } from './version.js';
-import { staticDashboard } from './platform/dashboard/static-dashboard.js';
 
+// Only configuration, logging and tracing load before tracing starts; the server module (Nest,
+// GraphQL, ioredis, Prisma) is imported after it, so the instrumentation sees those modules load.
 async function main(): Promise<void> {
   let config: ControlPlaneConfig;
   try {
@@ -22,78 +17,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ name: 'control-plane', level: config.logLevel, base: { instance: config.instanceId } });
-  installProcessHandlers(logger);
-
-  const unreachable = await checkDependencies(config);
-  if (unreachable.length > 0) {
-    for (const problem of unreachable) logger.fatal(problem, problem.message);
-    process.exit(3);
-  }
-  if (config.database.migrateOnStart) await runMigrations(config, logger);
-
-  const app = await NestFactory.create(AppModule.forRoot(config, logger), {
-    logger: new NestPinoLogger(logger),
-    abortOnError: false,
+  // Off by default: with POSTERN_TRACING unset nothing of the OpenTelemetry SDK is loaded.
+  const tracing = await startTracing(config.tracing, {
+    serviceVersion: CONTROL_PLANE_VERSION,
+    instanceId: config.instanceId,
+    instrumentations: ['prisma', 'ioredis', 'graphql'],
+    warn: (message) => logger.warn(message),
   });
-  if (config.dashboard.staticDir) {
-    // Before Nest registers its routes: the dashboard's files and client routes, never the
-    // server's own paths (platform/dashboard/static-dashboard.ts).
-    app.use(staticDashboard(config.dashboard.staticDir));
-    logger.info({ dir: config.dashboard.staticDir }, 'serving the dashboard at /');
-  }
-  await app.listen(config.http.port, config.http.host);
-  handleShutdownSignals(logger, config.shutdownGraceMs, () => app.close());
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  logger.info({ host: config.http.host, port }, 'http listening');
-  logger.info({ version: CONTROL_PLANE_VERSION }, 'control plane started');
-}
-
-/**
- * SIGTERM/SIGINT: stop accepting work, let the gRPC server close agent streams (agents move to
- * another replica) and drain within the grace period, close queues, database and Redis, exit 0.
- * Handled here rather than by Nest's enableShutdownHooks, which re-raises the signal and so
- * never exits 0.
- */
-function handleShutdownSignals(logger: Logger, graceMs: number, close: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('shutdown did not finish within the grace period; exiting');
-      logger.flush();
-      process.exit(1);
-    }, graceMs + 5_000);
-    force.unref();
-    close().then(
-      () => {
-        logger.info('control plane stopped');
-        logger.flush();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'error during shutdown');
-        logger.flush();
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-function installProcessHandlers(logger: Logger): void {
-  process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason }, 'unhandled promise rejection');
-  });
-  process.on('uncaughtException', (error) => {
-    // State may be inconsistent after an exception nobody caught: log it and let the
-    // orchestrator restart us rather than serve on.
-    logger.fatal({ err: error }, 'uncaught exception; exiting');
-    logger.flush();
-    process.exit(1);
-  });
+  if (config.tracing) logger.info({ endpoint: config.tracing.exporter.url }, 'exporting traces');
+  const { runControlPlane } = await import('./server.js');
+  await runControlPlane(config, logger, tracing);
 }
 
 main().catch((error: unknown) => {

@@ -36,6 +36,8 @@ export interface ControlPlaneOptions {
   /** A Redis key prefix of its own, so parallel suites never share BullMQ queues. */
   redisPrefix?: string;
   env?: Record<string, string>;
+  /** The control plane's entry point (default: this checkout's build; the image test: the assembled tree's). */
+  main?: string;
 }
 
 /** What tests add to a control plane: fast heartbeats and shutdown, every log line. */
@@ -76,7 +78,7 @@ export function controlPlaneEnv(options: ControlPlaneOptions & { adminToken: str
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlaneHandle> {
   const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
   const env = controlPlaneEnv({ ...options, adminToken, env: { ...CONTROL_PLANE_TEST_TUNING, ...options.env } });
-  const process = new ManagedProcess('control-plane', CONTROL_PLANE_MAIN, env);
+  const process = new ManagedProcess('control-plane', options.main ?? CONTROL_PLANE_MAIN, env);
   let grpc: LogLine;
   let http: LogLine;
   try {
@@ -113,6 +115,8 @@ export interface AgentOptions {
   enrollmentToken?: string;
   caFile?: string;
   env?: Record<string, string>;
+  /** The agent's entry point (default: this checkout's build). */
+  main?: string;
 }
 
 /**
@@ -148,7 +152,7 @@ export function agentEnv(options: AgentOptions): Record<string, string> {
 export function startAgent(options: AgentOptions): ManagedProcess {
   return new ManagedProcess(
     'agent',
-    AGENT_MAIN,
+    options.main ?? AGENT_MAIN,
     agentEnv({ ...options, env: { ...AGENT_TEST_TUNING, ...options.env } }),
   );
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Channel, Metadata, status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from '@postern/logging';
+import { ATTR, inSpan, startSpan, type Span } from '@postern/tracing';
 import {
   agentV1,
   type AgentMessage,
@@ -61,6 +62,7 @@ export class ControlClient extends EventEmitter {
   private recordings!: RecordingClient;
   private credential: string | null = null;
   private welcomed = false;
+  private connectSpan: Span | null = null;
   private readonly outbox: AgentMessage[] = [];
   private readonly journal: ReportJournal;
   /** When the control plane last sent anything on the current stream (stall detection). */
@@ -216,7 +218,8 @@ export class ControlClient extends EventEmitter {
     }
     while (!this.stopped) {
       try {
-        const response = await this.enroll(this.config.enrollmentToken);
+        const token = this.config.enrollmentToken;
+        const response = await inSpan('postern.control.enroll', rpcAttributes('Enroll'), () => this.enroll(token));
         await this.store.write(response.credential);
         this.logger.info({ agentId: response.agentId, agent: response.agentName, path: this.store.path }, 'enrolled');
         return response.credential;
@@ -270,10 +273,13 @@ export class ControlClient extends EventEmitter {
       metadata.set('authorization', `Bearer ${credential}`);
       const stream = this.client.Connect(metadata);
       this.stream = stream;
+      // From opening the stream to the welcome (or the stream's end): how long joining took.
+      this.connectSpan = startSpan('postern.control.connect', rpcAttributes('Connect'));
       let settled = false;
       const settle = (end: StreamEnd) => {
         if (settled) return;
         settled = true;
+        this.endConnectSpan(GrpcStatus[end.code] ?? String(end.code));
         this.welcomed = false;
         clearInterval(this.heartbeat);
         clearInterval(this.silenceTimer);
@@ -297,6 +303,12 @@ export class ControlClient extends EventEmitter {
     });
   }
 
+  private endConnectSpan(outcome: string): void {
+    this.connectSpan?.setAttribute(ATTR.outcome, outcome);
+    this.connectSpan?.end();
+    this.connectSpan = null;
+  }
+
   private onMessage(stream: Stream, message: ControlMessage__Output): void {
     this.lastHeard = Date.now();
     switch (message.body) {
@@ -304,6 +316,7 @@ export class ControlClient extends EventEmitter {
         const welcome = message.welcome!;
         this.backoff.reset();
         this.welcomed = true;
+        this.endConnectSpan('welcomed');
         // Everything not yet acknowledged, oldest first: the control plane stores reports
         // idempotently, so what the previous stream delivered but did not ack is harmless.
         for (const entry of this.journal.pending()) stream.write({ ...entry.message, reportSeq: String(entry.seq) });
@@ -414,4 +427,8 @@ export class ControlClient extends EventEmitter {
       };
     });
   }
+}
+
+function rpcAttributes(method: string): Record<string, string> {
+  return { 'rpc.system': 'grpc', 'rpc.service': 'postern.agent.v1.Control', 'rpc.method': method };
 }

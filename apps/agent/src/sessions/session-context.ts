@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '@postern/logging';
 import type { AgentMessage, RecordingEventBodies, RecordingEventType } from '@postern/proto';
+import { ATTR, inSpan, startSpan, traceparentOf, withActiveSpan, type Span } from '@postern/tracing';
 import { resolveConnection, type Authenticator, type Grant } from '../auth/authenticator.js';
 import {
   SessionAbortError,
@@ -84,6 +85,13 @@ export class SessionContext implements EngineContext {
   private asked: { id: string; name: string } | null = null;
   private readonly reach: SessionReach;
   private readonly observer: SessionObserver;
+  /**
+   * The trace of the session's setup (accept → authenticate → policy → dial → open), ended when
+   * the session opens or is refused; its traceparent rides on the session's reports so the
+   * control plane's spans join the same trace. A no-op span when tracing is off.
+   */
+  private readonly setupSpan: Span;
+  private traceparent = '';
 
   readonly resolveSecret: EngineContext['resolveSecret'];
   readonly dialTarget: EngineContext['dialTarget'];
@@ -109,14 +117,27 @@ export class SessionContext implements EngineContext {
       principal: () => this.grant?.principalId ?? null,
     });
     this.observer = deps.observer ?? NO_SESSION_OBSERVER;
+    this.setupSpan = startSpan('postern.session.setup', {
+      [ATTR.sessionId]: this.sessionId,
+      [ATTR.protocol]: origin.protocol,
+      [ATTR.ingress]: origin.ingress,
+    });
     this.resolveSecret = this.reach.resolveSecret;
-    this.dialTarget = this.reach.dialTarget;
+    const dial = this.reach.dialTarget;
+    this.dialTarget = (host, port) =>
+      inSpan(
+        'postern.upstream.dial',
+        { [ATTR.sessionId]: this.sessionId, 'server.address': host, 'server.port': port },
+        () => dial(host, port),
+        this.setupSpan,
+      );
     this.revealPassword = this.reach.revealPassword;
   }
 
   /** Runs the engine on the client; `onDone` runs once it is over (the manager forgets the session). */
   start(serve: (client: Duplex, context: EngineContext) => Promise<void>, client: Duplex, onDone: () => void): void {
-    this.done = serve(client, this)
+    // The engine runs under the setup span: what it starts (a TLS handshake) nests under it.
+    this.done = withActiveSpan(this.setupSpan, () => serve(client, this))
       .catch((error: unknown) => this.logger.error({ err: error }, 'engine failed'))
       .finally(() => {
         this.releaseSlot();
@@ -136,7 +157,24 @@ export class SessionContext implements EngineContext {
     return this.grant === null ? [] : this.services.authenticator.operations(this.grant);
   }
 
-  async authenticate(
+  authenticate(
+    connection: ResolvedConnection,
+    presentedUser: string | null,
+    password: string | ClientProof,
+  ): Promise<AuthenticationResult> {
+    return inSpan(
+      'postern.session.authenticate',
+      { [ATTR.sessionId]: this.sessionId, [ATTR.connectionId]: connection.id },
+      async (span) => {
+        const result = await this.admit(connection, presentedUser, password);
+        span.setAttribute(ATTR.outcome, result.ok ? 'admitted' : result.reason);
+        return result;
+      },
+      this.setupSpan,
+    );
+  }
+
+  private async admit(
     connection: ResolvedConnection,
     presentedUser: string | null,
     password: string | ClientProof,
@@ -187,7 +225,13 @@ export class SessionContext implements EngineContext {
   policy(): SessionPolicy {
     const version = this.services.deps.policyVersion();
     if (this.cachedPolicy === null || this.cachedPolicy.version !== version) {
+      const span = startSpan(
+        'postern.session.policy',
+        { [ATTR.sessionId]: this.sessionId, 'postern.policy.version': version },
+        this.setupSpan,
+      );
       this.cachedPolicy = this.services.sessionPolicy(this.protocol, version, this.connectionId, this.principalGroups);
+      span.end();
     }
     return this.cachedPolicy;
   }
@@ -264,6 +308,9 @@ export class SessionContext implements EngineContext {
     this.principal = principal;
     this.logger.info({ principal: who.id, connection: connection.name }, 'session opened');
     this.observer.opened(this.protocol, ingress);
+    this.setupSpan.setAttributes({ [ATTR.connectionId]: connection.id, [ATTR.principalId]: who.id });
+    this.traceparent = traceparentOf(this.setupSpan);
+    this.setupSpan.end();
     const recorder = new SessionRecorder(
       deps.spool,
       sessionId,
@@ -292,6 +339,7 @@ export class SessionContext implements EngineContext {
         ingress,
         startedAt: { unixMs: String(openedAt.getTime()) },
         policyVersion: deps.policyVersion(),
+        traceparent: this.traceparent,
       },
     });
   }
@@ -316,7 +364,11 @@ export class SessionContext implements EngineContext {
       wasOpened: this.openedAt !== null,
     });
     // Sessions refused before authentication were never reported open; their refusal is in the log.
-    if (!this.openedAt) return;
+    if (!this.openedAt) {
+      this.setupSpan.setAttributes({ [ATTR.outcome]: 'refused', [ATTR.endReason]: summary.endReason });
+      this.setupSpan.end();
+      return;
+    }
     if (this.recorder !== null) {
       const end: RecordingEventBodies['session.end'] = {
         endReason: summary.endReason,
@@ -336,6 +388,7 @@ export class SessionContext implements EngineContext {
         bytesFromTarget: String(summary.bytesFromTarget),
         statementCount: String(summary.statementCount),
         error: summary.error ?? '',
+        traceparent: this.traceparent,
       },
     });
   }

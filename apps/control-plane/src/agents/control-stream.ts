@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from '@postern/logging';
+import { ATTR, contextFromTraceparent, inSpan } from '@postern/tracing';
 import type { AgentMessage__Output, ControlMessage, Hello__Output } from '@postern/proto';
 import type { ControlPlaneConfig } from '../platform/config/config.js';
 import { storableText } from '../platform/common/validation.js';
@@ -121,14 +122,20 @@ export class ControlStream implements LiveStream {
       case 'hello':
         this.endWith(GrpcStatus.FAILED_PRECONDITION, 'hello may be sent only once per stream');
         return;
-      case 'sessionOpened':
-        return this.report('session', () => this.deps.sessions.opened(this.agent.id, message.sessionOpened!));
+      case 'sessionOpened': {
+        const opened = message.sessionOpened!;
+        return this.report('session', () =>
+          this.inSessionTrace('postern.session.opened', opened, () => this.deps.sessions.opened(this.agent.id, opened)),
+        );
+      }
       case 'sessionClosed': {
         const closed = message.sessionClosed!;
-        return this.report('session', async () => {
-          await this.deps.sessions.closed(this.agent.id, closed);
-          await this.deps.commandReviews.sessionEnded(closed.sessionId);
-        });
+        return this.report('session', () =>
+          this.inSessionTrace('postern.session.closed', closed, async () => {
+            await this.deps.sessions.closed(this.agent.id, closed);
+            await this.deps.commandReviews.sessionEnded(closed.sessionId);
+          }),
+        );
       }
       case 'approvalRequest':
         return this.report('approval', async () => {
@@ -144,6 +151,24 @@ export class ControlStream implements LiveStream {
       default:
         this.deps.logger.debug({ agentId: this.agent.id, body: message.body ?? null }, 'control message ignored');
     }
+  }
+
+  /**
+   * Stores a session report in a span that continues the agent's trace of that session (its
+   * traceparent, when the agent traces), so the database and Redis work it causes shows under
+   * the agent's session setup. A no-op wrapper when tracing is off.
+   */
+  private inSessionTrace(
+    name: string,
+    report: { sessionId: string; traceparent: string },
+    store: () => Promise<void>,
+  ): Promise<void> {
+    return inSpan(
+      name,
+      { [ATTR.sessionId]: report.sessionId, [ATTR.agentId]: this.agent.id },
+      store,
+      contextFromTraceparent(report.traceparent),
+    );
   }
 
   private async onHello(hello: Hello__Output): Promise<void> {

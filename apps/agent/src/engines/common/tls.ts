@@ -1,4 +1,5 @@
 import type { TLSSocket } from 'node:tls';
+import { failSpan, startChildOfActive } from '@postern/tracing';
 
 export interface TlsHandshakeOptions {
   /**
@@ -24,7 +25,13 @@ export interface TlsHandshakeOptions {
 export function tlsHandshake(tls: TLSSocket, options: TlsHandshakeOptions): Promise<TLSSocket> {
   const { side, signal } = options;
   const secureEvent = side === 'server' ? 'secure' : 'secureConnect';
-  return new Promise((resolve, reject) => {
+  // Under the session's setup span (the engine runs in its context) when the process follows
+  // async context; a no-op when tracing is off.
+  const span = startChildOfActive(
+    side === 'server' ? 'postern.tls.client_handshake' : 'postern.tls.upstream_handshake',
+    {},
+  );
+  const handshake = new Promise<TLSSocket>((resolve, reject) => {
     const cleanup = (): void => {
       tls.off(secureEvent, onSecure);
       tls.off('error', onError);
@@ -53,4 +60,15 @@ export function tlsHandshake(tls: TLSSocket, options: TlsHandshakeOptions): Prom
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
   });
+  handshake.then(
+    (secure) => {
+      span.setAttribute('tls.protocol.version', secure.getProtocol() ?? '');
+      span.end();
+    },
+    (error: unknown) => {
+      failSpan(span, error);
+      span.end();
+    },
+  );
+  return handshake;
 }

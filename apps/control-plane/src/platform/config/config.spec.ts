@@ -269,3 +269,22 @@ describe('audit checkpoints and the gRPC handshake deadline', () => {
     );
   });
 });
+
+describe('tracing settings', () => {
+  test('off by default; POSTERN_TRACING=otlp with the standard OTEL_* variables', () => {
+    expect(loadConfig(valid).tracing).toBeNull();
+    const tracing = loadConfig({
+      ...valid,
+      POSTERN_TRACING: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.observability:4318',
+    }).tracing;
+    expect(tracing?.serviceName).toBe('postern-control-plane');
+    expect(tracing?.exporter.url).toBe('http://collector.observability:4318/v1/traces');
+  });
+
+  test('a bad value is reported with the other problems, naming the variable', () => {
+    expect(problemsOf({ ...valid, POSTERN_TRACING: 'otlp', OTEL_TRACES_SAMPLER_ARG: 'half' })).toEqual([
+      'OTEL_TRACES_SAMPLER_ARG: expected a ratio between 0 and 1 (got "half")',
+    ]);
+  });
+});

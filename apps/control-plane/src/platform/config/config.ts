@@ -3,6 +3,7 @@ import { createPrivateKey, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tracingSettings, type TracingSettings } from '@postern/tracing';
 import { z } from 'zod';
 
 /**
@@ -153,6 +154,8 @@ export interface ControlPlaneConfig {
    * requires (read from POSTERN_METRICS_TOKEN_FILE at boot), null for none.
    */
   metrics: { host: string; port: number; token: string | null } | null;
+  /** OpenTelemetry traces (POSTERN_TRACING=otlp and the standard OTEL_* variables); null: off. */
+  tracing: TracingSettings | null;
   shutdownGraceMs: number;
 }
 
@@ -510,6 +513,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   const dashboardStaticDir = dashboardDir(e.POSTERN_DASHBOARD_DIR, problems);
   const checkpointKeyPem = ed25519KeyPem('POSTERN_AUDIT_CHECKPOINT_KEY', e.POSTERN_AUDIT_CHECKPOINT_KEY, problems);
   const metricsTokenValue = metricsToken(e.POSTERN_METRICS_PORT, e.POSTERN_METRICS_TOKEN_FILE, problems);
+  const tracing = tracingSettings(env, 'postern-control-plane', problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -627,6 +631,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
       e.POSTERN_METRICS_PORT === 'off'
         ? null
         : { host: e.POSTERN_METRICS_HOST, port: e.POSTERN_METRICS_PORT, token: metricsTokenValue },
+    tracing,
     shutdownGraceMs: e.POSTERN_SHUTDOWN_GRACE_MS,
   };
 }

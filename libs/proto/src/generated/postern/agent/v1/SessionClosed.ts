@@ -11,6 +11,7 @@ export interface SessionClosed {
   'bytesFromTarget'?: (number | string | Long);
   'statementCount'?: (number | string | Long);
   'error'?: (string);
+  'traceparent'?: (string);
 }
 
 export interface SessionClosed__Output {
@@ -21,4 +22,5 @@ export interface SessionClosed__Output {
   'bytesFromTarget': (string);
   'statementCount': (string);
   'error': (string);
+  'traceparent': (string);
 }

@@ -12,6 +12,7 @@ export interface SessionOpened {
   'ingress'?: (string);
   'startedAt'?: (_postern_agent_v1_Instant | null);
   'policyVersion'?: (number | string | Long);
+  'traceparent'?: (string);
 }
 
 export interface SessionOpened__Output {
@@ -22,4 +23,5 @@ export interface SessionOpened__Output {
   'ingress': (string);
   'startedAt': (_postern_agent_v1_Instant__Output | null);
   'policyVersion': (string);
+  'traceparent': (string);
 }
