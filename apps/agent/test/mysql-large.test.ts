@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
+import { raiseMaxAllowedPacket } from '@postern/testing';
 import { TargetDatabase } from './mysql-harness.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -40,6 +41,8 @@ function rssMiB(pid: number): number {
 }
 
 beforeAll(async () => {
+  // 20 MiB values in one packet (the server's default allows 16 MiB).
+  await raiseMaxAllowedPacket();
   db = await TargetDatabase.create();
   await db.root(
     `CREATE TABLE stream_rows (id INT PRIMARY KEY, a VARCHAR(20), b VARCHAR(20), c VARCHAR(20));

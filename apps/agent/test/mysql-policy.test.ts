@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ApprovalRuleInput } from '@postern/policy';
+import { raiseMaxAllowedPacket } from '@postern/testing';
 import { Command, decodeErr } from '@postern/wire-mysql';
 import {
   connectThrough,
   MARIADB,
   MysqlTestGateway,
   RawMysqlClient,
-  rootConnection,
   runMariadb,
   TargetDatabase,
 } from './mysql-harness.js';
@@ -256,27 +256,20 @@ describe('masking', () => {
   });
 
   test('a masked value of 17 MiB (a row over two packets) shrinks to one; the packets after it are renumbered', async () => {
-    const root = await rootConnection();
-    const [[previous]] = (await root.query('SELECT @@global.max_allowed_packet AS v')) as unknown as [[{ v: number }]];
-    await root.query('SET GLOBAL max_allowed_packet = 67108864');
-    try {
-      await db.root('CREATE TABLE vault (id INT, secret LONGTEXT, tail VARCHAR(8))');
-      await db.root("INSERT INTO vault VALUES (1, REPEAT('s', 17 * 1024 * 1024), 'after'), (2, 'small', 'last')");
-      const connection = await connectThrough(gateway.port, 'shop');
-      const [text] = await connection.query('SELECT id, secret, tail FROM vault ORDER BY id');
-      expect(text).toEqual([
-        { id: 1, secret: masked, tail: 'after' },
-        { id: 2, secret: masked, tail: 'last' },
-      ]);
-      const [binary] = await connection.execute('SELECT secret, tail FROM vault WHERE id = ?', [1]);
-      expect(binary).toEqual([{ secret: masked, tail: 'after' }]);
-      const [next] = await connection.query('SELECT 1 AS fine');
-      expect(next).toEqual([{ fine: 1 }]);
-      await connection.end();
-    } finally {
-      await root.query(`SET GLOBAL max_allowed_packet = ${previous.v}`);
-      await root.end();
-    }
+    await raiseMaxAllowedPacket();
+    await db.root('CREATE TABLE vault (id INT, secret LONGTEXT, tail VARCHAR(8))');
+    await db.root("INSERT INTO vault VALUES (1, REPEAT('s', 17 * 1024 * 1024), 'after'), (2, 'small', 'last')");
+    const connection = await connectThrough(gateway.port, 'shop');
+    const [text] = await connection.query('SELECT id, secret, tail FROM vault ORDER BY id');
+    expect(text).toEqual([
+      { id: 1, secret: masked, tail: 'after' },
+      { id: 2, secret: masked, tail: 'last' },
+    ]);
+    const [binary] = await connection.execute('SELECT secret, tail FROM vault WHERE id = ?', [1]);
+    expect(binary).toEqual([{ secret: masked, tail: 'after' }]);
+    const [next] = await connection.query('SELECT 1 AS fine');
+    expect(next).toEqual([{ fine: 1 }]);
+    await connection.end();
   });
 
   test('detectors mask values inside other text columns', async () => {

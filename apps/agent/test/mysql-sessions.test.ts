@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SessionAbortError } from '../src/engines/engine.js';
 import { connect } from 'node:net';
+import { raiseMaxAllowedPacket } from '@postern/testing';
 import { decodeErr, PacketReader, type Message } from '@postern/wire-mysql';
 import {
   ALICE,
@@ -116,31 +117,24 @@ describe('queries', () => {
   });
 
   test('a 20 MB blob round-trips (16 MiB packets split and reassembled)', async () => {
-    const root = await (await import('./mysql-harness.js')).rootConnection();
-    const [[previous]] = (await root.query('SELECT @@global.max_allowed_packet AS v')) as unknown as [[{ v: number }]];
-    await root.query('SET GLOBAL max_allowed_packet = 67108864');
-    try {
-      const connection = await connectThrough(gateway.port, 'shop');
-      const blob = Buffer.alloc(20 * 1024 * 1024, 0x61);
-      blob.write('start', 0);
-      blob.write('end', blob.length - 3);
-      const [inserted] = (await connection.execute('INSERT INTO items (name, data) VALUES (?, ?)', [
-        'big',
-        blob,
-      ])) as unknown as [{ insertId: number }];
-      const [rows] = (await connection.query('SELECT data FROM items WHERE id = ?', [
-        inserted.insertId,
-      ])) as unknown as [{ data: Buffer }[]];
-      expect(rows[0]!.data.equals(blob)).toBe(true);
-      const [binary] = (await connection.execute('SELECT data FROM items WHERE id = ?', [
-        inserted.insertId,
-      ])) as unknown as [{ data: Buffer }[]];
-      expect(binary[0]!.data.equals(blob)).toBe(true);
-      await connection.end();
-    } finally {
-      await root.query(`SET GLOBAL max_allowed_packet = ${previous.v}`);
-      await root.end();
-    }
+    await raiseMaxAllowedPacket();
+    const connection = await connectThrough(gateway.port, 'shop');
+    const blob = Buffer.alloc(20 * 1024 * 1024, 0x61);
+    blob.write('start', 0);
+    blob.write('end', blob.length - 3);
+    const [inserted] = (await connection.execute('INSERT INTO items (name, data) VALUES (?, ?)', [
+      'big',
+      blob,
+    ])) as unknown as [{ insertId: number }];
+    const [rows] = (await connection.query('SELECT data FROM items WHERE id = ?', [inserted.insertId])) as unknown as [
+      { data: Buffer }[],
+    ];
+    expect(rows[0]!.data.equals(blob)).toBe(true);
+    const [binary] = (await connection.execute('SELECT data FROM items WHERE id = ?', [
+      inserted.insertId,
+    ])) as unknown as [{ data: Buffer }[]];
+    expect(binary[0]!.data.equals(blob)).toBe(true);
+    await connection.end();
   });
 
   test('USE of another database is refused; the connection name is accepted', async () => {

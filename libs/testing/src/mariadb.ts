@@ -34,3 +34,17 @@ export function runMariadbCli(args: string[], sql: string, password?: string): P
     child.stdin?.end(sql);
   });
 }
+
+/**
+ * Raises the machine's MariaDB `max_allowed_packet` (GLOBAL: connections opened afterwards) to at
+ * least `bytes`, for tests that move values over 16 MiB. It never lowers it, and nothing restores
+ * it: suites run concurrently, and one putting back "its" earlier value under another's feet was
+ * how a 20 MiB test failed depending on the order suites ran in.
+ */
+export async function raiseMaxAllowedPacket(bytes = 64 * 1024 * 1024): Promise<void> {
+  const run = await runMariadbCli(
+    ['-P', String(MARIADB.port), '-u', 'root'],
+    `SET GLOBAL max_allowed_packet = GREATEST(@@global.max_allowed_packet, ${String(Math.trunc(bytes))});`,
+  );
+  if (run.code !== 0) throw new Error(`cannot raise max_allowed_packet: ${run.stderr}`);
+}
