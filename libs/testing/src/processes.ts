@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { waitFor } from './wait.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
 
@@ -62,17 +61,19 @@ export class ManagedProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Waits for a log line matching `predicate` (searching lines already seen too). */
-  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 15_000, what = 'log line'): Promise<LogLine> {
-    return waitFor(
-      () => {
-        if (!this.running && !this.logs.some(predicate)) {
-          throw new Error(`${this.name} exited: ${this.output()}`);
-        }
-        return this.logs.find(predicate);
-      },
-      { timeoutMs, what: `${this.name}: ${what}` },
-    );
+  /**
+   * Waits for a log line matching `predicate` (searching lines already seen too). A process that
+   * exits without logging it fails the wait at once, with its output.
+   */
+  async waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 15_000, what = 'log line'): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.logs.find(predicate);
+      if (found) return found;
+      if (!this.running) throw new Error(`${this.name} exited before ${what}: ${this.output()}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${this.name}: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   waitForMessage(msg: string, timeoutMs?: number): Promise<LogLine> {

@@ -61,7 +61,9 @@ export class UnauthenticatedCalls implements OnModuleDestroy {
   admit(peer: string, method: Refusal['method']): boolean {
     const host = hostOf(peer);
     if (this.tokens(host, Date.now()) >= 1) return true;
-    this.count(host, { method, reason: 'rate limited', agentId: null });
+    // Counted in the window's summary even when it opens the window: no row of its own for a call
+    // turned away before any work (the first row of a window is written by `refused`).
+    this.count(host, { method, reason: 'rate limited', agentId: null }, false);
     return false;
   }
 
@@ -94,15 +96,19 @@ export class UnauthenticatedCalls implements OnModuleDestroy {
     await Promise.all([...this.windows.keys()].map((host) => this.flush(host)));
   }
 
-  /** Counts a refusal in the peer's window; false when it opened the window (audit it alone). */
-  private count(host: string, refusal: Refusal): boolean {
+  /**
+   * Counts a refusal in the peer's window; false when it opened the window and `alone` asks for the
+   * window's first refusal to be audited by itself (the caller writes that row).
+   */
+  private count(host: string, refusal: Refusal, alone = true): boolean {
     const key = this.windows.has(host) || this.windows.size < MAX_PEERS ? host : OTHER_PEERS;
-    const window = this.windows.get(key);
+    let window = this.windows.get(key);
     if (!window) {
       const timer = setTimeout(() => void this.flush(key), this.config.grpc.refusals.auditWindowMs);
       timer.unref();
-      this.windows.set(key, { startedAt: Date.now(), timer, count: 0, byReason: new Map(), agentIds: new Set() });
-      return false;
+      window = { startedAt: Date.now(), timer, count: 0, byReason: new Map(), agentIds: new Set() };
+      this.windows.set(key, window);
+      if (alone) return false;
     }
     window.count += 1;
     const reason = `${refusal.method}: ${refusal.reason}`;
