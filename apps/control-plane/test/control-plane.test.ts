@@ -83,7 +83,9 @@ describe('boot', () => {
     );
     expect(output).toMatch(/POSTERN_DATABASE_URL/);
     expect(output).not.toContain('not-a-real-password');
-  });
+    // Two control planes boot one after the other (~3 s of CPU each): minutes on a machine as
+    // loaded as a full run with other jobs made it, beyond Jest's default 60 s.
+  }, 180_000);
 
   test('two replicas starting together on a fresh database apply each migration exactly once', async () => {
     const fresh = await createTestDatabase('postern_cp_race');
