@@ -5,6 +5,7 @@ import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { routeHttpRequest } from '@postern/policy-http';
+import { ConnectionsService } from '../../connections/connections.service.js';
 import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
 import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
 import type { FrontDoor, LocalRoute, RefusalKind } from '../core/front-door.js';
@@ -25,7 +26,7 @@ const CHALLENGE = { 'www-authenticate': 'Bearer realm="postern", Basic realm="po
  * The HTTP front door of the relay (POSTERN_RELAY_HTTP_*, default port 8444): TLS with the relay's
  * certificate, then the first request's head names the connection by its path prefix
  * (`/c/<connection>/…`) and carries the caller's credential (`Authorization: Bearer`, or Basic
- * `user:credential`); the relay core checks it before any agent is asked for anything, then the
+ * `user:credential`, or the header or cookie the connection names); the relay core checks it before any agent is asked for anything, then the
  * bytes read so far are replayed to the agent's HTTP engine and the two sides are piped. The
  * engine parses every request itself, checks the credential again, binds the connection to it
  * (a later request naming another connection or credential is refused) and applies the rules.
@@ -40,6 +41,7 @@ export class HttpFrontDoor implements FrontDoor {
     @Inject(CONFIG) config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly router: RelayRouter,
+    private readonly connections: ConnectionsService,
   ) {
     const tls = config.relay.doors[HTTP] ? config.relay.tls : null;
     this.tls = tls ? createSecureContext({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }) : null;
@@ -107,7 +109,14 @@ export class HttpFrontDoor implements FrontDoor {
         'name the connection with the path /c/<connection>/…',
       );
     }
-    const credential = presentedCredential(head);
+    // The connection may name a header or cookie for the credential: read it as the agent will.
+    const named = await this.connections.findByName(route.connection);
+    const credential = presentedCredential(
+      head,
+      named?.protocol === 'HTTP'
+        ? { header: named.settings.credentialHeader, cookie: named.settings.credentialCookie }
+        : {},
+    );
     if ('missing' in credential) {
       return refuse(
         401,
