@@ -179,7 +179,12 @@ export function serveHttp(
     (client as Duplex & { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
     if (options.http2 && socket instanceof TLSSocket) {
       socket.once('secure', () => {
-        if (socket.alpnProtocol === 'h2') h2Server().emit('connection', socket);
+        if (socket.alpnProtocol === 'h2') {
+          // A TLSSocket made without a tls.Server never clears `secureConnecting`, and node:http2
+          // waits for 'secureConnect' (a client-side event) while it is set: the handshake is done.
+          (socket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+          h2Server().emit('connection', socket);
+        }
         else server.emit('connection', socket);
       });
     } else {
