@@ -103,7 +103,11 @@ describe('HTTP/2 over TLS', () => {
   test('curl --http2: the caller’s credential is removed upstream, the connection’s injected', async () => {
     const result = await curlH2(['-H', 'X-Postern-Token: another-secret', h2url('/echo/h2?x=1')]);
     expect(result.headers).toMatch(/^HTTP\/2 200/);
-    const echoed = JSON.parse(result.body) as { path: string; query: Record<string, string>; headers: Record<string, string> };
+    const echoed = JSON.parse(result.body) as {
+      path: string;
+      query: Record<string, string>;
+      headers: Record<string, string>;
+    };
     expect(echoed.path).toBe('/echo/h2');
     expect(echoed.query).toEqual({ x: '1' });
     expect(echoed.headers['authorization']).toBe('Bearer upstream-secret');
@@ -119,7 +123,11 @@ describe('HTTP/2 over TLS', () => {
       const auth = { authorization: `Bearer ${ALICE.credential}` };
       const [users, posted, blocked] = await Promise.all([
         h2request(session, { ':path': '/c/api/users/5', ...auth }),
-        h2request(session, { ':method': 'POST', ':path': '/c/api/echo/posted', 'content-type': 'text/plain', ...auth }, 'a body over h2'),
+        h2request(
+          session,
+          { ':method': 'POST', ':path': '/c/api/echo/posted', 'content-type': 'text/plain', ...auth },
+          'a body over h2',
+        ),
         h2request(session, { ':path': '/c/api/admin/x', ...auth }),
       ]);
       expect(users.status).toBe(200);

@@ -220,7 +220,10 @@ export class HttpSession {
     // HTTP/2 names the host in `:authority` (a `host` header, when sent as well, must agree).
     const authority = request.headers[':authority'] as string | undefined;
     if (authority !== undefined && request.headers.host !== undefined && request.headers.host !== authority) {
-      return refuse({ status: 400, slug: 'bad-request', title: 'Bad request', detail: ':authority and Host differ' }, true);
+      return refuse(
+        { status: 400, slug: 'bad-request', title: 'Bad request', detail: ':authority and Host differ' },
+        true,
+      );
     }
     const route = routeHttpRequest(authority ?? request.headers.host, request.url ?? '/', this.settings.domain);
     if (route === null) {

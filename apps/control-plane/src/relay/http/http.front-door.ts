@@ -26,10 +26,11 @@ const CHALLENGE = { 'www-authenticate': 'Bearer realm="postern", Basic realm="po
  * The HTTP front door of the relay (POSTERN_RELAY_HTTP_*, default port 8444): TLS with the relay's
  * certificate, then the first request's head names the connection by its path prefix
  * (`/c/<connection>/…`) and carries the caller's credential (`Authorization: Bearer`, or Basic
- * `user:credential`, or the header or cookie the connection names); the relay core checks it before any agent is asked for anything, then the
- * bytes read so far are replayed to the agent's HTTP engine and the two sides are piped. The
- * engine parses every request itself, checks the credential again, binds the connection to it
- * (a later request naming another connection or credential is refused) and applies the rules.
+ * `user:credential`, or the header or cookie the connection names); the relay core checks it
+ * before any agent is asked for anything, then the bytes read so far are replayed to the agent's
+ * HTTP engine and the two sides are piped. The engine parses every request itself, checks the
+ * credential again, binds the connection to it (a later request naming another connection or
+ * credential is refused) and applies the rules.
  */
 @Injectable()
 export class HttpFrontDoor implements FrontDoor {

@@ -54,7 +54,9 @@ describe('presentedCredential', () => {
     expect(presentedCredential(withFields('Authorization: Bearer first', 'X-Postern-Token: tok'), places)).toEqual(
       bare('first'),
     );
-    expect(presentedCredential(withFields('X-Postern-Token: a', 'X-Postern-Token: b'), places)).toHaveProperty('problem');
+    expect(presentedCredential(withFields('X-Postern-Token: a', 'X-Postern-Token: b'), places)).toHaveProperty(
+      'problem',
+    );
     // Not named by the connection: not a credential.
     expect(presentedCredential(withFields('X-Postern-Token: tok', 'Cookie: postern=x'))).toEqual({ missing: true });
     expect(presentedCredential(withFields('Cookie: postern=%E0%A4%A'), places)).toHaveProperty('problem');

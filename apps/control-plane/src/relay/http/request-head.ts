@@ -85,7 +85,10 @@ export function presentedCredential(
 }
 
 /** The bare credential in the connection's named header or cookie (a bearer token: no user name). */
-function otherPlaces(head: RequestHead, places: CredentialPlaces): { user: string; password: string; bearer: boolean } | { missing: true } | { problem: string } {
+function otherPlaces(
+  head: RequestHead,
+  places: CredentialPlaces,
+): { user: string; password: string; bearer: boolean } | { missing: true } | { problem: string } {
   const bare = (password: string) => ({ user: '', password, bearer: true });
   if (places.header) {
     const values = head.headers.get(places.header.toLowerCase());
@@ -97,7 +100,10 @@ function otherPlaces(head: RequestHead, places: CredentialPlaces): { user: strin
       for (const part of header.split(';')) {
         const eq = part.indexOf('=');
         if (eq < 0 || part.slice(0, eq).trim() !== places.cookie) continue;
-        const value = part.slice(eq + 1).trim().replace(/^"|"$/g, '');
+        const value = part
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"|"$/g, '');
         try {
           if (value !== '') return bare(decodeURIComponent(value));
         } catch {

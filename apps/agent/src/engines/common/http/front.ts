@@ -184,8 +184,7 @@ export function serveHttp(
           // waits for 'secureConnect' (a client-side event) while it is set: the handshake is done.
           (socket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
           h2Server().emit('connection', socket);
-        }
-        else server.emit('connection', socket);
+        } else server.emit('connection', socket);
       });
     } else {
       server.emit('connection', socket);
