@@ -150,6 +150,22 @@ describe('HTTP/2 over TLS', () => {
     expect(String(calls.find((c) => c['path'] === '/users/5')!['responseBody'])).not.toContain(USER_DOCUMENT.email);
   });
 
+  test('over h2 too: CONNECT and oversized header lists are refused, nothing reaches the upstream', async () => {
+    const before = upstream.seen.length;
+    const session = connectHttp2(`https://localhost:${gateway.port}`, { ca: certificate.cert });
+    try {
+      const auth = { authorization: `Bearer ${ALICE.credential}` };
+      const tunnel = await h2request(session, { ':method': 'CONNECT', ':authority': 'example.com:443', ...auth });
+      // node:http2 answers CONNECT itself when no tunnel is served (no 'connect' listener).
+      expect(tunnel.status).toBe(405);
+    } finally {
+      session.close();
+    }
+    const big = await curlH2(['-H', `X-Big: ${'a'.repeat(20_000)}`, h2url('/echo/big')]);
+    expect(big.status).not.toBe(200);
+    expect(upstream.seen.length).toBe(before);
+  });
+
   test('a client that offers only http/1.1 still gets HTTP/1.1 on the same listener', async () => {
     const result = await curl([
       '--http1.1',
