@@ -57,6 +57,7 @@ export function serveHttp(
 ): Promise<HttpFrontResult> {
   const result: HttpFrontResult = { requests: 0, bytesFromClient: 0, bytesToClient: 0, endedBy: null };
   const idleMs = options.idleTimeoutMs ?? 60_000;
+  const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
   let socket: Duplex = client;
   if (options.tls) {
     const tlsSocket = new TLSSocket(client, {
@@ -71,7 +72,7 @@ export function serveHttp(
     socket = tlsSocket;
   }
   const server = createServer({
-    maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+    maxHeaderSize: maxHeaderBytes,
     insecureHTTPParser: false,
     requireHostHeader: true,
     joinDuplicateHeaders: false,
@@ -97,6 +98,13 @@ export function serveHttp(
       active--;
       armIdle();
     });
+    if (request.httpVersionMajor === 2 && headerListBytes(request) > maxHeaderBytes) {
+      // llhttp bounds HTTP/1.1 heads; node:http2 advertises SETTINGS_MAX_HEADER_LIST_SIZE but
+      // does not enforce it, so the decoded header list is measured here (as RFC 9113 counts it).
+      request.resume();
+      sendProblem(response, { status: 431, slug: 'headers-too-large', title: 'Request header fields too large' });
+      return;
+    }
     const problem = framingProblem(request);
     if (problem !== null) {
       response.shouldKeepAlive = false;
@@ -145,7 +153,7 @@ export function serveHttp(
   const h2Server = () => {
     const h2 = createH2Server({
       maxSessionMemory: 10,
-      settings: { maxHeaderListSize: options.maxHeaderBytes ?? 16 * 1024, enablePush: false },
+      settings: { maxHeaderListSize: maxHeaderBytes, enablePush: false },
     });
     h2.on('request', (request: Http2ServerRequest, response: Http2ServerResponse) =>
       onRequest(request as unknown as IncomingMessage, response as unknown as ServerResponse),
@@ -191,6 +199,14 @@ export function serveHttp(
     }
     armIdle();
   });
+}
+
+/** A header list's size as RFC 9113 §6.5.2 counts it: name and value octets plus 32 per field. */
+function headerListBytes(request: IncomingMessage): number {
+  let bytes = 0;
+  const raw = request.rawHeaders;
+  for (let k = 0; k < raw.length; k += 2) bytes += raw[k]!.length + raw[k + 1]!.length + 32;
+  return bytes;
 }
 
 /**
