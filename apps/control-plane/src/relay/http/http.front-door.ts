@@ -110,14 +110,17 @@ export class HttpFrontDoor implements FrontDoor {
         'name the connection with the path /c/<connection>/…',
       );
     }
-    // The connection may name a header or cookie for the credential: read it as the agent will.
-    const named = await this.connections.findByName(route.connection);
-    const credential = presentedCredential(
-      head,
-      named?.protocol === 'HTTP'
-        ? { header: named.settings.credentialHeader, cookie: named.settings.credentialCookie }
-        : {},
-    );
+    let credential = presentedCredential(head);
+    if ('missing' in credential) {
+      // No Authorization: the connection may name a header or cookie for it (read as the agent does).
+      const named = await this.connections.findByName(route.connection);
+      if (named?.protocol === 'HTTP') {
+        credential = presentedCredential(head, {
+          header: named.settings.credentialHeader,
+          cookie: named.settings.credentialCookie,
+        });
+      }
+    }
     if ('missing' in credential) {
       return refuse(
         401,
