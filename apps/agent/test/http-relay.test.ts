@@ -76,7 +76,7 @@ beforeAll(async () => {
         agentId: agent.id,
         url: upstream.url,
         secretRef: 'env:HTTP_UPSTREAM_TOKEN',
-        http: { authScheme: 'bearer' },
+        http: { authScheme: 'bearer', credentialHeader: 'X-Postern-Token', credentialCookie: 'postern' },
       },
     },
   );
@@ -153,6 +153,28 @@ describe('http through the relay', () => {
     const result = await curl(['-u', `bob@example.com:${token}`, ...through(relayPort, '/users/8')]);
     expect(result.status).toBe(200);
     expect(JSON.parse(result.body).email).toBe('********');
+  });
+
+  test('the header and the cookie the connection names carry the credential through the relay too', async () => {
+    const header = await curl(['-H', `X-Postern-Token: ${token}`, ...through(relayPort, '/users/21')]);
+    expect(header.status).toBe(200);
+    expect(JSON.parse(header.body).email).toBe('********');
+    const cookie = await curl([
+      '-H',
+      `Cookie: theme=dark; postern=${encodeURIComponent(token)}`,
+      ...through(relayPort, '/users/22'),
+    ]);
+    expect(cookie.status).toBe(200);
+    expect(JSON.parse(cookie.body).email).toBe('********');
+    for (const url of ['/users/21', '/users/22']) {
+      const seen = upstream.seen.filter((r) => r.url === url).at(-1)!;
+      expect(seen.headers['authorization']).toBe('Bearer upstream-token-7');
+      expect(JSON.stringify(seen.headers)).not.toContain(token);
+    }
+    expect(upstream.seen.find((r) => r.url === '/users/22')!.headers['cookie']).toBe('theme=dark');
+    // A wrong value there is refused by the relay as a wrong bearer token is.
+    const wrong = await curl(['-H', 'X-Postern-Token: not-a-credential', ...through(relayPort, '/users/23')]);
+    expect(wrong.status).toBe(401);
   });
 
   test('a wrong or missing credential is refused by the relay with 401 and a challenge; no path prefix → 404', async () => {

@@ -5,6 +5,7 @@ import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { routeHttpRequest } from '@postern/policy-http';
+import { ConnectionsService } from '../../connections/connections.service.js';
 import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
 import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
 import type { FrontDoor, LocalRoute, RefusalKind } from '../core/front-door.js';
@@ -25,10 +26,11 @@ const CHALLENGE = { 'www-authenticate': 'Bearer realm="postern", Basic realm="po
  * The HTTP front door of the relay (POSTERN_RELAY_HTTP_*, default port 8444): TLS with the relay's
  * certificate, then the first request's head names the connection by its path prefix
  * (`/c/<connection>/…`) and carries the caller's credential (`Authorization: Bearer`, or Basic
- * `user:credential`); the relay core checks it before any agent is asked for anything, then the
- * bytes read so far are replayed to the agent's HTTP engine and the two sides are piped. The
- * engine parses every request itself, checks the credential again, binds the connection to it
- * (a later request naming another connection or credential is refused) and applies the rules.
+ * `user:credential`, or the header or cookie the connection names); the relay core checks it
+ * before any agent is asked for anything, then the bytes read so far are replayed to the agent's
+ * HTTP engine and the two sides are piped. The engine parses every request itself, checks the
+ * credential again, binds the connection to it (a later request naming another connection or
+ * credential is refused) and applies the rules.
  */
 @Injectable()
 export class HttpFrontDoor implements FrontDoor {
@@ -40,6 +42,7 @@ export class HttpFrontDoor implements FrontDoor {
     @Inject(CONFIG) config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly router: RelayRouter,
+    private readonly connections: ConnectionsService,
   ) {
     const tls = config.relay.doors[HTTP] ? config.relay.tls : null;
     this.tls = tls ? createSecureContext({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }) : null;
@@ -107,7 +110,17 @@ export class HttpFrontDoor implements FrontDoor {
         'name the connection with the path /c/<connection>/…',
       );
     }
-    const credential = presentedCredential(head);
+    let credential = presentedCredential(head);
+    if ('missing' in credential) {
+      // No Authorization: the connection may name a header or cookie for it (read as the agent does).
+      const named = await this.connections.findByName(route.connection);
+      if (named?.protocol === 'HTTP') {
+        credential = presentedCredential(head, {
+          header: named.settings.credentialHeader,
+          cookie: named.settings.credentialCookie,
+        });
+      }
+    }
     if ('missing' in credential) {
       return refuse(
         401,

@@ -42,6 +42,25 @@ describe('presentedCredential', () => {
     expect(presentedCredential(withAuth('Bearer a', 'Bearer b'))).toHaveProperty('problem');
     expect(presentedCredential(withAuth('Digest x'))).toHaveProperty('problem');
   });
+
+  test('the header and cookie a connection names, after Authorization, as the agent reads them', () => {
+    const places = { header: 'X-Postern-Token', cookie: 'postern' };
+    const withFields = (...fields: string[]) =>
+      head(`GET / HTTP/1.1\r\nHost: r\r\n${fields.map((f) => `${f}\r\n`).join('')}\r\n`) as RequestHead;
+    const bare = (password: string) => ({ user: '', password, bearer: true });
+    expect(presentedCredential(withFields('x-postern-token: tok'), places)).toEqual(bare('tok'));
+    expect(presentedCredential(withFields('Cookie: a=1; postern=c%2Bd; b=2'), places)).toEqual(bare('c+d'));
+    expect(presentedCredential(withFields('Cookie: a=1', 'Cookie: postern="q"'), places)).toEqual(bare('q'));
+    expect(presentedCredential(withFields('Authorization: Bearer first', 'X-Postern-Token: tok'), places)).toEqual(
+      bare('first'),
+    );
+    expect(presentedCredential(withFields('X-Postern-Token: a', 'X-Postern-Token: b'), places)).toHaveProperty(
+      'problem',
+    );
+    // Not named by the connection: not a credential.
+    expect(presentedCredential(withFields('X-Postern-Token: tok', 'Cookie: postern=x'))).toEqual({ missing: true });
+    expect(presentedCredential(withFields('Cookie: postern=%E0%A4%A'), places)).toHaveProperty('problem');
+  });
 });
 
 test('problemAnswer is a complete HTTP/1.1 answer that closes the connection', () => {
