@@ -221,3 +221,19 @@ describe('a secret file that cannot be read fails new sessions closed', () => {
     expect(await whoAmI(running)).toBe(cluster.users.scram.user);
   });
 });
+
+describe('links of an exactly listed file', () => {
+  test('may stay inside its directory (the volume layout), never lead elsewhere', async () => {
+    const dir = join(root, 'elsewhere');
+    mkdirSync(dir);
+    const outside = join(root, 'outside-password');
+    writeFileSync(outside, passwords.at(-1)!);
+    symlinkSync(outside, join(dir, 'password'));
+    const agent = await gateway(`file:${dir}/password`, `file:${dir}/password`);
+
+    const refused = await psql(agent);
+    expect(refused.ok).toBe(false);
+    expect(refused.out).toContain(`the agent does not resolve the secret file:${dir}/password`);
+    expect(refused.out).toContain('not in POSTERN_AGENT_SECRET_ALLOW');
+  });
+});
