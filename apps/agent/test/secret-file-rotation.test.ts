@@ -194,8 +194,16 @@ describe('a password rotated outside Postern applies to the next session, withou
 describe('a secret file that cannot be read fails new sessions closed', () => {
   test.each([
     ['removed', (v: ProjectedVolume) => rmSync(v.file), /cannot be read: ENOENT/],
-    ['left dangling (`..data` points at a removed generation)', (v: ProjectedVolume) => v.breakData(), /cannot be read: ENOENT/],
-    ['emptied (a writer caught mid-way)', (v: ProjectedVolume) => (rmSync(v.file), writeFileSync(v.file, '')), /is empty/],
+    [
+      'left dangling (`..data` points at a removed generation)',
+      (v: ProjectedVolume) => v.breakData(),
+      /cannot be read: ENOENT/,
+    ],
+    [
+      'emptied (a writer caught mid-way)',
+      (v: ProjectedVolume) => (rmSync(v.file), writeFileSync(v.file, '')),
+      /is empty/,
+    ],
     ['replaced by a directory', (v: ProjectedVolume) => (rmSync(v.file), mkdirSync(v.file)), /cannot be read: EISDIR/],
   ])('%s', async (name, breakIt, logged) => {
     const volume = new ProjectedVolume(join(root, `broken-${name.split(' ')[0]}`));
