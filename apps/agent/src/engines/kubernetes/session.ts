@@ -97,8 +97,11 @@ export class KubernetesSession {
       this.finish(endForAbort(context.signal));
       return this.done;
     }
-    if (context.clientTls === null) {
-      // kubectl speaks https only; an ingress without a certificate cannot serve it.
+    // Relayed sessions arrive in clear: the control plane's relay terminated the client's TLS with
+    // its own certificate, and the data connection to this agent is the agent's mutually
+    // authenticated TLS. Anything else without a certificate is refused (fail closed).
+    if (context.clientTls === null && context.ingress !== 'relay') {
+      // kubectl speaks https only; a local ingress without a certificate cannot serve it.
       this.client.end(
         `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${statusBody('BadRequest', 'Postern: this listener has no TLS certificate; the Kubernetes engine needs one')}`,
       );
@@ -118,7 +121,7 @@ export class KubernetesSession {
     const served = await serveHttp(
       this.client,
       {
-        tls: context.clientTls,
+        tls: context.ingress === 'relay' ? null : context.clientTls,
         signal: context.signal,
         maxHeaderBytes: this.settings.maxHeaderBytes,
         idleTimeoutMs: this.settings.idleTimeoutMs,
