@@ -112,7 +112,12 @@ export function kubernetesStatusAnswer(
   return closingAnswer(status, 'application/json', body, extraHeaders);
 }
 
-function closingAnswer(status: number, contentType: string, body: string, extraHeaders: Record<string, string>): Buffer {
+function closingAnswer(
+  status: number,
+  contentType: string,
+  body: string,
+  extraHeaders: Record<string, string>,
+): Buffer {
   const reason = REASONS[status] ?? 'Error';
   const headers = Object.entries({
     'content-type': contentType,
