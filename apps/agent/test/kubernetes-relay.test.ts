@@ -17,6 +17,7 @@ import WebSocket from 'ws';
 import { MASKED_BASE64 } from '@postern/policy-kubernetes';
 import {
   seedStandIn,
+  startControlPlane,
   startRelayStack,
   startStandInApiServer,
   waitFor,
@@ -220,4 +221,28 @@ describe('kubectl through the relay', () => {
       agent.destroy();
     }
   }, 60_000);
+
+  test('a replica holding no agent stream forwards a kubectl client over the internal link', async () => {
+    const replica = await startControlPlane({
+      databaseUrl: relay.stack.database.url,
+      redisPrefix: relay.redisPrefix,
+      adminToken: relay.stack.cp.adminToken,
+      env: { ...relay.env, POSTERN_INSTANCE_ID: 'kubernetes-relay-replica' },
+    });
+    try {
+      const port = Number((await replica.process.waitForMessage('http relay listening'))['port']);
+      const through = writeKubeconfig(join(relay.relayTls.dir, 'kubeconfig-replica'), {
+        server: `https://localhost:${port}/k8s/prod-cluster`,
+        caPem: relay.relayTls.cert,
+        token,
+      });
+      const cat = await kubectl(through, ['exec', '-i', 'web-0', '--', 'cat'], { input: 'via the other replica\n' });
+      expect(cat.code).toBe(0);
+      expect(cat.stdout).toBe('via the other replica\n');
+      const pods = await kubectl(through, ['get', 'pods']);
+      expect(pods.stdout).toMatch(/web-0\s+1\/1\s+Running/);
+    } finally {
+      await replica.process.stop();
+    }
+  }, 120_000);
 });
