@@ -9,6 +9,7 @@
 // no API server binary).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { IncomingMessage } from 'node:http';
+import { request as plainRequest } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
@@ -245,4 +246,35 @@ describe('kubectl through the relay', () => {
       await replica.process.stop();
     }
   }, 120_000);
+
+  test("in clear only when relayed: an agent's own listener without a certificate still refuses", async () => {
+    const local = await relay.stack.enrollAgent('kube-local-agent', {
+      POSTERN_AGENT_KUBERNETES_LISTEN: '127.0.0.1:0',
+    });
+    const port = Number((await local.process.waitForMessage('local ingress listening'))['port']);
+    const before = apiServer.requests.length;
+    // The engine answers a 400 Status and closes at once, before it reads the request, so the
+    // client may see the reset instead of the answer: either way it is refused.
+    const answer = await new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
+      const req = plainRequest(
+        `http://127.0.0.1:${port}/k8s/prod-cluster/api/v1/namespaces/prod/pods`,
+        { headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
+          res.on('error', (error) => resolve({ error: error.message }));
+        },
+      );
+      req.on('error', (error) => resolve({ error: error.message }));
+      req.end();
+    });
+    if ('status' in answer) {
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body).message).toContain('no TLS certificate');
+    } else {
+      expect(answer.error).toMatch(/ECONNRESET|socket hang up/);
+    }
+    expect(apiServer.requests.length).toBe(before);
+  }, 60_000);
 });
