@@ -58,7 +58,8 @@ interface Admitted {
 }
 
 /**
- * One client connection of the Kubernetes engine: TLS with the ingress's certificate, HTTP/1.1
+ * One client connection of the Kubernetes engine: TLS with the ingress's certificate (relayed
+ * sessions arrive with TLS terminated by the control plane's relay, see `run`), HTTP/1.1
  * served by node:http (HTTP/2 is not offered; client-go falls back), every request
  * authenticated (client-auth.ts), checked by the `kubernetes` rules (request-gate.ts), forwarded
  * to the API server with the agent's token and the identity as impersonation (upstream.ts),
