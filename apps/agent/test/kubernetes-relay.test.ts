@@ -9,9 +9,9 @@
 // no API server binary).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { IncomingMessage } from 'node:http';
-import { request as plainRequest } from 'node:http';
+import { createServer, request as plainRequest } from 'node:http';
 import { Agent, request } from 'node:https';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -25,7 +25,7 @@ import {
   type RelayStack,
   type StandInApiServer,
 } from '@postern/testing';
-import { kubectl, writeKubeconfig } from './kubernetes-harness.js';
+import { kubectl, portForward, writeKubeconfig } from './kubernetes-harness.js';
 
 const SA_TOKEN = 'relay-service-account-token';
 const SECRET_VALUE = Buffer.from('hunter2-db-password').toString('base64');
@@ -143,6 +143,27 @@ describe('kubectl through the relay', () => {
     const failing = await kubectl(kubeconfig, ['exec', 'web-0', '--', 'sh', '-c', 'echo about to fail; exit 3']);
     expect(failing.code).toBe(3);
     expect(failing.stdout).toBe('about to fail\n');
+  }, 60_000);
+
+  test('port-forward: the tunnel WebSocket passes through the relay to a real server behind the pod port', async () => {
+    const service = createServer((_request, response) => response.end('hello from the pod, via the relay\n'));
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = service.address() as AddressInfo;
+      apiServer.exposePort('prod', 'web-0', 8080, { host: '127.0.0.1', port });
+      const forward = await portForward(kubeconfig, ['pod/web-0', '0:8080']);
+      try {
+        const answer = await fetch(`http://127.0.0.1:${forward.port}/`);
+        expect(await answer.text()).toBe('hello from the pod, via the relay\n');
+      } finally {
+        await forward.stop();
+      }
+      expect(apiServer.requests.filter((r) => r.path.endsWith('/portforward'))).toContainEqual(
+        expect.objectContaining({ method: 'GET', status: 101, impersonateUser: 'alice@example.com' }),
+      );
+    } finally {
+      await new Promise<void>((resolve) => service.close(() => resolve()));
+    }
   }, 60_000);
 
   test('Secret values are masked in -o yaml and -o json', async () => {
