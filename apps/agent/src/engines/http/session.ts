@@ -226,7 +226,8 @@ export class HttpSession {
       );
     }
     const route = routeHttpRequest(authority ?? request.headers.host, request.url ?? '/', this.settings.domain);
-    if (route === null) {
+    // A `/k8s/…` path is the Kubernetes engine's: not a connection this engine serves.
+    if (route === null || route.protocol !== 'http') {
       return refuse({
         status: 404,
         slug: 'unknown-connection',

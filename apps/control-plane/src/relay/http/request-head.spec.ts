@@ -1,5 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { presentedCredential, problemAnswer, readRequestHead, type RequestHead } from './request-head.js';
+import {
+  kubernetesStatusAnswer,
+  presentedCredential,
+  problemAnswer,
+  readRequestHead,
+  type RequestHead,
+} from './request-head.js';
 
 const head = (text: string) => readRequestHead(Buffer.from(text, 'latin1'), 1024);
 
@@ -72,6 +78,25 @@ test('problemAnswer is a complete HTTP/1.1 answer that closes the connection', (
     type: 'urn:postern:unauthenticated',
     title: 'Authentication failed',
     status: 401,
+  });
+  expect(text).toContain(`content-length: ${Buffer.byteLength(body)}\r\n`);
+});
+
+test('kubernetesStatusAnswer is a Kubernetes Status kubectl prints, and closes the connection', () => {
+  const text = kubernetesStatusAnswer(403, 'Postern: no access', { 'x-extra': '1' }).toString();
+  expect(text).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+  expect(text).toContain('content-type: application/json\r\n');
+  expect(text).toContain('connection: close\r\n');
+  expect(text).toContain('x-extra: 1\r\n');
+  const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+  expect(JSON.parse(body)).toEqual({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'Postern: no access',
+    reason: 'Forbidden',
+    code: 403,
   });
   expect(text).toContain(`content-length: ${Buffer.byteLength(body)}\r\n`);
 });

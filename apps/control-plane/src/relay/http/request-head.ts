@@ -129,9 +129,40 @@ export function problemAnswer(
     status,
     ...(detail ? { detail } : {}),
   });
+  return closingAnswer(status, 'application/problem+json', body, extraHeaders);
+}
+
+/**
+ * A complete answer ending the connection in the Kubernetes API's own shape (a `Status` object,
+ * as the agent's Kubernetes engine writes them), so kubectl prints the relay's refusal
+ * ("error: You must be logged in to the server (Unauthorized)") as it would the API server's.
+ */
+export function kubernetesStatusAnswer(
+  status: number,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+): Buffer {
+  const body = JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: (REASONS[status] ?? 'Error').replace(/ /g, ''),
+    code: status,
+  });
+  return closingAnswer(status, 'application/json', body, extraHeaders);
+}
+
+function closingAnswer(
+  status: number,
+  contentType: string,
+  body: string,
+  extraHeaders: Record<string, string>,
+): Buffer {
   const reason = REASONS[status] ?? 'Error';
   const headers = Object.entries({
-    'content-type': 'application/problem+json',
+    'content-type': contentType,
     'content-length': String(Buffer.byteLength(body)),
     connection: 'close',
     ...extraHeaders,
