@@ -1,7 +1,9 @@
 /* global AbortController */
 // HTTP through Postern's engine versus direct and a bare Node proxy, measured in one run with wrk.
 //
-//   node bench/http.mjs [--seconds=5] [--connections=16] [--rounds=3]
+//   node bench/http.mjs [--seconds=5] [--connections=16] [--rounds=3] [--h2]
+//
+// --h2 compares HTTP/1.1 and HTTP/2 on the engine's TLS ingress instead (see benchHttp2).
 //
 // Needs the repository built and `wrk` (apt-get install -y wrk). Starts libs/testing's HTTP
 // upstream in a child process, a bare Node proxy (node:http server + http.request with a
@@ -108,14 +110,14 @@ const connection = {
   recordingMode: 'best-effort',
 };
 let recorded = 0;
-const postern = createServer((socket) => {
+const serveEngine = (clientTls) => (socket) => {
   const controller = new AbortController();
   void engine.serve(socket, {
     sessionId: randomUUID(),
     ingress: 'local',
     clientAddress: '127.0.0.1',
     logger,
-    clientTls: null,
+    clientTls,
     signal: controller.signal,
     resolveConnection: (name) => (name === 'api' ? connection : null),
     authenticate: async (_c, user, password) =>
@@ -136,8 +138,93 @@ const postern = createServer((socket) => {
     opened: () => undefined,
     closed: () => undefined,
   });
-});
+};
+const postern = createServer(serveEngine(null));
 const posternPort = await listen(postern);
+if (textArg('h2') !== null || process.argv.includes('--h2')) await benchHttp2();
+
+/**
+ * --h2: the engine's TLS ingress, HTTP/1.1 (keep-alive https.Agent, `connections` sockets) against
+ * HTTP/2 (one node:http2 session, `connections` concurrent streams), small JSON, from a Node client
+ * in a child process (wrk speaks no h2), rounds interleaved; this process's CPU per request is
+ * the engine's (and TLS's) cost.
+ */
+async function benchHttp2() {
+  const { selfSignedCertificate } = await import(`${ROOT}/libs/testing/dist/tls.js`);
+  const { createSecureContext } = await import('node:tls');
+  const { readFileSync } = await import('node:fs');
+  const cert = await selfSignedCertificate(['localhost']);
+  const tlsServer = createServer(
+    serveEngine(createSecureContext({ cert: cert.cert, key: readFileSync(cert.keyFile) })),
+  );
+  const port = await listen(tlsServer);
+  const client = `
+    const [mode, port, seconds, concurrency, token, ca] = process.argv.slice(1);
+    const { readFileSync } = await import('node:fs');
+    const options = { ca: readFileSync(ca), servername: 'localhost' };
+    const headers = { authorization: 'Bearer ' + token };
+    const until = Date.now() + Number(seconds) * 1000;
+    let done = 0, failed = 0;
+    let one;
+    if (mode === 'h2') {
+      const session = (await import('node:http2')).connect('https://localhost:' + port, options);
+      one = () => new Promise((resolve) => {
+        const s = session.request({ ':path': '/c/api/json?size=200', ...headers });
+        s.on('response', (h) => { if (h[':status'] !== 200) failed++; });
+        s.resume(); s.on('end', resolve); s.on('error', () => { failed++; resolve(); });
+      });
+    } else {
+      const https = await import('node:https');
+      const agent = new https.Agent({ keepAlive: true, maxSockets: Number(concurrency), ...options });
+      one = () => new Promise((resolve) => {
+        https.get({ host: '127.0.0.1', port, path: '/c/api/json?size=200', headers, agent, ...options }, (r) => {
+          if (r.statusCode !== 200) failed++;
+          r.resume(); r.on('end', resolve);
+        }).on('error', () => { failed++; resolve(); });
+      });
+    }
+    await Promise.all(Array.from({ length: Number(concurrency) }, async () => {
+      while (Date.now() < until) { await one(); done++; }
+    }));
+    console.log(JSON.stringify({ done, failed }));
+    process.exit(0);`;
+  const load = (mode) =>
+    new Promise((resolve, reject) => {
+      const cpu = process.cpuUsage();
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', client, mode, port, SECONDS, CONNECTIONS, TOKEN, cert.certFile],
+        (error, stdout) => {
+          if (error) return reject(error);
+          const used = process.cpuUsage(cpu);
+          const { done, failed } = JSON.parse(stdout);
+          resolve({ rps: done / SECONDS, failed, cpuUsPerRequest: done > 0 ? (used.user + used.system) / done : 0 });
+        },
+      );
+    });
+  const before = loadavg();
+  const runs = { h1: [], h2: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.h1.push(await load('h1'));
+    runs.h2.push(await load('h2'));
+  }
+  const after = loadavg();
+  console.log(
+    `\nload average before ${before.map((l) => l.toFixed(2)).join(' ')}, after ${after.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  console.log(
+    `TLS ingress, small JSON, ${CONNECTIONS} connections (h1) / streams (h2), ${SECONDS}s x ${ROUNDS} rounds`,
+  );
+  for (const [mode, list] of Object.entries(runs)) {
+    console.log(
+      `${mode}: ${list.map((r) => `${r.rps.toFixed(0)} req/s, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req${r.failed ? ` ⚠ ${r.failed} failed` : ''}`).join(' | ')}`,
+    );
+  }
+  tlsServer.close();
+  upstreamProcess.kill();
+  await engine.close();
+  process.exit(0);
+}
 
 const wrk = async (url, connections) => {
   const cpu = process.cpuUsage();

@@ -304,6 +304,14 @@ describe('masking', () => {
     expect(JSON.parse(result.body).type).toBe('urn:postern:unreadable-encoding');
   });
 
+  test('an answer that says JSON but is not → 502 unmaskable-answer, nothing of it passed', async () => {
+    const result = await curl([...bearer(), gateway.url('api', '/broken-json')]);
+    expect(result.status).toBe(502);
+    expect(JSON.parse(result.body).type).toBe('urn:postern:unmaskable-answer');
+    expect(result.body).not.toContain('ada@example.com');
+    expect(result.body).not.toContain('4111');
+  });
+
   test('an exempt group sees the answer as it is', async () => {
     const doc = JSON.parse((await curl([...bearer(BOB), gateway.url('api', '/users/1')])).body);
     expect(doc.email).toBe(USER_DOCUMENT.email);

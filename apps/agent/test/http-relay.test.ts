@@ -5,20 +5,20 @@
 // the relay data connection, and the engine authenticates again, injects the upstream's token and
 // masks the answer. A second replica holding no agent stream forwards over the internal link.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import {
-  selfSignedCertificate,
   startControlPlane,
   startHttpUpstream,
-  startStack,
+  startRelayStack,
   type CertificateFiles,
   type ControlPlaneHandle,
   type HttpUpstream,
+  type RelayStack,
   type TestStack,
 } from '@postern/testing';
 import { curl } from './http-harness.js';
 
 let upstream: HttpUpstream;
+let relay: RelayStack;
 let stack: TestStack;
 let replica: ControlPlaneHandle;
 let relayTls: CertificateFiles;
@@ -26,38 +26,21 @@ let relayPort: number;
 let replicaRelayPort: number;
 let token: string;
 
-async function admin<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await stack.cp.admin<T>(query, variables);
-  if (!response.data) throw new Error(response.errors?.[0]?.message ?? 'no data');
-  return response.data;
-}
+const admin = <T>(query: string, variables: Record<string, unknown> = {}) => relay.admin<T>(query, variables);
 
 beforeAll(async () => {
-  [upstream, relayTls] = await Promise.all([startHttpUpstream(), selfSignedCertificate(['localhost'])]);
-  const redisPrefix = `postern-test-http-relay-${randomBytes(4).toString('hex')}`;
-  const shared = {
-    POSTERN_RELAY_PROTOCOLS: 'postgres,http',
-    POSTERN_RELAY_HTTP_HOST: '127.0.0.1',
-    POSTERN_RELAY_HTTP_PORT: '0',
-    POSTERN_RELAY_TLS_CERT_FILE: relayTls.certFile,
-    POSTERN_RELAY_TLS_KEY_FILE: relayTls.keyFile,
-    POSTERN_INTERNAL_HOST: '127.0.0.1',
-    POSTERN_INTERNAL_PORT: '0',
-    POSTERN_INTERNAL_SECRET: randomBytes(32).toString('base64'),
-    POSTERN_INTERNAL_INSECURE: 'true',
-    // Slower heartbeats than the fixture's: on a loaded machine a stalled agent would be taken for
-    // gone, and relayed requests refused as unavailable, mid-suite.
-    POSTERN_AGENT_HEARTBEAT_INTERVAL_MS: '1000',
-    POSTERN_AGENT_HEARTBEAT_TIMEOUT_MS: '10000',
-  };
-  stack = await startStack({ name: 'http_relay', controlPlane: { redisPrefix, env: shared } });
-  relayPort = Number((await stack.cp.process.waitForMessage('http relay listening'))['port']);
+  [upstream, relay] = await Promise.all([
+    startHttpUpstream(),
+    startRelayStack({ name: 'http-relay', protocols: ['http'] }),
+  ]);
+  ({ stack, relayTls } = relay);
+  relayPort = relay.ports['http']!;
   const [started, agent] = await Promise.all([
     startControlPlane({
       databaseUrl: stack.database.url,
-      redisPrefix,
+      redisPrefix: relay.redisPrefix,
       adminToken: stack.cp.adminToken,
-      env: { ...shared, POSTERN_INSTANCE_ID: 'http-relay-replica' },
+      env: { ...relay.env, POSTERN_INSTANCE_ID: 'http-relay-replica' },
     }),
     stack.enrollAgent('http-relay-agent', {
       POSTERN_AGENT_SECRET_ALLOW: 'env:HTTP_UPSTREAM_TOKEN',
@@ -76,7 +59,7 @@ beforeAll(async () => {
         agentId: agent.id,
         url: upstream.url,
         secretRef: 'env:HTTP_UPSTREAM_TOKEN',
-        http: { authScheme: 'bearer' },
+        http: { authScheme: 'bearer', credentialHeader: 'X-Postern-Token', credentialCookie: 'postern' },
       },
     },
   );
@@ -153,6 +136,28 @@ describe('http through the relay', () => {
     const result = await curl(['-u', `bob@example.com:${token}`, ...through(relayPort, '/users/8')]);
     expect(result.status).toBe(200);
     expect(JSON.parse(result.body).email).toBe('********');
+  });
+
+  test('the header and the cookie the connection names carry the credential through the relay too', async () => {
+    const header = await curl(['-H', `X-Postern-Token: ${token}`, ...through(relayPort, '/users/21')]);
+    expect(header.status).toBe(200);
+    expect(JSON.parse(header.body).email).toBe('********');
+    const cookie = await curl([
+      '-H',
+      `Cookie: theme=dark; postern=${encodeURIComponent(token)}`,
+      ...through(relayPort, '/users/22'),
+    ]);
+    expect(cookie.status).toBe(200);
+    expect(JSON.parse(cookie.body).email).toBe('********');
+    for (const url of ['/users/21', '/users/22']) {
+      const seen = upstream.seen.filter((r) => r.url === url).at(-1)!;
+      expect(seen.headers['authorization']).toBe('Bearer upstream-token-7');
+      expect(JSON.stringify(seen.headers)).not.toContain(token);
+    }
+    expect(upstream.seen.find((r) => r.url === '/users/22')!.headers['cookie']).toBe('theme=dark');
+    // A wrong value there is refused by the relay as a wrong bearer token is.
+    const wrong = await curl(['-H', 'X-Postern-Token: not-a-credential', ...through(relayPort, '/users/23')]);
+    expect(wrong.status).toBe(401);
   });
 
   test('a wrong or missing credential is refused by the relay with 401 and a challenge; no path prefix → 404', async () => {

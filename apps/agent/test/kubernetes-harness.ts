@@ -114,28 +114,12 @@ export class KubeGateway {
 
   /** A kubeconfig as `postern kubeconfig` writes it, with a static token instead of the exec plugin. */
   kubeconfig(options: { token?: string; connection?: string; namespace?: string } = {}): string {
-    const file = join(this.dir, `kubeconfig-${randomUUID()}`);
-    const ca = Buffer.from(this.ingress.cert).toString('base64');
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        `- name: postern`,
-        `  cluster: {server: "https://localhost:${this.port}/k8s/${options.connection ?? 'cluster'}", certificate-authority-data: ${ca}}`,
-        'users:',
-        `- name: alice`,
-        `  user: {token: "${options.token ?? ALICE.credential}"}`,
-        'contexts:',
-        `- name: postern`,
-        `  context: {cluster: postern, user: alice, namespace: ${options.namespace ?? 'prod'}}`,
-        'current-context: postern',
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
-    return file;
+    return writeKubeconfig(join(this.dir, `kubeconfig-${randomUUID()}`), {
+      server: `https://localhost:${this.port}/k8s/${options.connection ?? 'cluster'}`,
+      caPem: this.ingress.cert,
+      token: options.token ?? ALICE.credential,
+      namespace: options.namespace ?? 'prod',
+    });
   }
 
   events(type: string): Record<string, unknown>[] {
@@ -262,6 +246,36 @@ export interface KubectlResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Writes a kubeconfig as `postern kubeconfig` does (the server's CA embedded: kubectl verifies it),
+ * with a static bearer token instead of the exec plugin; returns `file`.
+ */
+export function writeKubeconfig(
+  file: string,
+  options: { server: string; caPem: string; token: string; namespace?: string },
+): string {
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: postern`,
+      `  cluster: {server: "${options.server}", certificate-authority-data: ${Buffer.from(options.caPem).toString('base64')}}`,
+      'users:',
+      `- name: alice`,
+      `  user: {token: "${options.token}"}`,
+      'contexts:',
+      `- name: postern`,
+      `  context: {cluster: postern, user: alice, namespace: ${options.namespace ?? 'prod'}}`,
+      'current-context: postern',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return file;
 }
 
 /** Runs the real kubectl with `kubeconfig`; resolves with its exit code and output. */

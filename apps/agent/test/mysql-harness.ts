@@ -28,6 +28,7 @@ import {
   type MysqlEngineOptions,
   type MysqlSessionRules,
 } from '../src/engines/mysql/index.js';
+import type { AgentReach } from '../src/reach/agent-reach.js';
 
 export const ALICE = { user: 'alice', password: 'postern_conn_alice-token-0f9c' };
 export const NO_ACCESS = { user: 'mallory', password: 'mallory-token-77aa' };
@@ -44,6 +45,8 @@ export interface TargetSpec {
   tlsMode: ResolvedConnection['target']['tls']['mode'];
   /** PEM CA the connection names (tlsCaRef); absent: Node's roots. */
   ca?: string;
+  /** With `reach`: the reference the connection names (resolved by the agent's own resolver). */
+  secretRef?: string;
 }
 
 export interface TestPolicy {
@@ -74,6 +77,8 @@ export interface GatewayOptions {
   policy?: TestPolicy;
   /** The agent's allow-list refuses every cleartext (or RSA-wrapped, unpinned-key) password. */
   refusePlainPasswords?: boolean;
+  /** The agent's allow-lists and resolver, as the session manager applies them; absent: everything allowed. */
+  reach?: AgentReach;
 }
 
 export class MysqlTestGateway {
@@ -182,7 +187,7 @@ export class MysqlTestGateway {
             host: spec.host,
             port: spec.port,
             user: spec.user,
-            secretRef: `test:${name}`,
+            secretRef: spec.secretRef ?? `test:${name}`,
             tls: { mode: spec.tlsMode, caRef: spec.ca === undefined ? null : `test-ca:${name}` },
             settings: { database: spec.database },
           },
@@ -227,6 +232,9 @@ export class MysqlTestGateway {
       },
       opened: (principal, connection) => void record.opened.push({ principal, connection }),
       closed: (summary) => void record.closed.push(summary),
+      ...(this.options.reach === undefined
+        ? {}
+        : this.options.reach.forSession({ sessionId: record.id, connection: () => null, principal: () => null })),
     };
   }
 }

@@ -16,4 +16,4 @@ export {
 } from './analyze.js';
 export { canonicalHttpKind, HTTP_DIALECT, HTTP_KINDS, HTTP_NAMES, REQUEST_PARTS } from './dialect.js';
 export { compileJsonKeyPattern, JsonBodyMasker, type JsonKeyPattern } from './json-masking.js';
-export { HTTP_PATH_PREFIX, routeHttpRequest, type HttpRoute } from './routing.js';
+export { HTTP_PATH_PREFIX, KUBERNETES_PATH_PREFIX, routeHttpRequest, type HttpRoute } from './routing.js';

@@ -8,6 +8,7 @@
  *   GET  /brotli            /users/1, br-encoded
  *   GET  /bytes?size=       `size` bytes of zeros, streamed in 64 KiB writes with backpressure
  *   GET  /json?size=        a JSON array about `size` bytes long (bench)
+ *   GET  /broken-json       says application/json, sends a cut-off object (unmaskable)
  *   GET  /sse?n=            `n` server-sent events
  *   POST /echo/…            the request body echoed (with the headers)
  *   Upgrade /ws             a WebSocket echo (text and binary frames, up to 64 KiB each)
@@ -150,6 +151,13 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
       }
     }
     response.end();
+    return;
+  }
+  if (path === '/broken-json') {
+    // Says JSON, is not (cut mid-object): a masked answer must be refused, never passed.
+    const body = '{"email": "ada@example.com", "card": {"number": "4111 1111';
+    response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    response.end(body);
     return;
   }
   if (path === '/json') {

@@ -17,3 +17,4 @@ export * from './kube/stand-in-apiserver.js';
 export type { KubeObject, WatchEvent } from './kube/store.js';
 export * from './http-upstream.js';
 export * from './mariadb.js';
+export * from './relay-stack.js';

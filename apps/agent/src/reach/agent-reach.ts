@@ -3,7 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { readFile, realpath } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { AuditEvent } from '@postern/proto';
-import { SecretUnavailableError } from '../secrets/secret-resolver.js';
+import { SecretUnavailableError, unreadable } from '../secrets/secret-resolver.js';
 import { ReachPolicy, ReachRefusedError, type ReachSettings } from './reach-policy.js';
 
 /** The audit kind of a refusal; in @postern/proto AGENT_AUDIT_KINDS. */
@@ -97,23 +97,26 @@ export class AgentReach {
         throw new SecretUnavailableError(`environment variable ${allowed.name} is not set on the agent`);
       return value;
     }
+    // Read afresh for every session, links resolved each time: a file rewritten in place or a
+    // `..data` link swapped (Vault Agent, Kubernetes Secret volumes, the Secrets Store CSI driver)
+    // applies to the next session, and one that is gone or unreadable fails it closed.
     let real: string;
     try {
       real = await realpath(allowed.path);
     } catch (error) {
-      throw new SecretUnavailableError(
-        `secret file ${allowed.path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      );
+      throw unreadable(allowed.path, error);
     }
     // A link (or a parent link) into the agent's own files is refused like the file itself.
-    this.policy.file(real, ref);
+    this.policy.file(real, ref, allowed.path);
+    let value: string;
     try {
-      return (await readFile(real, 'utf8')).replace(/\r?\n$/, '');
+      value = (await readFile(real, 'utf8')).replace(/\r?\n$/, '');
     } catch (error) {
-      throw new SecretUnavailableError(
-        `secret file ${allowed.path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      );
+      throw unreadable(allowed.path, error);
     }
+    // An empty file is a writer caught mid-way (or a broken sink), never a password.
+    if (value === '') throw new SecretUnavailableError(`secret file ${allowed.path} is empty`);
+    return value;
   }
 
   private audit(who: ReachAuditContext, error: ReachRefusedError, details: Record<string, unknown>): void {

@@ -91,15 +91,22 @@ export class ReachPolicy {
 
   /**
    * A file path (as named, or as the file system resolves it: symlinks are followed before
-   * reading, so a link into the agent's state directory is caught too).
+   * reading, so a link into the agent's state directory is caught too). `named` is the path the
+   * reference names when `path` is what it resolved to: an exactly listed file may be a link
+   * within its own directory, as every key of a Kubernetes Secret volume or a Secrets Store CSI
+   * mount is (`password` → `..data/password` → `..2026_12_08_…/password`); a link anywhere else
+   * is refused.
    */
-  file(path: string, ref = `file:${path}`): void {
+  file(path: string, ref = `file:${path}`, named?: string): void {
     if (this.neverFiles.some((never) => isUnder(path, never))) {
       throw refusedSecret(ref, "it is inside the agent's own state or credential files");
     }
-    if (!this.files.has(path) && !this.fileDirs.some((dir) => isUnder(path, dir))) {
-      throw refusedSecret(ref, 'it is not in POSTERN_AGENT_SECRET_ALLOW');
+    if (this.files.has(path) || this.fileDirs.some((dir) => isUnder(path, dir))) return;
+    if (named !== undefined && this.files.has(named)) {
+      const dir = posix.dirname(named);
+      if (dir !== '/' && isUnder(path, `${dir}/`)) return;
     }
+    throw refusedSecret(ref, 'it is not in POSTERN_AGENT_SECRET_ALLOW');
   }
 
   /** Whether `host:port` (and the address it resolved to) may be dialled. */

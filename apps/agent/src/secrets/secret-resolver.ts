@@ -21,10 +21,15 @@ export async function resolveSecret(ref: string, env: NodeJS.ProcessEnv = proces
     try {
       return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
     } catch (error) {
-      throw new SecretUnavailableError(
-        `secret file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      );
+      throw unreadable(path, error);
     }
   }
   throw new SecretUnavailableError('secret reference must be env:NAME or file:/path');
+}
+
+/** The error for a secret file that is gone or cannot be read: its path and errno, never content. */
+export function unreadable(path: string, error: unknown): SecretUnavailableError {
+  return new SecretUnavailableError(
+    `secret file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+  );
 }

@@ -96,7 +96,7 @@ export async function kubeconfig(
   const endpoint = await endpointFor(context, 'kubernetes', options.via);
   if (endpoint.caFile === null) {
     throw new CliError(
-      'kubectl must verify the agent: set the CA of its certificate (postern config set caFile /path/ca.pem)',
+      'kubectl must verify the agent or relay it reaches: set the CA of its certificate (postern config set caFile /path/ca.pem)',
       EXIT.usage,
     );
   }

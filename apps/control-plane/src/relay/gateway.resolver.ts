@@ -52,13 +52,16 @@ export class GatewayResolver {
   @Roles('user', 'admin', 'auditor', 'approver')
   gateway(): GatewayModel {
     return {
-      relays: this.listeners.endpoints().map((endpoint) => {
-        const key = this.doors.find((door) => door.protocol === endpoint.protocol)?.publicHostKey?.();
-        return {
+      relays: this.listeners.endpoints().flatMap((endpoint) => {
+        const door = this.doors.find((d) => d.protocol === endpoint.protocol);
+        const key = door?.publicHostKey?.();
+        const published = {
           ...endpoint,
           host: this.config.relay.publicHost,
           sshHostKey: key ? SshHostKeyModel.of(RELAY_HOST_KEY_ALIAS, key) : null,
         };
+        // A protocol reached through another's door (kubernetes through http) is listed at its address.
+        return [published, ...(door?.alsoServes ?? []).map((protocol) => ({ ...published, protocol }))];
       }),
       relayCaPem: this.caPem,
     };

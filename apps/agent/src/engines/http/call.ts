@@ -284,8 +284,12 @@ export async function forwardCall(
     untrack();
     if (!response.writableFinished) signal.abort(new Error('the client went away'));
   });
+  // HTTP/2 frames bodies itself (no Content-Length needed): the stream says whether one follows.
+  const h2Stream = (request as unknown as { stream?: { endAfterHeaders: boolean } }).stream;
   const hasBody =
-    request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    request.httpVersionMajor === 2
+      ? h2Stream?.endAfterHeaders === false
+      : request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
   let answerData;
   try {
     const body = hasBody ? pipeline(request, requestTap, () => undefined) : null;

@@ -110,6 +110,7 @@ export class HttpSession {
         signal: context.signal,
         maxHeaderBytes: this.settings.maxHeaderBytes,
         idleTimeoutMs: this.settings.idleTimeoutMs,
+        http2: true,
       },
       {
         request: (request, response) => void this.request(request, response),
@@ -180,7 +181,11 @@ export class HttpSession {
           response.setHeader('www-authenticate', 'Bearer realm="postern", Basic realm="postern"');
         if (admitted.close) response.shouldKeepAlive = false;
         sendProblem(response, admitted.problem);
-        if (admitted.close) response.once('finish', () => this.client.end());
+        if (admitted.close) {
+          // HTTP/2: GOAWAY, then the connection closes once the streams on it are done.
+          const h2 = (request as unknown as { stream?: { session?: { close(): void } } }).stream?.session;
+          response.once('finish', () => (h2 ? h2.close() : this.client.end()));
+        }
         return;
       }
       await forwardCall(this, admitted.bound, admitted.target, admitted.headers, request, response);
@@ -212,8 +217,17 @@ export class HttpSession {
     | { status: number; problem: Problem; close: boolean }
   > {
     const refuse = (problem: Problem, close = false) => ({ status: problem.status, problem, close });
-    const route = routeHttpRequest(request.headers.host, request.url ?? '/', this.settings.domain);
-    if (route === null) {
+    // HTTP/2 names the host in `:authority` (a `host` header, when sent as well, must agree).
+    const authority = request.headers[':authority'] as string | undefined;
+    if (authority !== undefined && request.headers.host !== undefined && request.headers.host !== authority) {
+      return refuse(
+        { status: 400, slug: 'bad-request', title: 'Bad request', detail: ':authority and Host differ' },
+        true,
+      );
+    }
+    const route = routeHttpRequest(authority ?? request.headers.host, request.url ?? '/', this.settings.domain);
+    // A `/k8s/…` path is the Kubernetes engine's: not a connection this engine serves.
+    if (route === null || route.protocol !== 'http') {
       return refuse({
         status: 404,
         slug: 'unknown-connection',

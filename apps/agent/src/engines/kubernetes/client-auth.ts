@@ -1,15 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { KUBERNETES_PATH_PREFIX, routeHttpRequest } from '@postern/policy-http';
 import type { Principal, ResolvedConnection } from '../engine.js';
 import type { KubernetesContext } from './rules.js';
 import type { StatusReason } from './status.js';
 
 /**
  * Where a client addresses a connection: its kubeconfig's server URL is
- * `https://<agent>/k8s/<connection>`, and client-go puts the API path after it. The prefix is
- * stripped before the request is read or forwarded.
+ * `https://<agent or relay>/k8s/<connection>`, and client-go puts the API path after it. The
+ * prefix is stripped before the request is read or forwarded.
  */
-export const CONNECTION_PREFIX = '/k8s/';
+export const CONNECTION_PREFIX = KUBERNETES_PATH_PREFIX;
 
 export interface Addressed {
   connectionName: string;
@@ -17,20 +18,14 @@ export interface Addressed {
   target: string;
 }
 
-/** Splits `/k8s/<connection>/api/v1/pods?…`; null when the path does not start that way. */
+/**
+ * Splits `/k8s/<connection>/api/v1/pods?…` (@postern/policy-http's routing, the one the relay's
+ * HTTP front door uses too); null when the path does not start that way or the name is not a
+ * connection name.
+ */
 export function addressed(url: string): Addressed | null {
-  if (!url.startsWith(CONNECTION_PREFIX)) return null;
-  const after = url.slice(CONNECTION_PREFIX.length);
-  const end = after.search(/[/?]/);
-  let name: string;
-  try {
-    name = decodeURIComponent(end === -1 ? after : after.slice(0, end));
-  } catch {
-    return null;
-  }
-  if (name === '') return null;
-  const rest = end === -1 ? '/' : after.slice(end);
-  return { connectionName: name, target: rest.startsWith('?') ? `/${rest}` : rest };
+  const route = routeHttpRequest(undefined, url, null);
+  return route?.protocol === 'kubernetes' ? { connectionName: route.connection, target: route.target } : null;
 }
 
 /** The bearer token of an Authorization header, or null. */

@@ -19,7 +19,10 @@ describe('kubernetes engine stages', () => {
     });
     expect(addressed('/k8s/prod')).toEqual({ connectionName: 'prod', target: '/' });
     expect(addressed('/k8s/prod?timeout=32s')).toEqual({ connectionName: 'prod', target: '/?timeout=32s' });
-    expect(addressed('/k8s/my%20cluster/version')).toEqual({ connectionName: 'my cluster', target: '/version' });
+    expect(addressed('/k8s/my%2Dcluster/version')).toEqual({ connectionName: 'my-cluster', target: '/version' });
+    // Not a connection name (nor a path of the HTTP engine): refused, never guessed.
+    expect(addressed('/k8s/my%20cluster/version')).toBeNull();
+    expect(addressed('/c/prod/api/v1/pods')).toBeNull();
     expect(addressed('/api/v1/pods')).toBeNull();
     expect(addressed('/k8s//api')).toBeNull();
   });

@@ -58,7 +58,8 @@ interface Admitted {
 }
 
 /**
- * One client connection of the Kubernetes engine: TLS with the ingress's certificate, HTTP/1.1
+ * One client connection of the Kubernetes engine: TLS with the ingress's certificate (relayed
+ * sessions arrive with TLS terminated by the control plane's relay, see `run`), HTTP/1.1
  * served by node:http (HTTP/2 is not offered; client-go falls back), every request
  * authenticated (client-auth.ts), checked by the `kubernetes` rules (request-gate.ts), forwarded
  * to the API server with the agent's token and the identity as impersonation (upstream.ts),
@@ -97,8 +98,11 @@ export class KubernetesSession {
       this.finish(endForAbort(context.signal));
       return this.done;
     }
-    if (context.clientTls === null) {
-      // kubectl speaks https only; an ingress without a certificate cannot serve it.
+    // Relayed sessions arrive in clear: the control plane's relay terminated the client's TLS with
+    // its own certificate, and the data connection to this agent is the agent's mutually
+    // authenticated TLS. Anything else without a certificate is refused (fail closed).
+    if (context.clientTls === null && context.ingress !== 'relay') {
+      // kubectl speaks https only; a local ingress without a certificate cannot serve it.
       this.client.end(
         `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${statusBody('BadRequest', 'Postern: this listener has no TLS certificate; the Kubernetes engine needs one')}`,
       );
@@ -118,7 +122,7 @@ export class KubernetesSession {
     const served = await serveHttp(
       this.client,
       {
-        tls: context.clientTls,
+        tls: context.ingress === 'relay' ? null : context.clientTls,
         signal: context.signal,
         maxHeaderBytes: this.settings.maxHeaderBytes,
         idleTimeoutMs: this.settings.idleTimeoutMs,

@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@postern/logging';
 import { encodeOk, MySqlProtocolError, packet, PacketReader, ServerStatus, type Message } from '@postern/wire-mysql';
 import { ReachRefusedError } from '../../reach/reach-policy.js';
+import { SecretUnavailableError } from '../../secrets/secret-resolver.js';
 import type { BufferAccount, BufferBudget } from '../../sessions/buffer-budget.js';
 import type { ResolvedConnection, SessionSummary } from '../engine.js';
 import { deadline, type Deadline } from '../common/deadline.js';
@@ -178,6 +179,10 @@ export class MysqlSession {
       new SessionEnd('target_unreachable', log, { code: errorCode(Errors.AbortingConnection), message });
     if (signal.aborted) return unreachable('the target server did not answer in time', 'target connect timeout');
     if (error instanceof ReachRefusedError) return unreachable(`Postern: ${error.message}`, error.message);
+    if (error instanceof SecretUnavailableError) {
+      // Gone, unreadable or empty: fail closed; the log (not the client) names the secret.
+      return unreachable('Postern: the agent cannot read the target secret of this connection', error.message);
+    }
     if (error instanceof TargetRefusedError) {
       return unreachable('the target server refused the login of the Postern agent (see the agent log)', error.message);
     }

@@ -3,6 +3,7 @@ import type { Logger } from '@postern/logging';
 import { frontend, ProtocolError } from '@postern/wire-postgres';
 import type { ResolvedConnection } from '../engine.js';
 import { ReachRefusedError } from '../../reach/reach-policy.js';
+import { SecretUnavailableError } from '../../secrets/secret-resolver.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import type { PostgresEngineSettings } from './postgres-engine.js';
 import { deadline } from '../common/deadline.js';
@@ -94,6 +95,14 @@ function targetFailure(
       message: `the Postern agent refused to open the target of connection "${name}"`,
       detail: error.message,
       hint: "The agent's own configuration decides what it may reveal; see its audit event target.refused.",
+    });
+  }
+  if (error instanceof SecretUnavailableError) {
+    // The file is gone, unreadable or empty (or the variable unset): fail closed, nothing sent.
+    return new SessionEnd('target_unreachable', error.message, {
+      code: SqlStates.SqlclientUnableToEstablishConnection,
+      message: `the Postern agent cannot read the target secret of connection "${name}"`,
+      hint: "Ask the administrator of this connection: the agent's log names the secret and why.",
     });
   }
   if (error instanceof TargetRefusedError) {

@@ -88,7 +88,8 @@ export interface RelayCore {
  * - **HTTP** (`http/`): the first request's path prefix (`/c/<connection>/…`) names the
  *   connection; `Authorization` (Bearer, or Basic user:credential) is the credential. The request
  *   head already read is replayed first on the data connection; the agent's engine parses and
- *   authenticates every request again. Kubernetes through the relay is not served yet.
+ *   authenticates every request again. Kubernetes connections come through the same door with the
+ *   prefix `/k8s/<connection>/…` (routed to the agent's Kubernetes engine, `alsoServes`).
  *
  * A new door is a folder `relay/<protocol>/` with its class, and one line in `front-doors.ts`;
  * operators open it by adding its protocol to POSTERN_RELAY_PROTOCOLS.
@@ -96,6 +97,11 @@ export interface RelayCore {
 export interface FrontDoor {
   /** The engine protocol name the agent serves it with (`postgres`, `mysql`, …). */
   readonly protocol: string;
+  /**
+   * Other engine protocols this door routes to (the HTTP door: `kubernetes`): clients of those
+   * are told this door's address, and a replica adopts their forwarded clients with it.
+   */
+  readonly alsoServes?: readonly string[];
   /**
    * The port its listener binds when POSTERN_RELAY_<PROTOCOL>_PORT does not say (the door
    * listens when its protocol is in POSTERN_RELAY_PROTOCOLS).

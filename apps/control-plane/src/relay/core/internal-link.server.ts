@@ -34,7 +34,10 @@ export class InternalLinkServer implements OnApplicationBootstrap, OnModuleDestr
     private readonly broker: TunnelBroker,
     @Inject(FRONT_DOORS) doors: FrontDoor[],
   ) {
-    this.doors = new Map(doors.map((door) => [door.protocol, door]));
+    // A door also takes the forwarded clients of the protocols it routes to (HTTP: kubernetes).
+    this.doors = new Map(
+      doors.flatMap((door) => [door.protocol, ...(door.alsoServes ?? [])].map((protocol) => [protocol, door] as const)),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -5,13 +5,22 @@ import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@postern/logging';
 import { routeHttpRequest } from '@postern/policy-http';
+import { ConnectionsService } from '../../connections/connections.service.js';
 import { CONFIG, type ControlPlaneConfig } from '../../platform/config/config.js';
 import { LOGGER } from '../../platform/infra/logging/nest-logger.js';
 import type { FrontDoor, LocalRoute, RefusalKind } from '../core/front-door.js';
 import { RelayRouter } from '../core/relay-router.js';
-import { presentedCredential, problemAnswer, readRequestHead, type RequestHead } from './request-head.js';
+import {
+  kubernetesStatusAnswer,
+  presentedCredential,
+  problemAnswer,
+  readRequestHead,
+  type RequestHead,
+} from './request-head.js';
 
 export const HTTP = 'http';
+/** Kubernetes connections are reached through this door too (`/k8s/<connection>/…`). */
+export const KUBERNETES = 'kubernetes';
 
 /** As large as the agent's engine allows (its maxHeaderBytes default). */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -24,15 +33,19 @@ const CHALLENGE = { 'www-authenticate': 'Bearer realm="postern", Basic realm="po
 /**
  * The HTTP front door of the relay (POSTERN_RELAY_HTTP_*, default port 8444): TLS with the relay's
  * certificate, then the first request's head names the connection by its path prefix
- * (`/c/<connection>/…`) and carries the caller's credential (`Authorization: Bearer`, or Basic
- * `user:credential`); the relay core checks it before any agent is asked for anything, then the
- * bytes read so far are replayed to the agent's HTTP engine and the two sides are piped. The
- * engine parses every request itself, checks the credential again, binds the connection to it
- * (a later request naming another connection or credential is refused) and applies the rules.
+ * (`/c/<connection>/…` for an HTTP connection, `/k8s/<connection>/…` for a Kubernetes one: the
+ * agent's Kubernetes engine serves it, kubectl's exec and port-forward upgrades included) and
+ * carries the caller's credential (`Authorization: Bearer`, or Basic `user:credential`, or for an
+ * HTTP connection the header or cookie it names); the relay core checks it before any agent is
+ * asked for anything, then the bytes read so far are replayed to the agent's engine and the two
+ * sides are piped. The engine parses every request itself, checks the credential again, binds the
+ * connection to it (a later request naming another connection or credential is refused) and
+ * applies the rules.
  */
 @Injectable()
 export class HttpFrontDoor implements FrontDoor {
   readonly protocol = HTTP;
+  readonly alsoServes = [KUBERNETES] as const;
   readonly defaultPort = 8444;
   private readonly tls: SecureContext | null;
 
@@ -40,6 +53,7 @@ export class HttpFrontDoor implements FrontDoor {
     @Inject(CONFIG) config: ControlPlaneConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly router: RelayRouter,
+    private readonly connections: ConnectionsService,
   ) {
     const tls = config.relay.doors[HTTP] ? config.relay.tls : null;
     this.tls = tls ? createSecureContext({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }) : null;
@@ -96,18 +110,33 @@ export class HttpFrontDoor implements FrontDoor {
   }
 
   private async serve(client: Duplex, received: Buffer, head: RequestHead, clientAddress: string): Promise<void> {
-    const refuse = (status: number, slug: string, title: string, detail?: string, headers?: Record<string, string>) =>
-      void client.end(problemAnswer(status, slug, title, detail, headers));
     const route = routeHttpRequest(head.headers.get('host')?.[0], head.target, null);
+    // kubectl reads Kubernetes Status objects; everything else gets problem bodies.
+    const refuse = (status: number, slug: string, title: string, detail?: string, headers?: Record<string, string>) =>
+      void client.end(
+        route?.protocol === KUBERNETES
+          ? kubernetesStatusAnswer(status, `Postern: ${detail ? `${title}: ${detail}` : title}`, headers)
+          : problemAnswer(status, slug, title, detail, headers),
+      );
     if (route === null) {
       return refuse(
         404,
         'unknown-connection',
         'No connection named',
-        'name the connection with the path /c/<connection>/…',
+        'name the connection with the path /c/<connection>/… (HTTP) or /k8s/<connection>/… (Kubernetes)',
       );
     }
-    const credential = presentedCredential(head);
+    let credential = presentedCredential(head);
+    if ('missing' in credential) {
+      // No Authorization: the connection may name a header or cookie for it (read as the agent does).
+      const named = await this.connections.findByName(route.connection);
+      if (named?.protocol === 'HTTP') {
+        credential = presentedCredential(head, {
+          header: named.settings.credentialHeader,
+          cookie: named.settings.credentialCookie,
+        });
+      }
+    }
     if ('missing' in credential) {
       return refuse(
         401,
@@ -119,7 +148,7 @@ export class HttpFrontDoor implements FrontDoor {
     }
     if ('problem' in credential) return refuse(400, 'bad-request', 'Bad request', credential.problem);
     const routed = await this.router.route(
-      HTTP,
+      route.protocol,
       {
         connection: route.connection,
         user: credential.user,
@@ -143,6 +172,8 @@ export class HttpFrontDoor implements FrontDoor {
       upstream.destroy();
       return;
     }
+    // The bytes read so far, unchanged: the agent's engine parses them (and every later request on
+    // this connection, an upgraded exec or port-forward stream included) itself.
     upstream.write(received);
     join(client, upstream, this.logger, clientAddress);
     client.resume();

@@ -1,5 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { presentedCredential, problemAnswer, readRequestHead, type RequestHead } from './request-head.js';
+import {
+  kubernetesStatusAnswer,
+  presentedCredential,
+  problemAnswer,
+  readRequestHead,
+  type RequestHead,
+} from './request-head.js';
 
 const head = (text: string) => readRequestHead(Buffer.from(text, 'latin1'), 1024);
 
@@ -42,6 +48,25 @@ describe('presentedCredential', () => {
     expect(presentedCredential(withAuth('Bearer a', 'Bearer b'))).toHaveProperty('problem');
     expect(presentedCredential(withAuth('Digest x'))).toHaveProperty('problem');
   });
+
+  test('the header and cookie a connection names, after Authorization, as the agent reads them', () => {
+    const places = { header: 'X-Postern-Token', cookie: 'postern' };
+    const withFields = (...fields: string[]) =>
+      head(`GET / HTTP/1.1\r\nHost: r\r\n${fields.map((f) => `${f}\r\n`).join('')}\r\n`) as RequestHead;
+    const bare = (password: string) => ({ user: '', password, bearer: true });
+    expect(presentedCredential(withFields('x-postern-token: tok'), places)).toEqual(bare('tok'));
+    expect(presentedCredential(withFields('Cookie: a=1; postern=c%2Bd; b=2'), places)).toEqual(bare('c+d'));
+    expect(presentedCredential(withFields('Cookie: a=1', 'Cookie: postern="q"'), places)).toEqual(bare('q'));
+    expect(presentedCredential(withFields('Authorization: Bearer first', 'X-Postern-Token: tok'), places)).toEqual(
+      bare('first'),
+    );
+    expect(presentedCredential(withFields('X-Postern-Token: a', 'X-Postern-Token: b'), places)).toHaveProperty(
+      'problem',
+    );
+    // Not named by the connection: not a credential.
+    expect(presentedCredential(withFields('X-Postern-Token: tok', 'Cookie: postern=x'))).toEqual({ missing: true });
+    expect(presentedCredential(withFields('Cookie: postern=%E0%A4%A'), places)).toHaveProperty('problem');
+  });
 });
 
 test('problemAnswer is a complete HTTP/1.1 answer that closes the connection', () => {
@@ -53,6 +78,25 @@ test('problemAnswer is a complete HTTP/1.1 answer that closes the connection', (
     type: 'urn:postern:unauthenticated',
     title: 'Authentication failed',
     status: 401,
+  });
+  expect(text).toContain(`content-length: ${Buffer.byteLength(body)}\r\n`);
+});
+
+test('kubernetesStatusAnswer is a Kubernetes Status kubectl prints, and closes the connection', () => {
+  const text = kubernetesStatusAnswer(403, 'Postern: no access', { 'x-extra': '1' }).toString();
+  expect(text).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+  expect(text).toContain('content-type: application/json\r\n');
+  expect(text).toContain('connection: close\r\n');
+  expect(text).toContain('x-extra: 1\r\n');
+  const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+  expect(JSON.parse(body)).toEqual({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'Postern: no access',
+    reason: 'Forbidden',
+    code: 403,
   });
   expect(text).toContain(`content-length: ${Buffer.byteLength(body)}\r\n`);
 });

@@ -51,12 +51,23 @@ export function readRequestHead(bytes: Buffer, maxBytes: number): RequestHead | 
   return { method: requestLine[1]!, target: requestLine[2]!, headers };
 }
 
-/** The caller's Postern credential in `Authorization` (Bearer, or Basic user:credential), or why not. */
+/** Where else than `Authorization` a connection lets callers put their credential (its settings). */
+export interface CredentialPlaces {
+  header?: string | null;
+  cookie?: string | null;
+}
+
+/**
+ * The caller's Postern credential as the agent's engine reads it (the HTTP kit's `takeCredential`):
+ * `Authorization` (Bearer, or Basic user:credential) first, then the header the connection names,
+ * then the cookie it names; or why not.
+ */
 export function presentedCredential(
   head: RequestHead,
+  places: CredentialPlaces = {},
 ): { user: string; password: string; bearer: boolean } | { missing: true } | { problem: string } {
   const values = head.headers.get('authorization');
-  if (values === undefined) return { missing: true };
+  if (values === undefined) return otherPlaces(head, places);
   if (values.length > 1) return { problem: 'more than one Authorization header' };
   const [scheme, value = ''] = values[0]!.split(/ +/, 2);
   switch (scheme?.toLowerCase()) {
@@ -73,6 +84,37 @@ export function presentedCredential(
   }
 }
 
+/** The bare credential in the connection's named header or cookie (a bearer token: no user name). */
+function otherPlaces(
+  head: RequestHead,
+  places: CredentialPlaces,
+): { user: string; password: string; bearer: boolean } | { missing: true } | { problem: string } {
+  const bare = (password: string) => ({ user: '', password, bearer: true });
+  if (places.header) {
+    const values = head.headers.get(places.header.toLowerCase());
+    if (values !== undefined && values.length > 1) return { problem: `more than one ${places.header} header` };
+    if (values?.[0]) return bare(values[0]);
+  }
+  if (places.cookie) {
+    for (const header of head.headers.get('cookie') ?? []) {
+      for (const part of header.split(';')) {
+        const eq = part.indexOf('=');
+        if (eq < 0 || part.slice(0, eq).trim() !== places.cookie) continue;
+        const value = part
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"|"$/g, '');
+        try {
+          if (value !== '') return bare(decodeURIComponent(value));
+        } catch {
+          return { problem: `the ${places.cookie} cookie is not URL-encoded text` };
+        }
+      }
+    }
+  }
+  return { missing: true };
+}
+
 /** A complete answer ending the connection: a JSON problem body (RFC 9457), as the agent's engine writes them. */
 export function problemAnswer(
   status: number,
@@ -87,9 +129,40 @@ export function problemAnswer(
     status,
     ...(detail ? { detail } : {}),
   });
+  return closingAnswer(status, 'application/problem+json', body, extraHeaders);
+}
+
+/**
+ * A complete answer ending the connection in the Kubernetes API's own shape (a `Status` object,
+ * as the agent's Kubernetes engine writes them), so kubectl prints the relay's refusal
+ * ("error: You must be logged in to the server (Unauthorized)") as it would the API server's.
+ */
+export function kubernetesStatusAnswer(
+  status: number,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+): Buffer {
+  const body = JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: (REASONS[status] ?? 'Error').replace(/ /g, ''),
+    code: status,
+  });
+  return closingAnswer(status, 'application/json', body, extraHeaders);
+}
+
+function closingAnswer(
+  status: number,
+  contentType: string,
+  body: string,
+  extraHeaders: Record<string, string>,
+): Buffer {
   const reason = REASONS[status] ?? 'Error';
   const headers = Object.entries({
-    'content-type': 'application/problem+json',
+    'content-type': contentType,
     'content-length': String(Buffer.byteLength(body)),
     connection: 'close',
     ...extraHeaders,

@@ -6,6 +6,7 @@
  * is handed on, and parse errors are answered with a problem body and a closed connection.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { framingProblem } from './headers.js';
@@ -20,6 +21,12 @@ export interface HttpFrontOptions {
   idleTimeoutMs?: number;
   /** Aborted: the connection is cut at once (revocation, shutdown). */
   signal: AbortSignal;
+  /**
+   * Offer HTTP/2 by ALPN (`h2`, then `http/1.1`) on a TLS connection. Off by default: the
+   * Kubernetes engine needs HTTP/1.1 for its exec/port-forward upgrades. Without TLS (and for
+   * clients that do not offer h2) HTTP/1.1 is served; h2 with prior knowledge is refused.
+   */
+  http2?: boolean;
 }
 
 export interface HttpFrontHandlers {
@@ -38,8 +45,10 @@ export interface HttpFrontResult {
 }
 
 /**
- * Serves HTTP/1.1 on `client` until it closes. Resolves, never rejects. HTTP/2 is not offered
- * (ALPN `http/1.1` only): clients that offer h2 fall back to HTTP/1.1.
+ * Serves HTTP/1.1 on `client` until it closes, or HTTP/2 when `http2` is on and the client
+ * chose h2 by ALPN (handlers then get node:http2's compatibility request and response, which
+ * behave as node:http's for what handlers use; `request.httpVersionMajor` is 2). Resolves, never
+ * rejects.
  */
 export function serveHttp(
   client: Duplex,
@@ -48,12 +57,13 @@ export function serveHttp(
 ): Promise<HttpFrontResult> {
   const result: HttpFrontResult = { requests: 0, bytesFromClient: 0, bytesToClient: 0, endedBy: null };
   const idleMs = options.idleTimeoutMs ?? 60_000;
+  const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
   let socket: Duplex = client;
   if (options.tls) {
     const tlsSocket = new TLSSocket(client, {
       isServer: true,
       secureContext: options.tls,
-      ALPNProtocols: ['http/1.1'],
+      ALPNProtocols: options.http2 ? ['h2', 'http/1.1'] : ['http/1.1'],
     });
     tlsSocket.on('error', () => {
       result.endedBy ??= 'tls';
@@ -62,7 +72,7 @@ export function serveHttp(
     socket = tlsSocket;
   }
   const server = createServer({
-    maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+    maxHeaderSize: maxHeaderBytes,
     insecureHTTPParser: false,
     requireHostHeader: true,
     joinDuplicateHeaders: false,
@@ -80,7 +90,7 @@ export function serveHttp(
       idle.unref?.();
     }
   };
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     result.requests++;
     active++;
     clearTimeout(idle);
@@ -88,15 +98,24 @@ export function serveHttp(
       active--;
       armIdle();
     });
+    if (request.httpVersionMajor === 2 && headerListBytes(request) > maxHeaderBytes) {
+      // llhttp bounds HTTP/1.1 heads; node:http2 advertises SETTINGS_MAX_HEADER_LIST_SIZE but
+      // does not enforce it, so the decoded header list is measured here (as RFC 9113 counts it).
+      request.resume();
+      sendProblem(response, { status: 431, slug: 'headers-too-large', title: 'Request header fields too large' });
+      return;
+    }
     const problem = framingProblem(request);
     if (problem !== null) {
       response.shouldKeepAlive = false;
       sendProblem(response, { status: 400, slug: 'bad-request', title: 'Bad request', detail: problem });
-      request.socket.destroySoon?.();
+      // HTTP/2: the stream ends with the answer, the connection goes on.
+      if (request.httpVersionMajor !== 2) request.socket.destroySoon?.();
       return;
     }
     handlers.request(request, response);
-  });
+  };
+  server.on('request', onRequest);
   server.on('upgrade', (request: IncomingMessage, upgraded: Duplex, head: Buffer) => {
     result.requests++;
     active++;
@@ -123,9 +142,25 @@ export function serveHttp(
       status: tooLarge ? 431 : 400,
       slug: tooLarge ? 'headers-too-large' : 'bad-request',
       title: tooLarge ? 'Request header fields too large' : 'Bad request',
-      detail: tooLarge ? undefined : 'the request is not valid HTTP/1.1',
+      detail: tooLarge
+        ? undefined
+        : code === 'HPE_PAUSED_H2_UPGRADE'
+          ? 'HTTP/2 without TLS (h2c, prior knowledge) is not served: use HTTP/1.1, or HTTP/2 over TLS'
+          : 'the request is not valid HTTP/1.1',
     });
   });
+  // Built only when the client chose h2: a node:http2 server that never listens, on the TLS socket.
+  const h2Server = () => {
+    const h2 = createH2Server({
+      maxSessionMemory: 10,
+      settings: { maxHeaderListSize: maxHeaderBytes, enablePush: false },
+    });
+    h2.on('request', (request: Http2ServerRequest, response: Http2ServerResponse) =>
+      onRequest(request as unknown as IncomingMessage, response as unknown as ServerResponse),
+    );
+    h2.on('sessionError', () => socket.destroy());
+    return h2;
+  };
   return new Promise((resolve) => {
     const onAbort = () => {
       result.endedBy ??= 'aborted';
@@ -150,9 +185,28 @@ export function serveHttp(
     // Heads and bodies are written separately: without this, Nagle holds the body back for the
     // client's delayed ACK (40 ms per answer on a kept-alive connection).
     (client as Duplex & { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
-    server.emit('connection', socket);
+    if (options.http2 && socket instanceof TLSSocket) {
+      socket.once('secure', () => {
+        if (socket.alpnProtocol === 'h2') {
+          // A TLSSocket made without a tls.Server never clears `secureConnecting`, and node:http2
+          // waits for 'secureConnect' (a client-side event) while it is set: the handshake is done.
+          (socket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+          h2Server().emit('connection', socket);
+        } else server.emit('connection', socket);
+      });
+    } else {
+      server.emit('connection', socket);
+    }
     armIdle();
   });
+}
+
+/** A header list's size as RFC 9113 §6.5.2 counts it: name and value octets plus 32 per field. */
+function headerListBytes(request: IncomingMessage): number {
+  let bytes = 0;
+  const raw = request.rawHeaders;
+  for (let k = 0; k < raw.length; k += 2) bytes += raw[k]!.length + raw[k + 1]!.length + 32;
+  return bytes;
 }
 
 /**
