@@ -22,8 +22,9 @@
 //      UPDATE is held, its review id taken from the client's NOTICE, and approveReview sent by an
 //      approver (the IdP's bob, group approvers, signed in with the authorization code flow): time
 //      from sending the mutation to the UPDATE's result (p50/p99/max).
-// Needs ~2 file descriptors per session in the agent and pgbouncer, one in this process: `ulimit
-// -n` of 20,000 (this machine's) is enough for the defaults. Writes
+// Needs ~2 file descriptors per session in the agent, one in pgbouncer and in this process: `ulimit
+// -n` of 20,000 (this machine's) is enough for the defaults; pgbouncer (run as postgres with
+// runuser, so the bench runs as root) raises its soft limit to the hard one. Writes
 // bench/results/agent-scale-<date>.json and prints a markdown summary.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -107,7 +108,10 @@ async function startPgbouncer(dir, database, clients) {
     { mode: 0o644 },
   );
   writeFileSync(join(dir, 'userlist.txt'), '"postgres" ""\n', { mode: 0o644 });
-  const child = spawn('runuser', ['-u', 'postgres', '--', 'pgbouncer', join(dir, 'pgbouncer.ini')], {
+  // runuser's PAM session sets the soft open-files limit to 1,024 (hard 20,000 here): raised to
+  // the hard limit, or pgbouncer refuses clients past about a thousand.
+  const command = `ulimit -n $(ulimit -Hn) && exec pgbouncer ${join(dir, 'pgbouncer.ini')}`;
+  const child = spawn('runuser', ['-u', 'postgres', '--', 'sh', '-c', command], {
     stdio: 'ignore',
   });
   const pidFile = join(dir, 'pgbouncer.pid');
@@ -131,6 +135,9 @@ async function startPgbouncer(dir, database, clients) {
       return false;
     }
   });
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const limit = /Max open files\s+(\d+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1];
+  log(`pgbouncer ${pid}: max open files ${limit}`);
   return { port, stop };
 }
 
@@ -388,6 +395,8 @@ async function main() {
           client.connection.stream.once('close', () => resolve(performance.now()));
         }),
     );
+    const logsBefore = agent.process.logs.length;
+    const wallAt = Date.now();
     t = performance.now();
     await admin('mutation($id: ID!) { revokeConnectionCredential(id: $id) { revokedAt } }', { id: revoked.credential.id });
     const mutationMs = performance.now() - t;
@@ -398,6 +407,18 @@ async function main() {
       liveOnAgent: IDLE + ACTIVE,
       mutationMs: round1(mutationMs),
       ...latency(endedAt.map((at) => at - t)),
+      // Where the time goes, from the agent's log (pino's `time`, ms): the policy change's
+      // arrival, and the first and last session it ended.
+      agentLog: (() => {
+        const lines = agent.process.logs.slice(logsBefore);
+        const at = (line) => (line ? Number(line.time) - wallAt : null);
+        const revokedLines = lines.filter((l) => l.msg === 'session revoked');
+        return {
+          policyAppliedMs: at(lines.find((l) => /^policy (update|snapshot) applied$/.test(l.msg ?? ''))),
+          firstSessionRevokedMs: at(revokedLines[0]),
+          lastSessionRevokedMs: at(revokedLines.at(-1)),
+        };
+      })(),
       othersStillAnswering: survivors.filter((s) => s.status === 'fulfilled').length,
       others: survivors.length,
     };
@@ -434,22 +455,27 @@ async function main() {
       250,
     );
     allClients.push(holder);
+    let firstListedMs = null;
     await until('the approval rule on the agent', async () => {
       const notice = new Promise((resolve) => holder.once('notice', resolve));
       const pending = holder.query('UPDATE holds SET n = n + 1 WHERE id = 1');
       const first = await Promise.race([pending.then(() => 'ran'), notice.then(() => 'held')]);
       if (first === 'held') {
         const review = /review ([0-9a-f-]{36})/.exec((await notice).message)?.[1];
+        // The first hold waits behind whatever the control plane has not stored yet of this
+        // agent's reports (it handles them in order: here the sessions opened and ended above).
+        const heldAt = performance.now();
         await until(`review ${review} listed`, async () =>
           (await admin('{ reviews(kind: "COMMAND", status: "PENDING") { id } }')).reviews.some((r) => r.id === review),
-          30_000, 5);
+          600_000, 20);
+        firstListedMs = performance.now() - heldAt;
         const answer = await approver('mutation($id: ID!) { approveReview(id: $id) { status } }', { id: review });
         if (answer.errors) throw new Error(`approveReview: ${answer.errors[0].message}`);
         await pending;
         return true;
       }
       return false;
-    }, 60_000, 250);
+    }, 900_000, 250);
     const rounds = [];
     const failures = [];
     for (let i = 0; i < HOLDS; i += 1) {
@@ -471,6 +497,7 @@ async function main() {
     }
     result.approval = {
       holds: HOLDS,
+      firstHoldListedAfterMs: Math.round(firstListedMs),
       liveOnAgent: IDLE - REVOKE + ACTIVE + 1,
       ...latency(rounds.map((r) => r.total)),
       mutation: latency(rounds.map((r) => r.mutation)),
