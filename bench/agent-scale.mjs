@@ -159,7 +159,11 @@ async function accessTokenFor(idp, login) {
   }).toString();
   const browser = new testing.ScriptedBrowser();
   const atCallback = (next) => next.href.startsWith(redirectUri);
-  const page = await browser.completeInteractions(await browser.navigate(authorize.href, atCallback), login, atCallback);
+  const page = await browser.completeInteractions(
+    await browser.navigate(authorize.href, atCallback),
+    login,
+    atCallback,
+  );
   const code = new URL(page.url).searchParams.get('code');
   if (!code) throw new Error(`no authorization code for ${login}`);
   const response = await fetch(`${idp.issuer}/token`, {
@@ -207,7 +211,10 @@ async function main() {
   const result = { startedAt: started.toISOString(), settings: { IDLE, ACTIVE, REVOKE, HOLDS, SECONDS } };
   const allClients = [];
   try {
-    await testing.queryDatabase(target.url, 'CREATE TABLE holds (id int PRIMARY KEY, n int); INSERT INTO holds VALUES (1, 0)');
+    await testing.queryDatabase(
+      target.url,
+      'CREATE TABLE holds (id int PRIMARY KEY, n int); INSERT INTO holds VALUES (1, 0)',
+    );
     const bouncer = await startPgbouncer(join(workdir, 'pgbouncer'), target.name, IDLE + ACTIVE);
     cleanups.push(bouncer.stop);
     const stack = await testing.startStack({
@@ -398,7 +405,9 @@ async function main() {
     const logsBefore = agent.process.logs.length;
     const wallAt = Date.now();
     t = performance.now();
-    await admin('mutation($id: ID!) { revokeConnectionCredential(id: $id) { revokedAt } }', { id: revoked.credential.id });
+    await admin('mutation($id: ID!) { revokeConnectionCredential(id: $id) { revokedAt } }', {
+      id: revoked.credential.id,
+    });
     const mutationMs = performance.now() - t;
     const endedAt = await Promise.all(ended);
     const survivors = await Promise.allSettled([...idleClients, ...active].map((c) => c.query('select 1')));
@@ -411,7 +420,8 @@ async function main() {
       // arrival, and the first and last session it ended.
       agentLog: (() => {
         const lines = agent.process.logs.slice(logsBefore);
-        const at = (line) => (line ? Number(line.time) - wallAt : null);
+        const at = (line) =>
+          line ? (typeof line.time === 'number' ? line.time : Date.parse(line.time)) - wallAt : null;
         const revokedLines = lines.filter((l) => l.msg === 'session revoked');
         return {
           policyAppliedMs: at(lines.find((l) => /^policy (update|snapshot) applied$/.test(l.msg ?? ''))),
@@ -456,26 +466,37 @@ async function main() {
     );
     allClients.push(holder);
     let firstListedMs = null;
-    await until('the approval rule on the agent', async () => {
-      const notice = new Promise((resolve) => holder.once('notice', resolve));
-      const pending = holder.query('UPDATE holds SET n = n + 1 WHERE id = 1');
-      const first = await Promise.race([pending.then(() => 'ran'), notice.then(() => 'held')]);
-      if (first === 'held') {
-        const review = /review ([0-9a-f-]{36})/.exec((await notice).message)?.[1];
-        // The first hold waits behind whatever the control plane has not stored yet of this
-        // agent's reports (it handles them in order: here the sessions opened and ended above).
-        const heldAt = performance.now();
-        await until(`review ${review} listed`, async () =>
-          (await admin('{ reviews(kind: "COMMAND", status: "PENDING") { id } }')).reviews.some((r) => r.id === review),
-          600_000, 20);
-        firstListedMs = performance.now() - heldAt;
-        const answer = await approver('mutation($id: ID!) { approveReview(id: $id) { status } }', { id: review });
-        if (answer.errors) throw new Error(`approveReview: ${answer.errors[0].message}`);
-        await pending;
-        return true;
-      }
-      return false;
-    }, 900_000, 250);
+    await until(
+      'the approval rule on the agent',
+      async () => {
+        const notice = new Promise((resolve) => holder.once('notice', resolve));
+        const pending = holder.query('UPDATE holds SET n = n + 1 WHERE id = 1');
+        const first = await Promise.race([pending.then(() => 'ran'), notice.then(() => 'held')]);
+        if (first === 'held') {
+          const review = /review ([0-9a-f-]{36})/.exec((await notice).message)?.[1];
+          // The first hold waits behind whatever the control plane has not stored yet of this
+          // agent's reports (it handles them in order: here the sessions opened and ended above).
+          const heldAt = performance.now();
+          await until(
+            `review ${review} listed`,
+            async () =>
+              (await admin('{ reviews(kind: "COMMAND", status: "PENDING") { id } }')).reviews.some(
+                (r) => r.id === review,
+              ),
+            600_000,
+            20,
+          );
+          firstListedMs = performance.now() - heldAt;
+          const answer = await approver('mutation($id: ID!) { approveReview(id: $id) { status } }', { id: review });
+          if (answer.errors) throw new Error(`approveReview: ${answer.errors[0].message}`);
+          await pending;
+          return true;
+        }
+        return false;
+      },
+      900_000,
+      250,
+    );
     const rounds = [];
     const failures = [];
     for (let i = 0; i < HOLDS; i += 1) {
@@ -484,9 +505,13 @@ async function main() {
       const review = /review ([0-9a-f-]{36})/.exec((await notice).message)?.[1];
       // The client hears of the hold while the request is on its way to the control plane; an
       // approver acts on what the API lists, so the clock starts once it is listed.
-      await until(`review ${review} listed`, async () =>
-        (await admin('{ reviews(kind: "COMMAND", status: "PENDING") { id } }')).reviews.some((r) => r.id === review),
-        30_000, 5);
+      await until(
+        `review ${review} listed`,
+        async () =>
+          (await admin('{ reviews(kind: "COMMAND", status: "PENDING") { id } }')).reviews.some((r) => r.id === review),
+        30_000,
+        5,
+      );
       const sent = performance.now();
       const answer = await approver('mutation($id: ID!) { approveReview(id: $id) { status } }', { id: review });
       const mutationDone = performance.now();
@@ -506,7 +531,10 @@ async function main() {
     log('approval:', JSON.stringify(result.approval));
   } finally {
     await Promise.allSettled(allClients.map((c) => c.end()));
-    for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => undefined);
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve()
+        .then(cleanup)
+        .catch(() => undefined);
     const redis = new Redis('redis://127.0.0.1:6379');
     const keys = await redis.keys(`${redisPrefix}:*`);
     if (keys.length) await redis.del(...keys);
@@ -522,7 +550,10 @@ async function main() {
     note: 'shared 2-core machine: other engineers\u2019 builds and tests ran at the same time',
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const file = join(ROOT, `bench/results/agent-scale-${started.toISOString().replace(/:/g, '-').replace(/\..+/, 'Z')}.json`);
+  const file = join(
+    ROOT,
+    `bench/results/agent-scale-${started.toISOString().replace(/:/g, '-').replace(/\..+/, 'Z')}.json`,
+  );
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   const { idle, active, revocation, approval } = result;
   console.log(`| measure | value |
@@ -534,7 +565,10 @@ async function main() {
 | RSS per session with ${IDLE + ACTIVE} open | ${active.rssPerSessionKiB} KiB |
 | revocation of ${REVOKE} sessions (${revocation.liveOnAgent} live): p50 / p99 / max | ${revocation.p50Ms} / ${revocation.p99Ms} / ${revocation.maxMs} ms (others answering ${revocation.othersStillAnswering}/${revocation.others}) |
 | approval round trip (${HOLDS} holds): p50 / p99 / max | ${approval.p50Ms} / ${approval.p99Ms} / ${approval.maxMs} ms (mutation alone p50 ${approval.mutation.p50Ms}, p99 ${approval.mutation.p99Ms}) |
-load ${loadBefore.map((l) => l.toFixed(1)).join(' ')} → ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+load ${loadBefore.map((l) => l.toFixed(1)).join(' ')} → ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`);
   console.log(`raw: ${file}`);
 }
 
