@@ -5,8 +5,11 @@
 // POSTERN_BENCH_PROBE_FILE, then renames it into place so a reader never sees half of it.
 // process.getActiveResourcesInfo() counts only ref'd timers, hence the wrapped setTimeout /
 // setInterval (global ones: what the agent's code calls); a timer that grows with the sessions
-// shows up as a site whose count follows the session count.
+// shows up as a site whose count follows the session count. SIGURG starts a CPU profile (the
+// inspector's, in process: `--cpu-prof` is not allowed in NODE_OPTIONS) and the next SIGURG
+// writes it to `<POSTERN_BENCH_PROBE_FILE>.cpuprofile`.
 import { renameSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import v8 from 'node:v8';
 
 const file = process.env.POSTERN_BENCH_PROBE_FILE;
@@ -62,5 +65,21 @@ if (file) {
     };
     writeFileSync(`${file}.tmp`, JSON.stringify(probe));
     renameSync(`${file}.tmp`, file);
+  });
+  let profiler = null;
+  process.on('SIGURG', () => {
+    if (profiler === null) {
+      profiler = new Session();
+      profiler.connect();
+      profiler.post('Profiler.enable', () => profiler.post('Profiler.start'));
+      return;
+    }
+    const session = profiler;
+    profiler = null;
+    session.post('Profiler.stop', (error, result) => {
+      if (!error) writeFileSync(`${file}.cpuprofile.tmp`, JSON.stringify(result.profile));
+      if (!error) renameSync(`${file}.cpuprofile.tmp`, `${file}.cpuprofile`);
+      session.disconnect();
+    });
   });
 }

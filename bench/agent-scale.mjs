@@ -45,6 +45,8 @@ const ACTIVE = arg('active', 500);
 const REVOKE = Math.min(arg('revoke', 1000), IDLE);
 const HOLDS = arg('holds', 200);
 const SECONDS = arg('seconds', 10);
+/** --profile: a CPU profile of the agent during the revocation, next to the results. */
+const PROFILE = process.argv.includes('--profile');
 const LOGIN = 'scale@bench.example';
 const CLK_TCK = 100;
 
@@ -402,6 +404,9 @@ async function main() {
           client.connection.stream.once('close', () => resolve(performance.now()));
         }),
     );
+    const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+    const fromUs = nowUs();
+    if (PROFILE) process.kill(pid, 'SIGURG');
     const logsBefore = agent.process.logs.length;
     const wallAt = Date.now();
     t = performance.now();
@@ -410,6 +415,17 @@ async function main() {
     });
     const mutationMs = performance.now() - t;
     const endedAt = await Promise.all(ended);
+    const profileWindow = { fromUs, toUs: nowUs() };
+    let profileFile = null;
+    if (PROFILE) {
+      process.kill(pid, 'SIGURG');
+      await until('the CPU profile', () => existsSync(`${probeFile}.cpuprofile`));
+      profileFile = join(
+        ROOT,
+        `bench/results/agent-scale-revocation-${started.toISOString().replace(/:/g, '-').replace(/\..+/, 'Z')}.cpuprofile`,
+      );
+      writeFileSync(profileFile, readFileSync(`${probeFile}.cpuprofile`));
+    }
     const survivors = await Promise.allSettled([...idleClients, ...active].map((c) => c.query('select 1')));
     result.revocation = {
       sessions: REVOKE,
@@ -429,106 +445,112 @@ async function main() {
           lastSessionRevokedMs: at(revokedLines.at(-1)),
         };
       })(),
+      ...(PROFILE ? { profileWindow, profileFile } : {}),
       othersStillAnswering: survivors.filter((s) => s.status === 'fulfilled').length,
       others: survivors.length,
     };
     log('revocation:', JSON.stringify(result.revocation));
 
-    // 4. Approval round trip.
-    const approveId = await connection('approve', 5432, target.name);
-    await admin('mutation($input: CreateApprovalRuleInput!) { createApprovalRule(input: $input) { id } }', {
-      input: {
-        name: 'bench holds',
-        approverGroups: ['approvers'],
-        connectionIds: [approveId],
-        timeoutSeconds: 300,
-        match: { statementKinds: ['UPDATE'], relations: ['holds'] },
-      },
-    });
-    const token = await accessTokenFor(stack.idp, 'bob');
-    const approver = (query, variables) => testing.graphql(stack.cp.graphqlUrl, query, variables, token);
-    const holderPassword = (await mint(approveId)).password;
-    // The new connection and credential reach the agent with the next policy push.
-    const holder = await until(
-      'the agent to admit the approval connection',
-      async () => {
-        const client = new pg.Client(clientConfig(holderPassword, 'approve'));
-        client.on('error', () => undefined);
-        try {
-          await client.connect();
-          return client;
-        } catch {
-          return null;
-        }
-      },
-      60_000,
-      250,
-    );
-    allClients.push(holder);
-    let firstListedMs = null;
-    await until(
-      'the approval rule on the agent',
-      async () => {
+    // 4. Approval round trip (--holds=0 leaves it out).
+    if (HOLDS > 0) await approvalRoundTrips();
+    async function approvalRoundTrips() {
+      const approveId = await connection('approve', 5432, target.name);
+      await admin('mutation($input: CreateApprovalRuleInput!) { createApprovalRule(input: $input) { id } }', {
+        input: {
+          name: 'bench holds',
+          approverGroups: ['approvers'],
+          connectionIds: [approveId],
+          timeoutSeconds: 300,
+          match: { statementKinds: ['UPDATE'], relations: ['holds'] },
+        },
+      });
+      const token = await accessTokenFor(stack.idp, 'bob');
+      const approver = (query, variables) => testing.graphql(stack.cp.graphqlUrl, query, variables, token);
+      const holderPassword = (await mint(approveId)).password;
+      // The new connection and credential reach the agent with the next policy push.
+      const holder = await until(
+        'the agent to admit the approval connection',
+        async () => {
+          const client = new pg.Client(clientConfig(holderPassword, 'approve'));
+          client.on('error', () => undefined);
+          try {
+            await client.connect();
+            return client;
+          } catch {
+            return null;
+          }
+        },
+        60_000,
+        250,
+      );
+      allClients.push(holder);
+      let firstListedMs = null;
+      await until(
+        'the approval rule on the agent',
+        async () => {
+          const notice = new Promise((resolve) => holder.once('notice', resolve));
+          const pending = holder.query('UPDATE holds SET n = n + 1 WHERE id = 1');
+          const first = await Promise.race([pending.then(() => 'ran'), notice.then(() => 'held')]);
+          if (first === 'held') {
+            const review = /review ([0-9a-f-]{36})/.exec((await notice).message)?.[1];
+            // The first hold waits behind whatever the control plane has not stored yet of this
+            // agent's reports (it handles them in order: here the sessions opened and ended above).
+            const heldAt = performance.now();
+            await until(
+              `review ${review} listed`,
+              async () =>
+                (await admin('{ reviews(kind: "COMMAND", status: "PENDING") { id } }')).reviews.some(
+                  (r) => r.id === review,
+                ),
+              600_000,
+              20,
+            );
+            firstListedMs = performance.now() - heldAt;
+            const answer = await approver('mutation($id: ID!) { approveReview(id: $id) { status } }', { id: review });
+            if (answer.errors) throw new Error(`approveReview: ${answer.errors[0].message}`);
+            await pending;
+            return true;
+          }
+          return false;
+        },
+        900_000,
+        250,
+      );
+      const rounds = [];
+      const failures = [];
+      for (let i = 0; i < HOLDS; i += 1) {
         const notice = new Promise((resolve) => holder.once('notice', resolve));
         const pending = holder.query('UPDATE holds SET n = n + 1 WHERE id = 1');
-        const first = await Promise.race([pending.then(() => 'ran'), notice.then(() => 'held')]);
-        if (first === 'held') {
-          const review = /review ([0-9a-f-]{36})/.exec((await notice).message)?.[1];
-          // The first hold waits behind whatever the control plane has not stored yet of this
-          // agent's reports (it handles them in order: here the sessions opened and ended above).
-          const heldAt = performance.now();
-          await until(
-            `review ${review} listed`,
-            async () =>
-              (await admin('{ reviews(kind: "COMMAND", status: "PENDING") { id } }')).reviews.some(
-                (r) => r.id === review,
-              ),
-            600_000,
-            20,
-          );
-          firstListedMs = performance.now() - heldAt;
-          const answer = await approver('mutation($id: ID!) { approveReview(id: $id) { status } }', { id: review });
-          if (answer.errors) throw new Error(`approveReview: ${answer.errors[0].message}`);
-          await pending;
-          return true;
-        }
-        return false;
-      },
-      900_000,
-      250,
-    );
-    const rounds = [];
-    const failures = [];
-    for (let i = 0; i < HOLDS; i += 1) {
-      const notice = new Promise((resolve) => holder.once('notice', resolve));
-      const pending = holder.query('UPDATE holds SET n = n + 1 WHERE id = 1');
-      const review = /review ([0-9a-f-]{36})/.exec((await notice).message)?.[1];
-      // The client hears of the hold while the request is on its way to the control plane; an
-      // approver acts on what the API lists, so the clock starts once it is listed.
-      await until(
-        `review ${review} listed`,
-        async () =>
-          (await admin('{ reviews(kind: "COMMAND", status: "PENDING") { id } }')).reviews.some((r) => r.id === review),
-        30_000,
-        5,
-      );
-      const sent = performance.now();
-      const answer = await approver('mutation($id: ID!) { approveReview(id: $id) { status } }', { id: review });
-      const mutationDone = performance.now();
-      if (answer.errors) failures.push(answer.errors[0].message);
-      if (answer.errors) log(`approveReview ${review}: ${answer.errors[0].message}`);
-      await pending;
-      rounds.push({ total: performance.now() - sent, mutation: mutationDone - sent });
+        const review = /review ([0-9a-f-]{36})/.exec((await notice).message)?.[1];
+        // The client hears of the hold while the request is on its way to the control plane; an
+        // approver acts on what the API lists, so the clock starts once it is listed.
+        await until(
+          `review ${review} listed`,
+          async () =>
+            (await admin('{ reviews(kind: "COMMAND", status: "PENDING") { id } }')).reviews.some(
+              (r) => r.id === review,
+            ),
+          30_000,
+          5,
+        );
+        const sent = performance.now();
+        const answer = await approver('mutation($id: ID!) { approveReview(id: $id) { status } }', { id: review });
+        const mutationDone = performance.now();
+        if (answer.errors) failures.push(answer.errors[0].message);
+        if (answer.errors) log(`approveReview ${review}: ${answer.errors[0].message}`);
+        await pending;
+        rounds.push({ total: performance.now() - sent, mutation: mutationDone - sent });
+      }
+      result.approval = {
+        holds: HOLDS,
+        firstHoldListedAfterMs: Math.round(firstListedMs),
+        liveOnAgent: IDLE - REVOKE + ACTIVE + 1,
+        ...latency(rounds.map((r) => r.total)),
+        mutation: latency(rounds.map((r) => r.mutation)),
+        failures: failures.slice(0, 3),
+      };
+      log('approval:', JSON.stringify(result.approval));
     }
-    result.approval = {
-      holds: HOLDS,
-      firstHoldListedAfterMs: Math.round(firstListedMs),
-      liveOnAgent: IDLE - REVOKE + ACTIVE + 1,
-      ...latency(rounds.map((r) => r.total)),
-      mutation: latency(rounds.map((r) => r.mutation)),
-      failures: failures.slice(0, 3),
-    };
-    log('approval:', JSON.stringify(result.approval));
   } finally {
     await Promise.allSettled(allClients.map((c) => c.end()));
     for (const cleanup of cleanups.reverse())
@@ -555,7 +577,7 @@ async function main() {
     `bench/results/agent-scale-${started.toISOString().replace(/:/g, '-').replace(/\..+/, 'Z')}.json`,
   );
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  const { idle, active, revocation, approval } = result;
+  const { idle, active, revocation, approval = { mutation: {} } } = result;
   console.log(`| measure | value |
 | --- | --- |
 | ${IDLE} idle sessions: agent RSS per session | ${idle.rssPerSessionKiB} KiB (heap ${idle.heapPerSessionKiB} KiB, external ${idle.externalPerSessionKiB} KiB) |
