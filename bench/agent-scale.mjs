@@ -127,19 +127,24 @@ async function startPgbouncer(dir, database, clients) {
       }
     }
   };
-  await until('pgbouncer to accept connections', async () => {
-    const client = new pg.Client({ host: '127.0.0.1', port, database: 'scale', user: 'postgres' });
-    try {
-      await client.connect();
-      await client.end();
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  const limit = /Max open files\s+(\d+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1];
-  log(`pgbouncer ${pid}: max open files ${limit}`);
+  try {
+    await until('pgbouncer to accept connections', async () => {
+      const client = new pg.Client({ host: '127.0.0.1', port, database: 'scale', user: 'postgres' });
+      try {
+        await client.connect();
+        await client.end();
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    const limit = /Max open files\s+(\d+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1];
+    log(`pgbouncer ${pid}: max open files ${limit}`);
+  } catch (error) {
+    stop(); // a pgbouncer that never came up is not left behind
+    throw error;
+  }
   return { port, stop };
 }
 
@@ -577,7 +582,7 @@ async function main() {
     `bench/results/agent-scale-${started.toISOString().replace(/:/g, '-').replace(/\..+/, 'Z')}.json`,
   );
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  const { idle, active, revocation, approval = { mutation: {} } } = result;
+  const { idle, active, revocation, approval } = result;
   console.log(`| measure | value |
 | --- | --- |
 | ${IDLE} idle sessions: agent RSS per session | ${idle.rssPerSessionKiB} KiB (heap ${idle.heapPerSessionKiB} KiB, external ${idle.externalPerSessionKiB} KiB) |
@@ -586,8 +591,12 @@ async function main() {
 | ${ACTIVE} active beside ${IDLE} idle: statements/s, agent CPU per statement | ${active.statementsPerSecond}/s, ${active.agentCpuUsPerStatement} µs |
 | RSS per session with ${IDLE + ACTIVE} open | ${active.rssPerSessionKiB} KiB |
 | revocation of ${REVOKE} sessions (${revocation.liveOnAgent} live): p50 / p99 / max | ${revocation.p50Ms} / ${revocation.p99Ms} / ${revocation.maxMs} ms (others answering ${revocation.othersStillAnswering}/${revocation.others}) |
-| approval round trip (${HOLDS} holds): p50 / p99 / max | ${approval.p50Ms} / ${approval.p99Ms} / ${approval.maxMs} ms (mutation alone p50 ${approval.mutation.p50Ms}, p99 ${approval.mutation.p99Ms}) |
-load ${loadBefore.map((l) => l.toFixed(1)).join(' ')} → ${os
+${
+  approval
+    ? `| approval round trip (${HOLDS} holds): p50 / p99 / max | ${approval.p50Ms} / ${approval.p99Ms} / ${approval.maxMs} ms (mutation alone p50 ${approval.mutation.p50Ms}, p99 ${approval.mutation.p99Ms}) |
+`
+    : ''
+}load ${loadBefore.map((l) => l.toFixed(1)).join(' ')} → ${os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`);
