@@ -8,6 +8,7 @@ import { Time } from '../../components/Time';
 import type { MyAccessQuery as MyAccessData } from '../../generated/graphql/graphql';
 import { ReviewCard } from '../reviews/ReviewCard';
 import { useLiveReviews } from '../reviews/live';
+import { connectionInstructions } from './instructions';
 
 /** How often a requester's own list is re-read (the review subscriptions are for approvers). */
 const OWN_REQUESTS_POLL_MS = 3_000;
@@ -88,26 +89,6 @@ function usePoll(enabled: boolean, tick: () => void): void {
   }, [enabled]);
 }
 
-/** A psql or mariadb line for a database connection: through the relay when the gateway names one. */
-export function connectionInstructions(
-  connection: Pick<Reachable, 'protocol'>,
-  relays: readonly Relay[],
-  minted: { database: string; loginName: string; password: string },
-): string {
-  const protocol = connection.protocol.toLowerCase();
-  const relay = relays.find((r) => r.protocol === protocol);
-  const host = relay
-    ? `host=${relay.host ?? window.location.hostname} port=${relay.port}`
-    : 'host=<agent host> port=<port>';
-  const ssl = relay?.tls ? ' sslmode=require' : '';
-  if (protocol === 'mysql') {
-    // TCP always: with host localhost a MySQL client would use the local server's socket instead.
-    const tls = relay?.tls ? ' --ssl' : '';
-    return `MYSQL_PWD='${minted.password}' mariadb --protocol=TCP -h ${relay?.host ?? window.location.hostname} -P ${relay?.port ?? '<port>'} -u '${minted.loginName}'${tls} ${minted.database}`;
-  }
-  return `PGPASSWORD='${minted.password}' psql "${host} dbname=${minted.database} user=${minted.loginName}${ssl}"`;
-}
-
 function Credential({ connection, relays }: { connection: Reachable; relays: readonly Relay[] }) {
   const [state, mint] = useMutation(MintCredentialMutation);
   const minted = state.data?.mintMyConnectionCredential;
@@ -133,7 +114,7 @@ function Credential({ connection, relays }: { connection: Reachable; relays: rea
         only now:
       </p>
       <pre aria-label={`connection instructions for ${connection.name}`}>
-        {connectionInstructions(connection, relays, minted)}
+        {connectionInstructions(connection.protocol, relays, minted, window.location.hostname)}
       </pre>
       <p className="muted">
         Password: <code aria-label={`password for ${connection.name}`}>{minted.password}</code>
