@@ -20,7 +20,10 @@ export interface Refusal {
 interface Window {
   startedAt: number;
   timer: NodeJS.Timeout;
-  /** Refusals after the first one of the window (the first is audited at once). */
+  /**
+   * Refusals summed for the window's summary row: all but the first when `refused` opened the window
+   * (that one is audited at once), all of them when `admit` turned the first away.
+   */
   count: number;
   byReason: Map<string, number>;
   agentIds: Set<string>;
