@@ -41,6 +41,25 @@ export interface SshKeyForLogin {
   user: CredentialForLogin['user'];
 }
 
+/** What a login check needs of a credential's or key's owner: the user and its group names. */
+const LOGIN_USER = { user: { include: { memberships: { include: { group: true } } } } } as const;
+
+function loginUser(user: {
+  id: string;
+  subject: string;
+  email: string | null;
+  disabledAt: Date | null;
+  memberships: { group: { name: string } }[];
+}) {
+  return {
+    id: user.id,
+    subject: user.subject,
+    email: user.email,
+    disabledAt: user.disabledAt,
+    groups: user.memberships.map((m) => m.group.name),
+  };
+}
+
 @Injectable()
 export class AccessRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -91,7 +110,7 @@ export class AccessRepository {
   async credentialForLogin(id: string): Promise<CredentialForLogin | null> {
     const row = await this.prisma.connectionCredential.findUnique({
       where: { id },
-      include: { user: { include: { memberships: { include: { group: true } } } } },
+      include: LOGIN_USER,
     });
     if (!row) return null;
     return {
@@ -100,13 +119,7 @@ export class AccessRepository {
       connectionId: row.connectionId,
       expiresAt: row.expiresAt,
       revokedAt: row.revokedAt,
-      user: {
-        id: row.user.id,
-        subject: row.user.subject,
-        email: row.user.email,
-        disabledAt: row.user.disabledAt,
-        groups: row.user.memberships.map((m) => m.group.name),
-      },
+      user: loginUser(row.user),
     };
   }
 
@@ -114,18 +127,12 @@ export class AccessRepository {
   async sshKeyForLogin(fingerprint: string): Promise<SshKeyForLogin | null> {
     const row = await this.prisma.sshPublicKey.findUnique({
       where: { fingerprint },
-      include: { user: { include: { memberships: { include: { group: true } } } } },
+      include: LOGIN_USER,
     });
     if (!row) return null;
     return {
       publicKey: Buffer.from(row.publicKey),
-      user: {
-        id: row.user.id,
-        subject: row.user.subject,
-        email: row.user.email,
-        disabledAt: row.user.disabledAt,
-        groups: row.user.memberships.map((m) => m.group.name),
-      },
+      user: loginUser(row.user),
     };
   }
 
